@@ -1,0 +1,106 @@
+using Microsoft.CodeAnalysis;
+
+namespace Unroll.Generators.Diagnostics;
+
+/// <summary>
+/// Every diagnostic Unroll reports. Each has a help page, <c>Diagnostics/docs/UNRxxxx.md</c>, with an
+/// invalid and a fixed declaration; <c>AnalyzerReleases.*.md</c> track them.
+/// </summary>
+public static class Descriptors
+{
+    private const string Category = "Unroll";
+    private const string HelpRoot = "https://github.com/unroll-ml/unroll/blob/main/generators/Unroll.Generators/Diagnostics/docs/";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+            helpLinkUri: HelpRoot + id + ".md", customTags: WellKnownDiagnosticTags.NotConfigurable);
+
+    /// <summary>UNR0001: "The model class '{0}' must be declared partial, so that Unroll can add the compiled members".</summary>
+    public static readonly DiagnosticDescriptor ModelNotPartial = Error("UNR0001",
+        "Model class must be partial",
+        "The model class '{0}' must be declared partial, so that Unroll can add the compiled members");
+
+    /// <summary>UNR0002: "The layer property '{0}' must be declared 'partial' with only a getter".</summary>
+    public static readonly DiagnosticDescriptor LayerNotPartial = Error("UNR0002",
+        "Layer property must be a partial get-only property",
+        "The layer property '{0}' must be declared 'partial' with only a getter, for example 'public partial {1} {0} {{ get; }}'");
+
+    /// <summary>UNR0003: "The layer property '{0}' has type '{1}', but [{2}] needs the type '{3}'".</summary>
+    public static readonly DiagnosticDescriptor LayerWrongType = Error("UNR0003",
+        "Layer property has the wrong type",
+        "The layer property '{0}' has type '{1}', but [{2}] needs the type '{3}'");
+
+    /// <summary>UNR0004: "Layer '{0}' expects {1} input features, but the previous layer '{2}' produces {3}".</summary>
+    public static readonly DiagnosticDescriptor SizesDoNotChain = Error("UNR0004",
+        "Layer sizes do not chain",
+        "Layer '{0}' expects {1} input features, but the previous layer '{2}' produces {3}");
+
+    /// <summary>UNR0005: "'{0}' of layer '{1}' must be positive, but is {2}".</summary>
+    public static readonly DiagnosticDescriptor NonPositiveSize = Error("UNR0005",
+        "Layer size must be positive",
+        "'{0}' of layer '{1}' must be positive, but is {2}");
+
+    /// <summary>UNR0006: "The embedding layer '{0}' must be the model's first layer; it comes after '{1}'".</summary>
+    public static readonly DiagnosticDescriptor EmbeddingNotFirst = Error("UNR0006",
+        "Embedding must be the first layer",
+        "The embedding layer '{0}' must be the model's first layer; it comes after '{1}'");
+
+    /// <summary>UNR0007: "[Model] on '{0}' needs a positive SequenceLength (the maximum number of steps){1}".</summary>
+    public static readonly DiagnosticDescriptor InvalidSequenceLength = Error("UNR0007",
+        "SequenceLength missing or not positive",
+        "[Model] on '{0}' needs a positive SequenceLength (the maximum number of steps){1}");
+
+    /// <summary>UNR0008: "[Model] on '{0}' needs a positive BatchSize, but it is {1}".</summary>
+    public static readonly DiagnosticDescriptor InvalidBatchSize = Error("UNR0008",
+        "BatchSize not positive",
+        "[Model] on '{0}' needs a positive BatchSize, but it is {1}");
+
+    /// <summary>UNR0009: "Recurrent layer '{0}' comes after '{1}', which returns only its last step (ReturnSequences = false)".</summary>
+    public static readonly DiagnosticDescriptor RecurrentAfterLastStep = Error("UNR0009",
+        "Recurrent layer after a layer that returns only its last step",
+        "Recurrent layer '{0}' comes after '{1}', which returns only its last step (ReturnSequences = false), so it has no sequence to read");
+
+    /// <summary>UNR0010: "The model '{0}' declares no layers".</summary>
+    public static readonly DiagnosticDescriptor NoLayers = Error("UNR0010",
+        "Model without layers",
+        "The model '{0}' declares no layers: add partial properties with layer attributes such as [Lstm(8, 32)]");
+
+    /// <summary>UNR0011: "The model '{0}' needs {1} floats, more than one arena can hold ({2})".</summary>
+    public static readonly DiagnosticDescriptor ModelTooLarge = Error("UNR0011",
+        "Model too large",
+        "The model '{0}' needs {1} floats of memory (parameters, gradients and activations for SequenceLength x BatchSize), more than one arena can hold ({2})");
+
+    /// <summary>UNR0012: "'{0}' cannot be a model: {1}".</summary>
+    public static readonly DiagnosticDescriptor UnsupportedModelType = Error("UNR0012",
+        "Unsupported model type",
+        "'{0}' cannot be a model: {1}");
+
+    /// <summary>UNR0013: "The property '{0}' carries more than one layer attribute ({1})".</summary>
+    public static readonly DiagnosticDescriptor SeveralLayerAttributes = Error("UNR0013",
+        "Several layer attributes on one property",
+        "The property '{0}' carries more than one layer attribute ({1}); declare one property per layer");
+
+    /// <summary>UNR0014: "The partial property '{0}' of layer type '{1}' has no layer attribute".</summary>
+    public static readonly DiagnosticDescriptor LayerWithoutAttribute = Error("UNR0014",
+        "Layer property without a layer attribute",
+        "The partial property '{0}' of layer type '{1}' has no layer attribute such as [{2}(...)], so Unroll cannot compile it");
+
+    private static readonly DiagnosticDescriptor[] All =
+    {
+        ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
+        InvalidSequenceLength, InvalidBatchSize, RecurrentAfterLastStep, NoLayers, ModelTooLarge,
+        UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute,
+    };
+
+    /// <summary>Every descriptor, in id order.</summary>
+    public static System.Collections.Generic.IReadOnlyList<DiagnosticDescriptor> AllDescriptors => All;
+
+    public static DiagnosticDescriptor ById(string id)
+    {
+        foreach (DiagnosticDescriptor d in All)
+        {
+            if (d.Id == id) return d;
+        }
+        throw new System.ArgumentException("Unknown diagnostic id " + id, nameof(id));
+    }
+}

@@ -1,0 +1,187 @@
+using System.Linq;
+using Unroll.Generators.Model;
+using Unroll.Generators.Planning;
+
+namespace Unroll.Generators.Emitting;
+
+/// <summary>The public entry points: they check every argument once, before any state changes, then run the cores.</summary>
+public static partial class Emitter
+{
+    private static string InputShape(ModelPlan plan, string length) => plan.Vocabulary > 0
+        ? $"[batch {plan.BatchSize}, length {{{length}}}]"
+        : $"[batch {plan.BatchSize}, length {{{length}}}, features {plan.InputSize}]";
+
+    private static string OutputShape(ModelPlan plan, string length) => plan.SequenceOutput
+        ? $"[batch {plan.BatchSize}, length {{{length}}}, features {plan.OutputSize}]"
+        : $"[batch {plan.BatchSize}, features {plan.OutputSize}]";
+
+    private static string OutputCount(ModelPlan plan, string length) => plan.SequenceOutput
+        ? $"{length} * {plan.BatchSize * plan.OutputSize}"
+        : $"{plan.BatchSize * plan.OutputSize}";
+
+    private static void WriteForwardEntryPoints(SourceWriter w, ModelPlan plan)
+    {
+        bool tokens = plan.Vocabulary > 0;
+        string inputType = tokens ? "global::System.ReadOnlySpan<int>" : ReadOnlySpan;
+        string inputName = tokens ? "tokens" : "input";
+        string inputDoc = tokens
+            ? $"Token ids, <c>[{plan.BatchSize}, length]</c> batch-first, each below {plan.Vocabulary}."
+            : $"The sequences, <c>[{plan.BatchSize}, length, {plan.InputSize}]</c> batch-first, row-major.";
+        string outputDoc = plan.SequenceOutput
+            ? $"Receives <c>[{plan.BatchSize}, length, {plan.OutputSize}]</c>."
+            : $"Receives the output after the last step, <c>[{plan.BatchSize}, {plan.OutputSize}]</c>.";
+        var last = plan.Sequence.Layers[plan.Layers.Count - 1];
+
+        w.Line("/// <summary>Runs the whole network over sequences of <see cref=\"SequenceLength\"/> steps, keeping what <c>Backward</c> needs.</summary>");
+        w.Line($"/// <param name=\"{inputName}\">{inputDoc}</param>");
+        w.Line($"/// <param name=\"output\">{outputDoc}</param>");
+        w.Line($"public void Forward({inputType} {inputName}, {Span} output) => Forward({inputName}, output, SequenceLength);");
+        w.Line();
+        w.Line("/// <summary>Runs the whole network over sequences of <paramref name=\"length\"/> steps (at most <see cref=\"SequenceLength\"/>), from the initial states, keeping what <c>Backward</c> needs.</summary>");
+        w.Line($"/// <param name=\"{inputName}\">{inputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
+        w.Line($"/// <param name=\"output\">{outputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
+        w.Line("/// <param name=\"length\">Steps per sequence, 1 to <see cref=\"SequenceLength\"/>.</param>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>");
+        w.Open($"public void Forward({inputType} {inputName}, {Span} output, int length)");
+        w.Line("CheckLength(length);");
+        w.Line($"CheckSpan({inputName}.Length, length * {plan.BatchSize * plan.InputSize}, nameof({inputName}), $\"{InputShape(plan, "length")}\");");
+        w.Line($"CheckSpan(output.Length, {OutputCount(plan, "length")}, nameof(output), $\"{OutputShape(plan, "length")}\");");
+        if (tokens) w.Line("CheckTokens(tokens);");
+        w.Line($"{Span} a = _arena;");
+        if (tokens)
+        {
+            w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Sequence.Input}, length * {plan.BatchSize})));");
+        }
+        else
+        {
+            w.Line($"// [batch, length, features] → time-major [length, batch, features]");
+            w.Line($"{Blas}.SwapLeadingAxes(input, a.Slice(Layout.{plan.Sequence.Input}), {plan.BatchSize}, length, {plan.InputSize});");
+        }
+        w.Line("ForwardCore(length);");
+        w.Line("_length = length;");
+        if (plan.SequenceOutput)
+        {
+            w.Line($"{Blas}.SwapLeadingAxes(a.Slice(Layout.{last.Output}), output, length, {plan.BatchSize}, {plan.OutputSize});");
+        }
+        else
+        {
+            w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
+        }
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteBackwardEntryPoints(SourceWriter w, ModelPlan plan)
+    {
+        var last = plan.Sequence.Layers[plan.Layers.Count - 1];
+        bool floatInput = plan.Vocabulary == 0;
+        w.Line("/// <summary>");
+        w.Line("/// Backpropagation through time for the last <c>Forward</c>: adds the parameter gradients into <see cref=\"Gradients\"/>");
+        w.Line("/// and writes the initial-state gradients of the recurrent layers (their final-state gradients, zero unless set, enter too).");
+        w.Line("/// </summary>");
+        w.Line($"/// <param name=\"outputGradient\">∂loss/∂output, shaped as the last <c>Forward</c>'s output.</param>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No <c>Forward</c> has run yet.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The span has the wrong length; nothing has changed.</exception>");
+        w.Line($"public void Backward({ReadOnlySpan} outputGradient) => Backward(outputGradient, default, inputGradient: false);");
+        w.Line();
+        if (floatInput)
+        {
+            w.Line("/// <summary>As <see cref=\"Backward(global::System.ReadOnlySpan{float})\"/>, and writes ∂loss/∂input into <paramref name=\"inputGradient\"/>, shaped as the input.</summary>");
+            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No <c>Forward</c> has run yet.</exception>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; nothing has changed.</exception>");
+            w.Line($"public void Backward({ReadOnlySpan} outputGradient, {Span} inputGradient) => Backward(outputGradient, inputGradient, inputGradient: true);");
+            w.Line();
+        }
+        w.Open($"private void Backward({ReadOnlySpan} outputGradient, {Span} inputGradientValues, bool inputGradient)");
+        w.Line("int length = _length;");
+        w.Line("if (length == 0) throw new global::System.InvalidOperationException(\"Backward needs a Forward first: it differentiates the last Forward.\");");
+        w.Line($"CheckSpan(outputGradient.Length, {OutputCount(plan, "length")}, nameof(outputGradient), $\"{OutputShape(plan, "length")}\");");
+        if (floatInput)
+        {
+            w.Line($"if (inputGradient) CheckSpan(inputGradientValues.Length, length * {plan.BatchSize * plan.InputSize}, nameof(inputGradient), $\"{InputShape(plan, "length")}\");");
+        }
+        w.Line($"{Span} a = _arena;");
+        if (plan.SequenceOutput)
+        {
+            w.Line($"{Blas}.SwapLeadingAxes(outputGradient, a.Slice(Layout.{last.OutputGradient}), {plan.BatchSize}, length, {plan.OutputSize});");
+        }
+        else
+        {
+            w.Line($"outputGradient.CopyTo(a.Slice(Layout.{last.OutputGradient}, {plan.BatchSize * plan.OutputSize}));");
+        }
+        w.Line("BackwardCore(length, inputGradient);");
+        if (floatInput)
+        {
+            w.Line($"if (inputGradient) {Blas}.SwapLeadingAxes(a.Slice(Layout.{plan.Sequence.InputGradient}), inputGradientValues, length, {plan.BatchSize}, {plan.InputSize});");
+        }
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteStepEntryPoints(SourceWriter w, ModelPlan plan)
+    {
+        bool tokens = plan.Vocabulary > 0;
+        var last = plan.Step.Layers[plan.Layers.Count - 1];
+        w.Line("/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>");
+        w.Open("public void ResetState()");
+        w.Line($"{Span} a = _arena;");
+        foreach (LayerPlan layer in plan.Layers.Where(l => l.StateBlock is not null))
+        {
+            int n = layer.NumLayers * layer.Directions * plan.BatchSize * layer.Hidden;
+            w.Line($"a.Slice({State(plan, layer, 0, 0, 0)}, {n}).CopyTo(a.Slice({State(plan, layer, 1, 0, 0)}, {n})); // {layer.Property}: h_n ← h_0");
+            if (layer.Kind == LayerKind.Lstm)
+                w.Line($"a.Slice({State(plan, layer, 4, 0, 0)}, {n}).CopyTo(a.Slice({State(plan, layer, 5, 0, 0)}, {n})); // {layer.Property}: c_n ← c_0");
+        }
+        w.Close();
+        w.Line();
+
+        string inputType = tokens ? "global::System.ReadOnlySpan<int>" : ReadOnlySpan;
+        string inputName = tokens ? "tokens" : "input";
+        w.Line("/// <summary>");
+        w.Line("/// Streaming: advances every sequence of the batch by one step from the running state (see <see cref=\"ResetState\"/>).");
+        w.Line("/// A run of steps gives what <c>Forward</c> gives for the whole sequence. Leaves what <c>Backward</c> needs untouched.");
+        w.Line("/// </summary>");
+        w.Line(tokens
+            ? $"/// <param name=\"tokens\">One token id per sequence, <c>[{plan.BatchSize}]</c>.</param>"
+            : $"/// <param name=\"input\">One step per sequence, <c>[{plan.BatchSize}, {plan.InputSize}]</c>.</param>");
+        w.Line($"/// <param name=\"output\">Receives <c>[{plan.BatchSize}, {plan.OutputSize}]</c>.</param>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>");
+        w.Open($"public void Step({inputType} {inputName}, {Span} output)");
+        string stepShape = tokens ? $"[batch {plan.BatchSize}]" : $"[batch {plan.BatchSize}, features {plan.InputSize}]";
+        w.Line($"CheckSpan({inputName}.Length, {plan.BatchSize * plan.InputSize}, nameof({inputName}), \"{stepShape}\");");
+        w.Line($"CheckSpan(output.Length, {plan.BatchSize * plan.OutputSize}, nameof(output), \"[batch {plan.BatchSize}, features {plan.OutputSize}]\");");
+        if (tokens) w.Line("CheckTokens(tokens);");
+        w.Line($"{Span} a = _arena;");
+        if (tokens)
+            w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Step.Input}, {plan.BatchSize})));");
+        else
+            w.Line($"input.CopyTo(a.Slice(Layout.{plan.Step.Input}, {plan.BatchSize * plan.InputSize}));");
+        w.Line("StepCore();");
+        w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteChecks(SourceWriter w, ModelPlan plan)
+    {
+        w.Open("private static void CheckLength(int length)");
+        w.Line("if (length < 1 || length > SequenceLength)");
+        w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $\"The length must be between 1 and SequenceLength ({plan.SequenceLength}), but is {{length}}.\");");
+        w.Close();
+        w.Line();
+        w.Open("private static void CheckSpan(int actual, int expected, string name, string shape)");
+        w.Line("if (actual != expected)");
+        w.Line("    throw new global::System.ArgumentException($\"Expected {expected} values ({shape}), but the span holds {actual}.\", name);");
+        w.Close();
+        if (plan.Vocabulary > 0)
+        {
+            w.Line();
+            w.Open("private static void CheckTokens(global::System.ReadOnlySpan<int> tokens)");
+            w.Open("for (int i = 0; i < tokens.Length; i++)");
+            w.Line("if ((uint)tokens[i] >= VocabularySize)");
+            w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[i], $\"Token {{tokens[i]}} at index {{i}} is outside the vocabulary of {plan.Vocabulary} (ids 0 to {plan.Vocabulary - 1}).\");");
+            w.Close();
+            w.Close();
+        }
+    }
+}

@@ -1,0 +1,309 @@
+using System.Linq;
+using Unroll.Generators.Model;
+using Unroll.Generators.Planning;
+
+namespace Unroll.Generators.Emitting;
+
+/// <summary>
+/// The passes. Activations are time-major (<c>[time, batch, features]</c>), so one step of the whole
+/// batch is a contiguous block and a whole sequence is one matrix. Recurrent layers write their
+/// states into a <c>[time, batch, directions·H]</c> buffer, each direction in its own columns.
+/// </summary>
+public static partial class Emitter
+{
+    /// <summary><c>expr * stride</c>, folded when the expression is the literal 0.</summary>
+    private static string Times(string expression, int stride) => expression == "0" ? "0" : $"{expression} * {stride}";
+
+    private static string SliceAt(string span, string index, int stride) => index == "0" ? span : $"{span}.Slice({Times(index, stride)})";
+
+    private static string Rows(ModelPlan plan, LayerPlan layer, bool streaming) =>
+        layer.SequenceInput && !streaming ? $"length * {plan.BatchSize}" : plan.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void WriteForwardCore(SourceWriter w, ModelPlan plan, bool streaming)
+    {
+        ModeBuffers m = streaming ? plan.Step : plan.Sequence;
+        int B = plan.BatchSize;
+        w.Line(streaming
+            ? "/// <summary>One step of every layer, from and into the running states.</summary>"
+            : "/// <summary>Every layer over <paramref name=\"length\"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>");
+        w.Open(streaming ? "private void StepCore()" : "private void ForwardCore(int length)");
+        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            LayerBuffers buffers = m.Layers[i];
+            string input = i == 0 ? m.Input : m.Layers[i - 1].Output;
+            string rows = Rows(plan, layer, streaming);
+            w.Line();
+            switch (layer.Kind)
+            {
+                case LayerKind.Embedding:
+                    w.Line($"// {layer.Property}: {Describe(layer)}; each token id selects a row of the weight → [time, batch, {layer.Hidden}]");
+                    w.Line($"global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, {(streaming ? B.ToString() : $"length * {B}")})), "
+                         + $"p.Slice(Layout.{layer.ParameterNames[0]}, {layer.In * layer.Hidden}), a.Slice(Layout.{buffers.Output}), {B}, {(streaming ? "1" : "length")}, {layer.Hidden});");
+                    break;
+                case LayerKind.Linear:
+                    w.Line($"// {layer.Property}: y = x·Wᵀ{(layer.Bias ? " + b" : "")} for every row   ([{rows} x {layer.In}] · [{layer.In} x {layer.Out}])");
+                    w.Line($"{Blas}.MultiplyTransposed(a.Slice(Layout.{input}), {layer.In}, p.Slice(Layout.{layer.ParameterNames[0]}), {layer.In}, a.Slice(Layout.{buffers.Output}), {layer.Out}, {rows}, {layer.Out}, {layer.In}, accumulate: false);");
+                    if (layer.Bias) w.Line($"{Blas}.AddRowVector(a.Slice(Layout.{buffers.Output}), {layer.Out}, {rows}, {layer.Out}, p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}));");
+                    break;
+                default:
+                    for (int l = 0; l < layer.NumLayers; l++)
+                    {
+                        for (int d = 0; d < layer.Directions; d++)
+                        {
+                            WriteCellForward(w, plan, layer, buffers, l, d, l == 0 ? input : buffers.Sequences[l - 1], streaming);
+                        }
+                    }
+                    if (!layer.ReturnSequences)
+                    {
+                        int H = layer.Hidden, DH = layer.Directions * H;
+                        string top = buffers.Sequences[buffers.Sequences.Count - 1];
+                        string lastStep = streaming ? "" : $" + (length - 1) * {B * DH}";
+                        w.Line($"// {layer.Property} returns only its last step: the forward state after the last step{(layer.Directions == 2 ? " and the reverse state after the first" : "")}");
+                        w.Line($"{Blas}.CopyRows(a.Slice(Layout.{top}{lastStep}), {DH}, a.Slice(Layout.{buffers.Output}), {DH}, {B}, {H});");
+                        if (layer.Directions == 2)
+                            w.Line($"{Blas}.CopyRows(a.Slice(Layout.{top} + {H}), {DH}, a.Slice(Layout.{buffers.Output} + {H}), {DH}, {B}, {H});");
+                    }
+                    break;
+            }
+        }
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteCellForward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, int l, int d, string input, bool streaming)
+    {
+        int B = plan.BatchSize, H = layer.Hidden, DH = layer.Directions * H, G = Planner.Gates(layer.Kind);
+        int inK = l == 0 ? layer.In : DH;
+        int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
+        bool reverse = d == 1;
+        CellBuffers cell = buffers.Cells[l * layer.Directions + d];
+        int first = (l * layer.Directions + d) * 4;
+        string wIh = "Layout." + layer.ParameterNames[first], wHh = "Layout." + layer.ParameterNames[first + 1];
+        string bIh = "Layout." + layer.ParameterNames[first + 2], bHh = "Layout." + layer.ParameterNames[first + 3];
+        string rows = Rows(plan, layer, streaming);
+
+        w.Line($"// {layer.Property}, layer {l}, {(reverse ? "reverse" : "forward")} direction: {KindName(layer)} {inK} → {H}{(streaming ? ", one step" : "")}");
+        w.Open("");
+        w.Line($"{Span} x = a.Slice(Layout.{input}); // [time, {B}, {inK}]");
+        w.Line($"{Span} h = a.Slice(Layout.{buffers.Sequences[l]}{(reverse ? $" + {H}" : "")}); // h_t in columns {d * H}..{d * H + H - 1} of [time, {B}, {DH}]");
+        w.Line($"{Span} cache = a.Slice(Layout.{cell.Cache}); // [time, {B}, {cacheWidth}]");
+        if (cell.Cells is not null) w.Line($"{Span} c = a.Slice(Layout.{cell.Cells}); // c_t, [time, {B}, {H}]");
+        if (layer.Kind == LayerKind.Gru) w.Line($"{Span} gh = a.Slice(Layout.Scratch_Gh, {B * 3 * H});");
+
+        // The input projection of every step at once.
+        string biases = layer.Kind == LayerKind.Gru ? " + b_ih" : " + b_ih + b_hh";
+        w.Line($"// input side for every step at once: x·W_ihᵀ{biases}   ([{rows} x {inK}] · [{inK} x {G * H}])");
+        w.Line($"{Blas}.MultiplyTransposed(x, {inK}, p.Slice({wIh}), {inK}, cache, {cacheWidth}, {rows}, {G * H}, {inK}, accumulate: false);");
+        w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bIh}, {G * H}));");
+        if (layer.Kind != LayerKind.Gru) w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bHh}, {G * H}));");
+
+        string t;
+        string hn = State(plan, layer, 1, l, d), cn = State(plan, layer, 5, l, d);
+        if (streaming)
+        {
+            t = "0";
+            w.Line($"{ReadOnlySpan} hPrev = a.Slice({hn}, {B * H}); // the running state");
+            if (cell.Cells is not null) w.Line($"{ReadOnlySpan} cPrev = a.Slice({cn}, {B * H});");
+            w.Line($"const int ldPrev = {H};");
+        }
+        else
+        {
+            t = "t";
+            w.Open("for (int s = 0; s < length; s++)");
+            w.Line(reverse ? "int t = length - 1 - s;" : "int t = s;");
+            w.Line("bool first = s == 0;");
+            string prev = reverse ? "t + 1" : "t - 1";
+            w.Line($"// h_{{t{(reverse ? "+" : "-")}1}}: the initial state h_0 at the first step");
+            w.Line($"{ReadOnlySpan} hPrev = first ? a.Slice({State(plan, layer, 0, l, d)}, {B * H}) : h.Slice(({prev}) * {B * DH});");
+            if (cell.Cells is not null) w.Line($"{ReadOnlySpan} cPrev = first ? a.Slice({State(plan, layer, 4, l, d)}, {B * H}) : c.Slice(({prev}) * {B * H});");
+            w.Line(DH == H ? $"const int ldPrev = {H};" : $"int ldPrev = first ? {H} : {DH};");
+        }
+
+        switch (layer.Kind)
+        {
+            case LayerKind.Lstm:
+                w.Line($"// gates_t += h_prev·W_hhᵀ   ([{B} x {H}] · [{H} x {4 * H}])");
+                w.Line($"{Blas}.MultiplyTransposed(hPrev, ldPrev, p.Slice({wHh}), {H}, {SliceAt("cache", t, B * 4 * H)}, {4 * H}, {B}, {4 * H}, {H}, accumulate: true);");
+                w.Line("// i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)");
+                w.Line($"{Cells}.LstmForward(cache.Slice({Times(t, B * 4 * H)}, {B * 4 * H}), cPrev, c.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H});");
+                break;
+            case LayerKind.Gru:
+                w.Line($"// gh = h_prev·W_hhᵀ + b_hh   ([{B} x {H}] · [{H} x {3 * H}])");
+                w.Line($"{Blas}.MultiplyTransposed(hPrev, ldPrev, p.Slice({wHh}), {H}, gh, {3 * H}, {B}, {3 * H}, {H}, accumulate: false);");
+                w.Line($"{Blas}.AddRowVector(gh, {3 * H}, {B}, {3 * H}, p.Slice({bHh}, {3 * H}));");
+                w.Line("// r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev");
+                w.Line($"{Cells}.GruForward(cache.Slice({Times(t, B * 4 * H)}, {B * 4 * H}), gh, hPrev, ldPrev, {SliceAt("h", t, B * DH)}, {DH}, {B}, {H});");
+                break;
+            default:
+                string nl = layer.Nonlinearity == 1 ? "Relu" : "Tanh";
+                w.Line($"// pre_t += h_prev·W_hhᵀ   ([{B} x {H}] · [{H} x {H}]);  h_t = {nl.ToLowerInvariant()}(pre_t)");
+                w.Line($"{Blas}.MultiplyTransposed(hPrev, ldPrev, p.Slice({wHh}), {H}, {SliceAt("cache", t, B * H)}, {H}, {B}, {H}, {H}, accumulate: true);");
+                w.Line($"{Cells}.RnnForward(cache.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H}, global::Unroll.Nonlinearity.{nl});");
+                break;
+        }
+        if (!streaming) w.Close();
+
+        string lastT = streaming ? "0" : (reverse ? "0" : "(length - 1)");
+        w.Line(streaming ? "// the running state moves on" : "// h_n (and c_n): the state after the last step");
+        w.Line($"{Blas}.CopyRows({SliceAt("h", lastT, B * DH)}, {DH}, a.Slice({hn}, {B * H}), {H}, {B}, {H});");
+        if (cell.Cells is not null) w.Line($"c.Slice({Times(lastT, B * H)}, {B * H}).CopyTo(a.Slice({cn}, {B * H}));");
+        w.Close();
+    }
+
+    private static void WriteBackwardCore(SourceWriter w, ModelPlan plan)
+    {
+        ModeBuffers m = plan.Sequence;
+        int B = plan.BatchSize;
+        w.Line("/// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>");
+        w.Open("private void BackwardCore(int length, bool inputGradient)");
+        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        w.Line($"{Span} g = a.Slice(Layout.Gradients, ParameterCount);");
+        for (int i = plan.Layers.Count - 1; i >= 0; i--)
+        {
+            LayerPlan layer = plan.Layers[i];
+            LayerBuffers buffers = m.Layers[i];
+            string input = i == 0 ? m.Input : m.Layers[i - 1].Output;
+            string? inputGradient = i == 0 ? m.InputGradient : m.Layers[i - 1].OutputGradient;
+            string guard = i == 0 ? "if (inputGradient) " : "";
+            string rows = Rows(plan, layer, streaming: false);
+            w.Line();
+            switch (layer.Kind)
+            {
+                case LayerKind.Embedding:
+                    w.Line($"// {layer.Property}: ∂W[token] += ∂y for every step");
+                    w.Line($"global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, length * {B})), "
+                         + $"a.Slice(Layout.{buffers.OutputGradient}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.In * layer.Hidden}), {B}, length, {layer.Hidden});");
+                    break;
+                case LayerKind.Linear:
+                    w.Line($"// {layer.Property}: ∂W += ∂yᵀ·x{(layer.Bias ? ", ∂b += Σ ∂y" : "")}, over every row at once");
+                    w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{buffers.OutputGradient}), {layer.Out}, a.Slice(Layout.{input}), {layer.In}, g.Slice(Layout.{layer.ParameterNames[0]}), {layer.In}, {rows}, {layer.Out}, {layer.In});");
+                    if (layer.Bias) w.Line($"{Blas}.SumRowsAdd(a.Slice(Layout.{buffers.OutputGradient}), {layer.Out}, {rows}, {layer.Out}, g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}));");
+                    if (inputGradient is not null)
+                    {
+                        w.Line($"// ∂x = ∂y·W   ([{rows} x {layer.Out}] · [{layer.Out} x {layer.In}])");
+                        w.Line($"{guard}{Blas}.Multiply(a.Slice(Layout.{buffers.OutputGradient}), {layer.Out}, p.Slice(Layout.{layer.ParameterNames[0]}), {layer.In}, a.Slice(Layout.{inputGradient}), {layer.In}, {rows}, {layer.In}, {layer.Out}, accumulate: false);");
+                    }
+                    break;
+                default:
+                    int H = layer.Hidden, DH = layer.Directions * H;
+                    string topGradient = buffers.SequenceGradients[buffers.SequenceGradients.Count - 1];
+                    if (!layer.ReturnSequences)
+                    {
+                        w.Line($"// {layer.Property} returned only its last step: its gradient enters there, every other step gets none from above");
+                        w.Line($"a.Slice(Layout.{topGradient}, length * {B * DH}).Clear();");
+                        w.Line($"{Blas}.CopyRows(a.Slice(Layout.{buffers.OutputGradient}), {DH}, a.Slice(Layout.{topGradient} + (length - 1) * {B * DH}), {DH}, {B}, {H});");
+                        if (layer.Directions == 2)
+                            w.Line($"{Blas}.CopyRows(a.Slice(Layout.{buffers.OutputGradient} + {H}), {DH}, a.Slice(Layout.{topGradient} + {H}), {DH}, {B}, {H});");
+                    }
+                    for (int l = layer.NumLayers - 1; l >= 0; l--)
+                    {
+                        string x = l == 0 ? input : buffers.Sequences[l - 1];
+                        string? dx = l == 0 ? inputGradient : buffers.SequenceGradients[l - 1];
+                        string dxGuard = l == 0 ? guard : "";
+                        int inK = l == 0 ? layer.In : DH;
+                        if (dx is not null)
+                        {
+                            w.Line($"// ∂ of the input of {layer.Property} layer {l}: both directions add into it");
+                            w.Line($"{dxGuard}a.Slice(Layout.{dx}, length * {B * inK}).Clear();");
+                        }
+                        for (int d = 0; d < layer.Directions; d++)
+                        {
+                            WriteCellBackward(w, plan, layer, buffers, l, d, x, dx is null ? null : (dx, dxGuard));
+                        }
+                    }
+                    break;
+            }
+        }
+        w.Close();
+        w.Line();
+    }
+
+    private static void WriteCellBackward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, int l, int d, string input, (string Name, string Guard)? inputGradient)
+    {
+        int B = plan.BatchSize, H = layer.Hidden, DH = layer.Directions * H, G = Planner.Gates(layer.Kind);
+        int inK = l == 0 ? layer.In : DH;
+        int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
+        bool reverse = d == 1;
+        CellBuffers cell = buffers.Cells[l * layer.Directions + d];
+        int first = (l * layer.Directions + d) * 4;
+        string wIh = "Layout." + layer.ParameterNames[first], wHh = "Layout." + layer.ParameterNames[first + 1];
+        string bIh = "Layout." + layer.ParameterNames[first + 2], bHh = "Layout." + layer.ParameterNames[first + 3];
+        string rows = $"length * {B}";
+        int gw = G * H; // width of the gate gradients
+        bool lstm = layer.Kind == LayerKind.Lstm, gru = layer.Kind == LayerKind.Gru;
+
+        w.Line($"// {layer.Property}, layer {l}, {(reverse ? "reverse" : "forward")} direction, backwards through time");
+        w.Open("");
+        w.Line($"{Span} x = a.Slice(Layout.{input});");
+        w.Line($"{Span} h = a.Slice(Layout.{buffers.Sequences[l]}{(reverse ? $" + {H}" : "")});");
+        w.Line($"{Span} dh = a.Slice(Layout.{buffers.SequenceGradients[l]}{(reverse ? $" + {H}" : "")}); // ∂h_t from above");
+        w.Line($"{Span} cache = a.Slice(Layout.{cell.Cache});");
+        if (lstm) w.Line($"{Span} c = a.Slice(Layout.{cell.Cells});");
+        w.Line($"{Span} dG = a.Slice(Layout.Scratch_dGates); // ∂ gate pre-activations{(gru ? " (input side)" : "")}, [time, {B}, {gw}]");
+        if (gru) w.Line($"{Span} dGh = a.Slice(Layout.Scratch_dGh); // ∂ recurrent-side gates, [time, {B}, {gw}]");
+        w.Line($"{Span} dhNext = a.Slice(Layout.Scratch_dh, {B * H});");
+        if (lstm) w.Line($"{Span} dc = a.Slice(Layout.Scratch_dc, {B * H});");
+        w.Line(lstm ? "// ∂h_n and ∂c_n enter after the last step" : "// ∂h_n enters after the last step");
+        w.Line($"a.Slice({State(plan, layer, 3, l, d)}, {B * H}).CopyTo(dhNext);");
+        if (lstm) w.Line($"a.Slice({State(plan, layer, 7, l, d)}, {B * H}).CopyTo(dc);");
+
+        w.Open("for (int s = 0; s < length; s++)");
+        w.Line(reverse ? "int t = s;" : "int t = length - 1 - s;");
+        string prev = reverse ? "t + 1" : "t - 1";
+        if (lstm || gru) w.Line("bool first = s == length - 1; // the step that read the initial state");
+        if (gru)
+        {
+            w.Line($"{ReadOnlySpan} hPrev = first ? a.Slice({State(plan, layer, 0, l, d)}, {B * H}) : h.Slice(({prev}) * {B * DH});");
+            w.Line(DH == H ? $"const int ldPrev = {H};" : $"int ldPrev = first ? {H} : {DH};");
+        }
+        if (lstm) w.Line($"{ReadOnlySpan} cPrev = first ? a.Slice({State(plan, layer, 4, l, d)}, {B * H}) : c.Slice(({prev}) * {B * H});");
+        string dHh = gru ? "dGh" : "dG";
+        switch (layer.Kind)
+        {
+            case LayerKind.Lstm:
+                w.Line($"{Cells}.LstmBackward(cache.Slice(t * {B * 4 * H}), cPrev, c.Slice(t * {B * H}), dh.Slice(t * {B * DH}), {DH}, dhNext, dc, dG.Slice(t * {B * gw}), {B}, {H});");
+                break;
+            case LayerKind.Gru:
+                w.Line($"{Cells}.GruBackward(cache.Slice(t * {B * 4 * H}), hPrev, ldPrev, dh.Slice(t * {B * DH}), {DH}, dhNext, dG.Slice(t * {B * gw}), dGh.Slice(t * {B * gw}), {B}, {H});");
+                break;
+            default:
+                string nl = layer.Nonlinearity == 1 ? "Relu" : "Tanh";
+                w.Line($"{Cells}.RnnBackward(h.Slice(t * {B * DH}), {DH}, dh.Slice(t * {B * DH}), {DH}, dhNext, dG.Slice(t * {B * gw}), {B}, {H}, global::Unroll.Nonlinearity.{nl});");
+                break;
+        }
+        w.Line($"// ∂h_prev += ∂gates_t·W_hh   ([{B} x {gw}] · [{gw} x {H}])");
+        w.Line($"{Blas}.Multiply({dHh}.Slice(t * {B * gw}), {gw}, p.Slice({wHh}), {H}, dhNext, {H}, {B}, {H}, {gw}, accumulate: true);");
+        w.Close();
+
+        w.Line(lstm ? "// ∂h_0, ∂c_0" : "// ∂h_0");
+        w.Line($"dhNext.CopyTo(a.Slice({State(plan, layer, 2, l, d)}, {B * H}));");
+        if (lstm) w.Line($"dc.CopyTo(a.Slice({State(plan, layer, 6, l, d)}, {B * H}));");
+
+        string h0 = $"a.Slice({State(plan, layer, 0, l, d)}, {B * H})";
+        w.Line($"// ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates");
+        if (reverse)
+        {
+            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice((length - 1) * {B * gw}), {gw}, {h0}, {H}, g.Slice({wHh}), {H}, {B}, {gw}, {H});");
+            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}, {gw}, h.Slice({B * DH}), {DH}, g.Slice({wHh}), {H}, (length - 1) * {B}, {gw}, {H});");
+        }
+        else
+        {
+            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}, {gw}, {h0}, {H}, g.Slice({wHh}), {H}, {B}, {gw}, {H});");
+            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice({B * gw}), {gw}, h, {DH}, g.Slice({wHh}), {H}, (length - 1) * {B}, {gw}, {H});");
+        }
+        w.Line($"{Blas}.SumRowsAdd({dHh}, {gw}, {rows}, {gw}, g.Slice({bHh}, {gw}));");
+        w.Line($"// ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([{gw} x {rows}] · [{rows} x {inK}])");
+        w.Line($"{Blas}.MultiplyTransposedAAdd(dG, {gw}, x, {inK}, g.Slice({wIh}), {inK}, {rows}, {gw}, {inK});");
+        w.Line($"{Blas}.SumRowsAdd(dG, {gw}, {rows}, {gw}, g.Slice({bIh}, {gw}));");
+        if (inputGradient is { } dx)
+        {
+            w.Line($"// ∂x += ∂gates·W_ih   ([{rows} x {gw}] · [{gw} x {inK}])");
+            w.Line($"{dx.Guard}{Blas}.Multiply(dG, {gw}, p.Slice({wIh}), {inK}, a.Slice(Layout.{dx.Name}), {inK}, {rows}, {inK}, {gw}, accumulate: true);");
+        }
+        w.Close();
+    }
+}

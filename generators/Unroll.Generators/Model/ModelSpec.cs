@@ -1,0 +1,49 @@
+namespace Unroll.Generators.Model;
+
+/// <summary>The layer kinds Unroll compiles; the names match the attributes without the suffix.</summary>
+public enum LayerKind
+{
+    Embedding,
+    Linear,
+    Rnn,
+    Lstm,
+    Gru,
+}
+
+/// <summary>A type that encloses the model class (for nested models): its keyword and name.</summary>
+public sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>
+/// What the parser read from one <c>[Model]</c> declaration: strings, numbers and enums only, so that
+/// it compares by value and holds nothing of the compilation (no symbols, syntax or locations).
+/// Sizes are kept as written, even when invalid; the planner checks them.
+/// </summary>
+public sealed record ModelSpec(
+    string? Namespace,
+    EquatableArray<ContainingType> ContainingTypes,
+    string TypeName,
+    int? SequenceLength,
+    int BatchSize,
+    EquatableArray<LayerSpec> Layers,
+    LocationInfo? Location);
+
+/// <summary>One layer property: its attribute's arguments (PyTorch's constructor arguments).</summary>
+/// <param name="In">Embedding: vocabulary size; others: input features.</param>
+/// <param name="Out">Embedding: embedding width; Linear: output features; recurrent: hidden size.</param>
+/// <param name="Nonlinearity">Rnn only: 0 tanh, 1 relu (the values of <c>Unroll.Nonlinearity</c>).</param>
+/// <param name="Accessibility">The property's declared accessibility, as C# writes it ("public", "internal", ...).</param>
+public sealed record LayerSpec(
+    string Property,
+    string Accessibility,
+    LayerKind Kind,
+    int In,
+    int Out,
+    bool Bias,
+    int NumLayers,
+    bool Bidirectional,
+    bool ReturnSequences,
+    int Nonlinearity,
+    LocationInfo? Location);
+
+/// <summary>The parser's answer for one declaration: a spec when the declaration can be planned, and the diagnostics found.</summary>
+public sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

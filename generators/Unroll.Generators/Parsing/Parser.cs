@@ -1,0 +1,195 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Unroll.Generators.Diagnostics;
+using Unroll.Generators.Model;
+
+namespace Unroll.Generators.Parsing;
+
+/// <summary>
+/// Reads a <c>[Model]</c> class into a <see cref="ModelSpec"/>: the only place that looks at Roslyn
+/// symbols. It checks what is about C# (partial, property types, attribute use) and leaves
+/// the checks about sizes to the planner.
+/// </summary>
+public static class Parser
+{
+    private const string AttributeNamespace = "Unroll";
+
+    /// <summary>The layer attributes and the property type each needs.</summary>
+    private static readonly (string Attribute, LayerKind Kind, string ViewType)[] Layers =
+    {
+        ("EmbeddingAttribute", LayerKind.Embedding, "EmbeddingLayer"),
+        ("LinearAttribute", LayerKind.Linear, "LinearLayer"),
+        ("RnnAttribute", LayerKind.Rnn, "RnnLayer"),
+        ("LstmAttribute", LayerKind.Lstm, "LstmLayer"),
+        ("GruAttribute", LayerKind.Gru, "GruLayer"),
+    };
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        var diagnostics = new List<DiagnosticInfo>();
+        LocationInfo? typeLocation = LocationInfo.From(syntax.Identifier.GetLocation());
+
+        // The declaration itself: a partial, non-generic class, nested only in partial types.
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelNotPartial, typeLocation, type.Name));
+        }
+        string? unsupported = type.TypeKind != TypeKind.Class || type.IsRecord ? "only a class can be a model"
+            : type.IsStatic ? "a static class cannot hold model instances"
+            : type.IsGenericType ? "a generic class cannot be a model, because every shape must be a compile-time constant"
+            : null;
+        var containing = new List<ContainingType>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null && unsupported is null; outer = outer.ContainingType)
+        {
+            var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+            if (outerSyntax is null || !outerSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+                unsupported = $"it is nested in '{outer.Name}', which is not partial";
+            else if (outer.IsGenericType)
+                unsupported = $"it is nested in the generic type '{outer.Name}'";
+            else
+                containing.Insert(0, new ContainingType(Keyword(outerSyntax), outer.Name));
+        }
+        if (unsupported is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnsupportedModelType, typeLocation, type.Name, unsupported));
+        }
+
+        // [Model(SequenceLength = .., BatchSize = ..)]
+        int? sequenceLength = null;
+        int batchSize = 1;
+        foreach (var argument in context.Attributes[0].NamedArguments)
+        {
+            if (argument.Value.Kind != TypedConstantKind.Primitive || argument.Value.Value is not int value) continue;
+            if (argument.Key == "SequenceLength") sequenceLength = value;
+            else if (argument.Key == "BatchSize") batchSize = value;
+        }
+
+        // The layers: every property carrying a layer attribute, in declaration order.
+        var layers = new List<LayerSpec>();
+        bool attributeErrors = false;
+        foreach (ISymbol member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member is not IPropertySymbol property) continue;
+            var found = new List<(AttributeData Data, LayerKind Kind, string ViewType, string Name)>();
+            foreach (AttributeData attribute in property.GetAttributes())
+            {
+                INamedTypeSymbol? attributeType = attribute.AttributeClass;
+                if (attributeType is null || attributeType.ContainingNamespace?.ToDisplayString() != AttributeNamespace) continue;
+                foreach (var (name, kind, view) in Layers)
+                {
+                    if (attributeType.Name == name) found.Add((attribute, kind, view, name.Substring(0, name.Length - "Attribute".Length)));
+                }
+            }
+
+            Location propertyLocation = property.Locations.FirstOrDefault() ?? Location.None;
+            string propertyType = property.Type.Name;
+            if (found.Count == 0)
+            {
+                // A layer-typed partial property with nothing to compile it from.
+                var layer = Layers.FirstOrDefault(l => l.ViewType == propertyType && property.Type.ContainingNamespace?.ToDisplayString() == AttributeNamespace);
+                if (layer.ViewType is not null && property.IsPartialDefinition)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.LayerWithoutAttribute, LocationInfo.From(propertyLocation),
+                        property.Name, propertyType, layer.Attribute.Substring(0, layer.Attribute.Length - "Attribute".Length)));
+                }
+                continue;
+            }
+            if (found.Count > 1)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.SeveralLayerAttributes, LocationInfo.From(propertyLocation),
+                    property.Name, string.Join(", ", found.Select(f => f.Name))));
+                continue;
+            }
+
+            var (data, layerKind, viewType, attributeName) = found[0];
+            if (!IsPartialGetOnly(property, cancellationToken))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.LayerNotPartial, LocationInfo.From(propertyLocation), property.Name, viewType));
+            }
+            else if (propertyType != viewType || property.Type.ContainingNamespace?.ToDisplayString() != AttributeNamespace)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.LayerWrongType, LocationInfo.From(propertyLocation),
+                    property.Name, property.Type.ToDisplayString(), attributeName, "Unroll." + viewType));
+            }
+
+            // A half-typed attribute: the compiler reports it; there is nothing to plan until it is fixed.
+            if (data.AttributeConstructor is null || data.ConstructorArguments.Length != 2
+                || data.ConstructorArguments.Any(a => a.Kind != TypedConstantKind.Primitive || a.Value is not int))
+            {
+                attributeErrors = true;
+                continue;
+            }
+
+            int inSize = (int)data.ConstructorArguments[0].Value!;
+            int outSize = (int)data.ConstructorArguments[1].Value!;
+            bool bias = true, bidirectional = false, returnSequences = true;
+            int numLayers = 1, nonlinearity = 0;
+            foreach (var argument in data.NamedArguments)
+            {
+                object? value = argument.Value.Kind == TypedConstantKind.Error ? null : argument.Value.Value;
+                switch (argument.Key, value)
+                {
+                    case ("Bias", bool b): bias = b; break;
+                    case ("Bidirectional", bool b): bidirectional = b; break;
+                    case ("ReturnSequences", bool b): returnSequences = b; break;
+                    case ("NumLayers", int n): numLayers = n; break;
+                    case ("Nonlinearity", int n): nonlinearity = n; break;
+                    default: attributeErrors = true; break;
+                }
+            }
+            LocationInfo? attributeLocation = LocationInfo.From(
+                data.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? propertyLocation);
+            layers.Add(new LayerSpec(property.Name, AccessibilityText(property.DeclaredAccessibility), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, nonlinearity, attributeLocation));
+        }
+
+        bool plannable = diagnostics.Count == 0 && !attributeErrors;
+        ModelSpec? spec = plannable
+            ? new ModelSpec(
+                type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                containing.ToEquatableArray(), type.Name, sequenceLength, batchSize, layers.ToEquatableArray(), typeLocation)
+            : null;
+        return new ParseResult(spec, diagnostics.ToEquatableArray());
+    }
+
+    private static bool IsPartialGetOnly(IPropertySymbol property, CancellationToken cancellationToken)
+    {
+        if (property.IsStatic || property.SetMethod is not null || property.GetMethod is null) return false;
+        foreach (SyntaxReference reference in property.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is PropertyDeclarationSyntax declaration
+                && declaration.Modifiers.Any(SyntaxKind.PartialKeyword)
+                && declaration.ExpressionBody is null
+                && declaration.AccessorList is { } accessors
+                && accessors.Accessors.All(a => a.Body is null && a.ExpressionBody is null))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public => "public",
+        Accessibility.Internal => "internal",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedOrInternal => "protected internal",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+
+    private static string Keyword(TypeDeclarationSyntax syntax) => syntax switch
+    {
+        RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+        StructDeclarationSyntax => "struct",
+        InterfaceDeclarationSyntax => "interface",
+        _ => "class",
+    };
+}

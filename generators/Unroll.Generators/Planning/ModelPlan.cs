@@ -1,0 +1,94 @@
+using Unroll.Generators.Model;
+
+namespace Unroll.Generators.Planning;
+
+/// <summary>
+/// Everything the emitter writes, decided: shapes checked, every buffer placed in the arena, every
+/// parameter named. Values only (it compares structurally), so the emitter runs again only when
+/// the compiled network changes.
+/// </summary>
+/// <param name="InputSize">Features per step (1 for token models).</param>
+/// <param name="OutputSize">Features per output row.</param>
+/// <param name="SequenceOutput">True: the output is <c>[batch, time, OutputSize]</c>; false: <c>[batch, OutputSize]</c>.</param>
+/// <param name="Vocabulary">Token models: the embedding's vocabulary; otherwise 0.</param>
+/// <param name="CanStep">False when a layer is bidirectional (a reverse pass needs the whole sequence).</param>
+public sealed record ModelPlan(
+    string? Namespace,
+    EquatableArray<ContainingType> ContainingTypes,
+    string TypeName,
+    int SequenceLength,
+    int BatchSize,
+    int InputSize,
+    int OutputSize,
+    bool SequenceOutput,
+    int Vocabulary,
+    bool CanStep,
+    int ParameterCount,
+    int ArenaLength,
+    EquatableArray<ParameterPlan> Parameters,
+    EquatableArray<BufferPlan> Buffers,
+    EquatableArray<LayerPlan> Layers,
+    ModeBuffers Sequence,
+    ModeBuffers Step);
+
+/// <summary>A PyTorch parameter tensor: state-dict name, shape, offset in the parameter block, and its default initialisation.</summary>
+/// <param name="Constant">The name of its offset constant in the emitted <c>Layout</c> class.</param>
+/// <param name="Init">How PyTorch initialises it: uniform in ±<paramref name="Bound"/>, or standard normal.</param>
+public sealed record ParameterPlan(string Name, string Constant, EquatableArray<int> Shape, int Offset, int Length, InitKind Init, double Bound);
+
+public enum InitKind
+{
+    Uniform,
+    Normal,
+}
+
+/// <summary>A region of the arena, as a named offset constant.</summary>
+public sealed record BufferPlan(string Name, int Offset, int Length, string Comment);
+
+/// <summary>
+/// The buffers a pass runs on. <c>Sequence</c> holds <c>SequenceLength</c> steps (and the gradients
+/// BPTT needs); <c>Step</c> holds one step for streaming, so <c>Step</c> never disturbs what
+/// <c>Backward</c> needs from the last <c>Forward</c>.
+/// </summary>
+public sealed record ModeBuffers(string Input, string? InputGradient, EquatableArray<LayerBuffers> Layers);
+
+/// <summary>Per layer: its output, and for recurrent layers, per stacked layer and direction, what the cells keep.</summary>
+/// <param name="Output">The layer's output: <c>[time, batch, features]</c>, or <c>[batch, features]</c> after the last step.</param>
+/// <param name="Sequences">Recurrent layers: each stacked layer's full output <c>[time, batch, directions·H]</c>.</param>
+public sealed record LayerBuffers(
+    string Output,
+    string? OutputGradient,
+    EquatableArray<string> Sequences,
+    EquatableArray<string> SequenceGradients,
+    EquatableArray<CellBuffers> Cells);
+
+/// <summary>
+/// One stacked layer and direction of a recurrent layer: its parameter constants and cache buffers.
+/// <c>Cache</c> is <c>[time, batch, 4H]</c> (LSTM: activated gates i, f, g, o; GRU: r, z, n, W_hn·h + b_hn)
+/// or <c>[time, batch, H]</c> (RNN: pre-activations). <c>Cells</c> is the LSTM cell state <c>[time, batch, H]</c>.
+/// </summary>
+public sealed record CellBuffers(int Layer, int Direction, string Cache, string? Cells);
+
+/// <summary>A layer as the emitter needs it: kind, sizes, parameter constants.</summary>
+/// <param name="In">Embedding: vocabulary; otherwise input features.</param>
+/// <param name="Out">Output features per step (directions × hidden for recurrent layers).</param>
+/// <param name="Hidden">Recurrent: hidden size per direction; Embedding: embedding width.</param>
+/// <param name="SequenceInput">Whether the input has a time axis (false after a layer that returns only its last step).</param>
+/// <param name="ParameterNames">The <c>Layout</c> constants of the layer's parameters, in state-dict order.</param>
+/// <param name="StateBlock">Recurrent: the <c>Layout</c> constant of its initial/final state block.</param>
+public sealed record LayerPlan(
+    string Property,
+    string Accessibility,
+    LayerKind Kind,
+    int In,
+    int Out,
+    int Hidden,
+    int NumLayers,
+    int Directions,
+    bool ReturnSequences,
+    int Nonlinearity,
+    bool Bias,
+    bool SequenceInput,
+    EquatableArray<string> ParameterNames,
+    string? StateBlock,
+    int ParameterCount);

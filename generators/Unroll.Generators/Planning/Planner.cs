@@ -1,0 +1,284 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Unroll.Generators.Diagnostics;
+using Unroll.Generators.Model;
+
+namespace Unroll.Generators.Planning;
+
+/// <summary>The planner's answer: a plan when the declaration is valid, and the diagnostics found.</summary>
+public sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>
+/// Turns a <see cref="ModelSpec"/> into a <see cref="ModelPlan"/>: checks that the sizes make a
+/// network (positive, chaining from layer to layer), names the parameters as PyTorch does, and lays
+/// out the arena. Pure: values in, values out.
+/// </summary>
+public static class Planner
+{
+    /// <summary>The largest float array .NET allocates (<c>Array.MaxLength</c>).</summary>
+    public const long MaxArenaLength = 0x7FFFFFC7;
+
+    public static PlanResult Plan(ParseResult parsed)
+    {
+        if (parsed.Spec is not { } spec) return new PlanResult(null, parsed.Diagnostics);
+        var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
+        Check(spec, diagnostics);
+        if (diagnostics.Count > 0) return new PlanResult(null, diagnostics.ToEquatableArray());
+
+        var arena = new ArenaBuilder();
+        ModelPlan? plan = Build(spec, arena);
+        if (plan is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.Location, spec.TypeName, arena.Length, MaxArenaLength));
+        }
+        return new PlanResult(plan, diagnostics.ToEquatableArray());
+    }
+
+    private static bool IsRecurrent(LayerKind kind) => kind is LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru;
+
+    /// <summary>Features per step a layer produces.</summary>
+    private static int OutputWidth(LayerSpec layer) => IsRecurrent(layer.Kind) ? (layer.Bidirectional ? 2 : 1) * layer.Out : layer.Out;
+
+    private static void Check(ModelSpec spec, List<DiagnosticInfo> diagnostics)
+    {
+        if (spec.SequenceLength is not > 0)
+        {
+            string detail = spec.SequenceLength is { } n ? $", but it is {n}" : ", but it is not set";
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidSequenceLength, spec.Location, spec.TypeName, detail));
+        }
+        if (spec.BatchSize <= 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidBatchSize, spec.Location, spec.TypeName, spec.BatchSize));
+        }
+        if (spec.Layers.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.NoLayers, spec.Location, spec.TypeName));
+            return;
+        }
+
+        LayerSpec? previous = null;
+        LayerSpec? lastStepOnly = null;
+        foreach (LayerSpec layer in spec.Layers)
+        {
+            (string Name, int Value)[] sizes = layer.Kind switch
+            {
+                LayerKind.Embedding => new[] { ("numEmbeddings", layer.In), ("embeddingDim", layer.Out) },
+                LayerKind.Linear => new[] { ("inFeatures", layer.In), ("outFeatures", layer.Out) },
+                _ => new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("NumLayers", layer.NumLayers) },
+            };
+            bool positive = true;
+            foreach (var (name, value) in sizes)
+            {
+                if (value > 0) continue;
+                positive = false;
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.NonPositiveSize, layer.Location, name, layer.Property, value));
+            }
+
+            if (layer.Kind == LayerKind.Embedding && previous is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.EmbeddingNotFirst, layer.Location, layer.Property, previous.Property));
+            }
+            else if (previous is not null && positive && layer.Kind != LayerKind.Embedding && layer.In != OutputWidth(previous) && OutputWidth(previous) > 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, layer.In, previous.Property, OutputWidth(previous)));
+            }
+            if (IsRecurrent(layer.Kind) && lastStepOnly is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location, layer.Property, lastStepOnly.Property));
+            }
+            if (IsRecurrent(layer.Kind) && !layer.ReturnSequences) lastStepOnly ??= layer;
+            previous = layer;
+        }
+    }
+
+    private static ModelPlan? Build(ModelSpec spec, ArenaBuilder arena)
+    {
+        int T = spec.SequenceLength!.Value, B = spec.BatchSize;
+        bool tokens = spec.Layers[0].Kind == LayerKind.Embedding;
+
+        // Parameters, in state-dict order, then their gradients in the same layout.
+        var parameters = new List<ParameterPlan>();
+        var layers = new List<LayerPlan>();
+        long parameterCount = 0;
+        bool sequence = true;
+        foreach (LayerSpec layer in spec.Layers)
+        {
+            var names = new List<string>();
+            long before = parameterCount;
+            void Add(string name, int[] shape, InitKind init, double bound)
+            {
+                long length = shape.Aggregate(1L, (a, d) => a * d);
+                string constant = (layer.Property + "_" + name).Replace('.', '_');
+                parameters.Add(new ParameterPlan(layer.Property + "." + name, constant, shape.ToEquatableArray(), (int)Math.Min(parameterCount, int.MaxValue), (int)Math.Min(length, int.MaxValue), init, bound));
+                names.Add(constant);
+                parameterCount += length;
+            }
+
+            int directions = layer.Bidirectional ? 2 : 1;
+            switch (layer.Kind)
+            {
+                case LayerKind.Embedding:
+                    Add("weight", new[] { layer.In, layer.Out }, InitKind.Normal, 0);
+                    break;
+                case LayerKind.Linear:
+                    double bound = 1 / Math.Sqrt(layer.In);
+                    Add("weight", new[] { layer.Out, layer.In }, InitKind.Uniform, bound);
+                    if (layer.Bias) Add("bias", new[] { layer.Out }, InitKind.Uniform, bound);
+                    break;
+                default:
+                    int gates = Gates(layer.Kind) * layer.Out;
+                    double k = 1 / Math.Sqrt(layer.Out);
+                    for (int l = 0; l < layer.NumLayers; l++)
+                    {
+                        for (int d = 0; d < directions; d++)
+                        {
+                            string suffix = $"_l{l}" + (d == 1 ? "_reverse" : "");
+                            int inK = l == 0 ? layer.In : directions * layer.Out;
+                            Add("weight_ih" + suffix, new[] { gates, inK }, InitKind.Uniform, k);
+                            Add("weight_hh" + suffix, new[] { gates, layer.Out }, InitKind.Uniform, k);
+                            Add("bias_ih" + suffix, new[] { gates }, InitKind.Uniform, k);
+                            Add("bias_hh" + suffix, new[] { gates }, InitKind.Uniform, k);
+                        }
+                    }
+                    break;
+            }
+            int hidden = layer.Kind == LayerKind.Linear ? 0 : layer.Out;
+            layers.Add(new LayerPlan(layer.Property, layer.Accessibility, layer.Kind, layer.In, OutputWidth(layer), hidden,
+                IsRecurrent(layer.Kind) ? layer.NumLayers : 0, IsRecurrent(layer.Kind) ? directions : 0,
+                layer.ReturnSequences || !IsRecurrent(layer.Kind), layer.Nonlinearity, layer.Bias, sequence,
+                names.ToEquatableArray(), null, (int)Math.Min(parameterCount - before, int.MaxValue)));
+            if (IsRecurrent(layer.Kind) && !layer.ReturnSequences) sequence = false;
+        }
+        if (parameterCount * 2 > MaxArenaLength)
+        {
+            arena.Reserve(parameterCount * 2);
+            return null;
+        }
+        arena.Add("Parameters", (int)parameterCount, "every parameter, in state-dict order (offsets below are relative to it)");
+        arena.Add("Gradients", (int)parameterCount, "the gradients, same layout as Parameters");
+
+        // Initial and final states with their gradients, per recurrent layer (see the runtime's layer views).
+        for (int i = 0; i < layers.Count; i++)
+        {
+            LayerPlan layer = layers[i];
+            if (!IsRecurrent(layer.Kind)) continue;
+            long stateLength = (long)layer.NumLayers * layer.Directions * B * layer.Hidden;
+            int blocks = layer.Kind == LayerKind.Lstm ? 8 : 4;
+            string name = arena.Add(layer.Property + "_States", stateLength * blocks,
+                $"h_0, h_n, ∂h_0, ∂h_n{(blocks == 8 ? ", c_0, c_n, ∂c_0, ∂c_n" : "")}, each [{layer.NumLayers * layer.Directions}, {B}, {layer.Hidden}]");
+            layers[i] = layer with { StateBlock = name };
+        }
+
+        ModeBuffers sequenceBuffers = LayOut(spec, layers, arena, "", T, B, tokens, gradients: true);
+
+        // Backward scratch, shared by all layers (sized for the largest).
+        long dGates = 0, dGh = 0, perStep = 0;
+        foreach (LayerPlan layer in layers.Where(l => IsRecurrent(l.Kind)))
+        {
+            dGates = Math.Max(dGates, (long)T * B * (layer.Kind == LayerKind.Gru ? 3 : Gates(layer.Kind)) * layer.Hidden);
+            if (layer.Kind == LayerKind.Gru) dGh = Math.Max(dGh, (long)T * B * 3 * layer.Hidden);
+            perStep = Math.Max(perStep, (long)B * layer.Hidden);
+        }
+        long gh = layers.Where(l => l.Kind == LayerKind.Gru).Select(l => (long)B * 3 * l.Hidden).DefaultIfEmpty(0).Max();
+        arena.Add("Scratch_Gh", gh, "GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]");
+        arena.Add("Scratch_dGates", dGates, "BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)");
+        arena.Add("Scratch_dGh", dGh, "BPTT, GRU: recurrent-side gate gradients of a whole sequence");
+        arena.Add("Scratch_dh", perStep, "BPTT: ∂h carried to the previous step, [batch, H]");
+        arena.Add("Scratch_dc", perStep, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
+
+        ModeBuffers stepBuffers = LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false);
+        if (arena.Length > MaxArenaLength) return null;
+
+        LayerPlan last = layers[layers.Count - 1];
+        return new ModelPlan(
+            spec.Namespace, spec.ContainingTypes, spec.TypeName, T, B,
+            tokens ? 1 : spec.Layers[0].In, last.Out, sequence, tokens ? spec.Layers[0].In : 0,
+            CanStep: !layers.Any(l => l.Directions == 2),
+            (int)parameterCount, (int)arena.Length,
+            parameters.ToEquatableArray(), arena.Buffers.ToEquatableArray(), layers.ToEquatableArray(),
+            sequenceBuffers, stepBuffers);
+    }
+
+    /// <summary>Places the activations of one pass over <paramref name="steps"/> steps.</summary>
+    private static ModeBuffers LayOut(ModelSpec spec, List<LayerPlan> layers, ArenaBuilder arena, string prefix, int steps, int B, bool tokens, bool gradients)
+    {
+        string what = steps == 1 ? "one step" : $"{steps} steps";
+        int inputWidth = tokens ? 1 : spec.Layers[0].In;
+        string input = arena.Add(prefix + (tokens ? "Tokens" : "Input"), (long)steps * B * inputWidth,
+            tokens ? $"token ids of {what}, [batch, time] (int bits)" : $"input of {what}, time-major [time, batch, {inputWidth}]");
+        string? inputGradient = gradients && !tokens
+            ? arena.Add(prefix + "InputGradient", (long)steps * B * inputWidth, $"∂input, [time, batch, {inputWidth}]")
+            : null;
+
+        var result = new List<LayerBuffers>();
+        foreach (LayerPlan layer in layers)
+        {
+            long rows = layer.SequenceInput ? (long)steps * B : B;
+            string shape = layer.SequenceInput ? $"[time, batch, {layer.Out}]" : $"[batch, {layer.Out}]";
+            if (!IsRecurrent(layer.Kind))
+            {
+                string output = arena.Add($"{prefix}{layer.Property}_Output", rows * layer.Out, $"{layer.Property} output, {shape}");
+                string? outputGradient = gradients ? arena.Add($"{prefix}{layer.Property}_OutputGradient", rows * layer.Out, $"∂{layer.Property} output") : null;
+                result.Add(new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty));
+                continue;
+            }
+
+            int H = layer.Hidden, D = layer.Directions;
+            var sequences = new List<string>();
+            var sequenceGradients = new List<string>();
+            var cells = new List<CellBuffers>();
+            for (int l = 0; l < layer.NumLayers; l++)
+            {
+                sequences.Add(arena.Add($"{prefix}{layer.Property}_L{l}_Sequence", rows * D * H, $"{layer.Property} layer {l} states h_t, [time, batch, {D * H}]"));
+                if (gradients) sequenceGradients.Add(arena.Add($"{prefix}{layer.Property}_L{l}_SequenceGradient", rows * D * H, $"∂ of {layer.Property} layer {l} states"));
+                for (int d = 0; d < D; d++)
+                {
+                    string tag = $"{prefix}{layer.Property}_L{l}{(d == 1 ? "R" : "")}";
+                    int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
+                    string cacheWhat = layer.Kind switch
+                    {
+                        LayerKind.Lstm => "activated gates i, f, g, o",
+                        LayerKind.Gru => "r, z, n, W_hn·h + b_hn",
+                        _ => "pre-activations",
+                    };
+                    string cache = arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, [time, batch, {cacheWidth}]");
+                    string? cellState = layer.Kind == LayerKind.Lstm ? arena.Add(tag + "_Cells", rows * H, $"cell states c_t, [time, batch, {H}]") : null;
+                    cells.Add(new CellBuffers(l, d, cache, cellState));
+                }
+            }
+            string outputName = sequences[sequences.Count - 1];
+            string? outputGradientName = gradients ? sequenceGradients[sequenceGradients.Count - 1] : null;
+            if (!layer.ReturnSequences)
+            {
+                outputName = arena.Add($"{prefix}{layer.Property}_Last", (long)B * D * H, $"{layer.Property} states after the last step, [batch, {D * H}]");
+                outputGradientName = gradients ? arena.Add($"{prefix}{layer.Property}_LastGradient", (long)B * D * H, $"∂{layer.Property} last states") : null;
+            }
+            result.Add(new LayerBuffers(outputName, outputGradientName, sequences.ToEquatableArray(), sequenceGradients.ToEquatableArray(), cells.ToEquatableArray()));
+        }
+        return new ModeBuffers(input, inputGradient, result.ToEquatableArray());
+    }
+
+    public static int Gates(LayerKind kind) => kind switch
+    {
+        LayerKind.Lstm => 4,
+        LayerKind.Gru => 3,
+        _ => 1,
+    };
+
+    /// <summary>Hands out consecutive arena regions, counting in <c>long</c> so that an oversized model is reported rather than wrapped.</summary>
+    private sealed class ArenaBuilder
+    {
+        public readonly List<BufferPlan> Buffers = new();
+        public long Length { get; private set; }
+
+        public void Reserve(long length) => Length += length;
+
+        public string Add(string name, long length, string comment)
+        {
+            Buffers.Add(new BufferPlan(name, (int)Math.Min(Length, int.MaxValue), (int)Math.Min(length, int.MaxValue), comment));
+            Length += length;
+            return name;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+namespace Unroll;
+
+/// <summary>
+/// Marks a <c>partial</c> class as a sequence model compiled by Unroll. Its <c>partial</c>
+/// properties carrying layer attributes are the layers, applied in declaration order.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class ModelAttribute : Attribute
+{
+    /// <summary>The maximum number of time steps; a shorter length may be passed at run time.</summary>
+    public int SequenceLength { get; set; }
+
+    /// <summary>The number of sequences processed side by side (default 1).</summary>
+    public int BatchSize { get; set; } = 1;
+}
+
+/// <summary>The activation of an Elman <see cref="RnnAttribute"/> layer, as PyTorch's <c>nonlinearity</c>.</summary>
+public enum Nonlinearity
+{
+    /// <summary><c>h' = tanh(W_ih x + b_ih + W_hh h + b_hh)</c>.</summary>
+    Tanh,
+
+    /// <summary><c>h' = relu(W_ih x + b_ih + W_hh h + b_hh)</c>.</summary>
+    Relu,
+}
+
+/// <summary>A lookup table from token ids to vectors, as <c>torch.nn.Embedding(numEmbeddings, embeddingDim)</c>. Only valid as the first layer.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class EmbeddingAttribute : Attribute
+{
+    /// <summary>Declares an embedding of <paramref name="numEmbeddings"/> tokens into <paramref name="embeddingDim"/> features.</summary>
+    public EmbeddingAttribute(int numEmbeddings, int embeddingDim)
+    {
+        NumEmbeddings = numEmbeddings;
+        EmbeddingDim = embeddingDim;
+    }
+
+    /// <summary>The vocabulary size.</summary>
+    public int NumEmbeddings { get; }
+
+    /// <summary>The width of each embedding vector.</summary>
+    public int EmbeddingDim { get; }
+}
+
+/// <summary>An affine map <c>y = x Wᵀ + b</c> applied to every step, as <c>torch.nn.Linear(inFeatures, outFeatures, bias)</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class LinearAttribute : Attribute
+{
+    /// <summary>Declares a linear layer from <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
+    public LinearAttribute(int inFeatures, int outFeatures)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+    }
+
+    /// <summary>Input width.</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Output width.</summary>
+    public int OutFeatures { get; }
+
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>Options shared by the recurrent layers, named as PyTorch's <c>nn.RNN</c>, <c>nn.LSTM</c> and <c>nn.GRU</c> arguments.</summary>
+public abstract class RecurrentAttribute : Attribute
+{
+    private protected RecurrentAttribute(int inputSize, int hiddenSize)
+    {
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+    }
+
+    /// <summary>Features per step entering the first stacked layer.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Features of the hidden state (per direction).</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Stacked layers (default 1); layer k &gt; 0 reads layer k − 1's output.</summary>
+    public int NumLayers { get; set; } = 1;
+
+    /// <summary>Runs a second, reverse-time pass and concatenates its states after the forward ones.</summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>
+    /// True (default): every step's state goes on to the next layer. False: only the last step's
+    /// (for a bidirectional layer the forward state after the last step and the reverse state
+    /// after the first), for many-to-one models.
+    /// </summary>
+    public bool ReturnSequences { get; set; } = true;
+}
+
+/// <summary>An Elman recurrent layer, as <c>torch.nn.RNN</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class RnnAttribute : RecurrentAttribute
+{
+    /// <summary>Declares an Elman RNN from <paramref name="inputSize"/> to <paramref name="hiddenSize"/>.</summary>
+    public RnnAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize) { }
+
+    /// <summary>The activation (default <see cref="Nonlinearity.Tanh"/>).</summary>
+    public Nonlinearity Nonlinearity { get; set; } = Nonlinearity.Tanh;
+}
+
+/// <summary>A long short-term memory layer, as <c>torch.nn.LSTM</c> (gate order i, f, g, o).</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class LstmAttribute : RecurrentAttribute
+{
+    /// <summary>Declares an LSTM from <paramref name="inputSize"/> to <paramref name="hiddenSize"/>.</summary>
+    public LstmAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize) { }
+}
+
+/// <summary>A gated recurrent unit layer, as <c>torch.nn.GRU</c> (gate order r, z, n; reset applied after the matrix product).</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class GruAttribute : RecurrentAttribute
+{
+    /// <summary>Declares a GRU from <paramref name="inputSize"/> to <paramref name="hiddenSize"/>.</summary>
+    public GruAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize) { }
+}

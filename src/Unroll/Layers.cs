@@ -1,0 +1,235 @@
+using System.ComponentModel;
+
+namespace Unroll;
+
+/// <summary>
+/// The recurrent states of one recurrent layer property, as PyTorch's <c>h_0</c>, <c>c_0</c>,
+/// <c>h_n</c>, <c>c_n</c>: each is <c>[NumLayers * Directions, BatchSize, HiddenSize]</c>, row-major,
+/// index <c>layer * Directions + direction</c>. All live in the model's arena.
+/// </summary>
+/// <remarks>
+/// The block holds, in this order: h_0, h_n, ∂h_0, ∂h_n, and for an LSTM c_0, c_n, ∂c_0, ∂c_n.
+/// <c>Forward</c> starts from h_0 (and c_0) and writes h_n (and c_n). <c>Step</c> carries its state in
+/// h_n (and c_n): <c>ResetState</c> copies h_0 into h_n, and every <c>Step</c> moves h_n forward,
+/// so a <c>Forward</c> over a prefix followed by <c>Step</c> continues the sequence.
+/// <c>Backward</c> reads ∂h_n (the loss gradient with respect to the final state; zero unless set)
+/// and writes ∂h_0.
+/// </remarks>
+internal readonly struct StateBlock
+{
+    private readonly float[] _arena;
+    private readonly int _offset;
+    public readonly int Length;
+
+    public StateBlock(float[] arena, int offset, int length)
+    {
+        _arena = arena;
+        _offset = offset;
+        Length = length;
+    }
+
+    public Span<float> this[int k] => _arena.AsSpan(_offset + k * Length, Length);
+}
+
+/// <summary>A view of an <see cref="EmbeddingAttribute"/> layer: its weight <c>[NumEmbeddings, EmbeddingDim]</c> and gradient.</summary>
+public readonly struct EmbeddingLayer
+{
+    private readonly float[] _arena;
+    private readonly int _weight, _gradient;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public EmbeddingLayer(float[] arena, int weightOffset, int gradientOffset, int numEmbeddings, int embeddingDim)
+    {
+        _arena = arena;
+        _weight = weightOffset;
+        _gradient = gradientOffset;
+        NumEmbeddings = numEmbeddings;
+        EmbeddingDim = embeddingDim;
+    }
+
+    /// <summary>The vocabulary size.</summary>
+    public int NumEmbeddings { get; }
+
+    /// <summary>The width of each vector.</summary>
+    public int EmbeddingDim { get; }
+
+    /// <summary>The table, <c>[NumEmbeddings, EmbeddingDim]</c> (PyTorch's <c>weight</c>).</summary>
+    public Span<float> Weight => _arena.AsSpan(_weight, NumEmbeddings * EmbeddingDim);
+
+    /// <summary>The accumulated gradient of <see cref="Weight"/>.</summary>
+    public Span<float> WeightGradient => _arena.AsSpan(_gradient, NumEmbeddings * EmbeddingDim);
+}
+
+/// <summary>A view of a <see cref="LinearAttribute"/> layer: weight <c>[OutFeatures, InFeatures]</c>, bias and gradients.</summary>
+public readonly struct LinearLayer
+{
+    private readonly float[] _arena;
+    private readonly int _weight, _gradient;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public LinearLayer(float[] arena, int weightOffset, int gradientOffset, int inFeatures, int outFeatures, bool hasBias)
+    {
+        _arena = arena;
+        _weight = weightOffset;
+        _gradient = gradientOffset;
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        HasBias = hasBias;
+    }
+
+    /// <summary>Input width.</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Output width.</summary>
+    public int OutFeatures { get; }
+
+    /// <summary>Whether the layer has a bias.</summary>
+    public bool HasBias { get; }
+
+    /// <summary>PyTorch's <c>weight</c>, <c>[OutFeatures, InFeatures]</c>.</summary>
+    public Span<float> Weight => _arena.AsSpan(_weight, OutFeatures * InFeatures);
+
+    /// <summary>PyTorch's <c>bias</c>, <c>[OutFeatures]</c> (empty without a bias).</summary>
+    public Span<float> Bias => _arena.AsSpan(_weight + OutFeatures * InFeatures, HasBias ? OutFeatures : 0);
+
+    /// <summary>The accumulated gradient of <see cref="Weight"/>.</summary>
+    public Span<float> WeightGradient => _arena.AsSpan(_gradient, OutFeatures * InFeatures);
+
+    /// <summary>The accumulated gradient of <see cref="Bias"/>.</summary>
+    public Span<float> BiasGradient => _arena.AsSpan(_gradient + OutFeatures * InFeatures, HasBias ? OutFeatures : 0);
+}
+
+/// <summary>A view of an <see cref="RnnAttribute"/> layer's states; see <see cref="LstmLayer"/> for their meaning.</summary>
+public readonly struct RnnLayer
+{
+    private readonly StateBlock _states;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public RnnLayer(float[] arena, int statesOffset, int numLayers, int directions, int batchSize, int hiddenSize)
+    {
+        _states = new StateBlock(arena, statesOffset, numLayers * directions * batchSize * hiddenSize);
+        NumLayers = numLayers;
+        Directions = directions;
+        HiddenSize = hiddenSize;
+    }
+
+    /// <summary>Stacked layers.</summary>
+    public int NumLayers { get; }
+
+    /// <summary>1, or 2 when bidirectional.</summary>
+    public int Directions { get; }
+
+    /// <summary>Features of each state.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>h_0, <c>[NumLayers * Directions, BatchSize, HiddenSize]</c>; zero unless set.</summary>
+    public Span<float> InitialHidden => _states[0];
+
+    /// <summary>h_n after <c>Forward</c>, or the streaming state of <c>Step</c>.</summary>
+    public Span<float> FinalHidden => _states[1];
+
+    /// <summary>∂loss/∂h_0, written by <c>Backward</c>.</summary>
+    public Span<float> InitialHiddenGradient => _states[2];
+
+    /// <summary>∂loss/∂h_n, read by <c>Backward</c>; zero unless set.</summary>
+    public Span<float> FinalHiddenGradient => _states[3];
+}
+
+/// <summary>A view of a <see cref="GruAttribute"/> layer's states; see <see cref="LstmLayer"/> for their meaning.</summary>
+public readonly struct GruLayer
+{
+    private readonly StateBlock _states;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public GruLayer(float[] arena, int statesOffset, int numLayers, int directions, int batchSize, int hiddenSize)
+    {
+        _states = new StateBlock(arena, statesOffset, numLayers * directions * batchSize * hiddenSize);
+        NumLayers = numLayers;
+        Directions = directions;
+        HiddenSize = hiddenSize;
+    }
+
+    /// <summary>Stacked layers.</summary>
+    public int NumLayers { get; }
+
+    /// <summary>1, or 2 when bidirectional.</summary>
+    public int Directions { get; }
+
+    /// <summary>Features of each state.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>h_0, <c>[NumLayers * Directions, BatchSize, HiddenSize]</c>; zero unless set.</summary>
+    public Span<float> InitialHidden => _states[0];
+
+    /// <summary>h_n after <c>Forward</c>, or the streaming state of <c>Step</c>.</summary>
+    public Span<float> FinalHidden => _states[1];
+
+    /// <summary>∂loss/∂h_0, written by <c>Backward</c>.</summary>
+    public Span<float> InitialHiddenGradient => _states[2];
+
+    /// <summary>∂loss/∂h_n, read by <c>Backward</c>; zero unless set.</summary>
+    public Span<float> FinalHiddenGradient => _states[3];
+}
+
+/// <summary>
+/// A view of an <see cref="LstmAttribute"/> layer's states, as PyTorch's <c>(h_0, c_0)</c> and
+/// <c>(h_n, c_n)</c>: each <c>[NumLayers * Directions, BatchSize, HiddenSize]</c>, index
+/// <c>layer * Directions + direction</c>.
+/// </summary>
+/// <remarks>
+/// <c>Forward</c> starts from the initial states and writes the final ones. <c>Step</c> carries its
+/// state in the final states: <c>ResetState</c> copies the initial states into them. <c>Backward</c>
+/// reads the final-state gradients (the loss's dependence on h_n and c_n; zero unless set) and
+/// writes the initial-state gradients.
+/// </remarks>
+public readonly struct LstmLayer
+{
+    private readonly StateBlock _states;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public LstmLayer(float[] arena, int statesOffset, int numLayers, int directions, int batchSize, int hiddenSize)
+    {
+        _states = new StateBlock(arena, statesOffset, numLayers * directions * batchSize * hiddenSize);
+        NumLayers = numLayers;
+        Directions = directions;
+        HiddenSize = hiddenSize;
+    }
+
+    /// <summary>Stacked layers.</summary>
+    public int NumLayers { get; }
+
+    /// <summary>1, or 2 when bidirectional.</summary>
+    public int Directions { get; }
+
+    /// <summary>Features of each state.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>h_0; zero unless set.</summary>
+    public Span<float> InitialHidden => _states[0];
+
+    /// <summary>h_n after <c>Forward</c>, or the streaming state of <c>Step</c>.</summary>
+    public Span<float> FinalHidden => _states[1];
+
+    /// <summary>∂loss/∂h_0, written by <c>Backward</c>.</summary>
+    public Span<float> InitialHiddenGradient => _states[2];
+
+    /// <summary>∂loss/∂h_n, read by <c>Backward</c>; zero unless set.</summary>
+    public Span<float> FinalHiddenGradient => _states[3];
+
+    /// <summary>c_0; zero unless set.</summary>
+    public Span<float> InitialCell => _states[4];
+
+    /// <summary>c_n after <c>Forward</c>, or the streaming cell state of <c>Step</c>.</summary>
+    public Span<float> FinalCell => _states[5];
+
+    /// <summary>∂loss/∂c_0, written by <c>Backward</c>.</summary>
+    public Span<float> InitialCellGradient => _states[6];
+
+    /// <summary>∂loss/∂c_n, read by <c>Backward</c>; zero unless set.</summary>
+    public Span<float> FinalCellGradient => _states[7];
+}

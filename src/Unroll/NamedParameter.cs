@@ -1,0 +1,103 @@
+using System.Collections;
+using System.ComponentModel;
+
+namespace Unroll;
+
+/// <summary>
+/// One parameter tensor of a model, named and shaped as in PyTorch's <c>state_dict()</c>
+/// (for example <c>Rnn.weight_ih_l0</c>, <c>[512, 32]</c>), viewing the model's arena.
+/// </summary>
+public readonly struct NamedParameter
+{
+    private readonly float[] _arena;
+    private readonly int[] _shape;
+    private readonly int _values, _gradients;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset)
+    {
+        Name = name;
+        _shape = shape;
+        _arena = arena;
+        _values = valuesOffset;
+        _gradients = gradientsOffset;
+        int length = 1;
+        foreach (int d in shape) length *= d;
+        Length = length;
+    }
+
+    /// <summary>The PyTorch state-dict name.</summary>
+    public string Name { get; }
+
+    /// <summary>The PyTorch shape, outermost dimension first.</summary>
+    public ReadOnlySpan<int> Shape => _shape;
+
+    /// <summary>Number of elements.</summary>
+    public int Length { get; }
+
+    /// <summary>The values, row-major as in PyTorch.</summary>
+    public Span<float> Values => _arena.AsSpan(_values, Length);
+
+    /// <summary>The accumulated gradient, same layout as <see cref="Values"/>.</summary>
+    public Span<float> Gradients => _arena.AsSpan(_gradients, Length);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} [{string.Join(", ", _shape)}]";
+}
+
+/// <summary>The parameters of a model in PyTorch's <c>state_dict()</c> order; <c>foreach</c> allocates nothing.</summary>
+public readonly struct NamedParameterCollection : IReadOnlyList<NamedParameter>
+{
+    private readonly NamedParameter[] _items;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public NamedParameterCollection(NamedParameter[] items) => _items = items;
+
+    /// <inheritdoc/>
+    public int Count => _items.Length;
+
+    /// <inheritdoc/>
+    public NamedParameter this[int index] => _items[index];
+
+    /// <summary>The parameter with this state-dict name.</summary>
+    /// <exception cref="KeyNotFoundException">No parameter has that name.</exception>
+    public NamedParameter this[string name]
+    {
+        get
+        {
+            foreach (NamedParameter p in _items)
+            {
+                if (p.Name == name) return p;
+            }
+            throw new KeyNotFoundException($"The model has no parameter named '{name}'.");
+        }
+    }
+
+    /// <summary>An allocation-free enumerator.</summary>
+    public Enumerator GetEnumerator() => new(_items);
+
+    IEnumerator<NamedParameter> IEnumerable<NamedParameter>.GetEnumerator() => ((IEnumerable<NamedParameter>)_items).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
+
+    /// <summary>Enumerates the parameters.</summary>
+    public struct Enumerator
+    {
+        private readonly NamedParameter[] _items;
+        private int _index;
+
+        internal Enumerator(NamedParameter[] items)
+        {
+            _items = items;
+            _index = -1;
+        }
+
+        /// <summary>The current parameter.</summary>
+        public readonly NamedParameter Current => _items[_index];
+
+        /// <summary>Advances to the next parameter.</summary>
+        public bool MoveNext() => ++_index < _items.Length;
+    }
+}
