@@ -44,8 +44,8 @@ public static partial class Emitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>");
         w.Open($"public void Forward({inputType} {inputName}, {Span} output, int length)");
         w.Line("CheckLength(length);");
-        w.Line($"CheckSpan({inputName}.Length, length * {plan.BatchSize * plan.InputSize}, nameof({inputName}), $\"{InputShape(plan, "length")}\");");
-        w.Line($"CheckSpan(output.Length, {OutputCount(plan, "length")}, nameof(output), $\"{OutputShape(plan, "length")}\");");
+        w.Line(SpanCheck($"{inputName}.Length", $"length * {plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"$\"{InputShape(plan, "length")}\""));
+        w.Line(SpanCheck("output.Length", OutputCount(plan, "length"), "nameof(output)", $"$\"{OutputShape(plan, "length")}\""));
         if (tokens) w.Line("CheckTokens(tokens);");
         w.Line($"{Span} a = _arena;");
         if (tokens)
@@ -95,10 +95,10 @@ public static partial class Emitter
         w.Open($"private void Backward({ReadOnlySpan} outputGradient, {Span} inputGradientValues, bool inputGradient)");
         w.Line("int length = _length;");
         w.Line("if (length == 0) throw new global::System.InvalidOperationException(\"Backward needs a Forward first: it differentiates the last Forward.\");");
-        w.Line($"CheckSpan(outputGradient.Length, {OutputCount(plan, "length")}, nameof(outputGradient), $\"{OutputShape(plan, "length")}\");");
+        w.Line(SpanCheck("outputGradient.Length", OutputCount(plan, "length"), "nameof(outputGradient)", $"$\"{OutputShape(plan, "length")}\""));
         if (floatInput)
         {
-            w.Line($"if (inputGradient) CheckSpan(inputGradientValues.Length, length * {plan.BatchSize * plan.InputSize}, nameof(inputGradient), $\"{InputShape(plan, "length")}\");");
+            w.Line("if (inputGradient) " + SpanCheck("inputGradientValues.Length", $"length * {plan.BatchSize * plan.InputSize}", "nameof(inputGradient)", $"$\"{InputShape(plan, "length")}\""));
         }
         w.Line($"{Span} a = _arena;");
         if (plan.SequenceOutput)
@@ -121,7 +121,7 @@ public static partial class Emitter
     private static void WriteStepEntryPoints(SourceWriter w, ModelPlan plan)
     {
         bool tokens = plan.Vocabulary > 0;
-        var last = plan.Step.Layers[plan.Layers.Count - 1];
+        var last = plan.Step!.Layers[plan.Layers.Count - 1];
         w.Line("/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>");
         w.Open("public void ResetState()");
         w.Line($"{Span} a = _arena;");
@@ -148,19 +148,23 @@ public static partial class Emitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>");
         w.Open($"public void Step({inputType} {inputName}, {Span} output)");
         string stepShape = tokens ? $"[batch {plan.BatchSize}]" : $"[batch {plan.BatchSize}, features {plan.InputSize}]";
-        w.Line($"CheckSpan({inputName}.Length, {plan.BatchSize * plan.InputSize}, nameof({inputName}), \"{stepShape}\");");
-        w.Line($"CheckSpan(output.Length, {plan.BatchSize * plan.OutputSize}, nameof(output), \"[batch {plan.BatchSize}, features {plan.OutputSize}]\");");
+        w.Line(SpanCheck($"{inputName}.Length", $"{plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"\"{stepShape}\""));
+        w.Line(SpanCheck("output.Length", $"{plan.BatchSize * plan.OutputSize}", "nameof(output)", $"\"[batch {plan.BatchSize}, features {plan.OutputSize}]\""));
         if (tokens) w.Line("CheckTokens(tokens);");
         w.Line($"{Span} a = _arena;");
         if (tokens)
-            w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Step.Input}, {plan.BatchSize})));");
+            w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize})));");
         else
-            w.Line($"input.CopyTo(a.Slice(Layout.{plan.Step.Input}, {plan.BatchSize * plan.InputSize}));");
+            w.Line($"input.CopyTo(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize * plan.InputSize}));");
         w.Line("StepCore();");
         w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
         w.Close();
         w.Line();
     }
+
+    /// <summary>A length check whose message (an interpolated string) is built only when it fails, so the check allocates nothing.</summary>
+    private static string SpanCheck(string actual, string expected, string name, string shape) =>
+        $"if ({actual} != {expected}) ThrowWrongLength({name}, {expected}, {actual}, {shape});";
 
     private static void WriteChecks(SourceWriter w, ModelPlan plan)
     {
@@ -169,9 +173,9 @@ public static partial class Emitter
         w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $\"The length must be between 1 and SequenceLength ({plan.SequenceLength}), but is {{length}}.\");");
         w.Close();
         w.Line();
-        w.Open("private static void CheckSpan(int actual, int expected, string name, string shape)");
-        w.Line("if (actual != expected)");
-        w.Line("    throw new global::System.ArgumentException($\"Expected {expected} values ({shape}), but the span holds {actual}.\", name);");
+        w.Line("[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]");
+        w.Open("private static void ThrowWrongLength(string name, int expected, int actual, string shape)");
+        w.Line("throw new global::System.ArgumentException($\"Expected {expected} values ({shape}), but the span holds {actual}.\", name);");
         w.Close();
         if (plan.Vocabulary > 0)
         {

@@ -21,7 +21,7 @@ public static partial class Emitter
 
     private static void WriteForwardCore(SourceWriter w, ModelPlan plan, bool streaming)
     {
-        ModeBuffers m = streaming ? plan.Step : plan.Sequence;
+        ModeBuffers m = streaming ? plan.Step! : plan.Sequence;
         int B = plan.BatchSize;
         w.Line(streaming
             ? "/// <summary>One step of every layer, from and into the running states.</summary>"

@@ -91,7 +91,9 @@ public static partial class Emitter
         w.Line("/// </code>");
         w.Line($"/// <para>{N(plan.ParameterCount)} parameters. One arena of {N(plan.ArenaLength)} floats ({N(4L * plan.ArenaLength)} bytes), allocated by the constructor, holds");
         w.Line("/// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;");
-        w.Line("/// Forward, Backward" + (plan.CanStep ? " and Step allocate" : " allocate") + " nothing." + (plan.CanStep ? "" : " A bidirectional layer needs the whole sequence, so this model has no Step.") + "</para>");
+        w.Line(plan.CanStep
+            ? "/// Forward, Backward and Step allocate nothing.</para>"
+            : "/// Forward and Backward allocate nothing. A bidirectional layer needs the whole sequence, so this model has no Step.</para>");
         w.Line("/// </remarks>");
     }
 

@@ -11,7 +11,7 @@ namespace Unroll.Generators.Planning;
 /// <param name="OutputSize">Features per output row.</param>
 /// <param name="SequenceOutput">True: the output is <c>[batch, time, OutputSize]</c>; false: <c>[batch, OutputSize]</c>.</param>
 /// <param name="Vocabulary">Token models: the embedding's vocabulary; otherwise 0.</param>
-/// <param name="CanStep">False when a layer is bidirectional (a reverse pass needs the whole sequence).</param>
+/// <param name="CanStep">False when a layer is bidirectional (a reverse pass needs the whole sequence); then <paramref name="Step"/> is null.</param>
 public sealed record ModelPlan(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
@@ -29,7 +29,7 @@ public sealed record ModelPlan(
     EquatableArray<BufferPlan> Buffers,
     EquatableArray<LayerPlan> Layers,
     ModeBuffers Sequence,
-    ModeBuffers Step);
+    ModeBuffers? Step);
 
 /// <summary>A PyTorch parameter tensor: state-dict name, shape, offset in the parameter block, and its default initialisation.</summary>
 /// <param name="Constant">The name of its offset constant in the emitted <c>Layout</c> class.</param>

@@ -173,28 +173,31 @@ public static class Planner
         ModeBuffers sequenceBuffers = LayOut(spec, layers, arena, "", T, B, tokens, gradients: true);
 
         // Backward scratch, shared by all layers (sized for the largest).
-        long dGates = 0, dGh = 0, perStep = 0;
+        long dGates = 0, dGh = 0, dh = 0, dc = 0;
         foreach (LayerPlan layer in layers.Where(l => IsRecurrent(l.Kind)))
         {
-            dGates = Math.Max(dGates, (long)T * B * (layer.Kind == LayerKind.Gru ? 3 : Gates(layer.Kind)) * layer.Hidden);
+            dGates = Math.Max(dGates, (long)T * B * Gates(layer.Kind) * layer.Hidden);
             if (layer.Kind == LayerKind.Gru) dGh = Math.Max(dGh, (long)T * B * 3 * layer.Hidden);
-            perStep = Math.Max(perStep, (long)B * layer.Hidden);
+            dh = Math.Max(dh, (long)B * layer.Hidden);
+            if (layer.Kind == LayerKind.Lstm) dc = Math.Max(dc, (long)B * layer.Hidden);
         }
         long gh = layers.Where(l => l.Kind == LayerKind.Gru).Select(l => (long)B * 3 * l.Hidden).DefaultIfEmpty(0).Max();
         arena.Add("Scratch_Gh", gh, "GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]");
         arena.Add("Scratch_dGates", dGates, "BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)");
         arena.Add("Scratch_dGh", dGh, "BPTT, GRU: recurrent-side gate gradients of a whole sequence");
-        arena.Add("Scratch_dh", perStep, "BPTT: ∂h carried to the previous step, [batch, H]");
-        arena.Add("Scratch_dc", perStep, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
+        arena.Add("Scratch_dh", dh, "BPTT: ∂h carried to the previous step, [batch, H]");
+        arena.Add("Scratch_dc", dc, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
 
-        ModeBuffers stepBuffers = LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false);
+        // Streaming buffers, one step deep; a bidirectional model cannot stream, so it has none.
+        bool canStep = !layers.Any(l => l.Directions == 2);
+        ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false) : null;
         if (arena.Length > MaxArenaLength) return null;
 
         LayerPlan last = layers[layers.Count - 1];
         return new ModelPlan(
             spec.Namespace, spec.ContainingTypes, spec.TypeName, T, B,
             tokens ? 1 : spec.Layers[0].In, last.Out, sequence, tokens ? spec.Layers[0].In : 0,
-            CanStep: !layers.Any(l => l.Directions == 2),
+            canStep,
             (int)parameterCount, (int)arena.Length,
             parameters.ToEquatableArray(), arena.Buffers.ToEquatableArray(), layers.ToEquatableArray(),
             sequenceBuffers, stepBuffers);
