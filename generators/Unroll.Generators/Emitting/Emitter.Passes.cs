@@ -95,7 +95,7 @@ public static partial class Emitter
 
         // The input projection of every step at once.
         string biases = layer.Kind == LayerKind.Gru ? " + b_ih" : " + b_ih + b_hh";
-        w.Line($"// input side for every step at once: x·W_ihᵀ{biases}   ([{rows} x {inK}] · [{inK} x {G * H}])");
+        w.Line($"// input side{(streaming ? "" : " for every step at once")}: x·W_ihᵀ{biases}   ([{rows} x {inK}] · [{inK} x {G * H}])");
         w.Line($"{Blas}.MultiplyTransposed(x, {inK}, p.Slice({wIh}), {inK}, cache, {cacheWidth}, {rows}, {G * H}, {inK}, accumulate: false);");
         w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bIh}, {G * H}));");
         if (layer.Kind != LayerKind.Gru) w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bHh}, {G * H}));");

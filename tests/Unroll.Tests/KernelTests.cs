@@ -1,0 +1,151 @@
+using Unroll.Kernels;
+using Xunit;
+
+namespace Unroll.Tests;
+
+/// <summary>
+/// The kernels against plain scalar loops, at every small size (so every vector width's main loop
+/// and tail is exercised) with strided rows. CI runs them again with AVX-512, AVX2 and all
+/// intrinsics switched off.
+/// </summary>
+public class KernelTests
+{
+    private const double Tight = 1e-5;
+
+    private static float[] Random(int n, ulong seed)
+    {
+        var values = new float[n];
+        new SeededRandom(seed).FillUniform(values, -1, 1);
+        return values;
+    }
+
+    public static TheoryData<int, int, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (int k in new[] { 0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 64, 65 })
+            data.Add(3, 5, k);
+        foreach (int n in new[] { 1, 2, 9, 16, 40 })
+            data.Add(2, n, 13);
+        data.Add(0, 4, 4);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Matrix_products_match_scalar_loops(int m, int n, int k)
+    {
+        // Row strides wider than the rows, as when a kernel reads one direction's columns.
+        int lda = k + 2, ldb = k + 1, ldc = n + 3;
+        float[] a = Random(Math.Max(1, m * lda), 1), b = Random(Math.Max(1, n * ldb), 2), c0 = Random(Math.Max(1, m * ldc), 3);
+
+        float[] c = (float[])c0.Clone();
+        Blas.MultiplyTransposed(a, lda, b, ldb, c, ldc, m, n, k, accumulate: true);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = c0[i * ldc + j];
+                for (int p = 0; p < k; p++) sum += (double)a[i * lda + p] * b[j * ldb + p];
+                Assert.Equal(sum, c[i * ldc + j], Tight);
+            }
+
+        // C[m, k] = A[m, n] · B[n, k]
+        float[] bn = Random(Math.Max(1, n * (k + 1)), 4);
+        c = (float[])c0.Clone();
+        int ldc2 = k + 1;
+        float[] c2 = Random(Math.Max(1, m * ldc2), 5), c2Start = (float[])c2.Clone();
+        Blas.Multiply(a, lda, bn, k + 1, c2, ldc2, m, k, Math.Min(n, k), accumulate: true);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < k; j++)
+            {
+                double sum = c2Start[i * ldc2 + j];
+                for (int p = 0; p < Math.Min(n, k); p++) sum += (double)a[i * lda + p] * bn[p * (k + 1) + j];
+                Assert.Equal(sum, c2[i * ldc2 + j], Tight);
+            }
+
+        // C[n, k] += Σ_m A[m, n] · B[m, k]
+        float[] grad = Random(Math.Max(1, m * (n + 1)), 6), x = Random(Math.Max(1, m * lda), 7);
+        float[] w = Random(Math.Max(1, n * ldb), 8), wStart = (float[])w.Clone();
+        Blas.MultiplyTransposedAAdd(grad, n + 1, x, lda, w, ldb, m, n, k);
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++)
+            {
+                double sum = wStart[j * ldb + p];
+                for (int i = 0; i < m; i++) sum += (double)grad[i * (n + 1) + j] * x[i * lda + p];
+                Assert.Equal(sum, w[j * ldb + p], Tight);
+            }
+    }
+
+    [Fact]
+    public void Row_helpers_match_scalar_loops()
+    {
+        float[] source = Random(4 * 7, 1);
+        float[] target = Random(4 * 9, 2), start = (float[])target.Clone();
+        Blas.AddRows(source, 7, target, 9, 4, 5);
+        float[] bias = Random(5, 3);
+        Blas.AddRowVector(target, 9, 4, 5, bias);
+        var sum = new float[5];
+        Blas.SumRowsAdd(source, 7, 4, 5, sum);
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 9; j++)
+                Assert.Equal(j < 5 ? start[i * 9 + j] + source[i * 7 + j] + bias[j] : start[i * 9 + j], target[i * 9 + j], Tight);
+        for (int j = 0; j < 5; j++)
+            Assert.Equal(Enumerable.Range(0, 4).Sum(i => (double)source[i * 7 + j]), sum[j], Tight);
+
+        // [2, 3, 4] → [3, 2, 4] and back.
+        float[] batchFirst = Random(24, 4), timeMajor = new float[24], back = new float[24];
+        Blas.SwapLeadingAxes(batchFirst, timeMajor, 2, 3, 4);
+        Assert.Equal(batchFirst[(1 * 3 + 2) * 4 + 3], timeMajor[(2 * 2 + 1) * 4 + 3]);
+        Blas.SwapLeadingAxes(timeMajor, back, 3, 2, 4);
+        Assert.Equal(batchFirst, back);
+    }
+
+    public static TheoryData<int> Widths => new() { 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 64, 65 };
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Cell_steps_match_the_equations(int hidden)
+    {
+        const int batch = 2;
+        int H = hidden;
+        static double S(double v) => 1 / (1 + Math.Exp(-v));
+
+        // LSTM
+        float[] pre = Random(batch * 4 * H, 1), gates = (float[])pre.Clone(), cPrev = Random(batch * H, 2);
+        var c = new float[batch * H];
+        var h = new float[batch * (H + 1)];
+        Cells.LstmForward(gates, cPrev, c, h, H + 1, batch, H);
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < H; j++)
+            {
+                double i = S(pre[b * 4 * H + j]), f = S(pre[b * 4 * H + H + j]), g = Math.Tanh(pre[b * 4 * H + 2 * H + j]), o = S(pre[b * 4 * H + 3 * H + j]);
+                double cNew = f * cPrev[b * H + j] + i * g;
+                Assert.Equal(cNew, c[b * H + j], Tight);
+                Assert.Equal(o * Math.Tanh(cNew), h[b * (H + 1) + j], Tight);
+                Assert.Equal(i, gates[b * 4 * H + j], Tight);
+            }
+
+        // GRU: cache holds W_ih x + b_ih in its first 3H columns.
+        float[] gx = Random(batch * 4 * H, 3), cache = (float[])gx.Clone(), gh = Random(batch * 3 * H, 4), hPrev = Random(batch * H, 5);
+        Cells.GruForward(cache, gh, hPrev, H, h, H + 1, batch, H);
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < H; j++)
+            {
+                double r = S(gx[b * 4 * H + j] + gh[b * 3 * H + j]);
+                double z = S(gx[b * 4 * H + H + j] + gh[b * 3 * H + H + j]);
+                double n = Math.Tanh(gx[b * 4 * H + 2 * H + j] + r * gh[b * 3 * H + 2 * H + j]);
+                Assert.Equal((1 - z) * n + z * hPrev[b * H + j], h[b * (H + 1) + j], Tight);
+            }
+
+        // RNN, both activations; ReLU's derivative masks exactly.
+        float[] p = Random(batch * H, 6);
+        Cells.RnnForward(p, h, H + 1, batch, H, Nonlinearity.Relu);
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < H; j++)
+                Assert.Equal(Math.Max(0, p[b * H + j]), h[b * (H + 1) + j]);
+        float[] dh = Random(batch * (H + 1), 7), dhNext = new float[batch * H], dPre = new float[batch * H];
+        Cells.RnnBackward(h, H + 1, dh, H + 1, dhNext, dPre, batch, H, Nonlinearity.Relu);
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < H; j++)
+                Assert.Equal(p[b * H + j] > 0 ? dh[b * (H + 1) + j] : 0f, dPre[b * H + j]);
+    }
+}
