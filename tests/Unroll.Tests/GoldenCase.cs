@@ -23,6 +23,9 @@ public sealed class GoldenCase
 
     public bool Has(string group, string name) => _root.GetProperty("float64").GetProperty(group).TryGetProperty(name, out _);
 
+    /// <summary>The float64 loss PyTorch computed.</summary>
+    public double Loss => _root.GetProperty("float64").GetProperty("loss").GetDouble();
+
     /// <summary>The fixed weights w of <c>loss = Σ_k Σ w_k ⊙ output_k²</c>.</summary>
     public double[] LossWeights(string output) => Read(_root.GetProperty("loss_weights").GetProperty(output)).Values;
 

@@ -1,0 +1,63 @@
+using BenchmarkDotNet.Attributes;
+
+namespace Unroll.Benchmarks;
+
+/// <summary>
+/// Streaming inference: one <c>Step</c> of an LSTM (8 inputs, batch 1) per hidden size. The running
+/// state carries on from call to call, as it does on a device reading a sensor.
+/// </summary>
+[MemoryDiagnoser]
+public class LstmStepBenchmarks
+{
+    private readonly float[] _input = StepData.Input();
+    private readonly LstmStep16 _h16 = new(1);
+    private readonly LstmStep32 _h32 = new(1);
+    private readonly LstmStep64 _h64 = new(1);
+    private readonly LstmStep128 _h128 = new(1);
+    private readonly LstmStep256 _h256 = new(1);
+    private readonly float[] _out16 = new float[LstmStep16.OutputSize];
+    private readonly float[] _out32 = new float[LstmStep32.OutputSize];
+    private readonly float[] _out64 = new float[LstmStep64.OutputSize];
+    private readonly float[] _out128 = new float[LstmStep128.OutputSize];
+    private readonly float[] _out256 = new float[LstmStep256.OutputSize];
+
+    [Benchmark] public void Hidden16() => _h16.Step(_input, _out16);
+    [Benchmark] public void Hidden32() => _h32.Step(_input, _out32);
+    [Benchmark] public void Hidden64() => _h64.Step(_input, _out64);
+    [Benchmark] public void Hidden128() => _h128.Step(_input, _out128);
+    [Benchmark] public void Hidden256() => _h256.Step(_input, _out256);
+}
+
+/// <summary>Streaming inference: one <c>Step</c> of a GRU (8 inputs, batch 1) per hidden size.</summary>
+[MemoryDiagnoser]
+public class GruStepBenchmarks
+{
+    private readonly float[] _input = StepData.Input();
+    private readonly GruStep16 _h16 = new(1);
+    private readonly GruStep32 _h32 = new(1);
+    private readonly GruStep64 _h64 = new(1);
+    private readonly GruStep128 _h128 = new(1);
+    private readonly GruStep256 _h256 = new(1);
+    private readonly float[] _out16 = new float[GruStep16.OutputSize];
+    private readonly float[] _out32 = new float[GruStep32.OutputSize];
+    private readonly float[] _out64 = new float[GruStep64.OutputSize];
+    private readonly float[] _out128 = new float[GruStep128.OutputSize];
+    private readonly float[] _out256 = new float[GruStep256.OutputSize];
+
+    [Benchmark] public void Hidden16() => _h16.Step(_input, _out16);
+    [Benchmark] public void Hidden32() => _h32.Step(_input, _out32);
+    [Benchmark] public void Hidden64() => _h64.Step(_input, _out64);
+    [Benchmark] public void Hidden128() => _h128.Step(_input, _out128);
+    [Benchmark] public void Hidden256() => _h256.Step(_input, _out256);
+}
+
+internal static class StepData
+{
+    /// <summary>One step of 8 features, the same in every run.</summary>
+    public static float[] Input()
+    {
+        var input = new float[8];
+        new SeededRandom(42).FillUniform(input, -1f, 1f);
+        return input;
+    }
+}
