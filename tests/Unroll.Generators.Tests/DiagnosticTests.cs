@@ -1,0 +1,444 @@
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Unroll.Generators.Diagnostics;
+using Xunit;
+
+namespace Unroll.Generators.Tests;
+
+/// <summary>
+/// One test per diagnostic (UNR0001..UNR0014): the id, where it points (the text of its span in the
+/// user's file) and the parts of the message that tell the user what to fix. Then the descriptors
+/// themselves (help links and pages) and the pages' examples.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    [Fact]
+    public void UNR0001_ModelNotPartial() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public class Forecaster
+        {
+            [Lstm(4, 8)] public partial LstmLayer Rnn { get; }
+        }
+        """,
+        "UNR0001", "Forecaster", "'Forecaster'", "must be declared partial");
+
+    [Theory]
+    [InlineData("public LstmLayer Rnn { get; }")]
+    [InlineData("public LstmLayer Rnn { get; set; }")]
+    [InlineData("public LstmLayer Rnn => default;")]
+    [InlineData("public partial LstmLayer Rnn { get; set; }")]
+    [InlineData("public static partial LstmLayer Rnn { get; }")]
+    public void UNR0002_LayerNotPartialGetOnly(string property) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Lstm(4, 8)] {{property}}
+        }
+        """,
+        "UNR0002", "Rnn", "'Rnn'", "'partial' with only a getter", "'public partial LstmLayer Rnn { get; }'");
+
+    [Fact]
+    public void UNR0003_LayerWrongType_OtherView() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Lstm(4, 8)] public partial GruLayer Rnn { get; }
+        }
+        """,
+        "UNR0003", "Rnn", "'Rnn'", "GruLayer", "[Lstm]", "LstmLayer");
+
+    [Fact]
+    public void UNR0003_LayerWrongType_NotAView() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Linear(4, 8)] public partial float[] Head { get; }
+        }
+        """,
+        "UNR0003", "Head", "'Head'", "'float[]'", "[Linear]", "LinearLayer");
+
+    [Fact]
+    public void UNR0004_SizesDoNotChain() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Lstm(4, 128)]  public partial LstmLayer Rnn { get; }
+            [Linear(64, 3)] public partial LinearLayer Head { get; }
+        }
+        """,
+        "UNR0004", "Linear(64, 3)", "Layer 'Head' expects 64 input features", "the previous layer 'Rnn' produces 128");
+
+    [Fact]
+    public void UNR0004_SizesDoNotChain_BidirectionalDoublesTheWidth() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Gru(4, 16, Bidirectional = true)] public partial GruLayer Rnn { get; }
+            [Linear(16, 3)]                    public partial LinearLayer Head { get; }
+        }
+        """,
+        "UNR0004", "Linear(16, 3)", "'Head'", "expects 16", "'Rnn'", "produces 32");
+
+    [Theory]
+    [InlineData("[Lstm(4, 0)] public partial LstmLayer Rnn { get; }", "Lstm(4, 0)", "'hiddenSize' of layer 'Rnn' must be positive, but is 0")]
+    [InlineData("[Rnn(-3, 8)] public partial RnnLayer Rnn { get; }", "Rnn(-3, 8)", "'inputSize' of layer 'Rnn' must be positive, but is -3")]
+    [InlineData("[Gru(4, 8, NumLayers = 0)] public partial GruLayer Rnn { get; }", "Gru(4, 8, NumLayers = 0)", "'NumLayers' of layer 'Rnn' must be positive, but is 0")]
+    [InlineData("[Linear(0, 8)] public partial LinearLayer Head { get; }", "Linear(0, 8)", "'inFeatures' of layer 'Head' must be positive, but is 0")]
+    [InlineData("[Embedding(10, -1)] public partial EmbeddingLayer Embed { get; }", "Embedding(10, -1)", "'embeddingDim' of layer 'Embed' must be positive, but is -1")]
+    public void UNR0005_NonPositiveSize(string property, string span, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            {{property}}
+        }
+        """,
+        "UNR0005", span, message);
+
+    [Fact]
+    public void UNR0006_EmbeddingNotFirst() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Linear(4, 8)]     public partial LinearLayer Head { get; }
+            [Embedding(10, 8)] public partial EmbeddingLayer Embed { get; }
+        }
+        """,
+        "UNR0006", "Embedding(10, 8)", "'Embed' must be the model's first layer", "after 'Head'");
+
+    [Theory]
+    [InlineData("[Model]", ", but it is not set")]
+    [InlineData("[Model(BatchSize = 4)]", ", but it is not set")]
+    [InlineData("[Model(SequenceLength = 0)]", ", but it is 0")]
+    [InlineData("[Model(SequenceLength = -5, BatchSize = 2)]", ", but it is -5")]
+    public void UNR0007_InvalidSequenceLength(string attribute, string detail) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        {{attribute}}
+        public partial class Forecaster
+        {
+            [Lstm(4, 8)] public partial LstmLayer Rnn { get; }
+        }
+        """,
+        "UNR0007", "Forecaster", "[Model] on 'Forecaster' needs a positive SequenceLength", detail);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    public void UNR0008_InvalidBatchSize(int batchSize) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10, BatchSize = {{batchSize}})]
+        public partial class Forecaster
+        {
+            [Lstm(4, 8)] public partial LstmLayer Rnn { get; }
+        }
+        """,
+        "UNR0008", "Forecaster", "[Model] on 'Forecaster' needs a positive BatchSize, but it is " + batchSize);
+
+    [Fact]
+    public void UNR0009_RecurrentAfterLastStep() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Gru(4, 8, ReturnSequences = false)] public partial GruLayer Encoder { get; }
+            [Lstm(8, 8)]                         public partial LstmLayer Decoder { get; }
+        }
+        """,
+        "UNR0009", "Lstm(8, 8)", "Recurrent layer 'Decoder' comes after 'Encoder'", "ReturnSequences = false");
+
+    [Fact]
+    public void UNR0010_NoLayers() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            public int NotALayer { get; set; }
+        }
+        """,
+        "UNR0010", "Forecaster", "The model 'Forecaster' declares no layers");
+
+    [Fact]
+    public void UNR0011_ModelTooLarge_Activations()
+    {
+        Diagnostic diagnostic = DiagnosticAssert.Single("""
+            using Unroll;
+
+            [Model(SequenceLength = 1_000_000, BatchSize = 4)]
+            public partial class Forecaster
+            {
+                [Lstm(32, 512)] public partial LstmLayer Rnn { get; }
+            }
+            """,
+            "UNR0011", "Forecaster", "The model 'Forecaster' needs ", "floats", $"({Planning.Planner.MaxArenaLength})");
+        AssertNeedsMoreThanAnArena(diagnostic);
+    }
+
+    [Fact]
+    public void UNR0011_ModelTooLarge_Parameters()
+    {
+        Diagnostic diagnostic = DiagnosticAssert.Single("""
+            using Unroll;
+
+            [Model(SequenceLength = 1)]
+            public partial class Forecaster
+            {
+                [Linear(50_000, 50_000)] public partial LinearLayer Head { get; }
+            }
+            """,
+            "UNR0011", "Forecaster", "The model 'Forecaster' needs ", $"({Planning.Planner.MaxArenaLength})");
+        AssertNeedsMoreThanAnArena(diagnostic);
+    }
+
+    private static void AssertNeedsMoreThanAnArena(Diagnostic diagnostic)
+    {
+        Match needs = Regex.Match(diagnostic.GetMessage(), @"needs (\d+) floats");
+        Assert.True(needs.Success, diagnostic.GetMessage());
+        Assert.True(long.Parse(needs.Groups[1].Value) > Planning.Planner.MaxArenaLength, diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("public partial class Forecaster<T>", "a generic class cannot be a model")]
+    [InlineData("public static partial class Forecaster", "a static class cannot hold model instances")]
+    [InlineData("public partial struct Forecaster", "only a class can be a model")]
+    [InlineData("public partial record Forecaster", "only a class can be a model")]
+    [InlineData("public partial interface Forecaster", "only a class can be a model")]
+    public void UNR0012_UnsupportedModelType(string declaration, string reason) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        {{declaration}}
+        {
+        }
+        """,
+        "UNR0012", "Forecaster", "'Forecaster' cannot be a model: " + reason);
+
+    [Fact]
+    public void UNR0012_NestedInNonPartialType() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        public class Experiments
+        {
+            [Model(SequenceLength = 10)]
+            public partial class Forecaster
+            {
+                [Lstm(4, 8)] public partial LstmLayer Rnn { get; }
+            }
+        }
+        """,
+        "UNR0012", "Forecaster", "'Forecaster' cannot be a model: it is nested in 'Experiments', which is not partial");
+
+    [Fact]
+    public void UNR0012_NestedInGenericType() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        public partial class Experiments<T>
+        {
+            [Model(SequenceLength = 10)]
+            public partial class Forecaster
+            {
+                [Lstm(4, 8)] public partial LstmLayer Rnn { get; }
+            }
+        }
+        """,
+        "UNR0012", "Forecaster", "'Forecaster' cannot be a model: it is nested in the generic type 'Experiments'");
+
+    [Fact]
+    public void UNR0013_SeveralLayerAttributes() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Lstm(4, 8), Gru(4, 8)] public partial LstmLayer Rnn { get; }
+        }
+        """,
+        "UNR0013", "Rnn", "The property 'Rnn' carries more than one layer attribute (Lstm, Gru)");
+
+    [Fact]
+    public void UNR0014_LayerWithoutAttribute() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Lstm(4, 8)] public partial LstmLayer Encoder { get; }
+            public partial GruLayer Decoder { get; }
+        }
+        """,
+        "UNR0014", "Decoder", "The partial property 'Decoder' of layer type 'GruLayer' has no layer attribute such as [Gru(...)]");
+
+    /// <summary>Every problem of a declaration is reported in one build, not one per fix.</summary>
+    [Fact]
+    public void SeveralProblems_AreAllReported()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using Unroll;
+
+            [Model(BatchSize = 0)]
+            public partial class Forecaster
+            {
+                [Lstm(4, 0)]    public partial LstmLayer Rnn { get; }
+                [Linear(8, 3)]  public partial LinearLayer Head { get; }
+            }
+            """).AssertNoException();
+        Assert.Equal(new[] { "UNR0005", "UNR0007", "UNR0008" }, run.GeneratorDiagnostics.Select(d => d.Id).Order());
+        Assert.Empty(run.Result.GeneratedSources);
+    }
+
+    // ---- The descriptors and their help pages ----
+
+    [Fact]
+    public void Descriptors_AreUNR0001ToUNR0014_InOrder_AllErrors()
+    {
+        Assert.Equal(Enumerable.Range(1, 14).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
+        {
+            Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);
+            Assert.True(descriptor.IsEnabledByDefault, descriptor.Id);
+            Assert.Equal("Unroll", descriptor.Category);
+            Assert.False(string.IsNullOrWhiteSpace(descriptor.Title.ToString()), descriptor.Id);
+            Assert.Same(descriptor, Descriptors.ById(descriptor.Id));
+        }
+    }
+
+    [Fact]
+    public void EveryDescriptor_HasAHelpLinkToItsPage_AndThePageExists()
+    {
+        foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
+        {
+            Assert.EndsWith("/generators/Unroll.Generators/Diagnostics/docs/" + descriptor.Id + ".md", descriptor.HelpLinkUri);
+            Assert.True(Uri.TryCreate(descriptor.HelpLinkUri, UriKind.Absolute, out Uri? uri) && uri.Scheme == "https", descriptor.HelpLinkUri);
+
+            string page = Path.Combine(RepositoryPaths.DiagnosticDocs, descriptor.Id + ".md");
+            Assert.True(File.Exists(page), $"{descriptor.Id}: no help page at {page}");
+            string text = File.ReadAllText(page);
+            Assert.StartsWith($"# {descriptor.Id}: {descriptor.Title}", text);
+            Assert.Contains("## Invalid", text);
+            Assert.Contains("## Fixed", text);
+        }
+    }
+
+    [Fact]
+    public void EveryDescriptor_IsTrackedInAnalyzerReleases()
+    {
+        string root = Path.Combine(RepositoryPaths.Root, "generators", "Unroll.Generators");
+        string releases = File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Shipped.md")) + File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Unshipped.md"));
+        foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
+        {
+            Assert.Contains($"{descriptor.Id} | {descriptor.Category} | Error | {descriptor.Title}", releases);
+        }
+    }
+
+    public static TheoryData<string> Ids => new(Descriptors.AllDescriptors.Select(d => d.Id));
+
+    /// <summary>
+    /// Each help page's "Invalid" declaration reports its id with exactly the message the page quotes,
+    /// and its "Fixed" declaration compiles without any diagnostic: the pages cannot drift from the generator.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void HelpPage_ExamplesMatchTheGenerator(string id)
+    {
+        string text = File.ReadAllText(Path.Combine(RepositoryPaths.DiagnosticDocs, id + ".md"));
+        string invalid = CodeBlockAfter(text, "## Invalid", "csharp");
+        string quoted = CodeBlockAfter(text, "## Invalid", "").Trim();
+        string fixedDeclaration = CodeBlockAfter(text, "## Fixed", "csharp");
+
+        GeneratorRun run = GeneratorHarness.Run(invalid).AssertNoException();
+        Diagnostic reported = Assert.Single(run.GeneratorDiagnostics, d => d.Id == id);
+        string message = $"error {id}: {reported.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+        if (id == "UNR0011")
+        {
+            // The page says the float count "depends on the generated arena layout": compare the rest.
+            const string Count = @"needs \d+ floats";
+            quoted = Regex.Replace(quoted, Count, "needs N floats");
+            message = Regex.Replace(message, Count, "needs N floats");
+        }
+        Assert.Equal(quoted, message);
+
+        GeneratorRun fixedRun = GeneratorHarness.Run(fixedDeclaration).AssertNoException();
+        Assert.Empty(fixedRun.GeneratorDiagnostics);
+    }
+
+    /// <summary>The first fenced block with <paramref name="language"/> (empty: a plain block) after <paramref name="heading"/>.</summary>
+    private static string CodeBlockAfter(string markdown, string heading, string language)
+    {
+        int start = markdown.IndexOf(heading, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"No '{heading}' section.");
+        var fenced = new Regex(@"^```(?<language>[\w-]*)[ \t]*\r?\n(?<body>.*?)^```[ \t]*$", RegexOptions.Singleline | RegexOptions.Multiline);
+        for (Match block = fenced.Match(markdown, start); block.Success; block = block.NextMatch())
+        {
+            if (block.Groups["language"].Value == language) return block.Groups["body"].Value;
+        }
+        Assert.Fail($"No ```{language} block after '{heading}'.");
+        return "";
+    }
+
+    // ---- Where diagnostics are reported ----
+
+    private const string UnchainedWithPragma = """
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Lstm(4, 128)] public partial LstmLayer Rnn { get; }
+        #pragma warning disable UNR0004
+            [Linear(64, 3)] public partial LinearLayer Head { get; }
+        #pragma warning restore UNR0004
+        }
+        """;
+
+    /// <summary>
+    /// A diagnostic must point into the user's syntax tree (a <see cref="LocationKind.SourceFile"/>
+    /// location): that is what the compiler checks <c>#pragma warning</c> and <c>[SuppressMessage]</c>
+    /// against, and what the IDE ties squiggles and fixes to. <c>Location.Create(path, span, lineSpan)</c>
+    /// makes an <see cref="LocationKind.ExternalFile"/> location that pragmas never see (roslyn#68291,
+    /// dotnet/runtime#92509). Rebuild the location from the tree when reporting (a separate pipeline,
+    /// as dotnet/runtime#124994 does, or an analyzer). Today's descriptors are NotConfigurable, so the
+    /// pragma itself is ignored either way (next test); the location still matters.
+    /// </summary>
+    [Fact]
+    public void Diagnostic_HasPragmaSuppressibleLocation()
+    {
+        GeneratorRun run = GeneratorHarness.Run(UnchainedWithPragma).AssertNoException();
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("UNR0004", diagnostic.Id);
+        DiagnosticAssert.AssertLocation(UnchainedWithPragma, diagnostic, "Linear(64, 3)");
+        Assert.Equal(LocationKind.SourceFile, diagnostic.Location.Kind);
+        Assert.Same(run.Input.SyntaxTrees.Single(), diagnostic.Location.SourceTree);
+    }
+
+    /// <summary>
+    /// Unroll's diagnostics are hard errors (<see cref="WellKnownDiagnosticTags.NotConfigurable"/>, as the
+    /// Regex generator's are): a pragma does not silence them, so a broken model cannot be hidden.
+    /// </summary>
+    [Fact]
+    public void Diagnostic_IsAnErrorAPragmaCannotSilence()
+    {
+        GeneratorRun run = GeneratorHarness.Run(UnchainedWithPragma).AssertNoException();
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("UNR0004", diagnostic.Id);
+        Assert.False(diagnostic.IsSuppressed);
+        Assert.Contains(WellKnownDiagnosticTags.NotConfigurable, diagnostic.Descriptor.CustomTags);
+    }
+}

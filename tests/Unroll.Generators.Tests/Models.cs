@@ -1,0 +1,86 @@
+namespace Unroll.Generators.Tests;
+
+/// <summary>Declarations shared by the snapshot, sweep and incremental tests.</summary>
+public static class Models
+{
+    /// <summary>The character language model of DESIGN.md: tokens → embedding → 2-layer LSTM → logits per step.</summary>
+    public const string CharLm = """
+        using Unroll;
+
+        [Model(SequenceLength = 100, BatchSize = 16)]
+        public partial class CharLm
+        {
+            [Embedding(65, 32)]                   public partial EmbeddingLayer Embed { get; }
+            [Lstm(32, 128, NumLayers = 2)]        public partial LstmLayer Rnn { get; }
+            [Linear(128, 65)]                     public partial LinearLayer Head { get; }
+        }
+        """;
+
+    /// <summary>Many-to-one: a bidirectional GRU that returns only its last step, then a classifier.</summary>
+    public const string BidirectionalGruClassifier = """
+        using Unroll;
+
+        namespace Sentiment
+        {
+            [Model(SequenceLength = 24, BatchSize = 4)]
+            public partial class Classifier
+            {
+                [Gru(8, 16, Bidirectional = true, ReturnSequences = false)]
+                public partial GruLayer Encoder { get; }
+
+                [Linear(32, 3)]
+                public partial LinearLayer Head { get; }
+            }
+        }
+        """;
+
+    /// <summary>Float input, an Elman RNN with ReLU and a linear read-out without bias.</summary>
+    public const string ReluRnnRegressor = """
+        using Unroll;
+
+        namespace Signals
+        {
+            [Model(SequenceLength = 50, BatchSize = 2)]
+            public partial class Denoiser
+            {
+                [Rnn(3, 20, Nonlinearity = Nonlinearity.Relu)]
+                public partial RnnLayer Rnn { get; }
+
+                [Linear(20, 1, Bias = false)]
+                public partial LinearLayer Readout { get; }
+            }
+        }
+        """;
+
+    /// <summary>A model nested in a partial class, in a file-scoped namespace, with internal layer properties and the default batch size.</summary>
+    public const string NestedInternalTagger = """
+        using Unroll;
+
+        namespace Company.Product.Nlp;
+
+        internal partial class Catalog
+        {
+            [Model(SequenceLength = 8)]
+            internal partial class Tagger
+            {
+                [Embedding(100, 16)] internal partial EmbeddingLayer Embed { get; }
+                [Lstm(16, 24)]       internal partial LstmLayer Encoder { get; }
+                [Linear(24, 5)]      internal partial LinearLayer Tags { get; }
+            }
+        }
+        """;
+
+    /// <summary>A stacked bidirectional LSTM over float input, returning every step (the reverse pass of a stacked layer).</summary>
+    public const string StackedBidirectionalLstm = """
+        using Unroll;
+
+        namespace Speech;
+
+        [Model(SequenceLength = 12, BatchSize = 3)]
+        public partial class FrameTagger
+        {
+            [Lstm(6, 10, NumLayers = 2, Bidirectional = true)] public partial LstmLayer Encoder { get; }
+            [Linear(20, 4)]                                     public partial LinearLayer Frames { get; }
+        }
+        """;
+}
