@@ -1,6 +1,10 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Unroll.Generators.Emitting;
+using Unroll.Generators.Model;
 using Unroll.Generators.Parsing;
 using Unroll.Generators.Planning;
 
@@ -36,20 +40,53 @@ public sealed class UnrollGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.Plan);
 
         // Source and diagnostics travel separately, so a diagnostic-only change never re-emits source.
+        // Hint names compare without case: two models whose names differ only in case get their
+        // hint names told apart. The set of such names changes only when models are added or renamed.
+        var clashingNames = plans
+            .Select(static (result, _) => result.Plan is null ? "" : Emitter.HintName(result.Plan))
+            .Collect()
+            .Select(static (names, _) => names
+                .Where(n => n.Length > 0)
+                .GroupBy(n => n, StringComparer.OrdinalIgnoreCase)
+                .Where(g => g.Count() > 1)
+                .SelectMany(g => g)
+                .OrderBy(n => n, StringComparer.Ordinal)
+                .ToEquatableArray());
+
+        // Source and diagnostics travel separately, so a diagnostic-only change never re-emits source.
         var sources = plans
             .Select(static (result, _) => result.Plan)
+            .Combine(clashingNames)
             .WithTrackingName(Steps.Source);
-        context.RegisterSourceOutput(sources, static (output, plan) =>
+        context.RegisterSourceOutput(sources, static (output, item) =>
         {
-            if (plan is not null) output.AddSource(Emitter.HintName(plan), Emitter.Emit(plan));
+            var (plan, clashing) = item;
+            if (plan is null) return;
+            string hintName = Emitter.HintName(plan);
+            if (clashing.Contains(hintName)) hintName = Emitter.CaseDistinctHintName(hintName);
+            output.AddSource(hintName, Emitter.Emit(plan));
         });
 
+        // Diagnostics point into the user's syntax tree (so the IDE squiggles the declaration): the
+        // cached model holds only the file path and span, and the tree is looked up when reporting.
         var diagnostics = plans
             .Select(static (result, _) => result.Diagnostics)
-            .WithTrackingName(Steps.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (output, found) =>
+            .WithTrackingName(Steps.Diagnostics)
+            .Combine(context.CompilationProvider.Select(static (compilation, _) => new SyntaxTrees(compilation.SyntaxTrees)));
+        context.RegisterSourceOutput(diagnostics, static (output, item) =>
         {
-            foreach (var diagnostic in found) output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            var (found, trees) = item;
+            foreach (var diagnostic in found) output.ReportDiagnostic(diagnostic.ToDiagnostic(trees.Find));
         });
     }
+}
+
+/// <summary>The compilation's syntax trees, found by path when a diagnostic is reported. Compares by reference: it changes with every edit, but only the cheap reporting step depends on it.</summary>
+internal sealed class SyntaxTrees
+{
+    private readonly IEnumerable<SyntaxTree> _trees;
+
+    public SyntaxTrees(IEnumerable<SyntaxTree> trees) => _trees = trees;
+
+    public SyntaxTree? Find(string path) => _trees.FirstOrDefault(t => t.FilePath == path);
 }

@@ -6,7 +6,7 @@ using Xunit;
 namespace Unroll.Generators.Tests;
 
 /// <summary>
-/// One test per diagnostic (UNR0001..UNR0014): the id, where it points (the text of its span in the
+/// One test per diagnostic (UNR0001..UNR0017): the id, where it points (the text of its span in the
 /// user's file) and the parts of the message that tell the user what to fix. Then the descriptors
 /// themselves (help links and pages) and the pages' examples.
 /// </summary>
@@ -286,6 +286,48 @@ public sealed class DiagnosticTests
         """,
         "UNR0014", "Decoder", "The partial property 'Decoder' of layer type 'GruLayer' has no layer attribute such as [Gru(...)]");
 
+    [Theory]
+    [InlineData("Forward")]
+    [InlineData("Parameters")]
+    [InlineData("Layout")]
+    public void UNR0015_ReservedLayerName(string name) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Forecaster
+        {
+            [Lstm(4, 8)] public partial LstmLayer {{name}} { get; }
+        }
+        """,
+        "UNR0015", name, $"'{name}'", "the name of a member Unroll generates");
+
+    [Theory]
+    [InlineData("NumLayers = 65", 65)]
+    [InlineData("NumLayers = 33, Bidirectional = true", 66)]
+    [InlineData("NumLayers = 2000000000", 2000000000)]
+    public void UNR0016_TooManyPasses(string options, long passes) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tower
+        {
+            [Lstm(4, 8, {{options}})] public partial LstmLayer Rnn { get; }
+        }
+        """,
+        "UNR0016", "Tower", "'Tower'", $"has {passes} recurrent passes", "more than the 64");
+
+    [Fact]
+    public void UNR0017_InvalidOption() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Elman
+        {
+            [Rnn(4, 8, Nonlinearity = (Nonlinearity)7)] public partial RnnLayer Rnn { get; }
+        }
+        """,
+        "UNR0017", "Rnn(4, 8, Nonlinearity = (Nonlinearity)7)", "'Nonlinearity' of layer 'Rnn' is 7", "Nonlinearity.Tanh, Nonlinearity.Relu");
+
     /// <summary>Every problem of a declaration is reported in one build, not one per fix.</summary>
     [Fact]
     public void SeveralProblems_AreAllReported()
@@ -307,9 +349,9 @@ public sealed class DiagnosticTests
     // ---- The descriptors and their help pages ----
 
     [Fact]
-    public void Descriptors_AreUNR0001ToUNR0014_InOrder_AllErrors()
+    public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrors()
     {
-        Assert.Equal(Enumerable.Range(1, 14).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 17).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
             Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);

@@ -85,11 +85,26 @@ public static class Descriptors
         "Layer property without a layer attribute",
         "The partial property '{0}' of layer type '{1}' has no layer attribute such as [{2}(...)], so Unroll cannot compile it");
 
+    /// <summary>UNR0015: "The layer property '{0}' has the name of a member Unroll generates".</summary>
+    public static readonly DiagnosticDescriptor ReservedLayerName = Error("UNR0015",
+        "Layer property named like a generated member",
+        "The layer property '{0}' has the name of a member Unroll generates for every model; rename it");
+
+    /// <summary>UNR0016: "The model '{0}' has {1} recurrent passes to unroll, more than {2}".</summary>
+    public static readonly DiagnosticDescriptor TooManyPasses = Error("UNR0016",
+        "Model too deep to unroll",
+        "The model '{0}' has {1} recurrent passes (stacked layers × directions) to unroll, more than the {2} Unroll compiles into one class");
+
+    /// <summary>UNR0017: "'{0}' of layer '{1}' is {2}, which is not one of {3}".</summary>
+    public static readonly DiagnosticDescriptor InvalidOption = Error("UNR0017",
+        "Layer option out of range",
+        "'{0}' of layer '{1}' is {2}, which is not one of {3}");
+
     private static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
         InvalidSequenceLength, InvalidBatchSize, RecurrentAfterLastStep, NoLayers, ModelTooLarge,
-        UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute,
+        UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption,
     };
 
     /// <summary>Every descriptor, in id order.</summary>

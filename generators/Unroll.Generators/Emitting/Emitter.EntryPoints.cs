@@ -41,7 +41,7 @@ public static partial class Emitter
         w.Line($"/// <param name=\"{inputName}\">{inputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
         w.Line($"/// <param name=\"output\">{outputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
         w.Line("/// <param name=\"length\">Steps per sequence, 1 to <see cref=\"SequenceLength\"/>.</param>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>");
+        w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
         w.Open($"public void Forward({inputType} {inputName}, {Span} output, int length)");
         w.Line("CheckLength(length);");
         w.Line(SpanCheck($"{inputName}.Length", $"length * {plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"$\"{InputShape(plan, "length")}\""));
@@ -98,7 +98,7 @@ public static partial class Emitter
         w.Line(SpanCheck("outputGradient.Length", OutputCount(plan, "length"), "nameof(outputGradient)", $"$\"{OutputShape(plan, "length")}\""));
         if (floatInput)
         {
-            w.Line("if (inputGradient) " + SpanCheck("inputGradientValues.Length", $"length * {plan.BatchSize * plan.InputSize}", "nameof(inputGradient)", $"$\"{InputShape(plan, "length")}\""));
+            w.Line(SpanCheck("inputGradientValues.Length", $"length * {plan.BatchSize * plan.InputSize}", "nameof(inputGradient)", $"$\"{InputShape(plan, "length")}\"", when: "inputGradient"));
         }
         w.Line($"{Span} a = _arena;");
         if (plan.SequenceOutput)
@@ -145,7 +145,7 @@ public static partial class Emitter
             ? $"/// <param name=\"tokens\">One token id per sequence, <c>[{plan.BatchSize}]</c>.</param>"
             : $"/// <param name=\"input\">One step per sequence, <c>[{plan.BatchSize}, {plan.InputSize}]</c>.</param>");
         w.Line($"/// <param name=\"output\">Receives <c>[{plan.BatchSize}, {plan.OutputSize}]</c>.</param>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>");
+        w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
         w.Open($"public void Step({inputType} {inputName}, {Span} output)");
         string stepShape = tokens ? $"[batch {plan.BatchSize}]" : $"[batch {plan.BatchSize}, features {plan.InputSize}]";
         w.Line(SpanCheck($"{inputName}.Length", $"{plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"\"{stepShape}\""));
@@ -163,8 +163,8 @@ public static partial class Emitter
     }
 
     /// <summary>A length check whose message (an interpolated string) is built only when it fails, so the check allocates nothing.</summary>
-    private static string SpanCheck(string actual, string expected, string name, string shape) =>
-        $"if ({actual} != {expected}) ThrowWrongLength({name}, {expected}, {actual}, {shape});";
+    private static string SpanCheck(string actual, string expected, string name, string shape, string? when = null) =>
+        $"if ({(when is null ? "" : when + " && ")}{actual} != {expected}) ThrowWrongLength({name}, {expected}, {actual}, {shape});";
 
     private static void WriteChecks(SourceWriter w, ModelPlan plan)
     {

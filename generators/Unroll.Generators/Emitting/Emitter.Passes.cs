@@ -207,7 +207,7 @@ public static partial class Emitter
                         int inK = l == 0 ? layer.In : DH;
                         if (dx is not null)
                         {
-                            w.Line($"// ∂ of the input of {layer.Property} layer {l}: both directions add into it");
+                            w.Line($"// ∂ of the input of {layer.Property} layer {l}{(layer.Directions == 2 ? ": both directions add into it" : ", accumulated below")}");
                             w.Line($"{dxGuard}a.Slice(Layout.{dx}, length * {B * inK}).Clear();");
                         }
                         for (int d = 0; d < layer.Directions; d++)

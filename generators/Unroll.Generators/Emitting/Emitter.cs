@@ -19,8 +19,28 @@ public static partial class Emitter
     private const string Span = "global::System.Span<float>";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 
+    /// <summary><c>{Namespace}.{Type}.g.cs</c> (with enclosing types for nested models; without the <c>@</c> of escaped names).</summary>
     public static string HintName(ModelPlan plan) =>
-        string.Join(".", new[] { plan.Namespace }.Concat(plan.ContainingTypes.Select(t => t.Name)).Concat(new[] { plan.TypeName }).Where(n => n is not null)) + ".g.cs";
+        string.Join(".", new[] { plan.Namespace }.Concat(plan.ContainingTypes.Select(t => t.Name)).Concat(new[] { plan.TypeName }).Where(n => n is not null)).Replace("@", "") + ".g.cs";
+
+    /// <summary>
+    /// A hint name for a model whose name differs from another's only in case (hint names compare
+    /// without case): a suffix records which letters are upper case.
+    /// </summary>
+    public static string CaseDistinctHintName(string hintName)
+    {
+        string stem = hintName.Substring(0, hintName.Length - ".g.cs".Length);
+        var upper = new System.Text.StringBuilder();
+        for (int i = 0; i < stem.Length; i++)
+        {
+            if (char.IsUpper(stem[i])) upper.Append(i.ToString(CultureInfo.InvariantCulture)).Append('_');
+        }
+        return $"{stem}.U{upper.ToString().TrimEnd('_')}.g.cs";
+    }
+
+    /// <summary>A name as C# source: reserved keywords get an <c>@</c> (a property named <c>@event</c>).</summary>
+    private static string Identifier(string name) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
     public static string Emit(ModelPlan plan)
     {
@@ -30,11 +50,11 @@ public static partial class Emitter
         w.Line("#nullable enable");
         w.Line();
         if (plan.Namespace is not null) w.Open("namespace " + plan.Namespace);
-        foreach (ContainingType outer in plan.ContainingTypes) w.Open($"partial {outer.Keyword} {outer.Name}");
+        foreach (ContainingType outer in plan.ContainingTypes) w.Open($"partial {outer.Keyword} {Identifier(outer.Name)}");
 
         WriteRemarks(w, plan);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Unroll.Generators\", \"{GeneratorVersion}\")]");
-        w.Open("partial class " + plan.TypeName);
+        w.Open("partial class " + Identifier(plan.TypeName));
         WriteConstants(w, plan);
         WriteLayout(w, plan);
         WriteConstruction(w, plan);
@@ -149,12 +169,12 @@ public static partial class Emitter
         w.Line("private int _length;");
         w.Line();
         w.Line("/// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>");
-        w.Line($"public {plan.TypeName}() : this(0)");
+        w.Line($"public {Identifier(plan.TypeName)}() : this(0)");
         w.Line("{");
         w.Line("}");
         w.Line();
         w.Line("/// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name=\"seed\"/>.</summary>");
-        w.Open($"public {plan.TypeName}(int seed)");
+        w.Open($"public {Identifier(plan.TypeName)}(int seed)");
         w.Line("_arena = new float[Layout.Length];");
         w.Line($"{Span} p = Parameters;");
         w.Line("var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));");
@@ -182,10 +202,10 @@ public static partial class Emitter
         w.Line();
 
         w.Line("/// <summary>Every parameter, one contiguous block in <see cref=\"NamedParameters\"/> order.</summary>");
-        w.Line("public global::System.Span<float> Parameters => _arena.AsSpan(0, ParameterCount);");
+        w.Line("public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);");
         w.Line();
         w.Line("/// <summary>The accumulated gradients, same layout as <see cref=\"Parameters\"/>; <c>Backward</c> adds into them.</summary>");
-        w.Line("public global::System.Span<float> Gradients => _arena.AsSpan(ParameterCount, ParameterCount);");
+        w.Line("public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);");
         w.Line();
         w.Line("/// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>");
         w.Line("public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);");
@@ -208,7 +228,7 @@ public static partial class Emitter
                 _ => $"_arena, Layout.{layer.StateBlock}, {layer.NumLayers}, {layer.Directions}, BatchSize, {layer.Hidden}",
             };
             w.Line($"/// <summary>{Describe(layer)}.</summary>");
-            w.Line($"{layer.Accessibility} partial {type} {layer.Property} {{ get => new({arguments}); }}");
+            w.Line($"{(layer.Modifiers.Length > 0 ? layer.Modifiers + " " : "")}partial {type} {Identifier(layer.Property)} {{ get => new({arguments}); }}");
             w.Line();
         }
     }

@@ -15,7 +15,9 @@ public sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSp
         return new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
     }
 
-    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+    /// <summary>A location in <paramref name="tree"/> when it is given (so that the IDE shows it in the source), else one by path.</summary>
+    public Location ToLocation(SyntaxTree? tree) =>
+        tree is not null && Span.End <= tree.Length ? Location.Create(tree, Span) : Location.Create(FilePath, Span, LineSpan);
 }
 
 /// <summary>An equatable description of a diagnostic: the descriptor's id, where, and the message arguments.</summary>
@@ -31,10 +33,10 @@ public sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatable
         return new DiagnosticInfo(descriptor.Id, location, texts.ToEquatableArray());
     }
 
-    public Diagnostic ToDiagnostic()
+    public Diagnostic ToDiagnostic(System.Func<string, SyntaxTree?> findTree)
     {
         var args = new object[Arguments.Count];
         for (int i = 0; i < args.Length; i++) args[i] = Arguments[i];
-        return Diagnostic.Create(Diagnostics.Descriptors.ById(Id), Location?.ToLocation(), args);
+        return Diagnostic.Create(Diagnostics.Descriptors.ById(Id), Location?.ToLocation(findTree(Location.FilePath)), args);
     }
 }

@@ -31,10 +31,10 @@ public sealed record ModelSpec(
 /// <param name="In">Embedding: vocabulary size; others: input features.</param>
 /// <param name="Out">Embedding: embedding width; Linear: output features; recurrent: hidden size.</param>
 /// <param name="Nonlinearity">Rnn only: 0 tanh, 1 relu (the values of <c>Unroll.Nonlinearity</c>).</param>
-/// <param name="Accessibility">The property's declared accessibility, as C# writes it ("public", "internal", ...).</param>
+/// <param name="Modifiers">The property's modifiers as written, without <c>partial</c> ("public", "internal virtual", ...).</param>
 public sealed record LayerSpec(
     string Property,
-    string Accessibility,
+    string Modifiers,
     LayerKind Kind,
     int In,
     int Out,

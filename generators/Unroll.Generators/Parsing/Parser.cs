@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -42,7 +43,8 @@ public static class Parser
         }
         string? unsupported = type.TypeKind != TypeKind.Class || type.IsRecord ? "only a class can be a model"
             : type.IsStatic ? "a static class cannot hold model instances"
-            : type.IsGenericType ? "a generic class cannot be a model, because every shape must be a compile-time constant"
+            : type.TypeParameters.Length > 0 ? "a generic class cannot be a model, because every shape must be a compile-time constant"
+            : type.IsFileLocal ? "a file-local class cannot be a model, because the compiled members live in another file"
             : null;
         var containing = new List<ContainingType>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null && unsupported is null; outer = outer.ContainingType)
@@ -50,7 +52,7 @@ public static class Parser
             var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
             if (outerSyntax is null || !outerSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
                 unsupported = $"it is nested in '{outer.Name}', which is not partial";
-            else if (outer.IsGenericType)
+            else if (outer.TypeParameters.Length > 0)
                 unsupported = $"it is nested in the generic type '{outer.Name}'";
             else
                 containing.Insert(0, new ContainingType(Keyword(outerSyntax), outer.Name));
@@ -146,7 +148,11 @@ public static class Parser
             }
             LocationInfo? attributeLocation = LocationInfo.From(
                 data.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? propertyLocation);
-            layers.Add(new LayerSpec(property.Name, AccessibilityText(property.DeclaredAccessibility), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, nonlinearity, attributeLocation));
+            if (Array.IndexOf(GeneratedMembers, property.Name) >= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.ReservedLayerName, LocationInfo.From(propertyLocation), property.Name));
+            }
+            layers.Add(new LayerSpec(property.Name, Modifiers(property, cancellationToken), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, nonlinearity, attributeLocation));
         }
 
         bool plannable = diagnostics.Count == 0 && !attributeErrors;
@@ -175,15 +181,26 @@ public static class Parser
         return false;
     }
 
-    private static string AccessibilityText(Accessibility accessibility) => accessibility switch
+    /// <summary>The members Unroll adds to a model; a layer property cannot take one of these names.</summary>
+    public static readonly string[] GeneratedMembers =
     {
-        Accessibility.Public => "public",
-        Accessibility.Internal => "internal",
-        Accessibility.Protected => "protected",
-        Accessibility.ProtectedOrInternal => "protected internal",
-        Accessibility.ProtectedAndInternal => "private protected",
-        _ => "private",
+        "SequenceLength", "BatchSize", "InputSize", "OutputSize", "ParameterCount", "VocabularySize", "Layout",
+        "Parameters", "Gradients", "NamedParameters", "ZeroGradients", "Forward", "Backward", "Step", "ResetState",
+        "ForwardCore", "StepCore", "BackwardCore", "CheckLength", "CheckTokens", "ThrowWrongLength",
     };
+
+    /// <summary>The property's modifiers as written, without <c>partial</c>: the implementing part repeats them.</summary>
+    private static string Modifiers(IPropertySymbol property, CancellationToken cancellationToken)
+    {
+        foreach (SyntaxReference reference in property.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is PropertyDeclarationSyntax declaration)
+            {
+                return string.Join(" ", declaration.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.ValueText));
+            }
+        }
+        return "";
+    }
 
     private static string Keyword(TypeDeclarationSyntax syntax) => syntax switch
     {

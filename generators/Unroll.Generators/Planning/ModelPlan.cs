@@ -76,9 +76,10 @@ public sealed record CellBuffers(int Layer, int Direction, string Cache, string?
 /// <param name="SequenceInput">Whether the input has a time axis (false after a layer that returns only its last step).</param>
 /// <param name="ParameterNames">The <c>Layout</c> constants of the layer's parameters, in state-dict order.</param>
 /// <param name="StateBlock">Recurrent: the <c>Layout</c> constant of its initial/final state block.</param>
+/// <param name="Modifiers">The property's modifiers, repeated on the implementing part.</param>
 public sealed record LayerPlan(
     string Property,
-    string Accessibility,
+    string Modifiers,
     LayerKind Kind,
     int In,
     int Out,

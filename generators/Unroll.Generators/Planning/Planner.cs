@@ -19,6 +19,9 @@ public static class Planner
     /// <summary>The largest float array .NET allocates (<c>Array.MaxLength</c>).</summary>
     public const long MaxArenaLength = 0x7FFFFFC7;
 
+    /// <summary>The most recurrent passes (stacked layers × directions, over all layers) one model unrolls, which bounds the emitted code.</summary>
+    public const int MaxRecurrentPasses = 64;
+
     public static PlanResult Plan(ParseResult parsed)
     {
         if (parsed.Spec is not { } spec) return new PlanResult(null, parsed.Diagnostics);
@@ -57,6 +60,12 @@ public static class Planner
             return;
         }
 
+        long passes = spec.Layers.Where(l => IsRecurrent(l.Kind) && l.NumLayers > 0).Sum(l => (long)l.NumLayers * (l.Bidirectional ? 2 : 1));
+        if (passes > MaxRecurrentPasses)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.TooManyPasses, spec.Location, spec.TypeName, passes, MaxRecurrentPasses));
+        }
+
         LayerSpec? previous = null;
         LayerSpec? lastStepOnly = null;
         foreach (LayerSpec layer in spec.Layers)
@@ -73,6 +82,11 @@ public static class Planner
                 if (value > 0) continue;
                 positive = false;
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.NonPositiveSize, layer.Location, name, layer.Property, value));
+            }
+
+            if (layer.Kind == LayerKind.Rnn && layer.Nonlinearity is not (0 or 1))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidOption, layer.Location, "Nonlinearity", layer.Property, layer.Nonlinearity, "Nonlinearity.Tanh, Nonlinearity.Relu"));
             }
 
             if (layer.Kind == LayerKind.Embedding && previous is not null)
@@ -144,7 +158,7 @@ public static class Planner
                     break;
             }
             int hidden = layer.Kind == LayerKind.Linear ? 0 : layer.Out;
-            layers.Add(new LayerPlan(layer.Property, layer.Accessibility, layer.Kind, layer.In, OutputWidth(layer), hidden,
+            layers.Add(new LayerPlan(layer.Property, layer.Modifiers, layer.Kind, layer.In, OutputWidth(layer), hidden,
                 IsRecurrent(layer.Kind) ? layer.NumLayers : 0, IsRecurrent(layer.Kind) ? directions : 0,
                 layer.ReturnSequences || !IsRecurrent(layer.Kind), layer.Nonlinearity, layer.Bias, sequence,
                 names.ToEquatableArray(), null, (int)Math.Min(parameterCount - before, int.MaxValue)));

@@ -113,10 +113,10 @@ namespace Sentiment
         }
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => _arena.AsSpan(0, ParameterCount);
+        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-        public global::System.Span<float> Gradients => _arena.AsSpan(ParameterCount, ParameterCount);
+        public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -139,7 +139,7 @@ namespace Sentiment
         /// <param name="input">The sequences, <c>[4, <paramref name="length"/>, 8]</c> batch-first, row-major.</param>
         /// <param name="output">Receives the output after the last step, <c>[4, 3]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length)
         {
             CheckLength(length);
@@ -172,7 +172,7 @@ namespace Sentiment
             int length = _length;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
             if (outputGradient.Length != 12) ThrowWrongLength(nameof(outputGradient), 12, outputGradient.Length, $"[batch 4, features 3]");
-            if (inputGradient) if (inputGradientValues.Length != length * 32) ThrowWrongLength(nameof(inputGradient), length * 32, inputGradientValues.Length, $"[batch 4, length {length}, features 8]");
+            if (inputGradient && inputGradientValues.Length != length * 32) ThrowWrongLength(nameof(inputGradient), length * 32, inputGradientValues.Length, $"[batch 4, length {length}, features 8]");
             global::System.Span<float> a = _arena;
             outputGradient.CopyTo(a.Slice(Layout.Head_OutputGradient, 12));
             BackwardCore(length, inputGradient);

@@ -130,10 +130,10 @@ partial class CharLm
     }
 
     /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-    public global::System.Span<float> Parameters => _arena.AsSpan(0, ParameterCount);
+    public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
 
     /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-    public global::System.Span<float> Gradients => _arena.AsSpan(ParameterCount, ParameterCount);
+    public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
 
     /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
     public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -357,7 +357,7 @@ partial class CharLm
         // ∂x = ∂y·W   ([length * 16 x 65] · [65 x 128])
         global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 65, p.Slice(Layout.Head_weight), 128, a.Slice(Layout.Rnn_L1_SequenceGradient), 128, length * 16, 128, 65, accumulate: false);
 
-        // ∂ of the input of Rnn layer 1: both directions add into it
+        // ∂ of the input of Rnn layer 1, accumulated below
         a.Slice(Layout.Rnn_L0_SequenceGradient, length * 2048).Clear();
         // Rnn, layer 1, forward direction, backwards through time
         {
@@ -394,7 +394,7 @@ partial class CharLm
             // ∂x += ∂gates·W_ih   ([length * 16 x 512] · [512 x 128])
             global::Unroll.Kernels.Blas.Multiply(dG, 512, p.Slice(Layout.Rnn_weight_ih_l1), 128, a.Slice(Layout.Rnn_L0_SequenceGradient), 128, length * 16, 128, 512, accumulate: true);
         }
-        // ∂ of the input of Rnn layer 0: both directions add into it
+        // ∂ of the input of Rnn layer 0, accumulated below
         a.Slice(Layout.Embed_OutputGradient, length * 512).Clear();
         // Rnn, layer 0, forward direction, backwards through time
         {

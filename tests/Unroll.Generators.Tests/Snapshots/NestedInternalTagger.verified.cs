@@ -115,10 +115,10 @@ namespace Company.Product.Nlp
             }
 
             /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-            public global::System.Span<float> Parameters => _arena.AsSpan(0, ParameterCount);
+            public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
 
             /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-            public global::System.Span<float> Gradients => _arena.AsSpan(ParameterCount, ParameterCount);
+            public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
 
             /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
             public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -294,7 +294,7 @@ namespace Company.Product.Nlp
                 // ∂x = ∂y·W   ([length * 1 x 5] · [5 x 24])
                 global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Tags_OutputGradient), 5, p.Slice(Layout.Tags_weight), 24, a.Slice(Layout.Encoder_L0_SequenceGradient), 24, length * 1, 24, 5, accumulate: false);
 
-                // ∂ of the input of Encoder layer 0: both directions add into it
+                // ∂ of the input of Encoder layer 0, accumulated below
                 a.Slice(Layout.Embed_OutputGradient, length * 16).Clear();
                 // Encoder, layer 0, forward direction, backwards through time
                 {

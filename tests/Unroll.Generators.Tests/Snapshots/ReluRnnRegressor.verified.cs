@@ -99,10 +99,10 @@ namespace Signals
         }
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => _arena.AsSpan(0, ParameterCount);
+        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-        public global::System.Span<float> Gradients => _arena.AsSpan(ParameterCount, ParameterCount);
+        public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -125,7 +125,7 @@ namespace Signals
         /// <param name="input">The sequences, <c>[2, <paramref name="length"/>, 3]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[2, <paramref name="length"/>, 1]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length)
         {
             CheckLength(length);
@@ -158,7 +158,7 @@ namespace Signals
             int length = _length;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
             if (outputGradient.Length != length * 2) ThrowWrongLength(nameof(outputGradient), length * 2, outputGradient.Length, $"[batch 2, length {length}, features 1]");
-            if (inputGradient) if (inputGradientValues.Length != length * 6) ThrowWrongLength(nameof(inputGradient), length * 6, inputGradientValues.Length, $"[batch 2, length {length}, features 3]");
+            if (inputGradient && inputGradientValues.Length != length * 6) ThrowWrongLength(nameof(inputGradient), length * 6, inputGradientValues.Length, $"[batch 2, length {length}, features 3]");
             global::System.Span<float> a = _arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Readout_OutputGradient), 2, length, 1);
             BackwardCore(length, inputGradient);
@@ -178,7 +178,7 @@ namespace Signals
         /// </summary>
         /// <param name="input">One step per sequence, <c>[2, 3]</c>.</param>
         /// <param name="output">Receives <c>[2, 1]</c>.</param>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             if (input.Length != 6) ThrowWrongLength(nameof(input), 6, input.Length, "[batch 2, features 3]");
@@ -263,7 +263,7 @@ namespace Signals
             // ∂x = ∂y·W   ([length * 2 x 1] · [1 x 20])
             global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Readout_OutputGradient), 1, p.Slice(Layout.Readout_weight), 20, a.Slice(Layout.Rnn_L0_SequenceGradient), 20, length * 2, 20, 1, accumulate: false);
 
-            // ∂ of the input of Rnn layer 0: both directions add into it
+            // ∂ of the input of Rnn layer 0, accumulated below
             if (inputGradient) a.Slice(Layout.InputGradient, length * 6).Clear();
             // Rnn, layer 0, forward direction, backwards through time
             {

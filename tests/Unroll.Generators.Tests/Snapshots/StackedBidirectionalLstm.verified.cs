@@ -143,10 +143,10 @@ namespace Speech
         }
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => _arena.AsSpan(0, ParameterCount);
+        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-        public global::System.Span<float> Gradients => _arena.AsSpan(ParameterCount, ParameterCount);
+        public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -169,7 +169,7 @@ namespace Speech
         /// <param name="input">The sequences, <c>[3, <paramref name="length"/>, 6]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[3, <paramref name="length"/>, 4]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length)
         {
             CheckLength(length);
@@ -202,7 +202,7 @@ namespace Speech
             int length = _length;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
             if (outputGradient.Length != length * 12) ThrowWrongLength(nameof(outputGradient), length * 12, outputGradient.Length, $"[batch 3, length {length}, features 4]");
-            if (inputGradient) if (inputGradientValues.Length != length * 18) ThrowWrongLength(nameof(inputGradient), length * 18, inputGradientValues.Length, $"[batch 3, length {length}, features 6]");
+            if (inputGradient && inputGradientValues.Length != length * 18) ThrowWrongLength(nameof(inputGradient), length * 18, inputGradientValues.Length, $"[batch 3, length {length}, features 6]");
             global::System.Span<float> a = _arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Frames_OutputGradient), 3, length, 4);
             BackwardCore(length, inputGradient);
