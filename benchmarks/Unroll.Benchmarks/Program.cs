@@ -8,6 +8,7 @@
 // (the slower benchmarks finish before the JIT has replaced their tier-0 code).
 // Every other argument goes to BenchmarkDotNet (--filter, --list flat, --exporters, ...).
 
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
@@ -17,7 +18,8 @@ using Perfolizer.Horology;
 bool quick = args.Contains("--quick");
 args = args.Where(a => a != "--quick").ToArray();
 
-IConfig config = DefaultConfig.Instance;
+// Medians are the figures the project quotes; BenchmarkDotNet shows them only when the spread is wide, so always add them.
+IConfig config = DefaultConfig.Instance.AddColumn(StatisticColumn.Median);
 if (quick)
 {
     config = config.AddJob(Job.Default
