@@ -85,6 +85,12 @@ public abstract class RecurrentAttribute : Attribute
     public bool Bidirectional { get; set; }
 
     /// <summary>
+    /// Dropout probability on the outputs of every stacked layer except the last, in training only
+    /// (PyTorch's <c>dropout</c>; default 0). Kept values are scaled by 1 / (1 − p).
+    /// </summary>
+    public double Dropout { get; set; }
+
+    /// <summary>
     /// True (default): every step's state goes on to the next layer. False: only the last step's
     /// (for a bidirectional layer the forward state after the last step and the reverse state
     /// after the first), for many-to-one models.
@@ -117,4 +123,19 @@ public sealed class GruAttribute : RecurrentAttribute
 {
     /// <summary>Declares a GRU from <paramref name="inputSize"/> to <paramref name="hiddenSize"/>.</summary>
     public GruAttribute(int inputSize, int hiddenSize) : base(inputSize, hiddenSize) { }
+}
+
+/// <summary>
+/// Inverted dropout, as <c>torch.nn.Dropout(p)</c>: in training (the model's <c>Training</c>) each
+/// value is zeroed with probability <see cref="P"/> and the others are scaled by 1 / (1 − p); in
+/// inference (and in <c>Step</c>) it passes values through. Not valid as the first layer.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class DropoutAttribute : Attribute
+{
+    /// <summary>Declares dropout with probability <paramref name="p"/> (at least 0, below 1).</summary>
+    public DropoutAttribute(double p) => P = p;
+
+    /// <summary>The probability of zeroing a value.</summary>
+    public double P { get; }
 }

@@ -101,6 +101,24 @@ public readonly struct LinearLayer
     public Span<float> BiasGradient => _arena.AsSpan(_gradient + OutFeatures * InFeatures, HasBias ? OutFeatures : 0);
 }
 
+/// <summary>A view of a <see cref="DropoutAttribute"/> layer (it has no parameters).</summary>
+public readonly struct DropoutLayer
+{
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public DropoutLayer(float p, int features)
+    {
+        P = p;
+        Features = features;
+    }
+
+    /// <summary>The probability of zeroing a value in training.</summary>
+    public float P { get; }
+
+    /// <summary>Features per row it passes on.</summary>
+    public int Features { get; }
+}
+
 /// <summary>A view of an <see cref="RnnAttribute"/> layer's states; see <see cref="LstmLayer"/> for their meaning.</summary>
 public readonly struct RnnLayer
 {

@@ -28,6 +28,33 @@ public sealed class SeededRandom
         return z ^ (z >> 31);
     }
 
+    /// <summary>Floats in the generator's state (four 32-bit words), for <see cref="SaveState"/>.</summary>
+    public const int StateLength = 4;
+
+    /// <summary>Writes the generator's state (for a checkpoint), as four 32-bit words stored bit for bit in floats.</summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is not <see cref="StateLength"/> long.</exception>
+    public void SaveState(Span<float> destination)
+    {
+        if (destination.Length != StateLength)
+            throw new ArgumentException($"Expected {StateLength} values, but the span holds {destination.Length}.", nameof(destination));
+        destination[0] = BitConverter.UInt32BitsToSingle(_s0);
+        destination[1] = BitConverter.UInt32BitsToSingle(_s1);
+        destination[2] = BitConverter.UInt32BitsToSingle(_s2);
+        destination[3] = BitConverter.UInt32BitsToSingle(_s3);
+    }
+
+    /// <summary>Restores a state written by <see cref="SaveState"/>: the generator continues exactly where it was.</summary>
+    /// <exception cref="ArgumentException">The span is not <see cref="StateLength"/> long, or holds the all-zero state xoshiro cannot leave.</exception>
+    public void LoadState(ReadOnlySpan<float> source)
+    {
+        if (source.Length != StateLength)
+            throw new ArgumentException($"Expected {StateLength} values, but the span holds {source.Length}.", nameof(source));
+        uint s0 = BitConverter.SingleToUInt32Bits(source[0]), s1 = BitConverter.SingleToUInt32Bits(source[1]);
+        uint s2 = BitConverter.SingleToUInt32Bits(source[2]), s3 = BitConverter.SingleToUInt32Bits(source[3]);
+        if ((s0 | s1 | s2 | s3) == 0) throw new ArgumentException("The all-zero state is not a valid generator state.", nameof(source));
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>The next 32 random bits.</summary>
     public uint NextUInt32()
     {

@@ -6,7 +6,7 @@ using Xunit;
 namespace Unroll.Generators.Tests;
 
 /// <summary>
-/// One test per diagnostic (UNR0001..UNR0017): the id, where it points (the text of its span in the
+/// One test per diagnostic (UNR0001..UNR0018): the id, where it points (the text of its span in the
 /// user's file) and the parts of the message that tell the user what to fix. Then the descriptors
 /// themselves (help links and pages) and the pages' examples.
 /// </summary>
@@ -326,7 +326,36 @@ public sealed class DiagnosticTests
             [Rnn(4, 8, Nonlinearity = (Nonlinearity)7)] public partial RnnLayer Rnn { get; }
         }
         """,
-        "UNR0017", "Rnn(4, 8, Nonlinearity = (Nonlinearity)7)", "'Nonlinearity' of layer 'Rnn' is 7", "Nonlinearity.Tanh, Nonlinearity.Relu");
+        "UNR0017", "Rnn(4, 8, Nonlinearity = (Nonlinearity)7)", "'Nonlinearity' of layer 'Rnn' is 7", "but it must be Nonlinearity.Tanh or Nonlinearity.Relu");
+
+    [Theory]
+    [InlineData("[Dropout(1.0)] public partial DropoutLayer Drop { get; }", "Dropout(1.0)", "'p' of layer 'Drop' is 1, but it must be at least 0 and below 1")]
+    [InlineData("[Dropout(-0.5)] public partial DropoutLayer Drop { get; }", "Dropout(-0.5)", "'p' of layer 'Drop' is -0.5")]
+    [InlineData("[Lstm(8, 8, NumLayers = 2, Dropout = 1.5)] public partial LstmLayer Deep { get; }", "Lstm(8, 8, NumLayers = 2, Dropout = 1.5)", "'Dropout' of layer 'Deep' is 1.5")]
+    public void UNR0017_DropoutOutOfRange(string property, string span, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [Lstm(4, 8)] public partial LstmLayer Rnn { get; }
+            {{property}}
+        }
+        """,
+        "UNR0017", span, message);
+
+    [Fact]
+    public void UNR0018_DropoutFirst() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [Dropout(0.2)] public partial DropoutLayer Drop { get; }
+            [Lstm(4, 8)] public partial LstmLayer Rnn { get; }
+        }
+        """,
+        "UNR0018", "Dropout(0.2)", "'Drop' must follow another layer");
 
     /// <summary>Every problem of a declaration is reported in one build, not one per fix.</summary>
     [Fact]
@@ -351,7 +380,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrors()
     {
-        Assert.Equal(Enumerable.Range(1, 17).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 18).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
             Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);

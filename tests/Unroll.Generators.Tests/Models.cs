@@ -79,8 +79,9 @@ public static class Models
         [Model(SequenceLength = 12, BatchSize = 3)]
         public partial class FrameTagger
         {
-            [Lstm(6, 10, NumLayers = 2, Bidirectional = true)] public partial LstmLayer Encoder { get; }
-            [Linear(20, 4)]                                     public partial LinearLayer Frames { get; }
+            [Lstm(6, 10, NumLayers = 2, Bidirectional = true, Dropout = 0.25)] public partial LstmLayer Encoder { get; }
+            [Dropout(0.1)]                                                      public partial DropoutLayer Drop { get; }
+            [Linear(20, 4)]                                                     public partial LinearLayer Frames { get; }
         }
         """;
 }

@@ -95,16 +95,21 @@ public static class Descriptors
         "Model too deep to unroll",
         "The model '{0}' has {1} recurrent passes (stacked layers × directions) to unroll, more than the {2} Unroll compiles into one class");
 
-    /// <summary>UNR0017: "'{0}' of layer '{1}' is {2}, which is not one of {3}".</summary>
+    /// <summary>UNR0017: "'{0}' of layer '{1}' is {2}, but it must be {3}".</summary>
     public static readonly DiagnosticDescriptor InvalidOption = Error("UNR0017",
         "Layer option out of range",
-        "'{0}' of layer '{1}' is {2}, which is not one of {3}");
+        "'{0}' of layer '{1}' is {2}, but it must be {3}");
+
+    /// <summary>UNR0018: "The dropout layer '{0}' must follow another layer".</summary>
+    public static readonly DiagnosticDescriptor DropoutFirst = Error("UNR0018",
+        "Dropout as the first layer",
+        "The dropout layer '{0}' must follow another layer: it drops the features of the layer before it");
 
     private static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
         InvalidSequenceLength, InvalidBatchSize, RecurrentAfterLastStep, NoLayers, ModelTooLarge,
-        UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption,
+        UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, DropoutFirst,
     };
 
     /// <summary>Every descriptor, in id order.</summary>

@@ -57,6 +57,7 @@ public static partial class Emitter
             w.Line($"// [batch, length, features] → time-major [length, batch, features]");
             w.Line($"{Blas}.SwapLeadingAxes(input, a.Slice(Layout.{plan.Sequence.Input}), {plan.BatchSize}, length, {plan.InputSize});");
         }
+        w.Line("_forwardTraining = Training;");
         w.Line("ForwardCore(length);");
         w.Line("_length = length;");
         if (plan.SequenceOutput)

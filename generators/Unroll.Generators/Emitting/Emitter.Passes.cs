@@ -48,12 +48,33 @@ public static partial class Emitter
                     w.Line($"{Blas}.MultiplyTransposed(a.Slice(Layout.{input}), {layer.In}, p.Slice(Layout.{layer.ParameterNames[0]}), {layer.In}, a.Slice(Layout.{buffers.Output}), {layer.Out}, {rows}, {layer.Out}, {layer.In}, accumulate: false);");
                     if (layer.Bias) w.Line($"{Blas}.AddRowVector(a.Slice(Layout.{buffers.Output}), {layer.Out}, {rows}, {layer.Out}, p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}));");
                     break;
+                case LayerKind.Dropout:
+                    string count = $"{rows} * {layer.Out}";
+                    if (streaming)
+                    {
+                        w.Line($"// {layer.Property}: {Describe(layer)} passes values through in streaming inference");
+                        w.Line($"a.Slice(Layout.{input}, {count}).CopyTo(a.Slice(Layout.{buffers.Output}, {count}));");
+                    }
+                    else
+                    {
+                        w.Line($"// {layer.Property}: {Describe(layer)}: in training, y = x ⊙ mask with a fresh mask of 0 and 1 / (1 − p); otherwise y = x");
+                        w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.{input}, {count}), a.Slice(Layout.{buffers.Mask}, {count}), a.Slice(Layout.{buffers.Output}, {count}), {F(layer.Dropout)}, DropoutGenerator);");
+                        w.Line($"else a.Slice(Layout.{input}, {count}).CopyTo(a.Slice(Layout.{buffers.Output}, {count}));");
+                    }
+                    break;
                 default:
                     for (int l = 0; l < layer.NumLayers; l++)
                     {
                         for (int d = 0; d < layer.Directions; d++)
                         {
-                            WriteCellForward(w, plan, layer, buffers, l, d, l == 0 ? input : buffers.Sequences[l - 1], streaming);
+                            WriteCellForward(w, plan, layer, buffers, l, d, LayerInput(buffers, input, l), streaming);
+                        }
+                        if (l < buffers.Dropped.Count)
+                        {
+                            string n = $"length * {B * layer.Directions * layer.Hidden}";
+                            w.Line($"// dropout {F(layer.Dropout)} on the states of {layer.Property} layer {l} before layer {l + 1} reads them (training only)");
+                            w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.{buffers.Sequences[l]}, {n}), a.Slice(Layout.{buffers.DroppedMasks[l]}, {n}), a.Slice(Layout.{buffers.Dropped[l]}, {n}), {F(layer.Dropout)}, DropoutGenerator);");
+                            w.Line($"else a.Slice(Layout.{buffers.Sequences[l]}, {n}).CopyTo(a.Slice(Layout.{buffers.Dropped[l]}, {n}));");
                         }
                     }
                     if (!layer.ReturnSequences)
@@ -72,6 +93,10 @@ public static partial class Emitter
         w.Close();
         w.Line();
     }
+
+    /// <summary>What stacked layer <paramref name="l"/> reads: the layer's input, the previous layer's states, or their dropout copy.</summary>
+    private static string LayerInput(LayerBuffers buffers, string input, int l) =>
+        l == 0 ? input : l - 1 < buffers.Dropped.Count ? buffers.Dropped[l - 1] : buffers.Sequences[l - 1];
 
     private static void WriteCellForward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, int l, int d, string input, bool streaming)
     {
@@ -178,6 +203,17 @@ public static partial class Emitter
                     w.Line($"global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, length * {B})), "
                          + $"a.Slice(Layout.{buffers.OutputGradient}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.In * layer.Hidden}), {B}, length, {layer.Hidden});");
                     break;
+                case LayerKind.Dropout:
+                    if (inputGradient is not null)
+                    {
+                        string count = $"{rows} * {layer.Out}";
+                        w.Line($"// {layer.Property}: ∂x = ∂y ⊙ mask (∂y when the Forward did not train)");
+                        w.Line($"{(guard.Length > 0 ? "if (inputGradient) " : "")}{{");
+                        w.Line($"    if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.{buffers.OutputGradient}, {count}), a.Slice(Layout.{buffers.Mask}, {count}), a.Slice(Layout.{inputGradient}, {count}));");
+                        w.Line($"    else a.Slice(Layout.{buffers.OutputGradient}, {count}).CopyTo(a.Slice(Layout.{inputGradient}, {count}));");
+                        w.Line("}");
+                    }
+                    break;
                 case LayerKind.Linear:
                     w.Line($"// {layer.Property}: ∂W += ∂yᵀ·x{(layer.Bias ? ", ∂b += Σ ∂y" : "")}, over every row at once");
                     w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{buffers.OutputGradient}), {layer.Out}, a.Slice(Layout.{input}), {layer.In}, g.Slice(Layout.{layer.ParameterNames[0]}), {layer.In}, {rows}, {layer.Out}, {layer.In});");
@@ -201,7 +237,12 @@ public static partial class Emitter
                     }
                     for (int l = layer.NumLayers - 1; l >= 0; l--)
                     {
-                        string x = l == 0 ? input : buffers.Sequences[l - 1];
+                        if (l < buffers.Dropped.Count)
+                        {
+                            w.Line($"// ∂ of {layer.Property} layer {l}'s states through its dropout mask");
+                            w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.{buffers.SequenceGradients[l]}, length * {B * DH}), a.Slice(Layout.{buffers.DroppedMasks[l]}, length * {B * DH}), a.Slice(Layout.{buffers.SequenceGradients[l]}, length * {B * DH}));");
+                        }
+                        string x = LayerInput(buffers, input, l);
                         string? dx = l == 0 ? inputGradient : buffers.SequenceGradients[l - 1];
                         string dxGuard = l == 0 ? guard : "";
                         int inK = l == 0 ? layer.In : DH;

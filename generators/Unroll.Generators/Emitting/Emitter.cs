@@ -79,11 +79,13 @@ public static partial class Emitter
 
     private static string Describe(LayerPlan layer) => layer.Kind switch
     {
+        LayerKind.Dropout => $"Dropout(p = {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)})",
         LayerKind.Embedding => $"Embedding({layer.In} → {layer.Hidden})",
         LayerKind.Linear => $"Linear({layer.In} → {layer.Out}{(layer.Bias ? "" : ", no bias")})",
         _ => $"{KindName(layer)}({layer.In} → {layer.Hidden}"
              + (layer.NumLayers > 1 ? $", {layer.NumLayers} layers" : "")
              + (layer.Directions == 2 ? ", bidirectional" : "")
+             + (layer.Dropout > 0 && layer.NumLayers > 1 ? $", dropout {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)} between layers" : "")
              + (layer.ReturnSequences ? "" : ", last step only") + ")",
     };
 
@@ -168,6 +170,18 @@ public static partial class Emitter
         w.Line("/// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>");
         w.Line("private int _length;");
         w.Line();
+        w.Line("/// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>");
+        w.Line("private bool _forwardTraining;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Training mode, as PyTorch's <c>model.train()</c> / <c>model.eval()</c> (default true): <c>Forward</c> applies dropout only while it is set.");
+        w.Line("/// <c>Step</c> is inference and never drops.");
+        w.Line("/// </summary>");
+        w.Line("public bool Training { get; set; } = true;");
+        w.Line();
+        w.Line("/// <summary>The generator of the dropout masks, seeded from the constructor's seed; its state belongs in a checkpoint.</summary>");
+        w.Line("public global::Unroll.SeededRandom DropoutGenerator { get; }");
+        w.Line();
         w.Line("/// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>");
         w.Line($"public {Identifier(plan.TypeName)}() : this(0)");
         w.Line("{");
@@ -178,6 +192,7 @@ public static partial class Emitter
         w.Line("_arena = new float[Layout.Length];");
         w.Line($"{Span} p = Parameters;");
         w.Line("var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));");
+        w.Line("DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own");
         foreach (ParameterPlan p in plan.Parameters)
         {
             string slice = $"p.Slice(Layout.{p.Constant}, {p.Length})";
@@ -225,6 +240,7 @@ public static partial class Emitter
             {
                 LayerKind.Embedding => $"_arena, {first}, ParameterCount + {first}, {layer.In}, {layer.Hidden}",
                 LayerKind.Linear => $"_arena, {first}, ParameterCount + {first}, {layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}",
+                LayerKind.Dropout => $"{F(layer.Dropout)}, {layer.Out}",
                 _ => $"_arena, Layout.{layer.StateBlock}, {layer.NumLayers}, {layer.Directions}, BatchSize, {layer.Hidden}",
             };
             w.Line($"/// <summary>{Describe(layer)}.</summary>");

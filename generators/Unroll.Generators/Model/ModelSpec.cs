@@ -8,6 +8,7 @@ public enum LayerKind
     Rnn,
     Lstm,
     Gru,
+    Dropout,
 }
 
 /// <summary>A type that encloses the model class (for nested models): its keyword and name.</summary>
@@ -31,6 +32,7 @@ public sealed record ModelSpec(
 /// <param name="In">Embedding: vocabulary size; others: input features.</param>
 /// <param name="Out">Embedding: embedding width; Linear: output features; recurrent: hidden size.</param>
 /// <param name="Nonlinearity">Rnn only: 0 tanh, 1 relu (the values of <c>Unroll.Nonlinearity</c>).</param>
+/// <param name="Dropout">Dropout: its probability; recurrent: the dropout between stacked layers.</param>
 /// <param name="Modifiers">The property's modifiers as written, without <c>partial</c> ("public", "internal virtual", ...).</param>
 public sealed record LayerSpec(
     string Property,
@@ -43,6 +45,7 @@ public sealed record LayerSpec(
     bool Bidirectional,
     bool ReturnSequences,
     int Nonlinearity,
+    double Dropout,
     LocationInfo? Location);
 
 /// <summary>The parser's answer for one declaration: a spec when the declaration can be planned, and the diagnostics found.</summary>

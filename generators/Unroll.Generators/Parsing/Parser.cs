@@ -27,6 +27,7 @@ public static class Parser
         ("RnnAttribute", LayerKind.Rnn, "RnnLayer"),
         ("LstmAttribute", LayerKind.Lstm, "LstmLayer"),
         ("GruAttribute", LayerKind.Gru, "GruLayer"),
+        ("DropoutAttribute", LayerKind.Dropout, "DropoutLayer"),
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -122,15 +123,17 @@ public static class Parser
             }
 
             // A half-typed attribute: the compiler reports it; there is nothing to plan until it is fixed.
-            if (data.AttributeConstructor is null || data.ConstructorArguments.Length != 2
-                || data.ConstructorArguments.Any(a => a.Kind != TypedConstantKind.Primitive || a.Value is not int))
+            bool dropoutLayer = layerKind == LayerKind.Dropout;
+            if (data.AttributeConstructor is null || data.ConstructorArguments.Length != (dropoutLayer ? 1 : 2)
+                || data.ConstructorArguments.Any(a => a.Kind != TypedConstantKind.Primitive || (dropoutLayer ? a.Value is not double : a.Value is not int)))
             {
                 attributeErrors = true;
                 continue;
             }
 
-            int inSize = (int)data.ConstructorArguments[0].Value!;
-            int outSize = (int)data.ConstructorArguments[1].Value!;
+            int inSize = dropoutLayer ? 0 : (int)data.ConstructorArguments[0].Value!;
+            int outSize = dropoutLayer ? 0 : (int)data.ConstructorArguments[1].Value!;
+            double dropout = dropoutLayer ? (double)data.ConstructorArguments[0].Value! : 0;
             bool bias = true, bidirectional = false, returnSequences = true;
             int numLayers = 1, nonlinearity = 0;
             foreach (var argument in data.NamedArguments)
@@ -143,6 +146,7 @@ public static class Parser
                     case ("ReturnSequences", bool b): returnSequences = b; break;
                     case ("NumLayers", int n): numLayers = n; break;
                     case ("Nonlinearity", int n): nonlinearity = n; break;
+                    case ("Dropout", double p): dropout = p; break;
                     default: attributeErrors = true; break;
                 }
             }
@@ -152,7 +156,7 @@ public static class Parser
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.ReservedLayerName, LocationInfo.From(propertyLocation), property.Name));
             }
-            layers.Add(new LayerSpec(property.Name, Modifiers(property, cancellationToken), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, nonlinearity, attributeLocation));
+            layers.Add(new LayerSpec(property.Name, Modifiers(property, cancellationToken), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, nonlinearity, dropout, attributeLocation));
         }
 
         bool plannable = diagnostics.Count == 0 && !attributeErrors;
@@ -187,6 +191,7 @@ public static class Parser
         "SequenceLength", "BatchSize", "InputSize", "OutputSize", "ParameterCount", "VocabularySize", "Layout",
         "Parameters", "Gradients", "NamedParameters", "ZeroGradients", "Forward", "Backward", "Step", "ResetState",
         "ForwardCore", "StepCore", "BackwardCore", "CheckLength", "CheckTokens", "ThrowWrongLength",
+        "Training", "DropoutGenerator",
     };
 
     /// <summary>The property's modifiers as written, without <c>partial</c>: the implementing part repeats them.</summary>

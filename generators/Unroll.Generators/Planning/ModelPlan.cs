@@ -60,7 +60,17 @@ public sealed record LayerBuffers(
     string? OutputGradient,
     EquatableArray<string> Sequences,
     EquatableArray<string> SequenceGradients,
-    EquatableArray<CellBuffers> Cells);
+    EquatableArray<CellBuffers> Cells)
+{
+    /// <summary>Dropout layer: its mask (sequence pass only).</summary>
+    public string? Mask { get; init; }
+
+    /// <summary>Recurrent dropout: per stacked layer but the last, its masked states (the next layer's input), sequence pass only.</summary>
+    public EquatableArray<string> Dropped { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Recurrent dropout: the masks that made <see cref="Dropped"/>.</summary>
+    public EquatableArray<string> DroppedMasks { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>
 /// One stacked layer and direction of a recurrent layer: its parameter constants and cache buffers.
@@ -76,6 +86,7 @@ public sealed record CellBuffers(int Layer, int Direction, string Cache, string?
 /// <param name="SequenceInput">Whether the input has a time axis (false after a layer that returns only its last step).</param>
 /// <param name="ParameterNames">The <c>Layout</c> constants of the layer's parameters, in state-dict order.</param>
 /// <param name="StateBlock">Recurrent: the <c>Layout</c> constant of its initial/final state block.</param>
+/// <param name="Dropout">Dropout layer: its probability; recurrent: the dropout between stacked layers.</param>
 /// <param name="Modifiers">The property's modifiers, repeated on the implementing part.</param>
 public sealed record LayerPlan(
     string Property,
@@ -92,4 +103,5 @@ public sealed record LayerPlan(
     bool SequenceInput,
     EquatableArray<string> ParameterNames,
     string? StateBlock,
-    int ParameterCount);
+    int ParameterCount,
+    double Dropout);

@@ -68,12 +68,14 @@ public static class Planner
 
         LayerSpec? previous = null;
         LayerSpec? lastStepOnly = null;
+        int previousWidth = 0; // features the previous layer passes on (a dropout layer passes on its input's)
         foreach (LayerSpec layer in spec.Layers)
         {
             (string Name, int Value)[] sizes = layer.Kind switch
             {
                 LayerKind.Embedding => new[] { ("numEmbeddings", layer.In), ("embeddingDim", layer.Out) },
                 LayerKind.Linear => new[] { ("inFeatures", layer.In), ("outFeatures", layer.Out) },
+                LayerKind.Dropout => Array.Empty<(string, int)>(),
                 _ => new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("NumLayers", layer.NumLayers) },
             };
             bool positive = true;
@@ -86,17 +88,27 @@ public static class Planner
 
             if (layer.Kind == LayerKind.Rnn && layer.Nonlinearity is not (0 or 1))
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidOption, layer.Location, "Nonlinearity", layer.Property, layer.Nonlinearity, "Nonlinearity.Tanh, Nonlinearity.Relu"));
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidOption, layer.Location, "Nonlinearity", layer.Property, layer.Nonlinearity, "Nonlinearity.Tanh or Nonlinearity.Relu"));
+            }
+            if ((layer.Kind == LayerKind.Dropout || IsRecurrent(layer.Kind)) && !(layer.Dropout >= 0 && layer.Dropout < 1))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidOption, layer.Location, layer.Kind == LayerKind.Dropout ? "p" : "Dropout", layer.Property,
+                    layer.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "at least 0 and below 1"));
             }
 
             if (layer.Kind == LayerKind.Embedding && previous is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.EmbeddingNotFirst, layer.Location, layer.Property, previous.Property));
             }
-            else if (previous is not null && positive && layer.Kind != LayerKind.Embedding && layer.In != OutputWidth(previous) && OutputWidth(previous) > 0)
+            else if (layer.Kind == LayerKind.Dropout && previous is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, layer.In, previous.Property, OutputWidth(previous)));
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.DropoutFirst, layer.Location, layer.Property));
             }
+            else if (previous is not null && positive && layer.Kind is not (LayerKind.Embedding or LayerKind.Dropout) && layer.In != previousWidth && previousWidth > 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, layer.In, previous.Property, previousWidth));
+            }
+            if (layer.Kind != LayerKind.Dropout) previousWidth = OutputWidth(layer);
             if (IsRecurrent(layer.Kind) && lastStepOnly is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location, layer.Property, lastStepOnly.Property));
@@ -116,8 +128,17 @@ public static class Planner
         var layers = new List<LayerPlan>();
         long parameterCount = 0;
         bool sequence = true;
+        int width = 0;
         foreach (LayerSpec layer in spec.Layers)
         {
+            if (layer.Kind == LayerKind.Dropout)
+            {
+                // No parameters: it passes on the width of the layer before it.
+                layers.Add(new LayerPlan(layer.Property, layer.Modifiers, layer.Kind, width, width, 0, 0, 0, true, 0, false, sequence,
+                    EquatableArray<string>.Empty, null, 0, layer.Dropout));
+                continue;
+            }
+            width = OutputWidth(layer);
             var names = new List<string>();
             long before = parameterCount;
             void Add(string name, int[] shape, InitKind init, double bound)
@@ -161,7 +182,7 @@ public static class Planner
             layers.Add(new LayerPlan(layer.Property, layer.Modifiers, layer.Kind, layer.In, OutputWidth(layer), hidden,
                 IsRecurrent(layer.Kind) ? layer.NumLayers : 0, IsRecurrent(layer.Kind) ? directions : 0,
                 layer.ReturnSequences || !IsRecurrent(layer.Kind), layer.Nonlinearity, layer.Bias, sequence,
-                names.ToEquatableArray(), null, (int)Math.Min(parameterCount - before, int.MaxValue)));
+                names.ToEquatableArray(), null, (int)Math.Min(parameterCount - before, int.MaxValue), IsRecurrent(layer.Kind) ? layer.Dropout : 0));
             if (IsRecurrent(layer.Kind) && !layer.ReturnSequences) sequence = false;
         }
         if (parameterCount * 2 > MaxArenaLength)
@@ -237,7 +258,13 @@ public static class Planner
             {
                 string output = arena.Add($"{prefix}{layer.Property}_Output", rows * layer.Out, $"{layer.Property} output, {shape}");
                 string? outputGradient = gradients ? arena.Add($"{prefix}{layer.Property}_OutputGradient", rows * layer.Out, $"∂{layer.Property} output") : null;
-                result.Add(new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty));
+                string? mask = gradients && layer.Kind == LayerKind.Dropout
+                    ? arena.Add($"{prefix}{layer.Property}_Mask", rows * layer.Out, $"{layer.Property} dropout mask (0 or 1 / (1 − p)), {shape}")
+                    : null;
+                result.Add(new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty)
+                {
+                    Mask = mask,
+                });
                 continue;
             }
 
@@ -264,6 +291,17 @@ public static class Planner
                     cells.Add(new CellBuffers(l, d, cache, cellState));
                 }
             }
+            // Dropout between stacked layers (training only, so not in the streaming buffers): layer l + 1 reads a masked copy of layer l.
+            var dropped = new List<string>();
+            var droppedMasks = new List<string>();
+            if (gradients && layer.Dropout > 0)
+            {
+                for (int l = 0; l < layer.NumLayers - 1; l++)
+                {
+                    dropped.Add(arena.Add($"{prefix}{layer.Property}_L{l}_Dropped", rows * D * H, $"{layer.Property} layer {l} states after dropout, the input of layer {l + 1}"));
+                    droppedMasks.Add(arena.Add($"{prefix}{layer.Property}_L{l}_Mask", rows * D * H, $"{layer.Property} layer {l} dropout mask"));
+                }
+            }
             string outputName = sequences[sequences.Count - 1];
             string? outputGradientName = gradients ? sequenceGradients[sequenceGradients.Count - 1] : null;
             if (!layer.ReturnSequences)
@@ -271,7 +309,11 @@ public static class Planner
                 outputName = arena.Add($"{prefix}{layer.Property}_Last", (long)B * D * H, $"{layer.Property} states after the last step, [batch, {D * H}]");
                 outputGradientName = gradients ? arena.Add($"{prefix}{layer.Property}_LastGradient", (long)B * D * H, $"∂{layer.Property} last states") : null;
             }
-            result.Add(new LayerBuffers(outputName, outputGradientName, sequences.ToEquatableArray(), sequenceGradients.ToEquatableArray(), cells.ToEquatableArray()));
+            result.Add(new LayerBuffers(outputName, outputGradientName, sequences.ToEquatableArray(), sequenceGradients.ToEquatableArray(), cells.ToEquatableArray())
+            {
+                Dropped = dropped.ToEquatableArray(),
+                DroppedMasks = droppedMasks.ToEquatableArray(),
+            });
         }
         return new ModeBuffers(input, inputGradient, result.ToEquatableArray());
     }

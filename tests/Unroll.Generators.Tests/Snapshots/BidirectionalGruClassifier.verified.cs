@@ -75,6 +75,18 @@ namespace Sentiment
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
         private int _length;
 
+        /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
+        private bool _forwardTraining;
+
+        /// <summary>
+        /// Training mode, as PyTorch's <c>model.train()</c> / <c>model.eval()</c> (default true): <c>Forward</c> applies dropout only while it is set.
+        /// <c>Step</c> is inference and never drops.
+        /// </summary>
+        public bool Training { get; set; } = true;
+
+        /// <summary>The generator of the dropout masks, seeded from the constructor's seed; its state belongs in a checkpoint.</summary>
+        public global::Unroll.SeededRandom DropoutGenerator { get; }
+
         /// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>
         public Classifier() : this(0)
         {
@@ -86,6 +98,7 @@ namespace Sentiment
             _arena = new float[Layout.Length];
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
+            DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
             random.FillUniform(p.Slice(Layout.Encoder_weight_ih_l0, 384), -0.25f, 0.25f); // Encoder.weight_ih_l0 ~ U(±0.25)
             random.FillUniform(p.Slice(Layout.Encoder_weight_hh_l0, 768), -0.25f, 0.25f); // Encoder.weight_hh_l0 ~ U(±0.25)
             random.FillUniform(p.Slice(Layout.Encoder_bias_ih_l0, 48), -0.25f, 0.25f); // Encoder.bias_ih_l0 ~ U(±0.25)
@@ -148,6 +161,7 @@ namespace Sentiment
             global::System.Span<float> a = _arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 4, length, 8);
+            _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
             a.Slice(Layout.Head_Output, 12).CopyTo(output);

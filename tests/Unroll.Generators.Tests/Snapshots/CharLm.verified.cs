@@ -90,6 +90,18 @@ partial class CharLm
     /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
     private int _length;
 
+    /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
+    private bool _forwardTraining;
+
+    /// <summary>
+    /// Training mode, as PyTorch's <c>model.train()</c> / <c>model.eval()</c> (default true): <c>Forward</c> applies dropout only while it is set.
+    /// <c>Step</c> is inference and never drops.
+    /// </summary>
+    public bool Training { get; set; } = true;
+
+    /// <summary>The generator of the dropout masks, seeded from the constructor's seed; its state belongs in a checkpoint.</summary>
+    public global::Unroll.SeededRandom DropoutGenerator { get; }
+
     /// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>
     public CharLm() : this(0)
     {
@@ -101,6 +113,7 @@ partial class CharLm
         _arena = new float[Layout.Length];
         global::System.Span<float> p = Parameters;
         var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
+        DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
         random.FillNormal(p.Slice(Layout.Embed_weight, 2080)); // Embed.weight ~ N(0, 1)
         random.FillUniform(p.Slice(Layout.Rnn_weight_ih_l0, 16384), -0.088388346f, 0.088388346f); // Rnn.weight_ih_l0 ~ U(±0.088388)
         random.FillUniform(p.Slice(Layout.Rnn_weight_hh_l0, 65536), -0.088388346f, 0.088388346f); // Rnn.weight_hh_l0 ~ U(±0.088388)
@@ -168,6 +181,7 @@ partial class CharLm
         CheckTokens(tokens);
         global::System.Span<float> a = _arena;
         tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)));
+        _forwardTraining = Training;
         ForwardCore(length);
         _length = length;
         global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Head_Output), output, length, 16, 65);

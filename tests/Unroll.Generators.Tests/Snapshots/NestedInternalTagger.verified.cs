@@ -83,6 +83,18 @@ namespace Company.Product.Nlp
             /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
             private int _length;
 
+            /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
+            private bool _forwardTraining;
+
+            /// <summary>
+            /// Training mode, as PyTorch's <c>model.train()</c> / <c>model.eval()</c> (default true): <c>Forward</c> applies dropout only while it is set.
+            /// <c>Step</c> is inference and never drops.
+            /// </summary>
+            public bool Training { get; set; } = true;
+
+            /// <summary>The generator of the dropout masks, seeded from the constructor's seed; its state belongs in a checkpoint.</summary>
+            public global::Unroll.SeededRandom DropoutGenerator { get; }
+
             /// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>
             public Tagger() : this(0)
             {
@@ -94,6 +106,7 @@ namespace Company.Product.Nlp
                 _arena = new float[Layout.Length];
                 global::System.Span<float> p = Parameters;
                 var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
+                DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
                 random.FillNormal(p.Slice(Layout.Embed_weight, 1600)); // Embed.weight ~ N(0, 1)
                 random.FillUniform(p.Slice(Layout.Encoder_weight_ih_l0, 1536), -0.20412415f, 0.20412415f); // Encoder.weight_ih_l0 ~ U(±0.204124)
                 random.FillUniform(p.Slice(Layout.Encoder_weight_hh_l0, 2304), -0.20412415f, 0.20412415f); // Encoder.weight_hh_l0 ~ U(±0.204124)
@@ -153,6 +166,7 @@ namespace Company.Product.Nlp
                 CheckTokens(tokens);
                 global::System.Span<float> a = _arena;
                 tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1)));
+                _forwardTraining = Training;
                 ForwardCore(length);
                 _length = length;
                 global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Tags_Output), output, length, 1, 5);

@@ -71,6 +71,18 @@ namespace Signals
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
         private int _length;
 
+        /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
+        private bool _forwardTraining;
+
+        /// <summary>
+        /// Training mode, as PyTorch's <c>model.train()</c> / <c>model.eval()</c> (default true): <c>Forward</c> applies dropout only while it is set.
+        /// <c>Step</c> is inference and never drops.
+        /// </summary>
+        public bool Training { get; set; } = true;
+
+        /// <summary>The generator of the dropout masks, seeded from the constructor's seed; its state belongs in a checkpoint.</summary>
+        public global::Unroll.SeededRandom DropoutGenerator { get; }
+
         /// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>
         public Denoiser() : this(0)
         {
@@ -82,6 +94,7 @@ namespace Signals
             _arena = new float[Layout.Length];
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
+            DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
             random.FillUniform(p.Slice(Layout.Rnn_weight_ih_l0, 60), -0.2236068f, 0.2236068f); // Rnn.weight_ih_l0 ~ U(±0.223607)
             random.FillUniform(p.Slice(Layout.Rnn_weight_hh_l0, 400), -0.2236068f, 0.2236068f); // Rnn.weight_hh_l0 ~ U(±0.223607)
             random.FillUniform(p.Slice(Layout.Rnn_bias_ih_l0, 20), -0.2236068f, 0.2236068f); // Rnn.bias_ih_l0 ~ U(±0.223607)
@@ -134,6 +147,7 @@ namespace Signals
             global::System.Span<float> a = _arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 2, length, 3);
+            _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Readout_Output), output, length, 2, 1);

@@ -8,11 +8,12 @@ namespace Speech
     /// <para>Compiled by Unroll: batch-first data, PyTorch's equations, parameter names and shapes.</para>
     /// <code>
     /// input  [3, ≤12, 6]
-    /// Encoder  LSTM(6 → 10, 2 layers, bidirectional)               4,000 parameters
+    /// Encoder  LSTM(6 → 10, 2 layers, bidirectional, dropout 0.25 between layers)        4,000 parameters
+    /// Drop     Dropout(p = 0.1)                                        0 parameters
     /// Frames   Linear(20 → 4)                                         84 parameters
     /// output [3, ≤12, 4]
     /// </code>
-    /// <para>4,084 parameters. One arena of 21,428 floats (85,712 bytes), allocated by the constructor, holds
+    /// <para>4,084 parameters. One arena of 25,028 floats (100,112 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward and Backward allocate nothing. A bidirectional layer needs the whole sequence, so this model has no Step.</para>
     /// </remarks>
@@ -73,14 +74,19 @@ namespace Speech
             public const int Encoder_L1_Cells = 17480; // 360: cell states c_t, [time, batch, 10]
             public const int Encoder_L1R_Cache = 17840; // 1,440: activated gates i, f, g, o, [time, batch, 40]
             public const int Encoder_L1R_Cells = 19280; // 360: cell states c_t, [time, batch, 10]
-            public const int Frames_Output = 19640; // 144: Frames output, [time, batch, 4]
-            public const int Frames_OutputGradient = 19784; // 144: ∂Frames output
-            public const int Scratch_Gh = 19928; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 19928; // 1,440: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 21368; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 21368; // 30: BPTT: ∂h carried to the previous step, [batch, H]
-            public const int Scratch_dc = 21398; // 30: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Length = 21428;
+            public const int Encoder_L0_Dropped = 19640; // 720: Encoder layer 0 states after dropout, the input of layer 1
+            public const int Encoder_L0_Mask = 20360; // 720: Encoder layer 0 dropout mask
+            public const int Drop_Output = 21080; // 720: Drop output, [time, batch, 20]
+            public const int Drop_OutputGradient = 21800; // 720: ∂Drop output
+            public const int Drop_Mask = 22520; // 720: Drop dropout mask (0 or 1 / (1 − p)), [time, batch, 20]
+            public const int Frames_Output = 23240; // 144: Frames output, [time, batch, 4]
+            public const int Frames_OutputGradient = 23384; // 144: ∂Frames output
+            public const int Scratch_Gh = 23528; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dGates = 23528; // 1,440: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+            public const int Scratch_dGh = 24968; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+            public const int Scratch_dh = 24968; // 30: BPTT: ∂h carried to the previous step, [batch, H]
+            public const int Scratch_dc = 24998; // 30: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Length = 25028;
         }
 
         private readonly float[] _arena;
@@ -88,6 +94,18 @@ namespace Speech
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
         private int _length;
+
+        /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
+        private bool _forwardTraining;
+
+        /// <summary>
+        /// Training mode, as PyTorch's <c>model.train()</c> / <c>model.eval()</c> (default true): <c>Forward</c> applies dropout only while it is set.
+        /// <c>Step</c> is inference and never drops.
+        /// </summary>
+        public bool Training { get; set; } = true;
+
+        /// <summary>The generator of the dropout masks, seeded from the constructor's seed; its state belongs in a checkpoint.</summary>
+        public global::Unroll.SeededRandom DropoutGenerator { get; }
 
         /// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>
         public FrameTagger() : this(0)
@@ -100,6 +118,7 @@ namespace Speech
             _arena = new float[Layout.Length];
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
+            DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
             random.FillUniform(p.Slice(Layout.Encoder_weight_ih_l0, 240), -0.31622776f, 0.31622776f); // Encoder.weight_ih_l0 ~ U(±0.316228)
             random.FillUniform(p.Slice(Layout.Encoder_weight_hh_l0, 400), -0.31622776f, 0.31622776f); // Encoder.weight_hh_l0 ~ U(±0.316228)
             random.FillUniform(p.Slice(Layout.Encoder_bias_ih_l0, 40), -0.31622776f, 0.31622776f); // Encoder.bias_ih_l0 ~ U(±0.316228)
@@ -154,8 +173,11 @@ namespace Speech
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => Gradients.Clear();
 
-        /// <summary>LSTM(6 → 10, 2 layers, bidirectional).</summary>
+        /// <summary>LSTM(6 → 10, 2 layers, bidirectional, dropout 0.25 between layers).</summary>
         public partial global::Unroll.LstmLayer Encoder { get => new(_arena, Layout.Encoder_States, 2, 2, BatchSize, 10); }
+
+        /// <summary>Dropout(p = 0.1).</summary>
+        public partial global::Unroll.DropoutLayer Drop { get => new(0.1f, 20); }
 
         /// <summary>Linear(20 → 4).</summary>
         public partial global::Unroll.LinearLayer Frames { get => new(_arena, Layout.Frames_weight, ParameterCount + Layout.Frames_weight, 20, 4, true); }
@@ -178,6 +200,7 @@ namespace Speech
             global::System.Span<float> a = _arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 3, length, 6);
+            _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Frames_Output), output, length, 3, 4);
@@ -269,9 +292,12 @@ namespace Speech
                 global::Unroll.Kernels.Blas.CopyRows(h, 20, a.Slice(Layout.Encoder_States + 150, 30), 10, 3, 10);
                 c.Slice(0, 30).CopyTo(a.Slice(Layout.Encoder_States + 630, 30));
             }
+            // dropout 0.25f on the states of Encoder layer 0 before layer 1 reads them (training only)
+            if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.Encoder_L0_Sequence, length * 60), a.Slice(Layout.Encoder_L0_Mask, length * 60), a.Slice(Layout.Encoder_L0_Dropped, length * 60), 0.25f, DropoutGenerator);
+            else a.Slice(Layout.Encoder_L0_Sequence, length * 60).CopyTo(a.Slice(Layout.Encoder_L0_Dropped, length * 60));
             // Encoder, layer 1, forward direction: LSTM 20 → 10
             {
-                global::System.Span<float> x = a.Slice(Layout.Encoder_L0_Sequence); // [time, 3, 20]
+                global::System.Span<float> x = a.Slice(Layout.Encoder_L0_Dropped); // [time, 3, 20]
                 global::System.Span<float> h = a.Slice(Layout.Encoder_L1_Sequence); // h_t in columns 0..9 of [time, 3, 20]
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L1_Cache); // [time, 3, 40]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L1_Cells); // c_t, [time, 3, 10]
@@ -298,7 +324,7 @@ namespace Speech
             }
             // Encoder, layer 1, reverse direction: LSTM 20 → 10
             {
-                global::System.Span<float> x = a.Slice(Layout.Encoder_L0_Sequence); // [time, 3, 20]
+                global::System.Span<float> x = a.Slice(Layout.Encoder_L0_Dropped); // [time, 3, 20]
                 global::System.Span<float> h = a.Slice(Layout.Encoder_L1_Sequence + 10); // h_t in columns 10..19 of [time, 3, 20]
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L1R_Cache); // [time, 3, 40]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L1R_Cells); // c_t, [time, 3, 10]
@@ -324,8 +350,12 @@ namespace Speech
                 c.Slice(0, 30).CopyTo(a.Slice(Layout.Encoder_States + 690, 30));
             }
 
+            // Drop: Dropout(p = 0.1): in training, y = x ⊙ mask with a fresh mask of 0 and 1 / (1 − p); otherwise y = x
+            if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.Encoder_L1_Sequence, length * 3 * 20), a.Slice(Layout.Drop_Mask, length * 3 * 20), a.Slice(Layout.Drop_Output, length * 3 * 20), 0.1f, DropoutGenerator);
+            else a.Slice(Layout.Encoder_L1_Sequence, length * 3 * 20).CopyTo(a.Slice(Layout.Drop_Output, length * 3 * 20));
+
             // Frames: y = x·Wᵀ + b for every row   ([length * 3 x 20] · [20 x 4])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Encoder_L1_Sequence), 20, p.Slice(Layout.Frames_weight), 20, a.Slice(Layout.Frames_Output), 4, length * 3, 4, 20, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Drop_Output), 20, p.Slice(Layout.Frames_weight), 20, a.Slice(Layout.Frames_Output), 4, length * 3, 4, 20, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Frames_Output), 4, length * 3, 4, p.Slice(Layout.Frames_bias, 4));
         }
 
@@ -337,16 +367,22 @@ namespace Speech
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Frames: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Frames_OutputGradient), 4, a.Slice(Layout.Encoder_L1_Sequence), 20, g.Slice(Layout.Frames_weight), 20, length * 3, 4, 20);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Frames_OutputGradient), 4, a.Slice(Layout.Drop_Output), 20, g.Slice(Layout.Frames_weight), 20, length * 3, 4, 20);
             global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Frames_OutputGradient), 4, length * 3, 4, g.Slice(Layout.Frames_bias, 4));
             // ∂x = ∂y·W   ([length * 3 x 4] · [4 x 20])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Frames_OutputGradient), 4, p.Slice(Layout.Frames_weight), 20, a.Slice(Layout.Encoder_L1_SequenceGradient), 20, length * 3, 20, 4, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Frames_OutputGradient), 4, p.Slice(Layout.Frames_weight), 20, a.Slice(Layout.Drop_OutputGradient), 20, length * 3, 20, 4, accumulate: false);
+
+            // Drop: ∂x = ∂y ⊙ mask (∂y when the Forward did not train)
+            {
+                if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.Drop_OutputGradient, length * 3 * 20), a.Slice(Layout.Drop_Mask, length * 3 * 20), a.Slice(Layout.Encoder_L1_SequenceGradient, length * 3 * 20));
+                else a.Slice(Layout.Drop_OutputGradient, length * 3 * 20).CopyTo(a.Slice(Layout.Encoder_L1_SequenceGradient, length * 3 * 20));
+            }
 
             // ∂ of the input of Encoder layer 1: both directions add into it
             a.Slice(Layout.Encoder_L0_SequenceGradient, length * 60).Clear();
             // Encoder, layer 1, forward direction, backwards through time
             {
-                global::System.Span<float> x = a.Slice(Layout.Encoder_L0_Sequence);
+                global::System.Span<float> x = a.Slice(Layout.Encoder_L0_Dropped);
                 global::System.Span<float> h = a.Slice(Layout.Encoder_L1_Sequence);
                 global::System.Span<float> dh = a.Slice(Layout.Encoder_L1_SequenceGradient); // ∂h_t from above
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L1_Cache);
@@ -381,7 +417,7 @@ namespace Speech
             }
             // Encoder, layer 1, reverse direction, backwards through time
             {
-                global::System.Span<float> x = a.Slice(Layout.Encoder_L0_Sequence);
+                global::System.Span<float> x = a.Slice(Layout.Encoder_L0_Dropped);
                 global::System.Span<float> h = a.Slice(Layout.Encoder_L1_Sequence + 10);
                 global::System.Span<float> dh = a.Slice(Layout.Encoder_L1_SequenceGradient + 10); // ∂h_t from above
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L1R_Cache);
@@ -414,6 +450,8 @@ namespace Speech
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 20])
                 global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l1_reverse), 20, a.Slice(Layout.Encoder_L0_SequenceGradient), 20, length * 3, 20, 40, accumulate: true);
             }
+            // ∂ of Encoder layer 0's states through its dropout mask
+            if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.Encoder_L0_SequenceGradient, length * 60), a.Slice(Layout.Encoder_L0_Mask, length * 60), a.Slice(Layout.Encoder_L0_SequenceGradient, length * 60));
             // ∂ of the input of Encoder layer 0: both directions add into it
             if (inputGradient) a.Slice(Layout.InputGradient, length * 18).Clear();
             // Encoder, layer 0, forward direction, backwards through time
