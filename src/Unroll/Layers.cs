@@ -31,6 +31,34 @@ internal readonly struct StateBlock
     public Span<float> this[int k] => _arena.AsSpan(_offset + k * Length, Length);
 }
 
+/// <summary>
+/// The states of a recurrent layer (<see cref="RnnLayer"/>, <see cref="GruLayer"/>, <see cref="LstmLayer"/>),
+/// for code that handles any of them; each is <c>[NumLayers * Directions, batch, HiddenSize]</c>.
+/// </summary>
+public interface IRecurrentLayer
+{
+    /// <summary>Stacked layers.</summary>
+    int NumLayers { get; }
+
+    /// <summary>1, or 2 when bidirectional.</summary>
+    int Directions { get; }
+
+    /// <summary>Features of each state.</summary>
+    int HiddenSize { get; }
+
+    /// <summary>h_0; zero unless set.</summary>
+    Span<float> InitialHidden { get; }
+
+    /// <summary>h_n after <c>Forward</c>, or the streaming state of <c>Step</c>.</summary>
+    Span<float> FinalHidden { get; }
+
+    /// <summary>∂loss/∂h_0, written by <c>Backward</c>.</summary>
+    Span<float> InitialHiddenGradient { get; }
+
+    /// <summary>∂loss/∂h_n, read by <c>Backward</c>; zero unless set.</summary>
+    Span<float> FinalHiddenGradient { get; }
+}
+
 /// <summary>A view of an <see cref="EmbeddingAttribute"/> layer: its weight <c>[NumEmbeddings, EmbeddingDim]</c> and gradient.</summary>
 public readonly struct EmbeddingLayer
 {
@@ -120,7 +148,7 @@ public readonly struct DropoutLayer
 }
 
 /// <summary>A view of an <see cref="RnnAttribute"/> layer's states; see <see cref="LstmLayer"/> for their meaning.</summary>
-public readonly struct RnnLayer
+public readonly struct RnnLayer : IRecurrentLayer
 {
     private readonly StateBlock _states;
 
@@ -157,7 +185,7 @@ public readonly struct RnnLayer
 }
 
 /// <summary>A view of a <see cref="GruAttribute"/> layer's states; see <see cref="LstmLayer"/> for their meaning.</summary>
-public readonly struct GruLayer
+public readonly struct GruLayer : IRecurrentLayer
 {
     private readonly StateBlock _states;
 
@@ -204,7 +232,7 @@ public readonly struct GruLayer
 /// reads the final-state gradients (the loss's dependence on h_n and c_n; zero unless set) and
 /// writes the initial-state gradients.
 /// </remarks>
-public readonly struct LstmLayer
+public readonly struct LstmLayer : IRecurrentLayer
 {
     private readonly StateBlock _states;
 

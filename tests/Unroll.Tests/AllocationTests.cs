@@ -58,7 +58,7 @@ public class AllocationTests
         var prediction = new float[100];
         var target = new float[100];
         var gradient = new float[100];
-        var sgd = new Sgd(0.1f);
+        var sgd = new Sgd(prediction.Length, 0.1f);
         Assert.Equal(0, Allocated(() => Loss.MeanSquaredError(prediction, target, gradient)));
         Assert.Equal(0, Allocated(() => sgd.Step(prediction, gradient)));
     }

@@ -54,7 +54,8 @@ public static partial class Emitter
 
         WriteRemarks(w, plan);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Unroll.Generators\", \"{GeneratorVersion}\")]");
-        w.Open("partial class " + Identifier(plan.TypeName));
+        string input = plan.Vocabulary > 0 ? "int" : "float";
+        w.Open($"partial class {Identifier(plan.TypeName)} : global::Unroll.{(plan.CanStep ? "IStreamingModel" : "ISequenceModel")}<{input}>");
         WriteConstants(w, plan);
         WriteLayout(w, plan);
         WriteConstruction(w, plan);
@@ -140,6 +141,11 @@ public static partial class Emitter
             w.Line();
             w.Line("/// <summary>Token ids run from 0 to <c>VocabularySize - 1</c>.</summary>");
             w.Line($"public const int VocabularySize = {plan.Vocabulary};");
+        }
+        w.Line();
+        foreach (string constant in new[] { "SequenceLength", "BatchSize", "InputSize", "OutputSize", "ParameterCount" })
+        {
+            w.Line($"int global::Unroll.ISequenceModel.{constant} => {constant};");
         }
         w.Line();
     }

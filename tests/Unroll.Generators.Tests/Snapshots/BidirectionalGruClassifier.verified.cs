@@ -17,7 +17,7 @@ namespace Sentiment
     /// Forward and Backward allocate nothing. A bidirectional layer needs the whole sequence, so this model has no Step.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-    partial class Classifier
+    partial class Classifier : global::Unroll.ISequenceModel<float>
     {
         /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
         public const int SequenceLength = 24;
@@ -33,6 +33,12 @@ namespace Sentiment
 
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
         public const int ParameterCount = 2595;
+
+        int global::Unroll.ISequenceModel.SequenceLength => SequenceLength;
+        int global::Unroll.ISequenceModel.BatchSize => BatchSize;
+        int global::Unroll.ISequenceModel.InputSize => InputSize;
+        int global::Unroll.ISequenceModel.OutputSize => OutputSize;
+        int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
 
         /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
         private static class Layout

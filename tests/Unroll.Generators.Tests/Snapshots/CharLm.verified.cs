@@ -16,7 +16,7 @@
 /// Forward, Backward and Step allocate nothing.</para>
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-partial class CharLm
+partial class CharLm : global::Unroll.IStreamingModel<int>
 {
     /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
     public const int SequenceLength = 100;
@@ -35,6 +35,12 @@ partial class CharLm
 
     /// <summary>Token ids run from 0 to <c>VocabularySize - 1</c>.</summary>
     public const int VocabularySize = 65;
+
+    int global::Unroll.ISequenceModel.SequenceLength => SequenceLength;
+    int global::Unroll.ISequenceModel.BatchSize => BatchSize;
+    int global::Unroll.ISequenceModel.InputSize => InputSize;
+    int global::Unroll.ISequenceModel.OutputSize => OutputSize;
+    int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
 
     /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
     private static class Layout

@@ -20,7 +20,7 @@ namespace Company.Product.Nlp
         /// Forward, Backward and Step allocate nothing.</para>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-        partial class Tagger
+        partial class Tagger : global::Unroll.IStreamingModel<int>
         {
             /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
             public const int SequenceLength = 8;
@@ -39,6 +39,12 @@ namespace Company.Product.Nlp
 
             /// <summary>Token ids run from 0 to <c>VocabularySize - 1</c>.</summary>
             public const int VocabularySize = 100;
+
+            int global::Unroll.ISequenceModel.SequenceLength => SequenceLength;
+            int global::Unroll.ISequenceModel.BatchSize => BatchSize;
+            int global::Unroll.ISequenceModel.InputSize => InputSize;
+            int global::Unroll.ISequenceModel.OutputSize => OutputSize;
+            int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
 
             /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
             private static class Layout

@@ -17,7 +17,7 @@ namespace Signals
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-    partial class Denoiser
+    partial class Denoiser : global::Unroll.IStreamingModel<float>
     {
         /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
         public const int SequenceLength = 50;
@@ -33,6 +33,12 @@ namespace Signals
 
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
         public const int ParameterCount = 520;
+
+        int global::Unroll.ISequenceModel.SequenceLength => SequenceLength;
+        int global::Unroll.ISequenceModel.BatchSize => BatchSize;
+        int global::Unroll.ISequenceModel.InputSize => InputSize;
+        int global::Unroll.ISequenceModel.OutputSize => OutputSize;
+        int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
 
         /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
         private static class Layout

@@ -18,7 +18,7 @@ namespace Speech
     /// Forward and Backward allocate nothing. A bidirectional layer needs the whole sequence, so this model has no Step.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-    partial class FrameTagger
+    partial class FrameTagger : global::Unroll.ISequenceModel<float>
     {
         /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
         public const int SequenceLength = 12;
@@ -34,6 +34,12 @@ namespace Speech
 
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
         public const int ParameterCount = 4084;
+
+        int global::Unroll.ISequenceModel.SequenceLength => SequenceLength;
+        int global::Unroll.ISequenceModel.BatchSize => BatchSize;
+        int global::Unroll.ISequenceModel.InputSize => InputSize;
+        int global::Unroll.ISequenceModel.OutputSize => OutputSize;
+        int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
 
         /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
         private static class Layout
