@@ -41,6 +41,12 @@ public interface ISequenceModel
     /// <summary>Sets every gradient to zero.</summary>
     void ZeroGradients();
 
+    /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes.</summary>
+    void LoadSafetensors(string path);
+
+    /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes.</summary>
+    void SaveSafetensors(string path);
+
     /// <summary>Backpropagation through time for the last <c>Forward</c>; adds into <see cref="Gradients"/>.</summary>
     void Backward(ReadOnlySpan<float> outputGradient);
 }

@@ -234,6 +234,13 @@ public static partial class Emitter
         w.Line("/// <summary>Sets every gradient to zero.</summary>");
         w.Line("public void ZeroGradients() => Gradients.Clear();");
         w.Line();
+        w.Line("/// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>");
+        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>");
+        w.Line("public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);");
+        w.Line();
+        w.Line("/// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>");
+        w.Line("public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);");
+        w.Line();
     }
 
     private static void WriteLayerViews(SourceWriter w, ModelPlan plan)

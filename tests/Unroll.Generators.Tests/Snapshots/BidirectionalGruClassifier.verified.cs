@@ -143,6 +143,13 @@ namespace Sentiment
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => Gradients.Clear();
 
+        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+        public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
+
+        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+        public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
+
         /// <summary>GRU(8 → 16, bidirectional, last step only).</summary>
         public partial global::Unroll.GruLayer Encoder { get => new(_arena, Layout.Encoder_States, 1, 2, BatchSize, 16); }
 

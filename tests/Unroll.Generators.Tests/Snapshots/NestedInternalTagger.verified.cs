@@ -145,6 +145,13 @@ namespace Company.Product.Nlp
             /// <summary>Sets every gradient to zero.</summary>
             public void ZeroGradients() => Gradients.Clear();
 
+            /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
+            /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+            public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
+
+            /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+            public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
+
             /// <summary>Embedding(100 → 16).</summary>
             internal partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight, 100, 16); }
 
