@@ -1,0 +1,27 @@
+using Unroll;
+
+namespace CharLm;
+
+/// <summary>
+/// The character language model: each character's embedding goes through an LSTM, and a linear
+/// head scores the next character. Trained on 32 windows of 64 characters at a time.
+/// </summary>
+[Model(SequenceLength = 64, BatchSize = 32)]
+public partial class CharLmModel
+{
+    [Embedding(Vocabulary.Size, 48)] public partial EmbeddingLayer Embed { get; }
+    [Lstm(48, 256)] public partial LstmLayer Rnn { get; }
+    [Linear(256, Vocabulary.Size)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>
+/// The same layers for generation: one sequence, one character per <c>Step</c>. Its parameters
+/// have the same names and layout as <see cref="CharLmModel"/>'s, so the trained weights copy over.
+/// </summary>
+[Model(SequenceLength = 1, BatchSize = 1)]
+public partial class CharLmSampler
+{
+    [Embedding(Vocabulary.Size, 48)] public partial EmbeddingLayer Embed { get; }
+    [Lstm(48, 256)] public partial LstmLayer Rnn { get; }
+    [Linear(256, Vocabulary.Size)] public partial LinearLayer Head { get; }
+}
