@@ -32,7 +32,7 @@ float[] test = NoisySines(TestSequences, dataRandom);
 
 // ---- Model and optimizer. Every buffer the training loop touches is allocated here, up front.
 var model = new SineLstm(seed: 7);
-var optimizer = new Sgd(LearningRate);
+var optimizer = new Sgd(SineLstm.ParameterCount, LearningRate);
 float[] input = new float[Batch * Steps];        // [batch, time, 1]
 float[] target = new float[Batch * Steps];       // [batch, time, 1]
 float[] prediction = new float[Batch * Steps];   // [batch, time, 1]
