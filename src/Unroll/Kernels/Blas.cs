@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Unroll.Kernels;
 
@@ -14,13 +16,51 @@ public static class Blas
 {
     /// <summary>
     /// <c>C[m, n] (+)= Σ_k A[m, k] · B[n, k]</c>, that is <c>C = A·Bᵀ</c> with <c>B</c> in PyTorch's
-    /// weight layout <c>[out, in]</c>: the forward product of a linear map.
+    /// weight layout <c>[out, in]</c>: the forward product of a linear map. Rows of <c>A</c> go four at a
+    /// time, so each row of <c>B</c> (a weight row) is read once for four rows of the batch.
     /// </summary>
     public static void MultiplyTransposed(
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
         int m, int n, int k, bool accumulate)
     {
-        for (int i = 0; i < m; i++)
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            // Empty sums: C = 0, or unchanged when accumulating.
+            for (int r = 0; r < m && !accumulate; r++) c.Slice(r * ldc, n).Clear();
+            return;
+        }
+        // One bounds check for the whole product; the block kernel then reads without checks.
+        if (a.Length < (m - 1) * lda + k || b.Length < (n - 1) * ldb + k || c.Length < (m - 1) * ldc + n)
+            throw new ArgumentException($"A [{m} x {k}] (stride {lda}), B [{n} x {k}] (stride {ldb}) or C [{m} x {n}] (stride {ldc}) does not fit its span.");
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            ref float a0 = ref Unsafe.AsRef(in a[i * lda]);
+            ref float a1 = ref Unsafe.Add(ref a0, lda);
+            ref float a2 = ref Unsafe.Add(ref a1, lda);
+            ref float a3 = ref Unsafe.Add(ref a2, lda);
+            for (int j = 0; j < n; j++)
+            {
+                Dot4(ref a0, ref a1, ref a2, ref a3, ref Unsafe.AsRef(in b[j * ldb]), k, out float d0, out float d1, out float d2, out float d3);
+                ref float c0 = ref c[i * ldc + j];
+                if (accumulate)
+                {
+                    c0 += d0;
+                    Unsafe.Add(ref c0, ldc) += d1;
+                    Unsafe.Add(ref c0, 2 * ldc) += d2;
+                    Unsafe.Add(ref c0, 3 * ldc) += d3;
+                }
+                else
+                {
+                    c0 = d0;
+                    Unsafe.Add(ref c0, ldc) = d1;
+                    Unsafe.Add(ref c0, 2 * ldc) = d2;
+                    Unsafe.Add(ref c0, 3 * ldc) = d3;
+                }
+            }
+        }
+        for (; i < m; i++)
         {
             ReadOnlySpan<float> row = a.Slice(i * lda, k);
             Span<float> target = c.Slice(i * ldc, n);
@@ -29,6 +69,73 @@ public static class Blas
                 float dot = TensorPrimitives.Dot(row, b.Slice(j * ldb, k));
                 target[j] = accumulate ? target[j] + dot : dot;
             }
+        }
+    }
+
+    /// <summary>
+    /// Four dot products sharing one vector <paramref name="w"/>: <c>d_r = Σ_p a_r[p] · w[p]</c>, with
+    /// the widest vectors the hardware has (512 → 256 → 128 bits) and a scalar tail.
+    /// </summary>
+    private static void Dot4(ref float a0, ref float a1, ref float a2, ref float a3, ref float w, int k,
+        out float d0, out float d1, out float d2, out float d3)
+    {
+        int p = 0;
+        d0 = d1 = d2 = d3 = 0;
+        if (Vector512.IsHardwareAccelerated && k >= Vector512<float>.Count)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; p <= k - Vector512<float>.Count; p += Vector512<float>.Count)
+            {
+                Vector512<float> x = Vector512.LoadUnsafe(ref w, (nuint)p);
+                s0 += Vector512.LoadUnsafe(ref a0, (nuint)p) * x;
+                s1 += Vector512.LoadUnsafe(ref a1, (nuint)p) * x;
+                s2 += Vector512.LoadUnsafe(ref a2, (nuint)p) * x;
+                s3 += Vector512.LoadUnsafe(ref a3, (nuint)p) * x;
+            }
+            d0 = Vector512.Sum(s0);
+            d1 = Vector512.Sum(s1);
+            d2 = Vector512.Sum(s2);
+            d3 = Vector512.Sum(s3);
+        }
+        else if (Vector256.IsHardwareAccelerated && k >= Vector256<float>.Count)
+        {
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; p <= k - Vector256<float>.Count; p += Vector256<float>.Count)
+            {
+                Vector256<float> x = Vector256.LoadUnsafe(ref w, (nuint)p);
+                s0 += Vector256.LoadUnsafe(ref a0, (nuint)p) * x;
+                s1 += Vector256.LoadUnsafe(ref a1, (nuint)p) * x;
+                s2 += Vector256.LoadUnsafe(ref a2, (nuint)p) * x;
+                s3 += Vector256.LoadUnsafe(ref a3, (nuint)p) * x;
+            }
+            d0 = Vector256.Sum(s0);
+            d1 = Vector256.Sum(s1);
+            d2 = Vector256.Sum(s2);
+            d3 = Vector256.Sum(s3);
+        }
+        else if (Vector128.IsHardwareAccelerated && k >= Vector128<float>.Count)
+        {
+            Vector128<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (; p <= k - Vector128<float>.Count; p += Vector128<float>.Count)
+            {
+                Vector128<float> x = Vector128.LoadUnsafe(ref w, (nuint)p);
+                s0 += Vector128.LoadUnsafe(ref a0, (nuint)p) * x;
+                s1 += Vector128.LoadUnsafe(ref a1, (nuint)p) * x;
+                s2 += Vector128.LoadUnsafe(ref a2, (nuint)p) * x;
+                s3 += Vector128.LoadUnsafe(ref a3, (nuint)p) * x;
+            }
+            d0 = Vector128.Sum(s0);
+            d1 = Vector128.Sum(s1);
+            d2 = Vector128.Sum(s2);
+            d3 = Vector128.Sum(s3);
+        }
+        for (; p < k; p++)
+        {
+            float x = Unsafe.Add(ref w, p);
+            d0 += Unsafe.Add(ref a0, p) * x;
+            d1 += Unsafe.Add(ref a1, p) * x;
+            d2 += Unsafe.Add(ref a2, p) * x;
+            d3 += Unsafe.Add(ref a3, p) * x;
         }
     }
 
