@@ -27,6 +27,10 @@ public class KernelTests
         foreach (int n in new[] { 1, 2, 9, 16, 40 })
             data.Add(2, n, 13);
         data.Add(0, 4, 4);
+        // Register blocks of four rows and two vectors, with row and column tails.
+        data.Add(5, 40, 33);
+        data.Add(9, 17, 48);
+        data.Add(8, 64, 16);
         return data;
     }
 

@@ -1,6 +1,8 @@
 using System.ComponentModel;
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Unroll.Kernels;
@@ -140,14 +142,39 @@ public static class Blas
     }
 
     /// <summary>
-    /// <c>C[m, n] (+)= Σ_k A[m, k] · B[k, n]</c>: the input gradient of a linear map
-    /// (<c>∂x = ∂y · W</c>).
+    /// <c>C[m, n] (+)= Σ_k A[m, k] · B[k, n]</c>: the input gradient of a linear map (<c>∂x = ∂y · W</c>).
+    /// A block of four rows by two vectors of <c>C</c> stays in registers while <c>k</c> runs, so each
+    /// row of <c>B</c> is read once for four rows of <c>A</c>.
     /// </summary>
     public static void Multiply(
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
         int m, int n, int k, bool accumulate)
     {
-        for (int i = 0; i < m; i++)
+        if (m == 0 || n == 0) return;
+        int i = 0;
+        if (k > 0 && n >= 2 * Vector<float>.Count)
+        {
+            if (a.Length < (m - 1) * lda + k || b.Length < (k - 1) * ldb + n || c.Length < (m - 1) * ldc + n)
+                throw new ArgumentException($"A [{m} x {k}] (stride {lda}), B [{k} x {n}] (stride {ldb}) or C [{m} x {n}] (stride {ldc}) does not fit its span.");
+            ref float a0 = ref MemoryMarshal.GetReference(a);
+            ref float b0 = ref MemoryMarshal.GetReference(b);
+            ref float c0 = ref MemoryMarshal.GetReference(c);
+            for (; i + 4 <= m; i += 4)
+            {
+                int done = Block4(ref Unsafe.Add(ref a0, i * lda), lda, 1, ref b0, ldb, ref Unsafe.Add(ref c0, i * ldc), ldc, n, k, accumulate);
+                for (int r = 0; r < 4; r++)
+                {
+                    // The columns past the last whole block of two vectors.
+                    for (int j = done; j < n; j++)
+                    {
+                        float sum = accumulate ? c[(i + r) * ldc + j] : 0f;
+                        for (int p = 0; p < k; p++) sum += a[(i + r) * lda + p] * b[p * ldb + j];
+                        c[(i + r) * ldc + j] = sum;
+                    }
+                }
+            }
+        }
+        for (; i < m; i++)
         {
             ReadOnlySpan<float> row = a.Slice(i * lda, k);
             Span<float> target = c.Slice(i * ldc, n);
@@ -161,25 +188,102 @@ public static class Blas
 
     /// <summary>
     /// <c>C[n, k] += Σ_m A[m, n] · B[m, k]</c>, that is <c>C += Aᵀ·B</c>: the weight gradient of a
-    /// linear map over every row at once (<c>∂W += ∂yᵀ · x</c>).
+    /// linear map over every row at once (<c>∂W += ∂yᵀ · x</c>). Four rows of <c>C</c> by two vectors
+    /// stay in registers while <c>m</c> runs.
     /// </summary>
     public static void MultiplyTransposedAAdd(
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
         int m, int n, int k)
     {
-        for (int i = 0; i < m; i++)
+        if (m == 0 || n == 0 || k == 0) return;
+        int j = 0;
+        if (k >= 2 * Vector<float>.Count)
         {
-            ReadOnlySpan<float> gradRow = a.Slice(i * lda, n);
-            ReadOnlySpan<float> inputRow = b.Slice(i * ldb, k);
-            for (int j = 0; j < n; j++)
+            if (a.Length < (m - 1) * lda + n || b.Length < (m - 1) * ldb + k || c.Length < (n - 1) * ldc + k)
+                throw new ArgumentException($"A [{m} x {n}] (stride {lda}), B [{m} x {k}] (stride {ldb}) or C [{n} x {k}] (stride {ldc}) does not fit its span.");
+            ref float a0 = ref MemoryMarshal.GetReference(a);
+            ref float b0 = ref MemoryMarshal.GetReference(b);
+            ref float c0 = ref MemoryMarshal.GetReference(c);
+            for (; j + 4 <= n; j += 4)
             {
-                float g = gradRow[j];
-                if (g == 0f) continue;
-                Span<float> target = c.Slice(j * ldc, k);
-                TensorPrimitives.MultiplyAdd(inputRow, g, target, target);
+                // Row r of this block of C reads column j + r of A: element stride lda along m, 1 across r.
+                int done = Block4(ref Unsafe.Add(ref a0, j), 1, lda, ref b0, ldb, ref Unsafe.Add(ref c0, j * ldc), ldc, k, m, accumulate: true);
+                for (int r = 0; r < 4; r++)
+                {
+                    for (int p = done; p < k; p++)
+                    {
+                        float sum = c[(j + r) * ldc + p];
+                        for (int i = 0; i < m; i++) sum += a[i * lda + j + r] * b[i * ldb + p];
+                        c[(j + r) * ldc + p] = sum;
+                    }
+                }
+            }
+        }
+        for (; j < n; j++)
+        {
+            Span<float> target = c.Slice(j * ldc, k);
+            for (int i = 0; i < m; i++)
+            {
+                TensorPrimitives.MultiplyAdd(b.Slice(i * ldb, k), a[i * lda + j], target, target);
             }
         }
     }
+
+    /// <summary>
+    /// The register block of <see cref="Multiply"/> and <see cref="MultiplyTransposedAAdd"/>: for four
+    /// rows r of <c>C</c> and columns in steps of two vectors, <c>C[r, :] (+)= Σ_p x(r, p) · B[p, :]</c>,
+    /// where <c>x(r, p)</c> is at <c>x + r·rowStride + p·innerStride</c>. Returns how many columns it did
+    /// (a multiple of two vectors); the caller finishes the rest.
+    /// </summary>
+    private static int Block4(ref float x, int rowStride, int innerStride, ref float b, int ldb, ref float c, int ldc,
+        int columns, int inner, bool accumulate)
+    {
+        int width = Vector<float>.Count;
+        int j = 0;
+        for (; j + 2 * width <= columns; j += 2 * width)
+        {
+            ref float c0 = ref Unsafe.Add(ref c, j);
+            ref float c1 = ref Unsafe.Add(ref c0, ldc);
+            ref float c2 = ref Unsafe.Add(ref c1, ldc);
+            ref float c3 = ref Unsafe.Add(ref c2, ldc);
+            Vector<float> s00 = default, s01 = default, s10 = default, s11 = default;
+            Vector<float> s20 = default, s21 = default, s30 = default, s31 = default;
+            if (accumulate)
+            {
+                s00 = Load(ref c0, 0); s01 = Load(ref c0, width);
+                s10 = Load(ref c1, 0); s11 = Load(ref c1, width);
+                s20 = Load(ref c2, 0); s21 = Load(ref c2, width);
+                s30 = Load(ref c3, 0); s31 = Load(ref c3, width);
+            }
+            ref float bRow = ref Unsafe.Add(ref b, j);
+            ref float xp = ref x;
+            for (int p = 0; p < inner; p++)
+            {
+                Vector<float> b0 = Load(ref bRow, 0), b1 = Load(ref bRow, width);
+                var x0 = new Vector<float>(xp);
+                var x1 = new Vector<float>(Unsafe.Add(ref xp, rowStride));
+                var x2 = new Vector<float>(Unsafe.Add(ref xp, 2 * rowStride));
+                var x3 = new Vector<float>(Unsafe.Add(ref xp, 3 * rowStride));
+                s00 += x0 * b0; s01 += x0 * b1;
+                s10 += x1 * b0; s11 += x1 * b1;
+                s20 += x2 * b0; s21 += x2 * b1;
+                s30 += x3 * b0; s31 += x3 * b1;
+                bRow = ref Unsafe.Add(ref bRow, ldb);
+                xp = ref Unsafe.Add(ref xp, innerStride);
+            }
+            Store(s00, ref c0, 0); Store(s01, ref c0, width);
+            Store(s10, ref c1, 0); Store(s11, ref c1, width);
+            Store(s20, ref c2, 0); Store(s21, ref c2, width);
+            Store(s30, ref c3, 0); Store(s31, ref c3, width);
+        }
+        return j;
+    }
+
+    private static Vector<float> Load(ref float source, int offset) =>
+        Unsafe.ReadUnaligned<Vector<float>>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref source, offset)));
+
+    private static void Store(Vector<float> value, ref float destination, int offset) =>
+        Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, offset)), value);
 
     /// <summary><c>C[m, n] += bias[n]</c> for every row.</summary>
     public static void AddRowVector(Span<float> c, int ldc, int m, int n, ReadOnlySpan<float> bias)
