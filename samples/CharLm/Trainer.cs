@@ -6,7 +6,7 @@ namespace CharLm;
 public sealed record TrainingOptions
 {
     /// <summary>Optimizer steps in all (a resumed run continues up to this count).</summary>
-    public int Steps { get; init; } = 1500;
+    public int Steps { get; init; } = 2000;
 
     /// <summary>Adam's learning rate.</summary>
     public float LearningRate { get; init; } = 4e-3f;

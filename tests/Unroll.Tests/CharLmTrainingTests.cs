@@ -44,6 +44,18 @@ public class CharLmTrainingTests
     }
 
     [Fact]
+    public void A_training_step_allocates_nothing()
+    {
+        var (trainer, _) = Start(5);
+        trainer.TrainStep();
+        trainer.ValidationLoss();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) trainer.TrainStep();
+        trainer.ValidationLoss();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void A_resumed_run_continues_the_same_trajectory()
     {
         string path = Path.Combine(Path.GetTempPath(), $"unroll-charlm-{Guid.NewGuid():N}.safetensors");
