@@ -71,4 +71,7 @@ public interface IStreamingModel<TInput> : ISequenceModel<TInput>
 
     /// <summary>Sets the running state to the initial state.</summary>
     void ResetState();
+
+    /// <summary>Reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had (for beam search).</summary>
+    void ReorderState(ReadOnlySpan<int> sources);
 }

@@ -106,3 +106,50 @@ public class StepTests
         Tolerance.AssertIdentical(again, first, "after ResetState");
     }
 }
+
+/// <summary><c>ReorderState</c> moves running states between batch rows, as beam search needs.</summary>
+public class ReorderStateTests
+{
+    [Fact]
+    public void Rows_take_the_state_of_their_source_row()
+    {
+        var model = new Lstm2LayerModel(3);
+        new SeededRandom(4).FillUniform(model.Rnn.InitialHidden, -1, 1);
+        new SeededRandom(5).FillUniform(model.Rnn.InitialCell, -1, 1);
+        model.ResetState();
+        var x = new float[2 * 3];
+        new SeededRandom(6).FillNormal(x);
+        var output = new float[2 * 5];
+        model.Step(x, output);
+
+        float[] hidden = model.Rnn.FinalHidden.ToArray(), cell = model.Rnn.FinalCell.ToArray();
+        model.ReorderState([1, 0]);
+        for (int s = 0; s < 2; s++) // each stacked layer's [2, 5] block has its rows swapped
+        {
+            for (int b = 0; b < 2; b++)
+            {
+                Tolerance.AssertIdentical(model.Rnn.FinalHidden.Slice((s * 2 + b) * 5, 5), hidden.AsSpan((s * 2 + 1 - b) * 5, 5), $"h_n layer {s} row {b}");
+                Tolerance.AssertIdentical(model.Rnn.FinalCell.Slice((s * 2 + b) * 5, 5), cell.AsSpan((s * 2 + 1 - b) * 5, 5), $"c_n layer {s} row {b}");
+            }
+        }
+
+        // Both rows from row 0's state: the same input then gives the same output in both rows.
+        model.ReorderState([0, 0]);
+        x.AsSpan(0, 3).CopyTo(x.AsSpan(3));
+        model.Step(x, output);
+        Tolerance.AssertIdentical(output.AsSpan(0, 5), output.AsSpan(5, 5), "rows from one state");
+    }
+
+    [Fact]
+    public void Bad_sources_change_nothing()
+    {
+        var model = new LstmModel(1);
+        new SeededRandom(2).FillUniform(model.Rnn.InitialHidden, -1, 1);
+        model.ResetState();
+        float[] before = model.Rnn.FinalHidden.ToArray();
+        Assert.Equal("sources", Assert.Throws<ArgumentException>(() => model.ReorderState([0])).ParamName);
+        Assert.Equal("sources", Assert.Throws<ArgumentOutOfRangeException>(() => model.ReorderState([1, 2])).ParamName);
+        Assert.Equal("sources", Assert.Throws<ArgumentOutOfRangeException>(() => model.ReorderState([-1, 0])).ParamName);
+        Tolerance.AssertIdentical(model.Rnn.FinalHidden, before, "h_n");
+    }
+}

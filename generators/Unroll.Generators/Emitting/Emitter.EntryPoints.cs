@@ -136,6 +136,35 @@ public static partial class Emitter
         w.Close();
         w.Line();
 
+        var recurrent = plan.Layers.Where(l => l.StateBlock is not null).ToList();
+        w.Line("/// <summary>");
+        w.Line("/// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had");
+        w.Line("/// (beam search keeps the histories of the surviving beams this way).");
+        w.Line("/// </summary>");
+        w.Line($"/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"sources\"/> is not {plan.BatchSize} long, or names a row outside the batch; nothing has changed.</exception>");
+        w.Open("public void ReorderState(global::System.ReadOnlySpan<int> sources)");
+        w.Line(SpanCheck("sources.Length", $"{plan.BatchSize}", "nameof(sources)", $"\"[batch {plan.BatchSize}]\""));
+        w.Line("for (int b = 0; b < sources.Length; b++)");
+        w.Line("{");
+        w.Line("    if ((uint)sources[b] >= BatchSize)");
+        w.Line($"        throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $\"Row {{b}} names source row {{sources[b]}}, outside the batch of {plan.BatchSize}.\");");
+        w.Line("}");
+        if (recurrent.Count > 0)
+        {
+            w.Line($"{Span} a = _arena;");
+            foreach (LayerPlan layer in recurrent)
+            {
+                int slices = layer.NumLayers * layer.Directions, bh = plan.BatchSize * layer.Hidden;
+                foreach (int k in layer.Kind == LayerKind.Lstm ? new[] { 1, 5 } : new[] { 1 })
+                {
+                    w.Line($"// {layer.Property}: {(k == 1 ? "h_n" : "c_n")}, {slices} × [{plan.BatchSize}, {layer.Hidden}]");
+                    w.Line($"for (int s = 0; s < {slices}; s++) {Blas}.GatherRows(a.Slice({State(plan, layer, k, 0, 0)} + s * {bh}, {bh}), sources, {layer.Hidden}, a.Slice(Layout.Scratch_dh, {bh}));");
+                }
+            }
+        }
+        w.Close();
+        w.Line();
+
         string inputType = tokens ? "global::System.ReadOnlySpan<int>" : ReadOnlySpan;
         string inputName = tokens ? "tokens" : "input";
         w.Line("/// <summary>");

@@ -191,7 +191,7 @@ public static class Parser
         "SequenceLength", "BatchSize", "InputSize", "OutputSize", "ParameterCount", "VocabularySize", "Layout",
         "Parameters", "Gradients", "NamedParameters", "ZeroGradients", "Forward", "Backward", "Step", "ResetState",
         "ForwardCore", "StepCore", "BackwardCore", "CheckLength", "CheckTokens", "ThrowWrongLength",
-        "Training", "DropoutGenerator", "LoadSafetensors", "SaveSafetensors",
+        "Training", "DropoutGenerator", "LoadSafetensors", "SaveSafetensors", "ReorderState",
     };
 
     /// <summary>The property's modifiers as written, without <c>partial</c>: the implementing part repeats them.</summary>

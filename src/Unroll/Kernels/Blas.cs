@@ -306,6 +306,19 @@ public static class Blas
         }
     }
 
+    /// <summary>
+    /// Reorders the rows of <paramref name="block"/> (<c>[rows, width]</c>) in place: row r becomes the
+    /// old row <c>sources[r]</c>. <paramref name="scratch"/> holds a copy of the block meanwhile.
+    /// </summary>
+    public static void GatherRows(Span<float> block, ReadOnlySpan<int> sources, int width, Span<float> scratch)
+    {
+        block.CopyTo(scratch);
+        for (int r = 0; r < sources.Length; r++)
+        {
+            scratch.Slice(sources[r] * width, width).CopyTo(block.Slice(r * width, width));
+        }
+    }
+
     /// <summary>Copies <paramref name="m"/> rows of <paramref name="n"/> floats between strided blocks.</summary>
     public static void CopyRows(ReadOnlySpan<float> source, int lds, Span<float> destination, int ldd, int m, int n)
     {

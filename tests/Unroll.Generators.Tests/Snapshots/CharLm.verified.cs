@@ -228,6 +228,26 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     }
 
     /// <summary>
+    /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
+    /// (beam search keeps the histories of the surviving beams this way).
+    /// </summary>
+    /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 16 long, or names a row outside the batch; nothing has changed.</exception>
+    public void ReorderState(global::System.ReadOnlySpan<int> sources)
+    {
+        if (sources.Length != 16) ThrowWrongLength(nameof(sources), 16, sources.Length, "[batch 16]");
+        for (int b = 0; b < sources.Length; b++)
+        {
+            if ((uint)sources[b] >= BatchSize)
+                throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 16.");
+        }
+        global::System.Span<float> a = _arena;
+        // Rnn: h_n, 2 × [16, 128]
+        for (int s = 0; s < 2; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 4096 + s * 2048, 2048), sources, 128, a.Slice(Layout.Scratch_dh, 2048));
+        // Rnn: c_n, 2 × [16, 128]
+        for (int s = 0; s < 2; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 20480 + s * 2048, 2048), sources, 128, a.Slice(Layout.Scratch_dh, 2048));
+    }
+
+    /// <summary>
     /// Streaming: advances every sequence of the batch by one step from the running state (see <see cref="ResetState"/>).
     /// A run of steps gives what <c>Forward</c> gives for the whole sequence. Leaves what <c>Backward</c> needs untouched.
     /// </summary>

@@ -213,6 +213,26 @@ namespace Company.Product.Nlp
             }
 
             /// <summary>
+            /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
+            /// (beam search keeps the histories of the surviving beams this way).
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 1 long, or names a row outside the batch; nothing has changed.</exception>
+            public void ReorderState(global::System.ReadOnlySpan<int> sources)
+            {
+                if (sources.Length != 1) ThrowWrongLength(nameof(sources), 1, sources.Length, "[batch 1]");
+                for (int b = 0; b < sources.Length; b++)
+                {
+                    if ((uint)sources[b] >= BatchSize)
+                        throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 1.");
+                }
+                global::System.Span<float> a = _arena;
+                // Encoder: h_n, 1 × [1, 24]
+                for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Encoder_States + 24 + s * 24, 24), sources, 24, a.Slice(Layout.Scratch_dh, 24));
+                // Encoder: c_n, 1 × [1, 24]
+                for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Encoder_States + 120 + s * 24, 24), sources, 24, a.Slice(Layout.Scratch_dh, 24));
+            }
+
+            /// <summary>
             /// Streaming: advances every sequence of the batch by one step from the running state (see <see cref="ResetState"/>).
             /// A run of steps gives what <c>Forward</c> gives for the whole sequence. Leaves what <c>Backward</c> needs untouched.
             /// </summary>

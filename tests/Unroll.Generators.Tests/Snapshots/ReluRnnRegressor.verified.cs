@@ -200,6 +200,24 @@ namespace Signals
         }
 
         /// <summary>
+        /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
+        /// (beam search keeps the histories of the surviving beams this way).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 2 long, or names a row outside the batch; nothing has changed.</exception>
+        public void ReorderState(global::System.ReadOnlySpan<int> sources)
+        {
+            if (sources.Length != 2) ThrowWrongLength(nameof(sources), 2, sources.Length, "[batch 2]");
+            for (int b = 0; b < sources.Length; b++)
+            {
+                if ((uint)sources[b] >= BatchSize)
+                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 2.");
+            }
+            global::System.Span<float> a = _arena;
+            // Rnn: h_n, 1 × [2, 20]
+            for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 40 + s * 40, 40), sources, 20, a.Slice(Layout.Scratch_dh, 40));
+        }
+
+        /// <summary>
         /// Streaming: advances every sequence of the batch by one step from the running state (see <see cref="ResetState"/>).
         /// A run of steps gives what <c>Forward</c> gives for the whole sequence. Leaves what <c>Backward</c> needs untouched.
         /// </summary>
