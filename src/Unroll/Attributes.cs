@@ -139,3 +139,29 @@ public sealed class DropoutAttribute : Attribute
     /// <summary>The probability of zeroing a value.</summary>
     public double P { get; }
 }
+
+/// <summary>
+/// Multi-head self-attention over the time axis, as <c>torch.nn.MultiheadAttention(embedDim, NumHeads,
+/// batch_first=True)</c> called with query = key = value = the layer's input: parameters
+/// <c>in_proj_weight [3E, E]</c> (rows q | k | v), <c>in_proj_bias [3E]</c>, <c>out_proj.weight [E, E]</c>,
+/// <c>out_proj.bias [E]</c>; head h uses features <c>h·E/NumHeads … (h+1)·E/NumHeads − 1</c> and the
+/// scale <c>1/√(E/NumHeads)</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class SelfAttentionAttribute : Attribute
+{
+    /// <summary>Declares self-attention over features of width <paramref name="embedDim"/>.</summary>
+    public SelfAttentionAttribute(int embedDim) => EmbedDim = embedDim;
+
+    /// <summary>The width E of the input and output features.</summary>
+    public int EmbedDim { get; }
+
+    /// <summary>Attention heads (default 1); must divide <see cref="EmbedDim"/>.</summary>
+    public int NumHeads { get; set; } = 1;
+
+    /// <summary>A step attends only to itself and earlier steps (PyTorch's causal <c>attn_mask</c>); masked weights are exactly 0.</summary>
+    public bool Causal { get; set; }
+
+    /// <summary>Adds the layer's input to its output (<c>y = x + attention(x)</c>), the residual connection of a transformer block.</summary>
+    public bool Residual { get; set; }
+}

@@ -129,6 +129,49 @@ public readonly struct LinearLayer
     public Span<float> BiasGradient => _arena.AsSpan(_gradient + OutFeatures * InFeatures, HasBias ? OutFeatures : 0);
 }
 
+/// <summary>
+/// A view of a <see cref="SelfAttentionAttribute"/> layer: the attention weights of the last
+/// <c>Forward</c>, and the gradient arriving at them.
+/// </summary>
+public readonly struct SelfAttentionLayer
+{
+    private readonly float[] _arena;
+    private readonly int _weights, _weightsGradient;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public SelfAttentionLayer(float[] arena, int weightsOffset, int weightsGradientOffset, int batchSize, int numHeads, int sequenceLength)
+    {
+        _arena = arena;
+        _weights = weightsOffset;
+        _weightsGradient = weightsGradientOffset;
+        BatchSize = batchSize;
+        NumHeads = numHeads;
+        SequenceLength = sequenceLength;
+    }
+
+    /// <summary>Sequences of the batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Attention heads.</summary>
+    public int NumHeads { get; }
+
+    /// <summary>The longest sequence.</summary>
+    public int SequenceLength { get; }
+
+    /// <summary>
+    /// The softmax weights of the last <c>Forward</c> over <c>length</c> steps: its first
+    /// <c>BatchSize · NumHeads · length · length</c> values are <c>[batch, head, query, key]</c>, row-major.
+    /// </summary>
+    public Span<float> Weights => _arena.AsSpan(_weights, BatchSize * NumHeads * SequenceLength * SequenceLength);
+
+    /// <summary>
+    /// ∂loss/∂weights, laid out as <see cref="Weights"/>: read by <c>Backward</c> (zero unless set), for a
+    /// loss that looks at the attention weights themselves.
+    /// </summary>
+    public Span<float> WeightsGradient => _arena.AsSpan(_weightsGradient, BatchSize * NumHeads * SequenceLength * SequenceLength);
+}
+
 /// <summary>A view of a <see cref="DropoutAttribute"/> layer (it has no parameters).</summary>
 public readonly struct DropoutLayer
 {

@@ -6,7 +6,7 @@ using Xunit;
 namespace Unroll.Generators.Tests;
 
 /// <summary>
-/// One test per diagnostic (UNR0001..UNR0018): the id, where it points (the text of its span in the
+/// One test per diagnostic (UNR0001..UNR0019): the id, where it points (the text of its span in the
 /// user's file) and the parts of the message that tell the user what to fix. Then the descriptors
 /// themselves (help links and pages) and the pages' examples.
 /// </summary>
@@ -357,6 +357,31 @@ public sealed class DiagnosticTests
         """,
         "UNR0018", "Dropout(0.2)", "'Drop' must follow another layer");
 
+    [Fact]
+    public void UNR0019_HeadsDoNotDivide() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [SelfAttention(6, NumHeads = 4)] public partial SelfAttentionLayer Attn { get; }
+        }
+        """,
+        "UNR0019", "SelfAttention(6, NumHeads = 4)", "NumHeads (4) of attention layer 'Attn' does not divide its width 6");
+
+    [Fact]
+    public void UNR0009_AttentionAfterLastStep() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [Gru(4, 8, ReturnSequences = false)] public partial GruLayer Encoder { get; }
+            [SelfAttention(8)] public partial SelfAttentionLayer Attn { get; }
+        }
+        """,
+        "UNR0009", "SelfAttention(8)", "Attention layer 'Attn' comes after 'Encoder'");
+
     /// <summary>Every problem of a declaration is reported in one build, not one per fix.</summary>
     [Fact]
     public void SeveralProblems_AreAllReported()
@@ -380,7 +405,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrors()
     {
-        Assert.Equal(Enumerable.Range(1, 18).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 19).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
             Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);

@@ -84,4 +84,18 @@ public static class Models
             [Linear(20, 4)]                                                     public partial LinearLayer Frames { get; }
         }
         """;
+
+    public const string CausalTransformerBlock = """
+        using Unroll;
+
+        namespace Text;
+
+        [Model(SequenceLength = 16, BatchSize = 2)]
+        public partial class TinyGpt
+        {
+            [Embedding(50, 8)]                                          public partial EmbeddingLayer Embed { get; }
+            [SelfAttention(8, NumHeads = 2, Causal = true, Residual = true)] public partial SelfAttentionLayer Attn { get; }
+            [Linear(8, 50)]                                             public partial LinearLayer Head { get; }
+        }
+        """;
 }

@@ -24,6 +24,9 @@ public sealed class SnapshotTests
     [Fact]
     public void StackedBidirectionalLstm() => Verify(Models.StackedBidirectionalLstm, "Speech.FrameTagger.g.cs", nameof(StackedBidirectionalLstm));
 
+    [Fact]
+    public void CausalTransformerBlock() => Verify(Models.CausalTransformerBlock, "Text.TinyGpt.g.cs", nameof(CausalTransformerBlock));
+
     /// <summary>
     /// The generated code must not depend on the user's usings (it writes <c>global::</c> names), so it
     /// compiles in a project without implicit usings too.

@@ -118,22 +118,6 @@ public class DropoutTests
         model.Backward(weights);
         float[] analytic = model.Gradients.ToArray();
 
-        const float eps = 1e-2f;
-        Span<float> parameters = model.Parameters;
-        int checkedCount = 0;
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            float original = parameters[i];
-            parameters[i] = original + eps;
-            double plus = Loss();
-            parameters[i] = original - eps;
-            double minus = Loss();
-            parameters[i] = original;
-            double numeric = (plus - minus) / (2 * eps);
-            Assert.True(Math.Abs(analytic[i] - numeric) <= 2e-3 + 2e-2 * Math.Abs(numeric),
-                $"parameter {i}: analytic {analytic[i]:R}, finite difference {numeric:R}");
-            checkedCount++;
-        }
-        Assert.Equal(DropoutLm.ParameterCount, checkedCount);
+        FloatFiniteDifferences.AssertMatches(model.Parameters, analytic, Loss, "∂parameters");
     }
 }

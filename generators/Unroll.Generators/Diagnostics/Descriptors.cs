@@ -55,10 +55,10 @@ public static class Descriptors
         "BatchSize not positive",
         "[Model] on '{0}' needs a positive BatchSize, but it is {1}");
 
-    /// <summary>UNR0009: "Recurrent layer '{0}' comes after '{1}', which returns only its last step (ReturnSequences = false)".</summary>
+    /// <summary>UNR0009: "{0} '{1}' comes after '{2}', which returns only its last step (ReturnSequences = false)"; {0} is "Recurrent layer" or "Attention layer".</summary>
     public static readonly DiagnosticDescriptor RecurrentAfterLastStep = Error("UNR0009",
         "Recurrent layer after a layer that returns only its last step",
-        "Recurrent layer '{0}' comes after '{1}', which returns only its last step (ReturnSequences = false), so it has no sequence to read");
+        "{0} '{1}' comes after '{2}', which returns only its last step (ReturnSequences = false), so it has no sequence to read");
 
     /// <summary>UNR0010: "The model '{0}' declares no layers".</summary>
     public static readonly DiagnosticDescriptor NoLayers = Error("UNR0010",
@@ -105,11 +105,16 @@ public static class Descriptors
         "Dropout as the first layer",
         "The dropout layer '{0}' must follow another layer: it drops the features of the layer before it");
 
+    /// <summary>UNR0019: "NumHeads ({0}) of attention layer '{1}' does not divide its width {2}".</summary>
+    public static readonly DiagnosticDescriptor HeadsDoNotDivide = Error("UNR0019",
+        "Attention heads do not divide the width",
+        "NumHeads ({0}) of attention layer '{1}' does not divide its width {2}: every head takes an equal share of the features");
+
     private static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
         InvalidSequenceLength, InvalidBatchSize, RecurrentAfterLastStep, NoLayers, ModelTooLarge,
-        UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, DropoutFirst,
+        UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, DropoutFirst, HeadsDoNotDivide,
     };
 
     /// <summary>Every descriptor, in id order.</summary>

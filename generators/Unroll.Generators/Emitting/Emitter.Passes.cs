@@ -48,6 +48,9 @@ public static partial class Emitter
                     w.Line($"{Blas}.MultiplyTransposed(a.Slice(Layout.{input}), {layer.In}, p.Slice(Layout.{layer.ParameterNames[0]}), {layer.In}, a.Slice(Layout.{buffers.Output}), {layer.Out}, {rows}, {layer.Out}, {layer.In}, accumulate: false);");
                     if (layer.Bias) w.Line($"{Blas}.AddRowVector(a.Slice(Layout.{buffers.Output}), {layer.Out}, {rows}, {layer.Out}, p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}));");
                     break;
+                case LayerKind.SelfAttention:
+                    WriteAttentionForward(w, plan, layer, buffers, input, rows);
+                    break;
                 case LayerKind.Dropout:
                     string count = $"{rows} * {layer.Out}";
                     if (streaming)
@@ -203,6 +206,9 @@ public static partial class Emitter
                     w.Line($"global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, length * {B})), "
                          + $"a.Slice(Layout.{buffers.OutputGradient}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.In * layer.Hidden}), {B}, length, {layer.Hidden});");
                     break;
+                case LayerKind.SelfAttention:
+                    WriteAttentionBackward(w, plan, layer, buffers, input, inputGradient, guard, rows);
+                    break;
                 case LayerKind.Dropout:
                     if (inputGradient is not null)
                     {
@@ -344,6 +350,75 @@ public static partial class Emitter
         {
             w.Line($"// ∂x += ∂gates·W_ih   ([{rows} x {gw}] · [{gw} x {inK}])");
             w.Line($"{dx.Guard}{Blas}.Multiply(dG, {gw}, p.Slice({wIh}), {inK}, a.Slice(Layout.{dx.Name}), {inK}, {rows}, {inK}, {gw}, accumulate: true);");
+        }
+        w.Close();
+    }
+
+    /// <summary>Self-attention over <c>length</c> steps: the projections over every row at once, then each sequence and head.</summary>
+    private static void WriteAttentionForward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, string input, string rows)
+    {
+        int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
+        AttentionBuffers at = buffers.Attention!;
+        string[] names = layer.ParameterNames.ToArray();
+        w.Line($"// {layer.Property}: {Describe(layer)}: qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√{d}) v; y = ctx·W_outᵀ + b_out{(layer.Residual ? " + x" : "")}");
+        w.Open("");
+        w.Line($"{Span} x = a.Slice(Layout.{input});");
+        w.Line($"{Span} qkv = a.Slice(Layout.{at.Qkv}); // [time, {B}, {3 * E}]: q | k | v");
+        w.Line($"{Span} context = a.Slice(Layout.{at.Context}); // [time, {B}, {E}]");
+        w.Line($"{Span} y = a.Slice(Layout.{buffers.Output});");
+        w.Line($"{Blas}.MultiplyTransposed(x, {E}, p.Slice(Layout.{names[0]}), {E}, qkv, {3 * E}, {rows}, {3 * E}, {E}, accumulate: false);");
+        w.Line($"{Blas}.AddRowVector(qkv, {3 * E}, {rows}, {3 * E}, p.Slice(Layout.{names[1]}, {3 * E}));");
+        w.Line($"// each sequence b and head h: rows t of its q, k, v are {B * 3 * E} floats apart; the weights are [length, length] blocks");
+        w.Open($"for (int b = 0; b < {B}; b++)");
+        w.Open($"for (int h = 0; h < {heads}; h++)");
+        w.Line($"int head = b * {3 * E} + h * {d};");
+        w.Line($"global::Unroll.Kernels.Attention.Forward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E},");
+        w.Line($"    a.Slice(Layout.{at.Weights} + (b * {heads} + h) * length * length, length * length), context.Slice(b * {E} + h * {d}), {B * E}, length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")});");
+        w.Close();
+        w.Close();
+        w.Line($"{Blas}.MultiplyTransposed(context, {E}, p.Slice(Layout.{names[2]}), {E}, y, {E}, {rows}, {E}, {E}, accumulate: false);");
+        w.Line($"{Blas}.AddRowVector(y, {E}, {rows}, {E}, p.Slice(Layout.{names[3]}, {E}));");
+        if (layer.Residual) w.Line($"{Blas}.AddRows(x, {E}, y, {E}, {rows}, {E}); // the residual connection");
+        w.Close();
+    }
+
+    private static void WriteAttentionBackward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, string input, string? inputGradient, string guard, string rows)
+    {
+        int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
+        AttentionBuffers at = buffers.Attention!;
+        string[] names = layer.ParameterNames.ToArray();
+        w.Line($"// {layer.Property}: backwards through out_proj, each sequence's and head's attention, then in_proj");
+        w.Open("");
+        w.Line($"{Span} x = a.Slice(Layout.{input});");
+        w.Line($"{Span} qkv = a.Slice(Layout.{at.Qkv});");
+        w.Line($"{Span} context = a.Slice(Layout.{at.Context});");
+        w.Line($"{Span} dy = a.Slice(Layout.{buffers.OutputGradient});");
+        w.Line($"{Span} dContext = a.Slice(Layout.{at.ContextGradient});");
+        w.Line($"{Span} dQkv = a.Slice(Layout.{at.QkvGradient});");
+        w.Line($"// ∂W_out += ∂yᵀ·ctx, ∂b_out += Σ ∂y, ∂ctx = ∂y·W_out");
+        w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {E}, context, {E}, g.Slice(Layout.{names[2]}), {E}, {rows}, {E}, {E});");
+        w.Line($"{Blas}.SumRowsAdd(dy, {E}, {rows}, {E}, g.Slice(Layout.{names[3]}, {E}));");
+        w.Line($"{Blas}.Multiply(dy, {E}, p.Slice(Layout.{names[2]}), {E}, dContext, {E}, {rows}, {E}, {E}, accumulate: false);");
+        w.Line($"dQkv.Slice(0, {rows} * {3 * E}).Clear();");
+        w.Open($"for (int b = 0; b < {B}; b++)");
+        w.Open($"for (int h = 0; h < {heads}; h++)");
+        w.Line($"int head = b * {3 * E} + h * {d};");
+        w.Line("int block = (b * " + heads + " + h) * length * length;");
+        w.Line($"global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E},");
+        w.Line($"    a.Slice(Layout.{at.Weights} + block, length * length), dContext.Slice(b * {E} + h * {d}), {B * E}, a.Slice(Layout.{at.WeightsGradient} + block, length * length),");
+        w.Line($"    dQkv.Slice(head), dQkv.Slice(head + {E}), dQkv.Slice(head + {2 * E}), a.Slice(Layout.{at.Scratch}, length), length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")});");
+        w.Close();
+        w.Close();
+        w.Line($"// ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv");
+        w.Line($"{Blas}.MultiplyTransposedAAdd(dQkv, {3 * E}, x, {E}, g.Slice(Layout.{names[0]}), {E}, {rows}, {3 * E}, {E});");
+        w.Line($"{Blas}.SumRowsAdd(dQkv, {3 * E}, {rows}, {3 * E}, g.Slice(Layout.{names[1]}, {3 * E}));");
+        if (inputGradient is not null)
+        {
+            w.Line($"// ∂x = ∂qkv·W_in{(layer.Residual ? " + ∂y (the residual path)" : "")}");
+            w.Line($"{guard}{{");
+            w.Line($"    {Blas}.Multiply(dQkv, {3 * E}, p.Slice(Layout.{names[0]}), {E}, a.Slice(Layout.{inputGradient}), {E}, {rows}, {E}, {3 * E}, accumulate: false);");
+            if (layer.Residual) w.Line($"    {Blas}.AddRows(dy, {E}, a.Slice(Layout.{inputGradient}), {E}, {rows}, {E});");
+            w.Line("}");
         }
         w.Close();
     }

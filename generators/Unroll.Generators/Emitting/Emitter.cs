@@ -81,6 +81,7 @@ public static partial class Emitter
     private static string Describe(LayerPlan layer) => layer.Kind switch
     {
         LayerKind.Dropout => $"Dropout(p = {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)})",
+        LayerKind.SelfAttention => $"SelfAttention({layer.In}, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")}{(layer.Causal ? ", causal" : "")}{(layer.Residual ? ", residual" : "")})",
         LayerKind.Embedding => $"Embedding({layer.In} → {layer.Hidden})",
         LayerKind.Linear => $"Linear({layer.In} → {layer.Out}{(layer.Bias ? "" : ", no bias")})",
         _ => $"{KindName(layer)}({layer.In} → {layer.Hidden}"
@@ -116,7 +117,7 @@ public static partial class Emitter
         w.Line("/// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;");
         w.Line(plan.CanStep
             ? "/// Forward, Backward and Step allocate nothing.</para>"
-            : "/// Forward and Backward allocate nothing. A bidirectional layer needs the whole sequence, so this model has no Step.</para>");
+            : "/// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>");
         w.Line("/// </remarks>");
     }
 
@@ -202,7 +203,11 @@ public static partial class Emitter
         foreach (ParameterPlan p in plan.Parameters)
         {
             string slice = $"p.Slice(Layout.{p.Constant}, {p.Length})";
-            if (p.Init == InitKind.Normal)
+            if (p.Init == InitKind.Zero)
+            {
+                w.Line($"// {p.Name} = 0 (the arena starts zeroed)");
+            }
+            else if (p.Init == InitKind.Normal)
             {
                 w.Line($"random.FillNormal({slice}); // {p.Name} ~ N(0, 1)");
             }
@@ -245,8 +250,10 @@ public static partial class Emitter
 
     private static void WriteLayerViews(SourceWriter w, ModelPlan plan)
     {
-        foreach (LayerPlan layer in plan.Layers)
+        for (int i = 0; i < plan.Layers.Count; i++)
         {
+            LayerPlan layer = plan.Layers[i];
+            AttentionBuffers? attention = plan.Sequence.Layers[i].Attention;
             string type = "global::Unroll." + layer.Kind + "Layer";
             string first = layer.ParameterNames.Count > 0 ? "Layout." + layer.ParameterNames[0] : "0";
             string arguments = layer.Kind switch
@@ -254,6 +261,7 @@ public static partial class Emitter
                 LayerKind.Embedding => $"_arena, {first}, ParameterCount + {first}, {layer.In}, {layer.Hidden}",
                 LayerKind.Linear => $"_arena, {first}, ParameterCount + {first}, {layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}",
                 LayerKind.Dropout => $"{F(layer.Dropout)}, {layer.Out}",
+                LayerKind.SelfAttention => $"_arena, Layout.{attention!.Weights}, Layout.{attention.WeightsGradient}, BatchSize, {layer.NumHeads}, SequenceLength",
                 _ => $"_arena, Layout.{layer.StateBlock}, {layer.NumLayers}, {layer.Directions}, BatchSize, {layer.Hidden}",
             };
             w.Line($"/// <summary>{Describe(layer)}.</summary>");

@@ -9,6 +9,7 @@ public enum LayerKind
     Lstm,
     Gru,
     Dropout,
+    SelfAttention,
 }
 
 /// <summary>A type that encloses the model class (for nested models): its keyword and name.</summary>
@@ -46,7 +47,17 @@ public sealed record LayerSpec(
     bool ReturnSequences,
     int Nonlinearity,
     double Dropout,
-    LocationInfo? Location);
+    LocationInfo? Location)
+{
+    /// <summary>SelfAttention: heads.</summary>
+    public int NumHeads { get; init; } = 1;
+
+    /// <summary>SelfAttention: a step attends only to itself and earlier steps.</summary>
+    public bool Causal { get; init; }
+
+    /// <summary>SelfAttention: the input is added to the output.</summary>
+    public bool Residual { get; init; }
+}
 
 /// <summary>The parser's answer for one declaration: a spec when the declaration can be planned, and the diagnostics found.</summary>
 public sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

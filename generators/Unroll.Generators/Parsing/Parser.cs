@@ -28,6 +28,7 @@ public static class Parser
         ("LstmAttribute", LayerKind.Lstm, "LstmLayer"),
         ("GruAttribute", LayerKind.Gru, "GruLayer"),
         ("DropoutAttribute", LayerKind.Dropout, "DropoutLayer"),
+        ("SelfAttentionAttribute", LayerKind.SelfAttention, "SelfAttentionLayer"),
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -123,8 +124,8 @@ public static class Parser
             }
 
             // A half-typed attribute: the compiler reports it; there is nothing to plan until it is fixed.
-            bool dropoutLayer = layerKind == LayerKind.Dropout;
-            if (data.AttributeConstructor is null || data.ConstructorArguments.Length != (dropoutLayer ? 1 : 2)
+            bool dropoutLayer = layerKind == LayerKind.Dropout, attention = layerKind == LayerKind.SelfAttention;
+            if (data.AttributeConstructor is null || data.ConstructorArguments.Length != (dropoutLayer || attention ? 1 : 2)
                 || data.ConstructorArguments.Any(a => a.Kind != TypedConstantKind.Primitive || (dropoutLayer ? a.Value is not double : a.Value is not int)))
             {
                 attributeErrors = true;
@@ -132,7 +133,9 @@ public static class Parser
             }
 
             int inSize = dropoutLayer ? 0 : (int)data.ConstructorArguments[0].Value!;
-            int outSize = dropoutLayer ? 0 : (int)data.ConstructorArguments[1].Value!;
+            int outSize = dropoutLayer ? 0 : attention ? inSize : (int)data.ConstructorArguments[1].Value!;
+            int numHeads = 1;
+            bool causal = false, residual = false;
             double dropout = dropoutLayer ? (double)data.ConstructorArguments[0].Value! : 0;
             bool bias = true, bidirectional = false, returnSequences = true;
             int numLayers = 1, nonlinearity = 0;
@@ -147,6 +150,9 @@ public static class Parser
                     case ("NumLayers", int n): numLayers = n; break;
                     case ("Nonlinearity", int n): nonlinearity = n; break;
                     case ("Dropout", double p): dropout = p; break;
+                    case ("NumHeads", int h): numHeads = h; break;
+                    case ("Causal", bool c): causal = c; break;
+                    case ("Residual", bool r): residual = r; break;
                     default: attributeErrors = true; break;
                 }
             }
@@ -156,7 +162,12 @@ public static class Parser
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.ReservedLayerName, LocationInfo.From(propertyLocation), property.Name));
             }
-            layers.Add(new LayerSpec(property.Name, Modifiers(property, cancellationToken), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, nonlinearity, dropout, attributeLocation));
+            layers.Add(new LayerSpec(property.Name, Modifiers(property, cancellationToken), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, nonlinearity, dropout, attributeLocation)
+            {
+                NumHeads = numHeads,
+                Causal = causal,
+                Residual = residual,
+            });
         }
 
         bool plannable = diagnostics.Count == 0 && !attributeErrors;

@@ -40,6 +40,7 @@ public enum InitKind
 {
     Uniform,
     Normal,
+    Zero,
 }
 
 /// <summary>A region of the arena, as a named offset constant.</summary>
@@ -70,7 +71,20 @@ public sealed record LayerBuffers(
 
     /// <summary>Recurrent dropout: the masks that made <see cref="Dropped"/>.</summary>
     public EquatableArray<string> DroppedMasks { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Self-attention: its buffers.</summary>
+    public AttentionBuffers? Attention { get; init; }
 }
+
+/// <summary>What a self-attention layer keeps: the projections, the attention output, the weights and (sequence pass) their gradients.</summary>
+public sealed record AttentionBuffers(
+    string Qkv,
+    string Context,
+    string Weights,
+    string? WeightsGradient,
+    string? QkvGradient,
+    string? ContextGradient,
+    string? Scratch);
 
 /// <summary>
 /// One stacked layer and direction of a recurrent layer: its parameter constants and cache buffers.
@@ -104,4 +118,14 @@ public sealed record LayerPlan(
     EquatableArray<string> ParameterNames,
     string? StateBlock,
     int ParameterCount,
-    double Dropout);
+    double Dropout)
+{
+    /// <summary>SelfAttention: heads.</summary>
+    public int NumHeads { get; init; } = 1;
+
+    /// <summary>SelfAttention: causal mask.</summary>
+    public bool Causal { get; init; }
+
+    /// <summary>SelfAttention: residual connection.</summary>
+    public bool Residual { get; init; }
+}

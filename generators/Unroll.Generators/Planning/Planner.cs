@@ -76,6 +76,7 @@ public static class Planner
                 LayerKind.Embedding => new[] { ("numEmbeddings", layer.In), ("embeddingDim", layer.Out) },
                 LayerKind.Linear => new[] { ("inFeatures", layer.In), ("outFeatures", layer.Out) },
                 LayerKind.Dropout => Array.Empty<(string, int)>(),
+                LayerKind.SelfAttention => new[] { ("embedDim", layer.In), ("NumHeads", layer.NumHeads) },
                 _ => new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("NumLayers", layer.NumLayers) },
             };
             bool positive = true;
@@ -109,9 +110,14 @@ public static class Planner
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, layer.In, previous.Property, previousWidth));
             }
             if (layer.Kind != LayerKind.Dropout) previousWidth = OutputWidth(layer);
-            if (IsRecurrent(layer.Kind) && lastStepOnly is not null)
+            if ((IsRecurrent(layer.Kind) || layer.Kind == LayerKind.SelfAttention) && lastStepOnly is not null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location, layer.Property, lastStepOnly.Property));
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location,
+                    IsRecurrent(layer.Kind) ? "Recurrent layer" : "Attention layer", layer.Property, lastStepOnly.Property));
+            }
+            if (layer.Kind == LayerKind.SelfAttention && positive && layer.In % layer.NumHeads != 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HeadsDoNotDivide, layer.Location, layer.NumHeads, layer.Property, layer.In));
             }
             if (IsRecurrent(layer.Kind) && !layer.ReturnSequences) lastStepOnly ??= layer;
             previous = layer;
@@ -153,6 +159,14 @@ public static class Planner
             int directions = layer.Bidirectional ? 2 : 1;
             switch (layer.Kind)
             {
+                case LayerKind.SelfAttention:
+                    // nn.MultiheadAttention: xavier_uniform_ in_proj (fan_in E, fan_out 3E), zero biases, out_proj as nn.Linear.
+                    int e = layer.In;
+                    Add("in_proj_weight", new[] { 3 * e, e }, InitKind.Uniform, Math.Sqrt(6.0 / (e + 3 * e)));
+                    Add("in_proj_bias", new[] { 3 * e }, InitKind.Zero, 0);
+                    Add("out_proj.weight", new[] { e, e }, InitKind.Uniform, 1 / Math.Sqrt(e));
+                    Add("out_proj.bias", new[] { e }, InitKind.Zero, 0);
+                    break;
                 case LayerKind.Embedding:
                     Add("weight", new[] { layer.In, layer.Out }, InitKind.Normal, 0);
                     break;
@@ -182,7 +196,12 @@ public static class Planner
             layers.Add(new LayerPlan(layer.Property, layer.Modifiers, layer.Kind, layer.In, OutputWidth(layer), hidden,
                 IsRecurrent(layer.Kind) ? layer.NumLayers : 0, IsRecurrent(layer.Kind) ? directions : 0,
                 layer.ReturnSequences || !IsRecurrent(layer.Kind), layer.Nonlinearity, layer.Bias, sequence,
-                names.ToEquatableArray(), null, (int)Math.Min(parameterCount - before, int.MaxValue), IsRecurrent(layer.Kind) ? layer.Dropout : 0));
+                names.ToEquatableArray(), null, (int)Math.Min(parameterCount - before, int.MaxValue), IsRecurrent(layer.Kind) ? layer.Dropout : 0)
+            {
+                NumHeads = layer.NumHeads,
+                Causal = layer.Causal,
+                Residual = layer.Residual,
+            });
             if (IsRecurrent(layer.Kind) && !layer.ReturnSequences) sequence = false;
         }
         if (parameterCount * 2 > MaxArenaLength)
@@ -223,8 +242,9 @@ public static class Planner
         arena.Add("Scratch_dh", dh, "BPTT: ∂h carried to the previous step, [batch, H]");
         arena.Add("Scratch_dc", dc, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
 
-        // Streaming buffers, one step deep; a bidirectional model cannot stream, so it has none.
-        bool canStep = !layers.Any(l => l.Directions == 2);
+        // Streaming buffers, one step deep. A bidirectional layer needs the whole sequence, and attention
+        // would need a cache of past keys and values, so such models do not stream and have none.
+        bool canStep = !layers.Any(l => l.Directions == 2 || l.Kind == LayerKind.SelfAttention);
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false) : null;
         if (arena.Length > MaxArenaLength) return null;
 
@@ -261,9 +281,24 @@ public static class Planner
                 string? mask = gradients && layer.Kind == LayerKind.Dropout
                     ? arena.Add($"{prefix}{layer.Property}_Mask", rows * layer.Out, $"{layer.Property} dropout mask (0 or 1 / (1 − p)), {shape}")
                     : null;
+                AttentionBuffers? attention = null;
+                if (layer.Kind == LayerKind.SelfAttention)
+                {
+                    int e = layer.Out;
+                    long weights = (long)B * layer.NumHeads * steps * steps;
+                    attention = new AttentionBuffers(
+                        arena.Add($"{prefix}{layer.Property}_Qkv", rows * 3 * e, $"{layer.Property} q | k | v, [time, batch, {3 * e}]"),
+                        arena.Add($"{prefix}{layer.Property}_Context", rows * e, $"{layer.Property} attention output before out_proj, [time, batch, {e}]"),
+                        arena.Add($"{prefix}{layer.Property}_Weights", weights, $"{layer.Property} attention weights, [batch, head, length, length]"),
+                        gradients ? arena.Add($"{prefix}{layer.Property}_WeightsGradient", weights, $"∂ of {layer.Property}'s attention weights (read by Backward)") : null,
+                        gradients ? arena.Add($"{prefix}{layer.Property}_QkvGradient", rows * 3 * e, $"∂ of {layer.Property} q | k | v") : null,
+                        gradients ? arena.Add($"{prefix}{layer.Property}_ContextGradient", rows * e, $"∂ of {layer.Property}'s attention output") : null,
+                        gradients ? arena.Add($"{prefix}{layer.Property}_Scratch", steps, "one row of weight gradients") : null);
+                }
                 result.Add(new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty)
                 {
                     Mask = mask,
+                    Attention = attention,
                 });
                 continue;
             }
