@@ -165,3 +165,17 @@ public sealed class SelfAttentionAttribute : Attribute
     /// <summary>Adds the layer's input to its output (<c>y = x + attention(x)</c>), the residual connection of a transformer block.</summary>
     public bool Residual { get; set; }
 }
+
+/// <summary>
+/// Layer normalisation of every step's features, as <c>torch.nn.LayerNorm(normalizedShape)</c> over
+/// the last dimension, with its <c>weight</c> (ones) and <c>bias</c> (zeros) and <c>eps = 1e-5</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class LayerNormAttribute : Attribute
+{
+    /// <summary>Declares layer normalisation over <paramref name="normalizedShape"/> features.</summary>
+    public LayerNormAttribute(int normalizedShape) => NormalizedShape = normalizedShape;
+
+    /// <summary>Features per row.</summary>
+    public int NormalizedShape { get; }
+}

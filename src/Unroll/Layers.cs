@@ -172,6 +172,38 @@ public readonly struct SelfAttentionLayer
     public Span<float> WeightsGradient => _arena.AsSpan(_weightsGradient, BatchSize * NumHeads * SequenceLength * SequenceLength);
 }
 
+/// <summary>A view of a <see cref="LayerNormAttribute"/> layer: its <c>weight</c> and <c>bias</c> and their gradients.</summary>
+public readonly struct LayerNormLayer
+{
+    private readonly float[] _arena;
+    private readonly int _weight, _gradient;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public LayerNormLayer(float[] arena, int weightOffset, int gradientOffset, int features)
+    {
+        _arena = arena;
+        _weight = weightOffset;
+        _gradient = gradientOffset;
+        Features = features;
+    }
+
+    /// <summary>Features per row.</summary>
+    public int Features { get; }
+
+    /// <summary>PyTorch's <c>weight</c> (γ), <c>[Features]</c>.</summary>
+    public Span<float> Weight => _arena.AsSpan(_weight, Features);
+
+    /// <summary>PyTorch's <c>bias</c> (β), <c>[Features]</c>.</summary>
+    public Span<float> Bias => _arena.AsSpan(_weight + Features, Features);
+
+    /// <summary>The accumulated gradient of <see cref="Weight"/>.</summary>
+    public Span<float> WeightGradient => _arena.AsSpan(_gradient, Features);
+
+    /// <summary>The accumulated gradient of <see cref="Bias"/>.</summary>
+    public Span<float> BiasGradient => _arena.AsSpan(_gradient + Features, Features);
+}
+
 /// <summary>A view of a <see cref="DropoutAttribute"/> layer (it has no parameters).</summary>
 public readonly struct DropoutLayer
 {

@@ -95,6 +95,7 @@ public static class Models
         {
             [Embedding(50, 8)]                                          public partial EmbeddingLayer Embed { get; }
             [SelfAttention(8, NumHeads = 2, Causal = true, Residual = true)] public partial SelfAttentionLayer Attn { get; }
+            [LayerNorm(8)]                                              public partial LayerNormLayer Norm { get; }
             [Linear(8, 50)]                                             public partial LinearLayer Head { get; }
         }
         """;

@@ -51,6 +51,11 @@ public static partial class Emitter
                 case LayerKind.SelfAttention:
                     WriteAttentionForward(w, plan, layer, buffers, input, rows);
                     break;
+                case LayerKind.LayerNorm:
+                    w.Line($"// {layer.Property}: {Describe(layer)}: y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row");
+                    w.Line($"global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.{input}, {rows} * {layer.Out}), p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}), p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}), a.Slice(Layout.{buffers.Output}, {rows} * {layer.Out}),");
+                    w.Line($"    a.Slice(Layout.{buffers.Normalization!.Normalized}, {rows} * {layer.Out}), a.Slice(Layout.{buffers.Normalization.InverseDeviation}, {rows}), {rows}, {layer.Out}, 1e-5f);");
+                    break;
                 case LayerKind.Dropout:
                     string count = $"{rows} * {layer.Out}";
                     if (streaming)
@@ -208,6 +213,14 @@ public static partial class Emitter
                     break;
                 case LayerKind.SelfAttention:
                     WriteAttentionBackward(w, plan, layer, buffers, input, inputGradient, guard, rows);
+                    break;
+                case LayerKind.LayerNorm:
+                    string normGradient = inputGradient is null ? "default" : $"a.Slice(Layout.{inputGradient}, {rows} * {layer.Out})";
+                    if (inputGradient is not null && guard.Length > 0) normGradient = $"inputGradient ? {normGradient} : default";
+                    w.Line($"// {layer.Property}: ∂weight += Σ ∂y ⊙ x̂, ∂bias += Σ ∂y, ∂x through the normalisation");
+                    w.Line($"global::Unroll.Kernels.Normalization.LayerNormBackward(a.Slice(Layout.{buffers.OutputGradient}, {rows} * {layer.Out}), p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}),");
+                    w.Line($"    a.Slice(Layout.{buffers.Normalization!.Normalized}, {rows} * {layer.Out}), a.Slice(Layout.{buffers.Normalization.InverseDeviation}, {rows}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}), g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}),");
+                    w.Line($"    {normGradient}, a.Slice(Layout.{buffers.Normalization.Scratch}, {layer.Out}), {rows}, {layer.Out});");
                     break;
                 case LayerKind.Dropout:
                     if (inputGradient is not null)

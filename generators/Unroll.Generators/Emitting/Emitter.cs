@@ -81,6 +81,7 @@ public static partial class Emitter
     private static string Describe(LayerPlan layer) => layer.Kind switch
     {
         LayerKind.Dropout => $"Dropout(p = {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)})",
+        LayerKind.LayerNorm => $"LayerNorm({layer.Out})",
         LayerKind.SelfAttention => $"SelfAttention({layer.In}, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")}{(layer.Causal ? ", causal" : "")}{(layer.Residual ? ", residual" : "")})",
         LayerKind.Embedding => $"Embedding({layer.In} → {layer.Hidden})",
         LayerKind.Linear => $"Linear({layer.In} → {layer.Out}{(layer.Bias ? "" : ", no bias")})",
@@ -203,7 +204,11 @@ public static partial class Emitter
         foreach (ParameterPlan p in plan.Parameters)
         {
             string slice = $"p.Slice(Layout.{p.Constant}, {p.Length})";
-            if (p.Init == InitKind.Zero)
+            if (p.Init == InitKind.One)
+            {
+                w.Line($"{slice}.Fill(1f); // {p.Name} = 1");
+            }
+            else if (p.Init == InitKind.Zero)
             {
                 w.Line($"// {p.Name} = 0 (the arena starts zeroed)");
             }
@@ -261,6 +266,7 @@ public static partial class Emitter
                 LayerKind.Embedding => $"_arena, {first}, ParameterCount + {first}, {layer.In}, {layer.Hidden}",
                 LayerKind.Linear => $"_arena, {first}, ParameterCount + {first}, {layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}",
                 LayerKind.Dropout => $"{F(layer.Dropout)}, {layer.Out}",
+                LayerKind.LayerNorm => $"_arena, {first}, ParameterCount + {first}, {layer.Out}",
                 LayerKind.SelfAttention => $"_arena, Layout.{attention!.Weights}, Layout.{attention.WeightsGradient}, BatchSize, {layer.NumHeads}, SequenceLength",
                 _ => $"_arena, Layout.{layer.StateBlock}, {layer.NumLayers}, {layer.Directions}, BatchSize, {layer.Hidden}",
             };

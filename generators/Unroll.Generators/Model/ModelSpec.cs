@@ -10,6 +10,7 @@ public enum LayerKind
     Gru,
     Dropout,
     SelfAttention,
+    LayerNorm,
 }
 
 /// <summary>A type that encloses the model class (for nested models): its keyword and name.</summary>

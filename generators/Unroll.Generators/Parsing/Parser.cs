@@ -29,6 +29,7 @@ public static class Parser
         ("GruAttribute", LayerKind.Gru, "GruLayer"),
         ("DropoutAttribute", LayerKind.Dropout, "DropoutLayer"),
         ("SelfAttentionAttribute", LayerKind.SelfAttention, "SelfAttentionLayer"),
+        ("LayerNormAttribute", LayerKind.LayerNorm, "LayerNormLayer"),
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -124,7 +125,8 @@ public static class Parser
             }
 
             // A half-typed attribute: the compiler reports it; there is nothing to plan until it is fixed.
-            bool dropoutLayer = layerKind == LayerKind.Dropout, attention = layerKind == LayerKind.SelfAttention;
+            bool dropoutLayer = layerKind == LayerKind.Dropout;
+            bool attention = layerKind is LayerKind.SelfAttention or LayerKind.LayerNorm; // one width, in = out
             if (data.AttributeConstructor is null || data.ConstructorArguments.Length != (dropoutLayer || attention ? 1 : 2)
                 || data.ConstructorArguments.Any(a => a.Kind != TypedConstantKind.Primitive || (dropoutLayer ? a.Value is not double : a.Value is not int)))
             {

@@ -41,6 +41,7 @@ public enum InitKind
     Uniform,
     Normal,
     Zero,
+    One,
 }
 
 /// <summary>A region of the arena, as a named offset constant.</summary>
@@ -74,7 +75,13 @@ public sealed record LayerBuffers(
 
     /// <summary>Self-attention: its buffers.</summary>
     public AttentionBuffers? Attention { get; init; }
+
+    /// <summary>Layer normalisation: its buffers.</summary>
+    public NormalizationBuffers? Normalization { get; init; }
 }
+
+/// <summary>What a layer normalisation keeps for backward: the normalised rows, each row's 1/σ, and a row of scratch (sequence pass).</summary>
+public sealed record NormalizationBuffers(string Normalized, string InverseDeviation, string? Scratch);
 
 /// <summary>What a self-attention layer keeps: the projections, the attention output, the weights and (sequence pass) their gradients.</summary>
 public sealed record AttentionBuffers(

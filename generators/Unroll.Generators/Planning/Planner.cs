@@ -77,6 +77,7 @@ public static class Planner
                 LayerKind.Linear => new[] { ("inFeatures", layer.In), ("outFeatures", layer.Out) },
                 LayerKind.Dropout => Array.Empty<(string, int)>(),
                 LayerKind.SelfAttention => new[] { ("embedDim", layer.In), ("NumHeads", layer.NumHeads) },
+                LayerKind.LayerNorm => new[] { ("normalizedShape", layer.In) },
                 _ => new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("NumLayers", layer.NumLayers) },
             };
             bool positive = true;
@@ -159,6 +160,10 @@ public static class Planner
             int directions = layer.Bidirectional ? 2 : 1;
             switch (layer.Kind)
             {
+                case LayerKind.LayerNorm:
+                    Add("weight", new[] { layer.In }, InitKind.One, 0);
+                    Add("bias", new[] { layer.In }, InitKind.Zero, 0);
+                    break;
                 case LayerKind.SelfAttention:
                     // nn.MultiheadAttention: xavier_uniform_ in_proj (fan_in E, fan_out 3E), zero biases, out_proj as nn.Linear.
                     int e = layer.In;
@@ -295,10 +300,17 @@ public static class Planner
                         gradients ? arena.Add($"{prefix}{layer.Property}_ContextGradient", rows * e, $"∂ of {layer.Property}'s attention output") : null,
                         gradients ? arena.Add($"{prefix}{layer.Property}_Scratch", steps, "one row of weight gradients") : null);
                 }
+                NormalizationBuffers? normalization = layer.Kind == LayerKind.LayerNorm
+                    ? new NormalizationBuffers(
+                        arena.Add($"{prefix}{layer.Property}_Normalized", rows * layer.Out, $"{layer.Property} normalised rows x̂, {shape}"),
+                        arena.Add($"{prefix}{layer.Property}_InverseDeviation", rows, $"{layer.Property} 1/√(var + eps) of each row"),
+                        gradients ? arena.Add($"{prefix}{layer.Property}_Scratch", layer.Out, "one row") : null)
+                    : null;
                 result.Add(new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty)
                 {
                     Mask = mask,
                     Attention = attention,
+                    Normalization = normalization,
                 });
                 continue;
             }

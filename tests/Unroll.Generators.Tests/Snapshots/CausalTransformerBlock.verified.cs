@@ -10,10 +10,11 @@ namespace Text
     /// tokens [2, ≤16] (ids below 50)
     /// Embed  Embedding(50 → 8)                                     400 parameters
     /// Attn   SelfAttention(8, 2 heads, causal, residual)           288 parameters
+    /// Norm   LayerNorm(8)                                           16 parameters
     /// Head   Linear(8 → 50)                                        450 parameters
     /// output [2, ≤16, 50]
     /// </code>
-    /// <para>1,138 parameters. One arena of 10,644 floats (42,576 bytes), allocated by the constructor, holds
+    /// <para>1,154 parameters. One arena of 11,484 floats (45,936 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>
     /// </remarks>
@@ -33,7 +34,7 @@ namespace Text
         public const int OutputSize = 50;
 
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
-        public const int ParameterCount = 1138;
+        public const int ParameterCount = 1154;
 
         /// <summary>Token ids run from 0 to <c>VocabularySize - 1</c>.</summary>
         public const int VocabularySize = 50;
@@ -52,31 +53,38 @@ namespace Text
             public const int Attn_in_proj_bias = 592; // Attn.in_proj_bias [24]
             public const int Attn_out_proj_weight = 616; // Attn.out_proj.weight [8, 8]
             public const int Attn_out_proj_bias = 680; // Attn.out_proj.bias [8]
-            public const int Head_weight = 688; // Head.weight [50, 8]
-            public const int Head_bias = 1088; // Head.bias [50]
+            public const int Norm_weight = 688; // Norm.weight [8]
+            public const int Norm_bias = 696; // Norm.bias [8]
+            public const int Head_weight = 704; // Head.weight [50, 8]
+            public const int Head_bias = 1104; // Head.bias [50]
 
-            public const int Parameters = 0; // 1,138: every parameter, in state-dict order (offsets below are relative to it)
-            public const int Gradients = 1138; // 1,138: the gradients, same layout as Parameters
-            public const int Tokens = 2276; // 32: token ids of 16 steps, [batch, time] (int bits)
-            public const int Embed_Output = 2308; // 256: Embed output, [time, batch, 8]
-            public const int Embed_OutputGradient = 2564; // 256: ∂Embed output
-            public const int Attn_Output = 2820; // 256: Attn output, [time, batch, 8]
-            public const int Attn_OutputGradient = 3076; // 256: ∂Attn output
-            public const int Attn_Qkv = 3332; // 768: Attn q | k | v, [time, batch, 24]
-            public const int Attn_Context = 4100; // 256: Attn attention output before out_proj, [time, batch, 8]
-            public const int Attn_Weights = 4356; // 1,024: Attn attention weights, [batch, head, length, length]
-            public const int Attn_WeightsGradient = 5380; // 1,024: ∂ of Attn's attention weights (read by Backward)
-            public const int Attn_QkvGradient = 6404; // 768: ∂ of Attn q | k | v
-            public const int Attn_ContextGradient = 7172; // 256: ∂ of Attn's attention output
-            public const int Attn_Scratch = 7428; // 16: one row of weight gradients
-            public const int Head_Output = 7444; // 1,600: Head output, [time, batch, 50]
-            public const int Head_OutputGradient = 9044; // 1,600: ∂Head output
-            public const int Scratch_Gh = 10644; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 10644; // 0: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 10644; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 10644; // 0: BPTT: ∂h carried to the previous step, [batch, H]
-            public const int Scratch_dc = 10644; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Length = 10644;
+            public const int Parameters = 0; // 1,154: every parameter, in state-dict order (offsets below are relative to it)
+            public const int Gradients = 1154; // 1,154: the gradients, same layout as Parameters
+            public const int Tokens = 2308; // 32: token ids of 16 steps, [batch, time] (int bits)
+            public const int Embed_Output = 2340; // 256: Embed output, [time, batch, 8]
+            public const int Embed_OutputGradient = 2596; // 256: ∂Embed output
+            public const int Attn_Output = 2852; // 256: Attn output, [time, batch, 8]
+            public const int Attn_OutputGradient = 3108; // 256: ∂Attn output
+            public const int Attn_Qkv = 3364; // 768: Attn q | k | v, [time, batch, 24]
+            public const int Attn_Context = 4132; // 256: Attn attention output before out_proj, [time, batch, 8]
+            public const int Attn_Weights = 4388; // 1,024: Attn attention weights, [batch, head, length, length]
+            public const int Attn_WeightsGradient = 5412; // 1,024: ∂ of Attn's attention weights (read by Backward)
+            public const int Attn_QkvGradient = 6436; // 768: ∂ of Attn q | k | v
+            public const int Attn_ContextGradient = 7204; // 256: ∂ of Attn's attention output
+            public const int Attn_Scratch = 7460; // 16: one row of weight gradients
+            public const int Norm_Output = 7476; // 256: Norm output, [time, batch, 8]
+            public const int Norm_OutputGradient = 7732; // 256: ∂Norm output
+            public const int Norm_Normalized = 7988; // 256: Norm normalised rows x̂, [time, batch, 8]
+            public const int Norm_InverseDeviation = 8244; // 32: Norm 1/√(var + eps) of each row
+            public const int Norm_Scratch = 8276; // 8: one row
+            public const int Head_Output = 8284; // 1,600: Head output, [time, batch, 50]
+            public const int Head_OutputGradient = 9884; // 1,600: ∂Head output
+            public const int Scratch_Gh = 11484; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dGates = 11484; // 0: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+            public const int Scratch_dGh = 11484; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+            public const int Scratch_dh = 11484; // 0: BPTT: ∂h carried to the previous step, [batch, H]
+            public const int Scratch_dc = 11484; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Length = 11484;
         }
 
         private readonly float[] _arena;
@@ -114,6 +122,8 @@ namespace Text
             // Attn.in_proj_bias = 0 (the arena starts zeroed)
             random.FillUniform(p.Slice(Layout.Attn_out_proj_weight, 64), -0.35355338f, 0.35355338f); // Attn.out_proj.weight ~ U(±0.353553)
             // Attn.out_proj.bias = 0 (the arena starts zeroed)
+            p.Slice(Layout.Norm_weight, 8).Fill(1f); // Norm.weight = 1
+            // Norm.bias = 0 (the arena starts zeroed)
             random.FillUniform(p.Slice(Layout.Head_weight, 400), -0.35355338f, 0.35355338f); // Head.weight ~ U(±0.353553)
             random.FillUniform(p.Slice(Layout.Head_bias, 50), -0.35355338f, 0.35355338f); // Head.bias ~ U(±0.353553)
 
@@ -124,6 +134,8 @@ namespace Text
                 new("Attn.in_proj_bias", new[] { 24 }, _arena, Layout.Attn_in_proj_bias, ParameterCount + Layout.Attn_in_proj_bias),
                 new("Attn.out_proj.weight", new[] { 8, 8 }, _arena, Layout.Attn_out_proj_weight, ParameterCount + Layout.Attn_out_proj_weight),
                 new("Attn.out_proj.bias", new[] { 8 }, _arena, Layout.Attn_out_proj_bias, ParameterCount + Layout.Attn_out_proj_bias),
+                new("Norm.weight", new[] { 8 }, _arena, Layout.Norm_weight, ParameterCount + Layout.Norm_weight),
+                new("Norm.bias", new[] { 8 }, _arena, Layout.Norm_bias, ParameterCount + Layout.Norm_bias),
                 new("Head.weight", new[] { 50, 8 }, _arena, Layout.Head_weight, ParameterCount + Layout.Head_weight),
                 new("Head.bias", new[] { 50 }, _arena, Layout.Head_bias, ParameterCount + Layout.Head_bias),
             };
@@ -153,6 +165,9 @@ namespace Text
 
         /// <summary>SelfAttention(8, 2 heads, causal, residual).</summary>
         public partial global::Unroll.SelfAttentionLayer Attn { get => new(_arena, Layout.Attn_Weights, Layout.Attn_WeightsGradient, BatchSize, 2, SequenceLength); }
+
+        /// <summary>LayerNorm(8).</summary>
+        public partial global::Unroll.LayerNormLayer Norm { get => new(_arena, Layout.Norm_weight, ParameterCount + Layout.Norm_weight, 8); }
 
         /// <summary>Linear(8 → 50).</summary>
         public partial global::Unroll.LinearLayer Head { get => new(_arena, Layout.Head_weight, ParameterCount + Layout.Head_weight, 8, 50, true); }
@@ -232,8 +247,12 @@ namespace Text
                 global::Unroll.Kernels.Blas.AddRows(x, 8, y, 8, length * 2, 8); // the residual connection
             }
 
+            // Norm: LayerNorm(8): y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row
+            global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.Attn_Output, length * 2 * 8), p.Slice(Layout.Norm_weight, 8), p.Slice(Layout.Norm_bias, 8), a.Slice(Layout.Norm_Output, length * 2 * 8),
+                a.Slice(Layout.Norm_Normalized, length * 2 * 8), a.Slice(Layout.Norm_InverseDeviation, length * 2), length * 2, 8, 1e-5f);
+
             // Head: y = x·Wᵀ + b for every row   ([length * 2 x 8] · [8 x 50])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Attn_Output), 8, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Head_Output), 50, length * 2, 50, 8, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Norm_Output), 8, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Head_Output), 50, length * 2, 50, 8, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 50, length * 2, 50, p.Slice(Layout.Head_bias, 50));
         }
 
@@ -245,10 +264,15 @@ namespace Text
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Head: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 50, a.Slice(Layout.Attn_Output), 8, g.Slice(Layout.Head_weight), 8, length * 2, 50, 8);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 50, a.Slice(Layout.Norm_Output), 8, g.Slice(Layout.Head_weight), 8, length * 2, 50, 8);
             global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Head_OutputGradient), 50, length * 2, 50, g.Slice(Layout.Head_bias, 50));
             // ∂x = ∂y·W   ([length * 2 x 50] · [50 x 8])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 50, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Attn_OutputGradient), 8, length * 2, 8, 50, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 50, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Norm_OutputGradient), 8, length * 2, 8, 50, accumulate: false);
+
+            // Norm: ∂weight += Σ ∂y ⊙ x̂, ∂bias += Σ ∂y, ∂x through the normalisation
+            global::Unroll.Kernels.Normalization.LayerNormBackward(a.Slice(Layout.Norm_OutputGradient, length * 2 * 8), p.Slice(Layout.Norm_weight, 8),
+                a.Slice(Layout.Norm_Normalized, length * 2 * 8), a.Slice(Layout.Norm_InverseDeviation, length * 2), g.Slice(Layout.Norm_weight, 8), g.Slice(Layout.Norm_bias, 8),
+                a.Slice(Layout.Attn_OutputGradient, length * 2 * 8), a.Slice(Layout.Norm_Scratch, 8), length * 2, 8);
 
             // Attn: backwards through out_proj, each sequence's and head's attention, then in_proj
             {
