@@ -23,6 +23,9 @@ public interface ISequenceModel
     /// <summary>Number of trainable parameters.</summary>
     int ParameterCount { get; }
 
+    /// <summary>Token models: input ids run from 0 to <c>VocabularySize − 1</c>. Models with float input: 0.</summary>
+    int VocabularySize { get; }
+
     /// <summary>Training mode: dropout applies in <c>Forward</c> only while it is set.</summary>
     bool Training { get; set; }
 

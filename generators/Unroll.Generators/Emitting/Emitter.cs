@@ -149,6 +149,7 @@ public static partial class Emitter
         {
             w.Line($"int global::Unroll.ISequenceModel.{constant} => {constant};");
         }
+        w.Line($"int global::Unroll.ISequenceModel.VocabularySize => {plan.Vocabulary};");
         w.Line();
     }
 

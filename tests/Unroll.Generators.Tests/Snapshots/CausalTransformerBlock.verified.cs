@@ -44,6 +44,7 @@ namespace Text
         int global::Unroll.ISequenceModel.InputSize => InputSize;
         int global::Unroll.ISequenceModel.OutputSize => OutputSize;
         int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
+        int global::Unroll.ISequenceModel.VocabularySize => 50;
 
         /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
         private static class Layout

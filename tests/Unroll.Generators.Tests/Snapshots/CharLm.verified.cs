@@ -41,6 +41,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     int global::Unroll.ISequenceModel.InputSize => InputSize;
     int global::Unroll.ISequenceModel.OutputSize => OutputSize;
     int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
+    int global::Unroll.ISequenceModel.VocabularySize => 65;
 
     /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
     private static class Layout

@@ -40,6 +40,7 @@ namespace Speech
         int global::Unroll.ISequenceModel.InputSize => InputSize;
         int global::Unroll.ISequenceModel.OutputSize => OutputSize;
         int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
+        int global::Unroll.ISequenceModel.VocabularySize => 0;
 
         /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
         private static class Layout
