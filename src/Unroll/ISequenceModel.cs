@@ -78,3 +78,10 @@ public interface IStreamingModel<TInput> : ISequenceModel<TInput>
     /// <summary>Reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had (for beam search).</summary>
     void ReorderState(ReadOnlySpan<int> sources);
 }
+
+/// <summary>A compiled model whose input is float features, so <c>Backward</c> can also give the gradient of the input.</summary>
+public interface IFeatureInputModel : ISequenceModel<float>
+{
+    /// <summary>As <see cref="ISequenceModel.Backward"/>, and writes ∂loss/∂input, shaped as the last <c>Forward</c>'s input.</summary>
+    void Backward(ReadOnlySpan<float> outputGradient, Span<float> inputGradient);
+}

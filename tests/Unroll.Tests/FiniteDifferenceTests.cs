@@ -65,15 +65,10 @@ public class FiniteDifferenceTests
     /// <summary>The state views of one recurrent property (the cell views are null except for an LSTM).</summary>
     private sealed record States(string Name, View H0, View Hn, View DH0, View DHn, View? C0, View? Cn, View? DC0, View? DCn)
     {
-        public static States Of(string name, RnnLayer l) =>
-            new(name, () => l.InitialHidden, () => l.FinalHidden, () => l.InitialHiddenGradient, () => l.FinalHiddenGradient, null, null, null, null);
-
-        public static States Of(string name, GruLayer l) =>
-            new(name, () => l.InitialHidden, () => l.FinalHidden, () => l.InitialHiddenGradient, () => l.FinalHiddenGradient, null, null, null, null);
-
-        public static States Of(string name, LstmLayer l) =>
-            new(name, () => l.InitialHidden, () => l.FinalHidden, () => l.InitialHiddenGradient, () => l.FinalHiddenGradient,
-                () => l.InitialCell, () => l.FinalCell, () => l.InitialCellGradient, () => l.FinalCellGradient);
+        public static States Of(string name, IRecurrentLayer l) => l is LstmLayer lstm
+            ? new(name, () => l.InitialHidden, () => l.FinalHidden, () => l.InitialHiddenGradient, () => l.FinalHiddenGradient,
+                () => lstm.InitialCell, () => lstm.FinalCell, () => lstm.InitialCellGradient, () => lstm.FinalCellGradient)
+            : new(name, () => l.InitialHidden, () => l.FinalHidden, () => l.InitialHiddenGradient, () => l.FinalHiddenGradient, null, null, null, null);
     }
 
     /// <summary>A generated model seen through delegates, with the layer list the reference runs.</summary>
@@ -98,107 +93,51 @@ public class FiniteDifferenceTests
         public int OutputSteps(int length) => Layers.Any(l => l.IsRecurrent && !l.ReturnSequences) ? 1 : length;
     }
 
-    private static Subject Create(string name, int seed) => name switch
+    private static Subject Create(string name, int seed)
     {
-        nameof(FdRnnTanhModel) => Make(new FdRnnTanhModel(seed)),
-        nameof(FdRnnReluModel) => Make(new FdRnnReluModel(seed)),
-        nameof(FdLstmModel) => Make(new FdLstmModel(seed)),
-        nameof(FdGruModel) => Make(new FdGruModel(seed)),
-        nameof(FdLstmBidirectional2LayerModel) => Make(new FdLstmBidirectional2LayerModel(seed)),
-        nameof(FdGruBidirectionalLastModel) => Make(new FdGruBidirectionalLastModel(seed)),
-        nameof(FdEmbeddingGruModel) => Make(new FdEmbeddingGruModel(seed)),
-        nameof(FdLinearModel) => Make(new FdLinearModel(seed)),
-        nameof(FdLstmLinearNoBiasModel) => Make(new FdLstmLinearNoBiasModel(seed)),
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
-    };
+        switch (name)
+        {
+            case nameof(FdRnnTanhModel):
+                var tanh = new FdRnnTanhModel(seed);
+                return Make(tanh, [new("Rnn", LayerKind.RnnTanh, 7, 11)], States.Of("Rnn", tanh.Rnn));
+            case nameof(FdRnnReluModel):
+                var relu = new FdRnnReluModel(seed);
+                return Make(relu, [new("Rnn", LayerKind.RnnRelu, 7, 33)], States.Of("Rnn", relu.Rnn));
+            case nameof(FdLstmModel):
+                var lstm = new FdLstmModel(seed);
+                return Make(lstm, [new("Rnn", LayerKind.Lstm, 7, 17)], States.Of("Rnn", lstm.Rnn));
+            case nameof(FdGruModel):
+                var gru = new FdGruModel(seed);
+                return Make(gru, [new("Rnn", LayerKind.Gru, 7, 17)], States.Of("Rnn", gru.Rnn));
+            case nameof(FdLstmBidirectional2LayerModel):
+                var deep = new FdLstmBidirectional2LayerModel(seed);
+                return Make(deep, [new("Rnn", LayerKind.Lstm, 7, 9, NumLayers: 2, Bidirectional: true)], States.Of("Rnn", deep.Rnn));
+            case nameof(FdGruBidirectionalLastModel):
+                var last = new FdGruBidirectionalLastModel(seed);
+                return Make(last, [new("Rnn", LayerKind.Gru, 7, 11, Bidirectional: true, ReturnSequences: false), new("Head", LayerKind.Linear, 22, 5)], States.Of("Rnn", last.Rnn));
+            case nameof(FdEmbeddingGruModel):
+                var tokens = new FdEmbeddingGruModel(seed);
+                return Make(tokens, [new("Embed", LayerKind.Embedding, 13, 7), new("Rnn", LayerKind.Gru, 7, 11), new("Head", LayerKind.Linear, 11, 4)], States.Of("Rnn", tokens.Rnn));
+            case nameof(FdLinearModel):
+                return Make(new FdLinearModel(seed), [new("Head", LayerKind.Linear, 7, 3)]);
+            case nameof(FdLstmLinearNoBiasModel):
+                var noBias = new FdLstmLinearNoBiasModel(seed);
+                return Make(noBias, [new("Rnn", LayerKind.Lstm, 7, 11), new("Head", LayerKind.Linear, 11, 6, Bias: false)], States.Of("Rnn", noBias.Rnn));
+            default:
+                throw new ArgumentOutOfRangeException(nameof(name), name, null);
+        }
+    }
 
-    private static Subject Make(FdRnnTanhModel m) => new()
+    /// <summary>Any compiled model, with the layer list the reference runs and its recurrent states.</summary>
+    private static Subject Make(ISequenceModel model, LayerSpec[] layers, params States[] states) => new()
     {
-        Layers = [new("Rnn", LayerKind.RnnTanh, 7, 11)],
-        BatchSize = FdRnnTanhModel.BatchSize, SequenceLength = FdRnnTanhModel.SequenceLength,
-        InputSize = FdRnnTanhModel.InputSize, OutputSize = FdRnnTanhModel.OutputSize,
-        Parameters = () => m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = (x, y, n) => m.Forward(x, y, n), Backward = (dy, dx) => m.Backward(dy, dx),
-        States = [States.Of("Rnn", m.Rnn)],
-    };
-
-    private static Subject Make(FdRnnReluModel m) => new()
-    {
-        Layers = [new("Rnn", LayerKind.RnnRelu, 7, 33)],
-        BatchSize = FdRnnReluModel.BatchSize, SequenceLength = FdRnnReluModel.SequenceLength,
-        InputSize = FdRnnReluModel.InputSize, OutputSize = FdRnnReluModel.OutputSize,
-        Parameters = () => m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = (x, y, n) => m.Forward(x, y, n), Backward = (dy, dx) => m.Backward(dy, dx),
-        States = [States.Of("Rnn", m.Rnn)],
-    };
-
-    private static Subject Make(FdLstmModel m) => new()
-    {
-        Layers = [new("Rnn", LayerKind.Lstm, 7, 17)],
-        BatchSize = FdLstmModel.BatchSize, SequenceLength = FdLstmModel.SequenceLength,
-        InputSize = FdLstmModel.InputSize, OutputSize = FdLstmModel.OutputSize,
-        Parameters = () => m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = (x, y, n) => m.Forward(x, y, n), Backward = (dy, dx) => m.Backward(dy, dx),
-        States = [States.Of("Rnn", m.Rnn)],
-    };
-
-    private static Subject Make(FdGruModel m) => new()
-    {
-        Layers = [new("Rnn", LayerKind.Gru, 7, 17)],
-        BatchSize = FdGruModel.BatchSize, SequenceLength = FdGruModel.SequenceLength,
-        InputSize = FdGruModel.InputSize, OutputSize = FdGruModel.OutputSize,
-        Parameters = () => m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = (x, y, n) => m.Forward(x, y, n), Backward = (dy, dx) => m.Backward(dy, dx),
-        States = [States.Of("Rnn", m.Rnn)],
-    };
-
-    private static Subject Make(FdLstmBidirectional2LayerModel m) => new()
-    {
-        Layers = [new("Rnn", LayerKind.Lstm, 7, 9, NumLayers: 2, Bidirectional: true)],
-        BatchSize = FdLstmBidirectional2LayerModel.BatchSize, SequenceLength = FdLstmBidirectional2LayerModel.SequenceLength,
-        InputSize = FdLstmBidirectional2LayerModel.InputSize, OutputSize = FdLstmBidirectional2LayerModel.OutputSize,
-        Parameters = () => m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = (x, y, n) => m.Forward(x, y, n), Backward = (dy, dx) => m.Backward(dy, dx),
-        States = [States.Of("Rnn", m.Rnn)],
-    };
-
-    private static Subject Make(FdGruBidirectionalLastModel m) => new()
-    {
-        Layers = [new("Rnn", LayerKind.Gru, 7, 11, Bidirectional: true, ReturnSequences: false), new("Head", LayerKind.Linear, 22, 5)],
-        BatchSize = FdGruBidirectionalLastModel.BatchSize, SequenceLength = FdGruBidirectionalLastModel.SequenceLength,
-        InputSize = FdGruBidirectionalLastModel.InputSize, OutputSize = FdGruBidirectionalLastModel.OutputSize,
-        Parameters = () => m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = (x, y, n) => m.Forward(x, y, n), Backward = (dy, dx) => m.Backward(dy, dx),
-        States = [States.Of("Rnn", m.Rnn)],
-    };
-
-    private static Subject Make(FdEmbeddingGruModel m) => new()
-    {
-        Layers = [new("Embed", LayerKind.Embedding, 13, 7), new("Rnn", LayerKind.Gru, 7, 11), new("Head", LayerKind.Linear, 11, 4)],
-        BatchSize = FdEmbeddingGruModel.BatchSize, SequenceLength = FdEmbeddingGruModel.SequenceLength,
-        InputSize = FdEmbeddingGruModel.InputSize, OutputSize = FdEmbeddingGruModel.OutputSize,
-        Parameters = () => m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        ForwardTokens = (x, y, n) => m.Forward(x, y, n), Backward = (dy, _) => m.Backward(dy),
-        States = [States.Of("Rnn", m.Rnn)],
-    };
-
-    private static Subject Make(FdLinearModel m) => new()
-    {
-        Layers = [new("Head", LayerKind.Linear, 7, 3)],
-        BatchSize = FdLinearModel.BatchSize, SequenceLength = FdLinearModel.SequenceLength,
-        InputSize = FdLinearModel.InputSize, OutputSize = FdLinearModel.OutputSize,
-        Parameters = () => m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = (x, y, n) => m.Forward(x, y, n), Backward = (dy, dx) => m.Backward(dy, dx),
-    };
-
-    private static Subject Make(FdLstmLinearNoBiasModel m) => new()
-    {
-        Layers = [new("Rnn", LayerKind.Lstm, 7, 11), new("Head", LayerKind.Linear, 11, 6, Bias: false)],
-        BatchSize = FdLstmLinearNoBiasModel.BatchSize, SequenceLength = FdLstmLinearNoBiasModel.SequenceLength,
-        InputSize = FdLstmLinearNoBiasModel.InputSize, OutputSize = FdLstmLinearNoBiasModel.OutputSize,
-        Parameters = () => m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = (x, y, n) => m.Forward(x, y, n), Backward = (dy, dx) => m.Backward(dy, dx),
-        States = [States.Of("Rnn", m.Rnn)],
+        Layers = layers,
+        BatchSize = model.BatchSize, SequenceLength = model.SequenceLength, InputSize = model.InputSize, OutputSize = model.OutputSize,
+        Parameters = () => model.NamedParameters, ZeroGradients = model.ZeroGradients,
+        Forward = model is IFeatureInputModel features ? (x, y, n) => features.Forward(x, y, n) : null,
+        ForwardTokens = model is ISequenceModel<int> ids ? (x, y, n) => ids.Forward(x, y, n) : null,
+        Backward = model is IFeatureInputModel differentiable ? (dy, dx) => differentiable.Backward(dy, dx) : (dy, _) => model.Backward(dy),
+        States = states,
     };
 
     // ---------------------------------------------------------------- the tests

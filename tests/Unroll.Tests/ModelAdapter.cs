@@ -35,72 +35,33 @@ public sealed class ModelAdapter
 
     public static ModelAdapter Create(string name) => name switch
     {
-        "rnn_tanh" or "rnn_cell_tanh" => From(new RnnTanhModel()),
-        "rnn_relu" => From(new RnnReluModel()),
-        "lstm" or "lstm_cell" => From(new LstmModel()),
-        "gru" or "gru_cell" => From(new GruModel()),
-        "lstm_2layer" => From(new Lstm2LayerModel()),
-        "gru_bidirectional" => From(new GruBidirectionalModel()),
-        "lstm_2layer_bidirectional" => From(new Lstm2LayerBidirectionalModel()),
+        "rnn_tanh" or "rnn_cell_tanh" => Of(new RnnTanhModel(), m => m.Rnn),
+        "rnn_relu" => Of(new RnnReluModel(), m => m.Rnn),
+        "lstm" or "lstm_cell" => Of(new LstmModel(), m => m.Rnn),
+        "gru" or "gru_cell" => Of(new GruModel(), m => m.Rnn),
+        "lstm_2layer" => Of(new Lstm2LayerModel(), m => m.Rnn),
+        "gru_bidirectional" => Of(new GruBidirectionalModel(), m => m.Rnn),
+        "lstm_2layer_bidirectional" => Of(new Lstm2LayerBidirectionalModel(), m => m.Rnn),
         _ => throw new ArgumentException($"No model for case {name}", nameof(name)),
     };
 
-    public static ModelAdapter From(RnnTanhModel m) => new()
-    {
-        Name = nameof(RnnTanhModel), Batch = RnnTanhModel.BatchSize, SequenceLength = RnnTanhModel.SequenceLength,
-        Input = RnnTanhModel.InputSize, Output = RnnTanhModel.OutputSize, Parameters = m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = m.Forward, Backward = m.Backward, Step = m.Step, ResetState = m.ResetState,
-        H0 = () => m.Rnn.InitialHidden, Hn = () => m.Rnn.FinalHidden, DH0 = () => m.Rnn.InitialHiddenGradient, DHn = () => m.Rnn.FinalHiddenGradient,
-    };
+    private static ModelAdapter Of<T>(T model, Func<T, IRecurrentLayer> rnn) where T : IFeatureInputModel => From(model, rnn(model));
 
-    public static ModelAdapter From(RnnReluModel m) => new()
+    /// <summary>Any float-input model with one recurrent layer property; the cell views are set for an LSTM.</summary>
+    public static ModelAdapter From(IFeatureInputModel m, IRecurrentLayer rnn)
     {
-        Name = nameof(RnnReluModel), Batch = RnnReluModel.BatchSize, SequenceLength = RnnReluModel.SequenceLength,
-        Input = RnnReluModel.InputSize, Output = RnnReluModel.OutputSize, Parameters = m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = m.Forward, Backward = m.Backward, Step = m.Step, ResetState = m.ResetState,
-        H0 = () => m.Rnn.InitialHidden, Hn = () => m.Rnn.FinalHidden, DH0 = () => m.Rnn.InitialHiddenGradient, DHn = () => m.Rnn.FinalHiddenGradient,
-    };
-
-    public static ModelAdapter From(GruModel m) => new()
-    {
-        Name = nameof(GruModel), Batch = GruModel.BatchSize, SequenceLength = GruModel.SequenceLength,
-        Input = GruModel.InputSize, Output = GruModel.OutputSize, Parameters = m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = m.Forward, Backward = m.Backward, Step = m.Step, ResetState = m.ResetState,
-        H0 = () => m.Rnn.InitialHidden, Hn = () => m.Rnn.FinalHidden, DH0 = () => m.Rnn.InitialHiddenGradient, DHn = () => m.Rnn.FinalHiddenGradient,
-    };
-
-    public static ModelAdapter From(GruBidirectionalModel m) => new()
-    {
-        Name = nameof(GruBidirectionalModel), Batch = GruBidirectionalModel.BatchSize, SequenceLength = GruBidirectionalModel.SequenceLength,
-        Input = GruBidirectionalModel.InputSize, Output = GruBidirectionalModel.OutputSize, Parameters = m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = m.Forward, Backward = m.Backward,
-        H0 = () => m.Rnn.InitialHidden, Hn = () => m.Rnn.FinalHidden, DH0 = () => m.Rnn.InitialHiddenGradient, DHn = () => m.Rnn.FinalHiddenGradient,
-    };
-
-    public static ModelAdapter From(LstmModel m) => new()
-    {
-        Name = nameof(LstmModel), Batch = LstmModel.BatchSize, SequenceLength = LstmModel.SequenceLength,
-        Input = LstmModel.InputSize, Output = LstmModel.OutputSize, Parameters = m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = m.Forward, Backward = m.Backward, Step = m.Step, ResetState = m.ResetState,
-        H0 = () => m.Rnn.InitialHidden, Hn = () => m.Rnn.FinalHidden, DH0 = () => m.Rnn.InitialHiddenGradient, DHn = () => m.Rnn.FinalHiddenGradient,
-        C0 = () => m.Rnn.InitialCell, Cn = () => m.Rnn.FinalCell, DC0 = () => m.Rnn.InitialCellGradient, DCn = () => m.Rnn.FinalCellGradient,
-    };
-
-    public static ModelAdapter From(Lstm2LayerModel m) => new()
-    {
-        Name = nameof(Lstm2LayerModel), Batch = Lstm2LayerModel.BatchSize, SequenceLength = Lstm2LayerModel.SequenceLength,
-        Input = Lstm2LayerModel.InputSize, Output = Lstm2LayerModel.OutputSize, Parameters = m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = m.Forward, Backward = m.Backward, Step = m.Step, ResetState = m.ResetState,
-        H0 = () => m.Rnn.InitialHidden, Hn = () => m.Rnn.FinalHidden, DH0 = () => m.Rnn.InitialHiddenGradient, DHn = () => m.Rnn.FinalHiddenGradient,
-        C0 = () => m.Rnn.InitialCell, Cn = () => m.Rnn.FinalCell, DC0 = () => m.Rnn.InitialCellGradient, DCn = () => m.Rnn.FinalCellGradient,
-    };
-
-    public static ModelAdapter From(Lstm2LayerBidirectionalModel m) => new()
-    {
-        Name = nameof(Lstm2LayerBidirectionalModel), Batch = Lstm2LayerBidirectionalModel.BatchSize, SequenceLength = Lstm2LayerBidirectionalModel.SequenceLength,
-        Input = Lstm2LayerBidirectionalModel.InputSize, Output = Lstm2LayerBidirectionalModel.OutputSize, Parameters = m.NamedParameters, ZeroGradients = m.ZeroGradients,
-        Forward = m.Forward, Backward = m.Backward,
-        H0 = () => m.Rnn.InitialHidden, Hn = () => m.Rnn.FinalHidden, DH0 = () => m.Rnn.InitialHiddenGradient, DHn = () => m.Rnn.FinalHiddenGradient,
-        C0 = () => m.Rnn.InitialCell, Cn = () => m.Rnn.FinalCell, DC0 = () => m.Rnn.InitialCellGradient, DCn = () => m.Rnn.FinalCellGradient,
-    };
+        var stream = m as IStreamingModel<float>;
+        LstmLayer? lstm = rnn is LstmLayer l ? l : null;
+        return new()
+        {
+            Name = m.GetType().Name, Batch = m.BatchSize, SequenceLength = m.SequenceLength,
+            Input = m.InputSize, Output = m.OutputSize, Parameters = m.NamedParameters, ZeroGradients = m.ZeroGradients,
+            Forward = m.Forward, Backward = m.Backward, Step = stream is null ? null : stream.Step, ResetState = stream is null ? null : stream.ResetState,
+            H0 = () => rnn.InitialHidden, Hn = () => rnn.FinalHidden, DH0 = () => rnn.InitialHiddenGradient, DHn = () => rnn.FinalHiddenGradient,
+            C0 = lstm is { } c0 ? () => c0.InitialCell : null,
+            Cn = lstm is { } cn ? () => cn.FinalCell : null,
+            DC0 = lstm is { } dc0 ? () => dc0.InitialCellGradient : null,
+            DCn = lstm is { } dcn ? () => dcn.FinalCellGradient : null,
+        };
+    }
 }

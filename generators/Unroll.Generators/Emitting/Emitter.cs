@@ -55,7 +55,11 @@ public static partial class Emitter
         WriteRemarks(w, plan);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Unroll.Generators\", \"{GeneratorVersion}\")]");
         string input = plan.Vocabulary > 0 ? "int" : "float";
-        w.Open($"partial class {Identifier(plan.TypeName)} : global::Unroll.{(plan.CanStep ? "IStreamingModel" : "ISequenceModel")}<{input}>");
+        var interfaces = new List<string>();
+        if (plan.CanStep) interfaces.Add($"global::Unroll.IStreamingModel<{input}>");
+        if (plan.Vocabulary == 0) interfaces.Add("global::Unroll.IFeatureInputModel");
+        if (interfaces.Count == 0) interfaces.Add("global::Unroll.ISequenceModel<int>");
+        w.Open($"partial class {Identifier(plan.TypeName)} : {string.Join(", ", interfaces)}");
         WriteConstants(w, plan);
         WriteLayout(w, plan);
         WriteConstruction(w, plan);

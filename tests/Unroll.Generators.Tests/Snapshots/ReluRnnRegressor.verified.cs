@@ -17,7 +17,7 @@ namespace Signals
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-    partial class Denoiser : global::Unroll.IStreamingModel<float>
+    partial class Denoiser : global::Unroll.IStreamingModel<float>, global::Unroll.IFeatureInputModel
     {
         /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
         public const int SequenceLength = 50;

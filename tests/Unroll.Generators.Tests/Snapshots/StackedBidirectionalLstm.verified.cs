@@ -18,7 +18,7 @@ namespace Speech
     /// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-    partial class FrameTagger : global::Unroll.ISequenceModel<float>
+    partial class FrameTagger : global::Unroll.IFeatureInputModel
     {
         /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
         public const int SequenceLength = 12;
