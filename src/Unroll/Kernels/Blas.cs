@@ -19,7 +19,8 @@ public static class Blas
     /// <summary>
     /// <c>C[m, n] (+)= Σ_k A[m, k] · B[n, k]</c>, that is <c>C = A·Bᵀ</c> with <c>B</c> in PyTorch's
     /// weight layout <c>[out, in]</c>: the forward product of a linear map. Rows of <c>A</c> go four at a
-    /// time, so each row of <c>B</c> (a weight row) is read once for four rows of the batch.
+    /// time, so each row of <c>B</c> (a weight row) is read once for four rows of the batch; the rows
+    /// left over go against four weight rows at a time.
     /// </summary>
     public static void MultiplyTransposed(
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
@@ -62,14 +63,37 @@ public static class Blas
                 }
             }
         }
+        // The last rows (all of them for a batch of one, as in streaming): four weight rows at a time against the row.
         for (; i < m; i++)
         {
-            ReadOnlySpan<float> row = a.Slice(i * lda, k);
-            Span<float> target = c.Slice(i * ldc, n);
-            for (int j = 0; j < n; j++)
+            ref float row = ref Unsafe.AsRef(in a[i * lda]);
+            ref float c0 = ref c[i * ldc];
+            int j = 0;
+            for (; j + 4 <= n; j += 4)
             {
-                float dot = TensorPrimitives.Dot(row, b.Slice(j * ldb, k));
-                target[j] = accumulate ? target[j] + dot : dot;
+                ref float b0 = ref Unsafe.AsRef(in b[j * ldb]);
+                Dot4(ref b0, ref Unsafe.Add(ref b0, ldb), ref Unsafe.Add(ref b0, 2 * ldb), ref Unsafe.Add(ref b0, 3 * ldb), ref row, k,
+                    out float d0, out float d1, out float d2, out float d3);
+                ref float t = ref Unsafe.Add(ref c0, j);
+                if (accumulate)
+                {
+                    t += d0;
+                    Unsafe.Add(ref t, 1) += d1;
+                    Unsafe.Add(ref t, 2) += d2;
+                    Unsafe.Add(ref t, 3) += d3;
+                }
+                else
+                {
+                    t = d0;
+                    Unsafe.Add(ref t, 1) = d1;
+                    Unsafe.Add(ref t, 2) = d2;
+                    Unsafe.Add(ref t, 3) = d3;
+                }
+            }
+            for (; j < n; j++)
+            {
+                float dot = TensorPrimitives.Dot(a.Slice(i * lda, k), b.Slice(j * ldb, k));
+                Unsafe.Add(ref c0, j) = accumulate ? Unsafe.Add(ref c0, j) + dot : dot;
             }
         }
     }
