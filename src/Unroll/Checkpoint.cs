@@ -97,7 +97,7 @@ public static class Checkpoint
         foreach (string name in file.Names)
         {
             bool known = name == OptimizerState || name == DropoutGenerator || (name.StartsWith("random.", StringComparison.Ordinal) && IsGenerator(name, generators.Count))
-                || Contains(model.NamedParameters, name);
+                || model.NamedParameters.Contains(name);
             if (!known) throw new InvalidDataException($"{path}: the tensor '{name}' belongs to neither the model, the optimizer nor the {generators.Count} generators given.");
         }
         foreach (float[] w in words.Append(dropout))
@@ -133,13 +133,4 @@ public static class Checkpoint
 
     private static bool IsGenerator(string name, int count) =>
         int.TryParse(name.AsSpan("random.".Length), NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index < count && Generator(index) == name;
-
-    private static bool Contains(NamedParameterCollection parameters, string name)
-    {
-        foreach (NamedParameter p in parameters)
-        {
-            if (p.Name == name) return true;
-        }
-        return false;
-    }
 }

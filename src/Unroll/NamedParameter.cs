@@ -63,17 +63,26 @@ public readonly struct NamedParameterCollection : IReadOnlyList<NamedParameter>
 
     /// <summary>The parameter with this state-dict name.</summary>
     /// <exception cref="KeyNotFoundException">No parameter has that name.</exception>
-    public NamedParameter this[string name]
+    public NamedParameter this[string name] =>
+        TryGet(name, out NamedParameter parameter) ? parameter : throw new KeyNotFoundException($"The model has no parameter named '{name}'.");
+
+    /// <summary>Finds the parameter with this state-dict name.</summary>
+    public bool TryGet(string name, out NamedParameter parameter)
     {
-        get
+        foreach (NamedParameter p in _items)
         {
-            foreach (NamedParameter p in _items)
+            if (p.Name == name)
             {
-                if (p.Name == name) return p;
+                parameter = p;
+                return true;
             }
-            throw new KeyNotFoundException($"The model has no parameter named '{name}'.");
         }
+        parameter = default;
+        return false;
     }
+
+    /// <summary>Whether the model has a parameter with this state-dict name.</summary>
+    public bool Contains(string name) => TryGet(name, out _);
 
     /// <summary>An allocation-free enumerator.</summary>
     public Enumerator GetEnumerator() => new(_items);

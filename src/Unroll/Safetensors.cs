@@ -76,7 +76,7 @@ public static class Safetensors
         {
             foreach (string name in file.Names)
             {
-                if (!Contains(parameters, name))
+                if (!parameters.Contains(name))
                 {
                     throw file.Error(name, "is not a parameter of the model");
                 }
@@ -117,15 +117,6 @@ public static class Safetensors
     {
         ArgumentNullException.ThrowIfNull(tensors);
         Write(path, new ListSource(tensors.ToArray()), metadata);
-    }
-
-    private static bool Contains(NamedParameterCollection parameters, string name)
-    {
-        foreach (NamedParameter p in parameters)
-        {
-            if (p.Name == name) return true;
-        }
-        return false;
     }
 
     internal static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";

@@ -259,10 +259,10 @@ public class DecoderTests
         int[] prompt = [1, 2, 3];
         var output = new int[20];
         var random = new SeededRandom(4);
-        Assert.Equal(0, DecAllocation.Allocated(() => decoder.Greedy(prompt, output)));
-        Assert.Equal(0, DecAllocation.Allocated(() => decoder.Greedy(prompt, output, endToken: 2)));
-        Assert.Equal(0, DecAllocation.Allocated(() => decoder.Sample(prompt, output, random, 0.8f, 3, 0.9f)));
-        Assert.Equal(0, DecAllocation.Allocated(() => decoder.Sample(prompt, output, random)));
+        Assert.Equal(0, Allocations.Of(() => decoder.Greedy(prompt, output)));
+        Assert.Equal(0, Allocations.Of(() => decoder.Greedy(prompt, output, endToken: 2)));
+        Assert.Equal(0, Allocations.Of(() => decoder.Sample(prompt, output, random, 0.8f, 3, 0.9f)));
+        Assert.Equal(0, Allocations.Of(() => decoder.Sample(prompt, output, random)));
     }
 
     [Fact]
@@ -502,8 +502,8 @@ public class BeamSearchTests
         var plain = new BeamSearch(Beam(3, 1), maxLength: 8);
         int[] prompt = [1, 2, 3];
         var output = new int[8];
-        Assert.Equal(0, DecAllocation.Allocated(() => search.Search(prompt, output, out _)));
-        Assert.Equal(0, DecAllocation.Allocated(() => plain.Search(prompt, output, out _)));
+        Assert.Equal(0, Allocations.Of(() => search.Search(prompt, output, out _)));
+        Assert.Equal(0, Allocations.Of(() => plain.Search(prompt, output, out _)));
     }
 
     [Fact]
@@ -528,18 +528,5 @@ public class BeamSearchTests
         Assert.Contains("3", error.Message);
         Tolerance.AssertIdentical(model.Rnn.FinalHidden, hidden, "h_n after rejected calls");
         Assert.Equal("prompt", Assert.Throws<ArgumentOutOfRangeException>(() => search.Search([V], output, out _)).ParamName);
-    }
-}
-
-internal static class DecAllocation
-{
-    /// <summary>Bytes allocated by ten calls after two warm-up calls.</summary>
-    public static long Allocated(Action action)
-    {
-        action();
-        action();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }

@@ -61,10 +61,10 @@ public class GradientClippingTests
     {
         float[] gradients = new float[1000];
         new SeededRandom(9).FillNormal(gradients);
-        Assert.Equal(0, TrainingFixture.Allocated(() => GradientClipping.ByNorm(gradients, 100f)));
-        Assert.Equal(0, TrainingFixture.Allocated(() => GradientClipping.ByNorm(gradients, 1e-3f)));
-        Assert.Equal(0, TrainingFixture.Allocated(() => GradientClipping.ByNorm(gradients, 1f, float.PositiveInfinity)));
-        Assert.Equal(0, TrainingFixture.Allocated(() => GradientClipping.ByNorm(gradients, 1f, 3f)));
-        Assert.Equal(0, TrainingFixture.Allocated(() => GradientClipping.ByValue(gradients, 0.5f)));
+        Assert.Equal(0, Allocations.Of(() => GradientClipping.ByNorm(gradients, 100f)));
+        Assert.Equal(0, Allocations.Of(() => GradientClipping.ByNorm(gradients, 1e-3f)));
+        Assert.Equal(0, Allocations.Of(() => GradientClipping.ByNorm(gradients, 1f, float.PositiveInfinity)));
+        Assert.Equal(0, Allocations.Of(() => GradientClipping.ByNorm(gradients, 1f, 3f)));
+        Assert.Equal(0, Allocations.Of(() => GradientClipping.ByValue(gradients, 0.5f)));
     }
 }

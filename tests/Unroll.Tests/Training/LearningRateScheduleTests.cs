@@ -41,7 +41,7 @@ public class LearningRateScheduleTests
         var schedule = new StepLR(optimizer.LearningRate, stepSize: 2, gamma: 0.5f);
         schedule.Apply(optimizer, 5);
         Assert.Equal(0.1f, optimizer.LearningRate);
-        Assert.Equal(0, TrainingFixture.Allocated(() => schedule.Apply(optimizer, 3)));
+        Assert.Equal(0, Allocations.Of(() => schedule.Apply(optimizer, 3)));
     }
 
     [Fact]

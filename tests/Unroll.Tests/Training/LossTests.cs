@@ -157,10 +157,10 @@ public class LossTests
         int[] classes = Enumerable.Range(0, Rows).Select(i => i % 7 == 0 ? -100 : i % Classes).ToArray();
         float[] positiveWeight = Enumerable.Range(0, Classes).Select(i => 0.5f + i * 0.01f).ToArray();
 
-        Assert.Equal(0, TrainingFixture.Allocated(() => Loss.CrossEntropy(logits, classes, gradient, Classes)));
-        Assert.Equal(0, TrainingFixture.Allocated(() => Loss.CrossEntropy(logits, classes, gradient, Classes, Reduction.Sum, labelSmoothing: 0.1f)));
-        Assert.Equal(0, TrainingFixture.Allocated(() => Loss.BinaryCrossEntropyWithLogits(logits, targets, gradient)));
-        Assert.Equal(0, TrainingFixture.Allocated(() => Loss.BinaryCrossEntropyWithLogits(logits, targets, gradient, Reduction.Sum, positiveWeight)));
-        Assert.Equal(0, TrainingFixture.Allocated(() => Loss.MeanSquaredError(logits, targets, gradient, Reduction.Sum)));
+        Assert.Equal(0, Allocations.Of(() => Loss.CrossEntropy(logits, classes, gradient, Classes)));
+        Assert.Equal(0, Allocations.Of(() => Loss.CrossEntropy(logits, classes, gradient, Classes, Reduction.Sum, labelSmoothing: 0.1f)));
+        Assert.Equal(0, Allocations.Of(() => Loss.BinaryCrossEntropyWithLogits(logits, targets, gradient)));
+        Assert.Equal(0, Allocations.Of(() => Loss.BinaryCrossEntropyWithLogits(logits, targets, gradient, Reduction.Sum, positiveWeight)));
+        Assert.Equal(0, Allocations.Of(() => Loss.MeanSquaredError(logits, targets, gradient, Reduction.Sum)));
     }
 }

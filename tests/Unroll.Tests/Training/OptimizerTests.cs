@@ -205,7 +205,7 @@ public class OptimizerTests
                      new Adam(Count, weightDecay: 0.1f), new Adam(Count, amsgrad: true), new AdamW(Count),
                  })
         {
-            Assert.Equal(0, TrainingFixture.Allocated(() => optimizer.Step(parameters, gradients)));
+            Assert.Equal(0, Allocations.Of(() => optimizer.Step(parameters, gradients)));
         }
     }
 

@@ -69,14 +69,4 @@ public static class TrainingFixture
         double diff = Math.Abs(actual - expected);
         Assert.True(diff <= atol + rtol * Math.Abs(expected), $"{what}: {actual:R} vs PyTorch {expected:R} (|diff| {diff:E2})");
     }
-
-    /// <summary>Bytes allocated by 10 runs of <paramref name="action"/> after two warm-up runs.</summary>
-    public static long Allocated(Action action)
-    {
-        action();
-        action();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
 }
