@@ -12,6 +12,13 @@ public sealed class ModelAttribute : Attribute
 
     /// <summary>The number of sequences processed side by side (default 1).</summary>
     public int BatchSize { get; set; } = 1;
+
+    /// <summary>
+    /// Encoder–decoder models (the last layer is an <see cref="AttentionDecoderAttribute"/>): the most
+    /// decoder steps; a shorter target may be passed at run time. <see cref="SequenceLength"/> is then
+    /// the longest source.
+    /// </summary>
+    public int TargetLength { get; set; }
 }
 
 /// <summary>The activation of an Elman <see cref="RnnAttribute"/> layer, as PyTorch's <c>nonlinearity</c>.</summary>
@@ -178,4 +185,77 @@ public sealed class LayerNormAttribute : Attribute
 
     /// <summary>Features per row.</summary>
     public int NormalizedShape { get; }
+}
+
+/// <summary>How an <see cref="AttentionDecoderAttribute"/> scores the encoder outputs <c>h_j</c> against the decoder state <c>s</c>.</summary>
+public enum AttentionScore
+{
+    /// <summary>Bahdanau: <c>e_j = vᵀ tanh(W_s s + W_h h_j + b_h)</c>, parameters <c>W_s.weight</c>, <c>W_h.weight</c>, <c>W_h.bias</c>, <c>v.weight</c>.</summary>
+    Additive,
+
+    /// <summary>Luong "dot": <c>e_j = s · h_j</c>; no parameters, the decoder's hidden size must equal the encoder's output width.</summary>
+    Dot,
+
+    /// <summary>Luong "general": <c>e_j = s · (W_a h_j)</c>, parameter <c>W_a.weight [hidden, encoder width]</c>.</summary>
+    General,
+}
+
+/// <summary>The recurrent cell of an <see cref="AttentionDecoderAttribute"/>.</summary>
+public enum DecoderCell
+{
+    /// <summary><c>torch.nn.LSTMCell</c> (gate order i, f, g, o).</summary>
+    Lstm,
+
+    /// <summary><c>torch.nn.GRUCell</c> (gate order r, z, n).</summary>
+    Gru,
+}
+
+/// <summary>
+/// The decoder of an encoder–decoder model, the model's last layer: the layers before it are the
+/// encoder, and their output (every source step, <c>h_j</c>) is the attention memory. At step t,
+/// from the previous state <c>s_{t−1}</c> (<c>s_0</c>, <c>c_0</c> = the last recurrent encoder layer's
+/// final states, both directions concatenated):
+/// <code>
+/// a_t = softmax_j(score(s_{t−1}, h_j))      over the row's source steps (padding gets exactly 0)
+/// ctx_t = Σ_j a_tj h_j
+/// s_t = cell([x_t ; ctx_t], s_{t−1})        x_t: the embedded previous target token (or target features)
+/// y_t = out.weight · [s_t ; ctx_t] + out.bias
+/// </code>
+/// Training is teacher-forced: <c>Forward</c> takes the target input (the target shifted right behind
+/// a start token). Parameter names, under the property's name: <c>embedding.weight</c> (token targets),
+/// <c>cell.weight_ih [G·hidden, inputSize + encoder width]</c>, <c>cell.weight_hh</c>, <c>cell.bias_ih</c>,
+/// <c>cell.bias_hh</c>, the score's parameters (see <see cref="AttentionScore"/>), <c>out.weight
+/// [outputSize, hidden + encoder width]</c>, <c>out.bias</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class AttentionDecoderAttribute : Attribute
+{
+    /// <summary>Declares a decoder reading <paramref name="inputSize"/> features per target step, with state <paramref name="hiddenSize"/>, scoring <paramref name="outputSize"/> outputs per step.</summary>
+    public AttentionDecoderAttribute(int inputSize, int hiddenSize, int outputSize)
+    {
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        OutputSize = outputSize;
+    }
+
+    /// <summary>Features per target step entering the cell beside the context (the target embedding's width for token targets).</summary>
+    public int InputSize { get; }
+
+    /// <summary>The decoder state's width; it must equal the width of the encoder's final state.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Outputs per step (the target classes for token targets).</summary>
+    public int OutputSize { get; }
+
+    /// <summary>Token targets: the target vocabulary, embedded into <see cref="InputSize"/> features (0, the default: float target features).</summary>
+    public int Vocabulary { get; set; }
+
+    /// <summary>The score function (default <see cref="AttentionScore.Additive"/>).</summary>
+    public AttentionScore Attention { get; set; }
+
+    /// <summary>Additive attention: the width of <c>W_s</c>, <c>W_h</c> and <c>v</c> (0, the default: <see cref="HiddenSize"/>).</summary>
+    public int AttentionSize { get; set; }
+
+    /// <summary>The recurrent cell (default <see cref="DecoderCell.Lstm"/>).</summary>
+    public DecoderCell Cell { get; set; }
 }

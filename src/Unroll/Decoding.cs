@@ -3,14 +3,14 @@ using System.Numerics.Tensors;
 namespace Unroll;
 
 /// <summary>
-/// Generates tokens from a streaming token model, one <see cref="IStreamingModel{TInput}.Step"/> per token:
+/// Generates tokens from a streaming token model, one <see cref="IStepModel{TInput}.Step"/> per token:
 /// greedy decoding and sampling with a temperature, top-k and top-p (see <see cref="Sampling"/>).
 /// The model's output row is read as the logits of the next token, so its <c>OutputSize</c> is the
 /// vocabulary of the generated tokens, and each generated token is fed back as the next input.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Every call starts afresh: it resets the running state (<see cref="IStreamingModel{TInput}.ResetState"/>),
+/// Every call starts afresh: it resets the running state (<see cref="IStepModel{TInput}.ResetState"/>),
 /// feeds the prompt one token per step, then picks a token from the logits of the last step, feeds
 /// it, and so on, until it has written the end token or filled the output.
 /// </para>
@@ -28,7 +28,7 @@ namespace Unroll;
 /// </remarks>
 public sealed class TokenDecoder
 {
-    private readonly IStreamingModel<int> _model;
+    private readonly IStepModel<int> _model;
     private readonly int _batch, _vocabulary;
     private readonly int[] _tokens;    // [batch], the token fed to every row
     private readonly float[] _logits;  // [batch, vocabulary], the model's output of the last step
@@ -37,7 +37,7 @@ public sealed class TokenDecoder
     /// <summary>Prepares decoding with <paramref name="model"/>, whose output row is the logits of the next token.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
     /// <exception cref="ArgumentException">The model has no batch rows or no outputs.</exception>
-    public TokenDecoder(IStreamingModel<int> model)
+    public TokenDecoder(IStepModel<int> model)
     {
         CheckModel(model);
         _batch = model.BatchSize;
@@ -51,7 +51,7 @@ public sealed class TokenDecoder
     }
 
     /// <summary>The model decoded with.</summary>
-    public IStreamingModel<int> Model => _model;
+    public IStepModel<int> Model => _model;
 
     /// <summary>The number of token ids the model chooses from (its <c>OutputSize</c>).</summary>
     public int VocabularySize => _vocabulary;
@@ -128,7 +128,7 @@ public sealed class TokenDecoder
     }
 
     /// <summary>Generated ids go back into the model, so its output head may not have more classes than its embedding has ids.</summary>
-    internal static void CheckModel(IStreamingModel<int> model)
+    internal static void CheckModel(IStepModel<int> model)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.OutputSize > model.VocabularySize)
@@ -167,7 +167,7 @@ public sealed class TokenDecoder
 /// <para>
 /// The beam width is the model's <c>BatchSize</c>: row b of the model carries the running state of
 /// beam b, and after each step the surviving beams' states are moved to their new rows with
-/// <see cref="IStreamingModel{TInput}.ReorderState"/>. The model's output row is read as the logits of
+/// <see cref="IStepModel{TInput}.ReorderState"/>. The model's output row is read as the logits of
 /// the next token (its <c>OutputSize</c> is the vocabulary), and each chosen token is fed back.
 /// </para>
 /// <para>
@@ -197,7 +197,7 @@ public sealed class TokenDecoder
 /// </remarks>
 public sealed class BeamSearch
 {
-    private readonly IStreamingModel<int> _model;
+    private readonly IStepModel<int> _model;
     private readonly int _width, _vocabulary, _maxLength, _endToken;
     private readonly float _lengthPenalty;
     private readonly bool _earlyStopping;
@@ -230,7 +230,7 @@ public sealed class BeamSearch
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
     /// <exception cref="ArgumentException">The model has no batch rows or no outputs.</exception>
     /// <exception cref="ArgumentOutOfRangeException">maxLength is below 1, the length penalty is not finite, or the end token is neither -1 nor a token id.</exception>
-    public BeamSearch(IStreamingModel<int> model, int maxLength, float lengthPenalty = 1f, int endToken = -1, bool earlyStopping = false)
+    public BeamSearch(IStepModel<int> model, int maxLength, float lengthPenalty = 1f, int endToken = -1, bool earlyStopping = false)
     {
         TokenDecoder.CheckModel(model);
         int width = model.BatchSize, vocabulary = model.OutputSize;
@@ -268,7 +268,7 @@ public sealed class BeamSearch
     }
 
     /// <summary>The model searched with.</summary>
-    public IStreamingModel<int> Model => _model;
+    public IStepModel<int> Model => _model;
 
     /// <summary>The number of beams: the model's <c>BatchSize</c>.</summary>
     public int Width => _width;

@@ -8,13 +8,13 @@ namespace Unroll;
 /// </summary>
 public interface ISequenceModel
 {
-    /// <summary>The longest sequence <c>Forward</c> takes.</summary>
+    /// <summary>The longest sequence <c>Forward</c> takes (for an encoder–decoder model, the longest source).</summary>
     int SequenceLength { get; }
 
     /// <summary>Sequences processed side by side.</summary>
     int BatchSize { get; }
 
-    /// <summary>Values per sequence and step of the input (1 for token models).</summary>
+    /// <summary>Values per sequence and step of the input, or of an encoder–decoder model's source (1 for tokens).</summary>
     int InputSize { get; }
 
     /// <summary>Features per output row.</summary>
@@ -23,7 +23,10 @@ public interface ISequenceModel
     /// <summary>Number of trainable parameters.</summary>
     int ParameterCount { get; }
 
-    /// <summary>Token models: input ids run from 0 to <c>VocabularySize − 1</c>. Models with float input: 0.</summary>
+    /// <summary>
+    /// The ids the model reads step by step run from 0 to <c>VocabularySize − 1</c>: a token model's input,
+    /// an encoder–decoder model's target. Float input: 0.
+    /// </summary>
     int VocabularySize { get; }
 
     /// <summary>Training mode: dropout applies in <c>Forward</c> only while it is set.</summary>
@@ -65,8 +68,11 @@ public interface ISequenceModel<TInput> : ISequenceModel
     void Forward(ReadOnlySpan<TInput> input, Span<float> output, int length);
 }
 
-/// <summary>A compiled model that also streams: one step of every sequence per call.</summary>
-public interface IStreamingModel<TInput> : ISequenceModel<TInput>
+/// <summary>
+/// A model that advances step by step from a running state: what <see cref="TokenDecoder"/> and
+/// <see cref="BeamSearch"/> drive. A streaming sequence model, or the decoder of an encoder–decoder model.
+/// </summary>
+public interface IStepModel<TInput> : ISequenceModel
     where TInput : unmanaged
 {
     /// <summary>Advances every sequence of the batch by one step from the running state.</summary>
@@ -77,6 +83,44 @@ public interface IStreamingModel<TInput> : ISequenceModel<TInput>
 
     /// <summary>Reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had (for beam search).</summary>
     void ReorderState(ReadOnlySpan<int> sources);
+}
+
+/// <summary>A compiled model that also streams: one step of every sequence per call.</summary>
+public interface IStreamingModel<TInput> : ISequenceModel<TInput>, IStepModel<TInput>
+    where TInput : unmanaged
+{
+}
+
+/// <summary>
+/// A compiled encoder–decoder model: the encoder reads a <typeparamref name="TSource"/> source, the
+/// attention decoder a <typeparamref name="TTarget"/> target (<c>float</c> features or <c>int</c> token ids).
+/// <c>Forward</c> is teacher-forced training; <c>Encode</c> then <c>Step</c> decode one token at a time.
+/// </summary>
+public interface IEncoderDecoderModel<TSource, TTarget> : IStepModel<TTarget>
+    where TSource : unmanaged
+    where TTarget : unmanaged
+{
+    /// <summary>The most decoder steps <c>Forward</c> takes.</summary>
+    int TargetLength { get; }
+
+    /// <summary>Token sources: source ids run from 0 to <c>SourceVocabularySize − 1</c>. Float sources: 0.</summary>
+    int SourceVocabularySize { get; }
+
+    /// <summary>Runs encoder and decoder over full-length sources and targets, batch-first, keeping what <c>Backward</c> needs.</summary>
+    void Forward(ReadOnlySpan<TSource> source, ReadOnlySpan<TTarget> targetInput, Span<float> output);
+
+    /// <summary>
+    /// Runs encoder and decoder over sources of <paramref name="sourceLength"/> steps (row b's first
+    /// <c>sourceLengths[b]</c> are real, the rest padding; empty: all real) and targets of
+    /// <paramref name="targetLength"/> steps, keeping what <c>Backward</c> needs.
+    /// </summary>
+    void Forward(ReadOnlySpan<TSource> source, ReadOnlySpan<TTarget> targetInput, Span<float> output, int sourceLength, int targetLength, ReadOnlySpan<int> sourceLengths = default);
+
+    /// <summary>Runs the encoder over full-length sources and sets the decoder's running state for <c>Step</c>.</summary>
+    void Encode(ReadOnlySpan<TSource> source);
+
+    /// <summary>Runs the encoder over sources of <paramref name="sourceLength"/> steps (with per-row lengths, as <c>Forward</c>) and sets the decoder's running state for <c>Step</c>.</summary>
+    void Encode(ReadOnlySpan<TSource> source, int sourceLength, ReadOnlySpan<int> sourceLengths = default);
 }
 
 /// <summary>A compiled model whose input is float features, so <c>Backward</c> can also give the gradient of the input.</summary>

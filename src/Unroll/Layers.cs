@@ -354,3 +354,83 @@ public readonly struct LstmLayer : IRecurrentLayer
     /// <summary>∂loss/∂c_n, read by <c>Backward</c>; zero unless set.</summary>
     public Span<float> FinalCellGradient => _states[7];
 }
+
+/// <summary>
+/// A view of an <see cref="AttentionDecoderAttribute"/> layer: its states and attention weights. States
+/// are <c>[BatchSize, HiddenSize]</c>; <c>FinalCell</c> and its gradient are empty for a GRU decoder.
+/// </summary>
+/// <remarks>
+/// <c>Forward</c> and <c>Encode</c> take the initial state from the encoder and write it to
+/// <see cref="InitialHidden"/>. <c>Step</c> carries its state in <see cref="FinalHidden"/> (and
+/// <see cref="FinalCell"/>): <c>ResetState</c> copies the initial state there.
+/// </remarks>
+public readonly struct AttentionDecoderLayer
+{
+    private readonly StateBlock _states;
+    private readonly float[] _arena;
+    private readonly int _weights, _weightsGradient, _stepWeights;
+    private readonly bool _lstm;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public AttentionDecoderLayer(float[] arena, int statesOffset, int weightsOffset, int weightsGradientOffset, int stepWeightsOffset,
+        int batchSize, int hiddenSize, int targetLength, int sourceLength, bool lstm)
+    {
+        _states = new StateBlock(arena, statesOffset, batchSize * hiddenSize);
+        _arena = arena;
+        _weights = weightsOffset;
+        _weightsGradient = weightsGradientOffset;
+        _stepWeights = stepWeightsOffset;
+        _lstm = lstm;
+        BatchSize = batchSize;
+        HiddenSize = hiddenSize;
+        TargetLength = targetLength;
+        SourceLength = sourceLength;
+    }
+
+    /// <summary>Sequences of the batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Features of the decoder state.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>The most decoder steps.</summary>
+    public int TargetLength { get; }
+
+    /// <summary>The longest source.</summary>
+    public int SourceLength { get; }
+
+    /// <summary>s_0: the encoder's final state, as the last <c>Forward</c> or <c>Encode</c> took it.</summary>
+    public Span<float> InitialHidden => _states[0];
+
+    /// <summary>s_n after <c>Forward</c>, or the streaming state of <c>Step</c>.</summary>
+    public Span<float> FinalHidden => _states[1];
+
+    /// <summary>∂loss/∂s_n, read by <c>Backward</c>; zero unless set.</summary>
+    public Span<float> FinalHiddenGradient => _states[3];
+
+    /// <summary>LSTM decoder: c_0, from the encoder (zero when the encoder's last recurrent layer has no cell state).</summary>
+    public Span<float> InitialCell => _lstm ? _states[4] : default;
+
+    /// <summary>LSTM decoder: c_n after <c>Forward</c>, or the streaming cell state of <c>Step</c>.</summary>
+    public Span<float> FinalCell => _lstm ? _states[5] : default;
+
+    /// <summary>LSTM decoder: ∂loss/∂c_n, read by <c>Backward</c>; zero unless set.</summary>
+    public Span<float> FinalCellGradient => _lstm ? _states[7] : default;
+
+    /// <summary>
+    /// The attention weights of the last <c>Forward</c> over <c>targetLength</c> decoder steps and
+    /// <c>sourceLength</c> source steps: its first <c>BatchSize · targetLength · sourceLength</c> values
+    /// are <c>[batch, target step, source step]</c>, row-major; padding gets exactly 0.
+    /// </summary>
+    public Span<float> AttentionWeights => _arena.AsSpan(_weights, BatchSize * TargetLength * SourceLength);
+
+    /// <summary>
+    /// ∂loss/∂weights, laid out as <see cref="AttentionWeights"/>: read by <c>Backward</c> (zero unless
+    /// set), for a loss that looks at the attention weights themselves.
+    /// </summary>
+    public Span<float> AttentionWeightsGradient => _arena.AsSpan(_weightsGradient, BatchSize * TargetLength * SourceLength);
+
+    /// <summary>The attention weights of the last <c>Step</c>: the first <c>BatchSize · sourceLength</c> values are <c>[batch, source step]</c> for the encoded length.</summary>
+    public Span<float> StepAttentionWeights => _arena.AsSpan(_stepWeights, BatchSize * SourceLength);
+}

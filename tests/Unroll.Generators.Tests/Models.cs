@@ -99,4 +99,31 @@ public static class Models
             [Linear(8, 50)]                                             public partial LinearLayer Head { get; }
         }
         """;
+
+    public const string DateTranslator = """
+        using Unroll;
+
+        namespace Dates;
+
+        [Model(SequenceLength = 12, TargetLength = 11, BatchSize = 4)]
+        public partial class Translator
+        {
+            [Embedding(42, 16)]                                  public partial EmbeddingLayer Embed { get; }
+            [Lstm(16, 32, Bidirectional = true)]                 public partial LstmLayer Encoder { get; }
+            [AttentionDecoder(8, 64, 12, Vocabulary = 13, AttentionSize = 24)] public partial AttentionDecoderLayer Decoder { get; }
+        }
+        """;
+
+    public const string GruDotSeq2Seq = """
+        using Unroll;
+
+        namespace Signals;
+
+        [Model(SequenceLength = 8, TargetLength = 5, BatchSize = 2)]
+        public partial class Forecaster
+        {
+            [Gru(3, 6)]                                                           public partial GruLayer Encoder { get; }
+            [AttentionDecoder(2, 6, 2, Attention = AttentionScore.Dot, Cell = DecoderCell.Gru)] public partial AttentionDecoderLayer Decoder { get; }
+        }
+        """;
 }

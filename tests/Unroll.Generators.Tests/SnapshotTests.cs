@@ -27,6 +27,12 @@ public sealed class SnapshotTests
     [Fact]
     public void CausalTransformerBlock() => Verify(Models.CausalTransformerBlock, "Text.TinyGpt.g.cs", nameof(CausalTransformerBlock));
 
+    [Fact]
+    public void DateTranslator() => Verify(Models.DateTranslator, "Dates.Translator.g.cs", nameof(DateTranslator));
+
+    [Fact]
+    public void GruDotSeq2Seq() => Verify(Models.GruDotSeq2Seq, "Signals.Forecaster.g.cs", nameof(GruDotSeq2Seq));
+
     /// <summary>
     /// The generated code must not depend on the user's usings (it writes <c>global::</c> names), so it
     /// compiles in a project without implicit usings too.
@@ -35,7 +41,7 @@ public sealed class SnapshotTests
     public void GeneratedCode_CompilesWithoutImplicitUsings()
     {
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq })
         {
             GeneratorRun run = GeneratorHarness.Run(source, implicitUsings: false).AssertNoException();
             failures.AddRange(run.OutputErrors);

@@ -110,11 +110,27 @@ public static class Descriptors
         "Attention heads do not divide the width",
         "NumHeads ({0}) of attention layer '{1}' does not divide its width {2}: every head takes an equal share of the features");
 
+    /// <summary>UNR0020: "TargetLength of model '{0}' {1}".</summary>
+    public static readonly DiagnosticDescriptor InvalidTargetLength = Error("UNR0020",
+        "TargetLength missing, not positive, or without a decoder",
+        "TargetLength of model '{0}' {1}");
+
+    /// <summary>UNR0021: "The AttentionDecoder layer '{0}' must be the last layer, but '{1}' follows it".</summary>
+    public static readonly DiagnosticDescriptor DecoderNotLast = Error("UNR0021",
+        "AttentionDecoder is not the last layer",
+        "The AttentionDecoder layer '{0}' must be the last layer, but '{1}' follows it: the decoder's steps are the model's output");
+
+    /// <summary>UNR0022: "The AttentionDecoder layer '{0}' cannot attach to its encoder: {1}".</summary>
+    public static readonly DiagnosticDescriptor DecoderDoesNotFitEncoder = Error("UNR0022",
+        "AttentionDecoder does not fit its encoder",
+        "The AttentionDecoder layer '{0}' cannot attach to its encoder: {1}");
+
     private static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
         InvalidSequenceLength, InvalidBatchSize, RecurrentAfterLastStep, NoLayers, ModelTooLarge,
         UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, DropoutFirst, HeadsDoNotDivide,
+        InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder,
     };
 
     /// <summary>Every descriptor, in id order.</summary>

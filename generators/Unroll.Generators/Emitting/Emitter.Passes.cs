@@ -310,6 +310,12 @@ public static partial class Emitter
         w.Line(lstm ? "// ∂h_n and ∂c_n enter after the last step" : "// ∂h_n enters after the last step");
         w.Line($"a.Slice({State(plan, layer, 3, l, d)}, {B * H}).CopyTo(dhNext);");
         if (lstm) w.Line($"a.Slice({State(plan, layer, 7, l, d)}, {B * H}).CopyTo(dc);");
+        if (plan.Decoder is { } decoder && plan.Layers[decoder.Bridge] == layer && l == layer.NumLayers - 1)
+        {
+            w.Line($"// the decoder started from this final state: ∂s_0{(decoder.Lstm && lstm ? " and ∂c_0" : "")} add in");
+            w.Line($"{Blas}.AddRows(a.Slice({DecoderState(plan, 2)}{(reverse ? $" + {H}" : "")}), {decoder.Hidden}, dhNext, {H}, {B}, {H});");
+            if (decoder.Lstm && lstm) w.Line($"{Blas}.AddRows(a.Slice({DecoderState(plan, 6)}{(reverse ? $" + {H}" : "")}), {decoder.Hidden}, dc, {H}, {B}, {H});");
+        }
 
         w.Open("for (int s = 0; s < length; s++)");
         w.Line(reverse ? "int t = s;" : "int t = length - 1 - s;");

@@ -56,21 +56,41 @@ public static partial class Emitter
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Unroll.Generators\", \"{GeneratorVersion}\")]");
         string input = plan.Vocabulary > 0 ? "int" : "float";
         var interfaces = new List<string>();
-        if (plan.CanStep) interfaces.Add($"global::Unroll.IStreamingModel<{input}>");
-        if (plan.Vocabulary == 0) interfaces.Add("global::Unroll.IFeatureInputModel");
-        if (interfaces.Count == 0) interfaces.Add("global::Unroll.ISequenceModel<int>");
+        if (plan.Decoder is { } decoder) interfaces.Add($"global::Unroll.IEncoderDecoderModel<{input}, {(decoder.Vocabulary > 0 ? "int" : "float")}>");
+        else
+        {
+            if (plan.CanStep) interfaces.Add($"global::Unroll.IStreamingModel<{input}>");
+            if (plan.Vocabulary == 0) interfaces.Add("global::Unroll.IFeatureInputModel");
+            if (interfaces.Count == 0) interfaces.Add("global::Unroll.ISequenceModel<int>");
+        }
         w.Open($"partial class {Identifier(plan.TypeName)} : {string.Join(", ", interfaces)}");
         WriteConstants(w, plan);
+        if (plan.Decoder is not null) WriteDecoderConstants(w, plan);
         WriteLayout(w, plan);
         WriteConstruction(w, plan);
         WriteLayerViews(w, plan);
-        WriteForwardEntryPoints(w, plan);
-        WriteBackwardEntryPoints(w, plan);
+        if (plan.Decoder is not null)
+        {
+            WriteDecoderView(w, plan);
+            WriteDecoderEntryPoints(w, plan);
+        }
+        else
+        {
+            WriteForwardEntryPoints(w, plan);
+            WriteBackwardEntryPoints(w, plan);
+        }
         if (plan.CanStep) WriteStepEntryPoints(w, plan);
         WriteForwardCore(w, plan, streaming: false);
         if (plan.CanStep) WriteForwardCore(w, plan, streaming: true);
         WriteBackwardCore(w, plan);
+        if (plan.Decoder is not null)
+        {
+            WriteDecodeCore(w, plan);
+            WriteDecodeBackwardCore(w, plan);
+            WriteDecodeStepCore(w, plan);
+        }
         WriteChecks(w, plan);
+        if (plan.Decoder is not null) WriteDecoderChecks(w, plan);
         w.Close();
 
         foreach (ContainingType _ in plan.ContainingTypes) w.Close();
@@ -111,16 +131,22 @@ public static partial class Emitter
         w.Line("/// <para>Compiled by Unroll: batch-first data, PyTorch's equations, parameter names and shapes.</para>");
         w.Line("/// <code>");
         w.Line("/// " + input);
-        int width = plan.Layers.Max(l => l.Property.Length);
+        int width = plan.Layers.Select(l => l.Property).Concat(plan.Decoder is { } dec ? new[] { dec.Property } : new string[0]).Max(p => p.Length);
         foreach (LayerPlan layer in plan.Layers)
         {
             w.Line($"/// {layer.Property.PadRight(width)}  {Describe(layer),-44} {N(layer.ParameterCount),12} parameters");
+        }
+        if (plan.Decoder is { } d)
+        {
+            w.Line($"/// {d.Property.PadRight(width)}  {DescribeDecoder(d)} {N(d.ParameterCount),12} parameters");
+            w.Line(d.Vocabulary > 0 ? $"/// target input ids [{plan.BatchSize}, ≤{plan.TargetLength}] (below {d.Vocabulary})" : $"/// target input [{plan.BatchSize}, ≤{plan.TargetLength}, {d.Input}]");
+            output = $"output [{plan.BatchSize}, ≤{plan.TargetLength}, {d.Output}]";
         }
         w.Line("/// " + output);
         w.Line("/// </code>");
         w.Line($"/// <para>{N(plan.ParameterCount)} parameters. One arena of {N(plan.ArenaLength)} floats ({N(4L * plan.ArenaLength)} bytes), allocated by the constructor, holds");
         w.Line("/// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;");
-        w.Line(plan.CanStep
+        w.Line(plan.CanStep || plan.Decoder is not null
             ? "/// Forward, Backward and Step allocate nothing.</para>"
             : "/// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>");
         w.Line("/// </remarks>");
@@ -142,7 +168,7 @@ public static partial class Emitter
         w.Line();
         w.Line("/// <summary>Number of trainable parameters (the length of <see cref=\"Parameters\"/>).</summary>");
         w.Line($"public const int ParameterCount = {plan.ParameterCount};");
-        if (plan.Vocabulary > 0)
+        if (plan.Vocabulary > 0 && plan.Decoder is null)
         {
             w.Line();
             w.Line("/// <summary>Token ids run from 0 to <c>VocabularySize - 1</c>.</summary>");
@@ -153,7 +179,7 @@ public static partial class Emitter
         {
             w.Line($"int global::Unroll.ISequenceModel.{constant} => {constant};");
         }
-        w.Line($"int global::Unroll.ISequenceModel.VocabularySize => {plan.Vocabulary};");
+        w.Line($"int global::Unroll.ISequenceModel.VocabularySize => {plan.Decoder?.Vocabulary ?? plan.Vocabulary};");
         w.Line();
     }
 

@@ -11,6 +11,7 @@ public enum LayerKind
     Dropout,
     SelfAttention,
     LayerNorm,
+    AttentionDecoder,
 }
 
 /// <summary>A type that encloses the model class (for nested models): its keyword and name.</summary>
@@ -28,7 +29,11 @@ public sealed record ModelSpec(
     int? SequenceLength,
     int BatchSize,
     EquatableArray<LayerSpec> Layers,
-    LocationInfo? Location);
+    LocationInfo? Location)
+{
+    /// <summary>Encoder–decoder models: the most decoder steps, as written (null when not set).</summary>
+    public int? TargetLength { get; init; }
+}
 
 /// <summary>One layer property: its attribute's arguments (PyTorch's constructor arguments).</summary>
 /// <param name="In">Embedding: vocabulary size; others: input features.</param>
@@ -58,6 +63,21 @@ public sealed record LayerSpec(
 
     /// <summary>SelfAttention: the input is added to the output.</summary>
     public bool Residual { get; init; }
+
+    /// <summary>AttentionDecoder: outputs per step.</summary>
+    public int DecoderOutput { get; init; }
+
+    /// <summary>AttentionDecoder: the target vocabulary (0: float target features).</summary>
+    public int TargetVocabulary { get; init; }
+
+    /// <summary>AttentionDecoder: the score function (the values of <c>Unroll.AttentionScore</c>: 0 additive, 1 dot, 2 general).</summary>
+    public int Score { get; init; }
+
+    /// <summary>AttentionDecoder: additive attention's width as written (0: the hidden size).</summary>
+    public int AttentionSize { get; init; }
+
+    /// <summary>AttentionDecoder: the cell (the values of <c>Unroll.DecoderCell</c>: 0 LSTM, 1 GRU).</summary>
+    public int Cell { get; init; }
 }
 
 /// <summary>The parser's answer for one declaration: a spec when the declaration can be planned, and the diagnostics found.</summary>

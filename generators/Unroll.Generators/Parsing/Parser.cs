@@ -30,6 +30,7 @@ public static class Parser
         ("DropoutAttribute", LayerKind.Dropout, "DropoutLayer"),
         ("SelfAttentionAttribute", LayerKind.SelfAttention, "SelfAttentionLayer"),
         ("LayerNormAttribute", LayerKind.LayerNorm, "LayerNormLayer"),
+        ("AttentionDecoderAttribute", LayerKind.AttentionDecoder, "AttentionDecoderLayer"),
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -66,13 +67,14 @@ public static class Parser
         }
 
         // [Model(SequenceLength = .., BatchSize = ..)]
-        int? sequenceLength = null;
+        int? sequenceLength = null, targetLength = null;
         int batchSize = 1;
         foreach (var argument in context.Attributes[0].NamedArguments)
         {
             if (argument.Value.Kind != TypedConstantKind.Primitive || argument.Value.Value is not int value) continue;
             if (argument.Key == "SequenceLength") sequenceLength = value;
             else if (argument.Key == "BatchSize") batchSize = value;
+            else if (argument.Key == "TargetLength") targetLength = value;
         }
 
         // The layers: every property carrying a layer attribute, in declaration order.
@@ -127,7 +129,8 @@ public static class Parser
             // A half-typed attribute: the compiler reports it; there is nothing to plan until it is fixed.
             bool dropoutLayer = layerKind == LayerKind.Dropout;
             bool attention = layerKind is LayerKind.SelfAttention or LayerKind.LayerNorm; // one width, in = out
-            if (data.AttributeConstructor is null || data.ConstructorArguments.Length != (dropoutLayer || attention ? 1 : 2)
+            bool decoder = layerKind == LayerKind.AttentionDecoder; // input, hidden, output
+            if (data.AttributeConstructor is null || data.ConstructorArguments.Length != (dropoutLayer || attention ? 1 : decoder ? 3 : 2)
                 || data.ConstructorArguments.Any(a => a.Kind != TypedConstantKind.Primitive || (dropoutLayer ? a.Value is not double : a.Value is not int)))
             {
                 attributeErrors = true;
@@ -138,6 +141,8 @@ public static class Parser
             int outSize = dropoutLayer ? 0 : attention ? inSize : (int)data.ConstructorArguments[1].Value!;
             int numHeads = 1;
             bool causal = false, residual = false;
+            int decoderOutput = decoder ? (int)data.ConstructorArguments[2].Value! : 0;
+            int targetVocabulary = 0, score = 0, attentionSize = 0, cell = 0;
             double dropout = dropoutLayer ? (double)data.ConstructorArguments[0].Value! : 0;
             bool bias = true, bidirectional = false, returnSequences = true;
             int numLayers = 1, nonlinearity = 0;
@@ -155,6 +160,10 @@ public static class Parser
                     case ("NumHeads", int h): numHeads = h; break;
                     case ("Causal", bool c): causal = c; break;
                     case ("Residual", bool r): residual = r; break;
+                    case ("Vocabulary", int v): targetVocabulary = v; break;
+                    case ("Attention", int a): score = a; break;
+                    case ("AttentionSize", int a): attentionSize = a; break;
+                    case ("Cell", int c): cell = c; break;
                     default: attributeErrors = true; break;
                 }
             }
@@ -169,6 +178,11 @@ public static class Parser
                 NumHeads = numHeads,
                 Causal = causal,
                 Residual = residual,
+                DecoderOutput = decoderOutput,
+                TargetVocabulary = targetVocabulary,
+                Score = score,
+                AttentionSize = attentionSize,
+                Cell = cell,
             });
         }
 
@@ -177,6 +191,9 @@ public static class Parser
             ? new ModelSpec(
                 type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 containing.ToEquatableArray(), type.Name, sequenceLength, batchSize, layers.ToEquatableArray(), typeLocation)
+            {
+                TargetLength = targetLength,
+            }
             : null;
         return new ParseResult(spec, diagnostics.ToEquatableArray());
     }
@@ -205,6 +222,7 @@ public static class Parser
         "Parameters", "Gradients", "NamedParameters", "ZeroGradients", "Forward", "Backward", "Step", "ResetState",
         "ForwardCore", "StepCore", "BackwardCore", "CheckLength", "CheckTokens", "ThrowWrongLength",
         "Training", "DropoutGenerator", "LoadSafetensors", "SaveSafetensors", "ReorderState",
+        "TargetLength", "SourceVocabularySize", "Encode", "DecodeCore", "DecodeBackwardCore", "DecodeStepCore", "CheckLengths", "CheckTargetTokens",
     };
 
     /// <summary>The property's modifiers as written, without <c>partial</c>: the implementing part repeats them.</summary>

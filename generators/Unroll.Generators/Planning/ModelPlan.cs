@@ -29,7 +29,57 @@ public sealed record ModelPlan(
     EquatableArray<BufferPlan> Buffers,
     EquatableArray<LayerPlan> Layers,
     ModeBuffers Sequence,
-    ModeBuffers? Step);
+    ModeBuffers? Step)
+{
+    /// <summary>Encoder–decoder models: the decoder (not in <see cref="Layers"/>, which are the encoder); null otherwise.</summary>
+    public DecoderPlan? Decoder { get; init; }
+
+    /// <summary>Encoder–decoder models: the most decoder steps.</summary>
+    public int TargetLength { get; init; }
+}
+
+/// <summary>
+/// An attention decoder: sizes and the <c>Layout</c> constants of its parameters (null when the
+/// configuration has none). Its arena buffers are named <c>{Property}_{What}</c> by the planner.
+/// </summary>
+/// <param name="Memory">The encoder output's width (keys and values of the attention).</param>
+/// <param name="Attention">The width of the projected keys: additive attention's size, or the hidden size for dot and general.</param>
+/// <param name="Score">0 additive, 1 dot, 2 general.</param>
+/// <param name="Vocabulary">Token targets: the target vocabulary; float targets: 0.</param>
+/// <param name="Bridge">The index in <see cref="ModelPlan.Layers"/> of the recurrent layer whose final state starts the decoder.</param>
+public sealed record DecoderPlan(
+    string Property,
+    string Modifiers,
+    bool Lstm,
+    int Input,
+    int Hidden,
+    int Output,
+    int Memory,
+    int Attention,
+    int Score,
+    int Vocabulary,
+    int Bridge,
+    string StateBlock,
+    int ParameterCount,
+    string? Embedding,
+    string WeightIh,
+    string WeightHh,
+    string BiasIh,
+    string BiasHh,
+    string? Ws,
+    string? Wh,
+    string? Bh,
+    string? V,
+    string? Wa,
+    string Out,
+    string OutBias)
+{
+    /// <summary>The cell's input: the target step, then the context.</summary>
+    public int CellInput => Input + Memory;
+
+    /// <summary>Gate rows: 4H (LSTM) or 3H (GRU).</summary>
+    public int GateWidth => (Lstm ? 4 : 3) * Hidden;
+}
 
 /// <summary>A PyTorch parameter tensor: state-dict name, shape, offset in the parameter block, and its default initialisation.</summary>
 /// <param name="Constant">The name of its offset constant in the emitted <c>Layout</c> class.</param>

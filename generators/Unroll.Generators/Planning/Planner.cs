@@ -59,6 +59,18 @@ public static class Planner
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.NoLayers, spec.Location, spec.TypeName));
             return;
         }
+        LayerSpec? decoderLayer = spec.Layers.FirstOrDefault(l => l.Kind == LayerKind.AttentionDecoder);
+        if (decoderLayer is not null && spec.TargetLength is not > 0)
+        {
+            string detail = spec.TargetLength is { } td ? $"is {td}" : "is not set";
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
+                $"must be positive: the AttentionDecoder layer '{decoderLayer.Property}' runs up to TargetLength steps, but it {detail}"));
+        }
+        else if (decoderLayer is null && spec.TargetLength is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
+                "is set, but the model has no AttentionDecoder layer: only encoder–decoder models have a target"));
+        }
 
         long passes = spec.Layers.Where(l => IsRecurrent(l.Kind) && l.NumLayers > 0).Sum(l => (long)l.NumLayers * (l.Bidirectional ? 2 : 1));
         if (passes > MaxRecurrentPasses)
@@ -78,6 +90,7 @@ public static class Planner
                 LayerKind.Dropout => Array.Empty<(string, int)>(),
                 LayerKind.SelfAttention => new[] { ("embedDim", layer.In), ("NumHeads", layer.NumHeads) },
                 LayerKind.LayerNorm => new[] { ("normalizedShape", layer.In) },
+                LayerKind.AttentionDecoder => new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("outputSize", layer.DecoderOutput) },
                 _ => new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("NumLayers", layer.NumLayers) },
             };
             bool positive = true;
@@ -98,6 +111,12 @@ public static class Planner
                     layer.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "at least 0 and below 1"));
             }
 
+            if (layer.Kind == LayerKind.AttentionDecoder) CheckDecoderOptions(layer, diagnostics);
+            if (previous is { Kind: LayerKind.AttentionDecoder })
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderNotLast, previous.Location, previous.Property, layer.Property));
+            }
+
             if (layer.Kind == LayerKind.Embedding && previous is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.EmbeddingNotFirst, layer.Location, layer.Property, previous.Property));
@@ -106,12 +125,20 @@ public static class Planner
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DropoutFirst, layer.Location, layer.Property));
             }
-            else if (previous is not null && positive && layer.Kind is not (LayerKind.Embedding or LayerKind.Dropout) && layer.In != previousWidth && previousWidth > 0)
+            else if (layer.Kind == LayerKind.AttentionDecoder && previous is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, layer.Location, layer.Property, "it needs encoder layers before it, ending in a recurrent layer"));
+            }
+            else if (previous is not null && positive && layer.Kind is not (LayerKind.Embedding or LayerKind.Dropout or LayerKind.AttentionDecoder) && layer.In != previousWidth && previousWidth > 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, layer.In, previous.Property, previousWidth));
             }
+            if (layer.Kind == LayerKind.AttentionDecoder && previous is not null && positive && lastStepOnly is null)
+            {
+                CheckDecoderFits(spec, layer, previousWidth, diagnostics);
+            }
             if (layer.Kind != LayerKind.Dropout) previousWidth = OutputWidth(layer);
-            if ((IsRecurrent(layer.Kind) || layer.Kind == LayerKind.SelfAttention) && lastStepOnly is not null)
+            if ((IsRecurrent(layer.Kind) || layer.Kind is LayerKind.SelfAttention or LayerKind.AttentionDecoder) && lastStepOnly is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location,
                     IsRecurrent(layer.Kind) ? "Recurrent layer" : "Attention layer", layer.Property, lastStepOnly.Property));
@@ -125,6 +152,31 @@ public static class Planner
         }
     }
 
+    /// <summary>An attention decoder's options: the enums' values, and widths that may be 0 but not negative.</summary>
+    private static void CheckDecoderOptions(LayerSpec layer, List<DiagnosticInfo> diagnostics)
+    {
+        void Invalid(string option, int value, string expected) =>
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidOption, layer.Location, option, layer.Property, value, expected));
+        if (layer.Score is not (0 or 1 or 2)) Invalid("Attention", layer.Score, "AttentionScore.Additive, AttentionScore.Dot or AttentionScore.General");
+        if (layer.Cell is not (0 or 1)) Invalid("Cell", layer.Cell, "DecoderCell.Lstm or DecoderCell.Gru");
+        if (layer.TargetVocabulary < 0) Invalid("Vocabulary", layer.TargetVocabulary, "0 (float targets) or the target vocabulary's size");
+        if (layer.AttentionSize < 0) Invalid("AttentionSize", layer.AttentionSize, "0 (the hidden size) or a positive width");
+    }
+
+    /// <summary>The decoder starts from the last recurrent layer's final state and attends over the encoder's output.</summary>
+    private static void CheckDecoderFits(ModelSpec spec, LayerSpec decoder, int memoryWidth, List<DiagnosticInfo> diagnostics)
+    {
+        LayerSpec? bridge = spec.Layers.TakeWhile(l => l != decoder).LastOrDefault(l => IsRecurrent(l.Kind));
+        string? problem = bridge is null
+            ? "no recurrent layer before it gives its initial state"
+            : decoder.Out != OutputWidth(bridge)
+                ? $"its hidden size {decoder.Out} differs from {OutputWidth(bridge)}, the width of '{bridge.Property}''s final state{(bridge.Bidirectional ? " (both directions concatenated)" : "")}"
+                : decoder.Score == 1 && decoder.Out != memoryWidth
+                    ? $"dot attention needs its hidden size {decoder.Out} to equal the width {memoryWidth} of the encoder's output"
+                    : null;
+        if (problem is not null) diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, decoder.Location, decoder.Property, problem));
+    }
+
     private static ModelPlan? Build(ModelSpec spec, ArenaBuilder arena)
     {
         int T = spec.SequenceLength!.Value, B = spec.BatchSize;
@@ -136,8 +188,14 @@ public static class Planner
         long parameterCount = 0;
         bool sequence = true;
         int width = 0;
+        LayerSpec? decoderSpec = null;
         foreach (LayerSpec layer in spec.Layers)
         {
+            if (layer.Kind == LayerKind.AttentionDecoder)
+            {
+                decoderSpec = layer; // the last layer; planned after the encoder
+                continue;
+            }
             if (layer.Kind == LayerKind.Dropout)
             {
                 // No parameters: it passes on the width of the layer before it.
@@ -209,6 +267,7 @@ public static class Planner
             });
             if (IsRecurrent(layer.Kind) && !layer.ReturnSequences) sequence = false;
         }
+        DecoderPlan? decoder = decoderSpec is null ? null : PlanDecoderParameters(decoderSpec, layers, width, parameters, ref parameterCount);
         if (parameterCount * 2 > MaxArenaLength)
         {
             arena.Reserve(parameterCount * 2);
@@ -227,6 +286,12 @@ public static class Planner
             string name = arena.Add(layer.Property + "_States", stateLength * blocks,
                 $"h_0, h_n, ∂h_0, ∂h_n{(blocks == 8 ? ", c_0, c_n, ∂c_0, ∂c_n" : "")}, each [{layer.NumLayers * layer.Directions}, {B}, {layer.Hidden}]");
             layers[i] = layer with { StateBlock = name };
+        }
+        if (decoder is not null)
+        {
+            string name = arena.Add(decoder.Property + "_States", (long)B * decoder.Hidden * (decoder.Lstm ? 8 : 4),
+                $"s_0, s_n, ∂s_0, ∂s_n{(decoder.Lstm ? ", c_0, c_n, ∂c_0, ∂c_n" : "")}, each [{B}, {decoder.Hidden}]");
+            decoder = decoder with { StateBlock = name };
         }
 
         ModeBuffers sequenceBuffers = LayOut(spec, layers, arena, "", T, B, tokens, gradients: true);
@@ -249,8 +314,10 @@ public static class Planner
 
         // Streaming buffers, one step deep. A bidirectional layer needs the whole sequence, and attention
         // would need a cache of past keys and values, so such models do not stream and have none.
-        bool canStep = !layers.Any(l => l.Directions == 2 || l.Kind == LayerKind.SelfAttention);
+        // An encoder–decoder model streams through its decoder, and its encoder runs whole sequences.
+        bool canStep = decoder is null && !layers.Any(l => l.Directions == 2 || l.Kind == LayerKind.SelfAttention);
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false) : null;
+        if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B);
         if (arena.Length > MaxArenaLength) return null;
 
         LayerPlan last = layers[layers.Count - 1];
@@ -260,7 +327,102 @@ public static class Planner
             canStep,
             (int)parameterCount, (int)arena.Length,
             parameters.ToEquatableArray(), arena.Buffers.ToEquatableArray(), layers.ToEquatableArray(),
-            sequenceBuffers, stepBuffers);
+            sequenceBuffers, stepBuffers)
+        {
+            Decoder = decoder,
+            TargetLength = decoder is null ? 0 : spec.TargetLength!.Value,
+        };
+    }
+
+    /// <summary>The decoder's parameters, in state-dict order, after the encoder's; PyTorch's default initialisation of each module.</summary>
+    private static DecoderPlan PlanDecoderParameters(LayerSpec layer, List<LayerPlan> encoder, int memory, List<ParameterPlan> parameters, ref long parameterCount)
+    {
+        long count = parameterCount;
+        long before = count;
+        string Add(string name, int[] shape, InitKind init, double bound)
+        {
+            long length = shape.Aggregate(1L, (a, d) => a * d);
+            string constant = (layer.Property + "_" + name).Replace('.', '_');
+            parameters.Add(new ParameterPlan(layer.Property + "." + name, constant, shape.ToEquatableArray(), (int)Math.Min(count, int.MaxValue), (int)Math.Min(length, int.MaxValue), init, bound));
+            count += length;
+            return constant;
+        }
+        bool lstm = layer.Cell == 0;
+        int H = layer.Out, G = (lstm ? 4 : 3) * H;
+        int attention = layer.Score == 0 ? (layer.AttentionSize > 0 ? layer.AttentionSize : H) : H;
+        string? embedding = layer.TargetVocabulary > 0 ? Add("embedding.weight", new[] { layer.TargetVocabulary, layer.In }, InitKind.Normal, 0) : null;
+        double k = 1 / Math.Sqrt(H);
+        string wIh = Add("cell.weight_ih", new[] { G, layer.In + memory }, InitKind.Uniform, k);
+        string wHh = Add("cell.weight_hh", new[] { G, H }, InitKind.Uniform, k);
+        string bIh = Add("cell.bias_ih", new[] { G }, InitKind.Uniform, k);
+        string bHh = Add("cell.bias_hh", new[] { G }, InitKind.Uniform, k);
+        string? ws = null, wh = null, bh = null, v = null, wa = null;
+        if (layer.Score == 0)
+        {
+            ws = Add("W_s.weight", new[] { attention, H }, InitKind.Uniform, 1 / Math.Sqrt(H));
+            wh = Add("W_h.weight", new[] { attention, memory }, InitKind.Uniform, 1 / Math.Sqrt(memory));
+            bh = Add("W_h.bias", new[] { attention }, InitKind.Uniform, 1 / Math.Sqrt(memory));
+            v = Add("v.weight", new[] { 1, attention }, InitKind.Uniform, 1 / Math.Sqrt(attention));
+        }
+        else if (layer.Score == 2)
+        {
+            wa = Add("W_a.weight", new[] { H, memory }, InitKind.Uniform, 1 / Math.Sqrt(memory));
+        }
+        string output = Add("out.weight", new[] { layer.DecoderOutput, H + memory }, InitKind.Uniform, 1 / Math.Sqrt(H + memory));
+        string outputBias = Add("out.bias", new[] { layer.DecoderOutput }, InitKind.Uniform, 1 / Math.Sqrt(H + memory));
+        parameterCount = count;
+        int bridge = encoder.FindLastIndex(l => IsRecurrent(l.Kind));
+        return new DecoderPlan(layer.Property, layer.Modifiers, lstm, layer.In, H, layer.DecoderOutput, memory, attention, layer.Score, layer.TargetVocabulary,
+            bridge, "", (int)Math.Min(count - before, int.MaxValue), embedding, wIh, wHh, bIh, bHh, ws, wh, bh, v, wa, output, outputBias);
+    }
+
+    /// <summary>
+    /// The decoder's buffers, named <c>{Property}_{What}</c>: teacher-forced training over
+    /// <paramref name="targetSteps"/> steps against <paramref name="sourceSteps"/> encoder outputs, then one streaming step.
+    /// </summary>
+    private static void LayOutDecoder(DecoderPlan d, ArenaBuilder arena, int sourceSteps, int targetSteps, int B)
+    {
+        string P = d.Property;
+        int H = d.Hidden, A = d.Attention, E = d.Memory, Ts = sourceSteps, Td = targetSteps;
+        long rows = (long)Td * B;
+        bool tokens = d.Vocabulary > 0, additive = d.Score == 0, keys = d.Score != 1;
+        arena.Add(P + "_Target", rows * (tokens ? 1 : d.Input), tokens ? "target input ids, [batch, time] (int bits)" : $"target input, [time, batch, {d.Input}]");
+        arena.Add(P + "_TargetGradient", tokens ? 0 : rows * d.Input, "float targets: ∂target input");
+        arena.Add(P + "_Embedded", tokens ? rows * d.Input : 0, $"token targets: embedded target input, [time, batch, {d.Input}]");
+        arena.Add(P + "_EmbeddedGradient", tokens ? rows * d.Input : 0, "token targets: ∂embedded target input");
+        arena.Add(P + "_Keys", keys ? (long)Ts * B * A : 0, $"projected encoder outputs ({(additive ? "W_h·h_j + b_h" : "W_a·h_j")}), [source time, batch, {A}]");
+        arena.Add(P + "_KeysGradient", keys ? (long)Ts * B * A : 0, "∂ projected encoder outputs");
+        arena.Add(P + "_Hiddens", (rows + B) * H, $"s_0, s_1, … s_Td, [time + 1, batch, {H}]");
+        arena.Add(P + "_Cells", d.Lstm ? (rows + B) * H : 0, $"LSTM: c_0, c_1, … c_Td, [time + 1, batch, {H}]");
+        arena.Add(P + "_HiddensGradient", rows * H, "∂s_t from the output head");
+        arena.Add(P + "_Cache", rows * 4 * H, d.Lstm ? "activated gates i, f, g, o, [time, batch, 4H]" : "r, z, n, W_hn·s + b_hn, [time, batch, 4H]");
+        arena.Add(P + "_Gh", d.Lstm ? 0 : (long)B * 3 * H, "GRU: W_hh·s_{t-1} + b_hh of one step");
+        arena.Add(P + "_GatesGradient", rows * d.GateWidth, "∂ gate pre-activations (GRU: input side), [time, batch, G·H]");
+        arena.Add(P + "_GhGradient", d.Lstm ? 0 : rows * d.GateWidth, "GRU: ∂ recurrent-side gates");
+        arena.Add(P + "_Carry", (long)B * H, "∂s carried to the previous step");
+        arena.Add(P + "_CellCarry", d.Lstm ? (long)B * H : 0, "∂c carried to the previous step");
+        arena.Add(P + "_Query", additive ? (long)B * A : 0, "additive: W_s·s_{t-1} of one step");
+        arena.Add(P + "_QueryGradient", additive ? rows * A : 0, "additive: ∂(W_s·s_{t-1}) of every step");
+        arena.Add(P + "_Tanh", additive ? rows * Ts * A : 0, "additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]");
+        arena.Add(P + "_Scores", Ts, "one row of scores");
+        arena.Add(P + "_Weights", rows * Ts, "attention weights, [batch, time, source time] for the run's lengths");
+        arena.Add(P + "_WeightsGradient", rows * Ts, "∂ attention weights (read by Backward)");
+        arena.Add(P + "_Context", rows * E, $"contexts, [time, batch, {E}]");
+        arena.Add(P + "_ContextGradient", rows * E, "∂ contexts");
+        arena.Add(P + "_Output", rows * d.Output, $"outputs, [time, batch, {d.Output}]");
+        arena.Add(P + "_OutputGradient", rows * d.Output, "∂ outputs");
+        arena.Add(P + "_Scratch", Ts + A, "backward scratch of one attention row");
+        arena.Add(P + "_StepTarget", (long)B * (tokens ? 1 : d.Input), "Step: the previous target step");
+        arena.Add(P + "_StepEmbedded", tokens ? (long)B * d.Input : 0, "Step: its embedding");
+        arena.Add(P + "_StepMemory", (long)Ts * B * E, "Step: the encoder outputs of the last Encode, [source time, batch, E]");
+        arena.Add(P + "_StepKeys", keys ? (long)Ts * B * A : 0, "Step: their projection");
+        arena.Add(P + "_StepQuery", additive ? (long)B * A : 0, "Step: W_s·s");
+        arena.Add(P + "_StepTanh", additive ? (long)Ts * A : 0, "Step: one row's tanh(W_s·s + W_h·h_j + b_h)");
+        arena.Add(P + "_StepWeights", (long)B * Ts, "Step: attention weights, [batch, source time]");
+        arena.Add(P + "_StepContext", (long)B * E, "Step: contexts");
+        arena.Add(P + "_StepCache", (long)B * 4 * H, "Step: gates");
+        arena.Add(P + "_StepNext", (long)B * H, "Step: the new state");
+        arena.Add(P + "_StepOutput", (long)B * d.Output, "Step: outputs");
     }
 
     /// <summary>Places the activations of one pass over <paramref name="steps"/> steps.</summary>
