@@ -212,7 +212,7 @@ public static partial class Emitter
             w.Line();
             w.Open("private static void CheckTokens(global::System.ReadOnlySpan<int> tokens)");
             w.Open("for (int i = 0; i < tokens.Length; i++)");
-            w.Line("if ((uint)tokens[i] >= VocabularySize)");
+            w.Line($"if ((uint)tokens[i] >= {plan.Vocabulary})");
             w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[i], $\"Token {{tokens[i]}} at index {{i}} is outside the vocabulary of {plan.Vocabulary} (ids 0 to {plan.Vocabulary - 1}).\");");
             w.Close();
             w.Close();

@@ -323,7 +323,7 @@ public static class Planner
         LayerPlan last = layers[layers.Count - 1];
         return new ModelPlan(
             spec.Namespace, spec.ContainingTypes, spec.TypeName, T, B,
-            tokens ? 1 : spec.Layers[0].In, last.Out, sequence, tokens ? spec.Layers[0].In : 0,
+            tokens ? 1 : spec.Layers[0].In, decoder?.Output ?? last.Out, sequence, tokens ? spec.Layers[0].In : 0,
             canStep,
             (int)parameterCount, (int)arena.Length,
             parameters.ToEquatableArray(), arena.Buffers.ToEquatableArray(), layers.ToEquatableArray(),

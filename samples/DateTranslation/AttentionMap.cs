@@ -1,0 +1,177 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+
+namespace DateTranslation;
+
+/// <summary>
+/// Pictures of attention weights: which input characters the decoder looked at for each output
+/// character. The weights are a row-major <c>[targetSteps, sourceSteps]</c> block, each row a
+/// softmax (values in [0, 1]); values outside [0, 1] are clamped and NaN counts as 0.
+/// </summary>
+public static class AttentionMap
+{
+    /// <summary>The grid's shades, from weight 0 to weight 1.</summary>
+    public const string Shades = " ·░▒▓█";
+
+    /// <summary>The grid's label for a space of the source, which would be invisible.</summary>
+    public const char SpaceLabel = '␣';
+
+    /// <summary>The grid's label for the output step after the target's last character (the End token).</summary>
+    public const char EndLabel = '$';
+
+    /// <summary>
+    /// The weights as a character grid for the terminal: a header line with the source characters, then
+    /// one line per output step, labelled with its character, holding one shade of <see cref="Shades"/>
+    /// per source character. Spaces of the source show as <see cref="SpaceLabel"/>, source positions past
+    /// its end (padding) as blanks, and output steps past the target's end as <see cref="EndLabel"/>.
+    /// Every line is <c>sourceSteps + 2</c> characters and ends with '\n'.
+    /// </summary>
+    /// <example>
+    /// <code>
+    ///   9␣mar␣93
+    /// 1        ▓
+    /// 9         █
+    /// …
+    /// </code>
+    /// </example>
+    /// <exception cref="ArgumentException">The weights are not <c>targetSteps × sourceSteps</c>, or a label string is longer than its axis.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A step count is not positive.</exception>
+    public static string ToGrid(ReadOnlySpan<float> weights, int targetSteps, int sourceSteps, string source, string target)
+    {
+        CheckShape(weights, targetSteps, sourceSteps);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        if (source.Length > sourceSteps)
+            throw new ArgumentException($"The source has {source.Length} characters but the map only {sourceSteps} columns.", nameof(source));
+        if (target.Length > targetSteps)
+            throw new ArgumentException($"The target has {target.Length} characters but the map only {targetSteps} rows.", nameof(target));
+
+        var grid = new StringBuilder((targetSteps + 1) * (sourceSteps + 3));
+        grid.Append("  ");
+        for (int s = 0; s < sourceSteps; s++)
+        {
+            grid.Append(s >= source.Length ? ' ' : source[s] == ' ' ? SpaceLabel : source[s]);
+        }
+        grid.Append('\n');
+        for (int t = 0; t < targetSteps; t++)
+        {
+            grid.Append(t < target.Length ? target[t] : EndLabel).Append(' ');
+            foreach (float weight in weights.Slice(t * sourceSteps, sourceSteps))
+            {
+                grid.Append(Shades[(int)(Clamp01(weight) * (Shades.Length - 1) + 0.5f)]);
+            }
+            grid.Append('\n');
+        }
+        return grid.ToString();
+    }
+
+    /// <summary>
+    /// Writes the weights as a grayscale PNG image: one <paramref name="cellSize"/>-pixel square per
+    /// weight, black for 0 and white for 1, output steps downwards and source characters across.
+    /// The image goes to a temporary file next to <paramref name="path"/> that then replaces it, so
+    /// <paramref name="path"/> never holds half an image.
+    /// </summary>
+    /// <exception cref="ArgumentException">The weights are not <c>targetSteps × sourceSteps</c>, or the path is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A step count or <paramref name="cellSize"/> is not positive.</exception>
+    public static void WritePng(string path, ReadOnlySpan<float> weights, int targetSteps, int sourceSteps, int cellSize = 16)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        CheckShape(weights, targetSteps, sourceSteps);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cellSize);
+        int width = checked(sourceSteps * cellSize), height = checked(targetSteps * cellSize);
+
+        // The image data: each scanline is a filter-type byte (0, none) and one gray byte per pixel. The
+        // cellSize scanlines of an output step are the same, so one buffer is filled per step.
+        var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            var scanline = new byte[1 + width];
+            for (int t = 0; t < targetSteps; t++)
+            {
+                for (int s = 0; s < sourceSteps; s++)
+                {
+                    byte gray = (byte)(Clamp01(weights[t * sourceSteps + s]) * 255f + 0.5f);
+                    scanline.AsSpan(1 + s * cellSize, cellSize).Fill(gray);
+                }
+                for (int row = 0; row < cellSize; row++) zlib.Write(scanline);
+            }
+        }
+
+        // IHDR: width, height, bit depth 8, colour type 0 (grayscale), deflate, adaptive filtering, no interlace.
+        Span<byte> header = stackalloc byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
+        header[8] = 8;
+        header[9..].Clear();
+
+        string temporary = path + ".tmp";
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+                WriteChunk(file, "IHDR"u8, header);
+                WriteChunk(file, "IDAT"u8, compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+                WriteChunk(file, "IEND"u8, []);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>A PNG chunk: data length (big-endian), type, data, and the CRC-32 of type and data.</summary>
+    private static void WriteChunk(Stream stream, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> word = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
+        stream.Write(word);
+        stream.Write(type);
+        stream.Write(data);
+        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Finish(Crc32.Update(Crc32.Update(Crc32.Start, type), data)));
+        stream.Write(word);
+    }
+
+    private static float Clamp01(float weight) => weight >= 0f ? Math.Min(weight, 1f) : 0f; // NaN fails the test: 0
+
+    private static void CheckShape(ReadOnlySpan<float> weights, int targetSteps, int sourceSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetSteps);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sourceSteps);
+        if (weights.Length != (long)targetSteps * sourceSteps)
+            throw new ArgumentException($"Expected {targetSteps} × {sourceSteps} weights, but the span holds {weights.Length}.", nameof(weights));
+    }
+
+    /// <summary>The CRC-32 of PNG and zlib (ISO 3309, reflected polynomial 0xEDB88320), a byte at a time from a table.</summary>
+    private static class Crc32
+    {
+        private static readonly uint[] Table = BuildTable();
+
+        public const uint Start = 0xFFFFFFFFu;
+
+        public static uint Update(uint crc, ReadOnlySpan<byte> data)
+        {
+            foreach (byte b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            return crc;
+        }
+
+        public static uint Finish(uint crc) => crc ^ 0xFFFFFFFFu;
+
+        private static uint[] BuildTable()
+        {
+            var table = new uint[256];
+            for (uint n = 0; n < 256; n++)
+            {
+                uint c = n;
+                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+                table[n] = c;
+            }
+            return table;
+        }
+    }
+}
