@@ -18,7 +18,7 @@ const string Usage = """
     with additive attention, trained on generated dates, evaluated on 1,000 held-out ones.
 
     Options:
-      --steps N        optimizer steps (default 3000)
+      --steps N        optimizer steps (default 1500)
       --lr RATE        Adam's learning rate (default 0.003)
       --seed N         seed of the initialisation and the data (default 1)
       --png FILE       where to draw the attention map (default date-attention.png)
@@ -26,7 +26,7 @@ const string Usage = """
       --help           this text
     """;
 
-int steps = 3000, seed = 1;
+int steps = 1500, seed = 1;
 float learningRate = 3e-3f;
 string png = "date-attention.png";
 var extra = new List<string>();
@@ -89,7 +89,7 @@ examples.AddRange(extra);
 foreach (string date in examples)
 {
     if (!TryTranslate(date, out var result)) continue;
-    Console.WriteLine($"  {date,-38} → {result.Iso}   (log p {result.Score:F3})");
+    Console.WriteLine($"  {date,-38} → {result.Iso}   (log p {result.Score:G3})");
     if (shown.Attention is null) shown = result;
 }
 

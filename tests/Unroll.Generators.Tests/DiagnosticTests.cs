@@ -6,7 +6,7 @@ using Xunit;
 namespace Unroll.Generators.Tests;
 
 /// <summary>
-/// One test per diagnostic (UNR0001..UNR0019): the id, where it points (the text of its span in the
+/// One test per diagnostic (UNR0001..UNR0022): the id, where it points (the text of its span in the
 /// user's file) and the parts of the message that tell the user what to fix. Then the descriptors
 /// themselves (help links and pages) and the pages' examples.
 /// </summary>
@@ -369,6 +369,92 @@ public sealed class DiagnosticTests
         """,
         "UNR0019", "SelfAttention(6, NumHeads = 4)", "NumHeads (4) of attention layer 'Attn' does not divide its width 6");
 
+    [Theory]
+    [InlineData("SequenceLength = 6", "must be positive: the AttentionDecoder layer 'Dec' runs up to TargetLength steps, but it is not set")]
+    [InlineData("SequenceLength = 6, TargetLength = -2", "but it is -2")]
+    public void UNR0020_InvalidTargetLength(string arguments, string detail) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model({{arguments}})]
+        public partial class Reader
+        {
+            [Lstm(3, 4)] public partial LstmLayer Enc { get; }
+            [AttentionDecoder(2, 4, 3)] public partial AttentionDecoderLayer Dec { get; }
+        }
+        """,
+        "UNR0020", "Reader", detail);
+
+    [Fact]
+    public void UNR0020_TargetLengthWithoutDecoder() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 6, TargetLength = 4)]
+        public partial class Tagger
+        {
+            [Lstm(3, 4)] public partial LstmLayer Enc { get; }
+        }
+        """,
+        "UNR0020", "Tagger", "is set, but the model has no AttentionDecoder layer");
+
+    [Fact]
+    public void UNR0021_DecoderNotLast() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 6, TargetLength = 4)]
+        public partial class Reader
+        {
+            [Lstm(3, 4)] public partial LstmLayer Enc { get; }
+            [AttentionDecoder(2, 4, 3)] public partial AttentionDecoderLayer Dec { get; }
+            [Linear(3, 5)] public partial LinearLayer Head { get; }
+        }
+        """,
+        "UNR0021", "AttentionDecoder(2, 4, 3)", "'Dec' must be the last layer, but 'Head' follows it");
+
+    [Theory]
+    [InlineData("[Linear(3, 4)] public partial LinearLayer Enc { get; }", "AttentionDecoder(2, 4, 3)", "no recurrent layer before it gives its initial state")]
+    [InlineData("[Lstm(3, 4, Bidirectional = true)] public partial LstmLayer Enc { get; }", "AttentionDecoder(2, 4, 3)", "its hidden size 4 differs from 8, the width of 'Enc''s final state (both directions concatenated)")]
+    [InlineData("[Gru(3, 4)] public partial GruLayer Enc { get; } [Linear(4, 6)] public partial LinearLayer Proj { get; }", "AttentionDecoder(2, 4, 3, Attention = AttentionScore.Dot)", "dot attention needs its hidden size 4 to equal the width 6 of the encoder's output")]
+    public void UNR0022_DecoderDoesNotFitEncoder(string encoder, string decoder, string detail) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 6, TargetLength = 4)]
+        public partial class Reader
+        {
+            {{encoder}}
+            [{{decoder}}] public partial AttentionDecoderLayer Dec { get; }
+        }
+        """,
+        "UNR0022", decoder, detail);
+
+    [Fact]
+    public void UNR0022_DecoderFirst() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 6, TargetLength = 4)]
+        public partial class Reader
+        {
+            [AttentionDecoder(2, 4, 3)] public partial AttentionDecoderLayer Dec { get; }
+        }
+        """,
+        "UNR0022", "AttentionDecoder(2, 4, 3)", "it needs encoder layers before it");
+
+    [Theory]
+    [InlineData("Attention = (AttentionScore)7", "Attention")]
+    [InlineData("Cell = (DecoderCell)2", "Cell")]
+    [InlineData("Vocabulary = -1", "Vocabulary")]
+    [InlineData("AttentionSize = -3", "AttentionSize")]
+    public void UNR0017_InvalidDecoderOption(string option, string name) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 6, TargetLength = 4)]
+        public partial class Reader
+        {
+            [Lstm(3, 4)] public partial LstmLayer Enc { get; }
+            [AttentionDecoder(2, 4, 3, {{option}})] public partial AttentionDecoderLayer Dec { get; }
+        }
+        """,
+        "UNR0017", $"AttentionDecoder(2, 4, 3, {option})", $"'{name}' of layer 'Dec'");
+
     [Fact]
     public void UNR0009_AttentionAfterLastStep() => DiagnosticAssert.Single("""
         using Unroll;
@@ -405,7 +491,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrors()
     {
-        Assert.Equal(Enumerable.Range(1, 19).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 22).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
             Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);

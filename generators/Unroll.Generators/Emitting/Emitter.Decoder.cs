@@ -265,7 +265,7 @@ public static partial class Emitter
     {
         w.Line("CheckLength(sourceLength);");
         w.Line(SpanCheck("source.Length", $"sourceLength * {plan.BatchSize * plan.InputSize}", "nameof(source)", $"$\"{sourceShape}\""));
-        if (plan.Vocabulary > 0) w.Line("CheckTokens(source);");
+        if (plan.Vocabulary > 0) w.Line("CheckTokens(source, nameof(source));");
         w.Line("CheckSourceLengths(sourceLengths, sourceLength);");
     }
 

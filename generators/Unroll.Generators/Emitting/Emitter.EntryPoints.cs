@@ -198,9 +198,10 @@ public static partial class Emitter
 
     private static void WriteChecks(SourceWriter w, ModelPlan plan)
     {
-        w.Open("private static void CheckLength(int length)");
-        w.Line("if (length < 1 || length > SequenceLength)");
-        w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $\"The length must be between 1 and SequenceLength ({plan.SequenceLength}), but is {{length}}.\");");
+        string length = plan.Decoder is null ? "length" : "sourceLength";
+        w.Open($"private static void CheckLength(int {length})");
+        w.Line($"if ({length} < 1 || {length} > SequenceLength)");
+        w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof({length}), {length}, $\"The {(plan.Decoder is null ? "length" : "source length")} must be between 1 and SequenceLength ({plan.SequenceLength}), but is {{{length}}}.\");");
         w.Close();
         w.Line();
         w.Line("[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]");
@@ -210,10 +211,11 @@ public static partial class Emitter
         if (plan.Vocabulary > 0)
         {
             w.Line();
-            w.Open("private static void CheckTokens(global::System.ReadOnlySpan<int> tokens)");
+            string name = plan.Decoder is null ? "nameof(tokens)" : "name";
+            w.Open($"private static void CheckTokens(global::System.ReadOnlySpan<int> tokens{(plan.Decoder is null ? "" : ", string name")})");
             w.Open("for (int i = 0; i < tokens.Length; i++)");
-            w.Line($"if ((uint)tokens[i] >= {plan.Vocabulary})");
-            w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[i], $\"Token {{tokens[i]}} at index {{i}} is outside the vocabulary of {plan.Vocabulary} (ids 0 to {plan.Vocabulary - 1}).\");");
+            w.Line($"if ((uint)tokens[i] >= {(plan.Decoder is null ? "VocabularySize" : "SourceVocabularySize")})");
+            w.Line($"    throw new global::System.ArgumentOutOfRangeException({name}, tokens[i], $\"Token {{tokens[i]}} at index {{i}} is outside the vocabulary of {plan.Vocabulary} (ids 0 to {plan.Vocabulary - 1}).\");");
             w.Close();
             w.Close();
         }

@@ -129,7 +129,7 @@ public static class Planner
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, layer.Location, layer.Property, "it needs encoder layers before it, ending in a recurrent layer"));
             }
-            else if (previous is not null && positive && layer.Kind is not (LayerKind.Embedding or LayerKind.Dropout or LayerKind.AttentionDecoder) && layer.In != previousWidth && previousWidth > 0)
+            else if (previous is not null && previous.Kind != LayerKind.AttentionDecoder && positive && layer.Kind is not (LayerKind.Embedding or LayerKind.Dropout or LayerKind.AttentionDecoder) && layer.In != previousWidth && previousWidth > 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, layer.In, previous.Property, previousWidth));
             }

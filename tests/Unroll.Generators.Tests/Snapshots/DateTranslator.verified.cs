@@ -31,7 +31,7 @@ namespace Dates
         public const int InputSize = 1;
 
         /// <summary>Features per output row.</summary>
-        public const int OutputSize = 64;
+        public const int OutputSize = 12;
 
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
         public const int ParameterCount = 53572;
@@ -272,7 +272,7 @@ namespace Dates
         {
             CheckLength(sourceLength);
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
-            CheckTokens(source);
+            CheckTokens(source, nameof(source));
             CheckSourceLengths(sourceLengths, sourceLength);
             CheckTargetLength(targetLength);
             if (targetInput.Length != targetLength * 4) ThrowWrongLength(nameof(targetInput), targetLength * 4, targetInput.Length, $"[batch 4, length {targetLength}]");
@@ -321,7 +321,7 @@ namespace Dates
         {
             CheckLength(sourceLength);
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
-            CheckTokens(source);
+            CheckTokens(source, nameof(source));
             CheckSourceLengths(sourceLengths, sourceLength);
             global::System.Span<float> a = _arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
@@ -731,10 +731,10 @@ namespace Dates
             global::Unroll.Kernels.Blas.AddRowVector(y, 12, 4, 12, p.Slice(Layout.Decoder_out_bias, 12));
         }
 
-        private static void CheckLength(int length)
+        private static void CheckLength(int sourceLength)
         {
-            if (length < 1 || length > SequenceLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (12), but is {length}.");
+            if (sourceLength < 1 || sourceLength > SequenceLength)
+                throw new global::System.ArgumentOutOfRangeException(nameof(sourceLength), sourceLength, $"The source length must be between 1 and SequenceLength (12), but is {sourceLength}.");
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
@@ -743,12 +743,12 @@ namespace Dates
             throw new global::System.ArgumentException($"Expected {expected} values ({shape}), but the span holds {actual}.", name);
         }
 
-        private static void CheckTokens(global::System.ReadOnlySpan<int> tokens)
+        private static void CheckTokens(global::System.ReadOnlySpan<int> tokens, string name)
         {
             for (int i = 0; i < tokens.Length; i++)
             {
-                if ((uint)tokens[i] >= VocabularySize)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 42 (ids 0 to 41).");
+                if ((uint)tokens[i] >= SourceVocabularySize)
+                    throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 42 (ids 0 to 41).");
             }
         }
 

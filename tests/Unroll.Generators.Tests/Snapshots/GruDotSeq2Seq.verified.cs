@@ -30,7 +30,7 @@ namespace Signals
         public const int InputSize = 3;
 
         /// <summary>Features per output row.</summary>
-        public const int OutputSize = 6;
+        public const int OutputSize = 2;
 
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
         public const int ParameterCount = 512;
@@ -582,10 +582,10 @@ namespace Signals
             global::Unroll.Kernels.Blas.AddRowVector(y, 2, 2, 2, p.Slice(Layout.Decoder_out_bias, 2));
         }
 
-        private static void CheckLength(int length)
+        private static void CheckLength(int sourceLength)
         {
-            if (length < 1 || length > SequenceLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (8), but is {length}.");
+            if (sourceLength < 1 || sourceLength > SequenceLength)
+                throw new global::System.ArgumentOutOfRangeException(nameof(sourceLength), sourceLength, $"The source length must be between 1 and SequenceLength (8), but is {sourceLength}.");
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
