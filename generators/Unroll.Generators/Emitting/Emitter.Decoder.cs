@@ -51,7 +51,7 @@ public static partial class Emitter
         w.Line($"int global::Unroll.IEncoderDecoderModel<{source}, {target}>.TargetLength => TargetLength;");
         w.Line($"int global::Unroll.IEncoderDecoderModel<{source}, {target}>.SourceVocabularySize => SourceVocabularySize;");
         w.Line();
-        w.Line("/// <summary>Source and target steps of the last <c>Forward</c>, and each row's real source steps.</summary>");
+        w.Line("/// <summary>Target steps of the last <c>Forward</c>, and each row's real source steps in the last <c>Forward</c> or <c>Encode</c>.</summary>");
         w.Line("private int _targetLength;");
         w.Line($"private readonly int[] _sourceLengths = new int[{plan.BatchSize}];");
         w.Line();
@@ -109,7 +109,7 @@ public static partial class Emitter
         w.Line(SpanCheck("output.Length", $"targetLength * {B * d.Output}", "nameof(output)", $"$\"{outputShape}\""));
         if (targetTokens) w.Line("CheckTargetTokens(targetInput, nameof(targetInput));");
         w.Line($"{Span} a = _arena;");
-        w.Line("RunEncoder(source, sourceLength, sourceLengths, _sourceLengths, training: Training);");
+        w.Line("RunEncoder(source, sourceLength, sourceLengths, training: Training);");
         w.Line(targetTokens
             ? $"targetInput.CopyTo({IntCast}(a.Slice(Layout.{d.Property}_Target, targetLength * {B})));"
             : $"{Blas}.SwapLeadingAxes(targetInput, a.Slice(Layout.{d.Property}_Target), {B}, targetLength, {d.Input}); // → [time, batch, features]");
@@ -172,23 +172,24 @@ public static partial class Emitter
         WriteSourceChecks(w, plan, sourceShape);
         w.Line($"{Span} a = _arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
-        w.Line("RunEncoder(source, sourceLength, sourceLengths, _stepSourceLengths, training: false);");
+        w.Line("RunEncoder(source, sourceLength, sourceLengths, training: false);");
         w.Line("_length = 0; // the encoder's activations are Encode's now");
         w.Line("_stepSourceLength = sourceLength;");
+        w.Line("_sourceLengths.CopyTo(_stepSourceLengths, 0);");
         w.Line($"a.Slice(Layout.{EncoderOutput(plan).Output}, sourceLength * {B * d.Memory}).CopyTo(a.Slice(Layout.{d.Property}_StepMemory)); // the memory Step attends over");
         if (d.Score != 1) WriteKeyProjection(w, d, $"a.Slice(Layout.{d.Property}_StepMemory)", $"a.Slice(Layout.{d.Property}_StepKeys)", $"sourceLength * {B}");
         w.Line("ResetState();");
         w.Close();
         w.Line();
 
-        w.Line("/// <summary>Encodes, checks and copies the source, runs the encoder and takes the decoder's initial state from it.</summary>");
-        w.Open($"private void RunEncoder({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, global::System.Span<int> lengths, bool training)");
+        w.Line("/// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>");
+        w.Open($"private void RunEncoder({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)");
         w.Line($"{Span} a = _arena;");
         w.Line(sourceTokens
             ? $"source.CopyTo({IntCast}(a.Slice(Layout.{plan.Sequence.Input}, sourceLength * {B})));"
             : $"{Blas}.SwapLeadingAxes(source, a.Slice(Layout.{plan.Sequence.Input}), {B}, sourceLength, {plan.InputSize}); // → [time, batch, features]");
-        w.Line("if (sourceLengths.IsEmpty) lengths.Fill(sourceLength);");
-        w.Line("else sourceLengths.CopyTo(lengths);");
+        w.Line("if (sourceLengths.IsEmpty) _sourceLengths.AsSpan().Fill(sourceLength);");
+        w.Line("else sourceLengths.CopyTo(_sourceLengths);");
         w.Line("_forwardTraining = training;");
         w.Line("ForwardCore(sourceLength);");
         WriteBridge(w, plan);

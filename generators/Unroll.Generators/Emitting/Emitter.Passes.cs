@@ -177,6 +177,11 @@ public static partial class Emitter
                 w.Line($"{Cells}.RnnForward(cache.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H}, global::Unroll.Nonlinearity.{nl});");
                 break;
         }
+        if (!streaming && plan.Decoder is not null)
+        {
+            w.Line("// rows whose source has ended hold their state (packed sequences)");
+            w.Line($"global::Unroll.Kernels.Packing.Hold(_sourceLengths, t, hPrev, ldPrev, h.Slice(t * {B * DH}), {DH}, {(cell.Cells is null ? "default, default" : $"cPrev, c.Slice(t * {B * H}, {B * H})")}, {H});");
+        }
         if (!streaming) w.Close();
 
         string lastT = streaming ? "0" : (reverse ? "0" : "(length - 1)");
@@ -328,6 +333,9 @@ public static partial class Emitter
         }
         if (lstm) w.Line($"{ReadOnlySpan} cPrev = first ? a.Slice({State(plan, layer, 4, l, d)}, {B * H}) : c.Slice(({prev}) * {B * H});");
         string dHh = gru ? "dGh" : "dG";
+        bool packed = plan.Decoder is not null;
+        string savedDh = $"a.Slice(Layout.Scratch_HeldDh, {B * H})", savedDc = lstm ? $"a.Slice(Layout.Scratch_HeldDc, {B * H})" : "default";
+        if (packed) w.Line($"global::Unroll.Kernels.Packing.SaveCarried(_sourceLengths, t, dhNext, {(lstm ? "dc" : "default")}, {savedDh}, {savedDc}, {H}); // held rows (packed sequences)");
         switch (layer.Kind)
         {
             case LayerKind.Lstm:
@@ -341,6 +349,7 @@ public static partial class Emitter
                 w.Line($"{Cells}.RnnBackward(h.Slice(t * {B * DH}), {DH}, dh.Slice(t * {B * DH}), {DH}, dhNext, dG.Slice(t * {B * gw}), {B}, {H}, global::Unroll.Nonlinearity.{nl});");
                 break;
         }
+        if (packed) w.Line($"global::Unroll.Kernels.Packing.PassHeld(_sourceLengths, t, dh.Slice(t * {B * DH}), {DH}, {savedDh}, {savedDc}, dhNext, {(lstm ? "dc" : "default")}, dG.Slice(t * {B * gw}, {B * gw}), {(gru ? $"dGh.Slice(t * {B * gw}, {B * gw})" : "default")}, {gw}, {H});");
         w.Line($"// ∂h_prev += ∂gates_t·W_hh   ([{B} x {gw}] · [{gw} x {H}])");
         w.Line($"{Blas}.Multiply({dHh}.Slice(t * {B * gw}), {gw}, p.Slice({wHh}), {H}, dhNext, {H}, {B}, {H}, {gw}, accumulate: true);");
         w.Close();

@@ -14,7 +14,7 @@ namespace Dates
     /// target input ids [4, ≤11] (below 13)
     /// output [4, ≤11, 12]
     /// </code>
-    /// <para>53,572 parameters. One arena of 203,672 floats (814,688 bytes), allocated by the constructor, holds
+    /// <para>53,572 parameters. One arena of 203,928 floats (815,712 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
@@ -58,7 +58,7 @@ namespace Dates
         int global::Unroll.IEncoderDecoderModel<int, int>.TargetLength => TargetLength;
         int global::Unroll.IEncoderDecoderModel<int, int>.SourceVocabularySize => SourceVocabularySize;
 
-        /// <summary>Source and target steps of the last <c>Forward</c>, and each row's real source steps.</summary>
+        /// <summary>Target steps of the last <c>Forward</c>, and each row's real source steps in the last <c>Forward</c> or <c>Encode</c>.</summary>
         private int _targetLength;
         private readonly int[] _sourceLengths = new int[4];
 
@@ -109,44 +109,46 @@ namespace Dates
             public const int Scratch_dGh = 140472; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 140472; // 128: BPTT: ∂h carried to the previous step, [batch, H]
             public const int Scratch_dc = 140600; // 128: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Decoder_Target = 140728; // 44: target input ids, [batch, time] (int bits)
-            public const int Decoder_TargetGradient = 140772; // 0: float targets: ∂target input
-            public const int Decoder_Embedded = 140772; // 352: token targets: embedded target input, [time, batch, 8]
-            public const int Decoder_EmbeddedGradient = 141124; // 352: token targets: ∂embedded target input
-            public const int Decoder_Keys = 141476; // 1,152: projected encoder outputs (W_h·h_j + b_h), [source time, batch, 24]
-            public const int Decoder_KeysGradient = 142628; // 1,152: ∂ projected encoder outputs
-            public const int Decoder_Hiddens = 143780; // 3,072: s_0, s_1, … s_Td, [time + 1, batch, 64]
-            public const int Decoder_Cells = 146852; // 3,072: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 64]
-            public const int Decoder_HiddensGradient = 149924; // 2,816: ∂s_t from the output head
-            public const int Decoder_Cache = 152740; // 11,264: activated gates i, f, g, o, [time, batch, 4H]
-            public const int Decoder_Gh = 164004; // 0: GRU: W_hh·s_{t-1} + b_hh of one step
-            public const int Decoder_GatesGradient = 164004; // 11,264: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
-            public const int Decoder_GhGradient = 175268; // 0: GRU: ∂ recurrent-side gates
-            public const int Decoder_Carry = 175268; // 256: ∂s carried to the previous step
-            public const int Decoder_CellCarry = 175524; // 256: ∂c carried to the previous step
-            public const int Decoder_Query = 175780; // 96: additive: W_s·s_{t-1} of one step
-            public const int Decoder_QueryGradient = 175876; // 1,056: additive: ∂(W_s·s_{t-1}) of every step
-            public const int Decoder_Tanh = 176932; // 12,672: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
-            public const int Decoder_Scores = 189604; // 12: one row of scores
-            public const int Decoder_Weights = 189616; // 528: attention weights, [batch, time, source time] for the run's lengths
-            public const int Decoder_WeightsGradient = 190144; // 528: ∂ attention weights (read by Backward)
-            public const int Decoder_Context = 190672; // 2,816: contexts, [time, batch, 64]
-            public const int Decoder_ContextGradient = 193488; // 2,816: ∂ contexts
-            public const int Decoder_Output = 196304; // 528: outputs, [time, batch, 12]
-            public const int Decoder_OutputGradient = 196832; // 528: ∂ outputs
-            public const int Decoder_Scratch = 197360; // 36: backward scratch of one attention row
-            public const int Decoder_StepTarget = 197396; // 4: Step: the previous target step
-            public const int Decoder_StepEmbedded = 197400; // 32: Step: its embedding
-            public const int Decoder_StepMemory = 197432; // 3,072: Step: the encoder outputs of the last Encode, [source time, batch, E]
-            public const int Decoder_StepKeys = 200504; // 1,152: Step: their projection
-            public const int Decoder_StepQuery = 201656; // 96: Step: W_s·s
-            public const int Decoder_StepTanh = 201752; // 288: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
-            public const int Decoder_StepWeights = 202040; // 48: Step: attention weights, [batch, source time]
-            public const int Decoder_StepContext = 202088; // 256: Step: contexts
-            public const int Decoder_StepCache = 202344; // 1,024: Step: gates
-            public const int Decoder_StepNext = 203368; // 256: Step: the new state
-            public const int Decoder_StepOutput = 203624; // 48: Step: outputs
-            public const int Length = 203672;
+            public const int Scratch_HeldDh = 140728; // 128: BPTT, rows past their source length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 140856; // 128: BPTT, rows past their source length: the carried ∂c they pass on
+            public const int Decoder_Target = 140984; // 44: target input ids, [batch, time] (int bits)
+            public const int Decoder_TargetGradient = 141028; // 0: float targets: ∂target input
+            public const int Decoder_Embedded = 141028; // 352: token targets: embedded target input, [time, batch, 8]
+            public const int Decoder_EmbeddedGradient = 141380; // 352: token targets: ∂embedded target input
+            public const int Decoder_Keys = 141732; // 1,152: projected encoder outputs (W_h·h_j + b_h), [source time, batch, 24]
+            public const int Decoder_KeysGradient = 142884; // 1,152: ∂ projected encoder outputs
+            public const int Decoder_Hiddens = 144036; // 3,072: s_0, s_1, … s_Td, [time + 1, batch, 64]
+            public const int Decoder_Cells = 147108; // 3,072: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 64]
+            public const int Decoder_HiddensGradient = 150180; // 2,816: ∂s_t from the output head
+            public const int Decoder_Cache = 152996; // 11,264: activated gates i, f, g, o, [time, batch, 4H]
+            public const int Decoder_Gh = 164260; // 0: GRU: W_hh·s_{t-1} + b_hh of one step
+            public const int Decoder_GatesGradient = 164260; // 11,264: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
+            public const int Decoder_GhGradient = 175524; // 0: GRU: ∂ recurrent-side gates
+            public const int Decoder_Carry = 175524; // 256: ∂s carried to the previous step
+            public const int Decoder_CellCarry = 175780; // 256: ∂c carried to the previous step
+            public const int Decoder_Query = 176036; // 96: additive: W_s·s_{t-1} of one step
+            public const int Decoder_QueryGradient = 176132; // 1,056: additive: ∂(W_s·s_{t-1}) of every step
+            public const int Decoder_Tanh = 177188; // 12,672: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
+            public const int Decoder_Scores = 189860; // 12: one row of scores
+            public const int Decoder_Weights = 189872; // 528: attention weights, [batch, time, source time] for the run's lengths
+            public const int Decoder_WeightsGradient = 190400; // 528: ∂ attention weights (read by Backward)
+            public const int Decoder_Context = 190928; // 2,816: contexts, [time, batch, 64]
+            public const int Decoder_ContextGradient = 193744; // 2,816: ∂ contexts
+            public const int Decoder_Output = 196560; // 528: outputs, [time, batch, 12]
+            public const int Decoder_OutputGradient = 197088; // 528: ∂ outputs
+            public const int Decoder_Scratch = 197616; // 36: backward scratch of one attention row
+            public const int Decoder_StepTarget = 197652; // 4: Step: the previous target step
+            public const int Decoder_StepEmbedded = 197656; // 32: Step: its embedding
+            public const int Decoder_StepMemory = 197688; // 3,072: Step: the encoder outputs of the last Encode, [source time, batch, E]
+            public const int Decoder_StepKeys = 200760; // 1,152: Step: their projection
+            public const int Decoder_StepQuery = 201912; // 96: Step: W_s·s
+            public const int Decoder_StepTanh = 202008; // 288: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
+            public const int Decoder_StepWeights = 202296; // 48: Step: attention weights, [batch, source time]
+            public const int Decoder_StepContext = 202344; // 256: Step: contexts
+            public const int Decoder_StepCache = 202600; // 1,024: Step: gates
+            public const int Decoder_StepNext = 203624; // 256: Step: the new state
+            public const int Decoder_StepOutput = 203880; // 48: Step: outputs
+            public const int Length = 203928;
         }
 
         private readonly float[] _arena;
@@ -279,7 +281,7 @@ namespace Dates
             if (output.Length != targetLength * 48) ThrowWrongLength(nameof(output), targetLength * 48, output.Length, $"[batch 4, length {targetLength}, features 12]");
             CheckTargetTokens(targetInput, nameof(targetInput));
             global::System.Span<float> a = _arena;
-            RunEncoder(source, sourceLength, sourceLengths, _sourceLengths, training: Training);
+            RunEncoder(source, sourceLength, sourceLengths, training: Training);
             targetInput.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_Target, targetLength * 4)));
             DecodeCore(sourceLength, targetLength);
             _length = sourceLength;
@@ -325,9 +327,10 @@ namespace Dates
             CheckSourceLengths(sourceLengths, sourceLength);
             global::System.Span<float> a = _arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
-            RunEncoder(source, sourceLength, sourceLengths, _stepSourceLengths, training: false);
+            RunEncoder(source, sourceLength, sourceLengths, training: false);
             _length = 0; // the encoder's activations are Encode's now
             _stepSourceLength = sourceLength;
+            _sourceLengths.CopyTo(_stepSourceLengths, 0);
             a.Slice(Layout.Encoder_L0_Sequence, sourceLength * 256).CopyTo(a.Slice(Layout.Decoder_StepMemory)); // the memory Step attends over
             // keys: every encoder output projected once, W_h·h_j + b_h   ([sourceLength * 4 x 64] · [64 x 24])
             global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Decoder_StepMemory), 64, p.Slice(Layout.Decoder_W_h_weight), 64, a.Slice(Layout.Decoder_StepKeys), 24, sourceLength * 4, 24, 64, accumulate: false);
@@ -335,13 +338,13 @@ namespace Dates
             ResetState();
         }
 
-        /// <summary>Encodes, checks and copies the source, runs the encoder and takes the decoder's initial state from it.</summary>
-        private void RunEncoder(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, global::System.Span<int> lengths, bool training)
+        /// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>
+        private void RunEncoder(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)
         {
             global::System.Span<float> a = _arena;
             source.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, sourceLength * 4)));
-            if (sourceLengths.IsEmpty) lengths.Fill(sourceLength);
-            else sourceLengths.CopyTo(lengths);
+            if (sourceLengths.IsEmpty) _sourceLengths.AsSpan().Fill(sourceLength);
+            else sourceLengths.CopyTo(_sourceLengths);
             _forwardTraining = training;
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state, both directions side by side
@@ -437,6 +440,8 @@ namespace Dates
                     global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 32, cache.Slice(t * 512), 128, 4, 128, 32, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 512, 512), cPrev, c.Slice(t * 128, 128), h.Slice(t * 256), 64, 4, 32);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_sourceLengths, t, hPrev, ldPrev, h.Slice(t * 256), 64, cPrev, c.Slice(t * 128, 128), 32);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 256), 64, a.Slice(Layout.Encoder_States + 256, 128), 32, 4, 32);
@@ -464,6 +469,8 @@ namespace Dates
                     global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, cache.Slice(t * 512), 128, 4, 128, 32, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 512, 512), cPrev, c.Slice(t * 128, 128), h.Slice(t * 256), 64, 4, 32);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_sourceLengths, t, hPrev, ldPrev, h.Slice(t * 256), 64, cPrev, c.Slice(t * 128, 128), 32);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h, 64, a.Slice(Layout.Encoder_States + 384, 128), 32, 4, 32);
@@ -501,7 +508,9 @@ namespace Dates
                     int t = length - 1 - s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1024, 128) : c.Slice((t - 1) * 128);
+                    global::Unroll.Kernels.Packing.SaveCarried(_sourceLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), 32); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc, dG.Slice(t * 512), 4, 32);
+                    global::Unroll.Kernels.Packing.PassHeld(_sourceLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 128] · [128 x 32])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0), 32, dhNext, 32, 4, 32, 128, accumulate: true);
                 }
@@ -539,7 +548,9 @@ namespace Dates
                     int t = s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1152, 128) : c.Slice((t + 1) * 128);
+                    global::Unroll.Kernels.Packing.SaveCarried(_sourceLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), 32); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc, dG.Slice(t * 512), 4, 32);
+                    global::Unroll.Kernels.Packing.PassHeld(_sourceLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 128] · [128 x 32])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, dhNext, 32, 4, 32, 128, accumulate: true);
                 }

@@ -13,7 +13,7 @@ namespace Signals
     /// target input [2, ≤5, 2]
     /// output [2, ≤5, 2]
     /// </code>
-    /// <para>512 parameters. One arena of 3,770 floats (15,080 bytes), allocated by the constructor, holds
+    /// <para>512 parameters. One arena of 3,782 floats (15,128 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
@@ -57,7 +57,7 @@ namespace Signals
         int global::Unroll.IEncoderDecoderModel<float, float>.TargetLength => TargetLength;
         int global::Unroll.IEncoderDecoderModel<float, float>.SourceVocabularySize => SourceVocabularySize;
 
-        /// <summary>Source and target steps of the last <c>Forward</c>, and each row's real source steps.</summary>
+        /// <summary>Target steps of the last <c>Forward</c>, and each row's real source steps in the last <c>Forward</c> or <c>Encode</c>.</summary>
         private int _targetLength;
         private readonly int[] _sourceLengths = new int[2];
 
@@ -94,44 +94,46 @@ namespace Signals
             public const int Scratch_dGh = 2116; // 288: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 2404; // 12: BPTT: ∂h carried to the previous step, [batch, H]
             public const int Scratch_dc = 2416; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Decoder_Target = 2416; // 20: target input, [time, batch, 2]
-            public const int Decoder_TargetGradient = 2436; // 20: float targets: ∂target input
-            public const int Decoder_Embedded = 2456; // 0: token targets: embedded target input, [time, batch, 2]
-            public const int Decoder_EmbeddedGradient = 2456; // 0: token targets: ∂embedded target input
-            public const int Decoder_Keys = 2456; // 0: projected encoder outputs (W_a·h_j), [source time, batch, 6]
-            public const int Decoder_KeysGradient = 2456; // 0: ∂ projected encoder outputs
-            public const int Decoder_Hiddens = 2456; // 72: s_0, s_1, … s_Td, [time + 1, batch, 6]
-            public const int Decoder_Cells = 2528; // 0: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 6]
-            public const int Decoder_HiddensGradient = 2528; // 60: ∂s_t from the output head
-            public const int Decoder_Cache = 2588; // 240: r, z, n, W_hn·s + b_hn, [time, batch, 4H]
-            public const int Decoder_Gh = 2828; // 36: GRU: W_hh·s_{t-1} + b_hh of one step
-            public const int Decoder_GatesGradient = 2864; // 180: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
-            public const int Decoder_GhGradient = 3044; // 180: GRU: ∂ recurrent-side gates
-            public const int Decoder_Carry = 3224; // 12: ∂s carried to the previous step
-            public const int Decoder_CellCarry = 3236; // 0: ∂c carried to the previous step
-            public const int Decoder_Query = 3236; // 0: additive: W_s·s_{t-1} of one step
-            public const int Decoder_QueryGradient = 3236; // 0: additive: ∂(W_s·s_{t-1}) of every step
-            public const int Decoder_Tanh = 3236; // 0: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
-            public const int Decoder_Scores = 3236; // 8: one row of scores
-            public const int Decoder_Weights = 3244; // 80: attention weights, [batch, time, source time] for the run's lengths
-            public const int Decoder_WeightsGradient = 3324; // 80: ∂ attention weights (read by Backward)
-            public const int Decoder_Context = 3404; // 60: contexts, [time, batch, 6]
-            public const int Decoder_ContextGradient = 3464; // 60: ∂ contexts
-            public const int Decoder_Output = 3524; // 20: outputs, [time, batch, 2]
-            public const int Decoder_OutputGradient = 3544; // 20: ∂ outputs
-            public const int Decoder_Scratch = 3564; // 14: backward scratch of one attention row
-            public const int Decoder_StepTarget = 3578; // 4: Step: the previous target step
-            public const int Decoder_StepEmbedded = 3582; // 0: Step: its embedding
-            public const int Decoder_StepMemory = 3582; // 96: Step: the encoder outputs of the last Encode, [source time, batch, E]
-            public const int Decoder_StepKeys = 3678; // 0: Step: their projection
-            public const int Decoder_StepQuery = 3678; // 0: Step: W_s·s
-            public const int Decoder_StepTanh = 3678; // 0: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
-            public const int Decoder_StepWeights = 3678; // 16: Step: attention weights, [batch, source time]
-            public const int Decoder_StepContext = 3694; // 12: Step: contexts
-            public const int Decoder_StepCache = 3706; // 48: Step: gates
-            public const int Decoder_StepNext = 3754; // 12: Step: the new state
-            public const int Decoder_StepOutput = 3766; // 4: Step: outputs
-            public const int Length = 3770;
+            public const int Scratch_HeldDh = 2416; // 12: BPTT, rows past their source length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 2428; // 0: BPTT, rows past their source length: the carried ∂c they pass on
+            public const int Decoder_Target = 2428; // 20: target input, [time, batch, 2]
+            public const int Decoder_TargetGradient = 2448; // 20: float targets: ∂target input
+            public const int Decoder_Embedded = 2468; // 0: token targets: embedded target input, [time, batch, 2]
+            public const int Decoder_EmbeddedGradient = 2468; // 0: token targets: ∂embedded target input
+            public const int Decoder_Keys = 2468; // 0: projected encoder outputs (W_a·h_j), [source time, batch, 6]
+            public const int Decoder_KeysGradient = 2468; // 0: ∂ projected encoder outputs
+            public const int Decoder_Hiddens = 2468; // 72: s_0, s_1, … s_Td, [time + 1, batch, 6]
+            public const int Decoder_Cells = 2540; // 0: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 6]
+            public const int Decoder_HiddensGradient = 2540; // 60: ∂s_t from the output head
+            public const int Decoder_Cache = 2600; // 240: r, z, n, W_hn·s + b_hn, [time, batch, 4H]
+            public const int Decoder_Gh = 2840; // 36: GRU: W_hh·s_{t-1} + b_hh of one step
+            public const int Decoder_GatesGradient = 2876; // 180: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
+            public const int Decoder_GhGradient = 3056; // 180: GRU: ∂ recurrent-side gates
+            public const int Decoder_Carry = 3236; // 12: ∂s carried to the previous step
+            public const int Decoder_CellCarry = 3248; // 0: ∂c carried to the previous step
+            public const int Decoder_Query = 3248; // 0: additive: W_s·s_{t-1} of one step
+            public const int Decoder_QueryGradient = 3248; // 0: additive: ∂(W_s·s_{t-1}) of every step
+            public const int Decoder_Tanh = 3248; // 0: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
+            public const int Decoder_Scores = 3248; // 8: one row of scores
+            public const int Decoder_Weights = 3256; // 80: attention weights, [batch, time, source time] for the run's lengths
+            public const int Decoder_WeightsGradient = 3336; // 80: ∂ attention weights (read by Backward)
+            public const int Decoder_Context = 3416; // 60: contexts, [time, batch, 6]
+            public const int Decoder_ContextGradient = 3476; // 60: ∂ contexts
+            public const int Decoder_Output = 3536; // 20: outputs, [time, batch, 2]
+            public const int Decoder_OutputGradient = 3556; // 20: ∂ outputs
+            public const int Decoder_Scratch = 3576; // 14: backward scratch of one attention row
+            public const int Decoder_StepTarget = 3590; // 4: Step: the previous target step
+            public const int Decoder_StepEmbedded = 3594; // 0: Step: its embedding
+            public const int Decoder_StepMemory = 3594; // 96: Step: the encoder outputs of the last Encode, [source time, batch, E]
+            public const int Decoder_StepKeys = 3690; // 0: Step: their projection
+            public const int Decoder_StepQuery = 3690; // 0: Step: W_s·s
+            public const int Decoder_StepTanh = 3690; // 0: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
+            public const int Decoder_StepWeights = 3690; // 16: Step: attention weights, [batch, source time]
+            public const int Decoder_StepContext = 3706; // 12: Step: contexts
+            public const int Decoder_StepCache = 3718; // 48: Step: gates
+            public const int Decoder_StepNext = 3766; // 12: Step: the new state
+            public const int Decoder_StepOutput = 3778; // 4: Step: outputs
+            public const int Length = 3782;
         }
 
         private readonly float[] _arena;
@@ -239,7 +241,7 @@ namespace Signals
             if (targetInput.Length != targetLength * 2 * 2) ThrowWrongLength(nameof(targetInput), targetLength * 2 * 2, targetInput.Length, $"[batch 2, length {targetLength}, features 2]");
             if (output.Length != targetLength * 4) ThrowWrongLength(nameof(output), targetLength * 4, output.Length, $"[batch 2, length {targetLength}, features 2]");
             global::System.Span<float> a = _arena;
-            RunEncoder(source, sourceLength, sourceLengths, _sourceLengths, training: Training);
+            RunEncoder(source, sourceLength, sourceLengths, training: Training);
             global::Unroll.Kernels.Blas.SwapLeadingAxes(targetInput, a.Slice(Layout.Decoder_Target), 2, targetLength, 2); // → [time, batch, features]
             DecodeCore(sourceLength, targetLength);
             _length = sourceLength;
@@ -293,20 +295,21 @@ namespace Signals
             CheckSourceLengths(sourceLengths, sourceLength);
             global::System.Span<float> a = _arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
-            RunEncoder(source, sourceLength, sourceLengths, _stepSourceLengths, training: false);
+            RunEncoder(source, sourceLength, sourceLengths, training: false);
             _length = 0; // the encoder's activations are Encode's now
             _stepSourceLength = sourceLength;
+            _sourceLengths.CopyTo(_stepSourceLengths, 0);
             a.Slice(Layout.Encoder_L0_Sequence, sourceLength * 12).CopyTo(a.Slice(Layout.Decoder_StepMemory)); // the memory Step attends over
             ResetState();
         }
 
-        /// <summary>Encodes, checks and copies the source, runs the encoder and takes the decoder's initial state from it.</summary>
-        private void RunEncoder(global::System.ReadOnlySpan<float> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, global::System.Span<int> lengths, bool training)
+        /// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>
+        private void RunEncoder(global::System.ReadOnlySpan<float> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)
         {
             global::System.Span<float> a = _arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(source, a.Slice(Layout.Input), 2, sourceLength, 3); // → [time, batch, features]
-            if (sourceLengths.IsEmpty) lengths.Fill(sourceLength);
-            else sourceLengths.CopyTo(lengths);
+            if (sourceLengths.IsEmpty) _sourceLengths.AsSpan().Fill(sourceLength);
+            else sourceLengths.CopyTo(_sourceLengths);
             _forwardTraining = training;
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state
@@ -391,6 +394,8 @@ namespace Signals
                     global::Unroll.Kernels.Blas.AddRowVector(gh, 18, 2, 18, p.Slice(Layout.Encoder_bias_hh_l0, 18));
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
                     global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 48, 48), gh, hPrev, ldPrev, h.Slice(t * 12), 6, 2, 6);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_sourceLengths, t, hPrev, ldPrev, h.Slice(t * 12), 6, default, default, 6);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 12), 6, a.Slice(Layout.Encoder_States + 12, 12), 6, 2, 6);
@@ -425,7 +430,9 @@ namespace Signals
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 12) : h.Slice((t - 1) * 12);
                     const int ldPrev = 6;
+                    global::Unroll.Kernels.Packing.SaveCarried(_sourceLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 12), default, 6); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 48), hPrev, ldPrev, dh.Slice(t * 12), 6, dhNext, dG.Slice(t * 36), dGh.Slice(t * 36), 2, 6);
+                    global::Unroll.Kernels.Packing.PassHeld(_sourceLengths, t, dh.Slice(t * 12), 6, a.Slice(Layout.Scratch_HeldDh, 12), default, dhNext, default, dG.Slice(t * 36, 36), dGh.Slice(t * 36, 36), 18, 6);
                     // ∂h_prev += ∂gates_t·W_hh   ([2 x 18] · [18 x 6])
                     global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 36), 18, p.Slice(Layout.Encoder_weight_hh_l0), 6, dhNext, 6, 2, 6, 18, accumulate: true);
                 }

@@ -200,6 +200,42 @@ public class Seq2SeqTests
         }
     }
 
+    /// <summary>
+    /// Per-row source lengths behave as PyTorch's packed sequences: a padded row gives what the same row gives
+    /// unpadded (the encoder ignores the padding in both directions, the attention gives it no weight).
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 5, 2, 4 })]
+    [InlineData(new[] { 1, 3, 5 })]
+    public void Padded_rows_give_what_they_give_unpadded(int[] lengths)
+    {
+        const int B = 3, Ts = 5, Td = 4, O = 5;
+        var model = new TokenBiLstmAdditive(14);
+        int[] source = Tokens(B * Ts, 7, 121), target = Tokens(B * Td, 6, 122);
+        var output = new float[B * Td * O];
+        model.Forward(source, target, output, Ts, Td, lengths);
+        float[] weights = model.Decoder.AttentionWeights.Slice(0, B * Td * Ts).ToArray();
+
+        for (int b = 0; b < B; b++)
+        {
+            int length = lengths[b];
+            var alone = new int[B * length];
+            var aloneTarget = new int[B * Td];
+            for (int r = 0; r < B; r++)
+            {
+                source.AsSpan(b * Ts, length).CopyTo(alone.AsSpan(r * length, length));
+                target.AsSpan(b * Td, Td).CopyTo(aloneTarget.AsSpan(r * Td, Td));
+            }
+            var aloneOutput = new float[B * Td * O];
+            model.Forward(alone, aloneTarget, aloneOutput, length, Td);
+            Tolerance.AssertClose(output.AsSpan(b * Td * O, Td * O), aloneOutput.AsSpan(0, Td * O).ToArray().Select(v => (double)v).ToArray(), $"row {b}", 1e-6, 1e-5);
+            for (int t = 0; t < Td; t++)
+            {
+                Tolerance.AssertClose(weights.AsSpan((b * Td + t) * Ts, length), model.Decoder.AttentionWeights.Slice(t * length, length).ToArray().Select(v => (double)v).ToArray(), $"row {b} weights {t}", 1e-6, 1e-5);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData(new[] { 5, 1, 3 })]
