@@ -188,7 +188,7 @@ public static partial class Emitter
         w.Line(sourceTokens
             ? $"source.CopyTo({IntCast}(a.Slice(Layout.{plan.Sequence.Input}, sourceLength * {B})));"
             : $"{Blas}.SwapLeadingAxes(source, a.Slice(Layout.{plan.Sequence.Input}), {B}, sourceLength, {plan.InputSize}); // → [time, batch, features]");
-        w.Line("if (sourceLengths.IsEmpty) _sourceLengths.AsSpan().Fill(sourceLength);");
+        w.Line("if (sourceLengths.IsEmpty) global::System.Array.Fill(_sourceLengths, sourceLength);");
         w.Line("else sourceLengths.CopyTo(_sourceLengths);");
         w.Line("_forwardTraining = training;");
         w.Line("ForwardCore(sourceLength);");

@@ -343,7 +343,7 @@ namespace Dates
         {
             global::System.Span<float> a = _arena;
             source.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, sourceLength * 4)));
-            if (sourceLengths.IsEmpty) _sourceLengths.AsSpan().Fill(sourceLength);
+            if (sourceLengths.IsEmpty) global::System.Array.Fill(_sourceLengths, sourceLength);
             else sourceLengths.CopyTo(_sourceLengths);
             _forwardTraining = training;
             ForwardCore(sourceLength);

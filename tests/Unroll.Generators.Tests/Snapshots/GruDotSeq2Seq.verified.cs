@@ -308,7 +308,7 @@ namespace Signals
         {
             global::System.Span<float> a = _arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(source, a.Slice(Layout.Input), 2, sourceLength, 3); // → [time, batch, features]
-            if (sourceLengths.IsEmpty) _sourceLengths.AsSpan().Fill(sourceLength);
+            if (sourceLengths.IsEmpty) global::System.Array.Fill(_sourceLengths, sourceLength);
             else sourceLengths.CopyTo(_sourceLengths);
             _forwardTraining = training;
             ForwardCore(sourceLength);
