@@ -23,12 +23,14 @@ const string Usage = """
       --seed N         seed of the initialisation and the data (default 1)
       --png FILE       where to draw the attention map (default date-attention.png)
       --date TEXT      also translate this date (may repeat)
+      --require P      exit with status 1 if the held-out exact match ends below P (0 to 1)
       --help           this text
     """;
 
 int steps = 1500, seed = 1;
 float learningRate = 3e-3f;
 string png = "date-attention.png";
+double required = 0;
 var extra = new List<string>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -40,6 +42,7 @@ for (int i = 0; i < args.Length; i++)
         "--seed" => int.TryParse(Next(), out seed),
         "--png" => (png = Next() ?? "") != "",
         "--date" => Next() is { } d && Add(extra, d),
+        "--require" => double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out required),
         _ => false,
     };
     if (!ok)
@@ -100,6 +103,11 @@ Console.WriteLine($"Attention while translating \"{source}\" (rows: output chara
 Console.Write(AttentionMap.ToGrid(shown.Attention, shown.Steps, source.Length, source, output));
 AttentionMap.WritePng(png, shown.Attention, shown.Steps, source.Length);
 Console.WriteLine($"Drawn as {Path.GetFullPath(png)}.");
+if (final < required)
+{
+    Console.WriteLine($"The exact match {final:P1} is below the required {required:P1}.");
+    return 1;
+}
 return 0;
 
 bool TryTranslate(string date, out (string Iso, float Score, float[] Attention, int Steps) result)
