@@ -64,8 +64,13 @@ public interface ISequenceModel<TInput> : ISequenceModel
     /// <summary>Runs the network over sequences of <see cref="ISequenceModel.SequenceLength"/> steps, batch-first.</summary>
     void Forward(ReadOnlySpan<TInput> input, Span<float> output);
 
-    /// <summary>Runs the network over sequences of <paramref name="length"/> steps, batch-first.</summary>
-    void Forward(ReadOnlySpan<TInput> input, Span<float> output, int length);
+    /// <summary>
+    /// Runs the network over sequences of <paramref name="length"/> steps, batch-first. With
+    /// <paramref name="lengths"/>, row b's first <c>lengths[b]</c> steps are real and the rest padding, as
+    /// PyTorch's packed sequences: recurrent states are held after a row's last real step (in both
+    /// directions), and attention gives the padding no weight.
+    /// </summary>
+    void Forward(ReadOnlySpan<TInput> input, Span<float> output, int length, ReadOnlySpan<int> lengths = default);
 }
 
 /// <summary>

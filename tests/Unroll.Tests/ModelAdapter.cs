@@ -56,7 +56,7 @@ public sealed class ModelAdapter
         {
             Name = m.GetType().Name, Batch = m.BatchSize, SequenceLength = m.SequenceLength,
             Input = m.InputSize, Output = m.OutputSize, Parameters = m.NamedParameters, ZeroGradients = m.ZeroGradients,
-            Forward = m.Forward, Backward = m.Backward, Step = stream is null ? null : stream.Step, ResetState = stream is null ? null : stream.ResetState,
+            Forward = (x, y, length) => m.Forward(x, y, length), Backward = m.Backward, Step = stream is null ? null : stream.Step, ResetState = stream is null ? null : stream.ResetState,
             H0 = () => rnn.InitialHidden, Hn = () => rnn.FinalHidden, DH0 = () => rnn.InitialHiddenGradient, DHn = () => rnn.FinalHiddenGradient,
             C0 = lstm is { } c0 ? () => c0.InitialCell : null,
             Cn = lstm is { } cn ? () => cn.FinalCell : null,

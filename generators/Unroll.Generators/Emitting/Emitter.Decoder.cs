@@ -51,9 +51,8 @@ public static partial class Emitter
         w.Line($"int global::Unroll.IEncoderDecoderModel<{source}, {target}>.TargetLength => TargetLength;");
         w.Line($"int global::Unroll.IEncoderDecoderModel<{source}, {target}>.SourceVocabularySize => SourceVocabularySize;");
         w.Line();
-        w.Line("/// <summary>Target steps of the last <c>Forward</c>, and each row's real source steps in the last <c>Forward</c> or <c>Encode</c>.</summary>");
+        w.Line("/// <summary>Target steps of the last <c>Forward</c>.</summary>");
         w.Line("private int _targetLength;");
-        w.Line($"private readonly int[] _sourceLengths = new int[{plan.BatchSize}];");
         w.Line();
         w.Line("/// <summary>Source steps of the last <c>Encode</c> (0 before the first), each row's real ones, and a row of scratch for <c>ReorderState</c>.</summary>");
         w.Line("private int _stepSourceLength;");
@@ -175,7 +174,7 @@ public static partial class Emitter
         w.Line("RunEncoder(source, sourceLength, sourceLengths, training: false);");
         w.Line("_length = 0; // the encoder's activations are Encode's now");
         w.Line("_stepSourceLength = sourceLength;");
-        w.Line("_sourceLengths.CopyTo(_stepSourceLengths, 0);");
+        w.Line("_rowLengths.CopyTo(_stepSourceLengths, 0);");
         w.Line($"a.Slice(Layout.{EncoderOutput(plan).Output}, sourceLength * {B * d.Memory}).CopyTo(a.Slice(Layout.{d.Property}_StepMemory)); // the memory Step attends over");
         if (d.Score != 1) WriteKeyProjection(w, d, $"a.Slice(Layout.{d.Property}_StepMemory)", $"a.Slice(Layout.{d.Property}_StepKeys)", $"sourceLength * {B}");
         w.Line("ResetState();");
@@ -188,8 +187,8 @@ public static partial class Emitter
         w.Line(sourceTokens
             ? $"source.CopyTo({IntCast}(a.Slice(Layout.{plan.Sequence.Input}, sourceLength * {B})));"
             : $"{Blas}.SwapLeadingAxes(source, a.Slice(Layout.{plan.Sequence.Input}), {B}, sourceLength, {plan.InputSize}); // → [time, batch, features]");
-        w.Line("if (sourceLengths.IsEmpty) global::System.Array.Fill(_sourceLengths, sourceLength);");
-        w.Line("else sourceLengths.CopyTo(_sourceLengths);");
+        w.Line("if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);");
+        w.Line("else sourceLengths.CopyTo(_rowLengths);");
         w.Line("_forwardTraining = training;");
         w.Line("ForwardCore(sourceLength);");
         WriteBridge(w, plan);
@@ -267,7 +266,7 @@ public static partial class Emitter
         w.Line("CheckLength(sourceLength);");
         w.Line(SpanCheck("source.Length", $"sourceLength * {plan.BatchSize * plan.InputSize}", "nameof(source)", $"$\"{sourceShape}\""));
         if (plan.Vocabulary > 0) w.Line("CheckTokens(source, nameof(source));");
-        w.Line("CheckSourceLengths(sourceLengths, sourceLength);");
+        w.Line("CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));");
     }
 
     /// <summary>s_0 (and c_0) ← the final states of the encoder's last recurrent layer, its top stacked layer, directions side by side.</summary>
@@ -364,7 +363,7 @@ public static partial class Emitter
         });
         w.Open($"for (int b = 0; b < {B}; b++)");
         w.Line($"{Span} weights = a.Slice(Layout.{P}_Weights + (b * targetLength + t) * sourceLength, sourceLength);");
-        WriteAttentionStep(w, plan, "memory", "keys", "query", $"a.Slice(Layout.{P}_Tanh + (t * {B} + b) * sourceLength * {A})", "weights", $"ctx.Slice(b * {E}, {E})", "sourceLength", "_sourceLengths[b]");
+        WriteAttentionStep(w, plan, "memory", "keys", "query", $"a.Slice(Layout.{P}_Tanh + (t * {B} + b) * sourceLength * {A})", "weights", $"ctx.Slice(b * {E}, {E})", "sourceLength", "_rowLengths[b]");
         w.Close();
         w.Line($"// the context's share of the gates: ctx·W_ih[:, {I}:]ᵀ   ([{B} x {E}] · [{E} x {G}])");
         w.Line($"{Blas}.MultiplyTransposed(ctx, {E}, p.Slice(Layout.{d.WeightIh} + {I}), {I + E}, gates, {4 * H}, {B}, {G}, {E}, accumulate: true);");
@@ -472,7 +471,7 @@ public static partial class Emitter
         }
         w.Line("// through each row's attention: ∂ encoder outputs, ∂ keys, ∂ query");
         w.Open($"for (int b = 0; b < {B}; b++)");
-        w.Line("int valid = _sourceLengths[b];");
+        w.Line("int valid = _rowLengths[b];");
         w.Line($"int row = (b * targetLength + t) * sourceLength;");
         if (d.Score == 0)
         {
@@ -580,14 +579,6 @@ public static partial class Emitter
         w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof(targetLength), targetLength, $\"The target length must be between 1 and TargetLength ({plan.TargetLength}), but is {{targetLength}}.\");");
         w.Close();
         w.Line();
-        w.Open("private static void CheckSourceLengths(global::System.ReadOnlySpan<int> sourceLengths, int sourceLength)");
-        w.Line("if (sourceLengths.IsEmpty) return;");
-        w.Line(SpanCheck("sourceLengths.Length", $"{plan.BatchSize}", "nameof(sourceLengths)", $"\"[batch {plan.BatchSize}]\""));
-        w.Open("for (int b = 0; b < sourceLengths.Length; b++)");
-        w.Line("if (sourceLengths[b] < 1 || sourceLengths[b] > sourceLength)");
-        w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(sourceLengths), sourceLengths[b], $\"Row {b}'s source length must be between 1 and the source length {sourceLength}, but is {sourceLengths[b]}.\");");
-        w.Close();
-        w.Close();
         if (d.Vocabulary > 0)
         {
             w.Line();

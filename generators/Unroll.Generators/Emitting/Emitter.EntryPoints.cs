@@ -41,9 +41,11 @@ public static partial class Emitter
         w.Line($"/// <param name=\"{inputName}\">{inputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
         w.Line($"/// <param name=\"output\">{outputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
         w.Line("/// <param name=\"length\">Steps per sequence, 1 to <see cref=\"SequenceLength\"/>.</param>");
-        w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
-        w.Open($"public void Forward({inputType} {inputName}, {Span} output, int length)");
+        w.Line("/// <param name=\"lengths\">Empty, or per row the real steps (1 to <paramref name=\"length\"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>");
+        w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span or length is out of range{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
+        w.Open($"public void Forward({inputType} {inputName}, {Span} output, int length, global::System.ReadOnlySpan<int> lengths = default)");
         w.Line("CheckLength(length);");
+        w.Line("CheckRowLengths(lengths, length, nameof(lengths));");
         w.Line(SpanCheck($"{inputName}.Length", $"length * {plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"$\"{InputShape(plan, "length")}\""));
         w.Line(SpanCheck("output.Length", OutputCount(plan, "length"), "nameof(output)", $"$\"{OutputShape(plan, "length")}\""));
         if (tokens) w.Line("CheckTokens(tokens);");
@@ -57,6 +59,8 @@ public static partial class Emitter
             w.Line($"// [batch, length, features] → time-major [length, batch, features]");
             w.Line($"{Blas}.SwapLeadingAxes(input, a.Slice(Layout.{plan.Sequence.Input}), {plan.BatchSize}, length, {plan.InputSize});");
         }
+        w.Line("if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);");
+        w.Line("else lengths.CopyTo(_rowLengths);");
         w.Line("_forwardTraining = Training;");
         w.Line("ForwardCore(length);");
         w.Line("_length = length;");
@@ -202,6 +206,15 @@ public static partial class Emitter
         w.Open($"private static void CheckLength(int {length})");
         w.Line($"if ({length} < 1 || {length} > SequenceLength)");
         w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof({length}), {length}, $\"The {(plan.Decoder is null ? "length" : "source length")} must be between 1 and SequenceLength ({plan.SequenceLength}), but is {{{length}}}.\");");
+        w.Close();
+        w.Line();
+        w.Open("private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)");
+        w.Line("if (lengths.IsEmpty) return;");
+        w.Line(SpanCheck("lengths.Length", $"{plan.BatchSize}", "name", $"\"[batch {plan.BatchSize}]\""));
+        w.Open("for (int b = 0; b < lengths.Length; b++)");
+        w.Line("if (lengths[b] < 1 || lengths[b] > length)");
+        w.Line("    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $\"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.\");");
+        w.Close();
         w.Close();
         w.Line();
         w.Line("[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]");

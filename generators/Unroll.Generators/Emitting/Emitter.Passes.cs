@@ -177,10 +177,10 @@ public static partial class Emitter
                 w.Line($"{Cells}.RnnForward(cache.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H}, global::Unroll.Nonlinearity.{nl});");
                 break;
         }
-        if (!streaming && plan.Decoder is not null)
+        if (!streaming)
         {
             w.Line("// rows whose source has ended hold their state (packed sequences)");
-            w.Line($"global::Unroll.Kernels.Packing.Hold(_sourceLengths, t, hPrev, ldPrev, h.Slice(t * {B * DH}), {DH}, {(cell.Cells is null ? "default, default" : $"cPrev, c.Slice(t * {B * H}, {B * H})")}, {H});");
+            w.Line($"global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * {B * DH}), {DH}, {(cell.Cells is null ? "default, default" : $"cPrev, c.Slice(t * {B * H}, {B * H})")}, {H});");
         }
         if (!streaming) w.Close();
 
@@ -333,9 +333,8 @@ public static partial class Emitter
         }
         if (lstm) w.Line($"{ReadOnlySpan} cPrev = first ? a.Slice({State(plan, layer, 4, l, d)}, {B * H}) : c.Slice(({prev}) * {B * H});");
         string dHh = gru ? "dGh" : "dG";
-        bool packed = plan.Decoder is not null;
         string savedDh = $"a.Slice(Layout.Scratch_HeldDh, {B * H})", savedDc = lstm ? $"a.Slice(Layout.Scratch_HeldDc, {B * H})" : "default";
-        if (packed) w.Line($"global::Unroll.Kernels.Packing.SaveCarried(_sourceLengths, t, dhNext, {(lstm ? "dc" : "default")}, {savedDh}, {savedDc}, {H}); // held rows (packed sequences)");
+        w.Line($"global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, {(lstm ? "dc" : "default")}, {savedDh}, {savedDc}, {H}); // held rows (packed sequences)");
         switch (layer.Kind)
         {
             case LayerKind.Lstm:
@@ -349,7 +348,7 @@ public static partial class Emitter
                 w.Line($"{Cells}.RnnBackward(h.Slice(t * {B * DH}), {DH}, dh.Slice(t * {B * DH}), {DH}, dhNext, dG.Slice(t * {B * gw}), {B}, {H}, global::Unroll.Nonlinearity.{nl});");
                 break;
         }
-        if (packed) w.Line($"global::Unroll.Kernels.Packing.PassHeld(_sourceLengths, t, dh.Slice(t * {B * DH}), {DH}, {savedDh}, {savedDc}, dhNext, {(lstm ? "dc" : "default")}, dG.Slice(t * {B * gw}, {B * gw}), {(gru ? $"dGh.Slice(t * {B * gw}, {B * gw})" : "default")}, {gw}, {H});");
+        w.Line($"global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * {B * DH}), {DH}, {savedDh}, {savedDc}, dhNext, {(lstm ? "dc" : "default")}, dG.Slice(t * {B * gw}, {B * gw}), {(gru ? $"dGh.Slice(t * {B * gw}, {B * gw})" : "default")}, {gw}, {H});");
         w.Line($"// ∂h_prev += ∂gates_t·W_hh   ([{B} x {gw}] · [{gw} x {H}])");
         w.Line($"{Blas}.Multiply({dHh}.Slice(t * {B * gw}), {gw}, p.Slice({wHh}), {H}, dhNext, {H}, {B}, {H}, {gw}, accumulate: true);");
         w.Close();
@@ -401,7 +400,7 @@ public static partial class Emitter
         w.Open($"for (int h = 0; h < {heads}; h++)");
         w.Line($"int head = b * {3 * E} + h * {d};");
         w.Line($"global::Unroll.Kernels.Attention.Forward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E},");
-        w.Line($"    a.Slice(Layout.{at.Weights} + (b * {heads} + h) * length * length, length * length), context.Slice(b * {E} + h * {d}), {B * E}, length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")});");
+        w.Line($"    a.Slice(Layout.{at.Weights} + (b * {heads} + h) * length * length, length * length), context.Slice(b * {E} + h * {d}), {B * E}, length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: _rowLengths[b]);");
         w.Close();
         w.Close();
         w.Line($"{Blas}.MultiplyTransposed(context, {E}, p.Slice(Layout.{names[2]}), {E}, y, {E}, {rows}, {E}, {E}, accumulate: false);");
@@ -434,7 +433,7 @@ public static partial class Emitter
         w.Line("int block = (b * " + heads + " + h) * length * length;");
         w.Line($"global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E},");
         w.Line($"    a.Slice(Layout.{at.Weights} + block, length * length), dContext.Slice(b * {E} + h * {d}), {B * E}, a.Slice(Layout.{at.WeightsGradient} + block, length * length),");
-        w.Line($"    dQkv.Slice(head), dQkv.Slice(head + {E}), dQkv.Slice(head + {2 * E}), a.Slice(Layout.{at.Scratch}, length), length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")});");
+        w.Line($"    dQkv.Slice(head), dQkv.Slice(head + {E}), dQkv.Slice(head + {2 * E}), a.Slice(Layout.{at.Scratch}, length), length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: _rowLengths[b]);");
         w.Close();
         w.Close();
         w.Line($"// ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv");

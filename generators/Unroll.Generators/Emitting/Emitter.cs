@@ -209,6 +209,9 @@ public static partial class Emitter
         w.Line("/// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>");
         w.Line("private int _length;");
         w.Line();
+        w.Line($"/// <summary>Each row's real steps in the last <c>Forward</c>{(plan.Decoder is null ? "" : " or <c>Encode</c> (of the source)")}: the rest is padding.</summary>");
+        w.Line($"private readonly int[] _rowLengths = new int[{plan.BatchSize}];");
+        w.Line();
         w.Line("/// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>");
         w.Line("private bool _forwardTraining;");
         w.Line();

@@ -222,7 +222,7 @@ public static class Parser
         "Parameters", "Gradients", "NamedParameters", "ZeroGradients", "Forward", "Backward", "Step", "ResetState",
         "ForwardCore", "StepCore", "BackwardCore", "CheckLength", "CheckTokens", "ThrowWrongLength",
         "Training", "DropoutGenerator", "LoadSafetensors", "SaveSafetensors", "ReorderState",
-        "TargetLength", "SourceVocabularySize", "Encode", "DecodeCore", "DecodeBackwardCore", "DecodeStepCore", "CheckLengths", "CheckTargetTokens",
+        "TargetLength", "SourceVocabularySize", "Encode", "DecodeCore", "DecodeBackwardCore", "DecodeStepCore", "CheckRowLengths", "CheckTargetLength", "CheckTargetTokens", "RunEncoder", "TargetInputSize",
     };
 
     /// <summary>The property's modifiers as written, without <c>partial</c>: the implementing part repeats them.</summary>

@@ -311,11 +311,8 @@ public static class Planner
         arena.Add("Scratch_dGh", dGh, "BPTT, GRU: recurrent-side gate gradients of a whole sequence");
         arena.Add("Scratch_dh", dh, "BPTT: ∂h carried to the previous step, [batch, H]");
         arena.Add("Scratch_dc", dc, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
-        if (decoder is not null)
-        {
-            arena.Add("Scratch_HeldDh", dh, "BPTT, rows past their source length: the carried ∂h they pass on");
-            arena.Add("Scratch_HeldDc", dc, "BPTT, rows past their source length: the carried ∂c they pass on");
-        }
+        arena.Add("Scratch_HeldDh", dh, "BPTT, rows past their length: the carried ∂h they pass on");
+        arena.Add("Scratch_HeldDc", dc, "BPTT, rows past their length: the carried ∂c they pass on");
 
         // Streaming buffers, one step deep. A bidirectional layer needs the whole sequence, and attention
         // would need a cache of past keys and values, so such models do not stream and have none.

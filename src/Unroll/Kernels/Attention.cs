@@ -15,16 +15,17 @@ public static class Attention
 {
     /// <summary>
     /// Writes the attention weights <c>[queries, keys]</c> (row stride <paramref name="keys"/>) and
-    /// the output rows <c>[queries, dv]</c>.
+    /// the output rows <c>[queries, dv]</c>. Only the first <paramref name="validKeys"/> keys (and, when
+    /// causal, those up to the query) get weight; the others, padding or future, get exactly 0.
     /// </summary>
     public static void Forward(
         ReadOnlySpan<float> q, int ldq, ReadOnlySpan<float> k, int ldk, ReadOnlySpan<float> v, int ldv,
-        Span<float> weights, Span<float> output, int ldo, int queries, int keys, int dk, int dv, float scale, bool causal)
+        Span<float> weights, Span<float> output, int ldo, int queries, int keys, int dk, int dv, float scale, bool causal, int validKeys = int.MaxValue)
     {
         for (int t = 0; t < queries; t++)
         {
             Span<float> row = weights.Slice(t * keys, keys);
-            int visible = causal ? Math.Min(t + 1, keys) : keys;
+            int visible = Math.Min(causal ? Math.Min(t + 1, keys) : keys, validKeys);
             ReadOnlySpan<float> query = q.Slice(t * ldq, dk);
             for (int s = 0; s < visible; s++)
             {
@@ -52,12 +53,12 @@ public static class Attention
         ReadOnlySpan<float> q, int ldq, ReadOnlySpan<float> k, int ldk, ReadOnlySpan<float> v, int ldv,
         ReadOnlySpan<float> weights, ReadOnlySpan<float> outputGradient, int ldo, ReadOnlySpan<float> weightsGradient,
         Span<float> dq, Span<float> dk, Span<float> dv, Span<float> scratch,
-        int queries, int keys, int dkWidth, int dvWidth, float scale, bool causal)
+        int queries, int keys, int dkWidth, int dvWidth, float scale, bool causal, int validKeys = int.MaxValue)
     {
         Span<float> dWeights = scratch.Slice(0, keys);
         for (int t = 0; t < queries; t++)
         {
-            int visible = causal ? Math.Min(t + 1, keys) : keys;
+            int visible = Math.Min(causal ? Math.Min(t + 1, keys) : keys, validKeys);
             ReadOnlySpan<float> w = weights.Slice(t * keys, visible);
             ReadOnlySpan<float> dOut = outputGradient.Slice(t * ldo, dvWidth);
             Span<float> dw = dWeights.Slice(0, visible);

@@ -12,7 +12,7 @@ namespace Sentiment
     /// Head     Linear(32 → 3)                                         99 parameters
     /// output [4, 3]
     /// </code>
-    /// <para>2,595 parameters. One arena of 35,422 floats (141,688 bytes), allocated by the constructor, holds
+    /// <para>2,595 parameters. One arena of 35,486 floats (141,944 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>
     /// </remarks>
@@ -73,7 +73,9 @@ namespace Sentiment
             public const int Scratch_dGh = 30750; // 4,608: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 35358; // 64: BPTT: ∂h carried to the previous step, [batch, H]
             public const int Scratch_dc = 35422; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Length = 35422;
+            public const int Scratch_HeldDh = 35422; // 64: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 35486; // 0: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Length = 35486;
         }
 
         private readonly float[] _arena;
@@ -81,6 +83,9 @@ namespace Sentiment
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
         private int _length;
+
+        /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
+        private readonly int[] _rowLengths = new int[4];
 
         /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
         private bool _forwardTraining;
@@ -166,15 +171,19 @@ namespace Sentiment
         /// <param name="input">The sequences, <c>[4, <paramref name="length"/>, 8]</c> batch-first, row-major.</param>
         /// <param name="output">Receives the output after the last step, <c>[4, 3]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length)
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length);
+            CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 32) ThrowWrongLength(nameof(input), length * 32, input.Length, $"[batch 4, length {length}, features 8]");
             if (output.Length != 12) ThrowWrongLength(nameof(output), 12, output.Length, $"[batch 4, features 3]");
             global::System.Span<float> a = _arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 4, length, 8);
+            if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
+            else lengths.CopyTo(_rowLengths);
             _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
@@ -234,6 +243,8 @@ namespace Sentiment
                     global::Unroll.Kernels.Blas.AddRowVector(gh, 48, 4, 48, p.Slice(Layout.Encoder_bias_hh_l0, 48));
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
                     global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldPrev, h.Slice(t * 128), 32, 4, 16);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 128), 32, default, default, 16);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 128), 32, a.Slice(Layout.Encoder_States + 128, 64), 16, 4, 16);
@@ -259,6 +270,8 @@ namespace Sentiment
                     global::Unroll.Kernels.Blas.AddRowVector(gh, 48, 4, 48, p.Slice(Layout.Encoder_bias_hh_l0_reverse, 48));
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
                     global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldPrev, h.Slice(t * 128), 32, 4, 16);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 128), 32, default, default, 16);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h, 32, a.Slice(Layout.Encoder_States + 192, 64), 16, 4, 16);
@@ -308,7 +321,9 @@ namespace Sentiment
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 64) : h.Slice((t - 1) * 128);
                     int ldPrev = first ? 16 : 32;
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 64), default, 16); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldPrev, dh.Slice(t * 128), 32, dhNext, dG.Slice(t * 192), dGh.Slice(t * 192), 4, 16);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext, default, dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), 48, 16);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 48] · [48 x 16])
                     global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), 48, p.Slice(Layout.Encoder_weight_hh_l0), 16, dhNext, 16, 4, 16, 48, accumulate: true);
                 }
@@ -341,7 +356,9 @@ namespace Sentiment
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 64, 64) : h.Slice((t + 1) * 128);
                     int ldPrev = first ? 16 : 32;
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 64), default, 16); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldPrev, dh.Slice(t * 128), 32, dhNext, dG.Slice(t * 192), dGh.Slice(t * 192), 4, 16);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext, default, dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), 48, 16);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 48] · [48 x 16])
                     global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), 48, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, dhNext, 16, 4, 16, 48, accumulate: true);
                 }
@@ -363,6 +380,17 @@ namespace Sentiment
         {
             if (length < 1 || length > SequenceLength)
                 throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (24), but is {length}.");
+        }
+
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        {
+            if (lengths.IsEmpty) return;
+            if (lengths.Length != 4) ThrowWrongLength(name, 4, lengths.Length, "[batch 4]");
+            for (int b = 0; b < lengths.Length; b++)
+            {
+                if (lengths[b] < 1 || lengths[b] > length)
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+            }
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

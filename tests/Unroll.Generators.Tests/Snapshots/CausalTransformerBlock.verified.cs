@@ -85,6 +85,8 @@ namespace Text
             public const int Scratch_dGh = 11484; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 11484; // 0: BPTT: ∂h carried to the previous step, [batch, H]
             public const int Scratch_dc = 11484; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Scratch_HeldDh = 11484; // 0: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 11484; // 0: BPTT, rows past their length: the carried ∂c they pass on
             public const int Length = 11484;
         }
 
@@ -93,6 +95,9 @@ namespace Text
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
         private int _length;
+
+        /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
+        private readonly int[] _rowLengths = new int[2];
 
         /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
         private bool _forwardTraining;
@@ -182,15 +187,19 @@ namespace Text
         /// <param name="tokens">Token ids, <c>[2, <paramref name="length"/>]</c> batch-first, each below 50.</param>
         /// <param name="output">Receives <c>[2, <paramref name="length"/>, 50]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length)
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has changed.</exception>
+        public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length);
+            CheckRowLengths(lengths, length, nameof(lengths));
             if (tokens.Length != length * 2) ThrowWrongLength(nameof(tokens), length * 2, tokens.Length, $"[batch 2, length {length}]");
             if (output.Length != length * 100) ThrowWrongLength(nameof(output), length * 100, output.Length, $"[batch 2, length {length}, features 50]");
             CheckTokens(tokens);
             global::System.Span<float> a = _arena;
             tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2)));
+            if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
+            else lengths.CopyTo(_rowLengths);
             _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
@@ -240,7 +249,7 @@ namespace Text
                     {
                         int head = b * 24 + h * 4;
                         global::Unroll.Kernels.Attention.Forward(qkv.Slice(head), 48, qkv.Slice(head + 8), 48, qkv.Slice(head + 16), 48,
-                            a.Slice(Layout.Attn_Weights + (b * 2 + h) * length * length, length * length), context.Slice(b * 8 + h * 4), 16, length, length, 4, 4, 0.5f, causal: true);
+                            a.Slice(Layout.Attn_Weights + (b * 2 + h) * length * length, length * length), context.Slice(b * 8 + h * 4), 16, length, length, 4, 4, 0.5f, causal: true, validKeys: _rowLengths[b]);
                     }
                 }
                 global::Unroll.Kernels.Blas.MultiplyTransposed(context, 8, p.Slice(Layout.Attn_out_proj_weight), 8, y, 8, length * 2, 8, 8, accumulate: false);
@@ -296,7 +305,7 @@ namespace Text
                         int block = (b * 2 + h) * length * length;
                         global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), 48, qkv.Slice(head + 8), 48, qkv.Slice(head + 16), 48,
                             a.Slice(Layout.Attn_Weights + block, length * length), dContext.Slice(b * 8 + h * 4), 16, a.Slice(Layout.Attn_WeightsGradient + block, length * length),
-                            dQkv.Slice(head), dQkv.Slice(head + 8), dQkv.Slice(head + 16), a.Slice(Layout.Attn_Scratch, length), length, length, 4, 4, 0.5f, causal: true);
+                            dQkv.Slice(head), dQkv.Slice(head + 8), dQkv.Slice(head + 16), a.Slice(Layout.Attn_Scratch, length), length, length, 4, 4, 0.5f, causal: true, validKeys: _rowLengths[b]);
                     }
                 }
                 // ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv
@@ -317,6 +326,17 @@ namespace Text
         {
             if (length < 1 || length > SequenceLength)
                 throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (16), but is {length}.");
+        }
+
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        {
+            if (lengths.IsEmpty) return;
+            if (lengths.Length != 2) ThrowWrongLength(name, 2, lengths.Length, "[batch 2]");
+            for (int b = 0; b < lengths.Length; b++)
+            {
+                if (lengths[b] < 1 || lengths[b] > length)
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+            }
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

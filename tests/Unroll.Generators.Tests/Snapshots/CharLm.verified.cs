@@ -11,7 +11,7 @@
 /// Head   Linear(128 → 65)                                    8,385 parameters
 /// output [16, ≤100, 65]
 /// </code>
-/// <para>225,505 parameters. One arena of 4,512,418 floats (18,049,672 bytes), allocated by the constructor, holds
+/// <para>225,505 parameters. One arena of 4,516,514 floats (18,066,056 bytes), allocated by the constructor, holds
 /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
 /// Forward, Backward and Step allocate nothing.</para>
 /// </remarks>
@@ -79,16 +79,18 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         public const int Scratch_dGh = 4482178; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
         public const int Scratch_dh = 4482178; // 2,048: BPTT: ∂h carried to the previous step, [batch, H]
         public const int Scratch_dc = 4484226; // 2,048: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-        public const int Step_Tokens = 4486274; // 16: token ids of one step, [batch, time] (int bits)
-        public const int Step_Embed_Output = 4486290; // 512: Embed output, [time, batch, 32]
-        public const int Step_Rnn_L0_Sequence = 4486802; // 2,048: Rnn layer 0 states h_t, [time, batch, 128]
-        public const int Step_Rnn_L0_Cache = 4488850; // 8,192: activated gates i, f, g, o, [time, batch, 512]
-        public const int Step_Rnn_L0_Cells = 4497042; // 2,048: cell states c_t, [time, batch, 128]
-        public const int Step_Rnn_L1_Sequence = 4499090; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
-        public const int Step_Rnn_L1_Cache = 4501138; // 8,192: activated gates i, f, g, o, [time, batch, 512]
-        public const int Step_Rnn_L1_Cells = 4509330; // 2,048: cell states c_t, [time, batch, 128]
-        public const int Step_Head_Output = 4511378; // 1,040: Head output, [time, batch, 65]
-        public const int Length = 4512418;
+        public const int Scratch_HeldDh = 4486274; // 2,048: BPTT, rows past their length: the carried ∂h they pass on
+        public const int Scratch_HeldDc = 4488322; // 2,048: BPTT, rows past their length: the carried ∂c they pass on
+        public const int Step_Tokens = 4490370; // 16: token ids of one step, [batch, time] (int bits)
+        public const int Step_Embed_Output = 4490386; // 512: Embed output, [time, batch, 32]
+        public const int Step_Rnn_L0_Sequence = 4490898; // 2,048: Rnn layer 0 states h_t, [time, batch, 128]
+        public const int Step_Rnn_L0_Cache = 4492946; // 8,192: activated gates i, f, g, o, [time, batch, 512]
+        public const int Step_Rnn_L0_Cells = 4501138; // 2,048: cell states c_t, [time, batch, 128]
+        public const int Step_Rnn_L1_Sequence = 4503186; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
+        public const int Step_Rnn_L1_Cache = 4505234; // 8,192: activated gates i, f, g, o, [time, batch, 512]
+        public const int Step_Rnn_L1_Cells = 4513426; // 2,048: cell states c_t, [time, batch, 128]
+        public const int Step_Head_Output = 4515474; // 1,040: Head output, [time, batch, 65]
+        public const int Length = 4516514;
     }
 
     private readonly float[] _arena;
@@ -96,6 +98,9 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
 
     /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
     private int _length;
+
+    /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
+    private readonly int[] _rowLengths = new int[16];
 
     /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
     private bool _forwardTraining;
@@ -186,15 +191,19 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <param name="tokens">Token ids, <c>[16, <paramref name="length"/>]</c> batch-first, each below 65.</param>
     /// <param name="output">Receives <c>[16, <paramref name="length"/>, 65]</c>.</param>
     /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-    /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
-    public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length)
+    /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+    /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has changed.</exception>
+    public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
     {
         CheckLength(length);
+        CheckRowLengths(lengths, length, nameof(lengths));
         if (tokens.Length != length * 16) ThrowWrongLength(nameof(tokens), length * 16, tokens.Length, $"[batch 16, length {length}]");
         if (output.Length != length * 1040) ThrowWrongLength(nameof(output), length * 1040, output.Length, $"[batch 16, length {length}, features 65]");
         CheckTokens(tokens);
         global::System.Span<float> a = _arena;
         tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)));
+        if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
+        else lengths.CopyTo(_rowLengths);
         _forwardTraining = Training;
         ForwardCore(length);
         _length = length;
@@ -297,6 +306,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Rnn_weight_hh_l0), 128, cache.Slice(t * 8192), 512, 16, 512, 128, accumulate: true);
                 // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                 global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 8192, 8192), cPrev, c.Slice(t * 2048, 2048), h.Slice(t * 2048), 128, 16, 128);
+                // rows whose source has ended hold their state (packed sequences)
+                global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 2048), 128, cPrev, c.Slice(t * 2048, 2048), 128);
             }
             // h_n (and c_n): the state after the last step
             global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 2048), 128, a.Slice(Layout.Rnn_States + 4096, 2048), 128, 16, 128);
@@ -324,6 +335,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Rnn_weight_hh_l1), 128, cache.Slice(t * 8192), 512, 16, 512, 128, accumulate: true);
                 // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                 global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 8192, 8192), cPrev, c.Slice(t * 2048, 2048), h.Slice(t * 2048), 128, 16, 128);
+                // rows whose source has ended hold their state (packed sequences)
+                global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 2048), 128, cPrev, c.Slice(t * 2048, 2048), 128);
             }
             // h_n (and c_n): the state after the last step
             global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 2048), 128, a.Slice(Layout.Rnn_States + 6144, 2048), 128, 16, 128);
@@ -425,7 +438,9 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 int t = length - 1 - s;
                 bool first = s == length - 1; // the step that read the initial state
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 18432, 2048) : c.Slice((t - 1) * 2048);
+                global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 2048), a.Slice(Layout.Scratch_HeldDc, 2048), 128); // held rows (packed sequences)
                 global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 8192), cPrev, c.Slice(t * 2048), dh.Slice(t * 2048), 128, dhNext, dc, dG.Slice(t * 8192), 16, 128);
+                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), 128, a.Slice(Layout.Scratch_HeldDh, 2048), a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, 512, 128);
                 // ∂h_prev += ∂gates_t·W_hh   ([16 x 512] · [512 x 128])
                 global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), 512, p.Slice(Layout.Rnn_weight_hh_l1), 128, dhNext, 128, 16, 128, 512, accumulate: true);
             }
@@ -462,7 +477,9 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 int t = length - 1 - s;
                 bool first = s == length - 1; // the step that read the initial state
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 16384, 2048) : c.Slice((t - 1) * 2048);
+                global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 2048), a.Slice(Layout.Scratch_HeldDc, 2048), 128); // held rows (packed sequences)
                 global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 8192), cPrev, c.Slice(t * 2048), dh.Slice(t * 2048), 128, dhNext, dc, dG.Slice(t * 8192), 16, 128);
+                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), 128, a.Slice(Layout.Scratch_HeldDh, 2048), a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, 512, 128);
                 // ∂h_prev += ∂gates_t·W_hh   ([16 x 512] · [512 x 128])
                 global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), 512, p.Slice(Layout.Rnn_weight_hh_l0), 128, dhNext, 128, 16, 128, 512, accumulate: true);
             }
@@ -488,6 +505,17 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     {
         if (length < 1 || length > SequenceLength)
             throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (100), but is {length}.");
+    }
+
+    private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+    {
+        if (lengths.IsEmpty) return;
+        if (lengths.Length != 16) ThrowWrongLength(name, 16, lengths.Length, "[batch 16]");
+        for (int b = 0; b < lengths.Length; b++)
+        {
+            if (lengths[b] < 1 || lengths[b] > length)
+                throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+        }
     }
 
     [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -58,9 +58,8 @@ namespace Dates
         int global::Unroll.IEncoderDecoderModel<int, int>.TargetLength => TargetLength;
         int global::Unroll.IEncoderDecoderModel<int, int>.SourceVocabularySize => SourceVocabularySize;
 
-        /// <summary>Target steps of the last <c>Forward</c>, and each row's real source steps in the last <c>Forward</c> or <c>Encode</c>.</summary>
+        /// <summary>Target steps of the last <c>Forward</c>.</summary>
         private int _targetLength;
-        private readonly int[] _sourceLengths = new int[4];
 
         /// <summary>Source steps of the last <c>Encode</c> (0 before the first), each row's real ones, and a row of scratch for <c>ReorderState</c>.</summary>
         private int _stepSourceLength;
@@ -109,8 +108,8 @@ namespace Dates
             public const int Scratch_dGh = 140472; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 140472; // 128: BPTT: ∂h carried to the previous step, [batch, H]
             public const int Scratch_dc = 140600; // 128: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 140728; // 128: BPTT, rows past their source length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 140856; // 128: BPTT, rows past their source length: the carried ∂c they pass on
+            public const int Scratch_HeldDh = 140728; // 128: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 140856; // 128: BPTT, rows past their length: the carried ∂c they pass on
             public const int Decoder_Target = 140984; // 44: target input ids, [batch, time] (int bits)
             public const int Decoder_TargetGradient = 141028; // 0: float targets: ∂target input
             public const int Decoder_Embedded = 141028; // 352: token targets: embedded target input, [time, batch, 8]
@@ -156,6 +155,9 @@ namespace Dates
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
         private int _length;
+
+        /// <summary>Each row's real steps in the last <c>Forward</c> or <c>Encode</c> (of the source): the rest is padding.</summary>
+        private readonly int[] _rowLengths = new int[4];
 
         /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
         private bool _forwardTraining;
@@ -275,7 +277,7 @@ namespace Dates
             CheckLength(sourceLength);
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
             CheckTokens(source, nameof(source));
-            CheckSourceLengths(sourceLengths, sourceLength);
+            CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
             CheckTargetLength(targetLength);
             if (targetInput.Length != targetLength * 4) ThrowWrongLength(nameof(targetInput), targetLength * 4, targetInput.Length, $"[batch 4, length {targetLength}]");
             if (output.Length != targetLength * 48) ThrowWrongLength(nameof(output), targetLength * 48, output.Length, $"[batch 4, length {targetLength}, features 12]");
@@ -324,13 +326,13 @@ namespace Dates
             CheckLength(sourceLength);
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
             CheckTokens(source, nameof(source));
-            CheckSourceLengths(sourceLengths, sourceLength);
+            CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
             global::System.Span<float> a = _arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             RunEncoder(source, sourceLength, sourceLengths, training: false);
             _length = 0; // the encoder's activations are Encode's now
             _stepSourceLength = sourceLength;
-            _sourceLengths.CopyTo(_stepSourceLengths, 0);
+            _rowLengths.CopyTo(_stepSourceLengths, 0);
             a.Slice(Layout.Encoder_L0_Sequence, sourceLength * 256).CopyTo(a.Slice(Layout.Decoder_StepMemory)); // the memory Step attends over
             // keys: every encoder output projected once, W_h·h_j + b_h   ([sourceLength * 4 x 64] · [64 x 24])
             global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Decoder_StepMemory), 64, p.Slice(Layout.Decoder_W_h_weight), 64, a.Slice(Layout.Decoder_StepKeys), 24, sourceLength * 4, 24, 64, accumulate: false);
@@ -343,8 +345,8 @@ namespace Dates
         {
             global::System.Span<float> a = _arena;
             source.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, sourceLength * 4)));
-            if (sourceLengths.IsEmpty) global::System.Array.Fill(_sourceLengths, sourceLength);
-            else sourceLengths.CopyTo(_sourceLengths);
+            if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);
+            else sourceLengths.CopyTo(_rowLengths);
             _forwardTraining = training;
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state, both directions side by side
@@ -441,7 +443,7 @@ namespace Dates
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 512, 512), cPrev, c.Slice(t * 128, 128), h.Slice(t * 256), 64, 4, 32);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_sourceLengths, t, hPrev, ldPrev, h.Slice(t * 256), 64, cPrev, c.Slice(t * 128, 128), 32);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 256), 64, cPrev, c.Slice(t * 128, 128), 32);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 256), 64, a.Slice(Layout.Encoder_States + 256, 128), 32, 4, 32);
@@ -470,7 +472,7 @@ namespace Dates
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 512, 512), cPrev, c.Slice(t * 128, 128), h.Slice(t * 256), 64, 4, 32);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_sourceLengths, t, hPrev, ldPrev, h.Slice(t * 256), 64, cPrev, c.Slice(t * 128, 128), 32);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 256), 64, cPrev, c.Slice(t * 128, 128), 32);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h, 64, a.Slice(Layout.Encoder_States + 384, 128), 32, 4, 32);
@@ -508,9 +510,9 @@ namespace Dates
                     int t = length - 1 - s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1024, 128) : c.Slice((t - 1) * 128);
-                    global::Unroll.Kernels.Packing.SaveCarried(_sourceLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), 32); // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), 32); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc, dG.Slice(t * 512), 4, 32);
-                    global::Unroll.Kernels.Packing.PassHeld(_sourceLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 128] · [128 x 32])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0), 32, dhNext, 32, 4, 32, 128, accumulate: true);
                 }
@@ -548,9 +550,9 @@ namespace Dates
                     int t = s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1152, 128) : c.Slice((t + 1) * 128);
-                    global::Unroll.Kernels.Packing.SaveCarried(_sourceLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), 32); // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), 32); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc, dG.Slice(t * 512), 4, 32);
-                    global::Unroll.Kernels.Packing.PassHeld(_sourceLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 128] · [128 x 32])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, dhNext, 32, 4, 32, 128, accumulate: true);
                 }
@@ -609,7 +611,7 @@ namespace Dates
                 {
                     global::System.Span<float> weights = a.Slice(Layout.Decoder_Weights + (b * targetLength + t) * sourceLength, sourceLength);
                     global::Unroll.Kernels.AdditiveAttention.Forward(query.Slice(b * 24), keys.Slice(b * 24), 96, p.Slice(Layout.Decoder_v_weight, 24), memory.Slice(b * 64), 256,
-                        a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24), a.Slice(Layout.Decoder_Scores, sourceLength), weights, ctx.Slice(b * 64, 64), sourceLength, _sourceLengths[b], 24, 64);
+                        a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24), a.Slice(Layout.Decoder_Scores, sourceLength), weights, ctx.Slice(b * 64, 64), sourceLength, _rowLengths[b], 24, 64);
                 }
                 // the context's share of the gates: ctx·W_ih[:, 8:]ᵀ   ([4 x 64] · [64 x 256])
                 global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 64, p.Slice(Layout.Decoder_cell_weight_ih + 8), 72, gates, 256, 4, 256, 64, accumulate: true);
@@ -677,7 +679,7 @@ namespace Dates
                 // through each row's attention: ∂ encoder outputs, ∂ keys, ∂ query
                 for (int b = 0; b < 4; b++)
                 {
-                    int valid = _sourceLengths[b];
+                    int valid = _rowLengths[b];
                     int row = (b * targetLength + t) * sourceLength;
                     global::Unroll.Kernels.AdditiveAttention.Backward(p.Slice(Layout.Decoder_v_weight, 24), memory.Slice(b * 64), 256, a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24), a.Slice(Layout.Decoder_Weights + row, sourceLength),
                         dCtx.Slice(b * 64, 64), a.Slice(Layout.Decoder_WeightsGradient + row, sourceLength), default, dMemory.Slice(b * 64), dKeys.Slice(b * 24), 96, dQuery.Slice(b * 24), g.Slice(Layout.Decoder_v_weight, 24),
@@ -748,6 +750,17 @@ namespace Dates
                 throw new global::System.ArgumentOutOfRangeException(nameof(sourceLength), sourceLength, $"The source length must be between 1 and SequenceLength (12), but is {sourceLength}.");
         }
 
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        {
+            if (lengths.IsEmpty) return;
+            if (lengths.Length != 4) ThrowWrongLength(name, 4, lengths.Length, "[batch 4]");
+            for (int b = 0; b < lengths.Length; b++)
+            {
+                if (lengths[b] < 1 || lengths[b] > length)
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+            }
+        }
+
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
         private static void ThrowWrongLength(string name, int expected, int actual, string shape)
         {
@@ -769,16 +782,6 @@ namespace Dates
                 throw new global::System.ArgumentOutOfRangeException(nameof(targetLength), targetLength, $"The target length must be between 1 and TargetLength (11), but is {targetLength}.");
         }
 
-        private static void CheckSourceLengths(global::System.ReadOnlySpan<int> sourceLengths, int sourceLength)
-        {
-            if (sourceLengths.IsEmpty) return;
-            if (sourceLengths.Length != 4) ThrowWrongLength(nameof(sourceLengths), 4, sourceLengths.Length, "[batch 4]");
-            for (int b = 0; b < sourceLengths.Length; b++)
-            {
-                if (sourceLengths[b] < 1 || sourceLengths[b] > sourceLength)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sourceLengths), sourceLengths[b], $"Row {b}'s source length must be between 1 and the source length {sourceLength}, but is {sourceLengths[b]}.");
-            }
-        }
 
         private static void CheckTargetTokens(global::System.ReadOnlySpan<int> tokens, string name)
         {

@@ -57,9 +57,8 @@ namespace Signals
         int global::Unroll.IEncoderDecoderModel<float, float>.TargetLength => TargetLength;
         int global::Unroll.IEncoderDecoderModel<float, float>.SourceVocabularySize => SourceVocabularySize;
 
-        /// <summary>Target steps of the last <c>Forward</c>, and each row's real source steps in the last <c>Forward</c> or <c>Encode</c>.</summary>
+        /// <summary>Target steps of the last <c>Forward</c>.</summary>
         private int _targetLength;
-        private readonly int[] _sourceLengths = new int[2];
 
         /// <summary>Source steps of the last <c>Encode</c> (0 before the first), each row's real ones, and a row of scratch for <c>ReorderState</c>.</summary>
         private int _stepSourceLength;
@@ -94,8 +93,8 @@ namespace Signals
             public const int Scratch_dGh = 2116; // 288: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 2404; // 12: BPTT: ∂h carried to the previous step, [batch, H]
             public const int Scratch_dc = 2416; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 2416; // 12: BPTT, rows past their source length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 2428; // 0: BPTT, rows past their source length: the carried ∂c they pass on
+            public const int Scratch_HeldDh = 2416; // 12: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 2428; // 0: BPTT, rows past their length: the carried ∂c they pass on
             public const int Decoder_Target = 2428; // 20: target input, [time, batch, 2]
             public const int Decoder_TargetGradient = 2448; // 20: float targets: ∂target input
             public const int Decoder_Embedded = 2468; // 0: token targets: embedded target input, [time, batch, 2]
@@ -141,6 +140,9 @@ namespace Signals
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
         private int _length;
+
+        /// <summary>Each row's real steps in the last <c>Forward</c> or <c>Encode</c> (of the source): the rest is padding.</summary>
+        private readonly int[] _rowLengths = new int[2];
 
         /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
         private bool _forwardTraining;
@@ -236,7 +238,7 @@ namespace Signals
         {
             CheckLength(sourceLength);
             if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length, $"[batch 2, length {sourceLength}, features 3]");
-            CheckSourceLengths(sourceLengths, sourceLength);
+            CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
             CheckTargetLength(targetLength);
             if (targetInput.Length != targetLength * 2 * 2) ThrowWrongLength(nameof(targetInput), targetLength * 2 * 2, targetInput.Length, $"[batch 2, length {targetLength}, features 2]");
             if (output.Length != targetLength * 4) ThrowWrongLength(nameof(output), targetLength * 4, output.Length, $"[batch 2, length {targetLength}, features 2]");
@@ -292,13 +294,13 @@ namespace Signals
         {
             CheckLength(sourceLength);
             if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length, $"[batch 2, length {sourceLength}, features 3]");
-            CheckSourceLengths(sourceLengths, sourceLength);
+            CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
             global::System.Span<float> a = _arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             RunEncoder(source, sourceLength, sourceLengths, training: false);
             _length = 0; // the encoder's activations are Encode's now
             _stepSourceLength = sourceLength;
-            _sourceLengths.CopyTo(_stepSourceLengths, 0);
+            _rowLengths.CopyTo(_stepSourceLengths, 0);
             a.Slice(Layout.Encoder_L0_Sequence, sourceLength * 12).CopyTo(a.Slice(Layout.Decoder_StepMemory)); // the memory Step attends over
             ResetState();
         }
@@ -308,8 +310,8 @@ namespace Signals
         {
             global::System.Span<float> a = _arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(source, a.Slice(Layout.Input), 2, sourceLength, 3); // → [time, batch, features]
-            if (sourceLengths.IsEmpty) global::System.Array.Fill(_sourceLengths, sourceLength);
-            else sourceLengths.CopyTo(_sourceLengths);
+            if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);
+            else sourceLengths.CopyTo(_rowLengths);
             _forwardTraining = training;
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state
@@ -395,7 +397,7 @@ namespace Signals
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
                     global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 48, 48), gh, hPrev, ldPrev, h.Slice(t * 12), 6, 2, 6);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_sourceLengths, t, hPrev, ldPrev, h.Slice(t * 12), 6, default, default, 6);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 12), 6, default, default, 6);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 12), 6, a.Slice(Layout.Encoder_States + 12, 12), 6, 2, 6);
@@ -430,9 +432,9 @@ namespace Signals
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 12) : h.Slice((t - 1) * 12);
                     const int ldPrev = 6;
-                    global::Unroll.Kernels.Packing.SaveCarried(_sourceLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 12), default, 6); // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 12), default, 6); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 48), hPrev, ldPrev, dh.Slice(t * 12), 6, dhNext, dG.Slice(t * 36), dGh.Slice(t * 36), 2, 6);
-                    global::Unroll.Kernels.Packing.PassHeld(_sourceLengths, t, dh.Slice(t * 12), 6, a.Slice(Layout.Scratch_HeldDh, 12), default, dhNext, default, dG.Slice(t * 36, 36), dGh.Slice(t * 36, 36), 18, 6);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 12), 6, a.Slice(Layout.Scratch_HeldDh, 12), default, dhNext, default, dG.Slice(t * 36, 36), dGh.Slice(t * 36, 36), 18, 6);
                     // ∂h_prev += ∂gates_t·W_hh   ([2 x 18] · [18 x 6])
                     global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 36), 18, p.Slice(Layout.Encoder_weight_hh_l0), 6, dhNext, 6, 2, 6, 18, accumulate: true);
                 }
@@ -474,8 +476,8 @@ namespace Signals
                 for (int b = 0; b < 2; b++)
                 {
                     global::System.Span<float> weights = a.Slice(Layout.Decoder_Weights + (b * targetLength + t) * sourceLength, sourceLength);
-                    global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, weights, ctx.Slice(b * 6, 6), 6, 1, _sourceLengths[b], 6, 6, 1f, causal: false);
-                    weights.Slice(_sourceLengths[b]).Clear(); // padding: exactly 0
+                    global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, weights, ctx.Slice(b * 6, 6), 6, 1, _rowLengths[b], 6, 6, 1f, causal: false);
+                    weights.Slice(_rowLengths[b]).Clear(); // padding: exactly 0
                 }
                 // the context's share of the gates: ctx·W_ih[:, 2:]ᵀ   ([2 x 6] · [6 x 18])
                 global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 6, p.Slice(Layout.Decoder_cell_weight_ih + 2), 8, gates, 24, 2, 18, 6, accumulate: true);
@@ -537,7 +539,7 @@ namespace Signals
                 // through each row's attention: ∂ encoder outputs, ∂ keys, ∂ query
                 for (int b = 0; b < 2; b++)
                 {
-                    int valid = _sourceLengths[b];
+                    int valid = _rowLengths[b];
                     int row = (b * targetLength + t) * sourceLength;
                     global::Unroll.Kernels.Attention.Backward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, a.Slice(Layout.Decoder_Weights + row, valid),
                         dCtx.Slice(b * 6), 6, a.Slice(Layout.Decoder_WeightsGradient + row, valid), carry.Slice(b * 6), dMemory.Slice(b * 6), dMemory.Slice(b * 6), a.Slice(Layout.Decoder_Scratch), 1, valid, 6, 6, 1f, causal: false);
@@ -595,6 +597,17 @@ namespace Signals
                 throw new global::System.ArgumentOutOfRangeException(nameof(sourceLength), sourceLength, $"The source length must be between 1 and SequenceLength (8), but is {sourceLength}.");
         }
 
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        {
+            if (lengths.IsEmpty) return;
+            if (lengths.Length != 2) ThrowWrongLength(name, 2, lengths.Length, "[batch 2]");
+            for (int b = 0; b < lengths.Length; b++)
+            {
+                if (lengths[b] < 1 || lengths[b] > length)
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+            }
+        }
+
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
         private static void ThrowWrongLength(string name, int expected, int actual, string shape)
         {
@@ -607,15 +620,5 @@ namespace Signals
                 throw new global::System.ArgumentOutOfRangeException(nameof(targetLength), targetLength, $"The target length must be between 1 and TargetLength (5), but is {targetLength}.");
         }
 
-        private static void CheckSourceLengths(global::System.ReadOnlySpan<int> sourceLengths, int sourceLength)
-        {
-            if (sourceLengths.IsEmpty) return;
-            if (sourceLengths.Length != 2) ThrowWrongLength(nameof(sourceLengths), 2, sourceLengths.Length, "[batch 2]");
-            for (int b = 0; b < sourceLengths.Length; b++)
-            {
-                if (sourceLengths[b] < 1 || sourceLengths[b] > sourceLength)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sourceLengths), sourceLengths[b], $"Row {b}'s source length must be between 1 and the source length {sourceLength}, but is {sourceLengths[b]}.");
-            }
-        }
     }
 }

@@ -15,7 +15,7 @@ namespace Company.Product.Nlp
         /// Tags     Linear(24 → 5)                                        125 parameters
         /// output [1, ≤8, 5]
         /// </code>
-        /// <para>5,757 parameters. One arena of 14,376 floats (57,504 bytes), allocated by the constructor, holds
+        /// <para>5,757 parameters. One arena of 14,424 floats (57,696 bytes), allocated by the constructor, holds
         /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
         /// Forward, Backward and Step allocate nothing.</para>
         /// </remarks>
@@ -75,13 +75,15 @@ namespace Company.Product.Nlp
                 public const int Scratch_dGh = 14162; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
                 public const int Scratch_dh = 14162; // 24: BPTT: ∂h carried to the previous step, [batch, H]
                 public const int Scratch_dc = 14186; // 24: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-                public const int Step_Tokens = 14210; // 1: token ids of one step, [batch, time] (int bits)
-                public const int Step_Embed_Output = 14211; // 16: Embed output, [time, batch, 16]
-                public const int Step_Encoder_L0_Sequence = 14227; // 24: Encoder layer 0 states h_t, [time, batch, 24]
-                public const int Step_Encoder_L0_Cache = 14251; // 96: activated gates i, f, g, o, [time, batch, 96]
-                public const int Step_Encoder_L0_Cells = 14347; // 24: cell states c_t, [time, batch, 24]
-                public const int Step_Tags_Output = 14371; // 5: Tags output, [time, batch, 5]
-                public const int Length = 14376;
+                public const int Scratch_HeldDh = 14210; // 24: BPTT, rows past their length: the carried ∂h they pass on
+                public const int Scratch_HeldDc = 14234; // 24: BPTT, rows past their length: the carried ∂c they pass on
+                public const int Step_Tokens = 14258; // 1: token ids of one step, [batch, time] (int bits)
+                public const int Step_Embed_Output = 14259; // 16: Embed output, [time, batch, 16]
+                public const int Step_Encoder_L0_Sequence = 14275; // 24: Encoder layer 0 states h_t, [time, batch, 24]
+                public const int Step_Encoder_L0_Cache = 14299; // 96: activated gates i, f, g, o, [time, batch, 96]
+                public const int Step_Encoder_L0_Cells = 14395; // 24: cell states c_t, [time, batch, 24]
+                public const int Step_Tags_Output = 14419; // 5: Tags output, [time, batch, 5]
+                public const int Length = 14424;
             }
 
             private readonly float[] _arena;
@@ -89,6 +91,9 @@ namespace Company.Product.Nlp
 
             /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
             private int _length;
+
+            /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
+            private readonly int[] _rowLengths = new int[1];
 
             /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
             private bool _forwardTraining;
@@ -171,15 +176,19 @@ namespace Company.Product.Nlp
             /// <param name="tokens">Token ids, <c>[1, <paramref name="length"/>]</c> batch-first, each below 100.</param>
             /// <param name="output">Receives <c>[1, <paramref name="length"/>, 5]</c>.</param>
             /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-            /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
-            public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length)
+            /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+            /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has changed.</exception>
+            public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
             {
                 CheckLength(length);
+                CheckRowLengths(lengths, length, nameof(lengths));
                 if (tokens.Length != length * 1) ThrowWrongLength(nameof(tokens), length * 1, tokens.Length, $"[batch 1, length {length}]");
                 if (output.Length != length * 5) ThrowWrongLength(nameof(output), length * 5, output.Length, $"[batch 1, length {length}, features 5]");
                 CheckTokens(tokens);
                 global::System.Span<float> a = _arena;
                 tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1)));
+                if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
+                else lengths.CopyTo(_rowLengths);
                 _forwardTraining = Training;
                 ForwardCore(length);
                 _length = length;
@@ -282,6 +291,8 @@ namespace Company.Product.Nlp
                         global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 24, cache.Slice(t * 96), 96, 1, 96, 24, accumulate: true);
                         // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                         global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 96, 96), cPrev, c.Slice(t * 24, 24), h.Slice(t * 24), 24, 1, 24);
+                        // rows whose source has ended hold their state (packed sequences)
+                        global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 24), 24, cPrev, c.Slice(t * 24, 24), 24);
                     }
                     // h_n (and c_n): the state after the last step
                     global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 24), 24, a.Slice(Layout.Encoder_States + 24, 24), 24, 1, 24);
@@ -362,7 +373,9 @@ namespace Company.Product.Nlp
                         int t = length - 1 - s;
                         bool first = s == length - 1; // the step that read the initial state
                         global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 96, 24) : c.Slice((t - 1) * 24);
+                        global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 24), a.Slice(Layout.Scratch_HeldDc, 24), 24); // held rows (packed sequences)
                         global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 96), cPrev, c.Slice(t * 24), dh.Slice(t * 24), 24, dhNext, dc, dG.Slice(t * 96), 1, 24);
+                        global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 24), 24, a.Slice(Layout.Scratch_HeldDh, 24), a.Slice(Layout.Scratch_HeldDc, 24), dhNext, dc, dG.Slice(t * 96, 96), default, 96, 24);
                         // ∂h_prev += ∂gates_t·W_hh   ([1 x 96] · [96 x 24])
                         global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 96), 96, p.Slice(Layout.Encoder_weight_hh_l0), 24, dhNext, 24, 1, 24, 96, accumulate: true);
                     }
@@ -388,6 +401,17 @@ namespace Company.Product.Nlp
             {
                 if (length < 1 || length > SequenceLength)
                     throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (8), but is {length}.");
+            }
+
+            private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+            {
+                if (lengths.IsEmpty) return;
+                if (lengths.Length != 1) ThrowWrongLength(name, 1, lengths.Length, "[batch 1]");
+                for (int b = 0; b < lengths.Length; b++)
+                {
+                    if (lengths[b] < 1 || lengths[b] > length)
+                        throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                }
             }
 
             [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -12,7 +12,7 @@ namespace Signals
     /// Readout  Linear(20 → 1, no bias)                                20 parameters
     /// output [2, ≤50, 1]
     /// </code>
-    /// <para>520 parameters. One arena of 10,128 floats (40,512 bytes), allocated by the constructor, holds
+    /// <para>520 parameters. One arena of 10,168 floats (40,672 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
@@ -65,11 +65,13 @@ namespace Signals
             public const int Scratch_dGh = 10000; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 10000; // 40: BPTT: ∂h carried to the previous step, [batch, H]
             public const int Scratch_dc = 10040; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Step_Input = 10040; // 6: input of one step, time-major [time, batch, 3]
-            public const int Step_Rnn_L0_Sequence = 10046; // 40: Rnn layer 0 states h_t, [time, batch, 20]
-            public const int Step_Rnn_L0_Cache = 10086; // 40: pre-activations, [time, batch, 20]
-            public const int Step_Readout_Output = 10126; // 2: Readout output, [time, batch, 1]
-            public const int Length = 10128;
+            public const int Scratch_HeldDh = 10040; // 40: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 10080; // 0: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Step_Input = 10080; // 6: input of one step, time-major [time, batch, 3]
+            public const int Step_Rnn_L0_Sequence = 10086; // 40: Rnn layer 0 states h_t, [time, batch, 20]
+            public const int Step_Rnn_L0_Cache = 10126; // 40: pre-activations, [time, batch, 20]
+            public const int Step_Readout_Output = 10166; // 2: Readout output, [time, batch, 1]
+            public const int Length = 10168;
         }
 
         private readonly float[] _arena;
@@ -77,6 +79,9 @@ namespace Signals
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
         private int _length;
+
+        /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
+        private readonly int[] _rowLengths = new int[2];
 
         /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
         private bool _forwardTraining;
@@ -152,15 +157,19 @@ namespace Signals
         /// <param name="input">The sequences, <c>[2, <paramref name="length"/>, 3]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[2, <paramref name="length"/>, 1]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length)
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length);
+            CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 6) ThrowWrongLength(nameof(input), length * 6, input.Length, $"[batch 2, length {length}, features 3]");
             if (output.Length != length * 2) ThrowWrongLength(nameof(output), length * 2, output.Length, $"[batch 2, length {length}, features 1]");
             global::System.Span<float> a = _arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 2, length, 3);
+            if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
+            else lengths.CopyTo(_rowLengths);
             _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
@@ -260,6 +269,8 @@ namespace Signals
                     // pre_t += h_prev·W_hhᵀ   ([2 x 20] · [20 x 20]);  h_t = relu(pre_t)
                     global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Rnn_weight_hh_l0), 20, cache.Slice(t * 40), 20, 2, 20, 20, accumulate: true);
                     global::Unroll.Kernels.Cells.RnnForward(cache.Slice(t * 40, 40), h.Slice(t * 40), 20, 2, 20, global::Unroll.Nonlinearity.Relu);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 40), 20, default, default, 20);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 40), 20, a.Slice(Layout.Rnn_States + 40, 40), 20, 2, 20);
@@ -324,7 +335,9 @@ namespace Signals
                 for (int s = 0; s < length; s++)
                 {
                     int t = length - 1 - s;
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 40), default, 20); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.RnnBackward(h.Slice(t * 40), 20, dh.Slice(t * 40), 20, dhNext, dG.Slice(t * 40), 2, 20, global::Unroll.Nonlinearity.Relu);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 40), 20, a.Slice(Layout.Scratch_HeldDh, 40), default, dhNext, default, dG.Slice(t * 40, 40), default, 20, 20);
                     // ∂h_prev += ∂gates_t·W_hh   ([2 x 20] · [20 x 20])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 40), 20, p.Slice(Layout.Rnn_weight_hh_l0), 20, dhNext, 20, 2, 20, 20, accumulate: true);
                 }
@@ -346,6 +359,17 @@ namespace Signals
         {
             if (length < 1 || length > SequenceLength)
                 throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (50), but is {length}.");
+        }
+
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        {
+            if (lengths.IsEmpty) return;
+            if (lengths.Length != 2) ThrowWrongLength(name, 2, lengths.Length, "[batch 2]");
+            for (int b = 0; b < lengths.Length; b++)
+            {
+                if (lengths[b] < 1 || lengths[b] > length)
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+            }
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -13,7 +13,7 @@ namespace Speech
     /// Frames   Linear(20 → 4)                                         84 parameters
     /// output [3, ≤12, 4]
     /// </code>
-    /// <para>4,084 parameters. One arena of 25,028 floats (100,112 bytes), allocated by the constructor, holds
+    /// <para>4,084 parameters. One arena of 25,088 floats (100,352 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>
     /// </remarks>
@@ -93,7 +93,9 @@ namespace Speech
             public const int Scratch_dGh = 24968; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 24968; // 30: BPTT: ∂h carried to the previous step, [batch, H]
             public const int Scratch_dc = 24998; // 30: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Length = 25028;
+            public const int Scratch_HeldDh = 25028; // 30: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 25058; // 30: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Length = 25088;
         }
 
         private readonly float[] _arena;
@@ -101,6 +103,9 @@ namespace Speech
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
         private int _length;
+
+        /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
+        private readonly int[] _rowLengths = new int[3];
 
         /// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>
         private bool _forwardTraining;
@@ -205,15 +210,19 @@ namespace Speech
         /// <param name="input">The sequences, <c>[3, <paramref name="length"/>, 6]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[3, <paramref name="length"/>, 4]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length)
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length);
+            CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 18) ThrowWrongLength(nameof(input), length * 18, input.Length, $"[batch 3, length {length}, features 6]");
             if (output.Length != length * 12) ThrowWrongLength(nameof(output), length * 12, output.Length, $"[batch 3, length {length}, features 4]");
             global::System.Span<float> a = _arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 3, length, 6);
+            if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
+            else lengths.CopyTo(_rowLengths);
             _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
@@ -274,6 +283,8 @@ namespace Speech
                     global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 10, cache.Slice(t * 120), 40, 3, 40, 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), 20, cPrev, c.Slice(t * 30, 30), 10);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 60), 20, a.Slice(Layout.Encoder_States + 120, 30), 10, 3, 10);
@@ -301,6 +312,8 @@ namespace Speech
                     global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, cache.Slice(t * 120), 40, 3, 40, 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), 20, cPrev, c.Slice(t * 30, 30), 10);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h, 20, a.Slice(Layout.Encoder_States + 150, 30), 10, 3, 10);
@@ -331,6 +344,8 @@ namespace Speech
                     global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l1), 10, cache.Slice(t * 120), 40, 3, 40, 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), 20, cPrev, c.Slice(t * 30, 30), 10);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 60), 20, a.Slice(Layout.Encoder_States + 180, 30), 10, 3, 10);
@@ -358,6 +373,8 @@ namespace Speech
                     global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, cache.Slice(t * 120), 40, 3, 40, 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
+                    // rows whose source has ended hold their state (packed sequences)
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), 20, cPrev, c.Slice(t * 30, 30), 10);
                 }
                 // h_n (and c_n): the state after the last step
                 global::Unroll.Kernels.Blas.CopyRows(h, 20, a.Slice(Layout.Encoder_States + 210, 30), 10, 3, 10);
@@ -412,7 +429,9 @@ namespace Speech
                     int t = length - 1 - s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 540, 30) : c.Slice((t - 1) * 30);
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), 10); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120), 3, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l1), 10, dhNext, 10, 3, 10, 40, accumulate: true);
                 }
@@ -447,7 +466,9 @@ namespace Speech
                     int t = s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 570, 30) : c.Slice((t + 1) * 30);
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), 10); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120), 3, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, dhNext, 10, 3, 10, 40, accumulate: true);
                 }
@@ -486,7 +507,9 @@ namespace Speech
                     int t = length - 1 - s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 480, 30) : c.Slice((t - 1) * 30);
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), 10); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120), 3, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l0), 10, dhNext, 10, 3, 10, 40, accumulate: true);
                 }
@@ -521,7 +544,9 @@ namespace Speech
                     int t = s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 510, 30) : c.Slice((t + 1) * 30);
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), 10); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120), 3, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, dhNext, 10, 3, 10, 40, accumulate: true);
                 }
@@ -544,6 +569,17 @@ namespace Speech
         {
             if (length < 1 || length > SequenceLength)
                 throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (12), but is {length}.");
+        }
+
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        {
+            if (lengths.IsEmpty) return;
+            if (lengths.Length != 3) ThrowWrongLength(name, 3, lengths.Length, "[batch 3]");
+            for (int b = 0; b < lengths.Length; b++)
+            {
+                if (lengths[b] < 1 || lengths[b] > length)
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+            }
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
