@@ -4,7 +4,8 @@ namespace Unroll;
 /// What every model Unroll compiles offers, so that code such as a training loop, a checkpoint or
 /// an exporter can work with any of them. The generated class implements
 /// <see cref="ISequenceModel{TInput}"/> (float features or <c>int</c> token ids) and, when it has no
-/// bidirectional layer, <see cref="IStreamingModel{TInput}"/>. The shapes are also the class's constants.
+/// bidirectional or non-causal attention layer, <see cref="IStreamingModel{TInput}"/>; an encoder–decoder model
+/// implements <see cref="IEncoderDecoderModel{TSource, TTarget}"/>. The shapes are also the class's constants.
 /// </summary>
 public interface ISequenceModel
 {

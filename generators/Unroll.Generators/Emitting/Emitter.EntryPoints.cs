@@ -127,8 +127,18 @@ public static partial class Emitter
     {
         bool tokens = plan.Vocabulary > 0;
         var last = plan.Step!.Layers[plan.Layers.Count - 1];
-        w.Line("/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>");
+        var caches = plan.Layers.Select((l, i) => (Layer: l, Cache: plan.Step!.Layers[i].Attention?.KeyValueCache)).Where(c => c.Cache is not null).ToList();
+        if (caches.Count > 0)
+        {
+            w.Line("/// <summary>Streaming: steps since <c>ResetState</c>, the position of the next in the attention layers' key/value caches.</summary>");
+            w.Line("private int _stepPosition;");
+            w.Line();
+        }
+        w.Line(caches.Count > 0
+            ? "/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state, and empties the attention caches.</summary>"
+            : "/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>");
         w.Open("public void ResetState()");
+        if (caches.Count > 0) w.Line("_stepPosition = 0;");
         w.Line($"{Span} a = _arena;");
         foreach (LayerPlan layer in plan.Layers.Where(l => l.StateBlock is not null))
         {
@@ -153,9 +163,15 @@ public static partial class Emitter
         w.Line("    if ((uint)sources[b] >= BatchSize)");
         w.Line($"        throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $\"Row {{b}} names source row {{sources[b]}}, outside the batch of {plan.BatchSize}.\");");
         w.Line("}");
-        if (recurrent.Count > 0)
+        if (recurrent.Count > 0 || caches.Count > 0)
         {
             w.Line($"{Span} a = _arena;");
+            foreach (var (layer, cache) in caches)
+            {
+                int block = plan.BatchSize * 2 * layer.Out;
+                w.Line($"// {layer.Property}: the keys and values of every cached step");
+                w.Line($"for (int s = 0; s < _stepPosition; s++) {Blas}.GatherRows(a.Slice(Layout.{cache} + s * {block}, {block}), sources, {2 * layer.Out}, a.Slice(Layout.{cache} + {plan.SequenceLength} * {block}, {block}));");
+            }
             foreach (LayerPlan layer in recurrent)
             {
                 int slices = layer.NumLayers * layer.Directions, bh = plan.BatchSize * layer.Hidden;
@@ -180,6 +196,7 @@ public static partial class Emitter
             : $"/// <param name=\"input\">One step per sequence, <c>[{plan.BatchSize}, {plan.InputSize}]</c>.</param>");
         w.Line($"/// <param name=\"output\">Receives <c>[{plan.BatchSize}, {plan.OutputSize}]</c>.</param>");
         w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
+        if (caches.Count > 0) w.Line($"/// <exception cref=\"global::System.InvalidOperationException\"><see cref=\"SequenceLength\"/> steps have run since <see cref=\"ResetState\"/>: the attention caches are full.</exception>");
         w.Open($"public void Step({inputType} {inputName}, {Span} output)");
         string stepShape = tokens ? $"[batch {plan.BatchSize}]" : $"[batch {plan.BatchSize}, features {plan.InputSize}]";
         w.Line(SpanCheck($"{inputName}.Length", $"{plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"\"{stepShape}\""));
@@ -190,7 +207,13 @@ public static partial class Emitter
             w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize})));");
         else
             w.Line($"input.CopyTo(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize * plan.InputSize}));");
+        if (caches.Count > 0)
+        {
+            w.Line("if (_stepPosition == SequenceLength)");
+            w.Line($"    throw new global::System.InvalidOperationException(\"The attention caches hold SequenceLength ({plan.SequenceLength}) steps, and they are full: ResetState starts again.\");");
+        }
         w.Line("StepCore();");
+        if (caches.Count > 0) w.Line("_stepPosition++;");
         w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
         w.Close();
         w.Line();

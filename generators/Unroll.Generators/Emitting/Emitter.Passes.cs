@@ -49,7 +49,8 @@ public static partial class Emitter
                     if (layer.Bias) w.Line($"{Blas}.AddRowVector(a.Slice(Layout.{buffers.Output}), {layer.Out}, {rows}, {layer.Out}, p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}));");
                     break;
                 case LayerKind.SelfAttention:
-                    WriteAttentionForward(w, plan, layer, buffers, input, rows);
+                    if (streaming) WriteSelfAttentionStep(w, plan, layer, buffers, input);
+                    else WriteAttentionForward(w, plan, layer, buffers, input, rows);
                     break;
                 case LayerKind.LayerNorm:
                     w.Line($"// {layer.Property}: {Describe(layer)}: y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row");
@@ -406,6 +407,36 @@ public static partial class Emitter
         w.Line($"{Blas}.MultiplyTransposed(context, {E}, p.Slice(Layout.{names[2]}), {E}, y, {E}, {rows}, {E}, {E}, accumulate: false);");
         w.Line($"{Blas}.AddRowVector(y, {E}, {rows}, {E}, p.Slice(Layout.{names[3]}, {E}));");
         if (layer.Residual) w.Line($"{Blas}.AddRows(x, {E}, y, {E}, {rows}, {E}); // the residual connection");
+        w.Close();
+    }
+
+    /// <summary>Causal self-attention, one step: the new keys and values join the cache, the new query attends over the cache.</summary>
+    private static void WriteSelfAttentionStep(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, string input)
+    {
+        int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads, T = plan.SequenceLength;
+        AttentionBuffers at = buffers.Attention!;
+        string[] names = layer.ParameterNames.ToArray();
+        w.Line($"// {layer.Property}: {Describe(layer)}, one step: qkv = x·W_inᵀ + b_in; k, v join the cache at _stepPosition; q attends over positions 0 … _stepPosition");
+        w.Open("");
+        w.Line($"{Span} x = a.Slice(Layout.{input});");
+        w.Line($"{Span} qkv = a.Slice(Layout.{at.Qkv}, {B * 3 * E}); // [{B}, {3 * E}]: q | k | v");
+        w.Line($"{Span} context = a.Slice(Layout.{at.Context}, {B * E});");
+        w.Line($"{Span} cache = a.Slice(Layout.{at.KeyValueCache}); // [position, {B}, {2 * E}]: k | v");
+        w.Line($"{Span} y = a.Slice(Layout.{buffers.Output}, {B * E});");
+        w.Line("int keys = _stepPosition + 1;");
+        w.Line($"{Blas}.MultiplyTransposed(x, {E}, p.Slice(Layout.{names[0]}), {E}, qkv, {3 * E}, {B}, {3 * E}, {E}, accumulate: false);");
+        w.Line($"{Blas}.AddRowVector(qkv, {3 * E}, {B}, {3 * E}, p.Slice(Layout.{names[1]}, {3 * E}));");
+        w.Line($"{Blas}.CopyRows(qkv.Slice({E}), {3 * E}, cache.Slice(_stepPosition * {B * 2 * E}), {2 * E}, {B}, {2 * E});");
+        w.Open($"for (int b = 0; b < {B}; b++)");
+        w.Open($"for (int h = 0; h < {heads}; h++)");
+        w.Line($"int head = b * {2 * E} + h * {d};");
+        w.Line($"global::Unroll.Kernels.Attention.Forward(qkv.Slice(b * {3 * E} + h * {d}), {3 * E}, cache.Slice(head), {B * 2 * E}, cache.Slice(head + {E}), {B * 2 * E},");
+        w.Line($"    a.Slice(Layout.{at.Weights} + (b * {heads} + h) * {T}, keys), context.Slice(b * {E} + h * {d}), {E}, 1, keys, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: false);");
+        w.Close();
+        w.Close();
+        w.Line($"{Blas}.MultiplyTransposed(context, {E}, p.Slice(Layout.{names[2]}), {E}, y, {E}, {B}, {E}, {E}, accumulate: false);");
+        w.Line($"{Blas}.AddRowVector(y, {E}, {B}, {E}, p.Slice(Layout.{names[3]}, {E}));");
+        if (layer.Residual) w.Line($"{Blas}.AddRows(x, {E}, y, {E}, {B}, {E}); // the residual connection");
         w.Close();
     }
 

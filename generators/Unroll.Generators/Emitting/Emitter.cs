@@ -148,7 +148,7 @@ public static partial class Emitter
         w.Line("/// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;");
         w.Line(plan.CanStep || plan.Decoder is not null
             ? "/// Forward, Backward and Step allocate nothing.</para>"
-            : "/// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>");
+            : "/// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>");
         w.Line("/// </remarks>");
     }
 

@@ -11,7 +11,7 @@ namespace Unroll.Generators.Planning;
 /// <param name="OutputSize">Features per output row.</param>
 /// <param name="SequenceOutput">True: the output is <c>[batch, time, OutputSize]</c>; false: <c>[batch, OutputSize]</c>.</param>
 /// <param name="Vocabulary">Token models: the embedding's vocabulary; otherwise 0.</param>
-/// <param name="CanStep">False when a layer is bidirectional (a reverse pass needs the whole sequence); then <paramref name="Step"/> is null.</param>
+/// <param name="CanStep">False when a layer is bidirectional or non-causal attention (they need the whole sequence), or the model is an encoder–decoder (it steps through its decoder); then <paramref name="Step"/> is null.</param>
 public sealed record ModelPlan(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
@@ -141,7 +141,11 @@ public sealed record AttentionBuffers(
     string? WeightsGradient,
     string? QkvGradient,
     string? ContextGradient,
-    string? Scratch);
+    string? Scratch)
+{
+    /// <summary>Streaming (causal attention only): the keys and values of every step so far, <c>[position, batch, k | v]</c>.</summary>
+    public string? KeyValueCache { get; init; }
+}
 
 /// <summary>
 /// One stacked layer and direction of a recurrent layer: its parameter constants and cache buffers.

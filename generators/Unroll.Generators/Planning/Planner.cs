@@ -314,10 +314,10 @@ public static class Planner
         arena.Add("Scratch_HeldDh", dh, "BPTT, rows past their length: the carried ∂h they pass on");
         arena.Add("Scratch_HeldDc", dc, "BPTT, rows past their length: the carried ∂c they pass on");
 
-        // Streaming buffers, one step deep. A bidirectional layer needs the whole sequence, and attention
-        // would need a cache of past keys and values, so such models do not stream and have none.
+        // Streaming buffers, one step deep (and a cache of past keys and values for causal attention). A
+        // bidirectional or non-causal attention layer needs the whole sequence, so such models do not stream.
         // An encoder–decoder model streams through its decoder, and its encoder runs whole sequences.
-        bool canStep = decoder is null && !layers.Any(l => l.Directions == 2 || l.Kind == LayerKind.SelfAttention);
+        bool canStep = decoder is null && !layers.Any(l => l.Directions == 2 || (l.Kind == LayerKind.SelfAttention && !l.Causal));
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false) : null;
         if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B);
         if (arena.Length > MaxArenaLength) return null;
@@ -453,16 +453,21 @@ public static class Planner
                 AttentionBuffers? attention = null;
                 if (layer.Kind == LayerKind.SelfAttention)
                 {
-                    int e = layer.Out;
-                    long weights = (long)B * layer.NumHeads * steps * steps;
+                    // Streaming (one step, causal only) attends over every earlier step: their keys and values wait in a cache.
+                    int e = layer.Out, T = spec.SequenceLength!.Value;
+                    bool streaming = steps == 1;
+                    long weights = streaming ? (long)B * layer.NumHeads * T : (long)B * layer.NumHeads * steps * steps;
                     attention = new AttentionBuffers(
                         arena.Add($"{prefix}{layer.Property}_Qkv", rows * 3 * e, $"{layer.Property} q | k | v, [time, batch, {3 * e}]"),
                         arena.Add($"{prefix}{layer.Property}_Context", rows * e, $"{layer.Property} attention output before out_proj, [time, batch, {e}]"),
-                        arena.Add($"{prefix}{layer.Property}_Weights", weights, $"{layer.Property} attention weights, [batch, head, length, length]"),
+                        arena.Add($"{prefix}{layer.Property}_Weights", weights, streaming ? $"{layer.Property} attention weights of one step, [batch, head, position]" : $"{layer.Property} attention weights, [batch, head, length, length]"),
                         gradients ? arena.Add($"{prefix}{layer.Property}_WeightsGradient", weights, $"∂ of {layer.Property}'s attention weights (read by Backward)") : null,
                         gradients ? arena.Add($"{prefix}{layer.Property}_QkvGradient", rows * 3 * e, $"∂ of {layer.Property} q | k | v") : null,
                         gradients ? arena.Add($"{prefix}{layer.Property}_ContextGradient", rows * e, $"∂ of {layer.Property}'s attention output") : null,
-                        gradients ? arena.Add($"{prefix}{layer.Property}_Scratch", steps, "one row of weight gradients") : null);
+                        gradients ? arena.Add($"{prefix}{layer.Property}_Scratch", steps, "one row of weight gradients") : null)
+                    {
+                        KeyValueCache = streaming ? arena.Add($"{prefix}{layer.Property}_Cache", (long)(T + 1) * B * 2 * e, $"{layer.Property} keys and values of every step so far, [position, batch, {2 * e}], and one position of scratch") : null,
+                    };
                 }
                 NormalizationBuffers? normalization = layer.Kind == LayerKind.LayerNorm
                     ? new NormalizationBuffers(

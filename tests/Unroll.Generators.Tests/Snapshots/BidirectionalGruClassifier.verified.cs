@@ -14,7 +14,7 @@ namespace Sentiment
     /// </code>
     /// <para>2,595 parameters. One arena of 35,486 floats (141,944 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
-    /// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>
+    /// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Classifier : global::Unroll.IFeatureInputModel

@@ -14,12 +14,12 @@ namespace Text
     /// Head   Linear(8 → 50)                                        450 parameters
     /// output [2, ≤16, 50]
     /// </code>
-    /// <para>1,154 parameters. One arena of 11,484 floats (45,936 bytes), allocated by the constructor, holds
+    /// <para>1,154 parameters. One arena of 12,324 floats (49,296 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
-    /// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>
+    /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-    partial class TinyGpt : global::Unroll.ISequenceModel<int>
+    partial class TinyGpt : global::Unroll.IStreamingModel<int>
     {
         /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
         public const int SequenceLength = 16;
@@ -87,7 +87,18 @@ namespace Text
             public const int Scratch_dc = 11484; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 11484; // 0: BPTT, rows past their length: the carried ∂h they pass on
             public const int Scratch_HeldDc = 11484; // 0: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Length = 11484;
+            public const int Step_Tokens = 11484; // 2: token ids of one step, [batch, time] (int bits)
+            public const int Step_Embed_Output = 11486; // 16: Embed output, [time, batch, 8]
+            public const int Step_Attn_Output = 11502; // 16: Attn output, [time, batch, 8]
+            public const int Step_Attn_Qkv = 11518; // 48: Attn q | k | v, [time, batch, 24]
+            public const int Step_Attn_Context = 11566; // 16: Attn attention output before out_proj, [time, batch, 8]
+            public const int Step_Attn_Weights = 11582; // 64: Attn attention weights of one step, [batch, head, position]
+            public const int Step_Attn_Cache = 11646; // 544: Attn keys and values of every step so far, [position, batch, 16], and one position of scratch
+            public const int Step_Norm_Output = 12190; // 16: Norm output, [time, batch, 8]
+            public const int Step_Norm_Normalized = 12206; // 16: Norm normalised rows x̂, [time, batch, 8]
+            public const int Step_Norm_InverseDeviation = 12222; // 2: Norm 1/√(var + eps) of each row
+            public const int Step_Head_Output = 12224; // 100: Head output, [time, batch, 50]
+            public const int Length = 12324;
         }
 
         private readonly float[] _arena;
@@ -225,6 +236,56 @@ namespace Text
             BackwardCore(length, inputGradient);
         }
 
+        /// <summary>Streaming: steps since <c>ResetState</c>, the position of the next in the attention layers' key/value caches.</summary>
+        private int _stepPosition;
+
+        /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state, and empties the attention caches.</summary>
+        public void ResetState()
+        {
+            _stepPosition = 0;
+            global::System.Span<float> a = _arena;
+        }
+
+        /// <summary>
+        /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
+        /// (beam search keeps the histories of the surviving beams this way).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 2 long, or names a row outside the batch; nothing has changed.</exception>
+        public void ReorderState(global::System.ReadOnlySpan<int> sources)
+        {
+            if (sources.Length != 2) ThrowWrongLength(nameof(sources), 2, sources.Length, "[batch 2]");
+            for (int b = 0; b < sources.Length; b++)
+            {
+                if ((uint)sources[b] >= BatchSize)
+                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 2.");
+            }
+            global::System.Span<float> a = _arena;
+            // Attn: the keys and values of every cached step
+            for (int s = 0; s < _stepPosition; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Step_Attn_Cache + s * 32, 32), sources, 16, a.Slice(Layout.Step_Attn_Cache + 16 * 32, 32));
+        }
+
+        /// <summary>
+        /// Streaming: advances every sequence of the batch by one step from the running state (see <see cref="ResetState"/>).
+        /// A run of steps gives what <c>Forward</c> gives for the whole sequence. Leaves what <c>Backward</c> needs untouched.
+        /// </summary>
+        /// <param name="tokens">One token id per sequence, <c>[2]</c>.</param>
+        /// <param name="output">Receives <c>[2, 50]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
+        /// <exception cref="global::System.InvalidOperationException"><see cref="SequenceLength"/> steps have run since <see cref="ResetState"/>: the attention caches are full.</exception>
+        public void Step(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
+        {
+            if (tokens.Length != 2) ThrowWrongLength(nameof(tokens), 2, tokens.Length, "[batch 2]");
+            if (output.Length != 100) ThrowWrongLength(nameof(output), 100, output.Length, "[batch 2, features 50]");
+            CheckTokens(tokens);
+            global::System.Span<float> a = _arena;
+            tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 2)));
+            if (_stepPosition == SequenceLength)
+                throw new global::System.InvalidOperationException("The attention caches hold SequenceLength (16) steps, and they are full: ResetState starts again.");
+            StepCore();
+            _stepPosition++;
+            a.Slice(Layout.Step_Head_Output, 100).CopyTo(output);
+        }
+
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
@@ -264,6 +325,49 @@ namespace Text
             // Head: y = x·Wᵀ + b for every row   ([length * 2 x 8] · [8 x 50])
             global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Norm_Output), 8, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Head_Output), 50, length * 2, 50, 8, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 50, length * 2, 50, p.Slice(Layout.Head_bias, 50));
+        }
+
+        /// <summary>One step of every layer, from and into the running states.</summary>
+        private void StepCore()
+        {
+            global::System.Span<float> a = _arena;
+            global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
+
+            // Embed: Embedding(50 → 8); each token id selects a row of the weight → [time, batch, 8]
+            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 2)), p.Slice(Layout.Embed_weight, 400), a.Slice(Layout.Step_Embed_Output), 2, 1, 8);
+
+            // Attn: SelfAttention(8, 2 heads, causal, residual), one step: qkv = x·W_inᵀ + b_in; k, v join the cache at _stepPosition; q attends over positions 0 … _stepPosition
+            {
+                global::System.Span<float> x = a.Slice(Layout.Step_Embed_Output);
+                global::System.Span<float> qkv = a.Slice(Layout.Step_Attn_Qkv, 48); // [2, 24]: q | k | v
+                global::System.Span<float> context = a.Slice(Layout.Step_Attn_Context, 16);
+                global::System.Span<float> cache = a.Slice(Layout.Step_Attn_Cache); // [position, 2, 16]: k | v
+                global::System.Span<float> y = a.Slice(Layout.Step_Attn_Output, 16);
+                int keys = _stepPosition + 1;
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Attn_in_proj_weight), 8, qkv, 24, 2, 24, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.AddRowVector(qkv, 24, 2, 24, p.Slice(Layout.Attn_in_proj_bias, 24));
+                global::Unroll.Kernels.Blas.CopyRows(qkv.Slice(8), 24, cache.Slice(_stepPosition * 32), 16, 2, 16);
+                for (int b = 0; b < 2; b++)
+                {
+                    for (int h = 0; h < 2; h++)
+                    {
+                        int head = b * 16 + h * 4;
+                        global::Unroll.Kernels.Attention.Forward(qkv.Slice(b * 24 + h * 4), 24, cache.Slice(head), 32, cache.Slice(head + 8), 32,
+                            a.Slice(Layout.Step_Attn_Weights + (b * 2 + h) * 16, keys), context.Slice(b * 8 + h * 4), 8, 1, keys, 4, 4, 0.5f, causal: false);
+                    }
+                }
+                global::Unroll.Kernels.Blas.MultiplyTransposed(context, 8, p.Slice(Layout.Attn_out_proj_weight), 8, y, 8, 2, 8, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.AddRowVector(y, 8, 2, 8, p.Slice(Layout.Attn_out_proj_bias, 8));
+                global::Unroll.Kernels.Blas.AddRows(x, 8, y, 8, 2, 8); // the residual connection
+            }
+
+            // Norm: LayerNorm(8): y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row
+            global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.Step_Attn_Output, 2 * 8), p.Slice(Layout.Norm_weight, 8), p.Slice(Layout.Norm_bias, 8), a.Slice(Layout.Step_Norm_Output, 2 * 8),
+                a.Slice(Layout.Step_Norm_Normalized, 2 * 8), a.Slice(Layout.Step_Norm_InverseDeviation, 2), 2, 8, 1e-5f);
+
+            // Head: y = x·Wᵀ + b for every row   ([2 x 8] · [8 x 50])
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Norm_Output), 8, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Step_Head_Output), 50, 2, 50, 8, accumulate: false);
+            global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Step_Head_Output), 50, 2, 50, p.Slice(Layout.Head_bias, 50));
         }
 
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>

@@ -15,7 +15,7 @@ namespace Speech
     /// </code>
     /// <para>4,084 parameters. One arena of 25,088 floats (100,352 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
-    /// Forward and Backward allocate nothing. A bidirectional or attention layer needs the whole sequence, so this model has no Step.</para>
+    /// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class FrameTagger : global::Unroll.IFeatureInputModel
