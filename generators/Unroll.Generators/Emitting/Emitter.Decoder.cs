@@ -208,14 +208,7 @@ public static partial class Emitter
         w.Line("/// Streaming: reorders the decoder's running states, and the encoded sources they attend over, across the batch: row b");
         w.Line("/// takes what row <c>sources[b]</c> had (beam search keeps the histories of the surviving beams this way).");
         w.Line("/// </summary>");
-        w.Line($"/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"sources\"/> is not {B} long, or names a row outside the batch; nothing has changed.</exception>");
-        w.Open("public void ReorderState(global::System.ReadOnlySpan<int> sources)");
-        w.Line(SpanCheck("sources.Length", $"{B}", "nameof(sources)", $"\"[batch {B}]\""));
-        w.Line("for (int b = 0; b < sources.Length; b++)");
-        w.Line("{");
-        w.Line("    if ((uint)sources[b] >= BatchSize)");
-        w.Line($"        throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $\"Row {{b}} names source row {{sources[b]}}, outside the batch of {B}.\");");
-        w.Line("}");
+        OpenReorderState(w, plan);
         w.Line($"{Span} a = _arena;");
         w.Line($"{Span} rowsOfH = a.Slice(Layout.{d.Property}_StepNext, {B * d.Hidden});");
         w.Line($"{Blas}.GatherRows(a.Slice({DecoderState(plan, 1)}, {B * d.Hidden}), sources, {d.Hidden}, rowsOfH);");

@@ -155,14 +155,7 @@ public static partial class Emitter
         w.Line("/// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had");
         w.Line("/// (beam search keeps the histories of the surviving beams this way).");
         w.Line("/// </summary>");
-        w.Line($"/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"sources\"/> is not {plan.BatchSize} long, or names a row outside the batch; nothing has changed.</exception>");
-        w.Open("public void ReorderState(global::System.ReadOnlySpan<int> sources)");
-        w.Line(SpanCheck("sources.Length", $"{plan.BatchSize}", "nameof(sources)", $"\"[batch {plan.BatchSize}]\""));
-        w.Line("for (int b = 0; b < sources.Length; b++)");
-        w.Line("{");
-        w.Line("    if ((uint)sources[b] >= BatchSize)");
-        w.Line($"        throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $\"Row {{b}} names source row {{sources[b]}}, outside the batch of {plan.BatchSize}.\");");
-        w.Line("}");
+        OpenReorderState(w, plan);
         if (recurrent.Count > 0 || caches.Count > 0)
         {
             w.Line($"{Span} a = _arena;");
@@ -217,6 +210,19 @@ public static partial class Emitter
         w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>Opens <c>ReorderState</c> and checks its argument: one source row per batch row, each inside the batch.</summary>
+    private static void OpenReorderState(SourceWriter w, ModelPlan plan)
+    {
+        w.Line($"/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"sources\"/> is not {plan.BatchSize} long, or names a row outside the batch; nothing has changed.</exception>");
+        w.Open("public void ReorderState(global::System.ReadOnlySpan<int> sources)");
+        w.Line(SpanCheck("sources.Length", $"{plan.BatchSize}", "nameof(sources)", $"\"[batch {plan.BatchSize}]\""));
+        w.Line("for (int b = 0; b < sources.Length; b++)");
+        w.Line("{");
+        w.Line("    if ((uint)sources[b] >= BatchSize)");
+        w.Line($"        throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $\"Row {{b}} names source row {{sources[b]}}, outside the batch of {plan.BatchSize}.\");");
+        w.Line("}");
     }
 
     /// <summary>A length check whose message (an interpolated string) is built only when it fails, so the check allocates nothing.</summary>
