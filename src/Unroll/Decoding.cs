@@ -3,7 +3,8 @@ using System.Numerics.Tensors;
 namespace Unroll;
 
 /// <summary>
-/// Generates tokens from a streaming token model, one <see cref="IStepModel{TInput}.Step"/> per token:
+/// Generates tokens from a token step model (a streaming model, or an encoder–decoder model after its
+/// <c>Encode</c>), one <see cref="IStepModel{TInput}.Step"/> per token:
 /// greedy decoding and sampling with a temperature, top-k and top-p (see <see cref="Sampling"/>).
 /// The model's output row is read as the logits of the next token, so its <c>OutputSize</c> is the
 /// vocabulary of the generated tokens, and each generated token is fed back as the next input.
@@ -159,7 +160,8 @@ public sealed class TokenDecoder
 }
 
 /// <summary>
-/// Beam search over a streaming token model: keeps the <see cref="Width"/> most likely partial
+/// Beam search over a token step model (a streaming model, or an encoder–decoder model after it has
+/// encoded the source in every row): keeps the <see cref="Width"/> most likely partial
 /// sequences (beams), one per batch row of the model, and returns the most likely complete sequence
 /// under a length penalty, as Hugging Face's <c>generate(num_beams = ...)</c>.
 /// </summary>
@@ -222,7 +224,7 @@ public sealed class BeamSearch
     private int _finishedCount;
 
     /// <summary>Prepares beam search with <paramref name="model"/>; the beam width is its <c>BatchSize</c>.</summary>
-    /// <param name="model">A streaming token model whose output row is the logits of the next token.</param>
+    /// <param name="model">A token step model whose output row is the logits of the next token.</param>
     /// <param name="maxLength">The most tokens generated after the prompt (Hugging Face's <c>max_new_tokens</c>).</param>
     /// <param name="lengthPenalty">The exponent of the length that divides a sequence's log-probability (Hugging Face's <c>length_penalty</c>).</param>
     /// <param name="endToken">The token that ends a sequence, or -1 for none (every sequence then has <paramref name="maxLength"/> tokens).</param>

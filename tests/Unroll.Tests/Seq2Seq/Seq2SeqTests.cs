@@ -316,6 +316,16 @@ public class Seq2SeqTests
         Assert.InRange(count, 1, 4);
         Assert.True(score <= 0);
         Assert.Equal(0, Allocations.Of(() => search.Search(prompt, tokens, out _)));
+
+        // Greedy decoding from the same encoded source gives the beam search's first token (the most likely one).
+        var decoder = new TokenDecoder(model);
+        var greedy = new int[4];
+        decoder.Greedy(prompt, greedy);
+        model.ResetState();
+        var logits = new float[3 * 5];
+        model.Step(new[] { 0, 0, 0 }, logits);
+        Assert.Equal(Sampling.ArgMax(logits.AsSpan(0, 5)), greedy[0]);
+        Assert.Equal(0, Allocations.Of(() => decoder.Greedy(prompt, greedy)));
     }
 
     [Fact]
