@@ -11,12 +11,23 @@ public readonly struct NamedParameter
 {
     private readonly float[] _arena;
     private readonly int[] _shape;
-    private readonly int _values, _gradients;
+    private readonly int _values, _gradients, _changed;
 
     /// <summary>Used by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset)
+        : this(name, shape, arena, valuesOffset, gradientsOffset, -1)
     {
+    }
+
+    /// <summary>
+    /// Used by generated code: <paramref name="changedFlag"/> is the arena slot set to 1 whenever
+    /// <see cref="Values"/> is handed out (the model repacks what it derives from the weights), or -1.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset, int changedFlag)
+    {
+        _changed = changedFlag;
         Name = name;
         _shape = shape;
         _arena = arena;
@@ -37,7 +48,14 @@ public readonly struct NamedParameter
     public int Length { get; }
 
     /// <summary>The values, row-major as in PyTorch.</summary>
-    public Span<float> Values => _arena.AsSpan(_values, Length);
+    public Span<float> Values
+    {
+        get
+        {
+            if (_changed >= 0) _arena[_changed] = 1f;
+            return _arena.AsSpan(_values, Length);
+        }
+    }
 
     /// <summary>The accumulated gradient, same layout as <see cref="Values"/>.</summary>
     public Span<float> Gradients => _arena.AsSpan(_gradients, Length);

@@ -153,3 +153,55 @@ public class ReorderStateTests
         Tolerance.AssertIdentical(model.Rnn.FinalHidden, before, "h_n");
     }
 }
+
+/// <summary>
+/// <c>Step</c> runs on packed copies of the recurrent weights: whatever changes the parameters (the
+/// <c>Parameters</c> block, a named parameter's values, a safetensors file) is seen by the next step.
+/// </summary>
+public class PackedStepWeightTests
+{
+    private static float[] StepOnce(IStreamingModel<float> model, float[] input)
+    {
+        var output = new float[model.BatchSize * model.OutputSize];
+        model.ResetState();
+        model.Step(input, output);
+        return output;
+    }
+
+    [Fact]
+    public void Changed_parameters_reach_the_next_step()
+    {
+        var model = new LstmModel();
+        var reference = new LstmModel();
+        var input = new float[LstmModel.BatchSize * LstmModel.InputSize];
+        new SeededRandom(1).FillUniform(input, -1f, 1f);
+        StepOnce(model, input); // packs the initial weights
+
+        // Through a named parameter.
+        model.NamedParameters["Rnn.weight_ih_l0"].Values[3] += 0.5f;
+        float[] afterNamed = StepOnce(model, input);
+        model.Parameters.CopyTo(reference.Parameters);
+        Tolerance.AssertIdentical(afterNamed, StepOnce(reference, input), "after a named parameter changed");
+        Assert.NotEqual(afterNamed, StepOnce(new LstmModel(), input));
+
+        // Through the parameter block, as an optimizer writes it.
+        Span<float> parameters = model.Parameters;
+        parameters[0] -= 0.25f;
+        float[] afterBlock = StepOnce(model, input);
+        model.Parameters.CopyTo(reference.Parameters);
+        Tolerance.AssertIdentical(afterBlock, StepOnce(reference, input), "after the block changed");
+
+        // Through a safetensors file.
+        string path = Path.Combine(Path.GetTempPath(), $"unroll-packed-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            new LstmModel(7).SaveSafetensors(path);
+            model.LoadSafetensors(path);
+            Tolerance.AssertIdentical(StepOnce(model, input), StepOnce(new LstmModel(7), input), "after loading a file");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -205,9 +205,43 @@ public static partial class Emitter
             w.Line("if (_stepPosition == SequenceLength)");
             w.Line($"    throw new global::System.InvalidOperationException(\"The attention caches hold SequenceLength ({plan.SequenceLength}) steps, and they are full: ResetState starts again.\");");
         }
+        if (PacksStepWeights(plan)) w.Line("if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();");
         w.Line("StepCore();");
         if (caches.Count > 0) w.Line("_stepPosition++;");
         w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
+        w.Close();
+        w.Line();
+        if (PacksStepWeights(plan)) WritePackStepWeights(w, plan);
+    }
+
+    /// <summary>
+    /// <c>PackStepWeights</c>: the recurrent weights transposed (<c>[in, G·H]</c>, so one step's matrix-vector
+    /// product reads each weight row once, broadcasting an input), and the LSTM and RNN biases folded.
+    /// </summary>
+    private static void WritePackStepWeights(SourceWriter w, ModelPlan plan)
+    {
+        w.Line("/// <summary>Packs the recurrent weights for <c>Step</c>: transposed, biases folded. Runs when the parameters may have changed.</summary>");
+        w.Open("private void PackStepWeights()");
+        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            if (layer.StateBlock is null) continue;
+            int H = layer.Hidden, G = Planner.Gates(layer.Kind) * H;
+            foreach (CellBuffers cell in plan.Step!.Layers[i].Cells)
+            {
+                int inK = cell.Layer == 0 ? layer.In : layer.Directions * H;
+                int first = (cell.Layer * layer.Directions + cell.Direction) * 4;
+                string wIh = layer.ParameterNames[first], wHh = layer.ParameterNames[first + 1], bIh = layer.ParameterNames[first + 2], bHh = layer.ParameterNames[first + 3];
+                w.Line($"// {layer.Property}, layer {cell.Layer}: W_ihᵀ [{inK}, {G}], W_hhᵀ [{H}, {G}]{(cell.PackedBias is null ? "" : ", b_ih + b_hh")}");
+                w.Line($"{Blas}.Transpose(p.Slice(Layout.{wIh}, {G * inK}), {inK}, a.Slice(Layout.{cell.PackedIh}, {inK * G}), {G}, {G}, {inK});");
+                w.Line($"{Blas}.Transpose(p.Slice(Layout.{wHh}, {G * H}), {H}, a.Slice(Layout.{cell.PackedHh}, {H * G}), {G}, {G}, {H});");
+                if (cell.PackedBias is not null)
+                    w.Line($"global::System.Numerics.Tensors.TensorPrimitives.Add(p.Slice(Layout.{bIh}, {G}), p.Slice(Layout.{bHh}, {G}), a.Slice(Layout.{cell.PackedBias}, {G}));");
+            }
+        }
+        w.Line("a[Layout.Step_WeightsStale] = 0f;");
         w.Close();
         w.Line();
     }

@@ -103,6 +103,14 @@ public static partial class Emitter
         w.Line();
     }
 
+    /// <summary>
+    /// <c>h_prev·W_hhᵀ</c> into <paramref name="target"/>: over the row-major weight in a sequence pass, over the packed
+    /// <c>W_hhᵀ</c> (one weight row per state element, broadcast) in a streaming step.
+    /// </summary>
+    private static string RecurrentProduct(bool streaming, CellBuffers cell, string wHh, string target, int ldc, int B, int n, int H, bool accumulate) => streaming
+        ? $"{Blas}.Multiply(hPrev, ldPrev, a.Slice(Layout.{cell.PackedHh}), {n}, {target}, {ldc}, {B}, {n}, {H}, accumulate: {(accumulate ? "true" : "false")});"
+        : $"{Blas}.MultiplyTransposed(hPrev, ldPrev, p.Slice({wHh}), {H}, {target}, {ldc}, {B}, {n}, {H}, accumulate: {(accumulate ? "true" : "false")});";
+
     /// <summary>What stacked layer <paramref name="l"/> reads: the layer's input, the previous layer's states, or their dropout copy.</summary>
     private static string LayerInput(LayerBuffers buffers, string input, int l) =>
         l == 0 ? input : l - 1 < buffers.Dropped.Count ? buffers.Dropped[l - 1] : buffers.Sequences[l - 1];
@@ -129,10 +137,20 @@ public static partial class Emitter
 
         // The input projection of every step at once.
         string biases = layer.Kind == LayerKind.Gru ? " + b_ih" : " + b_ih + b_hh";
-        w.Line($"// input side{(streaming ? "" : " for every step at once")}: x·W_ihᵀ{biases}   ([{rows} x {inK}] · [{inK} x {G * H}])");
-        w.Line($"{Blas}.MultiplyTransposed(x, {inK}, p.Slice({wIh}), {inK}, cache, {cacheWidth}, {rows}, {G * H}, {inK}, accumulate: false);");
-        w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bIh}, {G * H}));");
-        if (layer.Kind != LayerKind.Gru) w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bHh}, {G * H}));");
+        w.Line($"// input side{(streaming ? ", over the packed W_ihᵀ" : " for every step at once")}: x·W_ihᵀ{biases}   ([{rows} x {inK}] · [{inK} x {G * H}])");
+        if (streaming && cell.PackedBias is not null)
+        {
+            w.Line($"{Blas}.CopyRows(a.Slice(Layout.{cell.PackedBias}, {G * H}), 0, cache, {cacheWidth}, {B}, {G * H});");
+            w.Line($"{Blas}.Multiply(x, {inK}, a.Slice(Layout.{cell.PackedIh}), {G * H}, cache, {cacheWidth}, {B}, {G * H}, {inK}, accumulate: true);");
+        }
+        else
+        {
+            w.Line(streaming
+                ? $"{Blas}.Multiply(x, {inK}, a.Slice(Layout.{cell.PackedIh}), {G * H}, cache, {cacheWidth}, {B}, {G * H}, {inK}, accumulate: false);"
+                : $"{Blas}.MultiplyTransposed(x, {inK}, p.Slice({wIh}), {inK}, cache, {cacheWidth}, {rows}, {G * H}, {inK}, accumulate: false);");
+            w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bIh}, {G * H}));");
+            if (layer.Kind != LayerKind.Gru) w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bHh}, {G * H}));");
+        }
 
         string t;
         string hn = State(plan, layer, 1, l, d), cn = State(plan, layer, 5, l, d);
@@ -160,13 +178,13 @@ public static partial class Emitter
         {
             case LayerKind.Lstm:
                 w.Line($"// gates_t += h_prev·W_hhᵀ   ([{B} x {H}] · [{H} x {4 * H}])");
-                w.Line($"{Blas}.MultiplyTransposed(hPrev, ldPrev, p.Slice({wHh}), {H}, {SliceAt("cache", t, B * 4 * H)}, {4 * H}, {B}, {4 * H}, {H}, accumulate: true);");
+                w.Line(RecurrentProduct(streaming, cell, wHh, SliceAt("cache", t, B * 4 * H), 4 * H, B, 4 * H, H, accumulate: true));
                 w.Line("// i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)");
                 w.Line($"{Cells}.LstmForward(cache.Slice({Times(t, B * 4 * H)}, {B * 4 * H}), cPrev, c.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H});");
                 break;
             case LayerKind.Gru:
                 w.Line($"// gh = h_prev·W_hhᵀ + b_hh   ([{B} x {H}] · [{H} x {3 * H}])");
-                w.Line($"{Blas}.MultiplyTransposed(hPrev, ldPrev, p.Slice({wHh}), {H}, gh, {3 * H}, {B}, {3 * H}, {H}, accumulate: false);");
+                w.Line(RecurrentProduct(streaming, cell, wHh, "gh", 3 * H, B, 3 * H, H, accumulate: false));
                 w.Line($"{Blas}.AddRowVector(gh, {3 * H}, {B}, {3 * H}, p.Slice({bHh}, {3 * H}));");
                 w.Line("// r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev");
                 w.Line($"{Cells}.GruForward(cache.Slice({Times(t, B * 4 * H)}, {B * 4 * H}), gh, hPrev, ldPrev, {SliceAt("h", t, B * DH)}, {DH}, {B}, {H});");
@@ -174,7 +192,7 @@ public static partial class Emitter
             default:
                 string nl = layer.Nonlinearity == 1 ? "Relu" : "Tanh";
                 w.Line($"// pre_t += h_prev·W_hhᵀ   ([{B} x {H}] · [{H} x {H}]);  h_t = {nl.ToLowerInvariant()}(pre_t)");
-                w.Line($"{Blas}.MultiplyTransposed(hPrev, ldPrev, p.Slice({wHh}), {H}, {SliceAt("cache", t, B * H)}, {H}, {B}, {H}, {H}, accumulate: true);");
+                w.Line(RecurrentProduct(streaming, cell, wHh, SliceAt("cache", t, B * H), H, B, H, H, accumulate: true));
                 w.Line($"{Cells}.RnnForward(cache.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H}, global::Unroll.Nonlinearity.{nl});");
                 break;
         }

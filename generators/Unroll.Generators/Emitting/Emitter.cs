@@ -98,6 +98,9 @@ public static partial class Emitter
         return w.ToString();
     }
 
+    /// <summary>Whether <c>Step</c> runs on packed copies of the recurrent weights (see <c>PackStepWeights</c>).</summary>
+    private static bool PacksStepWeights(ModelPlan plan) => plan.Buffers.Any(b => b.Name == "Step_WeightsStale");
+
     private static string F(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
@@ -255,19 +258,33 @@ public static partial class Emitter
                 w.Line($"random.FillUniform({slice}, {F(-p.Bound)}, {F(p.Bound)}); // {p.Name} ~ U(±{p.Bound.ToString("0.######", CultureInfo.InvariantCulture)})");
             }
         }
+        if (PacksStepWeights(plan)) w.Line("_arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step");
         w.Line();
         w.Line("_namedParameters = new global::Unroll.NamedParameter[]");
         w.Line("{");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, Layout.{p.Constant}, ParameterCount + Layout.{p.Constant}),");
+            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, Layout.{p.Constant}, ParameterCount + Layout.{p.Constant}{(PacksStepWeights(plan) ? ", Layout.Step_WeightsStale" : "")}),");
         }
         w.Line("};");
         w.Close();
         w.Line();
 
         w.Line("/// <summary>Every parameter, one contiguous block in <see cref=\"NamedParameters\"/> order.</summary>");
-        w.Line("public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);");
+        if (PacksStepWeights(plan))
+        {
+            w.Line("/// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>");
+            w.Open("public global::System.Span<float> Parameters");
+            w.Open("get");
+            w.Line("_arena[Layout.Step_WeightsStale] = 1f;");
+            w.Line("return new(_arena, 0, ParameterCount);");
+            w.Close();
+            w.Close();
+        }
+        else
+        {
+            w.Line("public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);");
+        }
         w.Line();
         w.Line("/// <summary>The accumulated gradients, same layout as <see cref=\"Parameters\"/>; <c>Backward</c> adds into them.</summary>");
         w.Line("public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);");

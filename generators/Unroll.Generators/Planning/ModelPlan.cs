@@ -152,7 +152,20 @@ public sealed record AttentionBuffers(
 /// <c>Cache</c> is <c>[time, batch, 4H]</c> (LSTM: activated gates i, f, g, o; GRU: r, z, n, W_hn·h + b_hn)
 /// or <c>[time, batch, H]</c> (RNN: pre-activations). <c>Cells</c> is the LSTM cell state <c>[time, batch, H]</c>.
 /// </summary>
-public sealed record CellBuffers(int Layer, int Direction, string Cache, string? Cells);
+public sealed record CellBuffers(int Layer, int Direction, string Cache, string? Cells)
+{
+    /// <summary>
+    /// Streaming: the weights packed for a matrix-vector product, <c>W_ihᵀ [in, G·H]</c> and <c>W_hhᵀ [H, G·H]</c>,
+    /// and (LSTM, RNN) the folded bias <c>b_ih + b_hh</c>; repacked from the parameters when they may have changed.
+    /// </summary>
+    public string? PackedIh { get; init; }
+
+    /// <summary>Streaming: <c>W_hhᵀ</c>.</summary>
+    public string? PackedHh { get; init; }
+
+    /// <summary>Streaming, LSTM and RNN: <c>b_ih + b_hh</c>.</summary>
+    public string? PackedBias { get; init; }
+}
 
 /// <summary>A layer as the emitter needs it: kind, sizes, parameter constants.</summary>
 /// <param name="In">Embedding: vocabulary; otherwise input features.</param>

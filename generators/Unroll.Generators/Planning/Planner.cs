@@ -319,6 +319,7 @@ public static class Planner
         // An encoder–decoder model streams through its decoder, and its encoder runs whole sequences.
         bool canStep = decoder is null && !layers.Any(l => l.Directions == 2 || (l.Kind == LayerKind.SelfAttention && !l.Causal));
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false) : null;
+        if (canStep && layers.Any(l => IsRecurrent(l.Kind))) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
         if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B);
         if (arena.Length > MaxArenaLength) return null;
 
@@ -504,7 +505,18 @@ public static class Planner
                     };
                     string cache = arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, [time, batch, {cacheWidth}]");
                     string? cellState = layer.Kind == LayerKind.Lstm ? arena.Add(tag + "_Cells", rows * H, $"cell states c_t, [time, batch, {H}]") : null;
-                    cells.Add(new CellBuffers(l, d, cache, cellState));
+                    var cellBuffers = new CellBuffers(l, d, cache, cellState);
+                    if (steps == 1)
+                    {
+                        int inK = l == 0 ? layer.In : D * H, G = Gates(layer.Kind) * H;
+                        cellBuffers = cellBuffers with
+                        {
+                            PackedIh = arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ packed for the step's matrix-vector product, [{inK}, {G}]"),
+                            PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ, [{H}, {G}]"),
+                            PackedBias = layer.Kind == LayerKind.Gru ? null : arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
+                        };
+                    }
+                    cells.Add(cellBuffers);
                 }
             }
             // Dropout between stacked layers (training only, so not in the streaming buffers): layer l + 1 reads a masked copy of layer l.

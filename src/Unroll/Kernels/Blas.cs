@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Unroll.Kernels;
 
@@ -200,13 +201,114 @@ public static class Blas
         }
         for (; i < m; i++)
         {
-            ReadOnlySpan<float> row = a.Slice(i * lda, k);
             Span<float> target = c.Slice(i * ldc, n);
             if (!accumulate) target.Clear();
+            MultiplyRow(a.Slice(i * lda, k), b, ldb, target, n, k);
+        }
+    }
+
+    /// <summary>
+    /// One row of <see cref="Multiply"/>, accumulating: <c>c[j] += Σ_p x[p] · B[p, j]</c>. Columns go eight
+    /// vectors at a time (independent sums, so the multiply-adds overlap), each row of <c>B</c> is read
+    /// once, and <c>x[p]</c> is broadcast: the matrix-vector product of a streaming step over a
+    /// transposed weight (<c>[in, out]</c>).
+    /// </summary>
+    public static void MultiplyRow(ReadOnlySpan<float> x, ReadOnlySpan<float> b, int ldb, Span<float> c, int n, int k)
+    {
+        if (n == 0 || k == 0) return;
+        if (x.Length < k || b.Length < (k - 1) * ldb + n || c.Length < n)
+            throw new ArgumentException($"x [{k}], B [{k} x {n}] (stride {ldb}) or c [{n}] does not fit its span.");
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float b0 = ref MemoryMarshal.GetReference(b);
+        ref float c0 = ref MemoryMarshal.GetReference(c);
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + 8 * Vector512<float>.Count <= n; j += 8 * Vector512<float>.Count) RowPanel512(ref x0, ref Unsafe.Add(ref b0, j), ldb, ref Unsafe.Add(ref c0, j), k, 8);
+            for (; j + Vector512<float>.Count <= n; j += Vector512<float>.Count) RowPanel512(ref x0, ref Unsafe.Add(ref b0, j), ldb, ref Unsafe.Add(ref c0, j), k, 1);
+        }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            for (; j + 8 * Vector<float>.Count <= n; j += 8 * Vector<float>.Count) RowPanel(ref x0, ref Unsafe.Add(ref b0, j), ldb, ref Unsafe.Add(ref c0, j), k, 8);
+            for (; j + Vector<float>.Count <= n; j += Vector<float>.Count) RowPanel(ref x0, ref Unsafe.Add(ref b0, j), ldb, ref Unsafe.Add(ref c0, j), k, 1);
+        }
+        for (; j < n; j++)
+        {
+            float sum = c[j];
+            for (int p = 0; p < k; p++) sum += x[p] * b[p * ldb + j];
+            c[j] = sum;
+        }
+    }
+
+    /// <summary><c>c[0 … vectors·16) += Σ_p x[p] · B[p, 0 … vectors·16)</c> with <paramref name="vectors"/> (1 or 8) sums in registers.</summary>
+    private static void RowPanel512(ref float x, ref float b, int ldb, ref float c, int k, int vectors)
+    {
+        const int W = 16;
+        if (vectors == 8)
+        {
+            Vector512<float> s0 = Vector512.LoadUnsafe(ref c, 0 * W), s1 = Vector512.LoadUnsafe(ref c, 1 * W);
+            Vector512<float> s2 = Vector512.LoadUnsafe(ref c, 2 * W), s3 = Vector512.LoadUnsafe(ref c, 3 * W);
+            Vector512<float> s4 = Vector512.LoadUnsafe(ref c, 4 * W), s5 = Vector512.LoadUnsafe(ref c, 5 * W);
+            Vector512<float> s6 = Vector512.LoadUnsafe(ref c, 6 * W), s7 = Vector512.LoadUnsafe(ref c, 7 * W);
             for (int p = 0; p < k; p++)
             {
-                TensorPrimitives.MultiplyAdd(b.Slice(p * ldb, n), row[p], target, target);
+                var xp = Vector512.Create(Unsafe.Add(ref x, p));
+                ref float row = ref Unsafe.Add(ref b, p * ldb);
+                s0 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 0 * W), s0);
+                s1 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 1 * W), s1);
+                s2 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 2 * W), s2);
+                s3 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 3 * W), s3);
+                s4 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 4 * W), s4);
+                s5 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 5 * W), s5);
+                s6 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 6 * W), s6);
+                s7 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 7 * W), s7);
             }
+            s0.StoreUnsafe(ref c, 0 * W); s1.StoreUnsafe(ref c, 1 * W); s2.StoreUnsafe(ref c, 2 * W); s3.StoreUnsafe(ref c, 3 * W);
+            s4.StoreUnsafe(ref c, 4 * W); s5.StoreUnsafe(ref c, 5 * W); s6.StoreUnsafe(ref c, 6 * W); s7.StoreUnsafe(ref c, 7 * W);
+        }
+        else
+        {
+            Vector512<float> s = Vector512.LoadUnsafe(ref c);
+            for (int p = 0; p < k; p++) s = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, p)), Vector512.LoadUnsafe(ref Unsafe.Add(ref b, p * ldb)), s);
+            s.StoreUnsafe(ref c);
+        }
+    }
+
+    /// <summary>As <see cref="RowPanel512"/> with <see cref="Vector{T}"/> (256 or 128 bits).</summary>
+    private static void RowPanel(ref float x, ref float b, int ldb, ref float c, int k, int vectors)
+    {
+        int w = Vector<float>.Count;
+        if (vectors == 8)
+        {
+            Vector<float> s0 = Load(ref c, 0 * w), s1 = Load(ref c, 1 * w), s2 = Load(ref c, 2 * w), s3 = Load(ref c, 3 * w);
+            Vector<float> s4 = Load(ref c, 4 * w), s5 = Load(ref c, 5 * w), s6 = Load(ref c, 6 * w), s7 = Load(ref c, 7 * w);
+            for (int p = 0; p < k; p++)
+            {
+                var xp = new Vector<float>(Unsafe.Add(ref x, p));
+                ref float row = ref Unsafe.Add(ref b, p * ldb);
+                s0 += xp * Load(ref row, 0 * w); s1 += xp * Load(ref row, 1 * w);
+                s2 += xp * Load(ref row, 2 * w); s3 += xp * Load(ref row, 3 * w);
+                s4 += xp * Load(ref row, 4 * w); s5 += xp * Load(ref row, 5 * w);
+                s6 += xp * Load(ref row, 6 * w); s7 += xp * Load(ref row, 7 * w);
+            }
+            Store(s0, ref c, 0 * w); Store(s1, ref c, 1 * w); Store(s2, ref c, 2 * w); Store(s3, ref c, 3 * w);
+            Store(s4, ref c, 4 * w); Store(s5, ref c, 5 * w); Store(s6, ref c, 6 * w); Store(s7, ref c, 7 * w);
+        }
+        else
+        {
+            Vector<float> s = Load(ref c, 0);
+            for (int p = 0; p < k; p++) s += new Vector<float>(Unsafe.Add(ref x, p)) * Load(ref Unsafe.Add(ref b, p * ldb), 0);
+            Store(s, ref c, 0);
+        }
+    }
+
+    /// <summary><c>destination[c, r] = source[r, c]</c>: a <c>[rows, columns]</c> block (row stride <paramref name="lds"/>) transposed.</summary>
+    public static void Transpose(ReadOnlySpan<float> source, int lds, Span<float> destination, int ldd, int rows, int columns)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = source.Slice(r * lds, columns);
+            for (int c = 0; c < columns; c++) destination[c * ldd + r] = row[c];
         }
     }
 
