@@ -238,7 +238,10 @@ public static partial class Emitter
                 w.Line($"{Blas}.Transpose(p.Slice(Layout.{wIh}, {G * inK}), {inK}, a.Slice(Layout.{cell.PackedIh}, {inK * G}), {G}, {G}, {inK});");
                 w.Line($"{Blas}.Transpose(p.Slice(Layout.{wHh}, {G * H}), {H}, a.Slice(Layout.{cell.PackedHh}, {H * G}), {G}, {G}, {H});");
                 if (cell.PackedBias is not null)
-                    w.Line($"global::System.Numerics.Tensors.TensorPrimitives.Add(p.Slice(Layout.{bIh}, {G}), p.Slice(Layout.{bHh}, {G}), a.Slice(Layout.{cell.PackedBias}, {G}));");
+                {
+                    w.Line($"p.Slice(Layout.{bIh}, {G}).CopyTo(a.Slice(Layout.{cell.PackedBias}, {G}));");
+                    w.Line($"{Blas}.AddRows(p.Slice(Layout.{bHh}, {G}), {G}, a.Slice(Layout.{cell.PackedBias}, {G}), {G}, 1, {G});");
+                }
             }
         }
         w.Line("a[Layout.Step_WeightsStale] = 0f;");

@@ -11,7 +11,7 @@
 /// Head   Linear(128 → 65)                                    8,385 parameters
 /// output [16, ≤100, 65]
 /// </code>
-/// <para>225,505 parameters. One arena of 4,516,514 floats (18,066,056 bytes), allocated by the constructor, holds
+/// <para>225,505 parameters. One arena of 4,730,531 floats (18,922,124 bytes), allocated by the constructor, holds
 /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
 /// Forward, Backward and Step allocate nothing.</para>
 /// </remarks>
@@ -86,11 +86,18 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         public const int Step_Rnn_L0_Sequence = 4490898; // 2,048: Rnn layer 0 states h_t, [time, batch, 128]
         public const int Step_Rnn_L0_Cache = 4492946; // 8,192: activated gates i, f, g, o, [time, batch, 512]
         public const int Step_Rnn_L0_Cells = 4501138; // 2,048: cell states c_t, [time, batch, 128]
-        public const int Step_Rnn_L1_Sequence = 4503186; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
-        public const int Step_Rnn_L1_Cache = 4505234; // 8,192: activated gates i, f, g, o, [time, batch, 512]
-        public const int Step_Rnn_L1_Cells = 4513426; // 2,048: cell states c_t, [time, batch, 128]
-        public const int Step_Head_Output = 4515474; // 1,040: Head output, [time, batch, 65]
-        public const int Length = 4516514;
+        public const int Step_Rnn_L0_WihT = 4503186; // 16,384: W_ihᵀ packed for the step's matrix-vector product, [32, 512]
+        public const int Step_Rnn_L0_WhhT = 4519570; // 65,536: W_hhᵀ, [128, 512]
+        public const int Step_Rnn_L0_Bias = 4585106; // 512: b_ih + b_hh
+        public const int Step_Rnn_L1_Sequence = 4585618; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
+        public const int Step_Rnn_L1_Cache = 4587666; // 8,192: activated gates i, f, g, o, [time, batch, 512]
+        public const int Step_Rnn_L1_Cells = 4595858; // 2,048: cell states c_t, [time, batch, 128]
+        public const int Step_Rnn_L1_WihT = 4597906; // 65,536: W_ihᵀ packed for the step's matrix-vector product, [128, 512]
+        public const int Step_Rnn_L1_WhhT = 4663442; // 65,536: W_hhᵀ, [128, 512]
+        public const int Step_Rnn_L1_Bias = 4728978; // 512: b_ih + b_hh
+        public const int Step_Head_Output = 4729490; // 1,040: Head output, [time, batch, 65]
+        public const int Step_WeightsStale = 4730530; // 1: 1 when the parameters may have changed since the step weights were packed
+        public const int Length = 4730531;
     }
 
     private readonly float[] _arena;
@@ -137,25 +144,34 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         random.FillUniform(p.Slice(Layout.Rnn_bias_hh_l1, 512), -0.088388346f, 0.088388346f); // Rnn.bias_hh_l1 ~ U(±0.088388)
         random.FillUniform(p.Slice(Layout.Head_weight, 8320), -0.088388346f, 0.088388346f); // Head.weight ~ U(±0.088388)
         random.FillUniform(p.Slice(Layout.Head_bias, 65), -0.088388346f, 0.088388346f); // Head.bias ~ U(±0.088388)
+        _arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
 
         _namedParameters = new global::Unroll.NamedParameter[]
         {
-            new("Embed.weight", new[] { 65, 32 }, _arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight),
-            new("Rnn.weight_ih_l0", new[] { 512, 32 }, _arena, Layout.Rnn_weight_ih_l0, ParameterCount + Layout.Rnn_weight_ih_l0),
-            new("Rnn.weight_hh_l0", new[] { 512, 128 }, _arena, Layout.Rnn_weight_hh_l0, ParameterCount + Layout.Rnn_weight_hh_l0),
-            new("Rnn.bias_ih_l0", new[] { 512 }, _arena, Layout.Rnn_bias_ih_l0, ParameterCount + Layout.Rnn_bias_ih_l0),
-            new("Rnn.bias_hh_l0", new[] { 512 }, _arena, Layout.Rnn_bias_hh_l0, ParameterCount + Layout.Rnn_bias_hh_l0),
-            new("Rnn.weight_ih_l1", new[] { 512, 128 }, _arena, Layout.Rnn_weight_ih_l1, ParameterCount + Layout.Rnn_weight_ih_l1),
-            new("Rnn.weight_hh_l1", new[] { 512, 128 }, _arena, Layout.Rnn_weight_hh_l1, ParameterCount + Layout.Rnn_weight_hh_l1),
-            new("Rnn.bias_ih_l1", new[] { 512 }, _arena, Layout.Rnn_bias_ih_l1, ParameterCount + Layout.Rnn_bias_ih_l1),
-            new("Rnn.bias_hh_l1", new[] { 512 }, _arena, Layout.Rnn_bias_hh_l1, ParameterCount + Layout.Rnn_bias_hh_l1),
-            new("Head.weight", new[] { 65, 128 }, _arena, Layout.Head_weight, ParameterCount + Layout.Head_weight),
-            new("Head.bias", new[] { 65 }, _arena, Layout.Head_bias, ParameterCount + Layout.Head_bias),
+            new("Embed.weight", new[] { 65, 32 }, _arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight, Layout.Step_WeightsStale),
+            new("Rnn.weight_ih_l0", new[] { 512, 32 }, _arena, Layout.Rnn_weight_ih_l0, ParameterCount + Layout.Rnn_weight_ih_l0, Layout.Step_WeightsStale),
+            new("Rnn.weight_hh_l0", new[] { 512, 128 }, _arena, Layout.Rnn_weight_hh_l0, ParameterCount + Layout.Rnn_weight_hh_l0, Layout.Step_WeightsStale),
+            new("Rnn.bias_ih_l0", new[] { 512 }, _arena, Layout.Rnn_bias_ih_l0, ParameterCount + Layout.Rnn_bias_ih_l0, Layout.Step_WeightsStale),
+            new("Rnn.bias_hh_l0", new[] { 512 }, _arena, Layout.Rnn_bias_hh_l0, ParameterCount + Layout.Rnn_bias_hh_l0, Layout.Step_WeightsStale),
+            new("Rnn.weight_ih_l1", new[] { 512, 128 }, _arena, Layout.Rnn_weight_ih_l1, ParameterCount + Layout.Rnn_weight_ih_l1, Layout.Step_WeightsStale),
+            new("Rnn.weight_hh_l1", new[] { 512, 128 }, _arena, Layout.Rnn_weight_hh_l1, ParameterCount + Layout.Rnn_weight_hh_l1, Layout.Step_WeightsStale),
+            new("Rnn.bias_ih_l1", new[] { 512 }, _arena, Layout.Rnn_bias_ih_l1, ParameterCount + Layout.Rnn_bias_ih_l1, Layout.Step_WeightsStale),
+            new("Rnn.bias_hh_l1", new[] { 512 }, _arena, Layout.Rnn_bias_hh_l1, ParameterCount + Layout.Rnn_bias_hh_l1, Layout.Step_WeightsStale),
+            new("Head.weight", new[] { 65, 128 }, _arena, Layout.Head_weight, ParameterCount + Layout.Head_weight, Layout.Step_WeightsStale),
+            new("Head.bias", new[] { 65 }, _arena, Layout.Head_bias, ParameterCount + Layout.Head_bias, Layout.Step_WeightsStale),
         };
     }
 
     /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-    public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
+    /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
+    public global::System.Span<float> Parameters
+    {
+        get
+        {
+            _arena[Layout.Step_WeightsStale] = 1f;
+            return new(_arena, 0, ParameterCount);
+        }
+    }
 
     /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
     public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
@@ -271,8 +287,27 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         CheckTokens(tokens);
         global::System.Span<float> a = _arena;
         tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 16)));
+        if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
         StepCore();
         a.Slice(Layout.Step_Head_Output, 1040).CopyTo(output);
+    }
+
+    /// <summary>Packs the recurrent weights for <c>Step</c>: transposed, biases folded. Runs when the parameters may have changed.</summary>
+    private void PackStepWeights()
+    {
+        global::System.Span<float> a = _arena;
+        global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
+        // Rnn, layer 0: W_ihᵀ [32, 512], W_hhᵀ [128, 512], b_ih + b_hh
+        global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_ih_l0, 16384), 32, a.Slice(Layout.Step_Rnn_L0_WihT, 16384), 512, 512, 32);
+        global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_hh_l0, 65536), 128, a.Slice(Layout.Step_Rnn_L0_WhhT, 65536), 512, 512, 128);
+        p.Slice(Layout.Rnn_bias_ih_l0, 512).CopyTo(a.Slice(Layout.Step_Rnn_L0_Bias, 512));
+        global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l0, 512), 512, a.Slice(Layout.Step_Rnn_L0_Bias, 512), 512, 1, 512);
+        // Rnn, layer 1: W_ihᵀ [128, 512], W_hhᵀ [128, 512], b_ih + b_hh
+        global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_ih_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WihT, 65536), 512, 512, 128);
+        global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_hh_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WhhT, 65536), 512, 512, 128);
+        p.Slice(Layout.Rnn_bias_ih_l1, 512).CopyTo(a.Slice(Layout.Step_Rnn_L1_Bias, 512));
+        global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l1, 512), 512, a.Slice(Layout.Step_Rnn_L1_Bias, 512), 512, 1, 512);
+        a[Layout.Step_WeightsStale] = 0f;
     }
 
     /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -363,15 +398,14 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             global::System.Span<float> h = a.Slice(Layout.Step_Rnn_L0_Sequence); // h_t in columns 0..127 of [time, 16, 128]
             global::System.Span<float> cache = a.Slice(Layout.Step_Rnn_L0_Cache); // [time, 16, 512]
             global::System.Span<float> c = a.Slice(Layout.Step_Rnn_L0_Cells); // c_t, [time, 16, 128]
-            // input side: x·W_ihᵀ + b_ih + b_hh   ([16 x 32] · [32 x 512])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(x, 32, p.Slice(Layout.Rnn_weight_ih_l0), 32, cache, 512, 16, 512, 32, accumulate: false);
-            global::Unroll.Kernels.Blas.AddRowVector(cache, 512, 16, 512, p.Slice(Layout.Rnn_bias_ih_l0, 512));
-            global::Unroll.Kernels.Blas.AddRowVector(cache, 512, 16, 512, p.Slice(Layout.Rnn_bias_hh_l0, 512));
+            // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([16 x 32] · [32 x 512])
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L0_Bias, 512), 0, cache, 512, 16, 512);
+            global::Unroll.Kernels.Blas.Multiply(x, 32, a.Slice(Layout.Step_Rnn_L0_WihT), 512, cache, 512, 16, 512, 32, accumulate: true);
             global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 4096, 2048); // the running state
             global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Rnn_States + 20480, 2048);
             const int ldPrev = 128;
             // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Rnn_weight_hh_l0), 128, cache, 512, 16, 512, 128, accumulate: true);
+            global::Unroll.Kernels.Blas.Multiply(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), 512, cache, 512, 16, 512, 128, accumulate: true);
             // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
             global::Unroll.Kernels.Cells.LstmForward(cache.Slice(0, 8192), cPrev, c.Slice(0, 2048), h, 128, 16, 128);
             // the running state moves on
@@ -384,15 +418,14 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             global::System.Span<float> h = a.Slice(Layout.Step_Rnn_L1_Sequence); // h_t in columns 0..127 of [time, 16, 128]
             global::System.Span<float> cache = a.Slice(Layout.Step_Rnn_L1_Cache); // [time, 16, 512]
             global::System.Span<float> c = a.Slice(Layout.Step_Rnn_L1_Cells); // c_t, [time, 16, 128]
-            // input side: x·W_ihᵀ + b_ih + b_hh   ([16 x 128] · [128 x 512])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(x, 128, p.Slice(Layout.Rnn_weight_ih_l1), 128, cache, 512, 16, 512, 128, accumulate: false);
-            global::Unroll.Kernels.Blas.AddRowVector(cache, 512, 16, 512, p.Slice(Layout.Rnn_bias_ih_l1, 512));
-            global::Unroll.Kernels.Blas.AddRowVector(cache, 512, 16, 512, p.Slice(Layout.Rnn_bias_hh_l1, 512));
+            // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([16 x 128] · [128 x 512])
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L1_Bias, 512), 0, cache, 512, 16, 512);
+            global::Unroll.Kernels.Blas.Multiply(x, 128, a.Slice(Layout.Step_Rnn_L1_WihT), 512, cache, 512, 16, 512, 128, accumulate: true);
             global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 6144, 2048); // the running state
             global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Rnn_States + 22528, 2048);
             const int ldPrev = 128;
             // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Rnn_weight_hh_l1), 128, cache, 512, 16, 512, 128, accumulate: true);
+            global::Unroll.Kernels.Blas.Multiply(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), 512, cache, 512, 16, 512, 128, accumulate: true);
             // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
             global::Unroll.Kernels.Cells.LstmForward(cache.Slice(0, 8192), cPrev, c.Slice(0, 2048), h, 128, 16, 128);
             // the running state moves on

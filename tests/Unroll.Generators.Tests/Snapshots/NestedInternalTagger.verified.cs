@@ -15,7 +15,7 @@ namespace Company.Product.Nlp
         /// Tags     Linear(24 → 5)                                        125 parameters
         /// output [1, ≤8, 5]
         /// </code>
-        /// <para>5,757 parameters. One arena of 14,424 floats (57,696 bytes), allocated by the constructor, holds
+        /// <para>5,757 parameters. One arena of 18,361 floats (73,444 bytes), allocated by the constructor, holds
         /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
         /// Forward, Backward and Step allocate nothing.</para>
         /// </remarks>
@@ -82,8 +82,12 @@ namespace Company.Product.Nlp
                 public const int Step_Encoder_L0_Sequence = 14275; // 24: Encoder layer 0 states h_t, [time, batch, 24]
                 public const int Step_Encoder_L0_Cache = 14299; // 96: activated gates i, f, g, o, [time, batch, 96]
                 public const int Step_Encoder_L0_Cells = 14395; // 24: cell states c_t, [time, batch, 24]
-                public const int Step_Tags_Output = 14419; // 5: Tags output, [time, batch, 5]
-                public const int Length = 14424;
+                public const int Step_Encoder_L0_WihT = 14419; // 1,536: W_ihᵀ packed for the step's matrix-vector product, [16, 96]
+                public const int Step_Encoder_L0_WhhT = 15955; // 2,304: W_hhᵀ, [24, 96]
+                public const int Step_Encoder_L0_Bias = 18259; // 96: b_ih + b_hh
+                public const int Step_Tags_Output = 18355; // 5: Tags output, [time, batch, 5]
+                public const int Step_WeightsStale = 18360; // 1: 1 when the parameters may have changed since the step weights were packed
+                public const int Length = 18361;
             }
 
             private readonly float[] _arena;
@@ -126,21 +130,30 @@ namespace Company.Product.Nlp
                 random.FillUniform(p.Slice(Layout.Encoder_bias_hh_l0, 96), -0.20412415f, 0.20412415f); // Encoder.bias_hh_l0 ~ U(±0.204124)
                 random.FillUniform(p.Slice(Layout.Tags_weight, 120), -0.20412415f, 0.20412415f); // Tags.weight ~ U(±0.204124)
                 random.FillUniform(p.Slice(Layout.Tags_bias, 5), -0.20412415f, 0.20412415f); // Tags.bias ~ U(±0.204124)
+                _arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
 
                 _namedParameters = new global::Unroll.NamedParameter[]
                 {
-                    new("Embed.weight", new[] { 100, 16 }, _arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight),
-                    new("Encoder.weight_ih_l0", new[] { 96, 16 }, _arena, Layout.Encoder_weight_ih_l0, ParameterCount + Layout.Encoder_weight_ih_l0),
-                    new("Encoder.weight_hh_l0", new[] { 96, 24 }, _arena, Layout.Encoder_weight_hh_l0, ParameterCount + Layout.Encoder_weight_hh_l0),
-                    new("Encoder.bias_ih_l0", new[] { 96 }, _arena, Layout.Encoder_bias_ih_l0, ParameterCount + Layout.Encoder_bias_ih_l0),
-                    new("Encoder.bias_hh_l0", new[] { 96 }, _arena, Layout.Encoder_bias_hh_l0, ParameterCount + Layout.Encoder_bias_hh_l0),
-                    new("Tags.weight", new[] { 5, 24 }, _arena, Layout.Tags_weight, ParameterCount + Layout.Tags_weight),
-                    new("Tags.bias", new[] { 5 }, _arena, Layout.Tags_bias, ParameterCount + Layout.Tags_bias),
+                    new("Embed.weight", new[] { 100, 16 }, _arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight, Layout.Step_WeightsStale),
+                    new("Encoder.weight_ih_l0", new[] { 96, 16 }, _arena, Layout.Encoder_weight_ih_l0, ParameterCount + Layout.Encoder_weight_ih_l0, Layout.Step_WeightsStale),
+                    new("Encoder.weight_hh_l0", new[] { 96, 24 }, _arena, Layout.Encoder_weight_hh_l0, ParameterCount + Layout.Encoder_weight_hh_l0, Layout.Step_WeightsStale),
+                    new("Encoder.bias_ih_l0", new[] { 96 }, _arena, Layout.Encoder_bias_ih_l0, ParameterCount + Layout.Encoder_bias_ih_l0, Layout.Step_WeightsStale),
+                    new("Encoder.bias_hh_l0", new[] { 96 }, _arena, Layout.Encoder_bias_hh_l0, ParameterCount + Layout.Encoder_bias_hh_l0, Layout.Step_WeightsStale),
+                    new("Tags.weight", new[] { 5, 24 }, _arena, Layout.Tags_weight, ParameterCount + Layout.Tags_weight, Layout.Step_WeightsStale),
+                    new("Tags.bias", new[] { 5 }, _arena, Layout.Tags_bias, ParameterCount + Layout.Tags_bias, Layout.Step_WeightsStale),
                 };
             }
 
             /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-            public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
+            /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
+            public global::System.Span<float> Parameters
+            {
+                get
+                {
+                    _arena[Layout.Step_WeightsStale] = 1f;
+                    return new(_arena, 0, ParameterCount);
+                }
+            }
 
             /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
             public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
@@ -256,8 +269,22 @@ namespace Company.Product.Nlp
                 CheckTokens(tokens);
                 global::System.Span<float> a = _arena;
                 tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 1)));
+                if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
                 StepCore();
                 a.Slice(Layout.Step_Tags_Output, 5).CopyTo(output);
+            }
+
+            /// <summary>Packs the recurrent weights for <c>Step</c>: transposed, biases folded. Runs when the parameters may have changed.</summary>
+            private void PackStepWeights()
+            {
+                global::System.Span<float> a = _arena;
+                global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
+                // Encoder, layer 0: W_ihᵀ [16, 96], W_hhᵀ [24, 96], b_ih + b_hh
+                global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Encoder_weight_ih_l0, 1536), 16, a.Slice(Layout.Step_Encoder_L0_WihT, 1536), 96, 96, 16);
+                global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Encoder_weight_hh_l0, 2304), 24, a.Slice(Layout.Step_Encoder_L0_WhhT, 2304), 96, 96, 24);
+                p.Slice(Layout.Encoder_bias_ih_l0, 96).CopyTo(a.Slice(Layout.Step_Encoder_L0_Bias, 96));
+                global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Encoder_bias_hh_l0, 96), 96, a.Slice(Layout.Step_Encoder_L0_Bias, 96), 96, 1, 96);
+                a[Layout.Step_WeightsStale] = 0f;
             }
 
             /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -319,15 +346,14 @@ namespace Company.Product.Nlp
                     global::System.Span<float> h = a.Slice(Layout.Step_Encoder_L0_Sequence); // h_t in columns 0..23 of [time, 1, 24]
                     global::System.Span<float> cache = a.Slice(Layout.Step_Encoder_L0_Cache); // [time, 1, 96]
                     global::System.Span<float> c = a.Slice(Layout.Step_Encoder_L0_Cells); // c_t, [time, 1, 24]
-                    // input side: x·W_ihᵀ + b_ih + b_hh   ([1 x 16] · [16 x 96])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0), 16, cache, 96, 1, 96, 16, accumulate: false);
-                    global::Unroll.Kernels.Blas.AddRowVector(cache, 96, 1, 96, p.Slice(Layout.Encoder_bias_ih_l0, 96));
-                    global::Unroll.Kernels.Blas.AddRowVector(cache, 96, 1, 96, p.Slice(Layout.Encoder_bias_hh_l0, 96));
+                    // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([1 x 16] · [16 x 96])
+                    global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Encoder_L0_Bias, 96), 0, cache, 96, 1, 96);
+                    global::Unroll.Kernels.Blas.Multiply(x, 16, a.Slice(Layout.Step_Encoder_L0_WihT), 96, cache, 96, 1, 96, 16, accumulate: true);
                     global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Encoder_States + 24, 24); // the running state
                     global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Encoder_States + 120, 24);
                     const int ldPrev = 24;
                     // gates_t += h_prev·W_hhᵀ   ([1 x 24] · [24 x 96])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 24, cache, 96, 1, 96, 24, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(hPrev, ldPrev, a.Slice(Layout.Step_Encoder_L0_WhhT), 96, cache, 96, 1, 96, 24, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(0, 96), cPrev, c.Slice(0, 24), h, 24, 1, 24);
                     // the running state moves on

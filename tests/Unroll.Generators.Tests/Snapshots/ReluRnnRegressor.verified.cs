@@ -12,7 +12,7 @@ namespace Signals
     /// Readout  Linear(20 → 1, no bias)                                20 parameters
     /// output [2, ≤50, 1]
     /// </code>
-    /// <para>520 parameters. One arena of 10,168 floats (40,672 bytes), allocated by the constructor, holds
+    /// <para>520 parameters. One arena of 10,649 floats (42,596 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
@@ -70,8 +70,12 @@ namespace Signals
             public const int Step_Input = 10080; // 6: input of one step, time-major [time, batch, 3]
             public const int Step_Rnn_L0_Sequence = 10086; // 40: Rnn layer 0 states h_t, [time, batch, 20]
             public const int Step_Rnn_L0_Cache = 10126; // 40: pre-activations, [time, batch, 20]
-            public const int Step_Readout_Output = 10166; // 2: Readout output, [time, batch, 1]
-            public const int Length = 10168;
+            public const int Step_Rnn_L0_WihT = 10166; // 60: W_ihᵀ packed for the step's matrix-vector product, [3, 20]
+            public const int Step_Rnn_L0_WhhT = 10226; // 400: W_hhᵀ, [20, 20]
+            public const int Step_Rnn_L0_Bias = 10626; // 20: b_ih + b_hh
+            public const int Step_Readout_Output = 10646; // 2: Readout output, [time, batch, 1]
+            public const int Step_WeightsStale = 10648; // 1: 1 when the parameters may have changed since the step weights were packed
+            public const int Length = 10649;
         }
 
         private readonly float[] _arena;
@@ -112,19 +116,28 @@ namespace Signals
             random.FillUniform(p.Slice(Layout.Rnn_bias_ih_l0, 20), -0.2236068f, 0.2236068f); // Rnn.bias_ih_l0 ~ U(±0.223607)
             random.FillUniform(p.Slice(Layout.Rnn_bias_hh_l0, 20), -0.2236068f, 0.2236068f); // Rnn.bias_hh_l0 ~ U(±0.223607)
             random.FillUniform(p.Slice(Layout.Readout_weight, 20), -0.2236068f, 0.2236068f); // Readout.weight ~ U(±0.223607)
+            _arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
 
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Rnn.weight_ih_l0", new[] { 20, 3 }, _arena, Layout.Rnn_weight_ih_l0, ParameterCount + Layout.Rnn_weight_ih_l0),
-                new("Rnn.weight_hh_l0", new[] { 20, 20 }, _arena, Layout.Rnn_weight_hh_l0, ParameterCount + Layout.Rnn_weight_hh_l0),
-                new("Rnn.bias_ih_l0", new[] { 20 }, _arena, Layout.Rnn_bias_ih_l0, ParameterCount + Layout.Rnn_bias_ih_l0),
-                new("Rnn.bias_hh_l0", new[] { 20 }, _arena, Layout.Rnn_bias_hh_l0, ParameterCount + Layout.Rnn_bias_hh_l0),
-                new("Readout.weight", new[] { 1, 20 }, _arena, Layout.Readout_weight, ParameterCount + Layout.Readout_weight),
+                new("Rnn.weight_ih_l0", new[] { 20, 3 }, _arena, Layout.Rnn_weight_ih_l0, ParameterCount + Layout.Rnn_weight_ih_l0, Layout.Step_WeightsStale),
+                new("Rnn.weight_hh_l0", new[] { 20, 20 }, _arena, Layout.Rnn_weight_hh_l0, ParameterCount + Layout.Rnn_weight_hh_l0, Layout.Step_WeightsStale),
+                new("Rnn.bias_ih_l0", new[] { 20 }, _arena, Layout.Rnn_bias_ih_l0, ParameterCount + Layout.Rnn_bias_ih_l0, Layout.Step_WeightsStale),
+                new("Rnn.bias_hh_l0", new[] { 20 }, _arena, Layout.Rnn_bias_hh_l0, ParameterCount + Layout.Rnn_bias_hh_l0, Layout.Step_WeightsStale),
+                new("Readout.weight", new[] { 1, 20 }, _arena, Layout.Readout_weight, ParameterCount + Layout.Readout_weight, Layout.Step_WeightsStale),
             };
         }
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
+        /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
+        public global::System.Span<float> Parameters
+        {
+            get
+            {
+                _arena[Layout.Step_WeightsStale] = 1f;
+                return new(_arena, 0, ParameterCount);
+            }
+        }
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
         public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
@@ -240,8 +253,22 @@ namespace Signals
             if (output.Length != 2) ThrowWrongLength(nameof(output), 2, output.Length, "[batch 2, features 1]");
             global::System.Span<float> a = _arena;
             input.CopyTo(a.Slice(Layout.Step_Input, 6));
+            if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
             StepCore();
             a.Slice(Layout.Step_Readout_Output, 2).CopyTo(output);
+        }
+
+        /// <summary>Packs the recurrent weights for <c>Step</c>: transposed, biases folded. Runs when the parameters may have changed.</summary>
+        private void PackStepWeights()
+        {
+            global::System.Span<float> a = _arena;
+            global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
+            // Rnn, layer 0: W_ihᵀ [3, 20], W_hhᵀ [20, 20], b_ih + b_hh
+            global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_ih_l0, 60), 3, a.Slice(Layout.Step_Rnn_L0_WihT, 60), 20, 20, 3);
+            global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_hh_l0, 400), 20, a.Slice(Layout.Step_Rnn_L0_WhhT, 400), 20, 20, 20);
+            p.Slice(Layout.Rnn_bias_ih_l0, 20).CopyTo(a.Slice(Layout.Step_Rnn_L0_Bias, 20));
+            global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l0, 20), 20, a.Slice(Layout.Step_Rnn_L0_Bias, 20), 20, 1, 20);
+            a[Layout.Step_WeightsStale] = 0f;
         }
 
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -291,14 +318,13 @@ namespace Signals
                 global::System.Span<float> x = a.Slice(Layout.Step_Input); // [time, 2, 3]
                 global::System.Span<float> h = a.Slice(Layout.Step_Rnn_L0_Sequence); // h_t in columns 0..19 of [time, 2, 20]
                 global::System.Span<float> cache = a.Slice(Layout.Step_Rnn_L0_Cache); // [time, 2, 20]
-                // input side: x·W_ihᵀ + b_ih + b_hh   ([2 x 3] · [3 x 20])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 3, p.Slice(Layout.Rnn_weight_ih_l0), 3, cache, 20, 2, 20, 3, accumulate: false);
-                global::Unroll.Kernels.Blas.AddRowVector(cache, 20, 2, 20, p.Slice(Layout.Rnn_bias_ih_l0, 20));
-                global::Unroll.Kernels.Blas.AddRowVector(cache, 20, 2, 20, p.Slice(Layout.Rnn_bias_hh_l0, 20));
+                // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([2 x 3] · [3 x 20])
+                global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L0_Bias, 20), 0, cache, 20, 2, 20);
+                global::Unroll.Kernels.Blas.Multiply(x, 3, a.Slice(Layout.Step_Rnn_L0_WihT), 20, cache, 20, 2, 20, 3, accumulate: true);
                 global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 40, 40); // the running state
                 const int ldPrev = 20;
                 // pre_t += h_prev·W_hhᵀ   ([2 x 20] · [20 x 20]);  h_t = relu(pre_t)
-                global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Rnn_weight_hh_l0), 20, cache, 20, 2, 20, 20, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), 20, cache, 20, 2, 20, 20, accumulate: true);
                 global::Unroll.Kernels.Cells.RnnForward(cache.Slice(0, 40), h, 20, 2, 20, global::Unroll.Nonlinearity.Relu);
                 // the running state moves on
                 global::Unroll.Kernels.Blas.CopyRows(h, 20, a.Slice(Layout.Rnn_States + 40, 40), 20, 2, 20);
