@@ -153,3 +153,36 @@ public class KernelTests
                 Assert.Equal(p[b * H + j] > 0 ? dh[b * (H + 1) + j] : 0f, dPre[b * H + j]);
     }
 }
+
+/// <summary>The fused LSTM cell's own σ and tanh against double precision, over the whole float range that matters.</summary>
+public class ActivationAccuracyTests
+{
+    [Fact]
+    public void Sigmoid_and_tanh_are_within_3e_7_of_double_precision()
+    {
+        const int H = 1001; // vector blocks and a scalar tail
+        var gates = new float[4 * H];
+        var inputs = new float[H];
+        for (int j = 0; j < H; j++)
+        {
+            // −100 … 100, denser near 0, and the exact edges
+            double u = (j - 500) / 500.0;
+            inputs[j] = (float)(100 * u * u * u);
+        }
+        inputs[0] = -1e-30f;
+        inputs[1] = 1e-7f;
+        for (int k = 0; k < 4; k++) inputs.CopyTo(gates, k * H);
+        var c = new float[H];
+        var h = new float[H];
+        Unroll.Kernels.Cells.LstmForward(gates, new float[H], c, h, H, 1, H);
+        for (int j = 0; j < H; j++)
+        {
+            double x = inputs[j];
+            double sigmoid = 1 / (1 + Math.Exp(-x)), tanh = Math.Tanh(x);
+            Assert.True(Math.Abs(gates[j] - sigmoid) <= 3e-7, $"σ({x:R}) = {gates[j]:R}, expected {sigmoid:R}");
+            Assert.True(Math.Abs(gates[2 * H + j] - tanh) <= 3e-7, $"tanh({x:R}) = {gates[2 * H + j]:R}, expected {tanh:R}");
+            double cj = sigmoid * tanh, hj = sigmoid * Math.Tanh(cj);
+            Assert.True(Math.Abs(c[j] - cj) <= 3e-7 && Math.Abs(h[j] - hj) <= 3e-7, $"c, h at {x:R}");
+        }
+    }
+}

@@ -225,6 +225,7 @@ public static class Blas
         if (Vector512.IsHardwareAccelerated)
         {
             for (; j + 8 * Vector512<float>.Count <= n; j += 8 * Vector512<float>.Count) RowPanel512(ref x0, ref Unsafe.Add(ref b0, j), ldb, ref Unsafe.Add(ref c0, j), k, 8);
+            for (; j + 4 * Vector512<float>.Count <= n; j += 4 * Vector512<float>.Count) RowPanel512(ref x0, ref Unsafe.Add(ref b0, j), ldb, ref Unsafe.Add(ref c0, j), k, 4);
             for (; j + Vector512<float>.Count <= n; j += Vector512<float>.Count) RowPanel512(ref x0, ref Unsafe.Add(ref b0, j), ldb, ref Unsafe.Add(ref c0, j), k, 1);
         }
         else if (Vector.IsHardwareAccelerated)
@@ -240,7 +241,7 @@ public static class Blas
         }
     }
 
-    /// <summary><c>c[0 … vectors·16) += Σ_p x[p] · B[p, 0 … vectors·16)</c> with <paramref name="vectors"/> (1 or 8) sums in registers.</summary>
+    /// <summary><c>c[0 … vectors·16) += Σ_p x[p] · B[p, 0 … vectors·16)</c> for <paramref name="vectors"/> 8, 4 or 1, with eight or four independent sums in registers.</summary>
     private static void RowPanel512(ref float x, ref float b, int ldb, ref float c, int k, int vectors)
     {
         const int W = 16;
@@ -266,11 +267,55 @@ public static class Blas
             s0.StoreUnsafe(ref c, 0 * W); s1.StoreUnsafe(ref c, 1 * W); s2.StoreUnsafe(ref c, 2 * W); s3.StoreUnsafe(ref c, 3 * W);
             s4.StoreUnsafe(ref c, 4 * W); s5.StoreUnsafe(ref c, 5 * W); s6.StoreUnsafe(ref c, 6 * W); s7.StoreUnsafe(ref c, 7 * W);
         }
+        else if (vectors == 4)
+        {
+            // Four columns of vectors; even and odd p in separate sums, so eight multiply-adds are in flight.
+            Vector512<float> s0 = Vector512.LoadUnsafe(ref c, 0 * W), s1 = Vector512.LoadUnsafe(ref c, 1 * W);
+            Vector512<float> s2 = Vector512.LoadUnsafe(ref c, 2 * W), s3 = Vector512.LoadUnsafe(ref c, 3 * W);
+            Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
+            int p = 0;
+            for (; p + 2 <= k; p += 2)
+            {
+                var xp = Vector512.Create(Unsafe.Add(ref x, p));
+                var xq = Vector512.Create(Unsafe.Add(ref x, p + 1));
+                ref float row = ref Unsafe.Add(ref b, p * ldb);
+                ref float next = ref Unsafe.Add(ref row, ldb);
+                s0 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 0 * W), s0);
+                s1 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 1 * W), s1);
+                s2 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 2 * W), s2);
+                s3 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 3 * W), s3);
+                t0 = Avx512F.FusedMultiplyAdd(xq, Vector512.LoadUnsafe(ref next, 0 * W), t0);
+                t1 = Avx512F.FusedMultiplyAdd(xq, Vector512.LoadUnsafe(ref next, 1 * W), t1);
+                t2 = Avx512F.FusedMultiplyAdd(xq, Vector512.LoadUnsafe(ref next, 2 * W), t2);
+                t3 = Avx512F.FusedMultiplyAdd(xq, Vector512.LoadUnsafe(ref next, 3 * W), t3);
+            }
+            if (p < k)
+            {
+                var xp = Vector512.Create(Unsafe.Add(ref x, p));
+                ref float row = ref Unsafe.Add(ref b, p * ldb);
+                s0 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 0 * W), s0);
+                s1 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 1 * W), s1);
+                s2 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 2 * W), s2);
+                s3 = Avx512F.FusedMultiplyAdd(xp, Vector512.LoadUnsafe(ref row, 3 * W), s3);
+            }
+            (s0 + t0).StoreUnsafe(ref c, 0 * W); (s1 + t1).StoreUnsafe(ref c, 1 * W);
+            (s2 + t2).StoreUnsafe(ref c, 2 * W); (s3 + t3).StoreUnsafe(ref c, 3 * W);
+        }
         else
         {
-            Vector512<float> s = Vector512.LoadUnsafe(ref c);
-            for (int p = 0; p < k; p++) s = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, p)), Vector512.LoadUnsafe(ref Unsafe.Add(ref b, p * ldb)), s);
-            s.StoreUnsafe(ref c);
+            // One column of vectors; p in four interleaved sums.
+            Vector512<float> s0 = Vector512.LoadUnsafe(ref c), s1 = default, s2 = default, s3 = default;
+            int p = 0;
+            for (; p + 4 <= k; p += 4)
+            {
+                ref float row = ref Unsafe.Add(ref b, p * ldb);
+                s0 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, p)), Vector512.LoadUnsafe(ref row), s0);
+                s1 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, p + 1)), Vector512.LoadUnsafe(ref Unsafe.Add(ref row, ldb)), s1);
+                s2 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, p + 2)), Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 2 * ldb)), s2);
+                s3 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, p + 3)), Vector512.LoadUnsafe(ref Unsafe.Add(ref row, 3 * ldb)), s3);
+            }
+            for (; p < k; p++) s0 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, p)), Vector512.LoadUnsafe(ref Unsafe.Add(ref b, p * ldb)), s0);
+            ((s0 + s1) + (s2 + s3)).StoreUnsafe(ref c);
         }
     }
 

@@ -1,5 +1,7 @@
 using System.ComponentModel;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Unroll.Kernels;
@@ -22,24 +24,72 @@ public static class Cells
         Span<float> gates, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int hidden)
     {
         int H = hidden;
+        if (gates.Length < batch * 4 * H || cPrev.Length < batch * H || c.Length < batch * H || (batch > 0 && h.Length < (batch - 1) * ldh + H))
+            throw new ArgumentException($"The spans do not hold {batch} rows of {H} states.");
         for (int b = 0; b < batch; b++)
         {
-            Span<float> g = gates.Slice(b * 4 * H, 4 * H);
-            Span<float> ifg = g.Slice(0, 2 * H);
-            TensorPrimitives.Sigmoid(ifg, ifg);
-            Span<float> gg = g.Slice(2 * H, H);
-            TensorPrimitives.Tanh(gg, gg);
-            Span<float> o = g.Slice(3 * H, H);
-            TensorPrimitives.Sigmoid(o, o);
-
-            Span<float> cRow = c.Slice(b * H, H);
-            TensorPrimitives.Multiply(g.Slice(H, H), cPrev.Slice(b * H, H), cRow);
-            TensorPrimitives.MultiplyAdd(g.Slice(0, H), gg, cRow, cRow);
-            Span<float> hRow = h.Slice(b * ldh, H);
-            TensorPrimitives.Tanh(cRow, hRow);
-            TensorPrimitives.Multiply(hRow, o, hRow);
+            // One pass over the hidden units: the four gates of unit j sit H apart.
+            ref float g = ref gates[b * 4 * H];
+            ref float cp = ref Unsafe.AsRef(in cPrev[b * H]);
+            ref float cn = ref c[b * H];
+            ref float hn = ref h[b * ldh];
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; j + Vector512<float>.Count <= H; j += Vector512<float>.Count)
+                {
+                    Vector512<float> i = Activations.Sigmoid(Vector512.LoadUnsafe(ref g, (nuint)j));
+                    Vector512<float> f = Activations.Sigmoid(Vector512.LoadUnsafe(ref g, (nuint)(H + j)));
+                    Vector512<float> gg = Activations.Tanh(Vector512.LoadUnsafe(ref g, (nuint)(2 * H + j)));
+                    Vector512<float> o = Activations.Sigmoid(Vector512.LoadUnsafe(ref g, (nuint)(3 * H + j)));
+                    Vector512<float> cj = f * Vector512.LoadUnsafe(ref cp, (nuint)j) + i * gg;
+                    i.StoreUnsafe(ref g, (nuint)j);
+                    f.StoreUnsafe(ref g, (nuint)(H + j));
+                    gg.StoreUnsafe(ref g, (nuint)(2 * H + j));
+                    o.StoreUnsafe(ref g, (nuint)(3 * H + j));
+                    cj.StoreUnsafe(ref cn, (nuint)j);
+                    (o * Activations.Tanh(cj)).StoreUnsafe(ref hn, (nuint)j);
+                }
+            }
+            else if (Vector.IsHardwareAccelerated)
+            {
+                for (; j + Vector<float>.Count <= H; j += Vector<float>.Count)
+                {
+                    Vector<float> i = Activations.Sigmoid(Load(ref g, j));
+                    Vector<float> f = Activations.Sigmoid(Load(ref g, H + j));
+                    Vector<float> gg = Activations.Tanh(Load(ref g, 2 * H + j));
+                    Vector<float> o = Activations.Sigmoid(Load(ref g, 3 * H + j));
+                    Vector<float> cj = f * Load(ref cp, j) + i * gg;
+                    Store(i, ref g, j);
+                    Store(f, ref g, H + j);
+                    Store(gg, ref g, 2 * H + j);
+                    Store(o, ref g, 3 * H + j);
+                    Store(cj, ref cn, j);
+                    Store(o * Activations.Tanh(cj), ref hn, j);
+                }
+            }
+            for (; j < H; j++)
+            {
+                float i = Activations.Sigmoid(Unsafe.Add(ref g, j));
+                float f = Activations.Sigmoid(Unsafe.Add(ref g, H + j));
+                float gg = Activations.Tanh(Unsafe.Add(ref g, 2 * H + j));
+                float o = Activations.Sigmoid(Unsafe.Add(ref g, 3 * H + j));
+                float cj = f * Unsafe.Add(ref cp, j) + i * gg;
+                Unsafe.Add(ref g, j) = i;
+                Unsafe.Add(ref g, H + j) = f;
+                Unsafe.Add(ref g, 2 * H + j) = gg;
+                Unsafe.Add(ref g, 3 * H + j) = o;
+                Unsafe.Add(ref cn, j) = cj;
+                Unsafe.Add(ref hn, j) = o * Activations.Tanh(cj);
+            }
         }
     }
+
+    private static Vector<float> Load(ref float source, int offset) =>
+        Unsafe.ReadUnaligned<Vector<float>>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref source, offset)));
+
+    private static void Store(Vector<float> value, ref float destination, int offset) =>
+        Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, offset)), value);
 
     /// <summary>
     /// LSTM step backward. <paramref name="dhOut"/> is the gradient arriving at <c>h</c> from the
@@ -114,25 +164,58 @@ public static class Cells
         int batch, int hidden)
     {
         int H = hidden;
+        if (cache.Length < batch * 4 * H || gh.Length < batch * 3 * H || (batch > 0 && (hPrev.Length < (batch - 1) * ldhPrev + H || h.Length < (batch - 1) * ldh + H)))
+            throw new ArgumentException($"The spans do not hold {batch} rows of {H} states.");
         for (int b = 0; b < batch; b++)
         {
-            Span<float> row = cache.Slice(b * 4 * H, 4 * H);
-            ReadOnlySpan<float> ghRow = gh.Slice(b * 3 * H, 3 * H);
-            Span<float> rz = row.Slice(0, 2 * H);
-            TensorPrimitives.Add(rz, ghRow.Slice(0, 2 * H), rz);
-            TensorPrimitives.Sigmoid(rz, rz);
-            Span<float> ghn = row.Slice(3 * H, H);
-            ghRow.Slice(2 * H, H).CopyTo(ghn);
-
-            // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-            Span<float> n = row.Slice(2 * H, H);
-            TensorPrimitives.MultiplyAdd(row.Slice(0, H), ghn, n, n);
-            TensorPrimitives.Tanh(n, n);
-
-            // h = n + z ⊙ (h_prev − n)
-            Span<float> hRow = h.Slice(b * ldh, H);
-            TensorPrimitives.Subtract(hPrev.Slice(b * ldhPrev, H), n, hRow);
-            TensorPrimitives.MultiplyAdd(hRow, row.Slice(H, H), n, hRow);
+            // One pass over the hidden units: r, z, n of unit j sit H apart in the cache and in gh.
+            ref float row = ref cache[b * 4 * H];
+            ref float g = ref Unsafe.AsRef(in gh[b * 3 * H]);
+            ref float hp = ref Unsafe.AsRef(in hPrev[b * ldhPrev]);
+            ref float hn = ref h[b * ldh];
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; j + Vector512<float>.Count <= H; j += Vector512<float>.Count)
+                {
+                    Vector512<float> r = Activations.Sigmoid(Vector512.LoadUnsafe(ref row, (nuint)j) + Vector512.LoadUnsafe(ref g, (nuint)j));
+                    Vector512<float> z = Activations.Sigmoid(Vector512.LoadUnsafe(ref row, (nuint)(H + j)) + Vector512.LoadUnsafe(ref g, (nuint)(H + j)));
+                    Vector512<float> ghn = Vector512.LoadUnsafe(ref g, (nuint)(2 * H + j));
+                    Vector512<float> n = Activations.Tanh(Vector512.LoadUnsafe(ref row, (nuint)(2 * H + j)) + r * ghn);
+                    r.StoreUnsafe(ref row, (nuint)j);
+                    z.StoreUnsafe(ref row, (nuint)(H + j));
+                    n.StoreUnsafe(ref row, (nuint)(2 * H + j));
+                    ghn.StoreUnsafe(ref row, (nuint)(3 * H + j));
+                    (n + z * (Vector512.LoadUnsafe(ref hp, (nuint)j) - n)).StoreUnsafe(ref hn, (nuint)j);
+                }
+            }
+            else if (Vector.IsHardwareAccelerated)
+            {
+                for (; j + Vector<float>.Count <= H; j += Vector<float>.Count)
+                {
+                    Vector<float> r = Activations.Sigmoid(Load(ref row, j) + Load(ref g, j));
+                    Vector<float> z = Activations.Sigmoid(Load(ref row, H + j) + Load(ref g, H + j));
+                    Vector<float> ghn = Load(ref g, 2 * H + j);
+                    Vector<float> n = Activations.Tanh(Load(ref row, 2 * H + j) + r * ghn);
+                    Store(r, ref row, j);
+                    Store(z, ref row, H + j);
+                    Store(n, ref row, 2 * H + j);
+                    Store(ghn, ref row, 3 * H + j);
+                    Store(n + z * (Load(ref hp, j) - n), ref hn, j);
+                }
+            }
+            for (; j < H; j++)
+            {
+                float r = Activations.Sigmoid(Unsafe.Add(ref row, j) + Unsafe.Add(ref g, j));
+                float z = Activations.Sigmoid(Unsafe.Add(ref row, H + j) + Unsafe.Add(ref g, H + j));
+                float ghn = Unsafe.Add(ref g, 2 * H + j);
+                float n = Activations.Tanh(Unsafe.Add(ref row, 2 * H + j) + r * ghn);
+                Unsafe.Add(ref row, j) = r;
+                Unsafe.Add(ref row, H + j) = z;
+                Unsafe.Add(ref row, 2 * H + j) = n;
+                Unsafe.Add(ref row, 3 * H + j) = ghn;
+                Unsafe.Add(ref hn, j) = n + z * (Unsafe.Add(ref hp, j) - n);
+            }
         }
     }
 
