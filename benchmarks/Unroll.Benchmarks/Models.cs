@@ -25,3 +25,37 @@ public partial class CharLm
     [Lstm(32, 128)] public partial LstmLayer Rnn { get; }
     [Linear(128, 65)] public partial LinearLayer Head { get; }
 }
+
+/// <summary>The char-LM of <see cref="CharLm"/> with 16 sequences side by side.</summary>
+[Model(SequenceLength = 64, BatchSize = 16)]
+public partial class CharLmBatch16
+{
+    [Embedding(65, 32)] public partial EmbeddingLayer Embed { get; }
+    [Lstm(32, 128)] public partial LstmLayer Rnn { get; }
+    [Linear(128, 65)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>Sequence workloads, one sequence of 64 steps with 32 input features and a state of 128.</summary>
+[Model(SequenceLength = 64, BatchSize = 1)] public partial class LstmSequence { [Lstm(32, 128)] public partial LstmLayer Rnn { get; } }
+
+[Model(SequenceLength = 64, BatchSize = 1)] public partial class GruSequence { [Gru(32, 128)] public partial GruLayer Rnn { get; } }
+
+[Model(SequenceLength = 64, BatchSize = 1)] public partial class RnnSequence { [Rnn(32, 128)] public partial RnnLayer Rnn { get; } }
+
+/// <summary>A causal self-attention block of width 64 (4 heads, residual, layer norm) with a linear head, over 64 steps.</summary>
+[Model(SequenceLength = 64, BatchSize = 1)]
+public partial class AttentionBlock
+{
+    [SelfAttention(64, NumHeads = 4, Causal = true, Residual = true)] public partial SelfAttentionLayer Attn { get; }
+    [LayerNorm(64)] public partial LayerNormLayer Norm { get; }
+    [Linear(64, 64)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>An attention encoder–decoder of the size of the DateTranslation sample's, 16 pairs at a time.</summary>
+[Model(SequenceLength = 24, TargetLength = 11, BatchSize = 16)]
+public partial class Seq2Seq
+{
+    [Embedding(42, 24)] public partial EmbeddingLayer Embed { get; }
+    [Lstm(24, 48, Bidirectional = true)] public partial LstmLayer Encoder { get; }
+    [AttentionDecoder(16, 96, 12, Vocabulary = 13, AttentionSize = 48)] public partial AttentionDecoderLayer Decoder { get; }
+}

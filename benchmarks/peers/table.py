@@ -1,0 +1,48 @@
+"""Joins PyTorch's medians (torch_bench.py) and BenchmarkDotNet's JSON reports into one markdown table."""
+import glob
+import json
+import os
+import platform
+import sys
+from datetime import date
+
+UNROLL = {  # workload → BenchmarkDotNet "Type.Method"
+    **{f"LSTM Step h{h}": f"LstmStepBenchmarks.Hidden{h}" for h in (16, 32, 64, 128, 256)},
+    **{f"GRU Step h{h}": f"GruStepBenchmarks.Hidden{h}" for h in (16, 32, 64, 128, 256)},
+    "LSTM Forward 32→128, 64 steps": "SequenceBenchmarks.LstmForward",
+    "GRU Forward 32→128, 64 steps": "SequenceBenchmarks.GruForward",
+    "RNN Forward 32→128, 64 steps": "SequenceBenchmarks.RnnForward",
+    "char-LM training step, batch 1": "TrainingBenchmarks.CharLmTrainBatch1",
+    "char-LM training step, batch 16": "TrainingBenchmarks.CharLmTrainBatch16",
+    "attention block training step, batch 1": "TrainingBenchmarks.AttentionBlockTrainBatch1",
+    "seq2seq training step, batch 16": "TrainingBenchmarks.Seq2SeqTrainBatch16",
+}
+
+
+def fmt(seconds):
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:,.3g} {unit}"
+    return f"{seconds / 1e-9:,.3g} ns"
+
+
+def main(torch_json, bdn_results):
+    torch = json.load(open(torch_json))
+    unroll, allocated = {}, {}
+    for path in glob.glob(os.path.join(bdn_results, "*-report-full.json")):
+        for b in json.load(open(path))["Benchmarks"]:
+            key = f"{b['Type']}.{b['Method']}"
+            unroll[key] = b["Statistics"]["Median"] * 1e-9
+            allocated[key] = (b.get("Memory") or {}).get("BytesAllocatedPerOperation")
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    print(f"{date.today()}, {cpu}, {os.cpu_count()} cores, 1 thread, medians\n")
+    print("| workload | PyTorch | Unroll | PyTorch / Unroll | Unroll allocates |")
+    print("|---|---:|---:|---:|---:|")
+    for name, key in UNROLL.items():
+        t, u = torch.get(name), unroll.get(key)
+        ratio = f"{t / u:,.1f}×" if t and u else "—"
+        print(f"| {name} | {fmt(t) if t else '—'} | {fmt(u) if u else '—'} | {ratio} | {allocated.get(key, '—')} B |")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

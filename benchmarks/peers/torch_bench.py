@@ -1,0 +1,174 @@
+"""PyTorch side of benchmarks/peers/run: the same workloads as Unroll's BenchmarkDotNet suites, one thread.
+
+Prints one JSON object {workload: median seconds}. Each workload runs for at least `--seconds` after a
+warm-up; the median is over repetitions of a batch of calls sized to take about 10 ms.
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def median_seconds(fn, seconds):
+    for _ in range(20):
+        fn()
+    calls = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        if time.perf_counter() - start > 0.01:
+            break
+        calls *= 2
+    samples = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end or len(samples) < 15:
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        samples.append((time.perf_counter() - start) / calls)
+    return statistics.median(samples)
+
+
+def step_workload(cell, hidden):
+    rnn = cell(8, hidden)
+    x = torch.randn(1, 1, 8)
+    state = {"s": None}
+
+    @torch.no_grad()
+    def run():
+        out, state["s"] = rnn(x, state["s"])
+    return run
+
+
+class CharLm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(65, 32)
+        self.rnn = nn.LSTM(32, 128, batch_first=True)
+        self.head = nn.Linear(128, 65)
+
+    def forward(self, tokens):
+        return self.head(self.rnn(self.embed(tokens))[0])
+
+
+def charlm_training(batch):
+    model = CharLm()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    tokens = torch.randint(0, 65, (batch, 64))
+    targets = torch.randint(0, 65, (batch, 64))
+
+    def run():
+        loss = F.cross_entropy(model(tokens).reshape(-1, 65), targets.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return run
+
+
+class AttentionBlock(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(64, 4, batch_first=True)
+        self.norm = nn.LayerNorm(64)
+        self.head = nn.Linear(64, 64)
+        self.register_buffer("mask", torch.triu(torch.ones(64, 64, dtype=torch.bool), 1))
+
+    def forward(self, x):
+        y = x + self.attn(x, x, x, attn_mask=self.mask, need_weights=False)[0]
+        return self.head(self.norm(y))
+
+
+def attention_training():
+    model = AttentionBlock()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randn(1, 64, 64)
+    target = torch.randn(1, 64, 64)
+
+    def run():
+        loss = F.mse_loss(model(x), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return run
+
+
+class Seq2Seq(nn.Module):
+    """Unroll's [AttentionDecoder] in PyTorch: bidirectional LSTM encoder, additive attention, LSTMCell decoder."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(42, 24)
+        self.encoder = nn.LSTM(24, 48, bidirectional=True, batch_first=True)
+        self.target_embed = nn.Embedding(13, 16)
+        self.cell = nn.LSTMCell(16 + 96, 96)
+        self.W_s = nn.Linear(96, 48, bias=False)
+        self.W_h = nn.Linear(96, 48)
+        self.v = nn.Linear(48, 1, bias=False)
+        self.out = nn.Linear(96 + 96, 12)
+
+    def forward(self, source, target_input):
+        memory, (h, c) = self.encoder(self.embed(source))
+        s, c = torch.cat([h[0], h[1]], 1), torch.cat([c[0], c[1]], 1)
+        keys = self.W_h(memory)
+        x = self.target_embed(target_input)
+        outputs = []
+        for t in range(target_input.shape[1]):
+            scores = self.v(torch.tanh(self.W_s(s).unsqueeze(1) + keys)).squeeze(2)
+            ctx = torch.bmm(torch.softmax(scores, 1).unsqueeze(1), memory).squeeze(1)
+            s, c = self.cell(torch.cat([x[:, t], ctx], 1), (s, c))
+            outputs.append(self.out(torch.cat([s, ctx], 1)))
+        return torch.stack(outputs, 1)
+
+
+def seq2seq_training():
+    model = Seq2Seq()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    source = torch.randint(1, 42, (16, 24))
+    target_input = torch.randint(0, 13, (16, 11))
+    target_output = torch.randint(0, 12, (16, 11))
+
+    def run():
+        loss = F.cross_entropy(model(source, target_input).reshape(-1, 12), target_output.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return run
+
+
+def sequence_workload(cell):
+    rnn = cell(32, 128, batch_first=True)
+    x = torch.randn(1, 64, 32)
+
+    @torch.no_grad()
+    def run():
+        rnn(x)
+    return run
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=2.0)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    workloads = {}
+    for h in (16, 32, 64, 128, 256):
+        workloads[f"LSTM Step h{h}"] = step_workload(nn.LSTM, h)
+        workloads[f"GRU Step h{h}"] = step_workload(nn.GRU, h)
+    workloads["LSTM Forward 32→128, 64 steps"] = sequence_workload(nn.LSTM)
+    workloads["GRU Forward 32→128, 64 steps"] = sequence_workload(nn.GRU)
+    workloads["RNN Forward 32→128, 64 steps"] = sequence_workload(nn.RNN)
+    workloads["char-LM training step, batch 1"] = charlm_training(1)
+    workloads["char-LM training step, batch 16"] = charlm_training(16)
+    workloads["attention block training step, batch 1"] = attention_training()
+    workloads["seq2seq training step, batch 16"] = seq2seq_training()
+    print(json.dumps({name: median_seconds(fn, args.seconds) for name, fn in workloads.items()}))
+
+
+if __name__ == "__main__":
+    main()
