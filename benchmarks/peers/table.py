@@ -29,7 +29,7 @@ def fmt(seconds):
 def main(torch_json, bdn_results):
     torch = json.load(open(torch_json))
     unroll, allocated = {}, {}
-    for path in glob.glob(os.path.join(bdn_results, "*-report-full.json")):
+    for path in glob.glob(os.path.join(bdn_results, "*-report-full*.json")):
         for b in json.load(open(path))["Benchmarks"]:
             key = f"{b['Type']}.{b['Method']}"
             unroll[key] = b["Statistics"]["Median"] * 1e-9

@@ -186,3 +186,48 @@ public class ActivationAccuracyTests
         }
     }
 }
+
+/// <summary>The packed matrix-vector product of streaming steps against a plain double sum, at widths around every panel size.</summary>
+public class PackedProductTests
+{
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(1, 15, 7)]
+    [InlineData(2, 16, 8)]
+    [InlineData(3, 17, 33)]
+    [InlineData(1, 63, 5)]
+    [InlineData(1, 64, 16)]
+    [InlineData(2, 80, 9)]
+    [InlineData(1, 127, 24)]
+    [InlineData(3, 128, 128)]
+    [InlineData(1, 209, 40)]
+    [InlineData(2, 1024, 3)]
+    public void MultiplyPacked_matches_the_row_major_product(int m, int n, int k)
+    {
+        var random = new SeededRandom((ulong)(m * 100_000 + n * 100 + k));
+        var w = new float[n * (k + 2)]; // row stride k + 2
+        var a = new float[m * (k + 1)]; // row stride k + 1
+        var c = new float[m * (n + 3)]; // row stride n + 3
+        random.FillUniform(w, -1f, 1f);
+        random.FillUniform(a, -1f, 1f);
+        random.FillUniform(c, -1f, 1f);
+        float[] before = c.ToArray();
+        var packed = new float[n * k];
+        Unroll.Kernels.Blas.PackPanels(w, k + 2, packed, n, k);
+        foreach (bool accumulate in new[] { true, false })
+        {
+            before.CopyTo(c, 0);
+            Unroll.Kernels.Blas.MultiplyPacked(a, k + 1, packed, c, n + 3, m, n, k, accumulate);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    double sum = accumulate ? before[i * (n + 3) + j] : 0;
+                    for (int p = 0; p < k; p++) sum += (double)a[i * (k + 1) + p] * w[j * (k + 2) + p];
+                    Assert.True(Math.Abs(c[i * (n + 3) + j] - sum) <= 1e-5 + 1e-5 * Math.Abs(sum), $"C[{i}, {j}] = {c[i * (n + 3) + j]:R}, expected {sum:R}");
+                }
+                for (int j = n; j < n + 3 && i < m - 1; j++) Assert.Equal(before[i * (n + 3) + j], c[i * (n + 3) + j]); // the stride's gap is untouched
+            }
+        }
+    }
+}

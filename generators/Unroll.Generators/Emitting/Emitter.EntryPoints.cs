@@ -215,12 +215,12 @@ public static partial class Emitter
     }
 
     /// <summary>
-    /// <c>PackStepWeights</c>: the recurrent weights transposed (<c>[in, G·H]</c>, so one step's matrix-vector
-    /// product reads each weight row once, broadcasting an input), and the LSTM and RNN biases folded.
+    /// <c>PackStepWeights</c>: the recurrent weights as transposed column panels (<see cref="Unroll.Kernels.Blas.PackPanels"/>:
+    /// one step's matrix-vector product streams each weight once, broadcasting an input), and the LSTM and RNN biases folded.
     /// </summary>
     private static void WritePackStepWeights(SourceWriter w, ModelPlan plan)
     {
-        w.Line("/// <summary>Packs the recurrent weights for <c>Step</c>: transposed, biases folded. Runs when the parameters may have changed.</summary>");
+        w.Line("/// <summary>Packs the recurrent weights for the matrix-vector products: transposed column panels, biases folded. Runs when the parameters may have changed.</summary>");
         w.Open("private void PackStepWeights()");
         w.Line($"{Span} a = _arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
@@ -235,8 +235,9 @@ public static partial class Emitter
                 int first = (cell.Layer * layer.Directions + cell.Direction) * 4;
                 string wIh = layer.ParameterNames[first], wHh = layer.ParameterNames[first + 1], bIh = layer.ParameterNames[first + 2], bHh = layer.ParameterNames[first + 3];
                 w.Line($"// {layer.Property}, layer {cell.Layer}: W_ihᵀ [{inK}, {G}], W_hhᵀ [{H}, {G}]{(cell.PackedBias is null ? "" : ", b_ih + b_hh")}");
-                w.Line($"{Blas}.Transpose(p.Slice(Layout.{wIh}, {G * inK}), {inK}, a.Slice(Layout.{cell.PackedIh}, {inK * G}), {G}, {G}, {inK});");
-                w.Line($"{Blas}.Transpose(p.Slice(Layout.{wHh}, {G * H}), {H}, a.Slice(Layout.{cell.PackedHh}, {H * G}), {G}, {G}, {H});");
+                w.Line($"{Blas}.PackPanels(p.Slice(Layout.{wIh}, {G * inK}), {inK}, a.Slice(Layout.{cell.PackedIh}, {inK * G}), {G}, {inK});");
+                w.Line($"{Blas}.PackPanels(p.Slice(Layout.{wHh}, {G * H}), {H}, a.Slice(Layout.{cell.PackedHh}, {H * G}), {G}, {H});");
+                if (cell.PackedFrom is not null) w.Line($"p.Slice(Layout.{wHh}, {G * H}).CopyTo(a.Slice(Layout.{cell.PackedFrom}, {G * H}));");
                 if (cell.PackedBias is not null)
                 {
                     w.Line($"p.Slice(Layout.{bIh}, {G}).CopyTo(a.Slice(Layout.{cell.PackedBias}, {G}));");
@@ -247,6 +248,27 @@ public static partial class Emitter
         w.Line("a[Layout.Step_WeightsStale] = 0f;");
         w.Close();
         w.Line();
+        if (SequenceUsesPacked(plan))
+        {
+            w.Line("/// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>");
+            w.Open("private bool PackedWeightsCurrent()");
+            w.Line($"{Span} a = _arena;");
+            w.Line("if (a[Layout.Step_WeightsStale] != 0f) return false;");
+            for (int i = 0; i < plan.Layers.Count; i++)
+            {
+                LayerPlan layer = plan.Layers[i];
+                if (layer.StateBlock is null) continue;
+                int n = Planner.Gates(layer.Kind) * layer.Hidden * layer.Hidden;
+                foreach (CellBuffers cell in plan.Step!.Layers[i].Cells)
+                {
+                    string wHh = layer.ParameterNames[(cell.Layer * layer.Directions + cell.Direction) * 4 + 1];
+                    w.Line($"if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.{wHh}, {n})), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.{cell.PackedFrom}, {n})))) return false;");
+                }
+            }
+            w.Line("return true;");
+            w.Close();
+            w.Line();
+        }
     }
 
     /// <summary>Opens <c>ReorderState</c> and checks its argument: one source row per batch row, each inside the batch.</summary>

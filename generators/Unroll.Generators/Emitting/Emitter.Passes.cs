@@ -29,6 +29,7 @@ public static partial class Emitter
         w.Open(streaming ? "private void StepCore()" : "private void ForwardCore(int length)");
         w.Line($"{Span} a = _arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        if (!streaming && SequenceUsesPacked(plan)) w.Line("if (!PackedWeightsCurrent()) PackStepWeights(); // the recurrent products read the packed W_hhᵀ");
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
@@ -104,16 +105,27 @@ public static partial class Emitter
     }
 
     /// <summary>
-    /// <c>h_prev·W_hhᵀ</c> into <paramref name="target"/>: over the row-major weight in a sequence pass, over the packed
-    /// <c>W_hhᵀ</c> (one weight row per state element, broadcast) in a streaming step.
+    /// <c>h_prev·W_hhᵀ</c> into <paramref name="target"/>: over the packed <c>W_hhᵀ</c> panels (each state element broadcast
+    /// against a contiguous row of weights) when there are some, otherwise over the row-major weight (dot products).
     /// </summary>
-    private static string RecurrentProduct(bool streaming, CellBuffers cell, string wHh, string target, int ldc, int B, int n, int H, bool accumulate) => streaming
-        ? $"{Blas}.Multiply(hPrev, ldPrev, a.Slice(Layout.{cell.PackedHh}), {n}, {target}, {ldc}, {B}, {n}, {H}, accumulate: {(accumulate ? "true" : "false")});"
+    private static string RecurrentProduct(CellBuffers? packed, string wHh, string target, int ldc, int B, int n, int H, bool accumulate) => packed is not null
+        ? $"{Blas}.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.{packed.PackedHh}), {target}, {ldc}, {B}, {n}, {H}, accumulate: {(accumulate ? "true" : "false")});"
         : $"{Blas}.MultiplyTransposed(hPrev, ldPrev, p.Slice({wHh}), {H}, {target}, {ldc}, {B}, {n}, {H}, accumulate: {(accumulate ? "true" : "false")});";
 
     /// <summary>What stacked layer <paramref name="l"/> reads: the layer's input, the previous layer's states, or their dropout copy.</summary>
     private static string LayerInput(LayerBuffers buffers, string input, int l) =>
         l == 0 ? input : l - 1 < buffers.Dropped.Count ? buffers.Dropped[l - 1] : buffers.Sequences[l - 1];
+
+    /// <summary>
+    /// The packed weights of a stacked layer and direction (see <c>PackStepWeights</c>), when the model has them. A
+    /// sequence pass over fewer than four rows uses them too: a product of one to three rows reads each weight row
+    /// once either way, and over <c>W_hhᵀ</c> it needs no horizontal sums.
+    /// </summary>
+    private static CellBuffers? PackedCell(ModelPlan plan, LayerPlan layer, int l, int d) =>
+        PacksStepWeights(plan) ? plan.Step!.Layers[plan.Layers.ToList().IndexOf(layer)].Cells[l * layer.Directions + d] : null;
+
+    /// <summary>Whether the sequence passes run their recurrent products over the packed <c>W_hhᵀ</c>.</summary>
+    private static bool SequenceUsesPacked(ModelPlan plan) => PacksStepWeights(plan) && plan.BatchSize < 4;
 
     private static void WriteCellForward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, int l, int d, string input, bool streaming)
     {
@@ -126,6 +138,7 @@ public static partial class Emitter
         string wIh = "Layout." + layer.ParameterNames[first], wHh = "Layout." + layer.ParameterNames[first + 1];
         string bIh = "Layout." + layer.ParameterNames[first + 2], bHh = "Layout." + layer.ParameterNames[first + 3];
         string rows = Rows(plan, layer, streaming);
+        CellBuffers? packed = streaming || SequenceUsesPacked(plan) ? PackedCell(plan, layer, l, d) : null;
 
         w.Line($"// {layer.Property}, layer {l}, {(reverse ? "reverse" : "forward")} direction: {KindName(layer)} {inK} → {H}{(streaming ? ", one step" : "")}");
         w.Open("");
@@ -141,12 +154,12 @@ public static partial class Emitter
         if (streaming && cell.PackedBias is not null)
         {
             w.Line($"{Blas}.CopyRows(a.Slice(Layout.{cell.PackedBias}, {G * H}), 0, cache, {cacheWidth}, {B}, {G * H});");
-            w.Line($"{Blas}.Multiply(x, {inK}, a.Slice(Layout.{cell.PackedIh}), {G * H}, cache, {cacheWidth}, {B}, {G * H}, {inK}, accumulate: true);");
+            w.Line($"{Blas}.MultiplyPacked(x, {inK}, a.Slice(Layout.{cell.PackedIh}), cache, {cacheWidth}, {B}, {G * H}, {inK}, accumulate: true);");
         }
         else
         {
             w.Line(streaming
-                ? $"{Blas}.Multiply(x, {inK}, a.Slice(Layout.{cell.PackedIh}), {G * H}, cache, {cacheWidth}, {B}, {G * H}, {inK}, accumulate: false);"
+                ? $"{Blas}.MultiplyPacked(x, {inK}, a.Slice(Layout.{cell.PackedIh}), cache, {cacheWidth}, {B}, {G * H}, {inK}, accumulate: false);"
                 : $"{Blas}.MultiplyTransposed(x, {inK}, p.Slice({wIh}), {inK}, cache, {cacheWidth}, {rows}, {G * H}, {inK}, accumulate: false);");
             w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bIh}, {G * H}));");
             if (layer.Kind != LayerKind.Gru) w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bHh}, {G * H}));");
@@ -178,13 +191,13 @@ public static partial class Emitter
         {
             case LayerKind.Lstm:
                 w.Line($"// gates_t += h_prev·W_hhᵀ   ([{B} x {H}] · [{H} x {4 * H}])");
-                w.Line(RecurrentProduct(streaming, cell, wHh, SliceAt("cache", t, B * 4 * H), 4 * H, B, 4 * H, H, accumulate: true));
+                w.Line(RecurrentProduct(packed, wHh, SliceAt("cache", t, B * 4 * H), 4 * H, B, 4 * H, H, accumulate: true));
                 w.Line("// i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)");
                 w.Line($"{Cells}.LstmForward(cache.Slice({Times(t, B * 4 * H)}, {B * 4 * H}), cPrev, c.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H});");
                 break;
             case LayerKind.Gru:
                 w.Line($"// gh = h_prev·W_hhᵀ + b_hh   ([{B} x {H}] · [{H} x {3 * H}])");
-                w.Line(RecurrentProduct(streaming, cell, wHh, "gh", 3 * H, B, 3 * H, H, accumulate: false));
+                w.Line(RecurrentProduct(packed, wHh, "gh", 3 * H, B, 3 * H, H, accumulate: false));
                 w.Line($"{Blas}.AddRowVector(gh, {3 * H}, {B}, {3 * H}, p.Slice({bHh}, {3 * H}));");
                 w.Line("// r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev");
                 w.Line($"{Cells}.GruForward(cache.Slice({Times(t, B * 4 * H)}, {B * 4 * H}), gh, hPrev, ldPrev, {SliceAt("h", t, B * DH)}, {DH}, {B}, {H});");
@@ -192,7 +205,7 @@ public static partial class Emitter
             default:
                 string nl = layer.Nonlinearity == 1 ? "Relu" : "Tanh";
                 w.Line($"// pre_t += h_prev·W_hhᵀ   ([{B} x {H}] · [{H} x {H}]);  h_t = {nl.ToLowerInvariant()}(pre_t)");
-                w.Line(RecurrentProduct(streaming, cell, wHh, SliceAt("cache", t, B * H), H, B, H, H, accumulate: true));
+                w.Line(RecurrentProduct(packed, wHh, SliceAt("cache", t, B * H), H, B, H, H, accumulate: true));
                 w.Line($"{Cells}.RnnForward(cache.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H}, global::Unroll.Nonlinearity.{nl});");
                 break;
         }

@@ -165,6 +165,12 @@ public sealed record CellBuffers(int Layer, int Direction, string Cache, string?
 
     /// <summary>Streaming, LSTM and RNN: <c>b_ih + b_hh</c>.</summary>
     public string? PackedBias { get; init; }
+
+    /// <summary>
+    /// Batches under four rows, whose sequence passes read the packed <c>W_hhᵀ</c> too: <c>W_hh</c> as it was packed, so
+    /// that a sequence pass notices any change to the parameters (however they were written) and packs again.
+    /// </summary>
+    public string? PackedFrom { get; init; }
 }
 
 /// <summary>A layer as the emitter needs it: kind, sizes, parameter constants.</summary>

@@ -511,9 +511,10 @@ public static class Planner
                         int inK = l == 0 ? layer.In : D * H, G = Gates(layer.Kind) * H;
                         cellBuffers = cellBuffers with
                         {
-                            PackedIh = arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ packed for the step's matrix-vector product, [{inK}, {G}]"),
-                            PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ, [{H}, {G}]"),
+                            PackedIh = arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
+                            PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels, {H} x {G}"),
                             PackedBias = layer.Kind == LayerKind.Gru ? null : arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
+                            PackedFrom = B < 4 ? arena.Add(tag + "_PackedFrom", (long)G * H, "W_hh as last packed (the sequence passes compare it)") : null,
                         };
                     }
                     cells.Add(cellBuffers);

@@ -347,13 +347,97 @@ public static class Blas
         }
     }
 
-    /// <summary><c>destination[c, r] = source[r, c]</c>: a <c>[rows, columns]</c> block (row stride <paramref name="lds"/>) transposed.</summary>
+    /// <summary>
+    /// The width of the panel that starts <paramref name="remaining"/> columns before the end: 128, 64 or 16 floats
+    /// (eight, four or one 512-bit vectors), then what is left.
+    /// </summary>
+    private static int PanelWidth(int remaining) => remaining >= 128 ? 128 : remaining >= 64 ? 64 : remaining >= 16 ? 16 : remaining;
+
+    /// <summary>
+    /// Packs a weight <c>W [n, k]</c> (PyTorch's <c>[out, in]</c>, row stride <paramref name="ldw"/>) for
+    /// <see cref="MultiplyPacked"/>: column panels of <c>Wᵀ</c> one after the other, each <c>[k, width]</c> and
+    /// contiguous, so a matrix-vector product streams the whole weight once, front to back.
+    /// </summary>
+    public static void PackPanels(ReadOnlySpan<float> w, int ldw, Span<float> packed, int n, int k)
+    {
+        if (n == 0 || k == 0) return;
+        if (w.Length < (n - 1) * ldw + k || packed.Length < n * k)
+            throw new ArgumentException($"W [{n} x {k}] (stride {ldw}) or its {n * k} packed values do not fit their spans.");
+        for (int j0 = 0, width; j0 < n; j0 += width)
+        {
+            width = PanelWidth(n - j0);
+            Transpose(w.Slice(j0 * ldw), ldw, packed.Slice(j0 * k, k * width), width, width, k);
+        }
+    }
+
+    /// <summary>
+    /// <c>C[m, n] (+)= Σ_p A[m, p] · W[n, p]</c> over a weight packed by <see cref="PackPanels"/>: for each row of
+    /// <c>A</c>, every panel is read once with its input broadcast (the matrix-vector products of a step).
+    /// </summary>
+    public static void MultiplyPacked(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packed, Span<float> c, int ldc, int m, int n, int k, bool accumulate)
+    {
+        if (m == 0 || n == 0) return;
+        if (a.Length < (m - 1) * lda + k || packed.Length < n * k || c.Length < (m - 1) * ldc + n)
+            throw new ArgumentException($"A [{m} x {k}] (stride {lda}), the {n * k} packed weights or C [{m} x {n}] (stride {ldc}) does not fit its span.");
+        ref float w0 = ref MemoryMarshal.GetReference(packed);
+        for (int i = 0; i < m; i++)
+        {
+            Span<float> target = c.Slice(i * ldc, n);
+            if (!accumulate) target.Clear();
+            if (k == 0) continue;
+            ref float x = ref Unsafe.AsRef(in a[i * lda]);
+            ref float c0 = ref MemoryMarshal.GetReference(target);
+            for (int j0 = 0, width; j0 < n; j0 += width)
+            {
+                width = PanelWidth(n - j0);
+                ref float panel = ref Unsafe.Add(ref w0, j0 * k);
+                ref float cj = ref Unsafe.Add(ref c0, j0);
+                int done = 0;
+                if (Vector512.IsHardwareAccelerated && width >= 16)
+                {
+                    RowPanel512(ref x, ref panel, width, ref cj, k, width / 16);
+                    done = width;
+                }
+                else if (Vector.IsHardwareAccelerated)
+                {
+                    int v = Vector<float>.Count;
+                    for (; done + 8 * v <= width; done += 8 * v) RowPanel(ref x, ref Unsafe.Add(ref panel, done), width, ref Unsafe.Add(ref cj, done), k, 8);
+                    for (; done + v <= width; done += v) RowPanel(ref x, ref Unsafe.Add(ref panel, done), width, ref Unsafe.Add(ref cj, done), k, 1);
+                }
+                for (int j = done; j < width; j++)
+                {
+                    float sum = Unsafe.Add(ref cj, j);
+                    for (int p = 0; p < k; p++) sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref panel, p * width + j);
+                    Unsafe.Add(ref cj, j) = sum;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>destination[c, r] = source[r, c]</c>: a <c>[rows, columns]</c> block (row stride <paramref name="lds"/>) transposed,
+    /// in 16 × 16 tiles so that both sides stay in cache.
+    /// </summary>
     public static void Transpose(ReadOnlySpan<float> source, int lds, Span<float> destination, int ldd, int rows, int columns)
     {
-        for (int r = 0; r < rows; r++)
+        if (rows == 0 || columns == 0) return;
+        if (source.Length < (rows - 1) * lds + columns || destination.Length < (columns - 1) * ldd + rows)
+            throw new ArgumentException($"A [{rows} x {columns}] block (stride {lds}) or its transpose (stride {ldd}) does not fit its span.");
+        ref float s0 = ref MemoryMarshal.GetReference(source);
+        ref float d0 = ref MemoryMarshal.GetReference(destination);
+        const int Tile = 16;
+        for (int r0 = 0; r0 < rows; r0 += Tile)
         {
-            ReadOnlySpan<float> row = source.Slice(r * lds, columns);
-            for (int c = 0; c < columns; c++) destination[c * ldd + r] = row[c];
+            int r1 = Math.Min(r0 + Tile, rows);
+            for (int c0 = 0; c0 < columns; c0 += Tile)
+            {
+                int c1 = Math.Min(c0 + Tile, columns);
+                for (int r = r0; r < r1; r++)
+                {
+                    ref float row = ref Unsafe.Add(ref s0, r * lds);
+                    for (int c = c0; c < c1; c++) Unsafe.Add(ref d0, c * ldd + r) = Unsafe.Add(ref row, c);
+                }
+            }
         }
     }
 

@@ -86,14 +86,14 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         public const int Step_Rnn_L0_Sequence = 4490898; // 2,048: Rnn layer 0 states h_t, [time, batch, 128]
         public const int Step_Rnn_L0_Cache = 4492946; // 8,192: activated gates i, f, g, o, [time, batch, 512]
         public const int Step_Rnn_L0_Cells = 4501138; // 2,048: cell states c_t, [time, batch, 128]
-        public const int Step_Rnn_L0_WihT = 4503186; // 16,384: W_ihᵀ packed for the step's matrix-vector product, [32, 512]
-        public const int Step_Rnn_L0_WhhT = 4519570; // 65,536: W_hhᵀ, [128, 512]
+        public const int Step_Rnn_L0_WihT = 4503186; // 16,384: W_ihᵀ in column panels for the matrix-vector products, 32 x 512
+        public const int Step_Rnn_L0_WhhT = 4519570; // 65,536: W_hhᵀ in column panels, 128 x 512
         public const int Step_Rnn_L0_Bias = 4585106; // 512: b_ih + b_hh
         public const int Step_Rnn_L1_Sequence = 4585618; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
         public const int Step_Rnn_L1_Cache = 4587666; // 8,192: activated gates i, f, g, o, [time, batch, 512]
         public const int Step_Rnn_L1_Cells = 4595858; // 2,048: cell states c_t, [time, batch, 128]
-        public const int Step_Rnn_L1_WihT = 4597906; // 65,536: W_ihᵀ packed for the step's matrix-vector product, [128, 512]
-        public const int Step_Rnn_L1_WhhT = 4663442; // 65,536: W_hhᵀ, [128, 512]
+        public const int Step_Rnn_L1_WihT = 4597906; // 65,536: W_ihᵀ in column panels for the matrix-vector products, 128 x 512
+        public const int Step_Rnn_L1_WhhT = 4663442; // 65,536: W_hhᵀ in column panels, 128 x 512
         public const int Step_Rnn_L1_Bias = 4728978; // 512: b_ih + b_hh
         public const int Step_Head_Output = 4729490; // 1,040: Head output, [time, batch, 65]
         public const int Step_WeightsStale = 4730530; // 1: 1 when the parameters may have changed since the step weights were packed
@@ -292,19 +292,19 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         a.Slice(Layout.Step_Head_Output, 1040).CopyTo(output);
     }
 
-    /// <summary>Packs the recurrent weights for <c>Step</c>: transposed, biases folded. Runs when the parameters may have changed.</summary>
+    /// <summary>Packs the recurrent weights for the matrix-vector products: transposed column panels, biases folded. Runs when the parameters may have changed.</summary>
     private void PackStepWeights()
     {
         global::System.Span<float> a = _arena;
         global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
         // Rnn, layer 0: W_ihᵀ [32, 512], W_hhᵀ [128, 512], b_ih + b_hh
-        global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_ih_l0, 16384), 32, a.Slice(Layout.Step_Rnn_L0_WihT, 16384), 512, 512, 32);
-        global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_hh_l0, 65536), 128, a.Slice(Layout.Step_Rnn_L0_WhhT, 65536), 512, 512, 128);
+        global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_ih_l0, 16384), 32, a.Slice(Layout.Step_Rnn_L0_WihT, 16384), 512, 32);
+        global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 65536), 128, a.Slice(Layout.Step_Rnn_L0_WhhT, 65536), 512, 128);
         p.Slice(Layout.Rnn_bias_ih_l0, 512).CopyTo(a.Slice(Layout.Step_Rnn_L0_Bias, 512));
         global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l0, 512), 512, a.Slice(Layout.Step_Rnn_L0_Bias, 512), 512, 1, 512);
         // Rnn, layer 1: W_ihᵀ [128, 512], W_hhᵀ [128, 512], b_ih + b_hh
-        global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_ih_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WihT, 65536), 512, 512, 128);
-        global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_hh_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WhhT, 65536), 512, 512, 128);
+        global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_ih_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WihT, 65536), 512, 128);
+        global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WhhT, 65536), 512, 128);
         p.Slice(Layout.Rnn_bias_ih_l1, 512).CopyTo(a.Slice(Layout.Step_Rnn_L1_Bias, 512));
         global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l1, 512), 512, a.Slice(Layout.Step_Rnn_L1_Bias, 512), 512, 1, 512);
         a[Layout.Step_WeightsStale] = 0f;
@@ -400,12 +400,12 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             global::System.Span<float> c = a.Slice(Layout.Step_Rnn_L0_Cells); // c_t, [time, 16, 128]
             // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([16 x 32] · [32 x 512])
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L0_Bias, 512), 0, cache, 512, 16, 512);
-            global::Unroll.Kernels.Blas.Multiply(x, 32, a.Slice(Layout.Step_Rnn_L0_WihT), 512, cache, 512, 16, 512, 32, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyPacked(x, 32, a.Slice(Layout.Step_Rnn_L0_WihT), cache, 512, 16, 512, 32, accumulate: true);
             global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 4096, 2048); // the running state
             global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Rnn_States + 20480, 2048);
             const int ldPrev = 128;
             // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-            global::Unroll.Kernels.Blas.Multiply(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), 512, cache, 512, 16, 512, 128, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache, 512, 16, 512, 128, accumulate: true);
             // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
             global::Unroll.Kernels.Cells.LstmForward(cache.Slice(0, 8192), cPrev, c.Slice(0, 2048), h, 128, 16, 128);
             // the running state moves on
@@ -420,12 +420,12 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             global::System.Span<float> c = a.Slice(Layout.Step_Rnn_L1_Cells); // c_t, [time, 16, 128]
             // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([16 x 128] · [128 x 512])
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L1_Bias, 512), 0, cache, 512, 16, 512);
-            global::Unroll.Kernels.Blas.Multiply(x, 128, a.Slice(Layout.Step_Rnn_L1_WihT), 512, cache, 512, 16, 512, 128, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyPacked(x, 128, a.Slice(Layout.Step_Rnn_L1_WihT), cache, 512, 16, 512, 128, accumulate: true);
             global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 6144, 2048); // the running state
             global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Rnn_States + 22528, 2048);
             const int ldPrev = 128;
             // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-            global::Unroll.Kernels.Blas.Multiply(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), 512, cache, 512, 16, 512, 128, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), cache, 512, 16, 512, 128, accumulate: true);
             // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
             global::Unroll.Kernels.Cells.LstmForward(cache.Slice(0, 8192), cPrev, c.Slice(0, 2048), h, 128, 16, 128);
             // the running state moves on

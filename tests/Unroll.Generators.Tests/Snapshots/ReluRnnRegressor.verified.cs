@@ -12,7 +12,7 @@ namespace Signals
     /// Readout  Linear(20 → 1, no bias)                                20 parameters
     /// output [2, ≤50, 1]
     /// </code>
-    /// <para>520 parameters. One arena of 10,649 floats (42,596 bytes), allocated by the constructor, holds
+    /// <para>520 parameters. One arena of 11,049 floats (44,196 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
@@ -70,12 +70,13 @@ namespace Signals
             public const int Step_Input = 10080; // 6: input of one step, time-major [time, batch, 3]
             public const int Step_Rnn_L0_Sequence = 10086; // 40: Rnn layer 0 states h_t, [time, batch, 20]
             public const int Step_Rnn_L0_Cache = 10126; // 40: pre-activations, [time, batch, 20]
-            public const int Step_Rnn_L0_WihT = 10166; // 60: W_ihᵀ packed for the step's matrix-vector product, [3, 20]
-            public const int Step_Rnn_L0_WhhT = 10226; // 400: W_hhᵀ, [20, 20]
+            public const int Step_Rnn_L0_WihT = 10166; // 60: W_ihᵀ in column panels for the matrix-vector products, 3 x 20
+            public const int Step_Rnn_L0_WhhT = 10226; // 400: W_hhᵀ in column panels, 20 x 20
             public const int Step_Rnn_L0_Bias = 10626; // 20: b_ih + b_hh
-            public const int Step_Readout_Output = 10646; // 2: Readout output, [time, batch, 1]
-            public const int Step_WeightsStale = 10648; // 1: 1 when the parameters may have changed since the step weights were packed
-            public const int Length = 10649;
+            public const int Step_Rnn_L0_PackedFrom = 10646; // 400: W_hh as last packed (the sequence passes compare it)
+            public const int Step_Readout_Output = 11046; // 2: Readout output, [time, batch, 1]
+            public const int Step_WeightsStale = 11048; // 1: 1 when the parameters may have changed since the step weights were packed
+            public const int Length = 11049;
         }
 
         private readonly float[] _arena;
@@ -258,17 +259,27 @@ namespace Signals
             a.Slice(Layout.Step_Readout_Output, 2).CopyTo(output);
         }
 
-        /// <summary>Packs the recurrent weights for <c>Step</c>: transposed, biases folded. Runs when the parameters may have changed.</summary>
+        /// <summary>Packs the recurrent weights for the matrix-vector products: transposed column panels, biases folded. Runs when the parameters may have changed.</summary>
         private void PackStepWeights()
         {
             global::System.Span<float> a = _arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: W_ihᵀ [3, 20], W_hhᵀ [20, 20], b_ih + b_hh
-            global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_ih_l0, 60), 3, a.Slice(Layout.Step_Rnn_L0_WihT, 60), 20, 20, 3);
-            global::Unroll.Kernels.Blas.Transpose(p.Slice(Layout.Rnn_weight_hh_l0, 400), 20, a.Slice(Layout.Step_Rnn_L0_WhhT, 400), 20, 20, 20);
+            global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_ih_l0, 60), 3, a.Slice(Layout.Step_Rnn_L0_WihT, 60), 20, 3);
+            global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 400), 20, a.Slice(Layout.Step_Rnn_L0_WhhT, 400), 20, 20);
+            p.Slice(Layout.Rnn_weight_hh_l0, 400).CopyTo(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 400));
             p.Slice(Layout.Rnn_bias_ih_l0, 20).CopyTo(a.Slice(Layout.Step_Rnn_L0_Bias, 20));
             global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l0, 20), 20, a.Slice(Layout.Step_Rnn_L0_Bias, 20), 20, 1, 20);
             a[Layout.Step_WeightsStale] = 0f;
+        }
+
+        /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
+        private bool PackedWeightsCurrent()
+        {
+            global::System.Span<float> a = _arena;
+            if (a[Layout.Step_WeightsStale] != 0f) return false;
+            if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 400)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 400)))) return false;
+            return true;
         }
 
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -276,6 +287,7 @@ namespace Signals
         {
             global::System.Span<float> a = _arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
+            if (!PackedWeightsCurrent()) PackStepWeights(); // the recurrent products read the packed W_hhᵀ
 
             // Rnn, layer 0, forward direction: RNN-ReLU 3 → 20
             {
@@ -294,7 +306,7 @@ namespace Signals
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States + 0, 40) : h.Slice((t - 1) * 40);
                     const int ldPrev = 20;
                     // pre_t += h_prev·W_hhᵀ   ([2 x 20] · [20 x 20]);  h_t = relu(pre_t)
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Rnn_weight_hh_l0), 20, cache.Slice(t * 40), 20, 2, 20, 20, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 40), 20, 2, 20, 20, accumulate: true);
                     global::Unroll.Kernels.Cells.RnnForward(cache.Slice(t * 40, 40), h.Slice(t * 40), 20, 2, 20, global::Unroll.Nonlinearity.Relu);
                     // rows whose source has ended hold their state (packed sequences)
                     global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 40), 20, default, default, 20);
@@ -320,11 +332,11 @@ namespace Signals
                 global::System.Span<float> cache = a.Slice(Layout.Step_Rnn_L0_Cache); // [time, 2, 20]
                 // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([2 x 3] · [3 x 20])
                 global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L0_Bias, 20), 0, cache, 20, 2, 20);
-                global::Unroll.Kernels.Blas.Multiply(x, 3, a.Slice(Layout.Step_Rnn_L0_WihT), 20, cache, 20, 2, 20, 3, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyPacked(x, 3, a.Slice(Layout.Step_Rnn_L0_WihT), cache, 20, 2, 20, 3, accumulate: true);
                 global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 40, 40); // the running state
                 const int ldPrev = 20;
                 // pre_t += h_prev·W_hhᵀ   ([2 x 20] · [20 x 20]);  h_t = relu(pre_t)
-                global::Unroll.Kernels.Blas.Multiply(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), 20, cache, 20, 2, 20, 20, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache, 20, 2, 20, 20, accumulate: true);
                 global::Unroll.Kernels.Cells.RnnForward(cache.Slice(0, 40), h, 20, 2, 20, global::Unroll.Nonlinearity.Relu);
                 // the running state moves on
                 global::Unroll.Kernels.Blas.CopyRows(h, 20, a.Slice(Layout.Rnn_States + 40, 40), 20, 2, 20);
