@@ -42,6 +42,10 @@ def main(torch_json, bdn_results):
         t, u = torch.get(name), unroll.get(key)
         ratio = f"{t / u:,.1f}×" if t and u else "—"
         print(f"| {name} | {fmt(t) if t else '—'} | {fmt(u) if u else '—'} | {ratio} | {allocated.get(key, '—')} B |")
+    floors = [(name, unroll.get(f"WeightStreamingBenchmarks.{name}")) for name in ("Read278KB", "Read1080KB")]
+    if all(u for _, u in floors):
+        print("\nReading the weights of an LSTM step once (a vectorised sum, no other work): "
+              + ", ".join(f"{n[4:]} in {fmt(u)} ({int(n[4:-2]) * 1e3 / u / 1e9:,.0f} GB/s)" for n, u in floors) + ".")
 
 
 if __name__ == "__main__":
