@@ -495,6 +495,7 @@ public static class Blas
     {
         int width = Vector<float>.Count;
         int j = 0;
+        if (Vector512.IsHardwareAccelerated) j = Block4x512(ref x, rowStride, innerStride, ref b, ldb, ref c, ldc, columns, inner, accumulate);
         for (; j + 2 * width <= columns; j += 2 * width)
         {
             ref float c0 = ref Unsafe.Add(ref c, j);
@@ -530,6 +531,51 @@ public static class Blas
             Store(s10, ref c1, 0); Store(s11, ref c1, width);
             Store(s20, ref c2, 0); Store(s21, ref c2, width);
             Store(s30, ref c3, 0); Store(s31, ref c3, width);
+        }
+        return j;
+    }
+
+    /// <summary><see cref="Block4"/> with 512-bit vectors: four rows by two vectors of 16, fused multiply-adds.</summary>
+    private static int Block4x512(ref float x, int rowStride, int innerStride, ref float b, int ldb, ref float c, int ldc,
+        int columns, int inner, bool accumulate)
+    {
+        const int W = 16;
+        int j = 0;
+        for (; j + 2 * W <= columns; j += 2 * W)
+        {
+            ref float c0 = ref Unsafe.Add(ref c, j);
+            ref float c1 = ref Unsafe.Add(ref c0, ldc);
+            ref float c2 = ref Unsafe.Add(ref c1, ldc);
+            ref float c3 = ref Unsafe.Add(ref c2, ldc);
+            Vector512<float> s00 = default, s01 = default, s10 = default, s11 = default;
+            Vector512<float> s20 = default, s21 = default, s30 = default, s31 = default;
+            if (accumulate)
+            {
+                s00 = Vector512.LoadUnsafe(ref c0); s01 = Vector512.LoadUnsafe(ref c0, W);
+                s10 = Vector512.LoadUnsafe(ref c1); s11 = Vector512.LoadUnsafe(ref c1, W);
+                s20 = Vector512.LoadUnsafe(ref c2); s21 = Vector512.LoadUnsafe(ref c2, W);
+                s30 = Vector512.LoadUnsafe(ref c3); s31 = Vector512.LoadUnsafe(ref c3, W);
+            }
+            ref float bRow = ref Unsafe.Add(ref b, j);
+            ref float xp = ref x;
+            for (int p = 0; p < inner; p++)
+            {
+                Vector512<float> b0 = Vector512.LoadUnsafe(ref bRow), b1 = Vector512.LoadUnsafe(ref bRow, W);
+                var x0 = Vector512.Create(xp);
+                var x1 = Vector512.Create(Unsafe.Add(ref xp, rowStride));
+                var x2 = Vector512.Create(Unsafe.Add(ref xp, 2 * rowStride));
+                var x3 = Vector512.Create(Unsafe.Add(ref xp, 3 * rowStride));
+                s00 = Avx512F.FusedMultiplyAdd(x0, b0, s00); s01 = Avx512F.FusedMultiplyAdd(x0, b1, s01);
+                s10 = Avx512F.FusedMultiplyAdd(x1, b0, s10); s11 = Avx512F.FusedMultiplyAdd(x1, b1, s11);
+                s20 = Avx512F.FusedMultiplyAdd(x2, b0, s20); s21 = Avx512F.FusedMultiplyAdd(x2, b1, s21);
+                s30 = Avx512F.FusedMultiplyAdd(x3, b0, s30); s31 = Avx512F.FusedMultiplyAdd(x3, b1, s31);
+                bRow = ref Unsafe.Add(ref bRow, ldb);
+                xp = ref Unsafe.Add(ref xp, innerStride);
+            }
+            s00.StoreUnsafe(ref c0); s01.StoreUnsafe(ref c0, W);
+            s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, W);
+            s20.StoreUnsafe(ref c2); s21.StoreUnsafe(ref c2, W);
+            s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, W);
         }
         return j;
     }
