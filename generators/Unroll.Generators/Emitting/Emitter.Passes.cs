@@ -495,7 +495,7 @@ public static partial class Emitter
         w.Line("int block = (b * " + heads + " + h) * length * length;");
         w.Line($"global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E},");
         w.Line($"    a.Slice(Layout.{at.Weights} + block, length * length), dContext.Slice(b * {E} + h * {d}), {B * E}, a.Slice(Layout.{at.WeightsGradient} + block, length * length),");
-        w.Line($"    dQkv.Slice(head), dQkv.Slice(head + {E}), dQkv.Slice(head + {2 * E}), a.Slice(Layout.{at.Scratch}, length), length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: _rowLengths[b]);");
+        w.Line($"    dQkv.Slice(head), dQkv.Slice(head + {E}), dQkv.Slice(head + {2 * E}), a.Slice(Layout.{at.Scratch}, length * length), length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: _rowLengths[b]);");
         w.Close();
         w.Close();
         w.Line($"// ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv");

@@ -465,7 +465,7 @@ public static class Planner
                         gradients ? arena.Add($"{prefix}{layer.Property}_WeightsGradient", weights, $"∂ of {layer.Property}'s attention weights (read by Backward)") : null,
                         gradients ? arena.Add($"{prefix}{layer.Property}_QkvGradient", rows * 3 * e, $"∂ of {layer.Property} q | k | v") : null,
                         gradients ? arena.Add($"{prefix}{layer.Property}_ContextGradient", rows * e, $"∂ of {layer.Property}'s attention output") : null,
-                        gradients ? arena.Add($"{prefix}{layer.Property}_Scratch", steps, "one row of weight gradients") : null)
+                        gradients ? arena.Add($"{prefix}{layer.Property}_Scratch", (long)steps * steps, "one sequence's and head's score gradients, [length, length]") : null)
                     {
                         KeyValueCache = streaming ? arena.Add($"{prefix}{layer.Property}_Cache", (long)(T + 1) * B * 2 * e, $"{layer.Property} keys and values of every step so far, [position, batch, {2 * e}], and one position of scratch") : null,
                     };

@@ -22,6 +22,22 @@ public static class Attention
         ReadOnlySpan<float> q, int ldq, ReadOnlySpan<float> k, int ldk, ReadOnlySpan<float> v, int ldv,
         Span<float> weights, Span<float> output, int ldo, int queries, int keys, int dk, int dv, float scale, bool causal, int validKeys = int.MaxValue)
     {
+        if (queries > 1)
+        {
+            // Whole blocks: scores = q·kᵀ for every pair, the masked softmax row by row, output = weights·v.
+            Blas.MultiplyTransposed(q, ldq, k, ldk, weights, keys, queries, keys, dk, accumulate: false);
+            for (int t = 0; t < queries; t++)
+            {
+                Span<float> row = weights.Slice(t * keys, keys);
+                int visible = Math.Min(causal ? Math.Min(t + 1, keys) : keys, validKeys);
+                Span<float> live = row.Slice(0, visible);
+                TensorPrimitives.Multiply(live, scale, live);
+                TensorPrimitives.SoftMax(live, live);
+                row.Slice(visible).Clear();
+            }
+            Blas.Multiply(weights, keys, v, ldv, output, ldo, queries, dv, keys, accumulate: false);
+            return;
+        }
         for (int t = 0; t < queries; t++)
         {
             Span<float> row = weights.Slice(t * keys, keys);
@@ -47,7 +63,8 @@ public static class Attention
     /// <summary>
     /// Backward of <see cref="Forward"/>: from the output gradient (and, if not empty, a gradient
     /// arriving at the weights themselves) adds into <paramref name="dq"/>, <paramref name="dk"/> and
-    /// <paramref name="dv"/>. <paramref name="scratch"/> holds one row of weight gradients (<paramref name="keys"/> floats).
+    /// <paramref name="dv"/>. <paramref name="scratch"/> holds one row of weight gradients (<paramref name="keys"/> floats), or
+    /// a whole block of them (<c>queries · keys</c>), which lets the products run as matrix products.
     /// </summary>
     public static void Backward(
         ReadOnlySpan<float> q, int ldq, ReadOnlySpan<float> k, int ldk, ReadOnlySpan<float> v, int ldv,
@@ -55,6 +72,29 @@ public static class Attention
         Span<float> dq, Span<float> dk, Span<float> dv, Span<float> scratch,
         int queries, int keys, int dkWidth, int dvWidth, float scale, bool causal, int validKeys = int.MaxValue)
     {
+        if (queries > 1 && scratch.Length >= queries * keys)
+        {
+            // Whole blocks: ∂weights = ∂output·vᵀ, ∂v += weightsᵀ·∂output, the softmax row by row, ∂q += ∂scores·k, ∂k += ∂scoresᵀ·q.
+            Span<float> dScores = scratch.Slice(0, queries * keys);
+            Blas.MultiplyTransposed(outputGradient, ldo, v, ldv, dScores, keys, queries, keys, dvWidth, accumulate: false);
+            Blas.MultiplyTransposedAAdd(weights, keys, outputGradient, ldo, dv, ldv, queries, keys, dvWidth);
+            for (int t = 0; t < queries; t++)
+            {
+                int visible = Math.Min(causal ? Math.Min(t + 1, keys) : keys, validKeys);
+                ReadOnlySpan<float> w = weights.Slice(t * keys, visible);
+                Span<float> row = dScores.Slice(t * keys, keys);
+                Span<float> dw = row.Slice(0, visible);
+                if (!weightsGradient.IsEmpty) TensorPrimitives.Add(dw, weightsGradient.Slice(t * keys, visible), dw);
+                float dot = TensorPrimitives.Dot(w, dw);
+                TensorPrimitives.Subtract(dw, dot, dw);
+                TensorPrimitives.Multiply(dw, w, dw);
+                TensorPrimitives.Multiply(dw, scale, dw);
+                row.Slice(visible).Clear();
+            }
+            Blas.Multiply(dScores, keys, k, ldk, dq, ldq, queries, dkWidth, keys, accumulate: true);
+            Blas.MultiplyTransposedAAdd(dScores, keys, q, ldq, dk, ldk, queries, keys, dkWidth);
+            return;
+        }
         Span<float> dWeights = scratch.Slice(0, keys);
         for (int t = 0; t < queries; t++)
         {

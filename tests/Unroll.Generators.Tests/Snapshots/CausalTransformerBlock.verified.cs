@@ -14,7 +14,7 @@ namespace Text
     /// Head   Linear(8 → 50)                                        450 parameters
     /// output [2, ≤16, 50]
     /// </code>
-    /// <para>1,154 parameters. One arena of 12,324 floats (49,296 bytes), allocated by the constructor, holds
+    /// <para>1,154 parameters. One arena of 12,564 floats (50,256 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
@@ -72,33 +72,33 @@ namespace Text
             public const int Attn_WeightsGradient = 5412; // 1,024: ∂ of Attn's attention weights (read by Backward)
             public const int Attn_QkvGradient = 6436; // 768: ∂ of Attn q | k | v
             public const int Attn_ContextGradient = 7204; // 256: ∂ of Attn's attention output
-            public const int Attn_Scratch = 7460; // 16: one row of weight gradients
-            public const int Norm_Output = 7476; // 256: Norm output, [time, batch, 8]
-            public const int Norm_OutputGradient = 7732; // 256: ∂Norm output
-            public const int Norm_Normalized = 7988; // 256: Norm normalised rows x̂, [time, batch, 8]
-            public const int Norm_InverseDeviation = 8244; // 32: Norm 1/√(var + eps) of each row
-            public const int Norm_Scratch = 8276; // 8: one row
-            public const int Head_Output = 8284; // 1,600: Head output, [time, batch, 50]
-            public const int Head_OutputGradient = 9884; // 1,600: ∂Head output
-            public const int Scratch_Gh = 11484; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 11484; // 0: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 11484; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 11484; // 0: BPTT: ∂h carried to the previous step, [batch, H]
-            public const int Scratch_dc = 11484; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 11484; // 0: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 11484; // 0: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Step_Tokens = 11484; // 2: token ids of one step, [batch, time] (int bits)
-            public const int Step_Embed_Output = 11486; // 16: Embed output, [time, batch, 8]
-            public const int Step_Attn_Output = 11502; // 16: Attn output, [time, batch, 8]
-            public const int Step_Attn_Qkv = 11518; // 48: Attn q | k | v, [time, batch, 24]
-            public const int Step_Attn_Context = 11566; // 16: Attn attention output before out_proj, [time, batch, 8]
-            public const int Step_Attn_Weights = 11582; // 64: Attn attention weights of one step, [batch, head, position]
-            public const int Step_Attn_Cache = 11646; // 544: Attn keys and values of every step so far, [position, batch, 16], and one position of scratch
-            public const int Step_Norm_Output = 12190; // 16: Norm output, [time, batch, 8]
-            public const int Step_Norm_Normalized = 12206; // 16: Norm normalised rows x̂, [time, batch, 8]
-            public const int Step_Norm_InverseDeviation = 12222; // 2: Norm 1/√(var + eps) of each row
-            public const int Step_Head_Output = 12224; // 100: Head output, [time, batch, 50]
-            public const int Length = 12324;
+            public const int Attn_Scratch = 7460; // 256: one sequence's and head's score gradients, [length, length]
+            public const int Norm_Output = 7716; // 256: Norm output, [time, batch, 8]
+            public const int Norm_OutputGradient = 7972; // 256: ∂Norm output
+            public const int Norm_Normalized = 8228; // 256: Norm normalised rows x̂, [time, batch, 8]
+            public const int Norm_InverseDeviation = 8484; // 32: Norm 1/√(var + eps) of each row
+            public const int Norm_Scratch = 8516; // 8: one row
+            public const int Head_Output = 8524; // 1,600: Head output, [time, batch, 50]
+            public const int Head_OutputGradient = 10124; // 1,600: ∂Head output
+            public const int Scratch_Gh = 11724; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dGates = 11724; // 0: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+            public const int Scratch_dGh = 11724; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+            public const int Scratch_dh = 11724; // 0: BPTT: ∂h carried to the previous step, [batch, H]
+            public const int Scratch_dc = 11724; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Scratch_HeldDh = 11724; // 0: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 11724; // 0: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Step_Tokens = 11724; // 2: token ids of one step, [batch, time] (int bits)
+            public const int Step_Embed_Output = 11726; // 16: Embed output, [time, batch, 8]
+            public const int Step_Attn_Output = 11742; // 16: Attn output, [time, batch, 8]
+            public const int Step_Attn_Qkv = 11758; // 48: Attn q | k | v, [time, batch, 24]
+            public const int Step_Attn_Context = 11806; // 16: Attn attention output before out_proj, [time, batch, 8]
+            public const int Step_Attn_Weights = 11822; // 64: Attn attention weights of one step, [batch, head, position]
+            public const int Step_Attn_Cache = 11886; // 544: Attn keys and values of every step so far, [position, batch, 16], and one position of scratch
+            public const int Step_Norm_Output = 12430; // 16: Norm output, [time, batch, 8]
+            public const int Step_Norm_Normalized = 12446; // 16: Norm normalised rows x̂, [time, batch, 8]
+            public const int Step_Norm_InverseDeviation = 12462; // 2: Norm 1/√(var + eps) of each row
+            public const int Step_Head_Output = 12464; // 100: Head output, [time, batch, 50]
+            public const int Length = 12564;
         }
 
         private readonly float[] _arena;
@@ -409,7 +409,7 @@ namespace Text
                         int block = (b * 2 + h) * length * length;
                         global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), 48, qkv.Slice(head + 8), 48, qkv.Slice(head + 16), 48,
                             a.Slice(Layout.Attn_Weights + block, length * length), dContext.Slice(b * 8 + h * 4), 16, a.Slice(Layout.Attn_WeightsGradient + block, length * length),
-                            dQkv.Slice(head), dQkv.Slice(head + 8), dQkv.Slice(head + 16), a.Slice(Layout.Attn_Scratch, length), length, length, 4, 4, 0.5f, causal: true, validKeys: _rowLengths[b]);
+                            dQkv.Slice(head), dQkv.Slice(head + 8), dQkv.Slice(head + 16), a.Slice(Layout.Attn_Scratch, length * length), length, length, 4, 4, 0.5f, causal: true, validKeys: _rowLengths[b]);
                     }
                 }
                 // ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv
