@@ -170,7 +170,7 @@ public static partial class Emitter
         w.Open($"public void Encode({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)");
         WriteSourceChecks(w, plan, sourceShape);
         w.Line($"{Span} a = _arena;");
-        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        if (d.Score != 1) w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line("RunEncoder(source, sourceLength, sourceLengths, training: false);");
         w.Line("_length = 0; // the encoder's activations are Encode's now");
         w.Line("_stepSourceLength = sourceLength;");
@@ -184,13 +184,7 @@ public static partial class Emitter
         w.Line("/// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>");
         w.Open($"private void RunEncoder({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)");
         w.Line($"{Span} a = _arena;");
-        w.Line(sourceTokens
-            ? $"source.CopyTo({IntCast}(a.Slice(Layout.{plan.Sequence.Input}, sourceLength * {B})));"
-            : $"{Blas}.SwapLeadingAxes(source, a.Slice(Layout.{plan.Sequence.Input}), {B}, sourceLength, {plan.InputSize}); // → [time, batch, features]");
-        w.Line("if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);");
-        w.Line("else sourceLengths.CopyTo(_rowLengths);");
-        w.Line("_forwardTraining = training;");
-        w.Line("ForwardCore(sourceLength);");
+        WriteRunSequence(w, plan, "source", "sourceLength", "sourceLengths", "training");
         WriteBridge(w, plan);
         w.Close();
         w.Line();
@@ -256,7 +250,7 @@ public static partial class Emitter
     /// <summary>The checks of a source argument and its lengths, before anything changes.</summary>
     private static void WriteSourceChecks(SourceWriter w, ModelPlan plan, string sourceShape)
     {
-        w.Line("CheckLength(sourceLength);");
+        w.Line("CheckLength(sourceLength, nameof(sourceLength));");
         w.Line(SpanCheck("source.Length", $"sourceLength * {plan.BatchSize * plan.InputSize}", "nameof(source)", $"$\"{sourceShape}\""));
         if (plan.Vocabulary > 0) w.Line("CheckTokens(source, nameof(source));");
         w.Line("CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));");

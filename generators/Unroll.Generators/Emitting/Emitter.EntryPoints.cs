@@ -44,25 +44,13 @@ public static partial class Emitter
         w.Line("/// <param name=\"lengths\">Empty, or per row the real steps (1 to <paramref name=\"length\"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>");
         w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span or length is out of range{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
         w.Open($"public void Forward({inputType} {inputName}, {Span} output, int length, global::System.ReadOnlySpan<int> lengths = default)");
-        w.Line("CheckLength(length);");
+        w.Line("CheckLength(length, nameof(length));");
         w.Line("CheckRowLengths(lengths, length, nameof(lengths));");
         w.Line(SpanCheck($"{inputName}.Length", $"length * {plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"$\"{InputShape(plan, "length")}\""));
         w.Line(SpanCheck("output.Length", OutputCount(plan, "length"), "nameof(output)", $"$\"{OutputShape(plan, "length")}\""));
-        if (tokens) w.Line("CheckTokens(tokens);");
+        if (tokens) w.Line("CheckTokens(tokens, nameof(tokens));");
         w.Line($"{Span} a = _arena;");
-        if (tokens)
-        {
-            w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Sequence.Input}, length * {plan.BatchSize})));");
-        }
-        else
-        {
-            w.Line($"// [batch, length, features] → time-major [length, batch, features]");
-            w.Line($"{Blas}.SwapLeadingAxes(input, a.Slice(Layout.{plan.Sequence.Input}), {plan.BatchSize}, length, {plan.InputSize});");
-        }
-        w.Line("if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);");
-        w.Line("else lengths.CopyTo(_rowLengths);");
-        w.Line("_forwardTraining = Training;");
-        w.Line("ForwardCore(length);");
+        WriteRunSequence(w, plan, inputName, "length", "lengths", "Training");
         w.Line("_length = length;");
         if (plan.SequenceOutput)
         {
@@ -194,7 +182,7 @@ public static partial class Emitter
         string stepShape = tokens ? $"[batch {plan.BatchSize}]" : $"[batch {plan.BatchSize}, features {plan.InputSize}]";
         w.Line(SpanCheck($"{inputName}.Length", $"{plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"\"{stepShape}\""));
         w.Line(SpanCheck("output.Length", $"{plan.BatchSize * plan.OutputSize}", "nameof(output)", $"\"[batch {plan.BatchSize}, features {plan.OutputSize}]\""));
-        if (tokens) w.Line("CheckTokens(tokens);");
+        if (tokens) w.Line("CheckTokens(tokens, nameof(tokens));");
         w.Line($"{Span} a = _arena;");
         if (tokens)
             w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize})));");
@@ -205,13 +193,13 @@ public static partial class Emitter
             w.Line("if (_stepPosition == SequenceLength)");
             w.Line($"    throw new global::System.InvalidOperationException(\"The attention caches hold SequenceLength ({plan.SequenceLength}) steps, and they are full: ResetState starts again.\");");
         }
-        if (PacksStepWeights(plan)) w.Line("if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();");
+        if (plan.PacksStepWeights) w.Line("if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();");
         w.Line("StepCore();");
         if (caches.Count > 0) w.Line("_stepPosition++;");
         w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
         w.Close();
         w.Line();
-        if (PacksStepWeights(plan)) WritePackStepWeights(w, plan);
+        if (plan.PacksStepWeights) WritePackStepWeights(w, plan);
     }
 
     /// <summary>
@@ -284,16 +272,36 @@ public static partial class Emitter
         w.Line("}");
     }
 
+    /// <summary>
+    /// The (checked) input into the arena, time-major, each row's length, the training switch, then <c>ForwardCore</c>:
+    /// the common part of <c>Forward</c> and of an encoder–decoder's encoder run. Needs <c>a</c>, the arena.
+    /// </summary>
+    private static void WriteRunSequence(SourceWriter w, ModelPlan plan, string input, string length, string lengths, string training)
+    {
+        if (plan.Vocabulary > 0)
+        {
+            w.Line($"{input}.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Sequence.Input}, {length} * {plan.BatchSize})));");
+        }
+        else
+        {
+            w.Line("// [batch, length, features] → time-major [length, batch, features]");
+            w.Line($"{Blas}.SwapLeadingAxes({input}, a.Slice(Layout.{plan.Sequence.Input}), {plan.BatchSize}, {length}, {plan.InputSize});");
+        }
+        w.Line($"if ({lengths}.IsEmpty) global::System.Array.Fill(_rowLengths, {length});");
+        w.Line($"else {lengths}.CopyTo(_rowLengths);");
+        w.Line($"_forwardTraining = {training};");
+        w.Line($"ForwardCore({length});");
+    }
+
     /// <summary>A length check whose message (an interpolated string) is built only when it fails, so the check allocates nothing.</summary>
     private static string SpanCheck(string actual, string expected, string name, string shape, string? when = null) =>
         $"if ({(when is null ? "" : when + " && ")}{actual} != {expected}) ThrowWrongLength({name}, {expected}, {actual}, {shape});";
 
     private static void WriteChecks(SourceWriter w, ModelPlan plan)
     {
-        string length = plan.Decoder is null ? "length" : "sourceLength";
-        w.Open($"private static void CheckLength(int {length})");
-        w.Line($"if ({length} < 1 || {length} > SequenceLength)");
-        w.Line($"    throw new global::System.ArgumentOutOfRangeException(nameof({length}), {length}, $\"The {(plan.Decoder is null ? "length" : "source length")} must be between 1 and SequenceLength ({plan.SequenceLength}), but is {{{length}}}.\");");
+        w.Open("private static void CheckLength(int length, string name)");
+        w.Line("if (length < 1 || length > SequenceLength)");
+        w.Line($"    throw new global::System.ArgumentOutOfRangeException(name, length, $\"The {{name}} must be between 1 and SequenceLength ({plan.SequenceLength}), but is {{length}}.\");");
         w.Close();
         w.Line();
         w.Open("private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)");
@@ -312,11 +320,10 @@ public static partial class Emitter
         if (plan.Vocabulary > 0)
         {
             w.Line();
-            string name = plan.Decoder is null ? "nameof(tokens)" : "name";
-            w.Open($"private static void CheckTokens(global::System.ReadOnlySpan<int> tokens{(plan.Decoder is null ? "" : ", string name")})");
+            w.Open("private static void CheckTokens(global::System.ReadOnlySpan<int> tokens, string name)");
             w.Open("for (int i = 0; i < tokens.Length; i++)");
-            w.Line($"if ((uint)tokens[i] >= {(plan.Decoder is null ? "VocabularySize" : "SourceVocabularySize")})");
-            w.Line($"    throw new global::System.ArgumentOutOfRangeException({name}, tokens[i], $\"Token {{tokens[i]}} at index {{i}} is outside the vocabulary of {plan.Vocabulary} (ids 0 to {plan.Vocabulary - 1}).\");");
+            w.Line($"if ((uint)tokens[i] >= {plan.Vocabulary})");
+            w.Line($"    throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $\"Token {{tokens[i]}} at index {{i}} is outside the vocabulary of {plan.Vocabulary} (ids 0 to {plan.Vocabulary - 1}).\");");
             w.Close();
             w.Close();
         }

@@ -77,7 +77,7 @@ public static partial class Emitter
                     {
                         for (int d = 0; d < layer.Directions; d++)
                         {
-                            WriteCellForward(w, plan, layer, buffers, l, d, LayerInput(buffers, input, l), streaming);
+                            WriteCellForward(w, plan, i, buffers, l, d, LayerInput(buffers, input, l), streaming);
                         }
                         if (l < buffers.Dropped.Count)
                         {
@@ -121,14 +121,15 @@ public static partial class Emitter
     /// sequence pass over fewer than four rows uses them too: a product of one to three rows reads each weight row
     /// once either way, and over <c>W_hhᵀ</c> it needs no horizontal sums.
     /// </summary>
-    private static CellBuffers? PackedCell(ModelPlan plan, LayerPlan layer, int l, int d) =>
-        PacksStepWeights(plan) ? plan.Step!.Layers[plan.Layers.ToList().IndexOf(layer)].Cells[l * layer.Directions + d] : null;
+    private static CellBuffers? PackedCell(ModelPlan plan, int index, int l, int d) =>
+        plan.PacksStepWeights ? plan.Step!.Layers[index].Cells[l * plan.Layers[index].Directions + d] : null;
 
     /// <summary>Whether the sequence passes run their recurrent products over the packed <c>W_hhᵀ</c>.</summary>
-    private static bool SequenceUsesPacked(ModelPlan plan) => PacksStepWeights(plan) && plan.BatchSize < 4;
+    private static bool SequenceUsesPacked(ModelPlan plan) => plan.PacksStepWeights && plan.BatchSize < 4;
 
-    private static void WriteCellForward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, int l, int d, string input, bool streaming)
+    private static void WriteCellForward(SourceWriter w, ModelPlan plan, int index, LayerBuffers buffers, int l, int d, string input, bool streaming)
     {
+        LayerPlan layer = plan.Layers[index];
         int B = plan.BatchSize, H = layer.Hidden, DH = layer.Directions * H, G = Planner.Gates(layer.Kind);
         int inK = l == 0 ? layer.In : DH;
         int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
@@ -138,7 +139,7 @@ public static partial class Emitter
         string wIh = "Layout." + layer.ParameterNames[first], wHh = "Layout." + layer.ParameterNames[first + 1];
         string bIh = "Layout." + layer.ParameterNames[first + 2], bHh = "Layout." + layer.ParameterNames[first + 3];
         string rows = Rows(plan, layer, streaming);
-        CellBuffers? packed = streaming || SequenceUsesPacked(plan) ? PackedCell(plan, layer, l, d) : null;
+        CellBuffers? packed = streaming || SequenceUsesPacked(plan) ? PackedCell(plan, index, l, d) : null;
 
         w.Line($"// {layer.Property}, layer {l}, {(reverse ? "reverse" : "forward")} direction: {KindName(layer)} {inK} → {H}{(streaming ? ", one step" : "")}");
         w.Open("");

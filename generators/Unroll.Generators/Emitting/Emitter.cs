@@ -98,9 +98,6 @@ public static partial class Emitter
         return w.ToString();
     }
 
-    /// <summary>Whether <c>Step</c> runs on packed copies of the recurrent weights (see <c>PackStepWeights</c>).</summary>
-    private static bool PacksStepWeights(ModelPlan plan) => plan.Buffers.Any(b => b.Name == "Step_WeightsStale");
-
     private static string F(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
@@ -258,20 +255,20 @@ public static partial class Emitter
                 w.Line($"random.FillUniform({slice}, {F(-p.Bound)}, {F(p.Bound)}); // {p.Name} ~ U(±{p.Bound.ToString("0.######", CultureInfo.InvariantCulture)})");
             }
         }
-        if (PacksStepWeights(plan)) w.Line("_arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step");
+        if (plan.PacksStepWeights) w.Line("_arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step");
         w.Line();
         w.Line("_namedParameters = new global::Unroll.NamedParameter[]");
         w.Line("{");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, Layout.{p.Constant}, ParameterCount + Layout.{p.Constant}{(PacksStepWeights(plan) ? ", Layout.Step_WeightsStale" : "")}),");
+            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, Layout.{p.Constant}, ParameterCount + Layout.{p.Constant}{(plan.PacksStepWeights ? ", Layout.Step_WeightsStale" : "")}),");
         }
         w.Line("};");
         w.Close();
         w.Line();
 
         w.Line("/// <summary>Every parameter, one contiguous block in <see cref=\"NamedParameters\"/> order.</summary>");
-        if (PacksStepWeights(plan))
+        if (plan.PacksStepWeights)
         {
             w.Line("/// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>");
             w.Open("public global::System.Span<float> Parameters");

@@ -36,6 +36,9 @@ public sealed record ModelPlan(
 
     /// <summary>Encoder–decoder models: the most decoder steps.</summary>
     public int TargetLength { get; init; }
+
+    /// <summary>Whether <c>Step</c> runs on packed copies of the recurrent weights (<c>PackStepWeights</c>, <c>Layout.Step_WeightsStale</c>).</summary>
+    public bool PacksStepWeights { get; init; }
 }
 
 /// <summary>

@@ -319,7 +319,8 @@ public static class Planner
         // An encoder–decoder model streams through its decoder, and its encoder runs whole sequences.
         bool canStep = decoder is null && !layers.Any(l => l.Directions == 2 || (l.Kind == LayerKind.SelfAttention && !l.Causal));
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false) : null;
-        if (canStep && layers.Any(l => IsRecurrent(l.Kind))) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
+        bool packs = canStep && layers.Any(l => IsRecurrent(l.Kind));
+        if (packs) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
         if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B);
         if (arena.Length > MaxArenaLength) return null;
 
@@ -334,6 +335,7 @@ public static class Planner
         {
             Decoder = decoder,
             TargetLength = decoder is null ? 0 : spec.TargetLength!.Value,
+            PacksStepWeights = packs,
         };
     }
 

@@ -175,7 +175,7 @@ namespace Sentiment
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
         {
-            CheckLength(length);
+            CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 32) ThrowWrongLength(nameof(input), length * 32, input.Length, $"[batch 4, length {length}, features 8]");
             if (output.Length != 12) ThrowWrongLength(nameof(output), 12, output.Length, $"[batch 4, features 3]");
@@ -376,10 +376,10 @@ namespace Sentiment
             }
         }
 
-        private static void CheckLength(int length)
+        private static void CheckLength(int length, string name)
         {
             if (length < 1 || length > SequenceLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (24), but is {length}.");
+                throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (24), but is {length}.");
         }
 
         private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)

@@ -202,11 +202,11 @@ namespace Text
         /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
         {
-            CheckLength(length);
+            CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
             if (tokens.Length != length * 2) ThrowWrongLength(nameof(tokens), length * 2, tokens.Length, $"[batch 2, length {length}]");
             if (output.Length != length * 100) ThrowWrongLength(nameof(output), length * 100, output.Length, $"[batch 2, length {length}, features 50]");
-            CheckTokens(tokens);
+            CheckTokens(tokens, nameof(tokens));
             global::System.Span<float> a = _arena;
             tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2)));
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
@@ -276,7 +276,7 @@ namespace Text
         {
             if (tokens.Length != 2) ThrowWrongLength(nameof(tokens), 2, tokens.Length, "[batch 2]");
             if (output.Length != 100) ThrowWrongLength(nameof(output), 100, output.Length, "[batch 2, features 50]");
-            CheckTokens(tokens);
+            CheckTokens(tokens, nameof(tokens));
             global::System.Span<float> a = _arena;
             tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 2)));
             if (_stepPosition == SequenceLength)
@@ -426,10 +426,10 @@ namespace Text
             global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 400), 2, length, 8);
         }
 
-        private static void CheckLength(int length)
+        private static void CheckLength(int length, string name)
         {
             if (length < 1 || length > SequenceLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (16), but is {length}.");
+                throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (16), but is {length}.");
         }
 
         private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
@@ -449,12 +449,12 @@ namespace Text
             throw new global::System.ArgumentException($"Expected {expected} values ({shape}), but the span holds {actual}.", name);
         }
 
-        private static void CheckTokens(global::System.ReadOnlySpan<int> tokens)
+        private static void CheckTokens(global::System.ReadOnlySpan<int> tokens, string name)
         {
             for (int i = 0; i < tokens.Length; i++)
             {
-                if ((uint)tokens[i] >= VocabularySize)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 50 (ids 0 to 49).");
+                if ((uint)tokens[i] >= 50)
+                    throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 50 (ids 0 to 49).");
             }
         }
     }

@@ -211,11 +211,11 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has changed.</exception>
     public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
     {
-        CheckLength(length);
+        CheckLength(length, nameof(length));
         CheckRowLengths(lengths, length, nameof(lengths));
         if (tokens.Length != length * 16) ThrowWrongLength(nameof(tokens), length * 16, tokens.Length, $"[batch 16, length {length}]");
         if (output.Length != length * 1040) ThrowWrongLength(nameof(output), length * 1040, output.Length, $"[batch 16, length {length}, features 65]");
-        CheckTokens(tokens);
+        CheckTokens(tokens, nameof(tokens));
         global::System.Span<float> a = _arena;
         tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)));
         if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
@@ -284,7 +284,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     {
         if (tokens.Length != 16) ThrowWrongLength(nameof(tokens), 16, tokens.Length, "[batch 16]");
         if (output.Length != 1040) ThrowWrongLength(nameof(output), 1040, output.Length, "[batch 16, features 65]");
-        CheckTokens(tokens);
+        CheckTokens(tokens, nameof(tokens));
         global::System.Span<float> a = _arena;
         tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 16)));
         if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
@@ -534,10 +534,10 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 2080), 16, length, 32);
     }
 
-    private static void CheckLength(int length)
+    private static void CheckLength(int length, string name)
     {
         if (length < 1 || length > SequenceLength)
-            throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (100), but is {length}.");
+            throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (100), but is {length}.");
     }
 
     private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
@@ -557,12 +557,12 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         throw new global::System.ArgumentException($"Expected {expected} values ({shape}), but the span holds {actual}.", name);
     }
 
-    private static void CheckTokens(global::System.ReadOnlySpan<int> tokens)
+    private static void CheckTokens(global::System.ReadOnlySpan<int> tokens, string name)
     {
         for (int i = 0; i < tokens.Length; i++)
         {
-            if ((uint)tokens[i] >= VocabularySize)
-                throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 65 (ids 0 to 64).");
+            if ((uint)tokens[i] >= 65)
+                throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 65 (ids 0 to 64).");
         }
     }
 }

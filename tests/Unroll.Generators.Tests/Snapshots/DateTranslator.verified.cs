@@ -274,7 +274,7 @@ namespace Dates
         /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside its vocabulary; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<int> source, global::System.ReadOnlySpan<int> targetInput, global::System.Span<float> output, int sourceLength, int targetLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
-            CheckLength(sourceLength);
+            CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
             CheckTokens(source, nameof(source));
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
@@ -323,7 +323,7 @@ namespace Dates
         /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside the vocabulary; nothing has changed.</exception>
         public void Encode(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
-            CheckLength(sourceLength);
+            CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
             CheckTokens(source, nameof(source));
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
@@ -744,10 +744,10 @@ namespace Dates
             global::Unroll.Kernels.Blas.AddRowVector(y, 12, 4, 12, p.Slice(Layout.Decoder_out_bias, 12));
         }
 
-        private static void CheckLength(int sourceLength)
+        private static void CheckLength(int length, string name)
         {
-            if (sourceLength < 1 || sourceLength > SequenceLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(sourceLength), sourceLength, $"The source length must be between 1 and SequenceLength (12), but is {sourceLength}.");
+            if (length < 1 || length > SequenceLength)
+                throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (12), but is {length}.");
         }
 
         private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
@@ -771,7 +771,7 @@ namespace Dates
         {
             for (int i = 0; i < tokens.Length; i++)
             {
-                if ((uint)tokens[i] >= SourceVocabularySize)
+                if ((uint)tokens[i] >= 42)
                     throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 42 (ids 0 to 41).");
             }
         }

@@ -236,7 +236,7 @@ namespace Signals
         /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside its vocabulary; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> source, global::System.ReadOnlySpan<float> targetInput, global::System.Span<float> output, int sourceLength, int targetLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
-            CheckLength(sourceLength);
+            CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length, $"[batch 2, length {sourceLength}, features 3]");
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
             CheckTargetLength(targetLength);
@@ -292,11 +292,10 @@ namespace Signals
         /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside the vocabulary; nothing has changed.</exception>
         public void Encode(global::System.ReadOnlySpan<float> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
-            CheckLength(sourceLength);
+            CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length, $"[batch 2, length {sourceLength}, features 3]");
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
             global::System.Span<float> a = _arena;
-            global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             RunEncoder(source, sourceLength, sourceLengths, training: false);
             _length = 0; // the encoder's activations are Encode's now
             _stepSourceLength = sourceLength;
@@ -309,7 +308,8 @@ namespace Signals
         private void RunEncoder(global::System.ReadOnlySpan<float> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)
         {
             global::System.Span<float> a = _arena;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(source, a.Slice(Layout.Input), 2, sourceLength, 3); // → [time, batch, features]
+            // [batch, length, features] → time-major [length, batch, features]
+            global::Unroll.Kernels.Blas.SwapLeadingAxes(source, a.Slice(Layout.Input), 2, sourceLength, 3);
             if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);
             else sourceLengths.CopyTo(_rowLengths);
             _forwardTraining = training;
@@ -591,10 +591,10 @@ namespace Signals
             global::Unroll.Kernels.Blas.AddRowVector(y, 2, 2, 2, p.Slice(Layout.Decoder_out_bias, 2));
         }
 
-        private static void CheckLength(int sourceLength)
+        private static void CheckLength(int length, string name)
         {
-            if (sourceLength < 1 || sourceLength > SequenceLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(sourceLength), sourceLength, $"The source length must be between 1 and SequenceLength (8), but is {sourceLength}.");
+            if (length < 1 || length > SequenceLength)
+                throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (8), but is {length}.");
         }
 
         private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)

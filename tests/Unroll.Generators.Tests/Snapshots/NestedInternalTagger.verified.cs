@@ -194,11 +194,11 @@ namespace Company.Product.Nlp
             /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has changed.</exception>
             public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
             {
-                CheckLength(length);
+                CheckLength(length, nameof(length));
                 CheckRowLengths(lengths, length, nameof(lengths));
                 if (tokens.Length != length * 1) ThrowWrongLength(nameof(tokens), length * 1, tokens.Length, $"[batch 1, length {length}]");
                 if (output.Length != length * 5) ThrowWrongLength(nameof(output), length * 5, output.Length, $"[batch 1, length {length}, features 5]");
-                CheckTokens(tokens);
+                CheckTokens(tokens, nameof(tokens));
                 global::System.Span<float> a = _arena;
                 tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1)));
                 if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
@@ -267,7 +267,7 @@ namespace Company.Product.Nlp
             {
                 if (tokens.Length != 1) ThrowWrongLength(nameof(tokens), 1, tokens.Length, "[batch 1]");
                 if (output.Length != 5) ThrowWrongLength(nameof(output), 5, output.Length, "[batch 1, features 5]");
-                CheckTokens(tokens);
+                CheckTokens(tokens, nameof(tokens));
                 global::System.Span<float> a = _arena;
                 tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 1)));
                 if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
@@ -435,10 +435,10 @@ namespace Company.Product.Nlp
                 global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 1600), 1, length, 16);
             }
 
-            private static void CheckLength(int length)
+            private static void CheckLength(int length, string name)
             {
                 if (length < 1 || length > SequenceLength)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (8), but is {length}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (8), but is {length}.");
             }
 
             private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
@@ -458,12 +458,12 @@ namespace Company.Product.Nlp
                 throw new global::System.ArgumentException($"Expected {expected} values ({shape}), but the span holds {actual}.", name);
             }
 
-            private static void CheckTokens(global::System.ReadOnlySpan<int> tokens)
+            private static void CheckTokens(global::System.ReadOnlySpan<int> tokens, string name)
             {
                 for (int i = 0; i < tokens.Length; i++)
                 {
-                    if ((uint)tokens[i] >= VocabularySize)
-                        throw new global::System.ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 100 (ids 0 to 99).");
+                    if ((uint)tokens[i] >= 100)
+                        throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 100 (ids 0 to 99).");
                 }
             }
         }

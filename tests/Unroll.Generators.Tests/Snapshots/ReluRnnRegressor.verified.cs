@@ -175,7 +175,7 @@ namespace Signals
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
         {
-            CheckLength(length);
+            CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 6) ThrowWrongLength(nameof(input), length * 6, input.Length, $"[batch 2, length {length}, features 3]");
             if (output.Length != length * 2) ThrowWrongLength(nameof(output), length * 2, output.Length, $"[batch 2, length {length}, features 1]");
@@ -393,10 +393,10 @@ namespace Signals
             }
         }
 
-        private static void CheckLength(int length)
+        private static void CheckLength(int length, string name)
         {
             if (length < 1 || length > SequenceLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (50), but is {length}.");
+                throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (50), but is {length}.");
         }
 
         private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)

@@ -214,7 +214,7 @@ namespace Speech
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
         {
-            CheckLength(length);
+            CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 18) ThrowWrongLength(nameof(input), length * 18, input.Length, $"[batch 3, length {length}, features 6]");
             if (output.Length != length * 12) ThrowWrongLength(nameof(output), length * 12, output.Length, $"[batch 3, length {length}, features 4]");
@@ -565,10 +565,10 @@ namespace Speech
             }
         }
 
-        private static void CheckLength(int length)
+        private static void CheckLength(int length, string name)
         {
             if (length < 1 || length > SequenceLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(length), length, $"The length must be between 1 and SequenceLength (12), but is {length}.");
+                throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (12), but is {length}.");
         }
 
         private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
