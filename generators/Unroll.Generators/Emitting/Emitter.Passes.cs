@@ -117,15 +117,15 @@ public static partial class Emitter
         l == 0 ? input : l - 1 < buffers.Dropped.Count ? buffers.Dropped[l - 1] : buffers.Sequences[l - 1];
 
     /// <summary>
-    /// The packed weights of a stacked layer and direction (see <c>PackStepWeights</c>), when the model has them. A
-    /// sequence pass over fewer than four rows uses them too: a product of one to three rows reads each weight row
-    /// once either way, and over <c>W_hhᵀ</c> it needs no horizontal sums.
+    /// The packed weights of a stacked layer and direction (see <c>PackStepWeights</c>), when the model has them. The
+    /// sequence passes use them too: over <c>W_hhᵀ</c> panels a step's product needs no horizontal sums, and four
+    /// rows of the batch share every weight load.
     /// </summary>
     private static CellBuffers? PackedCell(ModelPlan plan, int index, int l, int d) =>
         plan.PacksStepWeights ? plan.Step!.Layers[index].Cells[l * plan.Layers[index].Directions + d] : null;
 
     /// <summary>Whether the sequence passes run their recurrent products over the packed <c>W_hhᵀ</c>.</summary>
-    private static bool SequenceUsesPacked(ModelPlan plan) => plan.PacksStepWeights && plan.BatchSize < 4;
+    private static bool SequenceUsesPacked(ModelPlan plan) => plan.PacksStepWeights;
 
     private static void WriteCellForward(SourceWriter w, ModelPlan plan, int index, LayerBuffers buffers, int l, int d, string input, bool streaming)
     {

@@ -170,8 +170,8 @@ public sealed record CellBuffers(int Layer, int Direction, string Cache, string?
     public string? PackedBias { get; init; }
 
     /// <summary>
-    /// Batches under four rows, whose sequence passes read the packed <c>W_hhᵀ</c> too: <c>W_hh</c> as it was packed, so
-    /// that a sequence pass notices any change to the parameters (however they were written) and packs again.
+    /// The sequence passes read the packed <c>W_hhᵀ</c> too: <c>W_hh</c> as it was packed, so that a sequence pass
+    /// notices any change to the parameters (however they were written) and packs again.
     /// </summary>
     public string? PackedFrom { get; init; }
 }

@@ -516,7 +516,7 @@ public static class Planner
                             PackedIh = arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
                             PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels, {H} x {G}"),
                             PackedBias = layer.Kind == LayerKind.Gru ? null : arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
-                            PackedFrom = B < 4 ? arena.Add(tag + "_PackedFrom", (long)G * H, "W_hh as last packed (the sequence passes compare it)") : null,
+                            PackedFrom = arena.Add(tag + "_PackedFrom", (long)G * H, "W_hh as last packed (the sequence passes compare it)"),
                         };
                     }
                     cells.Add(cellBuffers);

@@ -15,7 +15,7 @@ namespace Unroll.Kernels;
 /// <see cref="TensorPrimitives"/> call (Vector512 → 256 → 128 → scalar).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Blas
+public static unsafe class Blas
 {
     /// <summary>
     /// <c>C[m, n] (+)= Σ_k A[m, k] · B[n, k]</c>, that is <c>C = A·Bᵀ</c> with <c>B</c> in PyTorch's
@@ -37,6 +37,88 @@ public static class Blas
         // One bounds check for the whole product; the block kernel then reads without checks.
         if (a.Length < (m - 1) * lda + k || b.Length < (n - 1) * ldb + k || c.Length < (m - 1) * ldc + n)
             throw new ArgumentException($"A [{m} x {k}] (stride {lda}), B [{n} x {k}] (stride {ldb}) or C [{m} x {n}] (stride {ldc}) does not fit its span.");
+        bool panels = Vector512.IsHardwareAccelerated && m >= 16;
+        int parts = Workers.Parts((long)m * n * k, (m + 3) / 4);
+        if (parts > 1) RunParts(&MultiplyTransposedPart, parts, a, lda, b, ldb, c, ldc, m, n, k, accumulate, panels);
+        else MultiplyTransposedRows(a, lda, b, ldb, c, ldc, m, n, k, accumulate, panels);
+    }
+
+    /// <summary>A share of <see cref="MultiplyTransposed"/>'s rows, in whole blocks of four.</summary>
+    private static void MultiplyTransposedPart(in Product p, int part, int parts)
+    {
+        (int start, int rows) = Workers.Share(p.M, 4, part, parts);
+        if (rows > 0) MultiplyTransposedRows(p.SpanA.Slice(start * p.Lda), p.Lda, p.SpanB, p.Ldb, p.SpanC.Slice(start * p.Ldc), p.Ldc, rows, p.N, p.K, p.Accumulate, p.Wide);
+    }
+
+    private static void MultiplyTransposedRows(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        int m, int n, int k, bool accumulate, bool panels)
+    {
+        int done = panels ? MultiplyTransposedPanels(a, lda, b, ldb, c, ldc, m, n, k, accumulate) : 0;
+        if (done < n) MultiplyTransposedDots(a, lda, b.Slice(done * ldb), ldb, c.Slice(done), ldc, m, n - done, k, accumulate);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in <paramref name="parts"/> parts on the workers, with the operands pinned for the
+    /// time it takes (see <see cref="Product"/>).
+    /// </summary>
+    private static void RunParts(delegate*<in Product, int, int, void> body, int parts,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        int m, int n, int k, bool accumulate, bool wide)
+    {
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var job = new Product
+            {
+                A = pa, B = pb, C = pc, LengthA = a.Length, LengthB = b.Length, LengthC = c.Length,
+                Lda = lda, Ldb = ldb, Ldc = ldc, M = m, N = n, K = k, Accumulate = accumulate, Wide = wide,
+            };
+            Workers.Run(body, job, parts);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MultiplyTransposed"/> for many rows: 64 (then 32) columns of <c>B</c> at a time are transposed into a
+    /// panel on the stack (<c>[depth, width]</c>, at most 128 deep), and register blocks of four rows by four vectors
+    /// run over it. Returns how many columns it did; the last ones (fewer than 32) go to the dot products.
+    /// </summary>
+    [SkipLocalsInit]
+    private static int MultiplyTransposedPanels(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        int m, int n, int k, bool accumulate)
+    {
+        const int Depth = 128;
+        Span<float> panel = stackalloc float[Depth * 64];
+        ref float w0 = ref MemoryMarshal.GetReference(panel);
+        int j0 = 0;
+        for (int width; n - j0 >= 32; j0 += width)
+        {
+            width = n - j0 >= 64 ? 64 : 32;
+            for (int p0 = 0; p0 < k; p0 += Depth)
+            {
+                int depth = Math.Min(Depth, k - p0);
+                Transpose(b.Slice(j0 * ldb + p0), ldb, panel, width, width, depth);
+                bool sum = accumulate || p0 > 0;
+                int i = 0;
+                for (; i + 4 <= m; i += 4)
+                    Block4x512(ref Unsafe.AsRef(in a[i * lda + p0]), lda, 1, ref w0, width, ref c[i * ldc + j0], ldc, width, depth, sum);
+                for (; i < m; i++)
+                {
+                    Span<float> target = c.Slice(i * ldc + j0, width);
+                    if (!sum) target.Clear();
+                    for (int v = 0; v < width; v += 16)
+                        RowPanel512(ref Unsafe.AsRef(in a[i * lda + p0]), ref Unsafe.Add(ref w0, v), width, ref target[v], depth, 1);
+                }
+            }
+        }
+        return j0;
+    }
+
+    /// <summary><see cref="MultiplyTransposed"/> as dot products: each weight row read once for four rows of <c>A</c>.</summary>
+    private static void MultiplyTransposedDots(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        int m, int n, int k, bool accumulate)
+    {
         int i = 0;
         for (; i + 4 <= m; i += 4)
         {
@@ -176,11 +258,27 @@ public static class Blas
         int m, int n, int k, bool accumulate)
     {
         if (m == 0 || n == 0) return;
+        if (a.Length < (m - 1) * lda + k || b.Length < (k - 1) * ldb + n || c.Length < (m - 1) * ldc + n)
+            throw new ArgumentException($"A [{m} x {k}] (stride {lda}), B [{k} x {n}] (stride {ldb}) or C [{m} x {n}] (stride {ldc}) does not fit its span.");
+        int parts = m >= 8 ? Workers.Parts((long)m * n * k, (m + 3) / 4) : 1;
+        if (parts > 1) RunParts(&MultiplyPart, parts, a, lda, b, ldb, c, ldc, m, n, k, accumulate, wide: false);
+        else MultiplyRows(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+    }
+
+    /// <summary>A share of <see cref="Multiply"/>'s rows, in whole blocks of four.</summary>
+    private static void MultiplyPart(in Product p, int part, int parts)
+    {
+        (int start, int rows) = Workers.Share(p.M, 4, part, parts);
+        if (rows > 0) MultiplyRows(p.SpanA.Slice(start * p.Lda), p.Lda, p.SpanB, p.Ldb, p.SpanC.Slice(start * p.Ldc), p.Ldc, rows, p.N, p.K, p.Accumulate);
+    }
+
+    private static void MultiplyRows(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        int m, int n, int k, bool accumulate)
+    {
         int i = 0;
         if (k > 0 && n >= 2 * Vector<float>.Count)
         {
-            if (a.Length < (m - 1) * lda + k || b.Length < (k - 1) * ldb + n || c.Length < (m - 1) * ldc + n)
-                throw new ArgumentException($"A [{m} x {k}] (stride {lda}), B [{k} x {n}] (stride {ldb}) or C [{m} x {n}] (stride {ldc}) does not fit its span.");
             ref float a0 = ref MemoryMarshal.GetReference(a);
             ref float b0 = ref MemoryMarshal.GetReference(b);
             ref float c0 = ref MemoryMarshal.GetReference(c);
@@ -379,8 +477,68 @@ public static class Blas
         if (m == 0 || n == 0) return;
         if (a.Length < (m - 1) * lda + k || packed.Length < n * k || c.Length < (m - 1) * ldc + n)
             throw new ArgumentException($"A [{m} x {k}] (stride {lda}), the {n * k} packed weights or C [{m} x {n}] (stride {ldc}) does not fit its span.");
+        // Split across threads by blocks of four rows, or, for fewer than eight rows, by whole panels of 128 columns.
+        bool byColumns = m < 8;
+        int parts = Workers.Parts((long)m * n * k, byColumns ? n / 128 : (m + 3) / 4);
+        if (parts > 1) RunParts(&MultiplyPackedPart, parts, a, lda, packed, 0, c, ldc, m, n, k, accumulate, byColumns);
+        else MultiplyPackedRows(a, lda, packed, c, ldc, m, n, k, accumulate);
+    }
+
+    /// <summary>A share of <see cref="MultiplyPacked"/>: whole blocks of four rows, or whole 128-column panels (<see cref="Product.Wide"/>).</summary>
+    private static void MultiplyPackedPart(in Product p, int part, int parts)
+    {
+        if (p.Wide)
+        {
+            (int start, int columns) = Workers.Share(p.N, 128, part, parts);
+            if (columns > 0) MultiplyPackedRows(p.SpanA, p.Lda, p.SpanB.Slice(start * p.K), p.SpanC.Slice(start), p.Ldc, p.M, columns, p.K, p.Accumulate);
+        }
+        else
+        {
+            (int start, int rows) = Workers.Share(p.M, 4, part, parts);
+            if (rows > 0) MultiplyPackedRows(p.SpanA.Slice(start * p.Lda), p.Lda, p.SpanB, p.SpanC.Slice(start * p.Ldc), p.Ldc, rows, p.N, p.K, p.Accumulate);
+        }
+    }
+
+    private static void MultiplyPackedRows(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packed, Span<float> c, int ldc, int m, int n, int k, bool accumulate)
+    {
         ref float w0 = ref MemoryMarshal.GetReference(packed);
-        for (int i = 0; i < m; i++)
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && k > 0)
+        {
+            // Four rows at a time against each panel's 64-column halves; a panel of 16 goes row by row.
+            for (; i + 4 <= m; i += 4)
+            {
+                ref float x = ref Unsafe.AsRef(in a[i * lda]);
+                ref float ci = ref c[i * ldc];
+                for (int j0 = 0, width; j0 < n; j0 += width)
+                {
+                    width = PanelWidth(n - j0);
+                    ref float panel = ref Unsafe.Add(ref w0, j0 * k);
+                    if (width >= 64)
+                    {
+                        for (int h = 0; h < width; h += 64)
+                            Tile4x64(ref x, lda, 1, ref Unsafe.Add(ref panel, h), width, ref Unsafe.Add(ref ci, j0 + h), ldc, k, accumulate);
+                        continue;
+                    }
+                    for (int r = 0; r < 4; r++)
+                    {
+                        ref float cr = ref Unsafe.Add(ref ci, r * ldc + j0);
+                        if (!accumulate) MemoryMarshal.CreateSpan(ref cr, width).Clear();
+                        if (width == 16) RowPanel512(ref Unsafe.Add(ref x, r * lda), ref panel, width, ref cr, k, 1);
+                        else
+                        {
+                            for (int j = 0; j < width; j++)
+                            {
+                                float sum = Unsafe.Add(ref cr, j);
+                                for (int p = 0; p < k; p++) sum += Unsafe.Add(ref x, r * lda + p) * Unsafe.Add(ref panel, p * width + j);
+                                Unsafe.Add(ref cr, j) = sum;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (; i < m; i++)
         {
             Span<float> target = c.Slice(i * ldc, n);
             if (!accumulate) target.Clear();
@@ -451,18 +609,45 @@ public static class Blas
         int m, int n, int k)
     {
         if (m == 0 || n == 0 || k == 0) return;
+        if (a.Length < (m - 1) * lda + n || b.Length < (m - 1) * ldb + k || c.Length < (n - 1) * ldc + k)
+            throw new ArgumentException($"A [{m} x {n}] (stride {lda}), B [{m} x {k}] (stride {ldb}) or C [{n} x {k}] (stride {ldc}) does not fit its span.");
+        // Split across threads by blocks of four rows of C: each thread sums over all of m for its rows.
+        int parts = Workers.Parts((long)m * n * k, (n + 3) / 4);
+        if (parts > 1) RunParts(&MultiplyTransposedAAddPart, parts, a, lda, b, ldb, c, ldc, m, n, k, accumulate: true, wide: false);
+        else MultiplyTransposedAAddRows(a, lda, b, ldb, c, ldc, m, n, k);
+    }
+
+    /// <summary>A share of <see cref="MultiplyTransposedAAdd"/>'s rows of <c>C</c> (columns of <c>A</c>), in whole blocks of four.</summary>
+    private static void MultiplyTransposedAAddPart(in Product p, int part, int parts)
+    {
+        (int start, int rows) = Workers.Share(p.N, 4, part, parts);
+        if (rows > 0) MultiplyTransposedAAddRows(p.SpanA.Slice(start), p.Lda, p.SpanB, p.Ldb, p.SpanC.Slice(start * p.Ldc), p.Ldc, p.M, rows, p.K);
+    }
+
+    private static void MultiplyTransposedAAddRows(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        int m, int n, int k)
+    {
         int j = 0;
         if (k >= 2 * Vector<float>.Count)
         {
-            if (a.Length < (m - 1) * lda + n || b.Length < (m - 1) * ldb + k || c.Length < (n - 1) * ldc + k)
-                throw new ArgumentException($"A [{m} x {n}] (stride {lda}), B [{m} x {k}] (stride {ldb}) or C [{n} x {k}] (stride {ldc}) does not fit its span.");
             ref float a0 = ref MemoryMarshal.GetReference(a);
             ref float b0 = ref MemoryMarshal.GetReference(b);
             ref float c0 = ref MemoryMarshal.GetReference(c);
+            // The sum over m runs in chunks, so that the rows of A and B a chunk reads stay in cache while every block of C takes them.
+            const int Chunk = 64;
+            int n4 = n & ~3, done = 0;
+            for (int i0 = 0; i0 < m; i0 += Chunk)
+            {
+                int rows = Math.Min(Chunk, m - i0);
+                ref float aChunk = ref Unsafe.Add(ref a0, i0 * lda);
+                ref float bChunk = ref Unsafe.Add(ref b0, i0 * ldb);
+                // Row r of a block of C reads column j + r of A: element stride lda along m, 1 across r.
+                for (int jb = 0; jb < n4; jb += 4)
+                    done = Block4(ref Unsafe.Add(ref aChunk, jb), 1, lda, ref bChunk, ldb, ref Unsafe.Add(ref c0, jb * ldc), ldc, k, rows, accumulate: true);
+            }
             for (; j + 4 <= n; j += 4)
             {
-                // Row r of this block of C reads column j + r of A: element stride lda along m, 1 across r.
-                int done = Block4(ref Unsafe.Add(ref a0, j), 1, lda, ref b0, ldb, ref Unsafe.Add(ref c0, j * ldc), ldc, k, m, accumulate: true);
                 for (int r = 0; r < 4; r++)
                 {
                     for (int p = done; p < k; p++)
@@ -541,6 +726,8 @@ public static class Blas
     {
         const int W = 16;
         int j = 0;
+        for (; j + 4 * W <= columns; j += 4 * W)
+            Tile4x64(ref x, rowStride, innerStride, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), ldc, inner, accumulate);
         for (; j + 2 * W <= columns; j += 2 * W)
         {
             ref float c0 = ref Unsafe.Add(ref c, j);
@@ -578,6 +765,56 @@ public static class Blas
             s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, W);
         }
         return j;
+    }
+
+    /// <summary>
+    /// The widest register block: four rows by four 512-bit vectors of <c>C</c> (16 sums, 64 columns),
+    /// <c>C[r, 0 … 64) (+)= Σ_p x(r, p) · B[p, 0 … 64)</c> with <c>x(r, p)</c> at <c>x + r·rowStride + p·innerStride</c>.
+    /// Each step of <c>p</c> loads four vectors of <c>B</c> and four broadcasts for sixteen fused multiply-adds.
+    /// </summary>
+    private static void Tile4x64(ref float x, int rowStride, int innerStride, ref float b, int ldb, ref float c, int ldc, int inner, bool accumulate)
+    {
+        const int W = 16;
+        ref float c0 = ref c;
+        ref float c1 = ref Unsafe.Add(ref c0, ldc);
+        ref float c2 = ref Unsafe.Add(ref c1, ldc);
+        ref float c3 = ref Unsafe.Add(ref c2, ldc);
+        Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default;
+        Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default;
+        Vector512<float> s30 = default, s31 = default, s32 = default, s33 = default;
+        if (accumulate)
+        {
+            s00 = Vector512.LoadUnsafe(ref c0); s01 = Vector512.LoadUnsafe(ref c0, W); s02 = Vector512.LoadUnsafe(ref c0, 2 * W); s03 = Vector512.LoadUnsafe(ref c0, 3 * W);
+            s10 = Vector512.LoadUnsafe(ref c1); s11 = Vector512.LoadUnsafe(ref c1, W); s12 = Vector512.LoadUnsafe(ref c1, 2 * W); s13 = Vector512.LoadUnsafe(ref c1, 3 * W);
+            s20 = Vector512.LoadUnsafe(ref c2); s21 = Vector512.LoadUnsafe(ref c2, W); s22 = Vector512.LoadUnsafe(ref c2, 2 * W); s23 = Vector512.LoadUnsafe(ref c2, 3 * W);
+            s30 = Vector512.LoadUnsafe(ref c3); s31 = Vector512.LoadUnsafe(ref c3, W); s32 = Vector512.LoadUnsafe(ref c3, 2 * W); s33 = Vector512.LoadUnsafe(ref c3, 3 * W);
+        }
+        ref float bRow = ref b;
+        ref float xp = ref x;
+        for (int p = 0; p < inner; p++)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref bRow), b1 = Vector512.LoadUnsafe(ref bRow, W);
+            Vector512<float> b2 = Vector512.LoadUnsafe(ref bRow, 2 * W), b3 = Vector512.LoadUnsafe(ref bRow, 3 * W);
+            var x0 = Vector512.Create(xp);
+            s00 = Avx512F.FusedMultiplyAdd(x0, b0, s00); s01 = Avx512F.FusedMultiplyAdd(x0, b1, s01);
+            s02 = Avx512F.FusedMultiplyAdd(x0, b2, s02); s03 = Avx512F.FusedMultiplyAdd(x0, b3, s03);
+            var x1 = Vector512.Create(Unsafe.Add(ref xp, rowStride));
+            s10 = Avx512F.FusedMultiplyAdd(x1, b0, s10); s11 = Avx512F.FusedMultiplyAdd(x1, b1, s11);
+            s12 = Avx512F.FusedMultiplyAdd(x1, b2, s12); s13 = Avx512F.FusedMultiplyAdd(x1, b3, s13);
+            var x2 = Vector512.Create(Unsafe.Add(ref xp, 2 * rowStride));
+            s20 = Avx512F.FusedMultiplyAdd(x2, b0, s20); s21 = Avx512F.FusedMultiplyAdd(x2, b1, s21);
+            s22 = Avx512F.FusedMultiplyAdd(x2, b2, s22); s23 = Avx512F.FusedMultiplyAdd(x2, b3, s23);
+            var x3 = Vector512.Create(Unsafe.Add(ref xp, 3 * rowStride));
+            s30 = Avx512F.FusedMultiplyAdd(x3, b0, s30); s31 = Avx512F.FusedMultiplyAdd(x3, b1, s31);
+            s32 = Avx512F.FusedMultiplyAdd(x3, b2, s32); s33 = Avx512F.FusedMultiplyAdd(x3, b3, s33);
+            bRow = ref Unsafe.Add(ref bRow, ldb);
+            xp = ref Unsafe.Add(ref xp, innerStride);
+        }
+        s00.StoreUnsafe(ref c0); s01.StoreUnsafe(ref c0, W); s02.StoreUnsafe(ref c0, 2 * W); s03.StoreUnsafe(ref c0, 3 * W);
+        s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, W); s12.StoreUnsafe(ref c1, 2 * W); s13.StoreUnsafe(ref c1, 3 * W);
+        s20.StoreUnsafe(ref c2); s21.StoreUnsafe(ref c2, W); s22.StoreUnsafe(ref c2, 2 * W); s23.StoreUnsafe(ref c2, 3 * W);
+        s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, W); s32.StoreUnsafe(ref c3, 2 * W); s33.StoreUnsafe(ref c3, 3 * W);
     }
 
     private static Vector<float> Load(ref float source, int offset) =>

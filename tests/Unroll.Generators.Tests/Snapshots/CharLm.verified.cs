@@ -11,7 +11,7 @@
 /// Head   Linear(128 → 65)                                    8,385 parameters
 /// output [16, ≤100, 65]
 /// </code>
-/// <para>225,505 parameters. One arena of 4,730,531 floats (18,922,124 bytes), allocated by the constructor, holds
+/// <para>225,505 parameters. One arena of 4,861,603 floats (19,446,412 bytes), allocated by the constructor, holds
 /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
 /// Forward, Backward and Step allocate nothing.</para>
 /// </remarks>
@@ -89,15 +89,17 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         public const int Step_Rnn_L0_WihT = 4503186; // 16,384: W_ihᵀ in column panels for the matrix-vector products, 32 x 512
         public const int Step_Rnn_L0_WhhT = 4519570; // 65,536: W_hhᵀ in column panels, 128 x 512
         public const int Step_Rnn_L0_Bias = 4585106; // 512: b_ih + b_hh
-        public const int Step_Rnn_L1_Sequence = 4585618; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
-        public const int Step_Rnn_L1_Cache = 4587666; // 8,192: activated gates i, f, g, o, [time, batch, 512]
-        public const int Step_Rnn_L1_Cells = 4595858; // 2,048: cell states c_t, [time, batch, 128]
-        public const int Step_Rnn_L1_WihT = 4597906; // 65,536: W_ihᵀ in column panels for the matrix-vector products, 128 x 512
-        public const int Step_Rnn_L1_WhhT = 4663442; // 65,536: W_hhᵀ in column panels, 128 x 512
-        public const int Step_Rnn_L1_Bias = 4728978; // 512: b_ih + b_hh
-        public const int Step_Head_Output = 4729490; // 1,040: Head output, [time, batch, 65]
-        public const int Step_WeightsStale = 4730530; // 1: 1 when the parameters may have changed since the step weights were packed
-        public const int Length = 4730531;
+        public const int Step_Rnn_L0_PackedFrom = 4585618; // 65,536: W_hh as last packed (the sequence passes compare it)
+        public const int Step_Rnn_L1_Sequence = 4651154; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
+        public const int Step_Rnn_L1_Cache = 4653202; // 8,192: activated gates i, f, g, o, [time, batch, 512]
+        public const int Step_Rnn_L1_Cells = 4661394; // 2,048: cell states c_t, [time, batch, 128]
+        public const int Step_Rnn_L1_WihT = 4663442; // 65,536: W_ihᵀ in column panels for the matrix-vector products, 128 x 512
+        public const int Step_Rnn_L1_WhhT = 4728978; // 65,536: W_hhᵀ in column panels, 128 x 512
+        public const int Step_Rnn_L1_Bias = 4794514; // 512: b_ih + b_hh
+        public const int Step_Rnn_L1_PackedFrom = 4795026; // 65,536: W_hh as last packed (the sequence passes compare it)
+        public const int Step_Head_Output = 4860562; // 1,040: Head output, [time, batch, 65]
+        public const int Step_WeightsStale = 4861602; // 1: 1 when the parameters may have changed since the step weights were packed
+        public const int Length = 4861603;
     }
 
     private readonly float[] _arena;
@@ -300,14 +302,26 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         // Rnn, layer 0: W_ihᵀ [32, 512], W_hhᵀ [128, 512], b_ih + b_hh
         global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_ih_l0, 16384), 32, a.Slice(Layout.Step_Rnn_L0_WihT, 16384), 512, 32);
         global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 65536), 128, a.Slice(Layout.Step_Rnn_L0_WhhT, 65536), 512, 128);
+        p.Slice(Layout.Rnn_weight_hh_l0, 65536).CopyTo(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 65536));
         p.Slice(Layout.Rnn_bias_ih_l0, 512).CopyTo(a.Slice(Layout.Step_Rnn_L0_Bias, 512));
         global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l0, 512), 512, a.Slice(Layout.Step_Rnn_L0_Bias, 512), 512, 1, 512);
         // Rnn, layer 1: W_ihᵀ [128, 512], W_hhᵀ [128, 512], b_ih + b_hh
         global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_ih_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WihT, 65536), 512, 128);
         global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WhhT, 65536), 512, 128);
+        p.Slice(Layout.Rnn_weight_hh_l1, 65536).CopyTo(a.Slice(Layout.Step_Rnn_L1_PackedFrom, 65536));
         p.Slice(Layout.Rnn_bias_ih_l1, 512).CopyTo(a.Slice(Layout.Step_Rnn_L1_Bias, 512));
         global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l1, 512), 512, a.Slice(Layout.Step_Rnn_L1_Bias, 512), 512, 1, 512);
         a[Layout.Step_WeightsStale] = 0f;
+    }
+
+    /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
+    private bool PackedWeightsCurrent()
+    {
+        global::System.Span<float> a = _arena;
+        if (a[Layout.Step_WeightsStale] != 0f) return false;
+        if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 65536)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 65536)))) return false;
+        if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l1, 65536)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L1_PackedFrom, 65536)))) return false;
+        return true;
     }
 
     /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -315,6 +329,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     {
         global::System.Span<float> a = _arena;
         global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
+        if (!PackedWeightsCurrent()) PackStepWeights(); // the recurrent products read the packed W_hhᵀ
 
         // Embed: Embedding(65 → 32); each token id selects a row of the weight → [time, batch, 32]
         global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)), p.Slice(Layout.Embed_weight, 2080), a.Slice(Layout.Embed_Output), 16, length, 32);
@@ -338,7 +353,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 16384, 2048) : c.Slice((t - 1) * 2048);
                 const int ldPrev = 128;
                 // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Rnn_weight_hh_l0), 128, cache.Slice(t * 8192), 512, 16, 512, 128, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 8192), 512, 16, 512, 128, accumulate: true);
                 // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                 global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 8192, 8192), cPrev, c.Slice(t * 2048, 2048), h.Slice(t * 2048), 128, 16, 128);
                 // rows whose source has ended hold their state (packed sequences)
@@ -367,7 +382,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 18432, 2048) : c.Slice((t - 1) * 2048);
                 const int ldPrev = 128;
                 // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Rnn_weight_hh_l1), 128, cache.Slice(t * 8192), 512, 16, 512, 128, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), cache.Slice(t * 8192), 512, 16, 512, 128, accumulate: true);
                 // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                 global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 8192, 8192), cPrev, c.Slice(t * 2048, 2048), h.Slice(t * 2048), 128, 16, 128);
                 // rows whose source has ended hold their state (packed sequences)

@@ -1,0 +1,171 @@
+using Unroll.Kernels;
+using Xunit;
+
+namespace Unroll.Tests;
+
+/// <summary>A batch-16 language model whose products are big enough to be split across threads.</summary>
+[Model(SequenceLength = 12, BatchSize = 16)]
+public partial class ThreadedTagger
+{
+    [Embedding(20, 16)] public partial EmbeddingLayer Embed { get; }
+    [Lstm(16, 64, NumLayers = 2, Bidirectional = true)] public partial LstmLayer Rnn { get; }
+    [Linear(128, 20)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>A streaming GRU of one row, whose step products split by column panels.</summary>
+[Model(SequenceLength = 8, BatchSize = 1)]
+public partial class ThreadedStream
+{
+    [Gru(32, 256)] public partial GruLayer Rnn { get; }
+    [Linear(256, 8)] public partial LinearLayer Head { get; }
+}
+
+[CollectionDefinition(nameof(ParallelismTests), DisableParallelization = true)]
+public class ParallelismCollection;
+
+/// <summary>
+/// Splitting products across threads changes nothing: products, a training step and streaming steps give the same bits
+/// at one, two and three threads. The collection runs alone, so the helper threads are free and the split really happens.
+/// </summary>
+[Collection(nameof(ParallelismTests))]
+public class ParallelismTests
+{
+    private static readonly int[] Degrees = [1, 2, 3];
+
+    private static float[] Random(int n, ulong seed)
+    {
+        var values = new float[n];
+        new SeededRandom(seed).FillUniform(values, -1, 1);
+        return values;
+    }
+
+    /// <summary>Runs <paramref name="run"/> at every degree and asserts the results are bit for bit those of one thread.</summary>
+    private static void SameAtEveryDegree(Func<float[]> run)
+    {
+        int saved = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            float[]? single = null;
+            foreach (int degree in Degrees)
+            {
+                Parallelism.MaxDegreeOfParallelism = degree;
+                float[] result = run();
+                if (single is null) single = result;
+                else Assert.True(single.AsSpan().SequenceEqual(result), $"{degree} threads differ from one");
+            }
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Theory]
+    // Many rows (panels, register tiles, row and column tails, depth over 128) and few rows (column panels).
+    [InlineData(23, 133, 150)]
+    [InlineData(150, 70, 200)]
+    [InlineData(16, 512, 128)]
+    [InlineData(1, 512, 300)]
+    [InlineData(6, 272, 100)]
+    public void Products_match_scalar_loops_and_give_the_same_bits_at_every_thread_count(int m, int n, int k)
+    {
+        int lda = k + 2, ldb = k + 1, ldc = n + 3;
+        float[] a = Random(m * lda, 1), b = Random(n * ldb, 2), c0 = Random(m * ldc, 3);
+        float[] bn = Random(k * (n + 1), 4), grad = Random(m * (n + 1), 5), w0 = Random(n * ldb, 6);
+        var packed = new float[n * k];
+        Blas.PackPanels(b, ldb, packed, n, k);
+
+        // C = A·Bᵀ (two ways), C = A·B, W += Gᵀ·A
+        float[] Transposed() { var c = (float[])c0.Clone(); Blas.MultiplyTransposed(a, lda, b, ldb, c, ldc, m, n, k, accumulate: true); return c; }
+        float[] Packed() { var c = (float[])c0.Clone(); Blas.MultiplyPacked(a, lda, packed, c, ldc, m, n, k, accumulate: true); return c; }
+        float[] Plain() { var c = new float[m * (n + 1)]; Blas.Multiply(a, lda, bn, n + 1, c, n + 1, m, n, k, accumulate: false); return c; }
+        float[] Gradient() { var w = (float[])w0.Clone(); Blas.MultiplyTransposedAAdd(grad, n + 1, a, lda, w, ldb, m, n, k); return w; }
+        foreach (Func<float[]> product in new[] { Transposed, Packed, Plain, Gradient }) SameAtEveryDegree(product);
+
+        static void Near(double expected, float actual, string what) =>
+            Assert.True(Math.Abs(actual - expected) <= 1e-5 + 1e-5 * Math.Abs(expected), $"{what} = {actual:R}, expected {expected:R}");
+        float[] t = Transposed(), pk = Packed(), pl = Plain(), g = Gradient();
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = c0[i * ldc + j], plain = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    sum += (double)a[i * lda + p] * b[j * ldb + p];
+                    plain += (double)a[i * lda + p] * bn[p * (n + 1) + j];
+                }
+                Near(sum, t[i * ldc + j], $"A·Bᵀ[{i}, {j}]");
+                Near(sum, pk[i * ldc + j], $"packed A·Bᵀ[{i}, {j}]");
+                Near(plain, pl[i * (n + 1) + j], $"A·B[{i}, {j}]");
+            }
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++)
+            {
+                double sum = w0[j * ldb + p];
+                for (int i = 0; i < m; i++) sum += (double)grad[i * (n + 1) + j] * a[i * lda + p];
+                Near(sum, g[j * ldb + p], $"W[{j}, {p}]");
+            }
+    }
+
+    [Fact]
+    public void A_training_step_gives_the_same_outputs_and_gradients_at_every_thread_count()
+    {
+        var random = new SeededRandom(9);
+        var tokens = new int[16 * 12];
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = (int)(random.NextUInt32() % 20);
+        float[] outputGradient = Random(16 * 12 * 20, 10);
+        SameAtEveryDegree(() =>
+        {
+            var model = new ThreadedTagger(3);
+            var output = new float[16 * 12 * 20];
+            model.Forward(tokens, output);
+            model.Backward(outputGradient);
+            return [.. output, .. model.Gradients];
+        });
+    }
+
+    [Fact]
+    public void Streaming_steps_give_the_same_outputs_at_every_thread_count()
+    {
+        float[] inputs = Random(8 * 32, 11);
+        SameAtEveryDegree(() =>
+        {
+            var model = new ThreadedStream(4);
+            var outputs = new float[8 * 8];
+            for (int t = 0; t < 8; t++) model.Step(inputs.AsSpan(t * 32, 32), outputs.AsSpan(t * 8, 8));
+            return outputs;
+        });
+    }
+
+    [Fact]
+    public void Threaded_training_allocates_nothing()
+    {
+        int saved = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            Parallelism.MaxDegreeOfParallelism = 2;
+            var model = new ThreadedTagger(3);
+            var tokens = new int[16 * 12];
+            var output = new float[16 * 12 * 20];
+            float[] outputGradient = Random(output.Length, 12);
+            Assert.Equal(0, Allocations.Of(() =>
+            {
+                model.Forward(tokens, output);
+                model.Backward(outputGradient);
+            }));
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
+    public void A_degree_below_one_is_refused()
+    {
+        int saved = Parallelism.MaxDegreeOfParallelism;
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxDegreeOfParallelism = 0);
+        Assert.Equal("value", error.ParamName);
+        Assert.Equal(saved, Parallelism.MaxDegreeOfParallelism);
+    }
+}
