@@ -18,6 +18,7 @@ public class CharLmBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        Parallelism.MaxDegreeOfParallelism = 1;
         var random = new SeededRandom(42);
         for (int i = 0; i < _tokens.Length; i++) _tokens[i] = (int)(random.NextUInt32() % 65);
         // Any fixed gradient does: backward's cost does not depend on the values.

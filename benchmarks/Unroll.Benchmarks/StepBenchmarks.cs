@@ -10,6 +10,10 @@ namespace Unroll.Benchmarks;
 public class LstmStepBenchmarks
 {
     private readonly float[] _input = StepData.Input();
+
+    /// <summary>The targets are for one thread.</summary>
+    [GlobalSetup] public void Setup() => Parallelism.MaxDegreeOfParallelism = 1;
+
     private readonly LstmStep16 _h16 = new(1);
     private readonly LstmStep32 _h32 = new(1);
     private readonly LstmStep64 _h64 = new(1);
@@ -33,6 +37,10 @@ public class LstmStepBenchmarks
 public class GruStepBenchmarks
 {
     private readonly float[] _input = StepData.Input();
+
+    /// <summary>The targets are for one thread.</summary>
+    [GlobalSetup] public void Setup() => Parallelism.MaxDegreeOfParallelism = 1;
+
     private readonly GruStep16 _h16 = new(1);
     private readonly GruStep32 _h32 = new(1);
     private readonly GruStep64 _h64 = new(1);

@@ -6,7 +6,7 @@ namespace Unroll.Benchmarks;
 /// Whole training steps, as a training loop runs them: forward, loss and its gradient, zeroed gradients,
 /// backward, and an Adam step. The char-LM (Embedding 65×32 → LSTM 128 → Linear 65, 64 characters,
 /// cross-entropy) at batch 1 and 16; a causal self-attention block (width 64, 64 steps, mean squared error);
-/// an attention encoder–decoder (teacher-forced cross-entropy, 16 pairs).
+/// an attention encoder–decoder (teacher-forced cross-entropy, 16 pairs). Each on one thread and on two.
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingBenchmarks
@@ -26,9 +26,13 @@ public class TrainingBenchmarks
     private readonly int[] _source = new int[16 * 24], _targetInput = new int[16 * 11], _targetOutput = new int[16 * 11];
     private readonly float[] _scores = new float[16 * 11 * 12], _scoresGradient = new float[16 * 11 * 12];
 
+    /// <summary>Threads the matrix products may use (<see cref="Parallelism.MaxDegreeOfParallelism"/>): one, and every core of this machine kind.</summary>
+    [Params(1, 2)] public int Threads;
+
     [GlobalSetup]
     public void Setup()
     {
+        Parallelism.MaxDegreeOfParallelism = Threads;
         var random = new SeededRandom(42);
         for (int i = 0; i < _tokens.Length; i++) _tokens[i] = (int)(random.NextUInt32() % 65);
         for (int i = 0; i < _targets.Length; i++) _targets[i] = (int)(random.NextUInt32() % 65);
@@ -96,7 +100,11 @@ public class SequenceBenchmarks
     private readonly float[] _input = new float[64 * 32], _output = new float[64 * 128];
 
     [GlobalSetup]
-    public void Setup() => new SeededRandom(42).FillUniform(_input, -1f, 1f);
+    public void Setup()
+    {
+        Parallelism.MaxDegreeOfParallelism = 1; // the targets are for one thread
+        new SeededRandom(42).FillUniform(_input, -1f, 1f);
+    }
 
     [Benchmark] public void LstmForward() => _lstm.Forward(_input, _output);
 

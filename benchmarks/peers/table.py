@@ -12,10 +12,12 @@ UNROLL = {  # workload → BenchmarkDotNet "Type.Method"
     "LSTM Forward 32→128, 64 steps": "SequenceBenchmarks.LstmForward",
     "GRU Forward 32→128, 64 steps": "SequenceBenchmarks.GruForward",
     "RNN Forward 32→128, 64 steps": "SequenceBenchmarks.RnnForward",
-    "char-LM training step, batch 1": "TrainingBenchmarks.CharLmTrainBatch1",
-    "char-LM training step, batch 16": "TrainingBenchmarks.CharLmTrainBatch16",
-    "attention block training step, batch 1": "TrainingBenchmarks.AttentionBlockTrainBatch1",
-    "seq2seq training step, batch 16": "TrainingBenchmarks.Seq2SeqTrainBatch16",
+    **{f"{name}{suffix}": f"TrainingBenchmarks.{method}(Threads={threads})"
+       for suffix, threads in (("", 1), (", 2 threads", 2))
+       for name, method in (("char-LM training step, batch 1", "CharLmTrainBatch1"),
+                            ("char-LM training step, batch 16", "CharLmTrainBatch16"),
+                            ("attention block training step, batch 1", "AttentionBlockTrainBatch1"),
+                            ("seq2seq training step, batch 16", "Seq2SeqTrainBatch16"))},
 }
 
 
@@ -31,11 +33,11 @@ def main(torch_json, bdn_results):
     unroll, allocated = {}, {}
     for path in glob.glob(os.path.join(bdn_results, "*-report-full*.json")):
         for b in json.load(open(path))["Benchmarks"]:
-            key = f"{b['Type']}.{b['Method']}"
+            key = f"{b['Type']}.{b['Method']}" + (f"({b['Parameters']})" if b.get("Parameters") else "")
             unroll[key] = b["Statistics"]["Median"] * 1e-9
             allocated[key] = (b.get("Memory") or {}).get("BytesAllocatedPerOperation")
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-    print(f"{date.today()}, {cpu}, {os.cpu_count()} cores, 1 thread, medians\n")
+    print(f"{date.today()}, {cpu}, {os.cpu_count()} cores, medians; one thread unless the row says two (both sides)\n")
     print("| workload | PyTorch | Unroll | PyTorch / Unroll | Unroll allocates |")
     print("|---|---:|---:|---:|---:|")
     for name, key in UNROLL.items():

@@ -1,4 +1,5 @@
-"""PyTorch side of benchmarks/peers/run: the same workloads as Unroll's BenchmarkDotNet suites, one thread.
+"""PyTorch side of benchmarks/peers/run: the same workloads as Unroll's BenchmarkDotNet suites, one thread
+(the training steps again on two).
 
 Prints one JSON object {workload: median seconds}. Each workload runs for at least `--seconds` after a
 warm-up; the median is over repetitions of a batch of calls sized to take about 10 ms.
@@ -163,11 +164,20 @@ def main():
     workloads["LSTM Forward 32→128, 64 steps"] = sequence_workload(nn.LSTM)
     workloads["GRU Forward 32→128, 64 steps"] = sequence_workload(nn.GRU)
     workloads["RNN Forward 32→128, 64 steps"] = sequence_workload(nn.RNN)
-    workloads["char-LM training step, batch 1"] = charlm_training(1)
-    workloads["char-LM training step, batch 16"] = charlm_training(16)
-    workloads["attention block training step, batch 1"] = attention_training()
-    workloads["seq2seq training step, batch 16"] = seq2seq_training()
-    print(json.dumps({name: median_seconds(fn, args.seconds) for name, fn in workloads.items()}))
+    training = {
+        "char-LM training step, batch 1": lambda: charlm_training(1),
+        "char-LM training step, batch 16": lambda: charlm_training(16),
+        "attention block training step, batch 1": attention_training,
+        "seq2seq training step, batch 16": seq2seq_training,
+    }
+    for name, make in training.items():
+        workloads[name] = make()
+    medians = {name: median_seconds(fn, args.seconds) for name, fn in workloads.items()}
+    # The training steps again with both cores (intra-op threads, as Unroll's products split).
+    torch.set_num_threads(2)
+    for name, make in training.items():
+        medians[f"{name}, 2 threads"] = median_seconds(make(), args.seconds)
+    print(json.dumps(medians))
 
 
 if __name__ == "__main__":
