@@ -154,6 +154,73 @@ public class KernelTests
     }
 }
 
+/// <summary>The fused streaming steps against PyTorch's equations in double precision, at widths around the block of 16 units.</summary>
+public class FusedStepTests
+{
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 5, 2)]
+    [InlineData(8, 16, 1)]
+    [InlineData(7, 17, 3)]
+    [InlineData(32, 33, 2)]
+    [InlineData(0, 64, 1)]
+    [InlineData(9, 100, 2)]
+    public void Fused_LSTM_and_GRU_steps_match_the_equations(int input, int hidden, int batch)
+    {
+        int H = hidden, ldx = input + 1, ldPrev = H + 2, ldh = H + 3;
+        static double S(double v) => 1 / (1 + Math.Exp(-v));
+        var random = new SeededRandom((ulong)(input * 1000 + H));
+        float[] R(int n) { var v = new float[n]; random.FillUniform(v, -1f, 1f); return v; }
+        float[] x = R(Math.Max(1, batch * ldx)), hPrev = R(batch * ldPrev), cPrev = R(batch * H);
+        double Dot(float[] w, int row, int n, float[] v, int offset) { double s = 0; for (int p = 0; p < n; p++) s += (double)w[row * n + p] * v[offset + p]; return s; }
+
+        // LSTM, gates i, f, g, o
+        float[] wIh = R(4 * H * input), wHh = R(4 * H * H), bIh = R(4 * H), bHh = R(4 * H);
+        var packed = new float[Cells.LstmStepSize(input, H)];
+        Cells.PackLstmStep(wIh, wHh, bIh, bHh, packed, input, H);
+        float[] c = R(batch * H), h = R(batch * ldh), hBefore = (float[])h.Clone();
+        Cells.LstmStep(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int u = 0; u < H; u++)
+            {
+                double Pre(int gate) => bIh[gate * H + u] + bHh[gate * H + u] + Dot(wIh, gate * H + u, input, x, b * ldx) + Dot(wHh, gate * H + u, H, hPrev, b * ldPrev);
+                double i = S(Pre(0)), f = S(Pre(1)), g = Math.Tanh(Pre(2)), o = S(Pre(3));
+                double cNew = f * cPrev[b * H + u] + i * g;
+                Assert.Equal(cNew, c[b * H + u], 2e-6);
+                Assert.Equal(o * Math.Tanh(cNew), h[b * ldh + u], 2e-6);
+            }
+            for (int u = H; u < ldh && b < batch - 1; u++) Assert.Equal(hBefore[b * ldh + u], h[b * ldh + u]); // the stride's gap is untouched
+        }
+
+        // GRU, gates r, z, n
+        float[] gIh = R(3 * H * input), gHh = R(3 * H * H), gbIh = R(3 * H), gbHh = R(3 * H);
+        var gruPacked = new float[Cells.GruStepSize(input, H)];
+        Cells.PackGruStep(gIh, gHh, gbIh, gbHh, gruPacked, input, H);
+        h = (float[])hBefore.Clone();
+        Cells.GruStep(x, ldx, hPrev, ldPrev, gruPacked, h, ldh, batch, input, H);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int u = 0; u < H; u++)
+            {
+                double In(int gate) => gbIh[gate * H + u] + Dot(gIh, gate * H + u, input, x, b * ldx);
+                double Hid(int gate) => gbHh[gate * H + u] + Dot(gHh, gate * H + u, H, hPrev, b * ldPrev);
+                double r = S(In(0) + Hid(0)), z = S(In(1) + Hid(1)), n = Math.Tanh(In(2) + r * Hid(2));
+                Assert.Equal((1 - z) * n + z * hPrev[b * ldPrev + u], h[b * ldh + u], 2e-6);
+            }
+            for (int u = H; u < ldh && b < batch - 1; u++) Assert.Equal(hBefore[b * ldh + u], h[b * ldh + u]);
+        }
+    }
+
+    [Fact]
+    public void Fused_steps_refuse_spans_that_are_too_short()
+    {
+        var packed = new float[Cells.LstmStepSize(4, 8)];
+        Assert.Throws<ArgumentException>(() => Cells.LstmStep(new float[4], 4, new float[8], 8, packed.AsSpan(1), new float[8], new float[8], new float[8], 8, 1, 4, 8));
+        Assert.Throws<ArgumentException>(() => Cells.PackGruStep(new float[3 * 8 * 4], new float[3 * 8 * 8], new float[24], new float[24], new float[10], 4, 8));
+    }
+}
+
 /// <summary>The fused LSTM cell's own σ and tanh against double precision, over the whole float range that matters.</summary>
 public class ActivationAccuracyTests
 {

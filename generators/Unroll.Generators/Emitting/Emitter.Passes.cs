@@ -29,7 +29,7 @@ public static partial class Emitter
         w.Open(streaming ? "private void StepCore()" : "private void ForwardCore(int length)");
         w.Line($"{Span} a = _arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
-        if (!streaming && SequenceUsesPacked(plan)) w.Line("if (!PackedWeightsCurrent()) PackStepWeights(); // the recurrent products read the packed W_hhᵀ");
+        if (!streaming && SequenceUsesPacked(plan)) w.Line("if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ");
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
@@ -145,8 +145,30 @@ public static partial class Emitter
         w.Open("");
         w.Line($"{Span} x = a.Slice(Layout.{input}); // [time, {B}, {inK}]");
         w.Line($"{Span} h = a.Slice(Layout.{buffers.Sequences[l]}{(reverse ? $" + {H}" : "")}); // h_t in columns {d * H}..{d * H + H - 1} of [time, {B}, {DH}]");
-        w.Line($"{Span} cache = a.Slice(Layout.{cell.Cache}); // [time, {B}, {cacheWidth}]");
+        if (cell.Cache is not null) w.Line($"{Span} cache = a.Slice(Layout.{cell.Cache}); // [time, {B}, {cacheWidth}]");
         if (cell.Cells is not null) w.Line($"{Span} c = a.Slice(Layout.{cell.Cells}); // c_t, [time, {B}, {H}]");
+        string hn = State(plan, layer, 1, l, d), cn = State(plan, layer, 5, l, d);
+        if (streaming && cell.Fused is not null)
+        {
+            // One call: the products, the gates and the new state, sixteen units at a time.
+            w.Line($"{ReadOnlySpan} hPrev = a.Slice({hn}, {B * H}); // the running state");
+            if (layer.Kind == LayerKind.Lstm)
+            {
+                w.Line($"{ReadOnlySpan} cPrev = a.Slice({cn}, {B * H});");
+                w.Line("// [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)");
+                w.Line($"{Cells}.LstmStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), cPrev, c.Slice(0, {B * H}), h, {DH}, {B}, {inK}, {H});");
+            }
+            else
+            {
+                w.Line("// r, z = σ(W_i·x + b_i + W_h·h_prev + b_h);  n = tanh(W_in·x + b_in + r⊙(W_hn·h_prev + b_hn));  h_t = (1 − z)⊙n + z⊙h_prev");
+                w.Line($"{Cells}.GruStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), h, {DH}, {B}, {inK}, {H});");
+            }
+            w.Line("// the running state moves on");
+            w.Line($"{Blas}.CopyRows(h, {DH}, a.Slice({hn}, {B * H}), {H}, {B}, {H});");
+            if (cell.Cells is not null) w.Line($"c.Slice(0, {B * H}).CopyTo(a.Slice({cn}, {B * H}));");
+            w.Close();
+            return;
+        }
         if (layer.Kind == LayerKind.Gru) w.Line($"{Span} gh = a.Slice(Layout.Scratch_Gh, {B * 3 * H});");
 
         // The input projection of every step at once.
@@ -167,7 +189,6 @@ public static partial class Emitter
         }
 
         string t;
-        string hn = State(plan, layer, 1, l, d), cn = State(plan, layer, 5, l, d);
         if (streaming)
         {
             t = "0";

@@ -153,20 +153,24 @@ public sealed record AttentionBuffers(
 /// <summary>
 /// One stacked layer and direction of a recurrent layer: its parameter constants and cache buffers.
 /// <c>Cache</c> is <c>[time, batch, 4H]</c> (LSTM: activated gates i, f, g, o; GRU: r, z, n, W_hn·h + b_hn)
-/// or <c>[time, batch, H]</c> (RNN: pre-activations). <c>Cells</c> is the LSTM cell state <c>[time, batch, H]</c>.
+/// or <c>[time, batch, H]</c> (RNN: pre-activations); a fused streaming step has none. <c>Cells</c> is the LSTM
+/// cell state <c>[time, batch, H]</c>.
 /// </summary>
-public sealed record CellBuffers(int Layer, int Direction, string Cache, string? Cells)
+public sealed record CellBuffers(int Layer, int Direction, string? Cache, string? Cells)
 {
+    /// <summary>Streaming LSTM and GRU under four rows: the weights and biases packed for <c>Cells.LstmStep</c> / <c>Cells.GruStep</c>.</summary>
+    public string? Fused { get; init; }
+
     /// <summary>
-    /// Streaming: the weights packed for a matrix-vector product, <c>W_ihᵀ [in, G·H]</c> and <c>W_hhᵀ [H, G·H]</c>,
-    /// and (LSTM, RNN) the folded bias <c>b_ih + b_hh</c>; repacked from the parameters when they may have changed.
+    /// Streaming without <see cref="Fused"/>: the input weights packed for the products, <c>W_ihᵀ [in, G·H]</c>, and (LSTM,
+    /// RNN) the folded bias <c>b_ih + b_hh</c> (<see cref="PackedBias"/>); repacked when the parameters may have changed.
     /// </summary>
     public string? PackedIh { get; init; }
 
-    /// <summary>Streaming: <c>W_hhᵀ</c>.</summary>
+    /// <summary><c>W_hhᵀ [H, G·H]</c> in column panels: the recurrent products of the sequence passes (and of the streaming steps without <see cref="Fused"/>).</summary>
     public string? PackedHh { get; init; }
 
-    /// <summary>Streaming, LSTM and RNN: <c>b_ih + b_hh</c>.</summary>
+    /// <summary>Streaming LSTM and RNN without <see cref="Fused"/>: <c>b_ih + b_hh</c>.</summary>
     public string? PackedBias { get; init; }
 
     /// <summary>

@@ -430,7 +430,7 @@ public static class Planner
         arena.Add(P + "_StepOutput", (long)B * d.Output, "Step: outputs");
     }
 
-    /// <summary>Places the activations of one pass over <paramref name="steps"/> steps.</summary>
+    /// <summary>Places the activations of one pass over <paramref name="steps"/> steps: a sequence pass with its gradients, or (<paramref name="gradients"/> false) the streaming step.</summary>
     private static ModeBuffers LayOut(ModelSpec spec, List<LayerPlan> layers, ArenaBuilder arena, string prefix, int steps, int B, bool tokens, bool gradients)
     {
         string what = steps == 1 ? "one step" : $"{steps} steps";
@@ -505,17 +505,21 @@ public static class Planner
                         LayerKind.Gru => "r, z, n, W_hn·h + b_hn",
                         _ => "pre-activations",
                     };
-                    string cache = arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, [time, batch, {cacheWidth}]");
+                    // A streaming LSTM or GRU step over fewer than four rows is one fused call that keeps its gates in registers:
+                    // no cache. Four rows and more share each weight load in the products' register blocks instead.
+                    bool fused = !gradients && layer.Kind != LayerKind.Rnn && B < 4;
+                    string? cache = fused ? null : arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, [time, batch, {cacheWidth}]");
                     string? cellState = layer.Kind == LayerKind.Lstm ? arena.Add(tag + "_Cells", rows * H, $"cell states c_t, [time, batch, {H}]") : null;
                     var cellBuffers = new CellBuffers(l, d, cache, cellState);
-                    if (steps == 1)
+                    if (!gradients) // the streaming buffers
                     {
                         int inK = l == 0 ? layer.In : D * H, G = Gates(layer.Kind) * H;
                         cellBuffers = cellBuffers with
                         {
-                            PackedIh = arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
-                            PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels, {H} x {G}"),
-                            PackedBias = layer.Kind == LayerKind.Gru ? null : arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
+                            Fused = fused ? arena.Add(tag + "_Fused", FusedStepSize(layer.Kind, inK, H), $"[W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step") : null,
+                            PackedIh = fused ? null : arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
+                            PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels{(fused ? " (the sequence passes' recurrent products)" : "")}, {H} x {G}"),
+                            PackedBias = fused || layer.Kind == LayerKind.Gru ? null : arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
                             PackedFrom = arena.Add(tag + "_PackedFrom", (long)G * H, "W_hh as last packed (the sequence passes compare it)"),
                         };
                     }
@@ -547,6 +551,16 @@ public static class Planner
             });
         }
         return new ModeBuffers(input, inputGradient, result.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Floats of a fused step's packed weights, as <c>Unroll.Kernels.Cells.LstmStepSize</c> and <c>GruStepSize</c> count
+    /// them: per block of 16 units, 64 biases and a row per input and state element (64 floats for the LSTM, 48 for the GRU).
+    /// </summary>
+    public static long FusedStepSize(LayerKind kind, int input, int hidden)
+    {
+        long blocks = (hidden + 15) / 16;
+        return kind == LayerKind.Lstm ? blocks * 64 * (1 + input + hidden) : blocks * 16 * (4 + 3L * (input + hidden));
     }
 
     public static int Gates(LayerKind kind) => kind switch

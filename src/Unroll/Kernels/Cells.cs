@@ -13,7 +13,7 @@ namespace Unroll.Kernels;
 /// (gate orders LSTM i, f, g, o and GRU r, z, n).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Cells
+public static partial class Cells
 {
     /// <summary>
     /// LSTM step. On entry <paramref name="gates"/> <c>[batch, 4H]</c> holds the pre-activations

@@ -294,7 +294,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         a.Slice(Layout.Step_Head_Output, 1040).CopyTo(output);
     }
 
-    /// <summary>Packs the recurrent weights for the matrix-vector products: transposed column panels, biases folded. Runs when the parameters may have changed.</summary>
+    /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
     private void PackStepWeights()
     {
         global::System.Span<float> a = _arena;
@@ -314,11 +314,23 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         a[Layout.Step_WeightsStale] = 0f;
     }
 
+    /// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>
+    private void PackSequenceWeights()
+    {
+        global::System.Span<float> a = _arena;
+        global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
+        // Rnn, layer 0: W_hhᵀ [128, 512]
+        global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 65536), 128, a.Slice(Layout.Step_Rnn_L0_WhhT, 65536), 512, 128);
+        p.Slice(Layout.Rnn_weight_hh_l0, 65536).CopyTo(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 65536));
+        // Rnn, layer 1: W_hhᵀ [128, 512]
+        global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WhhT, 65536), 512, 128);
+        p.Slice(Layout.Rnn_weight_hh_l1, 65536).CopyTo(a.Slice(Layout.Step_Rnn_L1_PackedFrom, 65536));
+    }
+
     /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
     private bool PackedWeightsCurrent()
     {
         global::System.Span<float> a = _arena;
-        if (a[Layout.Step_WeightsStale] != 0f) return false;
         if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 65536)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 65536)))) return false;
         if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l1, 65536)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L1_PackedFrom, 65536)))) return false;
         return true;
@@ -329,7 +341,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     {
         global::System.Span<float> a = _arena;
         global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
-        if (!PackedWeightsCurrent()) PackStepWeights(); // the recurrent products read the packed W_hhᵀ
+        if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
         // Embed: Embedding(65 → 32); each token id selects a row of the weight → [time, batch, 32]
         global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)), p.Slice(Layout.Embed_weight, 2080), a.Slice(Layout.Embed_Output), 16, length, 32);

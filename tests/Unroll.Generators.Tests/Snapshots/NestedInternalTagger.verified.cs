@@ -15,7 +15,7 @@ namespace Company.Product.Nlp
         /// Tags     Linear(24 → 5)                                        125 parameters
         /// output [1, ≤8, 5]
         /// </code>
-        /// <para>5,757 parameters. One arena of 20,665 floats (82,660 bytes), allocated by the constructor, holds
+        /// <para>5,757 parameters. One arena of 24,185 floats (96,740 bytes), allocated by the constructor, holds
         /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
         /// Forward, Backward and Step allocate nothing.</para>
         /// </remarks>
@@ -80,15 +80,13 @@ namespace Company.Product.Nlp
                 public const int Step_Tokens = 14258; // 1: token ids of one step, [batch, time] (int bits)
                 public const int Step_Embed_Output = 14259; // 16: Embed output, [time, batch, 16]
                 public const int Step_Encoder_L0_Sequence = 14275; // 24: Encoder layer 0 states h_t, [time, batch, 24]
-                public const int Step_Encoder_L0_Cache = 14299; // 96: activated gates i, f, g, o, [time, batch, 96]
-                public const int Step_Encoder_L0_Cells = 14395; // 24: cell states c_t, [time, batch, 24]
-                public const int Step_Encoder_L0_WihT = 14419; // 1,536: W_ihᵀ in column panels for the matrix-vector products, 16 x 96
-                public const int Step_Encoder_L0_WhhT = 15955; // 2,304: W_hhᵀ in column panels, 24 x 96
-                public const int Step_Encoder_L0_Bias = 18259; // 96: b_ih + b_hh
-                public const int Step_Encoder_L0_PackedFrom = 18355; // 2,304: W_hh as last packed (the sequence passes compare it)
-                public const int Step_Tags_Output = 20659; // 5: Tags output, [time, batch, 5]
-                public const int Step_WeightsStale = 20664; // 1: 1 when the parameters may have changed since the step weights were packed
-                public const int Length = 20665;
+                public const int Step_Encoder_L0_Cells = 14299; // 24: cell states c_t, [time, batch, 24]
+                public const int Step_Encoder_L0_Fused = 14323; // 5,248: [W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step
+                public const int Step_Encoder_L0_WhhT = 19571; // 2,304: W_hhᵀ in column panels (the sequence passes' recurrent products), 24 x 96
+                public const int Step_Encoder_L0_PackedFrom = 21875; // 2,304: W_hh as last packed (the sequence passes compare it)
+                public const int Step_Tags_Output = 24179; // 5: Tags output, [time, batch, 5]
+                public const int Step_WeightsStale = 24184; // 1: 1 when the parameters may have changed since the step weights were packed
+                public const int Length = 24185;
             }
 
             private readonly float[] _arena;
@@ -275,25 +273,30 @@ namespace Company.Product.Nlp
                 a.Slice(Layout.Step_Tags_Output, 5).CopyTo(output);
             }
 
-            /// <summary>Packs the recurrent weights for the matrix-vector products: transposed column panels, biases folded. Runs when the parameters may have changed.</summary>
+            /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
             private void PackStepWeights()
             {
                 global::System.Span<float> a = _arena;
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
-                // Encoder, layer 0: W_ihᵀ [16, 96], W_hhᵀ [24, 96], b_ih + b_hh
-                global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Encoder_weight_ih_l0, 1536), 16, a.Slice(Layout.Step_Encoder_L0_WihT, 1536), 96, 16);
+                // Encoder, layer 0: [W_ih W_hh]ᵀ and the biases, in blocks of 16 units
+                global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Encoder_weight_ih_l0, 1536), p.Slice(Layout.Encoder_weight_hh_l0, 2304), p.Slice(Layout.Encoder_bias_ih_l0, 96), p.Slice(Layout.Encoder_bias_hh_l0, 96), a.Slice(Layout.Step_Encoder_L0_Fused, 5248), 16, 24);
+                a[Layout.Step_WeightsStale] = 0f;
+            }
+
+            /// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>
+            private void PackSequenceWeights()
+            {
+                global::System.Span<float> a = _arena;
+                global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
+                // Encoder, layer 0: W_hhᵀ [24, 96]
                 global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Encoder_weight_hh_l0, 2304), 24, a.Slice(Layout.Step_Encoder_L0_WhhT, 2304), 96, 24);
                 p.Slice(Layout.Encoder_weight_hh_l0, 2304).CopyTo(a.Slice(Layout.Step_Encoder_L0_PackedFrom, 2304));
-                p.Slice(Layout.Encoder_bias_ih_l0, 96).CopyTo(a.Slice(Layout.Step_Encoder_L0_Bias, 96));
-                global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Encoder_bias_hh_l0, 96), 96, a.Slice(Layout.Step_Encoder_L0_Bias, 96), 96, 1, 96);
-                a[Layout.Step_WeightsStale] = 0f;
             }
 
             /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
             private bool PackedWeightsCurrent()
             {
                 global::System.Span<float> a = _arena;
-                if (a[Layout.Step_WeightsStale] != 0f) return false;
                 if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Encoder_weight_hh_l0, 2304)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Encoder_L0_PackedFrom, 2304)))) return false;
                 return true;
             }
@@ -303,7 +306,7 @@ namespace Company.Product.Nlp
             {
                 global::System.Span<float> a = _arena;
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
-                if (!PackedWeightsCurrent()) PackStepWeights(); // the recurrent products read the packed W_hhᵀ
+                if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
                 // Embed: Embedding(100 → 16); each token id selects a row of the weight → [time, batch, 16]
                 global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1)), p.Slice(Layout.Embed_weight, 1600), a.Slice(Layout.Embed_Output), 1, length, 16);
@@ -356,18 +359,11 @@ namespace Company.Product.Nlp
                 {
                     global::System.Span<float> x = a.Slice(Layout.Step_Embed_Output); // [time, 1, 16]
                     global::System.Span<float> h = a.Slice(Layout.Step_Encoder_L0_Sequence); // h_t in columns 0..23 of [time, 1, 24]
-                    global::System.Span<float> cache = a.Slice(Layout.Step_Encoder_L0_Cache); // [time, 1, 96]
                     global::System.Span<float> c = a.Slice(Layout.Step_Encoder_L0_Cells); // c_t, [time, 1, 24]
-                    // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([1 x 16] · [16 x 96])
-                    global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Encoder_L0_Bias, 96), 0, cache, 96, 1, 96);
-                    global::Unroll.Kernels.Blas.MultiplyPacked(x, 16, a.Slice(Layout.Step_Encoder_L0_WihT), cache, 96, 1, 96, 16, accumulate: true);
                     global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Encoder_States + 24, 24); // the running state
                     global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Encoder_States + 120, 24);
-                    const int ldPrev = 24;
-                    // gates_t += h_prev·W_hhᵀ   ([1 x 24] · [24 x 96])
-                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Encoder_L0_WhhT), cache, 96, 1, 96, 24, accumulate: true);
-                    // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
-                    global::Unroll.Kernels.Cells.LstmForward(cache.Slice(0, 96), cPrev, c.Slice(0, 24), h, 24, 1, 24);
+                    // [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
+                    global::Unroll.Kernels.Cells.LstmStep(x, 16, hPrev, 24, a.Slice(Layout.Step_Encoder_L0_Fused), cPrev, c.Slice(0, 24), h, 24, 1, 16, 24);
                     // the running state moves on
                     global::Unroll.Kernels.Blas.CopyRows(h, 24, a.Slice(Layout.Encoder_States + 24, 24), 24, 1, 24);
                     c.Slice(0, 24).CopyTo(a.Slice(Layout.Encoder_States + 120, 24));

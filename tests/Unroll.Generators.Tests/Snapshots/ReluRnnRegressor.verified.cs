@@ -259,7 +259,7 @@ namespace Signals
             a.Slice(Layout.Step_Readout_Output, 2).CopyTo(output);
         }
 
-        /// <summary>Packs the recurrent weights for the matrix-vector products: transposed column panels, biases folded. Runs when the parameters may have changed.</summary>
+        /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
         private void PackStepWeights()
         {
             global::System.Span<float> a = _arena;
@@ -273,11 +273,20 @@ namespace Signals
             a[Layout.Step_WeightsStale] = 0f;
         }
 
+        /// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>
+        private void PackSequenceWeights()
+        {
+            global::System.Span<float> a = _arena;
+            global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
+            // Rnn, layer 0: W_hhᵀ [20, 20]
+            global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 400), 20, a.Slice(Layout.Step_Rnn_L0_WhhT, 400), 20, 20);
+            p.Slice(Layout.Rnn_weight_hh_l0, 400).CopyTo(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 400));
+        }
+
         /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
         private bool PackedWeightsCurrent()
         {
             global::System.Span<float> a = _arena;
-            if (a[Layout.Step_WeightsStale] != 0f) return false;
             if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 400)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 400)))) return false;
             return true;
         }
@@ -287,7 +296,7 @@ namespace Signals
         {
             global::System.Span<float> a = _arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
-            if (!PackedWeightsCurrent()) PackStepWeights(); // the recurrent products read the packed W_hhᵀ
+            if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
             // Rnn, layer 0, forward direction: RNN-ReLU 3 → 20
             {
