@@ -574,7 +574,7 @@ public static unsafe class Blas
 
     /// <summary>
     /// <c>destination[c, r] = source[r, c]</c>: a <c>[rows, columns]</c> block (row stride <paramref name="lds"/>) transposed,
-    /// in 16 × 16 tiles so that both sides stay in cache.
+    /// 8 × 8 tiles at a time in AVX registers (eight loads, 24 shuffles, eight stores), the edges element by element.
     /// </summary>
     public static void Transpose(ReadOnlySpan<float> source, int lds, Span<float> destination, int ldd, int rows, int columns)
     {
@@ -583,20 +583,42 @@ public static unsafe class Blas
             throw new ArgumentException($"A [{rows} x {columns}] block (stride {lds}) or its transpose (stride {ldd}) does not fit its span.");
         ref float s0 = ref MemoryMarshal.GetReference(source);
         ref float d0 = ref MemoryMarshal.GetReference(destination);
-        const int Tile = 16;
-        for (int r0 = 0; r0 < rows; r0 += Tile)
+        int r8 = 0, c8 = 0;
+        if (Avx.IsSupported)
         {
-            int r1 = Math.Min(r0 + Tile, rows);
-            for (int c0 = 0; c0 < columns; c0 += Tile)
-            {
-                int c1 = Math.Min(c0 + Tile, columns);
-                for (int r = r0; r < r1; r++)
-                {
-                    ref float row = ref Unsafe.Add(ref s0, r * lds);
-                    for (int c = c0; c < c1; c++) Unsafe.Add(ref d0, c * ldd + r) = Unsafe.Add(ref row, c);
-                }
-            }
+            r8 = rows & ~7;
+            c8 = columns & ~7;
+            for (int r = 0; r < r8; r += 8)
+                for (int c = 0; c < c8; c += 8)
+                    Transpose8x8(ref Unsafe.Add(ref s0, r * lds + c), lds, ref Unsafe.Add(ref d0, c * ldd + r), ldd);
         }
+        for (int r = 0; r < rows; r++)
+        {
+            ref float row = ref Unsafe.Add(ref s0, r * lds);
+            for (int c = r < r8 ? c8 : 0; c < columns; c++) Unsafe.Add(ref d0, c * ldd + r) = Unsafe.Add(ref row, c);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(ref float s, int lds, ref float d, int ldd)
+    {
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, (nuint)lds);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * lds)), r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * lds));
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * lds)), r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * lds));
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * lds)), r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * lds));
+        // Interleave pairs of rows, then pairs of pairs; the last step swaps 128-bit halves.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref d);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref d, (nuint)ldd);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref d, (nuint)(2 * ldd));
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref d, (nuint)(3 * ldd));
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref d, (nuint)(4 * ldd));
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref d, (nuint)(5 * ldd));
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref d, (nuint)(6 * ldd));
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref d, (nuint)(7 * ldd));
     }
 
     /// <summary>

@@ -243,10 +243,10 @@ public static partial class Cells
     /// and n, whose state side goes to the fourth sum). Even and odd rows sum apart, so eight multiply-adds are in flight.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumBlock512(ref float x, int input, ref float hPrev, int hidden, ref float weights, int rowWidth,
+    private static unsafe void SumBlock512(ref float x, int input, ref float hPrev, int hidden, ref float weights, int rowWidth,
         out Vector512<float> s0, out Vector512<float> s1, out Vector512<float> s2, out Vector512<float> s3)
     {
-        const int W = StepBlock;
+        const int W = StepBlock, Ahead = 512; // floats: the rows the prefetches ask for, 2 KB ahead
         ref float w = ref weights;
         Vector512<float> a0 = Vector512.LoadUnsafe(ref w), a1 = Vector512.LoadUnsafe(ref w, W), a2 = Vector512.LoadUnsafe(ref w, 2 * W), a3 = Vector512.LoadUnsafe(ref w, 3 * W);
         Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
@@ -260,6 +260,8 @@ public static partial class Cells
             {
                 for (; p + 2 <= n; p += 2)
                 {
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref w, Ahead)));
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref w, Ahead + 4 * W)));
                     var e = Vector512.Create(Unsafe.Add(ref v0, p));
                     var o = Vector512.Create(Unsafe.Add(ref v0, p + 1));
                     a0 = Avx512F.FusedMultiplyAdd(e, Vector512.LoadUnsafe(ref w), a0);
@@ -287,6 +289,8 @@ public static partial class Cells
                 // GRU: the third vector of a row is n's input side for x and its state side for h_prev.
                 for (; p + 2 <= n; p += 2)
                 {
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref w, Ahead)));
+                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref w, Ahead + 4 * W)));
                     var e = Vector512.Create(Unsafe.Add(ref v0, p));
                     var o = Vector512.Create(Unsafe.Add(ref v0, p + 1));
                     a0 = Avx512F.FusedMultiplyAdd(e, Vector512.LoadUnsafe(ref w), a0);
