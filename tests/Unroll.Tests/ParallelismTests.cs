@@ -20,6 +20,13 @@ public partial class ThreadedStream
     [Linear(256, 8)] public partial LinearLayer Head { get; }
 }
 
+/// <summary>A streaming LSTM of two rows whose last block of units is partial (200 = 12 × 16 + 8).</summary>
+[Model(SequenceLength = 6, BatchSize = 2)]
+public partial class ThreadedLstmStream
+{
+    [Lstm(20, 200)] public partial LstmLayer Rnn { get; }
+}
+
 [CollectionDefinition(nameof(ParallelismTests), DisableParallelization = true)]
 public class ParallelismCollection;
 
@@ -125,14 +132,29 @@ public class ParallelismTests
     }
 
     [Fact]
-    public void Streaming_steps_give_the_same_outputs_at_every_thread_count()
+    public void Streaming_steps_and_one_row_sequences_give_the_same_outputs_at_every_thread_count()
     {
+        // The fused steps split by blocks of units, the products of a one-row sequence by column panels.
         float[] inputs = Random(8 * 32, 11);
         SameAtEveryDegree(() =>
         {
             var model = new ThreadedStream(4);
-            var outputs = new float[8 * 8];
+            var outputs = new float[2 * 8 * 8];
             for (int t = 0; t < 8; t++) model.Step(inputs.AsSpan(t * 32, 32), outputs.AsSpan(t * 8, 8));
+            model.Forward(inputs, outputs.AsSpan(64));
+            return outputs;
+        });
+        float[] lstmInputs = Random(2 * 6 * 20, 12);
+        SameAtEveryDegree(() =>
+        {
+            var model = new ThreadedLstmStream(5);
+            var outputs = new float[6 * 2 * 200];
+            var step = new float[2 * 20];
+            for (int t = 0; t < 6; t++)
+            {
+                for (int b = 0; b < 2; b++) lstmInputs.AsSpan((b * 6 + t) * 20, 20).CopyTo(step.AsSpan(b * 20));
+                model.Step(step, outputs.AsSpan(t * 400, 400));
+            }
             return outputs;
         });
     }

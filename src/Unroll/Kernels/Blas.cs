@@ -44,10 +44,10 @@ public static unsafe class Blas
     }
 
     /// <summary>A share of <see cref="MultiplyTransposed"/>'s rows, in whole blocks of four.</summary>
-    private static void MultiplyTransposedPart(in Product p, int part, int parts)
+    private static void MultiplyTransposedPart(Product* p, int part, int parts)
     {
-        (int start, int rows) = Workers.Share(p.M, 4, part, parts);
-        if (rows > 0) MultiplyTransposedRows(p.SpanA.Slice(start * p.Lda), p.Lda, p.SpanB, p.Ldb, p.SpanC.Slice(start * p.Ldc), p.Ldc, rows, p.N, p.K, p.Accumulate, p.Wide);
+        (int start, int rows) = Workers.Share(p->M, 4, part, parts);
+        if (rows > 0) MultiplyTransposedRows(p->SpanA.Slice(start * p->Lda), p->Lda, p->SpanB, p->Ldb, p->SpanC.Slice(start * p->Ldc), p->Ldc, rows, p->N, p->K, p->Accumulate, p->Wide);
     }
 
     private static void MultiplyTransposedRows(
@@ -62,7 +62,7 @@ public static unsafe class Blas
     /// Runs <paramref name="body"/> in <paramref name="parts"/> parts on the workers, with the operands pinned for the
     /// time it takes (see <see cref="Product"/>).
     /// </summary>
-    private static void RunParts(delegate*<in Product, int, int, void> body, int parts,
+    private static void RunParts(delegate*<Product*, int, int, void> body, int parts,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
         int m, int n, int k, bool accumulate, bool wide)
     {
@@ -73,7 +73,7 @@ public static unsafe class Blas
                 A = pa, B = pb, C = pc, LengthA = a.Length, LengthB = b.Length, LengthC = c.Length,
                 Lda = lda, Ldb = ldb, Ldc = ldc, M = m, N = n, K = k, Accumulate = accumulate, Wide = wide,
             };
-            Workers.Run(body, job, parts);
+            Workers.Run(body, &job, parts);
         }
     }
 
@@ -266,10 +266,10 @@ public static unsafe class Blas
     }
 
     /// <summary>A share of <see cref="Multiply"/>'s rows, in whole blocks of four.</summary>
-    private static void MultiplyPart(in Product p, int part, int parts)
+    private static void MultiplyPart(Product* p, int part, int parts)
     {
-        (int start, int rows) = Workers.Share(p.M, 4, part, parts);
-        if (rows > 0) MultiplyRows(p.SpanA.Slice(start * p.Lda), p.Lda, p.SpanB, p.Ldb, p.SpanC.Slice(start * p.Ldc), p.Ldc, rows, p.N, p.K, p.Accumulate);
+        (int start, int rows) = Workers.Share(p->M, 4, part, parts);
+        if (rows > 0) MultiplyRows(p->SpanA.Slice(start * p->Lda), p->Lda, p->SpanB, p->Ldb, p->SpanC.Slice(start * p->Ldc), p->Ldc, rows, p->N, p->K, p->Accumulate);
     }
 
     private static void MultiplyRows(
@@ -479,23 +479,23 @@ public static unsafe class Blas
             throw new ArgumentException($"A [{m} x {k}] (stride {lda}), the {n * k} packed weights or C [{m} x {n}] (stride {ldc}) does not fit its span.");
         // Split across threads by blocks of four rows, or, for fewer than eight rows, by whole panels of 128 columns.
         bool byColumns = m < 8;
-        int parts = Workers.Parts((long)m * n * k, byColumns ? n / 128 : (m + 3) / 4);
+        int parts = Workers.Parts((long)m * n * k, byColumns ? n / 128 : (m + 3) / 4, byColumns ? Workers.MemoryBound : Workers.ComputeBound);
         if (parts > 1) RunParts(&MultiplyPackedPart, parts, a, lda, packed, 0, c, ldc, m, n, k, accumulate, byColumns);
         else MultiplyPackedRows(a, lda, packed, c, ldc, m, n, k, accumulate);
     }
 
     /// <summary>A share of <see cref="MultiplyPacked"/>: whole blocks of four rows, or whole 128-column panels (<see cref="Product.Wide"/>).</summary>
-    private static void MultiplyPackedPart(in Product p, int part, int parts)
+    private static void MultiplyPackedPart(Product* p, int part, int parts)
     {
-        if (p.Wide)
+        if (p->Wide)
         {
-            (int start, int columns) = Workers.Share(p.N, 128, part, parts);
-            if (columns > 0) MultiplyPackedRows(p.SpanA, p.Lda, p.SpanB.Slice(start * p.K), p.SpanC.Slice(start), p.Ldc, p.M, columns, p.K, p.Accumulate);
+            (int start, int columns) = Workers.Share(p->N, 128, part, parts);
+            if (columns > 0) MultiplyPackedRows(p->SpanA, p->Lda, p->SpanB.Slice(start * p->K), p->SpanC.Slice(start), p->Ldc, p->M, columns, p->K, p->Accumulate);
         }
         else
         {
-            (int start, int rows) = Workers.Share(p.M, 4, part, parts);
-            if (rows > 0) MultiplyPackedRows(p.SpanA.Slice(start * p.Lda), p.Lda, p.SpanB, p.SpanC.Slice(start * p.Ldc), p.Ldc, rows, p.N, p.K, p.Accumulate);
+            (int start, int rows) = Workers.Share(p->M, 4, part, parts);
+            if (rows > 0) MultiplyPackedRows(p->SpanA.Slice(start * p->Lda), p->Lda, p->SpanB, p->SpanC.Slice(start * p->Ldc), p->Ldc, rows, p->N, p->K, p->Accumulate);
         }
     }
 
@@ -640,10 +640,10 @@ public static unsafe class Blas
     }
 
     /// <summary>A share of <see cref="MultiplyTransposedAAdd"/>'s rows of <c>C</c> (columns of <c>A</c>), in whole blocks of four.</summary>
-    private static void MultiplyTransposedAAddPart(in Product p, int part, int parts)
+    private static void MultiplyTransposedAAddPart(Product* p, int part, int parts)
     {
-        (int start, int rows) = Workers.Share(p.N, 4, part, parts);
-        if (rows > 0) MultiplyTransposedAAddRows(p.SpanA.Slice(start), p.Lda, p.SpanB, p.Ldb, p.SpanC.Slice(start * p.Ldc), p.Ldc, p.M, rows, p.K);
+        (int start, int rows) = Workers.Share(p->N, 4, part, parts);
+        if (rows > 0) MultiplyTransposedAAddRows(p->SpanA.Slice(start), p->Lda, p->SpanB, p->Ldb, p->SpanC.Slice(start * p->Ldc), p->Ldc, p->M, rows, p->K);
     }
 
     private static void MultiplyTransposedAAddRows(

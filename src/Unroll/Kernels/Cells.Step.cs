@@ -14,7 +14,7 @@ namespace Unroll.Kernels;
 /// units side by side, so a step reads its weights once, front to back, each row broadcast against one input.
 /// Units past <c>H</c> in the last block have zero weights and are never written.
 /// </summary>
-public static partial class Cells
+public static unsafe partial class Cells
 {
     /// <summary>Hidden units per block of the packed step weights: one 512-bit vector per gate.</summary>
     public const int StepBlock = 16;
@@ -94,15 +94,33 @@ public static partial class Cells
     /// <c>c = f⊙c_prev + i⊙g</c> into <paramref name="c"/> <c>[batch, H]</c> and <c>h = o⊙tanh(c)</c> into
     /// <paramref name="h"/> (row stride <paramref name="ldh"/>; it must not overlap <paramref name="hPrev"/>).
     /// </summary>
-    [SkipLocalsInit]
     public static void LstmStep(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
         ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden)
     {
-        int H = hidden, K = input + H, blockLength = 4 * StepBlock * (1 + K);
+        int H = hidden;
         if (batch <= 0) return;
         if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < LstmStepSize(input, H)
             || cPrev.Length < batch * H || c.Length < batch * H || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of an LSTM {input} → {H} step.");
+        int parts = Workers.Parts((long)batch * 4 * H * (input + H), StepBlocks(H), Workers.MemoryBound);
+        if (parts > 1) RunSteps(&LstmPart, parts, x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H);
+        else LstmBlocks(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H, 0, StepBlocks(H));
+    }
+
+    /// <summary>A share of <see cref="LstmStep"/>'s blocks of units.</summary>
+    private static void LstmPart(StepJob* j, int part, int parts)
+    {
+        (int first, int count) = Workers.Share(StepBlocks(j->Hidden), 1, part, parts);
+        if (count > 0)
+            LstmBlocks(j->SpanX, j->Ldx, j->SpanHPrev, j->LdPrev, j->SpanPacked, j->SpanCPrev, j->SpanC, j->SpanH, j->Ldh, j->Batch, j->Input, j->Hidden, first, first + count);
+    }
+
+    /// <summary><see cref="LstmStep"/> for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row.</summary>
+    [SkipLocalsInit]
+    private static void LstmBlocks(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden, int first, int end)
+    {
+        int H = hidden, K = input + H, blockLength = 4 * StepBlock * (1 + K);
         if (Vector512.IsHardwareAccelerated)
         {
             ref float w0 = ref MemoryMarshal.GetReference(packed);
@@ -110,7 +128,7 @@ public static partial class Cells
             {
                 ref float xRow = ref Unsafe.AsRef(in x[b * ldx]);
                 ref float hRow = ref Unsafe.AsRef(in hPrev[b * ldPrev]);
-                for (int u0 = 0; u0 < H; u0 += StepBlock)
+                for (int u0 = first * StepBlock; u0 < end * StepBlock; u0 += StepBlock)
                 {
                     SumBlock512(ref xRow, input, ref hRow, H, ref Unsafe.Add(ref w0, u0 / StepBlock * blockLength), 4,
                         out Vector512<float> i, out Vector512<float> f, out Vector512<float> g, out Vector512<float> o);
@@ -137,9 +155,9 @@ public static partial class Cells
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> xRow = x.Slice(b * ldx, input), hRow = hPrev.Slice(b * ldPrev, H);
-            for (int block = 0, u0 = 0; u0 < H; block++, u0 += StepBlock)
+            for (int block = first; block < end; block++)
             {
-                int width = Math.Min(StepBlock, H - u0);
+                int u0 = block * StepBlock, width = Math.Min(StepBlock, H - u0);
                 SumBlock(xRow, hRow, packed.Slice(block * blockLength, blockLength), 4, gates);
                 ReadOnlySpan<float> cp = cPrev.Slice(b * H + u0, width);
                 Span<float> cn = c.Slice(b * H + u0, width), hn = h.Slice(b * ldh + u0, width);
@@ -175,15 +193,33 @@ public static partial class Cells
     /// <c>h = (1 − z)⊙n + z⊙h_prev</c> into <paramref name="h"/> (row stride <paramref name="ldh"/>; it must not overlap
     /// <paramref name="hPrev"/>).
     /// </summary>
-    [SkipLocalsInit]
     public static void GruStep(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
         Span<float> h, int ldh, int batch, int input, int hidden)
     {
-        int H = hidden, K = input + H, blockLength = StepBlock * (4 + 3 * K);
+        int H = hidden;
         if (batch <= 0) return;
         if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < GruStepSize(input, H)
             || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of a GRU {input} → {H} step.");
+        int parts = Workers.Parts((long)batch * 3 * H * (input + H), StepBlocks(H), Workers.MemoryBound);
+        if (parts > 1) RunSteps(&GruPart, parts, x, ldx, hPrev, ldPrev, packed, default, default, h, ldh, batch, input, H);
+        else GruBlocks(x, ldx, hPrev, ldPrev, packed, h, ldh, batch, input, H, 0, StepBlocks(H));
+    }
+
+    /// <summary>A share of <see cref="GruStep"/>'s blocks of units.</summary>
+    private static void GruPart(StepJob* j, int part, int parts)
+    {
+        (int first, int count) = Workers.Share(StepBlocks(j->Hidden), 1, part, parts);
+        if (count > 0)
+            GruBlocks(j->SpanX, j->Ldx, j->SpanHPrev, j->LdPrev, j->SpanPacked, j->SpanH, j->Ldh, j->Batch, j->Input, j->Hidden, first, first + count);
+    }
+
+    /// <summary><see cref="GruStep"/> for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row.</summary>
+    [SkipLocalsInit]
+    private static void GruBlocks(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
+        Span<float> h, int ldh, int batch, int input, int hidden, int first, int end)
+    {
+        int H = hidden, K = input + H, blockLength = StepBlock * (4 + 3 * K);
         if (Vector512.IsHardwareAccelerated)
         {
             ref float w0 = ref MemoryMarshal.GetReference(packed);
@@ -191,7 +227,7 @@ public static partial class Cells
             {
                 ref float xRow = ref Unsafe.AsRef(in x[b * ldx]);
                 ref float hRow = ref Unsafe.AsRef(in hPrev[b * ldPrev]);
-                for (int u0 = 0; u0 < H; u0 += StepBlock)
+                for (int u0 = first * StepBlock; u0 < end * StepBlock; u0 += StepBlock)
                 {
                     SumBlock512(ref xRow, input, ref hRow, H, ref Unsafe.Add(ref w0, u0 / StepBlock * blockLength), 3,
                         out Vector512<float> r, out Vector512<float> z, out Vector512<float> nx, out Vector512<float> nh);
@@ -210,9 +246,9 @@ public static partial class Cells
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> xRow = x.Slice(b * ldx, input), hRow = hPrev.Slice(b * ldPrev, H);
-            for (int block = 0, u0 = 0; u0 < H; block++, u0 += StepBlock)
+            for (int block = first; block < end; block++)
             {
-                int width = Math.Min(StepBlock, H - u0);
+                int u0 = block * StepBlock, width = Math.Min(StepBlock, H - u0);
                 SumBlock(xRow, hRow, packed.Slice(block * blockLength, blockLength), 3, gates);
                 ReadOnlySpan<float> hp = hRow.Slice(u0, width);
                 Span<float> hn = h.Slice(b * ldh + u0, width);
@@ -237,13 +273,45 @@ public static partial class Cells
         edge.Slice(0, h.Length).CopyTo(h);
     }
 
+    /// <summary>Runs a step's blocks in <paramref name="parts"/> parts on the workers, with the spans pinned meanwhile.</summary>
+    private static void RunSteps(delegate*<StepJob*, int, int, void> body, int parts,
+        ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden)
+    {
+        fixed (float* px = x, ph = hPrev, pw = packed, pcp = cPrev, pc = c, phn = h)
+        {
+            var job = new StepJob
+            {
+                X = px, HPrev = ph, Packed = pw, CPrev = pcp, C = pc, H = phn,
+                LengthX = x.Length, LengthHPrev = hPrev.Length, LengthPacked = packed.Length, LengthCPrev = cPrev.Length, LengthC = c.Length, LengthH = h.Length,
+                Ldx = ldx, LdPrev = ldPrev, Ldh = ldh, Batch = batch, Input = input, Hidden = hidden,
+            };
+            Workers.Run(body, &job, parts);
+        }
+    }
+
+    /// <summary>The operands of a fused step, as pointers for the workers (see <see cref="Product"/>).</summary>
+    private struct StepJob
+    {
+        public float* X, HPrev, Packed, CPrev, C, H;
+        public int LengthX, LengthHPrev, LengthPacked, LengthCPrev, LengthC, LengthH;
+        public int Ldx, LdPrev, Ldh, Batch, Input, Hidden;
+
+        public readonly ReadOnlySpan<float> SpanX => new(X, LengthX);
+        public readonly ReadOnlySpan<float> SpanHPrev => new(HPrev, LengthHPrev);
+        public readonly ReadOnlySpan<float> SpanPacked => new(Packed, LengthPacked);
+        public readonly ReadOnlySpan<float> SpanCPrev => new(CPrev, LengthCPrev);
+        public readonly Span<float> SpanC => new(C, LengthC);
+        public readonly Span<float> SpanH => new(H, LengthH);
+    }
+
     /// <summary>
     /// The sums of one block: four vectors start from the block's biases; each input, then each state element, is
     /// broadcast against its row of <paramref name="rowWidth"/> vectors (4 for the LSTM: i, f, g, o; 3 for the GRU: r, z
     /// and n, whose state side goes to the fourth sum). Even and odd rows sum apart, so eight multiply-adds are in flight.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void SumBlock512(ref float x, int input, ref float hPrev, int hidden, ref float weights, int rowWidth,
+    private static void SumBlock512(ref float x, int input, ref float hPrev, int hidden, ref float weights, int rowWidth,
         out Vector512<float> s0, out Vector512<float> s1, out Vector512<float> s2, out Vector512<float> s3)
     {
         const int W = StepBlock, Ahead = 512; // floats: the rows the prefetches ask for, 2 KB ahead

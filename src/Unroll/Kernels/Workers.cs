@@ -30,22 +30,40 @@ internal static unsafe class Workers
     /// <summary>How long an idle helper spins for the next product before it sleeps.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 µs
 
-    private static ManualResetEventSlim[] _wake = [];
-    private static int _busy, _generation, _pending, _parts;
-    private static delegate*<in Product, int, int, void> _body;
-    private static Product _job;
-
-    /// <summary>The parts a product of <paramref name="work"/> multiply-adds is worth splitting into (1: run it whole).</summary>
-    public static int Parts(long work, int most)
+    /// <summary>A helper thread's wake-up call, and whether it is (about to be) asleep on it.</summary>
+    private sealed class Helper
     {
-        const long PerPart = 1 << 16; // about a microsecond of multiply-adds: below it the hand-over costs more than it saves
-        int threads = Parallelism.MaxDegreeOfParallelism;
-        if (threads == 1 || work < 2 * PerPart) return 1;
-        return (int)Math.Min(Math.Min(threads, most), work / PerPart);
+        public readonly ManualResetEventSlim Wake = new(false);
+        public int Sleeping;
     }
 
-    /// <summary>Runs <c>body(job, part, parts)</c> for every part, part 0 on this thread; returns when all are done.</summary>
-    public static void Run(delegate*<in Product, int, int, void> body, in Product job, int parts)
+    private static Helper[] _helpers = [];
+    private static int _busy, _generation, _pending, _parts;
+    private static delegate*<void*, int, int, void> _body;
+    private static void* _job;
+
+    /// <summary>Multiply-adds a part needs to pay for its hand-over when they run from cache at full speed: about a microsecond.</summary>
+    public const long ComputeBound = 1 << 16;
+
+    /// <summary>
+    /// The same for the matrix-vector products of a step, which wait on their weights streaming in from L2 at a quarter of
+    /// that speed; split, each core streams its share from its own cache.
+    /// </summary>
+    public const long MemoryBound = 1 << 14;
+
+    /// <summary>The parts a product of <paramref name="work"/> multiply-adds is worth splitting into (1: run it whole).</summary>
+    public static int Parts(long work, int most, long perPart = ComputeBound)
+    {
+        int threads = Parallelism.MaxDegreeOfParallelism;
+        if (threads == 1 || work < 2 * perPart) return 1;
+        return (int)Math.Min(Math.Min(threads, most), work / perPart);
+    }
+
+    /// <summary>
+    /// Runs <c>body(job, part, parts)</c> for every part, part 0 on this thread; returns when all are done. The job lives
+    /// on the caller's stack (so does everything it points to, or it is pinned) until then.
+    /// </summary>
+    public static void Run<TJob>(delegate*<TJob*, int, int, void> body, TJob* job, int parts) where TJob : unmanaged
     {
         if (parts <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
@@ -54,18 +72,18 @@ internal static unsafe class Workers
         }
         try
         {
-            if (_wake.Length < parts - 1) Start(parts - 1);
+            if (_helpers.Length < parts - 1) Start(parts - 1);
             // Every helper answers every product (those without a part at once), so none can lag into the next one.
-            ManualResetEventSlim[] wake = _wake;
+            Helper[] helpers = _helpers;
             _job = job;
-            _body = body;
+            _body = (delegate*<void*, int, int, void>)body;
             _parts = parts;
-            Volatile.Write(ref _pending, wake.Length);
-            Interlocked.Increment(ref _generation);
-            for (int i = 0; i < wake.Length; i++) wake[i].Set();
+            Volatile.Write(ref _pending, helpers.Length);
+            Interlocked.Increment(ref _generation); // a full fence: then a helper that is not seen asleep sees the product
+            foreach (Helper helper in helpers)
+                if (Volatile.Read(ref helper.Sleeping) != 0) helper.Wake.Set();
             body(job, 0, parts);
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref _pending) != 0) Thread.SpinWait(1);
         }
         finally
         {
@@ -82,37 +100,40 @@ internal static unsafe class Workers
         return (start, Math.Max(0, end - start));
     }
 
-    /// <summary>Starts helpers up to <paramref name="helpers"/> (the caller holds the product gate).</summary>
-    private static void Start(int helpers)
+    /// <summary>Starts helpers up to <paramref name="count"/> (the caller holds the product gate).</summary>
+    private static void Start(int count)
     {
-        var wake = new ManualResetEventSlim[helpers];
-        _wake.CopyTo(wake, 0);
-        for (int i = _wake.Length; i < helpers; i++)
+        var helpers = new Helper[count];
+        _helpers.CopyTo(helpers, 0);
+        for (int i = _helpers.Length; i < count; i++)
         {
-            wake[i] = new ManualResetEventSlim(false);
+            var helper = helpers[i] = new Helper();
             int index = i, generation = _generation; // the products before this one are not the new helper's
-            ManualResetEventSlim signal = wake[i];
-            new Thread(() => Help(index, generation, signal)) { IsBackground = true, Name = $"Unroll worker {index + 1}" }.Start();
+            new Thread(() => Help(index, generation, helper)) { IsBackground = true, Name = $"Unroll worker {index + 1}" }.Start();
         }
-        _wake = wake;
+        _helpers = helpers;
     }
 
-    /// <summary>A helper's loop: wait for the next product, run part <c>index + 1</c> of it if there is one.</summary>
-    private static void Help(int index, int seen, ManualResetEventSlim wake)
+    /// <summary>
+    /// A helper's loop: wait for the next product (spinning for <see cref="SpinTicks"/>, then asleep), run part
+    /// <c>index + 1</c> of it if there is one.
+    /// </summary>
+    private static void Help(int index, int seen, Helper helper)
     {
         while (true)
         {
             long since = Stopwatch.GetTimestamp();
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _generation) == seen)
+            for (int spins = 1; Volatile.Read(ref _generation) == seen; spins++)
             {
-                if (Stopwatch.GetTimestamp() - since < SpinTicks)
-                {
-                    spin.SpinOnce(sleep1Threshold: -1);
-                    continue;
-                }
-                wake.Reset();
-                if (Volatile.Read(ref _generation) == seen) wake.Wait();
+                // Spin, then give other threads of the process (the JIT's, the GC's) their turn between looks, then sleep.
+                long waited = (spins & 63) == 0 ? Stopwatch.GetTimestamp() - since : 0;
+                if (waited < SpinTicks / 8) Thread.SpinWait(1);
+                else if (waited < SpinTicks) Thread.Yield();
+                if (waited < SpinTicks) continue;
+                helper.Wake.Reset();
+                Interlocked.Exchange(ref helper.Sleeping, 1); // a full fence before reading the generation again
+                if (Volatile.Read(ref _generation) == seen) helper.Wake.Wait();
+                Volatile.Write(ref helper.Sleeping, 0);
                 since = Stopwatch.GetTimestamp();
             }
             seen++;
