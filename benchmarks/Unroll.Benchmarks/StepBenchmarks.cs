@@ -11,8 +11,10 @@ public class LstmStepBenchmarks
 {
     private readonly float[] _input = StepData.Input();
 
-    /// <summary>The targets are for one thread.</summary>
-    [GlobalSetup] public void Setup() => Parallelism.MaxDegreeOfParallelism = 1;
+    /// <summary>Threads a step may use: one (the targets), and both cores, each streaming its share of the weights.</summary>
+    [Params(1, 2)] public int Threads;
+
+    [GlobalSetup] public void Setup() => Parallelism.MaxDegreeOfParallelism = Threads;
 
     private readonly LstmStep16 _h16 = new(1);
     private readonly LstmStep32 _h32 = new(1);
@@ -38,8 +40,10 @@ public class GruStepBenchmarks
 {
     private readonly float[] _input = StepData.Input();
 
-    /// <summary>The targets are for one thread.</summary>
-    [GlobalSetup] public void Setup() => Parallelism.MaxDegreeOfParallelism = 1;
+    /// <summary>Threads a step may use: one (the targets), and both cores, each streaming its share of the weights.</summary>
+    [Params(1, 2)] public int Threads;
+
+    [GlobalSetup] public void Setup() => Parallelism.MaxDegreeOfParallelism = Threads;
 
     private readonly GruStep16 _h16 = new(1);
     private readonly GruStep32 _h32 = new(1);

@@ -7,8 +7,10 @@ import sys
 from datetime import date
 
 UNROLL = {  # workload → BenchmarkDotNet "Type.Method"
-    **{f"LSTM Step h{h}": f"LstmStepBenchmarks.Hidden{h}" for h in (16, 32, 64, 128, 256)},
-    **{f"GRU Step h{h}": f"GruStepBenchmarks.Hidden{h}" for h in (16, 32, 64, 128, 256)},
+    **{f"{cell} Step h{h}{suffix}": f"{cell.capitalize()}StepBenchmarks.Hidden{h}(Threads={threads})"
+       for cell in ("LSTM", "GRU")
+       for suffix, threads, sizes in (("", 1, (16, 32, 64, 128, 256)), (", 2 threads", 2, (64, 128, 256)))
+       for h in sizes},
     "LSTM Forward 32→128, 64 steps": "SequenceBenchmarks.LstmForward",
     "GRU Forward 32→128, 64 steps": "SequenceBenchmarks.GruForward",
     "RNN Forward 32→128, 64 steps": "SequenceBenchmarks.RnnForward",
@@ -18,6 +20,16 @@ UNROLL = {  # workload → BenchmarkDotNet "Type.Method"
                             ("char-LM training step, batch 16", "CharLmTrainBatch16"),
                             ("attention block training step, batch 1", "AttentionBlockTrainBatch1"),
                             ("seq2seq training step, batch 16", "Seq2SeqTrainBatch16"))},
+}
+
+# Issue 5's targets for Unroll (one thread): 0.8 × RTNeural's medians for the steps, fixed figures for the rest.
+TARGETS = {
+    **{f"LSTM Step h{h}": 0.8 * t * 1e-9 for h, t in zip((16, 32, 64, 128, 256), (69, 109, 744, 2561, 11372))},
+    **{f"GRU Step h{h}": 0.8 * t * 1e-9 for h, t in zip((16, 32, 64, 128, 256), (66, 138, 535, 1946, 7545))},
+    "LSTM Forward 32→128, 64 steps": 127e-6,
+    "char-LM training step, batch 1": 0.70e-3,
+    "char-LM training step, batch 16": 4.8e-3,
+    "attention block training step, batch 1": 0.12e-3,
 }
 
 
@@ -38,12 +50,13 @@ def main(torch_json, bdn_results):
             allocated[key] = (b.get("Memory") or {}).get("BytesAllocatedPerOperation")
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     print(f"{date.today()}, {cpu}, {os.cpu_count()} cores, medians; one thread unless the row says two (both sides)\n")
-    print("| workload | PyTorch | Unroll | PyTorch / Unroll | Unroll allocates |")
-    print("|---|---:|---:|---:|---:|")
+    print("| workload | PyTorch | Unroll | PyTorch / Unroll | Unroll allocates | target (1 thread) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, key in UNROLL.items():
-        t, u = torch.get(name), unroll.get(key)
+        t, u, goal = torch.get(name), unroll.get(key), TARGETS.get(name)
         ratio = f"{t / u:,.1f}×" if t and u else "—"
-        print(f"| {name} | {fmt(t) if t else '—'} | {fmt(u) if u else '—'} | {ratio} | {allocated.get(key, '—')} B |")
+        target = f"{fmt(goal)} {'met' if u and u <= goal else 'not met'}" if goal else ""
+        print(f"| {name} | {fmt(t) if t else '—'} | {fmt(u) if u else '—'} | {ratio} | {allocated.get(key, '—')} B | {target} |")
     floors = [(name, unroll.get(f"WeightStreamingBenchmarks.{name}")) for name in ("Read278KB", "Read1080KB")]
     if all(u for _, u in floors):
         print("\nReading the weights of an LSTM step once (a vectorised sum, no other work): "
