@@ -69,7 +69,7 @@ public class ParallelismTests
 
     [Theory]
     // Many rows (panels, register tiles, row and column tails, depth over 128) and few rows (column panels).
-    [InlineData(23, 133, 150)]
+    [InlineData(23, 133, 400)]
     [InlineData(150, 70, 200)]
     [InlineData(16, 512, 128)]
     [InlineData(1, 512, 300)]
