@@ -59,8 +59,12 @@ def main(torch_json, bdn_results):
         print(f"| {name} | {fmt(t) if t else '—'} | {fmt(u) if u else '—'} | {ratio} | {allocated.get(key, '—')} B | {target} |")
     floors = [(name, unroll.get(f"WeightStreamingBenchmarks.{name}")) for name in ("Read278KB", "Read1080KB")]
     if all(u for _, u in floors):
-        print("\nReading the weights of an LSTM step once (a vectorised sum, no other work): "
+        print("\nReading the weights of an LSTM step once (eight independent vector sums, no other work): "
               + ", ".join(f"{n[4:]} in {fmt(u)} ({int(n[4:-2]) * 1e3 / u / 1e9:,.0f} GB/s)" for n, u in floors) + ".")
+    fma = unroll.get("ComputeFloorBenchmarks.MultiplyAdds16Mi")
+    if fma:
+        print(f"\nOne core's multiply-add rate with nothing to load: {((1 << 20) - 4) / fma / 1e9:,.2f} 512-bit fused multiply-adds a nanosecond "
+              f"({((1 << 20) - 4) * 32 / fma / 1e9:,.0f} GFLOP/s).")
 
 
 if __name__ == "__main__":

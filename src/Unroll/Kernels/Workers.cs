@@ -22,8 +22,10 @@ internal unsafe struct Product
 
 /// <summary>
 /// Runs the parts of a product on the calling thread and on helper threads (<see cref="Parallelism.MaxDegreeOfParallelism"/>
-/// in all). One product at a time: a caller that finds the helpers busy (another thread's product) runs its product
-/// alone, which gives the same result. Nothing is allocated per product; the helpers are started once.
+/// in all). Every thread claims parts until none is left, the caller included, so a helper that the scheduler has put
+/// aside costs nothing: the caller runs its part. One product at a time: a caller that finds the helpers busy (another
+/// thread's product) runs its product alone, which gives the same result. Nothing is allocated per product; the helpers
+/// are started once.
 /// </summary>
 internal static unsafe class Workers
 {
@@ -38,9 +40,16 @@ internal static unsafe class Workers
     }
 
     private static Helper[] _helpers = [];
-    private static int _busy, _generation, _pending, _parts;
+    private static int _busy, _done;
     private static delegate*<void*, int, int, void> _body;
     private static void* _job;
+
+    /// <summary>
+    /// The product on offer and its parts, in one word so that a claim is one compare-and-swap: the product's number
+    /// (high 32 bits), the next unclaimed part (16 bits) and the number of parts (low 16 bits). A claim for an earlier
+    /// product fails, so a helper that wakes late never runs a part twice or with another product's operands.
+    /// </summary>
+    private static long _offer;
 
     /// <summary>
     /// Multiply-adds a part needs to pay for its hand-over when they run from cache at full speed: about nine microseconds.
@@ -60,12 +69,12 @@ internal static unsafe class Workers
     {
         int threads = Parallelism.MaxDegreeOfParallelism;
         if (threads == 1 || work < 2 * perPart) return 1;
-        return (int)Math.Min(Math.Min(threads, most), work / perPart);
+        return (int)Math.Min(Math.Min(Math.Min(threads, most), work / perPart), ushort.MaxValue);
     }
 
     /// <summary>
-    /// Runs <c>body(job, part, parts)</c> for every part, part 0 on this thread; returns when all are done. The job lives
-    /// on the caller's stack (so does everything it points to, or it is pinned) until then.
+    /// Runs <c>body(job, part, parts)</c> for every part and returns when all are done. The job lives on the caller's
+    /// stack (so does everything it points to, or it is pinned) until then.
     /// </summary>
     public static void Run<TJob>(delegate*<TJob*, int, int, void> body, TJob* job, int parts) where TJob : unmanaged
     {
@@ -77,21 +86,41 @@ internal static unsafe class Workers
         try
         {
             if (_helpers.Length < parts - 1) Start(parts - 1);
-            // Every helper answers every product (those without a part at once), so none can lag into the next one.
-            Helper[] helpers = _helpers;
             _job = job;
             _body = (delegate*<void*, int, int, void>)body;
-            _parts = parts;
-            Volatile.Write(ref _pending, helpers.Length);
-            Interlocked.Increment(ref _generation); // a full fence: then a helper that is not seen asleep sees the product
-            foreach (Helper helper in helpers)
+            Volatile.Write(ref _done, 0);
+            long product = (Volatile.Read(ref _offer) >> 32) + 1;
+            // A full fence: a helper that is not seen asleep here sees the offer.
+            Interlocked.Exchange(ref _offer, product << 32 | (uint)parts);
+            foreach (Helper helper in _helpers)
                 if (Volatile.Read(ref helper.Sleeping) != 0) helper.Wake.Set();
-            body(job, 0, parts);
-            while (Volatile.Read(ref _pending) != 0) Thread.SpinWait(1);
+            RunParts(product);
+            while (Volatile.Read(ref _done) != parts) Thread.SpinWait(1);
         }
         finally
         {
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Claims and runs parts of product <paramref name="product"/> until none is left.</summary>
+    private static void RunParts(long product)
+    {
+        while (true)
+        {
+            long offer = Volatile.Read(ref _offer);
+            int next = (int)(offer >> 16) & 0xFFFF, parts = (int)offer & 0xFFFF;
+            if (offer >> 32 != product || next >= parts) return;
+            if (Interlocked.CompareExchange(ref _offer, offer + (1 << 16), offer) != offer) continue;
+            // The part is ours, so the product is not finished and its operands are still the ones on offer.
+            try
+            {
+                _body(_job, next, parts);
+            }
+            finally
+            {
+                Interlocked.Increment(ref _done);
+            }
         }
     }
 
@@ -112,22 +141,22 @@ internal static unsafe class Workers
         for (int i = _helpers.Length; i < count; i++)
         {
             var helper = helpers[i] = new Helper();
-            int index = i, generation = _generation; // the products before this one are not the new helper's
-            new Thread(() => Help(index, generation, helper)) { IsBackground = true, Name = $"Unroll worker {index + 1}" }.Start();
+            long seen = Volatile.Read(ref _offer) >> 32; // the products before this one are not the new helper's
+            new Thread(() => Help(seen, helper)) { IsBackground = true, Name = $"Unroll worker {i + 1}" }.Start();
         }
         _helpers = helpers;
     }
 
     /// <summary>
-    /// A helper's loop: wait for the next product (spinning for <see cref="SpinTicks"/>, then asleep), run part
-    /// <c>index + 1</c> of it if there is one.
+    /// A helper's loop: wait for the next product (spinning, then yielding now and then, for <see cref="SpinTicks"/>, then
+    /// asleep) and claim parts of it.
     /// </summary>
-    private static void Help(int index, int seen, Helper helper)
+    private static void Help(long seen, Helper helper)
     {
         while (true)
         {
             long since = Stopwatch.GetTimestamp();
-            for (int spins = 1; Volatile.Read(ref _generation) == seen; spins++)
+            for (int spins = 1; Volatile.Read(ref _offer) >> 32 == seen; spins++)
             {
                 // Spin, then give other threads of the process (the JIT's, the GC's) their turn between looks, then sleep.
                 long waited = (spins & 63) == 0 ? Stopwatch.GetTimestamp() - since : 0;
@@ -135,20 +164,13 @@ internal static unsafe class Workers
                 else if (waited < SpinTicks) Thread.Yield();
                 if (waited < SpinTicks) continue;
                 helper.Wake.Reset();
-                Interlocked.Exchange(ref helper.Sleeping, 1); // a full fence before reading the generation again
-                if (Volatile.Read(ref _generation) == seen) helper.Wake.Wait();
+                Interlocked.Exchange(ref helper.Sleeping, 1); // a full fence before looking at the offer again
+                if (Volatile.Read(ref _offer) >> 32 == seen) helper.Wake.Wait();
                 Volatile.Write(ref helper.Sleeping, 0);
                 since = Stopwatch.GetTimestamp();
             }
-            seen++;
-            try
-            {
-                if (index + 1 < _parts) _body(_job, index + 1, _parts);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _pending);
-            }
+            seen = Volatile.Read(ref _offer) >> 32;
+            RunParts(seen);
         }
     }
 }
