@@ -81,7 +81,7 @@ modelError /= TestSequences / Batch;
 naiveError /= TestSequences / Batch;
 
 Console.WriteLine();
-Console.WriteLine($"Test MSE, LSTM:                       {modelError:F5}");
+Console.WriteLine($"Test MSE, LSTM:                       {modelError:F7}");
 Console.WriteLine($"Test MSE, naive (repeat last value):  {naiveError:F5}");
 Console.WriteLine($"The LSTM's error is {naiveError / modelError:F1}x smaller (noise floor σ² = {NoiseStd * NoiseStd:F5}).");
 
