@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 
 namespace Unroll.Generators.Tests;
@@ -47,6 +48,37 @@ public sealed class SnapshotTests
             failures.AddRange(run.OutputErrors);
         }
         Assert.True(failures.Count == 0, "The generated code needs the user's usings:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// With documentation comments checked (as <c>GenerateDocumentationFile</c> does), every publicly visible
+    /// generated member has one and each is well formed: no CS15xx warning in the generated code.
+    /// </summary>
+    [Fact]
+    public void GeneratedMembers_CarryWellFormedXmlDocumentation()
+    {
+        CSharpParseOptions options = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
+        var failures = new List<string>();
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq })
+        {
+            // A public type without a comment beside the model, which must be reported: the check is on.
+            SyntaxTree probe = CSharpSyntaxTree.ParseText("public class Undocumented { }", options, "/src/Probe.cs");
+            var compilation = CSharpCompilation.Create("UserAssembly", new[] { CSharpSyntaxTree.ParseText(source, options, GeneratorHarness.UserFilePath), probe },
+                GeneratorHarness.References, GeneratorHarness.CompilationOptions);
+            CSharpGeneratorDriver.Create(new[] { new UnrollGenerator().AsSourceGenerator() }, parseOptions: options)
+                .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+            var generated = output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
+            Assert.NotEmpty(generated);
+            // The documentation compiler runs when a documentation file is written, as with GenerateDocumentationFile.
+            using var assembly = new MemoryStream();
+            using var documentation = new MemoryStream();
+            var diagnostics = output.Emit(assembly, xmlDocumentationStream: documentation).Diagnostics;
+            Assert.Contains(diagnostics, d => d.Id == "CS1591" && d.Location.SourceTree == probe);
+            failures.AddRange(diagnostics
+                .Where(d => d.Id.StartsWith("CS15", StringComparison.Ordinal) && d.Location.SourceTree is { } tree && generated.Contains(tree))
+                .Select(d => d.ToString()));
+        }
+        Assert.True(failures.Count == 0, "Generated members without (or with broken) documentation:\n" + string.Join("\n", failures));
     }
 
     /// <summary>
