@@ -6,6 +6,11 @@ namespace Unroll;
 /// element is computed by the same operations in the same order whatever the split, so results are bit for bit
 /// the same for every thread count (no reduction across threads).
 /// </summary>
+/// <remarks>
+/// A model instance is used by one thread at a time (its arena holds the activations of its last call); separate
+/// instances may run on separate threads at once. The helper threads serve one product at a time: a product that finds
+/// them busy runs on its caller's thread alone, with the same result.
+/// </remarks>
 public static class Parallelism
 {
     private static int _maxDegree = Math.Max(1, Environment.ProcessorCount);

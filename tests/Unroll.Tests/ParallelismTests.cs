@@ -160,6 +160,52 @@ public class ParallelismTests
     }
 
     [Fact]
+    public void Two_models_trained_at_once_on_two_threads_end_as_each_does_alone()
+    {
+        // Both threads want the helpers; whichever does not get them runs its products alone, with the same result.
+        static float[] Train(int seed)
+        {
+            var model = new ThreadedTagger(seed);
+            var adam = new Adam(ThreadedTagger.ParameterCount, 1e-2f);
+            var random = new SeededRandom((ulong)seed);
+            var tokens = new int[16 * 12];
+            var targets = new int[16 * 12];
+            var output = new float[16 * 12 * 20];
+            var gradient = new float[output.Length];
+            for (int i = 0; i < tokens.Length; i++) (tokens[i], targets[i]) = ((int)(random.NextUInt32() % 20), (int)(random.NextUInt32() % 20));
+            for (int step = 0; step < 5; step++)
+            {
+                model.Forward(tokens, output);
+                Loss.CrossEntropy(output, targets, gradient, 20);
+                model.ZeroGradients();
+                model.Backward(gradient);
+                adam.Step(model.Parameters, model.Gradients);
+            }
+            return model.Parameters.ToArray();
+        }
+
+        int saved = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            Parallelism.MaxDegreeOfParallelism = 2;
+            float[] aloneA = Train(21), aloneB = Train(22);
+            float[]? togetherA = null, togetherB = null;
+            var a = new Thread(() => togetherA = Train(21));
+            var b = new Thread(() => togetherB = Train(22));
+            a.Start();
+            b.Start();
+            a.Join();
+            b.Join();
+            Assert.True(aloneA.AsSpan().SequenceEqual(togetherA), "the first model differs when trained beside the second");
+            Assert.True(aloneB.AsSpan().SequenceEqual(togetherB), "the second model differs when trained beside the first");
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
     public void Threaded_training_allocates_nothing()
     {
         int saved = Parallelism.MaxDegreeOfParallelism;
