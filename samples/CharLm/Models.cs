@@ -15,10 +15,11 @@ public partial class CharLmModel
 }
 
 /// <summary>
-/// The same layers for generation: one sequence, one character per <c>Step</c>. Its parameters
-/// have the same names and layout as <see cref="CharLmModel"/>'s, so the trained weights copy over.
+/// The same layers for generation: one sequence, one character per <c>Step</c>, compiled for inference only
+/// (no backward pass, no gradients). Its parameters have the same names and layout as
+/// <see cref="CharLmModel"/>'s, so the trained weights copy over.
 /// </summary>
-[Model(SequenceLength = 1, BatchSize = 1)]
+[Model(SequenceLength = 1, BatchSize = 1, InferenceOnly = true)]
 public partial class CharLmSampler
 {
     [Embedding(Vocabulary.Size, 48)] public partial EmbeddingLayer Embed { get; }

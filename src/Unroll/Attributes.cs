@@ -19,6 +19,16 @@ public sealed class ModelAttribute : Attribute
     /// the longest source.
     /// </summary>
     public int TargetLength { get; set; }
+
+    /// <summary>
+    /// Compiles inference only (default false): <c>Forward</c>, and <c>Step</c> when the model streams, but no
+    /// <c>Backward</c>, no gradients and none of the buffers only backpropagation needs, so an edge binary carries
+    /// only what it runs. The class then implements <see cref="IInferenceModel{TInput}"/> (and
+    /// <see cref="IStepModel{TInput}"/>) instead of <see cref="ISequenceModel{TInput}"/>; its weights come from a
+    /// file or from a training twin (<c>trained.Parameters.CopyTo(model.Parameters)</c>: the layouts are the same). The
+    /// gradient spans of its layer views and named parameters are empty. Not available for encoder–decoder models yet.
+    /// </summary>
+    public bool InferenceOnly { get; set; }
 }
 
 /// <summary>The activation of an Elman <see cref="RnnAttribute"/> layer, as PyTorch's <c>nonlinearity</c>.</summary>

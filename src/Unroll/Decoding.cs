@@ -19,7 +19,7 @@ namespace Unroll;
 /// Batches: a model with <c>BatchSize</c> above 1 decodes the same prompt in every row, feeds every
 /// row the token chosen from row 0, and reads row 0 only (every row therefore holds the same
 /// sequence). Decode with a <c>BatchSize = 1</c> model to avoid the redundant rows; a model declared
-/// with the same layers has the same <see cref="ISequenceModel.Parameters"/> layout, so the weights
+/// with the same layers has the same <see cref="IInferenceModel.Parameters"/> layout, so the weights
 /// copy over with <c>a.Parameters.CopyTo(b.Parameters)</c>.
 /// </para>
 /// <para>

@@ -1,13 +1,12 @@
 namespace Unroll;
 
 /// <summary>
-/// What every model Unroll compiles offers, so that code such as a training loop, a checkpoint or
-/// an exporter can work with any of them. The generated class implements
-/// <see cref="ISequenceModel{TInput}"/> (float features or <c>int</c> token ids) and, when it has no
-/// bidirectional or non-causal attention layer, <see cref="IStreamingModel{TInput}"/>; an encoder–decoder model
-/// implements <see cref="IEncoderDecoderModel{TSource, TTarget}"/>. The shapes are also the class's constants.
+/// What every model Unroll compiles offers for inference: its shapes and its parameters. A model declared with
+/// <see cref="ModelAttribute.InferenceOnly"/> implements <see cref="IInferenceModel{TInput}"/> (and, when it streams,
+/// <see cref="IStepModel{TInput}"/>); every other model also trains, as <see cref="ISequenceModel"/> adds. The shapes
+/// are also the class's constants.
 /// </summary>
-public interface ISequenceModel
+public interface IInferenceModel
 {
     /// <summary>The longest sequence <c>Forward</c> takes (for an encoder–decoder model, the longest source).</summary>
     int SequenceLength { get; }
@@ -30,39 +29,24 @@ public interface ISequenceModel
     /// </summary>
     int VocabularySize { get; }
 
-    /// <summary>Training mode: dropout applies in <c>Forward</c> only while it is set.</summary>
-    bool Training { get; set; }
-
-    /// <summary>The generator of the dropout masks.</summary>
-    SeededRandom DropoutGenerator { get; }
-
     /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
     Span<float> Parameters { get; }
 
-    /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>.</summary>
-    Span<float> Gradients { get; }
-
     /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
     NamedParameterCollection NamedParameters { get; }
-
-    /// <summary>Sets every gradient to zero.</summary>
-    void ZeroGradients();
 
     /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes.</summary>
     void LoadSafetensors(string path);
 
     /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes.</summary>
     void SaveSafetensors(string path);
-
-    /// <summary>Backpropagation through time for the last <c>Forward</c>; adds into <see cref="Gradients"/>.</summary>
-    void Backward(ReadOnlySpan<float> outputGradient);
 }
 
-/// <summary>A compiled model whose input is <typeparamref name="TInput"/>: <c>float</c> features or <c>int</c> token ids.</summary>
-public interface ISequenceModel<TInput> : ISequenceModel
+/// <summary>A compiled model that runs whole sequences of <typeparamref name="TInput"/>: <c>float</c> features or <c>int</c> token ids.</summary>
+public interface IInferenceModel<TInput> : IInferenceModel
     where TInput : unmanaged
 {
-    /// <summary>Runs the network over sequences of <see cref="ISequenceModel.SequenceLength"/> steps, batch-first.</summary>
+    /// <summary>Runs the network over sequences of <see cref="IInferenceModel.SequenceLength"/> steps, batch-first.</summary>
     void Forward(ReadOnlySpan<TInput> input, Span<float> output);
 
     /// <summary>
@@ -75,10 +59,41 @@ public interface ISequenceModel<TInput> : ISequenceModel
 }
 
 /// <summary>
+/// What every model Unroll compiles for training offers beyond inference, so that code such as a training loop, a
+/// checkpoint or an exporter can work with any of them. The generated class implements
+/// <see cref="ISequenceModel{TInput}"/> (float features or <c>int</c> token ids) and, when it has no
+/// bidirectional or non-causal attention layer, <see cref="IStreamingModel{TInput}"/>; an encoder–decoder model
+/// implements <see cref="IEncoderDecoderModel{TSource, TTarget}"/> and this interface.
+/// </summary>
+public interface ISequenceModel : IInferenceModel
+{
+    /// <summary>Training mode: dropout applies in <c>Forward</c> only while it is set.</summary>
+    bool Training { get; set; }
+
+    /// <summary>The generator of the dropout masks.</summary>
+    SeededRandom DropoutGenerator { get; }
+
+    /// <summary>The accumulated gradients, same layout as <see cref="IInferenceModel.Parameters"/>.</summary>
+    Span<float> Gradients { get; }
+
+    /// <summary>Sets every gradient to zero.</summary>
+    void ZeroGradients();
+
+    /// <summary>Backpropagation through time for the last <c>Forward</c>; adds into <see cref="Gradients"/>.</summary>
+    void Backward(ReadOnlySpan<float> outputGradient);
+}
+
+/// <summary>A compiled model whose input is <typeparamref name="TInput"/> (<c>float</c> features or <c>int</c> token ids), for training and inference.</summary>
+public interface ISequenceModel<TInput> : ISequenceModel, IInferenceModel<TInput>
+    where TInput : unmanaged
+{
+}
+
+/// <summary>
 /// A model that advances step by step from a running state: what <see cref="TokenDecoder"/> and
 /// <see cref="BeamSearch"/> drive. A streaming sequence model, or the decoder of an encoder–decoder model.
 /// </summary>
-public interface IStepModel<TInput> : ISequenceModel
+public interface IStepModel<TInput> : IInferenceModel
     where TInput : unmanaged
 {
     /// <summary>Advances every sequence of the batch by one step from the running state.</summary>

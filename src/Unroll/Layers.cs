@@ -86,7 +86,7 @@ public readonly struct EmbeddingLayer
     public Span<float> Weight => _arena.AsSpan(_weight, NumEmbeddings * EmbeddingDim);
 
     /// <summary>The accumulated gradient of <see cref="Weight"/>.</summary>
-    public Span<float> WeightGradient => _arena.AsSpan(_gradient, NumEmbeddings * EmbeddingDim);
+    public Span<float> WeightGradient => GradientSpan.Of(_arena, _gradient, NumEmbeddings * EmbeddingDim);
 }
 
 /// <summary>A view of a <see cref="LinearAttribute"/> layer: weight <c>[OutFeatures, InFeatures]</c>, bias and gradients.</summary>
@@ -123,10 +123,10 @@ public readonly struct LinearLayer
     public Span<float> Bias => _arena.AsSpan(_weight + OutFeatures * InFeatures, HasBias ? OutFeatures : 0);
 
     /// <summary>The accumulated gradient of <see cref="Weight"/>.</summary>
-    public Span<float> WeightGradient => _arena.AsSpan(_gradient, OutFeatures * InFeatures);
+    public Span<float> WeightGradient => GradientSpan.Of(_arena, _gradient, OutFeatures * InFeatures);
 
     /// <summary>The accumulated gradient of <see cref="Bias"/>.</summary>
-    public Span<float> BiasGradient => _arena.AsSpan(_gradient + OutFeatures * InFeatures, HasBias ? OutFeatures : 0);
+    public Span<float> BiasGradient => GradientSpan.Of(_arena, _gradient < 0 ? -1 : _gradient + OutFeatures * InFeatures, HasBias ? OutFeatures : 0);
 }
 
 /// <summary>
@@ -169,7 +169,7 @@ public readonly struct SelfAttentionLayer
     /// ∂loss/∂weights, laid out as <see cref="Weights"/>: read by <c>Backward</c> (zero unless set), for a
     /// loss that looks at the attention weights themselves.
     /// </summary>
-    public Span<float> WeightsGradient => _arena.AsSpan(_weightsGradient, BatchSize * NumHeads * SequenceLength * SequenceLength);
+    public Span<float> WeightsGradient => GradientSpan.Of(_arena, _weightsGradient, BatchSize * NumHeads * SequenceLength * SequenceLength);
 }
 
 /// <summary>A view of a <see cref="LayerNormAttribute"/> layer: its <c>weight</c> and <c>bias</c> and their gradients.</summary>
@@ -198,10 +198,10 @@ public readonly struct LayerNormLayer
     public Span<float> Bias => _arena.AsSpan(_weight + Features, Features);
 
     /// <summary>The accumulated gradient of <see cref="Weight"/>.</summary>
-    public Span<float> WeightGradient => _arena.AsSpan(_gradient, Features);
+    public Span<float> WeightGradient => GradientSpan.Of(_arena, _gradient, Features);
 
     /// <summary>The accumulated gradient of <see cref="Bias"/>.</summary>
-    public Span<float> BiasGradient => _arena.AsSpan(_gradient + Features, Features);
+    public Span<float> BiasGradient => GradientSpan.Of(_arena, _gradient < 0 ? -1 : _gradient + Features, Features);
 }
 
 /// <summary>A view of a <see cref="DropoutAttribute"/> layer (it has no parameters).</summary>
@@ -429,8 +429,14 @@ public readonly struct AttentionDecoderLayer
     /// ∂loss/∂weights, laid out as <see cref="AttentionWeights"/>: read by <c>Backward</c> (zero unless
     /// set), for a loss that looks at the attention weights themselves.
     /// </summary>
-    public Span<float> AttentionWeightsGradient => _arena.AsSpan(_weightsGradient, BatchSize * TargetLength * SourceLength);
+    public Span<float> AttentionWeightsGradient => GradientSpan.Of(_arena, _weightsGradient, BatchSize * TargetLength * SourceLength);
 
     /// <summary>The attention weights of the last <c>Step</c>: the first <c>BatchSize · sourceLength</c> values are <c>[batch, source step]</c> for the encoded length.</summary>
     public Span<float> StepAttentionWeights => _arena.AsSpan(_stepWeights, BatchSize * SourceLength);
+}
+
+/// <summary>A gradient's span in the arena, or an empty one when the model is compiled for inference only (offset -1).</summary>
+internal static class GradientSpan
+{
+    public static Span<float> Of(float[] arena, int offset, int length) => offset < 0 ? default : arena.AsSpan(offset, length);
 }

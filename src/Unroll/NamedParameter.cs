@@ -22,7 +22,8 @@ public readonly struct NamedParameter
 
     /// <summary>
     /// Used by generated code: <paramref name="changedFlag"/> is the arena slot set to 1 whenever
-    /// <see cref="Values"/> is handed out (the model repacks what it derives from the weights), or -1.
+    /// <see cref="Values"/> is handed out (the model repacks what it derives from the weights), or -1;
+    /// <paramref name="gradientsOffset"/> is -1 in a model compiled for inference only.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset, int changedFlag)
@@ -57,8 +58,8 @@ public readonly struct NamedParameter
         }
     }
 
-    /// <summary>The accumulated gradient, same layout as <see cref="Values"/>.</summary>
-    public Span<float> Gradients => _arena.AsSpan(_gradients, Length);
+    /// <summary>The accumulated gradient, same layout as <see cref="Values"/>; empty in a model compiled for inference only.</summary>
+    public Span<float> Gradients => _gradients < 0 ? default : _arena.AsSpan(_gradients, Length);
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name} [{string.Join(", ", _shape)}]";

@@ -6,7 +6,7 @@ using Xunit;
 namespace Unroll.Generators.Tests;
 
 /// <summary>
-/// One test per diagnostic (UNR0001..UNR0022): the id, where it points (the text of its span in the
+/// One test per diagnostic (UNR0001..UNR0023): the id, where it points (the text of its span in the
 /// user's file) and the parts of the message that tell the user what to fix. Then the descriptors
 /// themselves (help links and pages) and the pages' examples.
 /// </summary>
@@ -491,7 +491,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrors()
     {
-        Assert.Equal(Enumerable.Range(1, 22).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 23).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
             Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);
@@ -529,6 +529,19 @@ public sealed class DiagnosticTests
             Assert.Contains($"{descriptor.Id} | {descriptor.Category} | Error | {descriptor.Title}", releases);
         }
     }
+
+    [Fact]
+    public void UNR0023_InferenceOnlyDecoder() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 6, TargetLength = 4, InferenceOnly = true)]
+        public partial class Reader
+        {
+            [Lstm(3, 4)] public partial LstmLayer Enc { get; }
+            [AttentionDecoder(2, 4, 3)] public partial AttentionDecoderLayer Dec { get; }
+        }
+        """,
+        "UNR0023", "Reader", "Reader", "Dec");
 
     public static TheoryData<string> Ids => new(Descriptors.AllDescriptors.Select(d => d.Id));
 

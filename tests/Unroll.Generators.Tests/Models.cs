@@ -126,4 +126,19 @@ public static class Models
             [AttentionDecoder(2, 6, 2, Attention = AttentionScore.Dot, Cell = DecoderCell.Gru)] public partial AttentionDecoderLayer Decoder { get; }
         }
         """;
+
+    /// <summary>Inference only: a streaming GRU keyword spotter for a device (no Backward, no gradients; dropout passes through).</summary>
+    public const string InferenceOnlyKeywordSpotter = """
+        using Unroll;
+
+        namespace Audio;
+
+        [Model(SequenceLength = 50, BatchSize = 1, InferenceOnly = true)]
+        public partial class KeywordSpotter
+        {
+            [Gru(40, 64)]    public partial GruLayer Rnn { get; }
+            [Dropout(0.1)]   public partial DropoutLayer Drop { get; }
+            [Linear(64, 12)] public partial LinearLayer Head { get; }
+        }
+        """;
 }

@@ -34,6 +34,9 @@ public sealed class SnapshotTests
     [Fact]
     public void GruDotSeq2Seq() => Verify(Models.GruDotSeq2Seq, "Signals.Forecaster.g.cs", nameof(GruDotSeq2Seq));
 
+    [Fact]
+    public void InferenceOnlyKeywordSpotter() => Verify(Models.InferenceOnlyKeywordSpotter, "Audio.KeywordSpotter.g.cs", nameof(InferenceOnlyKeywordSpotter));
+
     /// <summary>
     /// The generated code must not depend on the user's usings (it writes <c>global::</c> names), so it
     /// compiles in a project without implicit usings too.
@@ -42,7 +45,7 @@ public sealed class SnapshotTests
     public void GeneratedCode_CompilesWithoutImplicitUsings()
     {
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter })
         {
             GeneratorRun run = GeneratorHarness.Run(source, implicitUsings: false).AssertNoException();
             failures.AddRange(run.OutputErrors);
@@ -59,7 +62,7 @@ public sealed class SnapshotTests
     {
         CSharpParseOptions options = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter })
         {
             // A public type without a comment beside the model, which must be reported: the check is on.
             SyntaxTree probe = CSharpSyntaxTree.ParseText("public class Undocumented { }", options, "/src/Probe.cs");

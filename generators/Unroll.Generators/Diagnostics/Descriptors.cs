@@ -125,12 +125,17 @@ public static class Descriptors
         "AttentionDecoder does not fit its encoder",
         "The AttentionDecoder layer '{0}' cannot attach to its encoder: {1}");
 
+    /// <summary>UNR0023: "Model '{0}' is InferenceOnly, which encoder–decoder models do not support yet ...".</summary>
+    public static readonly DiagnosticDescriptor InferenceOnlyDecoder = Error("UNR0023",
+        "InferenceOnly on an encoder–decoder model",
+        "Model '{0}' is InferenceOnly, which encoder–decoder models (here with the AttentionDecoder layer '{1}') do not support yet: leave InferenceOnly out");
+
     private static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
         InvalidSequenceLength, InvalidBatchSize, RecurrentAfterLastStep, NoLayers, ModelTooLarge,
         UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, DropoutFirst, HeadsDoNotDivide,
-        InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder,
+        InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder, InferenceOnlyDecoder,
     };
 
     /// <summary>Every descriptor, in id order.</summary>

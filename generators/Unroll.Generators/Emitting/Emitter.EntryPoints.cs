@@ -32,12 +32,13 @@ public static partial class Emitter
             : $"Receives the output after the last step, <c>[{plan.BatchSize}, {plan.OutputSize}]</c>.";
         var last = plan.Sequence.Layers[plan.Layers.Count - 1];
 
-        w.Line("/// <summary>Runs the whole network over sequences of <see cref=\"SequenceLength\"/> steps, keeping what <c>Backward</c> needs.</summary>");
+        string keeps = plan.InferenceOnly ? "" : ", keeping what <c>Backward</c> needs";
+        w.Line($"/// <summary>Runs the whole network over sequences of <see cref=\"SequenceLength\"/> steps{keeps}.</summary>");
         w.Line($"/// <param name=\"{inputName}\">{inputDoc}</param>");
         w.Line($"/// <param name=\"output\">{outputDoc}</param>");
         w.Line($"public void Forward({inputType} {inputName}, {Span} output) => Forward({inputName}, output, SequenceLength);");
         w.Line();
-        w.Line("/// <summary>Runs the whole network over sequences of <paramref name=\"length\"/> steps (at most <see cref=\"SequenceLength\"/>), from the initial states, keeping what <c>Backward</c> needs.</summary>");
+        w.Line($"/// <summary>Runs the whole network over sequences of <paramref name=\"length\"/> steps (at most <see cref=\"SequenceLength\"/>), from the initial states{keeps}.</summary>");
         w.Line($"/// <param name=\"{inputName}\">{inputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
         w.Line($"/// <param name=\"output\">{outputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
         w.Line("/// <param name=\"length\">Steps per sequence, 1 to <see cref=\"SequenceLength\"/>.</param>");
@@ -51,7 +52,7 @@ public static partial class Emitter
         if (tokens) w.Line("CheckTokens(tokens, nameof(tokens));");
         w.Line($"{Span} a = _arena;");
         WriteRunSequence(w, plan, inputName, "length", "lengths", "Training");
-        w.Line("_length = length;");
+        if (!plan.InferenceOnly) w.Line("_length = length;");
         if (plan.SequenceOutput)
         {
             w.Line($"{Blas}.SwapLeadingAxes(a.Slice(Layout.{last.Output}), output, length, {plan.BatchSize}, {plan.OutputSize});");
@@ -170,7 +171,7 @@ public static partial class Emitter
         string inputName = tokens ? "tokens" : "input";
         w.Line("/// <summary>");
         w.Line("/// Streaming: advances every sequence of the batch by one step from the running state (see <see cref=\"ResetState\"/>).");
-        w.Line("/// A run of steps gives what <c>Forward</c> gives for the whole sequence. Leaves what <c>Backward</c> needs untouched.");
+        w.Line($"/// A run of steps gives what <c>Forward</c> gives for the whole sequence.{(plan.InferenceOnly ? "" : " Leaves what <c>Backward</c> needs untouched.")}");
         w.Line("/// </summary>");
         w.Line(tokens
             ? $"/// <param name=\"tokens\">One token id per sequence, <c>[{plan.BatchSize}]</c>.</param>"
@@ -310,7 +311,7 @@ public static partial class Emitter
         }
         w.Line($"if ({lengths}.IsEmpty) global::System.Array.Fill(_rowLengths, {length});");
         w.Line($"else {lengths}.CopyTo(_rowLengths);");
-        w.Line($"_forwardTraining = {training};");
+        if (!plan.InferenceOnly) w.Line($"_forwardTraining = {training};");
         w.Line($"ForwardCore({length});");
     }
 

@@ -60,9 +60,9 @@ public static partial class Emitter
                     break;
                 case LayerKind.Dropout:
                     string count = $"{rows} * {layer.Out}";
-                    if (streaming)
+                    if (streaming || plan.InferenceOnly)
                     {
-                        w.Line($"// {layer.Property}: {Describe(layer)} passes values through in streaming inference");
+                        w.Line($"// {layer.Property}: {Describe(layer)} passes values through in {(streaming ? "streaming " : "")}inference");
                         w.Line($"a.Slice(Layout.{input}, {count}).CopyTo(a.Slice(Layout.{buffers.Output}, {count}));");
                     }
                     else

@@ -56,7 +56,16 @@ public static partial class Emitter
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Unroll.Generators\", \"{GeneratorVersion}\")]");
         string input = plan.Vocabulary > 0 ? "int" : "float";
         var interfaces = new List<string>();
-        if (plan.Decoder is { } decoder) interfaces.Add($"global::Unroll.IEncoderDecoderModel<{input}, {(decoder.Vocabulary > 0 ? "int" : "float")}>");
+        if (plan.Decoder is { } decoder)
+        {
+            interfaces.Add($"global::Unroll.IEncoderDecoderModel<{input}, {(decoder.Vocabulary > 0 ? "int" : "float")}>");
+            interfaces.Add("global::Unroll.ISequenceModel");
+        }
+        else if (plan.InferenceOnly)
+        {
+            interfaces.Add($"global::Unroll.IInferenceModel<{input}>");
+            if (plan.CanStep) interfaces.Add($"global::Unroll.IStepModel<{input}>");
+        }
         else
         {
             if (plan.CanStep) interfaces.Add($"global::Unroll.IStreamingModel<{input}>");
@@ -77,12 +86,12 @@ public static partial class Emitter
         else
         {
             WriteForwardEntryPoints(w, plan);
-            WriteBackwardEntryPoints(w, plan);
+            if (!plan.InferenceOnly) WriteBackwardEntryPoints(w, plan);
         }
         if (plan.CanStep) WriteStepEntryPoints(w, plan);
         WriteForwardCore(w, plan, streaming: false);
         if (plan.CanStep) WriteForwardCore(w, plan, streaming: true);
-        WriteBackwardCore(w, plan);
+        if (!plan.InferenceOnly) WriteBackwardCore(w, plan);
         if (plan.Decoder is not null)
         {
             WriteDecodeCore(w, plan);
@@ -145,10 +154,20 @@ public static partial class Emitter
         w.Line("/// " + output);
         w.Line("/// </code>");
         w.Line($"/// <para>{N(plan.ParameterCount)} parameters. One arena of {N(plan.ArenaLength)} floats ({N(4L * plan.ArenaLength)} bytes), allocated by the constructor, holds");
-        w.Line("/// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;");
-        w.Line(plan.CanStep || plan.Decoder is not null
-            ? "/// Forward, Backward and Step allocate nothing.</para>"
-            : "/// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>");
+        if (plan.InferenceOnly)
+        {
+            w.Line("/// the parameters, the states, the activations of the longest sequence and the streaming buffers; compiled for inference");
+            w.Line(plan.CanStep
+                ? "/// only (no Backward, no gradients). Forward and Step allocate nothing.</para>"
+                : "/// only (no Backward, no gradients). Forward allocates nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>");
+        }
+        else
+        {
+            w.Line("/// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;");
+            w.Line(plan.CanStep || plan.Decoder is not null
+                ? "/// Forward, Backward and Step allocate nothing.</para>"
+                : "/// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>");
+        }
         w.Line("/// </remarks>");
     }
 
@@ -177,9 +196,9 @@ public static partial class Emitter
         w.Line();
         foreach (string constant in new[] { "SequenceLength", "BatchSize", "InputSize", "OutputSize", "ParameterCount" })
         {
-            w.Line($"int global::Unroll.ISequenceModel.{constant} => {constant};");
+            w.Line($"int global::Unroll.IInferenceModel.{constant} => {constant};");
         }
-        w.Line($"int global::Unroll.ISequenceModel.VocabularySize => {plan.Decoder?.Vocabulary ?? plan.Vocabulary};");
+        w.Line($"int global::Unroll.IInferenceModel.VocabularySize => {plan.Decoder?.Vocabulary ?? plan.Vocabulary};");
         w.Line();
     }
 
@@ -206,24 +225,30 @@ public static partial class Emitter
         w.Line("private readonly float[] _arena;");
         w.Line("private readonly global::Unroll.NamedParameter[] _namedParameters;");
         w.Line();
-        w.Line("/// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>");
-        w.Line("private int _length;");
-        w.Line();
+        if (!plan.InferenceOnly)
+        {
+            w.Line("/// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>");
+            w.Line("private int _length;");
+            w.Line();
+        }
         w.Line($"/// <summary>Each row's real steps in the last <c>Forward</c>{(plan.Decoder is null ? "" : " or <c>Encode</c> (of the source)")}: the rest is padding.</summary>");
         w.Line($"private readonly int[] _rowLengths = new int[{plan.BatchSize}];");
         w.Line();
-        w.Line("/// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>");
-        w.Line("private bool _forwardTraining;");
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// Training mode, as PyTorch's <c>model.train()</c> / <c>model.eval()</c> (default true): <c>Forward</c> applies dropout only while it is set.");
-        w.Line("/// <c>Step</c> is inference and never drops.");
-        w.Line("/// </summary>");
-        w.Line("public bool Training { get; set; } = true;");
-        w.Line();
-        w.Line("/// <summary>The generator of the dropout masks, seeded from the constructor's seed; its state belongs in a checkpoint.</summary>");
-        w.Line("public global::Unroll.SeededRandom DropoutGenerator { get; }");
-        w.Line();
+        if (!plan.InferenceOnly)
+        {
+            w.Line("/// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>");
+            w.Line("private bool _forwardTraining;");
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Training mode, as PyTorch's <c>model.train()</c> / <c>model.eval()</c> (default true): <c>Forward</c> applies dropout only while it is set.");
+            w.Line("/// <c>Step</c> is inference and never drops.");
+            w.Line("/// </summary>");
+            w.Line("public bool Training { get; set; } = true;");
+            w.Line();
+            w.Line("/// <summary>The generator of the dropout masks, seeded from the constructor's seed; its state belongs in a checkpoint.</summary>");
+            w.Line("public global::Unroll.SeededRandom DropoutGenerator { get; }");
+            w.Line();
+        }
         w.Line("/// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>");
         w.Line($"public {Identifier(plan.TypeName)}() : this(0)");
         w.Line("{");
@@ -234,7 +259,7 @@ public static partial class Emitter
         w.Line("_arena = new float[Layout.Length];");
         w.Line($"{Span} p = Parameters;");
         w.Line("var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));");
-        w.Line("DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own");
+        if (!plan.InferenceOnly) w.Line("DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own");
         foreach (ParameterPlan p in plan.Parameters)
         {
             string slice = $"p.Slice(Layout.{p.Constant}, {p.Length})";
@@ -261,7 +286,7 @@ public static partial class Emitter
         w.Line("{");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, Layout.{p.Constant}, ParameterCount + Layout.{p.Constant}{(plan.PacksStepWeights ? ", Layout.Step_WeightsStale" : "")}),");
+            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, Layout.{p.Constant}, {GradientOffset(plan, "Layout." + p.Constant)}{(plan.PacksStepWeights ? ", Layout.Step_WeightsStale" : "")}),");
         }
         w.Line("};");
         w.Close();
@@ -283,15 +308,21 @@ public static partial class Emitter
             w.Line("public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);");
         }
         w.Line();
-        w.Line("/// <summary>The accumulated gradients, same layout as <see cref=\"Parameters\"/>; <c>Backward</c> adds into them.</summary>");
-        w.Line("public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);");
-        w.Line();
+        if (!plan.InferenceOnly)
+        {
+            w.Line("/// <summary>The accumulated gradients, same layout as <see cref=\"Parameters\"/>; <c>Backward</c> adds into them.</summary>");
+            w.Line("public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);");
+            w.Line();
+        }
         w.Line("/// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>");
         w.Line("public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);");
         w.Line();
-        w.Line("/// <summary>Sets every gradient to zero.</summary>");
-        w.Line("public void ZeroGradients() => Gradients.Clear();");
-        w.Line();
+        if (!plan.InferenceOnly)
+        {
+            w.Line("/// <summary>Sets every gradient to zero.</summary>");
+            w.Line("public void ZeroGradients() => Gradients.Clear();");
+            w.Line();
+        }
         w.Line("/// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>");
         w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>");
         w.Line("public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);");
@@ -311,11 +342,11 @@ public static partial class Emitter
             string first = layer.ParameterNames.Count > 0 ? "Layout." + layer.ParameterNames[0] : "0";
             string arguments = layer.Kind switch
             {
-                LayerKind.Embedding => $"_arena, {first}, ParameterCount + {first}, {layer.In}, {layer.Hidden}",
-                LayerKind.Linear => $"_arena, {first}, ParameterCount + {first}, {layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}",
+                LayerKind.Embedding => $"_arena, {first}, {GradientOffset(plan, first)}, {layer.In}, {layer.Hidden}",
+                LayerKind.Linear => $"_arena, {first}, {GradientOffset(plan, first)}, {layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}",
                 LayerKind.Dropout => $"{F(layer.Dropout)}, {layer.Out}",
-                LayerKind.LayerNorm => $"_arena, {first}, ParameterCount + {first}, {layer.Out}",
-                LayerKind.SelfAttention => $"_arena, Layout.{attention!.Weights}, Layout.{attention.WeightsGradient}, BatchSize, {layer.NumHeads}, SequenceLength",
+                LayerKind.LayerNorm => $"_arena, {first}, {GradientOffset(plan, first)}, {layer.Out}",
+                LayerKind.SelfAttention => $"_arena, Layout.{attention!.Weights}, {(attention.WeightsGradient is null ? "-1" : "Layout." + attention.WeightsGradient)}, BatchSize, {layer.NumHeads}, SequenceLength",
                 _ => $"_arena, Layout.{layer.StateBlock}, {layer.NumLayers}, {layer.Directions}, BatchSize, {layer.Hidden}",
             };
             w.Line($"/// <summary>{Describe(layer)}.</summary>");
@@ -323,6 +354,9 @@ public static partial class Emitter
             w.Line();
         }
     }
+
+    /// <summary>Where the gradient of the parameter at <paramref name="offset"/> lives, or -1 (none) in a model compiled for inference only.</summary>
+    private static string GradientOffset(ModelPlan plan, string offset) => plan.InferenceOnly ? "-1" : $"ParameterCount + {offset}";
 
     /// <summary>Offset of state <paramref name="k"/> (0 h_0, 1 h_n, 2 ∂h_0, 3 ∂h_n, 4 c_0, 5 c_n, 6 ∂c_0, 7 ∂c_n) of one stacked layer and direction.</summary>
     private static string State(ModelPlan plan, LayerPlan layer, int k, int l, int d)

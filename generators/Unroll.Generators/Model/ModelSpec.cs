@@ -33,6 +33,9 @@ public sealed record ModelSpec(
 {
     /// <summary>Encoder–decoder models: the most decoder steps, as written (null when not set).</summary>
     public int? TargetLength { get; init; }
+
+    /// <summary><c>[Model(InferenceOnly = true)]</c>: no backward pass, gradients or buffers only it needs.</summary>
+    public bool InferenceOnly { get; init; }
 }
 
 /// <summary>One layer property: its attribute's arguments (PyTorch's constructor arguments).</summary>

@@ -69,8 +69,10 @@ public static class Parser
         // [Model(SequenceLength = .., BatchSize = ..)]
         int? sequenceLength = null, targetLength = null;
         int batchSize = 1;
+        bool inferenceOnly = false;
         foreach (var argument in context.Attributes[0].NamedArguments)
         {
+            if (argument.Key == "InferenceOnly" && argument.Value.Value is bool flag) inferenceOnly = flag;
             if (argument.Value.Kind != TypedConstantKind.Primitive || argument.Value.Value is not int value) continue;
             if (argument.Key == "SequenceLength") sequenceLength = value;
             else if (argument.Key == "BatchSize") batchSize = value;
@@ -193,6 +195,7 @@ public static class Parser
                 containing.ToEquatableArray(), type.Name, sequenceLength, batchSize, layers.ToEquatableArray(), typeLocation)
             {
                 TargetLength = targetLength,
+                InferenceOnly = inferenceOnly,
             }
             : null;
         return new ParseResult(spec, diagnostics.ToEquatableArray());

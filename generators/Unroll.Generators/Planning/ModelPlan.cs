@@ -39,6 +39,9 @@ public sealed record ModelPlan(
 
     /// <summary>Whether <c>Step</c> runs on packed copies of the recurrent weights (<c>PackStepWeights</c>, <c>Layout.Step_WeightsStale</c>).</summary>
     public bool PacksStepWeights { get; init; }
+
+    /// <summary>Compiled for inference only: no <c>Backward</c>, gradients, training mode or backward-only buffers.</summary>
+    public bool InferenceOnly { get; init; }
 }
 
 /// <summary>

@@ -71,6 +71,10 @@ public static class Planner
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
                 "is set, but the model has no AttentionDecoder layer: only encoder–decoder models have a target"));
         }
+        if (decoderLayer is not null && spec.InferenceOnly)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InferenceOnlyDecoder, spec.Location, spec.TypeName, decoderLayer.Property));
+        }
 
         long passes = spec.Layers.Where(l => IsRecurrent(l.Kind) && l.NumLayers > 0).Sum(l => (long)l.NumLayers * (l.Bidirectional ? 2 : 1));
         if (passes > MaxRecurrentPasses)
@@ -274,7 +278,8 @@ public static class Planner
             return null;
         }
         arena.Add("Parameters", (int)parameterCount, "every parameter, in state-dict order (offsets below are relative to it)");
-        arena.Add("Gradients", (int)parameterCount, "the gradients, same layout as Parameters");
+        bool training = !spec.InferenceOnly;
+        if (training) arena.Add("Gradients", (int)parameterCount, "the gradients, same layout as Parameters");
 
         // Initial and final states with their gradients, per recurrent layer (see the runtime's layer views).
         for (int i = 0; i < layers.Count; i++)
@@ -294,7 +299,7 @@ public static class Planner
             decoder = decoder with { StateBlock = name };
         }
 
-        ModeBuffers sequenceBuffers = LayOut(spec, layers, arena, "", T, B, tokens, gradients: true);
+        ModeBuffers sequenceBuffers = LayOut(spec, layers, arena, "", T, B, tokens, gradients: training, streaming: false);
 
         // Backward scratch, shared by all layers (sized for the largest).
         long dGates = 0, dGh = 0, dh = 0, dc = 0;
@@ -307,18 +312,25 @@ public static class Planner
         }
         long gh = layers.Where(l => l.Kind == LayerKind.Gru).Select(l => (long)B * 3 * l.Hidden).DefaultIfEmpty(0).Max();
         arena.Add("Scratch_Gh", gh, "GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]");
-        arena.Add("Scratch_dGates", dGates, "BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)");
-        arena.Add("Scratch_dGh", dGh, "BPTT, GRU: recurrent-side gate gradients of a whole sequence");
-        arena.Add("Scratch_dh", dh, "BPTT: ∂h carried to the previous step, [batch, H]");
-        arena.Add("Scratch_dc", dc, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
-        arena.Add("Scratch_HeldDh", dh, "BPTT, rows past their length: the carried ∂h they pass on");
-        arena.Add("Scratch_HeldDc", dc, "BPTT, rows past their length: the carried ∂c they pass on");
+        if (training)
+        {
+            arena.Add("Scratch_dGates", dGates, "BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)");
+            arena.Add("Scratch_dGh", dGh, "BPTT, GRU: recurrent-side gate gradients of a whole sequence");
+            arena.Add("Scratch_dh", dh, "BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)");
+            arena.Add("Scratch_dc", dc, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
+            arena.Add("Scratch_HeldDh", dh, "BPTT, rows past their length: the carried ∂h they pass on");
+            arena.Add("Scratch_HeldDc", dc, "BPTT, rows past their length: the carried ∂c they pass on");
+        }
+        else
+        {
+            arena.Add("Scratch_dh", dh, "ReorderState's scratch: one state block, [batch, H]");
+        }
 
         // Streaming buffers, one step deep (and a cache of past keys and values for causal attention). A
         // bidirectional or non-causal attention layer needs the whole sequence, so such models do not stream.
         // An encoder–decoder model streams through its decoder, and its encoder runs whole sequences.
         bool canStep = decoder is null && !layers.Any(l => l.Directions == 2 || (l.Kind == LayerKind.SelfAttention && !l.Causal));
-        ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false) : null;
+        ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false, streaming: true) : null;
         bool packs = canStep && layers.Any(l => IsRecurrent(l.Kind));
         if (packs) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
         if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B);
@@ -336,6 +348,7 @@ public static class Planner
             Decoder = decoder,
             TargetLength = decoder is null ? 0 : spec.TargetLength!.Value,
             PacksStepWeights = packs,
+            InferenceOnly = !training,
         };
     }
 
@@ -430,8 +443,11 @@ public static class Planner
         arena.Add(P + "_StepOutput", (long)B * d.Output, "Step: outputs");
     }
 
-    /// <summary>Places the activations of one pass over <paramref name="steps"/> steps: a sequence pass with its gradients, or (<paramref name="gradients"/> false) the streaming step.</summary>
-    private static ModeBuffers LayOut(ModelSpec spec, List<LayerPlan> layers, ArenaBuilder arena, string prefix, int steps, int B, bool tokens, bool gradients)
+    /// <summary>
+    /// Places the activations of one pass over <paramref name="steps"/> steps: a sequence pass (with its gradients unless the
+    /// model is for inference only), or the <paramref name="streaming"/> step.
+    /// </summary>
+    private static ModeBuffers LayOut(ModelSpec spec, List<LayerPlan> layers, ArenaBuilder arena, string prefix, int steps, int B, bool tokens, bool gradients, bool streaming)
     {
         string what = steps == 1 ? "one step" : $"{steps} steps";
         int inputWidth = tokens ? 1 : spec.Layers[0].In;
@@ -458,7 +474,7 @@ public static class Planner
                 {
                     // Streaming (one step, causal only) attends over every earlier step: their keys and values wait in a cache.
                     int e = layer.Out, T = spec.SequenceLength!.Value;
-                    bool streaming = steps == 1;
+                    // streaming: one step, causal only
                     long weights = streaming ? (long)B * layer.NumHeads * T : (long)B * layer.NumHeads * steps * steps;
                     attention = new AttentionBuffers(
                         arena.Add($"{prefix}{layer.Property}_Qkv", rows * 3 * e, $"{layer.Property} q | k | v, [time, batch, {3 * e}]"),
@@ -507,11 +523,11 @@ public static class Planner
                     };
                     // A streaming LSTM or GRU step over fewer than four rows is one fused call that keeps its gates in registers:
                     // no cache. Four rows and more share each weight load in the products' register blocks instead.
-                    bool fused = !gradients && layer.Kind != LayerKind.Rnn && B < 4;
+                    bool fused = streaming && layer.Kind != LayerKind.Rnn && B < 4;
                     string? cache = fused ? null : arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, [time, batch, {cacheWidth}]");
                     string? cellState = layer.Kind == LayerKind.Lstm ? arena.Add(tag + "_Cells", rows * H, $"cell states c_t, [time, batch, {H}]") : null;
                     var cellBuffers = new CellBuffers(l, d, cache, cellState);
-                    if (!gradients) // the streaming buffers
+                    if (streaming)
                     {
                         int inK = l == 0 ? layer.In : D * H, G = Gates(layer.Kind) * H;
                         cellBuffers = cellBuffers with

@@ -34,12 +34,12 @@ namespace Sentiment
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
         public const int ParameterCount = 2595;
 
-        int global::Unroll.ISequenceModel.SequenceLength => SequenceLength;
-        int global::Unroll.ISequenceModel.BatchSize => BatchSize;
-        int global::Unroll.ISequenceModel.InputSize => InputSize;
-        int global::Unroll.ISequenceModel.OutputSize => OutputSize;
-        int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
-        int global::Unroll.ISequenceModel.VocabularySize => 0;
+        int global::Unroll.IInferenceModel.SequenceLength => SequenceLength;
+        int global::Unroll.IInferenceModel.BatchSize => BatchSize;
+        int global::Unroll.IInferenceModel.InputSize => InputSize;
+        int global::Unroll.IInferenceModel.OutputSize => OutputSize;
+        int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
+        int global::Unroll.IInferenceModel.VocabularySize => 0;
 
         /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
         private static class Layout
@@ -71,7 +71,7 @@ namespace Sentiment
             public const int Scratch_Gh = 25950; // 192: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dGates = 26142; // 4,608: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
             public const int Scratch_dGh = 30750; // 4,608: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 35358; // 64: BPTT: ∂h carried to the previous step, [batch, H]
+            public const int Scratch_dh = 35358; // 64: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
             public const int Scratch_dc = 35422; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 35422; // 64: BPTT, rows past their length: the carried ∂h they pass on
             public const int Scratch_HeldDc = 35486; // 0: BPTT, rows past their length: the carried ∂c they pass on

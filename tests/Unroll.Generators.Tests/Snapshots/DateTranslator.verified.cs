@@ -19,7 +19,7 @@ namespace Dates
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-    partial class Translator : global::Unroll.IEncoderDecoderModel<int, int>
+    partial class Translator : global::Unroll.IEncoderDecoderModel<int, int>, global::Unroll.ISequenceModel
     {
         /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
         public const int SequenceLength = 12;
@@ -36,12 +36,12 @@ namespace Dates
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
         public const int ParameterCount = 53572;
 
-        int global::Unroll.ISequenceModel.SequenceLength => SequenceLength;
-        int global::Unroll.ISequenceModel.BatchSize => BatchSize;
-        int global::Unroll.ISequenceModel.InputSize => InputSize;
-        int global::Unroll.ISequenceModel.OutputSize => OutputSize;
-        int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
-        int global::Unroll.ISequenceModel.VocabularySize => 13;
+        int global::Unroll.IInferenceModel.SequenceLength => SequenceLength;
+        int global::Unroll.IInferenceModel.BatchSize => BatchSize;
+        int global::Unroll.IInferenceModel.InputSize => InputSize;
+        int global::Unroll.IInferenceModel.OutputSize => OutputSize;
+        int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
+        int global::Unroll.IInferenceModel.VocabularySize => 13;
 
         /// <summary>The most decoder steps <c>Forward</c> takes; a shorter target may be passed.</summary>
         public const int TargetLength = 11;
@@ -106,7 +106,7 @@ namespace Dates
             public const int Scratch_Gh = 134328; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dGates = 134328; // 6,144: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
             public const int Scratch_dGh = 140472; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 140472; // 128: BPTT: ∂h carried to the previous step, [batch, H]
+            public const int Scratch_dh = 140472; // 128: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
             public const int Scratch_dc = 140600; // 128: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 140728; // 128: BPTT, rows past their length: the carried ∂h they pass on
             public const int Scratch_HeldDc = 140856; // 128: BPTT, rows past their length: the carried ∂c they pass on

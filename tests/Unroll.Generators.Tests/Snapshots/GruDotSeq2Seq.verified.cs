@@ -18,7 +18,7 @@ namespace Signals
     /// Forward, Backward and Step allocate nothing.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
-    partial class Forecaster : global::Unroll.IEncoderDecoderModel<float, float>
+    partial class Forecaster : global::Unroll.IEncoderDecoderModel<float, float>, global::Unroll.ISequenceModel
     {
         /// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>
         public const int SequenceLength = 8;
@@ -35,12 +35,12 @@ namespace Signals
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
         public const int ParameterCount = 512;
 
-        int global::Unroll.ISequenceModel.SequenceLength => SequenceLength;
-        int global::Unroll.ISequenceModel.BatchSize => BatchSize;
-        int global::Unroll.ISequenceModel.InputSize => InputSize;
-        int global::Unroll.ISequenceModel.OutputSize => OutputSize;
-        int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
-        int global::Unroll.ISequenceModel.VocabularySize => 0;
+        int global::Unroll.IInferenceModel.SequenceLength => SequenceLength;
+        int global::Unroll.IInferenceModel.BatchSize => BatchSize;
+        int global::Unroll.IInferenceModel.InputSize => InputSize;
+        int global::Unroll.IInferenceModel.OutputSize => OutputSize;
+        int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
+        int global::Unroll.IInferenceModel.VocabularySize => 0;
 
         /// <summary>The most decoder steps <c>Forward</c> takes; a shorter target may be passed.</summary>
         public const int TargetLength = 5;
@@ -91,7 +91,7 @@ namespace Signals
             public const int Scratch_Gh = 1792; // 36: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dGates = 1828; // 288: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
             public const int Scratch_dGh = 2116; // 288: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 2404; // 12: BPTT: ∂h carried to the previous step, [batch, H]
+            public const int Scratch_dh = 2404; // 12: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
             public const int Scratch_dc = 2416; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 2416; // 12: BPTT, rows past their length: the carried ∂h they pass on
             public const int Scratch_HeldDc = 2428; // 0: BPTT, rows past their length: the carried ∂c they pass on

@@ -34,12 +34,12 @@ namespace Signals
         /// <summary>Number of trainable parameters (the length of <see cref="Parameters"/>).</summary>
         public const int ParameterCount = 520;
 
-        int global::Unroll.ISequenceModel.SequenceLength => SequenceLength;
-        int global::Unroll.ISequenceModel.BatchSize => BatchSize;
-        int global::Unroll.ISequenceModel.InputSize => InputSize;
-        int global::Unroll.ISequenceModel.OutputSize => OutputSize;
-        int global::Unroll.ISequenceModel.ParameterCount => ParameterCount;
-        int global::Unroll.ISequenceModel.VocabularySize => 0;
+        int global::Unroll.IInferenceModel.SequenceLength => SequenceLength;
+        int global::Unroll.IInferenceModel.BatchSize => BatchSize;
+        int global::Unroll.IInferenceModel.InputSize => InputSize;
+        int global::Unroll.IInferenceModel.OutputSize => OutputSize;
+        int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
+        int global::Unroll.IInferenceModel.VocabularySize => 0;
 
         /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
         private static class Layout
@@ -63,7 +63,7 @@ namespace Signals
             public const int Scratch_Gh = 8000; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dGates = 8000; // 2,000: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
             public const int Scratch_dGh = 10000; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 10000; // 40: BPTT: ∂h carried to the previous step, [batch, H]
+            public const int Scratch_dh = 10000; // 40: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
             public const int Scratch_dc = 10040; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 10040; // 40: BPTT, rows past their length: the carried ∂h they pass on
             public const int Scratch_HeldDc = 10080; // 0: BPTT, rows past their length: the carried ∂c they pass on
