@@ -1,3 +1,4 @@
+using System.Reflection;
 using Unroll.Kernels;
 using Xunit;
 
@@ -198,6 +199,34 @@ public class ParallelismTests
             b.Join();
             Assert.True(aloneA.AsSpan().SequenceEqual(togetherA), "the first model differs when trained beside the second");
             Assert.True(aloneB.AsSpan().SequenceEqual(togetherB), "the second model differs when trained beside the first");
+        }
+        finally
+        {
+            Parallelism.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
+    public void Product_numbers_wrap_around_without_losing_a_part()
+    {
+        // The helpers tell products apart by a 32-bit number: start just before it wraps and run products across it.
+        FieldInfo offer = typeof(Unroll.Kernels.Blas).Assembly.GetType("Unroll.Kernels.Workers")!.GetField("_offer", BindingFlags.NonPublic | BindingFlags.Static)!;
+        int saved = Parallelism.MaxDegreeOfParallelism;
+        try
+        {
+            Parallelism.MaxDegreeOfParallelism = 2;
+            float[] a = Random(64 * 128, 1), b = Random(512 * 128, 2), c = new float[64 * 512], expected = new float[64 * 512];
+            Parallelism.MaxDegreeOfParallelism = 1;
+            Blas.MultiplyTransposed(a, 128, b, 128, expected, 512, 64, 512, 128, accumulate: false);
+            Parallelism.MaxDegreeOfParallelism = 2;
+            offer.SetValue(null, (long)int.MaxValue - 3 << 32);
+            for (int i = 0; i < 8; i++)
+            {
+                Array.Clear(c);
+                Blas.MultiplyTransposed(a, 128, b, 128, c, 512, 64, 512, 128, accumulate: false);
+                Assert.Equal(expected, c);
+            }
+            Assert.True((long)offer.GetValue(null)! >> 32 < 0, "the product numbers did not wrap around");
         }
         finally
         {

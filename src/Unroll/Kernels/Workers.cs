@@ -83,23 +83,47 @@ internal static unsafe class Workers
             body(job, 0, 1);
             return;
         }
+        long product = 0;
+        bool offered = false;
         try
         {
             if (_helpers.Length < parts - 1) Start(parts - 1);
             _job = job;
             _body = (delegate*<void*, int, int, void>)body;
             Volatile.Write(ref _done, 0);
-            long product = (Volatile.Read(ref _offer) >> 32) + 1;
+            // Products are numbered in 32 bits that wrap around, sign-extended as Help and RunParts read them back.
+            product = unchecked((int)((Volatile.Read(ref _offer) >> 32) + 1));
             // A full fence: a helper that is not seen asleep here sees the offer.
             Interlocked.Exchange(ref _offer, product << 32 | (uint)parts);
+            offered = true;
             foreach (Helper helper in _helpers)
                 if (Volatile.Read(ref helper.Sleeping) != 0) helper.Wake.Set();
             RunParts(product);
-            while (Volatile.Read(ref _done) != parts) Thread.SpinWait(1);
         }
         finally
         {
+            // Should a part throw here, withdraw the parts nobody has claimed; either way wait for those running
+            // elsewhere, which read this caller's stack, before returning.
+            if (offered)
+            {
+                Withdraw(product);
+                while (Volatile.Read(ref _done) != parts) Thread.SpinWait(1);
+            }
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Counts the parts of <paramref name="product"/> that nobody has claimed as done, and closes the offer.</summary>
+    private static void Withdraw(long product)
+    {
+        while (true)
+        {
+            long offer = Volatile.Read(ref _offer);
+            int next = (int)(offer >> 16) & 0xFFFF, parts = (int)offer & 0xFFFF;
+            if (offer >> 32 != product || next >= parts) return;
+            if (Interlocked.CompareExchange(ref _offer, (offer & ~0xFFFF_0000L) | ((long)parts << 16), offer) != offer) continue;
+            Interlocked.Add(ref _done, parts - next);
+            return;
         }
     }
 
