@@ -103,23 +103,6 @@ public class KernelTests
         Assert.Equal(batchFirst, back);
     }
 
-    [Theory]
-    [InlineData(1, 1)]
-    [InlineData(7, 9)]
-    [InlineData(8, 8)]
-    [InlineData(16, 24)]
-    [InlineData(17, 33)]
-    [InlineData(64, 5)]
-    public void Transpose_moves_every_element_and_nothing_else(int rows, int columns)
-    {
-        int lds = columns + 3, ldd = rows + 2;
-        float[] source = Random(rows * lds, 1), destination = Random(columns * ldd, 2), before = (float[])destination.Clone();
-        Blas.Transpose(source, lds, destination, ldd, rows, columns);
-        for (int c = 0; c < columns; c++)
-            for (int r = 0; r < ldd; r++)
-                Assert.Equal(r < rows ? source[r * lds + c] : before[c * ldd + r], destination[c * ldd + r]);
-    }
-
     public static TheoryData<int> Widths => new() { 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 64, 65 };
 
     [Theory]
