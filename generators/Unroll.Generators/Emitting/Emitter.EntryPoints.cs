@@ -237,7 +237,6 @@ public static partial class Emitter
         w.Line("a[Layout.Step_WeightsStale] = 0f;");
         w.Close();
         w.Line();
-        if (!SequenceUsesPacked(plan)) return;
 
         w.Line("/// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>");
         w.Open("private void PackSequenceWeights()");

@@ -29,7 +29,7 @@ public static partial class Emitter
         w.Open(streaming ? "private void StepCore()" : "private void ForwardCore(int length)");
         w.Line($"{Span} a = _arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
-        if (!streaming && SequenceUsesPacked(plan)) w.Line("if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ");
+        if (!streaming && plan.PacksStepWeights) w.Line("if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ");
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
@@ -124,8 +124,6 @@ public static partial class Emitter
     private static CellBuffers? PackedCell(ModelPlan plan, int index, int l, int d) =>
         plan.PacksStepWeights ? plan.Step!.Layers[index].Cells[l * plan.Layers[index].Directions + d] : null;
 
-    /// <summary>Whether the sequence passes run their recurrent products over the packed <c>W_hhᵀ</c>.</summary>
-    private static bool SequenceUsesPacked(ModelPlan plan) => plan.PacksStepWeights;
 
     private static void WriteCellForward(SourceWriter w, ModelPlan plan, int index, LayerBuffers buffers, int l, int d, string input, bool streaming)
     {
@@ -139,7 +137,7 @@ public static partial class Emitter
         string wIh = "Layout." + layer.ParameterNames[first], wHh = "Layout." + layer.ParameterNames[first + 1];
         string bIh = "Layout." + layer.ParameterNames[first + 2], bHh = "Layout." + layer.ParameterNames[first + 3];
         string rows = Rows(plan, layer, streaming);
-        CellBuffers? packed = streaming || SequenceUsesPacked(plan) ? PackedCell(plan, index, l, d) : null;
+        CellBuffers? packed = PackedCell(plan, index, l, d);
 
         w.Line($"// {layer.Property}, layer {l}, {(reverse ? "reverse" : "forward")} direction: {KindName(layer)} {inK} → {H}{(streaming ? ", one step" : "")}");
         w.Open("");

@@ -474,7 +474,6 @@ public static class Planner
                 {
                     // Streaming (one step, causal only) attends over every earlier step: their keys and values wait in a cache.
                     int e = layer.Out, T = spec.SequenceLength!.Value;
-                    // streaming: one step, causal only
                     long weights = streaming ? (long)B * layer.NumHeads * T : (long)B * layer.NumHeads * steps * steps;
                     attention = new AttentionBuffers(
                         arena.Add($"{prefix}{layer.Property}_Qkv", rows * 3 * e, $"{layer.Property} q | k | v, [time, batch, {3 * e}]"),

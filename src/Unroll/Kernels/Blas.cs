@@ -505,7 +505,7 @@ public static unsafe class Blas
         int i = 0;
         if (Vector512.IsHardwareAccelerated && k > 0)
         {
-            // Four rows at a time against each panel's 64-column halves; a panel of 16 goes row by row.
+            // Four rows at a time against each panel's 64-column halves; narrower panels go row by row.
             for (; i + 4 <= m; i += 4)
             {
                 ref float x = ref Unsafe.AsRef(in a[i * lda]);
@@ -524,16 +524,7 @@ public static unsafe class Blas
                     {
                         ref float cr = ref Unsafe.Add(ref ci, r * ldc + j0);
                         if (!accumulate) MemoryMarshal.CreateSpan(ref cr, width).Clear();
-                        if (width == 16) RowPanel512(ref Unsafe.Add(ref x, r * lda), ref panel, width, ref cr, k, 1);
-                        else
-                        {
-                            for (int j = 0; j < width; j++)
-                            {
-                                float sum = Unsafe.Add(ref cr, j);
-                                for (int p = 0; p < k; p++) sum += Unsafe.Add(ref x, r * lda + p) * Unsafe.Add(ref panel, p * width + j);
-                                Unsafe.Add(ref cr, j) = sum;
-                            }
-                        }
+                        RowAgainstPanel(ref Unsafe.Add(ref x, r * lda), ref panel, width, ref cr, k);
                     }
                 }
             }
@@ -548,27 +539,31 @@ public static unsafe class Blas
             for (int j0 = 0, width; j0 < n; j0 += width)
             {
                 width = PanelWidth(n - j0);
-                ref float panel = ref Unsafe.Add(ref w0, j0 * k);
-                ref float cj = ref Unsafe.Add(ref c0, j0);
-                int done = 0;
-                if (Vector512.IsHardwareAccelerated && width >= 16)
-                {
-                    RowPanel512(ref x, ref panel, width, ref cj, k, width / 16);
-                    done = width;
-                }
-                else if (Vector.IsHardwareAccelerated)
-                {
-                    int v = Vector<float>.Count;
-                    for (; done + 8 * v <= width; done += 8 * v) RowPanel(ref x, ref Unsafe.Add(ref panel, done), width, ref Unsafe.Add(ref cj, done), k, 8);
-                    for (; done + v <= width; done += v) RowPanel(ref x, ref Unsafe.Add(ref panel, done), width, ref Unsafe.Add(ref cj, done), k, 1);
-                }
-                for (int j = done; j < width; j++)
-                {
-                    float sum = Unsafe.Add(ref cj, j);
-                    for (int p = 0; p < k; p++) sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref panel, p * width + j);
-                    Unsafe.Add(ref cj, j) = sum;
-                }
+                RowAgainstPanel(ref x, ref Unsafe.Add(ref w0, j0 * k), width, ref Unsafe.Add(ref c0, j0), k);
             }
+        }
+    }
+
+    /// <summary><c>c[0 … width) += Σ_p x[p] · panel[p, 0 … width)</c>: one row against one packed panel, accumulating.</summary>
+    private static void RowAgainstPanel(ref float x, ref float panel, int width, ref float c, int k)
+    {
+        int done = 0;
+        if (Vector512.IsHardwareAccelerated && width >= 16)
+        {
+            RowPanel512(ref x, ref panel, width, ref c, k, width / 16);
+            done = width;
+        }
+        else if (Vector.IsHardwareAccelerated)
+        {
+            int v = Vector<float>.Count;
+            for (; done + 8 * v <= width; done += 8 * v) RowPanel(ref x, ref Unsafe.Add(ref panel, done), width, ref Unsafe.Add(ref c, done), k, 8);
+            for (; done + v <= width; done += v) RowPanel(ref x, ref Unsafe.Add(ref panel, done), width, ref Unsafe.Add(ref c, done), k, 1);
+        }
+        for (int j = done; j < width; j++)
+        {
+            float sum = Unsafe.Add(ref c, j);
+            for (int p = 0; p < k; p++) sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref panel, p * width + j);
+            Unsafe.Add(ref c, j) = sum;
         }
     }
 
