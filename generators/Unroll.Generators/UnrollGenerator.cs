@@ -7,6 +7,7 @@ using Unroll.Generators.Emitting;
 using Unroll.Generators.Model;
 using Unroll.Generators.Parsing;
 using Unroll.Generators.Planning;
+using Unroll.Generators.Weights;
 
 namespace Unroll.Generators;
 
@@ -24,6 +25,8 @@ public sealed class UnrollGenerator : IIncrementalGenerator
         public const string Plan = nameof(Plan);
         public const string Source = nameof(Source);
         public const string Diagnostics = nameof(Diagnostics);
+        public const string WeightFiles = nameof(WeightFiles);
+        public const string Weights = nameof(Weights);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -65,6 +68,37 @@ public sealed class UnrollGenerator : IIncrementalGenerator
             string hintName = Emitter.HintName(plan);
             if (clashing.Contains(hintName)) hintName = Emitter.CaseDistinctHintName(hintName);
             output.AddSource(hintName, Emitter.Emit(plan));
+        });
+
+        // Weights compiled in ([Model(Weights = "...")]): the .safetensors AdditionalFiles items, read as bytes, are
+        // matched to the plans that name one. The source depends on the plan and the files only; the diagnostics
+        // also on where Weights is written.
+        var weightFiles = context.AdditionalTextsProvider
+            .Where(static text => text.Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            .Select(static (text, cancellationToken) => WeightsFile.Read(text.Path, cancellationToken))
+            .WithTrackingName(Steps.WeightFiles)
+            .Collect();
+        var weightSources = sources
+            .Where(static item => item.Left?.Weights is not null)
+            .Combine(weightFiles)
+            .Select(static (item, _) =>
+            {
+                var ((plan, clashing), files) = item;
+                string hintName = Emitter.HintName(plan!);
+                if (clashing.Contains(hintName)) hintName = Emitter.CaseDistinctHintName(hintName);
+                return (HintName: Emitter.WeightsHintName(hintName), Source: Emitter.EmitWeights(plan!, WeightsMatch.Find(plan!, files)));
+            })
+            .WithTrackingName(Steps.Weights);
+        context.RegisterSourceOutput(weightSources, static (output, item) => output.AddSource(item.HintName, item.Source));
+        var weightDiagnostics = plans
+            .Where(static result => result.Plan?.Weights is not null)
+            .Combine(weightFiles)
+            .Select(static (item, _) => WeightsMatch.Find(item.Left.Plan!, item.Right).Diagnostics(item.Left.WeightsLocation))
+            .Combine(context.CompilationProvider.Select(static (compilation, _) => new SyntaxTrees(compilation.SyntaxTrees)));
+        context.RegisterSourceOutput(weightDiagnostics, static (output, item) =>
+        {
+            var (found, trees) = item;
+            foreach (var diagnostic in found) output.ReportDiagnostic(diagnostic.ToDiagnostic(trees.Find));
         });
 
         // Diagnostics point into the user's syntax tree (so the IDE squiggles the declaration): the

@@ -29,6 +29,17 @@ public sealed class ModelAttribute : Attribute
     /// gradient spans of its layer views and named parameters are empty. Not available for encoder–decoder models yet.
     /// </summary>
     public bool InferenceOnly { get; set; }
+
+    /// <summary>
+    /// A safetensors file (as written from PyTorch's <c>state_dict()</c> or by <c>SaveSafetensors</c>) whose weights are
+    /// compiled into the assembly as read-only data: the parameterless constructor loads them, and
+    /// <c>LoadCompiledWeights()</c> loads them again, with no file system at run time. The file must be an
+    /// <c>AdditionalFiles</c> item of the project (<c>&lt;AdditionalFiles Include="weights/model.safetensors" /&gt;</c>),
+    /// named here by its file name or the end of its path. Every parameter must be in it with the declared shape, as
+    /// F32, F64, F16 or BF16 (converted to float32 when compiling); a missing file or tensor, another shape or dtype is
+    /// a compile error, and a tensor the model does not have is a warning.
+    /// </summary>
+    public string? Weights { get; set; }
 }
 
 /// <summary>The activation of an Elman <see cref="RnnAttribute"/> layer, as PyTorch's <c>nonlinearity</c>.</summary>

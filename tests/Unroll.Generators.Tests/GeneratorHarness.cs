@@ -76,9 +76,10 @@ public static class GeneratorHarness
         CSharpSyntaxTree.ParseText(SourceText.From(source, System.Text.Encoding.UTF8), ParseOptions, path);
 
     /// <summary>A fresh driver holding the generator; it tracks each step so tests can read the run reasons.</summary>
-    public static GeneratorDriver CreateDriver() =>
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText>? additionalTexts = null) =>
         CSharpGeneratorDriver.Create(
             new[] { new UnrollGenerator().AsSourceGenerator() },
+            additionalTexts: additionalTexts,
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
@@ -86,6 +87,9 @@ public static class GeneratorHarness
     public static GeneratorRun Run(string source, bool implicitUsings = false) => Run(CreateCompilation(source, implicitUsings));
 
     public static GeneratorRun Run(Compilation compilation) => Run(CreateDriver(), compilation);
+
+    /// <summary>Compiles <paramref name="source"/> with <paramref name="additionalFiles"/> as AdditionalFiles items and runs the generator once.</summary>
+    public static GeneratorRun Run(string source, IEnumerable<string> additionalFiles) => Run(CreateDriver(additionalFiles.Select(path => new BinaryFile(path))), CreateCompilation(source));
 
     /// <summary>Runs <paramref name="driver"/> (fresh, or returned by an earlier run for incremental tests) over <paramref name="compilation"/>.</summary>
     public static GeneratorRun Run(GeneratorDriver driver, Compilation compilation)
@@ -134,4 +138,16 @@ public sealed record GeneratorRun(
         Assert.DoesNotContain(GeneratorDiagnostics, d => d.Id == "CS8785");
         return this;
     }
+}
+
+/// <summary>
+/// An AdditionalFiles item as the compiler hands it over, for a binary file: the generator must read it from
+/// <see cref="Path"/>, because decoding it as text (which the compiler reports as an error for a binary file) loses bytes.
+/// </summary>
+public sealed class BinaryFile(string path) : AdditionalText
+{
+    public override string Path { get; } = path;
+
+    public override SourceText GetText(CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException($"The generator decoded the binary file '{Path}' as text.");
 }

@@ -249,10 +249,20 @@ public static partial class Emitter
             w.Line("public global::Unroll.SeededRandom DropoutGenerator { get; }");
             w.Line();
         }
-        w.Line("/// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>");
-        w.Line($"public {Identifier(plan.TypeName)}() : this(0)");
-        w.Line("{");
-        w.Line("}");
+        if (plan.Weights is { } weights)
+        {
+            w.Line($"/// <summary>Creates the model with the weights compiled in from <c>{Xml(weights)}</c> (<see cref=\"LoadCompiledWeights\"/>).</summary>");
+            w.Open($"public {Identifier(plan.TypeName)}() : this(0)");
+            w.Line("LoadCompiledWeights();");
+            w.Close();
+        }
+        else
+        {
+            w.Line("/// <summary>Creates the model with PyTorch's default initialisation, drawn from seed 0.</summary>");
+            w.Line($"public {Identifier(plan.TypeName)}() : this(0)");
+            w.Line("{");
+            w.Line("}");
+        }
         w.Line();
         w.Line("/// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name=\"seed\"/>.</summary>");
         w.Open($"public {Identifier(plan.TypeName)}(int seed)");

@@ -36,6 +36,12 @@ public sealed record ModelSpec(
 
     /// <summary><c>[Model(InferenceOnly = true)]</c>: no backward pass, gradients or buffers only it needs.</summary>
     public bool InferenceOnly { get; init; }
+
+    /// <summary><c>[Model(Weights = "...")]</c>: the safetensors file to compile in, as written (null when not set).</summary>
+    public string? Weights { get; init; }
+
+    /// <summary>Where <c>Weights = "..."</c> is written, for the diagnostics about the file.</summary>
+    public LocationInfo? WeightsLocation { get; init; }
 }
 
 /// <summary>One layer property: its attribute's arguments (PyTorch's constructor arguments).</summary>

@@ -70,9 +70,11 @@ public static class Parser
         int? sequenceLength = null, targetLength = null;
         int batchSize = 1;
         bool inferenceOnly = false;
+        string? weights = null;
         foreach (var argument in context.Attributes[0].NamedArguments)
         {
             if (argument.Key == "InferenceOnly" && argument.Value.Value is bool flag) inferenceOnly = flag;
+            if (argument.Key == "Weights" && argument.Value.Value is string file) weights = file;
             if (argument.Value.Kind != TypedConstantKind.Primitive || argument.Value.Value is not int value) continue;
             if (argument.Key == "SequenceLength") sequenceLength = value;
             else if (argument.Key == "BatchSize") batchSize = value;
@@ -196,10 +198,18 @@ public static class Parser
             {
                 TargetLength = targetLength,
                 InferenceOnly = inferenceOnly,
+                Weights = weights,
+                WeightsLocation = weights is null ? null : NamedArgumentLocation(context.Attributes[0], "Weights", cancellationToken) ?? typeLocation,
             }
             : null;
         return new ParseResult(spec, diagnostics.ToEquatableArray());
     }
+
+    /// <summary>Where the attribute's named argument <paramref name="name"/> is written (its value), if it is.</summary>
+    private static LocationInfo? NamedArgumentLocation(AttributeData attribute, string name, CancellationToken cancellationToken) =>
+        attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax { ArgumentList: { } arguments }
+            ? arguments.Arguments.Where(a => a.NameEquals?.Name.Identifier.ValueText == name).Select(a => LocationInfo.From(a.Expression.GetLocation())).FirstOrDefault()
+            : null;
 
     private static bool IsPartialGetOnly(IPropertySymbol property, CancellationToken cancellationToken)
     {
@@ -225,6 +235,7 @@ public static class Parser
         "Parameters", "Gradients", "NamedParameters", "ZeroGradients", "Forward", "Backward", "Step", "ResetState",
         "ForwardCore", "StepCore", "BackwardCore", "CheckLength", "CheckTokens", "ThrowWrongLength",
         "Training", "DropoutGenerator", "LoadSafetensors", "SaveSafetensors", "ReorderState",
+        "LoadCompiledWeights", "CompiledWeightData",
         "TargetLength", "SourceVocabularySize", "Encode", "DecodeCore", "DecodeBackwardCore", "DecodeStepCore", "CheckRowLengths", "CheckTargetLength", "CheckTargetTokens", "RunEncoder", "TargetInputSize",
     };
 

@@ -42,6 +42,9 @@ public sealed record ModelPlan(
 
     /// <summary>Compiled for inference only: no <c>Backward</c>, gradients, training mode or backward-only buffers.</summary>
     public bool InferenceOnly { get; init; }
+
+    /// <summary>The safetensors file compiled in (<c>[Model(Weights = "...")]</c>), as written; null when the weights are initialised.</summary>
+    public string? Weights { get; init; }
 }
 
 /// <summary>

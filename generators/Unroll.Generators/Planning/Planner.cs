@@ -7,7 +7,11 @@ using Unroll.Generators.Model;
 namespace Unroll.Generators.Planning;
 
 /// <summary>The planner's answer: a plan when the declaration is valid, and the diagnostics found.</summary>
-public sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+public sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>Where <c>Weights = "..."</c> is written (kept out of the plan, so that moving it does not re-emit the model).</summary>
+    public LocationInfo? WeightsLocation { get; init; }
+}
 
 /// <summary>
 /// Turns a <see cref="ModelSpec"/> into a <see cref="ModelPlan"/>: checks that the sizes make a
@@ -35,7 +39,7 @@ public static class Planner
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.Location, spec.TypeName, arena.Length, MaxArenaLength));
         }
-        return new PlanResult(plan, diagnostics.ToEquatableArray());
+        return new PlanResult(plan, diagnostics.ToEquatableArray()) { WeightsLocation = spec.WeightsLocation };
     }
 
     private static bool IsRecurrent(LayerKind kind) => kind is LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru;
@@ -349,6 +353,7 @@ public static class Planner
             TargetLength = decoder is null ? 0 : spec.TargetLength!.Value,
             PacksStepWeights = packs,
             InferenceOnly = !training,
+            Weights = spec.Weights,
         };
     }
 
