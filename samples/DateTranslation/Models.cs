@@ -19,8 +19,11 @@ public partial class DateTranslator
     public partial AttentionDecoderLayer Decoder { get; }
 }
 
-/// <summary>The same network for beam search: one date at a time, one batch row per beam (the parameters are copied from the trained model).</summary>
-[Model(SequenceLength = CharVocabulary.MaxSourceLength, TargetLength = CharVocabulary.TargetLength, BatchSize = BeamWidth)]
+/// <summary>
+/// The same network for beam search: one date at a time, one batch row per beam (the parameters are copied from the
+/// trained model), compiled for inference only.
+/// </summary>
+[Model(SequenceLength = CharVocabulary.MaxSourceLength, TargetLength = CharVocabulary.TargetLength, BatchSize = BeamWidth, InferenceOnly = true)]
 public partial class DateTranslatorBeams
 {
     /// <summary>Hypotheses kept by the beam search.</summary>

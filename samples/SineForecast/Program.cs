@@ -6,10 +6,15 @@
 // a batch-1 copy of the trained model then forecasts one test sequence step by step, as a device
 // would see the values arrive.
 //
+// Last, SineForecaster, the deployable model, runs the test sequences on weights compiled into the program
+// ([Model(Weights = "sine-forecast.safetensors")]: no file is read at run time). That file is this program's own
+// training run, exported with --export.
+//
 //     dotnet run --project samples/SineForecast -c Release
+//     dotnet run --project samples/SineForecast -c Release -- --export samples/SineForecast/sine-forecast.safetensors
 //
 // The run is reproducible: the data, the shuffling and the initial weights all come from fixed seeds.
-// It exits with code 1 if the model does not clearly beat the naive forecast.
+// It exits with code 1 if the trained or the compiled-in model does not clearly beat the naive forecast.
 
 using System.Diagnostics;
 using System.Numerics.Tensors;
@@ -24,6 +29,13 @@ const int ReportEvery = 5;
 const float LearningRate = 0.5f;
 const float NoiseStd = 0.05f;
 const float RequiredImprovement = 2f;        // the model must be at least 2x better than the baseline
+
+string? exportPath = args switch
+{
+    [] => null,
+    ["--export", var path] => path,
+    _ => throw new ArgumentException("Usage: SineForecast [--export FILE]: FILE receives the trained weights as safetensors.", nameof(args)),
+};
 
 // ---- Data: each row holds Steps + 1 values; the input is values 0..Steps-1, the target 1..Steps.
 var dataRandom = new SeededRandom(2024);
@@ -114,11 +126,29 @@ for (int t = 0; t < Steps; t++)
 }
 Console.WriteLine($"Largest difference between the streamed and the batched predictions: {largestDifference:G3}");
 
-bool beatsBaseline = modelError * RequiredImprovement < naiveError;
+// ---- The deployable model: inference only, its weights compiled in from sine-forecast.safetensors.
+var deployed = new SineForecaster();
+double deployedError = 0;
+for (int first = 0; first < TestSequences; first += Batch)
+{
+    GatherRange(test, first, input, target);
+    deployed.Forward(input, prediction);
+    deployedError += MeanSquaredError(prediction, target);
+}
+deployedError /= TestSequences / Batch;
+Console.WriteLine();
+Console.WriteLine($"Test MSE, SineForecaster (weights compiled in, no file read): {deployedError:F7}");
+if (exportPath is not null)
+{
+    model.SaveSafetensors(exportPath);
+    Console.WriteLine($"Exported the trained weights to {exportPath}; rebuild to compile them in.");
+}
+
+bool beatsBaseline = modelError * RequiredImprovement < naiveError && deployedError * RequiredImprovement < naiveError;
 Console.WriteLine();
 Console.WriteLine(beatsBaseline
-    ? $"OK: the LSTM beats the naive forecast by more than {RequiredImprovement}x."
-    : $"FAILED: the LSTM does not beat the naive forecast by {RequiredImprovement}x.");
+    ? $"OK: the trained and the compiled-in LSTM beat the naive forecast by more than {RequiredImprovement}x."
+    : $"FAILED: the trained or the compiled-in LSTM does not beat the naive forecast by {RequiredImprovement}x.");
 return beatsBaseline ? 0 : 1;
 
 // Noisy sines, one per row of Steps + 1 values: A·sin(ω·t + φ) + ε with A ∈ [0.5, 1.5),
@@ -191,6 +221,17 @@ public partial class SineLstm
 /// <summary>The same network for deployment: one sequence, fed one value per <c>Step</c>.</summary>
 [Model(SequenceLength = 32, BatchSize = 1)]
 public partial class SineLstmStreaming
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>
+/// The network as a device ships it: inference only, with the weights of a training run compiled into the program
+/// (the file is an AdditionalFiles item of this project).
+/// </summary>
+[Model(SequenceLength = 32, BatchSize = 16, InferenceOnly = true, Weights = "sine-forecast.safetensors")]
+public partial class SineForecaster
 {
     [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
     [Linear(32, 1)] public partial LinearLayer Head { get; }

@@ -26,7 +26,9 @@ public sealed class ModelAttribute : Attribute
     /// only what it runs. The class then implements <see cref="IInferenceModel{TInput}"/> (and
     /// <see cref="IStepModel{TInput}"/>) instead of <see cref="ISequenceModel{TInput}"/>; its weights come from a
     /// file or from a training twin (<c>trained.Parameters.CopyTo(model.Parameters)</c>: the layouts are the same). The
-    /// gradient spans of its layer views and named parameters are empty. Not available for encoder–decoder models yet.
+    /// gradient spans of its layer views and named parameters are empty. An encoder–decoder model keeps its teacher-forced
+    /// <c>Forward</c> (in evaluation mode), <c>Encode</c>, <c>Step</c> and <c>ReorderState</c>, and implements
+    /// <see cref="IEncoderDecoderModel{TSource, TTarget}"/> alone.
     /// </summary>
     public bool InferenceOnly { get; set; }
 

@@ -118,7 +118,7 @@ public sealed class CompiledWeightsTests : IDisposable
         tensors.Add(new Tensor("Rnn.weight_ih_l1", "F32", new[] { 9, 3 }, new double[27]));
         GeneratorRun run = RunTiny(SafetensorsBytes(tensors));
         Diagnostic warning = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal("UNR0027", warning.Id);
+        Assert.Equal("UNR0026", warning.Id);
         Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
         Assert.Equal("The weights file 'weights/tiny.safetensors' holds 2 tensor(s) that model 'TinyGru' does not have, which are left out: 'optimizer.step', 'Rnn.weight_ih_l1'",
             warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
@@ -155,37 +155,37 @@ public sealed class CompiledWeightsTests : IDisposable
     }
 
     [Fact]
-    public void Missing_file_is_UNR0024()
+    public void Missing_file_is_UNR0023()
     {
         GeneratorRun run = GeneratorHarness.Run(TinyGru, new[] { Write("weights/other.safetensors", SafetensorsBytes(TinyGruTensors())) }).AssertNoException();
-        SingleError(run, "UNR0024", "The weights file 'weights/tiny.safetensors' of model 'TinyGru' is not an AdditionalFiles item of the project: add <AdditionalFiles Include=\"weights/tiny.safetensors\" /> to it");
+        SingleError(run, "UNR0023", "The weights file 'weights/tiny.safetensors' of model 'TinyGru' is not an AdditionalFiles item of the project: add <AdditionalFiles Include=\"weights/tiny.safetensors\" /> to it");
         Assert.Contains("throw new global::System.IO.InvalidDataException(", run.Sources["Devices.TinyGru.Weights.g.cs"]);
     }
 
     [Fact]
-    public void Empty_name_is_UNR0024()
+    public void Empty_name_is_UNR0023()
     {
         string source = TinyGru.Replace(WeightsArgument, "\"\"");
         GeneratorRun run = GeneratorHarness.Run(source, Array.Empty<string>()).AssertNoException();
-        SingleError(run, "UNR0024", "The weights file '' of model 'TinyGru' is empty: name a .safetensors AdditionalFiles item of the project", source);
+        SingleError(run, "UNR0023", "The weights file '' of model 'TinyGru' is empty: name a .safetensors AdditionalFiles item of the project", source);
     }
 
     [Fact]
-    public void Ambiguous_name_is_UNR0024()
+    public void Ambiguous_name_is_UNR0023()
     {
         string a = Write("a/weights/tiny.safetensors", SafetensorsBytes(TinyGruTensors()));
         string b = Write("b/weights/tiny.safetensors", SafetensorsBytes(TinyGruTensors()));
         GeneratorRun run = GeneratorHarness.Run(TinyGru, new[] { a, b }).AssertNoException();
-        SingleError(run, "UNR0024", $"The weights file 'weights/tiny.safetensors' of model 'TinyGru' matches 2 AdditionalFiles items ({a}, {b}): name it by more of its path");
+        SingleError(run, "UNR0023", $"The weights file 'weights/tiny.safetensors' of model 'TinyGru' matches 2 AdditionalFiles items ({a}, {b}): name it by more of its path");
     }
 
     [Fact]
-    public void Unreadable_file_is_UNR0025()
+    public void Unreadable_file_is_UNR0024()
     {
         string missing = Path.Combine(_folder, "weights", "tiny.safetensors");
         GeneratorRun run = GeneratorHarness.Run(TinyGru, new[] { missing }).AssertNoException();
         Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal("UNR0025", diagnostic.Id);
+        Assert.Equal("UNR0024", diagnostic.Id);
         Assert.StartsWith("The weights file 'weights/tiny.safetensors' cannot be compiled into model 'TinyGru': it cannot be read: ", diagnostic.GetMessage());
     }
 
@@ -193,7 +193,7 @@ public sealed class CompiledWeightsTests : IDisposable
     [InlineData("truncated", "it is not a valid safetensors file: the header size is 419 bytes, but only 99 bytes follow it")]
     [InlineData("bad json", "it is not a valid safetensors file: the header is not valid JSON: it has '}' where ':' belongs (byte 19 of the header)")]
     [InlineData("lying offsets", "it is not a valid safetensors file: tensor 'Head.bias': shape [1] of F32 needs 4 bytes, but data_offsets [264, 272] hold 8")]
-    public void Corrupt_file_is_UNR0025(string how, string problem)
+    public void Corrupt_file_is_UNR0024(string how, string problem)
     {
         byte[] file = SafetensorsBytes(TinyGruTensors());
         file = how switch
@@ -202,7 +202,7 @@ public sealed class CompiledWeightsTests : IDisposable
             "bad json" => Corrupt(file, "\"Rnn.weight_ih_l0\":", "\"Rnn.weight_ih_l0\"}"),
             _ => Corrupt(file, "[264,268]", "[264,272]"),
         };
-        SingleError(RunTiny(file), "UNR0025", "The weights file 'weights/tiny.safetensors' cannot be compiled into model 'TinyGru': " + problem);
+        SingleError(RunTiny(file), "UNR0024", "The weights file 'weights/tiny.safetensors' cannot be compiled into model 'TinyGru': " + problem);
     }
 
     private static byte[] Corrupt(byte[] file, string from, string to)
@@ -214,7 +214,7 @@ public sealed class CompiledWeightsTests : IDisposable
     }
 
     [Fact]
-    public void Model_too_large_to_compile_in_is_UNR0025()
+    public void Model_too_large_to_compile_in_is_UNR0024()
     {
         string source = """
             using Unroll;
@@ -227,11 +227,11 @@ public sealed class CompiledWeightsTests : IDisposable
             """;
         var tensors = new List<Tensor> { new("Head.weight", "F32", new[] { 2001, 2000 }, new double[1]), new("Head.bias", "F32", new[] { 2001 }, new double[1]) };
         GeneratorRun run = RunTiny(SafetensorsBytes(tensors, allowShort: true), source);
-        SingleError(run, "UNR0025", "The weights file 'weights/tiny.safetensors' cannot be compiled into model 'Wide': its 4,004,001 parameters are more than the 4,000,000 an assembly's read-only strings hold: load them at run time with LoadSafetensors", source);
+        SingleError(run, "UNR0024", "The weights file 'weights/tiny.safetensors' cannot be compiled into model 'Wide': its 4,004,001 parameters are more than the 4,000,000 an assembly's read-only strings hold: load them at run time with LoadSafetensors", source);
     }
 
     [Fact]
-    public void Missing_tensor_other_shape_and_other_dtype_are_UNR0026_each()
+    public void Missing_tensor_other_shape_and_other_dtype_are_UNR0025_each()
     {
         var tensors = TinyGruTensors();
         tensors.RemoveAll(t => t.Name == "Rnn.bias_hh_l0");
@@ -242,12 +242,12 @@ public sealed class CompiledWeightsTests : IDisposable
         const string Prefix = "The weights file 'weights/tiny.safetensors' does not fit model 'TinyGru': ";
         Assert.Equal(new[]
         {
-            ("UNR0026", Prefix + "tensor 'Rnn.weight_hh_l0' has shape [3, 9], but the model's is [9, 3]"),
-            ("UNR0026", Prefix + "it has no tensor 'Rnn.bias_hh_l0' (the model's is [9])"),
-            ("UNR0026", Prefix + "tensor 'Head.bias' is I32, but only F32, F64, F16 and BF16 convert to float32"),
+            ("UNR0025", Prefix + "tensor 'Rnn.weight_hh_l0' has shape [3, 9], but the model's is [9, 3]"),
+            ("UNR0025", Prefix + "it has no tensor 'Rnn.bias_hh_l0' (the model's is [9])"),
+            ("UNR0025", Prefix + "tensor 'Head.bias' is I32, but only F32, F64, F16 and BF16 convert to float32"),
         }, messages);
         foreach (Diagnostic d in run.GeneratorDiagnostics) DiagnosticAssert.AssertLocation(TinyGru, d, WeightsArgument);
-        Assert.DoesNotContain(run.OutputErrors, e => !e.Contains("UNR0026", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.OutputErrors, e => !e.Contains("UNR0025", StringComparison.Ordinal));
     }
 
     /// <summary>Every prefix of a valid file and every single flipped header byte is rejected with a reason or accepted; the reader never throws anything else.</summary>

@@ -6,7 +6,7 @@ using Xunit;
 namespace Unroll.Generators.Tests;
 
 /// <summary>
-/// One test per diagnostic (UNR0001..UNR0023): the id, where it points (the text of its span in the
+/// One test per diagnostic (UNR0001..UNR0025, and the weights files' in CompiledWeightsTests): the id, where it points (the text of its span in the
 /// user's file) and the parts of the message that tell the user what to fix. Then the descriptors
 /// themselves (help links and pages) and the pages' examples.
 /// </summary>
@@ -489,14 +489,14 @@ public sealed class DiagnosticTests
     // ---- The descriptors and their help pages ----
 
     [Fact]
-    public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrorsButUNR0027()
+    public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrorsButUNR0026()
     {
-        Assert.Equal(Enumerable.Range(1, 27).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 26).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
             // Errors cannot be configured away; the one warning (tensors left out of compiled weights) can.
-            Assert.Equal(descriptor.Id == "UNR0027" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, descriptor.DefaultSeverity);
-            Assert.Equal(descriptor.Id != "UNR0027", descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable));
+            Assert.Equal(descriptor.Id == "UNR0026" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, descriptor.DefaultSeverity);
+            Assert.Equal(descriptor.Id != "UNR0026", descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable));
             Assert.True(descriptor.IsEnabledByDefault, descriptor.Id);
             Assert.Equal("Unroll", descriptor.Category);
             Assert.False(string.IsNullOrWhiteSpace(descriptor.Title.ToString()), descriptor.Id);
@@ -531,19 +531,6 @@ public sealed class DiagnosticTests
             Assert.Contains($"{descriptor.Id} | {descriptor.Category} | {descriptor.DefaultSeverity} | {descriptor.Title}", releases);
         }
     }
-
-    [Fact]
-    public void UNR0023_InferenceOnlyDecoder() => DiagnosticAssert.Single("""
-        using Unroll;
-
-        [Model(SequenceLength = 6, TargetLength = 4, InferenceOnly = true)]
-        public partial class Reader
-        {
-            [Lstm(3, 4)] public partial LstmLayer Enc { get; }
-            [AttentionDecoder(2, 4, 3)] public partial AttentionDecoderLayer Dec { get; }
-        }
-        """,
-        "UNR0023", "Reader", "Reader", "Dec");
 
     public static TheoryData<string> Ids => new(Descriptors.AllDescriptors.Select(d => d.Id));
 

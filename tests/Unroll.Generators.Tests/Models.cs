@@ -114,6 +114,21 @@ public static class Models
         }
         """;
 
+    /// <summary>The date translator compiled for inference only: Forward (teacher-forced), Encode, Step; no Backward.</summary>
+    public const string InferenceOnlyDateTranslator = """
+        using Unroll;
+
+        namespace Dates;
+
+        [Model(SequenceLength = 12, TargetLength = 11, BatchSize = 4, InferenceOnly = true)]
+        public partial class Translator
+        {
+            [Embedding(42, 16)]                                  public partial EmbeddingLayer Embed { get; }
+            [Lstm(16, 32, Bidirectional = true)]                 public partial LstmLayer Encoder { get; }
+            [AttentionDecoder(8, 64, 12, Vocabulary = 13, AttentionSize = 24)] public partial AttentionDecoderLayer Decoder { get; }
+        }
+        """;
+
     public const string GruDotSeq2Seq = """
         using Unroll;
 

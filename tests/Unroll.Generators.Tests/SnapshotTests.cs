@@ -35,6 +35,9 @@ public sealed class SnapshotTests
     public void GruDotSeq2Seq() => Verify(Models.GruDotSeq2Seq, "Signals.Forecaster.g.cs", nameof(GruDotSeq2Seq));
 
     [Fact]
+    public void InferenceOnlyDateTranslator() => Verify(Models.InferenceOnlyDateTranslator, "Dates.Translator.g.cs", nameof(InferenceOnlyDateTranslator));
+
+    [Fact]
     public void InferenceOnlyKeywordSpotter() => Verify(Models.InferenceOnlyKeywordSpotter, "Audio.KeywordSpotter.g.cs", nameof(InferenceOnlyKeywordSpotter));
 
     /// <summary>

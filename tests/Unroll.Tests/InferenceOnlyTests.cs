@@ -46,7 +46,8 @@ public partial class TrainableEncoder
 /// </summary>
 public class InferenceOnlyTests
 {
-    private static int ArenaLength(Type model) =>
+    /// <summary>The length of a generated model's arena (its <c>Layout.Length</c>).</summary>
+    internal static int ArenaLength(Type model) =>
         (int)model.GetNestedType("Layout", BindingFlags.NonPublic)!.GetField("Length")!.GetRawConstantValue()!;
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Unroll.Tests;
 /// <summary>
 /// The package as a stranger gets it: <c>dotnet pack</c> into a temporary folder, a fresh console project outside the
 /// solution with that folder as its only extra feed, a model declared there, built (the generator runs from the
-/// package), trained a little and streamed.
+/// package), trained a little and streamed; a second model there compiles PyTorch's weights in from an AdditionalFiles item.
 /// </summary>
 [Trait("Category", "Package")]
 public class PackageTests
@@ -38,12 +38,21 @@ public class PackageTests
         model.Step(input.AsSpan(0, Echo.InputSize), one);
         Console.WriteLine($"loss {first:R} -> {last:R}; step {one[0]:R}");
         Console.WriteLine(last < first / 4 ? "LEARNED" : "DID NOT LEARN");
+        Console.WriteLine($"compiled in: {string.Join(" ", new Deployed().Parameters.ToArray().Select(v => BitConverter.SingleToInt32Bits(v)))}");
 
         [Model(SequenceLength = 8, BatchSize = 1)]
         public partial class Echo
         {
             [Gru(3, 16)] public partial GruLayer Rnn { get; }
             [Linear(16, 3)] public partial LinearLayer Head { get; }
+        }
+
+        // PyTorch's weights, compiled in from an AdditionalFiles item.
+        [Model(SequenceLength = 5, BatchSize = 2, InferenceOnly = true, Weights = "st_gru.safetensors")]
+        public partial class Deployed
+        {
+            [Gru(4, 6, ReturnSequences = false)] public partial GruLayer Rnn { get; }
+            [Linear(6, 3)] public partial LinearLayer Head { get; }
         }
         """;
 
@@ -70,6 +79,8 @@ public class PackageTests
                 string nuspec = new StreamReader(package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open()).ReadToEnd();
                 Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
                 Assert.Contains("<readme>README.md</readme>", nuspec);
+                Assert.Contains("<repository type=\"git\" url=\"https://github.com/unroll-ml/unroll\"", nuspec);
+                Assert.Matches("<repository [^>]*commit=\"[0-9a-f]{40}\"", nuspec); // the exact sources
                 Assert.Contains("System.Numerics.Tensors", nuspec);
             }
             Assert.True(File.Exists(Path.Combine(feed, $"Unroll.{version}.snupkg")), "the symbols package is missing");
@@ -93,12 +104,20 @@ public class PackageTests
                   </PropertyGroup>
                   <ItemGroup>
                     <PackageReference Include="Unroll" Version="{version}" />
+                    <AdditionalFiles Include="st_gru.safetensors" />
                   </ItemGroup>
                 </Project>
                 """);
             File.WriteAllText(Path.Combine(app, "Program.cs"), Program);
+            string weights = Path.Combine(AppContext.BaseDirectory, "Safetensors", "Fixtures", "st_gru.safetensors");
+            File.Copy(weights, Path.Combine(app, "st_gru.safetensors"));
             string output = Run("run -c Release", app);
             Assert.Contains("LEARNED", output);
+
+            // The generator from the package compiled the file in: the same bits as loading it here.
+            var loaded = new StGru(1);
+            loaded.LoadSafetensors(weights);
+            Assert.Contains("compiled in: " + string.Join(" ", loaded.Parameters.ToArray().Select(BitConverter.SingleToInt32Bits)), output);
         }
         finally
         {

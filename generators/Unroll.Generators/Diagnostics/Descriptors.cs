@@ -125,38 +125,33 @@ public static class Descriptors
         "AttentionDecoder does not fit its encoder",
         "The AttentionDecoder layer '{0}' cannot attach to its encoder: {1}");
 
-    /// <summary>UNR0023: "Model '{0}' is InferenceOnly, which encoder–decoder models do not support yet ...".</summary>
-    public static readonly DiagnosticDescriptor InferenceOnlyDecoder = Error("UNR0023",
-        "InferenceOnly on an encoder–decoder model",
-        "Model '{0}' is InferenceOnly, which encoder–decoder models (here with the AttentionDecoder layer '{1}') do not support yet: leave InferenceOnly out");
-
-    /// <summary>UNR0024: "The weights file '{0}' of model '{1}' {2}".</summary>
-    public static readonly DiagnosticDescriptor WeightsFileNotFound = Error("UNR0024",
+    /// <summary>UNR0023: "The weights file '{0}' of model '{1}' {2}".</summary>
+    public static readonly DiagnosticDescriptor WeightsFileNotFound = Error("UNR0023",
         "Weights file not found",
         "The weights file '{0}' of model '{1}' {2}");
 
-    /// <summary>UNR0025: "The weights file '{0}' cannot be compiled into model '{1}': {2}".</summary>
-    public static readonly DiagnosticDescriptor WeightsFileUnusable = Error("UNR0025",
+    /// <summary>UNR0024: "The weights file '{0}' cannot be compiled into model '{1}': {2}".</summary>
+    public static readonly DiagnosticDescriptor WeightsFileUnusable = Error("UNR0024",
         "Weights file cannot be compiled in",
         "The weights file '{0}' cannot be compiled into model '{1}': {2}");
 
-    /// <summary>UNR0026: "The weights file '{0}' does not fit model '{1}': {2}".</summary>
-    public static readonly DiagnosticDescriptor WeightsDoNotFit = Error("UNR0026",
+    /// <summary>UNR0025: "The weights file '{0}' does not fit model '{1}': {2}".</summary>
+    public static readonly DiagnosticDescriptor WeightsDoNotFit = Error("UNR0025",
         "Weights file does not fit the model",
         "The weights file '{0}' does not fit model '{1}': {2}");
 
-    /// <summary>UNR0027 (warning): "The weights file '{0}' holds {1} tensor(s) that model '{2}' does not have, which are left out: {3}".</summary>
-    public static readonly DiagnosticDescriptor WeightsFileExtraTensors = new("UNR0027",
+    /// <summary>UNR0026 (warning): "The weights file '{0}' holds {1} tensor(s) that model '{2}' does not have, which are left out: {3}".</summary>
+    public static readonly DiagnosticDescriptor WeightsFileExtraTensors = new("UNR0026",
         "Weights file holds tensors the model does not have",
         "The weights file '{0}' holds {1} tensor(s) that model '{2}' does not have, which are left out: {3}",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + "UNR0027.md");
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + "UNR0026.md");
 
     private static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
         InvalidSequenceLength, InvalidBatchSize, RecurrentAfterLastStep, NoLayers, ModelTooLarge,
         UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, DropoutFirst, HeadsDoNotDivide,
-        InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder, InferenceOnlyDecoder,
+        InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder,
         WeightsFileNotFound, WeightsFileUnusable, WeightsDoNotFit, WeightsFileExtraTensors,
     };
 

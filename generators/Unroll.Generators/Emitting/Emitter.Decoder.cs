@@ -51,9 +51,12 @@ public static partial class Emitter
         w.Line($"int global::Unroll.IEncoderDecoderModel<{source}, {target}>.TargetLength => TargetLength;");
         w.Line($"int global::Unroll.IEncoderDecoderModel<{source}, {target}>.SourceVocabularySize => SourceVocabularySize;");
         w.Line();
-        w.Line("/// <summary>Target steps of the last <c>Forward</c>.</summary>");
-        w.Line("private int _targetLength;");
-        w.Line();
+        if (!plan.InferenceOnly)
+        {
+            w.Line("/// <summary>Target steps of the last <c>Forward</c>.</summary>");
+            w.Line("private int _targetLength;");
+            w.Line();
+        }
         w.Line("/// <summary>Source steps of the last <c>Encode</c> (0 before the first), each row's real ones, and a row of scratch for <c>ReorderState</c>.</summary>");
         w.Line("private int _stepSourceLength;");
         w.Line($"private readonly int[] _stepSourceLengths = new int[{plan.BatchSize}];");
@@ -66,7 +69,7 @@ public static partial class Emitter
         DecoderPlan d = plan.Decoder!;
         w.Line($"/// <summary>{DescribeDecoder(d)}.</summary>");
         w.Line($"{(d.Modifiers.Length > 0 ? d.Modifiers + " " : "")}partial global::Unroll.AttentionDecoderLayer {Identifier(d.Property)} {{ get => new(_arena, Layout.{d.StateBlock}, "
-            + $"Layout.{d.Property}_Weights, Layout.{d.Property}_WeightsGradient, Layout.{d.Property}_StepWeights, BatchSize, {d.Hidden}, TargetLength, SequenceLength, {(d.Lstm ? "true" : "false")}); }}");
+            + $"Layout.{d.Property}_Weights, {(plan.InferenceOnly ? "-1" : $"Layout.{d.Property}_WeightsGradient")}, Layout.{d.Property}_StepWeights, BatchSize, {d.Hidden}, TargetLength, SequenceLength, {(d.Lstm ? "true" : "false")}); }}");
         w.Line();
     }
 
@@ -82,13 +85,14 @@ public static partial class Emitter
         string outputShape = $"[batch {B}, length {{targetLength}}, features {d.Output}]";
         string targetWidth = targetTokens ? "" : $" * {d.Input}";
 
-        w.Line("/// <summary>Teacher-forced training pass over full-length sources and targets: runs the encoder, then every decoder step, keeping what <c>Backward</c> needs.</summary>");
+        string keeps = plan.InferenceOnly ? "" : ", keeping what <c>Backward</c> needs";
+        w.Line($"/// <summary>Teacher-forced pass over full-length sources and targets: runs the encoder, then every decoder step{keeps}.</summary>");
         w.Line($"public void Forward({sourceType} source, {targetType} targetInput, {Span} output) => Forward(source, targetInput, output, SequenceLength, TargetLength);");
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Teacher-forced training pass: runs the encoder over <paramref name=\"sourceLength\"/> steps, then the decoder over");
+        w.Line("/// Teacher-forced pass: runs the encoder over <paramref name=\"sourceLength\"/> steps, then the decoder over");
         w.Line("/// <paramref name=\"targetLength\"/> steps, each reading the target input of its step (the target shifted right behind a start");
-        w.Line("/// token) and attending over the encoder's outputs; keeps what <c>Backward</c> needs.");
+        w.Line($"/// token) and attending over the encoder's outputs{(plan.InferenceOnly ? "" : "; keeps what <c>Backward</c> needs")}.");
         w.Line("/// </summary>");
         w.Line(sourceTokens
             ? $"/// <param name=\"source\">Source ids, <c>[{B}, sourceLength]</c> batch-first, each below {plan.Vocabulary}.</param>"
@@ -108,54 +112,21 @@ public static partial class Emitter
         w.Line(SpanCheck("output.Length", $"targetLength * {B * d.Output}", "nameof(output)", $"$\"{outputShape}\""));
         if (targetTokens) w.Line("CheckTargetTokens(targetInput, nameof(targetInput));");
         w.Line($"{Span} a = _arena;");
-        w.Line("RunEncoder(source, sourceLength, sourceLengths, training: Training);");
+        w.Line($"RunEncoder(source, sourceLength, sourceLengths, training: {(plan.InferenceOnly ? "false" : "Training")});");
         w.Line(targetTokens
             ? $"targetInput.CopyTo({IntCast}(a.Slice(Layout.{d.Property}_Target, targetLength * {B})));"
             : $"{Blas}.SwapLeadingAxes(targetInput, a.Slice(Layout.{d.Property}_Target), {B}, targetLength, {d.Input}); // → [time, batch, features]");
         w.Line("DecodeCore(sourceLength, targetLength);");
-        w.Line("_length = sourceLength;");
-        w.Line("_targetLength = targetLength;");
+        if (!plan.InferenceOnly)
+        {
+            w.Line("_length = sourceLength;");
+            w.Line("_targetLength = targetLength;");
+        }
         w.Line($"{Blas}.SwapLeadingAxes(a.Slice(Layout.{d.Property}_Output), output, targetLength, {B}, {d.Output});");
         w.Close();
         w.Line();
 
-        // Backward
-        bool floatSource = !sourceTokens, floatTarget = !targetTokens;
-        w.Line("/// <summary>");
-        w.Line("/// Backpropagation through the decoder's steps, the attention and the encoder, for the last <c>Forward</c>: adds the");
-        w.Line($"/// parameter gradients into <see cref=\"Gradients\"/>. The gradients set on <see cref=\"{d.Property}\"/>'s final states and attention");
-        w.Line("/// weights, and on the encoder's final states (zero unless set), enter too.");
-        w.Line("/// </summary>");
-        w.Line("/// <param name=\"outputGradient\">∂loss/∂output, shaped as the last <c>Forward</c>'s output.</param>");
-        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No <c>Forward</c> has run since the model was created or last encoded.</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">The span has the wrong length; nothing has changed.</exception>");
-        w.Line($"public void Backward({ReadOnlySpan} outputGradient) => Backward(outputGradient, default, default, false, false);");
-        w.Line();
-        if (floatSource || floatTarget)
-        {
-            var parameters = new System.Collections.Generic.List<string>();
-            if (floatSource) parameters.Add($"{Span} sourceGradient");
-            if (floatTarget) parameters.Add($"{Span} targetGradient");
-            w.Line($"/// <summary>As <see cref=\"Backward(global::System.ReadOnlySpan{{float}})\"/>, and writes {(floatSource ? "∂loss/∂source" : "")}{(floatSource && floatTarget ? " and " : "")}{(floatTarget ? "∂loss/∂targetInput" : "")}, shaped as the inputs.</summary>");
-            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No <c>Forward</c> has run since the model was created or last encoded.</exception>");
-            w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; nothing has changed.</exception>");
-            w.Line($"public void Backward({ReadOnlySpan} outputGradient, {string.Join(", ", parameters)}) => Backward(outputGradient, {(floatSource ? "sourceGradient" : "default")}, {(floatTarget ? "targetGradient" : "default")}, {(floatSource ? "true" : "false")}, {(floatTarget ? "true" : "false")});");
-            w.Line();
-        }
-        w.Open($"private void Backward({ReadOnlySpan} outputGradient, {Span} sourceGradientValues, {Span} targetGradientValues, bool sourceGradient, bool targetGradient)");
-        w.Line("int sourceLength = _length, targetLength = _targetLength;");
-        w.Line("if (sourceLength == 0) throw new global::System.InvalidOperationException(\"Backward needs a Forward first: it differentiates the last Forward (Encode replaces what it kept).\");");
-        w.Line(SpanCheck("outputGradient.Length", $"targetLength * {B * d.Output}", "nameof(outputGradient)", $"$\"{outputShape}\""));
-        if (floatSource) w.Line(SpanCheck("sourceGradientValues.Length", $"sourceLength * {B * plan.InputSize}", "nameof(sourceGradient)", $"$\"{sourceShape}\"", when: "sourceGradient"));
-        if (floatTarget) w.Line(SpanCheck("targetGradientValues.Length", $"targetLength * {B * d.Input}", "nameof(targetGradient)", $"$\"{targetShape}\"", when: "targetGradient"));
-        w.Line($"{Span} a = _arena;");
-        w.Line($"{Blas}.SwapLeadingAxes(outputGradient, a.Slice(Layout.{d.Property}_OutputGradient), {B}, targetLength, {d.Output});");
-        w.Line("DecodeBackwardCore(sourceLength, targetLength);");
-        w.Line("BackwardCore(sourceLength, sourceGradient);");
-        if (floatSource) w.Line($"if (sourceGradient) {Blas}.SwapLeadingAxes(a.Slice(Layout.{plan.Sequence.InputGradient}), sourceGradientValues, sourceLength, {B}, {plan.InputSize});");
-        if (floatTarget) w.Line($"if (targetGradient) {Blas}.SwapLeadingAxes(a.Slice(Layout.{d.Property}_TargetGradient), targetGradientValues, targetLength, {B}, {d.Input});");
-        w.Close();
-        w.Line();
+        if (!plan.InferenceOnly) WriteDecoderBackwardEntryPoints(w, plan);
 
         // Encode
         w.Line("/// <summary>Runs the encoder over full-length sources and starts decoding from them (see <see cref=\"Step\"/>).</summary>");
@@ -163,8 +134,8 @@ public static partial class Emitter
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// Runs the encoder (in inference: no dropout) over <paramref name=\"sourceLength\"/> steps, keeps its outputs as the memory");
-        w.Line("/// <c>Step</c> attends over, and sets the decoder's running state to the encoder's final state. It replaces what the last");
-        w.Line("/// <c>Forward</c> kept, so <c>Backward</c> needs a new <c>Forward</c>.");
+        w.Line($"/// <c>Step</c> attends over, and sets the decoder's running state to the encoder's final state.{(plan.InferenceOnly ? "" : " It replaces what the last")}");
+        if (!plan.InferenceOnly) w.Line("/// <c>Forward</c> kept, so <c>Backward</c> needs a new <c>Forward</c>.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span or length is out of range, or an id is outside the vocabulary; nothing has changed.</exception>");
         w.Open($"public void Encode({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)");
@@ -172,7 +143,7 @@ public static partial class Emitter
         w.Line($"{Span} a = _arena;");
         if (d.Score != 1) w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line("RunEncoder(source, sourceLength, sourceLengths, training: false);");
-        w.Line("_length = 0; // the encoder's activations are Encode's now");
+        if (!plan.InferenceOnly) w.Line("_length = 0; // the encoder's activations are Encode's now");
         w.Line("_stepSourceLength = sourceLength;");
         w.Line("_rowLengths.CopyTo(_stepSourceLengths, 0);");
         w.Line($"a.Slice(Layout.{EncoderOutput(plan).Output}, sourceLength * {B * d.Memory}).CopyTo(a.Slice(Layout.{d.Property}_StepMemory)); // the memory Step attends over");
@@ -223,7 +194,7 @@ public static partial class Emitter
 
         w.Line("/// <summary>");
         w.Line("/// Streaming: one decoder step of every sequence from the running state, attending over the last <c>Encode</c>'s memory;");
-        w.Line($"/// <see cref=\"{d.Property}\"/>'s <c>StepAttentionWeights</c> receive the weights. Leaves what <c>Backward</c> needs untouched.");
+        w.Line($"/// <see cref=\"{d.Property}\"/>'s <c>StepAttentionWeights</c> receive the weights.{(plan.InferenceOnly ? "" : " Leaves what <c>Backward</c> needs untouched.")}");
         w.Line("/// </summary>");
         w.Line(targetTokens
             ? $"/// <param name=\"tokens\">The previous target token of each sequence, <c>[{B}]</c> (the start token first).</param>"
@@ -245,6 +216,54 @@ public static partial class Emitter
         w.Line($"a.Slice(Layout.{d.Property}_StepOutput, {B * d.Output}).CopyTo(output);");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>Backward, for the last teacher-forced <c>Forward</c> (models compiled for training only).</summary>
+    private static void WriteDecoderBackwardEntryPoints(SourceWriter w, ModelPlan plan)
+    {
+        DecoderPlan d = plan.Decoder!;
+        int B = plan.BatchSize;
+        bool sourceTokens = plan.Vocabulary > 0, targetTokens = d.Vocabulary > 0;
+        string sourceShape = sourceTokens ? $"[batch {B}, length {{sourceLength}}]" : $"[batch {B}, length {{sourceLength}}, features {plan.InputSize}]";
+        string targetShape = targetTokens ? $"[batch {B}, length {{targetLength}}]" : $"[batch {B}, length {{targetLength}}, features {d.Input}]";
+        string outputShape = $"[batch {B}, length {{targetLength}}, features {d.Output}]";
+        bool floatSource = !sourceTokens, floatTarget = !targetTokens;
+        w.Line("/// <summary>");
+        w.Line("/// Backpropagation through the decoder's steps, the attention and the encoder, for the last <c>Forward</c>: adds the");
+        w.Line($"/// parameter gradients into <see cref=\"Gradients\"/>. The gradients set on <see cref=\"{d.Property}\"/>'s final states and attention");
+        w.Line("/// weights, and on the encoder's final states (zero unless set), enter too.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"outputGradient\">∂loss/∂output, shaped as the last <c>Forward</c>'s output.</param>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No <c>Forward</c> has run since the model was created or last encoded.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The span has the wrong length; nothing has changed.</exception>");
+        w.Line($"public void Backward({ReadOnlySpan} outputGradient) => Backward(outputGradient, default, default, false, false);");
+        w.Line();
+        if (floatSource || floatTarget)
+        {
+            var parameters = new System.Collections.Generic.List<string>();
+            if (floatSource) parameters.Add($"{Span} sourceGradient");
+            if (floatTarget) parameters.Add($"{Span} targetGradient");
+            w.Line($"/// <summary>As <see cref=\"Backward(global::System.ReadOnlySpan{{float}})\"/>, and writes {(floatSource ? "∂loss/∂source" : "")}{(floatSource && floatTarget ? " and " : "")}{(floatTarget ? "∂loss/∂targetInput" : "")}, shaped as the inputs.</summary>");
+            w.Line("/// <exception cref=\"global::System.InvalidOperationException\">No <c>Forward</c> has run since the model was created or last encoded.</exception>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length; nothing has changed.</exception>");
+            w.Line($"public void Backward({ReadOnlySpan} outputGradient, {string.Join(", ", parameters)}) => Backward(outputGradient, {(floatSource ? "sourceGradient" : "default")}, {(floatTarget ? "targetGradient" : "default")}, {(floatSource ? "true" : "false")}, {(floatTarget ? "true" : "false")});");
+            w.Line();
+        }
+        w.Open($"private void Backward({ReadOnlySpan} outputGradient, {Span} sourceGradientValues, {Span} targetGradientValues, bool sourceGradient, bool targetGradient)");
+        w.Line("int sourceLength = _length, targetLength = _targetLength;");
+        w.Line("if (sourceLength == 0) throw new global::System.InvalidOperationException(\"Backward needs a Forward first: it differentiates the last Forward (Encode replaces what it kept).\");");
+        w.Line(SpanCheck("outputGradient.Length", $"targetLength * {B * d.Output}", "nameof(outputGradient)", $"$\"{outputShape}\""));
+        if (floatSource) w.Line(SpanCheck("sourceGradientValues.Length", $"sourceLength * {B * plan.InputSize}", "nameof(sourceGradient)", $"$\"{sourceShape}\"", when: "sourceGradient"));
+        if (floatTarget) w.Line(SpanCheck("targetGradientValues.Length", $"targetLength * {B * d.Input}", "nameof(targetGradient)", $"$\"{targetShape}\"", when: "targetGradient"));
+        w.Line($"{Span} a = _arena;");
+        w.Line($"{Blas}.SwapLeadingAxes(outputGradient, a.Slice(Layout.{d.Property}_OutputGradient), {B}, targetLength, {d.Output});");
+        w.Line("DecodeBackwardCore(sourceLength, targetLength);");
+        w.Line("BackwardCore(sourceLength, sourceGradient);");
+        if (floatSource) w.Line($"if (sourceGradient) {Blas}.SwapLeadingAxes(a.Slice(Layout.{plan.Sequence.InputGradient}), sourceGradientValues, sourceLength, {B}, {plan.InputSize});");
+        if (floatTarget) w.Line($"if (targetGradient) {Blas}.SwapLeadingAxes(a.Slice(Layout.{d.Property}_TargetGradient), targetGradientValues, targetLength, {B}, {d.Input});");
+        w.Close();
+        w.Line();
+
     }
 
     /// <summary>The checks of a source argument and its lengths, before anything changes.</summary>
@@ -306,7 +325,7 @@ public static partial class Emitter
         string P = d.Property;
         int B = plan.BatchSize, H = d.Hidden, E = d.Memory, A = d.Attention, G = d.GateWidth, I = d.Input, BH = B * H;
         bool tokens = d.Vocabulary > 0;
-        w.Line($"/// <summary>{P}: {DescribeDecoder(d)}, teacher-forced over <paramref name=\"targetLength\"/> steps; the caches stay for <c>DecodeBackwardCore</c>.</summary>");
+        w.Line($"/// <summary>{P}: {DescribeDecoder(d)}, teacher-forced over <paramref name=\"targetLength\"/> steps{(plan.InferenceOnly ? "" : "; the caches stay for <c>DecodeBackwardCore</c>")}.</summary>");
         w.Open("private void DecodeCore(int sourceLength, int targetLength)");
         w.Line($"{Span} a = _arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");

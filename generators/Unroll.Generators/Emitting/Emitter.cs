@@ -59,7 +59,7 @@ public static partial class Emitter
         if (plan.Decoder is { } decoder)
         {
             interfaces.Add($"global::Unroll.IEncoderDecoderModel<{input}, {(decoder.Vocabulary > 0 ? "int" : "float")}>");
-            interfaces.Add("global::Unroll.ISequenceModel");
+            if (!plan.InferenceOnly) interfaces.Add("global::Unroll.ISequenceModel");
         }
         else if (plan.InferenceOnly)
         {
@@ -95,7 +95,7 @@ public static partial class Emitter
         if (plan.Decoder is not null)
         {
             WriteDecodeCore(w, plan);
-            WriteDecodeBackwardCore(w, plan);
+            if (!plan.InferenceOnly) WriteDecodeBackwardCore(w, plan);
             WriteDecodeStepCore(w, plan);
         }
         WriteChecks(w, plan);

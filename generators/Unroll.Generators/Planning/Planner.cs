@@ -75,10 +75,6 @@ public static class Planner
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
                 "is set, but the model has no AttentionDecoder layer: only encoder–decoder models have a target"));
         }
-        if (decoderLayer is not null && spec.InferenceOnly)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InferenceOnlyDecoder, spec.Location, spec.TypeName, decoderLayer.Property));
-        }
 
         long passes = spec.Layers.Where(l => IsRecurrent(l.Kind) && l.NumLayers > 0).Sum(l => (long)l.NumLayers * (l.Bidirectional ? 2 : 1));
         if (passes > MaxRecurrentPasses)
@@ -337,7 +333,7 @@ public static class Planner
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false, streaming: true) : null;
         bool packs = canStep && layers.Any(l => IsRecurrent(l.Kind));
         if (packs) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
-        if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B);
+        if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B, training);
         if (arena.Length > MaxArenaLength) return null;
 
         LayerPlan last = layers[layers.Count - 1];
@@ -402,39 +398,45 @@ public static class Planner
     /// <summary>
     /// The decoder's buffers, named <c>{Property}_{What}</c>: teacher-forced training over
     /// <paramref name="targetSteps"/> steps against <paramref name="sourceSteps"/> encoder outputs, then one streaming step.
+    /// Without <paramref name="gradients"/> (inference only) the buffers only backpropagation reads are left out.
     /// </summary>
-    private static void LayOutDecoder(DecoderPlan d, ArenaBuilder arena, int sourceSteps, int targetSteps, int B)
+    private static void LayOutDecoder(DecoderPlan d, ArenaBuilder arena, int sourceSteps, int targetSteps, int B, bool gradients)
     {
         string P = d.Property;
         int H = d.Hidden, A = d.Attention, E = d.Memory, Ts = sourceSteps, Td = targetSteps;
         long rows = (long)Td * B;
+        // A buffer only backpropagation reads: left out of an inference-only arena.
+        void AddBackward(string name, long length, string comment)
+        {
+            if (gradients) arena.Add(name, length, comment);
+        }
         bool tokens = d.Vocabulary > 0, additive = d.Score == 0, keys = d.Score != 1;
         arena.Add(P + "_Target", rows * (tokens ? 1 : d.Input), tokens ? "target input ids, [batch, time] (int bits)" : $"target input, [time, batch, {d.Input}]");
-        arena.Add(P + "_TargetGradient", tokens ? 0 : rows * d.Input, "float targets: ∂target input");
+        AddBackward(P + "_TargetGradient", tokens ? 0 : rows * d.Input, "float targets: ∂target input");
         arena.Add(P + "_Embedded", tokens ? rows * d.Input : 0, $"token targets: embedded target input, [time, batch, {d.Input}]");
-        arena.Add(P + "_EmbeddedGradient", tokens ? rows * d.Input : 0, "token targets: ∂embedded target input");
+        AddBackward(P + "_EmbeddedGradient", tokens ? rows * d.Input : 0, "token targets: ∂embedded target input");
         arena.Add(P + "_Keys", keys ? (long)Ts * B * A : 0, $"projected encoder outputs ({(additive ? "W_h·h_j + b_h" : "W_a·h_j")}), [source time, batch, {A}]");
-        arena.Add(P + "_KeysGradient", keys ? (long)Ts * B * A : 0, "∂ projected encoder outputs");
+        AddBackward(P + "_KeysGradient", keys ? (long)Ts * B * A : 0, "∂ projected encoder outputs");
         arena.Add(P + "_Hiddens", (rows + B) * H, $"s_0, s_1, … s_Td, [time + 1, batch, {H}]");
         arena.Add(P + "_Cells", d.Lstm ? (rows + B) * H : 0, $"LSTM: c_0, c_1, … c_Td, [time + 1, batch, {H}]");
-        arena.Add(P + "_HiddensGradient", rows * H, "∂s_t from the output head");
+        AddBackward(P + "_HiddensGradient", rows * H, "∂s_t from the output head");
         arena.Add(P + "_Cache", rows * 4 * H, d.Lstm ? "activated gates i, f, g, o, [time, batch, 4H]" : "r, z, n, W_hn·s + b_hn, [time, batch, 4H]");
         arena.Add(P + "_Gh", d.Lstm ? 0 : (long)B * 3 * H, "GRU: W_hh·s_{t-1} + b_hh of one step");
-        arena.Add(P + "_GatesGradient", rows * d.GateWidth, "∂ gate pre-activations (GRU: input side), [time, batch, G·H]");
-        arena.Add(P + "_GhGradient", d.Lstm ? 0 : rows * d.GateWidth, "GRU: ∂ recurrent-side gates");
-        arena.Add(P + "_Carry", (long)B * H, "∂s carried to the previous step");
-        arena.Add(P + "_CellCarry", d.Lstm ? (long)B * H : 0, "∂c carried to the previous step");
+        AddBackward(P + "_GatesGradient", rows * d.GateWidth, "∂ gate pre-activations (GRU: input side), [time, batch, G·H]");
+        AddBackward(P + "_GhGradient", d.Lstm ? 0 : rows * d.GateWidth, "GRU: ∂ recurrent-side gates");
+        AddBackward(P + "_Carry", (long)B * H, "∂s carried to the previous step");
+        AddBackward(P + "_CellCarry", d.Lstm ? (long)B * H : 0, "∂c carried to the previous step");
         arena.Add(P + "_Query", additive ? (long)B * A : 0, "additive: W_s·s_{t-1} of one step");
-        arena.Add(P + "_QueryGradient", additive ? rows * A : 0, "additive: ∂(W_s·s_{t-1}) of every step");
+        AddBackward(P + "_QueryGradient", additive ? rows * A : 0, "additive: ∂(W_s·s_{t-1}) of every step");
         arena.Add(P + "_Tanh", additive ? rows * Ts * A : 0, "additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]");
         arena.Add(P + "_Scores", Ts, "one row of scores");
         arena.Add(P + "_Weights", rows * Ts, "attention weights, [batch, time, source time] for the run's lengths");
-        arena.Add(P + "_WeightsGradient", rows * Ts, "∂ attention weights (read by Backward)");
+        AddBackward(P + "_WeightsGradient", rows * Ts, "∂ attention weights (read by Backward)");
         arena.Add(P + "_Context", rows * E, $"contexts, [time, batch, {E}]");
-        arena.Add(P + "_ContextGradient", rows * E, "∂ contexts");
+        AddBackward(P + "_ContextGradient", rows * E, "∂ contexts");
         arena.Add(P + "_Output", rows * d.Output, $"outputs, [time, batch, {d.Output}]");
-        arena.Add(P + "_OutputGradient", rows * d.Output, "∂ outputs");
-        arena.Add(P + "_Scratch", Ts + A, "backward scratch of one attention row");
+        AddBackward(P + "_OutputGradient", rows * d.Output, "∂ outputs");
+        AddBackward(P + "_Scratch", Ts + A, "backward scratch of one attention row");
         arena.Add(P + "_StepTarget", (long)B * (tokens ? 1 : d.Input), "Step: the previous target step");
         arena.Add(P + "_StepEmbedded", tokens ? (long)B * d.Input : 0, "Step: its embedding");
         arena.Add(P + "_StepMemory", (long)Ts * B * E, "Step: the encoder outputs of the last Encode, [source time, batch, E]");

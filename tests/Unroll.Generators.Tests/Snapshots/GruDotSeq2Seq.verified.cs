@@ -219,11 +219,11 @@ namespace Signals
         /// <summary>GRU decoder(2 + context 6 → 6, dot attention, out 12 → 2).</summary>
         public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, Layout.Decoder_States, Layout.Decoder_Weights, Layout.Decoder_WeightsGradient, Layout.Decoder_StepWeights, BatchSize, 6, TargetLength, SequenceLength, false); }
 
-        /// <summary>Teacher-forced training pass over full-length sources and targets: runs the encoder, then every decoder step, keeping what <c>Backward</c> needs.</summary>
+        /// <summary>Teacher-forced pass over full-length sources and targets: runs the encoder, then every decoder step, keeping what <c>Backward</c> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<float> source, global::System.ReadOnlySpan<float> targetInput, global::System.Span<float> output) => Forward(source, targetInput, output, SequenceLength, TargetLength);
 
         /// <summary>
-        /// Teacher-forced training pass: runs the encoder over <paramref name="sourceLength"/> steps, then the decoder over
+        /// Teacher-forced pass: runs the encoder over <paramref name="sourceLength"/> steps, then the decoder over
         /// <paramref name="targetLength"/> steps, each reading the target input of its step (the target shifted right behind a start
         /// token) and attending over the encoder's outputs; keeps what <c>Backward</c> needs.
         /// </summary>
