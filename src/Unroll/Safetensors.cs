@@ -119,6 +119,10 @@ public static class Safetensors
         Write(path, new ListSource(tensors.ToArray()), metadata);
     }
 
+    /// <summary>As <see cref="Save(string, NamedParameterCollection, IReadOnlyDictionary{string, string}?)"/>, writing the temporary file through <paramref name="create"/> (tests interrupt the save there).</summary>
+    internal static void Save(string path, NamedParameterCollection parameters, Func<string, Stream> create) =>
+        Write(path, new ParameterSource(parameters), null, create);
+
     internal static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 
     // ------------------------------------------------------------------------------------------------
@@ -148,7 +152,7 @@ public static class Safetensors
         public ReadOnlySpan<float> Data(int index) => tensors[index].Data.Span;
     }
 
-    private static void Write<TSource>(string path, TSource source, IReadOnlyDictionary<string, string>? metadata)
+    private static void Write<TSource>(string path, TSource source, IReadOnlyDictionary<string, string>? metadata, Func<string, Stream>? create = null)
         where TSource : ITensorSource
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -158,7 +162,7 @@ public static class Safetensors
         string temp = fullPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+            using (Stream stream = create?.Invoke(temp) ?? new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
                 Span<byte> size = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(size, (ulong)header.Length);
@@ -168,7 +172,8 @@ public static class Safetensors
                 {
                     WriteFloats(stream, source.Data(i));
                 }
-                stream.Flush(flushToDisk: true);
+                if (stream is FileStream file) file.Flush(flushToDisk: true);
+                else stream.Flush();
             }
             File.Move(temp, fullPath, overwrite: true);
         }

@@ -225,6 +225,109 @@ public sealed class SafetensorsTests : IDisposable
         Assert.Equal(new[] { path }, Directory.GetFiles(_folder));
     }
 
+    /// <summary>
+    /// A save interrupted after any number of bytes (the disk fills, the process dies: simulated by a stream that
+    /// throws after <c>k</c> bytes, for every <c>k</c> up to the whole file, and at the final flush) leaves the previous
+    /// file byte for byte and no temporary file; an uninterrupted save then succeeds.
+    /// </summary>
+    [Fact]
+    public void A_save_interrupted_at_any_byte_leaves_the_previous_file_intact()
+    {
+        string path = Temp("model.safetensors");
+        var model = new StGru(21);
+        Safetensors.Save(path, model.NamedParameters);
+        byte[] previous = File.ReadAllBytes(path);
+        new SeededRandom(5).FillNormal(model.Parameters); // the next save would write other values
+
+        for (long cut = 0; cut <= previous.Length; cut++)
+        {
+            long limit = cut;
+            var e = Assert.Throws<IOException>(() => Safetensors.Save(path, model.NamedParameters, temp => new FailingStream(File.Create(temp), limit)));
+            Assert.Contains("interrupted", e.Message);
+            Assert.Equal(previous, File.ReadAllBytes(path));
+            Assert.Equal(new[] { path }, Directory.GetFiles(_folder));
+        }
+        Safetensors.Save(path, model.NamedParameters);
+        var loaded = new StGru(1);
+        loaded.LoadSafetensors(path);
+        Assert.Equal(model.Parameters.ToArray(), loaded.Parameters.ToArray());
+    }
+
+    /// <summary>Writes through to a file until <c>limit</c> bytes, then fails as a full disk would (also at the flush once the limit is reached).</summary>
+    private sealed class FailingStream(Stream inner, long limit) : Stream
+    {
+        private long _written;
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            int allowed = (int)Math.Min(buffer.Length, limit - _written);
+            inner.Write(buffer[..allowed]);
+            _written += allowed;
+            if (allowed < buffer.Length) throw new IOException($"interrupted after {_written} bytes");
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Flush()
+        {
+            if (_written >= limit) throw new IOException($"interrupted at the flush, after {_written} bytes");
+            inner.Flush();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _written;
+        public override long Position { get => _written; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    /// <summary>
+    /// Every header byte of a valid file XOR-ed with 0x01, 0x20, 0x80 and 0xFF, and each of the eight size bytes: the
+    /// reader either accepts the file (a changed letter in a name, a digit in a shape that still fits) or throws
+    /// <see cref="InvalidDataException"/> naming the file, never another exception, and never allocates more than
+    /// the file's size (plus what a few dozen names take).
+    /// </summary>
+    [Fact]
+    public void Every_flipped_header_byte_is_rejected_or_read_within_the_files_size()
+    {
+        byte[] bytes = File.ReadAllBytes(Fixture("st_gru.safetensors"));
+        int headerEnd = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        string path = Temp("flipped.safetensors");
+        int rejected = 0, accepted = 0;
+        for (int i = 0; i < headerEnd; i++)
+        {
+            foreach (byte mask in new byte[] { 0x01, 0x20, 0x80, 0xFF })
+            {
+                byte[] corrupt = (byte[])bytes.Clone();
+                corrupt[i] ^= mask;
+                File.WriteAllBytes(path, corrupt);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                try
+                {
+                    SafetensorsFile.Read(path);
+                    accepted++;
+                }
+                catch (InvalidDataException e)
+                {
+                    Assert.Contains(path, e.Message);
+                    rejected++;
+                }
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.True(allocated < 2 * bytes.Length + 64 * 1024, $"byte {i} ^ 0x{mask:X2}: {allocated} bytes allocated for a {bytes.Length}-byte file");
+            }
+        }
+        Assert.True(rejected > accepted, $"{rejected} rejected, {accepted} accepted");
+    }
+
     [Fact]
     public void Save_rejects_bad_tensors()
     {
