@@ -26,6 +26,7 @@ public static partial class Cells
         int H = hidden;
         if (gates.Length < batch * 4 * H || cPrev.Length < batch * H || c.Length < batch * H || (batch > 0 && h.Length < (batch - 1) * ldh + H))
             throw new ArgumentException($"The spans do not hold {batch} rows of {H} states.");
+        if (H == 0) return; // no units: nothing to take a reference to
         for (int b = 0; b < batch; b++)
         {
             // One pass over the hidden units: the four gates of unit j sit H apart.
@@ -166,6 +167,7 @@ public static partial class Cells
         int H = hidden;
         if (cache.Length < batch * 4 * H || gh.Length < batch * 3 * H || (batch > 0 && (hPrev.Length < (batch - 1) * ldhPrev + H || h.Length < (batch - 1) * ldh + H)))
             throw new ArgumentException($"The spans do not hold {batch} rows of {H} states.");
+        if (H == 0) return; // no units: nothing to take a reference to
         for (int b = 0; b < batch; b++)
         {
             // One pass over the hidden units: r, z, n of unit j sit H apart in the cache and in gh.
