@@ -58,6 +58,9 @@ public readonly struct NamedParameter
         }
     }
 
+    /// <summary>The values, for reading: unlike <see cref="Values"/> this does not make the model repack its derived weights.</summary>
+    internal ReadOnlySpan<float> ReadOnlyValues => _arena.AsSpan(_values, Length);
+
     /// <summary>The accumulated gradient, same layout as <see cref="Values"/>; empty in a model compiled for inference only.</summary>
     public Span<float> Gradients => _gradients < 0 ? default : _arena.AsSpan(_gradients, Length);
 

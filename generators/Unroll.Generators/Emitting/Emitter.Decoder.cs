@@ -51,12 +51,9 @@ public static partial class Emitter
         w.Line($"int global::Unroll.IEncoderDecoderModel<{source}, {target}>.TargetLength => TargetLength;");
         w.Line($"int global::Unroll.IEncoderDecoderModel<{source}, {target}>.SourceVocabularySize => SourceVocabularySize;");
         w.Line();
-        if (!plan.InferenceOnly)
-        {
-            w.Line("/// <summary>Target steps of the last <c>Forward</c>.</summary>");
-            w.Line("private int _targetLength;");
-            w.Line();
-        }
+        w.Line("/// <summary>Target steps of the last <c>Forward</c>.</summary>");
+        w.Line("private int _targetLength;");
+        w.Line();
         w.Line("/// <summary>Source steps of the last <c>Encode</c> (0 before the first), each row's real ones, and a row of scratch for <c>ReorderState</c>.</summary>");
         w.Line("private int _stepSourceLength;");
         w.Line($"private readonly int[] _stepSourceLengths = new int[{plan.BatchSize}];");
@@ -117,11 +114,8 @@ public static partial class Emitter
             ? $"targetInput.CopyTo({IntCast}(a.Slice(Layout.{d.Property}_Target, targetLength * {B})));"
             : $"{Blas}.SwapLeadingAxes(targetInput, a.Slice(Layout.{d.Property}_Target), {B}, targetLength, {d.Input}); // → [time, batch, features]");
         w.Line("DecodeCore(sourceLength, targetLength);");
-        if (!plan.InferenceOnly)
-        {
-            w.Line("_length = sourceLength;");
-            w.Line("_targetLength = targetLength;");
-        }
+        w.Line("_length = sourceLength;");
+        w.Line("_targetLength = targetLength;");
         w.Line($"{Blas}.SwapLeadingAxes(a.Slice(Layout.{d.Property}_Output), output, targetLength, {B}, {d.Output});");
         w.Close();
         w.Line();
@@ -143,7 +137,7 @@ public static partial class Emitter
         w.Line($"{Span} a = _arena;");
         if (d.Score != 1) w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line("RunEncoder(source, sourceLength, sourceLengths, training: false);");
-        if (!plan.InferenceOnly) w.Line("_length = 0; // the encoder's activations are Encode's now");
+        w.Line("_length = 0; // the encoder's activations are Encode's now");
         w.Line("_stepSourceLength = sourceLength;");
         w.Line("_rowLengths.CopyTo(_stepSourceLengths, 0);");
         w.Line($"a.Slice(Layout.{EncoderOutput(plan).Output}, sourceLength * {B * d.Memory}).CopyTo(a.Slice(Layout.{d.Property}_StepMemory)); // the memory Step attends over");

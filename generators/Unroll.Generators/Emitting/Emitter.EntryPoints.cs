@@ -52,7 +52,7 @@ public static partial class Emitter
         if (tokens) w.Line("CheckTokens(tokens, nameof(tokens));");
         w.Line($"{Span} a = _arena;");
         WriteRunSequence(w, plan, inputName, "length", "lengths", "Training");
-        if (!plan.InferenceOnly) w.Line("_length = length;");
+        w.Line("_length = length;");
         if (plan.SequenceOutput)
         {
             w.Line($"{Blas}.SwapLeadingAxes(a.Slice(Layout.{last.Output}), output, length, {plan.BatchSize}, {plan.OutputSize});");

@@ -98,6 +98,7 @@ public static partial class Emitter
             if (!plan.InferenceOnly) WriteDecodeBackwardCore(w, plan);
             WriteDecodeStepCore(w, plan);
         }
+        WriteFindNonFinite(w, plan);
         WriteChecks(w, plan);
         if (plan.Decoder is not null) WriteDecoderChecks(w, plan);
         w.Close();
@@ -225,12 +226,9 @@ public static partial class Emitter
         w.Line("private readonly float[] _arena;");
         w.Line("private readonly global::Unroll.NamedParameter[] _namedParameters;");
         w.Line();
-        if (!plan.InferenceOnly)
-        {
-            w.Line("/// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>");
-            w.Line("private int _length;");
-            w.Line();
-        }
+        w.Line($"/// <summary>Steps of the last <c>Forward</c> (0 before the first), for {(plan.InferenceOnly ? "" : "<c>Backward</c> and ")}<c>FindNonFinite</c>.</summary>");
+        w.Line("private int _length;");
+        w.Line();
         w.Line($"/// <summary>Each row's real steps in the last <c>Forward</c>{(plan.Decoder is null ? "" : " or <c>Encode</c> (of the source)")}: the rest is padding.</summary>");
         w.Line($"private readonly int[] _rowLengths = new int[{plan.BatchSize}];");
         w.Line();

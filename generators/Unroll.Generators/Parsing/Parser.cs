@@ -235,7 +235,7 @@ public static class Parser
         "Parameters", "Gradients", "NamedParameters", "ZeroGradients", "Forward", "Backward", "Step", "ResetState",
         "ForwardCore", "StepCore", "BackwardCore", "CheckLength", "CheckTokens", "ThrowWrongLength",
         "Training", "DropoutGenerator", "LoadSafetensors", "SaveSafetensors", "ReorderState",
-        "LoadCompiledWeights", "CompiledWeightData",
+        "LoadCompiledWeights", "CompiledWeightData", "FindNonFinite",
         "TargetLength", "SourceVocabularySize", "Encode", "DecodeCore", "DecodeBackwardCore", "DecodeStepCore", "CheckRowLengths", "CheckTargetLength", "CheckTargetTokens", "RunEncoder", "TargetInputSize",
     };
 

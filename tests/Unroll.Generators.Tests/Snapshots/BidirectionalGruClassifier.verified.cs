@@ -81,7 +81,7 @@ namespace Sentiment
         private readonly float[] _arena;
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
-        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
+        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
         /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
@@ -374,6 +374,24 @@ namespace Sentiment
                 // ∂x += ∂gates·W_ih   ([length * 4 x 48] · [48 x 8])
                 if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 48, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 8, a.Slice(Layout.InputGradient), 8, length * 4, 8, 48, accumulate: true);
             }
+        }
+
+        /// <summary>
+        /// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by
+        /// step within a layer (so the layer and step where it first appeared), then in the parameters, then in the gradients.
+        /// An optional check for a run that diverges: it only reads, and allocates nothing but the name of a gradient it reports.
+        /// </summary>
+        /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
+        public global::Unroll.NonFiniteValue? FindNonFinite()
+        {
+            global::System.ReadOnlySpan<float> a = _arena;
+            global::Unroll.NonFiniteValue found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 4, 32, "Encoder states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_Last), 1, 4, 32, "Encoder output (last step)", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Head_Output), 1, 4, 3, "Head output", out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;
+            return null;
         }
 
         private static void CheckLength(int length, string name)

@@ -105,7 +105,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     private readonly float[] _arena;
     private readonly global::Unroll.NamedParameter[] _namedParameters;
 
-    /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
+    /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
     private int _length;
 
     /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
@@ -559,6 +559,25 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
 
         // Embed: ∂W[token] += ∂y for every step
         global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 2080), 16, length, 32);
+    }
+
+    /// <summary>
+    /// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by
+    /// step within a layer (so the layer and step where it first appeared), then in the parameters, then in the gradients.
+    /// An optional check for a run that diverges: it only reads, and allocates nothing but the name of a gradient it reports.
+    /// </summary>
+    /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
+    public global::Unroll.NonFiniteValue? FindNonFinite()
+    {
+        global::System.ReadOnlySpan<float> a = _arena;
+        global::Unroll.NonFiniteValue found;
+        if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Embed_Output), _length, 16, 32, "Embed output", out found)) return found;
+        if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), _length, 16, 128, "Rnn layer 0 states", out found)) return found;
+        if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L1_Sequence), _length, 16, 128, "Rnn layer 1 states", out found)) return found;
+        if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Head_Output), _length, 16, 65, "Head output", out found)) return found;
+        if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;
+        if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;
+        return null;
     }
 
     private static void CheckLength(int length, string name)

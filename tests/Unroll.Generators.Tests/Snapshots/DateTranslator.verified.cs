@@ -153,7 +153,7 @@ namespace Dates
         private readonly float[] _arena;
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
-        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
+        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
         /// <summary>Each row's real steps in the last <c>Forward</c> or <c>Encode</c> (of the source): the rest is padding.</summary>
@@ -742,6 +742,25 @@ namespace Dates
             global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_out_weight), 128, y, 12, 4, 12, 64, accumulate: false);
             global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 64, p.Slice(Layout.Decoder_out_weight + 64), 128, y, 12, 4, 12, 64, accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(y, 12, 4, 12, p.Slice(Layout.Decoder_out_bias, 12));
+        }
+
+        /// <summary>
+        /// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by
+        /// step within a layer (so the layer and step where it first appeared), then in the parameters, then in the gradients.
+        /// An optional check for a run that diverges: it only reads, and allocates nothing but the name of a gradient it reports.
+        /// </summary>
+        /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
+        public global::Unroll.NonFiniteValue? FindNonFinite()
+        {
+            global::System.ReadOnlySpan<float> a = _arena;
+            global::Unroll.NonFiniteValue found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Embed_Output), _length, 4, 16, "Embed output", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 4, 64, "Encoder states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Decoder_Hiddens + 256), _targetLength, 4, 64, "Decoder states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Decoder_Output), _targetLength, 4, 12, "Decoder output", out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;
+            return null;
         }
 
         private static void CheckLength(int length, string name)

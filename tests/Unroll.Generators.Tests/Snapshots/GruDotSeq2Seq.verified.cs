@@ -138,7 +138,7 @@ namespace Signals
         private readonly float[] _arena;
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
-        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
+        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
         /// <summary>Each row's real steps in the last <c>Forward</c> or <c>Encode</c> (of the source): the rest is padding.</summary>
@@ -589,6 +589,24 @@ namespace Signals
             global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 6, p.Slice(Layout.Decoder_out_weight), 12, y, 2, 2, 2, 6, accumulate: false);
             global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 6, p.Slice(Layout.Decoder_out_weight + 6), 12, y, 2, 2, 2, 6, accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(y, 2, 2, 2, p.Slice(Layout.Decoder_out_bias, 2));
+        }
+
+        /// <summary>
+        /// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by
+        /// step within a layer (so the layer and step where it first appeared), then in the parameters, then in the gradients.
+        /// An optional check for a run that diverges: it only reads, and allocates nothing but the name of a gradient it reports.
+        /// </summary>
+        /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
+        public global::Unroll.NonFiniteValue? FindNonFinite()
+        {
+            global::System.ReadOnlySpan<float> a = _arena;
+            global::Unroll.NonFiniteValue found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 2, 6, "Encoder states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Decoder_Hiddens + 12), _targetLength, 2, 6, "Decoder states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Decoder_Output), _targetLength, 2, 2, "Decoder output", out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;
+            return null;
         }
 
         private static void CheckLength(int length, string name)

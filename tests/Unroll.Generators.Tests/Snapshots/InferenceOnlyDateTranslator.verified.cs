@@ -58,6 +58,9 @@ namespace Dates
         int global::Unroll.IEncoderDecoderModel<int, int>.TargetLength => TargetLength;
         int global::Unroll.IEncoderDecoderModel<int, int>.SourceVocabularySize => SourceVocabularySize;
 
+        /// <summary>Target steps of the last <c>Forward</c>.</summary>
+        private int _targetLength;
+
         /// <summary>Source steps of the last <c>Encode</c> (0 before the first), each row's real ones, and a row of scratch for <c>ReorderState</c>.</summary>
         private int _stepSourceLength;
         private readonly int[] _stepSourceLengths = new int[4];
@@ -128,6 +131,9 @@ namespace Dates
 
         private readonly float[] _arena;
         private readonly global::Unroll.NamedParameter[] _namedParameters;
+
+        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>FindNonFinite</c>.</summary>
+        private int _length;
 
         /// <summary>Each row's real steps in the last <c>Forward</c> or <c>Encode</c> (of the source): the rest is padding.</summary>
         private readonly int[] _rowLengths = new int[4];
@@ -240,6 +246,8 @@ namespace Dates
             RunEncoder(source, sourceLength, sourceLengths, training: false);
             targetInput.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_Target, targetLength * 4)));
             DecodeCore(sourceLength, targetLength);
+            _length = sourceLength;
+            _targetLength = targetLength;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Decoder_Output), output, targetLength, 4, 12);
         }
 
@@ -260,6 +268,7 @@ namespace Dates
             global::System.Span<float> a = _arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             RunEncoder(source, sourceLength, sourceLengths, training: false);
+            _length = 0; // the encoder's activations are Encode's now
             _stepSourceLength = sourceLength;
             _rowLengths.CopyTo(_stepSourceLengths, 0);
             a.Slice(Layout.Encoder_L0_Sequence, sourceLength * 256).CopyTo(a.Slice(Layout.Decoder_StepMemory)); // the memory Step attends over
@@ -497,6 +506,24 @@ namespace Dates
             global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_out_weight), 128, y, 12, 4, 12, 64, accumulate: false);
             global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 64, p.Slice(Layout.Decoder_out_weight + 64), 128, y, 12, 4, 12, 64, accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(y, 12, 4, 12, p.Slice(Layout.Decoder_out_bias, 12));
+        }
+
+        /// <summary>
+        /// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by
+        /// step within a layer (so the layer and step where it first appeared), then in the parameters.
+        /// An optional check for a run that diverges: it only reads, and allocates nothing.
+        /// </summary>
+        /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
+        public global::Unroll.NonFiniteValue? FindNonFinite()
+        {
+            global::System.ReadOnlySpan<float> a = _arena;
+            global::Unroll.NonFiniteValue found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Embed_Output), _length, 4, 16, "Embed output", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 4, 64, "Encoder states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Decoder_Hiddens + 256), _targetLength, 4, 64, "Decoder states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Decoder_Output), _targetLength, 4, 12, "Decoder output", out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;
+            return null;
         }
 
         private static void CheckLength(int length, string name)

@@ -75,6 +75,9 @@ namespace Audio
         private readonly float[] _arena;
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
+        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>FindNonFinite</c>.</summary>
+        private int _length;
+
         /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
         private readonly int[] _rowLengths = new int[1];
 
@@ -161,6 +164,7 @@ namespace Audio
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
             else lengths.CopyTo(_rowLengths);
             ForwardCore(length);
+            _length = length;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Head_Output), output, length, 1, 12);
         }
 
@@ -301,6 +305,23 @@ namespace Audio
             // Head: y = x·Wᵀ + b for every row   ([1 x 64] · [64 x 12])
             global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Drop_Output), 64, p.Slice(Layout.Head_weight), 64, a.Slice(Layout.Step_Head_Output), 12, 1, 12, 64, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Step_Head_Output), 12, 1, 12, p.Slice(Layout.Head_bias, 12));
+        }
+
+        /// <summary>
+        /// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by
+        /// step within a layer (so the layer and step where it first appeared), then in the parameters.
+        /// An optional check for a run that diverges: it only reads, and allocates nothing.
+        /// </summary>
+        /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
+        public global::Unroll.NonFiniteValue? FindNonFinite()
+        {
+            global::System.ReadOnlySpan<float> a = _arena;
+            global::Unroll.NonFiniteValue found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), _length, 1, 64, "Rnn states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Drop_Output), _length, 1, 64, "Drop output", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Head_Output), _length, 1, 12, "Head output", out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;
+            return null;
         }
 
         private static void CheckLength(int length, string name)

@@ -82,7 +82,7 @@ namespace Signals
         private readonly float[] _arena;
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
-        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
+        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
         /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
@@ -400,6 +400,23 @@ namespace Signals
                 // ∂x += ∂gates·W_ih   ([length * 2 x 20] · [20 x 3])
                 if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 20, p.Slice(Layout.Rnn_weight_ih_l0), 3, a.Slice(Layout.InputGradient), 3, length * 2, 3, 20, accumulate: true);
             }
+        }
+
+        /// <summary>
+        /// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by
+        /// step within a layer (so the layer and step where it first appeared), then in the parameters, then in the gradients.
+        /// An optional check for a run that diverges: it only reads, and allocates nothing but the name of a gradient it reports.
+        /// </summary>
+        /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
+        public global::Unroll.NonFiniteValue? FindNonFinite()
+        {
+            global::System.ReadOnlySpan<float> a = _arena;
+            global::Unroll.NonFiniteValue found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), _length, 2, 20, "Rnn states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Readout_Output), _length, 2, 1, "Readout output", out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;
+            return null;
         }
 
         private static void CheckLength(int length, string name)

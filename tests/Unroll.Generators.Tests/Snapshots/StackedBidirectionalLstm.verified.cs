@@ -101,7 +101,7 @@ namespace Speech
         private readonly float[] _arena;
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
-        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c>.</summary>
+        /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
         /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
@@ -563,6 +563,25 @@ namespace Speech
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 6])
                 if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 6, a.Slice(Layout.InputGradient), 6, length * 3, 6, 40, accumulate: true);
             }
+        }
+
+        /// <summary>
+        /// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by
+        /// step within a layer (so the layer and step where it first appeared), then in the parameters, then in the gradients.
+        /// An optional check for a run that diverges: it only reads, and allocates nothing but the name of a gradient it reports.
+        /// </summary>
+        /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
+        public global::Unroll.NonFiniteValue? FindNonFinite()
+        {
+            global::System.ReadOnlySpan<float> a = _arena;
+            global::Unroll.NonFiniteValue found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 3, 20, "Encoder layer 0 states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L1_Sequence), _length, 3, 20, "Encoder layer 1 states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Drop_Output), _length, 3, 20, "Drop output", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Frames_Output), _length, 3, 4, "Frames output", out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;
+            if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;
+            return null;
         }
 
         private static void CheckLength(int length, string name)

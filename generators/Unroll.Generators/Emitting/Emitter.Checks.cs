@@ -1,0 +1,58 @@
+using System.Linq;
+using Unroll.Generators.Model;
+using Unroll.Generators.Planning;
+
+namespace Unroll.Generators.Emitting;
+
+public static partial class Emitter
+{
+    /// <summary>
+    /// <c>FindNonFinite()</c>: the first NaN or infinity in what the last <c>Forward</c> computed, layer by layer in
+    /// declaration order (each stacked recurrent layer's states, then the layer's output) and step by step within a layer,
+    /// so the report names the layer and step where it first appeared; then in the parameters and the gradients.
+    /// </summary>
+    private static void WriteFindNonFinite(SourceWriter w, ModelPlan plan)
+    {
+        int B = plan.BatchSize;
+        w.Line("/// <summary>");
+        w.Line("/// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by");
+        w.Line($"/// step within a layer (so the layer and step where it first appeared), then in the parameters{(plan.InferenceOnly ? "" : ", then in the gradients")}.");
+        w.Line($"/// An optional check for a run that diverges: it only reads, and allocates nothing{(plan.InferenceOnly ? "" : " but the name of a gradient it reports")}.");
+        w.Line("/// </summary>");
+        w.Line("/// <returns>Where the value is and what it is, or <see langword=\"null\"/> when every value is finite.</returns>");
+        w.Open("public global::Unroll.NonFiniteValue? FindNonFinite()");
+        w.Line("global::System.ReadOnlySpan<float> a = _arena;");
+        w.Line("global::Unroll.NonFiniteValue found;");
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            LayerBuffers buffers = plan.Sequence.Layers[i];
+            for (int l = 0; l < buffers.Sequences.Count; l++)
+            {
+                string label = layer.NumLayers > 1 ? $"{layer.Property} layer {l} states" : $"{layer.Property} states";
+                Scan(w, buffers.Sequences[l], "_length", layer.Directions * layer.Hidden, label, B);
+            }
+            if (buffers.Sequences.Contains(buffers.Output)) continue;
+            // After a layer that returns only its last step, outputs are [batch, features]: one step.
+            bool sequence = layer.SequenceInput && (buffers.Sequences.Count == 0 || layer.ReturnSequences);
+            int width = Length(plan, buffers.Output) / ((sequence ? plan.SequenceLength : 1) * B);
+            string what = sequence || buffers.Sequences.Count == 0 ? $"{layer.Property} output" : $"{layer.Property} output (last step)";
+            Scan(w, buffers.Output, sequence ? "_length" : "1", width, what, B);
+        }
+        if (plan.Decoder is { } d)
+        {
+            Scan(w, $"{d.Property}_Hiddens + {B * d.Hidden}", "_targetLength", d.Hidden, $"{d.Property} states", B);
+            Scan(w, $"{d.Property}_Output", "_targetLength", d.Output, $"{d.Property} output", B);
+        }
+        w.Line("if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;");
+        if (!plan.InferenceOnly) w.Line("if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;");
+        w.Line("return null;");
+        w.Close();
+        w.Line();
+    }
+
+    private static void Scan(SourceWriter w, string buffer, string steps, int width, string label, int batch) =>
+        w.Line($"if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.{buffer}), {steps}, {batch}, {width}, \"{label}\", out found)) return found;");
+
+    private static int Length(ModelPlan plan, string buffer) => plan.Buffers.First(b => b.Name == buffer).Length;
+}
