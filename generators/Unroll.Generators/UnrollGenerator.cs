@@ -65,9 +65,7 @@ public sealed class UnrollGenerator : IIncrementalGenerator
         {
             var (plan, clashing) = item;
             if (plan is null) return;
-            string hintName = Emitter.HintName(plan);
-            if (clashing.Contains(hintName)) hintName = Emitter.CaseDistinctHintName(hintName);
-            output.AddSource(hintName, Emitter.Emit(plan));
+            output.AddSource(HintName(plan, clashing), Emitter.Emit(plan));
         });
 
         // Weights compiled in ([Model(Weights = "...")]): the .safetensors AdditionalFiles items, read as bytes, are
@@ -84,35 +82,39 @@ public sealed class UnrollGenerator : IIncrementalGenerator
             .Select(static (item, _) =>
             {
                 var ((plan, clashing), files) = item;
-                string hintName = Emitter.HintName(plan!);
-                if (clashing.Contains(hintName)) hintName = Emitter.CaseDistinctHintName(hintName);
-                return (HintName: Emitter.WeightsHintName(hintName), Source: Emitter.EmitWeights(plan!, WeightsMatch.Find(plan!, files)));
+                return (HintName: Emitter.WeightsHintName(HintName(plan!, clashing)), Source: Emitter.EmitWeights(plan!, WeightsMatch.Find(plan!, files)));
             })
             .WithTrackingName(Steps.Weights);
         context.RegisterSourceOutput(weightSources, static (output, item) => output.AddSource(item.HintName, item.Source));
-        var weightDiagnostics = plans
+        Report(context, plans
             .Where(static result => result.Plan?.Weights is not null)
             .Combine(weightFiles)
-            .Select(static (item, _) => WeightsMatch.Find(item.Left.Plan!, item.Right).Diagnostics(item.Left.WeightsLocation))
-            .Combine(context.CompilationProvider.Select(static (compilation, _) => new SyntaxTrees(compilation.SyntaxTrees)));
-        context.RegisterSourceOutput(weightDiagnostics, static (output, item) =>
-        {
-            var (found, trees) = item;
-            foreach (var diagnostic in found) output.ReportDiagnostic(diagnostic.ToDiagnostic(trees.Find));
-        });
+            .Select(static (item, _) => WeightsMatch.Find(item.Left.Plan!, item.Right).Diagnostics(item.Left.WeightsLocation)));
 
-        // Diagnostics point into the user's syntax tree (so the IDE squiggles the declaration): the
-        // cached model holds only the file path and span, and the tree is looked up when reporting.
-        var diagnostics = plans
+        Report(context, plans
             .Select(static (result, _) => result.Diagnostics)
-            .WithTrackingName(Steps.Diagnostics)
-            .Combine(context.CompilationProvider.Select(static (compilation, _) => new SyntaxTrees(compilation.SyntaxTrees)));
-        context.RegisterSourceOutput(diagnostics, static (output, item) =>
-        {
-            var (found, trees) = item;
-            foreach (var diagnostic in found) output.ReportDiagnostic(diagnostic.ToDiagnostic(trees.Find));
-        });
+            .WithTrackingName(Steps.Diagnostics));
     }
+
+    /// <summary>A model's hint name, told apart from another's that differs only in case.</summary>
+    private static string HintName(ModelPlan plan, EquatableArray<string> clashing)
+    {
+        string hintName = Emitter.HintName(plan);
+        return clashing.Contains(hintName) ? Emitter.CaseDistinctHintName(hintName) : hintName;
+    }
+
+    /// <summary>
+    /// Reports diagnostics into the user's syntax tree (so the IDE squiggles the declaration): the cached models hold
+    /// only the file path and span, and the tree is looked up when reporting.
+    /// </summary>
+    private static void Report(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics) =>
+        context.RegisterSourceOutput(
+            diagnostics.Combine(context.CompilationProvider.Select(static (compilation, _) => new SyntaxTrees(compilation.SyntaxTrees))),
+            static (output, item) =>
+            {
+                var (found, trees) = item;
+                foreach (var diagnostic in found) output.ReportDiagnostic(diagnostic.ToDiagnostic(trees.Find));
+            });
 }
 
 /// <summary>The compilation's syntax trees, found by path when a diagnostic is reported. Compares by reference: it changes with every edit, but only the cheap reporting step depends on it.</summary>

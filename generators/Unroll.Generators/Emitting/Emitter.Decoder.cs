@@ -77,9 +77,7 @@ public static partial class Emitter
         bool sourceTokens = plan.Vocabulary > 0, targetTokens = d.Vocabulary > 0;
         string sourceType = sourceTokens ? "global::System.ReadOnlySpan<int>" : ReadOnlySpan;
         string targetType = targetTokens ? "global::System.ReadOnlySpan<int>" : ReadOnlySpan;
-        string sourceShape = sourceTokens ? $"[batch {B}, length {{sourceLength}}]" : $"[batch {B}, length {{sourceLength}}, features {plan.InputSize}]";
-        string targetShape = targetTokens ? $"[batch {B}, length {{targetLength}}]" : $"[batch {B}, length {{targetLength}}, features {d.Input}]";
-        string outputShape = $"[batch {B}, length {{targetLength}}, features {d.Output}]";
+        var (sourceShape, targetShape, outputShape) = DecoderShapes(plan);
         string targetWidth = targetTokens ? "" : $" * {d.Input}";
 
         string keeps = plan.InferenceOnly ? "" : ", keeping what <c>Backward</c> needs";
@@ -218,9 +216,7 @@ public static partial class Emitter
         DecoderPlan d = plan.Decoder!;
         int B = plan.BatchSize;
         bool sourceTokens = plan.Vocabulary > 0, targetTokens = d.Vocabulary > 0;
-        string sourceShape = sourceTokens ? $"[batch {B}, length {{sourceLength}}]" : $"[batch {B}, length {{sourceLength}}, features {plan.InputSize}]";
-        string targetShape = targetTokens ? $"[batch {B}, length {{targetLength}}]" : $"[batch {B}, length {{targetLength}}, features {d.Input}]";
-        string outputShape = $"[batch {B}, length {{targetLength}}, features {d.Output}]";
+        var (sourceShape, targetShape, outputShape) = DecoderShapes(plan);
         bool floatSource = !sourceTokens, floatTarget = !targetTokens;
         w.Line("/// <summary>");
         w.Line("/// Backpropagation through the decoder's steps, the attention and the encoder, for the last <c>Forward</c>: adds the");
@@ -258,6 +254,16 @@ public static partial class Emitter
         w.Close();
         w.Line();
 
+    }
+
+    /// <summary>The shapes of the source, target and output arguments, as the checks' messages give them (interpolated holes for the lengths).</summary>
+    private static (string Source, string Target, string Output) DecoderShapes(ModelPlan plan)
+    {
+        DecoderPlan d = plan.Decoder!;
+        int B = plan.BatchSize;
+        return (plan.Vocabulary > 0 ? $"[batch {B}, length {{sourceLength}}]" : $"[batch {B}, length {{sourceLength}}, features {plan.InputSize}]",
+            d.Vocabulary > 0 ? $"[batch {B}, length {{targetLength}}]" : $"[batch {B}, length {{targetLength}}, features {d.Input}]",
+            $"[batch {B}, length {{targetLength}}, features {d.Output}]");
     }
 
     /// <summary>The checks of a source argument and its lengths, before anything changes.</summary>

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Unroll.Generators.Model;
 using Unroll.Generators.Planning;
 using Unroll.Generators.Weights;
 
@@ -35,8 +34,7 @@ public static partial class Emitter
         }
         w.Line("#nullable enable");
         w.Line();
-        if (plan.Namespace is not null) w.Open("namespace " + plan.Namespace);
-        foreach (ContainingType outer in plan.ContainingTypes) w.Open($"partial {outer.Keyword} {Identifier(outer.Name)}");
+        OpenContainers(w, plan);
         w.Open($"partial class {Identifier(plan.TypeName)}");
 
         w.Line($"/// <summary>Copies the weights compiled in from <c>{Xml(file)}</c> into <see cref=\"Parameters\"/>; the parameterless constructor does it.</summary>");
@@ -80,8 +78,7 @@ public static partial class Emitter
             w.Close();
         }
         w.Close();
-        foreach (ContainingType _ in plan.ContainingTypes) w.Close();
-        if (plan.Namespace is not null) w.Close();
+        CloseContainers(w, plan);
         return w.ToString();
     }
 

@@ -49,8 +49,7 @@ public static partial class Emitter
         w.Line("// Compiled by Unroll from the [Model] declaration of " + plan.TypeName + ". Do not edit: edit the declaration.");
         w.Line("#nullable enable");
         w.Line();
-        if (plan.Namespace is not null) w.Open("namespace " + plan.Namespace);
-        foreach (ContainingType outer in plan.ContainingTypes) w.Open($"partial {outer.Keyword} {Identifier(outer.Name)}");
+        OpenContainers(w, plan);
 
         WriteRemarks(w, plan);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Unroll.Generators\", \"{GeneratorVersion}\")]");
@@ -103,9 +102,21 @@ public static partial class Emitter
         if (plan.Decoder is not null) WriteDecoderChecks(w, plan);
         w.Close();
 
+        CloseContainers(w, plan);
+        return w.ToString();
+    }
+
+    /// <summary>Opens the model's namespace and the partial types it is nested in.</summary>
+    private static void OpenContainers(SourceWriter w, ModelPlan plan)
+    {
+        if (plan.Namespace is not null) w.Open("namespace " + plan.Namespace);
+        foreach (ContainingType outer in plan.ContainingTypes) w.Open($"partial {outer.Keyword} {Identifier(outer.Name)}");
+    }
+
+    private static void CloseContainers(SourceWriter w, ModelPlan plan)
+    {
         foreach (ContainingType _ in plan.ContainingTypes) w.Close();
         if (plan.Namespace is not null) w.Close();
-        return w.ToString();
     }
 
     private static string F(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
