@@ -7,8 +7,9 @@ namespace Unroll.Tests;
 /// Every element-wise and row kernel against a scalar double-precision reference at every length 0 to 257 (each
 /// vector tail of 4-, 8- and 16-float vectors several times over, and the empty case), with strided rows: the cell
 /// steps forward and backward (LSTM, GRU, Elman with both nonlinearities and the ReLU mask), LayerNorm forward and
-/// backward, dropout, bias rows, row sums, copies and additions, and the embedding gather and scatter. CI runs them
-/// again with AVX-512, AVX2 and all intrinsics switched off, so the 512-, 256-, 128-bit and scalar paths all run.
+/// backward, the attention softmax rows, dropout, bias rows, row sums, copies and additions, and the embedding gather
+/// and scatter. CI runs them again with AVX-512, AVX2 and all intrinsics switched off, so the 512-, 256-, 128-bit and
+/// scalar paths all run.
 /// </summary>
 public class VectorKernelSweepTests
 {
@@ -151,6 +152,57 @@ public class VectorKernelSweepTests
                 Near(dn * r, dGh[d0 + 2 * n], State, $"GRU ∂n (recurrent side)[{b},{j}]");
                 Near(dh * z, dhNext[b * n + j], State, $"GRU ∂h_prev (direct part)[{b},{j}]");
             }
+    }
+
+    /// <summary>
+    /// Scaled dot-product attention over <paramref name="n"/> keys (the softmax rows are the vector kernel): every
+    /// query of a block (causal and not, with padding after the valid keys), and one streaming query.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Attention_rows_match_the_equations(int n)
+    {
+        if (n == 0) return; // attention over no keys has no softmax: a model never runs one (its lengths are ≥ 1)
+        const int Dk = 3, Dv = 2;
+        const float Scale = 0.57735026f;
+        int queries = Math.Min(n, 9); // the last queries of the block see every key
+        float[] q = Random(n * Dk, 1, 2f), k = Random(n * Dk, 2, 2f), v = Random(n * Dv, 3);
+        foreach (bool causal in new[] { false, true })
+        {
+            int valid = Math.Max(1, n - 2);
+            // A block of queries (the last ones, so that causal rows see up to every key), then one query alone.
+            foreach (int count in new[] { queries, 1 })
+            {
+                int first = n - count;
+                var weights = new float[count * n];
+                var output = new float[count * Dv];
+                Kernels.Attention.Forward(q.AsSpan(first * Dk), Dk, k, Dk, v, Dv, weights, output, Dv, count, n, Dk, Dv, Scale, causal, valid);
+                for (int t = 0; t < count; t++)
+                {
+                    // With causal masking query t of this call sees keys 0..t (the kernel numbers its queries from 0).
+                    int visible = Math.Min(causal ? Math.Min(t + 1, n) : n, valid);
+                    var scores = new double[visible];
+                    for (int j = 0; j < visible; j++)
+                    {
+                        for (int d = 0; d < Dk; d++) scores[j] += (double)q[(first + t) * Dk + d] * k[j * Dk + d];
+                        scores[j] *= Scale;
+                    }
+                    double max = scores.Max(), sum = scores.Sum(e => Math.Exp(e - max));
+                    for (int j = 0; j < n; j++)
+                    {
+                        double expected = j < visible ? Math.Exp(scores[j] - max) / sum : 0;
+                        if (j < visible) Near(expected, weights[t * n + j], Reduction, $"weight[{t},{j}] (causal {causal}, {count} queries)");
+                        else Assert.Equal(0f, weights[t * n + j]);
+                    }
+                    for (int d = 0; d < Dv; d++)
+                    {
+                        double expected = 0;
+                        for (int j = 0; j < visible; j++) expected += Math.Exp(scores[j] - max) / sum * v[j * Dv + d];
+                        Near(expected, output[t * Dv + d], Reduction, $"output[{t},{d}] (causal {causal}, {count} queries)");
+                    }
+                }
+            }
+        }
     }
 
     [Theory]
