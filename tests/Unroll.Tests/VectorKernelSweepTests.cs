@@ -7,9 +7,9 @@ namespace Unroll.Tests;
 /// Every element-wise and row kernel against a scalar double-precision reference at every length 0 to 257 (each
 /// vector tail of 4-, 8- and 16-float vectors several times over, and the empty case), with strided rows: the cell
 /// steps forward and backward (LSTM, GRU, Elman with both nonlinearities and the ReLU mask), LayerNorm forward and
-/// backward, the attention softmax rows, dropout, bias rows, row sums, copies and additions, and the embedding gather
-/// and scatter. CI runs them again with AVX-512, AVX2 and all intrinsics switched off, so the 512-, 256-, 128-bit and
-/// scalar paths all run.
+/// backward, the attention rows (dot-product and additive), dropout, bias rows, row sums, copies and additions, and
+/// the embedding gather and scatter. CI runs them again with AVX-512, AVX2 and all intrinsics switched off, so the
+/// 512-, 256-, 128-bit and scalar paths all run.
 /// </summary>
 public class VectorKernelSweepTests
 {
@@ -201,6 +201,41 @@ public class VectorKernelSweepTests
                         Near(expected, output[t * Dv + d], Reduction, $"output[{t},{d}] (causal {causal}, {count} queries)");
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>Additive (Bahdanau) attention: <paramref name="n"/> attention features against 5 keys, then 6 features against <paramref name="n"/> keys (3 of them padding).</summary>
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Additive_attention_matches_the_equations(int n)
+    {
+        foreach (var (keys, attention) in new[] { (5, n), (Math.Max(n, 1), 6) })
+        {
+            const int Values = 3;
+            int valid = Math.Max(1, keys - 3), ldk = attention + 1, ldv = Values + 2;
+            float[] query = Random(attention, 1, 2f), projections = Random(keys * ldk, 2, 2f), v = Random(attention, 3), values = Random(keys * ldv, 4);
+            float[] hidden = new float[keys * attention], scores = new float[keys], weights = Random(keys, 5), context = new float[Values];
+            AdditiveAttention.Forward(query, projections, ldk, v, values, ldv, hidden, scores, weights, context, keys, valid, attention, Values);
+            var e = new double[valid];
+            for (int j = 0; j < valid; j++)
+                for (int a = 0; a < attention; a++)
+                {
+                    double h = Math.Tanh(query[a] + projections[j * ldk + a]);
+                    Near(h, hidden[j * attention + a], Activation, $"tanh(q' + k'_{j})[{a}]");
+                    e[j] += v[a] * h;
+                }
+            double max = valid > 0 ? e.Max() : 0, sum = e.Sum(x => Math.Exp(x - max));
+            for (int j = 0; j < keys; j++)
+            {
+                if (j < valid) Near(Math.Exp(e[j] - max) / sum, weights[j], Reduction, $"weight[{j}] ({keys} keys, attention {attention})");
+                else Assert.Equal(0f, weights[j]);
+            }
+            for (int d = 0; d < Values; d++)
+            {
+                double expected = 0;
+                for (int j = 0; j < valid; j++) expected += Math.Exp(e[j] - max) / sum * values[j * ldv + d];
+                Near(expected, context[d], Reduction, $"context[{d}] ({keys} keys, attention {attention})");
             }
         }
     }
