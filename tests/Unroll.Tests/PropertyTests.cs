@@ -155,22 +155,12 @@ public sealed class PropertyTests
         // Twelve parameters picked by the case, each against central differences (float32: coarse, as FloatFiniteDifferences),
         // extrapolated from steps h and h/2 (Richardson), so that the curvature of saturating inputs does not count.
         var pick = new SeededRandom((ulong)c.InputSeed + 3);
-        double Difference(int i, float h)
-        {
-            Span<float> parameters = model.Parameters;
-            float original = parameters[i];
-            parameters[i] = original + h;
-            double plus = Loss();
-            parameters[i] = original - h;
-            double minus = Loss();
-            parameters[i] = original;
-            return (plus - minus) / (2.0 * h);
-        }
         for (int k = 0; k < 12; k++)
         {
             int i = (int)(pick.NextUInt32() % (uint)model.ParameterCount);
-            double numeric = (4 * Difference(i, 5e-3f) - Difference(i, 1e-2f)) / 3;
-            if (Math.Abs(analytic[i] - numeric) > 2e-3 + 2e-2 * Math.Abs(numeric))
+            double numeric = (4 * FloatFiniteDifferences.Central(model.Parameters, i, Loss, 5e-3f)
+                - FloatFiniteDifferences.Central(model.Parameters, i, Loss, 1e-2f)) / 3;
+            if (!FloatFiniteDifferences.Agrees(analytic[i], numeric))
                 return false.Label($"{c}: {NameOf(model, i)}: analytic {analytic[i]:R}, central difference {numeric:R}");
         }
         return true.ToProperty();

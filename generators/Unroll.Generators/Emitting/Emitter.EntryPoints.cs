@@ -210,6 +210,13 @@ public static partial class Emitter
     /// biases folded. Then
     /// <c>PackSequenceWeights</c> and <c>PackedWeightsCurrent</c>: the <c>W_hhᵀ</c> panels of the sequence passes.
     /// </summary>
+    /// <summary>Packs <c>W_hhᵀ</c> into column panels and notes what was packed (the sequence passes compare it).</summary>
+    private static void WritePackRecurrent(SourceWriter w, CellBuffers cell, string wHh, int H, int G)
+    {
+        w.Line($"{Blas}.PackPanels(p.Slice(Layout.{wHh}, {G * H}), {H}, a.Slice(Layout.{cell.PackedHh}, {H * G}), {G}, {H});");
+        w.Line($"p.Slice(Layout.{wHh}, {G * H}).CopyTo(a.Slice(Layout.{cell.PackedFrom}, {G * H}));");
+    }
+
     private static void WritePackStepWeights(SourceWriter w, ModelPlan plan)
     {
         w.Line("/// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>");
@@ -228,8 +235,7 @@ public static partial class Emitter
             }
             w.Line($"// {layer.Property}, layer {cell.Layer}: W_ihᵀ [{inK}, {G}], W_hhᵀ [{H}, {G}]{(cell.PackedBias is null ? "" : ", b_ih + b_hh")}");
             w.Line($"{Blas}.PackPanels(p.Slice(Layout.{wIh}, {G * inK}), {inK}, a.Slice(Layout.{cell.PackedIh}, {inK * G}), {G}, {inK});");
-            w.Line($"{Blas}.PackPanels(p.Slice(Layout.{wHh}, {G * H}), {H}, a.Slice(Layout.{cell.PackedHh}, {H * G}), {G}, {H});");
-            w.Line($"p.Slice(Layout.{wHh}, {G * H}).CopyTo(a.Slice(Layout.{cell.PackedFrom}, {G * H}));");
+            WritePackRecurrent(w, cell, wHh, H, G);
             if (cell.PackedBias is null) continue;
             w.Line($"p.Slice(Layout.{bIh}, {G}).CopyTo(a.Slice(Layout.{cell.PackedBias}, {G}));");
             w.Line($"{Blas}.AddRows(p.Slice(Layout.{bHh}, {G}), {G}, a.Slice(Layout.{cell.PackedBias}, {G}), {G}, 1, {G});");
@@ -246,8 +252,7 @@ public static partial class Emitter
         {
             int H = layer.Hidden, G = Planner.Gates(layer.Kind) * H;
             w.Line($"// {layer.Property}, layer {cell.Layer}{(cell.Direction == 1 ? ", reverse" : "")}: W_hhᵀ [{H}, {G}]");
-            w.Line($"{Blas}.PackPanels(p.Slice(Layout.{wHh}, {G * H}), {H}, a.Slice(Layout.{cell.PackedHh}, {H * G}), {G}, {H});");
-            w.Line($"p.Slice(Layout.{wHh}, {G * H}).CopyTo(a.Slice(Layout.{cell.PackedFrom}, {G * H}));");
+            WritePackRecurrent(w, cell, wHh, H, G);
         }
         w.Close();
         w.Line();

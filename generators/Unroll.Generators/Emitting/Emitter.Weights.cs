@@ -43,7 +43,7 @@ public static partial class Emitter
         if (!match.IsValid)
         {
             string message = string.Join(" ", match.Messages);
-            w.Line($"throw new global::System.IO.InvalidDataException(\"{Escape(message)}\");");
+            w.Line($"throw new global::System.IO.InvalidDataException({Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(message, quote: true)});");
             w.Close();
         }
         else
@@ -107,9 +107,9 @@ public static partial class Emitter
         return text.ToString();
     }
 
-    /// <summary>Text inside a C# string literal.</summary>
-    private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r");
+    /// <summary>Text for a one-line comment: line breaks and other control characters escaped.</summary>
+    private static string Escape(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: false);
 
     /// <summary>Text inside an XML doc comment.</summary>
-    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    private static string Xml(string text) => System.Security.SecurityElement.Escape(text);
 }
