@@ -42,6 +42,35 @@ public sealed class ModelAttribute : Attribute
     /// a compile error, and a tensor the model does not have is a warning.
     /// </summary>
     public string? Weights { get; set; }
+
+    /// <summary>
+    /// The precision in which an inference-only model keeps the weights of its streaming steps (default
+    /// <see cref="WeightPrecision.Float32"/>): fewer bytes read per step, with sums still in float32. Only with
+    /// <see cref="InferenceOnly"/>. <c>Step</c> then runs on the rounded weights of its LSTM and GRU layers; <c>Forward</c>
+    /// and <c>Parameters</c> keep float32, so a run of steps equals <c>Forward</c> within the rounding's error rather than
+    /// to float32 precision.
+    /// </summary>
+    public WeightPrecision WeightPrecision { get; set; }
+}
+
+/// <summary>How a model's recurrent step weights are stored (see <see cref="ModelAttribute.WeightPrecision"/>).</summary>
+public enum WeightPrecision
+{
+    /// <summary>As trained: 4 bytes a weight.</summary>
+    Float32,
+
+    /// <summary>bfloat16, rounded to nearest even: 2 bytes a weight, float32's range, 8 significant bits.</summary>
+    BFloat16,
+
+    /// <summary>IEEE half precision, rounded to nearest even: 2 bytes a weight, 11 significant bits, magnitudes up to 65504.</summary>
+    Float16,
+
+    /// <summary>
+    /// Signed 8-bit integers with one float32 scale per output row (per gate and unit: the largest magnitude of the
+    /// row's input and recurrent weights over 127), symmetric, as PyTorch's dynamic quantization of an LSTM's weights;
+    /// activations stay float32. 1 byte a weight.
+    /// </summary>
+    Int8,
 }
 
 /// <summary>The activation of an Elman <see cref="RnnAttribute"/> layer, as PyTorch's <c>nonlinearity</c>.</summary>

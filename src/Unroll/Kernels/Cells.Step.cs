@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -7,7 +8,7 @@ namespace Unroll.Kernels;
 /// <summary>
 /// The fused streaming steps: one call per layer computes <c>[x ; h_prev]·[W_ih W_hh]ᵀ + b</c>, the gates and the new
 /// state, one vector of hidden units at a time, with the sums in registers. The weights are packed once per change of
-/// the parameters (<see cref="PackLstmStep"/>, <see cref="PackGruStep"/>) into blocks of as many units as a vector holds
+/// the parameters (<c>PackLstmStep</c>, <c>PackGruStep</c>) into blocks of as many units as a vector holds
 /// on this machine (16 with AVX-512, 8 with AVX2, 4 with 128-bit vectors, 1 without SIMD; <see cref="Widths.Best"/>):
 /// first the block's biases, then one row per input and per state element holding that element's weights into every
 /// gate of the block's units side by side, so a step reads its weights once, front to back, each row broadcast
@@ -18,131 +19,215 @@ public static unsafe partial class Cells
 {
     /// <summary>
     /// Hidden units per block of the packed step weights at the widest width: one 512-bit vector per gate. The sizes
-    /// below count blocks of this many units, which holds the blocks of every narrower width too.
+    /// below hold the blocks of every width.
     /// </summary>
     public const int StepBlock = 16;
 
     /// <summary>Blocks of <paramref name="units"/> units each that hold <paramref name="hidden"/> units.</summary>
     private static int StepBlocks(int hidden, int units) => (hidden + units - 1) / units;
 
-    /// <summary>Floats <see cref="PackLstmStep"/> may write: per block of 16 units, 64 biases and 64 weights per input and state element.</summary>
-    public static int LstmStepSize(int input, int hidden) => StepBlocks(hidden, StepBlock) * 4 * StepBlock * (1 + input + hidden);
+    /// <summary>
+    /// Floats one block of <paramref name="units"/> units takes: four vectors of biases, for int8 a scale per output row,
+    /// then a row per input and state element of <paramref name="gates"/> × units weights (padded to whole floats).
+    /// </summary>
+    private static int StepBlockFloats(int gates, int units, int input, int hidden, WeightPrecision precision) =>
+        4 * units + (precision == WeightPrecision.Int8 ? gates * units : 0) + ((input + hidden) * gates * units * Bytes(precision) + 3) / 4;
 
-    /// <summary>Floats <see cref="PackGruStep"/> may write: per block of 16 units, 64 biases (r, z, input-side n, state-side n) and 48 weights per input and state element.</summary>
-    public static int GruStepSize(int input, int hidden) => StepBlocks(hidden, StepBlock) * StepBlock * (4 + 3 * (input + hidden));
+    private static int Bytes(WeightPrecision precision) => precision switch
+    {
+        WeightPrecision.Float32 => 4,
+        WeightPrecision.BFloat16 or WeightPrecision.Float16 => 2,
+        WeightPrecision.Int8 => 1,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Not a weight precision."),
+    };
+
+    /// <summary>Floats the packed weights of a step with <paramref name="gates"/> weight rows per unit take at the width that needs most.</summary>
+    private static int StepSize(int gates, int input, int hidden, WeightPrecision precision)
+    {
+        int size = 0;
+        foreach (int units in (ReadOnlySpan<int>)[16, 8, 4, 1])
+            size = Math.Max(size, StepBlocks(hidden, units) * StepBlockFloats(gates, units, input, hidden, precision));
+        return size;
+    }
+
+    /// <summary>Floats <c>PackLstmStep</c> may write: per block of 16 units, 64 biases and 64 weights per input and state element.</summary>
+    public static int LstmStepSize(int input, int hidden) => LstmStepSize(input, hidden, WeightPrecision.Float32);
+
+    /// <summary>Floats the packed LSTM step weights take in <paramref name="precision"/>, at any vector width.</summary>
+    public static int LstmStepSize(int input, int hidden, WeightPrecision precision) => StepSize(4, input, hidden, precision);
+
+    /// <summary>Floats <c>PackGruStep</c> may write: per block of 16 units, 64 biases (r, z, input-side n, state-side n) and 48 weights per input and state element.</summary>
+    public static int GruStepSize(int input, int hidden) => GruStepSize(input, hidden, WeightPrecision.Float32);
+
+    /// <summary>Floats the packed GRU step weights take in <paramref name="precision"/>, at any vector width.</summary>
+    public static int GruStepSize(int input, int hidden, WeightPrecision precision) => StepSize(3, input, hidden, precision);
 
     /// <summary>
     /// Packs an LSTM layer's <c>W_ih [4H, input]</c>, <c>W_hh [4H, H]</c>, <c>b_ih</c>, <c>b_hh</c> (PyTorch's layouts, gates
-    /// i, f, g, o) for <see cref="LstmStep"/>: per block of <see cref="Widths.Best"/> units, <c>b_ih + b_hh</c> then the rows
-    /// of <c>[W_ih W_hh]ᵀ</c>, each <c>[i f g o]</c> × the block's units.
+    /// i, f, g, o) for <c>LstmStep</c>:
+    /// per block of <see cref="Widths.Best"/> units, <c>b_ih + b_hh</c> then the rows of <c>[W_ih W_hh]ᵀ</c>, each
+    /// <c>[i f g o]</c> × the block's units.
     /// </summary>
     public static void PackLstmStep(ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh,
-        Span<float> packed, int input, int hidden)
+        Span<float> packed, int input, int hidden) => PackLstmStep(wIh, wHh, bIh, bHh, packed, input, hidden, WeightPrecision.Float32);
+
+    /// <summary>
+    /// Packs an LSTM layer's weights as <c>PackLstmStep</c>
+    /// does, with the rows in <paramref name="precision"/> (biases, and int8's scales, stay float32).
+    /// </summary>
+    public static void PackLstmStep(ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh,
+        Span<float> packed, int input, int hidden, WeightPrecision precision)
     {
-        int H = hidden, K = input + H, units = Widths.Best, stride = 4 * units;
-        if (wIh.Length < 4 * H * input || wHh.Length < 4 * H * H || bIh.Length < 4 * H || bHh.Length < 4 * H || packed.Length < LstmStepSize(input, H))
-            throw new ArgumentException($"The weights of an LSTM {input} → {H} or their {LstmStepSize(input, H)} packed values do not fit their spans.");
-        packed = packed.Slice(0, LstmStepSize(input, H));
-        packed.Clear();
-        for (int block = 0; block < StepBlocks(H, units); block++)
+        int H = hidden, size = LstmStepSize(input, H, precision);
+        if (wIh.Length < 4 * H * input || wHh.Length < 4 * H * H || bIh.Length < 4 * H || bHh.Length < 4 * H || packed.Length < size)
+            throw new ArgumentException($"The weights of an LSTM {input} → {H} or their {size} packed values do not fit their spans.");
+        PackRows(wIh, wHh, packed.Slice(0, size), 4, input, H, precision);
+        int units = Widths.Best, blockLength = StepBlockFloats(4, units, input, H, precision);
+        for (int u = 0; u < H; u++)
         {
-            Span<float> target = packed.Slice(block * stride * (1 + K));
-            for (int gate = 0; gate < 4; gate++)
-            {
-                for (int e = 0, u = block * units; e < units && u < H; e++, u++)
-                {
-                    int row = gate * H + u, column = gate * units + e;
-                    target[column] = bIh[row] + bHh[row];
-                    for (int p = 0; p < input; p++) target[(1 + p) * stride + column] = wIh[row * input + p];
-                    for (int p = 0; p < H; p++) target[(1 + input + p) * stride + column] = wHh[row * H + p];
-                }
-            }
+            Span<float> biases = packed.Slice(u / units * blockLength);
+            for (int gate = 0; gate < 4; gate++) biases[gate * units + u % units] = bIh[gate * H + u] + bHh[gate * H + u];
         }
     }
 
     /// <summary>
-    /// Packs a GRU layer's weights (gates r, z, n) for <see cref="GruStep"/>: per block of <see cref="Widths.Best"/> units, the biases
-    /// <c>b_ir + b_hr</c>, <c>b_iz + b_hz</c>, <c>b_in</c>, <c>b_hn</c>, then the rows of <c>W_ihᵀ</c> and of <c>W_hhᵀ</c>,
-    /// each <c>[r z n]</c> × the block's units (the two sides of <c>n</c> stay apart: <c>r</c> scales the state side only).
+    /// Packs a GRU layer's weights (gates r, z, n) for <c>GruStep</c>:
+    /// per block of <see cref="Widths.Best"/> units, the biases <c>b_ir + b_hr</c>, <c>b_iz + b_hz</c>, <c>b_in</c>,
+    /// <c>b_hn</c>, then the rows of <c>W_ihᵀ</c> and of <c>W_hhᵀ</c>, each <c>[r z n]</c> × the block's units (the two
+    /// sides of <c>n</c> stay apart: <c>r</c> scales the state side only).
     /// </summary>
     public static void PackGruStep(ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh,
-        Span<float> packed, int input, int hidden)
+        Span<float> packed, int input, int hidden) => PackGruStep(wIh, wHh, bIh, bHh, packed, input, hidden, WeightPrecision.Float32);
+
+    /// <summary>Packs a GRU layer's weights as the float32 overload does, with the rows in <paramref name="precision"/>.</summary>
+    public static void PackGruStep(ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh,
+        Span<float> packed, int input, int hidden, WeightPrecision precision)
     {
-        int H = hidden, K = input + H, units = Widths.Best, stride = 3 * units;
-        if (wIh.Length < 3 * H * input || wHh.Length < 3 * H * H || bIh.Length < 3 * H || bHh.Length < 3 * H || packed.Length < GruStepSize(input, H))
-            throw new ArgumentException($"The weights of a GRU {input} → {H} or their {GruStepSize(input, H)} packed values do not fit their spans.");
-        packed = packed.Slice(0, GruStepSize(input, H));
-        packed.Clear();
-        for (int block = 0; block < StepBlocks(H, units); block++)
+        int H = hidden, size = GruStepSize(input, H, precision);
+        if (wIh.Length < 3 * H * input || wHh.Length < 3 * H * H || bIh.Length < 3 * H || bHh.Length < 3 * H || packed.Length < size)
+            throw new ArgumentException($"The weights of a GRU {input} → {H} or their {size} packed values do not fit their spans.");
+        PackRows(wIh, wHh, packed.Slice(0, size), 3, input, H, precision);
+        int units = Widths.Best, blockLength = StepBlockFloats(3, units, input, H, precision);
+        for (int u = 0; u < H; u++)
         {
-            Span<float> target = packed.Slice(block * units * (4 + 3 * K));
-            Span<float> rows = target.Slice(4 * units);
-            for (int e = 0, u = block * units; e < units && u < H; e++, u++)
+            Span<float> biases = packed.Slice(u / units * blockLength);
+            int e = u % units;
+            biases[e] = bIh[u] + bHh[u];
+            biases[units + e] = bIh[H + u] + bHh[H + u];
+            biases[2 * units + e] = bIh[2 * H + u];
+            biases[3 * units + e] = bHh[2 * H + u];
+        }
+    }
+
+    /// <summary>
+    /// Clears <paramref name="packed"/> and writes every block's rows (and int8's scales): output row <c>gate·H + u</c> of
+    /// <c>[W_ih W_hh]</c> goes to column <c>gate·units + u mod units</c> of its block, one row per input then state element.
+    /// </summary>
+    private static void PackRows(ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, Span<float> packed, int gates, int input, int hidden,
+        WeightPrecision precision)
+    {
+        int H = hidden, K = input + H, units = Widths.Best, bytes = Bytes(precision);
+        int blockLength = StepBlockFloats(gates, units, input, H, precision);
+        int rowsAt = 4 * units + (precision == WeightPrecision.Int8 ? gates * units : 0), stride = gates * units;
+        packed.Clear();
+        for (int u = 0; u < H; u++)
+        {
+            Span<float> block = packed.Slice(u / units * blockLength, blockLength);
+            Span<byte> rows = MemoryMarshal.AsBytes(block.Slice(rowsAt));
+            for (int gate = 0; gate < gates; gate++)
             {
-                target[e] = bIh[u] + bHh[u];
-                target[units + e] = bIh[H + u] + bHh[H + u];
-                target[2 * units + e] = bIh[2 * H + u];
-                target[3 * units + e] = bHh[2 * H + u];
-                for (int gate = 0; gate < 3; gate++)
+                int row = gate * H + u, column = gate * units + u % units;
+                ReadOnlySpan<float> fromX = wIh.Slice(row * input, input), fromH = wHh.Slice(row * H, H);
+                float scale = 1f;
+                if (precision == WeightPrecision.Int8)
                 {
-                    int row = gate * H + u, column = gate * units + e;
-                    for (int p = 0; p < input; p++) rows[p * stride + column] = wIh[row * input + p];
-                    for (int p = 0; p < H; p++) rows[(input + p) * stride + column] = wHh[row * H + p];
+                    scale = Int8Weights.Scale(Math.Max(MaxMagnitude(fromX), MaxMagnitude(fromH)));
+                    block[4 * units + column] = scale;
+                }
+                for (int p = 0; p < K; p++)
+                {
+                    float value = p < input ? fromX[p] : fromH[p - input];
+                    Span<byte> target = rows.Slice((p * stride + column) * bytes, bytes);
+                    switch (precision)
+                    {
+                        case WeightPrecision.Float32: MemoryMarshal.Write(target, in value); break;
+                        case WeightPrecision.BFloat16: MemoryMarshal.Write(target, BFloat16Weights.Encode(value)); break;
+                        case WeightPrecision.Float16: MemoryMarshal.Write(target, Float16Weights.Encode(value)); break;
+                        default: target[0] = (byte)Int8Weights.Encode(value, scale); break;
+                    }
                 }
             }
         }
     }
 
+    private static float MaxMagnitude(ReadOnlySpan<float> values) => values.IsEmpty ? 0f : Math.Abs(TensorPrimitives.MaxMagnitude(values));
+
     /// <summary>
-    /// One LSTM step for every row of the batch over weights packed by <see cref="PackLstmStep"/>:
+    /// One LSTM step for every row of the batch over weights packed by <c>PackLstmStep</c>:
     /// <c>c = f⊙c_prev + i⊙g</c> into <paramref name="c"/> <c>[batch, H]</c> and <c>h = o⊙tanh(c)</c> into
     /// <paramref name="h"/> (row stride <paramref name="ldh"/>; it must not overlap <paramref name="hPrev"/>).
     /// </summary>
     public static void LstmStep(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
-        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden)
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden) =>
+        LstmStep(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, hidden, WeightPrecision.Float32);
+
+    /// <summary>One LSTM step as the float32 overload, over weights packed in <paramref name="precision"/>.</summary>
+    public static void LstmStep(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden, WeightPrecision precision)
     {
         int H = hidden;
         if (batch <= 0) return;
-        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < LstmStepSize(input, H)
+        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < LstmStepSize(input, H, precision)
             || cPrev.Length < batch * H || c.Length < batch * H || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of an LSTM {input} → {H} step.");
+        var step = new StepArguments(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H, precision);
         int blocks = StepBlocks(H, Widths.Best);
-        int parts = Workers.Parts((long)batch * 4 * H * (input + H), blocks, Workers.MemoryBound);
-        if (parts > 1) RunSteps(&LstmPart, parts, x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H);
-        else LstmBlocks(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H, 0, blocks);
+        int parts = Workers.Parts((long)batch * 4 * H * (input + H) * Bytes(precision) / 4, blocks, Workers.MemoryBound);
+        if (parts > 1) RunSteps(&LstmPart, parts, in step);
+        else LstmBlocks(in step, 0, blocks);
     }
 
-    /// <summary>A share of <see cref="LstmStep"/>'s blocks of units.</summary>
+    /// <summary>A share of <c>LstmStep</c>'s blocks of units.</summary>
     private static void LstmPart(StepJob* j, int part, int parts)
     {
         (int first, int count) = Workers.Share(StepBlocks(j->Hidden, Widths.Best), 1, part, parts);
-        if (count > 0)
-            LstmBlocks(j->SpanX, j->Ldx, j->SpanHPrev, j->LdPrev, j->SpanPacked, j->SpanCPrev, j->SpanC, j->SpanH, j->Ldh, j->Batch, j->Input, j->Hidden, first, first + count);
+        if (count > 0) LstmBlocks(j->Arguments, first, first + count);
     }
 
-    /// <summary><see cref="LstmStep"/> for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row, at this machine's width.</summary>
-    private static void LstmBlocks(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
-        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden, int first, int end)
+    /// <summary>The LSTM step for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row, at this machine's width.</summary>
+    private static void LstmBlocks(in StepArguments s, int first, int end)
     {
-        if (Vector512.IsHardwareAccelerated) LstmBlocks<Vector512<float>, W512>(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, hidden, first, end);
-        else if (Vector256.IsHardwareAccelerated) LstmBlocks<Vector256<float>, W256>(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, hidden, first, end);
-        else if (Vector128.IsHardwareAccelerated) LstmBlocks<Vector128<float>, W128>(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, hidden, first, end);
-        else LstmBlocks<float, W1>(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, hidden, first, end);
-    }
-
-    private static void LstmBlocks<TVector, TWidth>(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
-        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden, int first, int end)
-        where TVector : struct where TWidth : IWidth<TVector>
-    {
-        int H = hidden, W = TWidth.Count, blockLength = 4 * W * (1 + input + H);
-        ref float w0 = ref MemoryMarshal.GetReference(packed);
-        for (int b = 0; b < batch; b++)
+        switch (s.Precision)
         {
-            ref float xRow = ref Unsafe.AsRef(in x[b * ldx]);
-            ref float hRow = ref Unsafe.AsRef(in hPrev[b * ldPrev]);
+            case WeightPrecision.Float32: LstmBlocks<Float32Weights>(in s, first, end); break;
+            case WeightPrecision.BFloat16: LstmBlocks<BFloat16Weights>(in s, first, end); break;
+            case WeightPrecision.Float16: LstmBlocks<Float16Weights>(in s, first, end); break;
+            default: LstmBlocks<Int8Weights>(in s, first, end); break;
+        }
+    }
+
+    private static void LstmBlocks<TFormat>(in StepArguments s, int first, int end) where TFormat : IWeightFormat
+    {
+        if (Vector512.IsHardwareAccelerated) LstmBlocks<Vector512<float>, W512, TFormat>(in s, first, end);
+        else if (Vector256.IsHardwareAccelerated) LstmBlocks<Vector256<float>, W256, TFormat>(in s, first, end);
+        else if (Vector128.IsHardwareAccelerated) LstmBlocks<Vector128<float>, W128, TFormat>(in s, first, end);
+        else LstmBlocks<float, W1, TFormat>(in s, first, end);
+    }
+
+    private static void LstmBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
+        where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
+    {
+        int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(4, W, s.Input, H, s.Precision);
+        ReadOnlySpan<float> cPrev = s.CPrev;
+        Span<float> c = s.C, h = s.H;
+        ref float w0 = ref MemoryMarshal.GetReference(s.Packed);
+        for (int b = 0; b < s.Batch; b++)
+        {
+            ref float xRow = ref Unsafe.AsRef(in s.X[b * s.Ldx]);
+            ref float hRow = ref Unsafe.AsRef(in s.HPrev[b * s.LdPrev]);
             for (int block = first; block < end; block++)
             {
-                SumBlock<TVector, TWidth>(ref xRow, input, ref hRow, H, ref Unsafe.Add(ref w0, block * blockLength), gru: false,
+                SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block * blockLength), gru: false,
                     out TVector i, out TVector f, out TVector g, out TVector o);
                 i = Activations.Sigmoid<TVector, TWidth>(i);
                 f = Activations.Sigmoid<TVector, TWidth>(f);
@@ -153,17 +238,17 @@ public static unsafe partial class Cells
                 {
                     TVector cNew = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref Unsafe.AsRef(in cPrev[at]), 0)), TWidth.Multiply(i, g));
                     TWidth.Store(cNew, ref c[at], 0);
-                    TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[b * ldh + u0], 0);
+                    TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[b * s.Ldh + u0], 0);
                 }
                 else
                 {
-                    LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(at, H - u0), c.Slice(at, H - u0), h.Slice(b * ldh + u0, H - u0));
+                    LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(at, H - u0), c.Slice(at, H - u0), h.Slice(b * s.Ldh + u0, H - u0));
                 }
             }
         }
     }
 
-    /// <summary>The last, partial block of <see cref="LstmStep"/>: its first <c>c.Length</c> units through a buffer.</summary>
+    /// <summary>The last, partial block of the LSTM step: its first <c>c.Length</c> units through a buffer.</summary>
     [SkipLocalsInit]
     private static void LstmEdge<TVector, TWidth>(TVector i, TVector f, TVector g, TVector o, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h)
         where TVector : struct where TWidth : IWidth<TVector>
@@ -180,69 +265,84 @@ public static unsafe partial class Cells
     }
 
     /// <summary>
-    /// One GRU step for every row of the batch over weights packed by <see cref="PackGruStep"/>:
+    /// One GRU step for every row of the batch over weights packed by <c>PackGruStep</c>:
     /// <c>h = (1 − z)⊙n + z⊙h_prev</c> into <paramref name="h"/> (row stride <paramref name="ldh"/>; it must not overlap
     /// <paramref name="hPrev"/>).
     /// </summary>
     public static void GruStep(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
-        Span<float> h, int ldh, int batch, int input, int hidden)
+        Span<float> h, int ldh, int batch, int input, int hidden) =>
+        GruStep(x, ldx, hPrev, ldPrev, packed, h, ldh, batch, input, hidden, WeightPrecision.Float32);
+
+    /// <summary>One GRU step as the float32 overload, over weights packed in <paramref name="precision"/>.</summary>
+    public static void GruStep(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
+        Span<float> h, int ldh, int batch, int input, int hidden, WeightPrecision precision)
     {
         int H = hidden;
         if (batch <= 0) return;
-        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < GruStepSize(input, H)
+        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < GruStepSize(input, H, precision)
             || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of a GRU {input} → {H} step.");
+        var step = new StepArguments(x, ldx, hPrev, ldPrev, packed, default, default, h, ldh, batch, input, H, precision);
         int blocks = StepBlocks(H, Widths.Best);
-        int parts = Workers.Parts((long)batch * 3 * H * (input + H), blocks, Workers.MemoryBound);
-        if (parts > 1) RunSteps(&GruPart, parts, x, ldx, hPrev, ldPrev, packed, default, default, h, ldh, batch, input, H);
-        else GruBlocks(x, ldx, hPrev, ldPrev, packed, h, ldh, batch, input, H, 0, blocks);
+        int parts = Workers.Parts((long)batch * 3 * H * (input + H) * Bytes(precision) / 4, blocks, Workers.MemoryBound);
+        if (parts > 1) RunSteps(&GruPart, parts, in step);
+        else GruBlocks(in step, 0, blocks);
     }
 
-    /// <summary>A share of <see cref="GruStep"/>'s blocks of units.</summary>
+    /// <summary>A share of the GRU step's blocks of units.</summary>
     private static void GruPart(StepJob* j, int part, int parts)
     {
         (int first, int count) = Workers.Share(StepBlocks(j->Hidden, Widths.Best), 1, part, parts);
-        if (count > 0)
-            GruBlocks(j->SpanX, j->Ldx, j->SpanHPrev, j->LdPrev, j->SpanPacked, j->SpanH, j->Ldh, j->Batch, j->Input, j->Hidden, first, first + count);
+        if (count > 0) GruBlocks(j->Arguments, first, first + count);
     }
 
-    /// <summary><see cref="GruStep"/> for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row, at this machine's width.</summary>
-    private static void GruBlocks(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
-        Span<float> h, int ldh, int batch, int input, int hidden, int first, int end)
+    /// <summary>The GRU step for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row, at this machine's width.</summary>
+    private static void GruBlocks(in StepArguments s, int first, int end)
     {
-        if (Vector512.IsHardwareAccelerated) GruBlocks<Vector512<float>, W512>(x, ldx, hPrev, ldPrev, packed, h, ldh, batch, input, hidden, first, end);
-        else if (Vector256.IsHardwareAccelerated) GruBlocks<Vector256<float>, W256>(x, ldx, hPrev, ldPrev, packed, h, ldh, batch, input, hidden, first, end);
-        else if (Vector128.IsHardwareAccelerated) GruBlocks<Vector128<float>, W128>(x, ldx, hPrev, ldPrev, packed, h, ldh, batch, input, hidden, first, end);
-        else GruBlocks<float, W1>(x, ldx, hPrev, ldPrev, packed, h, ldh, batch, input, hidden, first, end);
-    }
-
-    private static void GruBlocks<TVector, TWidth>(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
-        Span<float> h, int ldh, int batch, int input, int hidden, int first, int end)
-        where TVector : struct where TWidth : IWidth<TVector>
-    {
-        int H = hidden, W = TWidth.Count, blockLength = W * (4 + 3 * (input + H));
-        ref float w0 = ref MemoryMarshal.GetReference(packed);
-        for (int b = 0; b < batch; b++)
+        switch (s.Precision)
         {
-            ref float xRow = ref Unsafe.AsRef(in x[b * ldx]);
-            ref float hRow = ref Unsafe.AsRef(in hPrev[b * ldPrev]);
+            case WeightPrecision.Float32: GruBlocks<Float32Weights>(in s, first, end); break;
+            case WeightPrecision.BFloat16: GruBlocks<BFloat16Weights>(in s, first, end); break;
+            case WeightPrecision.Float16: GruBlocks<Float16Weights>(in s, first, end); break;
+            default: GruBlocks<Int8Weights>(in s, first, end); break;
+        }
+    }
+
+    private static void GruBlocks<TFormat>(in StepArguments s, int first, int end) where TFormat : IWeightFormat
+    {
+        if (Vector512.IsHardwareAccelerated) GruBlocks<Vector512<float>, W512, TFormat>(in s, first, end);
+        else if (Vector256.IsHardwareAccelerated) GruBlocks<Vector256<float>, W256, TFormat>(in s, first, end);
+        else if (Vector128.IsHardwareAccelerated) GruBlocks<Vector128<float>, W128, TFormat>(in s, first, end);
+        else GruBlocks<float, W1, TFormat>(in s, first, end);
+    }
+
+    private static void GruBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
+        where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
+    {
+        int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(3, W, s.Input, H, s.Precision);
+        Span<float> h = s.H;
+        ref float w0 = ref MemoryMarshal.GetReference(s.Packed);
+        for (int b = 0; b < s.Batch; b++)
+        {
+            ref float xRow = ref Unsafe.AsRef(in s.X[b * s.Ldx]);
+            ref float hRow = ref Unsafe.AsRef(in s.HPrev[b * s.LdPrev]);
             for (int block = first; block < end; block++)
             {
-                SumBlock<TVector, TWidth>(ref xRow, input, ref hRow, H, ref Unsafe.Add(ref w0, block * blockLength), gru: true,
+                SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block * blockLength), gru: true,
                     out TVector r, out TVector z, out TVector nx, out TVector nh);
                 r = Activations.Sigmoid<TVector, TWidth>(r);
                 z = Activations.Sigmoid<TVector, TWidth>(z);
                 TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(nx, TWidth.Multiply(r, nh)));
                 int u0 = block * W;
                 if (u0 + W <= H)
-                    TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref hRow, (nuint)u0), n))), ref h[b * ldh + u0], 0);
+                    TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref hRow, (nuint)u0), n))), ref h[b * s.Ldh + u0], 0);
                 else
-                    GruEdge<TVector, TWidth>(z, n, hPrev.Slice(b * ldPrev + u0, H - u0), h.Slice(b * ldh + u0, H - u0));
+                    GruEdge<TVector, TWidth>(z, n, s.HPrev.Slice(b * s.LdPrev + u0, H - u0), h.Slice(b * s.Ldh + u0, H - u0));
             }
         }
     }
 
-    /// <summary>The last, partial block of <see cref="GruStep"/>: its first <c>h.Length</c> units through a buffer.</summary>
+    /// <summary>The last, partial block of the GRU step: its first <c>h.Length</c> units through a buffer.</summary>
     [SkipLocalsInit]
     private static void GruEdge<TVector, TWidth>(TVector z, TVector n, ReadOnlySpan<float> hPrev, Span<float> h)
         where TVector : struct where TWidth : IWidth<TVector>
@@ -255,18 +355,27 @@ public static unsafe partial class Cells
         edge.Slice(0, h.Length).CopyTo(h);
     }
 
-    /// <summary>Runs a step's blocks in <paramref name="parts"/> parts on the workers, with the spans pinned meanwhile.</summary>
-    private static void RunSteps(delegate*<StepJob*, int, int, void> body, int parts,
-        ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
-        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden)
+    /// <summary>The operands of a fused step (checked by its public entry).</summary>
+    private readonly ref struct StepArguments(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden, WeightPrecision precision)
     {
-        fixed (float* px = x, ph = hPrev, pw = packed, pcp = cPrev, pc = c, phn = h)
+        public readonly ReadOnlySpan<float> X = x, HPrev = hPrev, Packed = packed, CPrev = cPrev;
+        public readonly Span<float> C = c, H = h;
+        public readonly int Ldx = ldx, LdPrev = ldPrev, Ldh = ldh, Batch = batch, Input = input, Hidden = hidden;
+        public readonly WeightPrecision Precision = precision;
+    }
+
+    /// <summary>Runs a step's blocks in <paramref name="parts"/> parts on the workers, with the spans pinned meanwhile.</summary>
+    private static void RunSteps(delegate*<StepJob*, int, int, void> body, int parts, in StepArguments s)
+    {
+        fixed (float* px = s.X, ph = s.HPrev, pw = s.Packed, pcp = s.CPrev, pc = s.C, phn = s.H)
         {
             var job = new StepJob
             {
                 X = px, HPrev = ph, Packed = pw, CPrev = pcp, C = pc, H = phn,
-                LengthX = x.Length, LengthHPrev = hPrev.Length, LengthPacked = packed.Length, LengthCPrev = cPrev.Length, LengthC = c.Length, LengthH = h.Length,
-                Ldx = ldx, LdPrev = ldPrev, Ldh = ldh, Batch = batch, Input = input, Hidden = hidden,
+                LengthX = s.X.Length, LengthHPrev = s.HPrev.Length, LengthPacked = s.Packed.Length, LengthCPrev = s.CPrev.Length,
+                LengthC = s.C.Length, LengthH = s.H.Length,
+                Ldx = s.Ldx, LdPrev = s.LdPrev, Ldh = s.Ldh, Batch = s.Batch, Input = s.Input, Hidden = s.Hidden, Precision = s.Precision,
             };
             Workers.Run(body, &job, parts);
         }
@@ -278,31 +387,32 @@ public static unsafe partial class Cells
         public float* X, HPrev, Packed, CPrev, C, H;
         public int LengthX, LengthHPrev, LengthPacked, LengthCPrev, LengthC, LengthH;
         public int Ldx, LdPrev, Ldh, Batch, Input, Hidden;
+        public WeightPrecision Precision;
 
-        public readonly ReadOnlySpan<float> SpanX => new(X, LengthX);
-        public readonly ReadOnlySpan<float> SpanHPrev => new(HPrev, LengthHPrev);
-        public readonly ReadOnlySpan<float> SpanPacked => new(Packed, LengthPacked);
-        public readonly ReadOnlySpan<float> SpanCPrev => new(CPrev, LengthCPrev);
-        public readonly Span<float> SpanC => new(C, LengthC);
-        public readonly Span<float> SpanH => new(H, LengthH);
+        public readonly StepArguments Arguments => new(new(X, LengthX), Ldx, new(HPrev, LengthHPrev), LdPrev, new(Packed, LengthPacked),
+            new(CPrev, LengthCPrev), new(C, LengthC), new(H, LengthH), Ldh, Batch, Input, Hidden, Precision);
     }
 
     /// <summary>
-    /// The sums of one block: four vectors start from the block's biases; each input, then each state element, is
-    /// broadcast against its row of vectors (LSTM: i, f, g, o; GRU: r, z and n, whose state side goes to the fourth sum).
-    /// Even and odd rows sum apart, so eight multiply-adds are in flight; the weights are asked for 2 KB ahead.
+    /// The sums of one block: four vectors start from the block's biases (from 0 for int8, scaled and added at the end);
+    /// each input, then each state element, is broadcast against its row of vectors (LSTM: i, f, g, o; GRU: r, z and n,
+    /// whose state side goes to the fourth sum). Even and odd rows sum apart, so eight multiply-adds are in flight; the
+    /// weights are asked for 2 KB ahead.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumBlock<TVector, TWidth>(ref float x, int input, ref float hPrev, int hidden, ref float weights, bool gru,
+    private static void SumBlock<TVector, TWidth, TFormat>(ref float x, int input, ref float hPrev, int hidden, ref float block, bool gru,
         out TVector s0, out TVector s1, out TVector s2, out TVector s3)
-        where TVector : struct where TWidth : IWidth<TVector>
+        where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
-        const int Ahead = 512; // floats: how far ahead of the row being read the prefetches ask
-        nuint W = (nuint)TWidth.Count;
-        ref float w = ref weights;
-        TVector a0 = TWidth.Load(ref w, 0), a1 = TWidth.Load(ref w, W), a2 = TWidth.Load(ref w, 2 * W), a3 = TWidth.Load(ref w, 3 * W);
+        const int Ahead = 2048; // bytes: how far ahead of the row being read the prefetches ask
+        nuint W = (nuint)TWidth.Count, rowWidth = gru ? 3 * W : 4 * W, bytes = (nuint)TFormat.Bytes;
+        // Biases, then int8's scales, then the rows.
+        ref float scales = ref Unsafe.Add(ref block, 4 * W);
+        ref byte w = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref scales, TFormat.Scaled ? rowWidth : 0));
+        TVector a0, a1, a2, a3;
+        if (TFormat.Scaled) a0 = a1 = a2 = a3 = default;
+        else (a0, a1, a2, a3) = (TWidth.Load(ref block, 0), TWidth.Load(ref block, W), TWidth.Load(ref block, 2 * W), TWidth.Load(ref block, 3 * W));
         TVector b0 = default, b1 = default, b2 = default, b3 = default;
-        w = ref Unsafe.Add(ref w, 4 * W);
         for (int side = 0; side < 2; side++)
         {
             ref float v0 = ref side == 0 ? ref x : ref hPrev;
@@ -312,26 +422,26 @@ public static unsafe partial class Cells
                 for (; p + 2 <= n; p += 2)
                 {
                     IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead));
-                    IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead + 4 * W));
+                    IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead + 4 * W * bytes));
                     TVector e = TWidth.Broadcast(Unsafe.Add(ref v0, p)), o = TWidth.Broadcast(Unsafe.Add(ref v0, p + 1));
-                    a0 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 0), a0);
-                    a1 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, W), a1);
-                    a2 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 2 * W), a2);
-                    a3 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 3 * W), a3);
-                    b0 = TWidth.MultiplyAdd(o, TWidth.Load(ref w, 4 * W), b0);
-                    b1 = TWidth.MultiplyAdd(o, TWidth.Load(ref w, 5 * W), b1);
-                    b2 = TWidth.MultiplyAdd(o, TWidth.Load(ref w, 6 * W), b2);
-                    b3 = TWidth.MultiplyAdd(o, TWidth.Load(ref w, 7 * W), b3);
-                    w = ref Unsafe.Add(ref w, 8 * W);
+                    a0 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 0), a0);
+                    a1 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, W), a1);
+                    a2 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 2 * W), a2);
+                    a3 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 3 * W), a3);
+                    b0 = TWidth.MultiplyAdd(o, TFormat.Load<TVector, TWidth>(ref w, 4 * W), b0);
+                    b1 = TWidth.MultiplyAdd(o, TFormat.Load<TVector, TWidth>(ref w, 5 * W), b1);
+                    b2 = TWidth.MultiplyAdd(o, TFormat.Load<TVector, TWidth>(ref w, 6 * W), b2);
+                    b3 = TWidth.MultiplyAdd(o, TFormat.Load<TVector, TWidth>(ref w, 7 * W), b3);
+                    w = ref Unsafe.Add(ref w, 8 * W * bytes);
                 }
                 if (p < n)
                 {
                     TVector e = TWidth.Broadcast(Unsafe.Add(ref v0, p));
-                    a0 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 0), a0);
-                    a1 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, W), a1);
-                    a2 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 2 * W), a2);
-                    a3 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 3 * W), a3);
-                    w = ref Unsafe.Add(ref w, 4 * W);
+                    a0 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 0), a0);
+                    a1 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, W), a1);
+                    a2 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 2 * W), a2);
+                    a3 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 3 * W), a3);
+                    w = ref Unsafe.Add(ref w, 4 * W * bytes);
                 }
             }
             else
@@ -340,32 +450,32 @@ public static unsafe partial class Cells
                 for (; p + 2 <= n; p += 2)
                 {
                     IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead));
-                    IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead + 4 * W));
+                    IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead + 4 * W * bytes));
                     TVector e = TWidth.Broadcast(Unsafe.Add(ref v0, p)), o = TWidth.Broadcast(Unsafe.Add(ref v0, p + 1));
-                    a0 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 0), a0);
-                    a1 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, W), a1);
-                    b0 = TWidth.MultiplyAdd(o, TWidth.Load(ref w, 3 * W), b0);
-                    b1 = TWidth.MultiplyAdd(o, TWidth.Load(ref w, 4 * W), b1);
+                    a0 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 0), a0);
+                    a1 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, W), a1);
+                    b0 = TWidth.MultiplyAdd(o, TFormat.Load<TVector, TWidth>(ref w, 3 * W), b0);
+                    b1 = TWidth.MultiplyAdd(o, TFormat.Load<TVector, TWidth>(ref w, 4 * W), b1);
                     if (side == 0)
                     {
-                        a2 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 2 * W), a2);
-                        b2 = TWidth.MultiplyAdd(o, TWidth.Load(ref w, 5 * W), b2);
+                        a2 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 2 * W), a2);
+                        b2 = TWidth.MultiplyAdd(o, TFormat.Load<TVector, TWidth>(ref w, 5 * W), b2);
                     }
                     else
                     {
-                        a3 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 2 * W), a3);
-                        b3 = TWidth.MultiplyAdd(o, TWidth.Load(ref w, 5 * W), b3);
+                        a3 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 2 * W), a3);
+                        b3 = TWidth.MultiplyAdd(o, TFormat.Load<TVector, TWidth>(ref w, 5 * W), b3);
                     }
-                    w = ref Unsafe.Add(ref w, 6 * W);
+                    w = ref Unsafe.Add(ref w, 6 * W * bytes);
                 }
                 if (p < n)
                 {
                     TVector e = TWidth.Broadcast(Unsafe.Add(ref v0, p));
-                    a0 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 0), a0);
-                    a1 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, W), a1);
-                    if (side == 0) a2 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 2 * W), a2);
-                    else a3 = TWidth.MultiplyAdd(e, TWidth.Load(ref w, 2 * W), a3);
-                    w = ref Unsafe.Add(ref w, 3 * W);
+                    a0 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 0), a0);
+                    a1 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, W), a1);
+                    if (side == 0) a2 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 2 * W), a2);
+                    else a3 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 2 * W), a3);
+                    w = ref Unsafe.Add(ref w, 3 * W * bytes);
                 }
             }
         }
@@ -373,5 +483,13 @@ public static unsafe partial class Cells
         s1 = TWidth.Add(a1, b1);
         s2 = TWidth.Add(a2, b2);
         s3 = TWidth.Add(a3, b3);
+        if (TFormat.Scaled)
+        {
+            // Integer rows: each sum times its output row's scale, plus the bias (GRU: n's two sides share n's scale).
+            s0 = TWidth.MultiplyAdd(s0, TWidth.Load(ref scales, 0), TWidth.Load(ref block, 0));
+            s1 = TWidth.MultiplyAdd(s1, TWidth.Load(ref scales, W), TWidth.Load(ref block, W));
+            s2 = TWidth.MultiplyAdd(s2, TWidth.Load(ref scales, 2 * W), TWidth.Load(ref block, 2 * W));
+            s3 = TWidth.MultiplyAdd(s3, TWidth.Load(ref scales, gru ? 2 * W : 3 * W), TWidth.Load(ref block, 3 * W));
+        }
     }
 }

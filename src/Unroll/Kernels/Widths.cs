@@ -46,9 +46,23 @@ internal interface IWidth<TVector> where TVector : struct
     /// </summary>
     static abstract TVector PowerOfTwo(TVector biased);
 
+    /// <summary><see cref="Count"/> unsigned 16-bit values, each zero-extended into the low half of a 32-bit lane (returned as its bits).</summary>
+    static abstract TVector WidenUInt16(ref ushort source);
+
+    /// <summary><see cref="Count"/> signed bytes converted to float.</summary>
+    static abstract TVector WidenInt8(ref sbyte source);
+
+    /// <summary>Every lane's bits shifted left by <paramref name="count"/>.</summary>
+    static abstract TVector ShiftLeftBits(TVector value, int count);
+
+    /// <summary>Every lane's bits and <paramref name="mask"/>.</summary>
+    static abstract TVector AndBits(TVector value, uint mask);
+
+    static abstract TVector OrBits(TVector a, TVector b);
+
     /// <summary>Asks for the cache line at <paramref name="address"/> ahead of its use (nothing where there is no such instruction).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Prefetch(ref float address)
+    static unsafe void Prefetch(ref byte address)
     {
         if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref address));
     }
@@ -78,6 +92,11 @@ internal readonly struct W512 : IWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplySubtract(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAddNegated(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> PowerOfTwo(Vector512<float> biased) => Vector512.ShiftLeft(biased.AsInt32() + Vector512.Create(127), 23).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WidenUInt16(ref ushort source) => Avx512F.ConvertToVector512UInt32(Vector256.LoadUnsafe(ref source)).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WidenInt8(ref sbyte source) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref source)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftBits(Vector512<float> value, int count) => Vector512.ShiftLeft(value.AsUInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndBits(Vector512<float> value, uint mask) => (value.AsUInt32() & Vector512.Create(mask)).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> OrBits(Vector512<float> a, Vector512<float> b) => a | b;
 }
 
 /// <summary>256-bit vectors (AVX2), fused multiply-adds where FMA is present (every AVX2 CPU but a few).</summary>
@@ -98,6 +117,13 @@ internal readonly struct W256 : IWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplySubtract(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.IsSupported ? Fma.MultiplyAddNegated(a, b, c) : c - a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> PowerOfTwo(Vector256<float> biased) => Vector256.ShiftLeft(biased.AsInt32() + Vector256.Create(127), 23).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WidenUInt16(ref ushort source) => Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref source)).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> WidenInt8(ref sbyte source) =>
+        Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.As<sbyte, byte>(ref source))).AsSByte()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftBits(Vector256<float> value, int count) => Vector256.ShiftLeft(value.AsUInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndBits(Vector256<float> value, uint mask) => (value.AsUInt32() & Vector256.Create(mask)).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> OrBits(Vector256<float> a, Vector256<float> b) => a | b;
 }
 
 /// <summary>
@@ -123,6 +149,15 @@ internal readonly struct W128 : IWidth<Vector128<float>>
     public static Vector128<float> MultiplySubtract(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
         Fma.IsSupported ? Fma.MultiplyAddNegated(a, b, c) : AdvSimd.IsSupported ? AdvSimd.FusedMultiplySubtract(c, a, b) : c - a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> PowerOfTwo(Vector128<float> biased) => Vector128.ShiftLeft(biased.AsInt32() + Vector128.Create(127), 23).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> WidenUInt16(ref ushort source) =>
+        Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.As<ushort, byte>(ref source))).AsUInt16()).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> WidenInt8(ref sbyte source) =>
+        Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref source))).AsSByte())));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftBits(Vector128<float> value, int count) => Vector128.ShiftLeft(value.AsUInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AndBits(Vector128<float> value, uint mask) => (value.AsUInt32() & Vector128.Create(mask)).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> OrBits(Vector128<float> a, Vector128<float> b) => a | b;
 }
 
 /// <summary>One float at a time: the width of machines without SIMD (and of <c>DOTNET_EnableHWIntrinsic=0</c>).</summary>
@@ -141,4 +176,9 @@ internal readonly struct W1 : IWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplySubtract(float a, float b, float c) => c - a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float PowerOfTwo(float biased) => BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(biased) + 127) << 23);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float WidenUInt16(ref ushort source) => BitConverter.UInt32BitsToSingle(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float WidenInt8(ref sbyte source) => source;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftBits(float value, int count) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) << count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float AndBits(float value, uint mask) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) & mask);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float OrBits(float a, float b) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(a) | BitConverter.SingleToUInt32Bits(b));
 }

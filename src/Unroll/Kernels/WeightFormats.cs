@@ -1,0 +1,91 @@
+using System.Runtime.CompilerServices;
+
+namespace Unroll.Kernels;
+
+/// <summary>
+/// How the packed step weights are stored (<see cref="WeightPrecision"/>): bytes a weight, how a vector of them becomes
+/// float32, and how a float32 weight is written. The fused steps are generic over it as over the width, so each pair
+/// is compiled once, specialised.
+/// </summary>
+internal interface IWeightFormat
+{
+    /// <summary>Bytes a weight.</summary>
+    static abstract int Bytes { get; }
+
+    /// <summary>Whether the rows are integers with one float32 scale per output (int8): sums start at 0 and are scaled at the end.</summary>
+    static abstract bool Scaled { get; }
+
+    /// <summary>One vector of weights from <paramref name="row"/>, element <paramref name="element"/> on, as float32.</summary>
+    static abstract TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector>;
+}
+
+/// <summary>float32 weights, read as they are.</summary>
+internal readonly struct Float32Weights : IWeightFormat
+{
+    public static int Bytes => 4;
+    public static bool Scaled => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector> =>
+        TWidth.Load(ref Unsafe.As<byte, float>(ref row), element);
+}
+
+/// <summary>bfloat16 weights: the top half of a float32, so widening is a shift.</summary>
+internal readonly struct BFloat16Weights : IWeightFormat
+{
+    public static int Bytes => 2;
+    public static bool Scaled => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector> =>
+        TWidth.ShiftLeftBits(TWidth.WidenUInt16(ref Unsafe.Add(ref Unsafe.As<byte, ushort>(ref row), element)), 16);
+
+    /// <summary>float32 to bfloat16, rounded to nearest even (a NaN stays a NaN).</summary>
+    public static ushort Encode(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        if (float.IsNaN(value)) return (ushort)((bits >> 16) | 0x40);
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+}
+
+/// <summary>
+/// IEEE half weights, widened without a conversion instruction: the exponent and mantissa shifted into float32's
+/// place and multiplied by 2¹¹² (which also makes subnormal halves exact), then the sign. Halves are finite here:
+/// <see cref="Encode"/> saturates at ±65504.
+/// </summary>
+internal readonly struct Float16Weights : IWeightFormat
+{
+    public static int Bytes => 2;
+    public static bool Scaled => false;
+
+    /// <summary>2¹¹²: the difference of the exponent biases, 127 − 15.</summary>
+    private const float Rebias = 5.192296858534828e33f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector>
+    {
+        TVector half = TWidth.WidenUInt16(ref Unsafe.Add(ref Unsafe.As<byte, ushort>(ref row), element));
+        TVector magnitude = TWidth.Multiply(TWidth.ShiftLeftBits(TWidth.AndBits(half, 0x7FFF), 13), TWidth.Broadcast(Rebias));
+        return TWidth.OrBits(magnitude, TWidth.ShiftLeftBits(TWidth.AndBits(half, 0x8000), 16));
+    }
+
+    /// <summary>float32 to half, rounded to nearest even, saturated at ±65504.</summary>
+    public static ushort Encode(float value) => BitConverter.HalfToUInt16Bits((Half)Math.Clamp(value, -65504f, 65504f));
+}
+
+/// <summary>Signed 8-bit weights with one float32 scale per output row; <see cref="Encode"/> rounds to nearest.</summary>
+internal readonly struct Int8Weights : IWeightFormat
+{
+    public static int Bytes => 1;
+    public static bool Scaled => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector> =>
+        TWidth.WidenInt8(ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref row, element)));
+
+    /// <summary>The scale of a row whose largest magnitude is <paramref name="largest"/>: it maps to ±127 (1 for an all-zero row).</summary>
+    public static float Scale(float largest) => largest > 0 ? largest / 127f : 1f;
+
+    public static sbyte Encode(float value, float scale) => (sbyte)Math.Clamp(MathF.Round(value / scale), -127f, 127f);
+}
