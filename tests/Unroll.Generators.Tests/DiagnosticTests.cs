@@ -486,17 +486,59 @@ public sealed class DiagnosticTests
         Assert.Empty(run.Result.GeneratedSources);
     }
 
+    [Theory]
+    [InlineData("WeightPrecision = WeightPrecision.BFloat16", "WeightPrecision.BFloat16", "WeightPrecision BFloat16 of model 'Denoiser' needs InferenceOnly = true")]
+    [InlineData("InferenceOnly = true, WeightPrecision = (WeightPrecision)7", "(WeightPrecision)7", "WeightPrecision 7 of model 'Denoiser' is not a WeightPrecision value")]
+    public void UNR0027_InvalidWeightPrecision(string arguments, string span, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 1, {{arguments}})]
+        public partial class Denoiser
+        {
+            [Lstm(8, 32)]   public partial LstmLayer Rnn { get; }
+            [Linear(32, 1)] public partial LinearLayer Head { get; }
+        }
+        """,
+        "UNR0027", span, message);
+
+    [Theory]
+    [InlineData("BatchSize = 4", "[Gru(16, 64)] public partial GruLayer Rnn { get; }")]
+    [InlineData("BatchSize = 1", "[Rnn(16, 64)] public partial RnnLayer Rnn { get; }")]
+    [InlineData("BatchSize = 1", "[Gru(16, 32, Bidirectional = true)] public partial GruLayer Rnn { get; }")]
+    public void UNR0028_WeightPrecisionUnused(string batch, string layer)
+    {
+        string source = $$"""
+            using Unroll;
+
+            [Model(SequenceLength = 20, {{batch}}, InferenceOnly = true, WeightPrecision = WeightPrecision.Int8)]
+            public partial class Tagger
+            {
+                {{layer}}
+                [Linear(64, 5)] public partial LinearLayer Head { get; }
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.Run(source).AssertNoException();
+        Diagnostic warning = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal(("UNR0028", DiagnosticSeverity.Warning), (warning.Id, warning.Severity));
+        DiagnosticAssert.AssertLocation(source, warning, "WeightPrecision.Int8");
+        string message = warning.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("WeightPrecision Int8 of model 'Tagger' has nothing to apply to", message);
+        Assert.Empty(run.OutputErrors); // a warning: the model is still compiled, in float32
+        Assert.DoesNotContain("WeightPrecision.Int8", run.SingleSource);
+    }
+
     // ---- The descriptors and their help pages ----
 
     [Fact]
-    public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrorsButUNR0026()
+    public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrorsButUNR0026And28()
     {
-        Assert.Equal(Enumerable.Range(1, 26).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 28).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
-            // Errors cannot be configured away; the one warning (tensors left out of compiled weights) can.
-            Assert.Equal(descriptor.Id == "UNR0026" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, descriptor.DefaultSeverity);
-            Assert.Equal(descriptor.Id != "UNR0026", descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable));
+            // Errors cannot be configured away; the warnings (tensors left out of compiled weights, a precision with nothing to apply to) can.
+            bool warning = descriptor.Id is "UNR0026" or "UNR0028";
+            Assert.Equal(warning ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, descriptor.DefaultSeverity);
+            Assert.Equal(!warning, descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable));
             Assert.True(descriptor.IsEnabledByDefault, descriptor.Id);
             Assert.Equal("Unroll", descriptor.Category);
             Assert.False(string.IsNullOrWhiteSpace(descriptor.Title.ToString()), descriptor.Id);

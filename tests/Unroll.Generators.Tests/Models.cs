@@ -142,6 +142,20 @@ public static class Models
         }
         """;
 
+    /// <summary>Inference only with int8 step weights: a streaming LSTM denoiser whose step reads a quarter of the bytes.</summary>
+    public const string Int8Denoiser = """
+        using Unroll;
+
+        namespace Audio;
+
+        [Model(SequenceLength = 64, InferenceOnly = true, WeightPrecision = WeightPrecision.Int8)]
+        public partial class Denoiser
+        {
+            [Lstm(8, 32)]   public partial LstmLayer Rnn { get; }
+            [Linear(32, 1)] public partial LinearLayer Head { get; }
+        }
+        """;
+
     /// <summary>Inference only: a streaming GRU keyword spotter for a device (no Backward, no gradients; dropout passes through).</summary>
     public const string InferenceOnlyKeywordSpotter = """
         using Unroll;

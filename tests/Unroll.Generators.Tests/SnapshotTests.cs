@@ -40,6 +40,9 @@ public sealed class SnapshotTests
     [Fact]
     public void InferenceOnlyKeywordSpotter() => Verify(Models.InferenceOnlyKeywordSpotter, "Audio.KeywordSpotter.g.cs", nameof(InferenceOnlyKeywordSpotter));
 
+    [Fact]
+    public void Int8Denoiser() => Verify(Models.Int8Denoiser, "Audio.Denoiser.g.cs", nameof(Int8Denoiser));
+
     /// <summary>
     /// The generated code must not depend on the user's usings (it writes <c>global::</c> names), so it
     /// compiles in a project without implicit usings too.
@@ -48,7 +51,7 @@ public sealed class SnapshotTests
     public void GeneratedCode_CompilesWithoutImplicitUsings()
     {
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser })
         {
             GeneratorRun run = GeneratorHarness.Run(source, implicitUsings: false).AssertNoException();
             failures.AddRange(run.OutputErrors);
@@ -65,7 +68,7 @@ public sealed class SnapshotTests
     {
         CSharpParseOptions options = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser })
         {
             // A public type without a comment beside the model, which must be reported: the check is on.
             SyntaxTree probe = CSharpSyntaxTree.ParseText("public class Undocumented { }", options, "/src/Probe.cs");

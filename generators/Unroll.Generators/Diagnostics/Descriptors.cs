@@ -146,6 +146,17 @@ public static class Descriptors
         "The weights file '{0}' holds {1} tensor(s) that model '{2}' does not have, which are left out: {3}",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + "UNR0026.md");
 
+    /// <summary>UNR0027: "WeightPrecision {0} of model '{1}' {2}".</summary>
+    public static readonly DiagnosticDescriptor InvalidWeightPrecision = Error("UNR0027",
+        "WeightPrecision not valid here",
+        "WeightPrecision {0} of model '{1}' {2}");
+
+    /// <summary>UNR0028 (warning): "WeightPrecision {0} of model '{1}' has nothing to apply to: …".</summary>
+    public static readonly DiagnosticDescriptor WeightPrecisionUnused = new("UNR0028",
+        "WeightPrecision has nothing to apply to",
+        "WeightPrecision {0} of model '{1}' has nothing to apply to: it stores the weights of fused LSTM and GRU streaming steps, which models with a BatchSize under 4 and an LSTM or GRU layer have, and this one has none; its weights stay float32",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + "UNR0028.md");
+
     private static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
@@ -153,6 +164,7 @@ public static class Descriptors
         UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, DropoutFirst, HeadsDoNotDivide,
         InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder,
         WeightsFileNotFound, WeightsFileUnusable, WeightsDoNotFit, WeightsFileExtraTensors,
+        InvalidWeightPrecision, WeightPrecisionUnused,
     };
 
     /// <summary>Every descriptor, in id order.</summary>

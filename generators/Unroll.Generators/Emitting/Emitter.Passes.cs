@@ -154,12 +154,12 @@ public static partial class Emitter
             {
                 w.Line($"{ReadOnlySpan} cPrev = a.Slice({cn}, {B * H});");
                 w.Line("// [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)");
-                w.Line($"{Cells}.LstmStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), cPrev, c.Slice(0, {B * H}), h, {DH}, {B}, {inK}, {H});");
+                w.Line($"{Cells}.LstmStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), cPrev, c.Slice(0, {B * H}), h, {DH}, {B}, {inK}, {H}{PrecisionArgument(plan)});");
             }
             else
             {
                 w.Line("// r, z = σ(W_i·x + b_i + W_h·h_prev + b_h);  n = tanh(W_in·x + b_in + r⊙(W_hn·h_prev + b_hn));  h_t = (1 − z)⊙n + z⊙h_prev");
-                w.Line($"{Cells}.GruStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), h, {DH}, {B}, {inK}, {H});");
+                w.Line($"{Cells}.GruStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), h, {DH}, {B}, {inK}, {H}{PrecisionArgument(plan)});");
             }
             w.Line("// the running state moves on");
             w.Line($"{Blas}.CopyRows(h, {DH}, a.Slice({hn}, {B * H}), {H}, {B}, {H});");

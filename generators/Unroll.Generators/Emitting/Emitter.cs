@@ -137,6 +137,10 @@ public static partial class Emitter
              + (layer.ReturnSequences ? "" : ", last step only") + ")",
     };
 
+    /// <summary>The trailing argument of the fused step calls for weights not in float32 (none for float32, as the overloads without it).</summary>
+    private static string PrecisionArgument(ModelPlan plan) =>
+        plan.WeightPrecision == StepPrecision.Float32 ? "" : $", global::Unroll.WeightPrecision.{plan.WeightPrecision}";
+
     private static string KindName(LayerPlan layer) => layer.Kind switch
     {
         LayerKind.Lstm => "LSTM",
@@ -179,6 +183,11 @@ public static partial class Emitter
             w.Line(plan.CanStep || plan.Decoder is not null
                 ? "/// Forward, Backward and Step allocate nothing.</para>"
                 : "/// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>");
+        }
+        if (plan.WeightPrecision != StepPrecision.Float32)
+        {
+            w.Line($"/// <para>Step reads its LSTM and GRU weights as {plan.WeightPrecision}{(plan.WeightPrecision == StepPrecision.Int8 ? " with a float32 scale per row" : "")} (rounded when packed, summed in float32);");
+            w.Line("/// Forward and Parameters keep float32, so a run of steps equals Forward within that rounding.</para>");
         }
         w.Line("/// </remarks>");
     }

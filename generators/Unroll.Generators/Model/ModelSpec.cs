@@ -14,6 +14,18 @@ public enum LayerKind
     AttentionDecoder,
 }
 
+/// <summary>
+/// How the streaming steps store their packed weights: the values of <c>Unroll.WeightPrecision</c>
+/// (<c>[Model(WeightPrecision = …)]</c>).
+/// </summary>
+public enum StepPrecision
+{
+    Float32,
+    BFloat16,
+    Float16,
+    Int8,
+}
+
 /// <summary>A type that encloses the model class (for nested models): its keyword and name.</summary>
 public sealed record ContainingType(string Keyword, string Name);
 
@@ -42,6 +54,12 @@ public sealed record ModelSpec(
 
     /// <summary>Where <c>Weights = "..."</c> is written, for the diagnostics about the file.</summary>
     public LocationInfo? WeightsLocation { get; init; }
+
+    /// <summary><c>[Model(WeightPrecision = …)]</c> as written (possibly out of range: the planner checks it).</summary>
+    public StepPrecision WeightPrecision { get; init; }
+
+    /// <summary>Where <c>WeightPrecision = …</c> is written, for its diagnostics.</summary>
+    public LocationInfo? WeightPrecisionLocation { get; init; }
 }
 
 /// <summary>One layer property: its attribute's arguments (PyTorch's constructor arguments).</summary>

@@ -71,9 +71,11 @@ public static class Parser
         int batchSize = 1;
         bool inferenceOnly = false;
         string? weights = null;
+        int precision = 0;
         foreach (var argument in context.Attributes[0].NamedArguments)
         {
             if (argument.Key == "InferenceOnly" && argument.Value.Value is bool flag) inferenceOnly = flag;
+            if (argument.Key == "WeightPrecision" && argument.Value.Kind == TypedConstantKind.Enum && argument.Value.Value is int chosen) precision = chosen;
             if (argument.Key == "Weights" && argument.Value.Value is string file) weights = file;
             if (argument.Value.Kind != TypedConstantKind.Primitive || argument.Value.Value is not int value) continue;
             if (argument.Key == "SequenceLength") sequenceLength = value;
@@ -200,6 +202,8 @@ public static class Parser
                 InferenceOnly = inferenceOnly,
                 Weights = weights,
                 WeightsLocation = weights is null ? null : NamedArgumentLocation(context.Attributes[0], "Weights", cancellationToken) ?? typeLocation,
+                WeightPrecision = (StepPrecision)precision,
+                WeightPrecisionLocation = precision == 0 ? null : NamedArgumentLocation(context.Attributes[0], "WeightPrecision", cancellationToken) ?? typeLocation,
             }
             : null;
         return new ParseResult(spec, diagnostics.ToEquatableArray());

@@ -45,6 +45,9 @@ public sealed record ModelPlan(
 
     /// <summary>The safetensors file compiled in (<c>[Model(Weights = "...")]</c>), as written; null when the weights are initialised.</summary>
     public string? Weights { get; init; }
+
+    /// <summary>How the fused streaming steps store their packed weights (<c>[Model(WeightPrecision = …)]</c>).</summary>
+    public StepPrecision WeightPrecision { get; init; }
 }
 
 /// <summary>

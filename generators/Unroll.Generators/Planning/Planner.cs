@@ -39,6 +39,10 @@ public static class Planner
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.Location, spec.TypeName, arena.Length, MaxArenaLength));
         }
+        if (plan is not null && spec.WeightPrecision != StepPrecision.Float32 && !(plan.Step?.Layers.Any(l => l.Cells.Any(c => c.Fused is not null)) ?? false))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.WeightPrecisionUnused, spec.WeightPrecisionLocation ?? spec.Location, spec.WeightPrecision, spec.TypeName));
+        }
         return new PlanResult(plan, diagnostics.ToEquatableArray()) { WeightsLocation = spec.WeightsLocation };
     }
 
@@ -74,6 +78,17 @@ public static class Planner
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
                 "is set, but the model has no AttentionDecoder layer: only encoder–decoder models have a target"));
+        }
+
+        if (spec.WeightPrecision is < StepPrecision.Float32 or > StepPrecision.Int8)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidWeightPrecision, spec.WeightPrecisionLocation ?? spec.Location, (int)spec.WeightPrecision, spec.TypeName,
+                "is not a WeightPrecision value (Float32, BFloat16, Float16 or Int8)"));
+        }
+        else if (spec.WeightPrecision != StepPrecision.Float32 && !spec.InferenceOnly)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidWeightPrecision, spec.WeightPrecisionLocation ?? spec.Location, spec.WeightPrecision, spec.TypeName,
+                "needs InferenceOnly = true: a model that trains keeps its weights in float32"));
         }
 
         long passes = spec.Layers.Where(l => IsRecurrent(l.Kind) && l.NumLayers > 0).Sum(l => (long)l.NumLayers * (l.Bidirectional ? 2 : 1));
@@ -350,6 +365,7 @@ public static class Planner
             PacksStepWeights = packs,
             InferenceOnly = !training,
             Weights = spec.Weights,
+            WeightPrecision = spec.WeightPrecision,
         };
     }
 
@@ -538,7 +554,7 @@ public static class Planner
                         int inK = l == 0 ? layer.In : D * H, G = Gates(layer.Kind) * H;
                         cellBuffers = cellBuffers with
                         {
-                            Fused = fused ? arena.Add(tag + "_Fused", FusedStepSize(layer.Kind, inK, H), $"[W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step") : null,
+                            Fused = fused ? arena.Add(tag + "_Fused", FusedStepSize(layer.Kind, inK, H, spec.WeightPrecision), FusedStepWhat(spec.WeightPrecision)) : null,
                             PackedIh = fused ? null : arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
                             PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels{(fused ? " (the sequence passes' recurrent products)" : "")}, {H} x {G}"),
                             PackedBias = fused || layer.Kind == LayerKind.Gru ? null : arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
@@ -579,11 +595,26 @@ public static class Planner
     /// Floats of a fused step's packed weights, as <c>Unroll.Kernels.Cells.LstmStepSize</c> and <c>GruStepSize</c> count
     /// them: per block of 16 units, 64 biases and a row per input and state element (64 floats for the LSTM, 48 for the GRU).
     /// </summary>
-    public static long FusedStepSize(LayerKind kind, int input, int hidden)
+    public static long FusedStepSize(LayerKind kind, int input, int hidden, StepPrecision precision)
     {
-        long blocks = (hidden + 15) / 16;
-        return kind == LayerKind.Lstm ? blocks * 64 * (1 + input + hidden) : blocks * 16 * (4 + 3L * (input + hidden));
+        // Each vector width packs blocks of its own number of units (16, 8, 4 or 1); the buffer holds the largest.
+        int gates = kind == LayerKind.Lstm ? 4 : 3, bytes = precision switch { StepPrecision.Float32 => 4, StepPrecision.Int8 => 1, _ => 2 };
+        long size = 0;
+        foreach (int units in new[] { 16, 8, 4, 1 })
+        {
+            long block = 4 * units + (precision == StepPrecision.Int8 ? gates * units : 0) + ((long)(input + hidden) * gates * units * bytes + 3) / 4;
+            size = Math.Max(size, (hidden + units - 1) / units * block);
+        }
+        return size;
     }
+
+    /// <summary>The <c>Layout</c> comment of a fused step's packed weights.</summary>
+    private static string FusedStepWhat(StepPrecision precision) => precision switch
+    {
+        StepPrecision.Float32 => "[W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step",
+        StepPrecision.Int8 => "[W_ih W_hh]ᵀ as int8 with a scale per row, and the biases, in blocks of units, for the fused step",
+        _ => $"[W_ih W_hh]ᵀ as {precision}, and the biases, in blocks of units, for the fused step",
+    };
 
     public static int Gates(LayerKind kind) => kind switch
     {
