@@ -1,6 +1,4 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Unroll.Kernels;
 
@@ -50,30 +48,4 @@ internal static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Tanh<TVector, TWidth>(TVector x) where TVector : struct where TWidth : IWidth<TVector> =>
         TWidth.Subtract(TWidth.Multiply(TWidth.Broadcast(2f), Sigmoid<TVector, TWidth>(TWidth.Add(x, x))), TWidth.Broadcast(1f));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Sigmoid(Vector512<float> x) => Sigmoid<Vector512<float>, W512>(x);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Tanh(Vector512<float> x) => Tanh<Vector512<float>, W512>(x);
-
-    /// <summary>σ over a <see cref="Vector{T}"/>: as wide as it is (256 bits with AVX2, else 128).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Sigmoid(Vector<float> x) =>
-        Vector<float>.Count == 16 ? Sigmoid<Vector512<float>, W512>(x.AsVector512()).AsVector()
-        : Vector<float>.Count == 8 ? Sigmoid<Vector256<float>, W256>(x.AsVector256()).AsVector()
-        : Sigmoid<Vector128<float>, W128>(x.AsVector128()).AsVector();
-
-    /// <summary>tanh over a <see cref="Vector{T}"/>: as wide as it is (256 bits with AVX2, else 128).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Tanh(Vector<float> x) =>
-        Vector<float>.Count == 16 ? Tanh<Vector512<float>, W512>(x.AsVector512()).AsVector()
-        : Vector<float>.Count == 8 ? Tanh<Vector256<float>, W256>(x.AsVector256()).AsVector()
-        : Tanh<Vector128<float>, W128>(x.AsVector128()).AsVector();
-
-    public static float Exp(float x) => Exp<float, W1>(x);
-
-    public static float Sigmoid(float x) => Sigmoid<float, W1>(x);
-
-    public static float Tanh(float x) => Tanh<float, W1>(x);
 }

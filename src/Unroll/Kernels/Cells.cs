@@ -29,68 +29,41 @@ public static partial class Cells
         if (H == 0) return; // no units: nothing to take a reference to
         for (int b = 0; b < batch; b++)
         {
-            // One pass over the hidden units: the four gates of unit j sit H apart.
+            // One pass over the hidden units: the four gates of unit j sit H apart. The widest vectors first, then
+            // narrower ones for the rest, then single units.
             ref float g = ref gates[b * 4 * H];
             ref float cp = ref Unsafe.AsRef(in cPrev[b * H]);
             ref float cn = ref c[b * H];
             ref float hn = ref h[b * ldh];
             int j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j + Vector512<float>.Count <= H; j += Vector512<float>.Count)
-                {
-                    Vector512<float> i = Activations.Sigmoid(Vector512.LoadUnsafe(ref g, (nuint)j));
-                    Vector512<float> f = Activations.Sigmoid(Vector512.LoadUnsafe(ref g, (nuint)(H + j)));
-                    Vector512<float> gg = Activations.Tanh(Vector512.LoadUnsafe(ref g, (nuint)(2 * H + j)));
-                    Vector512<float> o = Activations.Sigmoid(Vector512.LoadUnsafe(ref g, (nuint)(3 * H + j)));
-                    Vector512<float> cj = f * Vector512.LoadUnsafe(ref cp, (nuint)j) + i * gg;
-                    i.StoreUnsafe(ref g, (nuint)j);
-                    f.StoreUnsafe(ref g, (nuint)(H + j));
-                    gg.StoreUnsafe(ref g, (nuint)(2 * H + j));
-                    o.StoreUnsafe(ref g, (nuint)(3 * H + j));
-                    cj.StoreUnsafe(ref cn, (nuint)j);
-                    (o * Activations.Tanh(cj)).StoreUnsafe(ref hn, (nuint)j);
-                }
-            }
-            else if (Vector.IsHardwareAccelerated)
-            {
-                for (; j + Vector<float>.Count <= H; j += Vector<float>.Count)
-                {
-                    Vector<float> i = Activations.Sigmoid(Load(ref g, j));
-                    Vector<float> f = Activations.Sigmoid(Load(ref g, H + j));
-                    Vector<float> gg = Activations.Tanh(Load(ref g, 2 * H + j));
-                    Vector<float> o = Activations.Sigmoid(Load(ref g, 3 * H + j));
-                    Vector<float> cj = f * Load(ref cp, j) + i * gg;
-                    Store(i, ref g, j);
-                    Store(f, ref g, H + j);
-                    Store(gg, ref g, 2 * H + j);
-                    Store(o, ref g, 3 * H + j);
-                    Store(cj, ref cn, j);
-                    Store(o * Activations.Tanh(cj), ref hn, j);
-                }
-            }
-            for (; j < H; j++)
-            {
-                float i = Activations.Sigmoid(Unsafe.Add(ref g, j));
-                float f = Activations.Sigmoid(Unsafe.Add(ref g, H + j));
-                float gg = Activations.Tanh(Unsafe.Add(ref g, 2 * H + j));
-                float o = Activations.Sigmoid(Unsafe.Add(ref g, 3 * H + j));
-                float cj = f * Unsafe.Add(ref cp, j) + i * gg;
-                Unsafe.Add(ref g, j) = i;
-                Unsafe.Add(ref g, H + j) = f;
-                Unsafe.Add(ref g, 2 * H + j) = gg;
-                Unsafe.Add(ref g, 3 * H + j) = o;
-                Unsafe.Add(ref cn, j) = cj;
-                Unsafe.Add(ref hn, j) = o * Activations.Tanh(cj);
-            }
+            if (Vector512.IsHardwareAccelerated) j = LstmUnits<Vector512<float>, W512>(ref g, ref cp, ref cn, ref hn, j, H);
+            if (Vector256.IsHardwareAccelerated) j = LstmUnits<Vector256<float>, W256>(ref g, ref cp, ref cn, ref hn, j, H);
+            if (Vector128.IsHardwareAccelerated) j = LstmUnits<Vector128<float>, W128>(ref g, ref cp, ref cn, ref hn, j, H);
+            LstmUnits<float, W1>(ref g, ref cp, ref cn, ref hn, j, H);
         }
     }
 
-    private static Vector<float> Load(ref float source, int offset) =>
-        Unsafe.ReadUnaligned<Vector<float>>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref source, offset)));
-
-    private static void Store(Vector<float> value, ref float destination, int offset) =>
-        Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, offset)), value);
+    /// <summary><see cref="LstmForward"/> for units <paramref name="j"/> on, a whole vector at a time; returns the first unit left.</summary>
+    private static int LstmUnits<TVector, TWidth>(ref float g, ref float cp, ref float cn, ref float hn, int j, int H)
+        where TVector : struct where TWidth : IWidth<TVector>
+    {
+        for (; j + TWidth.Count <= H; j += TWidth.Count)
+        {
+            nuint u = (nuint)j, h = (nuint)H;
+            TVector i = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref g, u));
+            TVector f = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref g, h + u));
+            TVector gg = Activations.Tanh<TVector, TWidth>(TWidth.Load(ref g, 2 * h + u));
+            TVector o = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref g, 3 * h + u));
+            TVector cj = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref cp, u)), TWidth.Multiply(i, gg));
+            TWidth.Store(i, ref g, u);
+            TWidth.Store(f, ref g, h + u);
+            TWidth.Store(gg, ref g, 2 * h + u);
+            TWidth.Store(o, ref g, 3 * h + u);
+            TWidth.Store(cj, ref cn, u);
+            TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cj)), ref hn, u);
+        }
+        return j;
+    }
 
     /// <summary>
     /// LSTM step backward. <paramref name="dhOut"/> is the gradient arriving at <c>h</c> from the
@@ -176,49 +149,31 @@ public static partial class Cells
             ref float hp = ref Unsafe.AsRef(in hPrev[b * ldhPrev]);
             ref float hn = ref h[b * ldh];
             int j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j + Vector512<float>.Count <= H; j += Vector512<float>.Count)
-                {
-                    Vector512<float> r = Activations.Sigmoid(Vector512.LoadUnsafe(ref row, (nuint)j) + Vector512.LoadUnsafe(ref g, (nuint)j));
-                    Vector512<float> z = Activations.Sigmoid(Vector512.LoadUnsafe(ref row, (nuint)(H + j)) + Vector512.LoadUnsafe(ref g, (nuint)(H + j)));
-                    Vector512<float> ghn = Vector512.LoadUnsafe(ref g, (nuint)(2 * H + j));
-                    Vector512<float> n = Activations.Tanh(Vector512.LoadUnsafe(ref row, (nuint)(2 * H + j)) + r * ghn);
-                    r.StoreUnsafe(ref row, (nuint)j);
-                    z.StoreUnsafe(ref row, (nuint)(H + j));
-                    n.StoreUnsafe(ref row, (nuint)(2 * H + j));
-                    ghn.StoreUnsafe(ref row, (nuint)(3 * H + j));
-                    (n + z * (Vector512.LoadUnsafe(ref hp, (nuint)j) - n)).StoreUnsafe(ref hn, (nuint)j);
-                }
-            }
-            else if (Vector.IsHardwareAccelerated)
-            {
-                for (; j + Vector<float>.Count <= H; j += Vector<float>.Count)
-                {
-                    Vector<float> r = Activations.Sigmoid(Load(ref row, j) + Load(ref g, j));
-                    Vector<float> z = Activations.Sigmoid(Load(ref row, H + j) + Load(ref g, H + j));
-                    Vector<float> ghn = Load(ref g, 2 * H + j);
-                    Vector<float> n = Activations.Tanh(Load(ref row, 2 * H + j) + r * ghn);
-                    Store(r, ref row, j);
-                    Store(z, ref row, H + j);
-                    Store(n, ref row, 2 * H + j);
-                    Store(ghn, ref row, 3 * H + j);
-                    Store(n + z * (Load(ref hp, j) - n), ref hn, j);
-                }
-            }
-            for (; j < H; j++)
-            {
-                float r = Activations.Sigmoid(Unsafe.Add(ref row, j) + Unsafe.Add(ref g, j));
-                float z = Activations.Sigmoid(Unsafe.Add(ref row, H + j) + Unsafe.Add(ref g, H + j));
-                float ghn = Unsafe.Add(ref g, 2 * H + j);
-                float n = Activations.Tanh(Unsafe.Add(ref row, 2 * H + j) + r * ghn);
-                Unsafe.Add(ref row, j) = r;
-                Unsafe.Add(ref row, H + j) = z;
-                Unsafe.Add(ref row, 2 * H + j) = n;
-                Unsafe.Add(ref row, 3 * H + j) = ghn;
-                Unsafe.Add(ref hn, j) = n + z * (Unsafe.Add(ref hp, j) - n);
-            }
+            if (Vector512.IsHardwareAccelerated) j = GruUnits<Vector512<float>, W512>(ref row, ref g, ref hp, ref hn, j, H);
+            if (Vector256.IsHardwareAccelerated) j = GruUnits<Vector256<float>, W256>(ref row, ref g, ref hp, ref hn, j, H);
+            if (Vector128.IsHardwareAccelerated) j = GruUnits<Vector128<float>, W128>(ref row, ref g, ref hp, ref hn, j, H);
+            GruUnits<float, W1>(ref row, ref g, ref hp, ref hn, j, H);
         }
+    }
+
+    /// <summary><see cref="GruForward"/> for units <paramref name="j"/> on, a whole vector at a time; returns the first unit left.</summary>
+    private static int GruUnits<TVector, TWidth>(ref float row, ref float g, ref float hp, ref float hn, int j, int H)
+        where TVector : struct where TWidth : IWidth<TVector>
+    {
+        for (; j + TWidth.Count <= H; j += TWidth.Count)
+        {
+            nuint u = (nuint)j, h = (nuint)H;
+            TVector r = Activations.Sigmoid<TVector, TWidth>(TWidth.Add(TWidth.Load(ref row, u), TWidth.Load(ref g, u)));
+            TVector z = Activations.Sigmoid<TVector, TWidth>(TWidth.Add(TWidth.Load(ref row, h + u), TWidth.Load(ref g, h + u)));
+            TVector ghn = TWidth.Load(ref g, 2 * h + u);
+            TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(TWidth.Load(ref row, 2 * h + u), TWidth.Multiply(r, ghn)));
+            TWidth.Store(r, ref row, u);
+            TWidth.Store(z, ref row, h + u);
+            TWidth.Store(n, ref row, 2 * h + u);
+            TWidth.Store(ghn, ref row, 3 * h + u);
+            TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref hp, u), n))), ref hn, u);
+        }
+        return j;
     }
 
     /// <summary>
