@@ -290,6 +290,7 @@ public sealed class DiagnosticTests
     [InlineData("Forward")]
     [InlineData("Parameters")]
     [InlineData("Layout")]
+    [InlineData("Arena")]
     public void UNR0015_ReservedLayerName(string name) => DiagnosticAssert.Single($$"""
         using Unroll;
 

@@ -21,7 +21,7 @@ public static partial class Emitter
         w.Line("/// </summary>");
         w.Line("/// <returns>Where the value is and what it is, or <see langword=\"null\"/> when every value is finite.</returns>");
         w.Open("public global::Unroll.NonFiniteValue? FindNonFinite()");
-        w.Line("global::System.ReadOnlySpan<float> a = _arena;");
+        w.Line("global::System.ReadOnlySpan<float> a = Arena;");
         w.Line("global::Unroll.NonFiniteValue found;");
         for (int i = 0; i < plan.Layers.Count; i++)
         {

@@ -65,8 +65,8 @@ public static partial class Emitter
     {
         DecoderPlan d = plan.Decoder!;
         w.Line($"/// <summary>{DescribeDecoder(d)}.</summary>");
-        w.Line($"{(d.Modifiers.Length > 0 ? d.Modifiers + " " : "")}partial global::Unroll.AttentionDecoderLayer {Identifier(d.Property)} {{ get => new(_arena, Layout.{d.StateBlock}, "
-            + $"Layout.{d.Property}_Weights, {(plan.InferenceOnly ? "-1" : $"Layout.{d.Property}_WeightsGradient")}, Layout.{d.Property}_StepWeights, BatchSize, {d.Hidden}, TargetLength, SequenceLength, {(d.Lstm ? "true" : "false")}); }}");
+        w.Line($"{(d.Modifiers.Length > 0 ? d.Modifiers + " " : "")}partial global::Unroll.AttentionDecoderLayer {Identifier(d.Property)} {{ get => new(_arena, {ArrayIndex("Layout." + d.StateBlock)}, "
+            + $"{ArrayIndex($"Layout.{d.Property}_Weights")}, {(plan.InferenceOnly ? "-1" : ArrayIndex($"Layout.{d.Property}_WeightsGradient"))}, {ArrayIndex($"Layout.{d.Property}_StepWeights")}, BatchSize, {d.Hidden}, TargetLength, SequenceLength, {(d.Lstm ? "true" : "false")}); }}");
         w.Line();
     }
 
@@ -106,7 +106,7 @@ public static partial class Emitter
         w.Line(SpanCheck("targetInput.Length", $"targetLength * {B}{targetWidth}", "nameof(targetInput)", $"$\"{targetShape}\""));
         w.Line(SpanCheck("output.Length", $"targetLength * {B * d.Output}", "nameof(output)", $"$\"{outputShape}\""));
         if (targetTokens) w.Line("CheckTargetTokens(targetInput, nameof(targetInput));");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"RunEncoder(source, sourceLength, sourceLengths, training: {(plan.InferenceOnly ? "false" : "Training")});");
         w.Line(targetTokens
             ? $"targetInput.CopyTo({IntCast}(a.Slice(Layout.{d.Property}_Target, targetLength * {B})));"
@@ -132,7 +132,7 @@ public static partial class Emitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span or length is out of range, or an id is outside the vocabulary; nothing has changed.</exception>");
         w.Open($"public void Encode({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)");
         WriteSourceChecks(w, plan, sourceShape);
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         if (d.Score != 1) w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line("RunEncoder(source, sourceLength, sourceLengths, training: false);");
         w.Line("_length = 0; // the encoder's activations are Encode's now");
@@ -146,7 +146,7 @@ public static partial class Emitter
 
         w.Line("/// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>");
         w.Open($"private void RunEncoder({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         WriteRunSequence(w, plan, "source", "sourceLength", "sourceLengths", "training");
         WriteBridge(w, plan);
         w.Close();
@@ -155,7 +155,7 @@ public static partial class Emitter
         // Streaming
         w.Line($"/// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or <c>Forward</c>.</summary>");
         w.Open("public void ResetState()");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"a.Slice({DecoderState(plan, 0)}, {B * d.Hidden}).CopyTo(a.Slice({DecoderState(plan, 1)}, {B * d.Hidden})); // s ← s_0");
         if (d.Lstm) w.Line($"a.Slice({DecoderState(plan, 4)}, {B * d.Hidden}).CopyTo(a.Slice({DecoderState(plan, 5)}, {B * d.Hidden})); // c ← c_0");
         w.Close();
@@ -166,7 +166,7 @@ public static partial class Emitter
         w.Line("/// takes what row <c>sources[b]</c> had (beam search keeps the histories of the surviving beams this way).");
         w.Line("/// </summary>");
         OpenReorderState(w, plan);
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"{Span} rowsOfH = a.Slice(Layout.{d.Property}_StepNext, {B * d.Hidden});");
         w.Line($"{Blas}.GatherRows(a.Slice({DecoderState(plan, 1)}, {B * d.Hidden}), sources, {d.Hidden}, rowsOfH);");
         if (d.Lstm) w.Line($"{Blas}.GatherRows(a.Slice({DecoderState(plan, 5)}, {B * d.Hidden}), sources, {d.Hidden}, rowsOfH);");
@@ -200,7 +200,7 @@ public static partial class Emitter
         w.Line(SpanCheck("output.Length", $"{B * d.Output}", "nameof(output)", $"\"[batch {B}, features {d.Output}]\""));
         if (targetTokens) w.Line($"CheckTargetTokens({stepName}, nameof({stepName}));");
         w.Line("if (_stepSourceLength == 0) throw new global::System.InvalidOperationException(\"Step needs Encode first: it attends over the encoded source.\");");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line(targetTokens
             ? $"{stepName}.CopyTo({IntCast}(a.Slice(Layout.{d.Property}_StepTarget, {B})));"
             : $"{stepName}.CopyTo(a.Slice(Layout.{d.Property}_StepTarget, {B * d.Input}));");
@@ -245,7 +245,7 @@ public static partial class Emitter
         w.Line(SpanCheck("outputGradient.Length", $"targetLength * {B * d.Output}", "nameof(outputGradient)", $"$\"{outputShape}\""));
         if (floatSource) w.Line(SpanCheck("sourceGradientValues.Length", $"sourceLength * {B * plan.InputSize}", "nameof(sourceGradient)", $"$\"{sourceShape}\"", when: "sourceGradient"));
         if (floatTarget) w.Line(SpanCheck("targetGradientValues.Length", $"targetLength * {B * d.Input}", "nameof(targetGradient)", $"$\"{targetShape}\"", when: "targetGradient"));
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"{Blas}.SwapLeadingAxes(outputGradient, a.Slice(Layout.{d.Property}_OutputGradient), {B}, targetLength, {d.Output});");
         w.Line("DecodeBackwardCore(sourceLength, targetLength);");
         w.Line("BackwardCore(sourceLength, sourceGradient);");
@@ -327,7 +327,7 @@ public static partial class Emitter
         bool tokens = d.Vocabulary > 0;
         w.Line($"/// <summary>{P}: {DescribeDecoder(d)}, teacher-forced over <paramref name=\"targetLength\"/> steps{(plan.InferenceOnly ? "" : "; the caches stay for <c>DecodeBackwardCore</c>")}.</summary>");
         w.Open("private void DecodeCore(int sourceLength, int targetLength)");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line($"{Span} memory = a.Slice(Layout.{EncoderOutput(plan).Output}); // the encoder's outputs h_j, [source time, {B}, {E}]");
         if (d.Score != 1) w.Line($"{Span} keys = a.Slice(Layout.{P}_Keys); // [source time, {B}, {A}]");
@@ -416,7 +416,7 @@ public static partial class Emitter
         bool tokens = d.Vocabulary > 0;
         w.Line($"/// <summary>{P} backwards over the steps of the last <c>Forward</c>: parameter gradients accumulate; ∂ encoder outputs and ∂s_0 go to the encoder.</summary>");
         w.Open("private void DecodeBackwardCore(int sourceLength, int targetLength)");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line($"{Span} g = a.Slice(Layout.Gradients, ParameterCount);");
         w.Line($"{Span} memory = a.Slice(Layout.{EncoderOutput(plan).Output});");
@@ -543,7 +543,7 @@ public static partial class Emitter
         bool tokens = d.Vocabulary > 0;
         w.Line("/// <summary>One decoder step of every row from the running state, attending over the memory of the last <c>Encode</c>.</summary>");
         w.Open("private void DecodeStepCore(int sourceLength)");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line($"{Span} memory = a.Slice(Layout.{P}_StepMemory);");
         if (d.Score != 1) w.Line($"{Span} keys = a.Slice(Layout.{P}_StepKeys);");

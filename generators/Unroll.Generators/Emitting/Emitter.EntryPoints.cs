@@ -50,7 +50,7 @@ public static partial class Emitter
         w.Line(SpanCheck($"{inputName}.Length", $"length * {plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"$\"{InputShape(plan, "length")}\""));
         w.Line(SpanCheck("output.Length", OutputCount(plan, "length"), "nameof(output)", $"$\"{OutputShape(plan, "length")}\""));
         if (tokens) w.Line("CheckTokens(tokens, nameof(tokens));");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         WriteRunSequence(w, plan, inputName, "length", "lengths", "Training");
         w.Line("_length = length;");
         if (plan.SequenceOutput)
@@ -94,7 +94,7 @@ public static partial class Emitter
         {
             w.Line(SpanCheck("inputGradientValues.Length", $"length * {plan.BatchSize * plan.InputSize}", "nameof(inputGradient)", $"$\"{InputShape(plan, "length")}\"", when: "inputGradient"));
         }
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         if (plan.SequenceOutput)
         {
             w.Line($"{Blas}.SwapLeadingAxes(outputGradient, a.Slice(Layout.{last.OutputGradient}), {plan.BatchSize}, length, {plan.OutputSize});");
@@ -128,7 +128,7 @@ public static partial class Emitter
             : "/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>");
         w.Open("public void ResetState()");
         if (caches.Count > 0) w.Line("_stepPosition = 0;");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         foreach (LayerPlan layer in plan.Layers.Where(l => l.StateBlock is not null))
         {
             int n = layer.NumLayers * layer.Directions * plan.BatchSize * layer.Hidden;
@@ -147,7 +147,7 @@ public static partial class Emitter
         OpenReorderState(w, plan);
         if (recurrent.Count > 0 || caches.Count > 0)
         {
-            w.Line($"{Span} a = _arena;");
+            w.Line($"{Span} a = Arena;");
             foreach (var (layer, cache) in caches)
             {
                 int block = plan.BatchSize * 2 * layer.Out;
@@ -184,7 +184,7 @@ public static partial class Emitter
         w.Line(SpanCheck($"{inputName}.Length", $"{plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"\"{stepShape}\""));
         w.Line(SpanCheck("output.Length", $"{plan.BatchSize * plan.OutputSize}", "nameof(output)", $"\"[batch {plan.BatchSize}, features {plan.OutputSize}]\""));
         if (tokens) w.Line("CheckTokens(tokens, nameof(tokens));");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         if (tokens)
             w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize})));");
         else
@@ -221,7 +221,7 @@ public static partial class Emitter
     {
         w.Line("/// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>");
         w.Open("private void PackStepWeights()");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         foreach (var (layer, cell, inK, wIh, wHh, bIh, bHh) in PackedCells(plan))
         {
@@ -248,7 +248,7 @@ public static partial class Emitter
 
         w.Line("/// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>");
         w.Open("private void PackSequenceWeights()");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         foreach (var (layer, cell, _, _, wHh, _, _) in PackedCells(plan))
         {
@@ -260,7 +260,7 @@ public static partial class Emitter
         w.Line();
         w.Line("/// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>");
         w.Open("private bool PackedWeightsCurrent()");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         foreach (var (layer, cell, _, _, wHh, _, _) in PackedCells(plan))
         {
             int n = Planner.Gates(layer.Kind) * layer.Hidden * layer.Hidden;

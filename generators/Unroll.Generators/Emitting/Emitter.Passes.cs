@@ -27,7 +27,7 @@ public static partial class Emitter
             ? "/// <summary>One step of every layer, from and into the running states.</summary>"
             : "/// <summary>Every layer over <paramref name=\"length\"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>");
         w.Open(streaming ? "private void StepCore()" : "private void ForwardCore(int length)");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         if (!streaming && plan.PacksStepWeights) w.Line("if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ");
         for (int i = 0; i < plan.Layers.Count; i++)
@@ -249,7 +249,7 @@ public static partial class Emitter
         int B = plan.BatchSize;
         w.Line("/// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>");
         w.Open("private void BackwardCore(int length, bool inputGradient)");
-        w.Line($"{Span} a = _arena;");
+        w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line($"{Span} g = a.Slice(Layout.Gradients, ParameterCount);");
         for (int i = plan.Layers.Count - 1; i >= 0; i--)

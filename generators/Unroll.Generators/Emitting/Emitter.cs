@@ -184,6 +184,7 @@ public static partial class Emitter
                 ? "/// Forward, Backward and Step allocate nothing.</para>"
                 : "/// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>");
         }
+        w.Line($"/// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, {Planner.SpareFloats} floats longer, and the arena starts at its first aligned float.</para>");
         if (plan.WeightPrecision != StepPrecision.Float32)
         {
             w.Line($"/// <para>Step reads its LSTM and GRU weights as {plan.WeightPrecision}{(plan.WeightPrecision == StepPrecision.Int8 ? " with a float32 scale per row" : "")} (rounded when packed, summed in float32);");
@@ -225,7 +226,10 @@ public static partial class Emitter
 
     private static void WriteLayout(SourceWriter w, ModelPlan plan)
     {
-        w.Line("/// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then");
+        w.Line($"/// arena regions, each a multiple of {Planner.AlignmentFloats} floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).");
+        w.Line("/// </summary>");
         w.Open("private static class Layout");
         foreach (ParameterPlan p in plan.Parameters)
         {
@@ -243,7 +247,12 @@ public static partial class Emitter
 
     private static void WriteConstruction(SourceWriter w, ModelPlan plan)
     {
+        w.Line($"/// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and {Planner.SpareFloats} spare.</summary>");
         w.Line("private readonly float[] _arena;");
+        w.Line();
+        w.Line($"/// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to {Planner.SpareFloats} in). The array never moves.</summary>");
+        w.Line("private readonly int _origin;");
+        w.Line();
         w.Line("private readonly global::Unroll.NamedParameter[] _namedParameters;");
         w.Line();
         w.Line($"/// <summary>Steps of the last <c>Forward</c> (0 before the first), for {(plan.InferenceOnly ? "" : "<c>Backward</c> and ")}<c>FindNonFinite</c>.</summary>");
@@ -284,7 +293,8 @@ public static partial class Emitter
         w.Line();
         w.Line("/// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name=\"seed\"/>.</summary>");
         w.Open($"public {Identifier(plan.TypeName)}(int seed)");
-        w.Line("_arena = new float[Layout.Length];");
+        w.Line("// Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.");
+        w.Line("_arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);");
         w.Line($"{Span} p = Parameters;");
         w.Line("var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));");
         if (!plan.InferenceOnly) w.Line("DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own");
@@ -308,38 +318,42 @@ public static partial class Emitter
                 w.Line($"random.FillUniform({slice}, {F(-p.Bound)}, {F(p.Bound)}); // {p.Name} ~ U(±{p.Bound.ToString("0.######", CultureInfo.InvariantCulture)})");
             }
         }
-        if (plan.PacksStepWeights) w.Line("_arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step");
+        if (plan.PacksStepWeights) w.Line("Arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step");
         w.Line();
+        w.Line("// Each named parameter views _arena at its own index (the parameter block starts at _origin).");
         w.Line("_namedParameters = new global::Unroll.NamedParameter[]");
         w.Line("{");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, Layout.{p.Constant}, {GradientOffset(plan, "Layout." + p.Constant)}{(plan.PacksStepWeights ? ", Layout.Step_WeightsStale" : "")}),");
+            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, {ArrayIndex("Layout." + p.Constant)}, {GradientOffset(plan, "Layout." + p.Constant)}{(plan.PacksStepWeights ? ", " + ArrayIndex("Layout.Step_WeightsStale") : "")}),");
         }
         w.Line("};");
         w.Close();
         w.Line();
 
+        w.Line("/// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>");
+        w.Line($"private {Span} Arena => new(_arena, _origin, Layout.Length);");
+        w.Line();
         w.Line("/// <summary>Every parameter, one contiguous block in <see cref=\"NamedParameters\"/> order.</summary>");
         if (plan.PacksStepWeights)
         {
             w.Line("/// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>");
             w.Open("public global::System.Span<float> Parameters");
             w.Open("get");
-            w.Line("_arena[Layout.Step_WeightsStale] = 1f;");
-            w.Line("return new(_arena, 0, ParameterCount);");
+            w.Line("Arena[Layout.Step_WeightsStale] = 1f;");
+            w.Line("return Arena.Slice(Layout.Parameters, ParameterCount);");
             w.Close();
             w.Close();
         }
         else
         {
-            w.Line("public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);");
+            w.Line("public global::System.Span<float> Parameters => Arena.Slice(Layout.Parameters, ParameterCount);");
         }
         w.Line();
         if (!plan.InferenceOnly)
         {
             w.Line("/// <summary>The accumulated gradients, same layout as <see cref=\"Parameters\"/>; <c>Backward</c> adds into them.</summary>");
-            w.Line("public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);");
+            w.Line("public global::System.Span<float> Gradients => Arena.Slice(Layout.Gradients, ParameterCount);");
             w.Line();
         }
         w.Line("/// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>");
@@ -368,14 +382,15 @@ public static partial class Emitter
             AttentionBuffers? attention = plan.Sequence.Layers[i].Attention;
             string type = "global::Unroll." + layer.Kind + "Layer";
             string first = layer.ParameterNames.Count > 0 ? "Layout." + layer.ParameterNames[0] : "0";
+            string values = ArrayIndex(first);
             string arguments = layer.Kind switch
             {
-                LayerKind.Embedding => $"_arena, {first}, {GradientOffset(plan, first)}, {layer.In}, {layer.Hidden}",
-                LayerKind.Linear => $"_arena, {first}, {GradientOffset(plan, first)}, {layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}",
+                LayerKind.Embedding => $"_arena, {values}, {GradientOffset(plan, first)}, {layer.In}, {layer.Hidden}",
+                LayerKind.Linear => $"_arena, {values}, {GradientOffset(plan, first)}, {layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}",
                 LayerKind.Dropout => $"{F(layer.Dropout)}, {layer.Out}",
-                LayerKind.LayerNorm => $"_arena, {first}, {GradientOffset(plan, first)}, {layer.Out}",
-                LayerKind.SelfAttention => $"_arena, Layout.{attention!.Weights}, {(attention.WeightsGradient is null ? "-1" : "Layout." + attention.WeightsGradient)}, BatchSize, {layer.NumHeads}, SequenceLength",
-                _ => $"_arena, Layout.{layer.StateBlock}, {layer.NumLayers}, {layer.Directions}, BatchSize, {layer.Hidden}",
+                LayerKind.LayerNorm => $"_arena, {values}, {GradientOffset(plan, first)}, {layer.Out}",
+                LayerKind.SelfAttention => $"_arena, {ArrayIndex("Layout." + attention!.Weights)}, {(attention.WeightsGradient is null ? "-1" : ArrayIndex("Layout." + attention.WeightsGradient))}, BatchSize, {layer.NumHeads}, SequenceLength",
+                _ => $"_arena, {ArrayIndex("Layout." + layer.StateBlock)}, {layer.NumLayers}, {layer.Directions}, BatchSize, {layer.Hidden}",
             };
             w.Line($"/// <summary>{Describe(layer)}.</summary>");
             w.Line($"{(layer.Modifiers.Length > 0 ? layer.Modifiers + " " : "")}partial {type} {Identifier(layer.Property)} {{ get => new({arguments}); }}");
@@ -383,8 +398,17 @@ public static partial class Emitter
         }
     }
 
-    /// <summary>Where the gradient of the parameter at <paramref name="offset"/> lives, or -1 (none) in a model compiled for inference only.</summary>
-    private static string GradientOffset(ModelPlan plan, string offset) => plan.InferenceOnly ? "-1" : $"ParameterCount + {offset}";
+    /// <summary>
+    /// An arena offset as an index into <c>_arena</c> (the arena starts at <c>_origin</c>), for the runtime's views, which
+    /// take the array and an index.
+    /// </summary>
+    private static string ArrayIndex(string offset) => $"_origin + {offset}";
+
+    /// <summary>
+    /// The index in <c>_arena</c> of the gradient of the parameter at <paramref name="offset"/> (relative to the parameter
+    /// block, as in the gradient block), or -1 (none) in a model compiled for inference only.
+    /// </summary>
+    private static string GradientOffset(ModelPlan plan, string offset) => plan.InferenceOnly ? "-1" : ArrayIndex($"Layout.Gradients + {offset}");
 
     /// <summary>Offset of state <paramref name="k"/> (0 h_0, 1 h_n, 2 ∂h_0, 3 ∂h_n, 4 c_0, 5 c_n, 6 ∂c_0, 7 ∂c_n) of one stacked layer and direction.</summary>
     private static string State(ModelPlan plan, LayerPlan layer, int k, int l, int d)

@@ -235,7 +235,7 @@ public static class Parser
     /// <summary>The members Unroll adds to a model; a layer property cannot take one of these names.</summary>
     public static readonly string[] GeneratedMembers =
     {
-        "SequenceLength", "BatchSize", "InputSize", "OutputSize", "ParameterCount", "VocabularySize", "Layout",
+        "SequenceLength", "BatchSize", "InputSize", "OutputSize", "ParameterCount", "VocabularySize", "Layout", "Arena",
         "Parameters", "Gradients", "NamedParameters", "ZeroGradients", "Forward", "Backward", "Step", "ResetState",
         "ForwardCore", "StepCore", "BackwardCore", "CheckLength", "CheckTokens", "ThrowWrongLength",
         "Training", "DropoutGenerator", "LoadSafetensors", "SaveSafetensors", "ReorderState",

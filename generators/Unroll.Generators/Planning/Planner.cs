@@ -23,6 +23,12 @@ public static class Planner
     /// <summary>The largest float array .NET allocates (<c>Array.MaxLength</c>).</summary>
     public const long MaxArenaLength = 0x7FFFFFC7;
 
+    /// <summary>Every arena buffer starts on a 64-byte boundary: a multiple of 16 floats from the arena's origin (as the runtime's <c>Unroll.AlignedArena.AlignmentFloats</c>).</summary>
+    public const int AlignmentFloats = 16;
+
+    /// <summary>Floats the constructor allocates beyond <c>Layout.Length</c>, so that the arena can start on a 64-byte boundary (<c>Unroll.AlignedArena.SpareFloats</c>).</summary>
+    public const int SpareFloats = AlignmentFloats - 1;
+
     /// <summary>The most recurrent passes (stacked layers × directions, over all layers) one model unrolls, which bounds the emitted code.</summary>
     public const int MaxRecurrentPasses = 64;
 
@@ -37,7 +43,7 @@ public static class Planner
         ModelPlan? plan = Build(spec, arena);
         if (plan is null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.Location, spec.TypeName, arena.Length, MaxArenaLength));
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.Location, spec.TypeName, arena.Allocated, MaxArenaLength));
         }
         if (plan is not null && spec.WeightPrecision != StepPrecision.Float32 && !(plan.Step?.Layers.Any(l => l.Cells.Any(c => c.Fused is not null)) ?? false))
         {
@@ -289,9 +295,12 @@ public static class Planner
         DecoderPlan? decoder = decoderSpec is null ? null : PlanDecoderParameters(decoderSpec, layers, width, parameters, ref parameterCount);
         if (parameterCount * 2 > MaxArenaLength)
         {
-            arena.Reserve(parameterCount * 2);
+            arena.Reserve(parameterCount); // the parameters and their gradients, at least
+            arena.Reserve(parameterCount);
             return null;
         }
+        // The parameters come first (offset 0), one block: the tensors inside it are not padded, so that Parameters,
+        // NamedParameters and the gradients (same layout) keep PyTorch's state-dict order without gaps.
         arena.Add("Parameters", (int)parameterCount, "every parameter, in state-dict order (offsets below are relative to it)");
         bool training = !spec.InferenceOnly;
         if (training) arena.Add("Gradients", (int)parameterCount, "the gradients, same layout as Parameters");
@@ -349,7 +358,7 @@ public static class Planner
         bool packs = canStep && layers.Any(l => IsRecurrent(l.Kind));
         if (packs) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
         if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B, training);
-        if (arena.Length > MaxArenaLength) return null;
+        if (arena.Allocated > MaxArenaLength) return null;
 
         LayerPlan last = layers[layers.Count - 1];
         return new ModelPlan(
@@ -623,19 +632,31 @@ public static class Planner
         _ => 1,
     };
 
-    /// <summary>Hands out consecutive arena regions, counting in <c>long</c> so that an oversized model is reported rather than wrapped.</summary>
+    /// <summary>
+    /// Hands out arena regions in order, each starting on a 64-byte boundary (a multiple of <see cref="AlignmentFloats"/>
+    /// floats from the arena's origin, which the runtime's <c>Unroll.AlignedArena</c> aligns), counting in <c>long</c> so
+    /// that an oversized model is reported rather than wrapped.
+    /// </summary>
     private sealed class ArenaBuilder
     {
         public readonly List<BufferPlan> Buffers = new();
+
+        /// <summary>The end of the last region: <c>Layout.Length</c>.</summary>
         public long Length { get; private set; }
 
-        public void Reserve(long length) => Length += length;
+        /// <summary>Floats the constructor allocates: the arena and the spare floats that let it start on a 64-byte boundary.</summary>
+        public long Allocated => Length + SpareFloats;
+
+        public void Reserve(long length) => Length = Aligned(Length) + length;
 
         public string Add(string name, long length, string comment)
         {
-            Buffers.Add(new BufferPlan(name, (int)Math.Min(Length, int.MaxValue), (int)Math.Min(length, int.MaxValue), comment));
-            Length += length;
+            long offset = Aligned(Length);
+            Buffers.Add(new BufferPlan(name, (int)Math.Min(offset, int.MaxValue), (int)Math.Min(length, int.MaxValue), comment));
+            Length = offset + length;
             return name;
         }
+
+        private static long Aligned(long offset) => (offset + AlignmentFloats - 1) / AlignmentFloats * AlignmentFloats;
     }
 }

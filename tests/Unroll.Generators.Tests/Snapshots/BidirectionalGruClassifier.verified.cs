@@ -12,9 +12,10 @@ namespace Sentiment
     /// Head     Linear(32 → 3)                                         99 parameters
     /// output [4, 3]
     /// </code>
-    /// <para>2,595 parameters. One arena of 35,486 floats (141,944 bytes), allocated by the constructor, holds
+    /// <para>2,595 parameters. One arena of 35,520 floats (142,080 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Classifier : global::Unroll.IFeatureInputModel
@@ -41,7 +42,10 @@ namespace Sentiment
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
-        /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+        /// <summary>
+        /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+        /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+        /// </summary>
         private static class Layout
         {
             public const int Encoder_weight_ih_l0 = 0; // Encoder.weight_ih_l0 [48, 8]
@@ -56,29 +60,34 @@ namespace Sentiment
             public const int Head_bias = 2592; // Head.bias [3]
 
             public const int Parameters = 0; // 2,595: every parameter, in state-dict order (offsets below are relative to it)
-            public const int Gradients = 2595; // 2,595: the gradients, same layout as Parameters
-            public const int Encoder_States = 5190; // 512: h_0, h_n, ∂h_0, ∂h_n, each [2, 4, 16]
-            public const int Input = 5702; // 768: input of 24 steps, time-major [time, batch, 8]
-            public const int InputGradient = 6470; // 768: ∂input, [time, batch, 8]
-            public const int Encoder_L0_Sequence = 7238; // 3,072: Encoder layer 0 states h_t, [time, batch, 32]
-            public const int Encoder_L0_SequenceGradient = 10310; // 3,072: ∂ of Encoder layer 0 states
-            public const int Encoder_L0_Cache = 13382; // 6,144: r, z, n, W_hn·h + b_hn, [time, batch, 64]
-            public const int Encoder_L0R_Cache = 19526; // 6,144: r, z, n, W_hn·h + b_hn, [time, batch, 64]
-            public const int Encoder_Last = 25670; // 128: Encoder states after the last step, [batch, 32]
-            public const int Encoder_LastGradient = 25798; // 128: ∂Encoder last states
-            public const int Head_Output = 25926; // 12: Head output, [batch, 3]
-            public const int Head_OutputGradient = 25938; // 12: ∂Head output
-            public const int Scratch_Gh = 25950; // 192: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 26142; // 4,608: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 30750; // 4,608: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 35358; // 64: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 35422; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 35422; // 64: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 35486; // 0: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Length = 35486;
+            public const int Gradients = 2608; // 2,595: the gradients, same layout as Parameters
+            public const int Encoder_States = 5216; // 512: h_0, h_n, ∂h_0, ∂h_n, each [2, 4, 16]
+            public const int Input = 5728; // 768: input of 24 steps, time-major [time, batch, 8]
+            public const int InputGradient = 6496; // 768: ∂input, [time, batch, 8]
+            public const int Encoder_L0_Sequence = 7264; // 3,072: Encoder layer 0 states h_t, [time, batch, 32]
+            public const int Encoder_L0_SequenceGradient = 10336; // 3,072: ∂ of Encoder layer 0 states
+            public const int Encoder_L0_Cache = 13408; // 6,144: r, z, n, W_hn·h + b_hn, [time, batch, 64]
+            public const int Encoder_L0R_Cache = 19552; // 6,144: r, z, n, W_hn·h + b_hn, [time, batch, 64]
+            public const int Encoder_Last = 25696; // 128: Encoder states after the last step, [batch, 32]
+            public const int Encoder_LastGradient = 25824; // 128: ∂Encoder last states
+            public const int Head_Output = 25952; // 12: Head output, [batch, 3]
+            public const int Head_OutputGradient = 25968; // 12: ∂Head output
+            public const int Scratch_Gh = 25984; // 192: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dGates = 26176; // 4,608: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+            public const int Scratch_dGh = 30784; // 4,608: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+            public const int Scratch_dh = 35392; // 64: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
+            public const int Scratch_dc = 35456; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Scratch_HeldDh = 35456; // 64: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 35520; // 0: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Length = 35520;
         }
 
+        /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
         private readonly float[] _arena;
+
+        /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+        private readonly int _origin;
+
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
@@ -107,7 +116,8 @@ namespace Sentiment
         /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
         public Classifier(int seed)
         {
-            _arena = new float[Layout.Length];
+            // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+            _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
             DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
@@ -122,26 +132,30 @@ namespace Sentiment
             random.FillUniform(p.Slice(Layout.Head_weight, 96), -0.17677669f, 0.17677669f); // Head.weight ~ U(±0.176777)
             random.FillUniform(p.Slice(Layout.Head_bias, 3), -0.17677669f, 0.17677669f); // Head.bias ~ U(±0.176777)
 
+            // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Encoder.weight_ih_l0", new[] { 48, 8 }, _arena, Layout.Encoder_weight_ih_l0, ParameterCount + Layout.Encoder_weight_ih_l0),
-                new("Encoder.weight_hh_l0", new[] { 48, 16 }, _arena, Layout.Encoder_weight_hh_l0, ParameterCount + Layout.Encoder_weight_hh_l0),
-                new("Encoder.bias_ih_l0", new[] { 48 }, _arena, Layout.Encoder_bias_ih_l0, ParameterCount + Layout.Encoder_bias_ih_l0),
-                new("Encoder.bias_hh_l0", new[] { 48 }, _arena, Layout.Encoder_bias_hh_l0, ParameterCount + Layout.Encoder_bias_hh_l0),
-                new("Encoder.weight_ih_l0_reverse", new[] { 48, 8 }, _arena, Layout.Encoder_weight_ih_l0_reverse, ParameterCount + Layout.Encoder_weight_ih_l0_reverse),
-                new("Encoder.weight_hh_l0_reverse", new[] { 48, 16 }, _arena, Layout.Encoder_weight_hh_l0_reverse, ParameterCount + Layout.Encoder_weight_hh_l0_reverse),
-                new("Encoder.bias_ih_l0_reverse", new[] { 48 }, _arena, Layout.Encoder_bias_ih_l0_reverse, ParameterCount + Layout.Encoder_bias_ih_l0_reverse),
-                new("Encoder.bias_hh_l0_reverse", new[] { 48 }, _arena, Layout.Encoder_bias_hh_l0_reverse, ParameterCount + Layout.Encoder_bias_hh_l0_reverse),
-                new("Head.weight", new[] { 3, 32 }, _arena, Layout.Head_weight, ParameterCount + Layout.Head_weight),
-                new("Head.bias", new[] { 3 }, _arena, Layout.Head_bias, ParameterCount + Layout.Head_bias),
+                new("Encoder.weight_ih_l0", new[] { 48, 8 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
+                new("Encoder.weight_hh_l0", new[] { 48, 16 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
+                new("Encoder.bias_ih_l0", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0),
+                new("Encoder.bias_hh_l0", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0),
+                new("Encoder.weight_ih_l0_reverse", new[] { 48, 8 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0_reverse),
+                new("Encoder.weight_hh_l0_reverse", new[] { 48, 16 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0_reverse),
+                new("Encoder.bias_ih_l0_reverse", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0_reverse),
+                new("Encoder.bias_hh_l0_reverse", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0_reverse),
+                new("Head.weight", new[] { 3, 32 }, _arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight),
+                new("Head.bias", new[] { 3 }, _arena, _origin + Layout.Head_bias, _origin + Layout.Gradients + Layout.Head_bias),
             };
         }
 
+        /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+        private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
+
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
+        public global::System.Span<float> Parameters => Arena.Slice(Layout.Parameters, ParameterCount);
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-        public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
+        public global::System.Span<float> Gradients => Arena.Slice(Layout.Gradients, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -157,10 +171,10 @@ namespace Sentiment
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>GRU(8 → 16, bidirectional, last step only).</summary>
-        public partial global::Unroll.GruLayer Encoder { get => new(_arena, Layout.Encoder_States, 1, 2, BatchSize, 16); }
+        public partial global::Unroll.GruLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 1, 2, BatchSize, 16); }
 
         /// <summary>Linear(32 → 3).</summary>
-        public partial global::Unroll.LinearLayer Head { get => new(_arena, Layout.Head_weight, ParameterCount + Layout.Head_weight, 32, 3, true); }
+        public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, 32, 3, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[4, length, 8]</c> batch-first, row-major.</param>
@@ -179,7 +193,7 @@ namespace Sentiment
             CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 32) ThrowWrongLength(nameof(input), length * 32, input.Length, $"[batch 4, length {length}, features 8]");
             if (output.Length != 12) ThrowWrongLength(nameof(output), 12, output.Length, $"[batch 4, features 3]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 4, length, 8);
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
@@ -210,7 +224,7 @@ namespace Sentiment
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
             if (outputGradient.Length != 12) ThrowWrongLength(nameof(outputGradient), 12, outputGradient.Length, $"[batch 4, features 3]");
             if (inputGradient && inputGradientValues.Length != length * 32) ThrowWrongLength(nameof(inputGradient), length * 32, inputGradientValues.Length, $"[batch 4, length {length}, features 8]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             outputGradient.CopyTo(a.Slice(Layout.Head_OutputGradient, 12));
             BackwardCore(length, inputGradient);
             if (inputGradient) global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.InputGradient), inputGradientValues, length, 4, 8);
@@ -219,7 +233,7 @@ namespace Sentiment
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Encoder, layer 0, forward direction: GRU 8 → 16
@@ -288,7 +302,7 @@ namespace Sentiment
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
         private void BackwardCore(int length, bool inputGradient)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
@@ -384,7 +398,7 @@ namespace Sentiment
         /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
         public global::Unroll.NonFiniteValue? FindNonFinite()
         {
-            global::System.ReadOnlySpan<float> a = _arena;
+            global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 4, 32, "Encoder states", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_Last), 1, 4, 32, "Encoder output (last step)", out found)) return found;

@@ -14,9 +14,10 @@ namespace Text
     /// Head   Linear(8 → 50)                                        450 parameters
     /// output [2, ≤16, 50]
     /// </code>
-    /// <para>1,154 parameters. One arena of 12,564 floats (50,256 bytes), allocated by the constructor, holds
+    /// <para>1,154 parameters. One arena of 12,628 floats (50,512 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class TinyGpt : global::Unroll.IStreamingModel<int>
@@ -46,7 +47,10 @@ namespace Text
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 50;
 
-        /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+        /// <summary>
+        /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+        /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+        /// </summary>
         private static class Layout
         {
             public const int Embed_weight = 0; // Embed.weight [50, 8]
@@ -60,48 +64,53 @@ namespace Text
             public const int Head_bias = 1104; // Head.bias [50]
 
             public const int Parameters = 0; // 1,154: every parameter, in state-dict order (offsets below are relative to it)
-            public const int Gradients = 1154; // 1,154: the gradients, same layout as Parameters
-            public const int Tokens = 2308; // 32: token ids of 16 steps, [batch, time] (int bits)
-            public const int Embed_Output = 2340; // 256: Embed output, [time, batch, 8]
-            public const int Embed_OutputGradient = 2596; // 256: ∂Embed output
-            public const int Attn_Output = 2852; // 256: Attn output, [time, batch, 8]
-            public const int Attn_OutputGradient = 3108; // 256: ∂Attn output
-            public const int Attn_Qkv = 3364; // 768: Attn q | k | v, [time, batch, 24]
-            public const int Attn_Context = 4132; // 256: Attn attention output before out_proj, [time, batch, 8]
-            public const int Attn_Weights = 4388; // 1,024: Attn attention weights, [batch, head, length, length]
-            public const int Attn_WeightsGradient = 5412; // 1,024: ∂ of Attn's attention weights (read by Backward)
-            public const int Attn_QkvGradient = 6436; // 768: ∂ of Attn q | k | v
-            public const int Attn_ContextGradient = 7204; // 256: ∂ of Attn's attention output
-            public const int Attn_Scratch = 7460; // 256: one sequence's and head's score gradients, [length, length]
-            public const int Norm_Output = 7716; // 256: Norm output, [time, batch, 8]
-            public const int Norm_OutputGradient = 7972; // 256: ∂Norm output
-            public const int Norm_Normalized = 8228; // 256: Norm normalised rows x̂, [time, batch, 8]
-            public const int Norm_InverseDeviation = 8484; // 32: Norm 1/√(var + eps) of each row
-            public const int Norm_Scratch = 8516; // 8: one row
-            public const int Head_Output = 8524; // 1,600: Head output, [time, batch, 50]
-            public const int Head_OutputGradient = 10124; // 1,600: ∂Head output
-            public const int Scratch_Gh = 11724; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 11724; // 0: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 11724; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 11724; // 0: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 11724; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 11724; // 0: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 11724; // 0: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Step_Tokens = 11724; // 2: token ids of one step, [batch, time] (int bits)
-            public const int Step_Embed_Output = 11726; // 16: Embed output, [time, batch, 8]
-            public const int Step_Attn_Output = 11742; // 16: Attn output, [time, batch, 8]
-            public const int Step_Attn_Qkv = 11758; // 48: Attn q | k | v, [time, batch, 24]
-            public const int Step_Attn_Context = 11806; // 16: Attn attention output before out_proj, [time, batch, 8]
-            public const int Step_Attn_Weights = 11822; // 64: Attn attention weights of one step, [batch, head, position]
-            public const int Step_Attn_Cache = 11886; // 544: Attn keys and values of every step so far, [position, batch, 16], and one position of scratch
-            public const int Step_Norm_Output = 12430; // 16: Norm output, [time, batch, 8]
-            public const int Step_Norm_Normalized = 12446; // 16: Norm normalised rows x̂, [time, batch, 8]
-            public const int Step_Norm_InverseDeviation = 12462; // 2: Norm 1/√(var + eps) of each row
-            public const int Step_Head_Output = 12464; // 100: Head output, [time, batch, 50]
-            public const int Length = 12564;
+            public const int Gradients = 1168; // 1,154: the gradients, same layout as Parameters
+            public const int Tokens = 2336; // 32: token ids of 16 steps, [batch, time] (int bits)
+            public const int Embed_Output = 2368; // 256: Embed output, [time, batch, 8]
+            public const int Embed_OutputGradient = 2624; // 256: ∂Embed output
+            public const int Attn_Output = 2880; // 256: Attn output, [time, batch, 8]
+            public const int Attn_OutputGradient = 3136; // 256: ∂Attn output
+            public const int Attn_Qkv = 3392; // 768: Attn q | k | v, [time, batch, 24]
+            public const int Attn_Context = 4160; // 256: Attn attention output before out_proj, [time, batch, 8]
+            public const int Attn_Weights = 4416; // 1,024: Attn attention weights, [batch, head, length, length]
+            public const int Attn_WeightsGradient = 5440; // 1,024: ∂ of Attn's attention weights (read by Backward)
+            public const int Attn_QkvGradient = 6464; // 768: ∂ of Attn q | k | v
+            public const int Attn_ContextGradient = 7232; // 256: ∂ of Attn's attention output
+            public const int Attn_Scratch = 7488; // 256: one sequence's and head's score gradients, [length, length]
+            public const int Norm_Output = 7744; // 256: Norm output, [time, batch, 8]
+            public const int Norm_OutputGradient = 8000; // 256: ∂Norm output
+            public const int Norm_Normalized = 8256; // 256: Norm normalised rows x̂, [time, batch, 8]
+            public const int Norm_InverseDeviation = 8512; // 32: Norm 1/√(var + eps) of each row
+            public const int Norm_Scratch = 8544; // 8: one row
+            public const int Head_Output = 8560; // 1,600: Head output, [time, batch, 50]
+            public const int Head_OutputGradient = 10160; // 1,600: ∂Head output
+            public const int Scratch_Gh = 11760; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dGates = 11760; // 0: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+            public const int Scratch_dGh = 11760; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+            public const int Scratch_dh = 11760; // 0: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
+            public const int Scratch_dc = 11760; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Scratch_HeldDh = 11760; // 0: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 11760; // 0: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Step_Tokens = 11760; // 2: token ids of one step, [batch, time] (int bits)
+            public const int Step_Embed_Output = 11776; // 16: Embed output, [time, batch, 8]
+            public const int Step_Attn_Output = 11792; // 16: Attn output, [time, batch, 8]
+            public const int Step_Attn_Qkv = 11808; // 48: Attn q | k | v, [time, batch, 24]
+            public const int Step_Attn_Context = 11856; // 16: Attn attention output before out_proj, [time, batch, 8]
+            public const int Step_Attn_Weights = 11872; // 64: Attn attention weights of one step, [batch, head, position]
+            public const int Step_Attn_Cache = 11936; // 544: Attn keys and values of every step so far, [position, batch, 16], and one position of scratch
+            public const int Step_Norm_Output = 12480; // 16: Norm output, [time, batch, 8]
+            public const int Step_Norm_Normalized = 12496; // 16: Norm normalised rows x̂, [time, batch, 8]
+            public const int Step_Norm_InverseDeviation = 12512; // 2: Norm 1/√(var + eps) of each row
+            public const int Step_Head_Output = 12528; // 100: Head output, [time, batch, 50]
+            public const int Length = 12628;
         }
 
+        /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
         private readonly float[] _arena;
+
+        /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+        private readonly int _origin;
+
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
@@ -130,7 +139,8 @@ namespace Text
         /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
         public TinyGpt(int seed)
         {
-            _arena = new float[Layout.Length];
+            // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+            _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
             DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
@@ -144,25 +154,29 @@ namespace Text
             random.FillUniform(p.Slice(Layout.Head_weight, 400), -0.35355338f, 0.35355338f); // Head.weight ~ U(±0.353553)
             random.FillUniform(p.Slice(Layout.Head_bias, 50), -0.35355338f, 0.35355338f); // Head.bias ~ U(±0.353553)
 
+            // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Embed.weight", new[] { 50, 8 }, _arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight),
-                new("Attn.in_proj_weight", new[] { 24, 8 }, _arena, Layout.Attn_in_proj_weight, ParameterCount + Layout.Attn_in_proj_weight),
-                new("Attn.in_proj_bias", new[] { 24 }, _arena, Layout.Attn_in_proj_bias, ParameterCount + Layout.Attn_in_proj_bias),
-                new("Attn.out_proj.weight", new[] { 8, 8 }, _arena, Layout.Attn_out_proj_weight, ParameterCount + Layout.Attn_out_proj_weight),
-                new("Attn.out_proj.bias", new[] { 8 }, _arena, Layout.Attn_out_proj_bias, ParameterCount + Layout.Attn_out_proj_bias),
-                new("Norm.weight", new[] { 8 }, _arena, Layout.Norm_weight, ParameterCount + Layout.Norm_weight),
-                new("Norm.bias", new[] { 8 }, _arena, Layout.Norm_bias, ParameterCount + Layout.Norm_bias),
-                new("Head.weight", new[] { 50, 8 }, _arena, Layout.Head_weight, ParameterCount + Layout.Head_weight),
-                new("Head.bias", new[] { 50 }, _arena, Layout.Head_bias, ParameterCount + Layout.Head_bias),
+                new("Embed.weight", new[] { 50, 8 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight),
+                new("Attn.in_proj_weight", new[] { 24, 8 }, _arena, _origin + Layout.Attn_in_proj_weight, _origin + Layout.Gradients + Layout.Attn_in_proj_weight),
+                new("Attn.in_proj_bias", new[] { 24 }, _arena, _origin + Layout.Attn_in_proj_bias, _origin + Layout.Gradients + Layout.Attn_in_proj_bias),
+                new("Attn.out_proj.weight", new[] { 8, 8 }, _arena, _origin + Layout.Attn_out_proj_weight, _origin + Layout.Gradients + Layout.Attn_out_proj_weight),
+                new("Attn.out_proj.bias", new[] { 8 }, _arena, _origin + Layout.Attn_out_proj_bias, _origin + Layout.Gradients + Layout.Attn_out_proj_bias),
+                new("Norm.weight", new[] { 8 }, _arena, _origin + Layout.Norm_weight, _origin + Layout.Gradients + Layout.Norm_weight),
+                new("Norm.bias", new[] { 8 }, _arena, _origin + Layout.Norm_bias, _origin + Layout.Gradients + Layout.Norm_bias),
+                new("Head.weight", new[] { 50, 8 }, _arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight),
+                new("Head.bias", new[] { 50 }, _arena, _origin + Layout.Head_bias, _origin + Layout.Gradients + Layout.Head_bias),
             };
         }
 
+        /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+        private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
+
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
+        public global::System.Span<float> Parameters => Arena.Slice(Layout.Parameters, ParameterCount);
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-        public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
+        public global::System.Span<float> Gradients => Arena.Slice(Layout.Gradients, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -178,16 +192,16 @@ namespace Text
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>Embedding(50 → 8).</summary>
-        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight, 50, 8); }
+        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, 50, 8); }
 
         /// <summary>SelfAttention(8, 2 heads, causal, residual).</summary>
-        public partial global::Unroll.SelfAttentionLayer Attn { get => new(_arena, Layout.Attn_Weights, Layout.Attn_WeightsGradient, BatchSize, 2, SequenceLength); }
+        public partial global::Unroll.SelfAttentionLayer Attn { get => new(_arena, _origin + Layout.Attn_Weights, _origin + Layout.Attn_WeightsGradient, BatchSize, 2, SequenceLength); }
 
         /// <summary>LayerNorm(8).</summary>
-        public partial global::Unroll.LayerNormLayer Norm { get => new(_arena, Layout.Norm_weight, ParameterCount + Layout.Norm_weight, 8); }
+        public partial global::Unroll.LayerNormLayer Norm { get => new(_arena, _origin + Layout.Norm_weight, _origin + Layout.Gradients + Layout.Norm_weight, 8); }
 
         /// <summary>Linear(8 → 50).</summary>
-        public partial global::Unroll.LinearLayer Head { get => new(_arena, Layout.Head_weight, ParameterCount + Layout.Head_weight, 8, 50, true); }
+        public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, 8, 50, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
         /// <param name="tokens">Token ids, <c>[2, length]</c> batch-first, each below 50.</param>
@@ -207,7 +221,7 @@ namespace Text
             if (tokens.Length != length * 2) ThrowWrongLength(nameof(tokens), length * 2, tokens.Length, $"[batch 2, length {length}]");
             if (output.Length != length * 100) ThrowWrongLength(nameof(output), length * 100, output.Length, $"[batch 2, length {length}, features 50]");
             CheckTokens(tokens, nameof(tokens));
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2)));
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
             else lengths.CopyTo(_rowLengths);
@@ -231,7 +245,7 @@ namespace Text
             int length = _length;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
             if (outputGradient.Length != length * 100) ThrowWrongLength(nameof(outputGradient), length * 100, outputGradient.Length, $"[batch 2, length {length}, features 50]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Head_OutputGradient), 2, length, 50);
             BackwardCore(length, inputGradient);
         }
@@ -243,7 +257,7 @@ namespace Text
         public void ResetState()
         {
             _stepPosition = 0;
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
         }
 
         /// <summary>
@@ -259,7 +273,7 @@ namespace Text
                 if ((uint)sources[b] >= BatchSize)
                     throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 2.");
             }
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // Attn: the keys and values of every cached step
             for (int s = 0; s < _stepPosition; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Step_Attn_Cache + s * 32, 32), sources, 16, a.Slice(Layout.Step_Attn_Cache + 16 * 32, 32));
         }
@@ -277,7 +291,7 @@ namespace Text
             if (tokens.Length != 2) ThrowWrongLength(nameof(tokens), 2, tokens.Length, "[batch 2]");
             if (output.Length != 100) ThrowWrongLength(nameof(output), 100, output.Length, "[batch 2, features 50]");
             CheckTokens(tokens, nameof(tokens));
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 2)));
             if (_stepPosition == SequenceLength)
                 throw new global::System.InvalidOperationException("The attention caches hold SequenceLength (16) steps, and they are full: ResetState starts again.");
@@ -289,7 +303,7 @@ namespace Text
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Embed: Embedding(50 → 8); each token id selects a row of the weight → [time, batch, 8]
@@ -330,7 +344,7 @@ namespace Text
         /// <summary>One step of every layer, from and into the running states.</summary>
         private void StepCore()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Embed: Embedding(50 → 8); each token id selects a row of the weight → [time, batch, 8]
@@ -373,7 +387,7 @@ namespace Text
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
         private void BackwardCore(int length, bool inputGradient)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
@@ -434,7 +448,7 @@ namespace Text
         /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
         public global::Unroll.NonFiniteValue? FindNonFinite()
         {
-            global::System.ReadOnlySpan<float> a = _arena;
+            global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Embed_Output), _length, 2, 8, "Embed output", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Attn_Output), _length, 2, 8, "Attn output", out found)) return found;

@@ -11,9 +11,10 @@
 /// Head   Linear(128 → 65)                                    8,385 parameters
 /// output [16, ≤100, 65]
 /// </code>
-/// <para>225,505 parameters. One arena of 4,861,603 floats (19,446,412 bytes), allocated by the constructor, holds
+/// <para>225,505 parameters. One arena of 4,861,633 floats (19,446,532 bytes), allocated by the constructor, holds
 /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
 /// Forward, Backward and Step allocate nothing.</para>
+/// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
 partial class CharLm : global::Unroll.IStreamingModel<int>
@@ -43,7 +44,10 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
     int global::Unroll.IInferenceModel.VocabularySize => 65;
 
-    /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+    /// <summary>
+    /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+    /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+    /// </summary>
     private static class Layout
     {
         public const int Embed_weight = 0; // Embed.weight [65, 32]
@@ -59,50 +63,55 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         public const int Head_bias = 225440; // Head.bias [65]
 
         public const int Parameters = 0; // 225,505: every parameter, in state-dict order (offsets below are relative to it)
-        public const int Gradients = 225505; // 225,505: the gradients, same layout as Parameters
-        public const int Rnn_States = 451010; // 32,768: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [2, 16, 128]
-        public const int Tokens = 483778; // 1,600: token ids of 100 steps, [batch, time] (int bits)
-        public const int Embed_Output = 485378; // 51,200: Embed output, [time, batch, 32]
-        public const int Embed_OutputGradient = 536578; // 51,200: ∂Embed output
-        public const int Rnn_L0_Sequence = 587778; // 204,800: Rnn layer 0 states h_t, [time, batch, 128]
-        public const int Rnn_L0_SequenceGradient = 792578; // 204,800: ∂ of Rnn layer 0 states
-        public const int Rnn_L0_Cache = 997378; // 819,200: activated gates i, f, g, o, [time, batch, 512]
-        public const int Rnn_L0_Cells = 1816578; // 204,800: cell states c_t, [time, batch, 128]
-        public const int Rnn_L1_Sequence = 2021378; // 204,800: Rnn layer 1 states h_t, [time, batch, 128]
-        public const int Rnn_L1_SequenceGradient = 2226178; // 204,800: ∂ of Rnn layer 1 states
-        public const int Rnn_L1_Cache = 2430978; // 819,200: activated gates i, f, g, o, [time, batch, 512]
-        public const int Rnn_L1_Cells = 3250178; // 204,800: cell states c_t, [time, batch, 128]
-        public const int Head_Output = 3454978; // 104,000: Head output, [time, batch, 65]
-        public const int Head_OutputGradient = 3558978; // 104,000: ∂Head output
-        public const int Scratch_Gh = 3662978; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-        public const int Scratch_dGates = 3662978; // 819,200: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-        public const int Scratch_dGh = 4482178; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-        public const int Scratch_dh = 4482178; // 2,048: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-        public const int Scratch_dc = 4484226; // 2,048: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-        public const int Scratch_HeldDh = 4486274; // 2,048: BPTT, rows past their length: the carried ∂h they pass on
-        public const int Scratch_HeldDc = 4488322; // 2,048: BPTT, rows past their length: the carried ∂c they pass on
-        public const int Step_Tokens = 4490370; // 16: token ids of one step, [batch, time] (int bits)
-        public const int Step_Embed_Output = 4490386; // 512: Embed output, [time, batch, 32]
-        public const int Step_Rnn_L0_Sequence = 4490898; // 2,048: Rnn layer 0 states h_t, [time, batch, 128]
-        public const int Step_Rnn_L0_Cache = 4492946; // 8,192: activated gates i, f, g, o, [time, batch, 512]
-        public const int Step_Rnn_L0_Cells = 4501138; // 2,048: cell states c_t, [time, batch, 128]
-        public const int Step_Rnn_L0_WihT = 4503186; // 16,384: W_ihᵀ in column panels for the matrix-vector products, 32 x 512
-        public const int Step_Rnn_L0_WhhT = 4519570; // 65,536: W_hhᵀ in column panels, 128 x 512
-        public const int Step_Rnn_L0_Bias = 4585106; // 512: b_ih + b_hh
-        public const int Step_Rnn_L0_PackedFrom = 4585618; // 65,536: W_hh as last packed (the sequence passes compare it)
-        public const int Step_Rnn_L1_Sequence = 4651154; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
-        public const int Step_Rnn_L1_Cache = 4653202; // 8,192: activated gates i, f, g, o, [time, batch, 512]
-        public const int Step_Rnn_L1_Cells = 4661394; // 2,048: cell states c_t, [time, batch, 128]
-        public const int Step_Rnn_L1_WihT = 4663442; // 65,536: W_ihᵀ in column panels for the matrix-vector products, 128 x 512
-        public const int Step_Rnn_L1_WhhT = 4728978; // 65,536: W_hhᵀ in column panels, 128 x 512
-        public const int Step_Rnn_L1_Bias = 4794514; // 512: b_ih + b_hh
-        public const int Step_Rnn_L1_PackedFrom = 4795026; // 65,536: W_hh as last packed (the sequence passes compare it)
-        public const int Step_Head_Output = 4860562; // 1,040: Head output, [time, batch, 65]
-        public const int Step_WeightsStale = 4861602; // 1: 1 when the parameters may have changed since the step weights were packed
-        public const int Length = 4861603;
+        public const int Gradients = 225520; // 225,505: the gradients, same layout as Parameters
+        public const int Rnn_States = 451040; // 32,768: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [2, 16, 128]
+        public const int Tokens = 483808; // 1,600: token ids of 100 steps, [batch, time] (int bits)
+        public const int Embed_Output = 485408; // 51,200: Embed output, [time, batch, 32]
+        public const int Embed_OutputGradient = 536608; // 51,200: ∂Embed output
+        public const int Rnn_L0_Sequence = 587808; // 204,800: Rnn layer 0 states h_t, [time, batch, 128]
+        public const int Rnn_L0_SequenceGradient = 792608; // 204,800: ∂ of Rnn layer 0 states
+        public const int Rnn_L0_Cache = 997408; // 819,200: activated gates i, f, g, o, [time, batch, 512]
+        public const int Rnn_L0_Cells = 1816608; // 204,800: cell states c_t, [time, batch, 128]
+        public const int Rnn_L1_Sequence = 2021408; // 204,800: Rnn layer 1 states h_t, [time, batch, 128]
+        public const int Rnn_L1_SequenceGradient = 2226208; // 204,800: ∂ of Rnn layer 1 states
+        public const int Rnn_L1_Cache = 2431008; // 819,200: activated gates i, f, g, o, [time, batch, 512]
+        public const int Rnn_L1_Cells = 3250208; // 204,800: cell states c_t, [time, batch, 128]
+        public const int Head_Output = 3455008; // 104,000: Head output, [time, batch, 65]
+        public const int Head_OutputGradient = 3559008; // 104,000: ∂Head output
+        public const int Scratch_Gh = 3663008; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+        public const int Scratch_dGates = 3663008; // 819,200: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+        public const int Scratch_dGh = 4482208; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+        public const int Scratch_dh = 4482208; // 2,048: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
+        public const int Scratch_dc = 4484256; // 2,048: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+        public const int Scratch_HeldDh = 4486304; // 2,048: BPTT, rows past their length: the carried ∂h they pass on
+        public const int Scratch_HeldDc = 4488352; // 2,048: BPTT, rows past their length: the carried ∂c they pass on
+        public const int Step_Tokens = 4490400; // 16: token ids of one step, [batch, time] (int bits)
+        public const int Step_Embed_Output = 4490416; // 512: Embed output, [time, batch, 32]
+        public const int Step_Rnn_L0_Sequence = 4490928; // 2,048: Rnn layer 0 states h_t, [time, batch, 128]
+        public const int Step_Rnn_L0_Cache = 4492976; // 8,192: activated gates i, f, g, o, [time, batch, 512]
+        public const int Step_Rnn_L0_Cells = 4501168; // 2,048: cell states c_t, [time, batch, 128]
+        public const int Step_Rnn_L0_WihT = 4503216; // 16,384: W_ihᵀ in column panels for the matrix-vector products, 32 x 512
+        public const int Step_Rnn_L0_WhhT = 4519600; // 65,536: W_hhᵀ in column panels, 128 x 512
+        public const int Step_Rnn_L0_Bias = 4585136; // 512: b_ih + b_hh
+        public const int Step_Rnn_L0_PackedFrom = 4585648; // 65,536: W_hh as last packed (the sequence passes compare it)
+        public const int Step_Rnn_L1_Sequence = 4651184; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
+        public const int Step_Rnn_L1_Cache = 4653232; // 8,192: activated gates i, f, g, o, [time, batch, 512]
+        public const int Step_Rnn_L1_Cells = 4661424; // 2,048: cell states c_t, [time, batch, 128]
+        public const int Step_Rnn_L1_WihT = 4663472; // 65,536: W_ihᵀ in column panels for the matrix-vector products, 128 x 512
+        public const int Step_Rnn_L1_WhhT = 4729008; // 65,536: W_hhᵀ in column panels, 128 x 512
+        public const int Step_Rnn_L1_Bias = 4794544; // 512: b_ih + b_hh
+        public const int Step_Rnn_L1_PackedFrom = 4795056; // 65,536: W_hh as last packed (the sequence passes compare it)
+        public const int Step_Head_Output = 4860592; // 1,040: Head output, [time, batch, 65]
+        public const int Step_WeightsStale = 4861632; // 1: 1 when the parameters may have changed since the step weights were packed
+        public const int Length = 4861633;
     }
 
+    /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
     private readonly float[] _arena;
+
+    /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+    private readonly int _origin;
+
     private readonly global::Unroll.NamedParameter[] _namedParameters;
 
     /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
@@ -131,7 +140,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
     public CharLm(int seed)
     {
-        _arena = new float[Layout.Length];
+        // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+        _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
         global::System.Span<float> p = Parameters;
         var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
         DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
@@ -146,23 +156,27 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         random.FillUniform(p.Slice(Layout.Rnn_bias_hh_l1, 512), -0.088388346f, 0.088388346f); // Rnn.bias_hh_l1 ~ U(±0.088388)
         random.FillUniform(p.Slice(Layout.Head_weight, 8320), -0.088388346f, 0.088388346f); // Head.weight ~ U(±0.088388)
         random.FillUniform(p.Slice(Layout.Head_bias, 65), -0.088388346f, 0.088388346f); // Head.bias ~ U(±0.088388)
-        _arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
+        Arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
 
+        // Each named parameter views _arena at its own index (the parameter block starts at _origin).
         _namedParameters = new global::Unroll.NamedParameter[]
         {
-            new("Embed.weight", new[] { 65, 32 }, _arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight, Layout.Step_WeightsStale),
-            new("Rnn.weight_ih_l0", new[] { 512, 32 }, _arena, Layout.Rnn_weight_ih_l0, ParameterCount + Layout.Rnn_weight_ih_l0, Layout.Step_WeightsStale),
-            new("Rnn.weight_hh_l0", new[] { 512, 128 }, _arena, Layout.Rnn_weight_hh_l0, ParameterCount + Layout.Rnn_weight_hh_l0, Layout.Step_WeightsStale),
-            new("Rnn.bias_ih_l0", new[] { 512 }, _arena, Layout.Rnn_bias_ih_l0, ParameterCount + Layout.Rnn_bias_ih_l0, Layout.Step_WeightsStale),
-            new("Rnn.bias_hh_l0", new[] { 512 }, _arena, Layout.Rnn_bias_hh_l0, ParameterCount + Layout.Rnn_bias_hh_l0, Layout.Step_WeightsStale),
-            new("Rnn.weight_ih_l1", new[] { 512, 128 }, _arena, Layout.Rnn_weight_ih_l1, ParameterCount + Layout.Rnn_weight_ih_l1, Layout.Step_WeightsStale),
-            new("Rnn.weight_hh_l1", new[] { 512, 128 }, _arena, Layout.Rnn_weight_hh_l1, ParameterCount + Layout.Rnn_weight_hh_l1, Layout.Step_WeightsStale),
-            new("Rnn.bias_ih_l1", new[] { 512 }, _arena, Layout.Rnn_bias_ih_l1, ParameterCount + Layout.Rnn_bias_ih_l1, Layout.Step_WeightsStale),
-            new("Rnn.bias_hh_l1", new[] { 512 }, _arena, Layout.Rnn_bias_hh_l1, ParameterCount + Layout.Rnn_bias_hh_l1, Layout.Step_WeightsStale),
-            new("Head.weight", new[] { 65, 128 }, _arena, Layout.Head_weight, ParameterCount + Layout.Head_weight, Layout.Step_WeightsStale),
-            new("Head.bias", new[] { 65 }, _arena, Layout.Head_bias, ParameterCount + Layout.Head_bias, Layout.Step_WeightsStale),
+            new("Embed.weight", new[] { 65, 32 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, _origin + Layout.Step_WeightsStale),
+            new("Rnn.weight_ih_l0", new[] { 512, 32 }, _arena, _origin + Layout.Rnn_weight_ih_l0, _origin + Layout.Gradients + Layout.Rnn_weight_ih_l0, _origin + Layout.Step_WeightsStale),
+            new("Rnn.weight_hh_l0", new[] { 512, 128 }, _arena, _origin + Layout.Rnn_weight_hh_l0, _origin + Layout.Gradients + Layout.Rnn_weight_hh_l0, _origin + Layout.Step_WeightsStale),
+            new("Rnn.bias_ih_l0", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_ih_l0, _origin + Layout.Gradients + Layout.Rnn_bias_ih_l0, _origin + Layout.Step_WeightsStale),
+            new("Rnn.bias_hh_l0", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_hh_l0, _origin + Layout.Gradients + Layout.Rnn_bias_hh_l0, _origin + Layout.Step_WeightsStale),
+            new("Rnn.weight_ih_l1", new[] { 512, 128 }, _arena, _origin + Layout.Rnn_weight_ih_l1, _origin + Layout.Gradients + Layout.Rnn_weight_ih_l1, _origin + Layout.Step_WeightsStale),
+            new("Rnn.weight_hh_l1", new[] { 512, 128 }, _arena, _origin + Layout.Rnn_weight_hh_l1, _origin + Layout.Gradients + Layout.Rnn_weight_hh_l1, _origin + Layout.Step_WeightsStale),
+            new("Rnn.bias_ih_l1", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_ih_l1, _origin + Layout.Gradients + Layout.Rnn_bias_ih_l1, _origin + Layout.Step_WeightsStale),
+            new("Rnn.bias_hh_l1", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_hh_l1, _origin + Layout.Gradients + Layout.Rnn_bias_hh_l1, _origin + Layout.Step_WeightsStale),
+            new("Head.weight", new[] { 65, 128 }, _arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, _origin + Layout.Step_WeightsStale),
+            new("Head.bias", new[] { 65 }, _arena, _origin + Layout.Head_bias, _origin + Layout.Gradients + Layout.Head_bias, _origin + Layout.Step_WeightsStale),
         };
     }
+
+    /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+    private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
 
     /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
     /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
@@ -170,13 +184,13 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     {
         get
         {
-            _arena[Layout.Step_WeightsStale] = 1f;
-            return new(_arena, 0, ParameterCount);
+            Arena[Layout.Step_WeightsStale] = 1f;
+            return Arena.Slice(Layout.Parameters, ParameterCount);
         }
     }
 
     /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-    public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
+    public global::System.Span<float> Gradients => Arena.Slice(Layout.Gradients, ParameterCount);
 
     /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
     public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -192,13 +206,13 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
     /// <summary>Embedding(65 → 32).</summary>
-    public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight, 65, 32); }
+    public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, 65, 32); }
 
     /// <summary>LSTM(32 → 128, 2 layers).</summary>
-    public partial global::Unroll.LstmLayer Rnn { get => new(_arena, Layout.Rnn_States, 2, 1, BatchSize, 128); }
+    public partial global::Unroll.LstmLayer Rnn { get => new(_arena, _origin + Layout.Rnn_States, 2, 1, BatchSize, 128); }
 
     /// <summary>Linear(128 → 65).</summary>
-    public partial global::Unroll.LinearLayer Head { get => new(_arena, Layout.Head_weight, ParameterCount + Layout.Head_weight, 128, 65, true); }
+    public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, 128, 65, true); }
 
     /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
     /// <param name="tokens">Token ids, <c>[16, length]</c> batch-first, each below 65.</param>
@@ -218,7 +232,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         if (tokens.Length != length * 16) ThrowWrongLength(nameof(tokens), length * 16, tokens.Length, $"[batch 16, length {length}]");
         if (output.Length != length * 1040) ThrowWrongLength(nameof(output), length * 1040, output.Length, $"[batch 16, length {length}, features 65]");
         CheckTokens(tokens, nameof(tokens));
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)));
         if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
         else lengths.CopyTo(_rowLengths);
@@ -242,7 +256,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         int length = _length;
         if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
         if (outputGradient.Length != length * 1040) ThrowWrongLength(nameof(outputGradient), length * 1040, outputGradient.Length, $"[batch 16, length {length}, features 65]");
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Head_OutputGradient), 16, length, 65);
         BackwardCore(length, inputGradient);
     }
@@ -250,7 +264,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>
     public void ResetState()
     {
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         a.Slice(Layout.Rnn_States + 0, 4096).CopyTo(a.Slice(Layout.Rnn_States + 4096, 4096)); // Rnn: h_n ← h_0
         a.Slice(Layout.Rnn_States + 16384, 4096).CopyTo(a.Slice(Layout.Rnn_States + 20480, 4096)); // Rnn: c_n ← c_0
     }
@@ -268,7 +282,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             if ((uint)sources[b] >= BatchSize)
                 throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 16.");
         }
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         // Rnn: h_n, 2 × [16, 128]
         for (int s = 0; s < 2; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 4096 + s * 2048, 2048), sources, 128, a.Slice(Layout.Scratch_dh, 2048));
         // Rnn: c_n, 2 × [16, 128]
@@ -287,7 +301,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         if (tokens.Length != 16) ThrowWrongLength(nameof(tokens), 16, tokens.Length, "[batch 16]");
         if (output.Length != 1040) ThrowWrongLength(nameof(output), 1040, output.Length, "[batch 16, features 65]");
         CheckTokens(tokens, nameof(tokens));
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 16)));
         if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
         StepCore();
@@ -297,7 +311,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
     private void PackStepWeights()
     {
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
         // Rnn, layer 0: W_ihᵀ [32, 512], W_hhᵀ [128, 512], b_ih + b_hh
         global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_ih_l0, 16384), 32, a.Slice(Layout.Step_Rnn_L0_WihT, 16384), 512, 32);
@@ -317,7 +331,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>
     private void PackSequenceWeights()
     {
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
         // Rnn, layer 0: W_hhᵀ [128, 512]
         global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 65536), 128, a.Slice(Layout.Step_Rnn_L0_WhhT, 65536), 512, 128);
@@ -330,7 +344,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
     private bool PackedWeightsCurrent()
     {
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 65536)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 65536)))) return false;
         if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l1, 65536)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L1_PackedFrom, 65536)))) return false;
         return true;
@@ -339,7 +353,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
     private void ForwardCore(int length)
     {
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
         if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
@@ -413,7 +427,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <summary>One step of every layer, from and into the running states.</summary>
     private void StepCore()
     {
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
         // Embed: Embedding(65 → 32); each token id selects a row of the weight → [time, batch, 32]
@@ -468,7 +482,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
     private void BackwardCore(int length, bool inputGradient)
     {
-        global::System.Span<float> a = _arena;
+        global::System.Span<float> a = Arena;
         global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
         global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
@@ -569,7 +583,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
     public global::Unroll.NonFiniteValue? FindNonFinite()
     {
-        global::System.ReadOnlySpan<float> a = _arena;
+        global::System.ReadOnlySpan<float> a = Arena;
         global::Unroll.NonFiniteValue found;
         if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Embed_Output), _length, 16, 32, "Embed output", out found)) return found;
         if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), _length, 16, 128, "Rnn layer 0 states", out found)) return found;

@@ -14,9 +14,10 @@ namespace Dates
     /// target input ids [4, ≤11] (below 13)
     /// output [4, ≤11, 12]
     /// </code>
-    /// <para>53,572 parameters. One arena of 203,928 floats (815,712 bytes), allocated by the constructor, holds
+    /// <para>53,572 parameters. One arena of 203,984 floats (815,936 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Translator : global::Unroll.IEncoderDecoderModel<int, int>, global::Unroll.ISequenceModel
@@ -66,7 +67,10 @@ namespace Dates
         private readonly int[] _stepSourceLengths = new int[4];
         private readonly int[] _reorderScratch = new int[4];
 
-        /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+        /// <summary>
+        /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+        /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+        /// </summary>
         private static class Layout
         {
             public const int Embed_weight = 0; // Embed.weight [42, 16]
@@ -91,66 +95,71 @@ namespace Dates
             public const int Decoder_out_bias = 53560; // Decoder.out.bias [12]
 
             public const int Parameters = 0; // 53,572: every parameter, in state-dict order (offsets below are relative to it)
-            public const int Gradients = 53572; // 53,572: the gradients, same layout as Parameters
-            public const int Encoder_States = 107144; // 2,048: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [2, 4, 32]
-            public const int Decoder_States = 109192; // 2,048: s_0, s_n, ∂s_0, ∂s_n, c_0, c_n, ∂c_0, ∂c_n, each [4, 64]
-            public const int Tokens = 111240; // 48: token ids of 12 steps, [batch, time] (int bits)
-            public const int Embed_Output = 111288; // 768: Embed output, [time, batch, 16]
-            public const int Embed_OutputGradient = 112056; // 768: ∂Embed output
-            public const int Encoder_L0_Sequence = 112824; // 3,072: Encoder layer 0 states h_t, [time, batch, 64]
-            public const int Encoder_L0_SequenceGradient = 115896; // 3,072: ∂ of Encoder layer 0 states
-            public const int Encoder_L0_Cache = 118968; // 6,144: activated gates i, f, g, o, [time, batch, 128]
-            public const int Encoder_L0_Cells = 125112; // 1,536: cell states c_t, [time, batch, 32]
-            public const int Encoder_L0R_Cache = 126648; // 6,144: activated gates i, f, g, o, [time, batch, 128]
-            public const int Encoder_L0R_Cells = 132792; // 1,536: cell states c_t, [time, batch, 32]
-            public const int Scratch_Gh = 134328; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 134328; // 6,144: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 140472; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 140472; // 128: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 140600; // 128: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 140728; // 128: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 140856; // 128: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Decoder_Target = 140984; // 44: target input ids, [batch, time] (int bits)
-            public const int Decoder_TargetGradient = 141028; // 0: float targets: ∂target input
-            public const int Decoder_Embedded = 141028; // 352: token targets: embedded target input, [time, batch, 8]
-            public const int Decoder_EmbeddedGradient = 141380; // 352: token targets: ∂embedded target input
-            public const int Decoder_Keys = 141732; // 1,152: projected encoder outputs (W_h·h_j + b_h), [source time, batch, 24]
-            public const int Decoder_KeysGradient = 142884; // 1,152: ∂ projected encoder outputs
-            public const int Decoder_Hiddens = 144036; // 3,072: s_0, s_1, … s_Td, [time + 1, batch, 64]
-            public const int Decoder_Cells = 147108; // 3,072: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 64]
-            public const int Decoder_HiddensGradient = 150180; // 2,816: ∂s_t from the output head
-            public const int Decoder_Cache = 152996; // 11,264: activated gates i, f, g, o, [time, batch, 4H]
-            public const int Decoder_Gh = 164260; // 0: GRU: W_hh·s_{t-1} + b_hh of one step
-            public const int Decoder_GatesGradient = 164260; // 11,264: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
-            public const int Decoder_GhGradient = 175524; // 0: GRU: ∂ recurrent-side gates
-            public const int Decoder_Carry = 175524; // 256: ∂s carried to the previous step
-            public const int Decoder_CellCarry = 175780; // 256: ∂c carried to the previous step
-            public const int Decoder_Query = 176036; // 96: additive: W_s·s_{t-1} of one step
-            public const int Decoder_QueryGradient = 176132; // 1,056: additive: ∂(W_s·s_{t-1}) of every step
-            public const int Decoder_Tanh = 177188; // 12,672: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
-            public const int Decoder_Scores = 189860; // 12: one row of scores
-            public const int Decoder_Weights = 189872; // 528: attention weights, [batch, time, source time] for the run's lengths
-            public const int Decoder_WeightsGradient = 190400; // 528: ∂ attention weights (read by Backward)
-            public const int Decoder_Context = 190928; // 2,816: contexts, [time, batch, 64]
-            public const int Decoder_ContextGradient = 193744; // 2,816: ∂ contexts
-            public const int Decoder_Output = 196560; // 528: outputs, [time, batch, 12]
-            public const int Decoder_OutputGradient = 197088; // 528: ∂ outputs
-            public const int Decoder_Scratch = 197616; // 36: backward scratch of one attention row
-            public const int Decoder_StepTarget = 197652; // 4: Step: the previous target step
-            public const int Decoder_StepEmbedded = 197656; // 32: Step: its embedding
-            public const int Decoder_StepMemory = 197688; // 3,072: Step: the encoder outputs of the last Encode, [source time, batch, E]
-            public const int Decoder_StepKeys = 200760; // 1,152: Step: their projection
-            public const int Decoder_StepQuery = 201912; // 96: Step: W_s·s
-            public const int Decoder_StepTanh = 202008; // 288: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
-            public const int Decoder_StepWeights = 202296; // 48: Step: attention weights, [batch, source time]
-            public const int Decoder_StepContext = 202344; // 256: Step: contexts
-            public const int Decoder_StepCache = 202600; // 1,024: Step: gates
-            public const int Decoder_StepNext = 203624; // 256: Step: the new state
-            public const int Decoder_StepOutput = 203880; // 48: Step: outputs
-            public const int Length = 203928;
+            public const int Gradients = 53584; // 53,572: the gradients, same layout as Parameters
+            public const int Encoder_States = 107168; // 2,048: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [2, 4, 32]
+            public const int Decoder_States = 109216; // 2,048: s_0, s_n, ∂s_0, ∂s_n, c_0, c_n, ∂c_0, ∂c_n, each [4, 64]
+            public const int Tokens = 111264; // 48: token ids of 12 steps, [batch, time] (int bits)
+            public const int Embed_Output = 111312; // 768: Embed output, [time, batch, 16]
+            public const int Embed_OutputGradient = 112080; // 768: ∂Embed output
+            public const int Encoder_L0_Sequence = 112848; // 3,072: Encoder layer 0 states h_t, [time, batch, 64]
+            public const int Encoder_L0_SequenceGradient = 115920; // 3,072: ∂ of Encoder layer 0 states
+            public const int Encoder_L0_Cache = 118992; // 6,144: activated gates i, f, g, o, [time, batch, 128]
+            public const int Encoder_L0_Cells = 125136; // 1,536: cell states c_t, [time, batch, 32]
+            public const int Encoder_L0R_Cache = 126672; // 6,144: activated gates i, f, g, o, [time, batch, 128]
+            public const int Encoder_L0R_Cells = 132816; // 1,536: cell states c_t, [time, batch, 32]
+            public const int Scratch_Gh = 134352; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dGates = 134352; // 6,144: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+            public const int Scratch_dGh = 140496; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+            public const int Scratch_dh = 140496; // 128: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
+            public const int Scratch_dc = 140624; // 128: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Scratch_HeldDh = 140752; // 128: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 140880; // 128: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Decoder_Target = 141008; // 44: target input ids, [batch, time] (int bits)
+            public const int Decoder_TargetGradient = 141056; // 0: float targets: ∂target input
+            public const int Decoder_Embedded = 141056; // 352: token targets: embedded target input, [time, batch, 8]
+            public const int Decoder_EmbeddedGradient = 141408; // 352: token targets: ∂embedded target input
+            public const int Decoder_Keys = 141760; // 1,152: projected encoder outputs (W_h·h_j + b_h), [source time, batch, 24]
+            public const int Decoder_KeysGradient = 142912; // 1,152: ∂ projected encoder outputs
+            public const int Decoder_Hiddens = 144064; // 3,072: s_0, s_1, … s_Td, [time + 1, batch, 64]
+            public const int Decoder_Cells = 147136; // 3,072: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 64]
+            public const int Decoder_HiddensGradient = 150208; // 2,816: ∂s_t from the output head
+            public const int Decoder_Cache = 153024; // 11,264: activated gates i, f, g, o, [time, batch, 4H]
+            public const int Decoder_Gh = 164288; // 0: GRU: W_hh·s_{t-1} + b_hh of one step
+            public const int Decoder_GatesGradient = 164288; // 11,264: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
+            public const int Decoder_GhGradient = 175552; // 0: GRU: ∂ recurrent-side gates
+            public const int Decoder_Carry = 175552; // 256: ∂s carried to the previous step
+            public const int Decoder_CellCarry = 175808; // 256: ∂c carried to the previous step
+            public const int Decoder_Query = 176064; // 96: additive: W_s·s_{t-1} of one step
+            public const int Decoder_QueryGradient = 176160; // 1,056: additive: ∂(W_s·s_{t-1}) of every step
+            public const int Decoder_Tanh = 177216; // 12,672: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
+            public const int Decoder_Scores = 189888; // 12: one row of scores
+            public const int Decoder_Weights = 189904; // 528: attention weights, [batch, time, source time] for the run's lengths
+            public const int Decoder_WeightsGradient = 190432; // 528: ∂ attention weights (read by Backward)
+            public const int Decoder_Context = 190960; // 2,816: contexts, [time, batch, 64]
+            public const int Decoder_ContextGradient = 193776; // 2,816: ∂ contexts
+            public const int Decoder_Output = 196592; // 528: outputs, [time, batch, 12]
+            public const int Decoder_OutputGradient = 197120; // 528: ∂ outputs
+            public const int Decoder_Scratch = 197648; // 36: backward scratch of one attention row
+            public const int Decoder_StepTarget = 197696; // 4: Step: the previous target step
+            public const int Decoder_StepEmbedded = 197712; // 32: Step: its embedding
+            public const int Decoder_StepMemory = 197744; // 3,072: Step: the encoder outputs of the last Encode, [source time, batch, E]
+            public const int Decoder_StepKeys = 200816; // 1,152: Step: their projection
+            public const int Decoder_StepQuery = 201968; // 96: Step: W_s·s
+            public const int Decoder_StepTanh = 202064; // 288: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
+            public const int Decoder_StepWeights = 202352; // 48: Step: attention weights, [batch, source time]
+            public const int Decoder_StepContext = 202400; // 256: Step: contexts
+            public const int Decoder_StepCache = 202656; // 1,024: Step: gates
+            public const int Decoder_StepNext = 203680; // 256: Step: the new state
+            public const int Decoder_StepOutput = 203936; // 48: Step: outputs
+            public const int Length = 203984;
         }
 
+        /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
         private readonly float[] _arena;
+
+        /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+        private readonly int _origin;
+
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
@@ -179,7 +188,8 @@ namespace Dates
         /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
         public Translator(int seed)
         {
-            _arena = new float[Layout.Length];
+            // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+            _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
             DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
@@ -204,36 +214,40 @@ namespace Dates
             random.FillUniform(p.Slice(Layout.Decoder_out_weight, 1536), -0.088388346f, 0.088388346f); // Decoder.out.weight ~ U(±0.088388)
             random.FillUniform(p.Slice(Layout.Decoder_out_bias, 12), -0.088388346f, 0.088388346f); // Decoder.out.bias ~ U(±0.088388)
 
+            // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Embed.weight", new[] { 42, 16 }, _arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight),
-                new("Encoder.weight_ih_l0", new[] { 128, 16 }, _arena, Layout.Encoder_weight_ih_l0, ParameterCount + Layout.Encoder_weight_ih_l0),
-                new("Encoder.weight_hh_l0", new[] { 128, 32 }, _arena, Layout.Encoder_weight_hh_l0, ParameterCount + Layout.Encoder_weight_hh_l0),
-                new("Encoder.bias_ih_l0", new[] { 128 }, _arena, Layout.Encoder_bias_ih_l0, ParameterCount + Layout.Encoder_bias_ih_l0),
-                new("Encoder.bias_hh_l0", new[] { 128 }, _arena, Layout.Encoder_bias_hh_l0, ParameterCount + Layout.Encoder_bias_hh_l0),
-                new("Encoder.weight_ih_l0_reverse", new[] { 128, 16 }, _arena, Layout.Encoder_weight_ih_l0_reverse, ParameterCount + Layout.Encoder_weight_ih_l0_reverse),
-                new("Encoder.weight_hh_l0_reverse", new[] { 128, 32 }, _arena, Layout.Encoder_weight_hh_l0_reverse, ParameterCount + Layout.Encoder_weight_hh_l0_reverse),
-                new("Encoder.bias_ih_l0_reverse", new[] { 128 }, _arena, Layout.Encoder_bias_ih_l0_reverse, ParameterCount + Layout.Encoder_bias_ih_l0_reverse),
-                new("Encoder.bias_hh_l0_reverse", new[] { 128 }, _arena, Layout.Encoder_bias_hh_l0_reverse, ParameterCount + Layout.Encoder_bias_hh_l0_reverse),
-                new("Decoder.embedding.weight", new[] { 13, 8 }, _arena, Layout.Decoder_embedding_weight, ParameterCount + Layout.Decoder_embedding_weight),
-                new("Decoder.cell.weight_ih", new[] { 256, 72 }, _arena, Layout.Decoder_cell_weight_ih, ParameterCount + Layout.Decoder_cell_weight_ih),
-                new("Decoder.cell.weight_hh", new[] { 256, 64 }, _arena, Layout.Decoder_cell_weight_hh, ParameterCount + Layout.Decoder_cell_weight_hh),
-                new("Decoder.cell.bias_ih", new[] { 256 }, _arena, Layout.Decoder_cell_bias_ih, ParameterCount + Layout.Decoder_cell_bias_ih),
-                new("Decoder.cell.bias_hh", new[] { 256 }, _arena, Layout.Decoder_cell_bias_hh, ParameterCount + Layout.Decoder_cell_bias_hh),
-                new("Decoder.W_s.weight", new[] { 24, 64 }, _arena, Layout.Decoder_W_s_weight, ParameterCount + Layout.Decoder_W_s_weight),
-                new("Decoder.W_h.weight", new[] { 24, 64 }, _arena, Layout.Decoder_W_h_weight, ParameterCount + Layout.Decoder_W_h_weight),
-                new("Decoder.W_h.bias", new[] { 24 }, _arena, Layout.Decoder_W_h_bias, ParameterCount + Layout.Decoder_W_h_bias),
-                new("Decoder.v.weight", new[] { 1, 24 }, _arena, Layout.Decoder_v_weight, ParameterCount + Layout.Decoder_v_weight),
-                new("Decoder.out.weight", new[] { 12, 128 }, _arena, Layout.Decoder_out_weight, ParameterCount + Layout.Decoder_out_weight),
-                new("Decoder.out.bias", new[] { 12 }, _arena, Layout.Decoder_out_bias, ParameterCount + Layout.Decoder_out_bias),
+                new("Embed.weight", new[] { 42, 16 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight),
+                new("Encoder.weight_ih_l0", new[] { 128, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
+                new("Encoder.weight_hh_l0", new[] { 128, 32 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
+                new("Encoder.bias_ih_l0", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0),
+                new("Encoder.bias_hh_l0", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0),
+                new("Encoder.weight_ih_l0_reverse", new[] { 128, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0_reverse),
+                new("Encoder.weight_hh_l0_reverse", new[] { 128, 32 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0_reverse),
+                new("Encoder.bias_ih_l0_reverse", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0_reverse),
+                new("Encoder.bias_hh_l0_reverse", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0_reverse),
+                new("Decoder.embedding.weight", new[] { 13, 8 }, _arena, _origin + Layout.Decoder_embedding_weight, _origin + Layout.Gradients + Layout.Decoder_embedding_weight),
+                new("Decoder.cell.weight_ih", new[] { 256, 72 }, _arena, _origin + Layout.Decoder_cell_weight_ih, _origin + Layout.Gradients + Layout.Decoder_cell_weight_ih),
+                new("Decoder.cell.weight_hh", new[] { 256, 64 }, _arena, _origin + Layout.Decoder_cell_weight_hh, _origin + Layout.Gradients + Layout.Decoder_cell_weight_hh),
+                new("Decoder.cell.bias_ih", new[] { 256 }, _arena, _origin + Layout.Decoder_cell_bias_ih, _origin + Layout.Gradients + Layout.Decoder_cell_bias_ih),
+                new("Decoder.cell.bias_hh", new[] { 256 }, _arena, _origin + Layout.Decoder_cell_bias_hh, _origin + Layout.Gradients + Layout.Decoder_cell_bias_hh),
+                new("Decoder.W_s.weight", new[] { 24, 64 }, _arena, _origin + Layout.Decoder_W_s_weight, _origin + Layout.Gradients + Layout.Decoder_W_s_weight),
+                new("Decoder.W_h.weight", new[] { 24, 64 }, _arena, _origin + Layout.Decoder_W_h_weight, _origin + Layout.Gradients + Layout.Decoder_W_h_weight),
+                new("Decoder.W_h.bias", new[] { 24 }, _arena, _origin + Layout.Decoder_W_h_bias, _origin + Layout.Gradients + Layout.Decoder_W_h_bias),
+                new("Decoder.v.weight", new[] { 1, 24 }, _arena, _origin + Layout.Decoder_v_weight, _origin + Layout.Gradients + Layout.Decoder_v_weight),
+                new("Decoder.out.weight", new[] { 12, 128 }, _arena, _origin + Layout.Decoder_out_weight, _origin + Layout.Gradients + Layout.Decoder_out_weight),
+                new("Decoder.out.bias", new[] { 12 }, _arena, _origin + Layout.Decoder_out_bias, _origin + Layout.Gradients + Layout.Decoder_out_bias),
             };
         }
 
+        /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+        private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
+
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
+        public global::System.Span<float> Parameters => Arena.Slice(Layout.Parameters, ParameterCount);
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-        public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
+        public global::System.Span<float> Gradients => Arena.Slice(Layout.Gradients, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -249,13 +263,13 @@ namespace Dates
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>Embedding(42 → 16).</summary>
-        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight, 42, 16); }
+        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, 42, 16); }
 
         /// <summary>LSTM(16 → 32, bidirectional).</summary>
-        public partial global::Unroll.LstmLayer Encoder { get => new(_arena, Layout.Encoder_States, 1, 2, BatchSize, 32); }
+        public partial global::Unroll.LstmLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 1, 2, BatchSize, 32); }
 
         /// <summary>LSTM decoder(tokens 13 → 8 + context 64 → 64, additive attention 24, out 128 → 12).</summary>
-        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, Layout.Decoder_States, Layout.Decoder_Weights, Layout.Decoder_WeightsGradient, Layout.Decoder_StepWeights, BatchSize, 64, TargetLength, SequenceLength, true); }
+        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, _origin + Layout.Decoder_States, _origin + Layout.Decoder_Weights, _origin + Layout.Decoder_WeightsGradient, _origin + Layout.Decoder_StepWeights, BatchSize, 64, TargetLength, SequenceLength, true); }
 
         /// <summary>Teacher-forced pass over full-length sources and targets: runs the encoder, then every decoder step, keeping what <c>Backward</c> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<int> source, global::System.ReadOnlySpan<int> targetInput, global::System.Span<float> output) => Forward(source, targetInput, output, SequenceLength, TargetLength);
@@ -282,7 +296,7 @@ namespace Dates
             if (targetInput.Length != targetLength * 4) ThrowWrongLength(nameof(targetInput), targetLength * 4, targetInput.Length, $"[batch 4, length {targetLength}]");
             if (output.Length != targetLength * 48) ThrowWrongLength(nameof(output), targetLength * 48, output.Length, $"[batch 4, length {targetLength}, features 12]");
             CheckTargetTokens(targetInput, nameof(targetInput));
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             RunEncoder(source, sourceLength, sourceLengths, training: Training);
             targetInput.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_Target, targetLength * 4)));
             DecodeCore(sourceLength, targetLength);
@@ -306,7 +320,7 @@ namespace Dates
             int sourceLength = _length, targetLength = _targetLength;
             if (sourceLength == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward (Encode replaces what it kept).");
             if (outputGradient.Length != targetLength * 48) ThrowWrongLength(nameof(outputGradient), targetLength * 48, outputGradient.Length, $"[batch 4, length {targetLength}, features 12]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Decoder_OutputGradient), 4, targetLength, 12);
             DecodeBackwardCore(sourceLength, targetLength);
             BackwardCore(sourceLength, sourceGradient);
@@ -327,7 +341,7 @@ namespace Dates
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
             CheckTokens(source, nameof(source));
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             RunEncoder(source, sourceLength, sourceLengths, training: false);
             _length = 0; // the encoder's activations are Encode's now
@@ -343,7 +357,7 @@ namespace Dates
         /// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>
         private void RunEncoder(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             source.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, sourceLength * 4)));
             if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);
             else sourceLengths.CopyTo(_rowLengths);
@@ -359,7 +373,7 @@ namespace Dates
         /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or <c>Forward</c>.</summary>
         public void ResetState()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             a.Slice(Layout.Decoder_States + 0, 256).CopyTo(a.Slice(Layout.Decoder_States + 256, 256)); // s ← s_0
             a.Slice(Layout.Decoder_States + 1024, 256).CopyTo(a.Slice(Layout.Decoder_States + 1280, 256)); // c ← c_0
         }
@@ -377,7 +391,7 @@ namespace Dates
                 if ((uint)sources[b] >= BatchSize)
                     throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 4.");
             }
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> rowsOfH = a.Slice(Layout.Decoder_StepNext, 256);
             global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Decoder_States + 256, 256), sources, 64, rowsOfH);
             global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Decoder_States + 1280, 256), sources, 64, rowsOfH);
@@ -405,7 +419,7 @@ namespace Dates
             if (output.Length != 48) ThrowWrongLength(nameof(output), 48, output.Length, "[batch 4, features 12]");
             CheckTargetTokens(tokens, nameof(tokens));
             if (_stepSourceLength == 0) throw new global::System.InvalidOperationException("Step needs Encode first: it attends over the encoded source.");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_StepTarget, 4)));
             DecodeStepCore(_stepSourceLength);
             a.Slice(Layout.Decoder_StepOutput, 48).CopyTo(output);
@@ -414,7 +428,7 @@ namespace Dates
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Embed: Embedding(42 → 16); each token id selects a row of the weight → [time, batch, 16]
@@ -483,7 +497,7 @@ namespace Dates
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
         private void BackwardCore(int length, bool inputGradient)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
@@ -577,7 +591,7 @@ namespace Dates
         /// <summary>Decoder: LSTM decoder(tokens 13 → 8 + context 64 → 64, additive attention 24, out 128 → 12), teacher-forced over <paramref name="targetLength"/> steps; the caches stay for <c>DecodeBackwardCore</c>.</summary>
         private void DecodeCore(int sourceLength, int targetLength)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> memory = a.Slice(Layout.Encoder_L0_Sequence); // the encoder's outputs h_j, [source time, 4, 64]
             global::System.Span<float> keys = a.Slice(Layout.Decoder_Keys); // [source time, 4, 24]
@@ -632,7 +646,7 @@ namespace Dates
         /// <summary>Decoder backwards over the steps of the last <c>Forward</c>: parameter gradients accumulate; ∂ encoder outputs and ∂s_0 go to the encoder.</summary>
         private void DecodeBackwardCore(int sourceLength, int targetLength)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
             global::System.Span<float> memory = a.Slice(Layout.Encoder_L0_Sequence);
@@ -711,7 +725,7 @@ namespace Dates
         /// <summary>One decoder step of every row from the running state, attending over the memory of the last <c>Encode</c>.</summary>
         private void DecodeStepCore(int sourceLength)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> memory = a.Slice(Layout.Decoder_StepMemory);
             global::System.Span<float> keys = a.Slice(Layout.Decoder_StepKeys);
@@ -752,7 +766,7 @@ namespace Dates
         /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
         public global::Unroll.NonFiniteValue? FindNonFinite()
         {
-            global::System.ReadOnlySpan<float> a = _arena;
+            global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Embed_Output), _length, 4, 16, "Embed output", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 4, 64, "Encoder states", out found)) return found;

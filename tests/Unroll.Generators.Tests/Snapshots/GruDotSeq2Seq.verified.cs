@@ -13,9 +13,10 @@ namespace Signals
     /// target input [2, ≤5, 2]
     /// output [2, ≤5, 2]
     /// </code>
-    /// <para>512 parameters. One arena of 3,782 floats (15,128 bytes), allocated by the constructor, holds
+    /// <para>512 parameters. One arena of 3,940 floats (15,760 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Forecaster : global::Unroll.IEncoderDecoderModel<float, float>, global::Unroll.ISequenceModel
@@ -65,7 +66,10 @@ namespace Signals
         private readonly int[] _stepSourceLengths = new int[2];
         private readonly int[] _reorderScratch = new int[2];
 
-        /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+        /// <summary>
+        /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+        /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+        /// </summary>
         private static class Layout
         {
             public const int Encoder_weight_ih_l0 = 0; // Encoder.weight_ih_l0 [18, 3]
@@ -89,53 +93,58 @@ namespace Signals
             public const int Encoder_L0_SequenceGradient = 1312; // 96: ∂ of Encoder layer 0 states
             public const int Encoder_L0_Cache = 1408; // 384: r, z, n, W_hn·h + b_hn, [time, batch, 24]
             public const int Scratch_Gh = 1792; // 36: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 1828; // 288: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 2116; // 288: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 2404; // 12: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 2416; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 2416; // 12: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 2428; // 0: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Decoder_Target = 2428; // 20: target input, [time, batch, 2]
-            public const int Decoder_TargetGradient = 2448; // 20: float targets: ∂target input
-            public const int Decoder_Embedded = 2468; // 0: token targets: embedded target input, [time, batch, 2]
-            public const int Decoder_EmbeddedGradient = 2468; // 0: token targets: ∂embedded target input
-            public const int Decoder_Keys = 2468; // 0: projected encoder outputs (W_a·h_j), [source time, batch, 6]
-            public const int Decoder_KeysGradient = 2468; // 0: ∂ projected encoder outputs
-            public const int Decoder_Hiddens = 2468; // 72: s_0, s_1, … s_Td, [time + 1, batch, 6]
-            public const int Decoder_Cells = 2540; // 0: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 6]
-            public const int Decoder_HiddensGradient = 2540; // 60: ∂s_t from the output head
-            public const int Decoder_Cache = 2600; // 240: r, z, n, W_hn·s + b_hn, [time, batch, 4H]
-            public const int Decoder_Gh = 2840; // 36: GRU: W_hh·s_{t-1} + b_hh of one step
-            public const int Decoder_GatesGradient = 2876; // 180: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
-            public const int Decoder_GhGradient = 3056; // 180: GRU: ∂ recurrent-side gates
-            public const int Decoder_Carry = 3236; // 12: ∂s carried to the previous step
-            public const int Decoder_CellCarry = 3248; // 0: ∂c carried to the previous step
-            public const int Decoder_Query = 3248; // 0: additive: W_s·s_{t-1} of one step
-            public const int Decoder_QueryGradient = 3248; // 0: additive: ∂(W_s·s_{t-1}) of every step
-            public const int Decoder_Tanh = 3248; // 0: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
-            public const int Decoder_Scores = 3248; // 8: one row of scores
-            public const int Decoder_Weights = 3256; // 80: attention weights, [batch, time, source time] for the run's lengths
-            public const int Decoder_WeightsGradient = 3336; // 80: ∂ attention weights (read by Backward)
-            public const int Decoder_Context = 3416; // 60: contexts, [time, batch, 6]
-            public const int Decoder_ContextGradient = 3476; // 60: ∂ contexts
-            public const int Decoder_Output = 3536; // 20: outputs, [time, batch, 2]
-            public const int Decoder_OutputGradient = 3556; // 20: ∂ outputs
-            public const int Decoder_Scratch = 3576; // 14: backward scratch of one attention row
-            public const int Decoder_StepTarget = 3590; // 4: Step: the previous target step
-            public const int Decoder_StepEmbedded = 3594; // 0: Step: its embedding
-            public const int Decoder_StepMemory = 3594; // 96: Step: the encoder outputs of the last Encode, [source time, batch, E]
-            public const int Decoder_StepKeys = 3690; // 0: Step: their projection
-            public const int Decoder_StepQuery = 3690; // 0: Step: W_s·s
-            public const int Decoder_StepTanh = 3690; // 0: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
-            public const int Decoder_StepWeights = 3690; // 16: Step: attention weights, [batch, source time]
-            public const int Decoder_StepContext = 3706; // 12: Step: contexts
-            public const int Decoder_StepCache = 3718; // 48: Step: gates
-            public const int Decoder_StepNext = 3766; // 12: Step: the new state
-            public const int Decoder_StepOutput = 3778; // 4: Step: outputs
-            public const int Length = 3782;
+            public const int Scratch_dGates = 1840; // 288: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+            public const int Scratch_dGh = 2128; // 288: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+            public const int Scratch_dh = 2416; // 12: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
+            public const int Scratch_dc = 2432; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Scratch_HeldDh = 2432; // 12: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 2448; // 0: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Decoder_Target = 2448; // 20: target input, [time, batch, 2]
+            public const int Decoder_TargetGradient = 2480; // 20: float targets: ∂target input
+            public const int Decoder_Embedded = 2512; // 0: token targets: embedded target input, [time, batch, 2]
+            public const int Decoder_EmbeddedGradient = 2512; // 0: token targets: ∂embedded target input
+            public const int Decoder_Keys = 2512; // 0: projected encoder outputs (W_a·h_j), [source time, batch, 6]
+            public const int Decoder_KeysGradient = 2512; // 0: ∂ projected encoder outputs
+            public const int Decoder_Hiddens = 2512; // 72: s_0, s_1, … s_Td, [time + 1, batch, 6]
+            public const int Decoder_Cells = 2592; // 0: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 6]
+            public const int Decoder_HiddensGradient = 2592; // 60: ∂s_t from the output head
+            public const int Decoder_Cache = 2656; // 240: r, z, n, W_hn·s + b_hn, [time, batch, 4H]
+            public const int Decoder_Gh = 2896; // 36: GRU: W_hh·s_{t-1} + b_hh of one step
+            public const int Decoder_GatesGradient = 2944; // 180: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
+            public const int Decoder_GhGradient = 3136; // 180: GRU: ∂ recurrent-side gates
+            public const int Decoder_Carry = 3328; // 12: ∂s carried to the previous step
+            public const int Decoder_CellCarry = 3344; // 0: ∂c carried to the previous step
+            public const int Decoder_Query = 3344; // 0: additive: W_s·s_{t-1} of one step
+            public const int Decoder_QueryGradient = 3344; // 0: additive: ∂(W_s·s_{t-1}) of every step
+            public const int Decoder_Tanh = 3344; // 0: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
+            public const int Decoder_Scores = 3344; // 8: one row of scores
+            public const int Decoder_Weights = 3360; // 80: attention weights, [batch, time, source time] for the run's lengths
+            public const int Decoder_WeightsGradient = 3440; // 80: ∂ attention weights (read by Backward)
+            public const int Decoder_Context = 3520; // 60: contexts, [time, batch, 6]
+            public const int Decoder_ContextGradient = 3584; // 60: ∂ contexts
+            public const int Decoder_Output = 3648; // 20: outputs, [time, batch, 2]
+            public const int Decoder_OutputGradient = 3680; // 20: ∂ outputs
+            public const int Decoder_Scratch = 3712; // 14: backward scratch of one attention row
+            public const int Decoder_StepTarget = 3728; // 4: Step: the previous target step
+            public const int Decoder_StepEmbedded = 3744; // 0: Step: its embedding
+            public const int Decoder_StepMemory = 3744; // 96: Step: the encoder outputs of the last Encode, [source time, batch, E]
+            public const int Decoder_StepKeys = 3840; // 0: Step: their projection
+            public const int Decoder_StepQuery = 3840; // 0: Step: W_s·s
+            public const int Decoder_StepTanh = 3840; // 0: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
+            public const int Decoder_StepWeights = 3840; // 16: Step: attention weights, [batch, source time]
+            public const int Decoder_StepContext = 3856; // 12: Step: contexts
+            public const int Decoder_StepCache = 3872; // 48: Step: gates
+            public const int Decoder_StepNext = 3920; // 12: Step: the new state
+            public const int Decoder_StepOutput = 3936; // 4: Step: outputs
+            public const int Length = 3940;
         }
 
+        /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
         private readonly float[] _arena;
+
+        /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+        private readonly int _origin;
+
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
@@ -164,7 +173,8 @@ namespace Signals
         /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
         public Forecaster(int seed)
         {
-            _arena = new float[Layout.Length];
+            // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+            _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
             DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
@@ -179,26 +189,30 @@ namespace Signals
             random.FillUniform(p.Slice(Layout.Decoder_out_weight, 24), -0.28867513f, 0.28867513f); // Decoder.out.weight ~ U(±0.288675)
             random.FillUniform(p.Slice(Layout.Decoder_out_bias, 2), -0.28867513f, 0.28867513f); // Decoder.out.bias ~ U(±0.288675)
 
+            // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Encoder.weight_ih_l0", new[] { 18, 3 }, _arena, Layout.Encoder_weight_ih_l0, ParameterCount + Layout.Encoder_weight_ih_l0),
-                new("Encoder.weight_hh_l0", new[] { 18, 6 }, _arena, Layout.Encoder_weight_hh_l0, ParameterCount + Layout.Encoder_weight_hh_l0),
-                new("Encoder.bias_ih_l0", new[] { 18 }, _arena, Layout.Encoder_bias_ih_l0, ParameterCount + Layout.Encoder_bias_ih_l0),
-                new("Encoder.bias_hh_l0", new[] { 18 }, _arena, Layout.Encoder_bias_hh_l0, ParameterCount + Layout.Encoder_bias_hh_l0),
-                new("Decoder.cell.weight_ih", new[] { 18, 8 }, _arena, Layout.Decoder_cell_weight_ih, ParameterCount + Layout.Decoder_cell_weight_ih),
-                new("Decoder.cell.weight_hh", new[] { 18, 6 }, _arena, Layout.Decoder_cell_weight_hh, ParameterCount + Layout.Decoder_cell_weight_hh),
-                new("Decoder.cell.bias_ih", new[] { 18 }, _arena, Layout.Decoder_cell_bias_ih, ParameterCount + Layout.Decoder_cell_bias_ih),
-                new("Decoder.cell.bias_hh", new[] { 18 }, _arena, Layout.Decoder_cell_bias_hh, ParameterCount + Layout.Decoder_cell_bias_hh),
-                new("Decoder.out.weight", new[] { 2, 12 }, _arena, Layout.Decoder_out_weight, ParameterCount + Layout.Decoder_out_weight),
-                new("Decoder.out.bias", new[] { 2 }, _arena, Layout.Decoder_out_bias, ParameterCount + Layout.Decoder_out_bias),
+                new("Encoder.weight_ih_l0", new[] { 18, 3 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
+                new("Encoder.weight_hh_l0", new[] { 18, 6 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
+                new("Encoder.bias_ih_l0", new[] { 18 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0),
+                new("Encoder.bias_hh_l0", new[] { 18 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0),
+                new("Decoder.cell.weight_ih", new[] { 18, 8 }, _arena, _origin + Layout.Decoder_cell_weight_ih, _origin + Layout.Gradients + Layout.Decoder_cell_weight_ih),
+                new("Decoder.cell.weight_hh", new[] { 18, 6 }, _arena, _origin + Layout.Decoder_cell_weight_hh, _origin + Layout.Gradients + Layout.Decoder_cell_weight_hh),
+                new("Decoder.cell.bias_ih", new[] { 18 }, _arena, _origin + Layout.Decoder_cell_bias_ih, _origin + Layout.Gradients + Layout.Decoder_cell_bias_ih),
+                new("Decoder.cell.bias_hh", new[] { 18 }, _arena, _origin + Layout.Decoder_cell_bias_hh, _origin + Layout.Gradients + Layout.Decoder_cell_bias_hh),
+                new("Decoder.out.weight", new[] { 2, 12 }, _arena, _origin + Layout.Decoder_out_weight, _origin + Layout.Gradients + Layout.Decoder_out_weight),
+                new("Decoder.out.bias", new[] { 2 }, _arena, _origin + Layout.Decoder_out_bias, _origin + Layout.Gradients + Layout.Decoder_out_bias),
             };
         }
 
+        /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+        private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
+
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
+        public global::System.Span<float> Parameters => Arena.Slice(Layout.Parameters, ParameterCount);
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-        public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
+        public global::System.Span<float> Gradients => Arena.Slice(Layout.Gradients, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -214,10 +228,10 @@ namespace Signals
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>GRU(3 → 6).</summary>
-        public partial global::Unroll.GruLayer Encoder { get => new(_arena, Layout.Encoder_States, 1, 1, BatchSize, 6); }
+        public partial global::Unroll.GruLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 1, 1, BatchSize, 6); }
 
         /// <summary>GRU decoder(2 + context 6 → 6, dot attention, out 12 → 2).</summary>
-        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, Layout.Decoder_States, Layout.Decoder_Weights, Layout.Decoder_WeightsGradient, Layout.Decoder_StepWeights, BatchSize, 6, TargetLength, SequenceLength, false); }
+        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, _origin + Layout.Decoder_States, _origin + Layout.Decoder_Weights, _origin + Layout.Decoder_WeightsGradient, _origin + Layout.Decoder_StepWeights, BatchSize, 6, TargetLength, SequenceLength, false); }
 
         /// <summary>Teacher-forced pass over full-length sources and targets: runs the encoder, then every decoder step, keeping what <c>Backward</c> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<float> source, global::System.ReadOnlySpan<float> targetInput, global::System.Span<float> output) => Forward(source, targetInput, output, SequenceLength, TargetLength);
@@ -242,7 +256,7 @@ namespace Signals
             CheckTargetLength(targetLength);
             if (targetInput.Length != targetLength * 2 * 2) ThrowWrongLength(nameof(targetInput), targetLength * 2 * 2, targetInput.Length, $"[batch 2, length {targetLength}, features 2]");
             if (output.Length != targetLength * 4) ThrowWrongLength(nameof(output), targetLength * 4, output.Length, $"[batch 2, length {targetLength}, features 2]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             RunEncoder(source, sourceLength, sourceLengths, training: Training);
             global::Unroll.Kernels.Blas.SwapLeadingAxes(targetInput, a.Slice(Layout.Decoder_Target), 2, targetLength, 2); // → [time, batch, features]
             DecodeCore(sourceLength, targetLength);
@@ -273,7 +287,7 @@ namespace Signals
             if (outputGradient.Length != targetLength * 4) ThrowWrongLength(nameof(outputGradient), targetLength * 4, outputGradient.Length, $"[batch 2, length {targetLength}, features 2]");
             if (sourceGradient && sourceGradientValues.Length != sourceLength * 6) ThrowWrongLength(nameof(sourceGradient), sourceLength * 6, sourceGradientValues.Length, $"[batch 2, length {sourceLength}, features 3]");
             if (targetGradient && targetGradientValues.Length != targetLength * 4) ThrowWrongLength(nameof(targetGradient), targetLength * 4, targetGradientValues.Length, $"[batch 2, length {targetLength}, features 2]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Decoder_OutputGradient), 2, targetLength, 2);
             DecodeBackwardCore(sourceLength, targetLength);
             BackwardCore(sourceLength, sourceGradient);
@@ -295,7 +309,7 @@ namespace Signals
             CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length, $"[batch 2, length {sourceLength}, features 3]");
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             RunEncoder(source, sourceLength, sourceLengths, training: false);
             _length = 0; // the encoder's activations are Encode's now
             _stepSourceLength = sourceLength;
@@ -307,7 +321,7 @@ namespace Signals
         /// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>
         private void RunEncoder(global::System.ReadOnlySpan<float> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(source, a.Slice(Layout.Input), 2, sourceLength, 3);
             if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);
@@ -321,7 +335,7 @@ namespace Signals
         /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or <c>Forward</c>.</summary>
         public void ResetState()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             a.Slice(Layout.Decoder_States + 0, 12).CopyTo(a.Slice(Layout.Decoder_States + 12, 12)); // s ← s_0
         }
 
@@ -338,7 +352,7 @@ namespace Signals
                 if ((uint)sources[b] >= BatchSize)
                     throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 2.");
             }
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> rowsOfH = a.Slice(Layout.Decoder_StepNext, 12);
             global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Decoder_States + 12, 12), sources, 6, rowsOfH);
             // each encoded source step: its memory and keys rows
@@ -363,7 +377,7 @@ namespace Signals
             if (input.Length != 2 * 2) ThrowWrongLength(nameof(input), 2 * 2, input.Length, "[batch 2, features 2]");
             if (output.Length != 4) ThrowWrongLength(nameof(output), 4, output.Length, "[batch 2, features 2]");
             if (_stepSourceLength == 0) throw new global::System.InvalidOperationException("Step needs Encode first: it attends over the encoded source.");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             input.CopyTo(a.Slice(Layout.Decoder_StepTarget, 4));
             DecodeStepCore(_stepSourceLength);
             a.Slice(Layout.Decoder_StepOutput, 4).CopyTo(output);
@@ -372,7 +386,7 @@ namespace Signals
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Encoder, layer 0, forward direction: GRU 3 → 6
@@ -407,7 +421,7 @@ namespace Signals
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
         private void BackwardCore(int length, bool inputGradient)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
@@ -455,7 +469,7 @@ namespace Signals
         /// <summary>Decoder: GRU decoder(2 + context 6 → 6, dot attention, out 12 → 2), teacher-forced over <paramref name="targetLength"/> steps; the caches stay for <c>DecodeBackwardCore</c>.</summary>
         private void DecodeCore(int sourceLength, int targetLength)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> memory = a.Slice(Layout.Encoder_L0_Sequence); // the encoder's outputs h_j, [source time, 2, 6]
             global::System.Span<float> x = a.Slice(Layout.Decoder_Target); // target inputs, [time, 2, 2]
@@ -499,7 +513,7 @@ namespace Signals
         /// <summary>Decoder backwards over the steps of the last <c>Forward</c>: parameter gradients accumulate; ∂ encoder outputs and ∂s_0 go to the encoder.</summary>
         private void DecodeBackwardCore(int sourceLength, int targetLength)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
             global::System.Span<float> memory = a.Slice(Layout.Encoder_L0_Sequence);
@@ -561,7 +575,7 @@ namespace Signals
         /// <summary>One decoder step of every row from the running state, attending over the memory of the last <c>Encode</c>.</summary>
         private void DecodeStepCore(int sourceLength)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> memory = a.Slice(Layout.Decoder_StepMemory);
             global::System.Span<float> x = a.Slice(Layout.Decoder_StepTarget, 4);
@@ -599,7 +613,7 @@ namespace Signals
         /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
         public global::Unroll.NonFiniteValue? FindNonFinite()
         {
-            global::System.ReadOnlySpan<float> a = _arena;
+            global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 2, 6, "Encoder states", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Decoder_Hiddens + 12), _targetLength, 2, 6, "Decoder states", out found)) return found;

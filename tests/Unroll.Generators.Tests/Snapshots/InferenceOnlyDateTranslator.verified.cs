@@ -14,9 +14,10 @@ namespace Dates
     /// target input ids [4, ≤11] (below 13)
     /// output [4, ≤11, 12]
     /// </code>
-    /// <para>53,572 parameters. One arena of 118,928 floats (475,712 bytes), allocated by the constructor, holds
+    /// <para>53,572 parameters. One arena of 118,960 floats (475,840 bytes), allocated by the constructor, holds
     /// the parameters, the states, the activations of the longest sequence and the streaming buffers; compiled for inference
     /// only (no Backward, no gradients). Forward allocates nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Translator : global::Unroll.IEncoderDecoderModel<int, int>
@@ -66,7 +67,10 @@ namespace Dates
         private readonly int[] _stepSourceLengths = new int[4];
         private readonly int[] _reorderScratch = new int[4];
 
-        /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+        /// <summary>
+        /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+        /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+        /// </summary>
         private static class Layout
         {
             public const int Embed_weight = 0; // Embed.weight [42, 16]
@@ -91,45 +95,50 @@ namespace Dates
             public const int Decoder_out_bias = 53560; // Decoder.out.bias [12]
 
             public const int Parameters = 0; // 53,572: every parameter, in state-dict order (offsets below are relative to it)
-            public const int Encoder_States = 53572; // 2,048: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [2, 4, 32]
-            public const int Decoder_States = 55620; // 2,048: s_0, s_n, ∂s_0, ∂s_n, c_0, c_n, ∂c_0, ∂c_n, each [4, 64]
-            public const int Tokens = 57668; // 48: token ids of 12 steps, [batch, time] (int bits)
-            public const int Embed_Output = 57716; // 768: Embed output, [time, batch, 16]
-            public const int Encoder_L0_Sequence = 58484; // 3,072: Encoder layer 0 states h_t, [time, batch, 64]
-            public const int Encoder_L0_Cache = 61556; // 6,144: activated gates i, f, g, o, [time, batch, 128]
-            public const int Encoder_L0_Cells = 67700; // 1,536: cell states c_t, [time, batch, 32]
-            public const int Encoder_L0R_Cache = 69236; // 6,144: activated gates i, f, g, o, [time, batch, 128]
-            public const int Encoder_L0R_Cells = 75380; // 1,536: cell states c_t, [time, batch, 32]
-            public const int Scratch_Gh = 76916; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dh = 76916; // 128: ReorderState's scratch: one state block, [batch, H]
-            public const int Decoder_Target = 77044; // 44: target input ids, [batch, time] (int bits)
-            public const int Decoder_Embedded = 77088; // 352: token targets: embedded target input, [time, batch, 8]
-            public const int Decoder_Keys = 77440; // 1,152: projected encoder outputs (W_h·h_j + b_h), [source time, batch, 24]
-            public const int Decoder_Hiddens = 78592; // 3,072: s_0, s_1, … s_Td, [time + 1, batch, 64]
-            public const int Decoder_Cells = 81664; // 3,072: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 64]
-            public const int Decoder_Cache = 84736; // 11,264: activated gates i, f, g, o, [time, batch, 4H]
-            public const int Decoder_Gh = 96000; // 0: GRU: W_hh·s_{t-1} + b_hh of one step
-            public const int Decoder_Query = 96000; // 96: additive: W_s·s_{t-1} of one step
-            public const int Decoder_Tanh = 96096; // 12,672: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
-            public const int Decoder_Scores = 108768; // 12: one row of scores
-            public const int Decoder_Weights = 108780; // 528: attention weights, [batch, time, source time] for the run's lengths
-            public const int Decoder_Context = 109308; // 2,816: contexts, [time, batch, 64]
-            public const int Decoder_Output = 112124; // 528: outputs, [time, batch, 12]
-            public const int Decoder_StepTarget = 112652; // 4: Step: the previous target step
-            public const int Decoder_StepEmbedded = 112656; // 32: Step: its embedding
-            public const int Decoder_StepMemory = 112688; // 3,072: Step: the encoder outputs of the last Encode, [source time, batch, E]
-            public const int Decoder_StepKeys = 115760; // 1,152: Step: their projection
-            public const int Decoder_StepQuery = 116912; // 96: Step: W_s·s
-            public const int Decoder_StepTanh = 117008; // 288: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
-            public const int Decoder_StepWeights = 117296; // 48: Step: attention weights, [batch, source time]
-            public const int Decoder_StepContext = 117344; // 256: Step: contexts
-            public const int Decoder_StepCache = 117600; // 1,024: Step: gates
-            public const int Decoder_StepNext = 118624; // 256: Step: the new state
-            public const int Decoder_StepOutput = 118880; // 48: Step: outputs
-            public const int Length = 118928;
+            public const int Encoder_States = 53584; // 2,048: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [2, 4, 32]
+            public const int Decoder_States = 55632; // 2,048: s_0, s_n, ∂s_0, ∂s_n, c_0, c_n, ∂c_0, ∂c_n, each [4, 64]
+            public const int Tokens = 57680; // 48: token ids of 12 steps, [batch, time] (int bits)
+            public const int Embed_Output = 57728; // 768: Embed output, [time, batch, 16]
+            public const int Encoder_L0_Sequence = 58496; // 3,072: Encoder layer 0 states h_t, [time, batch, 64]
+            public const int Encoder_L0_Cache = 61568; // 6,144: activated gates i, f, g, o, [time, batch, 128]
+            public const int Encoder_L0_Cells = 67712; // 1,536: cell states c_t, [time, batch, 32]
+            public const int Encoder_L0R_Cache = 69248; // 6,144: activated gates i, f, g, o, [time, batch, 128]
+            public const int Encoder_L0R_Cells = 75392; // 1,536: cell states c_t, [time, batch, 32]
+            public const int Scratch_Gh = 76928; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dh = 76928; // 128: ReorderState's scratch: one state block, [batch, H]
+            public const int Decoder_Target = 77056; // 44: target input ids, [batch, time] (int bits)
+            public const int Decoder_Embedded = 77104; // 352: token targets: embedded target input, [time, batch, 8]
+            public const int Decoder_Keys = 77456; // 1,152: projected encoder outputs (W_h·h_j + b_h), [source time, batch, 24]
+            public const int Decoder_Hiddens = 78608; // 3,072: s_0, s_1, … s_Td, [time + 1, batch, 64]
+            public const int Decoder_Cells = 81680; // 3,072: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 64]
+            public const int Decoder_Cache = 84752; // 11,264: activated gates i, f, g, o, [time, batch, 4H]
+            public const int Decoder_Gh = 96016; // 0: GRU: W_hh·s_{t-1} + b_hh of one step
+            public const int Decoder_Query = 96016; // 96: additive: W_s·s_{t-1} of one step
+            public const int Decoder_Tanh = 96112; // 12,672: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
+            public const int Decoder_Scores = 108784; // 12: one row of scores
+            public const int Decoder_Weights = 108800; // 528: attention weights, [batch, time, source time] for the run's lengths
+            public const int Decoder_Context = 109328; // 2,816: contexts, [time, batch, 64]
+            public const int Decoder_Output = 112144; // 528: outputs, [time, batch, 12]
+            public const int Decoder_StepTarget = 112672; // 4: Step: the previous target step
+            public const int Decoder_StepEmbedded = 112688; // 32: Step: its embedding
+            public const int Decoder_StepMemory = 112720; // 3,072: Step: the encoder outputs of the last Encode, [source time, batch, E]
+            public const int Decoder_StepKeys = 115792; // 1,152: Step: their projection
+            public const int Decoder_StepQuery = 116944; // 96: Step: W_s·s
+            public const int Decoder_StepTanh = 117040; // 288: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
+            public const int Decoder_StepWeights = 117328; // 48: Step: attention weights, [batch, source time]
+            public const int Decoder_StepContext = 117376; // 256: Step: contexts
+            public const int Decoder_StepCache = 117632; // 1,024: Step: gates
+            public const int Decoder_StepNext = 118656; // 256: Step: the new state
+            public const int Decoder_StepOutput = 118912; // 48: Step: outputs
+            public const int Length = 118960;
         }
 
+        /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
         private readonly float[] _arena;
+
+        /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+        private readonly int _origin;
+
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>FindNonFinite</c>.</summary>
@@ -146,7 +155,8 @@ namespace Dates
         /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
         public Translator(int seed)
         {
-            _arena = new float[Layout.Length];
+            // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+            _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
             random.FillNormal(p.Slice(Layout.Embed_weight, 672)); // Embed.weight ~ N(0, 1)
@@ -170,33 +180,37 @@ namespace Dates
             random.FillUniform(p.Slice(Layout.Decoder_out_weight, 1536), -0.088388346f, 0.088388346f); // Decoder.out.weight ~ U(±0.088388)
             random.FillUniform(p.Slice(Layout.Decoder_out_bias, 12), -0.088388346f, 0.088388346f); // Decoder.out.bias ~ U(±0.088388)
 
+            // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Embed.weight", new[] { 42, 16 }, _arena, Layout.Embed_weight, -1),
-                new("Encoder.weight_ih_l0", new[] { 128, 16 }, _arena, Layout.Encoder_weight_ih_l0, -1),
-                new("Encoder.weight_hh_l0", new[] { 128, 32 }, _arena, Layout.Encoder_weight_hh_l0, -1),
-                new("Encoder.bias_ih_l0", new[] { 128 }, _arena, Layout.Encoder_bias_ih_l0, -1),
-                new("Encoder.bias_hh_l0", new[] { 128 }, _arena, Layout.Encoder_bias_hh_l0, -1),
-                new("Encoder.weight_ih_l0_reverse", new[] { 128, 16 }, _arena, Layout.Encoder_weight_ih_l0_reverse, -1),
-                new("Encoder.weight_hh_l0_reverse", new[] { 128, 32 }, _arena, Layout.Encoder_weight_hh_l0_reverse, -1),
-                new("Encoder.bias_ih_l0_reverse", new[] { 128 }, _arena, Layout.Encoder_bias_ih_l0_reverse, -1),
-                new("Encoder.bias_hh_l0_reverse", new[] { 128 }, _arena, Layout.Encoder_bias_hh_l0_reverse, -1),
-                new("Decoder.embedding.weight", new[] { 13, 8 }, _arena, Layout.Decoder_embedding_weight, -1),
-                new("Decoder.cell.weight_ih", new[] { 256, 72 }, _arena, Layout.Decoder_cell_weight_ih, -1),
-                new("Decoder.cell.weight_hh", new[] { 256, 64 }, _arena, Layout.Decoder_cell_weight_hh, -1),
-                new("Decoder.cell.bias_ih", new[] { 256 }, _arena, Layout.Decoder_cell_bias_ih, -1),
-                new("Decoder.cell.bias_hh", new[] { 256 }, _arena, Layout.Decoder_cell_bias_hh, -1),
-                new("Decoder.W_s.weight", new[] { 24, 64 }, _arena, Layout.Decoder_W_s_weight, -1),
-                new("Decoder.W_h.weight", new[] { 24, 64 }, _arena, Layout.Decoder_W_h_weight, -1),
-                new("Decoder.W_h.bias", new[] { 24 }, _arena, Layout.Decoder_W_h_bias, -1),
-                new("Decoder.v.weight", new[] { 1, 24 }, _arena, Layout.Decoder_v_weight, -1),
-                new("Decoder.out.weight", new[] { 12, 128 }, _arena, Layout.Decoder_out_weight, -1),
-                new("Decoder.out.bias", new[] { 12 }, _arena, Layout.Decoder_out_bias, -1),
+                new("Embed.weight", new[] { 42, 16 }, _arena, _origin + Layout.Embed_weight, -1),
+                new("Encoder.weight_ih_l0", new[] { 128, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0, -1),
+                new("Encoder.weight_hh_l0", new[] { 128, 32 }, _arena, _origin + Layout.Encoder_weight_hh_l0, -1),
+                new("Encoder.bias_ih_l0", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_ih_l0, -1),
+                new("Encoder.bias_hh_l0", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_hh_l0, -1),
+                new("Encoder.weight_ih_l0_reverse", new[] { 128, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse, -1),
+                new("Encoder.weight_hh_l0_reverse", new[] { 128, 32 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse, -1),
+                new("Encoder.bias_ih_l0_reverse", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse, -1),
+                new("Encoder.bias_hh_l0_reverse", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse, -1),
+                new("Decoder.embedding.weight", new[] { 13, 8 }, _arena, _origin + Layout.Decoder_embedding_weight, -1),
+                new("Decoder.cell.weight_ih", new[] { 256, 72 }, _arena, _origin + Layout.Decoder_cell_weight_ih, -1),
+                new("Decoder.cell.weight_hh", new[] { 256, 64 }, _arena, _origin + Layout.Decoder_cell_weight_hh, -1),
+                new("Decoder.cell.bias_ih", new[] { 256 }, _arena, _origin + Layout.Decoder_cell_bias_ih, -1),
+                new("Decoder.cell.bias_hh", new[] { 256 }, _arena, _origin + Layout.Decoder_cell_bias_hh, -1),
+                new("Decoder.W_s.weight", new[] { 24, 64 }, _arena, _origin + Layout.Decoder_W_s_weight, -1),
+                new("Decoder.W_h.weight", new[] { 24, 64 }, _arena, _origin + Layout.Decoder_W_h_weight, -1),
+                new("Decoder.W_h.bias", new[] { 24 }, _arena, _origin + Layout.Decoder_W_h_bias, -1),
+                new("Decoder.v.weight", new[] { 1, 24 }, _arena, _origin + Layout.Decoder_v_weight, -1),
+                new("Decoder.out.weight", new[] { 12, 128 }, _arena, _origin + Layout.Decoder_out_weight, -1),
+                new("Decoder.out.bias", new[] { 12 }, _arena, _origin + Layout.Decoder_out_bias, -1),
             };
         }
 
+        /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+        private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
+
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
+        public global::System.Span<float> Parameters => Arena.Slice(Layout.Parameters, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -209,13 +223,13 @@ namespace Dates
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>Embedding(42 → 16).</summary>
-        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, Layout.Embed_weight, -1, 42, 16); }
+        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, -1, 42, 16); }
 
         /// <summary>LSTM(16 → 32, bidirectional).</summary>
-        public partial global::Unroll.LstmLayer Encoder { get => new(_arena, Layout.Encoder_States, 1, 2, BatchSize, 32); }
+        public partial global::Unroll.LstmLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 1, 2, BatchSize, 32); }
 
         /// <summary>LSTM decoder(tokens 13 → 8 + context 64 → 64, additive attention 24, out 128 → 12).</summary>
-        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, Layout.Decoder_States, Layout.Decoder_Weights, -1, Layout.Decoder_StepWeights, BatchSize, 64, TargetLength, SequenceLength, true); }
+        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, _origin + Layout.Decoder_States, _origin + Layout.Decoder_Weights, -1, _origin + Layout.Decoder_StepWeights, BatchSize, 64, TargetLength, SequenceLength, true); }
 
         /// <summary>Teacher-forced pass over full-length sources and targets: runs the encoder, then every decoder step.</summary>
         public void Forward(global::System.ReadOnlySpan<int> source, global::System.ReadOnlySpan<int> targetInput, global::System.Span<float> output) => Forward(source, targetInput, output, SequenceLength, TargetLength);
@@ -242,7 +256,7 @@ namespace Dates
             if (targetInput.Length != targetLength * 4) ThrowWrongLength(nameof(targetInput), targetLength * 4, targetInput.Length, $"[batch 4, length {targetLength}]");
             if (output.Length != targetLength * 48) ThrowWrongLength(nameof(output), targetLength * 48, output.Length, $"[batch 4, length {targetLength}, features 12]");
             CheckTargetTokens(targetInput, nameof(targetInput));
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             RunEncoder(source, sourceLength, sourceLengths, training: false);
             targetInput.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_Target, targetLength * 4)));
             DecodeCore(sourceLength, targetLength);
@@ -265,7 +279,7 @@ namespace Dates
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
             CheckTokens(source, nameof(source));
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             RunEncoder(source, sourceLength, sourceLengths, training: false);
             _length = 0; // the encoder's activations are Encode's now
@@ -281,7 +295,7 @@ namespace Dates
         /// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>
         private void RunEncoder(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             source.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, sourceLength * 4)));
             if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);
             else sourceLengths.CopyTo(_rowLengths);
@@ -296,7 +310,7 @@ namespace Dates
         /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or <c>Forward</c>.</summary>
         public void ResetState()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             a.Slice(Layout.Decoder_States + 0, 256).CopyTo(a.Slice(Layout.Decoder_States + 256, 256)); // s ← s_0
             a.Slice(Layout.Decoder_States + 1024, 256).CopyTo(a.Slice(Layout.Decoder_States + 1280, 256)); // c ← c_0
         }
@@ -314,7 +328,7 @@ namespace Dates
                 if ((uint)sources[b] >= BatchSize)
                     throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 4.");
             }
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> rowsOfH = a.Slice(Layout.Decoder_StepNext, 256);
             global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Decoder_States + 256, 256), sources, 64, rowsOfH);
             global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Decoder_States + 1280, 256), sources, 64, rowsOfH);
@@ -342,7 +356,7 @@ namespace Dates
             if (output.Length != 48) ThrowWrongLength(nameof(output), 48, output.Length, "[batch 4, features 12]");
             CheckTargetTokens(tokens, nameof(tokens));
             if (_stepSourceLength == 0) throw new global::System.InvalidOperationException("Step needs Encode first: it attends over the encoded source.");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_StepTarget, 4)));
             DecodeStepCore(_stepSourceLength);
             a.Slice(Layout.Decoder_StepOutput, 48).CopyTo(output);
@@ -351,7 +365,7 @@ namespace Dates
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Embed: Embedding(42 → 16); each token id selects a row of the weight → [time, batch, 16]
@@ -420,7 +434,7 @@ namespace Dates
         /// <summary>Decoder: LSTM decoder(tokens 13 → 8 + context 64 → 64, additive attention 24, out 128 → 12), teacher-forced over <paramref name="targetLength"/> steps.</summary>
         private void DecodeCore(int sourceLength, int targetLength)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> memory = a.Slice(Layout.Encoder_L0_Sequence); // the encoder's outputs h_j, [source time, 4, 64]
             global::System.Span<float> keys = a.Slice(Layout.Decoder_Keys); // [source time, 4, 24]
@@ -475,7 +489,7 @@ namespace Dates
         /// <summary>One decoder step of every row from the running state, attending over the memory of the last <c>Encode</c>.</summary>
         private void DecodeStepCore(int sourceLength)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> memory = a.Slice(Layout.Decoder_StepMemory);
             global::System.Span<float> keys = a.Slice(Layout.Decoder_StepKeys);
@@ -516,7 +530,7 @@ namespace Dates
         /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
         public global::Unroll.NonFiniteValue? FindNonFinite()
         {
-            global::System.ReadOnlySpan<float> a = _arena;
+            global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Embed_Output), _length, 4, 16, "Embed output", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 4, 64, "Encoder states", out found)) return found;

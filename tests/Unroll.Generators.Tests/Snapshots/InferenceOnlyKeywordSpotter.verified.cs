@@ -13,9 +13,10 @@ namespace Audio
     /// Head  Linear(64 → 12)                                       780 parameters
     /// output [1, ≤50, 12]
     /// </code>
-    /// <para>21,132 parameters. One arena of 88,425 floats (353,700 bytes), allocated by the constructor, holds
+    /// <para>21,132 parameters. One arena of 88,449 floats (353,796 bytes), allocated by the constructor, holds
     /// the parameters, the states, the activations of the longest sequence and the streaming buffers; compiled for inference
     /// only (no Backward, no gradients). Forward and Step allocate nothing.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class KeywordSpotter : global::Unroll.IInferenceModel<float>, global::Unroll.IStepModel<float>
@@ -42,7 +43,10 @@ namespace Audio
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
-        /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+        /// <summary>
+        /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+        /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+        /// </summary>
         private static class Layout
         {
             public const int Rnn_weight_ih_l0 = 0; // Rnn.weight_ih_l0 [192, 40]
@@ -53,26 +57,31 @@ namespace Audio
             public const int Head_bias = 21120; // Head.bias [12]
 
             public const int Parameters = 0; // 21,132: every parameter, in state-dict order (offsets below are relative to it)
-            public const int Rnn_States = 21132; // 256: h_0, h_n, ∂h_0, ∂h_n, each [1, 1, 64]
-            public const int Input = 21388; // 2,000: input of 50 steps, time-major [time, batch, 40]
-            public const int Rnn_L0_Sequence = 23388; // 3,200: Rnn layer 0 states h_t, [time, batch, 64]
-            public const int Rnn_L0_Cache = 26588; // 12,800: r, z, n, W_hn·h + b_hn, [time, batch, 256]
-            public const int Drop_Output = 39388; // 3,200: Drop output, [time, batch, 64]
-            public const int Head_Output = 42588; // 600: Head output, [time, batch, 12]
-            public const int Scratch_Gh = 43188; // 192: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dh = 43380; // 64: ReorderState's scratch: one state block, [batch, H]
-            public const int Step_Input = 43444; // 40: input of one step, time-major [time, batch, 40]
-            public const int Step_Rnn_L0_Sequence = 43484; // 64: Rnn layer 0 states h_t, [time, batch, 64]
-            public const int Step_Rnn_L0_Fused = 43548; // 20,224: [W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step
-            public const int Step_Rnn_L0_WhhT = 63772; // 12,288: W_hhᵀ in column panels (the sequence passes' recurrent products), 64 x 192
-            public const int Step_Rnn_L0_PackedFrom = 76060; // 12,288: W_hh as last packed (the sequence passes compare it)
-            public const int Step_Drop_Output = 88348; // 64: Drop output, [time, batch, 64]
-            public const int Step_Head_Output = 88412; // 12: Head output, [time, batch, 12]
-            public const int Step_WeightsStale = 88424; // 1: 1 when the parameters may have changed since the step weights were packed
-            public const int Length = 88425;
+            public const int Rnn_States = 21136; // 256: h_0, h_n, ∂h_0, ∂h_n, each [1, 1, 64]
+            public const int Input = 21392; // 2,000: input of 50 steps, time-major [time, batch, 40]
+            public const int Rnn_L0_Sequence = 23392; // 3,200: Rnn layer 0 states h_t, [time, batch, 64]
+            public const int Rnn_L0_Cache = 26592; // 12,800: r, z, n, W_hn·h + b_hn, [time, batch, 256]
+            public const int Drop_Output = 39392; // 3,200: Drop output, [time, batch, 64]
+            public const int Head_Output = 42592; // 600: Head output, [time, batch, 12]
+            public const int Scratch_Gh = 43200; // 192: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dh = 43392; // 64: ReorderState's scratch: one state block, [batch, H]
+            public const int Step_Input = 43456; // 40: input of one step, time-major [time, batch, 40]
+            public const int Step_Rnn_L0_Sequence = 43504; // 64: Rnn layer 0 states h_t, [time, batch, 64]
+            public const int Step_Rnn_L0_Fused = 43568; // 20,224: [W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step
+            public const int Step_Rnn_L0_WhhT = 63792; // 12,288: W_hhᵀ in column panels (the sequence passes' recurrent products), 64 x 192
+            public const int Step_Rnn_L0_PackedFrom = 76080; // 12,288: W_hh as last packed (the sequence passes compare it)
+            public const int Step_Drop_Output = 88368; // 64: Drop output, [time, batch, 64]
+            public const int Step_Head_Output = 88432; // 12: Head output, [time, batch, 12]
+            public const int Step_WeightsStale = 88448; // 1: 1 when the parameters may have changed since the step weights were packed
+            public const int Length = 88449;
         }
 
+        /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
         private readonly float[] _arena;
+
+        /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+        private readonly int _origin;
+
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>FindNonFinite</c>.</summary>
@@ -89,7 +98,8 @@ namespace Audio
         /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
         public KeywordSpotter(int seed)
         {
-            _arena = new float[Layout.Length];
+            // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+            _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
             random.FillUniform(p.Slice(Layout.Rnn_weight_ih_l0, 7680), -0.125f, 0.125f); // Rnn.weight_ih_l0 ~ U(±0.125)
@@ -98,18 +108,22 @@ namespace Audio
             random.FillUniform(p.Slice(Layout.Rnn_bias_hh_l0, 192), -0.125f, 0.125f); // Rnn.bias_hh_l0 ~ U(±0.125)
             random.FillUniform(p.Slice(Layout.Head_weight, 768), -0.125f, 0.125f); // Head.weight ~ U(±0.125)
             random.FillUniform(p.Slice(Layout.Head_bias, 12), -0.125f, 0.125f); // Head.bias ~ U(±0.125)
-            _arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
+            Arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
 
+            // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Rnn.weight_ih_l0", new[] { 192, 40 }, _arena, Layout.Rnn_weight_ih_l0, -1, Layout.Step_WeightsStale),
-                new("Rnn.weight_hh_l0", new[] { 192, 64 }, _arena, Layout.Rnn_weight_hh_l0, -1, Layout.Step_WeightsStale),
-                new("Rnn.bias_ih_l0", new[] { 192 }, _arena, Layout.Rnn_bias_ih_l0, -1, Layout.Step_WeightsStale),
-                new("Rnn.bias_hh_l0", new[] { 192 }, _arena, Layout.Rnn_bias_hh_l0, -1, Layout.Step_WeightsStale),
-                new("Head.weight", new[] { 12, 64 }, _arena, Layout.Head_weight, -1, Layout.Step_WeightsStale),
-                new("Head.bias", new[] { 12 }, _arena, Layout.Head_bias, -1, Layout.Step_WeightsStale),
+                new("Rnn.weight_ih_l0", new[] { 192, 40 }, _arena, _origin + Layout.Rnn_weight_ih_l0, -1, _origin + Layout.Step_WeightsStale),
+                new("Rnn.weight_hh_l0", new[] { 192, 64 }, _arena, _origin + Layout.Rnn_weight_hh_l0, -1, _origin + Layout.Step_WeightsStale),
+                new("Rnn.bias_ih_l0", new[] { 192 }, _arena, _origin + Layout.Rnn_bias_ih_l0, -1, _origin + Layout.Step_WeightsStale),
+                new("Rnn.bias_hh_l0", new[] { 192 }, _arena, _origin + Layout.Rnn_bias_hh_l0, -1, _origin + Layout.Step_WeightsStale),
+                new("Head.weight", new[] { 12, 64 }, _arena, _origin + Layout.Head_weight, -1, _origin + Layout.Step_WeightsStale),
+                new("Head.bias", new[] { 12 }, _arena, _origin + Layout.Head_bias, -1, _origin + Layout.Step_WeightsStale),
             };
         }
+
+        /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+        private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
         /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
@@ -117,8 +131,8 @@ namespace Audio
         {
             get
             {
-                _arena[Layout.Step_WeightsStale] = 1f;
-                return new(_arena, 0, ParameterCount);
+                Arena[Layout.Step_WeightsStale] = 1f;
+                return Arena.Slice(Layout.Parameters, ParameterCount);
             }
         }
 
@@ -133,13 +147,13 @@ namespace Audio
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>GRU(40 → 64).</summary>
-        public partial global::Unroll.GruLayer Rnn { get => new(_arena, Layout.Rnn_States, 1, 1, BatchSize, 64); }
+        public partial global::Unroll.GruLayer Rnn { get => new(_arena, _origin + Layout.Rnn_States, 1, 1, BatchSize, 64); }
 
         /// <summary>Dropout(p = 0.1).</summary>
         public partial global::Unroll.DropoutLayer Drop { get => new(0.1f, 64); }
 
         /// <summary>Linear(64 → 12).</summary>
-        public partial global::Unroll.LinearLayer Head { get => new(_arena, Layout.Head_weight, -1, 64, 12, true); }
+        public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, -1, 64, 12, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps.</summary>
         /// <param name="input">The sequences, <c>[1, length, 40]</c> batch-first, row-major.</param>
@@ -158,7 +172,7 @@ namespace Audio
             CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 40) ThrowWrongLength(nameof(input), length * 40, input.Length, $"[batch 1, length {length}, features 40]");
             if (output.Length != length * 12) ThrowWrongLength(nameof(output), length * 12, output.Length, $"[batch 1, length {length}, features 12]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 1, length, 40);
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
@@ -171,7 +185,7 @@ namespace Audio
         /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>
         public void ResetState()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             a.Slice(Layout.Rnn_States + 0, 64).CopyTo(a.Slice(Layout.Rnn_States + 64, 64)); // Rnn: h_n ← h_0
         }
 
@@ -188,7 +202,7 @@ namespace Audio
                 if ((uint)sources[b] >= BatchSize)
                     throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 1.");
             }
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // Rnn: h_n, 1 × [1, 64]
             for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 64 + s * 64, 64), sources, 64, a.Slice(Layout.Scratch_dh, 64));
         }
@@ -204,7 +218,7 @@ namespace Audio
         {
             if (input.Length != 40) ThrowWrongLength(nameof(input), 40, input.Length, "[batch 1, features 40]");
             if (output.Length != 12) ThrowWrongLength(nameof(output), 12, output.Length, "[batch 1, features 12]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             input.CopyTo(a.Slice(Layout.Step_Input, 40));
             if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
             StepCore();
@@ -214,7 +228,7 @@ namespace Audio
         /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
         private void PackStepWeights()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: [W_ih W_hh]ᵀ and the biases, in blocks of 16 units
             global::Unroll.Kernels.Cells.PackGruStep(p.Slice(Layout.Rnn_weight_ih_l0, 7680), p.Slice(Layout.Rnn_weight_hh_l0, 12288), p.Slice(Layout.Rnn_bias_ih_l0, 192), p.Slice(Layout.Rnn_bias_hh_l0, 192), a.Slice(Layout.Step_Rnn_L0_Fused, 20224), 40, 64);
@@ -224,7 +238,7 @@ namespace Audio
         /// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>
         private void PackSequenceWeights()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: W_hhᵀ [64, 192]
             global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 12288), 64, a.Slice(Layout.Step_Rnn_L0_WhhT, 12288), 192, 64);
@@ -234,7 +248,7 @@ namespace Audio
         /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
         private bool PackedWeightsCurrent()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 12288)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 12288)))) return false;
             return true;
         }
@@ -242,7 +256,7 @@ namespace Audio
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
@@ -285,7 +299,7 @@ namespace Audio
         /// <summary>One step of every layer, from and into the running states.</summary>
         private void StepCore()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Rnn, layer 0, forward direction: GRU 40 → 64, one step
@@ -315,7 +329,7 @@ namespace Audio
         /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
         public global::Unroll.NonFiniteValue? FindNonFinite()
         {
-            global::System.ReadOnlySpan<float> a = _arena;
+            global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), _length, 1, 64, "Rnn states", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Drop_Output), _length, 1, 64, "Drop output", out found)) return found;

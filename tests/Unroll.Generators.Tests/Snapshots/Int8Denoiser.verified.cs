@@ -12,9 +12,10 @@ namespace Audio
     /// Head  Linear(32 → 1)                                         33 parameters
     /// output [1, ≤64, 1]
     /// </code>
-    /// <para>5,409 parameters. One arena of 28,363 floats (113,452 bytes), allocated by the constructor, holds
+    /// <para>5,409 parameters. One arena of 28,401 floats (113,604 bytes), allocated by the constructor, holds
     /// the parameters, the states, the activations of the longest sequence and the streaming buffers; compiled for inference
     /// only (no Backward, no gradients). Forward and Step allocate nothing.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
     /// <para>Step reads its LSTM and GRU weights as Int8 with a float32 scale per row (rounded when packed, summed in float32);
     /// Forward and Parameters keep float32, so a run of steps equals Forward within that rounding.</para>
     /// </remarks>
@@ -43,7 +44,10 @@ namespace Audio
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
-        /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+        /// <summary>
+        /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+        /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+        /// </summary>
         private static class Layout
         {
             public const int Rnn_weight_ih_l0 = 0; // Rnn.weight_ih_l0 [128, 8]
@@ -54,26 +58,31 @@ namespace Audio
             public const int Head_bias = 5408; // Head.bias [1]
 
             public const int Parameters = 0; // 5,409: every parameter, in state-dict order (offsets below are relative to it)
-            public const int Rnn_States = 5409; // 256: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [1, 1, 32]
-            public const int Input = 5665; // 512: input of 64 steps, time-major [time, batch, 8]
-            public const int Rnn_L0_Sequence = 6177; // 2,048: Rnn layer 0 states h_t, [time, batch, 32]
-            public const int Rnn_L0_Cache = 8225; // 8,192: activated gates i, f, g, o, [time, batch, 128]
-            public const int Rnn_L0_Cells = 16417; // 2,048: cell states c_t, [time, batch, 32]
-            public const int Head_Output = 18465; // 64: Head output, [time, batch, 1]
-            public const int Scratch_Gh = 18529; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dh = 18529; // 32: ReorderState's scratch: one state block, [batch, H]
-            public const int Step_Input = 18561; // 8: input of one step, time-major [time, batch, 8]
-            public const int Step_Rnn_L0_Sequence = 18569; // 32: Rnn layer 0 states h_t, [time, batch, 32]
-            public const int Step_Rnn_L0_Cells = 18601; // 32: cell states c_t, [time, batch, 32]
-            public const int Step_Rnn_L0_Fused = 18633; // 1,536: [W_ih W_hh]ᵀ as int8 with a scale per row, and the biases, in blocks of units, for the fused step
-            public const int Step_Rnn_L0_WhhT = 20169; // 4,096: W_hhᵀ in column panels (the sequence passes' recurrent products), 32 x 128
-            public const int Step_Rnn_L0_PackedFrom = 24265; // 4,096: W_hh as last packed (the sequence passes compare it)
-            public const int Step_Head_Output = 28361; // 1: Head output, [time, batch, 1]
-            public const int Step_WeightsStale = 28362; // 1: 1 when the parameters may have changed since the step weights were packed
-            public const int Length = 28363;
+            public const int Rnn_States = 5424; // 256: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [1, 1, 32]
+            public const int Input = 5680; // 512: input of 64 steps, time-major [time, batch, 8]
+            public const int Rnn_L0_Sequence = 6192; // 2,048: Rnn layer 0 states h_t, [time, batch, 32]
+            public const int Rnn_L0_Cache = 8240; // 8,192: activated gates i, f, g, o, [time, batch, 128]
+            public const int Rnn_L0_Cells = 16432; // 2,048: cell states c_t, [time, batch, 32]
+            public const int Head_Output = 18480; // 64: Head output, [time, batch, 1]
+            public const int Scratch_Gh = 18544; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dh = 18544; // 32: ReorderState's scratch: one state block, [batch, H]
+            public const int Step_Input = 18576; // 8: input of one step, time-major [time, batch, 8]
+            public const int Step_Rnn_L0_Sequence = 18592; // 32: Rnn layer 0 states h_t, [time, batch, 32]
+            public const int Step_Rnn_L0_Cells = 18624; // 32: cell states c_t, [time, batch, 32]
+            public const int Step_Rnn_L0_Fused = 18656; // 1,536: [W_ih W_hh]ᵀ as int8 with a scale per row, and the biases, in blocks of units, for the fused step
+            public const int Step_Rnn_L0_WhhT = 20192; // 4,096: W_hhᵀ in column panels (the sequence passes' recurrent products), 32 x 128
+            public const int Step_Rnn_L0_PackedFrom = 24288; // 4,096: W_hh as last packed (the sequence passes compare it)
+            public const int Step_Head_Output = 28384; // 1: Head output, [time, batch, 1]
+            public const int Step_WeightsStale = 28400; // 1: 1 when the parameters may have changed since the step weights were packed
+            public const int Length = 28401;
         }
 
+        /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
         private readonly float[] _arena;
+
+        /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+        private readonly int _origin;
+
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>FindNonFinite</c>.</summary>
@@ -90,7 +99,8 @@ namespace Audio
         /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
         public Denoiser(int seed)
         {
-            _arena = new float[Layout.Length];
+            // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+            _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
             random.FillUniform(p.Slice(Layout.Rnn_weight_ih_l0, 1024), -0.17677669f, 0.17677669f); // Rnn.weight_ih_l0 ~ U(±0.176777)
@@ -99,18 +109,22 @@ namespace Audio
             random.FillUniform(p.Slice(Layout.Rnn_bias_hh_l0, 128), -0.17677669f, 0.17677669f); // Rnn.bias_hh_l0 ~ U(±0.176777)
             random.FillUniform(p.Slice(Layout.Head_weight, 32), -0.17677669f, 0.17677669f); // Head.weight ~ U(±0.176777)
             random.FillUniform(p.Slice(Layout.Head_bias, 1), -0.17677669f, 0.17677669f); // Head.bias ~ U(±0.176777)
-            _arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
+            Arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
 
+            // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Rnn.weight_ih_l0", new[] { 128, 8 }, _arena, Layout.Rnn_weight_ih_l0, -1, Layout.Step_WeightsStale),
-                new("Rnn.weight_hh_l0", new[] { 128, 32 }, _arena, Layout.Rnn_weight_hh_l0, -1, Layout.Step_WeightsStale),
-                new("Rnn.bias_ih_l0", new[] { 128 }, _arena, Layout.Rnn_bias_ih_l0, -1, Layout.Step_WeightsStale),
-                new("Rnn.bias_hh_l0", new[] { 128 }, _arena, Layout.Rnn_bias_hh_l0, -1, Layout.Step_WeightsStale),
-                new("Head.weight", new[] { 1, 32 }, _arena, Layout.Head_weight, -1, Layout.Step_WeightsStale),
-                new("Head.bias", new[] { 1 }, _arena, Layout.Head_bias, -1, Layout.Step_WeightsStale),
+                new("Rnn.weight_ih_l0", new[] { 128, 8 }, _arena, _origin + Layout.Rnn_weight_ih_l0, -1, _origin + Layout.Step_WeightsStale),
+                new("Rnn.weight_hh_l0", new[] { 128, 32 }, _arena, _origin + Layout.Rnn_weight_hh_l0, -1, _origin + Layout.Step_WeightsStale),
+                new("Rnn.bias_ih_l0", new[] { 128 }, _arena, _origin + Layout.Rnn_bias_ih_l0, -1, _origin + Layout.Step_WeightsStale),
+                new("Rnn.bias_hh_l0", new[] { 128 }, _arena, _origin + Layout.Rnn_bias_hh_l0, -1, _origin + Layout.Step_WeightsStale),
+                new("Head.weight", new[] { 1, 32 }, _arena, _origin + Layout.Head_weight, -1, _origin + Layout.Step_WeightsStale),
+                new("Head.bias", new[] { 1 }, _arena, _origin + Layout.Head_bias, -1, _origin + Layout.Step_WeightsStale),
             };
         }
+
+        /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+        private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
         /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
@@ -118,8 +132,8 @@ namespace Audio
         {
             get
             {
-                _arena[Layout.Step_WeightsStale] = 1f;
-                return new(_arena, 0, ParameterCount);
+                Arena[Layout.Step_WeightsStale] = 1f;
+                return Arena.Slice(Layout.Parameters, ParameterCount);
             }
         }
 
@@ -134,10 +148,10 @@ namespace Audio
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>LSTM(8 → 32).</summary>
-        public partial global::Unroll.LstmLayer Rnn { get => new(_arena, Layout.Rnn_States, 1, 1, BatchSize, 32); }
+        public partial global::Unroll.LstmLayer Rnn { get => new(_arena, _origin + Layout.Rnn_States, 1, 1, BatchSize, 32); }
 
         /// <summary>Linear(32 → 1).</summary>
-        public partial global::Unroll.LinearLayer Head { get => new(_arena, Layout.Head_weight, -1, 32, 1, true); }
+        public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, -1, 32, 1, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps.</summary>
         /// <param name="input">The sequences, <c>[1, length, 8]</c> batch-first, row-major.</param>
@@ -156,7 +170,7 @@ namespace Audio
             CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 8) ThrowWrongLength(nameof(input), length * 8, input.Length, $"[batch 1, length {length}, features 8]");
             if (output.Length != length * 1) ThrowWrongLength(nameof(output), length * 1, output.Length, $"[batch 1, length {length}, features 1]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 1, length, 8);
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
@@ -169,7 +183,7 @@ namespace Audio
         /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>
         public void ResetState()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             a.Slice(Layout.Rnn_States + 0, 32).CopyTo(a.Slice(Layout.Rnn_States + 32, 32)); // Rnn: h_n ← h_0
             a.Slice(Layout.Rnn_States + 128, 32).CopyTo(a.Slice(Layout.Rnn_States + 160, 32)); // Rnn: c_n ← c_0
         }
@@ -187,7 +201,7 @@ namespace Audio
                 if ((uint)sources[b] >= BatchSize)
                     throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 1.");
             }
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // Rnn: h_n, 1 × [1, 32]
             for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 32 + s * 32, 32), sources, 32, a.Slice(Layout.Scratch_dh, 32));
             // Rnn: c_n, 1 × [1, 32]
@@ -205,7 +219,7 @@ namespace Audio
         {
             if (input.Length != 8) ThrowWrongLength(nameof(input), 8, input.Length, "[batch 1, features 8]");
             if (output.Length != 1) ThrowWrongLength(nameof(output), 1, output.Length, "[batch 1, features 1]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             input.CopyTo(a.Slice(Layout.Step_Input, 8));
             if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
             StepCore();
@@ -215,7 +229,7 @@ namespace Audio
         /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
         private void PackStepWeights()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: [W_ih W_hh]ᵀ rounded to Int8 with a float32 scale per row, and the biases (float32), in blocks of units
             global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Rnn_weight_ih_l0, 1024), p.Slice(Layout.Rnn_weight_hh_l0, 4096), p.Slice(Layout.Rnn_bias_ih_l0, 128), p.Slice(Layout.Rnn_bias_hh_l0, 128), a.Slice(Layout.Step_Rnn_L0_Fused, 1536), 8, 32, global::Unroll.WeightPrecision.Int8);
@@ -225,7 +239,7 @@ namespace Audio
         /// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>
         private void PackSequenceWeights()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: W_hhᵀ [32, 128]
             global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 4096), 32, a.Slice(Layout.Step_Rnn_L0_WhhT, 4096), 128, 32);
@@ -235,7 +249,7 @@ namespace Audio
         /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
         private bool PackedWeightsCurrent()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 4096)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 4096)))) return false;
             return true;
         }
@@ -243,7 +257,7 @@ namespace Audio
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
@@ -285,7 +299,7 @@ namespace Audio
         /// <summary>One step of every layer, from and into the running states.</summary>
         private void StepCore()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Rnn, layer 0, forward direction: LSTM 8 → 32, one step
@@ -315,7 +329,7 @@ namespace Audio
         /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
         public global::Unroll.NonFiniteValue? FindNonFinite()
         {
-            global::System.ReadOnlySpan<float> a = _arena;
+            global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), _length, 1, 32, "Rnn states", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Head_Output), _length, 1, 1, "Head output", out found)) return found;

@@ -15,9 +15,10 @@ namespace Company.Product.Nlp
         /// Tags     Linear(24 → 5)                                        125 parameters
         /// output [1, ≤8, 5]
         /// </code>
-        /// <para>5,757 parameters. One arena of 24,185 floats (96,740 bytes), allocated by the constructor, holds
+        /// <para>5,757 parameters. One arena of 24,289 floats (97,156 bytes), allocated by the constructor, holds
         /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
         /// Forward, Backward and Step allocate nothing.</para>
+        /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
         partial class Tagger : global::Unroll.IStreamingModel<int>
@@ -47,7 +48,10 @@ namespace Company.Product.Nlp
             int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
             int global::Unroll.IInferenceModel.VocabularySize => 100;
 
-            /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+            /// <summary>
+            /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+            /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+            /// </summary>
             private static class Layout
             {
                 public const int Embed_weight = 0; // Embed.weight [100, 16]
@@ -59,37 +63,42 @@ namespace Company.Product.Nlp
                 public const int Tags_bias = 5752; // Tags.bias [5]
 
                 public const int Parameters = 0; // 5,757: every parameter, in state-dict order (offsets below are relative to it)
-                public const int Gradients = 5757; // 5,757: the gradients, same layout as Parameters
-                public const int Encoder_States = 11514; // 192: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [1, 1, 24]
-                public const int Tokens = 11706; // 8: token ids of 8 steps, [batch, time] (int bits)
-                public const int Embed_Output = 11714; // 128: Embed output, [time, batch, 16]
-                public const int Embed_OutputGradient = 11842; // 128: ∂Embed output
-                public const int Encoder_L0_Sequence = 11970; // 192: Encoder layer 0 states h_t, [time, batch, 24]
-                public const int Encoder_L0_SequenceGradient = 12162; // 192: ∂ of Encoder layer 0 states
-                public const int Encoder_L0_Cache = 12354; // 768: activated gates i, f, g, o, [time, batch, 96]
-                public const int Encoder_L0_Cells = 13122; // 192: cell states c_t, [time, batch, 24]
-                public const int Tags_Output = 13314; // 40: Tags output, [time, batch, 5]
-                public const int Tags_OutputGradient = 13354; // 40: ∂Tags output
-                public const int Scratch_Gh = 13394; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-                public const int Scratch_dGates = 13394; // 768: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-                public const int Scratch_dGh = 14162; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-                public const int Scratch_dh = 14162; // 24: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-                public const int Scratch_dc = 14186; // 24: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-                public const int Scratch_HeldDh = 14210; // 24: BPTT, rows past their length: the carried ∂h they pass on
-                public const int Scratch_HeldDc = 14234; // 24: BPTT, rows past their length: the carried ∂c they pass on
-                public const int Step_Tokens = 14258; // 1: token ids of one step, [batch, time] (int bits)
-                public const int Step_Embed_Output = 14259; // 16: Embed output, [time, batch, 16]
-                public const int Step_Encoder_L0_Sequence = 14275; // 24: Encoder layer 0 states h_t, [time, batch, 24]
-                public const int Step_Encoder_L0_Cells = 14299; // 24: cell states c_t, [time, batch, 24]
-                public const int Step_Encoder_L0_Fused = 14323; // 5,248: [W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step
-                public const int Step_Encoder_L0_WhhT = 19571; // 2,304: W_hhᵀ in column panels (the sequence passes' recurrent products), 24 x 96
-                public const int Step_Encoder_L0_PackedFrom = 21875; // 2,304: W_hh as last packed (the sequence passes compare it)
-                public const int Step_Tags_Output = 24179; // 5: Tags output, [time, batch, 5]
-                public const int Step_WeightsStale = 24184; // 1: 1 when the parameters may have changed since the step weights were packed
-                public const int Length = 24185;
+                public const int Gradients = 5760; // 5,757: the gradients, same layout as Parameters
+                public const int Encoder_States = 11520; // 192: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [1, 1, 24]
+                public const int Tokens = 11712; // 8: token ids of 8 steps, [batch, time] (int bits)
+                public const int Embed_Output = 11728; // 128: Embed output, [time, batch, 16]
+                public const int Embed_OutputGradient = 11856; // 128: ∂Embed output
+                public const int Encoder_L0_Sequence = 11984; // 192: Encoder layer 0 states h_t, [time, batch, 24]
+                public const int Encoder_L0_SequenceGradient = 12176; // 192: ∂ of Encoder layer 0 states
+                public const int Encoder_L0_Cache = 12368; // 768: activated gates i, f, g, o, [time, batch, 96]
+                public const int Encoder_L0_Cells = 13136; // 192: cell states c_t, [time, batch, 24]
+                public const int Tags_Output = 13328; // 40: Tags output, [time, batch, 5]
+                public const int Tags_OutputGradient = 13376; // 40: ∂Tags output
+                public const int Scratch_Gh = 13424; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+                public const int Scratch_dGates = 13424; // 768: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+                public const int Scratch_dGh = 14192; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+                public const int Scratch_dh = 14192; // 24: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
+                public const int Scratch_dc = 14224; // 24: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+                public const int Scratch_HeldDh = 14256; // 24: BPTT, rows past their length: the carried ∂h they pass on
+                public const int Scratch_HeldDc = 14288; // 24: BPTT, rows past their length: the carried ∂c they pass on
+                public const int Step_Tokens = 14320; // 1: token ids of one step, [batch, time] (int bits)
+                public const int Step_Embed_Output = 14336; // 16: Embed output, [time, batch, 16]
+                public const int Step_Encoder_L0_Sequence = 14352; // 24: Encoder layer 0 states h_t, [time, batch, 24]
+                public const int Step_Encoder_L0_Cells = 14384; // 24: cell states c_t, [time, batch, 24]
+                public const int Step_Encoder_L0_Fused = 14416; // 5,248: [W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step
+                public const int Step_Encoder_L0_WhhT = 19664; // 2,304: W_hhᵀ in column panels (the sequence passes' recurrent products), 24 x 96
+                public const int Step_Encoder_L0_PackedFrom = 21968; // 2,304: W_hh as last packed (the sequence passes compare it)
+                public const int Step_Tags_Output = 24272; // 5: Tags output, [time, batch, 5]
+                public const int Step_WeightsStale = 24288; // 1: 1 when the parameters may have changed since the step weights were packed
+                public const int Length = 24289;
             }
 
+            /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
             private readonly float[] _arena;
+
+            /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+            private readonly int _origin;
+
             private readonly global::Unroll.NamedParameter[] _namedParameters;
 
             /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
@@ -118,7 +127,8 @@ namespace Company.Product.Nlp
             /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
             public Tagger(int seed)
             {
-                _arena = new float[Layout.Length];
+                // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+                _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
                 global::System.Span<float> p = Parameters;
                 var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
                 DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
@@ -129,19 +139,23 @@ namespace Company.Product.Nlp
                 random.FillUniform(p.Slice(Layout.Encoder_bias_hh_l0, 96), -0.20412415f, 0.20412415f); // Encoder.bias_hh_l0 ~ U(±0.204124)
                 random.FillUniform(p.Slice(Layout.Tags_weight, 120), -0.20412415f, 0.20412415f); // Tags.weight ~ U(±0.204124)
                 random.FillUniform(p.Slice(Layout.Tags_bias, 5), -0.20412415f, 0.20412415f); // Tags.bias ~ U(±0.204124)
-                _arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
+                Arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
 
+                // Each named parameter views _arena at its own index (the parameter block starts at _origin).
                 _namedParameters = new global::Unroll.NamedParameter[]
                 {
-                    new("Embed.weight", new[] { 100, 16 }, _arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight, Layout.Step_WeightsStale),
-                    new("Encoder.weight_ih_l0", new[] { 96, 16 }, _arena, Layout.Encoder_weight_ih_l0, ParameterCount + Layout.Encoder_weight_ih_l0, Layout.Step_WeightsStale),
-                    new("Encoder.weight_hh_l0", new[] { 96, 24 }, _arena, Layout.Encoder_weight_hh_l0, ParameterCount + Layout.Encoder_weight_hh_l0, Layout.Step_WeightsStale),
-                    new("Encoder.bias_ih_l0", new[] { 96 }, _arena, Layout.Encoder_bias_ih_l0, ParameterCount + Layout.Encoder_bias_ih_l0, Layout.Step_WeightsStale),
-                    new("Encoder.bias_hh_l0", new[] { 96 }, _arena, Layout.Encoder_bias_hh_l0, ParameterCount + Layout.Encoder_bias_hh_l0, Layout.Step_WeightsStale),
-                    new("Tags.weight", new[] { 5, 24 }, _arena, Layout.Tags_weight, ParameterCount + Layout.Tags_weight, Layout.Step_WeightsStale),
-                    new("Tags.bias", new[] { 5 }, _arena, Layout.Tags_bias, ParameterCount + Layout.Tags_bias, Layout.Step_WeightsStale),
+                    new("Embed.weight", new[] { 100, 16 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, _origin + Layout.Step_WeightsStale),
+                    new("Encoder.weight_ih_l0", new[] { 96, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0, _origin + Layout.Step_WeightsStale),
+                    new("Encoder.weight_hh_l0", new[] { 96, 24 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0, _origin + Layout.Step_WeightsStale),
+                    new("Encoder.bias_ih_l0", new[] { 96 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0, _origin + Layout.Step_WeightsStale),
+                    new("Encoder.bias_hh_l0", new[] { 96 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0, _origin + Layout.Step_WeightsStale),
+                    new("Tags.weight", new[] { 5, 24 }, _arena, _origin + Layout.Tags_weight, _origin + Layout.Gradients + Layout.Tags_weight, _origin + Layout.Step_WeightsStale),
+                    new("Tags.bias", new[] { 5 }, _arena, _origin + Layout.Tags_bias, _origin + Layout.Gradients + Layout.Tags_bias, _origin + Layout.Step_WeightsStale),
                 };
             }
+
+            /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+            private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
 
             /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
             /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
@@ -149,13 +163,13 @@ namespace Company.Product.Nlp
             {
                 get
                 {
-                    _arena[Layout.Step_WeightsStale] = 1f;
-                    return new(_arena, 0, ParameterCount);
+                    Arena[Layout.Step_WeightsStale] = 1f;
+                    return Arena.Slice(Layout.Parameters, ParameterCount);
                 }
             }
 
             /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-            public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
+            public global::System.Span<float> Gradients => Arena.Slice(Layout.Gradients, ParameterCount);
 
             /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
             public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -171,13 +185,13 @@ namespace Company.Product.Nlp
             public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
             /// <summary>Embedding(100 → 16).</summary>
-            internal partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, Layout.Embed_weight, ParameterCount + Layout.Embed_weight, 100, 16); }
+            internal partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, 100, 16); }
 
             /// <summary>LSTM(16 → 24).</summary>
-            internal partial global::Unroll.LstmLayer Encoder { get => new(_arena, Layout.Encoder_States, 1, 1, BatchSize, 24); }
+            internal partial global::Unroll.LstmLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 1, 1, BatchSize, 24); }
 
             /// <summary>Linear(24 → 5).</summary>
-            internal partial global::Unroll.LinearLayer Tags { get => new(_arena, Layout.Tags_weight, ParameterCount + Layout.Tags_weight, 24, 5, true); }
+            internal partial global::Unroll.LinearLayer Tags { get => new(_arena, _origin + Layout.Tags_weight, _origin + Layout.Gradients + Layout.Tags_weight, 24, 5, true); }
 
             /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
             /// <param name="tokens">Token ids, <c>[1, length]</c> batch-first, each below 100.</param>
@@ -197,7 +211,7 @@ namespace Company.Product.Nlp
                 if (tokens.Length != length * 1) ThrowWrongLength(nameof(tokens), length * 1, tokens.Length, $"[batch 1, length {length}]");
                 if (output.Length != length * 5) ThrowWrongLength(nameof(output), length * 5, output.Length, $"[batch 1, length {length}, features 5]");
                 CheckTokens(tokens, nameof(tokens));
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1)));
                 if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
                 else lengths.CopyTo(_rowLengths);
@@ -221,7 +235,7 @@ namespace Company.Product.Nlp
                 int length = _length;
                 if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
                 if (outputGradient.Length != length * 5) ThrowWrongLength(nameof(outputGradient), length * 5, outputGradient.Length, $"[batch 1, length {length}, features 5]");
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Tags_OutputGradient), 1, length, 5);
                 BackwardCore(length, inputGradient);
             }
@@ -229,7 +243,7 @@ namespace Company.Product.Nlp
             /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>
             public void ResetState()
             {
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 a.Slice(Layout.Encoder_States + 0, 24).CopyTo(a.Slice(Layout.Encoder_States + 24, 24)); // Encoder: h_n ← h_0
                 a.Slice(Layout.Encoder_States + 96, 24).CopyTo(a.Slice(Layout.Encoder_States + 120, 24)); // Encoder: c_n ← c_0
             }
@@ -247,7 +261,7 @@ namespace Company.Product.Nlp
                     if ((uint)sources[b] >= BatchSize)
                         throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 1.");
                 }
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 // Encoder: h_n, 1 × [1, 24]
                 for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Encoder_States + 24 + s * 24, 24), sources, 24, a.Slice(Layout.Scratch_dh, 24));
                 // Encoder: c_n, 1 × [1, 24]
@@ -266,7 +280,7 @@ namespace Company.Product.Nlp
                 if (tokens.Length != 1) ThrowWrongLength(nameof(tokens), 1, tokens.Length, "[batch 1]");
                 if (output.Length != 5) ThrowWrongLength(nameof(output), 5, output.Length, "[batch 1, features 5]");
                 CheckTokens(tokens, nameof(tokens));
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 1)));
                 if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
                 StepCore();
@@ -276,7 +290,7 @@ namespace Company.Product.Nlp
             /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
             private void PackStepWeights()
             {
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
                 // Encoder, layer 0: [W_ih W_hh]ᵀ and the biases, in blocks of 16 units
                 global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Encoder_weight_ih_l0, 1536), p.Slice(Layout.Encoder_weight_hh_l0, 2304), p.Slice(Layout.Encoder_bias_ih_l0, 96), p.Slice(Layout.Encoder_bias_hh_l0, 96), a.Slice(Layout.Step_Encoder_L0_Fused, 5248), 16, 24);
@@ -286,7 +300,7 @@ namespace Company.Product.Nlp
             /// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>
             private void PackSequenceWeights()
             {
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
                 // Encoder, layer 0: W_hhᵀ [24, 96]
                 global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Encoder_weight_hh_l0, 2304), 24, a.Slice(Layout.Step_Encoder_L0_WhhT, 2304), 96, 24);
@@ -296,7 +310,7 @@ namespace Company.Product.Nlp
             /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
             private bool PackedWeightsCurrent()
             {
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Encoder_weight_hh_l0, 2304)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Encoder_L0_PackedFrom, 2304)))) return false;
                 return true;
             }
@@ -304,7 +318,7 @@ namespace Company.Product.Nlp
             /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
             private void ForwardCore(int length)
             {
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
                 if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
@@ -349,7 +363,7 @@ namespace Company.Product.Nlp
             /// <summary>One step of every layer, from and into the running states.</summary>
             private void StepCore()
             {
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
                 // Embed: Embedding(100 → 16); each token id selects a row of the weight → [time, batch, 16]
@@ -377,7 +391,7 @@ namespace Company.Product.Nlp
             /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
             private void BackwardCore(int length, bool inputGradient)
             {
-                global::System.Span<float> a = _arena;
+                global::System.Span<float> a = Arena;
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
                 global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
@@ -439,7 +453,7 @@ namespace Company.Product.Nlp
             /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
             public global::Unroll.NonFiniteValue? FindNonFinite()
             {
-                global::System.ReadOnlySpan<float> a = _arena;
+                global::System.ReadOnlySpan<float> a = Arena;
                 global::Unroll.NonFiniteValue found;
                 if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Embed_Output), _length, 1, 16, "Embed output", out found)) return found;
                 if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 1, 24, "Encoder states", out found)) return found;

@@ -12,9 +12,10 @@ namespace Signals
     /// Readout  Linear(20 → 1, no bias)                                20 parameters
     /// output [2, ≤50, 1]
     /// </code>
-    /// <para>520 parameters. One arena of 11,049 floats (44,196 bytes), allocated by the constructor, holds
+    /// <para>520 parameters. One arena of 11,169 floats (44,676 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Denoiser : global::Unroll.IStreamingModel<float>, global::Unroll.IFeatureInputModel
@@ -41,7 +42,10 @@ namespace Signals
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
-        /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+        /// <summary>
+        /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+        /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+        /// </summary>
         private static class Layout
         {
             public const int Rnn_weight_ih_l0 = 0; // Rnn.weight_ih_l0 [20, 3]
@@ -51,35 +55,40 @@ namespace Signals
             public const int Readout_weight = 500; // Readout.weight [1, 20]
 
             public const int Parameters = 0; // 520: every parameter, in state-dict order (offsets below are relative to it)
-            public const int Gradients = 520; // 520: the gradients, same layout as Parameters
-            public const int Rnn_States = 1040; // 160: h_0, h_n, ∂h_0, ∂h_n, each [1, 2, 20]
-            public const int Input = 1200; // 300: input of 50 steps, time-major [time, batch, 3]
-            public const int InputGradient = 1500; // 300: ∂input, [time, batch, 3]
-            public const int Rnn_L0_Sequence = 1800; // 2,000: Rnn layer 0 states h_t, [time, batch, 20]
-            public const int Rnn_L0_SequenceGradient = 3800; // 2,000: ∂ of Rnn layer 0 states
-            public const int Rnn_L0_Cache = 5800; // 2,000: pre-activations, [time, batch, 20]
-            public const int Readout_Output = 7800; // 100: Readout output, [time, batch, 1]
-            public const int Readout_OutputGradient = 7900; // 100: ∂Readout output
-            public const int Scratch_Gh = 8000; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 8000; // 2,000: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 10000; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 10000; // 40: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 10040; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 10040; // 40: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 10080; // 0: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Step_Input = 10080; // 6: input of one step, time-major [time, batch, 3]
-            public const int Step_Rnn_L0_Sequence = 10086; // 40: Rnn layer 0 states h_t, [time, batch, 20]
-            public const int Step_Rnn_L0_Cache = 10126; // 40: pre-activations, [time, batch, 20]
-            public const int Step_Rnn_L0_WihT = 10166; // 60: W_ihᵀ in column panels for the matrix-vector products, 3 x 20
-            public const int Step_Rnn_L0_WhhT = 10226; // 400: W_hhᵀ in column panels, 20 x 20
-            public const int Step_Rnn_L0_Bias = 10626; // 20: b_ih + b_hh
-            public const int Step_Rnn_L0_PackedFrom = 10646; // 400: W_hh as last packed (the sequence passes compare it)
-            public const int Step_Readout_Output = 11046; // 2: Readout output, [time, batch, 1]
-            public const int Step_WeightsStale = 11048; // 1: 1 when the parameters may have changed since the step weights were packed
-            public const int Length = 11049;
+            public const int Gradients = 528; // 520: the gradients, same layout as Parameters
+            public const int Rnn_States = 1056; // 160: h_0, h_n, ∂h_0, ∂h_n, each [1, 2, 20]
+            public const int Input = 1216; // 300: input of 50 steps, time-major [time, batch, 3]
+            public const int InputGradient = 1520; // 300: ∂input, [time, batch, 3]
+            public const int Rnn_L0_Sequence = 1824; // 2,000: Rnn layer 0 states h_t, [time, batch, 20]
+            public const int Rnn_L0_SequenceGradient = 3824; // 2,000: ∂ of Rnn layer 0 states
+            public const int Rnn_L0_Cache = 5824; // 2,000: pre-activations, [time, batch, 20]
+            public const int Readout_Output = 7824; // 100: Readout output, [time, batch, 1]
+            public const int Readout_OutputGradient = 7936; // 100: ∂Readout output
+            public const int Scratch_Gh = 8048; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dGates = 8048; // 2,000: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+            public const int Scratch_dGh = 10048; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+            public const int Scratch_dh = 10048; // 40: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
+            public const int Scratch_dc = 10096; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Scratch_HeldDh = 10096; // 40: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 10144; // 0: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Step_Input = 10144; // 6: input of one step, time-major [time, batch, 3]
+            public const int Step_Rnn_L0_Sequence = 10160; // 40: Rnn layer 0 states h_t, [time, batch, 20]
+            public const int Step_Rnn_L0_Cache = 10208; // 40: pre-activations, [time, batch, 20]
+            public const int Step_Rnn_L0_WihT = 10256; // 60: W_ihᵀ in column panels for the matrix-vector products, 3 x 20
+            public const int Step_Rnn_L0_WhhT = 10320; // 400: W_hhᵀ in column panels, 20 x 20
+            public const int Step_Rnn_L0_Bias = 10720; // 20: b_ih + b_hh
+            public const int Step_Rnn_L0_PackedFrom = 10752; // 400: W_hh as last packed (the sequence passes compare it)
+            public const int Step_Readout_Output = 11152; // 2: Readout output, [time, batch, 1]
+            public const int Step_WeightsStale = 11168; // 1: 1 when the parameters may have changed since the step weights were packed
+            public const int Length = 11169;
         }
 
+        /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
         private readonly float[] _arena;
+
+        /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+        private readonly int _origin;
+
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
@@ -108,7 +117,8 @@ namespace Signals
         /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
         public Denoiser(int seed)
         {
-            _arena = new float[Layout.Length];
+            // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+            _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
             DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
@@ -117,17 +127,21 @@ namespace Signals
             random.FillUniform(p.Slice(Layout.Rnn_bias_ih_l0, 20), -0.2236068f, 0.2236068f); // Rnn.bias_ih_l0 ~ U(±0.223607)
             random.FillUniform(p.Slice(Layout.Rnn_bias_hh_l0, 20), -0.2236068f, 0.2236068f); // Rnn.bias_hh_l0 ~ U(±0.223607)
             random.FillUniform(p.Slice(Layout.Readout_weight, 20), -0.2236068f, 0.2236068f); // Readout.weight ~ U(±0.223607)
-            _arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
+            Arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step
 
+            // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Rnn.weight_ih_l0", new[] { 20, 3 }, _arena, Layout.Rnn_weight_ih_l0, ParameterCount + Layout.Rnn_weight_ih_l0, Layout.Step_WeightsStale),
-                new("Rnn.weight_hh_l0", new[] { 20, 20 }, _arena, Layout.Rnn_weight_hh_l0, ParameterCount + Layout.Rnn_weight_hh_l0, Layout.Step_WeightsStale),
-                new("Rnn.bias_ih_l0", new[] { 20 }, _arena, Layout.Rnn_bias_ih_l0, ParameterCount + Layout.Rnn_bias_ih_l0, Layout.Step_WeightsStale),
-                new("Rnn.bias_hh_l0", new[] { 20 }, _arena, Layout.Rnn_bias_hh_l0, ParameterCount + Layout.Rnn_bias_hh_l0, Layout.Step_WeightsStale),
-                new("Readout.weight", new[] { 1, 20 }, _arena, Layout.Readout_weight, ParameterCount + Layout.Readout_weight, Layout.Step_WeightsStale),
+                new("Rnn.weight_ih_l0", new[] { 20, 3 }, _arena, _origin + Layout.Rnn_weight_ih_l0, _origin + Layout.Gradients + Layout.Rnn_weight_ih_l0, _origin + Layout.Step_WeightsStale),
+                new("Rnn.weight_hh_l0", new[] { 20, 20 }, _arena, _origin + Layout.Rnn_weight_hh_l0, _origin + Layout.Gradients + Layout.Rnn_weight_hh_l0, _origin + Layout.Step_WeightsStale),
+                new("Rnn.bias_ih_l0", new[] { 20 }, _arena, _origin + Layout.Rnn_bias_ih_l0, _origin + Layout.Gradients + Layout.Rnn_bias_ih_l0, _origin + Layout.Step_WeightsStale),
+                new("Rnn.bias_hh_l0", new[] { 20 }, _arena, _origin + Layout.Rnn_bias_hh_l0, _origin + Layout.Gradients + Layout.Rnn_bias_hh_l0, _origin + Layout.Step_WeightsStale),
+                new("Readout.weight", new[] { 1, 20 }, _arena, _origin + Layout.Readout_weight, _origin + Layout.Gradients + Layout.Readout_weight, _origin + Layout.Step_WeightsStale),
             };
         }
+
+        /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+        private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
         /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
@@ -135,13 +149,13 @@ namespace Signals
         {
             get
             {
-                _arena[Layout.Step_WeightsStale] = 1f;
-                return new(_arena, 0, ParameterCount);
+                Arena[Layout.Step_WeightsStale] = 1f;
+                return Arena.Slice(Layout.Parameters, ParameterCount);
             }
         }
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-        public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
+        public global::System.Span<float> Gradients => Arena.Slice(Layout.Gradients, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -157,10 +171,10 @@ namespace Signals
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>RNN-ReLU(3 → 20).</summary>
-        public partial global::Unroll.RnnLayer Rnn { get => new(_arena, Layout.Rnn_States, 1, 1, BatchSize, 20); }
+        public partial global::Unroll.RnnLayer Rnn { get => new(_arena, _origin + Layout.Rnn_States, 1, 1, BatchSize, 20); }
 
         /// <summary>Linear(20 → 1, no bias).</summary>
-        public partial global::Unroll.LinearLayer Readout { get => new(_arena, Layout.Readout_weight, ParameterCount + Layout.Readout_weight, 20, 1, false); }
+        public partial global::Unroll.LinearLayer Readout { get => new(_arena, _origin + Layout.Readout_weight, _origin + Layout.Gradients + Layout.Readout_weight, 20, 1, false); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[2, length, 3]</c> batch-first, row-major.</param>
@@ -179,7 +193,7 @@ namespace Signals
             CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 6) ThrowWrongLength(nameof(input), length * 6, input.Length, $"[batch 2, length {length}, features 3]");
             if (output.Length != length * 2) ThrowWrongLength(nameof(output), length * 2, output.Length, $"[batch 2, length {length}, features 1]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 2, length, 3);
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
@@ -210,7 +224,7 @@ namespace Signals
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
             if (outputGradient.Length != length * 2) ThrowWrongLength(nameof(outputGradient), length * 2, outputGradient.Length, $"[batch 2, length {length}, features 1]");
             if (inputGradient && inputGradientValues.Length != length * 6) ThrowWrongLength(nameof(inputGradient), length * 6, inputGradientValues.Length, $"[batch 2, length {length}, features 3]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Readout_OutputGradient), 2, length, 1);
             BackwardCore(length, inputGradient);
             if (inputGradient) global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.InputGradient), inputGradientValues, length, 2, 3);
@@ -219,7 +233,7 @@ namespace Signals
         /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>
         public void ResetState()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             a.Slice(Layout.Rnn_States + 0, 40).CopyTo(a.Slice(Layout.Rnn_States + 40, 40)); // Rnn: h_n ← h_0
         }
 
@@ -236,7 +250,7 @@ namespace Signals
                 if ((uint)sources[b] >= BatchSize)
                     throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 2.");
             }
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // Rnn: h_n, 1 × [2, 20]
             for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 40 + s * 40, 40), sources, 20, a.Slice(Layout.Scratch_dh, 40));
         }
@@ -252,7 +266,7 @@ namespace Signals
         {
             if (input.Length != 6) ThrowWrongLength(nameof(input), 6, input.Length, "[batch 2, features 3]");
             if (output.Length != 2) ThrowWrongLength(nameof(output), 2, output.Length, "[batch 2, features 1]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             input.CopyTo(a.Slice(Layout.Step_Input, 6));
             if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
             StepCore();
@@ -262,7 +276,7 @@ namespace Signals
         /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
         private void PackStepWeights()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: W_ihᵀ [3, 20], W_hhᵀ [20, 20], b_ih + b_hh
             global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_ih_l0, 60), 3, a.Slice(Layout.Step_Rnn_L0_WihT, 60), 20, 3);
@@ -276,7 +290,7 @@ namespace Signals
         /// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>
         private void PackSequenceWeights()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: W_hhᵀ [20, 20]
             global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 400), 20, a.Slice(Layout.Step_Rnn_L0_WhhT, 400), 20, 20);
@@ -286,7 +300,7 @@ namespace Signals
         /// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>
         private bool PackedWeightsCurrent()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 400)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 400)))) return false;
             return true;
         }
@@ -294,7 +308,7 @@ namespace Signals
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
@@ -331,7 +345,7 @@ namespace Signals
         /// <summary>One step of every layer, from and into the running states.</summary>
         private void StepCore()
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Rnn, layer 0, forward direction: RNN-ReLU 3 → 20, one step
@@ -358,7 +372,7 @@ namespace Signals
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
         private void BackwardCore(int length, bool inputGradient)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
@@ -410,7 +424,7 @@ namespace Signals
         /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
         public global::Unroll.NonFiniteValue? FindNonFinite()
         {
-            global::System.ReadOnlySpan<float> a = _arena;
+            global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), _length, 2, 20, "Rnn states", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Readout_Output), _length, 2, 1, "Readout output", out found)) return found;

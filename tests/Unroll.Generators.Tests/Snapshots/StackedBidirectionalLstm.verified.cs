@@ -13,9 +13,10 @@ namespace Speech
     /// Frames   Linear(20 → 4)                                         84 parameters
     /// output [3, ≤12, 4]
     /// </code>
-    /// <para>4,084 parameters. One arena of 25,088 floats (100,352 bytes), allocated by the constructor, holds
+    /// <para>4,084 parameters. One arena of 25,166 floats (100,664 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class FrameTagger : global::Unroll.IFeatureInputModel
@@ -42,7 +43,10 @@ namespace Speech
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
-        /// <summary>Where everything lives, in floats: parameter offsets (relative to the parameter block), then arena regions.</summary>
+        /// <summary>
+        /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
+        /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
+        /// </summary>
         private static class Layout
         {
             public const int Encoder_weight_ih_l0 = 0; // Encoder.weight_ih_l0 [40, 6]
@@ -65,40 +69,45 @@ namespace Speech
             public const int Frames_bias = 4080; // Frames.bias [4]
 
             public const int Parameters = 0; // 4,084: every parameter, in state-dict order (offsets below are relative to it)
-            public const int Gradients = 4084; // 4,084: the gradients, same layout as Parameters
-            public const int Encoder_States = 8168; // 960: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [4, 3, 10]
-            public const int Input = 9128; // 216: input of 12 steps, time-major [time, batch, 6]
-            public const int InputGradient = 9344; // 216: ∂input, [time, batch, 6]
-            public const int Encoder_L0_Sequence = 9560; // 720: Encoder layer 0 states h_t, [time, batch, 20]
-            public const int Encoder_L0_SequenceGradient = 10280; // 720: ∂ of Encoder layer 0 states
-            public const int Encoder_L0_Cache = 11000; // 1,440: activated gates i, f, g, o, [time, batch, 40]
-            public const int Encoder_L0_Cells = 12440; // 360: cell states c_t, [time, batch, 10]
-            public const int Encoder_L0R_Cache = 12800; // 1,440: activated gates i, f, g, o, [time, batch, 40]
-            public const int Encoder_L0R_Cells = 14240; // 360: cell states c_t, [time, batch, 10]
-            public const int Encoder_L1_Sequence = 14600; // 720: Encoder layer 1 states h_t, [time, batch, 20]
-            public const int Encoder_L1_SequenceGradient = 15320; // 720: ∂ of Encoder layer 1 states
-            public const int Encoder_L1_Cache = 16040; // 1,440: activated gates i, f, g, o, [time, batch, 40]
-            public const int Encoder_L1_Cells = 17480; // 360: cell states c_t, [time, batch, 10]
-            public const int Encoder_L1R_Cache = 17840; // 1,440: activated gates i, f, g, o, [time, batch, 40]
-            public const int Encoder_L1R_Cells = 19280; // 360: cell states c_t, [time, batch, 10]
-            public const int Encoder_L0_Dropped = 19640; // 720: Encoder layer 0 states after dropout, the input of layer 1
-            public const int Encoder_L0_Mask = 20360; // 720: Encoder layer 0 dropout mask
-            public const int Drop_Output = 21080; // 720: Drop output, [time, batch, 20]
-            public const int Drop_OutputGradient = 21800; // 720: ∂Drop output
-            public const int Drop_Mask = 22520; // 720: Drop dropout mask (0 or 1 / (1 − p)), [time, batch, 20]
-            public const int Frames_Output = 23240; // 144: Frames output, [time, batch, 4]
-            public const int Frames_OutputGradient = 23384; // 144: ∂Frames output
-            public const int Scratch_Gh = 23528; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 23528; // 1,440: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 24968; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 24968; // 30: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 24998; // 30: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 25028; // 30: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 25058; // 30: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Length = 25088;
+            public const int Gradients = 4096; // 4,084: the gradients, same layout as Parameters
+            public const int Encoder_States = 8192; // 960: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [4, 3, 10]
+            public const int Input = 9152; // 216: input of 12 steps, time-major [time, batch, 6]
+            public const int InputGradient = 9376; // 216: ∂input, [time, batch, 6]
+            public const int Encoder_L0_Sequence = 9600; // 720: Encoder layer 0 states h_t, [time, batch, 20]
+            public const int Encoder_L0_SequenceGradient = 10320; // 720: ∂ of Encoder layer 0 states
+            public const int Encoder_L0_Cache = 11040; // 1,440: activated gates i, f, g, o, [time, batch, 40]
+            public const int Encoder_L0_Cells = 12480; // 360: cell states c_t, [time, batch, 10]
+            public const int Encoder_L0R_Cache = 12848; // 1,440: activated gates i, f, g, o, [time, batch, 40]
+            public const int Encoder_L0R_Cells = 14288; // 360: cell states c_t, [time, batch, 10]
+            public const int Encoder_L1_Sequence = 14656; // 720: Encoder layer 1 states h_t, [time, batch, 20]
+            public const int Encoder_L1_SequenceGradient = 15376; // 720: ∂ of Encoder layer 1 states
+            public const int Encoder_L1_Cache = 16096; // 1,440: activated gates i, f, g, o, [time, batch, 40]
+            public const int Encoder_L1_Cells = 17536; // 360: cell states c_t, [time, batch, 10]
+            public const int Encoder_L1R_Cache = 17904; // 1,440: activated gates i, f, g, o, [time, batch, 40]
+            public const int Encoder_L1R_Cells = 19344; // 360: cell states c_t, [time, batch, 10]
+            public const int Encoder_L0_Dropped = 19712; // 720: Encoder layer 0 states after dropout, the input of layer 1
+            public const int Encoder_L0_Mask = 20432; // 720: Encoder layer 0 dropout mask
+            public const int Drop_Output = 21152; // 720: Drop output, [time, batch, 20]
+            public const int Drop_OutputGradient = 21872; // 720: ∂Drop output
+            public const int Drop_Mask = 22592; // 720: Drop dropout mask (0 or 1 / (1 − p)), [time, batch, 20]
+            public const int Frames_Output = 23312; // 144: Frames output, [time, batch, 4]
+            public const int Frames_OutputGradient = 23456; // 144: ∂Frames output
+            public const int Scratch_Gh = 23600; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
+            public const int Scratch_dGates = 23600; // 1,440: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
+            public const int Scratch_dGh = 25040; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
+            public const int Scratch_dh = 25040; // 30: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
+            public const int Scratch_dc = 25072; // 30: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
+            public const int Scratch_HeldDh = 25104; // 30: BPTT, rows past their length: the carried ∂h they pass on
+            public const int Scratch_HeldDc = 25136; // 30: BPTT, rows past their length: the carried ∂c they pass on
+            public const int Length = 25166;
         }
 
+        /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
         private readonly float[] _arena;
+
+        /// <summary>Where the arena starts in <c>_arena</c>: its first 64-byte aligned float (0 to 15 in). The array never moves.</summary>
+        private readonly int _origin;
+
         private readonly global::Unroll.NamedParameter[] _namedParameters;
 
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
@@ -127,7 +136,8 @@ namespace Speech
         /// <summary>Creates the model with PyTorch's default initialisation, drawn deterministically from <paramref name="seed"/>.</summary>
         public FrameTagger(int seed)
         {
-            _arena = new float[Layout.Length];
+            // Zeroed and pinned (the GC never moves it), so every Layout region stays 64-byte aligned from _origin.
+            _arena = global::Unroll.AlignedArena.Allocate(Layout.Length, out _origin);
             global::System.Span<float> p = Parameters;
             var random = new global::Unroll.SeededRandom(unchecked((ulong)seed));
             DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own
@@ -150,34 +160,38 @@ namespace Speech
             random.FillUniform(p.Slice(Layout.Frames_weight, 80), -0.2236068f, 0.2236068f); // Frames.weight ~ U(±0.223607)
             random.FillUniform(p.Slice(Layout.Frames_bias, 4), -0.2236068f, 0.2236068f); // Frames.bias ~ U(±0.223607)
 
+            // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Encoder.weight_ih_l0", new[] { 40, 6 }, _arena, Layout.Encoder_weight_ih_l0, ParameterCount + Layout.Encoder_weight_ih_l0),
-                new("Encoder.weight_hh_l0", new[] { 40, 10 }, _arena, Layout.Encoder_weight_hh_l0, ParameterCount + Layout.Encoder_weight_hh_l0),
-                new("Encoder.bias_ih_l0", new[] { 40 }, _arena, Layout.Encoder_bias_ih_l0, ParameterCount + Layout.Encoder_bias_ih_l0),
-                new("Encoder.bias_hh_l0", new[] { 40 }, _arena, Layout.Encoder_bias_hh_l0, ParameterCount + Layout.Encoder_bias_hh_l0),
-                new("Encoder.weight_ih_l0_reverse", new[] { 40, 6 }, _arena, Layout.Encoder_weight_ih_l0_reverse, ParameterCount + Layout.Encoder_weight_ih_l0_reverse),
-                new("Encoder.weight_hh_l0_reverse", new[] { 40, 10 }, _arena, Layout.Encoder_weight_hh_l0_reverse, ParameterCount + Layout.Encoder_weight_hh_l0_reverse),
-                new("Encoder.bias_ih_l0_reverse", new[] { 40 }, _arena, Layout.Encoder_bias_ih_l0_reverse, ParameterCount + Layout.Encoder_bias_ih_l0_reverse),
-                new("Encoder.bias_hh_l0_reverse", new[] { 40 }, _arena, Layout.Encoder_bias_hh_l0_reverse, ParameterCount + Layout.Encoder_bias_hh_l0_reverse),
-                new("Encoder.weight_ih_l1", new[] { 40, 20 }, _arena, Layout.Encoder_weight_ih_l1, ParameterCount + Layout.Encoder_weight_ih_l1),
-                new("Encoder.weight_hh_l1", new[] { 40, 10 }, _arena, Layout.Encoder_weight_hh_l1, ParameterCount + Layout.Encoder_weight_hh_l1),
-                new("Encoder.bias_ih_l1", new[] { 40 }, _arena, Layout.Encoder_bias_ih_l1, ParameterCount + Layout.Encoder_bias_ih_l1),
-                new("Encoder.bias_hh_l1", new[] { 40 }, _arena, Layout.Encoder_bias_hh_l1, ParameterCount + Layout.Encoder_bias_hh_l1),
-                new("Encoder.weight_ih_l1_reverse", new[] { 40, 20 }, _arena, Layout.Encoder_weight_ih_l1_reverse, ParameterCount + Layout.Encoder_weight_ih_l1_reverse),
-                new("Encoder.weight_hh_l1_reverse", new[] { 40, 10 }, _arena, Layout.Encoder_weight_hh_l1_reverse, ParameterCount + Layout.Encoder_weight_hh_l1_reverse),
-                new("Encoder.bias_ih_l1_reverse", new[] { 40 }, _arena, Layout.Encoder_bias_ih_l1_reverse, ParameterCount + Layout.Encoder_bias_ih_l1_reverse),
-                new("Encoder.bias_hh_l1_reverse", new[] { 40 }, _arena, Layout.Encoder_bias_hh_l1_reverse, ParameterCount + Layout.Encoder_bias_hh_l1_reverse),
-                new("Frames.weight", new[] { 4, 20 }, _arena, Layout.Frames_weight, ParameterCount + Layout.Frames_weight),
-                new("Frames.bias", new[] { 4 }, _arena, Layout.Frames_bias, ParameterCount + Layout.Frames_bias),
+                new("Encoder.weight_ih_l0", new[] { 40, 6 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
+                new("Encoder.weight_hh_l0", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
+                new("Encoder.bias_ih_l0", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0),
+                new("Encoder.bias_hh_l0", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0),
+                new("Encoder.weight_ih_l0_reverse", new[] { 40, 6 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0_reverse),
+                new("Encoder.weight_hh_l0_reverse", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0_reverse),
+                new("Encoder.bias_ih_l0_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0_reverse),
+                new("Encoder.bias_hh_l0_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0_reverse),
+                new("Encoder.weight_ih_l1", new[] { 40, 20 }, _arena, _origin + Layout.Encoder_weight_ih_l1, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l1),
+                new("Encoder.weight_hh_l1", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l1, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l1),
+                new("Encoder.bias_ih_l1", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l1, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l1),
+                new("Encoder.bias_hh_l1", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l1, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l1),
+                new("Encoder.weight_ih_l1_reverse", new[] { 40, 20 }, _arena, _origin + Layout.Encoder_weight_ih_l1_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l1_reverse),
+                new("Encoder.weight_hh_l1_reverse", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l1_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l1_reverse),
+                new("Encoder.bias_ih_l1_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l1_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l1_reverse),
+                new("Encoder.bias_hh_l1_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l1_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l1_reverse),
+                new("Frames.weight", new[] { 4, 20 }, _arena, _origin + Layout.Frames_weight, _origin + Layout.Gradients + Layout.Frames_weight),
+                new("Frames.bias", new[] { 4 }, _arena, _origin + Layout.Frames_bias, _origin + Layout.Gradients + Layout.Frames_bias),
             };
         }
 
+        /// <summary>The arena, from its 64-byte aligned start: every <c>Layout</c> region is 64-byte aligned in memory.</summary>
+        private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
+
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        public global::System.Span<float> Parameters => new(_arena, 0, ParameterCount);
+        public global::System.Span<float> Parameters => Arena.Slice(Layout.Parameters, ParameterCount);
 
         /// <summary>The accumulated gradients, same layout as <see cref="Parameters"/>; <c>Backward</c> adds into them.</summary>
-        public global::System.Span<float> Gradients => new(_arena, ParameterCount, ParameterCount);
+        public global::System.Span<float> Gradients => Arena.Slice(Layout.Gradients, ParameterCount);
 
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
@@ -193,13 +207,13 @@ namespace Speech
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>LSTM(6 → 10, 2 layers, bidirectional, dropout 0.25 between layers).</summary>
-        public partial global::Unroll.LstmLayer Encoder { get => new(_arena, Layout.Encoder_States, 2, 2, BatchSize, 10); }
+        public partial global::Unroll.LstmLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 2, 2, BatchSize, 10); }
 
         /// <summary>Dropout(p = 0.1).</summary>
         public partial global::Unroll.DropoutLayer Drop { get => new(0.1f, 20); }
 
         /// <summary>Linear(20 → 4).</summary>
-        public partial global::Unroll.LinearLayer Frames { get => new(_arena, Layout.Frames_weight, ParameterCount + Layout.Frames_weight, 20, 4, true); }
+        public partial global::Unroll.LinearLayer Frames { get => new(_arena, _origin + Layout.Frames_weight, _origin + Layout.Gradients + Layout.Frames_weight, 20, 4, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[3, length, 6]</c> batch-first, row-major.</param>
@@ -218,7 +232,7 @@ namespace Speech
             CheckRowLengths(lengths, length, nameof(lengths));
             if (input.Length != length * 18) ThrowWrongLength(nameof(input), length * 18, input.Length, $"[batch 3, length {length}, features 6]");
             if (output.Length != length * 12) ThrowWrongLength(nameof(output), length * 12, output.Length, $"[batch 3, length {length}, features 4]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             // [batch, length, features] → time-major [length, batch, features]
             global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 3, length, 6);
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
@@ -249,7 +263,7 @@ namespace Speech
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
             if (outputGradient.Length != length * 12) ThrowWrongLength(nameof(outputGradient), length * 12, outputGradient.Length, $"[batch 3, length {length}, features 4]");
             if (inputGradient && inputGradientValues.Length != length * 18) ThrowWrongLength(nameof(inputGradient), length * 18, inputGradientValues.Length, $"[batch 3, length {length}, features 6]");
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Frames_OutputGradient), 3, length, 4);
             BackwardCore(length, inputGradient);
             if (inputGradient) global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.InputGradient), inputGradientValues, length, 3, 6);
@@ -258,7 +272,7 @@ namespace Speech
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Encoder, layer 0, forward direction: LSTM 6 → 10
@@ -393,7 +407,7 @@ namespace Speech
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
         private void BackwardCore(int length, bool inputGradient)
         {
-            global::System.Span<float> a = _arena;
+            global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
@@ -573,7 +587,7 @@ namespace Speech
         /// <returns>Where the value is and what it is, or <see langword="null"/> when every value is finite.</returns>
         public global::Unroll.NonFiniteValue? FindNonFinite()
         {
-            global::System.ReadOnlySpan<float> a = _arena;
+            global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L0_Sequence), _length, 3, 20, "Encoder layer 0 states", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Encoder_L1_Sequence), _length, 3, 20, "Encoder layer 1 states", out found)) return found;
