@@ -230,8 +230,8 @@ public static partial class Emitter
             {
                 string kind = layer.Kind == LayerKind.Lstm ? "Lstm" : "Gru";
                 w.Line(plan.WeightPrecision == StepPrecision.Float32
-                    ? $"// {layer.Property}, layer {cell.Layer}: [W_ih W_hh]ᵀ and the biases, in blocks of 16 units"
-                    : $"// {layer.Property}, layer {cell.Layer}: [W_ih W_hh]ᵀ rounded to {plan.WeightPrecision}{(plan.WeightPrecision == StepPrecision.Int8 ? " with a float32 scale per row" : "")}, and the biases (float32), in blocks of units");
+                    ? $"// {layer.Property}, layer {cell.Layer}: [W_ih W_hh]ᵀ and the biases, in blocks of one vector of units"
+                    : $"// {layer.Property}, layer {cell.Layer}: [W_ih W_hh]ᵀ rounded to {plan.WeightPrecision}{(plan.WeightPrecision == StepPrecision.Int8 ? " with a float32 scale per row" : "")}, and the biases (float32), in blocks of one vector of units");
                 w.Line($"{Cells}.Pack{kind}Step(p.Slice(Layout.{wIh}, {G * inK}), p.Slice(Layout.{wHh}, {G * H}), p.Slice(Layout.{bIh}, {G}), p.Slice(Layout.{bHh}, {G}), a.Slice(Layout.{cell.Fused}, {Planner.FusedStepSize(layer.Kind, inK, H, plan.WeightPrecision)}), {inK}, {H}{PrecisionArgument(plan)});");
                 continue;
             }

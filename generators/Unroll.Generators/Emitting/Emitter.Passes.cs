@@ -148,7 +148,7 @@ public static partial class Emitter
         string hn = State(plan, layer, 1, l, d), cn = State(plan, layer, 5, l, d);
         if (streaming && cell.Fused is not null)
         {
-            // One call: the products, the gates and the new state, sixteen units at a time.
+            // One call: the products, the gates and the new state, one vector of units at a time.
             w.Line($"{ReadOnlySpan} hPrev = a.Slice({hn}, {B * H}); // the running state");
             if (layer.Kind == LayerKind.Lstm)
             {

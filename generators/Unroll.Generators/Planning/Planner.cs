@@ -620,9 +620,9 @@ public static class Planner
     /// <summary>The <c>Layout</c> comment of a fused step's packed weights.</summary>
     private static string FusedStepWhat(StepPrecision precision) => precision switch
     {
-        StepPrecision.Float32 => "[W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step",
-        StepPrecision.Int8 => "[W_ih W_hh]ᵀ as int8 with a scale per row, and the biases, in blocks of units, for the fused step",
-        _ => $"[W_ih W_hh]ᵀ as {precision}, and the biases, in blocks of units, for the fused step",
+        StepPrecision.Float32 => "[W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step",
+        StepPrecision.Int8 => "[W_ih W_hh]ᵀ as int8 with a scale per row, and the biases, in blocks of one vector of units, for the fused step",
+        _ => $"[W_ih W_hh]ᵀ as {precision}, and the biases, in blocks of one vector of units, for the fused step",
     };
 
     public static int Gates(LayerKind kind) => kind switch

@@ -67,7 +67,7 @@ namespace Audio
             public const int Scratch_dh = 43392; // 64: ReorderState's scratch: one state block, [batch, H]
             public const int Step_Input = 43456; // 40: input of one step, time-major [time, batch, 40]
             public const int Step_Rnn_L0_Sequence = 43504; // 64: Rnn layer 0 states h_t, [time, batch, 64]
-            public const int Step_Rnn_L0_Fused = 43568; // 20,224: [W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step
+            public const int Step_Rnn_L0_Fused = 43568; // 20,224: [W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step
             public const int Step_Rnn_L0_WhhT = 63792; // 12,288: W_hhᵀ in column panels (the sequence passes' recurrent products), 64 x 192
             public const int Step_Rnn_L0_PackedFrom = 76080; // 12,288: W_hh as last packed (the sequence passes compare it)
             public const int Step_Drop_Output = 88368; // 64: Drop output, [time, batch, 64]
@@ -230,7 +230,7 @@ namespace Audio
         {
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
-            // Rnn, layer 0: [W_ih W_hh]ᵀ and the biases, in blocks of 16 units
+            // Rnn, layer 0: [W_ih W_hh]ᵀ and the biases, in blocks of one vector of units
             global::Unroll.Kernels.Cells.PackGruStep(p.Slice(Layout.Rnn_weight_ih_l0, 7680), p.Slice(Layout.Rnn_weight_hh_l0, 12288), p.Slice(Layout.Rnn_bias_ih_l0, 192), p.Slice(Layout.Rnn_bias_hh_l0, 192), a.Slice(Layout.Step_Rnn_L0_Fused, 20224), 40, 64);
             a[Layout.Step_WeightsStale] = 0f;
         }

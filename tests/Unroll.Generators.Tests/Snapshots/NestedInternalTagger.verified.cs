@@ -85,7 +85,7 @@ namespace Company.Product.Nlp
                 public const int Step_Embed_Output = 14336; // 16: Embed output, [time, batch, 16]
                 public const int Step_Encoder_L0_Sequence = 14352; // 24: Encoder layer 0 states h_t, [time, batch, 24]
                 public const int Step_Encoder_L0_Cells = 14384; // 24: cell states c_t, [time, batch, 24]
-                public const int Step_Encoder_L0_Fused = 14416; // 5,248: [W_ih W_hh]ᵀ and the biases in blocks of 16 units, for the fused step
+                public const int Step_Encoder_L0_Fused = 14416; // 5,248: [W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step
                 public const int Step_Encoder_L0_WhhT = 19664; // 2,304: W_hhᵀ in column panels (the sequence passes' recurrent products), 24 x 96
                 public const int Step_Encoder_L0_PackedFrom = 21968; // 2,304: W_hh as last packed (the sequence passes compare it)
                 public const int Step_Tags_Output = 24272; // 5: Tags output, [time, batch, 5]
@@ -292,7 +292,7 @@ namespace Company.Product.Nlp
             {
                 global::System.Span<float> a = Arena;
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
-                // Encoder, layer 0: [W_ih W_hh]ᵀ and the biases, in blocks of 16 units
+                // Encoder, layer 0: [W_ih W_hh]ᵀ and the biases, in blocks of one vector of units
                 global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Encoder_weight_ih_l0, 1536), p.Slice(Layout.Encoder_weight_hh_l0, 2304), p.Slice(Layout.Encoder_bias_ih_l0, 96), p.Slice(Layout.Encoder_bias_hh_l0, 96), a.Slice(Layout.Step_Encoder_L0_Fused, 5248), 16, 24);
                 a[Layout.Step_WeightsStale] = 0f;
             }
