@@ -8,7 +8,8 @@
 //
 // Last, SineForecaster, the deployable model, runs the test sequences on weights compiled into the program
 // ([Model(Weights = "sine-forecast.safetensors")]: no file is read at run time). That file is this program's own
-// training run, exported with --export.
+// training run, exported with --export. It streams them again with the step weights in bfloat16, half and int8
+// ([Model(WeightPrecision = …)]) and prints the error each precision adds.
 //
 //     dotnet run --project samples/SineForecast -c Release
 //     dotnet run --project samples/SineForecast -c Release -- --export samples/SineForecast/sine-forecast.safetensors
@@ -138,6 +139,34 @@ for (int first = 0; first < TestSequences; first += Batch)
 deployedError /= TestSequences / Batch;
 Console.WriteLine();
 Console.WriteLine($"Test MSE, SineForecaster (weights compiled in, no file read): {deployedError:F7}");
+
+// ---- The same compiled-in weights streamed with the step weights in float32, bfloat16, half and int8
+// ([Model(WeightPrecision = …)]): every test sequence one value at a time; the error a precision adds.
+Console.WriteLine();
+Console.WriteLine("Streaming every test sequence on the compiled-in weights, by the step weights' precision:");
+Console.WriteLine("precision   test MSE     largest difference from float32");
+float[] float32Steps = new float[TestSequences * Steps];
+foreach (IStepModel<float> streamer in new IStepModel<float>[] { new SineStepF32(), new SineStepBf16(), new SineStepF16(), new SineStepInt8() })
+{
+    double error = 0;
+    float largest = 0;
+    for (int sequence = 0; sequence < TestSequences; sequence++)
+    {
+        ReadOnlySpan<float> series = test.AsSpan(sequence * (Steps + 1), Steps + 1);
+        streamer.ResetState();
+        for (int t = 0; t < Steps; t++)
+        {
+            stepInput[0] = series[t];
+            streamer.Step(stepInput, stepOutput);
+            error += (stepOutput[0] - series[t + 1]) * (stepOutput[0] - series[t + 1]);
+            ref float reference = ref float32Steps[sequence * Steps + t];
+            if (streamer is SineStepF32) reference = stepOutput[0];
+            else largest = MathF.Max(largest, MathF.Abs(stepOutput[0] - reference));
+        }
+    }
+    string name = streamer switch { SineStepBf16 => "bfloat16", SineStepF16 => "half", SineStepInt8 => "int8", _ => "float32" };
+    Console.WriteLine($"{name,-11} {error / (TestSequences * Steps),-12:F7} {largest:G3}");
+}
 if (exportPath is not null)
 {
     model.SaveSafetensors(exportPath);
@@ -232,6 +261,38 @@ public partial class SineLstmStreaming
 /// </summary>
 [Model(SequenceLength = 32, BatchSize = 16, InferenceOnly = true, Weights = "sine-forecast.safetensors")]
 public partial class SineForecaster
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>The compiled-in network streaming one sequence, step weights in float32 …</summary>
+[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors")]
+public partial class SineStepF32
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>… in bfloat16 (half the bytes a step reads), …</summary>
+[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.BFloat16)]
+public partial class SineStepBf16
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>… in half precision, …</summary>
+[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.Float16)]
+public partial class SineStepF16
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>… and in int8 with a scale per row (a quarter of the bytes).</summary>
+[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.Int8)]
+public partial class SineStepInt8
 {
     [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
     [Linear(32, 1)] public partial LinearLayer Head { get; }
