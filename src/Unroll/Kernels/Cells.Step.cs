@@ -27,12 +27,14 @@ public static unsafe partial class Cells
     private static int StepBlocks(int hidden, int units) => (hidden + units - 1) / units;
 
     /// <summary>
-    /// Floats one block of <paramref name="units"/> units takes: four vectors of biases, for int8 a scale per output row,
-    /// then a row per input and state element of <paramref name="gates"/> × units weights (padded to whole floats).
+    /// Floats one block of <paramref name="units"/> units takes with <paramref name="bytes"/> a weight: four vectors of
+    /// biases, for int8 (1 byte) a scale per output row, then a row per input and state element of
+    /// <paramref name="gates"/> × units weights (padded to whole floats).
     /// </summary>
-    private static int StepBlockFloats(int gates, int units, int input, int hidden, WeightPrecision precision) =>
-        4 * units + (precision == WeightPrecision.Int8 ? gates * units : 0) + ((input + hidden) * gates * units * Bytes(precision) + 3) / 4;
+    private static int StepBlockFloats(int gates, int units, int input, int hidden, int bytes) =>
+        4 * units + (bytes == 1 ? gates * units : 0) + ((input + hidden) * gates * units * bytes + 3) / 4;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Bytes(WeightPrecision precision) => precision switch
     {
         WeightPrecision.Float32 => 4,
@@ -41,12 +43,19 @@ public static unsafe partial class Cells
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Not a weight precision."),
     };
 
+    /// <summary>
+    /// Floats the packed weights of a step with <paramref name="gates"/> weight rows per unit take at this machine's width:
+    /// what <c>PackLstmStep</c>/<c>PackGruStep</c> write and the steps read (a division by a constant: the width is one to the JIT).
+    /// </summary>
+    private static int PackedSize(int gates, int input, int hidden, WeightPrecision precision) =>
+        StepBlocks(hidden, Widths.Best) * StepBlockFloats(gates, Widths.Best, input, hidden, Bytes(precision));
+
     /// <summary>Floats the packed weights of a step with <paramref name="gates"/> weight rows per unit take at the width that needs most.</summary>
     private static int StepSize(int gates, int input, int hidden, WeightPrecision precision)
     {
         int size = 0;
         foreach (int units in (ReadOnlySpan<int>)[16, 8, 4, 1])
-            size = Math.Max(size, StepBlocks(hidden, units) * StepBlockFloats(gates, units, input, hidden, precision));
+            size = Math.Max(size, StepBlocks(hidden, units) * StepBlockFloats(gates, units, input, hidden, Bytes(precision)));
         return size;
     }
 
@@ -82,7 +91,7 @@ public static unsafe partial class Cells
         if (wIh.Length < 4 * H * input || wHh.Length < 4 * H * H || bIh.Length < 4 * H || bHh.Length < 4 * H || packed.Length < size)
             throw new ArgumentException($"The weights of an LSTM {input} → {H} or their {size} packed values do not fit their spans.");
         PackRows(wIh, wHh, packed.Slice(0, size), 4, input, H, precision);
-        int units = Widths.Best, blockLength = StepBlockFloats(4, units, input, H, precision);
+        int units = Widths.Best, blockLength = StepBlockFloats(4, units, input, H, Bytes(precision));
         for (int u = 0; u < H; u++)
         {
             Span<float> biases = packed.Slice(u / units * blockLength);
@@ -107,7 +116,7 @@ public static unsafe partial class Cells
         if (wIh.Length < 3 * H * input || wHh.Length < 3 * H * H || bIh.Length < 3 * H || bHh.Length < 3 * H || packed.Length < size)
             throw new ArgumentException($"The weights of a GRU {input} → {H} or their {size} packed values do not fit their spans.");
         PackRows(wIh, wHh, packed.Slice(0, size), 3, input, H, precision);
-        int units = Widths.Best, blockLength = StepBlockFloats(3, units, input, H, precision);
+        int units = Widths.Best, blockLength = StepBlockFloats(3, units, input, H, Bytes(precision));
         for (int u = 0; u < H; u++)
         {
             Span<float> biases = packed.Slice(u / units * blockLength);
@@ -127,7 +136,7 @@ public static unsafe partial class Cells
         WeightPrecision precision)
     {
         int H = hidden, K = input + H, units = Widths.Best, bytes = Bytes(precision);
-        int blockLength = StepBlockFloats(gates, units, input, H, precision);
+        int blockLength = StepBlockFloats(gates, units, input, H, Bytes(precision));
         int rowsAt = 4 * units + (precision == WeightPrecision.Int8 ? gates * units : 0), stride = gates * units;
         packed.Clear();
         for (int u = 0; u < H; u++)
@@ -177,7 +186,7 @@ public static unsafe partial class Cells
     {
         int H = hidden;
         if (batch <= 0) return;
-        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < LstmStepSize(input, H, precision)
+        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < PackedSize(4, input, H, precision)
             || cPrev.Length < batch * H || c.Length < batch * H || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of an LSTM {input} → {H} step.");
         var step = new StepArguments(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H, precision);
@@ -217,7 +226,7 @@ public static unsafe partial class Cells
     private static void LstmBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
-        int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(4, W, s.Input, H, s.Precision);
+        int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(4, W, s.Input, H, TFormat.Bytes);
         ReadOnlySpan<float> cPrev = s.CPrev;
         Span<float> c = s.C, h = s.H;
         ref float w0 = ref MemoryMarshal.GetReference(s.Packed);
@@ -279,7 +288,7 @@ public static unsafe partial class Cells
     {
         int H = hidden;
         if (batch <= 0) return;
-        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < GruStepSize(input, H, precision)
+        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < PackedSize(3, input, H, precision)
             || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of a GRU {input} → {H} step.");
         var step = new StepArguments(x, ldx, hPrev, ldPrev, packed, default, default, h, ldh, batch, input, H, precision);
@@ -319,7 +328,7 @@ public static unsafe partial class Cells
     private static void GruBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
-        int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(3, W, s.Input, H, s.Precision);
+        int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(3, W, s.Input, H, TFormat.Bytes);
         Span<float> h = s.H;
         ref float w0 = ref MemoryMarshal.GetReference(s.Packed);
         for (int b = 0; b < s.Batch; b++)
