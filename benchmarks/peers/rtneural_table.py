@@ -22,7 +22,7 @@ ISAS = {
     "avx2": "AVX2, 256-bit: RTNeural -march=x86-64-v3, Unroll with DOTNET_EnableAVX512=0",
     "sse": "SSE4.2, 128-bit: RTNeural -march=x86-64-v2, Unroll with DOTNET_EnableAVX2=0",
 }
-SETTLED = 1.5  # a warm-up iteration "settled" once it and every later one took at most 1.5× the row's median
+SLOW = 2.0  # tier-0 code runs a step 4–10× slower than tier 1: a warm-up iteration above 2× the median still ran some
 
 
 def ns(x):
@@ -56,9 +56,9 @@ def read_round(path):
             median = b["Statistics"]["Median"]
             warm = [m["Nanoseconds"] / m["Operations"] for m in b["Measurements"]
                     if m["IterationMode"] == "Workload" and m["IterationStage"] == "Warmup"]
-            settled = next((k + 1 for k in range(len(warm)) if all(w <= SETTLED * median for w in warm[k:])), None)
+            slow = max((k + 1 for k, w in enumerate(warm) if w > SLOW * median), default=0)
             un[b["Method"]] = dict(ns=median, allocated=(b.get("Memory") or {}).get("BytesAllocatedPerOperation"),
-                                  check=checks.get(b["Method"]), settled=settled, warmups=len(warm),
+                                  check=checks.get(b["Method"]), slow=slow, warmups=len(warm),
                                   intrinsics=b.get("HardwareIntrinsics", ""), runtime=data["HostEnvironmentInfo"])
     return rt, un, widths
 
@@ -78,11 +78,13 @@ def table(out, isa):
     if os.path.exists(regs):
         print("RTNeural binaries (instructions on 512-bit zmm / 256-bit ymm registers): " + "; ".join(
             re.sub(r"^\S+ bench_(\S+): (\d+) .* (\d+) on ymm$", r"\1 \2 / \3", l.strip()) for l in open(regs)) + ".")
-    print(f"ns per step, minimum over {len(rounds)} round(s) of each round's median; ratio < 1: Unroll is faster.\n")
+    loads = [open(f"{r}/load.txt").read().strip() for r in rounds if os.path.exists(f"{r}/load.txt")]
+    print(f"ns per step, minimum over {len(rounds)} round(s) of each round's median; ratio < 1: Unroll is faster."
+          + (f" Load average (1 minute) as each round began: {' / '.join(loads)}." if loads else "") + "\n")
     print("| row | Unroll ns | RTNeural best ns | " + " | ".join(variants)
           + " | Unroll / best | Unroll allocates | checksum (Unroll; largest relative difference to RTNeural) | Unroll per round |")
     print("|---|---:|---:|" + "---:|" * len(variants) + "---:|---:|---|---|")
-    settled = []
+    slow = []
     for row in rows:
         u = [d[1][row] for d in data if row in d[1]]
         best_u = min((x["ns"] for x in u), default=None)
@@ -101,10 +103,10 @@ def table(out, isa):
         print(f"| {row} | {ns(best_u)} | {ns(found.get(best_v))} {best_v or ''} | "
               + " | ".join(ns(per_variant[v]) for v in variants)
               + f" | {ratio} | {f'{max(alloc)} B' if alloc else '—'} | {agree} | {' / '.join(ns(x['ns']) for x in u)} |")
-        settled.append(f"{row} {max((x['settled'] or 10**9) for x in u) if u else '—'}".replace(str(10**9), "never"))
+        slow.append(f"{row} {max(x['slow'] for x in u) if u else '—'}")
     warmups = max((x["warmups"] for d in data for x in d[1].values()), default=0)
-    print(f"\nUnroll's warm-up: the iteration (of {warmups}) from which every warm-up iteration took at most "
-          f"{SETTLED}× the row's median, the latest over rounds: {', '.join(settled)}.\n")
+    print(f"\nUnroll's warm-up, the last of its {warmups} iterations that took over {SLOW:g}× the row's median (tier-0 code "
+          f"still running, or noise), latest over rounds: {', '.join(slow)}.\n")
 
 
 def main(out, *isas):
