@@ -204,6 +204,7 @@ public static unsafe partial class Cells
     }
 
     /// <summary>The LSTM step for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row, at this machine's width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LstmBlocks(in StepArguments s, int first, int end)
     {
         switch (s.Precision)
@@ -215,6 +216,7 @@ public static unsafe partial class Cells
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LstmBlocks<TFormat>(in StepArguments s, int first, int end) where TFormat : IWeightFormat
     {
         if (Vector512.IsHardwareAccelerated) LstmBlocks<Vector512<float>, W512, TFormat>(in s, first, end);
@@ -306,6 +308,7 @@ public static unsafe partial class Cells
     }
 
     /// <summary>The GRU step for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row, at this machine's width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GruBlocks(in StepArguments s, int first, int end)
     {
         switch (s.Precision)
@@ -317,6 +320,7 @@ public static unsafe partial class Cells
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GruBlocks<TFormat>(in StepArguments s, int first, int end) where TFormat : IWeightFormat
     {
         if (Vector512.IsHardwareAccelerated) GruBlocks<Vector512<float>, W512, TFormat>(in s, first, end);
