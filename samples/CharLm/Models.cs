@@ -26,3 +26,30 @@ public partial class CharLmSampler
     [Lstm(48, 256)] public partial LstmLayer Rnn { get; }
     [Linear(256, Vocabulary.Size)] public partial LinearLayer Head { get; }
 }
+
+/// <summary><see cref="CharLmSampler"/> with its LSTM's step weights in bfloat16 (half the bytes a step reads).</summary>
+[Model(SequenceLength = 1, BatchSize = 1, InferenceOnly = true, WeightPrecision = WeightPrecision.BFloat16)]
+public partial class CharLmSamplerBf16
+{
+    [Embedding(Vocabulary.Size, 48)] public partial EmbeddingLayer Embed { get; }
+    [Lstm(48, 256)] public partial LstmLayer Rnn { get; }
+    [Linear(256, Vocabulary.Size)] public partial LinearLayer Head { get; }
+}
+
+/// <summary><see cref="CharLmSampler"/> with its LSTM's step weights in half precision.</summary>
+[Model(SequenceLength = 1, BatchSize = 1, InferenceOnly = true, WeightPrecision = WeightPrecision.Float16)]
+public partial class CharLmSamplerF16
+{
+    [Embedding(Vocabulary.Size, 48)] public partial EmbeddingLayer Embed { get; }
+    [Lstm(48, 256)] public partial LstmLayer Rnn { get; }
+    [Linear(256, Vocabulary.Size)] public partial LinearLayer Head { get; }
+}
+
+/// <summary><see cref="CharLmSampler"/> with its LSTM's step weights in int8 with a scale per row (a quarter of the bytes).</summary>
+[Model(SequenceLength = 1, BatchSize = 1, InferenceOnly = true, WeightPrecision = WeightPrecision.Int8)]
+public partial class CharLmSamplerInt8
+{
+    [Embedding(Vocabulary.Size, 48)] public partial EmbeddingLayer Embed { get; }
+    [Lstm(48, 256)] public partial LstmLayer Rnn { get; }
+    [Linear(256, Vocabulary.Size)] public partial LinearLayer Head { get; }
+}
