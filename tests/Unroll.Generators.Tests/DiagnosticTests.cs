@@ -528,6 +528,25 @@ public sealed class DiagnosticTests
         Assert.DoesNotContain("WeightPrecision.Int8", run.SingleSource);
     }
 
+    [Fact]
+    public void UNR0028_WeightPrecisionUnused_EncoderDecoder()
+    {
+        // The decoder's step is its own (not a fused LSTM step) and a bidirectional encoder does not stream.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using Unroll;
+
+            [Model(SequenceLength = 6, TargetLength = 4, InferenceOnly = true, WeightPrecision = WeightPrecision.BFloat16)]
+            public partial class Reader
+            {
+                [Lstm(3, 4, Bidirectional = true)] public partial LstmLayer Enc { get; }
+                [AttentionDecoder(2, 8, 3)] public partial AttentionDecoderLayer Dec { get; }
+            }
+            """).AssertNoException();
+        Diagnostic warning = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal(("UNR0028", DiagnosticSeverity.Warning), (warning.Id, warning.Severity));
+        Assert.Empty(run.OutputErrors);
+    }
+
     // ---- The descriptors and their help pages ----
 
     [Fact]
