@@ -23,7 +23,11 @@ public static unsafe partial class Cells
     /// </summary>
     public const int StepBlock = 16;
 
+    /// <summary>Blocks whose sums a step computes before their gates, so that the gates' chains of latency overlap.</summary>
+    private const int GroupBlocks = 4;
+
     /// <summary>Blocks of <paramref name="units"/> units each that hold <paramref name="hidden"/> units.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StepBlocks(int hidden, int units) => (hidden + units - 1) / units;
 
     /// <summary>
@@ -31,6 +35,7 @@ public static unsafe partial class Cells
     /// biases, for int8 (1 byte) a scale per output row, then a row per input and state element of
     /// <paramref name="gates"/> × units weights (padded to whole floats).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StepBlockFloats(int gates, int units, int input, int hidden, int bytes) =>
         4 * units + (bytes == 1 ? gates * units : 0) + ((input + hidden) * gates * units * bytes + 3) / 4;
 
@@ -44,31 +49,31 @@ public static unsafe partial class Cells
     };
 
     /// <summary>
-    /// Floats the packed weights of a step with <paramref name="gates"/> weight rows per unit take at this machine's width:
-    /// what <c>PackLstmStep</c>/<c>PackGruStep</c> write and the steps read (a division by a constant: the width is one to the JIT).
+    /// Floats the packed weights of a step with <paramref name="gates"/> weight rows per unit take at the width that needs
+    /// most, so that one buffer serves every machine. Written out width by width: each division is by a constant, which
+    /// matters because every step checks its span against it.
     /// </summary>
-    private static int PackedSize(int gates, int input, int hidden, WeightPrecision precision) =>
-        StepBlocks(hidden, Widths.Best) * StepBlockFloats(gates, Widths.Best, input, hidden, Bytes(precision));
-
-    /// <summary>Floats the packed weights of a step with <paramref name="gates"/> weight rows per unit take at the width that needs most.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StepSize(int gates, int input, int hidden, WeightPrecision precision)
     {
-        int size = 0;
-        foreach (int units in (ReadOnlySpan<int>)[16, 8, 4, 1])
-            size = Math.Max(size, StepBlocks(hidden, units) * StepBlockFloats(gates, units, input, hidden, Bytes(precision)));
-        return size;
+        int bytes = Bytes(precision);
+        return Math.Max(
+            Math.Max(StepBlocks(hidden, 16) * StepBlockFloats(gates, 16, input, hidden, bytes), StepBlocks(hidden, 8) * StepBlockFloats(gates, 8, input, hidden, bytes)),
+            Math.Max(StepBlocks(hidden, 4) * StepBlockFloats(gates, 4, input, hidden, bytes), hidden * StepBlockFloats(gates, 1, input, hidden, bytes)));
     }
 
     /// <summary>Floats <c>PackLstmStep</c> may write: per block of 16 units, 64 biases and 64 weights per input and state element.</summary>
     public static int LstmStepSize(int input, int hidden) => LstmStepSize(input, hidden, WeightPrecision.Float32);
 
     /// <summary>Floats the packed LSTM step weights take in <paramref name="precision"/>, at any vector width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int LstmStepSize(int input, int hidden, WeightPrecision precision) => StepSize(4, input, hidden, precision);
 
     /// <summary>Floats <c>PackGruStep</c> may write: per block of 16 units, 64 biases (r, z, input-side n, state-side n) and 48 weights per input and state element.</summary>
     public static int GruStepSize(int input, int hidden) => GruStepSize(input, hidden, WeightPrecision.Float32);
 
     /// <summary>Floats the packed GRU step weights take in <paramref name="precision"/>, at any vector width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int GruStepSize(int input, int hidden, WeightPrecision precision) => StepSize(3, input, hidden, precision);
 
     /// <summary>
@@ -186,7 +191,7 @@ public static unsafe partial class Cells
     {
         int H = hidden;
         if (batch <= 0) return;
-        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < PackedSize(4, input, H, precision)
+        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < LstmStepSize(input, H, precision)
             || cPrev.Length < batch * H || c.Length < batch * H || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of an LSTM {input} → {H} step.");
         var step = new StepArguments(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H, precision);
@@ -225,6 +230,7 @@ public static unsafe partial class Cells
         else LstmBlocks<float, W1, TFormat>(in s, first, end);
     }
 
+    [SkipLocalsInit]
     private static void LstmBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
@@ -232,28 +238,46 @@ public static unsafe partial class Cells
         ReadOnlySpan<float> cPrev = s.CPrev;
         Span<float> c = s.C, h = s.H;
         ref float w0 = ref MemoryMarshal.GetReference(s.Packed);
+        // The sums of a group of blocks, then their gates: the activations of one block (a chain of some 200 cycles of
+        // latency) overlap those of the others instead of waiting behind the next block's sums.
+        Span<float> group = stackalloc float[GroupBlocks * 4 * StepBlock];
+        ref float sums = ref MemoryMarshal.GetReference(group);
+        nuint V = (nuint)W;
         for (int b = 0; b < s.Batch; b++)
         {
             ref float xRow = ref Unsafe.AsRef(in s.X[b * s.Ldx]);
             ref float hRow = ref Unsafe.AsRef(in s.HPrev[b * s.LdPrev]);
-            for (int block = first; block < end; block++)
+            for (int block0 = first; block0 < end; block0 += GroupBlocks)
             {
-                SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block * blockLength), gru: false,
-                    out TVector i, out TVector f, out TVector g, out TVector o);
-                i = Activations.Sigmoid<TVector, TWidth>(i);
-                f = Activations.Sigmoid<TVector, TWidth>(f);
-                g = Activations.Tanh<TVector, TWidth>(g);
-                o = Activations.Sigmoid<TVector, TWidth>(o);
-                int u0 = block * W, at = b * H + u0;
-                if (u0 + W <= H)
+                int blocks = Math.Min(GroupBlocks, end - block0);
+                for (int k = 0; k < blocks; k++)
                 {
-                    TVector cNew = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref Unsafe.AsRef(in cPrev[at]), 0)), TWidth.Multiply(i, g));
-                    TWidth.Store(cNew, ref c[at], 0);
-                    TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[b * s.Ldh + u0], 0);
+                    SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: false,
+                        out TVector si, out TVector sf, out TVector sg, out TVector so);
+                    ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
+                    TWidth.Store(si, ref at, 0);
+                    TWidth.Store(sf, ref at, V);
+                    TWidth.Store(sg, ref at, 2 * V);
+                    TWidth.Store(so, ref at, 3 * V);
                 }
-                else
+                for (int k = 0; k < blocks; k++)
                 {
-                    LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(at, H - u0), c.Slice(at, H - u0), h.Slice(b * s.Ldh + u0, H - u0));
+                    ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
+                    TVector i = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, 0));
+                    TVector f = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, V));
+                    TVector g = Activations.Tanh<TVector, TWidth>(TWidth.Load(ref at, 2 * V));
+                    TVector o = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, 3 * V));
+                    int u0 = (block0 + k) * W, row = b * H + u0;
+                    if (u0 + W <= H)
+                    {
+                        TVector cNew = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref Unsafe.AsRef(in cPrev[row]), 0)), TWidth.Multiply(i, g));
+                        TWidth.Store(cNew, ref c[row], 0);
+                        TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[b * s.Ldh + u0], 0);
+                    }
+                    else
+                    {
+                        LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(row, H - u0), c.Slice(row, H - u0), h.Slice(b * s.Ldh + u0, H - u0));
+                    }
                 }
             }
         }
@@ -290,7 +314,7 @@ public static unsafe partial class Cells
     {
         int H = hidden;
         if (batch <= 0) return;
-        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < PackedSize(3, input, H, precision)
+        if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < GruStepSize(input, H, precision)
             || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of a GRU {input} → {H} step.");
         var step = new StepArguments(x, ldx, hPrev, ldPrev, packed, default, default, h, ldh, batch, input, H, precision);
@@ -329,28 +353,45 @@ public static unsafe partial class Cells
         else GruBlocks<float, W1, TFormat>(in s, first, end);
     }
 
+    [SkipLocalsInit]
     private static void GruBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
         int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(3, W, s.Input, H, TFormat.Bytes);
         Span<float> h = s.H;
         ref float w0 = ref MemoryMarshal.GetReference(s.Packed);
+        Span<float> group = stackalloc float[GroupBlocks * 4 * StepBlock]; // as in the LSTM step: sums of a group, then gates
+        ref float sums = ref MemoryMarshal.GetReference(group);
+        nuint V = (nuint)W;
         for (int b = 0; b < s.Batch; b++)
         {
             ref float xRow = ref Unsafe.AsRef(in s.X[b * s.Ldx]);
             ref float hRow = ref Unsafe.AsRef(in s.HPrev[b * s.LdPrev]);
-            for (int block = first; block < end; block++)
+            for (int block0 = first; block0 < end; block0 += GroupBlocks)
             {
-                SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block * blockLength), gru: true,
-                    out TVector r, out TVector z, out TVector nx, out TVector nh);
-                r = Activations.Sigmoid<TVector, TWidth>(r);
-                z = Activations.Sigmoid<TVector, TWidth>(z);
-                TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(nx, TWidth.Multiply(r, nh)));
-                int u0 = block * W;
-                if (u0 + W <= H)
-                    TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref hRow, (nuint)u0), n))), ref h[b * s.Ldh + u0], 0);
-                else
-                    GruEdge<TVector, TWidth>(z, n, s.HPrev.Slice(b * s.LdPrev + u0, H - u0), h.Slice(b * s.Ldh + u0, H - u0));
+                int blocks = Math.Min(GroupBlocks, end - block0);
+                for (int k = 0; k < blocks; k++)
+                {
+                    SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: true,
+                        out TVector sr, out TVector sz, out TVector snx, out TVector snh);
+                    ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
+                    TWidth.Store(sr, ref at, 0);
+                    TWidth.Store(sz, ref at, V);
+                    TWidth.Store(snx, ref at, 2 * V);
+                    TWidth.Store(snh, ref at, 3 * V);
+                }
+                for (int k = 0; k < blocks; k++)
+                {
+                    ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
+                    TVector r = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, 0));
+                    TVector z = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, V));
+                    TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(TWidth.Load(ref at, 2 * V), TWidth.Multiply(r, TWidth.Load(ref at, 3 * V))));
+                    int u0 = (block0 + k) * W;
+                    if (u0 + W <= H)
+                        TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref hRow, (nuint)u0), n))), ref h[b * s.Ldh + u0], 0);
+                    else
+                        GruEdge<TVector, TWidth>(z, n, s.HPrev.Slice(b * s.LdPrev + u0, H - u0), h.Slice(b * s.Ldh + u0, H - u0));
+                }
             }
         }
     }

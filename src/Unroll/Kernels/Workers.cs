@@ -157,6 +157,23 @@ internal static unsafe class Workers
         return (start, Math.Max(0, end - start));
     }
 
+    /// <summary>
+    /// Starts the helpers every product may use now (<see cref="Parallelism.MaxDegreeOfParallelism"/> − 1), as the first
+    /// product that splits otherwise does: for measurements of what later calls allocate (starting a thread does).
+    /// </summary>
+    internal static void StartHelpers()
+    {
+        while (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) Thread.Yield();
+        try
+        {
+            if (_helpers.Length < Parallelism.MaxDegreeOfParallelism - 1) Start(Parallelism.MaxDegreeOfParallelism - 1);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
     /// <summary>Starts helpers up to <paramref name="count"/> (the caller holds the product gate).</summary>
     private static void Start(int count)
     {
