@@ -132,10 +132,12 @@ internal static class PeerData
     /// bias_hh, then the head's weight and bias), the order and bound in which bench.cpp draws its PyTorch-layout
     /// tensors before loading them into RTNeural. Writing through <c>Parameters</c> marks the packed weights stale.
     /// </summary>
-    public static T Load<T>(ulong seed, int hidden) where T : IStepModel<float>, new()
+    public static T Load<T>(ulong seed, int hidden) where T : IStepModel<float>, new() => Load(new T(), seed, hidden);
+
+    /// <summary><see cref="Load{T}(ulong, int)"/> into a model already made.</summary>
+    public static T Load<T>(T model, ulong seed, int hidden) where T : IStepModel<float>
     {
         Parallelism.MaxDegreeOfParallelism = 1;
-        var model = new T();
         var g = new SplitMix(seed);
         double bound = 1.0 / Math.Sqrt(hidden);
         foreach (ref float p in model.Parameters) p = g.Uniform(bound);

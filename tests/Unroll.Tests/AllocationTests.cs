@@ -6,6 +6,14 @@ namespace Unroll.Tests;
 public class AllocationTests
 {
     [Fact]
+    public void The_measurement_sees_an_allocation_that_every_call_makes()
+    {
+        object? kept = null;
+        Assert.True(Allocations.Of(() => kept = new byte[100]) >= 10 * 100);
+        Assert.NotNull(kept);
+    }
+
+    [Fact]
     public void Forward_Backward_and_Step_allocate_nothing_for_a_token_model()
     {
         var model = new TokenLm(1);

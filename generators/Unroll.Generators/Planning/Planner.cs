@@ -611,7 +611,9 @@ public static class Planner
         long size = 0;
         foreach (int units in new[] { 16, 8, 4, 1 })
         {
-            long block = 4 * units + (precision == StepPrecision.Int8 ? gates * units : 0) + ((long)(input + hidden) * gates * units * bytes + 3) / 4;
+            // Biases, int8's scales, then the rows (2-byte weights in pairs of rows, each side padded to an even count).
+            long block = 4 * units + (precision == StepPrecision.Int8 ? gates * units : 0)
+                + (bytes == 2 ? ((input + 1L) / 2 + (hidden + 1) / 2) * gates * units : ((long)(input + hidden) * gates * units * bytes + 3) / 4);
             size = Math.Max(size, (hidden + units - 1) / units * block);
         }
         return size;

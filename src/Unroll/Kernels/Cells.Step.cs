@@ -33,11 +33,13 @@ public static unsafe partial class Cells
     /// <summary>
     /// Floats one block of <paramref name="units"/> units takes with <paramref name="bytes"/> a weight: four vectors of
     /// biases, for int8 (1 byte) a scale per output row, then a row per input and state element of
-    /// <paramref name="gates"/> × units weights (padded to whole floats).
+    /// <paramref name="gates"/> × units weights (padded to whole floats). 2-byte weights go in pairs of rows, each side
+    /// (inputs, states) padded to an even count: one 32-bit lane holds a weight of each row of a pair.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StepBlockFloats(int gates, int units, int input, int hidden, int bytes) =>
-        4 * units + (bytes == 1 ? gates * units : 0) + ((input + hidden) * gates * units * bytes + 3) / 4;
+        4 * units + (bytes == 1 ? gates * units : 0)
+        + (bytes == 2 ? ((input + 1) / 2 + (hidden + 1) / 2) * gates * units : ((input + hidden) * gates * units * bytes + 3) / 4);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Bytes(WeightPrecision precision) => precision switch
@@ -161,7 +163,11 @@ public static unsafe partial class Cells
                 for (int p = 0; p < K; p++)
                 {
                     float value = p < input ? fromX[p] : fromH[p - input];
-                    Span<byte> target = rows.Slice((p * stride + column) * bytes, bytes);
+                    // 2-byte weights: rows p and p + 1 of a side share 32-bit lanes (p even in the low half), the state side's pairs after the input side's.
+                    int at = bytes != 2 ? (p * stride + column) * bytes
+                        : p < input ? (p / 2 * stride + column) * 4 + p % 2 * 2
+                        : (((input + 1) / 2 + (p - input) / 2) * stride + column) * 4 + (p - input) % 2 * 2;
+                    Span<byte> target = rows.Slice(at, bytes);
                     switch (precision)
                     {
                         case WeightPrecision.Float32: MemoryMarshal.Write(target, in value); break;
@@ -252,8 +258,11 @@ public static unsafe partial class Cells
                 int blocks = Math.Min(GroupBlocks, end - block0);
                 for (int k = 0; k < blocks; k++)
                 {
-                    SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: false,
-                        out TVector si, out TVector sf, out TVector sg, out TVector so);
+                    TVector si, sf, sg, so;
+                    if (TFormat.Bytes == 2)
+                        SumBlockPaired<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: false, out si, out sf, out sg, out so);
+                    else
+                        SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: false, out si, out sf, out sg, out so);
                     ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
                     TWidth.Store(si, ref at, 0);
                     TWidth.Store(sf, ref at, V);
@@ -372,8 +381,11 @@ public static unsafe partial class Cells
                 int blocks = Math.Min(GroupBlocks, end - block0);
                 for (int k = 0; k < blocks; k++)
                 {
-                    SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: true,
-                        out TVector sr, out TVector sz, out TVector snx, out TVector snh);
+                    TVector sr, sz, snx, snh;
+                    if (TFormat.Bytes == 2)
+                        SumBlockPaired<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: true, out sr, out sz, out snx, out snh);
+                    else
+                        SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: true, out sr, out sz, out snx, out snh);
                     ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
                     TWidth.Store(sr, ref at, 0);
                     TWidth.Store(sz, ref at, V);
@@ -545,5 +557,62 @@ public static unsafe partial class Cells
             s2 = TWidth.MultiplyAdd(s2, TWidth.Load(ref scales, 2 * W), TWidth.Load(ref block, 2 * W));
             s3 = TWidth.MultiplyAdd(s3, TWidth.Load(ref scales, gru ? 2 * W : 3 * W), TWidth.Load(ref block, 3 * W));
         }
+    }
+
+    /// <summary>
+    /// <see cref="SumBlock{TVector, TWidth, TFormat}"/> for 2-byte weights, whose rows come in pairs: one load per gate
+    /// gives the even row's vector and the odd row's (by a shift and a mask, no widening shuffle), against the two
+    /// inputs broadcast. A side of odd length ends with a pair whose odd row is zero, against a zero input.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumBlockPaired<TVector, TWidth, TFormat>(ref float x, int input, ref float hPrev, int hidden, ref float block, bool gru,
+        out TVector s0, out TVector s1, out TVector s2, out TVector s3)
+        where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
+    {
+        const int Ahead = 2048; // bytes, as in SumBlock
+        nuint W = (nuint)TWidth.Count, pairWidth = (gru ? 3u : 4u) * W; // 32-bit lanes of one pair of rows
+        ref byte w = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref block, 4 * W));
+        TVector a0 = TWidth.Load(ref block, 0), a1 = TWidth.Load(ref block, W), a2 = TWidth.Load(ref block, 2 * W), a3 = TWidth.Load(ref block, 3 * W);
+        TVector b0 = default, b1 = default, b2 = default, b3 = default;
+        for (int side = 0; side < 2; side++)
+        {
+            ref float v0 = ref side == 0 ? ref x : ref hPrev;
+            int n = side == 0 ? input : hidden;
+            for (int p = 0; p < n; p += 2)
+            {
+                IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead));
+                IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead + 8 * W));
+                TVector e = TWidth.Broadcast(Unsafe.Add(ref v0, p)), o = TWidth.Broadcast(p + 1 < n ? Unsafe.Add(ref v0, p + 1) : 0f);
+                TFormat.LoadPair<TVector, TWidth>(ref w, 0, out TVector even, out TVector odd);
+                a0 = TWidth.MultiplyAdd(e, even, a0);
+                b0 = TWidth.MultiplyAdd(o, odd, b0);
+                TFormat.LoadPair<TVector, TWidth>(ref w, W, out even, out odd);
+                a1 = TWidth.MultiplyAdd(e, even, a1);
+                b1 = TWidth.MultiplyAdd(o, odd, b1);
+                TFormat.LoadPair<TVector, TWidth>(ref w, 2 * W, out even, out odd);
+                if (!gru || side == 0)
+                {
+                    a2 = TWidth.MultiplyAdd(e, even, a2);
+                    b2 = TWidth.MultiplyAdd(o, odd, b2);
+                }
+                else
+                {
+                    // GRU: the third vector is n's state side for h_prev.
+                    a3 = TWidth.MultiplyAdd(e, even, a3);
+                    b3 = TWidth.MultiplyAdd(o, odd, b3);
+                }
+                if (!gru)
+                {
+                    TFormat.LoadPair<TVector, TWidth>(ref w, 3 * W, out even, out odd);
+                    a3 = TWidth.MultiplyAdd(e, even, a3);
+                    b3 = TWidth.MultiplyAdd(o, odd, b3);
+                }
+                w = ref Unsafe.Add(ref w, pairWidth * 4);
+            }
+        }
+        s0 = TWidth.Add(a0, b0);
+        s1 = TWidth.Add(a1, b1);
+        s2 = TWidth.Add(a2, b2);
+        s3 = TWidth.Add(a3, b3);
     }
 }

@@ -17,6 +17,13 @@ internal interface IWeightFormat
 
     /// <summary>One vector of weights from <paramref name="row"/>, element <paramref name="element"/> on, as float32.</summary>
     static abstract TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector>;
+
+    /// <summary>
+    /// 2-byte formats, whose rows are packed in pairs (each 32-bit lane holds an even row's weight in its low half and the
+    /// next row's in its high half): the two rows' vectors from one load of lane <paramref name="element"/> on, split by
+    /// shifts and masks instead of widening shuffles.
+    /// </summary>
+    static abstract void LoadPair<TVector, TWidth>(ref byte pairs, nuint element, out TVector even, out TVector odd) where TVector : struct where TWidth : IWidth<TVector>;
 }
 
 /// <summary>float32 weights, read as they are.</summary>
@@ -28,6 +35,9 @@ internal readonly struct Float32Weights : IWeightFormat
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector> =>
         TWidth.Load(ref Unsafe.As<byte, float>(ref row), element);
+
+    public static void LoadPair<TVector, TWidth>(ref byte pairs, nuint element, out TVector even, out TVector odd) where TVector : struct where TWidth : IWidth<TVector> =>
+        throw new NotSupportedException("float32 rows are not packed in pairs.");
 }
 
 /// <summary>bfloat16 weights: the top half of a float32, so widening is a shift.</summary>
@@ -39,6 +49,15 @@ internal readonly struct BFloat16Weights : IWeightFormat
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector> =>
         TWidth.ShiftLeftBits(TWidth.WidenUInt16(ref Unsafe.Add(ref Unsafe.As<byte, ushort>(ref row), element)), 16);
+
+    /// <summary>The low halves moved up, the high halves masked: each is already a float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadPair<TVector, TWidth>(ref byte pairs, nuint element, out TVector even, out TVector odd) where TVector : struct where TWidth : IWidth<TVector>
+    {
+        TVector bits = TWidth.Load(ref Unsafe.As<byte, float>(ref pairs), element);
+        even = TWidth.ShiftLeftBits(bits, 16);
+        odd = TWidth.AndBits(bits, 0xFFFF0000);
+    }
 
     /// <summary>float32 to bfloat16, rounded to nearest even (a NaN stays a NaN).</summary>
     public static ushort Encode(float value)
@@ -65,7 +84,21 @@ internal readonly struct Float16Weights : IWeightFormat
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector>
     {
-        TVector half = TWidth.WidenUInt16(ref Unsafe.Add(ref Unsafe.As<byte, ushort>(ref row), element));
+        return Widen<TVector, TWidth>(TWidth.WidenUInt16(ref Unsafe.Add(ref Unsafe.As<byte, ushort>(ref row), element)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadPair<TVector, TWidth>(ref byte pairs, nuint element, out TVector even, out TVector odd) where TVector : struct where TWidth : IWidth<TVector>
+    {
+        TVector bits = TWidth.Load(ref Unsafe.As<byte, float>(ref pairs), element);
+        even = Widen<TVector, TWidth>(TWidth.AndBits(bits, 0xFFFF));
+        odd = Widen<TVector, TWidth>(TWidth.ShiftRightBits(bits, 16));
+    }
+
+    /// <summary>Halves in the low 16 bits of each lane, as float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Widen<TVector, TWidth>(TVector half) where TVector : struct where TWidth : IWidth<TVector>
+    {
         TVector magnitude = TWidth.Multiply(TWidth.ShiftLeftBits(TWidth.AndBits(half, 0x7FFF), 13), TWidth.Broadcast(Rebias));
         return TWidth.OrBits(magnitude, TWidth.ShiftLeftBits(TWidth.AndBits(half, 0x8000), 16));
     }
@@ -83,6 +116,9 @@ internal readonly struct Int8Weights : IWeightFormat
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector> =>
         TWidth.WidenInt8(ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref row, element)));
+
+    public static void LoadPair<TVector, TWidth>(ref byte pairs, nuint element, out TVector even, out TVector odd) where TVector : struct where TWidth : IWidth<TVector> =>
+        throw new NotSupportedException("int8 rows are not packed in pairs.");
 
     /// <summary>The scale of a row whose largest magnitude is <paramref name="largest"/>: it maps to ±127 (1 for an all-zero row).</summary>
     public static float Scale(float largest) => largest > 0 ? largest / 127f : 1f;

@@ -55,6 +55,9 @@ internal interface IWidth<TVector> where TVector : struct
     /// <summary>Every lane's bits shifted left by <paramref name="count"/>.</summary>
     static abstract TVector ShiftLeftBits(TVector value, int count);
 
+    /// <summary>Every lane's bits shifted right by <paramref name="count"/>, zeros coming in.</summary>
+    static abstract TVector ShiftRightBits(TVector value, int count);
+
     /// <summary>Every lane's bits and <paramref name="mask"/>.</summary>
     static abstract TVector AndBits(TVector value, uint mask);
 
@@ -95,6 +98,7 @@ internal readonly struct W512 : IWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WidenUInt16(ref ushort source) => Avx512F.ConvertToVector512UInt32(Vector256.LoadUnsafe(ref source)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WidenInt8(ref sbyte source) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref source)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftBits(Vector512<float> value, int count) => Vector512.ShiftLeft(value.AsUInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightBits(Vector512<float> value, int count) => Vector512.ShiftRightLogical(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndBits(Vector512<float> value, uint mask) => (value.AsUInt32() & Vector512.Create(mask)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> OrBits(Vector512<float> a, Vector512<float> b) => a | b;
 }
@@ -122,6 +126,7 @@ internal readonly struct W256 : IWidth<Vector256<float>>
     public static Vector256<float> WidenInt8(ref sbyte source) =>
         Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.As<sbyte, byte>(ref source))).AsSByte()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftBits(Vector256<float> value, int count) => Vector256.ShiftLeft(value.AsUInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightBits(Vector256<float> value, int count) => Vector256.ShiftRightLogical(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndBits(Vector256<float> value, uint mask) => (value.AsUInt32() & Vector256.Create(mask)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> OrBits(Vector256<float> a, Vector256<float> b) => a | b;
 }
@@ -156,6 +161,7 @@ internal readonly struct W128 : IWidth<Vector128<float>>
     public static Vector128<float> WidenInt8(ref sbyte source) =>
         Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref source))).AsSByte())));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftBits(Vector128<float> value, int count) => Vector128.ShiftLeft(value.AsUInt32(), count).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightBits(Vector128<float> value, int count) => Vector128.ShiftRightLogical(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AndBits(Vector128<float> value, uint mask) => (value.AsUInt32() & Vector128.Create(mask)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> OrBits(Vector128<float> a, Vector128<float> b) => a | b;
 }
@@ -179,6 +185,7 @@ internal readonly struct W1 : IWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float WidenUInt16(ref ushort source) => BitConverter.UInt32BitsToSingle(source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float WidenInt8(ref sbyte source) => source;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftBits(float value, int count) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) << count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightBits(float value, int count) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) >> count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float AndBits(float value, uint mask) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) & mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float OrBits(float a, float b) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(a) | BitConverter.SingleToUInt32Bits(b));
 }
