@@ -256,19 +256,7 @@ public static unsafe partial class Cells
             for (int block0 = first; block0 < end; block0 += GroupBlocks)
             {
                 int blocks = Math.Min(GroupBlocks, end - block0);
-                for (int k = 0; k < blocks; k++)
-                {
-                    TVector si, sf, sg, so;
-                    if (TFormat.Bytes == 2)
-                        SumBlockPaired<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: false, out si, out sf, out sg, out so);
-                    else
-                        SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: false, out si, out sf, out sg, out so);
-                    ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
-                    TWidth.Store(si, ref at, 0);
-                    TWidth.Store(sf, ref at, V);
-                    TWidth.Store(sg, ref at, 2 * V);
-                    TWidth.Store(so, ref at, 3 * V);
-                }
+                SumGroup<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block0 * blockLength), blockLength, blocks, gru: false, ref sums);
                 for (int k = 0; k < blocks; k++)
                 {
                     ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
@@ -379,19 +367,7 @@ public static unsafe partial class Cells
             for (int block0 = first; block0 < end; block0 += GroupBlocks)
             {
                 int blocks = Math.Min(GroupBlocks, end - block0);
-                for (int k = 0; k < blocks; k++)
-                {
-                    TVector sr, sz, snx, snh;
-                    if (TFormat.Bytes == 2)
-                        SumBlockPaired<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: true, out sr, out sz, out snx, out snh);
-                    else
-                        SumBlock<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, (block0 + k) * blockLength), gru: true, out sr, out sz, out snx, out snh);
-                    ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
-                    TWidth.Store(sr, ref at, 0);
-                    TWidth.Store(sz, ref at, V);
-                    TWidth.Store(snx, ref at, 2 * V);
-                    TWidth.Store(snh, ref at, 3 * V);
-                }
+                SumGroup<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block0 * blockLength), blockLength, blocks, gru: true, ref sums);
                 for (int k = 0; k < blocks; k++)
                 {
                     ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
@@ -457,6 +433,30 @@ public static unsafe partial class Cells
 
         public readonly StepArguments Arguments => new(new(X, LengthX), Ldx, new(HPrev, LengthHPrev), LdPrev, new(Packed, LengthPacked),
             new(CPrev, LengthCPrev), new(C, LengthC), new(H, LengthH), Ldh, Batch, Input, Hidden, Precision);
+    }
+
+    /// <summary>
+    /// The four sums of each of <paramref name="blocks"/> consecutive blocks (<paramref name="blockLength"/> floats apart),
+    /// one block after another into <paramref name="sums"/> (<c>[blocks, 4, W]</c>), for the gates to be computed after.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumGroup<TVector, TWidth, TFormat>(ref float x, int input, ref float hPrev, int hidden, ref float first, int blockLength, int blocks,
+        bool gru, ref float sums)
+        where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
+    {
+        nuint V = (nuint)TWidth.Count;
+        for (int k = 0; k < blocks; k++)
+        {
+            ref float block = ref Unsafe.Add(ref first, k * blockLength);
+            TVector s0, s1, s2, s3;
+            if (TFormat.Bytes == 2) SumBlockPaired<TVector, TWidth, TFormat>(ref x, input, ref hPrev, hidden, ref block, gru, out s0, out s1, out s2, out s3);
+            else SumBlock<TVector, TWidth, TFormat>(ref x, input, ref hPrev, hidden, ref block, gru, out s0, out s1, out s2, out s3);
+            ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
+            TWidth.Store(s0, ref at, 0);
+            TWidth.Store(s1, ref at, V);
+            TWidth.Store(s2, ref at, 2 * V);
+            TWidth.Store(s3, ref at, 3 * V);
+        }
     }
 
     /// <summary>
