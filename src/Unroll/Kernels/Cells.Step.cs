@@ -200,42 +200,10 @@ public static unsafe partial class Cells
         if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < LstmStepSize(input, H, precision)
             || cPrev.Length < batch * H || c.Length < batch * H || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of an LSTM {input} → {H} step.");
-        var step = new StepArguments(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H, precision);
-        int blocks = StepBlocks(H, Widths.Best);
-        int parts = Workers.Parts((long)batch * 4 * H * (input + H) * Bytes(precision) / 4, blocks, Workers.MemoryBound);
-        if (parts > 1) RunSteps(&LstmPart, parts, in step);
-        else LstmBlocks(in step, 0, blocks);
+        RunStep(new StepArguments(x, ldx, hPrev, ldPrev, packed, cPrev, c, h, ldh, batch, input, H, precision, gru: false));
     }
 
-    /// <summary>A share of <c>LstmStep</c>'s blocks of units.</summary>
-    private static void LstmPart(StepJob* j, int part, int parts)
-    {
-        (int first, int count) = Workers.Share(StepBlocks(j->Hidden, Widths.Best), 1, part, parts);
-        if (count > 0) LstmBlocks(j->Arguments, first, first + count);
-    }
-
-    /// <summary>The LSTM step for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row, at this machine's width.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LstmBlocks(in StepArguments s, int first, int end)
-    {
-        switch (s.Precision)
-        {
-            case WeightPrecision.Float32: LstmBlocks<Float32Weights>(in s, first, end); break;
-            case WeightPrecision.BFloat16: LstmBlocks<BFloat16Weights>(in s, first, end); break;
-            case WeightPrecision.Float16: LstmBlocks<Float16Weights>(in s, first, end); break;
-            default: LstmBlocks<Int8Weights>(in s, first, end); break;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LstmBlocks<TFormat>(in StepArguments s, int first, int end) where TFormat : IWeightFormat
-    {
-        if (Vector512.IsHardwareAccelerated) LstmBlocks<Vector512<float>, W512, TFormat>(in s, first, end);
-        else if (Vector256.IsHardwareAccelerated) LstmBlocks<Vector256<float>, W256, TFormat>(in s, first, end);
-        else if (Vector128.IsHardwareAccelerated) LstmBlocks<Vector128<float>, W128, TFormat>(in s, first, end);
-        else LstmBlocks<float, W1, TFormat>(in s, first, end);
-    }
-
+    /// <summary>The LSTM step for blocks <paramref name="first"/> to <paramref name="end"/> of every row.</summary>
     [SkipLocalsInit]
     private static void LstmBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
@@ -314,42 +282,10 @@ public static unsafe partial class Cells
         if (x.Length < (batch - 1) * ldx + input || hPrev.Length < (batch - 1) * ldPrev + H || packed.Length < GruStepSize(input, H, precision)
             || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of a GRU {input} → {H} step.");
-        var step = new StepArguments(x, ldx, hPrev, ldPrev, packed, default, default, h, ldh, batch, input, H, precision);
-        int blocks = StepBlocks(H, Widths.Best);
-        int parts = Workers.Parts((long)batch * 3 * H * (input + H) * Bytes(precision) / 4, blocks, Workers.MemoryBound);
-        if (parts > 1) RunSteps(&GruPart, parts, in step);
-        else GruBlocks(in step, 0, blocks);
+        RunStep(new StepArguments(x, ldx, hPrev, ldPrev, packed, default, default, h, ldh, batch, input, H, precision, gru: true));
     }
 
-    /// <summary>A share of the GRU step's blocks of units.</summary>
-    private static void GruPart(StepJob* j, int part, int parts)
-    {
-        (int first, int count) = Workers.Share(StepBlocks(j->Hidden, Widths.Best), 1, part, parts);
-        if (count > 0) GruBlocks(j->Arguments, first, first + count);
-    }
-
-    /// <summary>The GRU step for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row, at this machine's width.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GruBlocks(in StepArguments s, int first, int end)
-    {
-        switch (s.Precision)
-        {
-            case WeightPrecision.Float32: GruBlocks<Float32Weights>(in s, first, end); break;
-            case WeightPrecision.BFloat16: GruBlocks<BFloat16Weights>(in s, first, end); break;
-            case WeightPrecision.Float16: GruBlocks<Float16Weights>(in s, first, end); break;
-            default: GruBlocks<Int8Weights>(in s, first, end); break;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GruBlocks<TFormat>(in StepArguments s, int first, int end) where TFormat : IWeightFormat
-    {
-        if (Vector512.IsHardwareAccelerated) GruBlocks<Vector512<float>, W512, TFormat>(in s, first, end);
-        else if (Vector256.IsHardwareAccelerated) GruBlocks<Vector256<float>, W256, TFormat>(in s, first, end);
-        else if (Vector128.IsHardwareAccelerated) GruBlocks<Vector128<float>, W128, TFormat>(in s, first, end);
-        else GruBlocks<float, W1, TFormat>(in s, first, end);
-    }
-
+    /// <summary>The GRU step for blocks <paramref name="first"/> to <paramref name="end"/> of every row.</summary>
     [SkipLocalsInit]
     private static void GruBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
@@ -399,17 +335,28 @@ public static unsafe partial class Cells
 
     /// <summary>The operands of a fused step (checked by its public entry).</summary>
     private readonly ref struct StepArguments(ReadOnlySpan<float> x, int ldx, ReadOnlySpan<float> hPrev, int ldPrev, ReadOnlySpan<float> packed,
-        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden, WeightPrecision precision)
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int ldh, int batch, int input, int hidden, WeightPrecision precision, bool gru)
     {
         public readonly ReadOnlySpan<float> X = x, HPrev = hPrev, Packed = packed, CPrev = cPrev;
+        public readonly bool Gru = gru;
         public readonly Span<float> C = c, H = h;
         public readonly int Ldx = ldx, LdPrev = ldPrev, Ldh = ldh, Batch = batch, Input = input, Hidden = hidden;
         public readonly WeightPrecision Precision = precision;
     }
 
-    /// <summary>Runs a step's blocks in <paramref name="parts"/> parts on the workers, with the spans pinned meanwhile.</summary>
-    private static void RunSteps(delegate*<StepJob*, int, int, void> body, int parts, in StepArguments s)
+    /// <summary>
+    /// Runs a checked step: whole, or its blocks of units split across the workers when reading its weights is worth two
+    /// cores (the spans pinned meanwhile).
+    /// </summary>
+    private static void RunStep(in StepArguments s)
     {
+        int blocks = StepBlocks(s.Hidden, Widths.Best);
+        int parts = Workers.Parts((long)s.Batch * (s.Gru ? 3 : 4) * s.Hidden * (s.Input + s.Hidden) * Bytes(s.Precision) / 4, blocks, Workers.MemoryBound);
+        if (parts <= 1)
+        {
+            Blocks(in s, 0, blocks);
+            return;
+        }
         fixed (float* px = s.X, ph = s.HPrev, pw = s.Packed, pcp = s.CPrev, pc = s.C, phn = s.H)
         {
             var job = new StepJob
@@ -417,10 +364,49 @@ public static unsafe partial class Cells
                 X = px, HPrev = ph, Packed = pw, CPrev = pcp, C = pc, H = phn,
                 LengthX = s.X.Length, LengthHPrev = s.HPrev.Length, LengthPacked = s.Packed.Length, LengthCPrev = s.CPrev.Length,
                 LengthC = s.C.Length, LengthH = s.H.Length,
-                Ldx = s.Ldx, LdPrev = s.LdPrev, Ldh = s.Ldh, Batch = s.Batch, Input = s.Input, Hidden = s.Hidden, Precision = s.Precision,
+                Ldx = s.Ldx, LdPrev = s.LdPrev, Ldh = s.Ldh, Batch = s.Batch, Input = s.Input, Hidden = s.Hidden, Precision = s.Precision, Gru = s.Gru,
             };
-            Workers.Run(body, &job, parts);
+            Workers.Run(&Part, &job, parts);
         }
+    }
+
+    /// <summary>A share of a step's blocks of units.</summary>
+    private static void Part(StepJob* j, int part, int parts)
+    {
+        (int first, int count) = Workers.Share(StepBlocks(j->Hidden, Widths.Best), 1, part, parts);
+        if (count > 0) Blocks(j->Arguments, first, first + count);
+    }
+
+    /// <summary>The step for the blocks <paramref name="first"/> to <paramref name="end"/> (exclusive) of every row, compiled for its weights' format …</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Blocks(in StepArguments s, int first, int end)
+    {
+        switch (s.Precision)
+        {
+            case WeightPrecision.Float32: Blocks<Float32Weights>(in s, first, end); break;
+            case WeightPrecision.BFloat16: Blocks<BFloat16Weights>(in s, first, end); break;
+            case WeightPrecision.Float16: Blocks<Float16Weights>(in s, first, end); break;
+            default: Blocks<Int8Weights>(in s, first, end); break;
+        }
+    }
+
+    /// <summary>… and this machine's width …</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Blocks<TFormat>(in StepArguments s, int first, int end) where TFormat : IWeightFormat
+    {
+        if (Vector512.IsHardwareAccelerated) Blocks<Vector512<float>, W512, TFormat>(in s, first, end);
+        else if (Vector256.IsHardwareAccelerated) Blocks<Vector256<float>, W256, TFormat>(in s, first, end);
+        else if (Vector128.IsHardwareAccelerated) Blocks<Vector128<float>, W128, TFormat>(in s, first, end);
+        else Blocks<float, W1, TFormat>(in s, first, end);
+    }
+
+    /// <summary>… and its cell.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Blocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
+        where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
+    {
+        if (s.Gru) GruBlocks<TVector, TWidth, TFormat>(in s, first, end);
+        else LstmBlocks<TVector, TWidth, TFormat>(in s, first, end);
     }
 
     /// <summary>The operands of a fused step, as pointers for the workers (see <see cref="Product"/>).</summary>
@@ -430,9 +416,10 @@ public static unsafe partial class Cells
         public int LengthX, LengthHPrev, LengthPacked, LengthCPrev, LengthC, LengthH;
         public int Ldx, LdPrev, Ldh, Batch, Input, Hidden;
         public WeightPrecision Precision;
+        public bool Gru;
 
         public readonly StepArguments Arguments => new(new(X, LengthX), Ldx, new(HPrev, LengthHPrev), LdPrev, new(Packed, LengthPacked),
-            new(CPrev, LengthCPrev), new(C, LengthC), new(H, LengthH), Ldh, Batch, Input, Hidden, Precision);
+            new(CPrev, LengthCPrev), new(C, LengthC), new(H, LengthH), Ldh, Batch, Input, Hidden, Precision, Gru);
     }
 
     /// <summary>
