@@ -109,6 +109,34 @@ public sealed class ArenaLayoutTests
         Assert.NotEqual(0, rejectedForTheSpareFloats);
     }
 
+    [Fact]
+    public void Streaming_steps_whose_float32_weights_fit_in_32_KB_are_unrolled_and_larger_or_narrower_ones_are_not()
+    {
+        const string Template = """
+            using Unroll;
+            [Model(SequenceLength = 4, BatchSize = BATCH, InferenceOnly = true, WeightPrecision = WeightPrecision.PRECISION)]
+            public partial class M
+            {
+                [Lstm(8, 16)] public partial LstmLayer Small { get; }
+                [Gru(16, 32)] public partial GruLayer Fits { get; }
+                [Lstm(32, 64)] public partial LstmLayer Large { get; }
+            }
+            """;
+        bool[] Unrolled(string batch, string precision)
+        {
+            ModelPlan plan = Assert.IsType<ModelPlan>(PlanOf(Template.Replace("BATCH", batch).Replace("PRECISION", precision)).Plan);
+            return plan.Step!.Layers.Select(l => Assert.Single(l.Cells).Unrolled).ToArray();
+        }
+        // 8 → 16 LSTM: 6.4 KB at 16 units a block; 16 → 32 GRU: 18.7 KB; 32 → 64 LSTM: 98 KB, past L1.
+        Assert.Equal(new[] { true, true, false }, Unrolled("1", "Float32"));
+        Assert.Equal(new[] { true, true, false }, Unrolled("3", "Float32"));
+        Assert.True(4 * Planner.FusedStepSize(LayerKind.Gru, 16, 32, StepPrecision.Float32) <= Planner.UnrolledStepBytes);
+        Assert.True(4 * Planner.FusedStepSize(LayerKind.Lstm, 32, 64, StepPrecision.Float32) > Planner.UnrolledStepBytes);
+        // Reduced precision keeps the shared kernels (they read its formats); four rows and more use the products, not a fused step.
+        Assert.Equal(new[] { false, false, false }, Unrolled("1", "BFloat16"));
+        Assert.Equal(new[] { false, false, false }, Unrolled("4", "Float32"));
+    }
+
     private static ParseResult ParseOf(string source) =>
         Assert.IsType<ParseResult>(Assert.Single(GeneratorHarness.Run(source).AssertNoException().Result.TrackedSteps[UnrollGenerator.Steps.Parse].SelectMany(s => s.Outputs)).Value);
 

@@ -132,6 +132,52 @@ public class KernelSweepTests
         for (int i = 0; i < Batch * H; i++) Near(gruH[i], fusedGru[i], $"GRU h[{i}] at hidden {H}");
     }
 
+    [Theory]
+    [MemberData(nameof(WidthData))]
+    public void Unrolled_steps_give_the_fused_steps_results_bit_for_bit_at_every_width(int hidden)
+    {
+        // The generated code's unrolled steps (small layers) against the shared fused steps (every other layer): the same
+        // sums in the same order, so the same bits, whatever the width, the edge block or the batch.
+        const int Input = 5, Batch = 3;
+        int H = hidden;
+        float[] x = Random(Batch * Input, 41), hPrev = Random(Batch * H, 42), cPrev = Random(Batch * H, 43);
+        float[] wIh = Random(4 * H * Input, 44), wHh = Random(4 * H * H, 45), bIh = Random(4 * H, 46), bHh = Random(4 * H, 47);
+        var packed = new float[Cells.LstmStepSize(Input, H)];
+        Cells.PackLstmStep(wIh, wHh, bIh, bHh, packed, Input, H);
+        float[] c = new float[Batch * H], h = new float[Batch * H], unrolledC = new float[Batch * H], unrolledH = new float[Batch * H];
+        Cells.LstmStep(x, Input, hPrev, H, packed, cPrev, c, h, H, Batch, Input, H);
+        Cells.LstmStepUnrolled(x, hPrev, packed, cPrev, unrolledC, unrolledH, Batch, Input, H);
+        Assert.Equal(c, unrolledC);
+        Assert.Equal(h, unrolledH);
+
+        var gruPacked = new float[Cells.GruStepSize(Input, H)];
+        Cells.PackGruStep(wIh.AsSpan(0, 3 * H * Input), wHh.AsSpan(0, 3 * H * H), bIh.AsSpan(0, 3 * H), bHh.AsSpan(0, 3 * H), gruPacked, Input, H);
+        float[] gru = new float[Batch * H], unrolledGru = new float[Batch * H];
+        Cells.GruStep(x, Input, hPrev, H, gruPacked, gru, H, Batch, Input, H);
+        Cells.GruStepUnrolled(x, hPrev, gruPacked, unrolledGru, Batch, Input, H);
+        Assert.Equal(gru, unrolledGru);
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthData))]
+    public void The_streaming_head_gives_the_products_results_bit_for_bit_at_every_width(int inputs)
+    {
+        if (inputs == 0) return; // a linear layer has at least one input (Linear refuses 0: KernelTests)
+        for (int rows = 1; rows < 16; rows += 2)
+        {
+            foreach (int outputs in new[] { 1, 2, 3, 4, 5, 9 })
+            {
+                float[] x = Random(rows * inputs, 51), w = Random(outputs * inputs, 52), b = Random(outputs, 53);
+                var expected = new float[rows * outputs];
+                Blas.MultiplyTransposed(x, inputs, w, inputs, expected, outputs, rows, outputs, inputs, accumulate: false);
+                Blas.AddRowVector(expected, outputs, rows, outputs, b);
+                var y = new float[rows * outputs];
+                Blas.Linear(x, w, b, y, rows, outputs, inputs);
+                Assert.Equal(expected, y);
+            }
+        }
+    }
+
     [Fact]
     public void Transpose_moves_every_element_at_every_shape_up_to_20_by_20()
     {

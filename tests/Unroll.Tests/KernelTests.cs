@@ -218,6 +218,12 @@ public class FusedStepTests
         var packed = new float[Cells.LstmStepSize(4, 8)];
         Assert.Throws<ArgumentException>(() => Cells.LstmStep(new float[4], 4, new float[8], 8, packed.AsSpan(1), new float[8], new float[8], new float[8], 8, 1, 4, 8));
         Assert.Throws<ArgumentException>(() => Cells.PackGruStep(new float[3 * 8 * 4], new float[3 * 8 * 8], new float[24], new float[24], new float[10], 4, 8));
+        float[] lstm = new float[Cells.LstmStepSize(4, 8)], gru = new float[Cells.GruStepSize(4, 8)];
+        Assert.Throws<ArgumentException>(() => Cells.LstmStepUnrolled(new float[4], new float[8], lstm.AsSpan(1), new float[8], new float[8], new float[8], 1, 4, 8));
+        Assert.Throws<ArgumentException>(() => Cells.LstmStepUnrolled(new float[4], new float[8], lstm, new float[8], new float[8], new float[7], 1, 4, 8));
+        Assert.Throws<ArgumentException>(() => Cells.GruStepUnrolled(new float[8], new float[16], gru, new float[16], 2, 4, 8 + 1));
+        Assert.Throws<ArgumentException>(() => Blas.Linear(new float[8], new float[8], new float[1], new float[1], 1, 1, 9));
+        Assert.Throws<ArgumentException>(() => Blas.Linear(new float[16 * 2], new float[2], new float[1], new float[16], 16, 1, 2));
     }
 }
 

@@ -44,6 +44,10 @@ public static partial class Emitter
                     w.Line($"global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, {(streaming ? B.ToString() : $"length * {B}")})), "
                          + $"p.Slice(Layout.{layer.ParameterNames[0]}, {layer.In * layer.Hidden}), a.Slice(Layout.{buffers.Output}), {B}, {(streaming ? "1" : "length")}, {layer.Hidden});");
                     break;
+                case LayerKind.Linear when streaming && layer.Bias && B < 16:
+                    w.Line($"// {layer.Property}: y = x·Wᵀ + b   ([{rows} x {layer.In}] · [{layer.In} x {layer.Out}]), inlined with its sizes as literals");
+                    w.Line($"{Blas}.Linear(a.Slice(Layout.{input}, {B * layer.In}), p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out * layer.In}), p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}), a.Slice(Layout.{buffers.Output}, {B * layer.Out}), {B}, {layer.Out}, {layer.In});");
+                    break;
                 case LayerKind.Linear:
                     w.Line($"// {layer.Property}: y = x·Wᵀ{(layer.Bias ? " + b" : "")} for every row   ([{rows} x {layer.In}] · [{layer.In} x {layer.Out}])");
                     w.Line($"{Blas}.MultiplyTransposed(a.Slice(Layout.{input}), {layer.In}, p.Slice(Layout.{layer.ParameterNames[0]}), {layer.In}, a.Slice(Layout.{buffers.Output}), {layer.Out}, {rows}, {layer.Out}, {layer.In}, accumulate: false);");
@@ -149,20 +153,29 @@ public static partial class Emitter
         if (streaming && cell.Fused is not null)
         {
             // One call: the products, the gates and the new state, one vector of units at a time.
+            long size = Planner.FusedStepSize(layer.Kind, inK, H, plan.WeightPrecision);
+            if (cell.Unrolled)
+                w.Line($"// unrolled: the weights ({N(4 * size)} bytes) stay in L1, and the step is inlined here with its sizes as literals");
             w.Line($"{ReadOnlySpan} hPrev = a.Slice({hn}, {B * H}); // the running state");
             if (layer.Kind == LayerKind.Lstm)
             {
                 w.Line($"{ReadOnlySpan} cPrev = a.Slice({cn}, {B * H});");
                 w.Line("// [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)");
-                w.Line($"{Cells}.LstmStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), cPrev, c.Slice(0, {B * H}), h, {DH}, {B}, {inK}, {H}{PrecisionArgument(plan)});");
+                w.Line(cell.Unrolled
+                    ? $"{Cells}.LstmStepUnrolled(x.Slice(0, {B * inK}), hPrev, a.Slice(Layout.{cell.Fused}, {size}), cPrev, c.Slice(0, {B * H}), h.Slice(0, {B * H}), {B}, {inK}, {H});"
+                    : $"{Cells}.LstmStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), cPrev, c.Slice(0, {B * H}), h, {DH}, {B}, {inK}, {H}{PrecisionArgument(plan)});");
             }
             else
             {
                 w.Line("// r, z = σ(W_i·x + b_i + W_h·h_prev + b_h);  n = tanh(W_in·x + b_in + r⊙(W_hn·h_prev + b_hn));  h_t = (1 − z)⊙n + z⊙h_prev");
-                w.Line($"{Cells}.GruStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), h, {DH}, {B}, {inK}, {H}{PrecisionArgument(plan)});");
+                w.Line(cell.Unrolled
+                    ? $"{Cells}.GruStepUnrolled(x.Slice(0, {B * inK}), hPrev, a.Slice(Layout.{cell.Fused}, {size}), h.Slice(0, {B * H}), {B}, {inK}, {H});"
+                    : $"{Cells}.GruStep(x, {inK}, hPrev, {H}, a.Slice(Layout.{cell.Fused}), h, {DH}, {B}, {inK}, {H}{PrecisionArgument(plan)});");
             }
             w.Line("// the running state moves on");
-            w.Line($"{Blas}.CopyRows(h, {DH}, a.Slice({hn}, {B * H}), {H}, {B}, {H});");
+            w.Line(cell.Unrolled
+                ? $"h.Slice(0, {B * H}).CopyTo(a.Slice({hn}, {B * H}));"
+                : $"{Blas}.CopyRows(h, {DH}, a.Slice({hn}, {B * H}), {H}, {B}, {H});");
             if (cell.Cells is not null) w.Line($"c.Slice(0, {B * H}).CopyTo(a.Slice({cn}, {B * H}));");
             w.Close();
             return;

@@ -185,6 +185,13 @@ public static partial class Emitter
                 : "/// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>");
         }
         w.Line($"/// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, {Planner.SpareFloats} floats longer, and the arena starts at its first aligned float.</para>");
+        var unrolled = plan.Step is null ? new List<string>() : plan.Layers.Select((layer, i) => (layer, cells: plan.Step.Layers[i].Cells))
+            .Where(x => x.cells.Any(c => c.Unrolled)).Select(x => $"{x.layer.Property}'s {KindName(x.layer)}").ToList();
+        if (unrolled.Count > 0)
+        {
+            w.Line($"/// <para>Step unrolls {string.Join(" and ", unrolled)}: float32 step weights of at most {Planner.UnrolledStepBytes / 1024} KB stay in the first-level");
+            w.Line("/// cache, so the step is inlined into StepCore with its sizes as literals, the same sums bit for bit as the shared fused step.</para>");
+        }
         if (plan.WeightPrecision != StepPrecision.Float32)
         {
             w.Line($"/// <para>Step reads its LSTM and GRU weights as {plan.WeightPrecision}{(plan.WeightPrecision == StepPrecision.Int8 ? " with a float32 scale per row" : "")} (rounded when packed, summed in float32);");

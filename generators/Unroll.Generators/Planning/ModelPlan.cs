@@ -171,6 +171,14 @@ public sealed record CellBuffers(int Layer, int Direction, string? Cache, string
     public string? Fused { get; init; }
 
     /// <summary>
+    /// The fused step is unrolled (<c>Cells.LstmStepUnrolled</c> / <c>GruStepUnrolled</c>, inlined with the sizes as
+    /// literals): float32 weights of at most <see cref="Planner.UnrolledStepBytes"/> bytes, which sit in the first-level
+    /// cache, so the step's fixed work (calls, an argument block, prefetches, the split across the workers) is what
+    /// there is to save.
+    /// </summary>
+    public bool Unrolled { get; init; }
+
+    /// <summary>
     /// Streaming without <see cref="Fused"/>: the input weights packed for the products, <c>W_ihᵀ [in, G·H]</c>, and (LSTM,
     /// RNN) the folded bias <c>b_ih + b_hh</c> (<see cref="PackedBias"/>); repacked when the parameters may have changed.
     /// </summary>

@@ -561,8 +561,10 @@ public static class Planner
                     if (streaming)
                     {
                         int inK = l == 0 ? layer.In : D * H, G = Gates(layer.Kind) * H;
+                        long fusedSize = fused ? FusedStepSize(layer.Kind, inK, H, spec.WeightPrecision) : 0;
                         cellBuffers = cellBuffers with
                         {
+                            Unrolled = fused && D == 1 && spec.WeightPrecision == StepPrecision.Float32 && 4 * fusedSize <= UnrolledStepBytes,
                             Fused = fused ? arena.Add(tag + "_Fused", FusedStepSize(layer.Kind, inK, H, spec.WeightPrecision), FusedStepWhat(spec.WeightPrecision)) : null,
                             PackedIh = fused ? null : arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
                             PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels{(fused ? " (the sequence passes' recurrent products)" : "")}, {H} x {G}"),
@@ -599,6 +601,14 @@ public static class Planner
         }
         return new ModeBuffers(input, inputGradient, result.ToEquatableArray());
     }
+
+    /// <summary>
+    /// The largest float32 fused step (its packed weights, in bytes) the generated code unrolls: what the first-level
+    /// data cache of current x86 and ARM cores holds (32 KB or more). Up to it a step's weights stay in L1 from one step to
+    /// the next and its fixed work is a large share of its time (LSTM 8 → 32 is 20 KB, GRU 8 → 32 15 KB); past it
+    /// the shared kernels' prefetches and group of blocks win.
+    /// </summary>
+    public const long UnrolledStepBytes = 32 * 1024;
 
     /// <summary>
     /// Floats of a fused step's packed weights, as <c>Unroll.Kernels.Cells.LstmStepSize</c> and <c>GruStepSize</c> count

@@ -22,7 +22,7 @@ internal static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Exp<TVector, TWidth>(TVector x) where TVector : struct where TWidth : IWidth<TVector>
     {
-        x = TWidth.Min(TWidth.Max(x, TWidth.Broadcast(Low)), TWidth.Broadcast(High));
+        x = TWidth.Clamp(x, Low, High);
         // n = round(x·log₂e), to nearest even, with one add on every instruction set (the bias keeps it for 2ⁿ below).
         TVector biased = TWidth.Add(TWidth.Multiply(x, TWidth.Broadcast(Log2E)), TWidth.Broadcast(RoundingBias));
         TVector n = TWidth.Subtract(biased, TWidth.Broadcast(RoundingBias));

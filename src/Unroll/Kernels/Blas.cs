@@ -840,6 +840,33 @@ public static unsafe class Blas
     private static void Store(Vector<float> value, ref float destination, int offset) =>
         Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref destination, offset)), value);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLinearDoesNotFit(int rows, int outputs, int inputs) =>
+        throw new ArgumentException($"x [{rows} x {inputs}], W [{outputs} x {inputs}], b [{outputs}] or y [{rows} x {outputs}] does not fit its span (under 16 rows).");
+
+    /// <summary>
+    /// <c>y = x·Wᵀ + b</c> for <paramref name="rows"/> rows under 16 (<c>x [rows, inputs]</c>, <c>W [outputs, inputs]</c>,
+    /// <c>y [rows, outputs]</c>): what <see cref="MultiplyTransposed"/> then <see cref="AddRowVector"/> give, bit for bit,
+    /// without their dispatch. The head of the generated unrolled steps, inlined with its sizes as literals.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Linear(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int rows, int outputs, int inputs)
+    {
+        if ((uint)rows >= 16 || outputs <= 0 || inputs <= 0 || x.Length < rows * inputs || weight.Length < outputs * inputs || bias.Length < outputs
+            || y.Length < rows * outputs)
+            ThrowLinearDoesNotFit(rows, outputs, inputs);
+        if (rows < 4 && outputs < 4)
+        {
+            // A few dot products (a streaming head): the ones MultiplyTransposedDots takes for them, with the bias added.
+            for (int r = 0; r < rows; r++)
+                for (int j = 0; j < outputs; j++)
+                    y[r * outputs + j] = TensorPrimitives.Dot(x.Slice(r * inputs, inputs), weight.Slice(j * inputs, inputs)) + bias[j];
+            return;
+        }
+        MultiplyTransposedDots(x, inputs, weight, inputs, y, outputs, rows, outputs, inputs, accumulate: false);
+        AddRowVector(y, outputs, rows, outputs, bias);
+    }
+
     /// <summary><c>C[m, n] += bias[n]</c> for every row.</summary>
     public static void AddRowVector(Span<float> c, int ldc, int m, int n, ReadOnlySpan<float> bias)
     {

@@ -450,11 +450,11 @@ public static unsafe partial class Cells
     /// The sums of one block: four vectors start from the block's biases (from 0 for int8, scaled and added at the end);
     /// each input, then each state element, is broadcast against its row of vectors (LSTM: i, f, g, o; GRU: r, z and n,
     /// whose state side goes to the fourth sum). Even and odd rows sum apart, so eight multiply-adds are in flight; the
-    /// weights are asked for 2 KB ahead.
+    /// weights are asked for 2 KB ahead (unless <paramref name="prefetch"/> is false: the unrolled steps' weights sit in L1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SumBlock<TVector, TWidth, TFormat>(ref float x, int input, ref float hPrev, int hidden, ref float block, bool gru,
-        out TVector s0, out TVector s1, out TVector s2, out TVector s3)
+        out TVector s0, out TVector s1, out TVector s2, out TVector s3, bool prefetch = true)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
         const int Ahead = 2048; // bytes: how far ahead of the row being read the prefetches ask
@@ -474,8 +474,11 @@ public static unsafe partial class Cells
             {
                 for (; p + 2 <= n; p += 2)
                 {
-                    IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead));
-                    IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead + 4 * W * bytes));
+                    if (prefetch)
+                    {
+                        IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead));
+                        IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead + 4 * W * bytes));
+                    }
                     TVector e = TWidth.Broadcast(Unsafe.Add(ref v0, p)), o = TWidth.Broadcast(Unsafe.Add(ref v0, p + 1));
                     a0 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 0), a0);
                     a1 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, W), a1);
@@ -502,8 +505,11 @@ public static unsafe partial class Cells
                 // GRU: the third vector of a row is n's input side for x and its state side for h_prev.
                 for (; p + 2 <= n; p += 2)
                 {
-                    IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead));
-                    IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead + 4 * W * bytes));
+                    if (prefetch)
+                    {
+                        IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead));
+                        IWidth<TVector>.Prefetch(ref Unsafe.Add(ref w, Ahead + 4 * W * bytes));
+                    }
                     TVector e = TWidth.Broadcast(Unsafe.Add(ref v0, p)), o = TWidth.Broadcast(Unsafe.Add(ref v0, p + 1));
                     a0 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, 0), a0);
                     a1 = TWidth.MultiplyAdd(e, TFormat.Load<TVector, TWidth>(ref w, W), a1);

@@ -379,9 +379,8 @@ namespace Text
             global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.Step_Attn_Output, 2 * 8), p.Slice(Layout.Norm_weight, 8), p.Slice(Layout.Norm_bias, 8), a.Slice(Layout.Step_Norm_Output, 2 * 8),
                 a.Slice(Layout.Step_Norm_Normalized, 2 * 8), a.Slice(Layout.Step_Norm_InverseDeviation, 2), 2, 8, 1e-5f);
 
-            // Head: y = x·Wᵀ + b for every row   ([2 x 8] · [8 x 50])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Norm_Output), 8, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Step_Head_Output), 50, 2, 50, 8, accumulate: false);
-            global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Step_Head_Output), 50, 2, 50, p.Slice(Layout.Head_bias, 50));
+            // Head: y = x·Wᵀ + b   ([2 x 8] · [8 x 50]), inlined with its sizes as literals
+            global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Norm_Output, 16), p.Slice(Layout.Head_weight, 400), p.Slice(Layout.Head_bias, 50), a.Slice(Layout.Step_Head_Output, 100), 2, 50, 8);
         }
 
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>

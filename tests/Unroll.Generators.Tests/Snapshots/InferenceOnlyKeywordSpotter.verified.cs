@@ -316,9 +316,8 @@ namespace Audio
             // Drop: Dropout(p = 0.1) passes values through in streaming inference
             a.Slice(Layout.Step_Rnn_L0_Sequence, 1 * 64).CopyTo(a.Slice(Layout.Step_Drop_Output, 1 * 64));
 
-            // Head: y = x·Wᵀ + b for every row   ([1 x 64] · [64 x 12])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Drop_Output), 64, p.Slice(Layout.Head_weight), 64, a.Slice(Layout.Step_Head_Output), 12, 1, 12, 64, accumulate: false);
-            global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Step_Head_Output), 12, 1, 12, p.Slice(Layout.Head_bias, 12));
+            // Head: y = x·Wᵀ + b   ([1 x 64] · [64 x 12]), inlined with its sizes as literals
+            global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Drop_Output, 64), p.Slice(Layout.Head_weight, 768), p.Slice(Layout.Head_bias, 12), a.Slice(Layout.Step_Head_Output, 12), 1, 12, 64);
         }
 
         /// <summary>

@@ -316,9 +316,8 @@ namespace Audio
                 c.Slice(0, 32).CopyTo(a.Slice(Layout.Rnn_States + 160, 32));
             }
 
-            // Head: y = x·Wᵀ + b for every row   ([1 x 32] · [32 x 1])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Rnn_L0_Sequence), 32, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Step_Head_Output), 1, 1, 1, 32, accumulate: false);
-            global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Step_Head_Output), 1, 1, 1, p.Slice(Layout.Head_bias, 1));
+            // Head: y = x·Wᵀ + b   ([1 x 32] · [32 x 1]), inlined with its sizes as literals
+            global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Rnn_L0_Sequence, 32), p.Slice(Layout.Head_weight, 32), p.Slice(Layout.Head_bias, 1), a.Slice(Layout.Step_Head_Output, 1), 1, 1, 32);
         }
 
         /// <summary>

@@ -19,6 +19,8 @@ namespace Company.Product.Nlp
         /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
         /// Forward, Backward and Step allocate nothing.</para>
         /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+        /// <para>Step unrolls Encoder's LSTM: float32 step weights of at most 32 KB stay in the first-level
+        /// cache, so the step is inlined into StepCore with its sizes as literals, the same sums bit for bit as the shared fused step.</para>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
         partial class Tagger : global::Unroll.IStreamingModel<int>
@@ -374,18 +376,18 @@ namespace Company.Product.Nlp
                     global::System.Span<float> x = a.Slice(Layout.Step_Embed_Output); // [time, 1, 16]
                     global::System.Span<float> h = a.Slice(Layout.Step_Encoder_L0_Sequence); // h_t in columns 0..23 of [time, 1, 24]
                     global::System.Span<float> c = a.Slice(Layout.Step_Encoder_L0_Cells); // c_t, [time, 1, 24]
+                    // unrolled: the weights (20,992 bytes) stay in L1, and the step is inlined here with its sizes as literals
                     global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Encoder_States + 24, 24); // the running state
                     global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Encoder_States + 120, 24);
                     // [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
-                    global::Unroll.Kernels.Cells.LstmStep(x, 16, hPrev, 24, a.Slice(Layout.Step_Encoder_L0_Fused), cPrev, c.Slice(0, 24), h, 24, 1, 16, 24);
+                    global::Unroll.Kernels.Cells.LstmStepUnrolled(x.Slice(0, 16), hPrev, a.Slice(Layout.Step_Encoder_L0_Fused, 5248), cPrev, c.Slice(0, 24), h.Slice(0, 24), 1, 16, 24);
                     // the running state moves on
-                    global::Unroll.Kernels.Blas.CopyRows(h, 24, a.Slice(Layout.Encoder_States + 24, 24), 24, 1, 24);
+                    h.Slice(0, 24).CopyTo(a.Slice(Layout.Encoder_States + 24, 24));
                     c.Slice(0, 24).CopyTo(a.Slice(Layout.Encoder_States + 120, 24));
                 }
 
-                // Tags: y = x·Wᵀ + b for every row   ([1 x 24] · [24 x 5])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Encoder_L0_Sequence), 24, p.Slice(Layout.Tags_weight), 24, a.Slice(Layout.Step_Tags_Output), 5, 1, 5, 24, accumulate: false);
-                global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Step_Tags_Output), 5, 1, 5, p.Slice(Layout.Tags_bias, 5));
+                // Tags: y = x·Wᵀ + b   ([1 x 24] · [24 x 5]), inlined with its sizes as literals
+                global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Encoder_L0_Sequence, 24), p.Slice(Layout.Tags_weight, 120), p.Slice(Layout.Tags_bias, 5), a.Slice(Layout.Step_Tags_Output, 5), 1, 5, 24);
             }
 
             /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>

@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Unroll.Kernels;
+
+/// <summary>
+/// The unrolled streaming steps: for layers whose packed weights fit in the first-level cache, the generated <c>Step</c>
+/// calls these instead of <see cref="LstmStep(ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, int, int, int)"/>
+/// and <see cref="GruStep(ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, Span{float}, int, int, int, int)"/>.
+/// They are inlined into the generated code with the layer's sizes as literals, so the JIT compiles one straight run of
+/// vector code per model: no argument block, no split across the workers, no weights asked for ahead, and each block's
+/// sums go straight into its gates in registers. The sums are the fused steps' own (<c>SumBlock</c>), in the same order,
+/// so the results are theirs bit for bit; only the float32 layout is read.
+/// </summary>
+public static partial class Cells
+{
+    /// <summary>
+    /// One LSTM step of <paramref name="batch"/> rows over float32 weights packed by <c>PackLstmStep</c>, as
+    /// <c>LstmStep</c> computes it: <c>c = f⊙c_prev + i⊙g</c>, <c>h = o⊙tanh(c)</c>. Rows are contiguous (<c>x</c>
+    /// <c>[batch, input]</c>, the states <c>[batch, hidden]</c>); <paramref name="h"/> must not overlap <paramref name="hPrev"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LstmStepUnrolled(ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> packed, ReadOnlySpan<float> cPrev,
+        Span<float> c, Span<float> h, int batch, int input, int hidden)
+    {
+        if (batch < 0 || x.Length < batch * input || hPrev.Length < batch * hidden || packed.Length < LstmStepSize(input, hidden)
+            || cPrev.Length < batch * hidden || c.Length < batch * hidden || h.Length < batch * hidden)
+            ThrowDoNotFit("an LSTM", batch, input, hidden);
+        UnrolledRows(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru: false);
+    }
+
+    /// <summary>
+    /// One GRU step of <paramref name="batch"/> rows over float32 weights packed by <c>PackGruStep</c>, as
+    /// <c>GruStep</c> computes it: <c>h = (1 − z)⊙n + z⊙h_prev</c>. Rows are contiguous; <paramref name="h"/> must not
+    /// overlap <paramref name="hPrev"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GruStepUnrolled(ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> packed, Span<float> h,
+        int batch, int input, int hidden)
+    {
+        if (batch < 0 || x.Length < batch * input || hPrev.Length < batch * hidden || packed.Length < GruStepSize(input, hidden)
+            || h.Length < batch * hidden)
+            ThrowDoNotFit("a GRU", batch, input, hidden);
+        UnrolledRows(x, hPrev, packed, default, default, h, batch, input, hidden, gru: true);
+    }
+
+    /// <summary>The unrolled steps' one failure, kept out of the code they inline into.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDoNotFit(string cell, int batch, int input, int hidden) =>
+        throw new ArgumentException($"The spans do not hold {batch} rows of {cell} {input} → {hidden} step.");
+
+    /// <summary>The unrolled step at this machine's width (the JIT keeps the one branch it runs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UnrolledRows(ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> packed,
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int batch, int input, int hidden, bool gru)
+    {
+        if (Vector512.IsHardwareAccelerated) UnrolledRows<Vector512<float>, W512>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru);
+        else if (Vector256.IsHardwareAccelerated) UnrolledRows<Vector256<float>, W256>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru);
+        else if (Vector128.IsHardwareAccelerated) UnrolledRows<Vector128<float>, W128>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru);
+        else UnrolledRows<float, W1>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru);
+    }
+
+    /// <summary>Every row, block after block of units: the block's sums, then its gates and new state.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UnrolledRows<TVector, TWidth>(ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> packed,
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int batch, int input, int hidden, bool gru)
+        where TVector : struct where TWidth : IWidth<TVector>
+    {
+        int W = TWidth.Count, blockLength = StepBlockFloats(gru ? 3 : 4, W, input, hidden, 4);
+        for (int b = 0; b < batch; b++)
+        {
+            ref float xRow = ref Unsafe.AsRef(in x[b * input]);
+            ref float hRow = ref Unsafe.AsRef(in hPrev[b * hidden]);
+            ref float block = ref MemoryMarshal.GetReference(packed);
+            for (int u0 = 0; u0 < hidden; u0 += W, block = ref Unsafe.Add(ref block, blockLength))
+            {
+                SumBlock<TVector, TWidth, Float32Weights>(ref xRow, input, ref hRow, hidden, ref block, gru, out TVector s0, out TVector s1, out TVector s2, out TVector s3,
+                    prefetch: false);
+                int row = b * hidden + u0;
+                if (gru)
+                {
+                    TVector r = Activations.Sigmoid<TVector, TWidth>(s0);
+                    TVector z = Activations.Sigmoid<TVector, TWidth>(s1);
+                    TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(s2, TWidth.Multiply(r, s3)));
+                    if (u0 + W <= hidden) TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref hRow, (nuint)u0), n))), ref h[row], 0);
+                    else GruEdge<TVector, TWidth>(z, n, hPrev.Slice(row, hidden - u0), h.Slice(row, hidden - u0));
+                }
+                else
+                {
+                    TVector i = Activations.Sigmoid<TVector, TWidth>(s0);
+                    TVector f = Activations.Sigmoid<TVector, TWidth>(s1);
+                    TVector g = Activations.Tanh<TVector, TWidth>(s2);
+                    TVector o = Activations.Sigmoid<TVector, TWidth>(s3);
+                    if (u0 + W <= hidden)
+                    {
+                        TVector cNew = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref Unsafe.AsRef(in cPrev[row]), 0)), TWidth.Multiply(i, g));
+                        TWidth.Store(cNew, ref c[row], 0);
+                        TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[row], 0);
+                    }
+                    else
+                    {
+                        LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(row, hidden - u0), c.Slice(row, hidden - u0), h.Slice(row, hidden - u0));
+                    }
+                }
+            }
+        }
+    }
+}
