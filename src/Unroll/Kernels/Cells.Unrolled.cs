@@ -55,54 +55,73 @@ public static partial class Cells
     private static void UnrolledRows(ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> packed,
         ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int batch, int input, int hidden, bool gru)
     {
-        if (Vector512.IsHardwareAccelerated) UnrolledRows<Vector512<float>, W512>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru);
-        else if (Vector256.IsHardwareAccelerated) UnrolledRows<Vector256<float>, W256>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru);
-        else if (Vector128.IsHardwareAccelerated) UnrolledRows<Vector128<float>, W128>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru);
-        else UnrolledRows<float, W1>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru);
+        if (Vector512.IsHardwareAccelerated) UnrolledRows<Vector512<float>, W512>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru, pairs: false);
+        else if (Vector256.IsHardwareAccelerated) UnrolledRows<Vector256<float>, W256>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru, pairs: true);
+        else if (Vector128.IsHardwareAccelerated) UnrolledRows<Vector128<float>, W128>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru, pairs: true);
+        else UnrolledRows<float, W1>(x, hPrev, packed, cPrev, c, h, batch, input, hidden, gru, pairs: true);
     }
 
-    /// <summary>Every row, block after block of units: the block's sums, then its gates and new state.</summary>
+    /// <summary>
+    /// Every row, one block of units at a time (<paramref name="pairs"/> false: 512 bits, where pairs measured slower, their
+    /// registers costing more than the overlap gains) or two: both blocks' sums, then both blocks' gates and new states,
+    /// so that the second block's σ/tanh chains (some 150 cycles of latency) run beside the first's, the sums in registers.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void UnrolledRows<TVector, TWidth>(ReadOnlySpan<float> x, ReadOnlySpan<float> hPrev, ReadOnlySpan<float> packed,
-        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int batch, int input, int hidden, bool gru)
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int batch, int input, int hidden, bool gru, bool pairs)
         where TVector : struct where TWidth : IWidth<TVector>
     {
-        int W = TWidth.Count, blockLength = StepBlockFloats(gru ? 3 : 4, W, input, hidden, 4);
+        int W = TWidth.Count, blockLength = StepBlockFloats(gru ? 3 : 4, W, input, hidden, 4), stride = pairs ? 2 : 1;
         for (int b = 0; b < batch; b++)
         {
             ref float xRow = ref Unsafe.AsRef(in x[b * input]);
             ref float hRow = ref Unsafe.AsRef(in hPrev[b * hidden]);
             ref float block = ref MemoryMarshal.GetReference(packed);
-            for (int u0 = 0; u0 < hidden; u0 += W, block = ref Unsafe.Add(ref block, blockLength))
+            for (int u0 = 0; u0 < hidden; u0 += stride * W, block = ref Unsafe.Add(ref block, stride * blockLength))
             {
                 SumBlock<TVector, TWidth, Float32Weights>(ref xRow, input, ref hRow, hidden, ref block, gru, out TVector s0, out TVector s1, out TVector s2, out TVector s3,
                     prefetch: false);
-                int row = b * hidden + u0;
-                if (gru)
-                {
-                    TVector r = Activations.Sigmoid<TVector, TWidth>(s0);
-                    TVector z = Activations.Sigmoid<TVector, TWidth>(s1);
-                    TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(s2, TWidth.Multiply(r, s3)));
-                    if (u0 + W <= hidden) TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref hRow, (nuint)u0), n))), ref h[row], 0);
-                    else GruEdge<TVector, TWidth>(z, n, hPrev.Slice(row, hidden - u0), h.Slice(row, hidden - u0));
-                }
-                else
-                {
-                    TVector i = Activations.Sigmoid<TVector, TWidth>(s0);
-                    TVector f = Activations.Sigmoid<TVector, TWidth>(s1);
-                    TVector g = Activations.Tanh<TVector, TWidth>(s2);
-                    TVector o = Activations.Sigmoid<TVector, TWidth>(s3);
-                    if (u0 + W <= hidden)
-                    {
-                        TVector cNew = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref Unsafe.AsRef(in cPrev[row]), 0)), TWidth.Multiply(i, g));
-                        TWidth.Store(cNew, ref c[row], 0);
-                        TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[row], 0);
-                    }
-                    else
-                    {
-                        LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(row, hidden - u0), c.Slice(row, hidden - u0), h.Slice(row, hidden - u0));
-                    }
-                }
+                bool second = pairs && u0 + W < hidden;
+                TVector t0 = default, t1 = default, t2 = default, t3 = default;
+                if (second)
+                    SumBlock<TVector, TWidth, Float32Weights>(ref xRow, input, ref hRow, hidden, ref Unsafe.Add(ref block, blockLength), gru, out t0, out t1, out t2, out t3,
+                        prefetch: false);
+                UnrolledGates<TVector, TWidth>(s0, s1, s2, s3, hPrev, cPrev, c, h, b * hidden, u0, hidden, gru);
+                if (second) UnrolledGates<TVector, TWidth>(t0, t1, t2, t3, hPrev, cPrev, c, h, b * hidden, u0 + W, hidden, gru);
+            }
+        }
+    }
+
+    /// <summary>The gates and new state of the block of units from <paramref name="u0"/> of the row at <paramref name="row0"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UnrolledGates<TVector, TWidth>(TVector s0, TVector s1, TVector s2, TVector s3, ReadOnlySpan<float> hPrev,
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int row0, int u0, int hidden, bool gru)
+        where TVector : struct where TWidth : IWidth<TVector>
+    {
+        int W = TWidth.Count, row = row0 + u0;
+        if (gru)
+        {
+            TVector r = Activations.Sigmoid<TVector, TWidth>(s0);
+            TVector z = Activations.Sigmoid<TVector, TWidth>(s1);
+            TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(s2, TWidth.Multiply(r, s3)));
+            if (u0 + W <= hidden) TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref Unsafe.AsRef(in hPrev[row]), 0), n))), ref h[row], 0);
+            else GruEdge<TVector, TWidth>(z, n, hPrev.Slice(row, hidden - u0), h.Slice(row, hidden - u0));
+        }
+        else
+        {
+            TVector i = Activations.Sigmoid<TVector, TWidth>(s0);
+            TVector f = Activations.Sigmoid<TVector, TWidth>(s1);
+            TVector g = Activations.Tanh<TVector, TWidth>(s2);
+            TVector o = Activations.Sigmoid<TVector, TWidth>(s3);
+            if (u0 + W <= hidden)
+            {
+                TVector cNew = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref Unsafe.AsRef(in cPrev[row]), 0)), TWidth.Multiply(i, g));
+                TWidth.Store(cNew, ref c[row], 0);
+                TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[row], 0);
+            }
+            else
+            {
+                LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(row, hidden - u0), c.Slice(row, hidden - u0), h.Slice(row, hidden - u0));
             }
         }
     }
