@@ -4,15 +4,16 @@ using Xunit;
 namespace Unroll.Tests;
 
 /// <summary>
-/// Two stacked LSTMs small enough for the unrolled step (5 → 20, 20 → 20: their float32 step weights fit in 32 KB), a
-/// GRU too large for it (20 → 37: the shared fused step), and a head of three outputs, two rows streaming.
+/// Two stacked LSTMs small enough for the unrolled step (5 → 20, 20 → 20: 4,000 and 6,400 multiply-adds a step for two
+/// rows), a GRU too large for it (20 → 100: 72,000, the shared fused step, split across the workers), and a head of three
+/// outputs, two rows streaming.
 /// </summary>
 [Model(SequenceLength = 6, BatchSize = 2)]
 public partial class UnrolledMix
 {
     [Lstm(5, 20, NumLayers = 2)] public partial LstmLayer Rnn { get; }
-    [Gru(20, 37)] public partial GruLayer Gru { get; }
-    [Linear(37, 3)] public partial LinearLayer Head { get; }
+    [Gru(20, 100)] public partial GruLayer Gru { get; }
+    [Linear(100, 3)] public partial LinearLayer Head { get; }
 }
 
 /// <summary>A GRU small enough to unroll, with an edge block at every width (H 13), as the last recurrent layer.</summary>
@@ -59,19 +60,19 @@ public class UnrolledStepTests
         var random = new SeededRandom(71);
         random.FillUniform(model.Parameters, -0.4f, 0.4f);
         NamedParameterCollection p = model.NamedParameters;
-        float[] l0 = Packed(p, "Rnn", 0, 5, 20, gru: false), l1 = Packed(p, "Rnn", 1, 20, 20, gru: false), g = Packed(p, "Gru", 0, 20, 37, gru: true);
-        float[] h0 = new float[B * 20], c0 = new float[B * 20], h1 = new float[B * 20], c1 = new float[B * 20], hg = new float[B * 37];
+        float[] l0 = Packed(p, "Rnn", 0, 5, 20, gru: false), l1 = Packed(p, "Rnn", 1, 20, 20, gru: false), g = Packed(p, "Gru", 0, 20, 100, gru: true);
+        float[] h0 = new float[B * 20], c0 = new float[B * 20], h1 = new float[B * 20], c1 = new float[B * 20], hg = new float[B * 100];
         float[] x = new float[B * 5], y = new float[B * 3];
         for (int t = 0; t < Steps; t++)
         {
             random.FillUniform(x, -1f, 1f);
             model.Step(x, y);
-            float[] nh0 = new float[B * 20], nc0 = new float[B * 20], nh1 = new float[B * 20], nc1 = new float[B * 20], nhg = new float[B * 37];
+            float[] nh0 = new float[B * 20], nc0 = new float[B * 20], nh1 = new float[B * 20], nc1 = new float[B * 20], nhg = new float[B * 100];
             Cells.LstmStep(x, 5, h0, 20, l0, c0, nc0, nh0, 20, B, 5, 20);
             Cells.LstmStep(nh0, 20, h1, 20, l1, c1, nc1, nh1, 20, B, 20, 20);
-            Cells.GruStep(nh1, 20, hg, 37, g, nhg, 37, B, 20, 37);
+            Cells.GruStep(nh1, 20, hg, 100, g, nhg, 100, B, 20, 100);
             (h0, c0, h1, c1, hg) = (nh0, nc0, nh1, nc1, nhg);
-            Assert.Equal(Head(p, hg, B, 3, 37), y);
+            Assert.Equal(Head(p, hg, B, 3, 100), y);
         }
     }
 

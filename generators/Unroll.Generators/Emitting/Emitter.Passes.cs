@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Unroll.Generators.Model;
 using Unroll.Generators.Planning;
@@ -27,6 +28,7 @@ public static partial class Emitter
             ? "/// <summary>One step of every layer, from and into the running states.</summary>"
             : "/// <summary>Every layer over <paramref name=\"length\"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>");
         w.Open(streaming ? "private void StepCore()" : "private void ForwardCore(int length)");
+        var unrolled = new List<(int Layer, int StackedLayer, string Input)>();
         w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         if (!streaming && plan.PacksStepWeights) w.Line("if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ");
@@ -81,6 +83,14 @@ public static partial class Emitter
                     {
                         for (int d = 0; d < layer.Directions; d++)
                         {
+                            if (streaming && buffers.Cells[l * layer.Directions + d].Unrolled)
+                            {
+                                int inK = l == 0 ? layer.In : layer.Directions * layer.Hidden;
+                                w.Line($"// {layer.Property}, layer {l}: {KindName(layer)} {inK} → {layer.Hidden}, one unrolled step (a method of its own, below)");
+                                w.Line($"{UnrolledStepName(layer, l)}();");
+                                unrolled.Add((i, l, LayerInput(buffers, input, l)));
+                                continue;
+                            }
                             WriteCellForward(w, plan, i, buffers, l, d, LayerInput(buffers, input, l), streaming);
                         }
                         if (l < buffers.Dropped.Count)
@@ -106,7 +116,24 @@ public static partial class Emitter
         }
         w.Close();
         w.Line();
+        foreach (var (index, l, input) in unrolled)
+        {
+            LayerPlan layer = plan.Layers[index];
+            w.Line($"/// <summary>");
+            w.Line($"/// {layer.Property}, layer {l}: one unrolled step. A method of its own: the JIT inlines the whole step into it with its");
+            w.Line("/// sizes as literals, and its budget for inlining is per method, so no other layer's step can use it up.");
+            w.Line($"/// </summary>");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+            w.Open($"private void {UnrolledStepName(layer, l)}()");
+            w.Line($"{Span} a = Arena;");
+            WriteCellForward(w, plan, index, m.Layers[index], l, 0, input, streaming: true);
+            w.Close();
+            w.Line();
+        }
     }
+
+    /// <summary>The generated method that runs one unrolled step of stacked layer <paramref name="l"/>.</summary>
+    private static string UnrolledStepName(LayerPlan layer, int l) => $"Step{layer.Property}Layer{l}";
 
     /// <summary>
     /// <c>h_prev·W_hhᵀ</c> into <paramref name="target"/>: over the packed <c>W_hhᵀ</c> panels (each state element broadcast
@@ -155,7 +182,7 @@ public static partial class Emitter
             // One call: the products, the gates and the new state, one vector of units at a time.
             long size = Planner.FusedStepSize(layer.Kind, inK, H, plan.WeightPrecision);
             if (cell.Unrolled)
-                w.Line($"// unrolled: the weights ({N(4 * size)} bytes) stay in L1, and the step is inlined here with its sizes as literals");
+                w.Line($"// unrolled: {N((long)B * Planner.Gates(layer.Kind) * H * (inK + H))} multiply-adds, too few to share between the cores; the step is inlined here with its sizes as literals");
             w.Line($"{ReadOnlySpan} hPrev = a.Slice({hn}, {B * H}); // the running state");
             if (layer.Kind == LayerKind.Lstm)
             {

@@ -189,8 +189,8 @@ public static partial class Emitter
             .Where(x => x.cells.Any(c => c.Unrolled)).Select(x => $"{x.layer.Property}'s {KindName(x.layer)}").ToList();
         if (unrolled.Count > 0)
         {
-            w.Line($"/// <para>Step unrolls {string.Join(" and ", unrolled)}: float32 step weights of at most {Planner.UnrolledStepBytes / 1024} KB stay in the first-level");
-            w.Line("/// cache, so the step is inlined into StepCore with its sizes as literals, the same sums bit for bit as the shared fused step.</para>");
+            w.Line($"/// <para>Step unrolls {string.Join(" and ", unrolled)}: float32 steps of fewer than {N(Planner.UnrolledStepMultiplyAdds)} multiply-adds, too few to share");
+            w.Line("/// between the cores, each inlined into a method of its own with its sizes as literals (the shared fused step's sums, bit for bit).</para>");
         }
         if (plan.WeightPrecision != StepPrecision.Float32)
         {

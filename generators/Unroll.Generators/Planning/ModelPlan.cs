@@ -172,9 +172,9 @@ public sealed record CellBuffers(int Layer, int Direction, string? Cache, string
 
     /// <summary>
     /// The fused step is unrolled (<c>Cells.LstmStepUnrolled</c> / <c>GruStepUnrolled</c>, inlined with the sizes as
-    /// literals): float32 weights of at most <see cref="Planner.UnrolledStepBytes"/> bytes, which sit in the first-level
-    /// cache, so the step's fixed work (calls, an argument block, prefetches, the split across the workers) is what
-    /// there is to save.
+    /// literals into a method of its own): float32, and under <see cref="Planner.UnrolledStepMultiplyAdds"/> a step, too
+    /// small to split across the cores, so the step's fixed work (calls, an argument block, prefetches, the check for a
+    /// split) is what there is to save.
     /// </summary>
     public bool Unrolled { get; init; }
 

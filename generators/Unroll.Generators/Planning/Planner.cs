@@ -561,10 +561,9 @@ public static class Planner
                     if (streaming)
                     {
                         int inK = l == 0 ? layer.In : D * H, G = Gates(layer.Kind) * H;
-                        long fusedSize = fused ? FusedStepSize(layer.Kind, inK, H, spec.WeightPrecision) : 0;
                         cellBuffers = cellBuffers with
                         {
-                            Unrolled = fused && D == 1 && spec.WeightPrecision == StepPrecision.Float32 && 4 * fusedSize <= UnrolledStepBytes,
+                            Unrolled = fused && D == 1 && spec.WeightPrecision == StepPrecision.Float32 && (long)B * G * (inK + H) < UnrolledStepMultiplyAdds,
                             Fused = fused ? arena.Add(tag + "_Fused", FusedStepSize(layer.Kind, inK, H, spec.WeightPrecision), FusedStepWhat(spec.WeightPrecision)) : null,
                             PackedIh = fused ? null : arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
                             PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels{(fused ? " (the sequence passes' recurrent products)" : "")}, {H} x {G}"),
@@ -603,12 +602,14 @@ public static class Planner
     }
 
     /// <summary>
-    /// The largest float32 fused step (its packed weights, in bytes) the generated code unrolls: what the first-level
-    /// data cache of current x86 and ARM cores holds (32 KB or more). Up to it a step's weights stay in L1 from one step to
-    /// the next and its fixed work is a large share of its time (LSTM 8 → 32 is 20 KB, GRU 8 → 32 15 KB); past it
-    /// the shared kernels' prefetches and group of blocks win.
+    /// The float32 fused steps the generated code unrolls: under this many multiply-adds a step (rows × gates·H ×
+    /// (input + H)). It is where <c>Unroll.Kernels.Workers</c> starts to split a step across the cores (twice its
+    /// <c>MemoryBound</c>); below it the shared step runs whole on one core, and there the unrolled step measured faster at
+    /// every width (LSTM 8 → 64, ns a step with AVX-512 / AVX2 / 128-bit vectors: 715 / 877 / 1,552 against 823 / 943 /
+    /// 1,719; 8 → 16: 88 / 106 / 236 against 113 / 160 / 321), its fixed work (calls, an argument block, prefetches, the
+    /// check for a split) being what there is to save. LSTM 8 → 64 is 18,432; 8 → 128, 69,632, splits.
     /// </summary>
-    public const long UnrolledStepBytes = 32 * 1024;
+    public const long UnrolledStepMultiplyAdds = 2 << 14;
 
     /// <summary>
     /// Floats of a fused step's packed weights, as <c>Unroll.Kernels.Cells.LstmStepSize</c> and <c>GruStepSize</c> count

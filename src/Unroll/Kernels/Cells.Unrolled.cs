@@ -5,11 +5,11 @@ using System.Runtime.Intrinsics;
 namespace Unroll.Kernels;
 
 /// <summary>
-/// The unrolled streaming steps: for layers whose packed weights fit in the first-level cache, the generated <c>Step</c>
+/// The unrolled streaming steps: for float32 layers too small to split across the cores (under 32,768 multiply-adds a step), the generated <c>Step</c>
 /// calls these instead of <see cref="LstmStep(ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, int, int, int)"/>
 /// and <see cref="GruStep(ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, Span{float}, int, int, int, int)"/>.
-/// They are inlined into the generated code with the layer's sizes as literals, so the JIT compiles one straight run of
-/// vector code per model: no argument block, no split across the workers, no weights asked for ahead, and each block's
+/// They are inlined into the generated code (a method per layer) with the layer's sizes as literals, so the JIT compiles
+/// one straight run of vector code per layer: no argument block, no split across the workers, no weights asked for ahead, and each block's
 /// sums go straight into its gates in registers. The sums are the fused steps' own (<c>SumBlock</c>), in the same order,
 /// so the results are theirs bit for bit; only the float32 layout is read.
 /// </summary>

@@ -17,6 +17,8 @@ namespace Audio
     /// the parameters, the states, the activations of the longest sequence and the streaming buffers; compiled for inference
     /// only (no Backward, no gradients). Forward and Step allocate nothing.</para>
     /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+    /// <para>Step unrolls Rnn's GRU: float32 steps of fewer than 32,768 multiply-adds, too few to share
+    /// between the cores, each inlined into a method of its own with its sizes as literals (the shared fused step's sums, bit for bit).</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class KeywordSpotter : global::Unroll.IInferenceModel<float>, global::Unroll.IStepModel<float>
@@ -302,22 +304,35 @@ namespace Audio
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
-            // Rnn, layer 0, forward direction: GRU 40 → 64, one step
-            {
-                global::System.Span<float> x = a.Slice(Layout.Step_Input); // [time, 1, 40]
-                global::System.Span<float> h = a.Slice(Layout.Step_Rnn_L0_Sequence); // h_t in columns 0..63 of [time, 1, 64]
-                global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 64, 64); // the running state
-                // r, z = σ(W_i·x + b_i + W_h·h_prev + b_h);  n = tanh(W_in·x + b_in + r⊙(W_hn·h_prev + b_hn));  h_t = (1 − z)⊙n + z⊙h_prev
-                global::Unroll.Kernels.Cells.GruStep(x, 40, hPrev, 64, a.Slice(Layout.Step_Rnn_L0_Fused), h, 64, 1, 40, 64);
-                // the running state moves on
-                global::Unroll.Kernels.Blas.CopyRows(h, 64, a.Slice(Layout.Rnn_States + 64, 64), 64, 1, 64);
-            }
+            // Rnn, layer 0: GRU 40 → 64, one unrolled step (a method of its own, below)
+            StepRnnLayer0();
 
             // Drop: Dropout(p = 0.1) passes values through in streaming inference
             a.Slice(Layout.Step_Rnn_L0_Sequence, 1 * 64).CopyTo(a.Slice(Layout.Step_Drop_Output, 1 * 64));
 
             // Head: y = x·Wᵀ + b   ([1 x 64] · [64 x 12]), inlined with its sizes as literals
             global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Drop_Output, 64), p.Slice(Layout.Head_weight, 768), p.Slice(Layout.Head_bias, 12), a.Slice(Layout.Step_Head_Output, 12), 1, 12, 64);
+        }
+
+        /// <summary>
+        /// Rnn, layer 0: one unrolled step. A method of its own: the JIT inlines the whole step into it with its
+        /// sizes as literals, and its budget for inlining is per method, so no other layer's step can use it up.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private void StepRnnLayer0()
+        {
+            global::System.Span<float> a = Arena;
+            // Rnn, layer 0, forward direction: GRU 40 → 64, one step
+            {
+                global::System.Span<float> x = a.Slice(Layout.Step_Input); // [time, 1, 40]
+                global::System.Span<float> h = a.Slice(Layout.Step_Rnn_L0_Sequence); // h_t in columns 0..63 of [time, 1, 64]
+                // unrolled: 19,968 multiply-adds, too few to share between the cores; the step is inlined here with its sizes as literals
+                global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 64, 64); // the running state
+                // r, z = σ(W_i·x + b_i + W_h·h_prev + b_h);  n = tanh(W_in·x + b_in + r⊙(W_hn·h_prev + b_hn));  h_t = (1 − z)⊙n + z⊙h_prev
+                global::Unroll.Kernels.Cells.GruStepUnrolled(x.Slice(0, 40), hPrev, a.Slice(Layout.Step_Rnn_L0_Fused, 20224), h.Slice(0, 64), 1, 40, 64);
+                // the running state moves on
+                h.Slice(0, 64).CopyTo(a.Slice(Layout.Rnn_States + 64, 64));
+            }
         }
 
         /// <summary>

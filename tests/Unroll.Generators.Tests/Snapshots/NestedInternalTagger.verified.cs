@@ -19,8 +19,8 @@ namespace Company.Product.Nlp
         /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
         /// Forward, Backward and Step allocate nothing.</para>
         /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
-        /// <para>Step unrolls Encoder's LSTM: float32 step weights of at most 32 KB stay in the first-level
-        /// cache, so the step is inlined into StepCore with its sizes as literals, the same sums bit for bit as the shared fused step.</para>
+        /// <para>Step unrolls Encoder's LSTM: float32 steps of fewer than 32,768 multiply-adds, too few to share
+        /// between the cores, each inlined into a method of its own with its sizes as literals (the shared fused step's sums, bit for bit).</para>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
         partial class Tagger : global::Unroll.IStreamingModel<int>
@@ -371,12 +371,27 @@ namespace Company.Product.Nlp
                 // Embed: Embedding(100 → 16); each token id selects a row of the weight → [time, batch, 16]
                 global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 1)), p.Slice(Layout.Embed_weight, 1600), a.Slice(Layout.Step_Embed_Output), 1, 1, 16);
 
+                // Encoder, layer 0: LSTM 16 → 24, one unrolled step (a method of its own, below)
+                StepEncoderLayer0();
+
+                // Tags: y = x·Wᵀ + b   ([1 x 24] · [24 x 5]), inlined with its sizes as literals
+                global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Encoder_L0_Sequence, 24), p.Slice(Layout.Tags_weight, 120), p.Slice(Layout.Tags_bias, 5), a.Slice(Layout.Step_Tags_Output, 5), 1, 5, 24);
+            }
+
+            /// <summary>
+            /// Encoder, layer 0: one unrolled step. A method of its own: the JIT inlines the whole step into it with its
+            /// sizes as literals, and its budget for inlining is per method, so no other layer's step can use it up.
+            /// </summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+            private void StepEncoderLayer0()
+            {
+                global::System.Span<float> a = Arena;
                 // Encoder, layer 0, forward direction: LSTM 16 → 24, one step
                 {
                     global::System.Span<float> x = a.Slice(Layout.Step_Embed_Output); // [time, 1, 16]
                     global::System.Span<float> h = a.Slice(Layout.Step_Encoder_L0_Sequence); // h_t in columns 0..23 of [time, 1, 24]
                     global::System.Span<float> c = a.Slice(Layout.Step_Encoder_L0_Cells); // c_t, [time, 1, 24]
-                    // unrolled: the weights (20,992 bytes) stay in L1, and the step is inlined here with its sizes as literals
+                    // unrolled: 3,840 multiply-adds, too few to share between the cores; the step is inlined here with its sizes as literals
                     global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Encoder_States + 24, 24); // the running state
                     global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Encoder_States + 120, 24);
                     // [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
@@ -385,9 +400,6 @@ namespace Company.Product.Nlp
                     h.Slice(0, 24).CopyTo(a.Slice(Layout.Encoder_States + 24, 24));
                     c.Slice(0, 24).CopyTo(a.Slice(Layout.Encoder_States + 120, 24));
                 }
-
-                // Tags: y = x·Wᵀ + b   ([1 x 24] · [24 x 5]), inlined with its sizes as literals
-                global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Encoder_L0_Sequence, 24), p.Slice(Layout.Tags_weight, 120), p.Slice(Layout.Tags_bias, 5), a.Slice(Layout.Step_Tags_Output, 5), 1, 5, 24);
             }
 
             /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
