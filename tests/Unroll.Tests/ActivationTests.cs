@@ -59,6 +59,23 @@ public class ActivationTests
     }
 
     [Fact]
+    public void Sigmoid_folds_the_negation_into_exp_without_changing_a_bit()
+    {
+        // σ computes e^−x directly (q' = x + n·ln 2, odd terms negated): the same bits as exp of the negated input.
+        foreach (var (width, _, sigmoid, _) in Widths())
+        {
+            float[] expected = width switch
+            {
+                "512" => Apply<Vector512<float>, W512>(v => Vector512<float>.One / (Vector512<float>.One + Activations.Exp<Vector512<float>, W512>(Vector512<float>.Zero - v))),
+                "256" => Apply<Vector256<float>, W256>(v => Vector256<float>.One / (Vector256<float>.One + Activations.Exp<Vector256<float>, W256>(Vector256<float>.Zero - v))),
+                "128" => Apply<Vector128<float>, W128>(v => Vector128<float>.One / (Vector128<float>.One + Activations.Exp<Vector128<float>, W128>(Vector128<float>.Zero - v))),
+                _ => Apply<float, W1>(v => 1f / (1f + Activations.Exp<float, W1>(0f - v))),
+            };
+            Assert.Equal(expected, sigmoid);
+        }
+    }
+
+    [Fact]
     public void NaN_stays_NaN_at_every_width()
     {
         float[] nan = [float.NaN];

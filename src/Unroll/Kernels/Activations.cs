@@ -20,22 +20,32 @@ internal static class Activations
     private const float RoundingBias = 12582912f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Exp<TVector, TWidth>(TVector x) where TVector : struct where TWidth : IWidth<TVector>
+    public static TVector Exp<TVector, TWidth>(TVector x) where TVector : struct where TWidth : IWidth<TVector> =>
+        Exp<TVector, TWidth>(x, 1f, Low, High);
+
+    /// <summary>
+    /// e^(sign·x) for <paramref name="sign"/> ±1 (a literal at every call), x clamped to [<paramref name="low"/>,
+    /// <paramref name="high"/>] first: with −1 the same bits as e^(0 − x) without the negation on the chain (the
+    /// reduction keeps q' = x + n·ln 2 = −q and the polynomial's odd terms change sign). No branches, so that the JIT
+    /// inlines it into every gate of a step within its budget.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Exp<TVector, TWidth>(TVector x, float sign, float low, float high) where TVector : struct where TWidth : IWidth<TVector>
     {
-        x = TWidth.Clamp(x, Low, High);
-        // n = round(x·log₂e), to nearest even, with one multiply-add on every instruction set (the bias keeps it for 2ⁿ below).
-        TVector biased = TWidth.MultiplyAdd(x, TWidth.Broadcast(Log2E), TWidth.Broadcast(RoundingBias));
+        x = TWidth.Clamp(x, low, high);
+        // n = round(sign·x·log₂e), to nearest even, with one multiply-add on every instruction set (the bias keeps it for 2ⁿ below).
+        TVector biased = TWidth.MultiplyAdd(x, TWidth.Broadcast(sign * Log2E), TWidth.Broadcast(RoundingBias));
         TVector n = TWidth.Subtract(biased, TWidth.Broadcast(RoundingBias));
-        // q = x − n·ln 2 in two parts, then e^q = 1 + q + q²·p(q), p of degree 5 by Estrin's scheme: three short chains
-        // side by side instead of Horner's five dependent multiply-adds (the latency of a step's gates is the chain).
-        TVector q = TWidth.MultiplySubtract(n, TWidth.Broadcast(Ln2Hi), x);
-        q = TWidth.MultiplySubtract(n, TWidth.Broadcast(Ln2Lo), q);
+        // q = sign·(x − sign·n·ln 2) in two parts, then e^q = 1 + q + q²·p(q), p of degree 5 by Estrin's scheme: three
+        // short chains side by side instead of Horner's five dependent multiply-adds (a step's gates wait on the chain).
+        TVector q = TWidth.MultiplyAdd(n, TWidth.Broadcast(-sign * Ln2Hi), x);
+        q = TWidth.MultiplyAdd(n, TWidth.Broadcast(-sign * Ln2Lo), q);
         TVector q2 = TWidth.Multiply(q, q), q4 = TWidth.Multiply(q2, q2);
-        TVector high = TWidth.MultiplyAdd(TWidth.Broadcast(P0), q, TWidth.Broadcast(P1));
-        TVector middle = TWidth.MultiplyAdd(TWidth.Broadcast(P2), q, TWidth.Broadcast(P3));
-        TVector low = TWidth.MultiplyAdd(TWidth.Broadcast(P4), q, TWidth.Broadcast(P5));
-        TVector p = TWidth.MultiplyAdd(high, q4, TWidth.MultiplyAdd(middle, q2, low));
-        p = TWidth.MultiplyAdd(p, q2, TWidth.Add(q, TWidth.Broadcast(1f)));
+        TVector highTerms = TWidth.MultiplyAdd(TWidth.Broadcast(sign * P0), q, TWidth.Broadcast(P1));
+        TVector middleTerms = TWidth.MultiplyAdd(TWidth.Broadcast(sign * P2), q, TWidth.Broadcast(P3));
+        TVector lowTerms = TWidth.MultiplyAdd(TWidth.Broadcast(sign * P4), q, TWidth.Broadcast(P5));
+        TVector p = TWidth.MultiplyAdd(highTerms, q4, TWidth.MultiplyAdd(middleTerms, q2, lowTerms));
+        p = TWidth.MultiplyAdd(p, q2, TWidth.MultiplyAdd(TWidth.Broadcast(sign), q, TWidth.Broadcast(1f)));
         return TWidth.Multiply(p, TWidth.PowerOfTwo(biased));
     }
 
@@ -43,7 +53,7 @@ internal static class Activations
     public static TVector Sigmoid<TVector, TWidth>(TVector x) where TVector : struct where TWidth : IWidth<TVector>
     {
         TVector one = TWidth.Broadcast(1f);
-        return TWidth.Divide(one, TWidth.Add(one, Exp<TVector, TWidth>(TWidth.Subtract(default, x))));
+        return TWidth.Divide(one, TWidth.Add(one, Exp<TVector, TWidth>(x, -1f, -High, -Low)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
