@@ -208,14 +208,30 @@ public static unsafe partial class Cells
     private static void LstmBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
-        int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(4, W, s.Input, H, TFormat.Bytes);
-        ReadOnlySpan<float> cPrev = s.CPrev;
-        Span<float> c = s.C, h = s.H;
-        ref float w0 = ref MemoryMarshal.GetReference(s.Packed);
-        // The sums of a group of blocks, then their gates: the activations of one block (a chain of some 200 cycles of
-        // latency) overlap those of the others instead of waiting behind the next block's sums.
         Span<float> group = stackalloc float[GroupBlocks * 4 * StepBlock];
-        ref float sums = ref MemoryMarshal.GetReference(group);
+        GroupedBlocks<TVector, TWidth, TFormat>(in s, first, end, gru: false, ref MemoryMarshal.GetReference(group));
+    }
+
+    /// <summary>The GRU step for blocks <paramref name="first"/> to <paramref name="end"/> of every row.</summary>
+    [SkipLocalsInit]
+    private static void GruBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
+        where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
+    {
+        Span<float> group = stackalloc float[GroupBlocks * 4 * StepBlock];
+        GroupedBlocks<TVector, TWidth, TFormat>(in s, first, end, gru: true, ref MemoryMarshal.GetReference(group));
+    }
+
+    /// <summary>
+    /// The sums of a group of blocks into <paramref name="sums"/>, then their gates: the activations of one block (a
+    /// chain of some 200 cycles of latency) overlap those of the others instead of waiting behind the next block's sums.
+    /// <paramref name="gru"/> is a literal at both calls, so each compiles one cell.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GroupedBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end, bool gru, ref float sums)
+        where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
+    {
+        int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(gru ? 3 : 4, W, s.Input, H, TFormat.Bytes);
+        ref float w0 = ref MemoryMarshal.GetReference(s.Packed);
         nuint V = (nuint)W;
         for (int b = 0; b < s.Batch; b++)
         {
@@ -224,26 +240,52 @@ public static unsafe partial class Cells
             for (int block0 = first; block0 < end; block0 += GroupBlocks)
             {
                 int blocks = Math.Min(GroupBlocks, end - block0);
-                SumGroup<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block0 * blockLength), blockLength, blocks, gru: false, ref sums);
+                SumGroup<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block0 * blockLength), blockLength, blocks, gru, ref sums);
                 for (int k = 0; k < blocks; k++)
                 {
                     ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
-                    TVector i = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, 0));
-                    TVector f = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, V));
-                    TVector g = Activations.Tanh<TVector, TWidth>(TWidth.Load(ref at, 2 * V));
-                    TVector o = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, 3 * V));
-                    int u0 = (block0 + k) * W, row = b * H + u0;
-                    if (u0 + W <= H)
-                    {
-                        TVector cNew = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref Unsafe.AsRef(in cPrev[row]), 0)), TWidth.Multiply(i, g));
-                        TWidth.Store(cNew, ref c[row], 0);
-                        TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[b * s.Ldh + u0], 0);
-                    }
-                    else
-                    {
-                        LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(row, H - u0), c.Slice(row, H - u0), h.Slice(b * s.Ldh + u0, H - u0));
-                    }
+                    Gates<TVector, TWidth>(TWidth.Load(ref at, 0), TWidth.Load(ref at, V), TWidth.Load(ref at, 2 * V), TWidth.Load(ref at, 3 * V),
+                        s.HPrev, s.CPrev, s.C, s.H, b * s.LdPrev, b * H, b * s.Ldh, (block0 + k) * W, H, gru);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The gates and new state of one row's block of units from <paramref name="u0"/>, from the block's four sums (LSTM:
+    /// i, f, g, o; GRU: r, z, n's input side, n's state side); the row starts at <paramref name="prevAt"/> in
+    /// <paramref name="hPrev"/>, <paramref name="cellAt"/> in the cell states and <paramref name="outAt"/> in
+    /// <paramref name="h"/>. The shared and the unrolled steps both end here, so their results are the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gates<TVector, TWidth>(TVector s0, TVector s1, TVector s2, TVector s3, ReadOnlySpan<float> hPrev,
+        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int prevAt, int cellAt, int outAt, int u0, int hidden, bool gru)
+        where TVector : struct where TWidth : IWidth<TVector>
+    {
+        int W = TWidth.Count, edge = hidden - u0;
+        if (gru)
+        {
+            TVector r = Activations.Sigmoid<TVector, TWidth>(s0);
+            TVector z = Activations.Sigmoid<TVector, TWidth>(s1);
+            TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(s2, TWidth.Multiply(r, s3)));
+            if (edge >= W) TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref Unsafe.AsRef(in hPrev[prevAt + u0]), 0), n))), ref h[outAt + u0], 0);
+            else GruEdge<TVector, TWidth>(z, n, hPrev.Slice(prevAt + u0, edge), h.Slice(outAt + u0, edge));
+        }
+        else
+        {
+            TVector i = Activations.Sigmoid<TVector, TWidth>(s0);
+            TVector f = Activations.Sigmoid<TVector, TWidth>(s1);
+            TVector g = Activations.Tanh<TVector, TWidth>(s2);
+            TVector o = Activations.Sigmoid<TVector, TWidth>(s3);
+            if (edge >= W)
+            {
+                TVector cNew = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref Unsafe.AsRef(in cPrev[cellAt + u0]), 0)), TWidth.Multiply(i, g));
+                TWidth.Store(cNew, ref c[cellAt + u0], 0);
+                TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[outAt + u0], 0);
+            }
+            else
+            {
+                LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(cellAt + u0, edge), c.Slice(cellAt + u0, edge), h.Slice(outAt + u0, edge));
             }
         }
     }
@@ -283,41 +325,6 @@ public static unsafe partial class Cells
             || h.Length < (batch - 1) * ldh + H)
             throw new ArgumentException($"The spans do not hold {batch} rows of a GRU {input} → {H} step.");
         RunStep(new StepArguments(x, ldx, hPrev, ldPrev, packed, default, default, h, ldh, batch, input, H, precision, gru: true));
-    }
-
-    /// <summary>The GRU step for blocks <paramref name="first"/> to <paramref name="end"/> of every row.</summary>
-    [SkipLocalsInit]
-    private static void GruBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end)
-        where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
-    {
-        int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(3, W, s.Input, H, TFormat.Bytes);
-        Span<float> h = s.H;
-        ref float w0 = ref MemoryMarshal.GetReference(s.Packed);
-        Span<float> group = stackalloc float[GroupBlocks * 4 * StepBlock]; // as in the LSTM step: sums of a group, then gates
-        ref float sums = ref MemoryMarshal.GetReference(group);
-        nuint V = (nuint)W;
-        for (int b = 0; b < s.Batch; b++)
-        {
-            ref float xRow = ref Unsafe.AsRef(in s.X[b * s.Ldx]);
-            ref float hRow = ref Unsafe.AsRef(in s.HPrev[b * s.LdPrev]);
-            for (int block0 = first; block0 < end; block0 += GroupBlocks)
-            {
-                int blocks = Math.Min(GroupBlocks, end - block0);
-                SumGroup<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block0 * blockLength), blockLength, blocks, gru: true, ref sums);
-                for (int k = 0; k < blocks; k++)
-                {
-                    ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
-                    TVector r = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, 0));
-                    TVector z = Activations.Sigmoid<TVector, TWidth>(TWidth.Load(ref at, V));
-                    TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(TWidth.Load(ref at, 2 * V), TWidth.Multiply(r, TWidth.Load(ref at, 3 * V))));
-                    int u0 = (block0 + k) * W;
-                    if (u0 + W <= H)
-                        TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref hRow, (nuint)u0), n))), ref h[b * s.Ldh + u0], 0);
-                    else
-                        GruEdge<TVector, TWidth>(z, n, s.HPrev.Slice(b * s.LdPrev + u0, H - u0), h.Slice(b * s.Ldh + u0, H - u0));
-                }
-            }
-        }
     }
 
     /// <summary>The last, partial block of the GRU step: its first <c>h.Length</c> units through a buffer.</summary>

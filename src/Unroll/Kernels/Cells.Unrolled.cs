@@ -10,7 +10,7 @@ namespace Unroll.Kernels;
 /// and <see cref="GruStep(ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, Span{float}, int, int, int, int)"/>.
 /// They are inlined into the generated code (a method per layer) with the layer's sizes as literals, so the JIT compiles
 /// one straight run of vector code per layer: no argument block, no split across the workers, no weights asked for ahead, and each block's
-/// sums go straight into its gates in registers. The sums are the fused steps' own (<c>SumBlock</c>), in the same order,
+/// sums go straight into its gates in registers. The sums and gates are the fused steps' own (<c>SumBlock</c>, <c>Gates</c>), in the same order,
 /// so the results are theirs bit for bit; only the float32 layout is read.
 /// </summary>
 public static partial class Cells
@@ -86,42 +86,8 @@ public static partial class Cells
                 if (second)
                     SumBlock<TVector, TWidth, Float32Weights>(ref xRow, input, ref hRow, hidden, ref Unsafe.Add(ref block, blockLength), gru, out t0, out t1, out t2, out t3,
                         prefetch: false);
-                UnrolledGates<TVector, TWidth>(s0, s1, s2, s3, hPrev, cPrev, c, h, b * hidden, u0, hidden, gru);
-                if (second) UnrolledGates<TVector, TWidth>(t0, t1, t2, t3, hPrev, cPrev, c, h, b * hidden, u0 + W, hidden, gru);
-            }
-        }
-    }
-
-    /// <summary>The gates and new state of the block of units from <paramref name="u0"/> of the row at <paramref name="row0"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UnrolledGates<TVector, TWidth>(TVector s0, TVector s1, TVector s2, TVector s3, ReadOnlySpan<float> hPrev,
-        ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h, int row0, int u0, int hidden, bool gru)
-        where TVector : struct where TWidth : IWidth<TVector>
-    {
-        int W = TWidth.Count, row = row0 + u0;
-        if (gru)
-        {
-            TVector r = Activations.Sigmoid<TVector, TWidth>(s0);
-            TVector z = Activations.Sigmoid<TVector, TWidth>(s1);
-            TVector n = Activations.Tanh<TVector, TWidth>(TWidth.Add(s2, TWidth.Multiply(r, s3)));
-            if (u0 + W <= hidden) TWidth.Store(TWidth.Add(n, TWidth.Multiply(z, TWidth.Subtract(TWidth.Load(ref Unsafe.AsRef(in hPrev[row]), 0), n))), ref h[row], 0);
-            else GruEdge<TVector, TWidth>(z, n, hPrev.Slice(row, hidden - u0), h.Slice(row, hidden - u0));
-        }
-        else
-        {
-            TVector i = Activations.Sigmoid<TVector, TWidth>(s0);
-            TVector f = Activations.Sigmoid<TVector, TWidth>(s1);
-            TVector g = Activations.Tanh<TVector, TWidth>(s2);
-            TVector o = Activations.Sigmoid<TVector, TWidth>(s3);
-            if (u0 + W <= hidden)
-            {
-                TVector cNew = TWidth.Add(TWidth.Multiply(f, TWidth.Load(ref Unsafe.AsRef(in cPrev[row]), 0)), TWidth.Multiply(i, g));
-                TWidth.Store(cNew, ref c[row], 0);
-                TWidth.Store(TWidth.Multiply(o, Activations.Tanh<TVector, TWidth>(cNew)), ref h[row], 0);
-            }
-            else
-            {
-                LstmEdge<TVector, TWidth>(i, f, g, o, cPrev.Slice(row, hidden - u0), c.Slice(row, hidden - u0), h.Slice(row, hidden - u0));
+                Gates<TVector, TWidth>(s0, s1, s2, s3, hPrev, cPrev, c, h, b * hidden, b * hidden, b * hidden, u0, hidden, gru);
+                if (second) Gates<TVector, TWidth>(t0, t1, t2, t3, hPrev, cPrev, c, h, b * hidden, b * hidden, b * hidden, u0 + W, hidden, gru);
             }
         }
     }
