@@ -94,4 +94,22 @@ public class UnrolledStepTests
             Assert.Equal(Head(p, h, 1, 1, 13), y);
         }
     }
+    [Fact]
+    public void A_model_with_compiled_in_weights_steps_unrolled_as_the_shared_kernel_does_bit_for_bit()
+    {
+        // CompiledGru: PyTorch's st_gru weights compiled in, GRU 4 → 6 (unrolled), two rows, the head on the last state.
+        var model = new CompiledGru();
+        NamedParameterCollection p = model.NamedParameters;
+        float[] packed = Packed(p, "Rnn", 0, 4, 6, gru: true), h = new float[2 * 6], x = new float[2 * 4], y = new float[2 * 3];
+        var random = new SeededRandom(73);
+        for (int t = 0; t < Steps; t++)
+        {
+            random.FillUniform(x, -1f, 1f);
+            model.Step(x, y);
+            var next = new float[2 * 6];
+            Cells.GruStep(x, 4, h, 6, packed, next, 6, 2, 4, 6);
+            h = next;
+            Assert.Equal(Head(p, h, 2, 3, 6), y);
+        }
+    }
 }
