@@ -6,8 +6,9 @@ namespace Unroll.Tests;
 /// <summary>
 /// The fused LSTM and GRU steps over weights packed in bfloat16, half and int8, at every hidden size 0 to 257 (every
 /// block edge of every vector width; CI runs them again with AVX-512, AVX2 and all intrinsics off): each equals a
-/// double-precision step over the same rounded weights, computed here independently of the kernels' encoders, and
-/// stays within the precision's own error of the float32 step.
+/// double-precision step over the same rounded weights (int8: and over each row's input and state quantized to 7 bits,
+/// as PyTorch's dynamic quantization does), computed here independently of the kernels' encoders, and stays within the
+/// precision's own error of the float32 step.
 /// </summary>
 public class ReducedPrecisionStepTests
 {
@@ -61,10 +62,34 @@ public class ReducedPrecisionStepTests
         return (ih, hh);
     }
 
+    /// <summary>
+    /// The values a step in <paramref name="precision"/> multiplies: as they are, or for int8 each row of
+    /// <paramref name="width"/> values as 7-bit integers <c>q</c> and back, <c>scale·(q − zero)</c>, with
+    /// <c>scale = (max − min) / 127</c> over the row and 0, <c>zero = round(−min / scale)</c>, <c>q = round(v · (1 / scale) + zero)</c>
+    /// limited to 0–127 (the product in float32, the rounding to nearest even).
+    /// </summary>
+    private static double[] Multiplied(float[] values, int rows, int width, WeightPrecision precision)
+    {
+        var result = values.Select(v => (double)v).ToArray();
+        if (precision != WeightPrecision.Int8) return result;
+        for (int b = 0; b < rows; b++)
+        {
+            float[] row = values.Skip(b * width).Take(width).ToArray();
+            float low = Math.Min(0, row.DefaultIfEmpty().Min()), range = Math.Max(0, row.DefaultIfEmpty().Max()) - low;
+            float scale = range > 0 ? range / 127f : 1, zero = MathF.Round(-low / scale);
+            for (int i = 0; i < width; i++)
+            {
+                double q = Math.Clamp(Math.Round((double)(row[i] * (1f / scale)) + zero, MidpointRounding.ToEven), 0, 127);
+                result[b * width + i] = scale * (q - zero);
+            }
+        }
+        return result;
+    }
+
     private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
 
     /// <summary>Row <paramref name="r"/> of <c>W_ih·x + W_hh·h_prev</c> for batch row <paramref name="b"/>, in double.</summary>
-    private static double Product(double[] ih, double[] hh, float[] x, float[] hPrev, int b, int r, int hidden)
+    private static double Product(double[] ih, double[] hh, double[] x, double[] hPrev, int b, int r, int hidden)
     {
         double sum = 0;
         for (int p = 0; p < Input; p++) sum += ih[r * Input + p] * x[b * Input + p];
@@ -103,11 +128,12 @@ public class ReducedPrecisionStepTests
             float[] c = new float[Batch * H], h = new float[Batch * H];
             Cells.LstmStep(x, Input, hPrev, H, packed, cPrev, c, h, H, Batch, Input, H, precision);
             (double[] ih, double[] hh) = Rounded(wIh, wHh, 4 * H, H, precision);
+            double[] xm = Multiplied(x, Batch, Input, precision), hm = Multiplied(hPrev, Batch, H, precision);
             for (int b = 0; b < Batch; b++)
             {
                 for (int u = 0; u < H; u++)
                 {
-                    double Gate(int g) => Product(ih, hh, x, hPrev, b, g * H + u, H) + bIh[g * H + u] + bHh[g * H + u];
+                    double Gate(int g) => Product(ih, hh, xm, hm, b, g * H + u, H) + bIh[g * H + u] + bHh[g * H + u];
                     double cNew = Sigmoid(Gate(1)) * cPrev[b * H + u] + Sigmoid(Gate(0)) * Math.Tanh(Gate(2));
                     double hNew = Sigmoid(Gate(3)) * Math.Tanh(cNew);
                     Near(cNew, c[b * H + u], Absolute + Relative, $"{precision} LSTM c[{b}, {u}] at hidden {H}");
@@ -138,12 +164,13 @@ public class ReducedPrecisionStepTests
             var h = new float[Batch * H];
             Cells.GruStep(x, Input, hPrev, H, packed, h, H, Batch, Input, H, precision);
             (double[] ih, double[] hh) = Rounded(wIh, wHh, 3 * H, H, precision);
+            double[] xm = Multiplied(x, Batch, Input, precision), hm = Multiplied(hPrev, Batch, H, precision);
             for (int b = 0; b < Batch; b++)
             {
                 for (int u = 0; u < H; u++)
                 {
-                    double InputSide(int g) => Enumerable.Range(0, Input).Sum(p => ih[(g * H + u) * Input + p] * x[b * Input + p]) + bIh[g * H + u];
-                    double StateSide(int g) => Enumerable.Range(0, H).Sum(p => hh[(g * H + u) * H + p] * hPrev[b * H + p]) + bHh[g * H + u];
+                    double InputSide(int g) => Enumerable.Range(0, Input).Sum(p => ih[(g * H + u) * Input + p] * xm[b * Input + p]) + bIh[g * H + u];
+                    double StateSide(int g) => Enumerable.Range(0, H).Sum(p => hh[(g * H + u) * H + p] * hm[b * H + p]) + bHh[g * H + u];
                     double r = Sigmoid(InputSide(0) + StateSide(0)), z = Sigmoid(InputSide(1) + StateSide(1));
                     double n = Math.Tanh(InputSide(2) + r * StateSide(2));
                     double hNew = (1 - z) * n + z * hPrev[b * H + u];
@@ -160,8 +187,8 @@ public class ReducedPrecisionStepTests
         int float32 = Cells.LstmStepSize(8, 128);
         Assert.InRange(Cells.LstmStepSize(8, 128, WeightPrecision.BFloat16), float32 / 2, float32 / 2 + 128 * 8); // the biases stay float32
         Assert.Equal(Cells.LstmStepSize(8, 128, WeightPrecision.BFloat16), Cells.LstmStepSize(8, 128, WeightPrecision.Float16));
-        Assert.InRange(Cells.LstmStepSize(8, 128, WeightPrecision.Int8), float32 / 4, float32 / 4 + 128 * 8);
-        Assert.InRange(Cells.GruStepSize(8, 128, WeightPrecision.Int8), Cells.GruStepSize(8, 128) / 4, Cells.GruStepSize(8, 128) / 4 + 128 * 8);
+        Assert.InRange(Cells.LstmStepSize(8, 128, WeightPrecision.Int8), float32 / 4, float32 / 4 + 128 * 16); // and a scale and two sums of weights an output
+        Assert.InRange(Cells.GruStepSize(8, 128, WeightPrecision.Int8), Cells.GruStepSize(8, 128) / 4, Cells.GruStepSize(8, 128) / 4 + 128 * 16);
     }
 
     [Fact]
@@ -180,6 +207,33 @@ public class ReducedPrecisionStepTests
             Assert.All(c.Concat(h), v => Assert.True(float.IsFinite(v), $"{precision}: {v}"));
             Assert.All(h, v => Assert.Equal(0f, v)); // g = tanh(0) = 0 in every unit, so c = 0 and h = 0
         }
+    }
+
+    [Fact]
+    public void Int8_steps_carry_a_nan_in_the_input_or_state_to_every_unit_and_take_all_zero_rows_exactly()
+    {
+        const int H = 20;
+        float[] wIh = Random(4 * H * Input, 31, 0.3f), wHh = Random(4 * H * H, 32, 0.3f), bIh = Random(4 * H, 33), bHh = Random(4 * H, 34);
+        var packed = new float[Cells.LstmStepSize(Input, H, WeightPrecision.Int8)];
+        Cells.PackLstmStep(wIh, wHh, bIh, bHh, packed, Input, H, WeightPrecision.Int8);
+        float[] Step(float[] x, float[] hPrev)
+        {
+            float[] c = new float[H], h = new float[H];
+            Cells.LstmStep(x, Input, hPrev, H, packed, new float[H], c, h, H, 1, Input, H, WeightPrecision.Int8);
+            return h;
+        }
+        float[] nanInput = Random(Input, 35), nanState = Random(H, 36);
+        nanInput[3] = float.NaN;
+        nanState[17] = float.NaN;
+        Assert.All(Step(nanInput, Random(H, 37)), v => Assert.True(float.IsNaN(v)));
+        Assert.All(Step(Random(Input, 38), nanState), v => Assert.True(float.IsNaN(v)));
+        // Zero input and state: every sum is its bias alone, so h = σ(o)·tanh(σ(i)·tanh(g)) as float32 computes it.
+        float[] zero = Step(new float[Input], new float[H]);
+        var exact = new float[Cells.LstmStepSize(Input, H)];
+        Cells.PackLstmStep(wIh, wHh, bIh, bHh, exact, Input, H);
+        float[] c32 = new float[H], h32 = new float[H];
+        Cells.LstmStep(new float[Input], Input, new float[H], H, exact, new float[H], c32, h32, H, 1, Input, H);
+        Assert.Equal(h32, zero);
     }
 
     [Fact]

@@ -613,7 +613,8 @@ public static class Planner
 
     /// <summary>
     /// Floats of a fused step's packed weights, as <c>Unroll.Kernels.Cells.LstmStepSize</c> and <c>GruStepSize</c> count
-    /// them: per block of 16 units, 64 biases and a row per input and state element (64 floats for the LSTM, 48 for the GRU).
+    /// them: per block of 16 units, 64 biases (int8: then a scale and two sums of weights per output) and the rows, a
+    /// 32-bit lane holding an output's weights of one float32 row, two 2-byte rows or four int8 rows of a side.
     /// </summary>
     public static long FusedStepSize(LayerKind kind, int input, int hidden, StepPrecision precision)
     {
@@ -622,9 +623,9 @@ public static class Planner
         long size = 0;
         foreach (int units in new[] { 16, 8, 4, 1 })
         {
-            // Biases, int8's scales, then the rows (2-byte weights in pairs of rows, each side padded to an even count).
-            long block = 4 * units + (precision == StepPrecision.Int8 ? gates * units : 0)
-                + (bytes == 2 ? ((input + 1L) / 2 + (hidden + 1) / 2) * gates * units : ((long)(input + hidden) * gates * units * bytes + 3) / 4);
+            // Biases, int8's scales and sums, then the rows (each side padded to whole 32-bit lanes).
+            long block = 4 * units + (precision == StepPrecision.Int8 ? 3 * gates * units : 0)
+                + (((long)input * bytes + 3) / 4 + ((long)hidden * bytes + 3) / 4) * gates * units;
             size = Math.Max(size, (hidden + units - 1) / units * block);
         }
         return size;
@@ -634,7 +635,7 @@ public static class Planner
     private static string FusedStepWhat(StepPrecision precision) => precision switch
     {
         StepPrecision.Float32 => "[W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step",
-        StepPrecision.Int8 => "[W_ih W_hh]ᵀ as int8 with a scale per row, and the biases, in blocks of one vector of units, for the fused step",
+        StepPrecision.Int8 => "[W_ih W_hh]ᵀ as int8 with a scale and sums per row, and the biases, in blocks of one vector of units, for the fused step",
         _ => $"[W_ih W_hh]ᵀ as {precision}, and the biases, in blocks of one vector of units, for the fused step",
     };
 

@@ -32,14 +32,18 @@ public static unsafe partial class Cells
 
     /// <summary>
     /// Floats one block of <paramref name="units"/> units takes with <paramref name="bytes"/> a weight: four vectors of
-    /// biases, for int8 (1 byte) a scale per output row, then a row per input and state element of
-    /// <paramref name="gates"/> × units weights (padded to whole floats). 2-byte weights go in pairs of rows, each side
-    /// (inputs, states) padded to an even count: one 32-bit lane holds a weight of each row of a pair.
+    /// biases; for int8 (1 byte) a scale per output, then per output the sum of its integer weights over the input side
+    /// and over the state side; then the rows of <paramref name="gates"/> × units weights. A 32-bit lane holds one
+    /// output's weights of 4 / <paramref name="bytes"/> consecutive rows of a side (each side padded to whole lanes
+    /// with zero weights): one row of float32, a pair of 2-byte rows, a group of four int8 rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StepBlockFloats(int gates, int units, int input, int hidden, int bytes) =>
-        4 * units + (bytes == 1 ? gates * units : 0)
-        + (bytes == 2 ? ((input + 1) / 2 + (hidden + 1) / 2) * gates * units : ((input + hidden) * gates * units * bytes + 3) / 4);
+        4 * units + (bytes == 1 ? 3 * gates * units : 0) + (Lanes(input, bytes) + Lanes(hidden, bytes)) * gates * units;
+
+    /// <summary>Lanes a side of <paramref name="rows"/> rows of <paramref name="bytes"/>-byte weights takes (4 / bytes rows a lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Lanes(int rows, int bytes) => (rows * bytes + 3) / 4;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Bytes(WeightPrecision precision) => precision switch
@@ -136,15 +140,16 @@ public static unsafe partial class Cells
     }
 
     /// <summary>
-    /// Clears <paramref name="packed"/> and writes every block's rows (and int8's scales): output row <c>gate·H + u</c> of
-    /// <c>[W_ih W_hh]</c> goes to column <c>gate·units + u mod units</c> of its block, one row per input then state element.
+    /// Clears <paramref name="packed"/> and writes every block's rows (and int8's scales and sums): output row
+    /// <c>gate·H + u</c> of <c>[W_ih W_hh]</c> goes to column <c>gate·units + u mod units</c> of its block, one row per
+    /// input then state element, 4 / bytes rows of a side sharing a 32-bit lane.
     /// </summary>
     private static void PackRows(ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, Span<float> packed, int gates, int input, int hidden,
         WeightPrecision precision)
     {
-        int H = hidden, K = input + H, units = Widths.Best, bytes = Bytes(precision);
-        int blockLength = StepBlockFloats(gates, units, input, H, Bytes(precision));
-        int rowsAt = 4 * units + (precision == WeightPrecision.Int8 ? gates * units : 0), stride = gates * units;
+        int H = hidden, K = input + H, units = Widths.Best, bytes = Bytes(precision), perLane = 4 / bytes;
+        int blockLength = StepBlockFloats(gates, units, input, H, bytes), stride = gates * units;
+        int rowsAt = 4 * units + (precision == WeightPrecision.Int8 ? 3 * stride : 0);
         packed.Clear();
         for (int u = 0; u < H; u++)
         {
@@ -162,18 +167,20 @@ public static unsafe partial class Cells
                 }
                 for (int p = 0; p < K; p++)
                 {
-                    float value = p < input ? fromX[p] : fromH[p - input];
-                    // 2-byte weights: rows p and p + 1 of a side share 32-bit lanes (p even in the low half), the state side's pairs after the input side's.
-                    int at = bytes != 2 ? (p * stride + column) * bytes
-                        : p < input ? (p / 2 * stride + column) * 4 + p % 2 * 2
-                        : (((input + 1) / 2 + (p - input) / 2) * stride + column) * 4 + (p - input) % 2 * 2;
-                    Span<byte> target = rows.Slice(at, bytes);
+                    bool state = p >= input;
+                    float value = state ? fromH[p - input] : fromX[p];
+                    int q = state ? p - input : p, lane = (state ? Lanes(input, bytes) : 0) + q / perLane;
+                    Span<byte> target = rows.Slice((lane * stride + column) * 4 + q % perLane * bytes, bytes);
                     switch (precision)
                     {
                         case WeightPrecision.Float32: MemoryMarshal.Write(target, in value); break;
                         case WeightPrecision.BFloat16: MemoryMarshal.Write(target, BFloat16Weights.Encode(value)); break;
                         case WeightPrecision.Float16: MemoryMarshal.Write(target, Float16Weights.Encode(value)); break;
-                        default: target[0] = (byte)Int8Weights.Encode(value, scale); break;
+                        default:
+                            sbyte weight = Int8Weights.Encode(value, scale);
+                            target[0] = (byte)weight;
+                            block[4 * units + (state ? 2 : 1) * stride + column] += weight; // the side's sum, for the zero point
+                            break;
                     }
                 }
             }
@@ -209,7 +216,8 @@ public static unsafe partial class Cells
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
         Span<float> group = stackalloc float[GroupBlocks * 4 * StepBlock];
-        GroupedBlocks<TVector, TWidth, TFormat>(in s, first, end, gru: false, ref MemoryMarshal.GetReference(group));
+        Span<byte> quantized = TFormat.Bytes == 1 ? stackalloc byte[QuantizedBytes(s.Input, s.Hidden)] : default;
+        GroupedBlocks<TVector, TWidth, TFormat>(in s, first, end, gru: false, ref MemoryMarshal.GetReference(group), quantized);
     }
 
     /// <summary>The GRU step for blocks <paramref name="first"/> to <paramref name="end"/> of every row.</summary>
@@ -218,16 +226,18 @@ public static unsafe partial class Cells
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
         Span<float> group = stackalloc float[GroupBlocks * 4 * StepBlock];
-        GroupedBlocks<TVector, TWidth, TFormat>(in s, first, end, gru: true, ref MemoryMarshal.GetReference(group));
+        Span<byte> quantized = TFormat.Bytes == 1 ? stackalloc byte[QuantizedBytes(s.Input, s.Hidden)] : default;
+        GroupedBlocks<TVector, TWidth, TFormat>(in s, first, end, gru: true, ref MemoryMarshal.GetReference(group), quantized);
     }
 
     /// <summary>
     /// The sums of a group of blocks into <paramref name="sums"/>, then their gates: the activations of one block (a
     /// chain of some 200 cycles of latency) overlap those of the others instead of waiting behind the next block's sums.
-    /// <paramref name="gru"/> is a literal at both calls, so each compiles one cell.
+    /// <paramref name="gru"/> is a literal at both calls, so each compiles one cell. With int8 weights each row's input
+    /// and state are quantized first, into <paramref name="quantized"/> (<see cref="QuantizedRow"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GroupedBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end, bool gru, ref float sums)
+    private static void GroupedBlocks<TVector, TWidth, TFormat>(in StepArguments s, int first, int end, bool gru, ref float sums, Span<byte> quantized)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
         int H = s.Hidden, W = TWidth.Count, blockLength = StepBlockFloats(gru ? 3 : 4, W, s.Input, H, TFormat.Bytes);
@@ -237,10 +247,16 @@ public static unsafe partial class Cells
         {
             ref float xRow = ref Unsafe.AsRef(in s.X[b * s.Ldx]);
             ref float hRow = ref Unsafe.AsRef(in s.HPrev[b * s.LdPrev]);
+            QuantizedRow row = TFormat.Bytes == 1 ? new QuantizedRow(quantized, s.Input) : default;
+            if (TFormat.Bytes == 1)
+            {
+                Quantize<TVector, TWidth>(ref xRow, s.Input, ref row.X, out row.ScaleX, out row.ZeroX);
+                Quantize<TVector, TWidth>(ref hRow, H, ref row.H, out row.ScaleH, out row.ZeroH);
+            }
             for (int block0 = first; block0 < end; block0 += GroupBlocks)
             {
                 int blocks = Math.Min(GroupBlocks, end - block0);
-                SumGroup<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block0 * blockLength), blockLength, blocks, gru, ref sums);
+                SumGroup<TVector, TWidth, TFormat>(ref xRow, s.Input, ref hRow, H, ref Unsafe.Add(ref w0, block0 * blockLength), blockLength, blocks, gru, ref sums, in row);
                 for (int k = 0; k < blocks; k++)
                 {
                     ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
@@ -435,7 +451,7 @@ public static unsafe partial class Cells
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SumGroup<TVector, TWidth, TFormat>(ref float x, int input, ref float hPrev, int hidden, ref float first, int blockLength, int blocks,
-        bool gru, ref float sums)
+        bool gru, ref float sums, scoped in QuantizedRow row)
         where TVector : struct where TWidth : IWidth<TVector> where TFormat : IWeightFormat
     {
         nuint V = (nuint)TWidth.Count;
@@ -443,7 +459,8 @@ public static unsafe partial class Cells
         {
             ref float block = ref Unsafe.Add(ref first, k * blockLength);
             TVector s0, s1, s2, s3;
-            if (TFormat.Bytes == 2) SumBlockPaired<TVector, TWidth, TFormat>(ref x, input, ref hPrev, hidden, ref block, gru, out s0, out s1, out s2, out s3);
+            if (TFormat.Bytes == 1) SumBlockInt8<TVector, TWidth>(in row, ref block, gru, out s0, out s1, out s2, out s3);
+            else if (TFormat.Bytes == 2) SumBlockPaired<TVector, TWidth, TFormat>(ref x, input, ref hPrev, hidden, ref block, gru, out s0, out s1, out s2, out s3);
             else SumBlock<TVector, TWidth, TFormat>(ref x, input, ref hPrev, hidden, ref block, gru, out s0, out s1, out s2, out s3);
             ref float at = ref Unsafe.Add(ref sums, (nuint)k * 4 * V);
             TWidth.Store(s0, ref at, 0);
@@ -454,7 +471,7 @@ public static unsafe partial class Cells
     }
 
     /// <summary>
-    /// The sums of one block: four vectors start from the block's biases (from 0 for int8, scaled and added at the end);
+    /// The sums of one block of float32 rows: four vectors start from the block's biases;
     /// each input, then each state element, is broadcast against its row of vectors (LSTM: i, f, g, o; GRU: r, z and n,
     /// whose state side goes to the fourth sum). Even and odd rows sum apart, so eight multiply-adds are in flight; the
     /// weights are asked for 2 KB ahead (unless <paramref name="prefetch"/> is false: the unrolled steps' weights sit in L1).
@@ -466,12 +483,8 @@ public static unsafe partial class Cells
     {
         const int Ahead = 2048; // bytes: how far ahead of the row being read the prefetches ask
         nuint W = (nuint)TWidth.Count, rowWidth = gru ? 3 * W : 4 * W, bytes = (nuint)TFormat.Bytes;
-        // Biases, then int8's scales, then the rows.
-        ref float scales = ref Unsafe.Add(ref block, 4 * W);
-        ref byte w = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref scales, TFormat.Scaled ? rowWidth : 0));
-        TVector a0, a1, a2, a3;
-        if (TFormat.Scaled) a0 = a1 = a2 = a3 = default;
-        else (a0, a1, a2, a3) = (TWidth.Load(ref block, 0), TWidth.Load(ref block, W), TWidth.Load(ref block, 2 * W), TWidth.Load(ref block, 3 * W));
+        ref byte w = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref block, 4 * W)); // after the biases
+        TVector a0 = TWidth.Load(ref block, 0), a1 = TWidth.Load(ref block, W), a2 = TWidth.Load(ref block, 2 * W), a3 = TWidth.Load(ref block, 3 * W);
         TVector b0 = default, b1 = default, b2 = default, b3 = default;
         for (int side = 0; side < 2; side++)
         {
@@ -549,14 +562,6 @@ public static unsafe partial class Cells
         s1 = TWidth.Add(a1, b1);
         s2 = TWidth.Add(a2, b2);
         s3 = TWidth.Add(a3, b3);
-        if (TFormat.Scaled)
-        {
-            // Integer rows: each sum times its output row's scale, plus the bias (GRU: n's two sides share n's scale).
-            s0 = TWidth.MultiplyAdd(s0, TWidth.Load(ref scales, 0), TWidth.Load(ref block, 0));
-            s1 = TWidth.MultiplyAdd(s1, TWidth.Load(ref scales, W), TWidth.Load(ref block, W));
-            s2 = TWidth.MultiplyAdd(s2, TWidth.Load(ref scales, 2 * W), TWidth.Load(ref block, 2 * W));
-            s3 = TWidth.MultiplyAdd(s3, TWidth.Load(ref scales, gru ? 2 * W : 3 * W), TWidth.Load(ref block, 3 * W));
-        }
     }
 
     /// <summary>
@@ -615,4 +620,122 @@ public static unsafe partial class Cells
         s2 = TWidth.Add(a2, b2);
         s3 = TWidth.Add(a3, b3);
     }
+
+    /// <summary>
+    /// An int8 step's view of one row: its input and previous state, each side quantized on its own to 7-bit unsigned
+    /// integers as PyTorch's dynamic quantization does on x86 (<c>reduce_range</c>), so that <c>v ≈ scale·(q − zero)</c>
+    /// (<see cref="Quantize"/>); each side's bytes padded with zeros to whole groups of four.
+    /// </summary>
+    private ref struct QuantizedRow(Span<byte> bytes, int input)
+    {
+        public ref byte X = ref MemoryMarshal.GetReference(bytes), H = ref MemoryMarshal.GetReference(bytes.Slice(4 * Lanes(input, 1)));
+        public int InputGroups = Lanes(input, 1), HiddenGroups = (bytes.Length - 4 * Lanes(input, 1)) / 4;
+        public float ScaleX, ZeroX, ScaleH, ZeroH;
+    }
+
+    /// <summary>Bytes a row's <see cref="QuantizedRow"/> takes.</summary>
+    private static int QuantizedBytes(int input, int hidden) => 4 * (Lanes(input, 1) + Lanes(hidden, 1));
+
+    /// <summary>
+    /// <paramref name="n"/> values as 7-bit unsigned integers into <paramref name="bytes"/> (then zeros to a multiple of
+    /// four): <c>scale = (max − min) / 127</c> over the values and 0, <c>zero = round(−min / scale)</c>, and
+    /// <c>q = round(v · (1 / scale) + zero)</c> (to nearest even, limited to 0–127). The sum is rounded by adding 1.5·2²³, which
+    /// leaves <c>q</c> in the low bits (as <see cref="Activations"/> rounds <c>n</c>). A NaN makes the scale NaN, and so
+    /// every sum of the row.
+    /// </summary>
+    private static void Quantize<TVector, TWidth>(ref float values, int n, ref byte bytes, out float scale, out float zero)
+        where TVector : struct where TWidth : IWidth<TVector>
+    {
+        const float Bias = 12582912f;
+        scale = 1f;
+        zero = 0f;
+        if (n > 0)
+        {
+            ReadOnlySpan<float> v = MemoryMarshal.CreateReadOnlySpan(ref values, n);
+            float low = Math.Min(0f, TensorPrimitives.Min(v)), range = Math.Max(0f, TensorPrimitives.Max(v)) - low;
+            if (range != 0)
+            {
+                scale = range / 127f;
+                zero = MathF.Round(-low / scale);
+            }
+        }
+        float inverse = 1f / scale;
+        TVector multiplier = TWidth.Broadcast(inverse), shift = TWidth.Broadcast(Bias + zero);
+        int W = TWidth.Count, i = 0;
+        for (; i + W <= n; i += W)
+            TWidth.StoreLowBytes(TWidth.Clamp(TWidth.Add(TWidth.Multiply(TWidth.Load(ref values, (nuint)i), multiplier), shift), Bias, Bias + 127), ref Unsafe.Add(ref bytes, i));
+        for (; i < n; i++)
+            W1.StoreLowBytes(W1.Clamp(Unsafe.Add(ref values, i) * inverse + (Bias + zero), Bias, Bias + 127), ref Unsafe.Add(ref bytes, i));
+        for (; (i & 3) != 0; i++) Unsafe.Add(ref bytes, i) = 0;
+    }
+
+    /// <summary>
+    /// <see cref="SumBlock{TVector, TWidth, TFormat}"/> for int8 weights: exact integer sums of the quantized row against
+    /// the block's groups of four rows (<see cref="IWidth{TVector}.DotBytes"/>: four products a lane, one instruction
+    /// pair for a vector of outputs), each side apart; then each side's <c>scale·(sum − zero·Σw)</c> (the sums of the
+    /// weights are packed with them), times the output's weight scale, plus the bias (GRU: n's two sides apart).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumBlockInt8<TVector, TWidth>(scoped in QuantizedRow row, ref float block, bool gru,
+        out TVector s0, out TVector s1, out TVector s2, out TVector s3)
+        where TVector : struct where TWidth : IWidth<TVector>
+    {
+        nuint W = (nuint)TWidth.Count, rowWidth = (gru ? 3u : 4u) * W;
+        // The biases, the weight scales, the weights' sums over the input side and over the state side, then the rows.
+        ref float scales = ref Unsafe.Add(ref block, 4 * W);
+        ref float sumsX = ref Unsafe.Add(ref scales, rowWidth), sumsH = ref Unsafe.Add(ref scales, 2 * rowWidth);
+        ref float w = ref Unsafe.Add(ref scales, 3 * rowWidth);
+        w = ref SideSums<TVector, TWidth>(ref row.X, row.InputGroups, ref w, gru, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
+        SideSums<TVector, TWidth>(ref row.H, row.HiddenGroups, ref w, gru, out TVector h0, out TVector h1, out TVector h2, out TVector h3);
+        TVector scaleX = TWidth.Broadcast(row.ScaleX), zeroX = TWidth.Broadcast(row.ZeroX);
+        TVector scaleH = TWidth.Broadcast(row.ScaleH), zeroH = TWidth.Broadcast(row.ZeroH);
+        x0 = Dequantized<TVector, TWidth>(x0, ref sumsX, 0, zeroX, scaleX);
+        x1 = Dequantized<TVector, TWidth>(x1, ref sumsX, W, zeroX, scaleX);
+        x2 = Dequantized<TVector, TWidth>(x2, ref sumsX, 2 * W, zeroX, scaleX);
+        h0 = Dequantized<TVector, TWidth>(h0, ref sumsH, 0, zeroH, scaleH);
+        h1 = Dequantized<TVector, TWidth>(h1, ref sumsH, W, zeroH, scaleH);
+        h2 = Dequantized<TVector, TWidth>(h2, ref sumsH, 2 * W, zeroH, scaleH);
+        s0 = TWidth.MultiplyAdd(TWidth.Add(x0, h0), TWidth.Load(ref scales, 0), TWidth.Load(ref block, 0));
+        s1 = TWidth.MultiplyAdd(TWidth.Add(x1, h1), TWidth.Load(ref scales, W), TWidth.Load(ref block, W));
+        if (gru)
+        {
+            s2 = TWidth.MultiplyAdd(x2, TWidth.Load(ref scales, 2 * W), TWidth.Load(ref block, 2 * W));
+            s3 = TWidth.MultiplyAdd(h2, TWidth.Load(ref scales, 2 * W), TWidth.Load(ref block, 3 * W));
+        }
+        else
+        {
+            x3 = Dequantized<TVector, TWidth>(x3, ref sumsX, 3 * W, zeroX, scaleX);
+            h3 = Dequantized<TVector, TWidth>(h3, ref sumsH, 3 * W, zeroH, scaleH);
+            s2 = TWidth.MultiplyAdd(TWidth.Add(x2, h2), TWidth.Load(ref scales, 2 * W), TWidth.Load(ref block, 2 * W));
+            s3 = TWidth.MultiplyAdd(TWidth.Add(x3, h3), TWidth.Load(ref scales, 3 * W), TWidth.Load(ref block, 3 * W));
+        }
+    }
+
+    /// <summary>
+    /// The integer sums of one side (<paramref name="groups"/> groups of four quantized values from <paramref name="q"/>)
+    /// against its rows from <paramref name="w"/> on; returns where the side's rows end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float SideSums<TVector, TWidth>(ref byte q, int groups, ref float w, bool gru, out TVector a0, out TVector a1, out TVector a2, out TVector a3)
+        where TVector : struct where TWidth : IWidth<TVector>
+    {
+        nuint W = (nuint)TWidth.Count, rowWidth = (gru ? 3u : 4u) * W;
+        a0 = a1 = a2 = a3 = default;
+        for (int j = 0; j < groups; j++)
+        {
+            TVector four = TWidth.Broadcast(Unsafe.ReadUnaligned<float>(ref Unsafe.Add(ref q, 4 * j)));
+            a0 = TWidth.DotBytes(a0, four, TWidth.Load(ref w, 0));
+            a1 = TWidth.DotBytes(a1, four, TWidth.Load(ref w, W));
+            a2 = TWidth.DotBytes(a2, four, TWidth.Load(ref w, 2 * W));
+            if (!gru) a3 = TWidth.DotBytes(a3, four, TWidth.Load(ref w, 3 * W));
+            w = ref Unsafe.Add(ref w, rowWidth);
+        }
+        return ref w;
+    }
+
+    /// <summary>One side's integer sums as floats: <c>scale·(sum − zero·Σw)</c>, <c>Σw</c> from <paramref name="weightSums"/> at <paramref name="at"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Dequantized<TVector, TWidth>(TVector sums, ref float weightSums, nuint at, TVector zero, TVector scale)
+        where TVector : struct where TWidth : IWidth<TVector> =>
+        TWidth.Multiply(TWidth.Subtract(TWidth.ConvertInt32(sums), TWidth.Multiply(zero, TWidth.Load(ref weightSums, at))), scale);
 }

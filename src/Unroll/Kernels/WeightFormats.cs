@@ -12,9 +12,6 @@ internal interface IWeightFormat
     /// <summary>Bytes a weight.</summary>
     static abstract int Bytes { get; }
 
-    /// <summary>Whether the rows are integers with one float32 scale per output (int8): sums start at 0 and are scaled at the end.</summary>
-    static abstract bool Scaled { get; }
-
     /// <summary>One vector of weights from <paramref name="row"/>, element <paramref name="element"/> on, as float32.</summary>
     static abstract TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector>;
 
@@ -30,7 +27,6 @@ internal interface IWeightFormat
 internal readonly struct Float32Weights : IWeightFormat
 {
     public static int Bytes => 4;
-    public static bool Scaled => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector> =>
@@ -44,7 +40,6 @@ internal readonly struct Float32Weights : IWeightFormat
 internal readonly struct BFloat16Weights : IWeightFormat
 {
     public static int Bytes => 2;
-    public static bool Scaled => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector> =>
@@ -76,7 +71,6 @@ internal readonly struct BFloat16Weights : IWeightFormat
 internal readonly struct Float16Weights : IWeightFormat
 {
     public static int Bytes => 2;
-    public static bool Scaled => false;
 
     /// <summary>2¹¹²: the difference of the exponent biases, 127 − 15.</summary>
     private const float Rebias = 5.192296858534828e33f;
@@ -107,15 +101,17 @@ internal readonly struct Float16Weights : IWeightFormat
     public static ushort Encode(float value) => BitConverter.HalfToUInt16Bits((Half)Math.Clamp(value, -65504f, 65504f));
 }
 
-/// <summary>Signed 8-bit weights with one float32 scale per output row; <see cref="Encode"/> rounds to nearest.</summary>
+/// <summary>
+/// Signed 8-bit weights with one float32 scale per output row; <see cref="Encode"/> rounds to nearest. Their steps
+/// multiply integers (the step's input and state quantized to 7 bits), so they have their own sums
+/// (<c>Cells.SumBlockInt8</c>) and never load a row as floats.
+/// </summary>
 internal readonly struct Int8Weights : IWeightFormat
 {
     public static int Bytes => 1;
-    public static bool Scaled => true;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Load<TVector, TWidth>(ref byte row, nuint element) where TVector : struct where TWidth : IWidth<TVector> =>
-        TWidth.WidenInt8(ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref row, element)));
+        throw new NotSupportedException("int8 rows are summed as integers.");
 
     public static void LoadPair<TVector, TWidth>(ref byte pairs, nuint element, out TVector even, out TVector odd) where TVector : struct where TWidth : IWidth<TVector> =>
         throw new NotSupportedException("int8 rows are not packed in pairs.");

@@ -52,8 +52,19 @@ internal interface IWidth<TVector> where TVector : struct
     /// <summary><see cref="Count"/> unsigned 16-bit values, each zero-extended into the low half of a 32-bit lane (returned as its bits).</summary>
     static abstract TVector WidenUInt16(ref ushort source);
 
-    /// <summary><see cref="Count"/> signed bytes converted to float.</summary>
-    static abstract TVector WidenInt8(ref sbyte source);
+    /// <summary>
+    /// <paramref name="sums"/> (32-bit integer lanes, as their bits) plus, in every lane, the four products of the lane's
+    /// unsigned bytes of <paramref name="activations"/> (each below 128) and its signed bytes of <paramref name="weights"/>
+    /// (each −127 to 127): <c>vpmaddubsw</c> then <c>vpmaddwd</c> by ones on x86, whose 16-bit pair sums cannot
+    /// saturate with these ranges; widening multiplies elsewhere. Exact.
+    /// </summary>
+    static abstract TVector DotBytes(TVector sums, TVector activations, TVector weights);
+
+    /// <summary>32-bit integer lanes (as their bits) converted to float.</summary>
+    static abstract TVector ConvertInt32(TVector bits);
+
+    /// <summary>The low byte of every 32-bit lane, <see cref="Count"/> bytes to <paramref name="destination"/>.</summary>
+    static abstract void StoreLowBytes(TVector value, ref byte destination);
 
     /// <summary>Every lane's bits shifted left by <paramref name="count"/>.</summary>
     static abstract TVector ShiftLeftBits(TVector value, int count);
@@ -99,7 +110,11 @@ internal readonly struct W512 : IWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplySubtract(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAddNegated(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> PowerOfTwo(Vector512<float> biased) => Vector512.ShiftLeft(biased.AsInt32() + Vector512.Create(127), 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WidenUInt16(ref ushort source) => Avx512F.ConvertToVector512UInt32(Vector256.LoadUnsafe(ref source)).AsSingle();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WidenInt8(ref sbyte source) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref source)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> DotBytes(Vector512<float> sums, Vector512<float> activations, Vector512<float> weights) =>
+        (sums.AsInt32() + Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(activations.AsByte(), weights.AsSByte()), Vector512<short>.One)).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ConvertInt32(Vector512<float> bits) => Vector512.ConvertToSingle(bits.AsInt32());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreLowBytes(Vector512<float> value, ref byte destination) => Avx512F.ConvertToVector128Byte(value.AsUInt32()).StoreUnsafe(ref destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftLeftBits(Vector512<float> value, int count) => Vector512.ShiftLeft(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightBits(Vector512<float> value, int count) => Vector512.ShiftRightLogical(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndBits(Vector512<float> value, uint mask) => (value.AsUInt32() & Vector512.Create(mask)).AsSingle();
@@ -126,8 +141,13 @@ internal readonly struct W256 : IWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> PowerOfTwo(Vector256<float> biased) => Vector256.ShiftLeft(biased.AsInt32() + Vector256.Create(127), 23).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WidenUInt16(ref ushort source) => Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref source)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> WidenInt8(ref sbyte source) =>
-        Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.As<sbyte, byte>(ref source))).AsSByte()));
+    public static Vector256<float> DotBytes(Vector256<float> sums, Vector256<float> activations, Vector256<float> weights) => Avx2.IsSupported
+        ? (sums.AsInt32() + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(activations.AsByte(), weights.AsSByte()), Vector256<short>.One)).AsSingle()
+        : Vector256.Create(W128.DotBytes(sums.GetLower(), activations.GetLower(), weights.GetLower()), W128.DotBytes(sums.GetUpper(), activations.GetUpper(), weights.GetUpper()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ConvertInt32(Vector256<float> bits) => Vector256.ConvertToSingle(bits.AsInt32());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreLowBytes(Vector256<float> value, ref byte destination) =>
+        Unsafe.WriteUnaligned(ref destination, Vector128.Narrow(Vector128.Narrow(value.GetLower().AsUInt32(), value.GetUpper().AsUInt32()), Vector128<ushort>.Zero).AsUInt64().ToScalar());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftLeftBits(Vector256<float> value, int count) => Vector256.ShiftLeft(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightBits(Vector256<float> value, int count) => Vector256.ShiftRightLogical(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndBits(Vector256<float> value, uint mask) => (value.AsUInt32() & Vector256.Create(mask)).AsSingle();
@@ -163,8 +183,28 @@ internal readonly struct W128 : IWidth<Vector128<float>>
     public static Vector128<float> WidenUInt16(ref ushort source) =>
         Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.As<ushort, byte>(ref source))).AsUInt16()).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> WidenInt8(ref sbyte source) =>
-        Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref source))).AsSByte())));
+    public static Vector128<float> DotBytes(Vector128<float> sums, Vector128<float> activations, Vector128<float> weights)
+    {
+        if (Ssse3.IsSupported)
+            return (sums.AsInt32() + Sse2.MultiplyAddAdjacent(Ssse3.MultiplyAddAdjacent(activations.AsByte(), weights.AsSByte()), Vector128<short>.One)).AsSingle();
+        // Elsewhere: 16-bit products (|p| ≤ 127·127), their pairs summed in 32-bit lanes, then pairs of those in 64-bit lanes.
+        Vector128<short> low = Vector128.WidenLower(activations.AsByte()).AsInt16() * Vector128.WidenLower(weights.AsSByte());
+        Vector128<short> high = Vector128.WidenUpper(activations.AsByte()).AsInt16() * Vector128.WidenUpper(weights.AsSByte());
+        return (sums.AsInt32() + Vector128.Narrow(PairSums(PairSums(low.AsInt32()).AsInt64()), PairSums(PairSums(high.AsInt32()).AsInt64()))).AsSingle();
+    }
+
+    /// <summary>Every lane's two signed halves added (16-bit halves of 32-bit lanes, or 32-bit halves of 64-bit lanes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<TWide> PairSums<TWide>(Vector128<TWide> lanes) where TWide : unmanaged
+    {
+        int half = Unsafe.SizeOf<TWide>() * 4;
+        return ((lanes << half) >> half) + (lanes >> half);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ConvertInt32(Vector128<float> bits) => Vector128.ConvertToSingle(bits.AsInt32());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreLowBytes(Vector128<float> value, ref byte destination) =>
+        Unsafe.WriteUnaligned(ref destination, Vector128.Narrow(Vector128.Narrow(value.AsUInt32(), value.AsUInt32()), Vector128<ushort>.Zero).AsUInt32().ToScalar());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftLeftBits(Vector128<float> value, int count) => Vector128.ShiftLeft(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightBits(Vector128<float> value, int count) => Vector128.ShiftRightLogical(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AndBits(Vector128<float> value, uint mask) => (value.AsUInt32() & Vector128.Create(mask)).AsSingle();
@@ -187,7 +227,16 @@ internal readonly struct W1 : IWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplySubtract(float a, float b, float c) => c - a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float PowerOfTwo(float biased) => BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(biased) + 127) << 23);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float WidenUInt16(ref ushort source) => BitConverter.UInt32BitsToSingle(source);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float WidenInt8(ref sbyte source) => source;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float DotBytes(float sums, float activations, float weights)
+    {
+        uint a = BitConverter.SingleToUInt32Bits(activations), w = BitConverter.SingleToUInt32Bits(weights);
+        int sum = BitConverter.SingleToInt32Bits(sums);
+        for (int k = 0; k < 32; k += 8) sum += (byte)(a >> k) * (sbyte)(w >> k);
+        return BitConverter.Int32BitsToSingle(sum);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ConvertInt32(float bits) => BitConverter.SingleToInt32Bits(bits);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreLowBytes(float value, ref byte destination) => destination = (byte)BitConverter.SingleToUInt32Bits(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftLeftBits(float value, int count) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightBits(float value, int count) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) >> count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float AndBits(float value, uint mask) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) & mask);

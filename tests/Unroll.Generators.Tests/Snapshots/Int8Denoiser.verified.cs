@@ -12,7 +12,7 @@ namespace Audio
     /// Head  Linear(32 → 1)                                         33 parameters
     /// output [1, ≤64, 1]
     /// </code>
-    /// <para>5,409 parameters. One arena of 28,401 floats (113,604 bytes), allocated by the constructor, holds
+    /// <para>5,409 parameters. One arena of 28,657 floats (114,628 bytes), allocated by the constructor, holds
     /// the parameters, the states, the activations of the longest sequence and the streaming buffers; compiled for inference
     /// only (no Backward, no gradients). Forward and Step allocate nothing.</para>
     /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
@@ -69,12 +69,12 @@ namespace Audio
             public const int Step_Input = 18576; // 8: input of one step, time-major [time, batch, 8]
             public const int Step_Rnn_L0_Sequence = 18592; // 32: Rnn layer 0 states h_t, [time, batch, 32]
             public const int Step_Rnn_L0_Cells = 18624; // 32: cell states c_t, [time, batch, 32]
-            public const int Step_Rnn_L0_Fused = 18656; // 1,536: [W_ih W_hh]ᵀ as int8 with a scale per row, and the biases, in blocks of one vector of units, for the fused step
-            public const int Step_Rnn_L0_WhhT = 20192; // 4,096: W_hhᵀ in column panels (the sequence passes' recurrent products), 32 x 128
-            public const int Step_Rnn_L0_PackedFrom = 24288; // 4,096: W_hh as last packed (the sequence passes compare it)
-            public const int Step_Head_Output = 28384; // 1: Head output, [time, batch, 1]
-            public const int Step_WeightsStale = 28400; // 1: 1 when the parameters may have changed since the step weights were packed
-            public const int Length = 28401;
+            public const int Step_Rnn_L0_Fused = 18656; // 1,792: [W_ih W_hh]ᵀ as int8 with a scale and sums per row, and the biases, in blocks of one vector of units, for the fused step
+            public const int Step_Rnn_L0_WhhT = 20448; // 4,096: W_hhᵀ in column panels (the sequence passes' recurrent products), 32 x 128
+            public const int Step_Rnn_L0_PackedFrom = 24544; // 4,096: W_hh as last packed (the sequence passes compare it)
+            public const int Step_Head_Output = 28640; // 1: Head output, [time, batch, 1]
+            public const int Step_WeightsStale = 28656; // 1: 1 when the parameters may have changed since the step weights were packed
+            public const int Length = 28657;
         }
 
         /// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and 15 spare.</summary>
@@ -232,7 +232,7 @@ namespace Audio
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: [W_ih W_hh]ᵀ rounded to Int8 with a float32 scale per row, and the biases (float32), in blocks of one vector of units
-            global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Rnn_weight_ih_l0, 1024), p.Slice(Layout.Rnn_weight_hh_l0, 4096), p.Slice(Layout.Rnn_bias_ih_l0, 128), p.Slice(Layout.Rnn_bias_hh_l0, 128), a.Slice(Layout.Step_Rnn_L0_Fused, 1536), 8, 32, global::Unroll.WeightPrecision.Int8);
+            global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Rnn_weight_ih_l0, 1024), p.Slice(Layout.Rnn_weight_hh_l0, 4096), p.Slice(Layout.Rnn_bias_ih_l0, 128), p.Slice(Layout.Rnn_bias_hh_l0, 128), a.Slice(Layout.Step_Rnn_L0_Fused, 1792), 8, 32, global::Unroll.WeightPrecision.Int8);
             a[Layout.Step_WeightsStale] = 0f;
         }
 
