@@ -109,7 +109,7 @@ public class PackageTests
                 </Project>
                 """);
             File.WriteAllText(Path.Combine(app, "Program.cs"), Program);
-            string weights = Path.Combine(AppContext.BaseDirectory, "Safetensors", "Fixtures", "st_gru.safetensors");
+            string weights = Path.Combine(AppContext.BaseDirectory, "IO", "Fixtures", "st_gru.safetensors");
             File.Copy(weights, Path.Combine(app, "st_gru.safetensors"));
             string output = Run("run -c Release", app);
             Assert.Contains("LEARNED", output);

@@ -23,7 +23,7 @@ public sealed class SafetensorsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Safetensors", "Fixtures", name);
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "IO", "Fixtures", name);
 
     private string Temp(string name) => Path.Combine(_folder, name);
 

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Writes Fixtures/bleu.json, the corpus BLEU cases tests/Unroll.Tests/Metrics/BleuTests.cs checks against.
+"""Writes Fixtures/bleu.json, the corpus BLEU cases tests/Unroll.Tests/Decoding/BleuTests.cs checks against.
 
     apt-get install -y python3-nltk
-    /usr/bin/python3 tests/Unroll.Tests/Metrics/make_bleu_fixtures.py
+    /usr/bin/python3 tests/Unroll.Tests/Decoding/make_bleu_fixtures.py
 
 NLTK (nltk.translate.bleu_score) is the reference implementation. Each case is a corpus of token-id
 sentences: "hypotheses" (list of lists of ints), "references" (per hypothesis, a list of 1-4 lists of

@@ -17,7 +17,7 @@ public class BleuTests
 
     private static readonly Lazy<JsonElement[]> FixtureCases = new(() =>
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "Metrics", "Fixtures", "bleu.json");
+        string path = Path.Combine(AppContext.BaseDirectory, "Decoding", "Fixtures", "bleu.json");
         using var stream = File.OpenRead(path);
         return JsonDocument.Parse(stream).RootElement.GetProperty("cases").EnumerateArray().Select(c => c.Clone()).ToArray();
     });

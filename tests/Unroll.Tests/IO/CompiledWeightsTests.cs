@@ -15,7 +15,7 @@ public partial class CompiledTokenLm
 }
 
 /// <summary><see cref="StBiLstm"/>, inference only, with <c>st_bilstm.safetensors</c> (named by more of its path) compiled in.</summary>
-[Model(SequenceLength = 5, BatchSize = 2, InferenceOnly = true, Weights = "Safetensors/Fixtures/st_bilstm.safetensors")]
+[Model(SequenceLength = 5, BatchSize = 2, InferenceOnly = true, Weights = "IO/Fixtures/st_bilstm.safetensors")]
 public partial class CompiledBiLstm
 {
     [Lstm(3, 5, NumLayers = 2, Bidirectional = true)] public partial LstmLayer Rnn { get; }
@@ -60,7 +60,7 @@ public partial class CompiledGruBf16
 /// </summary>
 public sealed class CompiledWeightsTests
 {
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Safetensors", "Fixtures", name);
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "IO", "Fixtures", name);
 
     /// <summary>The compiled parameters against a twin that loads the file at run time, bit for bit.</summary>
     private static void AssertSameBits(NamedParameterCollection compiled, NamedParameterCollection loaded)
