@@ -73,7 +73,7 @@ public static class CharVocabulary
                 throw new ArgumentException($"'{text[i]}' (U+{(int)text[i]:X4}) at position {i} is not in the source alphabet \"{SourceAlphabet}\".", nameof(text));
             ids[i] = id;
         }
-        ids[text.Length..].Fill(Pad);
+        ids[text.Length..].Clear(); // Pad is 0
         return text.Length;
     }
 
@@ -88,7 +88,7 @@ public static class CharVocabulary
             for (int i = 0; i < chars.Length; i++)
             {
                 if ((uint)(source[i] - 1) >= SourceAlphabet.Length)
-                    throw new ArgumentException($"{source[i]} at position {i} is not a source id (0 to {SourceVocabularySize - 1}).", "ids");
+                    throw new ArgumentException($"{source[i]} at position {i} is not a source id (0 to {SourceVocabularySize - 1}).", nameof(ids));
                 chars[i] = SourceAlphabet[source[i] - 1];
             }
         });
@@ -131,7 +131,7 @@ public static class CharVocabulary
             for (int i = 0; i < chars.Length; i++)
             {
                 if ((uint)source[i] >= TargetAlphabet.Length)
-                    throw new ArgumentException($"{source[i]} at position {i} is not a target character id (0 to {TargetAlphabet.Length - 1}).", "ids");
+                    throw new ArgumentException($"{source[i]} at position {i} is not a target character id (0 to {TargetAlphabet.Length - 1}).", nameof(ids));
                 chars[i] = TargetAlphabet[source[i]];
             }
         });

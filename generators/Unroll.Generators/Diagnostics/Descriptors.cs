@@ -6,7 +6,7 @@ namespace Unroll.Generators.Diagnostics;
 /// Every diagnostic Unroll reports. Each has a help page, <c>Diagnostics/docs/UNRxxxx.md</c>, with an
 /// invalid and a fixed declaration; <c>AnalyzerReleases.*.md</c> track them.
 /// </summary>
-public static class Descriptors
+internal static class Descriptors
 {
     private const string Category = "Unroll";
     private const string HelpRoot = "https://github.com/unroll-ml/unroll/blob/main/generators/Unroll.Generators/Diagnostics/docs/";

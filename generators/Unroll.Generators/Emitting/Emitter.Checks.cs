@@ -4,7 +4,7 @@ using Unroll.Generators.Planning;
 
 namespace Unroll.Generators.Emitting;
 
-public static partial class Emitter
+internal static partial class Emitter
 {
     /// <summary>
     /// <c>FindNonFinite()</c>: the first NaN or infinity in what the last <c>Forward</c> computed, layer by layer in

@@ -9,7 +9,7 @@ namespace Unroll.Generators.Emitting;
 /// the attention decoder runs after it, one step per target position, attending over the encoder's
 /// output. Its buffers are time-major like the encoder's: <c>[time, batch, features]</c>.
 /// </summary>
-public static partial class Emitter
+internal static partial class Emitter
 {
     private const string Attention = "global::Unroll.Kernels.Attention";
     private const string Additive = "global::Unroll.Kernels.AdditiveAttention";

@@ -5,7 +5,7 @@ using Unroll.Generators.Planning;
 namespace Unroll.Generators.Emitting;
 
 /// <summary>The public entry points: they check every argument once, before any state changes, then run the cores.</summary>
-public static partial class Emitter
+internal static partial class Emitter
 {
     private static string InputShape(ModelPlan plan, string length) => plan.Vocabulary > 0
         ? $"[batch {plan.BatchSize}, length {{{length}}}]"

@@ -10,7 +10,7 @@ namespace Unroll.Generators.Emitting;
 /// batch is a contiguous block and a whole sequence is one matrix. Recurrent layers write their
 /// states into a <c>[time, batch, directions·H]</c> buffer, each direction in its own columns.
 /// </summary>
-public static partial class Emitter
+internal static partial class Emitter
 {
     /// <summary><c>expr * stride</c>, folded when the expression is the literal 0.</summary>
     private static string Times(string expression, int stride) => expression == "0" ? "0" : $"{expression} * {stride}";

@@ -5,7 +5,7 @@ using Unroll.Generators.Weights;
 
 namespace Unroll.Generators.Emitting;
 
-public static partial class Emitter
+internal static partial class Emitter
 {
     /// <summary>The hint name of a model's compiled weights, beside its own (<c>Ns.Model.Weights.g.cs</c>).</summary>
     public static string WeightsHintName(string hintName) => hintName.Substring(0, hintName.Length - ".g.cs".Length) + ".Weights.g.cs";

@@ -11,7 +11,7 @@ namespace Unroll.Generators.Emitting;
 /// public entry points (which check their arguments once) and straight-line forward, backward and
 /// streaming passes whose shapes and offsets are all literals. Reads only the plan.
 /// </summary>
-public static partial class Emitter
+internal static partial class Emitter
 {
     public const string GeneratorVersion = "0.1.0";
     private const string Blas = "global::Unroll.Kernels.Blas";
@@ -156,7 +156,7 @@ public static partial class Emitter
         w.Line("/// <para>Compiled by Unroll: batch-first data, PyTorch's equations, parameter names and shapes.</para>");
         w.Line("/// <code>");
         w.Line("/// " + input);
-        int width = plan.Layers.Select(l => l.Property).Concat(plan.Decoder is { } dec ? new[] { dec.Property } : new string[0]).Max(p => p.Length);
+        int width = plan.Layers.Select(l => l.Property).Concat(plan.Decoder is { } dec ? new[] { dec.Property } : System.Array.Empty<string>()).Max(p => p.Length);
         foreach (LayerPlan layer in plan.Layers)
         {
             w.Line($"/// {layer.Property.PadRight(width)}  {Describe(layer),-44} {N(layer.ParameterCount),12} parameters");

@@ -3,7 +3,7 @@ using System.Text;
 namespace Unroll.Generators.Emitting;
 
 /// <summary>A minimal indented text writer (4 spaces a level), in the manner of System.Text.Json's SourceWriter.</summary>
-public sealed class SourceWriter
+internal sealed class SourceWriter
 {
     private readonly StringBuilder _text = new();
     private int _indent;

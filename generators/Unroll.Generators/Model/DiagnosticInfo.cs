@@ -7,7 +7,7 @@ namespace Unroll.Generators.Model;
 /// Where a diagnostic points, as plain values: a <see cref="Location"/> holds on to a syntax tree and
 /// would keep the pipeline from caching, so it is rebuilt only when the diagnostic is reported.
 /// </summary>
-public sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
+internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
 {
     public static LocationInfo? From(Location? location)
     {
@@ -21,7 +21,7 @@ public sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSp
 }
 
 /// <summary>An equatable description of a diagnostic: the descriptor's id, where, and the message arguments.</summary>
-public sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
+internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
 {
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] arguments)
     {

@@ -10,7 +10,7 @@ namespace Unroll.Generators.Model;
 /// An immutable array that compares by its elements, so that pipeline models holding it compare
 /// structurally and the incremental generator can cache them.
 /// </summary>
-public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
+internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
     where T : IEquatable<T>
 {
     private readonly ImmutableArray<T> _items;

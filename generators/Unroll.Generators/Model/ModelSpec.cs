@@ -1,7 +1,7 @@
 namespace Unroll.Generators.Model;
 
 /// <summary>The layer kinds Unroll compiles; the names match the attributes without the suffix.</summary>
-public enum LayerKind
+internal enum LayerKind
 {
     Embedding,
     Linear,
@@ -18,7 +18,7 @@ public enum LayerKind
 /// How the streaming steps store their packed weights: the values of <c>Unroll.WeightPrecision</c>
 /// (<c>[Model(WeightPrecision = …)]</c>).
 /// </summary>
-public enum StepPrecision
+internal enum StepPrecision
 {
     Float32,
     BFloat16,
@@ -27,14 +27,14 @@ public enum StepPrecision
 }
 
 /// <summary>A type that encloses the model class (for nested models): its keyword and name.</summary>
-public sealed record ContainingType(string Keyword, string Name);
+internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>
 /// What the parser read from one <c>[Model]</c> declaration: strings, numbers and enums only, so that
 /// it compares by value and holds nothing of the compilation (no symbols, syntax or locations).
 /// Sizes are kept as written, even when invalid; the planner checks them.
 /// </summary>
-public sealed record ModelSpec(
+internal sealed record ModelSpec(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
     string TypeName,
@@ -68,7 +68,7 @@ public sealed record ModelSpec(
 /// <param name="Nonlinearity">Rnn only: 0 tanh, 1 relu (the values of <c>Unroll.Nonlinearity</c>).</param>
 /// <param name="Dropout">Dropout: its probability; recurrent: the dropout between stacked layers.</param>
 /// <param name="Modifiers">The property's modifiers as written, without <c>partial</c> ("public", "internal virtual", ...).</param>
-public sealed record LayerSpec(
+internal sealed record LayerSpec(
     string Property,
     string Modifiers,
     LayerKind Kind,
@@ -108,4 +108,4 @@ public sealed record LayerSpec(
 }
 
 /// <summary>The parser's answer for one declaration: a spec when the declaration can be planned, and the diagnostics found.</summary>
-public sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -15,7 +15,7 @@ namespace Unroll.Generators.Parsing;
 /// symbols. It checks what is about C# (partial, property types, attribute use) and leaves
 /// the checks about sizes to the planner.
 /// </summary>
-public static class Parser
+internal static class Parser
 {
     private const string AttributeNamespace = "Unroll";
 

@@ -12,7 +12,7 @@ namespace Unroll.Generators.Planning;
 /// <param name="SequenceOutput">True: the output is <c>[batch, time, OutputSize]</c>; false: <c>[batch, OutputSize]</c>.</param>
 /// <param name="Vocabulary">Token models: the embedding's vocabulary; otherwise 0.</param>
 /// <param name="CanStep">False when a layer is bidirectional or non-causal attention (they need the whole sequence), or the model is an encoder–decoder (it steps through its decoder); then <paramref name="Step"/> is null.</param>
-public sealed record ModelPlan(
+internal sealed record ModelPlan(
     string? Namespace,
     EquatableArray<ContainingType> ContainingTypes,
     string TypeName,
@@ -59,7 +59,7 @@ public sealed record ModelPlan(
 /// <param name="Score">0 additive, 1 dot, 2 general.</param>
 /// <param name="Vocabulary">Token targets: the target vocabulary; float targets: 0.</param>
 /// <param name="Bridge">The index in <see cref="ModelPlan.Layers"/> of the recurrent layer whose final state starts the decoder.</param>
-public sealed record DecoderPlan(
+internal sealed record DecoderPlan(
     string Property,
     string Modifiers,
     bool Lstm,
@@ -96,9 +96,9 @@ public sealed record DecoderPlan(
 /// <summary>A PyTorch parameter tensor: state-dict name, shape, offset in the parameter block, and its default initialisation.</summary>
 /// <param name="Constant">The name of its offset constant in the emitted <c>Layout</c> class.</param>
 /// <param name="Init">How PyTorch initialises it: uniform in ±<paramref name="Bound"/>, or standard normal.</param>
-public sealed record ParameterPlan(string Name, string Constant, EquatableArray<int> Shape, int Offset, int Length, InitKind Init, double Bound);
+internal sealed record ParameterPlan(string Name, string Constant, EquatableArray<int> Shape, int Offset, int Length, InitKind Init, double Bound);
 
-public enum InitKind
+internal enum InitKind
 {
     Uniform,
     Normal,
@@ -107,19 +107,19 @@ public enum InitKind
 }
 
 /// <summary>A region of the arena, as a named offset constant.</summary>
-public sealed record BufferPlan(string Name, int Offset, int Length, string Comment);
+internal sealed record BufferPlan(string Name, int Offset, int Length, string Comment);
 
 /// <summary>
 /// The buffers a pass runs on. <c>Sequence</c> holds <c>SequenceLength</c> steps (and the gradients
 /// BPTT needs); <c>Step</c> holds one step for streaming, so <c>Step</c> never disturbs what
 /// <c>Backward</c> needs from the last <c>Forward</c>.
 /// </summary>
-public sealed record ModeBuffers(string Input, string? InputGradient, EquatableArray<LayerBuffers> Layers);
+internal sealed record ModeBuffers(string Input, string? InputGradient, EquatableArray<LayerBuffers> Layers);
 
 /// <summary>Per layer: its output, and for recurrent layers, per stacked layer and direction, what the cells keep.</summary>
 /// <param name="Output">The layer's output: <c>[time, batch, features]</c>, or <c>[batch, features]</c> after the last step.</param>
 /// <param name="Sequences">Recurrent layers: each stacked layer's full output <c>[time, batch, directions·H]</c>.</param>
-public sealed record LayerBuffers(
+internal sealed record LayerBuffers(
     string Output,
     string? OutputGradient,
     EquatableArray<string> Sequences,
@@ -143,10 +143,10 @@ public sealed record LayerBuffers(
 }
 
 /// <summary>What a layer normalisation keeps for backward: the normalised rows, each row's 1/σ, and a row of scratch (sequence pass).</summary>
-public sealed record NormalizationBuffers(string Normalized, string InverseDeviation, string? Scratch);
+internal sealed record NormalizationBuffers(string Normalized, string InverseDeviation, string? Scratch);
 
 /// <summary>What a self-attention layer keeps: the projections, the attention output, the weights and (sequence pass) their gradients.</summary>
-public sealed record AttentionBuffers(
+internal sealed record AttentionBuffers(
     string Qkv,
     string Context,
     string Weights,
@@ -165,7 +165,7 @@ public sealed record AttentionBuffers(
 /// or <c>[time, batch, H]</c> (RNN: pre-activations); a fused streaming step has none. <c>Cells</c> is the LSTM
 /// cell state <c>[time, batch, H]</c>.
 /// </summary>
-public sealed record CellBuffers(int Layer, int Direction, string? Cache, string? Cells)
+internal sealed record CellBuffers(int Layer, int Direction, string? Cache, string? Cells)
 {
     /// <summary>Streaming LSTM and GRU under four rows: the weights and biases packed for <c>Cells.LstmStep</c> / <c>Cells.GruStep</c>.</summary>
     public string? Fused { get; init; }
@@ -206,7 +206,7 @@ public sealed record CellBuffers(int Layer, int Direction, string? Cache, string
 /// <param name="StateBlock">Recurrent: the <c>Layout</c> constant of its initial/final state block.</param>
 /// <param name="Dropout">Dropout layer: its probability; recurrent: the dropout between stacked layers.</param>
 /// <param name="Modifiers">The property's modifiers, repeated on the implementing part.</param>
-public sealed record LayerPlan(
+internal sealed record LayerPlan(
     string Property,
     string Modifiers,
     LayerKind Kind,

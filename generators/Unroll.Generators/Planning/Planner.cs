@@ -7,7 +7,7 @@ using Unroll.Generators.Model;
 namespace Unroll.Generators.Planning;
 
 /// <summary>The planner's answer: a plan when the declaration is valid, and the diagnostics found.</summary>
-public sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics)
+internal sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics)
 {
     /// <summary>Where <c>Weights = "..."</c> is written (kept out of the plan, so that moving it does not re-emit the model).</summary>
     public LocationInfo? WeightsLocation { get; init; }
@@ -18,7 +18,7 @@ public sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> 
 /// network (positive, chaining from layer to layer), names the parameters as PyTorch does, and lays
 /// out the arena. Pure: values in, values out.
 /// </summary>
-public static class Planner
+internal static class Planner
 {
     /// <summary>The largest float array .NET allocates (<c>Array.MaxLength</c>).</summary>
     public const long MaxArenaLength = 0x7FFFFFC7;

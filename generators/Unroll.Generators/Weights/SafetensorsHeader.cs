@@ -6,7 +6,7 @@ using System.Text;
 namespace Unroll.Generators.Weights;
 
 /// <summary>One tensor of a safetensors header: where its bytes are in the data buffer (after the header).</summary>
-public sealed record TensorEntry(string Name, string Dtype, int[] Shape, long Begin, long End)
+internal sealed record TensorEntry(string Name, string Dtype, int[] Shape, long Begin, long End)
 {
     public long Count
     {
@@ -25,7 +25,7 @@ public sealed record TensorEntry(string Name, string Dtype, int[] Shape, long Be
 /// generator targets netstandard2.0 and carries no JSON library, so the header's JSON is parsed here (objects,
 /// arrays, strings, numbers, literals; depth at most 16).
 /// </summary>
-public sealed class SafetensorsHeader
+internal sealed class SafetensorsHeader
 {
     /// <summary>The largest header accepted, as the runtime's <c>SafetensorsFile.MaxHeaderSize</c>.</summary>
     public const int MaxHeaderSize = 100_000_000;

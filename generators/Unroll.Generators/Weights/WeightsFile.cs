@@ -18,7 +18,7 @@ namespace Unroll.Generators.Weights;
 /// text (and reports a binary file it is asked to decode as an error), so the bytes are read from the item's path.
 /// Compares by path and content: an unchanged file keeps the pipeline cached.
 /// </summary>
-public sealed class WeightsFile : IEquatable<WeightsFile>
+internal sealed class WeightsFile : IEquatable<WeightsFile>
 {
     private WeightsFile(string path, byte[]? bytes, string? error)
     {
@@ -63,7 +63,7 @@ public sealed class WeightsFile : IEquatable<WeightsFile>
 /// Matches <c>[Model(Weights = "...")]</c> to its file, checks the file against the plan's parameters (names, shapes,
 /// dtypes) and converts the tensors to float32 bits in parameter order.
 /// </summary>
-public sealed class WeightsMatch
+internal sealed class WeightsMatch
 {
     /// <summary>
     /// The most floats compiled into one model: the string literals live in the assembly's user-string heap, which

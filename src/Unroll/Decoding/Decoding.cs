@@ -317,7 +317,7 @@ public sealed class BeamSearch
         _finishedCount = 0;
         _beamScores.AsSpan().Clear();
         int live = 1; // at the first step every row holds the same beam: only row 0 counts
-        for (int length = 0; ; )
+        for (int length = 0; ;)
         {
             int candidates = SelectCandidates(live);
 

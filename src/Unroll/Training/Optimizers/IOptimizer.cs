@@ -33,9 +33,9 @@ public interface IOptimizer
 /// <summary>Argument checks shared by the optimizers.</summary>
 internal static class OptimizerArguments
 {
-    public static void ParameterCount(int count)
+    public static void ParameterCount(int parameterCount)
     {
-        if (count < 0) throw new ArgumentOutOfRangeException("parameterCount", count, "The parameter count must not be negative.");
+        if (parameterCount < 0) throw new ArgumentOutOfRangeException(nameof(parameterCount), parameterCount, "The parameter count must not be negative.");
     }
 
     /// <summary>A hyper-parameter that PyTorch requires to be ≥ 0 (NaN and infinity are refused too).</summary>
@@ -55,7 +55,7 @@ internal static class OptimizerArguments
 
     public static long StepCount(long value)
     {
-        if (value < 0) throw new ArgumentOutOfRangeException("value", value, "The step count must not be negative.");
+        if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), value, "The step count must not be negative.");
         return value;
     }
 

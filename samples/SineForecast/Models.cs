@@ -1,0 +1,62 @@
+using Unroll;
+
+namespace SineForecast;
+
+/// <summary>The forecaster that is trained: 16 sequences of 32 steps at a time.</summary>
+[Model(SequenceLength = 32, BatchSize = 16)]
+public partial class SineLstm
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>The same network for deployment: one sequence, fed one value per <c>Step</c>.</summary>
+[Model(SequenceLength = 32, BatchSize = 1)]
+public partial class SineLstmStreaming
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>
+/// The network as a device ships it: inference only, with the weights of a training run compiled into the program
+/// (the file is an AdditionalFiles item of this project).
+/// </summary>
+[Model(SequenceLength = 32, BatchSize = 16, InferenceOnly = true, Weights = "sine-forecast.safetensors")]
+public partial class SineForecaster
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>The compiled-in network streaming one sequence, step weights in float32 …</summary>
+[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors")]
+public partial class SineStepF32
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>… in bfloat16 (half the bytes a step reads), …</summary>
+[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.BFloat16)]
+public partial class SineStepBf16
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>… in half precision, …</summary>
+[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.Float16)]
+public partial class SineStepF16
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>… and in int8 with a scale per row (a quarter of the bytes).</summary>
+[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.Int8)]
+public partial class SineStepInt8
+{
+    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
+    [Linear(32, 1)] public partial LinearLayer Head { get; }
+}
