@@ -68,6 +68,12 @@ public sealed class UnrollGenerator : IIncrementalGenerator
             output.AddSource(HintName(plan, clashing), Emitter.Emit(plan));
         });
 
+        // A declaration with errors: its layer properties and constructors all the same, so that its UNR errors stand alone.
+        var stubs = plans
+            .Select(static (result, _) => result.Plan is null ? result.Stub : null)
+            .Where(static stub => stub is not null);
+        context.RegisterSourceOutput(stubs, static (output, stub) => output.AddSource(Emitter.HintName(stub!), Emitter.EmitStub(stub!)));
+
         // Weights compiled in ([Model(Weights = "...")]): the .safetensors AdditionalFiles items, read as bytes, are
         // matched to the plans that name one. The source depends on the plan and the files only; the diagnostics
         // also on where Weights is written.

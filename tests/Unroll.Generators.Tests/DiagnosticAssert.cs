@@ -10,8 +10,8 @@ public static class DiagnosticAssert
     /// <summary>
     /// Runs the generator over <paramref name="source"/> and returns its only diagnostic, which must
     /// have <paramref name="id"/>, point into the user's file at the single occurrence of
-    /// <paramref name="spanText"/>, and contain each of <paramref name="messageParts"/>. Generated
-    /// nothing: a declaration with an error is not compiled.
+    /// <paramref name="spanText"/>, and contain each of <paramref name="messageParts"/>. A declaration with an error is
+    /// not compiled, and the build shows no compiler error besides (see <see cref="AssertNoCompilerErrorsAdded"/>).
     /// </summary>
     public static Diagnostic Single(string source, string id, string spanText, params string[] messageParts)
     {
@@ -22,8 +22,26 @@ public static class DiagnosticAssert
         AssertLocation(source, diagnostic, spanText);
         string message = diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
         foreach (string part in messageParts) Assert.Contains(part, message);
-        Assert.Empty(run.Result.GeneratedSources);
+        AssertNoCompilerErrorsAdded(run, id);
         return diagnostic;
+    }
+
+    /// <summary>
+    /// A declaration with errors gets no compiled model, only stand-ins for the partial members it declared: the output
+    /// compilation shows no error that the user's code alone does not (the generated part adds none), and no missing
+    /// implementation of a partial property (CS9248) — except where no part can be added (UNR0001: the class is not
+    /// partial; UNR0012: it cannot be a model), which the compiler reports itself.
+    /// </summary>
+    public static void AssertNoCompilerErrorsAdded(GeneratorRun run, string id)
+    {
+        Assert.All(run.Result.GeneratedSources, s => Assert.Contains("Unroll has not compiled", s.SourceText.ToString(), StringComparison.Ordinal));
+        var before = run.Input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToHashSet();
+        var added = run.OutputErrors.Where(e => !before.Contains(e)).ToList();
+        Assert.True(added.Count == 0, "The generated code adds errors: " + string.Join(Environment.NewLine, added));
+        if (id is not ("UNR0001" or "UNR0012"))
+        {
+            Assert.DoesNotContain(run.OutputDiagnostics, d => d.Id == "CS9248");
+        }
     }
 
     /// <summary>The diagnostic points into the user's file, at the only occurrence of <paramref name="spanText"/>.</summary>

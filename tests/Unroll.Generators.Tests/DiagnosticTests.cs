@@ -484,7 +484,54 @@ public sealed class DiagnosticTests
             }
             """).AssertNoException();
         Assert.Equal(new[] { "UNR0005", "UNR0007", "UNR0008" }, run.GeneratorDiagnostics.Select(d => d.Id).Order());
-        Assert.Empty(run.Result.GeneratedSources);
+        DiagnosticAssert.AssertNoCompilerErrorsAdded(run, "UNR0005");
+    }
+
+    /// <summary>The declaration of <see cref="Independent_errors_are_reported_in_one_build_and_stand_alone"/> and of the stand-ins' snapshot.</summary>
+    public const string SeveralIndependentErrors = """
+        using Unroll;
+
+        namespace Sensors;
+
+        [Model(BatchSize = 2)]
+        public partial class Forecaster
+        {
+            [Lstm(4, 8)]   public LstmLayer Rnn { get; }
+            [Linear(9, 1)] public partial LinearLayer Head { get; }
+            [Gru(1, 8)]    internal partial GruLayer Spare { get; set; }
+        }
+        """;
+
+    [Fact]
+    public void Independent_errors_are_reported_in_one_build_and_stand_alone()
+    {
+        // A property without 'partial', a size that does not chain, a property with a setter and no SequenceLength: all
+        // four in one build (the first used to hide the others), and no compiler error besides (no CS9248).
+        GeneratorRun run = GeneratorHarness.Run(SeveralIndependentErrors).AssertNoException();
+        Assert.Equal(new[] { "UNR0002", "UNR0002", "UNR0004", "UNR0007" }, run.GeneratorDiagnostics.Select(d => d.Id).Order());
+        DiagnosticAssert.AssertNoCompilerErrorsAdded(run, "UNR0002");
+        Assert.True(run.OutputErrors.Count == 0, string.Join("\n", run.OutputErrors));
+        Assert.Equal("Sensors.Forecaster.g.cs", Assert.Single(run.Sources.Keys));
+    }
+
+    [Fact]
+    public void A_layer_the_parser_cannot_read_leaves_out_the_checks_between_layers()
+    {
+        // 'Middle' has two layer attributes (UNR0013): without it the sizes 4 → 8 | 16 → 1 would not chain, but that is
+        // the missing layer's doing, so UNR0004 is not reported; the independent UNR0005 still is.
+        GeneratorRun run = GeneratorHarness.Run("""
+            using Unroll;
+
+            [Model(SequenceLength = 10)]
+            public partial class Forecaster
+            {
+                [Lstm(4, 8)]            public partial LstmLayer Rnn { get; }
+                [Lstm(8, 16), Gru(8, 16)] public partial LstmLayer Middle { get; }
+                [Linear(16, 0)]         public partial LinearLayer Head { get; }
+            }
+            """).AssertNoException();
+        Assert.Equal(new[] { "UNR0005", "UNR0013" }, run.GeneratorDiagnostics.Select(d => d.Id).Order());
+        DiagnosticAssert.AssertNoCompilerErrorsAdded(run, "UNR0013");
     }
 
     [Theory]

@@ -44,6 +44,20 @@ public sealed class SnapshotTests
     public void Int8Denoiser() => Verify(Models.Int8Denoiser, "Audio.Denoiser.g.cs", nameof(Int8Denoiser));
 
     /// <summary>
+    /// A declaration with errors gets only stand-ins for its partial layer properties and constructors (so that its UNR
+    /// diagnostics are the build's only errors): their code, compiled without errors.
+    /// </summary>
+    [Fact]
+    public void StandInsForADeclarationWithErrors()
+    {
+        GeneratorRun run = GeneratorHarness.Run(DiagnosticTests.SeveralIndependentErrors, implicitUsings: true).AssertNoException();
+        Assert.NotEmpty(run.GeneratorDiagnostics);
+        Assert.Equal("Sensors.Forecaster.g.cs", Assert.Single(run.Sources.Keys));
+        Assert.True(run.OutputErrors.Count == 0, "The output compilation has errors:\n" + string.Join("\n", run.OutputErrors));
+        Snapshot.Match(nameof(StandInsForADeclarationWithErrors), run.SingleSource);
+    }
+
+    /// <summary>
     /// The generated code must not depend on the user's usings (it writes <c>global::</c> names), so it
     /// compiles in a project without implicit usings too.
     /// </summary>

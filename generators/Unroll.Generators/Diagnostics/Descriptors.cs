@@ -15,10 +15,10 @@ internal static class Descriptors
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
             helpLinkUri: HelpRoot + id + ".md", customTags: WellKnownDiagnosticTags.NotConfigurable);
 
-    /// <summary>UNR0001: "The model class '{0}' must be declared partial, so that Unroll can add the compiled members".</summary>
+    /// <summary>UNR0001: "The model class '{0}' must be declared partial, so that Unroll can add the compiled members …".</summary>
     public static readonly DiagnosticDescriptor ModelNotPartial = Error("UNR0001",
         "Model class must be partial",
-        "The model class '{0}' must be declared partial, so that Unroll can add the compiled members");
+        "The model class '{0}' must be declared partial, so that Unroll can add the compiled members; until it is, the compiler also reports its partial layer properties (CS0751, CS9248), which no generator can implement in a class that is not partial");
 
     /// <summary>UNR0002: "The layer property '{0}' must be declared 'partial' with only a getter".</summary>
     public static readonly DiagnosticDescriptor LayerNotPartial = Error("UNR0002",

@@ -60,7 +60,27 @@ internal sealed record ModelSpec(
 
     /// <summary>Where <c>WeightPrecision = …</c> is written, for its diagnostics.</summary>
     public LocationInfo? WeightPrecisionLocation { get; init; }
+
+    /// <summary>
+    /// False when a layer property could not be read (several layer attributes, none on a layer-typed property, an
+    /// attribute the compiler already reports): the checks of one layer against the next are then left out, so that
+    /// the missing layer does not cause errors of its own.
+    /// </summary>
+    public bool LayersComplete { get; init; } = true;
 }
+
+/// <summary>
+/// What the generator emits for a declaration with errors, so that the compiler adds no errors of its own on top (a
+/// partial property without an implementation is CS9248): the layer properties as they are declared, throwing, and the
+/// constructors. Null when no part can be added (the class is not partial, or not a class a model can be).
+/// </summary>
+internal sealed record ModelStub(string? Namespace, EquatableArray<ContainingType> ContainingTypes, string TypeName, EquatableArray<StubProperty> Properties);
+
+/// <summary>
+/// A partial layer property to implement in a <see cref="ModelStub"/>: as declared (type fully qualified, and its
+/// accessors: "get", "set", "init", space-separated).
+/// </summary>
+internal sealed record StubProperty(string Modifiers, string Type, string Name, string Accessors);
 
 /// <summary>One layer property: its attribute's arguments (PyTorch's constructor arguments).</summary>
 /// <param name="In">Embedding: vocabulary size; others: input features.</param>
@@ -107,5 +127,11 @@ internal sealed record LayerSpec(
     public int Cell { get; init; }
 }
 
-/// <summary>The parser's answer for one declaration: a spec when the declaration can be planned, and the diagnostics found.</summary>
-internal sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The parser's answer for one declaration: its spec (checked by the planner even when the parser found errors, so that
+/// every independent error is reported in one build), the diagnostics found, and what to emit if there are errors.
+/// </summary>
+internal sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    public ModelStub? Stub { get; init; }
+}

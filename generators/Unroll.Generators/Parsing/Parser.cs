@@ -85,6 +85,7 @@ internal static class Parser
 
         // The layers: every property carrying a layer attribute, in declaration order.
         var layers = new List<LayerSpec>();
+        var stubs = new List<StubProperty>();
         bool attributeErrors = false;
         foreach (ISymbol member in type.GetMembers())
         {
@@ -103,6 +104,15 @@ internal static class Parser
 
             Location propertyLocation = property.Locations.FirstOrDefault() ?? Location.None;
             string propertyType = property.Type.Name;
+            bool layerTyped = Layers.Any(l => l.ViewType == propertyType) && property.Type.ContainingNamespace?.ToDisplayString() == AttributeNamespace;
+            if ((found.Count > 0 || layerTyped) && property.IsPartialDefinition && property.PartialImplementationPart is null && property.Type.TypeKind != TypeKind.Error
+                && !HasDeclarationErrors(property, context.SemanticModel, cancellationToken))
+            {
+                string accessors = string.Join(" ", new[] { property.GetMethod is null ? null : "get", property.SetMethod is null ? null : property.SetMethod.IsInitOnly ? "init" : "set" }
+                    .Where(a => a is not null));
+                stubs.Add(new StubProperty(Modifiers(property, cancellationToken), property.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                    property.Name, accessors));
+            }
             if (found.Count == 0)
             {
                 // A layer-typed partial property with nothing to compile it from.
@@ -192,22 +202,33 @@ internal static class Parser
             });
         }
 
-        bool plannable = diagnostics.Count == 0 && !attributeErrors;
-        ModelSpec? spec = plannable
-            ? new ModelSpec(
-                type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
-                containing.ToEquatableArray(), type.Name, sequenceLength, batchSize, layers.ToEquatableArray(), typeLocation)
-            {
-                TargetLength = targetLength,
-                InferenceOnly = inferenceOnly,
-                Weights = weights,
-                WeightsLocation = weights is null ? null : NamedArgumentLocation(context.Attributes[0], "Weights", cancellationToken) ?? typeLocation,
-                WeightPrecision = (StepPrecision)precision,
-                WeightPrecisionLocation = precision == 0 ? null : NamedArgumentLocation(context.Attributes[0], "WeightPrecision", cancellationToken) ?? typeLocation,
-            }
-            : null;
-        return new ParseResult(spec, diagnostics.ToEquatableArray());
+        // Layers left out: several attributes, none on a layer-typed property, or an attribute the compiler reports.
+        bool complete = !attributeErrors && !diagnostics.Any(d => d.Id is "UNR0013" or "UNR0014");
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } space ? space.ToDisplayString() : null;
+        // A type that cannot be a model is not checked further: its model-level errors would be beside the point.
+        ModelSpec? spec = unsupported is not null ? null : new ModelSpec(ns, containing.ToEquatableArray(), type.Name, sequenceLength, batchSize, layers.ToEquatableArray(), typeLocation)
+        {
+            TargetLength = targetLength,
+            InferenceOnly = inferenceOnly,
+            Weights = weights,
+            WeightsLocation = weights is null ? null : NamedArgumentLocation(context.Attributes[0], "Weights", cancellationToken) ?? typeLocation,
+            WeightPrecision = (StepPrecision)precision,
+            WeightPrecisionLocation = precision == 0 ? null : NamedArgumentLocation(context.Attributes[0], "WeightPrecision", cancellationToken) ?? typeLocation,
+            LayersComplete = complete,
+        };
+        // A part can be added only to a partial class that can be a model.
+        bool canAddPart = syntax.Modifiers.Any(SyntaxKind.PartialKeyword) && unsupported is null && !syntax.Identifier.IsMissing;
+        ModelStub? stub = canAddPart ? new ModelStub(ns, containing.ToEquatableArray(), type.Name, stubs.ToEquatableArray()) : null;
+        return new ParseResult(spec, diagnostics.ToEquatableArray()) { Stub = stub };
     }
+
+    /// <summary>
+    /// Whether the compiler finds errors in the property's declaration itself (a modifier it does not allow there, say)
+    /// besides its missing implementation: a stand-in would repeat them, so the property gets none.
+    /// </summary>
+    private static bool HasDeclarationErrors(IPropertySymbol property, SemanticModel model, CancellationToken cancellationToken) =>
+        property.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == model.SyntaxTree
+            && model.GetDeclarationDiagnostics(r.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error && d.Id != "CS9248"));
 
     /// <summary>Where the attribute's named argument <paramref name="name"/> is written (its value), if it is.</summary>
     private static LocationInfo? NamedArgumentLocation(AttributeData attribute, string name, CancellationToken cancellationToken) =>

@@ -11,6 +11,9 @@ internal sealed record PlanResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo
 {
     /// <summary>Where <c>Weights = "..."</c> is written (kept out of the plan, so that moving it does not re-emit the model).</summary>
     public LocationInfo? WeightsLocation { get; init; }
+
+    /// <summary>Without a plan (the declaration has errors): the members to emit all the same, if a part can be added.</summary>
+    public ModelStub? Stub { get; init; }
 }
 
 /// <summary>
@@ -34,16 +37,18 @@ internal static class Planner
 
     public static PlanResult Plan(ParseResult parsed)
     {
-        if (parsed.Spec is not { } spec) return new PlanResult(null, parsed.Diagnostics);
+        if (parsed.Spec is not { } spec) return new PlanResult(null, parsed.Diagnostics) { Stub = parsed.Stub };
+        // The parser's errors and the planner's together: each independent error of the declaration in one build.
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
         Check(spec, diagnostics);
-        if (diagnostics.Count > 0) return new PlanResult(null, diagnostics.ToEquatableArray());
+        if (diagnostics.Count > 0) return new PlanResult(null, diagnostics.ToEquatableArray()) { Stub = parsed.Stub };
 
         var arena = new ArenaBuilder();
         ModelPlan? plan = Build(spec, arena);
         if (plan is null)
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.Location, spec.TypeName, arena.Allocated, MaxArenaLength));
+            return new PlanResult(null, diagnostics.ToEquatableArray()) { Stub = parsed.Stub };
         }
         if (plan is not null && spec.WeightPrecision != StepPrecision.Float32 && !(plan.Step?.Layers.Any(l => l.Cells.Any(c => c.Fused is not null)) ?? false))
         {
@@ -68,9 +73,11 @@ internal static class Planner
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidBatchSize, spec.Location, spec.TypeName, spec.BatchSize));
         }
+        // A layer the parser could not read is missing from the chain: the checks between layers would blame it on the others.
+        bool chain = spec.LayersComplete;
         if (spec.Layers.Count == 0)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.NoLayers, spec.Location, spec.TypeName));
+            if (chain) diagnostics.Add(DiagnosticInfo.Create(Descriptors.NoLayers, spec.Location, spec.TypeName));
             return;
         }
         LayerSpec? decoderLayer = spec.Layers.FirstOrDefault(l => l.Kind == LayerKind.AttentionDecoder);
@@ -80,7 +87,7 @@ internal static class Planner
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
                 $"must be positive: the AttentionDecoder layer '{decoderLayer.Property}' runs up to TargetLength steps, but it {detail}"));
         }
-        else if (decoderLayer is null && spec.TargetLength is not null)
+        else if (decoderLayer is null && spec.TargetLength is not null && chain)
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
                 "is set, but the model has no AttentionDecoder layer: only encoder–decoder models have a target"));
@@ -137,33 +144,33 @@ internal static class Planner
             }
 
             if (layer.Kind == LayerKind.AttentionDecoder) CheckDecoderOptions(layer, diagnostics);
-            if (previous is { Kind: LayerKind.AttentionDecoder })
+            if (chain && previous is { Kind: LayerKind.AttentionDecoder })
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderNotLast, previous.Location, previous.Property, layer.Property));
             }
 
-            if (layer.Kind == LayerKind.Embedding && previous is not null)
+            if (chain && layer.Kind == LayerKind.Embedding && previous is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.EmbeddingNotFirst, layer.Location, layer.Property, previous.Property));
             }
-            else if (layer.Kind == LayerKind.Dropout && previous is null)
+            else if (chain && layer.Kind == LayerKind.Dropout && previous is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DropoutFirst, layer.Location, layer.Property));
             }
-            else if (layer.Kind == LayerKind.AttentionDecoder && previous is null)
+            else if (chain && layer.Kind == LayerKind.AttentionDecoder && previous is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, layer.Location, layer.Property, "it needs encoder layers before it, ending in a recurrent layer"));
             }
-            else if (previous is not null && previous.Kind != LayerKind.AttentionDecoder && positive && layer.Kind is not (LayerKind.Embedding or LayerKind.Dropout or LayerKind.AttentionDecoder) && layer.In != previousWidth && previousWidth > 0)
+            else if (chain && previous is not null && previous.Kind != LayerKind.AttentionDecoder && positive && layer.Kind is not (LayerKind.Embedding or LayerKind.Dropout or LayerKind.AttentionDecoder) && layer.In != previousWidth && previousWidth > 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, layer.In, previous.Property, previousWidth));
             }
-            if (layer.Kind == LayerKind.AttentionDecoder && previous is not null && positive && lastStepOnly is null)
+            if (chain && layer.Kind == LayerKind.AttentionDecoder && previous is not null && positive && lastStepOnly is null)
             {
                 CheckDecoderFits(spec, layer, previousWidth, diagnostics);
             }
             if (layer.Kind != LayerKind.Dropout) previousWidth = OutputWidth(layer);
-            if ((IsRecurrent(layer.Kind) || layer.Kind is LayerKind.SelfAttention or LayerKind.AttentionDecoder) && lastStepOnly is not null)
+            if (chain && (IsRecurrent(layer.Kind) || layer.Kind is LayerKind.SelfAttention or LayerKind.AttentionDecoder) && lastStepOnly is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location,
                     IsRecurrent(layer.Kind) ? "Recurrent layer" : "Attention layer", layer.Property, lastStepOnly.Property));
