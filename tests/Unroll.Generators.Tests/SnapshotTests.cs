@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Unroll.Generators.Emitting;
 using Xunit;
 
 namespace Unroll.Generators.Tests;
@@ -55,6 +56,32 @@ public sealed class SnapshotTests
         Assert.Equal("Sensors.Forecaster.g.cs", Assert.Single(run.Sources.Keys));
         Assert.True(run.OutputErrors.Count == 0, "The output compilation has errors:\n" + string.Join("\n", run.OutputErrors));
         Snapshot.Match(nameof(StandInsForADeclarationWithErrors), run.SingleSource);
+    }
+
+    /// <summary>
+    /// The generated code reads as written by hand: no <c>Layout</c> region of length 0 (a model lists only what it
+    /// uses), no <c>+ 0</c> offsets, and one step's buffers described without a time axis.
+    /// </summary>
+    [Fact]
+    public void GeneratedCode_lists_no_empty_regions_zero_offsets_or_time_axes_of_one_step()
+    {
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser })
+        {
+            string code = GeneratorHarness.Run(source).SingleSource;
+            Assert.DoesNotMatch(@"public const int \w+ = \d+; // 0:", code);
+            Assert.DoesNotMatch(@"\+ 0\b", code);
+            Assert.DoesNotMatch(@"public const int Step_\w+ = \d+; // [\d,]+: .*\[(time, batch|batch, time)", code);
+        }
+    }
+
+    /// <summary>The generated code's <c>[GeneratedCode]</c> names the package's version, which the runtime assembly carries too.</summary>
+    [Fact]
+    public void GeneratedCode_names_the_package_version()
+    {
+        Version runtime = typeof(Unroll.ModelAttribute).Assembly.GetName().Version!;
+        Assert.Equal($"{runtime.Major}.{runtime.Minor}.{runtime.Build}", Emitter.GeneratorVersion);
+        Assert.NotEqual("0.0.0", Emitter.GeneratorVersion);
+        Assert.Contains($"GeneratedCode(\"Unroll.Generators\", \"{Emitter.GeneratorVersion}\")", GeneratorHarness.Run(Models.CharLm).SingleSource, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ internal static partial class Emitter
         + $"{ScoreName(d)} attention{(d.Score == 0 ? " " + d.Attention : "")}, out {d.Hidden + d.Memory} → {d.Output})";
 
     /// <summary>Offset of decoder state <paramref name="k"/> (0 s_0, 1 s_n, 2 ∂s_0, 3 ∂s_n, 4 c_0, 5 c_n, 6 ∂c_0, 7 ∂c_n).</summary>
-    private static string DecoderState(ModelPlan plan, int k) => $"Layout.{plan.Decoder!.StateBlock} + {k * plan.BatchSize * plan.Decoder.Hidden}";
+    private static string DecoderState(ModelPlan plan, int k) => Offset("Layout." + plan.Decoder!.StateBlock, k * plan.BatchSize * plan.Decoder.Hidden);
 
     /// <summary>The buffer holding the encoder's output (the attention memory), and its gradient.</summary>
     private static LayerBuffers EncoderOutput(ModelPlan plan) => plan.Sequence.Layers[plan.Layers.Count - 1];

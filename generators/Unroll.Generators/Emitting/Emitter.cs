@@ -13,7 +13,10 @@ namespace Unroll.Generators.Emitting;
 /// </summary>
 internal static partial class Emitter
 {
-    public const string GeneratorVersion = "0.1.0";
+    /// <summary>The package's version (Directory.Build.props gives the generator and the runtime the same), for <c>[GeneratedCode]</c>.</summary>
+    public static readonly string GeneratorVersion = typeof(Emitter).Assembly.GetName().Version is { } version
+        ? $"{version.Major}.{version.Minor}.{version.Build}"
+        : "0.0.0";
     private const string Blas = "global::Unroll.Kernels.Blas";
     private const string Cells = "global::Unroll.Kernels.Cells";
     private const string Span = "global::System.Span<float>";
@@ -293,7 +296,7 @@ internal static partial class Emitter
             w.Line($"public const int {p.Constant} = {p.Offset}; // {p.Name} [{string.Join(", ", p.Shape)}]");
         }
         w.Line();
-        foreach (BufferPlan b in plan.Buffers)
+        foreach (BufferPlan b in plan.Buffers.Where(b => b.Length > 0)) // a region this model does not need is not listed
         {
             w.Line($"public const int {b.Name} = {b.Offset}; // {N(b.Length)}: {b.Comment}");
         }
@@ -472,6 +475,9 @@ internal static partial class Emitter
     {
         int bh = plan.BatchSize * layer.Hidden;
         int offset = k * layer.NumLayers * layer.Directions * bh + (l * layer.Directions + d) * bh;
-        return $"Layout.{layer.StateBlock} + {offset}";
+        return Offset("Layout." + layer.StateBlock, offset);
     }
+
+    /// <summary><paramref name="constant"/> plus <paramref name="offset"/>, written without a <c>+ 0</c>.</summary>
+    private static string Offset(string constant, long offset) => offset == 0 ? constant : $"{constant} + {offset}";
 }

@@ -488,19 +488,21 @@ internal static class Planner
     /// </summary>
     private static ModeBuffers LayOut(ModelSpec spec, List<LayerPlan> layers, ArenaBuilder arena, string prefix, int steps, int B, bool tokens, bool gradients, bool streaming)
     {
+        // The shape of a buffer with a row per step and batch row: one step's buffers have no time axis.
+        string Rows(int width) => streaming ? $"[batch, {width}]" : $"[time, batch, {width}]";
         string what = steps == 1 ? "one step" : $"{steps} steps";
         int inputWidth = tokens ? 1 : spec.Layers[0].In;
         string input = arena.Add(prefix + (tokens ? "Tokens" : "Input"), (long)steps * B * inputWidth,
-            tokens ? $"token ids of {what}, [batch, time] (int bits)" : $"input of {what}, time-major [time, batch, {inputWidth}]");
+            tokens ? $"token ids of {what}, {(streaming ? "[batch]" : "[batch, time]")} (int bits)" : $"input of {what}, {Rows(inputWidth)}");
         string? inputGradient = gradients && !tokens
-            ? arena.Add(prefix + "InputGradient", (long)steps * B * inputWidth, $"∂input, [time, batch, {inputWidth}]")
+            ? arena.Add(prefix + "InputGradient", (long)steps * B * inputWidth, $"∂input, {Rows(inputWidth)}")
             : null;
 
         var result = new List<LayerBuffers>();
         foreach (LayerPlan layer in layers)
         {
             long rows = layer.SequenceInput ? (long)steps * B : B;
-            string shape = layer.SequenceInput ? $"[time, batch, {layer.Out}]" : $"[batch, {layer.Out}]";
+            string shape = layer.SequenceInput ? Rows(layer.Out) : $"[batch, {layer.Out}]";
             if (!IsRecurrent(layer.Kind))
             {
                 string output = arena.Add($"{prefix}{layer.Property}_Output", rows * layer.Out, $"{layer.Property} output, {shape}");
@@ -515,8 +517,8 @@ internal static class Planner
                     int e = layer.Out, T = spec.SequenceLength!.Value;
                     long weights = streaming ? (long)B * layer.NumHeads * T : (long)B * layer.NumHeads * steps * steps;
                     attention = new AttentionBuffers(
-                        arena.Add($"{prefix}{layer.Property}_Qkv", rows * 3 * e, $"{layer.Property} q | k | v, [time, batch, {3 * e}]"),
-                        arena.Add($"{prefix}{layer.Property}_Context", rows * e, $"{layer.Property} attention output before out_proj, [time, batch, {e}]"),
+                        arena.Add($"{prefix}{layer.Property}_Qkv", rows * 3 * e, $"{layer.Property} q | k | v, {Rows(3 * e)}"),
+                        arena.Add($"{prefix}{layer.Property}_Context", rows * e, $"{layer.Property} attention output before out_proj, {Rows(e)}"),
                         arena.Add($"{prefix}{layer.Property}_Weights", weights, streaming ? $"{layer.Property} attention weights of one step, [batch, head, position]" : $"{layer.Property} attention weights, [batch, head, length, length]"),
                         gradients ? arena.Add($"{prefix}{layer.Property}_WeightsGradient", weights, $"∂ of {layer.Property}'s attention weights (read by Backward)") : null,
                         gradients ? arena.Add($"{prefix}{layer.Property}_QkvGradient", rows * 3 * e, $"∂ of {layer.Property} q | k | v") : null,
@@ -547,7 +549,7 @@ internal static class Planner
             var cells = new List<CellBuffers>();
             for (int l = 0; l < layer.NumLayers; l++)
             {
-                sequences.Add(arena.Add($"{prefix}{layer.Property}_L{l}_Sequence", rows * D * H, $"{layer.Property} layer {l} states h_t, [time, batch, {D * H}]"));
+                sequences.Add(arena.Add($"{prefix}{layer.Property}_L{l}_Sequence", rows * D * H, $"{layer.Property} layer {l} states h_t, {Rows(D * H)}"));
                 if (gradients) sequenceGradients.Add(arena.Add($"{prefix}{layer.Property}_L{l}_SequenceGradient", rows * D * H, $"∂ of {layer.Property} layer {l} states"));
                 for (int d = 0; d < D; d++)
                 {
@@ -562,8 +564,8 @@ internal static class Planner
                     // A streaming LSTM or GRU step over fewer than four rows is one fused call that keeps its gates in registers:
                     // no cache. Four rows and more share each weight load in the products' register blocks instead.
                     bool fused = streaming && layer.Kind != LayerKind.Rnn && B < 4;
-                    string? cache = fused ? null : arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, [time, batch, {cacheWidth}]");
-                    string? cellState = layer.Kind == LayerKind.Lstm ? arena.Add(tag + "_Cells", rows * H, $"cell states c_t, [time, batch, {H}]") : null;
+                    string? cache = fused ? null : arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, {Rows(cacheWidth)}");
+                    string? cellState = layer.Kind == LayerKind.Lstm ? arena.Add(tag + "_Cells", rows * H, $"cell states c_t, {Rows(H)}") : null;
                     var cellBuffers = new CellBuffers(l, d, cache, cellState);
                     if (streaming)
                     {

@@ -62,7 +62,7 @@ namespace Sentiment
             public const int Parameters = 0; // 2,595: every parameter, in state-dict order (offsets below are relative to it)
             public const int Gradients = 2608; // 2,595: the gradients, same layout as Parameters
             public const int Encoder_States = 5216; // 512: h_0, h_n, ∂h_0, ∂h_n, each [2, 4, 16]
-            public const int Input = 5728; // 768: input of 24 steps, time-major [time, batch, 8]
+            public const int Input = 5728; // 768: input of 24 steps, [time, batch, 8]
             public const int InputGradient = 6496; // 768: ∂input, [time, batch, 8]
             public const int Encoder_L0_Sequence = 7264; // 3,072: Encoder layer 0 states h_t, [time, batch, 32]
             public const int Encoder_L0_SequenceGradient = 10336; // 3,072: ∂ of Encoder layer 0 states
@@ -76,9 +76,7 @@ namespace Sentiment
             public const int Scratch_dGates = 26176; // 4,608: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
             public const int Scratch_dGh = 30784; // 4,608: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 35392; // 64: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 35456; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 35456; // 64: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 35520; // 0: BPTT, rows past their length: the carried ∂c they pass on
             public const int Length = 35520;
         }
 
@@ -250,7 +248,7 @@ namespace Sentiment
                     int t = s;
                     bool first = s == 0;
                     // h_{t-1}: the initial state h_0 at the first step
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 64) : h.Slice((t - 1) * 128);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 64) : h.Slice((t - 1) * 128);
                     int ldPrev = first ? 16 : 32;
                     // gh = h_prev·W_hhᵀ + b_hh   ([4 x 16] · [16 x 48])
                     global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 16, gh, 48, 4, 48, 16, accumulate: false);
@@ -333,7 +331,7 @@ namespace Sentiment
                 {
                     int t = length - 1 - s;
                     bool first = s == length - 1; // the step that read the initial state
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 64) : h.Slice((t - 1) * 128);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 64) : h.Slice((t - 1) * 128);
                     int ldPrev = first ? 16 : 32;
                     global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 64), default, 16); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldPrev, dh.Slice(t * 128), 32, dhNext, dG.Slice(t * 192), dGh.Slice(t * 192), 4, 16);
@@ -344,7 +342,7 @@ namespace Sentiment
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 256, 64));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 48, a.Slice(Layout.Encoder_States + 0, 64), 16, g.Slice(Layout.Encoder_weight_hh_l0), 16, 4, 48, 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 48, a.Slice(Layout.Encoder_States, 64), 16, g.Slice(Layout.Encoder_weight_hh_l0), 16, 4, 48, 16);
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice(192), 48, h, 32, g.Slice(Layout.Encoder_weight_hh_l0), 16, (length - 1) * 4, 48, 16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dGh, 48, length * 4, 48, g.Slice(Layout.Encoder_bias_hh_l0, 48));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([48 x length * 4] · [length * 4 x 8])

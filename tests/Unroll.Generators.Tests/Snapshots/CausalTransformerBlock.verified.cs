@@ -84,24 +84,17 @@ namespace Text
             public const int Norm_Scratch = 8544; // 8: one row
             public const int Head_Output = 8560; // 1,600: Head output, [time, batch, 50]
             public const int Head_OutputGradient = 10160; // 1,600: ∂Head output
-            public const int Scratch_Gh = 11760; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
-            public const int Scratch_dGates = 11760; // 0: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 11760; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
-            public const int Scratch_dh = 11760; // 0: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 11760; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
-            public const int Scratch_HeldDh = 11760; // 0: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 11760; // 0: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Step_Tokens = 11760; // 2: token ids of one step, [batch, time] (int bits)
-            public const int Step_Embed_Output = 11776; // 16: Embed output, [time, batch, 8]
-            public const int Step_Attn_Output = 11792; // 16: Attn output, [time, batch, 8]
-            public const int Step_Attn_Qkv = 11808; // 48: Attn q | k | v, [time, batch, 24]
-            public const int Step_Attn_Context = 11856; // 16: Attn attention output before out_proj, [time, batch, 8]
+            public const int Step_Tokens = 11760; // 2: token ids of one step, [batch] (int bits)
+            public const int Step_Embed_Output = 11776; // 16: Embed output, [batch, 8]
+            public const int Step_Attn_Output = 11792; // 16: Attn output, [batch, 8]
+            public const int Step_Attn_Qkv = 11808; // 48: Attn q | k | v, [batch, 24]
+            public const int Step_Attn_Context = 11856; // 16: Attn attention output before out_proj, [batch, 8]
             public const int Step_Attn_Weights = 11872; // 64: Attn attention weights of one step, [batch, head, position]
             public const int Step_Attn_Cache = 11936; // 544: Attn keys and values of every step so far, [position, batch, 16], and one position of scratch
-            public const int Step_Norm_Output = 12480; // 16: Norm output, [time, batch, 8]
-            public const int Step_Norm_Normalized = 12496; // 16: Norm normalised rows x̂, [time, batch, 8]
+            public const int Step_Norm_Output = 12480; // 16: Norm output, [batch, 8]
+            public const int Step_Norm_Normalized = 12496; // 16: Norm normalised rows x̂, [batch, 8]
             public const int Step_Norm_InverseDeviation = 12512; // 2: Norm 1/√(var + eps) of each row
-            public const int Step_Head_Output = 12528; // 100: Head output, [time, batch, 50]
+            public const int Step_Head_Output = 12528; // 100: Head output, [batch, 50]
             public const int Length = 12628;
         }
 

@@ -78,30 +78,28 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         public const int Rnn_L1_Cells = 3250208; // 204,800: cell states c_t, [time, batch, 128]
         public const int Head_Output = 3455008; // 104,000: Head output, [time, batch, 65]
         public const int Head_OutputGradient = 3559008; // 104,000: ∂Head output
-        public const int Scratch_Gh = 3663008; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
         public const int Scratch_dGates = 3663008; // 819,200: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-        public const int Scratch_dGh = 4482208; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
         public const int Scratch_dh = 4482208; // 2,048: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
         public const int Scratch_dc = 4484256; // 2,048: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
         public const int Scratch_HeldDh = 4486304; // 2,048: BPTT, rows past their length: the carried ∂h they pass on
         public const int Scratch_HeldDc = 4488352; // 2,048: BPTT, rows past their length: the carried ∂c they pass on
-        public const int Step_Tokens = 4490400; // 16: token ids of one step, [batch, time] (int bits)
-        public const int Step_Embed_Output = 4490416; // 512: Embed output, [time, batch, 32]
-        public const int Step_Rnn_L0_Sequence = 4490928; // 2,048: Rnn layer 0 states h_t, [time, batch, 128]
-        public const int Step_Rnn_L0_Cache = 4492976; // 8,192: activated gates i, f, g, o, [time, batch, 512]
-        public const int Step_Rnn_L0_Cells = 4501168; // 2,048: cell states c_t, [time, batch, 128]
+        public const int Step_Tokens = 4490400; // 16: token ids of one step, [batch] (int bits)
+        public const int Step_Embed_Output = 4490416; // 512: Embed output, [batch, 32]
+        public const int Step_Rnn_L0_Sequence = 4490928; // 2,048: Rnn layer 0 states h_t, [batch, 128]
+        public const int Step_Rnn_L0_Cache = 4492976; // 8,192: activated gates i, f, g, o, [batch, 512]
+        public const int Step_Rnn_L0_Cells = 4501168; // 2,048: cell states c_t, [batch, 128]
         public const int Step_Rnn_L0_WihT = 4503216; // 16,384: W_ihᵀ in column panels for the matrix-vector products, 32 x 512
         public const int Step_Rnn_L0_WhhT = 4519600; // 65,536: W_hhᵀ in column panels, 128 x 512
         public const int Step_Rnn_L0_Bias = 4585136; // 512: b_ih + b_hh
         public const int Step_Rnn_L0_PackedFrom = 4585648; // 65,536: W_hh as last packed (the sequence passes compare it)
-        public const int Step_Rnn_L1_Sequence = 4651184; // 2,048: Rnn layer 1 states h_t, [time, batch, 128]
-        public const int Step_Rnn_L1_Cache = 4653232; // 8,192: activated gates i, f, g, o, [time, batch, 512]
-        public const int Step_Rnn_L1_Cells = 4661424; // 2,048: cell states c_t, [time, batch, 128]
+        public const int Step_Rnn_L1_Sequence = 4651184; // 2,048: Rnn layer 1 states h_t, [batch, 128]
+        public const int Step_Rnn_L1_Cache = 4653232; // 8,192: activated gates i, f, g, o, [batch, 512]
+        public const int Step_Rnn_L1_Cells = 4661424; // 2,048: cell states c_t, [batch, 128]
         public const int Step_Rnn_L1_WihT = 4663472; // 65,536: W_ihᵀ in column panels for the matrix-vector products, 128 x 512
         public const int Step_Rnn_L1_WhhT = 4729008; // 65,536: W_hhᵀ in column panels, 128 x 512
         public const int Step_Rnn_L1_Bias = 4794544; // 512: b_ih + b_hh
         public const int Step_Rnn_L1_PackedFrom = 4795056; // 65,536: W_hh as last packed (the sequence passes compare it)
-        public const int Step_Head_Output = 4860592; // 1,040: Head output, [time, batch, 65]
+        public const int Step_Head_Output = 4860592; // 1,040: Head output, [batch, 65]
         public const int Step_WeightsStale = 4861632; // 1: 1 when the parameters may have changed since the step weights were packed
         public const int Length = 4861633;
     }
@@ -265,7 +263,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     public void ResetState()
     {
         global::System.Span<float> a = Arena;
-        a.Slice(Layout.Rnn_States + 0, 4096).CopyTo(a.Slice(Layout.Rnn_States + 4096, 4096)); // Rnn: h_n ← h_0
+        a.Slice(Layout.Rnn_States, 4096).CopyTo(a.Slice(Layout.Rnn_States + 4096, 4096)); // Rnn: h_n ← h_0
         a.Slice(Layout.Rnn_States + 16384, 4096).CopyTo(a.Slice(Layout.Rnn_States + 20480, 4096)); // Rnn: c_n ← c_0
     }
 
@@ -375,7 +373,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 int t = s;
                 bool first = s == 0;
                 // h_{t-1}: the initial state h_0 at the first step
-                global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States + 0, 2048) : h.Slice((t - 1) * 2048);
+                global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States, 2048) : h.Slice((t - 1) * 2048);
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 16384, 2048) : c.Slice((t - 1) * 2048);
                 const int ldPrev = 128;
                 // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
@@ -561,7 +559,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             dhNext.CopyTo(a.Slice(Layout.Rnn_States + 8192, 2048));
             dc.CopyTo(a.Slice(Layout.Rnn_States + 24576, 2048));
             // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, a.Slice(Layout.Rnn_States + 0, 2048), 128, g.Slice(Layout.Rnn_weight_hh_l0), 128, 16, 512, 128);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, a.Slice(Layout.Rnn_States, 2048), 128, g.Slice(Layout.Rnn_weight_hh_l0), 128, 16, 512, 128);
             global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(8192), 512, h, 128, g.Slice(Layout.Rnn_weight_hh_l0), 128, (length - 1) * 16, 512, 128);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 512, length * 16, 512, g.Slice(Layout.Rnn_bias_hh_l0, 512));
             // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([512 x length * 16] · [length * 16 x 32])

@@ -107,15 +107,12 @@ namespace Dates
             public const int Encoder_L0_Cells = 125136; // 1,536: cell states c_t, [time, batch, 32]
             public const int Encoder_L0R_Cache = 126672; // 6,144: activated gates i, f, g, o, [time, batch, 128]
             public const int Encoder_L0R_Cells = 132816; // 1,536: cell states c_t, [time, batch, 32]
-            public const int Scratch_Gh = 134352; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dGates = 134352; // 6,144: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 140496; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 140496; // 128: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
             public const int Scratch_dc = 140624; // 128: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 140752; // 128: BPTT, rows past their length: the carried ∂h they pass on
             public const int Scratch_HeldDc = 140880; // 128: BPTT, rows past their length: the carried ∂c they pass on
             public const int Decoder_Target = 141008; // 44: target input ids, [batch, time] (int bits)
-            public const int Decoder_TargetGradient = 141056; // 0: float targets: ∂target input
             public const int Decoder_Embedded = 141056; // 352: token targets: embedded target input, [time, batch, 8]
             public const int Decoder_EmbeddedGradient = 141408; // 352: token targets: ∂embedded target input
             public const int Decoder_Keys = 141760; // 1,152: projected encoder outputs (W_h·h_j + b_h), [source time, batch, 24]
@@ -124,9 +121,7 @@ namespace Dates
             public const int Decoder_Cells = 147136; // 3,072: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 64]
             public const int Decoder_HiddensGradient = 150208; // 2,816: ∂s_t from the output head
             public const int Decoder_Cache = 153024; // 11,264: activated gates i, f, g, o, [time, batch, 4H]
-            public const int Decoder_Gh = 164288; // 0: GRU: W_hh·s_{t-1} + b_hh of one step
             public const int Decoder_GatesGradient = 164288; // 11,264: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
-            public const int Decoder_GhGradient = 175552; // 0: GRU: ∂ recurrent-side gates
             public const int Decoder_Carry = 175552; // 256: ∂s carried to the previous step
             public const int Decoder_CellCarry = 175808; // 256: ∂c carried to the previous step
             public const int Decoder_Query = 176064; // 96: additive: W_s·s_{t-1} of one step
@@ -364,9 +359,9 @@ namespace Dates
             _forwardTraining = training;
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state, both directions side by side
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 256), 32, a.Slice(Layout.Decoder_States + 0), 64, 4, 32); // s_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 256), 32, a.Slice(Layout.Decoder_States), 64, 4, 32); // s_0
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 1280), 32, a.Slice(Layout.Decoder_States + 1024), 64, 4, 32); // c_0
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 384), 32, a.Slice(Layout.Decoder_States + 0 + 32), 64, 4, 32); // s_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 384), 32, a.Slice(Layout.Decoder_States + 32), 64, 4, 32); // s_0
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 1408), 32, a.Slice(Layout.Decoder_States + 1024 + 32), 64, 4, 32); // c_0
         }
 
@@ -374,7 +369,7 @@ namespace Dates
         public void ResetState()
         {
             global::System.Span<float> a = Arena;
-            a.Slice(Layout.Decoder_States + 0, 256).CopyTo(a.Slice(Layout.Decoder_States + 256, 256)); // s ← s_0
+            a.Slice(Layout.Decoder_States, 256).CopyTo(a.Slice(Layout.Decoder_States + 256, 256)); // s ← s_0
             a.Slice(Layout.Decoder_States + 1024, 256).CopyTo(a.Slice(Layout.Decoder_States + 1280, 256)); // c ← c_0
         }
 
@@ -449,7 +444,7 @@ namespace Dates
                     int t = s;
                     bool first = s == 0;
                     // h_{t-1}: the initial state h_0 at the first step
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 128) : h.Slice((t - 1) * 256);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 128) : h.Slice((t - 1) * 256);
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1024, 128) : c.Slice((t - 1) * 128);
                     int ldPrev = first ? 32 : 64;
                     // gates_t += h_prev·W_hhᵀ   ([4 x 32] · [32 x 128])
@@ -534,7 +529,7 @@ namespace Dates
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 512, 128));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 1536, 128));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, a.Slice(Layout.Encoder_States + 0, 128), 32, g.Slice(Layout.Encoder_weight_hh_l0), 32, 4, 128, 32);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, a.Slice(Layout.Encoder_States, 128), 32, g.Slice(Layout.Encoder_weight_hh_l0), 32, 4, 128, 32);
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(512), 128, h, 64, g.Slice(Layout.Encoder_weight_hh_l0), 32, (length - 1) * 4, 128, 32);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 128, length * 4, 128, g.Slice(Layout.Encoder_bias_hh_l0, 128));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([128 x length * 4] · [length * 4 x 16])
@@ -604,7 +599,7 @@ namespace Dates
             int rows = targetLength * 4;
             // each target token id selects a row of the embedding
             global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_Target, rows)), p.Slice(Layout.Decoder_embedding_weight, 104), x, 4, targetLength, 8);
-            a.Slice(Layout.Decoder_States + 0, 256).CopyTo(hiddens); // s_0
+            a.Slice(Layout.Decoder_States, 256).CopyTo(hiddens); // s_0
             a.Slice(Layout.Decoder_States + 1024, 256).CopyTo(cells); // c_0
             // keys: every encoder output projected once, W_h·h_j + b_h   ([sourceLength * 4 x 64] · [64 x 24])
             global::Unroll.Kernels.Blas.MultiplyTransposed(memory, 64, p.Slice(Layout.Decoder_W_h_weight), 64, keys, 24, sourceLength * 4, 24, 64, accumulate: false);

@@ -87,7 +87,7 @@ namespace Signals
             public const int Gradients = 512; // 512: the gradients, same layout as Parameters
             public const int Encoder_States = 1024; // 48: h_0, h_n, ∂h_0, ∂h_n, each [1, 2, 6]
             public const int Decoder_States = 1072; // 48: s_0, s_n, ∂s_0, ∂s_n, each [2, 6]
-            public const int Input = 1120; // 48: input of 8 steps, time-major [time, batch, 3]
+            public const int Input = 1120; // 48: input of 8 steps, [time, batch, 3]
             public const int InputGradient = 1168; // 48: ∂input, [time, batch, 3]
             public const int Encoder_L0_Sequence = 1216; // 96: Encoder layer 0 states h_t, [time, batch, 6]
             public const int Encoder_L0_SequenceGradient = 1312; // 96: ∂ of Encoder layer 0 states
@@ -96,27 +96,16 @@ namespace Signals
             public const int Scratch_dGates = 1840; // 288: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
             public const int Scratch_dGh = 2128; // 288: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 2416; // 12: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 2432; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 2432; // 12: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 2448; // 0: BPTT, rows past their length: the carried ∂c they pass on
             public const int Decoder_Target = 2448; // 20: target input, [time, batch, 2]
             public const int Decoder_TargetGradient = 2480; // 20: float targets: ∂target input
-            public const int Decoder_Embedded = 2512; // 0: token targets: embedded target input, [time, batch, 2]
-            public const int Decoder_EmbeddedGradient = 2512; // 0: token targets: ∂embedded target input
-            public const int Decoder_Keys = 2512; // 0: projected encoder outputs (W_a·h_j), [source time, batch, 6]
-            public const int Decoder_KeysGradient = 2512; // 0: ∂ projected encoder outputs
             public const int Decoder_Hiddens = 2512; // 72: s_0, s_1, … s_Td, [time + 1, batch, 6]
-            public const int Decoder_Cells = 2592; // 0: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 6]
             public const int Decoder_HiddensGradient = 2592; // 60: ∂s_t from the output head
             public const int Decoder_Cache = 2656; // 240: r, z, n, W_hn·s + b_hn, [time, batch, 4H]
             public const int Decoder_Gh = 2896; // 36: GRU: W_hh·s_{t-1} + b_hh of one step
             public const int Decoder_GatesGradient = 2944; // 180: ∂ gate pre-activations (GRU: input side), [time, batch, G·H]
             public const int Decoder_GhGradient = 3136; // 180: GRU: ∂ recurrent-side gates
             public const int Decoder_Carry = 3328; // 12: ∂s carried to the previous step
-            public const int Decoder_CellCarry = 3344; // 0: ∂c carried to the previous step
-            public const int Decoder_Query = 3344; // 0: additive: W_s·s_{t-1} of one step
-            public const int Decoder_QueryGradient = 3344; // 0: additive: ∂(W_s·s_{t-1}) of every step
-            public const int Decoder_Tanh = 3344; // 0: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
             public const int Decoder_Scores = 3344; // 8: one row of scores
             public const int Decoder_Weights = 3360; // 80: attention weights, [batch, time, source time] for the run's lengths
             public const int Decoder_WeightsGradient = 3440; // 80: ∂ attention weights (read by Backward)
@@ -126,11 +115,7 @@ namespace Signals
             public const int Decoder_OutputGradient = 3680; // 20: ∂ outputs
             public const int Decoder_Scratch = 3712; // 14: backward scratch of one attention row
             public const int Decoder_StepTarget = 3728; // 4: Step: the previous target step
-            public const int Decoder_StepEmbedded = 3744; // 0: Step: its embedding
             public const int Decoder_StepMemory = 3744; // 96: Step: the encoder outputs of the last Encode, [source time, batch, E]
-            public const int Decoder_StepKeys = 3840; // 0: Step: their projection
-            public const int Decoder_StepQuery = 3840; // 0: Step: W_s·s
-            public const int Decoder_StepTanh = 3840; // 0: Step: one row's tanh(W_s·s + W_h·h_j + b_h)
             public const int Decoder_StepWeights = 3840; // 16: Step: attention weights, [batch, source time]
             public const int Decoder_StepContext = 3856; // 12: Step: contexts
             public const int Decoder_StepCache = 3872; // 48: Step: gates
@@ -329,14 +314,14 @@ namespace Signals
             _forwardTraining = training;
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 12), 6, a.Slice(Layout.Decoder_States + 0), 6, 2, 6); // s_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 12), 6, a.Slice(Layout.Decoder_States), 6, 2, 6); // s_0
         }
 
         /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or <c>Forward</c>.</summary>
         public void ResetState()
         {
             global::System.Span<float> a = Arena;
-            a.Slice(Layout.Decoder_States + 0, 12).CopyTo(a.Slice(Layout.Decoder_States + 12, 12)); // s ← s_0
+            a.Slice(Layout.Decoder_States, 12).CopyTo(a.Slice(Layout.Decoder_States + 12, 12)); // s ← s_0
         }
 
         /// <summary>
@@ -403,7 +388,7 @@ namespace Signals
                     int t = s;
                     bool first = s == 0;
                     // h_{t-1}: the initial state h_0 at the first step
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 12) : h.Slice((t - 1) * 12);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 12) : h.Slice((t - 1) * 12);
                     const int ldPrev = 6;
                     // gh = h_prev·W_hhᵀ + b_hh   ([2 x 6] · [6 x 18])
                     global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 6, gh, 18, 2, 18, 6, accumulate: false);
@@ -444,7 +429,7 @@ namespace Signals
                 {
                     int t = length - 1 - s;
                     bool first = s == length - 1; // the step that read the initial state
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 12) : h.Slice((t - 1) * 12);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 12) : h.Slice((t - 1) * 12);
                     const int ldPrev = 6;
                     global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 12), default, 6); // held rows (packed sequences)
                     global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 48), hPrev, ldPrev, dh.Slice(t * 12), 6, dhNext, dG.Slice(t * 36), dGh.Slice(t * 36), 2, 6);
@@ -455,7 +440,7 @@ namespace Signals
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 24, 12));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 18, a.Slice(Layout.Encoder_States + 0, 12), 6, g.Slice(Layout.Encoder_weight_hh_l0), 6, 2, 18, 6);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 18, a.Slice(Layout.Encoder_States, 12), 6, g.Slice(Layout.Encoder_weight_hh_l0), 6, 2, 18, 6);
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice(36), 18, h, 6, g.Slice(Layout.Encoder_weight_hh_l0), 6, (length - 1) * 2, 18, 6);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dGh, 18, length * 2, 18, g.Slice(Layout.Encoder_bias_hh_l0, 18));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([18 x length * 2] · [length * 2 x 3])
@@ -477,7 +462,7 @@ namespace Signals
             global::System.Span<float> cache = a.Slice(Layout.Decoder_Cache); // [time, 2, 24]
             global::System.Span<float> context = a.Slice(Layout.Decoder_Context); // [time, 2, 6]
             int rows = targetLength * 2;
-            a.Slice(Layout.Decoder_States + 0, 12).CopyTo(hiddens); // s_0
+            a.Slice(Layout.Decoder_States, 12).CopyTo(hiddens); // s_0
             // the target inputs' share of the gates, every step at once: x·W_ih[:, :2]ᵀ + b_ih   ([rows x 2] · [2 x 18])
             global::Unroll.Kernels.Blas.MultiplyTransposed(x, 2, p.Slice(Layout.Decoder_cell_weight_ih), 8, cache, 24, rows, 18, 2, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(cache, 24, rows, 18, p.Slice(Layout.Decoder_cell_bias_ih, 18));

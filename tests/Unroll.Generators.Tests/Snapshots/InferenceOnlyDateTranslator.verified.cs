@@ -104,7 +104,6 @@ namespace Dates
             public const int Encoder_L0_Cells = 67712; // 1,536: cell states c_t, [time, batch, 32]
             public const int Encoder_L0R_Cache = 69248; // 6,144: activated gates i, f, g, o, [time, batch, 128]
             public const int Encoder_L0R_Cells = 75392; // 1,536: cell states c_t, [time, batch, 32]
-            public const int Scratch_Gh = 76928; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dh = 76928; // 128: ReorderState's scratch: one state block, [batch, H]
             public const int Decoder_Target = 77056; // 44: target input ids, [batch, time] (int bits)
             public const int Decoder_Embedded = 77104; // 352: token targets: embedded target input, [time, batch, 8]
@@ -112,7 +111,6 @@ namespace Dates
             public const int Decoder_Hiddens = 78608; // 3,072: s_0, s_1, … s_Td, [time + 1, batch, 64]
             public const int Decoder_Cells = 81680; // 3,072: LSTM: c_0, c_1, … c_Td, [time + 1, batch, 64]
             public const int Decoder_Cache = 84752; // 11,264: activated gates i, f, g, o, [time, batch, 4H]
-            public const int Decoder_Gh = 96016; // 0: GRU: W_hh·s_{t-1} + b_hh of one step
             public const int Decoder_Query = 96016; // 96: additive: W_s·s_{t-1} of one step
             public const int Decoder_Tanh = 96112; // 12,672: additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]
             public const int Decoder_Scores = 108784; // 12: one row of scores
@@ -301,9 +299,9 @@ namespace Dates
             else sourceLengths.CopyTo(_rowLengths);
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state, both directions side by side
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 256), 32, a.Slice(Layout.Decoder_States + 0), 64, 4, 32); // s_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 256), 32, a.Slice(Layout.Decoder_States), 64, 4, 32); // s_0
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 1280), 32, a.Slice(Layout.Decoder_States + 1024), 64, 4, 32); // c_0
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 384), 32, a.Slice(Layout.Decoder_States + 0 + 32), 64, 4, 32); // s_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 384), 32, a.Slice(Layout.Decoder_States + 32), 64, 4, 32); // s_0
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 1408), 32, a.Slice(Layout.Decoder_States + 1024 + 32), 64, 4, 32); // c_0
         }
 
@@ -311,7 +309,7 @@ namespace Dates
         public void ResetState()
         {
             global::System.Span<float> a = Arena;
-            a.Slice(Layout.Decoder_States + 0, 256).CopyTo(a.Slice(Layout.Decoder_States + 256, 256)); // s ← s_0
+            a.Slice(Layout.Decoder_States, 256).CopyTo(a.Slice(Layout.Decoder_States + 256, 256)); // s ← s_0
             a.Slice(Layout.Decoder_States + 1024, 256).CopyTo(a.Slice(Layout.Decoder_States + 1280, 256)); // c ← c_0
         }
 
@@ -386,7 +384,7 @@ namespace Dates
                     int t = s;
                     bool first = s == 0;
                     // h_{t-1}: the initial state h_0 at the first step
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 128) : h.Slice((t - 1) * 256);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 128) : h.Slice((t - 1) * 256);
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1024, 128) : c.Slice((t - 1) * 128);
                     int ldPrev = first ? 32 : 64;
                     // gates_t += h_prev·W_hhᵀ   ([4 x 32] · [32 x 128])
@@ -447,7 +445,7 @@ namespace Dates
             int rows = targetLength * 4;
             // each target token id selects a row of the embedding
             global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_Target, rows)), p.Slice(Layout.Decoder_embedding_weight, 104), x, 4, targetLength, 8);
-            a.Slice(Layout.Decoder_States + 0, 256).CopyTo(hiddens); // s_0
+            a.Slice(Layout.Decoder_States, 256).CopyTo(hiddens); // s_0
             a.Slice(Layout.Decoder_States + 1024, 256).CopyTo(cells); // c_0
             // keys: every encoder output projected once, W_h·h_j + b_h   ([sourceLength * 4 x 64] · [64 x 24])
             global::Unroll.Kernels.Blas.MultiplyTransposed(memory, 64, p.Slice(Layout.Decoder_W_h_weight), 64, keys, 24, sourceLength * 4, 24, 64, accumulate: false);

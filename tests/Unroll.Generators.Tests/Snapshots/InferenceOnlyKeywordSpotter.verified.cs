@@ -60,20 +60,20 @@ namespace Audio
 
             public const int Parameters = 0; // 21,132: every parameter, in state-dict order (offsets below are relative to it)
             public const int Rnn_States = 21136; // 256: h_0, h_n, ∂h_0, ∂h_n, each [1, 1, 64]
-            public const int Input = 21392; // 2,000: input of 50 steps, time-major [time, batch, 40]
+            public const int Input = 21392; // 2,000: input of 50 steps, [time, batch, 40]
             public const int Rnn_L0_Sequence = 23392; // 3,200: Rnn layer 0 states h_t, [time, batch, 64]
             public const int Rnn_L0_Cache = 26592; // 12,800: r, z, n, W_hn·h + b_hn, [time, batch, 256]
             public const int Drop_Output = 39392; // 3,200: Drop output, [time, batch, 64]
             public const int Head_Output = 42592; // 600: Head output, [time, batch, 12]
             public const int Scratch_Gh = 43200; // 192: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dh = 43392; // 64: ReorderState's scratch: one state block, [batch, H]
-            public const int Step_Input = 43456; // 40: input of one step, time-major [time, batch, 40]
-            public const int Step_Rnn_L0_Sequence = 43504; // 64: Rnn layer 0 states h_t, [time, batch, 64]
+            public const int Step_Input = 43456; // 40: input of one step, [batch, 40]
+            public const int Step_Rnn_L0_Sequence = 43504; // 64: Rnn layer 0 states h_t, [batch, 64]
             public const int Step_Rnn_L0_Fused = 43568; // 20,224: [W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step
             public const int Step_Rnn_L0_WhhT = 63792; // 12,288: W_hhᵀ in column panels (the sequence passes' recurrent products), 64 x 192
             public const int Step_Rnn_L0_PackedFrom = 76080; // 12,288: W_hh as last packed (the sequence passes compare it)
-            public const int Step_Drop_Output = 88368; // 64: Drop output, [time, batch, 64]
-            public const int Step_Head_Output = 88432; // 12: Head output, [time, batch, 12]
+            public const int Step_Drop_Output = 88368; // 64: Drop output, [batch, 64]
+            public const int Step_Head_Output = 88432; // 12: Head output, [batch, 12]
             public const int Step_WeightsStale = 88448; // 1: 1 when the parameters may have changed since the step weights were packed
             public const int Length = 88449;
         }
@@ -188,7 +188,7 @@ namespace Audio
         public void ResetState()
         {
             global::System.Span<float> a = Arena;
-            a.Slice(Layout.Rnn_States + 0, 64).CopyTo(a.Slice(Layout.Rnn_States + 64, 64)); // Rnn: h_n ← h_0
+            a.Slice(Layout.Rnn_States, 64).CopyTo(a.Slice(Layout.Rnn_States + 64, 64)); // Rnn: h_n ← h_0
         }
 
         /// <summary>
@@ -276,7 +276,7 @@ namespace Audio
                     int t = s;
                     bool first = s == 0;
                     // h_{t-1}: the initial state h_0 at the first step
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States + 0, 64) : h.Slice((t - 1) * 64);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States, 64) : h.Slice((t - 1) * 64);
                     const int ldPrev = 64;
                     // gh = h_prev·W_hhᵀ + b_hh   ([1 x 64] · [64 x 192])
                     global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), gh, 192, 1, 192, 64, accumulate: false);

@@ -59,20 +59,19 @@ namespace Audio
 
             public const int Parameters = 0; // 5,409: every parameter, in state-dict order (offsets below are relative to it)
             public const int Rnn_States = 5424; // 256: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [1, 1, 32]
-            public const int Input = 5680; // 512: input of 64 steps, time-major [time, batch, 8]
+            public const int Input = 5680; // 512: input of 64 steps, [time, batch, 8]
             public const int Rnn_L0_Sequence = 6192; // 2,048: Rnn layer 0 states h_t, [time, batch, 32]
             public const int Rnn_L0_Cache = 8240; // 8,192: activated gates i, f, g, o, [time, batch, 128]
             public const int Rnn_L0_Cells = 16432; // 2,048: cell states c_t, [time, batch, 32]
             public const int Head_Output = 18480; // 64: Head output, [time, batch, 1]
-            public const int Scratch_Gh = 18544; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dh = 18544; // 32: ReorderState's scratch: one state block, [batch, H]
-            public const int Step_Input = 18576; // 8: input of one step, time-major [time, batch, 8]
-            public const int Step_Rnn_L0_Sequence = 18592; // 32: Rnn layer 0 states h_t, [time, batch, 32]
-            public const int Step_Rnn_L0_Cells = 18624; // 32: cell states c_t, [time, batch, 32]
+            public const int Step_Input = 18576; // 8: input of one step, [batch, 8]
+            public const int Step_Rnn_L0_Sequence = 18592; // 32: Rnn layer 0 states h_t, [batch, 32]
+            public const int Step_Rnn_L0_Cells = 18624; // 32: cell states c_t, [batch, 32]
             public const int Step_Rnn_L0_Fused = 18656; // 1,792: [W_ih W_hh]ᵀ as int8 with a scale and sums per row, and the biases, in blocks of one vector of units, for the fused step
             public const int Step_Rnn_L0_WhhT = 20448; // 4,096: W_hhᵀ in column panels (the sequence passes' recurrent products), 32 x 128
             public const int Step_Rnn_L0_PackedFrom = 24544; // 4,096: W_hh as last packed (the sequence passes compare it)
-            public const int Step_Head_Output = 28640; // 1: Head output, [time, batch, 1]
+            public const int Step_Head_Output = 28640; // 1: Head output, [batch, 1]
             public const int Step_WeightsStale = 28656; // 1: 1 when the parameters may have changed since the step weights were packed
             public const int Length = 28657;
         }
@@ -184,7 +183,7 @@ namespace Audio
         public void ResetState()
         {
             global::System.Span<float> a = Arena;
-            a.Slice(Layout.Rnn_States + 0, 32).CopyTo(a.Slice(Layout.Rnn_States + 32, 32)); // Rnn: h_n ← h_0
+            a.Slice(Layout.Rnn_States, 32).CopyTo(a.Slice(Layout.Rnn_States + 32, 32)); // Rnn: h_n ← h_0
             a.Slice(Layout.Rnn_States + 128, 32).CopyTo(a.Slice(Layout.Rnn_States + 160, 32)); // Rnn: c_n ← c_0
         }
 
@@ -276,7 +275,7 @@ namespace Audio
                     int t = s;
                     bool first = s == 0;
                     // h_{t-1}: the initial state h_0 at the first step
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States + 0, 32) : h.Slice((t - 1) * 32);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States, 32) : h.Slice((t - 1) * 32);
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 128, 32) : c.Slice((t - 1) * 32);
                     const int ldPrev = 32;
                     // gates_t += h_prev·W_hhᵀ   ([1 x 32] · [32 x 128])

@@ -76,21 +76,19 @@ namespace Company.Product.Nlp
                 public const int Encoder_L0_Cells = 13136; // 192: cell states c_t, [time, batch, 24]
                 public const int Tags_Output = 13328; // 40: Tags output, [time, batch, 5]
                 public const int Tags_OutputGradient = 13376; // 40: ∂Tags output
-                public const int Scratch_Gh = 13424; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
                 public const int Scratch_dGates = 13424; // 768: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-                public const int Scratch_dGh = 14192; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
                 public const int Scratch_dh = 14192; // 24: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
                 public const int Scratch_dc = 14224; // 24: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
                 public const int Scratch_HeldDh = 14256; // 24: BPTT, rows past their length: the carried ∂h they pass on
                 public const int Scratch_HeldDc = 14288; // 24: BPTT, rows past their length: the carried ∂c they pass on
-                public const int Step_Tokens = 14320; // 1: token ids of one step, [batch, time] (int bits)
-                public const int Step_Embed_Output = 14336; // 16: Embed output, [time, batch, 16]
-                public const int Step_Encoder_L0_Sequence = 14352; // 24: Encoder layer 0 states h_t, [time, batch, 24]
-                public const int Step_Encoder_L0_Cells = 14384; // 24: cell states c_t, [time, batch, 24]
+                public const int Step_Tokens = 14320; // 1: token ids of one step, [batch] (int bits)
+                public const int Step_Embed_Output = 14336; // 16: Embed output, [batch, 16]
+                public const int Step_Encoder_L0_Sequence = 14352; // 24: Encoder layer 0 states h_t, [batch, 24]
+                public const int Step_Encoder_L0_Cells = 14384; // 24: cell states c_t, [batch, 24]
                 public const int Step_Encoder_L0_Fused = 14416; // 5,248: [W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step
                 public const int Step_Encoder_L0_WhhT = 19664; // 2,304: W_hhᵀ in column panels (the sequence passes' recurrent products), 24 x 96
                 public const int Step_Encoder_L0_PackedFrom = 21968; // 2,304: W_hh as last packed (the sequence passes compare it)
-                public const int Step_Tags_Output = 24272; // 5: Tags output, [time, batch, 5]
+                public const int Step_Tags_Output = 24272; // 5: Tags output, [batch, 5]
                 public const int Step_WeightsStale = 24288; // 1: 1 when the parameters may have changed since the step weights were packed
                 public const int Length = 24289;
             }
@@ -246,7 +244,7 @@ namespace Company.Product.Nlp
             public void ResetState()
             {
                 global::System.Span<float> a = Arena;
-                a.Slice(Layout.Encoder_States + 0, 24).CopyTo(a.Slice(Layout.Encoder_States + 24, 24)); // Encoder: h_n ← h_0
+                a.Slice(Layout.Encoder_States, 24).CopyTo(a.Slice(Layout.Encoder_States + 24, 24)); // Encoder: h_n ← h_0
                 a.Slice(Layout.Encoder_States + 96, 24).CopyTo(a.Slice(Layout.Encoder_States + 120, 24)); // Encoder: c_n ← c_0
             }
 
@@ -342,7 +340,7 @@ namespace Company.Product.Nlp
                         int t = s;
                         bool first = s == 0;
                         // h_{t-1}: the initial state h_0 at the first step
-                        global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 24) : h.Slice((t - 1) * 24);
+                        global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 24) : h.Slice((t - 1) * 24);
                         global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 96, 24) : c.Slice((t - 1) * 24);
                         const int ldPrev = 24;
                         // gates_t += h_prev·W_hhᵀ   ([1 x 24] · [24 x 96])
@@ -445,7 +443,7 @@ namespace Company.Product.Nlp
                     dhNext.CopyTo(a.Slice(Layout.Encoder_States + 48, 24));
                     dc.CopyTo(a.Slice(Layout.Encoder_States + 144, 24));
                     // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 96, a.Slice(Layout.Encoder_States + 0, 24), 24, g.Slice(Layout.Encoder_weight_hh_l0), 24, 1, 96, 24);
+                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 96, a.Slice(Layout.Encoder_States, 24), 24, g.Slice(Layout.Encoder_weight_hh_l0), 24, 1, 96, 24);
                     global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(96), 96, h, 24, g.Slice(Layout.Encoder_weight_hh_l0), 24, (length - 1) * 1, 96, 24);
                     global::Unroll.Kernels.Blas.SumRowsAdd(dG, 96, length * 1, 96, g.Slice(Layout.Encoder_bias_hh_l0, 96));
                     // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([96 x length * 1] · [length * 1 x 16])

@@ -57,28 +57,24 @@ namespace Signals
             public const int Parameters = 0; // 520: every parameter, in state-dict order (offsets below are relative to it)
             public const int Gradients = 528; // 520: the gradients, same layout as Parameters
             public const int Rnn_States = 1056; // 160: h_0, h_n, ∂h_0, ∂h_n, each [1, 2, 20]
-            public const int Input = 1216; // 300: input of 50 steps, time-major [time, batch, 3]
+            public const int Input = 1216; // 300: input of 50 steps, [time, batch, 3]
             public const int InputGradient = 1520; // 300: ∂input, [time, batch, 3]
             public const int Rnn_L0_Sequence = 1824; // 2,000: Rnn layer 0 states h_t, [time, batch, 20]
             public const int Rnn_L0_SequenceGradient = 3824; // 2,000: ∂ of Rnn layer 0 states
             public const int Rnn_L0_Cache = 5824; // 2,000: pre-activations, [time, batch, 20]
             public const int Readout_Output = 7824; // 100: Readout output, [time, batch, 1]
             public const int Readout_OutputGradient = 7936; // 100: ∂Readout output
-            public const int Scratch_Gh = 8048; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dGates = 8048; // 2,000: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 10048; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 10048; // 40: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
-            public const int Scratch_dc = 10096; // 0: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 10096; // 40: BPTT, rows past their length: the carried ∂h they pass on
-            public const int Scratch_HeldDc = 10144; // 0: BPTT, rows past their length: the carried ∂c they pass on
-            public const int Step_Input = 10144; // 6: input of one step, time-major [time, batch, 3]
-            public const int Step_Rnn_L0_Sequence = 10160; // 40: Rnn layer 0 states h_t, [time, batch, 20]
-            public const int Step_Rnn_L0_Cache = 10208; // 40: pre-activations, [time, batch, 20]
+            public const int Step_Input = 10144; // 6: input of one step, [batch, 3]
+            public const int Step_Rnn_L0_Sequence = 10160; // 40: Rnn layer 0 states h_t, [batch, 20]
+            public const int Step_Rnn_L0_Cache = 10208; // 40: pre-activations, [batch, 20]
             public const int Step_Rnn_L0_WihT = 10256; // 60: W_ihᵀ in column panels for the matrix-vector products, 3 x 20
             public const int Step_Rnn_L0_WhhT = 10320; // 400: W_hhᵀ in column panels, 20 x 20
             public const int Step_Rnn_L0_Bias = 10720; // 20: b_ih + b_hh
             public const int Step_Rnn_L0_PackedFrom = 10752; // 400: W_hh as last packed (the sequence passes compare it)
-            public const int Step_Readout_Output = 11152; // 2: Readout output, [time, batch, 1]
+            public const int Step_Readout_Output = 11152; // 2: Readout output, [batch, 1]
             public const int Step_WeightsStale = 11168; // 1: 1 when the parameters may have changed since the step weights were packed
             public const int Length = 11169;
         }
@@ -234,7 +230,7 @@ namespace Signals
         public void ResetState()
         {
             global::System.Span<float> a = Arena;
-            a.Slice(Layout.Rnn_States + 0, 40).CopyTo(a.Slice(Layout.Rnn_States + 40, 40)); // Rnn: h_n ← h_0
+            a.Slice(Layout.Rnn_States, 40).CopyTo(a.Slice(Layout.Rnn_States + 40, 40)); // Rnn: h_n ← h_0
         }
 
         /// <summary>
@@ -326,7 +322,7 @@ namespace Signals
                     int t = s;
                     bool first = s == 0;
                     // h_{t-1}: the initial state h_0 at the first step
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States + 0, 40) : h.Slice((t - 1) * 40);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States, 40) : h.Slice((t - 1) * 40);
                     const int ldPrev = 20;
                     // pre_t += h_prev·W_hhᵀ   ([2 x 20] · [20 x 20]);  h_t = relu(pre_t)
                     global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 40), 20, 2, 20, 20, accumulate: true);
@@ -405,7 +401,7 @@ namespace Signals
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Rnn_States + 80, 40));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 20, a.Slice(Layout.Rnn_States + 0, 40), 20, g.Slice(Layout.Rnn_weight_hh_l0), 20, 2, 20, 20);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 20, a.Slice(Layout.Rnn_States, 40), 20, g.Slice(Layout.Rnn_weight_hh_l0), 20, 2, 20, 20);
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(40), 20, h, 20, g.Slice(Layout.Rnn_weight_hh_l0), 20, (length - 1) * 2, 20, 20);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 20, length * 2, 20, g.Slice(Layout.Rnn_bias_hh_l0, 20));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([20 x length * 2] · [length * 2 x 3])

@@ -71,7 +71,7 @@ namespace Speech
             public const int Parameters = 0; // 4,084: every parameter, in state-dict order (offsets below are relative to it)
             public const int Gradients = 4096; // 4,084: the gradients, same layout as Parameters
             public const int Encoder_States = 8192; // 960: h_0, h_n, ∂h_0, ∂h_n, c_0, c_n, ∂c_0, ∂c_n, each [4, 3, 10]
-            public const int Input = 9152; // 216: input of 12 steps, time-major [time, batch, 6]
+            public const int Input = 9152; // 216: input of 12 steps, [time, batch, 6]
             public const int InputGradient = 9376; // 216: ∂input, [time, batch, 6]
             public const int Encoder_L0_Sequence = 9600; // 720: Encoder layer 0 states h_t, [time, batch, 20]
             public const int Encoder_L0_SequenceGradient = 10320; // 720: ∂ of Encoder layer 0 states
@@ -92,9 +92,7 @@ namespace Speech
             public const int Drop_Mask = 22592; // 720: Drop dropout mask (0 or 1 / (1 − p)), [time, batch, 20]
             public const int Frames_Output = 23312; // 144: Frames output, [time, batch, 4]
             public const int Frames_OutputGradient = 23456; // 144: ∂Frames output
-            public const int Scratch_Gh = 23600; // 0: GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]
             public const int Scratch_dGates = 23600; // 1,440: BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)
-            public const int Scratch_dGh = 25040; // 0: BPTT, GRU: recurrent-side gate gradients of a whole sequence
             public const int Scratch_dh = 25040; // 30: BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)
             public const int Scratch_dc = 25072; // 30: BPTT, LSTM: ∂c carried to the previous step, [batch, H]
             public const int Scratch_HeldDh = 25104; // 30: BPTT, rows past their length: the carried ∂h they pass on
@@ -290,7 +288,7 @@ namespace Speech
                     int t = s;
                     bool first = s == 0;
                     // h_{t-1}: the initial state h_0 at the first step
-                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 0, 30) : h.Slice((t - 1) * 60);
+                    global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 30) : h.Slice((t - 1) * 60);
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 480, 30) : c.Slice((t - 1) * 30);
                     int ldPrev = first ? 10 : 20;
                     // gates_t += h_prev·W_hhᵀ   ([3 x 10] · [10 x 40])
@@ -531,7 +529,7 @@ namespace Speech
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 240, 30));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 720, 30));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, a.Slice(Layout.Encoder_States + 0, 30), 10, g.Slice(Layout.Encoder_weight_hh_l0), 10, 3, 40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, a.Slice(Layout.Encoder_States, 30), 10, g.Slice(Layout.Encoder_weight_hh_l0), 10, 3, 40, 10);
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(120), 40, h, 20, g.Slice(Layout.Encoder_weight_hh_l0), 10, (length - 1) * 3, 40, 10);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_hh_l0, 40));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([40 x length * 3] · [length * 3 x 6])
