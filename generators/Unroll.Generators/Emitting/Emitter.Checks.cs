@@ -11,7 +11,7 @@ internal static partial class Emitter
     /// declaration order (each stacked recurrent layer's states, then the layer's output) and step by step within a layer,
     /// so the report names the layer and step where it first appeared; then in the parameters and the gradients.
     /// </summary>
-    private static void WriteFindNonFinite(SourceWriter w, ModelPlan plan)
+    internal static void WriteFindNonFinite(SourceWriter w, ModelPlan plan)
     {
         int B = plan.BatchSize;
         w.Line("/// <summary>");
@@ -51,8 +51,8 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void Scan(SourceWriter w, string buffer, string steps, int width, string label, int batch) =>
+    internal static void Scan(SourceWriter w, string buffer, string steps, int width, string label, int batch) =>
         w.Line($"if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.{buffer}), {steps}, {batch}, {width}, \"{label}\", out found)) return found;");
 
-    private static int Length(ModelPlan plan, string buffer) => plan.Buffers.First(b => b.Name == buffer).Length;
+    internal static int Length(ModelPlan plan, string buffer) => plan.Buffers.First(b => b.Name == buffer).Length;
 }

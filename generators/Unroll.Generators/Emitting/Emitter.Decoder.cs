@@ -11,28 +11,28 @@ namespace Unroll.Generators.Emitting;
 /// </summary>
 internal static partial class Emitter
 {
-    private const string Attention = "global::Unroll.Kernels.Attention";
-    private const string Additive = "global::Unroll.Kernels.AdditiveAttention";
-    private const string IntCast = "global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>";
+    internal const string Attention = "global::Unroll.Kernels.Attention";
+    internal const string Additive = "global::Unroll.Kernels.AdditiveAttention";
+    internal const string IntCast = "global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>";
 
-    private static string ScoreName(DecoderPlan d) => d.Score switch
+    internal static string ScoreName(DecoderPlan d) => d.Score switch
     {
         0 => "additive",
         1 => "dot",
         _ => "general",
     };
 
-    private static string DescribeDecoder(DecoderPlan d) =>
+    internal static string DescribeDecoder(DecoderPlan d) =>
         $"{(d.Lstm ? "LSTM" : "GRU")} decoder({(d.Vocabulary > 0 ? $"tokens {d.Vocabulary} → {d.Input}" : d.Input.ToString())} + context {d.Memory} → {d.Hidden}, "
         + $"{ScoreName(d)} attention{(d.Score == 0 ? " " + d.Attention : "")}, out {d.Hidden + d.Memory} → {d.Output})";
 
     /// <summary>Offset of decoder state <paramref name="k"/> (0 s_0, 1 s_n, 2 ∂s_0, 3 ∂s_n, 4 c_0, 5 c_n, 6 ∂c_0, 7 ∂c_n).</summary>
-    private static string DecoderState(ModelPlan plan, int k) => Offset("Layout." + plan.Decoder!.StateBlock, k * plan.BatchSize * plan.Decoder.Hidden);
+    internal static string DecoderState(ModelPlan plan, int k) => Offset("Layout." + plan.Decoder!.StateBlock, k * plan.BatchSize * plan.Decoder.Hidden);
 
     /// <summary>The buffer holding the encoder's output (the attention memory), and its gradient.</summary>
-    private static LayerBuffers EncoderOutput(ModelPlan plan) => plan.Sequence.Layers[plan.Layers.Count - 1];
+    internal static LayerBuffers EncoderOutput(ModelPlan plan) => plan.Sequence.Layers[plan.Layers.Count - 1];
 
-    private static void WriteDecoderConstants(SourceWriter w, ModelPlan plan)
+    internal static void WriteDecoderConstants(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         string source = plan.Vocabulary > 0 ? "int" : "float", target = d.Vocabulary > 0 ? "int" : "float";
@@ -61,7 +61,7 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void WriteDecoderView(SourceWriter w, ModelPlan plan)
+    internal static void WriteDecoderView(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         w.Line($"/// <summary>{DescribeDecoder(d)}.</summary>");
@@ -70,7 +70,7 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void WriteDecoderEntryPoints(SourceWriter w, ModelPlan plan)
+    internal static void WriteDecoderEntryPoints(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         int B = plan.BatchSize;
@@ -211,7 +211,7 @@ internal static partial class Emitter
     }
 
     /// <summary>Backward, for the last teacher-forced <c>Forward</c> (models compiled for training only).</summary>
-    private static void WriteDecoderBackwardEntryPoints(SourceWriter w, ModelPlan plan)
+    internal static void WriteDecoderBackwardEntryPoints(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         int B = plan.BatchSize;
@@ -257,7 +257,7 @@ internal static partial class Emitter
     }
 
     /// <summary>The shapes of the source, target and output arguments, as the checks' messages give them (interpolated holes for the lengths).</summary>
-    private static (string Source, string Target, string Output) DecoderShapes(ModelPlan plan)
+    internal static (string Source, string Target, string Output) DecoderShapes(ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         int B = plan.BatchSize;
@@ -267,7 +267,7 @@ internal static partial class Emitter
     }
 
     /// <summary>The checks of a source argument and its lengths, before anything changes.</summary>
-    private static void WriteSourceChecks(SourceWriter w, ModelPlan plan, string sourceShape)
+    internal static void WriteSourceChecks(SourceWriter w, ModelPlan plan, string sourceShape)
     {
         w.Line("CheckLength(sourceLength, nameof(sourceLength));");
         w.Line(SpanCheck("source.Length", $"sourceLength * {plan.BatchSize * plan.InputSize}", "nameof(source)", $"$\"{sourceShape}\""));
@@ -276,7 +276,7 @@ internal static partial class Emitter
     }
 
     /// <summary>s_0 (and c_0) ← the final states of the encoder's last recurrent layer, its top stacked layer, directions side by side.</summary>
-    private static void WriteBridge(SourceWriter w, ModelPlan plan)
+    internal static void WriteBridge(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         LayerPlan bridge = plan.Layers[d.Bridge];
@@ -292,7 +292,7 @@ internal static partial class Emitter
     }
 
     /// <summary>keys = memory·W_hᵀ + b_h (additive) or memory·W_aᵀ (general), over every source row at once.</summary>
-    private static void WriteKeyProjection(SourceWriter w, DecoderPlan d, string memory, string keys, string rows)
+    internal static void WriteKeyProjection(SourceWriter w, DecoderPlan d, string memory, string keys, string rows)
     {
         string weight = d.Score == 0 ? d.Wh! : d.Wa!;
         w.Line($"// keys: every encoder output projected once, {(d.Score == 0 ? "W_h·h_j + b_h" : "W_a·h_j")}   ([{rows} x {d.Memory}] · [{d.Memory} x {d.Attention}])");
@@ -301,7 +301,7 @@ internal static partial class Emitter
     }
 
     /// <summary>One attention step of row <c>b</c>: from the query state <c>sPrev</c> to the weights and the context.</summary>
-    private static void WriteAttentionStep(SourceWriter w, ModelPlan plan, string memory, string keys, string query, string tanh, string weights, string context, string sourceLength, string valid)
+    internal static void WriteAttentionStep(SourceWriter w, ModelPlan plan, string memory, string keys, string query, string tanh, string weights, string context, string sourceLength, string valid)
     {
         DecoderPlan d = plan.Decoder!;
         int B = plan.BatchSize, A = d.Attention, E = d.Memory, H = d.Hidden;
@@ -319,7 +319,7 @@ internal static partial class Emitter
         }
     }
 
-    private static void WriteDecodeCore(SourceWriter w, ModelPlan plan)
+    internal static void WriteDecodeCore(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         string P = d.Property;
@@ -389,7 +389,7 @@ internal static partial class Emitter
     }
 
     /// <summary>The cell update from the gates' input and context shares: adds the recurrent share and activates.</summary>
-    private static void WriteDecoderCell(SourceWriter w, DecoderPlan d, int B, string sPrev, string gates, string cPrev, string c, string s)
+    internal static void WriteDecoderCell(SourceWriter w, DecoderPlan d, int B, string sPrev, string gates, string cPrev, string c, string s)
     {
         int H = d.Hidden;
         if (d.Lstm)
@@ -408,7 +408,7 @@ internal static partial class Emitter
         }
     }
 
-    private static void WriteDecodeBackwardCore(SourceWriter w, ModelPlan plan)
+    internal static void WriteDecodeBackwardCore(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         string P = d.Property;
@@ -535,7 +535,7 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void WriteDecodeStepCore(SourceWriter w, ModelPlan plan)
+    internal static void WriteDecodeStepCore(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         string P = d.Property;
@@ -576,7 +576,7 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void WriteDecoderChecks(SourceWriter w, ModelPlan plan)
+    internal static void WriteDecoderChecks(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
         w.Line();

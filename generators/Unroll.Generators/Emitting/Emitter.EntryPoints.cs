@@ -7,19 +7,19 @@ namespace Unroll.Generators.Emitting;
 /// <summary>The public entry points: they check every argument once, before any state changes, then run the cores.</summary>
 internal static partial class Emitter
 {
-    private static string InputShape(ModelPlan plan, string length) => plan.Vocabulary > 0
+    internal static string InputShape(ModelPlan plan, string length) => plan.Vocabulary > 0
         ? $"[batch {plan.BatchSize}, length {{{length}}}]"
         : $"[batch {plan.BatchSize}, length {{{length}}}, features {plan.InputSize}]";
 
-    private static string OutputShape(ModelPlan plan, string length) => plan.SequenceOutput
+    internal static string OutputShape(ModelPlan plan, string length) => plan.SequenceOutput
         ? $"[batch {plan.BatchSize}, length {{{length}}}, features {plan.OutputSize}]"
         : $"[batch {plan.BatchSize}, features {plan.OutputSize}]";
 
-    private static string OutputCount(ModelPlan plan, string length) => plan.SequenceOutput
+    internal static string OutputCount(ModelPlan plan, string length) => plan.SequenceOutput
         ? $"{length} * {plan.BatchSize * plan.OutputSize}"
         : $"{plan.BatchSize * plan.OutputSize}";
 
-    private static void WriteForwardEntryPoints(SourceWriter w, ModelPlan plan)
+    internal static void WriteForwardEntryPoints(SourceWriter w, ModelPlan plan)
     {
         bool tokens = plan.Vocabulary > 0;
         string inputType = tokens ? "global::System.ReadOnlySpan<int>" : ReadOnlySpan;
@@ -65,7 +65,7 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void WriteBackwardEntryPoints(SourceWriter w, ModelPlan plan)
+    internal static void WriteBackwardEntryPoints(SourceWriter w, ModelPlan plan)
     {
         var last = plan.Sequence.Layers[plan.Layers.Count - 1];
         bool floatInput = plan.Vocabulary == 0;
@@ -112,7 +112,7 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void WriteStepEntryPoints(SourceWriter w, ModelPlan plan)
+    internal static void WriteStepEntryPoints(SourceWriter w, ModelPlan plan)
     {
         bool tokens = plan.Vocabulary > 0;
         var last = plan.Step!.Layers[plan.Layers.Count - 1];
@@ -211,13 +211,13 @@ internal static partial class Emitter
     /// <c>PackSequenceWeights</c> and <c>PackedWeightsCurrent</c>: the <c>W_hhᵀ</c> panels of the sequence passes.
     /// </summary>
     /// <summary>Packs <c>W_hhᵀ</c> into column panels and notes what was packed (the sequence passes compare it).</summary>
-    private static void WritePackRecurrent(SourceWriter w, CellBuffers cell, string wHh, int H, int G)
+    internal static void WritePackRecurrent(SourceWriter w, CellBuffers cell, string wHh, int H, int G)
     {
         w.Line($"{Blas}.PackPanels(p.Slice(Layout.{wHh}, {G * H}), {H}, a.Slice(Layout.{cell.PackedHh}, {H * G}), {G}, {H});");
         w.Line($"p.Slice(Layout.{wHh}, {G * H}).CopyTo(a.Slice(Layout.{cell.PackedFrom}, {G * H}));");
     }
 
-    private static void WritePackStepWeights(SourceWriter w, ModelPlan plan)
+    internal static void WritePackStepWeights(SourceWriter w, ModelPlan plan)
     {
         w.Line("/// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>");
         w.Open("private void PackStepWeights()");
@@ -272,7 +272,7 @@ internal static partial class Emitter
     }
 
     /// <summary>Every recurrent layer's stacked layers and directions with packed weights: input width and parameter constants.</summary>
-    private static System.Collections.Generic.IEnumerable<(LayerPlan Layer, CellBuffers Cell, int In, string WIh, string WHh, string BIh, string BHh)> PackedCells(ModelPlan plan)
+    internal static System.Collections.Generic.IEnumerable<(LayerPlan Layer, CellBuffers Cell, int In, string WIh, string WHh, string BIh, string BHh)> PackedCells(ModelPlan plan)
     {
         for (int i = 0; i < plan.Layers.Count; i++)
         {
@@ -288,7 +288,7 @@ internal static partial class Emitter
     }
 
     /// <summary>Opens <c>ReorderState</c> and checks its argument: one source row per batch row, each inside the batch.</summary>
-    private static void OpenReorderState(SourceWriter w, ModelPlan plan)
+    internal static void OpenReorderState(SourceWriter w, ModelPlan plan)
     {
         w.Line($"/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"sources\"/> is not {plan.BatchSize} long, or names a row outside the batch; nothing has changed.</exception>");
         w.Open("public void ReorderState(global::System.ReadOnlySpan<int> sources)");
@@ -304,7 +304,7 @@ internal static partial class Emitter
     /// The (checked) input into the arena, time-major, each row's length, the training switch, then <c>ForwardCore</c>:
     /// the common part of <c>Forward</c> and of an encoder–decoder's encoder run. Needs <c>a</c>, the arena.
     /// </summary>
-    private static void WriteRunSequence(SourceWriter w, ModelPlan plan, string input, string length, string lengths, string training)
+    internal static void WriteRunSequence(SourceWriter w, ModelPlan plan, string input, string length, string lengths, string training)
     {
         if (plan.Vocabulary > 0)
         {
@@ -322,10 +322,10 @@ internal static partial class Emitter
     }
 
     /// <summary>A length check whose message (an interpolated string) is built only when it fails, so the check allocates nothing.</summary>
-    private static string SpanCheck(string actual, string expected, string name, string shape, string? when = null) =>
+    internal static string SpanCheck(string actual, string expected, string name, string shape, string? when = null) =>
         $"if ({(when is null ? "" : when + " && ")}{actual} != {expected}) ThrowWrongLength({name}, {expected}, {actual}, {shape});";
 
-    private static void WriteChecks(SourceWriter w, ModelPlan plan)
+    internal static void WriteChecks(SourceWriter w, ModelPlan plan)
     {
         w.Open("private static void CheckLength(int length, string name)");
         w.Line("if (length < 1 || length > SequenceLength)");

@@ -83,7 +83,7 @@ internal static partial class Emitter
     }
 
     /// <summary>The first four values, for a reader of the generated code: <c>-1, -0.875, 0.5, 0.25, …</c>.</summary>
-    private static string FirstValues(uint[] bits)
+    internal static string FirstValues(uint[] bits)
     {
         var values = new System.Collections.Generic.List<string>();
         for (int i = 0; i < bits.Length && i < 4; i++) values.Add(WeightsMatch.ToSingle(bits[i]).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
@@ -91,7 +91,7 @@ internal static partial class Emitter
     }
 
     /// <summary>Float32 bits as <c>\uLLLL\uHHHH</c> escapes, low half first.</summary>
-    private static string Chars(uint[] bits)
+    internal static string Chars(uint[] bits)
     {
         const string Hex = "0123456789ABCDEF";
         var text = new StringBuilder(bits.Length * 12);
@@ -108,8 +108,8 @@ internal static partial class Emitter
     }
 
     /// <summary>Text for a one-line comment: line breaks and other control characters escaped.</summary>
-    private static string Escape(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: false);
+    internal static string Escape(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: false);
 
     /// <summary>Text inside an XML doc comment.</summary>
-    private static string Xml(string text) => System.Security.SecurityElement.Escape(text);
+    internal static string Xml(string text) => System.Security.SecurityElement.Escape(text);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Unroll.Generators.Layers;
 using Unroll.Generators.Model;
 using Unroll.Generators.Planning;
 
@@ -17,15 +18,15 @@ internal static partial class Emitter
     public static readonly string GeneratorVersion = typeof(Emitter).Assembly.GetName().Version is { } version
         ? $"{version.Major}.{version.Minor}.{version.Build}"
         : "0.0.0";
-    private const string Blas = "global::Unroll.Kernels.Blas";
-    private const string Cells = "global::Unroll.Kernels.Cells";
-    private const string Span = "global::System.Span<float>";
-    private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
+    internal const string Blas = "global::Unroll.Kernels.Blas";
+    internal const string Cells = "global::Unroll.Kernels.Cells";
+    internal const string Span = "global::System.Span<float>";
+    internal const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
 
     /// <summary><c>{Namespace}.{Type}.g.cs</c> (with enclosing types for nested models; without the <c>@</c> of escaped names).</summary>
     public static string HintName(ModelPlan plan) => HintName(plan.Namespace, plan.ContainingTypes, plan.TypeName);
 
-    private static string HintName(string? ns, EquatableArray<ContainingType> containingTypes, string typeName) =>
+    internal static string HintName(string? ns, EquatableArray<ContainingType> containingTypes, string typeName) =>
         string.Join(".", new[] { ns }.Concat(containingTypes.Select(t => t.Name)).Concat(new[] { typeName }).Where(n => n is not null)).Replace("@", "") + ".g.cs";
 
     /// <summary>
@@ -44,7 +45,7 @@ internal static partial class Emitter
     }
 
     /// <summary>A name as C# source: reserved keywords get an <c>@</c> (a property named <c>@event</c>).</summary>
-    private static string Identifier(string name) =>
+    internal static string Identifier(string name) =>
         Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
     public static string Emit(ModelPlan plan)
@@ -112,17 +113,17 @@ internal static partial class Emitter
     }
 
     /// <summary>Opens the model's namespace and the partial types it is nested in.</summary>
-    private static void OpenContainers(SourceWriter w, ModelPlan plan) => OpenContainers(w, plan.Namespace, plan.ContainingTypes);
+    internal static void OpenContainers(SourceWriter w, ModelPlan plan) => OpenContainers(w, plan.Namespace, plan.ContainingTypes);
 
-    private static void OpenContainers(SourceWriter w, string? ns, EquatableArray<ContainingType> containingTypes)
+    internal static void OpenContainers(SourceWriter w, string? ns, EquatableArray<ContainingType> containingTypes)
     {
         if (ns is not null) w.Open("namespace " + ns);
         foreach (ContainingType outer in containingTypes) w.Open($"partial {outer.Keyword} {Identifier(outer.Name)}");
     }
 
-    private static void CloseContainers(SourceWriter w, ModelPlan plan) => CloseContainers(w, plan.Namespace, plan.ContainingTypes);
+    internal static void CloseContainers(SourceWriter w, ModelPlan plan) => CloseContainers(w, plan.Namespace, plan.ContainingTypes);
 
-    private static void CloseContainers(SourceWriter w, string? ns, EquatableArray<ContainingType> containingTypes)
+    internal static void CloseContainers(SourceWriter w, string? ns, EquatableArray<ContainingType> containingTypes)
     {
         foreach (ContainingType _ in containingTypes) w.Close();
         if (ns is not null) w.Close();
@@ -172,36 +173,17 @@ internal static partial class Emitter
     /// <summary>The hint name of a <see cref="ModelStub"/>: the one the compiled model would have.</summary>
     public static string HintName(ModelStub stub) => HintName(stub.Namespace, stub.ContainingTypes, stub.TypeName);
 
-    private static string F(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+    internal static string F(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 
-    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    internal static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Describe(LayerPlan layer) => layer.Kind switch
-    {
-        LayerKind.Dropout => $"Dropout(p = {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)})",
-        LayerKind.LayerNorm => $"LayerNorm({layer.Out})",
-        LayerKind.SelfAttention => $"SelfAttention({layer.In}, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")}{(layer.Causal ? ", causal" : "")}{(layer.Residual ? ", residual" : "")})",
-        LayerKind.Embedding => $"Embedding({layer.In} → {layer.Hidden})",
-        LayerKind.Linear => $"Linear({layer.In} → {layer.Out}{(layer.Bias ? "" : ", no bias")})",
-        _ => $"{KindName(layer)}({layer.In} → {layer.Hidden}"
-             + (layer.NumLayers > 1 ? $", {layer.NumLayers} layers" : "")
-             + (layer.Directions == 2 ? ", bidirectional" : "")
-             + (layer.Dropout > 0 && layer.NumLayers > 1 ? $", dropout {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)} between layers" : "")
-             + (layer.ReturnSequences ? "" : ", last step only") + ")",
-    };
+    internal static string Describe(LayerPlan layer) => LayerHandler.For(layer.Kind).Describe(layer);
 
     /// <summary>The trailing argument of the fused step calls for weights not in float32 (none for float32, as the overloads without it).</summary>
-    private static string PrecisionArgument(ModelPlan plan) =>
+    internal static string PrecisionArgument(ModelPlan plan) =>
         plan.WeightPrecision == StepPrecision.Float32 ? "" : $", global::Unroll.WeightPrecision.{plan.WeightPrecision}";
 
-    private static string KindName(LayerPlan layer) => layer.Kind switch
-    {
-        LayerKind.Lstm => "LSTM",
-        LayerKind.Gru => "GRU",
-        _ => layer.Nonlinearity == 1 ? "RNN-ReLU" : "RNN-tanh",
-    };
-
-    private static void WriteRemarks(SourceWriter w, ModelPlan plan)
+    internal static void WriteRemarks(SourceWriter w, ModelPlan plan)
     {
         string input = plan.Vocabulary > 0 ? $"tokens [{plan.BatchSize}, ≤{plan.SequenceLength}] (ids below {plan.Vocabulary})" : $"input  [{plan.BatchSize}, ≤{plan.SequenceLength}, {plan.InputSize}]";
         string output = plan.SequenceOutput ? $"output [{plan.BatchSize}, ≤{plan.SequenceLength}, {plan.OutputSize}]" : $"output [{plan.BatchSize}, {plan.OutputSize}]";
@@ -239,7 +221,7 @@ internal static partial class Emitter
         }
         w.Line($"/// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, {Planner.SpareFloats} floats longer, and the arena starts at its first aligned float.</para>");
         var unrolled = plan.Step is null ? new List<string>() : plan.Layers.Select((layer, i) => (layer, cells: plan.Step.Layers[i].Cells))
-            .Where(x => x.cells.Any(c => c.Unrolled)).Select(x => $"{x.layer.Property}'s {KindName(x.layer)}").ToList();
+            .Where(x => x.cells.Any(c => c.Unrolled)).Select(x => $"{x.layer.Property}'s {RecurrentHandler.KindName(x.layer)}").ToList();
         if (unrolled.Count > 0)
         {
             w.Line($"/// <para>Step unrolls {string.Join(" and ", unrolled)}: float32 steps of fewer than {N(Planner.UnrolledStepMultiplyAdds)} multiply-adds, too few to share");
@@ -253,7 +235,7 @@ internal static partial class Emitter
         w.Line("/// </remarks>");
     }
 
-    private static void WriteConstants(SourceWriter w, ModelPlan plan)
+    internal static void WriteConstants(SourceWriter w, ModelPlan plan)
     {
         w.Line("/// <summary>The longest sequence <c>Forward</c> takes; a shorter length may be passed.</summary>");
         w.Line($"public const int SequenceLength = {plan.SequenceLength};");
@@ -284,7 +266,7 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void WriteLayout(SourceWriter w, ModelPlan plan)
+    internal static void WriteLayout(SourceWriter w, ModelPlan plan)
     {
         w.Line("/// <summary>");
         w.Line("/// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then");
@@ -305,7 +287,7 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void WriteConstruction(SourceWriter w, ModelPlan plan)
+    internal static void WriteConstruction(SourceWriter w, ModelPlan plan)
     {
         w.Line($"/// <summary>The arena's array, pinned: <c>Layout.Length</c> floats from <c>_origin</c> on, and {Planner.SpareFloats} spare.</summary>");
         w.Line("private readonly float[] _arena;");
@@ -434,24 +416,13 @@ internal static partial class Emitter
         w.Line();
     }
 
-    private static void WriteLayerViews(SourceWriter w, ModelPlan plan)
+    internal static void WriteLayerViews(SourceWriter w, ModelPlan plan)
     {
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
-            AttentionBuffers? attention = plan.Sequence.Layers[i].Attention;
-            string type = "global::Unroll." + layer.Kind + "Layer";
-            string first = layer.ParameterNames.Count > 0 ? "Layout." + layer.ParameterNames[0] : "0";
-            string values = ArrayIndex(first);
-            string arguments = layer.Kind switch
-            {
-                LayerKind.Embedding => $"_arena, {values}, {GradientOffset(plan, first)}, {layer.In}, {layer.Hidden}",
-                LayerKind.Linear => $"_arena, {values}, {GradientOffset(plan, first)}, {layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}",
-                LayerKind.Dropout => $"{F(layer.Dropout)}, {layer.Out}",
-                LayerKind.LayerNorm => $"_arena, {values}, {GradientOffset(plan, first)}, {layer.Out}",
-                LayerKind.SelfAttention => $"_arena, {ArrayIndex("Layout." + attention!.Weights)}, {(attention.WeightsGradient is null ? "-1" : ArrayIndex("Layout." + attention.WeightsGradient))}, BatchSize, {layer.NumHeads}, SequenceLength",
-                _ => $"_arena, {ArrayIndex("Layout." + layer.StateBlock)}, {layer.NumLayers}, {layer.Directions}, BatchSize, {layer.Hidden}",
-            };
+            string type = "global::Unroll." + LayerHandler.For(layer.Kind).ViewType;
+            string arguments = LayerHandler.For(layer.Kind).ViewArguments(plan, i);
             w.Line($"/// <summary>{Describe(layer)}.</summary>");
             w.Line($"{(layer.Modifiers.Length > 0 ? layer.Modifiers + " " : "")}partial {type} {Identifier(layer.Property)} {{ get => new({arguments}); }}");
             w.Line();
@@ -462,16 +433,16 @@ internal static partial class Emitter
     /// An arena offset as an index into <c>_arena</c> (the arena starts at <c>_origin</c>), for the runtime's views, which
     /// take the array and an index.
     /// </summary>
-    private static string ArrayIndex(string offset) => $"_origin + {offset}";
+    internal static string ArrayIndex(string offset) => $"_origin + {offset}";
 
     /// <summary>
     /// The index in <c>_arena</c> of the gradient of the parameter at <paramref name="offset"/> (relative to the parameter
     /// block, as in the gradient block), or -1 (none) in a model compiled for inference only.
     /// </summary>
-    private static string GradientOffset(ModelPlan plan, string offset) => plan.InferenceOnly ? "-1" : ArrayIndex($"Layout.Gradients + {offset}");
+    internal static string GradientOffset(ModelPlan plan, string offset) => plan.InferenceOnly ? "-1" : ArrayIndex($"Layout.Gradients + {offset}");
 
     /// <summary>Offset of state <paramref name="k"/> (0 h_0, 1 h_n, 2 ∂h_0, 3 ∂h_n, 4 c_0, 5 c_n, 6 ∂c_0, 7 ∂c_n) of one stacked layer and direction.</summary>
-    private static string State(ModelPlan plan, LayerPlan layer, int k, int l, int d)
+    internal static string State(ModelPlan plan, LayerPlan layer, int k, int l, int d)
     {
         int bh = plan.BatchSize * layer.Hidden;
         int offset = k * layer.NumLayers * layer.Directions * bh + (l * layer.Directions + d) * bh;
@@ -479,5 +450,5 @@ internal static partial class Emitter
     }
 
     /// <summary><paramref name="constant"/> plus <paramref name="offset"/>, written without a <c>+ 0</c>.</summary>
-    private static string Offset(string constant, long offset) => offset == 0 ? constant : $"{constant} + {offset}";
+    internal static string Offset(string constant, long offset) => offset == 0 ? constant : $"{constant} + {offset}";
 }

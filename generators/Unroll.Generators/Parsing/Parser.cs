@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Unroll.Generators.Diagnostics;
+using Unroll.Generators.Layers;
 using Unroll.Generators.Model;
 
 namespace Unroll.Generators.Parsing;
@@ -19,19 +20,9 @@ internal static class Parser
 {
     private const string AttributeNamespace = "Unroll";
 
-    /// <summary>The layer attributes and the property type each needs.</summary>
+    /// <summary>The layer attributes and the property type each needs (the handlers say).</summary>
     private static readonly (string Attribute, LayerKind Kind, string ViewType)[] Layers =
-    {
-        ("EmbeddingAttribute", LayerKind.Embedding, "EmbeddingLayer"),
-        ("LinearAttribute", LayerKind.Linear, "LinearLayer"),
-        ("RnnAttribute", LayerKind.Rnn, "RnnLayer"),
-        ("LstmAttribute", LayerKind.Lstm, "LstmLayer"),
-        ("GruAttribute", LayerKind.Gru, "GruLayer"),
-        ("DropoutAttribute", LayerKind.Dropout, "DropoutLayer"),
-        ("SelfAttentionAttribute", LayerKind.SelfAttention, "SelfAttentionLayer"),
-        ("LayerNormAttribute", LayerKind.LayerNorm, "LayerNormLayer"),
-        ("AttentionDecoderAttribute", LayerKind.AttentionDecoder, "AttentionDecoderLayer"),
-    };
+        LayerHandler.All.Select(h => (h.Attribute, h.Kind, h.ViewType)).ToArray();
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Unroll.Generators.Diagnostics;
+using Unroll.Generators.Layers;
 using Unroll.Generators.Model;
 
 namespace Unroll.Generators.Planning;
@@ -115,18 +116,8 @@ internal static class Planner
         int previousWidth = 0; // features the previous layer passes on (a dropout layer passes on its input's)
         foreach (LayerSpec layer in spec.Layers)
         {
-            (string Name, int Value)[] sizes = layer.Kind switch
-            {
-                LayerKind.Embedding => new[] { ("numEmbeddings", layer.In), ("embeddingDim", layer.Out) },
-                LayerKind.Linear => new[] { ("inFeatures", layer.In), ("outFeatures", layer.Out) },
-                LayerKind.Dropout => Array.Empty<(string, int)>(),
-                LayerKind.SelfAttention => new[] { ("embedDim", layer.In), ("NumHeads", layer.NumHeads) },
-                LayerKind.LayerNorm => new[] { ("normalizedShape", layer.In) },
-                LayerKind.AttentionDecoder => new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("outputSize", layer.DecoderOutput) },
-                _ => new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("NumLayers", layer.NumLayers) },
-            };
             bool positive = true;
-            foreach (var (name, value) in sizes)
+            foreach (var (name, value) in LayerHandler.For(layer.Kind).Sizes(layer))
             {
                 if (value > 0) continue;
                 positive = false;
@@ -248,45 +239,7 @@ internal static class Planner
             }
 
             int directions = layer.Bidirectional ? 2 : 1;
-            switch (layer.Kind)
-            {
-                case LayerKind.LayerNorm:
-                    Add("weight", new[] { layer.In }, InitKind.One, 0);
-                    Add("bias", new[] { layer.In }, InitKind.Zero, 0);
-                    break;
-                case LayerKind.SelfAttention:
-                    // nn.MultiheadAttention: xavier_uniform_ in_proj (fan_in E, fan_out 3E), zero biases, out_proj as nn.Linear.
-                    int e = layer.In;
-                    Add("in_proj_weight", new[] { 3 * e, e }, InitKind.Uniform, Math.Sqrt(6.0 / (e + 3 * e)));
-                    Add("in_proj_bias", new[] { 3 * e }, InitKind.Zero, 0);
-                    Add("out_proj.weight", new[] { e, e }, InitKind.Uniform, 1 / Math.Sqrt(e));
-                    Add("out_proj.bias", new[] { e }, InitKind.Zero, 0);
-                    break;
-                case LayerKind.Embedding:
-                    Add("weight", new[] { layer.In, layer.Out }, InitKind.Normal, 0);
-                    break;
-                case LayerKind.Linear:
-                    double bound = 1 / Math.Sqrt(layer.In);
-                    Add("weight", new[] { layer.Out, layer.In }, InitKind.Uniform, bound);
-                    if (layer.Bias) Add("bias", new[] { layer.Out }, InitKind.Uniform, bound);
-                    break;
-                default:
-                    int gates = Gates(layer.Kind) * layer.Out;
-                    double k = 1 / Math.Sqrt(layer.Out);
-                    for (int l = 0; l < layer.NumLayers; l++)
-                    {
-                        for (int d = 0; d < directions; d++)
-                        {
-                            string suffix = $"_l{l}" + (d == 1 ? "_reverse" : "");
-                            int inK = l == 0 ? layer.In : directions * layer.Out;
-                            Add("weight_ih" + suffix, new[] { gates, inK }, InitKind.Uniform, k);
-                            Add("weight_hh" + suffix, new[] { gates, layer.Out }, InitKind.Uniform, k);
-                            Add("bias_ih" + suffix, new[] { gates }, InitKind.Uniform, k);
-                            Add("bias_hh" + suffix, new[] { gates }, InitKind.Uniform, k);
-                        }
-                    }
-                    break;
-            }
+            LayerHandler.For(layer.Kind).AddParameters(layer, Add);
             int hidden = layer.Kind == LayerKind.Linear ? 0 : layer.Out;
             layers.Add(new LayerPlan(layer.Property, layer.Modifiers, layer.Kind, layer.In, OutputWidth(layer), hidden,
                 IsRecurrent(layer.Kind) ? layer.NumLayers : 0, IsRecurrent(layer.Kind) ? directions : 0,

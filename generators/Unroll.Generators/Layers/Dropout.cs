@@ -1,0 +1,51 @@
+using System.Globalization;
+using static Unroll.Generators.Emitting.Emitter;
+
+namespace Unroll.Generators.Layers;
+
+/// <summary><c>[Dropout(p)]</c> as <c>nn.Dropout</c>: in training, each value is zeroed with probability p and the rest scaled by 1 / (1 − p).</summary>
+internal sealed class DropoutHandler : LayerHandler
+{
+    public override LayerKind Kind => LayerKind.Dropout;
+
+    public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => Array.Empty<(string, int)>();
+
+    public override string Describe(LayerPlan layer) => $"Dropout(p = {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)})";
+
+    public override string ViewArguments(ModelPlan plan, int index) => $"{F(plan.Layers[index].Dropout)}, {plan.Layers[index].Out}";
+
+    public override void WriteForward(LayerPass pass)
+    {
+        var (w, plan, layer, buffers) = pass;
+        string input = pass.Input, rows = pass.Rows;
+        bool streaming = pass.Streaming;
+        string count = $"{rows} * {layer.Out}";
+        if (streaming || plan.InferenceOnly)
+        {
+            w.Line($"// {layer.Property}: {Describe(layer)} passes values through in {(streaming ? "streaming " : "")}inference");
+            w.Line($"a.Slice(Layout.{input}, {count}).CopyTo(a.Slice(Layout.{buffers.Output}, {count}));");
+        }
+        else
+        {
+            w.Line($"// {layer.Property}: {Describe(layer)}: in training, y = x ⊙ mask with a fresh mask of 0 and 1 / (1 − p); otherwise y = x");
+            w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.{input}, {count}), a.Slice(Layout.{buffers.Mask}, {count}), a.Slice(Layout.{buffers.Output}, {count}), {F(layer.Dropout)}, DropoutGenerator);");
+            w.Line($"else a.Slice(Layout.{input}, {count}).CopyTo(a.Slice(Layout.{buffers.Output}, {count}));");
+        }
+    }
+
+    public override void WriteBackward(LayerPass pass)
+    {
+        var (w, _, layer, buffers) = pass;
+        string rows = pass.Rows, guard = pass.Guard;
+        string? inputGradient = pass.InputGradient;
+        if (inputGradient is not null)
+        {
+            string count = $"{rows} * {layer.Out}";
+            w.Line($"// {layer.Property}: ∂x = ∂y ⊙ mask (∂y when the Forward did not train)");
+            w.Line($"{(guard.Length > 0 ? "if (inputGradient) " : "")}{{");
+            w.Line($"    if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.{buffers.OutputGradient}, {count}), a.Slice(Layout.{buffers.Mask}, {count}), a.Slice(Layout.{inputGradient}, {count}));");
+            w.Line($"    else a.Slice(Layout.{buffers.OutputGradient}, {count}).CopyTo(a.Slice(Layout.{inputGradient}, {count}));");
+            w.Line("}");
+        }
+    }
+}

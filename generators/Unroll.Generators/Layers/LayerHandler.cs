@@ -1,0 +1,113 @@
+namespace Unroll.Generators.Layers;
+
+/// <summary>
+/// One layer kind's part in the pipeline, in one file (<c>Layers/{Kind}.cs</c>): its attribute and view, the sizes the
+/// planner checks, its parameters (PyTorch's names, shapes and initialisation), how it is described, its view's
+/// arguments, and the code of its forward pass, streaming step and backward pass. The parser, planner and emitter walk
+/// the layers through <see cref="For"/> without knowing the kinds.
+/// </summary>
+internal abstract class LayerHandler
+{
+    /// <summary>Every layer kind's handler, in the order of <see cref="LayerKind"/>.</summary>
+    public static readonly LayerHandler[] All =
+    {
+        new EmbeddingHandler(), new LinearHandler(), new RecurrentHandler(LayerKind.Rnn), new RecurrentHandler(LayerKind.Lstm),
+        new RecurrentHandler(LayerKind.Gru), new DropoutHandler(), new SelfAttentionHandler(), new LayerNormHandler(), new AttentionDecoderHandler(),
+    };
+
+    /// <summary>The handler of <paramref name="kind"/>; an unknown kind is a bug in the generator, not a recurrent layer.</summary>
+    public static LayerHandler For(LayerKind kind) =>
+        (int)kind >= 0 && (int)kind < All.Length && All[(int)kind].Kind == kind
+            ? All[(int)kind]
+            : throw new ArgumentOutOfRangeException(nameof(kind), kind, "No handler for this layer kind: add it to LayerHandler.All.");
+
+    public abstract LayerKind Kind { get; }
+
+    /// <summary>The attribute's class name (<c>LstmAttribute</c>).</summary>
+    public string Attribute => Kind + "Attribute";
+
+    /// <summary>The layer property's type, in the <c>Unroll</c> namespace (<c>LstmLayer</c>).</summary>
+    public string ViewType => Kind + "Layer";
+
+    /// <summary>The sizes that must be positive, by the names PyTorch's constructor gives them.</summary>
+    public abstract IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer);
+
+    /// <summary>
+    /// The view arguments of a layer whose view reads its parameters: the arena, the first parameter's index and its
+    /// gradient's (−1 without gradients), then <paramref name="sizes"/>.
+    /// </summary>
+    protected static string ParameterView(ModelPlan plan, int index, string sizes)
+    {
+        string first = "Layout." + plan.Layers[index].ParameterNames[0];
+        return $"_arena, {Emitter.ArrayIndex(first)}, {Emitter.GradientOffset(plan, first)}, {sizes}";
+    }
+
+    /// <summary>The layer's parameters, in state-dict order (names relative to the layer: <c>weight_ih_l0</c>).</summary>
+    public virtual void AddParameters(LayerSpec layer, ParameterAdder add)
+    {
+    }
+
+    /// <summary>The layer in a few words, for the generated comments and remarks (<c>Linear(128 → 65)</c>).</summary>
+    public abstract string Describe(LayerPlan layer);
+
+    /// <summary>The arguments of the layer property's view constructor.</summary>
+    public abstract string ViewArguments(ModelPlan plan, int index);
+
+    /// <summary>The layer in <c>ForwardCore</c> (over <c>length</c> steps) or, when <see cref="LayerPass.Streaming"/>, in <c>StepCore</c>.</summary>
+    public abstract void WriteForward(LayerPass pass);
+
+    /// <summary>The layer in <c>BackwardCore</c>: its parameter gradients, and its input's gradient when there is one to write.</summary>
+    public abstract void WriteBackward(LayerPass pass);
+}
+
+/// <summary>Adds one parameter tensor: its name within the layer, shape, and how PyTorch initialises it (uniform in ±bound, normal, 0, 1).</summary>
+internal delegate void ParameterAdder(string name, int[] shape, InitKind init, double bound);
+
+/// <summary>What a layer's pass code needs: where to write, the model, the layer, its buffers in the pass, and its input.</summary>
+internal sealed class LayerPass
+{
+    private readonly ModeBuffers _mode;
+
+    public LayerPass(SourceWriter w, ModelPlan plan, int index, bool streaming, List<(int Layer, int StackedLayer, string Input)> unrolled)
+    {
+        W = w;
+        Plan = plan;
+        Index = index;
+        Streaming = streaming;
+        Unrolled = unrolled;
+        _mode = streaming ? plan.Step! : plan.Sequence;
+    }
+
+    public SourceWriter W { get; }
+
+    /// <summary>What every pass uses: <c>var (w, plan, layer, buffers) = pass;</c>.</summary>
+    public void Deconstruct(out SourceWriter w, out ModelPlan plan, out LayerPlan layer, out LayerBuffers buffers) =>
+        (w, plan, layer, buffers) = (W, Plan, Layer, Buffers);
+
+    public ModelPlan Plan { get; }
+
+    /// <summary>The layer's index in <see cref="ModelPlan.Layers"/>.</summary>
+    public int Index { get; }
+
+    /// <summary>One step (<c>StepCore</c>), or a sequence of <c>length</c> steps.</summary>
+    public bool Streaming { get; }
+
+    /// <summary>Unrolled streaming steps the pass calls: each becomes a method of its own after <c>StepCore</c>.</summary>
+    public List<(int Layer, int StackedLayer, string Input)> Unrolled { get; }
+
+    public LayerPlan Layer => Plan.Layers[Index];
+
+    public LayerBuffers Buffers => _mode.Layers[Index];
+
+    /// <summary>The <c>Layout</c> name of the layer's input: the model's input, or the previous layer's output.</summary>
+    public string Input => Index == 0 ? _mode.Input : _mode.Layers[Index - 1].Output;
+
+    /// <summary>Backward: where the input's gradient goes (null when nothing needs it).</summary>
+    public string? InputGradient => Index == 0 ? _mode.InputGradient : _mode.Layers[Index - 1].OutputGradient;
+
+    /// <summary>Backward: the condition on writing the model input's gradient (only the first layer has one).</summary>
+    public string Guard => Index == 0 ? "if (inputGradient) " : "";
+
+    /// <summary>Rows the layer runs over: <c>length * B</c>, or <c>B</c> for one step (or after a layer that keeps only its last step).</summary>
+    public string Rows => Emitter.Rows(Plan, Layer, Streaming);
+}

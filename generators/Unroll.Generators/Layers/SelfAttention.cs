@@ -1,0 +1,144 @@
+using System.Globalization;
+using static Unroll.Generators.Emitting.Emitter;
+
+namespace Unroll.Generators.Layers;
+
+/// <summary>
+/// <c>[SelfAttention(embedDim, NumHeads, Causal, Residual)]</c> as <c>nn.MultiheadAttention</c> on the layer's own input
+/// (query = key = value), with PyTorch's <c>in_proj</c>/<c>out_proj</c> parameters; a causal one streams with a cache of
+/// keys and values.
+/// </summary>
+internal sealed class SelfAttentionHandler : LayerHandler
+{
+    public override LayerKind Kind => LayerKind.SelfAttention;
+
+    public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => new[] { ("embedDim", layer.In), ("NumHeads", layer.NumHeads) };
+
+    public override void AddParameters(LayerSpec layer, ParameterAdder add)
+    {
+        // nn.MultiheadAttention: xavier_uniform_ in_proj (fan_in E, fan_out 3E), zero biases, out_proj as nn.Linear.
+        int e = layer.In;
+        add("in_proj_weight", new[] { 3 * e, e }, InitKind.Uniform, System.Math.Sqrt(6.0 / (e + 3 * e)));
+        add("in_proj_bias", new[] { 3 * e }, InitKind.Zero, 0);
+        add("out_proj.weight", new[] { e, e }, InitKind.Uniform, 1 / System.Math.Sqrt(e));
+        add("out_proj.bias", new[] { e }, InitKind.Zero, 0);
+    }
+
+    public override string Describe(LayerPlan layer) =>
+        $"SelfAttention({layer.In}, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")}{(layer.Causal ? ", causal" : "")}{(layer.Residual ? ", residual" : "")})";
+
+    public override string ViewArguments(ModelPlan plan, int index)
+    {
+        AttentionBuffers attention = plan.Sequence.Layers[index].Attention!;
+        string gradient = attention.WeightsGradient is null ? "-1" : ArrayIndex("Layout." + attention.WeightsGradient);
+        return $"_arena, {ArrayIndex("Layout." + attention.Weights)}, {gradient}, BatchSize, {plan.Layers[index].NumHeads}, SequenceLength";
+    }
+
+    public override void WriteForward(LayerPass pass)
+    {
+        if (pass.Streaming) WriteSelfAttentionStep(pass.W, pass.Plan, pass.Layer, pass.Buffers, pass.Input);
+        else WriteAttentionForward(pass.W, pass.Plan, pass.Layer, pass.Buffers, pass.Input, pass.Rows);
+    }
+
+    public override void WriteBackward(LayerPass pass) =>
+        WriteAttentionBackward(pass.W, pass.Plan, pass.Layer, pass.Buffers, pass.Input, pass.InputGradient, pass.Guard, pass.Rows);
+
+    /// <summary>Self-attention over <c>length</c> steps: the projections over every row at once, then each sequence and head.</summary>
+    private static void WriteAttentionForward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, string input, string rows)
+    {
+        int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
+        AttentionBuffers at = buffers.Attention!;
+        string[] names = layer.ParameterNames.ToArray();
+        w.Line($"// {layer.Property}: {Emitter.Describe(layer)}: qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√{d}) v; y = ctx·W_outᵀ + b_out{(layer.Residual ? " + x" : "")}");
+        w.Open("");
+        w.Line($"{Span} x = a.Slice(Layout.{input});");
+        w.Line($"{Span} qkv = a.Slice(Layout.{at.Qkv}); // [time, {B}, {3 * E}]: q | k | v");
+        w.Line($"{Span} context = a.Slice(Layout.{at.Context}); // [time, {B}, {E}]");
+        w.Line($"{Span} y = a.Slice(Layout.{buffers.Output});");
+        w.Line($"{Blas}.MultiplyTransposed(x, {E}, p.Slice(Layout.{names[0]}), {E}, qkv, {3 * E}, {rows}, {3 * E}, {E}, accumulate: false);");
+        w.Line($"{Blas}.AddRowVector(qkv, {3 * E}, {rows}, {3 * E}, p.Slice(Layout.{names[1]}, {3 * E}));");
+        w.Line($"// each sequence b and head h: rows t of its q, k, v are {B * 3 * E} floats apart; the weights are [length, length] blocks");
+        w.Open($"for (int b = 0; b < {B}; b++)");
+        w.Open($"for (int h = 0; h < {heads}; h++)");
+        w.Line($"int head = b * {3 * E} + h * {d};");
+        w.Line($"global::Unroll.Kernels.Attention.Forward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E},");
+        w.Line($"    a.Slice(Layout.{at.Weights} + (b * {heads} + h) * length * length, length * length), context.Slice(b * {E} + h * {d}), {B * E}, length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: _rowLengths[b]);");
+        w.Close();
+        w.Close();
+        w.Line($"{Blas}.MultiplyTransposed(context, {E}, p.Slice(Layout.{names[2]}), {E}, y, {E}, {rows}, {E}, {E}, accumulate: false);");
+        w.Line($"{Blas}.AddRowVector(y, {E}, {rows}, {E}, p.Slice(Layout.{names[3]}, {E}));");
+        if (layer.Residual) w.Line($"{Blas}.AddRows(x, {E}, y, {E}, {rows}, {E}); // the residual connection");
+        w.Close();
+    }
+
+    /// <summary>Causal self-attention, one step: the new keys and values join the cache, the new query attends over the cache.</summary>
+    private static void WriteSelfAttentionStep(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, string input)
+    {
+        int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads, T = plan.SequenceLength;
+        AttentionBuffers at = buffers.Attention!;
+        string[] names = layer.ParameterNames.ToArray();
+        w.Line($"// {layer.Property}: {Emitter.Describe(layer)}, one step: qkv = x·W_inᵀ + b_in; k, v join the cache at _stepPosition; q attends over positions 0 … _stepPosition");
+        w.Open("");
+        w.Line($"{Span} x = a.Slice(Layout.{input});");
+        w.Line($"{Span} qkv = a.Slice(Layout.{at.Qkv}, {B * 3 * E}); // [{B}, {3 * E}]: q | k | v");
+        w.Line($"{Span} context = a.Slice(Layout.{at.Context}, {B * E});");
+        w.Line($"{Span} cache = a.Slice(Layout.{at.KeyValueCache}); // [position, {B}, {2 * E}]: k | v");
+        w.Line($"{Span} y = a.Slice(Layout.{buffers.Output}, {B * E});");
+        w.Line("int keys = _stepPosition + 1;");
+        w.Line($"{Blas}.MultiplyTransposed(x, {E}, p.Slice(Layout.{names[0]}), {E}, qkv, {3 * E}, {B}, {3 * E}, {E}, accumulate: false);");
+        w.Line($"{Blas}.AddRowVector(qkv, {3 * E}, {B}, {3 * E}, p.Slice(Layout.{names[1]}, {3 * E}));");
+        w.Line($"{Blas}.CopyRows(qkv.Slice({E}), {3 * E}, cache.Slice(_stepPosition * {B * 2 * E}), {2 * E}, {B}, {2 * E});");
+        w.Open($"for (int b = 0; b < {B}; b++)");
+        w.Open($"for (int h = 0; h < {heads}; h++)");
+        w.Line($"int head = b * {2 * E} + h * {d};");
+        w.Line($"global::Unroll.Kernels.Attention.Forward(qkv.Slice(b * {3 * E} + h * {d}), {3 * E}, cache.Slice(head), {B * 2 * E}, cache.Slice(head + {E}), {B * 2 * E},");
+        w.Line($"    a.Slice(Layout.{at.Weights} + (b * {heads} + h) * {T}, keys), context.Slice(b * {E} + h * {d}), {E}, 1, keys, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: false);");
+        w.Close();
+        w.Close();
+        w.Line($"{Blas}.MultiplyTransposed(context, {E}, p.Slice(Layout.{names[2]}), {E}, y, {E}, {B}, {E}, {E}, accumulate: false);");
+        w.Line($"{Blas}.AddRowVector(y, {E}, {B}, {E}, p.Slice(Layout.{names[3]}, {E}));");
+        if (layer.Residual) w.Line($"{Blas}.AddRows(x, {E}, y, {E}, {B}, {E}); // the residual connection");
+        w.Close();
+    }
+
+    private static void WriteAttentionBackward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, string input, string? inputGradient, string guard, string rows)
+    {
+        int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
+        AttentionBuffers at = buffers.Attention!;
+        string[] names = layer.ParameterNames.ToArray();
+        w.Line($"// {layer.Property}: backwards through out_proj, each sequence's and head's attention, then in_proj");
+        w.Open("");
+        w.Line($"{Span} x = a.Slice(Layout.{input});");
+        w.Line($"{Span} qkv = a.Slice(Layout.{at.Qkv});");
+        w.Line($"{Span} context = a.Slice(Layout.{at.Context});");
+        w.Line($"{Span} dy = a.Slice(Layout.{buffers.OutputGradient});");
+        w.Line($"{Span} dContext = a.Slice(Layout.{at.ContextGradient});");
+        w.Line($"{Span} dQkv = a.Slice(Layout.{at.QkvGradient});");
+        w.Line($"// ∂W_out += ∂yᵀ·ctx, ∂b_out += Σ ∂y, ∂ctx = ∂y·W_out");
+        w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {E}, context, {E}, g.Slice(Layout.{names[2]}), {E}, {rows}, {E}, {E});");
+        w.Line($"{Blas}.SumRowsAdd(dy, {E}, {rows}, {E}, g.Slice(Layout.{names[3]}, {E}));");
+        w.Line($"{Blas}.Multiply(dy, {E}, p.Slice(Layout.{names[2]}), {E}, dContext, {E}, {rows}, {E}, {E}, accumulate: false);");
+        w.Line($"dQkv.Slice(0, {rows} * {3 * E}).Clear();");
+        w.Open($"for (int b = 0; b < {B}; b++)");
+        w.Open($"for (int h = 0; h < {heads}; h++)");
+        w.Line($"int head = b * {3 * E} + h * {d};");
+        w.Line("int block = (b * " + heads + " + h) * length * length;");
+        w.Line($"global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E},");
+        w.Line($"    a.Slice(Layout.{at.Weights} + block, length * length), dContext.Slice(b * {E} + h * {d}), {B * E}, a.Slice(Layout.{at.WeightsGradient} + block, length * length),");
+        w.Line($"    dQkv.Slice(head), dQkv.Slice(head + {E}), dQkv.Slice(head + {2 * E}), a.Slice(Layout.{at.Scratch}, length * length), length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: _rowLengths[b]);");
+        w.Close();
+        w.Close();
+        w.Line($"// ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv");
+        w.Line($"{Blas}.MultiplyTransposedAAdd(dQkv, {3 * E}, x, {E}, g.Slice(Layout.{names[0]}), {E}, {rows}, {3 * E}, {E});");
+        w.Line($"{Blas}.SumRowsAdd(dQkv, {3 * E}, {rows}, {3 * E}, g.Slice(Layout.{names[1]}, {3 * E}));");
+        if (inputGradient is not null)
+        {
+            w.Line($"// ∂x = ∂qkv·W_in{(layer.Residual ? " + ∂y (the residual path)" : "")}");
+            w.Line($"{guard}{{");
+            w.Line($"    {Blas}.Multiply(dQkv, {3 * E}, p.Slice(Layout.{names[0]}), {E}, a.Slice(Layout.{inputGradient}), {E}, {rows}, {E}, {3 * E}, accumulate: false);");
+            if (layer.Residual) w.Line($"    {Blas}.AddRows(dy, {E}, a.Slice(Layout.{inputGradient}), {E}, {rows}, {E});");
+            w.Line("}");
+        }
+        w.Close();
+    }
+}
