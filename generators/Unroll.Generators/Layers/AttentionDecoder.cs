@@ -10,8 +10,26 @@ internal sealed class AttentionDecoderHandler : LayerHandler
 {
     public override LayerKind Kind => LayerKind.AttentionDecoder;
 
+    /// <summary>Three sizes: the target step's features, the hidden size and the outputs per step.</summary>
+    public override bool ReadArguments(object?[] arguments, out LayerArguments read)
+    {
+        read = default;
+        if (!(arguments.Length == 3 && arguments[0] is int input && arguments[1] is int hidden && arguments[2] is int output)) return false;
+        read = new LayerArguments { In = input, Out = hidden, DecoderOutput = output };
+        return true;
+    }
+
     public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) =>
         new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("outputSize", layer.DecoderOutput) };
+
+    /// <summary>The enums' values, and widths that may be 0 but not negative.</summary>
+    public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
+    {
+        if (layer.Score is not (0 or 1 or 2)) Invalid(layer, "Attention", layer.Score, "AttentionScore.Additive, AttentionScore.Dot or AttentionScore.General", diagnostics);
+        if (layer.Cell is not (0 or 1)) Invalid(layer, "Cell", layer.Cell, "DecoderCell.Lstm or DecoderCell.Gru", diagnostics);
+        if (layer.TargetVocabulary < 0) Invalid(layer, "Vocabulary", layer.TargetVocabulary, "0 (float targets) or the target vocabulary's size", diagnostics);
+        if (layer.AttentionSize < 0) Invalid(layer, "AttentionSize", layer.AttentionSize, "0 (the hidden size) or a positive width", diagnostics);
+    }
 
     public override string Describe(LayerPlan layer) => throw NotAnEncoderLayer();
 

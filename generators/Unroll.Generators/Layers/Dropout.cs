@@ -8,7 +8,18 @@ internal sealed class DropoutHandler : LayerHandler
 {
     public override LayerKind Kind => LayerKind.Dropout;
 
+    /// <summary>One argument: the probability.</summary>
+    public override bool ReadArguments(object?[] arguments, out LayerArguments read)
+    {
+        read = default;
+        if (!(arguments.Length == 1 && arguments[0] is double p)) return false;
+        read = new LayerArguments { Dropout = p };
+        return true;
+    }
+
     public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => Array.Empty<(string, int)>();
+
+    public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics) => CheckProbability(layer, "p", diagnostics);
 
     public override string Describe(LayerPlan layer) => $"Dropout(p = {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)})";
 

@@ -29,8 +29,39 @@ internal abstract class LayerHandler
     /// <summary>The layer property's type, in the <c>Unroll</c> namespace (<c>LstmLayer</c>).</summary>
     public string ViewType => Kind + "Layer";
 
+    /// <summary>
+    /// The attribute's constructor arguments (their values) into <paramref name="read"/>; false when they are not the
+    /// ones the attribute takes (the compiler reports that). Most kinds take two sizes: input features and output features.
+    /// </summary>
+    public virtual bool ReadArguments(object?[] arguments, out LayerArguments read)
+    {
+        read = default;
+        if (!(arguments.Length == 2 && arguments[0] is int input && arguments[1] is int output)) return false;
+        read = new LayerArguments { In = input, Out = output };
+        return true;
+    }
+
     /// <summary>The sizes that must be positive, by the names PyTorch's constructor gives them.</summary>
     public abstract IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer);
+
+    /// <summary>
+    /// The layer's options that no size check covers (an enum's value, a probability, heads that divide the width), with
+    /// <paramref name="positive"/> saying whether its sizes passed <see cref="Sizes"/>.
+    /// </summary>
+    public virtual void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
+    {
+    }
+
+    /// <summary>UNR0017 for an option outside what it may be.</summary>
+    protected static void Invalid(LayerSpec layer, string option, object value, string expected, List<DiagnosticInfo> diagnostics) =>
+        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.InvalidOption, layer.Location, option, layer.Property, value, expected));
+
+    /// <summary>A dropout probability: at least 0 and below 1, as PyTorch requires.</summary>
+    protected static void CheckProbability(LayerSpec layer, string option, List<DiagnosticInfo> diagnostics)
+    {
+        if (!(layer.Dropout >= 0 && layer.Dropout < 1))
+            Invalid(layer, option, layer.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "at least 0 and below 1", diagnostics);
+    }
 
     /// <summary>
     /// The view arguments of a layer whose view reads its parameters: the arena, the first parameter's index and its
@@ -58,6 +89,22 @@ internal abstract class LayerHandler
 
     /// <summary>The layer in <c>BackwardCore</c>: its parameter gradients, and its input's gradient when there is one to write.</summary>
     public abstract void WriteBackward(LayerPass pass);
+}
+
+/// <summary>What a layer attribute's constructor arguments say (the named ones are read apart).</summary>
+internal struct LayerArguments
+{
+    /// <summary>Input features (Embedding: the vocabulary; one-width layers: their width).</summary>
+    public int In;
+
+    /// <summary>Output features (Embedding: the embedding width; recurrent layers and the decoder: the hidden size).</summary>
+    public int Out;
+
+    /// <summary>The decoder's outputs per step.</summary>
+    public int DecoderOutput;
+
+    /// <summary>Dropout's probability.</summary>
+    public double Dropout;
 }
 
 /// <summary>Adds one parameter tensor: its name within the layer, shape, and how PyTorch initialises it (uniform in ±bound, normal, 0, 1).</summary>

@@ -8,6 +8,15 @@ internal sealed class LayerNormHandler : LayerHandler
 {
     public override LayerKind Kind => LayerKind.LayerNorm;
 
+    /// <summary>One width: the input's, which is also the output's.</summary>
+    public override bool ReadArguments(object?[] arguments, out LayerArguments read)
+    {
+        read = default;
+        if (!(arguments.Length == 1 && arguments[0] is int width)) return false;
+        read = new LayerArguments { In = width, Out = width };
+        return true;
+    }
+
     public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => new[] { ("normalizedShape", layer.In) };
 
     public override void AddParameters(LayerSpec layer, ParameterAdder add)

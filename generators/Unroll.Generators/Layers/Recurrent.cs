@@ -20,6 +20,13 @@ internal sealed class RecurrentHandler : LayerHandler
     public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) =>
         new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("NumLayers", layer.NumLayers) };
 
+    public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
+    {
+        if (layer.Kind == LayerKind.Rnn && layer.Nonlinearity is not (0 or 1))
+            Invalid(layer, "Nonlinearity", layer.Nonlinearity, "Nonlinearity.Tanh or Nonlinearity.Relu", diagnostics);
+        CheckProbability(layer, "Dropout", diagnostics);
+    }
+
     public override void AddParameters(LayerSpec layer, ParameterAdder add)
     {
         int directions = layer.Bidirectional ? 2 : 1, gates = Planner.Gates(layer.Kind) * layer.Out;

@@ -12,7 +12,22 @@ internal sealed class SelfAttentionHandler : LayerHandler
 {
     public override LayerKind Kind => LayerKind.SelfAttention;
 
+    /// <summary>One width: the input's, which is also the output's.</summary>
+    public override bool ReadArguments(object?[] arguments, out LayerArguments read)
+    {
+        read = default;
+        if (!(arguments.Length == 1 && arguments[0] is int width)) return false;
+        read = new LayerArguments { In = width, Out = width };
+        return true;
+    }
+
     public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => new[] { ("embedDim", layer.In), ("NumHeads", layer.NumHeads) };
+
+    public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
+    {
+        if (positive && layer.In % layer.NumHeads != 0)
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.HeadsDoNotDivide, layer.Location, layer.NumHeads, layer.Property, layer.In));
+    }
 
     public override void AddParameters(LayerSpec layer, ParameterAdder add)
     {

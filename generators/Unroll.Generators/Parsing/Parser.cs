@@ -134,23 +134,19 @@ internal static class Parser
             }
 
             // A half-typed attribute: the compiler reports it; there is nothing to plan until it is fixed.
-            bool dropoutLayer = layerKind == LayerKind.Dropout;
-            bool attention = layerKind is LayerKind.SelfAttention or LayerKind.LayerNorm; // one width, in = out
-            bool decoder = layerKind == LayerKind.AttentionDecoder; // input, hidden, output
-            if (data.AttributeConstructor is null || data.ConstructorArguments.Length != (dropoutLayer || attention ? 1 : decoder ? 3 : 2)
-                || data.ConstructorArguments.Any(a => a.Kind != TypedConstantKind.Primitive || (dropoutLayer ? a.Value is not double : a.Value is not int)))
+            if (data.AttributeConstructor is null || data.ConstructorArguments.Any(a => a.Kind != TypedConstantKind.Primitive)
+                || !LayerHandler.For(layerKind).ReadArguments(data.ConstructorArguments.Select(a => a.Value).ToArray(), out LayerArguments read))
             {
                 attributeErrors = true;
                 continue;
             }
 
-            int inSize = dropoutLayer ? 0 : (int)data.ConstructorArguments[0].Value!;
-            int outSize = dropoutLayer ? 0 : attention ? inSize : (int)data.ConstructorArguments[1].Value!;
+            int inSize = read.In, outSize = read.Out;
             int numHeads = 1;
             bool causal = false, residual = false;
-            int decoderOutput = decoder ? (int)data.ConstructorArguments[2].Value! : 0;
+            int decoderOutput = read.DecoderOutput;
             int targetVocabulary = 0, score = 0, attentionSize = 0, cell = 0;
-            double dropout = dropoutLayer ? (double)data.ConstructorArguments[0].Value! : 0;
+            double dropout = read.Dropout;
             bool bias = true, bidirectional = false, returnSequences = true;
             int numLayers = 1, nonlinearity = 0;
             foreach (var argument in data.NamedArguments)

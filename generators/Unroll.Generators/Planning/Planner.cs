@@ -124,17 +124,7 @@ internal static class Planner
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.NonPositiveSize, layer.Location, name, layer.Property, value));
             }
 
-            if (layer.Kind == LayerKind.Rnn && layer.Nonlinearity is not (0 or 1))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidOption, layer.Location, "Nonlinearity", layer.Property, layer.Nonlinearity, "Nonlinearity.Tanh or Nonlinearity.Relu"));
-            }
-            if ((layer.Kind == LayerKind.Dropout || IsRecurrent(layer.Kind)) && !(layer.Dropout >= 0 && layer.Dropout < 1))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidOption, layer.Location, layer.Kind == LayerKind.Dropout ? "p" : "Dropout", layer.Property,
-                    layer.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "at least 0 and below 1"));
-            }
-
-            if (layer.Kind == LayerKind.AttentionDecoder) CheckDecoderOptions(layer, diagnostics);
+            LayerHandler.For(layer.Kind).CheckOptions(layer, positive, diagnostics);
             if (chain && previous is { Kind: LayerKind.AttentionDecoder })
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderNotLast, previous.Location, previous.Property, layer.Property));
@@ -166,24 +156,9 @@ internal static class Planner
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location,
                     IsRecurrent(layer.Kind) ? "Recurrent layer" : "Attention layer", layer.Property, lastStepOnly.Property));
             }
-            if (layer.Kind == LayerKind.SelfAttention && positive && layer.In % layer.NumHeads != 0)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HeadsDoNotDivide, layer.Location, layer.NumHeads, layer.Property, layer.In));
-            }
             if (IsRecurrent(layer.Kind) && !layer.ReturnSequences) lastStepOnly ??= layer;
             previous = layer;
         }
-    }
-
-    /// <summary>An attention decoder's options: the enums' values, and widths that may be 0 but not negative.</summary>
-    private static void CheckDecoderOptions(LayerSpec layer, List<DiagnosticInfo> diagnostics)
-    {
-        void Invalid(string option, int value, string expected) =>
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidOption, layer.Location, option, layer.Property, value, expected));
-        if (layer.Score is not (0 or 1 or 2)) Invalid("Attention", layer.Score, "AttentionScore.Additive, AttentionScore.Dot or AttentionScore.General");
-        if (layer.Cell is not (0 or 1)) Invalid("Cell", layer.Cell, "DecoderCell.Lstm or DecoderCell.Gru");
-        if (layer.TargetVocabulary < 0) Invalid("Vocabulary", layer.TargetVocabulary, "0 (float targets) or the target vocabulary's size");
-        if (layer.AttentionSize < 0) Invalid("AttentionSize", layer.AttentionSize, "0 (the hidden size) or a positive width");
     }
 
     /// <summary>The decoder starts from the last recurrent layer's final state and attends over the encoder's output.</summary>
