@@ -31,6 +31,8 @@ internal sealed class AttentionDecoderHandler : LayerHandler
         if (layer.AttentionSize < 0) Invalid(layer, "AttentionSize", layer.AttentionSize, "0 (the hidden size) or a positive width", diagnostics);
     }
 
+    public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c) => throw NotAnEncoderLayer();
+
     public override string Describe(LayerPlan layer) => throw NotAnEncoderLayer();
 
     public override string ViewArguments(ModelPlan plan, int index) => throw NotAnEncoderLayer();

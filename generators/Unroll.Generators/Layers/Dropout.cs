@@ -21,6 +21,12 @@ internal sealed class DropoutHandler : LayerHandler
 
     public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics) => CheckProbability(layer, "p", diagnostics);
 
+    /// <summary>Training keeps the mask (0 or 1 / (1 − p)) that <c>Backward</c> multiplies by.</summary>
+    public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c) => OutputBuffers(layer, c) with
+    {
+        Mask = c.Gradients ? c.Add(layer, "Mask", c.RowsOf(layer) * layer.Out, $"{layer.Property} dropout mask (0 or 1 / (1 − p)), {c.ShapeOf(layer)}") : null,
+    };
+
     public override string Describe(LayerPlan layer) => $"Dropout(p = {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)})";
 
     public override string ViewArguments(ModelPlan plan, int index) => $"{F(plan.Layers[index].Dropout)}, {plan.Layers[index].Out}";

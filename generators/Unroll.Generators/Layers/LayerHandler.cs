@@ -78,6 +78,21 @@ internal abstract class LayerHandler
     {
     }
 
+    /// <summary>
+    /// The layer's arena regions in one pass (the sequence's, or one step's), in the order the arena holds them: by
+    /// default its output and, when the pass keeps gradients, the output's gradient.
+    /// </summary>
+    public virtual LayerBuffers AddBuffers(LayerPlan layer, BufferContext c) => OutputBuffers(layer, c);
+
+    /// <summary>The output and its gradient, which every layer but a recurrent one has as its first regions.</summary>
+    protected static LayerBuffers OutputBuffers(LayerPlan layer, BufferContext c)
+    {
+        long rows = c.RowsOf(layer);
+        string output = c.Add(layer, "Output", rows * layer.Out, $"{layer.Property} output, {c.ShapeOf(layer)}");
+        string? outputGradient = c.Gradients ? c.Add(layer, "OutputGradient", rows * layer.Out, $"∂{layer.Property} output") : null;
+        return new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty);
+    }
+
     /// <summary>The layer in a few words, for the generated comments and remarks (<c>Linear(128 → 65)</c>).</summary>
     public abstract string Describe(LayerPlan layer);
 
@@ -89,6 +104,52 @@ internal abstract class LayerHandler
 
     /// <summary>The layer in <c>BackwardCore</c>: its parameter gradients, and its input's gradient when there is one to write.</summary>
     public abstract void WriteBackward(LayerPass pass);
+}
+
+/// <summary>Where one pass's layer buffers go: the arena, the pass's name prefix (<c>Step_</c>), its steps and rows.</summary>
+internal sealed class BufferContext
+{
+    public BufferContext(ModelSpec spec, Planner.ArenaBuilder arena, string prefix, int steps, int batch, bool gradients, bool streaming)
+    {
+        Spec = spec;
+        Arena = arena;
+        Prefix = prefix;
+        Steps = steps;
+        B = batch;
+        Gradients = gradients;
+        Streaming = streaming;
+    }
+
+    public ModelSpec Spec { get; }
+
+    public Planner.ArenaBuilder Arena { get; }
+
+    /// <summary>What the pass's buffer names start with: "" for the sequence, <c>Step_</c> for one step.</summary>
+    public string Prefix { get; }
+
+    /// <summary>The steps the pass holds: the sequence length, or 1.</summary>
+    public int Steps { get; }
+
+    /// <summary>The batch size.</summary>
+    public int B { get; }
+
+    /// <summary>Whether the pass keeps what <c>Backward</c> needs (the sequence pass of a model that trains).</summary>
+    public bool Gradients { get; }
+
+    /// <summary>One step (<c>Step</c>) rather than a sequence.</summary>
+    public bool Streaming { get; }
+
+    /// <summary>The shape of a buffer with a row per step and batch row: one step's buffers have no time axis.</summary>
+    public string Rows(int width) => Streaming ? $"[batch, {width}]" : $"[time, batch, {width}]";
+
+    /// <summary>Rows of the layer's buffers: a row per step and batch row, or per batch row after a layer that keeps only its last step.</summary>
+    public long RowsOf(LayerPlan layer) => layer.SequenceInput ? (long)Steps * B : B;
+
+    /// <summary>The shape of the layer's output in this pass.</summary>
+    public string ShapeOf(LayerPlan layer) => layer.SequenceInput ? Rows(layer.Out) : $"[batch, {layer.Out}]";
+
+    /// <summary>A region named <c>{Prefix}{Property}_{what}</c>.</summary>
+    public string Add(LayerPlan layer, string what, long length, string comment) => Arena.Add($"{Prefix}{layer.Property}_{what}", length, comment);
 }
 
 /// <summary>What a layer attribute's constructor arguments say (the named ones are read apart).</summary>

@@ -25,6 +25,20 @@ internal sealed class LayerNormHandler : LayerHandler
         add("bias", new[] { layer.In }, InitKind.Zero, 0);
     }
 
+    /// <summary>The normalised rows and each row's 1/σ, which <c>Backward</c> reads.</summary>
+    public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c)
+    {
+        LayerBuffers buffers = OutputBuffers(layer, c);
+        long rows = c.RowsOf(layer);
+        return buffers with
+        {
+            Normalization = new NormalizationBuffers(
+                c.Add(layer, "Normalized", rows * layer.Out, $"{layer.Property} normalised rows x̂, {c.ShapeOf(layer)}"),
+                c.Add(layer, "InverseDeviation", rows, $"{layer.Property} 1/√(var + eps) of each row"),
+                c.Gradients ? c.Add(layer, "Scratch", layer.Out, "one row") : null),
+        };
+    }
+
     public override string Describe(LayerPlan layer) => $"LayerNorm({layer.Out})";
 
     public override string ViewArguments(ModelPlan plan, int index)

@@ -45,6 +45,82 @@ internal sealed class RecurrentHandler : LayerHandler
         }
     }
 
+    /// <summary>
+    /// Per stacked layer its states h_t (and their gradients); per layer and direction what the cell keeps (the gate cache,
+    /// LSTM cell states) and, streaming, its packed weights (a fused step's, or the products' panels); dropout copies
+    /// between stacked layers; and the last step's states when the layer returns only those.
+    /// </summary>
+    public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c)
+    {
+        ModelSpec spec = c.Spec;
+        int B = c.B;
+        bool gradients = c.Gradients, streaming = c.Streaming;
+        long rows = c.RowsOf(layer);
+        int H = layer.Hidden, D = layer.Directions;
+        var sequences = new List<string>();
+        var sequenceGradients = new List<string>();
+        var cells = new List<CellBuffers>();
+        for (int l = 0; l < layer.NumLayers; l++)
+        {
+            sequences.Add(c.Add(layer, $"L{l}_Sequence", rows * D * H, $"{layer.Property} layer {l} states h_t, {c.Rows(D * H)}"));
+            if (gradients) sequenceGradients.Add(c.Add(layer, $"L{l}_SequenceGradient", rows * D * H, $"∂ of {layer.Property} layer {l} states"));
+            for (int d = 0; d < D; d++)
+            {
+                string tag = $"{c.Prefix}{layer.Property}_L{l}{(d == 1 ? "R" : "")}";
+                int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
+                string cacheWhat = layer.Kind switch
+                {
+                    LayerKind.Lstm => "activated gates i, f, g, o",
+                    LayerKind.Gru => "r, z, n, W_hn·h + b_hn",
+                    _ => "pre-activations",
+                };
+                // A streaming LSTM or GRU step over fewer than four rows is one fused call that keeps its gates in registers:
+                // no cache. Four rows and more share each weight load in the products' register blocks instead.
+                bool fused = streaming && layer.Kind != LayerKind.Rnn && B < 4;
+                string? cache = fused ? null : c.Arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, {c.Rows(cacheWidth)}");
+                string? cellState = layer.Kind == LayerKind.Lstm ? c.Arena.Add(tag + "_Cells", rows * H, $"cell states c_t, {c.Rows(H)}") : null;
+                var cellBuffers = new CellBuffers(l, d, cache, cellState);
+                if (streaming)
+                {
+                    int inK = l == 0 ? layer.In : D * H, G = Planner.Gates(layer.Kind) * H;
+                    cellBuffers = cellBuffers with
+                    {
+                        Unrolled = fused && D == 1 && spec.WeightPrecision == StepPrecision.Float32 && (long)B * G * (inK + H) < Planner.UnrolledStepMultiplyAdds,
+                        Fused = fused ? c.Arena.Add(tag + "_Fused", Planner.FusedStepSize(layer.Kind, inK, H, spec.WeightPrecision), Planner.FusedStepWhat(spec.WeightPrecision)) : null,
+                        PackedIh = fused ? null : c.Arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
+                        PackedHh = c.Arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels{(fused ? " (the sequence passes' recurrent products)" : "")}, {H} x {G}"),
+                        PackedBias = fused || layer.Kind == LayerKind.Gru ? null : c.Arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
+                        PackedFrom = c.Arena.Add(tag + "_PackedFrom", (long)G * H, "W_hh as last packed (the sequence passes compare it)"),
+                    };
+                }
+                cells.Add(cellBuffers);
+            }
+        }
+        // Dropout between stacked layers (training only, so not in the streaming buffers): layer l + 1 reads a masked copy of layer l.
+        var dropped = new List<string>();
+        var droppedMasks = new List<string>();
+        if (gradients && layer.Dropout > 0)
+        {
+            for (int l = 0; l < layer.NumLayers - 1; l++)
+            {
+                dropped.Add(c.Add(layer, $"L{l}_Dropped", rows * D * H, $"{layer.Property} layer {l} states after dropout, the input of layer {l + 1}"));
+                droppedMasks.Add(c.Add(layer, $"L{l}_Mask", rows * D * H, $"{layer.Property} layer {l} dropout mask"));
+            }
+        }
+        string outputName = sequences[sequences.Count - 1];
+        string? outputGradientName = gradients ? sequenceGradients[sequenceGradients.Count - 1] : null;
+        if (!layer.ReturnSequences)
+        {
+            outputName = c.Add(layer, $"Last", (long)B * D * H, $"{layer.Property} states after the last step, [batch, {D * H}]");
+            outputGradientName = gradients ? c.Add(layer, $"LastGradient", (long)B * D * H, $"∂{layer.Property} last states") : null;
+        }
+        return new LayerBuffers(outputName, outputGradientName, sequences.ToEquatableArray(), sequenceGradients.ToEquatableArray(), cells.ToEquatableArray())
+        {
+            Dropped = dropped.ToEquatableArray(),
+            DroppedMasks = droppedMasks.ToEquatableArray(),
+        };
+    }
+
     public override string Describe(LayerPlan layer) =>
         $"{KindName(layer)}({layer.In} → {layer.Hidden}"
         + (layer.NumLayers > 1 ? $", {layer.NumLayers} layers" : "")

@@ -39,6 +39,27 @@ internal sealed class SelfAttentionHandler : LayerHandler
         add("out_proj.bias", new[] { e }, InitKind.Zero, 0);
     }
 
+    /// <summary>The projections, the attention output and weights, their gradients; streaming (causal only), a cache of every earlier step's keys and values.</summary>
+    public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c)
+    {
+        LayerBuffers buffers = OutputBuffers(layer, c);
+        int e = layer.Out, T = c.Spec.SequenceLength!.Value, B = c.B;
+        long rows = c.RowsOf(layer), weights = c.Streaming ? (long)B * layer.NumHeads * T : (long)B * layer.NumHeads * c.Steps * c.Steps;
+        bool gradients = c.Gradients;
+        var attention = new AttentionBuffers(
+            c.Add(layer, "Qkv", rows * 3 * e, $"{layer.Property} q | k | v, {c.Rows(3 * e)}"),
+            c.Add(layer, "Context", rows * e, $"{layer.Property} attention output before out_proj, {c.Rows(e)}"),
+            c.Add(layer, "Weights", weights, c.Streaming ? $"{layer.Property} attention weights of one step, [batch, head, position]" : $"{layer.Property} attention weights, [batch, head, length, length]"),
+            gradients ? c.Add(layer, "WeightsGradient", weights, $"∂ of {layer.Property}'s attention weights (read by Backward)") : null,
+            gradients ? c.Add(layer, "QkvGradient", rows * 3 * e, $"∂ of {layer.Property} q | k | v") : null,
+            gradients ? c.Add(layer, "ContextGradient", rows * e, $"∂ of {layer.Property}'s attention output") : null,
+            gradients ? c.Add(layer, "Scratch", (long)c.Steps * c.Steps, "one sequence's and head's score gradients, [length, length]") : null)
+        {
+            KeyValueCache = c.Streaming ? c.Add(layer, "Cache", (long)(T + 1) * B * 2 * e, $"{layer.Property} keys and values of every step so far, [position, batch, {2 * e}], and one position of scratch") : null,
+        };
+        return buffers with { Attention = attention };
+    }
+
     public override string Describe(LayerPlan layer) =>
         $"SelfAttention({layer.In}, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")}{(layer.Causal ? ", causal" : "")}{(layer.Residual ? ", residual" : "")})";
 

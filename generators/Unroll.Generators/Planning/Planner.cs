@@ -427,114 +427,8 @@ internal static class Planner
             : null;
 
         var result = new List<LayerBuffers>();
-        foreach (LayerPlan layer in layers)
-        {
-            long rows = layer.SequenceInput ? (long)steps * B : B;
-            string shape = layer.SequenceInput ? Rows(layer.Out) : $"[batch, {layer.Out}]";
-            if (!IsRecurrent(layer.Kind))
-            {
-                string output = arena.Add($"{prefix}{layer.Property}_Output", rows * layer.Out, $"{layer.Property} output, {shape}");
-                string? outputGradient = gradients ? arena.Add($"{prefix}{layer.Property}_OutputGradient", rows * layer.Out, $"∂{layer.Property} output") : null;
-                string? mask = gradients && layer.Kind == LayerKind.Dropout
-                    ? arena.Add($"{prefix}{layer.Property}_Mask", rows * layer.Out, $"{layer.Property} dropout mask (0 or 1 / (1 − p)), {shape}")
-                    : null;
-                AttentionBuffers? attention = null;
-                if (layer.Kind == LayerKind.SelfAttention)
-                {
-                    // Streaming (one step, causal only) attends over every earlier step: their keys and values wait in a cache.
-                    int e = layer.Out, T = spec.SequenceLength!.Value;
-                    long weights = streaming ? (long)B * layer.NumHeads * T : (long)B * layer.NumHeads * steps * steps;
-                    attention = new AttentionBuffers(
-                        arena.Add($"{prefix}{layer.Property}_Qkv", rows * 3 * e, $"{layer.Property} q | k | v, {Rows(3 * e)}"),
-                        arena.Add($"{prefix}{layer.Property}_Context", rows * e, $"{layer.Property} attention output before out_proj, {Rows(e)}"),
-                        arena.Add($"{prefix}{layer.Property}_Weights", weights, streaming ? $"{layer.Property} attention weights of one step, [batch, head, position]" : $"{layer.Property} attention weights, [batch, head, length, length]"),
-                        gradients ? arena.Add($"{prefix}{layer.Property}_WeightsGradient", weights, $"∂ of {layer.Property}'s attention weights (read by Backward)") : null,
-                        gradients ? arena.Add($"{prefix}{layer.Property}_QkvGradient", rows * 3 * e, $"∂ of {layer.Property} q | k | v") : null,
-                        gradients ? arena.Add($"{prefix}{layer.Property}_ContextGradient", rows * e, $"∂ of {layer.Property}'s attention output") : null,
-                        gradients ? arena.Add($"{prefix}{layer.Property}_Scratch", (long)steps * steps, "one sequence's and head's score gradients, [length, length]") : null)
-                    {
-                        KeyValueCache = streaming ? arena.Add($"{prefix}{layer.Property}_Cache", (long)(T + 1) * B * 2 * e, $"{layer.Property} keys and values of every step so far, [position, batch, {2 * e}], and one position of scratch") : null,
-                    };
-                }
-                NormalizationBuffers? normalization = layer.Kind == LayerKind.LayerNorm
-                    ? new NormalizationBuffers(
-                        arena.Add($"{prefix}{layer.Property}_Normalized", rows * layer.Out, $"{layer.Property} normalised rows x̂, {shape}"),
-                        arena.Add($"{prefix}{layer.Property}_InverseDeviation", rows, $"{layer.Property} 1/√(var + eps) of each row"),
-                        gradients ? arena.Add($"{prefix}{layer.Property}_Scratch", layer.Out, "one row") : null)
-                    : null;
-                result.Add(new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty)
-                {
-                    Mask = mask,
-                    Attention = attention,
-                    Normalization = normalization,
-                });
-                continue;
-            }
-
-            int H = layer.Hidden, D = layer.Directions;
-            var sequences = new List<string>();
-            var sequenceGradients = new List<string>();
-            var cells = new List<CellBuffers>();
-            for (int l = 0; l < layer.NumLayers; l++)
-            {
-                sequences.Add(arena.Add($"{prefix}{layer.Property}_L{l}_Sequence", rows * D * H, $"{layer.Property} layer {l} states h_t, {Rows(D * H)}"));
-                if (gradients) sequenceGradients.Add(arena.Add($"{prefix}{layer.Property}_L{l}_SequenceGradient", rows * D * H, $"∂ of {layer.Property} layer {l} states"));
-                for (int d = 0; d < D; d++)
-                {
-                    string tag = $"{prefix}{layer.Property}_L{l}{(d == 1 ? "R" : "")}";
-                    int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
-                    string cacheWhat = layer.Kind switch
-                    {
-                        LayerKind.Lstm => "activated gates i, f, g, o",
-                        LayerKind.Gru => "r, z, n, W_hn·h + b_hn",
-                        _ => "pre-activations",
-                    };
-                    // A streaming LSTM or GRU step over fewer than four rows is one fused call that keeps its gates in registers:
-                    // no cache. Four rows and more share each weight load in the products' register blocks instead.
-                    bool fused = streaming && layer.Kind != LayerKind.Rnn && B < 4;
-                    string? cache = fused ? null : arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, {Rows(cacheWidth)}");
-                    string? cellState = layer.Kind == LayerKind.Lstm ? arena.Add(tag + "_Cells", rows * H, $"cell states c_t, {Rows(H)}") : null;
-                    var cellBuffers = new CellBuffers(l, d, cache, cellState);
-                    if (streaming)
-                    {
-                        int inK = l == 0 ? layer.In : D * H, G = Gates(layer.Kind) * H;
-                        cellBuffers = cellBuffers with
-                        {
-                            Unrolled = fused && D == 1 && spec.WeightPrecision == StepPrecision.Float32 && (long)B * G * (inK + H) < UnrolledStepMultiplyAdds,
-                            Fused = fused ? arena.Add(tag + "_Fused", FusedStepSize(layer.Kind, inK, H, spec.WeightPrecision), FusedStepWhat(spec.WeightPrecision)) : null,
-                            PackedIh = fused ? null : arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
-                            PackedHh = arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels{(fused ? " (the sequence passes' recurrent products)" : "")}, {H} x {G}"),
-                            PackedBias = fused || layer.Kind == LayerKind.Gru ? null : arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
-                            PackedFrom = arena.Add(tag + "_PackedFrom", (long)G * H, "W_hh as last packed (the sequence passes compare it)"),
-                        };
-                    }
-                    cells.Add(cellBuffers);
-                }
-            }
-            // Dropout between stacked layers (training only, so not in the streaming buffers): layer l + 1 reads a masked copy of layer l.
-            var dropped = new List<string>();
-            var droppedMasks = new List<string>();
-            if (gradients && layer.Dropout > 0)
-            {
-                for (int l = 0; l < layer.NumLayers - 1; l++)
-                {
-                    dropped.Add(arena.Add($"{prefix}{layer.Property}_L{l}_Dropped", rows * D * H, $"{layer.Property} layer {l} states after dropout, the input of layer {l + 1}"));
-                    droppedMasks.Add(arena.Add($"{prefix}{layer.Property}_L{l}_Mask", rows * D * H, $"{layer.Property} layer {l} dropout mask"));
-                }
-            }
-            string outputName = sequences[sequences.Count - 1];
-            string? outputGradientName = gradients ? sequenceGradients[sequenceGradients.Count - 1] : null;
-            if (!layer.ReturnSequences)
-            {
-                outputName = arena.Add($"{prefix}{layer.Property}_Last", (long)B * D * H, $"{layer.Property} states after the last step, [batch, {D * H}]");
-                outputGradientName = gradients ? arena.Add($"{prefix}{layer.Property}_LastGradient", (long)B * D * H, $"∂{layer.Property} last states") : null;
-            }
-            result.Add(new LayerBuffers(outputName, outputGradientName, sequences.ToEquatableArray(), sequenceGradients.ToEquatableArray(), cells.ToEquatableArray())
-            {
-                Dropped = dropped.ToEquatableArray(),
-                DroppedMasks = droppedMasks.ToEquatableArray(),
-            });
-        }
+        var buffers = new BufferContext(spec, arena, prefix, steps, B, gradients, streaming);
+        foreach (LayerPlan layer in layers) result.Add(LayerHandler.For(layer.Kind).AddBuffers(layer, buffers));
         return new ModeBuffers(input, inputGradient, result.ToEquatableArray());
     }
 
@@ -569,7 +463,7 @@ internal static class Planner
     }
 
     /// <summary>The <c>Layout</c> comment of a fused step's packed weights.</summary>
-    private static string FusedStepWhat(StepPrecision precision) => precision switch
+    internal static string FusedStepWhat(StepPrecision precision) => precision switch
     {
         StepPrecision.Float32 => "[W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step",
         StepPrecision.Int8 => "[W_ih W_hh]ᵀ as int8 with a scale and sums per row, and the biases, in blocks of one vector of units, for the fused step",
@@ -588,7 +482,7 @@ internal static class Planner
     /// floats from the arena's origin, which the runtime's <c>Unroll.AlignedArena</c> aligns), counting in <c>long</c> so
     /// that an oversized model is reported rather than wrapped.
     /// </summary>
-    private sealed class ArenaBuilder
+    internal sealed class ArenaBuilder
     {
         public readonly List<BufferPlan> Buffers = new();
 
