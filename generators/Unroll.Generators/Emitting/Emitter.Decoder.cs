@@ -17,14 +17,15 @@ internal static partial class Emitter
 
     internal static string ScoreName(DecoderPlan d) => d.Score switch
     {
-        0 => "additive",
-        1 => "dot",
-        _ => "general",
+        AttentionScore.Additive => "additive",
+        AttentionScore.Dot => "dot",
+        AttentionScore.General => "general",
+        _ => throw new ArgumentOutOfRangeException(nameof(d), d.Score, "Not an attention score (the planner refuses it)."),
     };
 
     internal static string DescribeDecoder(DecoderPlan d) =>
         $"{(d.Lstm ? "LSTM" : "GRU")} decoder({(d.Vocabulary > 0 ? $"tokens {d.Vocabulary} → {d.Input}" : d.Input.ToString())} + context {d.Memory} → {d.Hidden}, "
-        + $"{ScoreName(d)} attention{(d.Score == 0 ? " " + d.Attention : "")}, out {d.Hidden + d.Memory} → {d.Output})";
+        + $"{ScoreName(d)} attention{(d.Score == AttentionScore.Additive ? " " + d.Attention : "")}, out {d.Hidden + d.Memory} → {d.Output})";
 
     /// <summary>Offset of decoder state <paramref name="k"/> (0 s_0, 1 s_n, 2 ∂s_0, 3 ∂s_n, 4 c_0, 5 c_n, 6 ∂c_0, 7 ∂c_n).</summary>
     internal static string DecoderState(ModelPlan plan, int k) => Offset("Layout." + plan.Decoder!.StateBlock, k * plan.BatchSize * plan.Decoder.Hidden);
@@ -133,13 +134,13 @@ internal static partial class Emitter
         w.Open($"public void Encode({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)");
         WriteSourceChecks(w, plan, sourceShape);
         w.Line($"{Span} a = Arena;");
-        if (d.Score != 1) w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        if (d.Score != AttentionScore.Dot) w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line("RunEncoder(source, sourceLength, sourceLengths, training: false);");
         w.Line("_length = 0; // the encoder's activations are Encode's now");
         w.Line("_stepSourceLength = sourceLength;");
         w.Line("_rowLengths.CopyTo(_stepSourceLengths, 0);");
         w.Line($"a.Slice(Layout.{EncoderOutput(plan).Output}, sourceLength * {B * d.Memory}).CopyTo(a.Slice(Layout.{d.Property}_StepMemory)); // the memory Step attends over");
-        if (d.Score != 1) WriteKeyProjection(w, d, $"a.Slice(Layout.{d.Property}_StepMemory)", $"a.Slice(Layout.{d.Property}_StepKeys)", $"sourceLength * {B}");
+        if (d.Score != AttentionScore.Dot) WriteKeyProjection(w, d, $"a.Slice(Layout.{d.Property}_StepMemory)", $"a.Slice(Layout.{d.Property}_StepKeys)", $"sourceLength * {B}");
         w.Line("ResetState();");
         w.Close();
         w.Line();
@@ -173,9 +174,9 @@ internal static partial class Emitter
         w.Line("// each encoded source step: its memory and keys rows");
         w.Open($"for (int j = 0; j < _stepSourceLength; j++)");
         w.Line($"{Blas}.GatherRows(a.Slice(Layout.{d.Property}_StepMemory + j * {B * d.Memory}, {B * d.Memory}), sources, {d.Memory}, a.Slice(Layout.{d.Property}_StepContext, {B * d.Memory}));");
-        if (d.Score != 1)
+        if (d.Score != AttentionScore.Dot)
         {
-            string scratch = d.Score == 0 ? $"{d.Property}_StepQuery" : $"{d.Property}_StepNext";
+            string scratch = d.Score == AttentionScore.Additive ? $"{d.Property}_StepQuery" : $"{d.Property}_StepNext";
             w.Line($"{Blas}.GatherRows(a.Slice(Layout.{d.Property}_StepKeys + j * {B * d.Attention}, {B * d.Attention}), sources, {d.Attention}, a.Slice(Layout.{scratch}, {B * d.Attention}));");
         }
         w.Close();
@@ -294,10 +295,10 @@ internal static partial class Emitter
     /// <summary>keys = memory·W_hᵀ + b_h (additive) or memory·W_aᵀ (general), over every source row at once.</summary>
     internal static void WriteKeyProjection(SourceWriter w, DecoderPlan d, string memory, string keys, string rows)
     {
-        string weight = d.Score == 0 ? d.Wh! : d.Wa!;
-        w.Line($"// keys: every encoder output projected once, {(d.Score == 0 ? "W_h·h_j + b_h" : "W_a·h_j")}   ([{rows} x {d.Memory}] · [{d.Memory} x {d.Attention}])");
+        string weight = d.Score == AttentionScore.Additive ? d.Wh! : d.Wa!;
+        w.Line($"// keys: every encoder output projected once, {(d.Score == AttentionScore.Additive ? "W_h·h_j + b_h" : "W_a·h_j")}   ([{rows} x {d.Memory}] · [{d.Memory} x {d.Attention}])");
         w.Line($"{Blas}.MultiplyTransposed({memory}, {d.Memory}, p.Slice(Layout.{weight}), {d.Memory}, {keys}, {d.Attention}, {rows}, {d.Attention}, {d.Memory}, accumulate: false);");
-        if (d.Score == 0) w.Line($"{Blas}.AddRowVector({keys}, {d.Attention}, {rows}, {d.Attention}, p.Slice(Layout.{d.Bh}, {d.Attention}));");
+        if (d.Score == AttentionScore.Additive) w.Line($"{Blas}.AddRowVector({keys}, {d.Attention}, {rows}, {d.Attention}, p.Slice(Layout.{d.Bh}, {d.Attention}));");
     }
 
     /// <summary>One attention step of row <c>b</c>: from the query state <c>sPrev</c> to the weights and the context.</summary>
@@ -305,16 +306,16 @@ internal static partial class Emitter
     {
         DecoderPlan d = plan.Decoder!;
         int B = plan.BatchSize, A = d.Attention, E = d.Memory, H = d.Hidden;
-        if (d.Score == 0)
+        if (d.Score == AttentionScore.Additive)
         {
             w.Line($"{Additive}.Forward({query}.Slice(b * {A}), {keys}.Slice(b * {A}), {B * A}, p.Slice(Layout.{d.V}, {A}), {memory}.Slice(b * {E}), {B * E},");
             w.Line($"    {tanh}, a.Slice(Layout.{d.Property}_Scores, {sourceLength}), {weights}, {context}, {sourceLength}, {valid}, {A}, {E});");
         }
         else
         {
-            string k = d.Score == 1 ? memory : keys;
-            int ldk = d.Score == 1 ? B * E : B * A;
-            w.Line($"{Attention}.Forward(sPrev.Slice(b * {H}), {H}, {k}.Slice(b * {(d.Score == 1 ? E : A)}), {ldk}, {memory}.Slice(b * {E}), {B * E}, {weights}, {context}, {E}, 1, {valid}, {H}, {E}, 1f, causal: false);");
+            string k = d.Score == AttentionScore.Dot ? memory : keys;
+            int ldk = d.Score == AttentionScore.Dot ? B * E : B * A;
+            w.Line($"{Attention}.Forward(sPrev.Slice(b * {H}), {H}, {k}.Slice(b * {(d.Score == AttentionScore.Dot ? E : A)}), {ldk}, {memory}.Slice(b * {E}), {B * E}, {weights}, {context}, {E}, 1, {valid}, {H}, {E}, 1f, causal: false);");
             w.Line($"{weights}.Slice({valid}).Clear(); // padding: exactly 0");
         }
     }
@@ -330,13 +331,13 @@ internal static partial class Emitter
         w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line($"{Span} memory = a.Slice(Layout.{EncoderOutput(plan).Output}); // the encoder's outputs h_j, [source time, {B}, {E}]");
-        if (d.Score != 1) w.Line($"{Span} keys = a.Slice(Layout.{P}_Keys); // [source time, {B}, {A}]");
+        if (d.Score != AttentionScore.Dot) w.Line($"{Span} keys = a.Slice(Layout.{P}_Keys); // [source time, {B}, {A}]");
         w.Line($"{Span} x = a.Slice(Layout.{P}_{(tokens ? "Embedded" : "Target")}); // target inputs, [time, {B}, {I}]");
         w.Line($"{Span} hiddens = a.Slice(Layout.{P}_Hiddens); // s_0 … s_T, [time + 1, {B}, {H}]");
         if (d.Lstm) w.Line($"{Span} cells = a.Slice(Layout.{P}_Cells); // c_0 … c_T");
         w.Line($"{Span} cache = a.Slice(Layout.{P}_Cache); // [time, {B}, {4 * H}]");
         w.Line($"{Span} context = a.Slice(Layout.{P}_Context); // [time, {B}, {E}]");
-        if (d.Score == 0) w.Line($"{Span} query = a.Slice(Layout.{P}_Query, {B * A});");
+        if (d.Score == AttentionScore.Additive) w.Line($"{Span} query = a.Slice(Layout.{P}_Query, {B * A});");
         w.Line("int rows = targetLength * " + B + ";");
         if (tokens)
         {
@@ -345,7 +346,7 @@ internal static partial class Emitter
         }
         w.Line($"a.Slice({DecoderState(plan, 0)}, {BH}).CopyTo(hiddens); // s_0");
         if (d.Lstm) w.Line($"a.Slice({DecoderState(plan, 4)}, {BH}).CopyTo(cells); // c_0");
-        if (d.Score != 1) WriteKeyProjection(w, d, "memory", "keys", $"sourceLength * {B}");
+        if (d.Score != AttentionScore.Dot) WriteKeyProjection(w, d, "memory", "keys", $"sourceLength * {B}");
         string biases = d.Lstm ? " + b_ih + b_hh" : " + b_ih";
         w.Line($"// the target inputs' share of the gates, every step at once: x·W_ih[:, :{I}]ᵀ{biases}   ([rows x {I}] · [{I} x {G}])");
         w.Line($"{Blas}.MultiplyTransposed(x, {I}, p.Slice(Layout.{d.WeightIh}), {I + E}, cache, {4 * H}, rows, {G}, {I}, accumulate: false);");
@@ -356,15 +357,15 @@ internal static partial class Emitter
         w.Line($"{ReadOnlySpan} sPrev = hiddens.Slice(t * {BH}, {BH});");
         w.Line($"{Span} gates = cache.Slice(t * {B * 4 * H}, {B * 4 * H});");
         w.Line($"{Span} ctx = context.Slice(t * {B * E}, {B * E});");
-        if (d.Score == 0)
+        if (d.Score == AttentionScore.Additive)
         {
             w.Line($"// the query W_s·s_{{t-1}}   ([{B} x {H}] · [{H} x {A}])");
             w.Line($"{Blas}.MultiplyTransposed(sPrev, {H}, p.Slice(Layout.{d.Ws}), {H}, query, {A}, {B}, {A}, {H}, accumulate: false);");
         }
         w.Line(d.Score switch
         {
-            0 => "// per row: e_j = v·tanh(W_s·s + W_h·h_j + b_h) over its real source steps, a = softmax(e), ctx = Σ a_j h_j",
-            1 => "// per row: e_j = s·h_j over its real source steps, a = softmax(e), ctx = Σ a_j h_j",
+            AttentionScore.Additive => "// per row: e_j = v·tanh(W_s·s + W_h·h_j + b_h) over its real source steps, a = softmax(e), ctx = Σ a_j h_j",
+            AttentionScore.Dot => "// per row: e_j = s·h_j over its real source steps, a = softmax(e), ctx = Σ a_j h_j",
             _ => "// per row: e_j = s·(W_a·h_j) over its real source steps, a = softmax(e), ctx = Σ a_j h_j",
         });
         w.Open($"for (int b = 0; b < {B}; b++)");
@@ -421,7 +422,7 @@ internal static partial class Emitter
         w.Line($"{Span} g = a.Slice(Layout.Gradients, ParameterCount);");
         w.Line($"{Span} memory = a.Slice(Layout.{EncoderOutput(plan).Output});");
         w.Line($"{Span} dMemory = a.Slice(Layout.{EncoderOutput(plan).OutputGradient}); // ∂ encoder outputs, written here for the encoder's backward");
-        if (d.Score != 1)
+        if (d.Score != AttentionScore.Dot)
         {
             w.Line($"{Span} keys = a.Slice(Layout.{P}_Keys);");
             w.Line($"{Span} dKeys = a.Slice(Layout.{P}_KeysGradient);");
@@ -451,7 +452,7 @@ internal static partial class Emitter
         w.Line($"a.Slice({DecoderState(plan, 3)}, {BH}).CopyTo(carry);");
         if (d.Lstm) w.Line($"a.Slice({DecoderState(plan, 7)}, {BH}).CopyTo(cellCarry);");
         w.Line($"dMemory.Slice(0, sourceRows * {E}).Clear();");
-        if (d.Score != 1) w.Line($"dKeys.Slice(0, sourceRows * {A}).Clear();");
+        if (d.Score != AttentionScore.Dot) w.Line($"dKeys.Slice(0, sourceRows * {A}).Clear();");
         w.Open("for (int t = targetLength - 1; t >= 0; t--)");
         w.Line($"{ReadOnlySpan} sPrev = hiddens.Slice(t * {BH}, {BH});");
         w.Line($"{Span} dGates = dG.Slice(t * {B * G}, {B * G});");
@@ -470,7 +471,7 @@ internal static partial class Emitter
         w.Line($"// ∂ctx_t += ∂gates_t·W_ih[:, {I}:]");
         w.Line($"{Span} dCtx = dContext.Slice(t * {B * E}, {B * E});");
         w.Line($"{Blas}.Multiply(dGates, {G}, p.Slice(Layout.{d.WeightIh} + {I}), {I + E}, dCtx, {E}, {B}, {E}, {G}, accumulate: true);");
-        if (d.Score == 0)
+        if (d.Score == AttentionScore.Additive)
         {
             w.Line($"{Span} dQuery = a.Slice(Layout.{P}_QueryGradient + t * {B * A}, {B * A});");
             w.Line("dQuery.Clear();");
@@ -479,7 +480,7 @@ internal static partial class Emitter
         w.Open($"for (int b = 0; b < {B}; b++)");
         w.Line("int valid = _rowLengths[b];");
         w.Line($"int row = (b * targetLength + t) * sourceLength;");
-        if (d.Score == 0)
+        if (d.Score == AttentionScore.Additive)
         {
             w.Line($"{Additive}.Backward(p.Slice(Layout.{d.V}, {A}), memory.Slice(b * {E}), {B * E}, a.Slice(Layout.{P}_Tanh + (t * {B} + b) * sourceLength * {A}), a.Slice(Layout.{P}_Weights + row, sourceLength),");
             w.Line($"    dCtx.Slice(b * {E}, {E}), a.Slice(Layout.{P}_WeightsGradient + row, sourceLength), default, dMemory.Slice(b * {E}), dKeys.Slice(b * {A}), {B * A}, dQuery.Slice(b * {A}), g.Slice(Layout.{d.V}, {A}),");
@@ -487,13 +488,13 @@ internal static partial class Emitter
         }
         else
         {
-            string k = d.Score == 1 ? "memory" : "keys", dk = d.Score == 1 ? "dMemory" : "dKeys";
-            int width = d.Score == 1 ? E : A, ldk = d.Score == 1 ? B * E : B * A;
+            string k = d.Score == AttentionScore.Dot ? "memory" : "keys", dk = d.Score == AttentionScore.Dot ? "dMemory" : "dKeys";
+            int width = d.Score == AttentionScore.Dot ? E : A, ldk = d.Score == AttentionScore.Dot ? B * E : B * A;
             w.Line($"{Attention}.Backward(sPrev.Slice(b * {H}), {H}, {k}.Slice(b * {width}), {ldk}, memory.Slice(b * {E}), {B * E}, a.Slice(Layout.{P}_Weights + row, valid),");
             w.Line($"    dCtx.Slice(b * {E}), {E}, a.Slice(Layout.{P}_WeightsGradient + row, valid), carry.Slice(b * {H}), {dk}.Slice(b * {width}), dMemory.Slice(b * {E}), a.Slice(Layout.{P}_Scratch), 1, valid, {H}, {E}, 1f, causal: false);");
         }
         w.Close();
-        if (d.Score == 0)
+        if (d.Score == AttentionScore.Additive)
         {
             w.Line($"// ∂s_{{t-1}} += ∂query·W_s");
             w.Line($"{Blas}.Multiply(dQuery, {A}, p.Slice(Layout.{d.Ws}), {H}, carry, {H}, {B}, {H}, {A}, accumulate: true);");
@@ -517,7 +518,7 @@ internal static partial class Emitter
         {
             w.Line($"global::Unroll.Kernels.Embeddings.ScatterAdd({IntCast}(a.Slice(Layout.{P}_Target, rows)), a.Slice(Layout.{dx}), g.Slice(Layout.{d.Embedding}, {d.Vocabulary * I}), {B}, targetLength, {I});");
         }
-        if (d.Score == 0)
+        if (d.Score == AttentionScore.Additive)
         {
             w.Line("// ∂W_s += ∂queryᵀ·s_{t-1}; ∂W_h += ∂keysᵀ·h, ∂b_h += Σ ∂keys; ∂h += ∂keys·W_h");
             w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{P}_QueryGradient), {A}, hiddens, {H}, g.Slice(Layout.{d.Ws}), {H}, rows, {A}, {H});");
@@ -525,7 +526,7 @@ internal static partial class Emitter
             w.Line($"{Blas}.SumRowsAdd(dKeys, {A}, sourceRows, {A}, g.Slice(Layout.{d.Bh}, {A}));");
             w.Line($"{Blas}.Multiply(dKeys, {A}, p.Slice(Layout.{d.Wh}), {E}, dMemory, {E}, sourceRows, {E}, {A}, accumulate: true);");
         }
-        else if (d.Score == 2)
+        else if (d.Score == AttentionScore.General)
         {
             w.Line("// ∂W_a += ∂keysᵀ·h; ∂h += ∂keys·W_a");
             w.Line($"{Blas}.MultiplyTransposedAAdd(dKeys, {A}, memory, {E}, g.Slice(Layout.{d.Wa}), {E}, sourceRows, {A}, {E});");
@@ -546,14 +547,14 @@ internal static partial class Emitter
         w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line($"{Span} memory = a.Slice(Layout.{P}_StepMemory);");
-        if (d.Score != 1) w.Line($"{Span} keys = a.Slice(Layout.{P}_StepKeys);");
-        if (d.Score == 0) w.Line($"{Span} query = a.Slice(Layout.{P}_StepQuery, {B * A});");
+        if (d.Score != AttentionScore.Dot) w.Line($"{Span} keys = a.Slice(Layout.{P}_StepKeys);");
+        if (d.Score == AttentionScore.Additive) w.Line($"{Span} query = a.Slice(Layout.{P}_StepQuery, {B * A});");
         w.Line($"{Span} x = a.Slice(Layout.{P}_{(tokens ? "StepEmbedded" : "StepTarget")}, {B * I});");
         w.Line($"{Span} ctx = a.Slice(Layout.{P}_StepContext, {B * E});");
         w.Line($"{Span} gates = a.Slice(Layout.{P}_StepCache, {B * 4 * H});");
         w.Line($"{Span} sPrev = a.Slice({DecoderState(plan, 1)}, {BH}); // the running state");
         if (tokens) w.Line($"global::Unroll.Kernels.Embeddings.Gather({IntCast}(a.Slice(Layout.{P}_StepTarget, {B})), p.Slice(Layout.{d.Embedding}, {d.Vocabulary * I}), x, {B}, 1, {I});");
-        if (d.Score == 0) w.Line($"{Blas}.MultiplyTransposed(sPrev, {H}, p.Slice(Layout.{d.Ws}), {H}, query, {A}, {B}, {A}, {H}, accumulate: false);");
+        if (d.Score == AttentionScore.Additive) w.Line($"{Blas}.MultiplyTransposed(sPrev, {H}, p.Slice(Layout.{d.Ws}), {H}, query, {A}, {B}, {A}, {H}, accumulate: false);");
         w.Open($"for (int b = 0; b < {B}; b++)");
         w.Line($"{Span} weights = a.Slice(Layout.{P}_StepWeights + b * sourceLength, sourceLength);");
         WriteAttentionStep(w, plan, "memory", "keys", "query", $"a.Slice(Layout.{P}_StepTanh)", "weights", $"ctx.Slice(b * {E}, {E})", "sourceLength", "_stepSourceLengths[b]");

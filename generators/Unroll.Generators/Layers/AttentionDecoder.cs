@@ -25,8 +25,9 @@ internal sealed class AttentionDecoderHandler : LayerHandler
     /// <summary>The enums' values, and widths that may be 0 but not negative.</summary>
     public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
     {
-        if (layer.Score is not (0 or 1 or 2)) Invalid(layer, "Attention", layer.Score, "AttentionScore.Additive, AttentionScore.Dot or AttentionScore.General", diagnostics);
-        if (layer.Cell is not (0 or 1)) Invalid(layer, "Cell", layer.Cell, "DecoderCell.Lstm or DecoderCell.Gru", diagnostics);
+        if (layer.Score is not (AttentionScore.Additive or AttentionScore.Dot or AttentionScore.General))
+            Invalid(layer, "Attention", (int)layer.Score, "AttentionScore.Additive, AttentionScore.Dot or AttentionScore.General", diagnostics);
+        if (layer.Cell is not (DecoderCell.Lstm or DecoderCell.Gru)) Invalid(layer, "Cell", (int)layer.Cell, "DecoderCell.Lstm or DecoderCell.Gru", diagnostics);
         if (layer.TargetVocabulary < 0) Invalid(layer, "Vocabulary", layer.TargetVocabulary, "0 (float targets) or the target vocabulary's size", diagnostics);
         if (layer.AttentionSize < 0) Invalid(layer, "AttentionSize", layer.AttentionSize, "0 (the hidden size) or a positive width", diagnostics);
     }

@@ -22,8 +22,8 @@ internal sealed class RecurrentHandler : LayerHandler
 
     public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
     {
-        if (layer.Kind == LayerKind.Rnn && layer.Nonlinearity is not (0 or 1))
-            Invalid(layer, "Nonlinearity", layer.Nonlinearity, "Nonlinearity.Tanh or Nonlinearity.Relu", diagnostics);
+        if (layer.Kind == LayerKind.Rnn && layer.Nonlinearity is not (Nonlinearity.Tanh or Nonlinearity.Relu))
+            Invalid(layer, "Nonlinearity", (int)layer.Nonlinearity, "Nonlinearity.Tanh or Nonlinearity.Relu", diagnostics);
         CheckProbability(layer, "Dropout", diagnostics);
     }
 
@@ -133,7 +133,7 @@ internal sealed class RecurrentHandler : LayerHandler
     {
         LayerKind.Lstm => "LSTM",
         LayerKind.Gru => "GRU",
-        _ => layer.Nonlinearity == 1 ? "RNN-ReLU" : "RNN-tanh",
+        _ => layer.Nonlinearity == Nonlinearity.Relu ? "RNN-ReLU" : "RNN-tanh",
     };
 
     public override string ViewArguments(ModelPlan plan, int index)
@@ -372,7 +372,7 @@ internal sealed class RecurrentHandler : LayerHandler
                 w.Line($"{Cells}.GruForward(cache.Slice({Times(t, B * 4 * H)}, {B * 4 * H}), gh, hPrev, ldPrev, {SliceAt("h", t, B * DH)}, {DH}, {B}, {H});");
                 break;
             default:
-                string nl = layer.Nonlinearity == 1 ? "Relu" : "Tanh";
+                string nl = layer.Nonlinearity.ToString();
                 w.Line($"// pre_t += h_prev·W_hhᵀ   ([{B} x {H}] · [{H} x {H}]);  h_t = {nl.ToLowerInvariant()}(pre_t)");
                 w.Line(RecurrentProduct(packed, wHh, SliceAt("cache", t, B * H), H, B, H, H, accumulate: true));
                 w.Line($"{Cells}.RnnForward(cache.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H}, global::Unroll.Nonlinearity.{nl});");
@@ -449,7 +449,7 @@ internal sealed class RecurrentHandler : LayerHandler
                 w.Line($"{Cells}.GruBackward(cache.Slice(t * {B * 4 * H}), hPrev, ldPrev, dh.Slice(t * {B * DH}), {DH}, dhNext, dG.Slice(t * {B * gw}), dGh.Slice(t * {B * gw}), {B}, {H});");
                 break;
             default:
-                string nl = layer.Nonlinearity == 1 ? "Relu" : "Tanh";
+                string nl = layer.Nonlinearity.ToString();
                 w.Line($"{Cells}.RnnBackward(h.Slice(t * {B * DH}), {DH}, dh.Slice(t * {B * DH}), {DH}, dhNext, dG.Slice(t * {B * gw}), {B}, {H}, global::Unroll.Nonlinearity.{nl});");
                 break;
         }

@@ -14,6 +14,28 @@ internal enum LayerKind
     AttentionDecoder,
 }
 
+/// <summary>A simple RNN's nonlinearity (the values of <c>Unroll.Nonlinearity</c>; an attribute may hold another int, which the RNN's handler reports).</summary>
+internal enum Nonlinearity
+{
+    Tanh,
+    Relu,
+}
+
+/// <summary>An attention decoder's score function (the values of <c>Unroll.AttentionScore</c>).</summary>
+internal enum AttentionScore
+{
+    Additive,
+    Dot,
+    General,
+}
+
+/// <summary>An attention decoder's cell (the values of <c>Unroll.DecoderCell</c>).</summary>
+internal enum DecoderCell
+{
+    Lstm,
+    Gru,
+}
+
 /// <summary>
 /// How the streaming steps store their packed weights: the values of <c>Unroll.WeightPrecision</c>
 /// (<c>[Model(WeightPrecision = …)]</c>).
@@ -85,7 +107,7 @@ internal sealed record StubProperty(string Modifiers, string Type, string Name, 
 /// <summary>One layer property: its attribute's arguments (PyTorch's constructor arguments).</summary>
 /// <param name="In">Embedding: vocabulary size; others: input features.</param>
 /// <param name="Out">Embedding: embedding width; Linear: output features; recurrent: hidden size.</param>
-/// <param name="Nonlinearity">Rnn only: 0 tanh, 1 relu (the values of <c>Unroll.Nonlinearity</c>).</param>
+/// <param name="Nonlinearity">Rnn only: tanh or ReLU.</param>
 /// <param name="Dropout">Dropout: its probability; recurrent: the dropout between stacked layers.</param>
 /// <param name="Modifiers">The property's modifiers as written, without <c>partial</c> ("public", "internal virtual", ...).</param>
 internal sealed record LayerSpec(
@@ -98,7 +120,7 @@ internal sealed record LayerSpec(
     int NumLayers,
     bool Bidirectional,
     bool ReturnSequences,
-    int Nonlinearity,
+    Nonlinearity Nonlinearity,
     double Dropout,
     LocationInfo? Location)
 {
@@ -117,14 +139,14 @@ internal sealed record LayerSpec(
     /// <summary>AttentionDecoder: the target vocabulary (0: float target features).</summary>
     public int TargetVocabulary { get; init; }
 
-    /// <summary>AttentionDecoder: the score function (the values of <c>Unroll.AttentionScore</c>: 0 additive, 1 dot, 2 general).</summary>
-    public int Score { get; init; }
+    /// <summary>AttentionDecoder: the score function.</summary>
+    public AttentionScore Score { get; init; }
 
     /// <summary>AttentionDecoder: additive attention's width as written (0: the hidden size).</summary>
     public int AttentionSize { get; init; }
 
-    /// <summary>AttentionDecoder: the cell (the values of <c>Unroll.DecoderCell</c>: 0 LSTM, 1 GRU).</summary>
-    public int Cell { get; init; }
+    /// <summary>AttentionDecoder: the cell.</summary>
+    public DecoderCell Cell { get; init; }
 }
 
 /// <summary>

@@ -176,16 +176,16 @@ internal static class Parser
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.ReservedLayerName, LocationInfo.From(propertyLocation), property.Name));
             }
-            layers.Add(new LayerSpec(property.Name, Modifiers(property, cancellationToken), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, nonlinearity, dropout, attributeLocation)
+            layers.Add(new LayerSpec(property.Name, Modifiers(property, cancellationToken), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, (Nonlinearity)nonlinearity, dropout, attributeLocation)
             {
                 NumHeads = numHeads,
                 Causal = causal,
                 Residual = residual,
                 DecoderOutput = decoderOutput,
                 TargetVocabulary = targetVocabulary,
-                Score = score,
+                Score = (AttentionScore)score,
                 AttentionSize = attentionSize,
-                Cell = cell,
+                Cell = (DecoderCell)cell,
             });
         }
 

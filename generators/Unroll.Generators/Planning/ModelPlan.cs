@@ -56,7 +56,7 @@ internal sealed record ModelPlan(
 /// </summary>
 /// <param name="Memory">The encoder output's width (keys and values of the attention).</param>
 /// <param name="Attention">The width of the projected keys: additive attention's size, or the hidden size for dot and general.</param>
-/// <param name="Score">0 additive, 1 dot, 2 general.</param>
+/// <param name="Score">The score function.</param>
 /// <param name="Vocabulary">Token targets: the target vocabulary; float targets: 0.</param>
 /// <param name="Bridge">The index in <see cref="ModelPlan.Layers"/> of the recurrent layer whose final state starts the decoder.</param>
 internal sealed record DecoderPlan(
@@ -68,7 +68,7 @@ internal sealed record DecoderPlan(
     int Output,
     int Memory,
     int Attention,
-    int Score,
+    AttentionScore Score,
     int Vocabulary,
     int Bridge,
     string StateBlock,
@@ -216,7 +216,7 @@ internal sealed record LayerPlan(
     int NumLayers,
     int Directions,
     bool ReturnSequences,
-    int Nonlinearity,
+    Nonlinearity Nonlinearity,
     bool Bias,
     bool SequenceInput,
     EquatableArray<string> ParameterNames,

@@ -169,7 +169,7 @@ internal static class Planner
             ? "no recurrent layer before it gives its initial state"
             : decoder.Out != OutputWidth(bridge)
                 ? $"its hidden size {decoder.Out} differs from {OutputWidth(bridge)}, the width of '{bridge.Property}''s final state{(bridge.Bidirectional ? " (both directions concatenated)" : "")}"
-                : decoder.Score == 1 && decoder.Out != memoryWidth
+                : decoder.Score == AttentionScore.Dot && decoder.Out != memoryWidth
                     ? $"dot attention needs its hidden size {decoder.Out} to equal the width {memoryWidth} of the encoder's output"
                     : null;
         if (problem is not null) diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, decoder.Location, decoder.Property, problem));
@@ -197,7 +197,7 @@ internal static class Planner
             if (layer.Kind == LayerKind.Dropout)
             {
                 // No parameters: it passes on the width of the layer before it.
-                layers.Add(new LayerPlan(layer.Property, layer.Modifiers, layer.Kind, width, width, 0, 0, 0, true, 0, false, sequence,
+                layers.Add(new LayerPlan(layer.Property, layer.Modifiers, layer.Kind, width, width, 0, 0, 0, true, Nonlinearity.Tanh, false, sequence,
                     EquatableArray<string>.Empty, null, 0, layer.Dropout));
                 continue;
             }
@@ -326,9 +326,9 @@ internal static class Planner
             count += length;
             return constant;
         }
-        bool lstm = layer.Cell == 0;
+        bool lstm = layer.Cell == DecoderCell.Lstm;
         int H = layer.Out, G = (lstm ? 4 : 3) * H;
-        int attention = layer.Score == 0 ? (layer.AttentionSize > 0 ? layer.AttentionSize : H) : H;
+        int attention = layer.Score == AttentionScore.Additive ? (layer.AttentionSize > 0 ? layer.AttentionSize : H) : H;
         string? embedding = layer.TargetVocabulary > 0 ? Add("embedding.weight", new[] { layer.TargetVocabulary, layer.In }, InitKind.Normal, 0) : null;
         double k = 1 / Math.Sqrt(H);
         string wIh = Add("cell.weight_ih", new[] { G, layer.In + memory }, InitKind.Uniform, k);
@@ -336,14 +336,14 @@ internal static class Planner
         string bIh = Add("cell.bias_ih", new[] { G }, InitKind.Uniform, k);
         string bHh = Add("cell.bias_hh", new[] { G }, InitKind.Uniform, k);
         string? ws = null, wh = null, bh = null, v = null, wa = null;
-        if (layer.Score == 0)
+        if (layer.Score == AttentionScore.Additive)
         {
             ws = Add("W_s.weight", new[] { attention, H }, InitKind.Uniform, 1 / Math.Sqrt(H));
             wh = Add("W_h.weight", new[] { attention, memory }, InitKind.Uniform, 1 / Math.Sqrt(memory));
             bh = Add("W_h.bias", new[] { attention }, InitKind.Uniform, 1 / Math.Sqrt(memory));
             v = Add("v.weight", new[] { 1, attention }, InitKind.Uniform, 1 / Math.Sqrt(attention));
         }
-        else if (layer.Score == 2)
+        else if (layer.Score == AttentionScore.General)
         {
             wa = Add("W_a.weight", new[] { H, memory }, InitKind.Uniform, 1 / Math.Sqrt(memory));
         }
@@ -370,7 +370,7 @@ internal static class Planner
         {
             if (gradients) arena.Add(name, length, comment);
         }
-        bool tokens = d.Vocabulary > 0, additive = d.Score == 0, keys = d.Score != 1;
+        bool tokens = d.Vocabulary > 0, additive = d.Score == AttentionScore.Additive, keys = d.Score != AttentionScore.Dot;
         arena.Add(P + "_Target", rows * (tokens ? 1 : d.Input), tokens ? "target input ids, [batch, time] (int bits)" : $"target input, [time, batch, {d.Input}]");
         AddBackward(P + "_TargetGradient", tokens ? 0 : rows * d.Input, "float targets: ∂target input");
         arena.Add(P + "_Embedded", tokens ? rows * d.Input : 0, $"token targets: embedded target input, [time, batch, {d.Input}]");
