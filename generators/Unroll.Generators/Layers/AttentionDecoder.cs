@@ -32,6 +32,10 @@ internal sealed class AttentionDecoderHandler : LayerHandler
         if (layer.AttentionSize < 0) Invalid(layer, "AttentionSize", layer.AttentionSize, "0 (the hidden size) or a positive width", diagnostics);
     }
 
+    public override string? NeedsTimeAxis => "Attention layer";
+
+    public override bool ChainsInputWidth => false;
+
     public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c) => throw NotAnEncoderLayer();
 
     public override string Describe(LayerPlan layer) => throw NotAnEncoderLayer();

@@ -21,6 +21,17 @@ internal sealed class DropoutHandler : LayerHandler
 
     public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics) => CheckProbability(layer, "p", diagnostics);
 
+    public override int OutputWidth(LayerSpec layer, int inputWidth) => inputWidth;
+
+    public override bool ChainsInputWidth => false;
+
+    public override bool PassesWidthOn => true;
+
+    /// <summary>No parameters: it passes on the width of the layer before it.</summary>
+    public override LayerPlan Plan(LayerSpec layer, int inputWidth, bool sequenceInput, EquatableArray<string> parameters, int parameterCount) =>
+        new(layer.Property, layer.Modifiers, layer.Kind, inputWidth, inputWidth, 0, 0, 0, true, Nonlinearity.Tanh, false, sequenceInput,
+            EquatableArray<string>.Empty, null, 0, layer.Dropout);
+
     /// <summary>Training keeps the mask (0 or 1 / (1 − p)) that <c>Backward</c> multiplies by.</summary>
     public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c) => OutputBuffers(layer, c) with
     {

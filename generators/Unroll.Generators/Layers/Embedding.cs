@@ -8,6 +8,10 @@ internal sealed class EmbeddingHandler : LayerHandler
 {
     public override LayerKind Kind => LayerKind.Embedding;
 
+    public override bool ChainsInputWidth => false;
+
+    public override bool TakesTokens => true;
+
     public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => new[] { ("numEmbeddings", layer.In), ("embeddingDim", layer.Out) };
 
     public override void AddParameters(LayerSpec layer, ParameterAdder add) => add("weight", new[] { layer.In, layer.Out }, InitKind.Normal, 0);

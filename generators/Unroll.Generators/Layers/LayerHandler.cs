@@ -44,6 +44,44 @@ internal abstract class LayerHandler
     /// <summary>The sizes that must be positive, by the names PyTorch's constructor gives them.</summary>
     public abstract IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer);
 
+    /// <summary>Features per step the layer passes on, given its input's (<paramref name="inputWidth"/>).</summary>
+    public virtual int OutputWidth(LayerSpec layer, int inputWidth) => layer.Out;
+
+    /// <summary>
+    /// Whether the attribute states the input width (<c>In</c>), which must equal the previous layer's output (UNR0004);
+    /// false for a layer whose <c>In</c> is something else (an embedding's vocabulary, a decoder's target features) or
+    /// that takes whatever width comes (<see cref="PassesWidthOn"/>).
+    /// </summary>
+    public virtual bool ChainsInputWidth => true;
+
+    /// <summary>Whether the layer passes on the width of the layer before it (Dropout), and so needs one (UNR0018).</summary>
+    public virtual bool PassesWidthOn => false;
+
+    /// <summary>Whether the layer reads token ids: the model's first layer (UNR0006), which makes it a token model.</summary>
+    public virtual bool TakesTokens => false;
+
+    /// <summary>
+    /// What the layer is called when it needs a time axis in its input ("Recurrent layer", "Attention layer"): after a
+    /// layer that keeps only its last step it has none (UNR0009). Null: any input will do.
+    /// </summary>
+    public virtual string? NeedsTimeAxis => null;
+
+    /// <summary>Whether the layer's output keeps the time axis of its input (a recurrent layer returning only its last step does not).</summary>
+    public virtual bool KeepsTimeAxis(LayerSpec layer) => true;
+
+    /// <summary>
+    /// The layer's plan: its sizes (<paramref name="inputWidth"/> from the layer before it), whether its input has a
+    /// time axis, and its parameters' <c>Layout</c> names and count (from <see cref="AddParameters"/>).
+    /// </summary>
+    public virtual LayerPlan Plan(LayerSpec layer, int inputWidth, bool sequenceInput, EquatableArray<string> parameters, int parameterCount) =>
+        new(layer.Property, layer.Modifiers, layer.Kind, layer.In, OutputWidth(layer, inputWidth), layer.Out, 0, 0, true, layer.Nonlinearity, layer.Bias,
+            sequenceInput, parameters, null, parameterCount, 0)
+        {
+            NumHeads = layer.NumHeads,
+            Causal = layer.Causal,
+            Residual = layer.Residual,
+        };
+
     /// <summary>
     /// The layer's options that no size check covers (an enum's value, a probability, heads that divide the width), with
     /// <paramref name="positive"/> saying whether its sizes passed <see cref="Sizes"/>.

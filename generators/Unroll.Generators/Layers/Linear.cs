@@ -17,6 +17,9 @@ internal sealed class LinearHandler : LayerHandler
         if (layer.Bias) add("bias", new[] { layer.Out }, InitKind.Uniform, bound);
     }
 
+    public override LayerPlan Plan(LayerSpec layer, int inputWidth, bool sequenceInput, EquatableArray<string> parameters, int parameterCount) =>
+        base.Plan(layer, inputWidth, sequenceInput, parameters, parameterCount) with { Hidden = 0 };
+
     public override string Describe(LayerPlan layer) => $"Linear({layer.In} → {layer.Out}{(layer.Bias ? "" : ", no bias")})";
 
     public override string ViewArguments(ModelPlan plan, int index)

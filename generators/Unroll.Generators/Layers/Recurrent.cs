@@ -20,6 +20,22 @@ internal sealed class RecurrentHandler : LayerHandler
     public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) =>
         new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("NumLayers", layer.NumLayers) };
 
+    /// <summary>Both directions' states side by side.</summary>
+    public override int OutputWidth(LayerSpec layer, int inputWidth) => (layer.Bidirectional ? 2 : 1) * layer.Out;
+
+    public override string? NeedsTimeAxis => "Recurrent layer";
+
+    public override bool KeepsTimeAxis(LayerSpec layer) => layer.ReturnSequences;
+
+    public override LayerPlan Plan(LayerSpec layer, int inputWidth, bool sequenceInput, EquatableArray<string> parameters, int parameterCount) =>
+        base.Plan(layer, inputWidth, sequenceInput, parameters, parameterCount) with
+        {
+            NumLayers = layer.NumLayers,
+            Directions = layer.Bidirectional ? 2 : 1,
+            ReturnSequences = layer.ReturnSequences,
+            Dropout = layer.Dropout,
+        };
+
     public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
     {
         if (layer.Kind == LayerKind.Rnn && layer.Nonlinearity is not (Nonlinearity.Tanh or Nonlinearity.Relu))

@@ -60,6 +60,8 @@ internal sealed class SelfAttentionHandler : LayerHandler
         return buffers with { Attention = attention };
     }
 
+    public override string? NeedsTimeAxis => "Attention layer";
+
     public override string Describe(LayerPlan layer) =>
         $"SelfAttention({layer.In}, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")}{(layer.Causal ? ", causal" : "")}{(layer.Residual ? ", residual" : "")})";
 

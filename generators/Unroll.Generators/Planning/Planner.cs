@@ -60,8 +60,6 @@ internal static class Planner
 
     private static bool IsRecurrent(LayerKind kind) => kind is LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru;
 
-    /// <summary>Features per step a layer produces.</summary>
-    private static int OutputWidth(LayerSpec layer) => IsRecurrent(layer.Kind) ? (layer.Bidirectional ? 2 : 1) * layer.Out : layer.Out;
 
     private static void Check(ModelSpec spec, List<DiagnosticInfo> diagnostics)
     {
@@ -116,25 +114,26 @@ internal static class Planner
         int previousWidth = 0; // features the previous layer passes on (a dropout layer passes on its input's)
         foreach (LayerSpec layer in spec.Layers)
         {
+            LayerHandler handler = LayerHandler.For(layer.Kind);
             bool positive = true;
-            foreach (var (name, value) in LayerHandler.For(layer.Kind).Sizes(layer))
+            foreach (var (name, value) in handler.Sizes(layer))
             {
                 if (value > 0) continue;
                 positive = false;
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.NonPositiveSize, layer.Location, name, layer.Property, value));
             }
 
-            LayerHandler.For(layer.Kind).CheckOptions(layer, positive, diagnostics);
+            handler.CheckOptions(layer, positive, diagnostics);
             if (chain && previous is { Kind: LayerKind.AttentionDecoder })
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderNotLast, previous.Location, previous.Property, layer.Property));
             }
 
-            if (chain && layer.Kind == LayerKind.Embedding && previous is not null)
+            if (chain && handler.TakesTokens && previous is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.EmbeddingNotFirst, layer.Location, layer.Property, previous.Property));
             }
-            else if (chain && layer.Kind == LayerKind.Dropout && previous is null)
+            else if (chain && handler.PassesWidthOn && previous is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DropoutFirst, layer.Location, layer.Property));
             }
@@ -142,7 +141,7 @@ internal static class Planner
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, layer.Location, layer.Property, "it needs encoder layers before it, ending in a recurrent layer"));
             }
-            else if (chain && previous is not null && previous.Kind != LayerKind.AttentionDecoder && positive && layer.Kind is not (LayerKind.Embedding or LayerKind.Dropout or LayerKind.AttentionDecoder) && layer.In != previousWidth && previousWidth > 0)
+            else if (chain && previous is not null && previous.Kind != LayerKind.AttentionDecoder && positive && handler.ChainsInputWidth && layer.In != previousWidth && previousWidth > 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, layer.In, previous.Property, previousWidth));
             }
@@ -150,13 +149,12 @@ internal static class Planner
             {
                 CheckDecoderFits(spec, layer, previousWidth, diagnostics);
             }
-            if (layer.Kind != LayerKind.Dropout) previousWidth = OutputWidth(layer);
-            if (chain && (IsRecurrent(layer.Kind) || layer.Kind is LayerKind.SelfAttention or LayerKind.AttentionDecoder) && lastStepOnly is not null)
+            previousWidth = handler.OutputWidth(layer, previousWidth);
+            if (chain && handler.NeedsTimeAxis is { } noun && lastStepOnly is not null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location,
-                    IsRecurrent(layer.Kind) ? "Recurrent layer" : "Attention layer", layer.Property, lastStepOnly.Property));
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location, noun, layer.Property, lastStepOnly.Property));
             }
-            if (IsRecurrent(layer.Kind) && !layer.ReturnSequences) lastStepOnly ??= layer;
+            if (!handler.KeepsTimeAxis(layer)) lastStepOnly ??= layer;
             previous = layer;
         }
     }
@@ -165,10 +163,11 @@ internal static class Planner
     private static void CheckDecoderFits(ModelSpec spec, LayerSpec decoder, int memoryWidth, List<DiagnosticInfo> diagnostics)
     {
         LayerSpec? bridge = spec.Layers.TakeWhile(l => l != decoder).LastOrDefault(l => IsRecurrent(l.Kind));
+        int bridgeWidth = bridge is null ? 0 : LayerHandler.For(bridge.Kind).OutputWidth(bridge, 0);
         string? problem = bridge is null
             ? "no recurrent layer before it gives its initial state"
-            : decoder.Out != OutputWidth(bridge)
-                ? $"its hidden size {decoder.Out} differs from {OutputWidth(bridge)}, the width of '{bridge.Property}''s final state{(bridge.Bidirectional ? " (both directions concatenated)" : "")}"
+            : decoder.Out != bridgeWidth
+                ? $"its hidden size {decoder.Out} differs from {bridgeWidth}, the width of '{bridge.Property}''s final state{(bridge.Bidirectional ? " (both directions concatenated)" : "")}"
                 : decoder.Score == AttentionScore.Dot && decoder.Out != memoryWidth
                     ? $"dot attention needs its hidden size {decoder.Out} to equal the width {memoryWidth} of the encoder's output"
                     : null;
@@ -178,7 +177,7 @@ internal static class Planner
     private static ModelPlan? Build(ModelSpec spec, ArenaBuilder arena)
     {
         int T = spec.SequenceLength!.Value, B = spec.BatchSize;
-        bool tokens = spec.Layers[0].Kind == LayerKind.Embedding;
+        bool tokens = LayerHandler.For(spec.Layers[0].Kind).TakesTokens;
 
         // Parameters, in state-dict order, then their gradients in the same layout.
         var parameters = new List<ParameterPlan>();
@@ -194,14 +193,7 @@ internal static class Planner
                 decoderSpec = layer; // the last layer; planned after the encoder
                 continue;
             }
-            if (layer.Kind == LayerKind.Dropout)
-            {
-                // No parameters: it passes on the width of the layer before it.
-                layers.Add(new LayerPlan(layer.Property, layer.Modifiers, layer.Kind, width, width, 0, 0, 0, true, Nonlinearity.Tanh, false, sequence,
-                    EquatableArray<string>.Empty, null, 0, layer.Dropout));
-                continue;
-            }
-            width = OutputWidth(layer);
+            LayerHandler handler = LayerHandler.For(layer.Kind);
             var names = new List<string>();
             long before = parameterCount;
             void Add(string name, int[] shape, InitKind init, double bound)
@@ -213,19 +205,10 @@ internal static class Planner
                 parameterCount += length;
             }
 
-            int directions = layer.Bidirectional ? 2 : 1;
-            LayerHandler.For(layer.Kind).AddParameters(layer, Add);
-            int hidden = layer.Kind == LayerKind.Linear ? 0 : layer.Out;
-            layers.Add(new LayerPlan(layer.Property, layer.Modifiers, layer.Kind, layer.In, OutputWidth(layer), hidden,
-                IsRecurrent(layer.Kind) ? layer.NumLayers : 0, IsRecurrent(layer.Kind) ? directions : 0,
-                layer.ReturnSequences || !IsRecurrent(layer.Kind), layer.Nonlinearity, layer.Bias, sequence,
-                names.ToEquatableArray(), null, (int)Math.Min(parameterCount - before, int.MaxValue), IsRecurrent(layer.Kind) ? layer.Dropout : 0)
-            {
-                NumHeads = layer.NumHeads,
-                Causal = layer.Causal,
-                Residual = layer.Residual,
-            });
-            if (IsRecurrent(layer.Kind) && !layer.ReturnSequences) sequence = false;
+            handler.AddParameters(layer, Add);
+            layers.Add(handler.Plan(layer, width, sequence, names.ToEquatableArray(), (int)Math.Min(parameterCount - before, int.MaxValue)));
+            width = handler.OutputWidth(layer, width);
+            if (!handler.KeepsTimeAxis(layer)) sequence = false;
         }
         DecoderPlan? decoder = decoderSpec is null ? null : PlanDecoderParameters(decoderSpec, layers, width, parameters, ref parameterCount);
         if (parameterCount * 2 > MaxArenaLength)
