@@ -122,6 +122,16 @@ internal abstract class LayerHandler
     /// </summary>
     public virtual LayerBuffers AddBuffers(LayerPlan layer, BufferContext c) => OutputBuffers(layer, c);
 
+    /// <summary>The layer's regions that outlive a pass (after the parameters and gradients): none by default.</summary>
+    public virtual LayerPlan AddStates(LayerPlan layer, Planner.ArenaBuilder arena, int batch) => layer;
+
+    /// <summary>
+    /// Scratch the layer's passes share with other layers' (each region sized for the layer that needs most): name,
+    /// floats, comment; none by default.
+    /// </summary>
+    public virtual IEnumerable<(string Name, long Length, string Comment)> Scratch(LayerPlan layer, int steps, int batch, bool training) =>
+        Array.Empty<(string, long, string)>();
+
     /// <summary>The output and its gradient, which every layer but a recurrent one has as its first regions.</summary>
     protected static LayerBuffers OutputBuffers(LayerPlan layer, BufferContext c)
     {

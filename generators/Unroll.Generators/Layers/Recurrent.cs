@@ -61,6 +61,38 @@ internal sealed class RecurrentHandler : LayerHandler
         }
     }
 
+    /// <summary>Initial and final states with their gradients (see the runtime's layer views): one block per layer.</summary>
+    public override LayerPlan AddStates(LayerPlan layer, Planner.ArenaBuilder arena, int batch)
+    {
+        long stateLength = (long)layer.NumLayers * layer.Directions * batch * layer.Hidden;
+        int blocks = layer.Kind == LayerKind.Lstm ? 8 : 4;
+        string name = arena.Add(layer.Property + "_States", stateLength * blocks,
+            $"h_0, h_n, ∂h_0, ∂h_n{(blocks == 8 ? ", c_0, c_n, ∂c_0, ∂c_n" : "")}, each [{layer.NumLayers * layer.Directions}, {batch}, {layer.Hidden}]");
+        return layer with { StateBlock = name };
+    }
+
+    /// <summary>
+    /// The recurrent product of one GRU step, and backpropagation through time's gradients (of the whole sequence's gates,
+    /// and of one step's states); a model for inference keeps one state block for <c>ReorderState</c>.
+    /// </summary>
+    public override IEnumerable<(string Name, long Length, string Comment)> Scratch(LayerPlan layer, int steps, int batch, bool training)
+    {
+        long H = layer.Hidden, B = batch;
+        bool gru = layer.Kind == LayerKind.Gru, lstm = layer.Kind == LayerKind.Lstm;
+        yield return ("Scratch_Gh", gru ? B * 3 * H : 0, "GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]");
+        if (!training)
+        {
+            yield return ("Scratch_dh", B * H, "ReorderState's scratch: one state block, [batch, H]");
+            yield break;
+        }
+        yield return ("Scratch_dGates", steps * B * Planner.Gates(layer.Kind) * H, "BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)");
+        yield return ("Scratch_dGh", gru ? steps * B * 3 * H : 0, "BPTT, GRU: recurrent-side gate gradients of a whole sequence");
+        yield return ("Scratch_dh", B * H, "BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)");
+        yield return ("Scratch_dc", lstm ? B * H : 0, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
+        yield return ("Scratch_HeldDh", B * H, "BPTT, rows past their length: the carried ∂h they pass on");
+        yield return ("Scratch_HeldDc", lstm ? B * H : 0, "BPTT, rows past their length: the carried ∂c they pass on");
+    }
+
     /// <summary>
     /// Per stacked layer its states h_t (and their gradients); per layer and direction what the cell keeps (the gate cache,
     /// LSTM cell states) and, streaming, its packed weights (a fused step's, or the products' panels); dropout copies

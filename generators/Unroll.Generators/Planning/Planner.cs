@@ -223,17 +223,8 @@ internal static class Planner
         bool training = !spec.InferenceOnly;
         if (training) arena.Add("Gradients", (int)parameterCount, "the gradients, same layout as Parameters");
 
-        // Initial and final states with their gradients, per recurrent layer (see the runtime's layer views).
-        for (int i = 0; i < layers.Count; i++)
-        {
-            LayerPlan layer = layers[i];
-            if (!IsRecurrent(layer.Kind)) continue;
-            long stateLength = (long)layer.NumLayers * layer.Directions * B * layer.Hidden;
-            int blocks = layer.Kind == LayerKind.Lstm ? 8 : 4;
-            string name = arena.Add(layer.Property + "_States", stateLength * blocks,
-                $"h_0, h_n, ∂h_0, ∂h_n{(blocks == 8 ? ", c_0, c_n, ∂c_0, ∂c_n" : "")}, each [{layer.NumLayers * layer.Directions}, {B}, {layer.Hidden}]");
-            layers[i] = layer with { StateBlock = name };
-        }
+        // The layers' own regions that outlive a pass (a recurrent layer's initial and final states and their gradients).
+        for (int i = 0; i < layers.Count; i++) layers[i] = LayerHandler.For(layers[i].Kind).AddStates(layers[i], arena, B);
         if (decoder is not null)
         {
             string name = arena.Add(decoder.Property + "_States", (long)B * decoder.Hidden * (decoder.Lstm ? 8 : 4),
@@ -243,30 +234,18 @@ internal static class Planner
 
         ModeBuffers sequenceBuffers = LayOut(spec, layers, arena, "", T, B, tokens, gradients: training, streaming: false);
 
-        // Backward scratch, shared by all layers (sized for the largest).
-        long dGates = 0, dGh = 0, dh = 0, dc = 0;
-        foreach (LayerPlan layer in layers.Where(l => IsRecurrent(l.Kind)))
+        // Scratch shared by all layers: each region as large as the largest layer needs, in the order first named.
+        var scratch = new List<(string Name, long Length, string Comment)>();
+        foreach (LayerPlan layer in layers)
         {
-            dGates = Math.Max(dGates, (long)T * B * Gates(layer.Kind) * layer.Hidden);
-            if (layer.Kind == LayerKind.Gru) dGh = Math.Max(dGh, (long)T * B * 3 * layer.Hidden);
-            dh = Math.Max(dh, (long)B * layer.Hidden);
-            if (layer.Kind == LayerKind.Lstm) dc = Math.Max(dc, (long)B * layer.Hidden);
+            foreach (var (name, length, comment) in LayerHandler.For(layer.Kind).Scratch(layer, T, B, training))
+            {
+                int at = scratch.FindIndex(s => s.Name == name);
+                if (at < 0) scratch.Add((name, length, comment));
+                else scratch[at] = (name, Math.Max(scratch[at].Length, length), comment);
+            }
         }
-        long gh = layers.Where(l => l.Kind == LayerKind.Gru).Select(l => (long)B * 3 * l.Hidden).DefaultIfEmpty(0).Max();
-        arena.Add("Scratch_Gh", gh, "GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]");
-        if (training)
-        {
-            arena.Add("Scratch_dGates", dGates, "BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)");
-            arena.Add("Scratch_dGh", dGh, "BPTT, GRU: recurrent-side gate gradients of a whole sequence");
-            arena.Add("Scratch_dh", dh, "BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)");
-            arena.Add("Scratch_dc", dc, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
-            arena.Add("Scratch_HeldDh", dh, "BPTT, rows past their length: the carried ∂h they pass on");
-            arena.Add("Scratch_HeldDc", dc, "BPTT, rows past their length: the carried ∂c they pass on");
-        }
-        else
-        {
-            arena.Add("Scratch_dh", dh, "ReorderState's scratch: one state block, [batch, H]");
-        }
+        foreach (var (name, length, comment) in scratch) arena.Add(name, length, comment);
 
         // Streaming buffers, one step deep (and a cache of past keys and values for causal attention). A
         // bidirectional or non-causal attention layer needs the whole sequence, so such models do not stream.
