@@ -111,6 +111,12 @@ internal abstract class LayerHandler
         return $"_arena, {Emitter.ArrayIndex(first)}, {Emitter.GradientOffset(plan, first)}, {sizes}";
     }
 
+    /// <summary>Whether the layer runs one step at a time (<c>Step</c>): not when it needs the whole sequence at once.</summary>
+    public virtual bool CanStream(LayerPlan layer) => true;
+
+    /// <summary>Whether its streaming step reads packed copies of its weights (<c>PackStepWeights</c>, <c>Layout.Step_WeightsStale</c>).</summary>
+    public virtual bool PacksStepWeights => false;
+
     /// <summary>The layer's parameters, in state-dict order (names relative to the layer: <c>weight_ih_l0</c>).</summary>
     public virtual void AddParameters(LayerSpec layer, ParameterAdder add)
     {

@@ -25,6 +25,11 @@ internal sealed class RecurrentHandler : LayerHandler
 
     public override string? NeedsTimeAxis => "Recurrent layer";
 
+    /// <summary>A bidirectional layer's reverse direction starts from the sequence's end: it does not stream.</summary>
+    public override bool CanStream(LayerPlan layer) => layer.Directions == 1;
+
+    public override bool PacksStepWeights => true;
+
     public override bool KeepsTimeAxis(LayerSpec layer) => layer.ReturnSequences;
 
     public override LayerPlan Plan(LayerSpec layer, int inputWidth, bool sequenceInput, EquatableArray<string> parameters, int parameterCount) =>

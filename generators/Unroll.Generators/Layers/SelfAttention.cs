@@ -62,6 +62,9 @@ internal sealed class SelfAttentionHandler : LayerHandler
 
     public override string? NeedsTimeAxis => "Attention layer";
 
+    /// <summary>Causal attention streams over a cache of the earlier steps' keys and values; the other kind needs the whole sequence.</summary>
+    public override bool CanStream(LayerPlan layer) => layer.Causal;
+
     public override string Describe(LayerPlan layer) =>
         $"SelfAttention({layer.In}, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")}{(layer.Causal ? ", causal" : "")}{(layer.Residual ? ", residual" : "")})";
 

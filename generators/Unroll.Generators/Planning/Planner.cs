@@ -250,9 +250,9 @@ internal static class Planner
         // Streaming buffers, one step deep (and a cache of past keys and values for causal attention). A
         // bidirectional or non-causal attention layer needs the whole sequence, so such models do not stream.
         // An encoder–decoder model streams through its decoder, and its encoder runs whole sequences.
-        bool canStep = decoder is null && !layers.Any(l => l.Directions == 2 || (l.Kind == LayerKind.SelfAttention && !l.Causal));
+        bool canStep = decoder is null && layers.All(l => LayerHandler.For(l.Kind).CanStream(l));
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false, streaming: true) : null;
-        bool packs = canStep && layers.Any(l => IsRecurrent(l.Kind));
+        bool packs = canStep && layers.Any(l => LayerHandler.For(l.Kind).PacksStepWeights);
         if (packs) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
         if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B, training);
         if (arena.Allocated > MaxArenaLength) return null;
