@@ -74,6 +74,17 @@ public sealed class SnapshotTests
         }
     }
 
+    /// <summary>No emitted line is wider than 160 characters (the compiled-in weights' literals, in their own file, may be).</summary>
+    [Fact]
+    public void GeneratedCode_keeps_its_lines_within_160_characters()
+    {
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, DiagnosticTests.SeveralIndependentErrors })
+        {
+            foreach (string line in GeneratorHarness.Run(source).SingleSource.Split('\n'))
+                Assert.True(line.Length <= Emitting.SourceWriter.MaxWidth, $"{line.Length} characters: {line}");
+        }
+    }
+
     /// <summary>The generated code's <c>[GeneratedCode]</c> names the package's version, which the runtime assembly carries too.</summary>
     [Fact]
     public void GeneratedCode_names_the_package_version()

@@ -264,7 +264,11 @@ internal static partial class Emitter
         foreach (var (layer, cell, _, _, wHh, _, _) in PackedCells(plan))
         {
             int n = Planner.Gates(layer.Kind) * layer.Hidden * layer.Hidden;
-            w.Line($"if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.{wHh}, {n})), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.{cell.PackedFrom}, {n})))) return false;");
+            // Compared as bytes: a NaN is a change, and so is −0 for 0.
+            w.Line("if (!global::System.MemoryExtensions.SequenceEqual(");
+            w.Line($"        global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.{wHh}, {n})),");
+            w.Line($"        global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.{cell.PackedFrom}, {n}))))");
+            w.Line("    return false;");
         }
         w.Line("return true;");
         w.Close();

@@ -15,7 +15,8 @@ namespace Sentiment
     /// <para>2,595 parameters. One arena of 35,520 floats (142,080 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>
-    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned
+    /// float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Classifier : global::Unroll.IFeatureInputModel
@@ -133,14 +134,20 @@ namespace Sentiment
             // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Encoder.weight_ih_l0", new[] { 48, 8 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
-                new("Encoder.weight_hh_l0", new[] { 48, 16 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
+                new("Encoder.weight_ih_l0", new[] { 48, 8 }, _arena, _origin + Layout.Encoder_weight_ih_l0,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
+                new("Encoder.weight_hh_l0", new[] { 48, 16 }, _arena, _origin + Layout.Encoder_weight_hh_l0,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
                 new("Encoder.bias_ih_l0", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0),
                 new("Encoder.bias_hh_l0", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0),
-                new("Encoder.weight_ih_l0_reverse", new[] { 48, 8 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0_reverse),
-                new("Encoder.weight_hh_l0_reverse", new[] { 48, 16 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0_reverse),
-                new("Encoder.bias_ih_l0_reverse", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0_reverse),
-                new("Encoder.bias_hh_l0_reverse", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0_reverse),
+                new("Encoder.weight_ih_l0_reverse", new[] { 48, 8 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0_reverse),
+                new("Encoder.weight_hh_l0_reverse", new[] { 48, 16 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0_reverse),
+                new("Encoder.bias_ih_l0_reverse", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0_reverse),
+                new("Encoder.bias_hh_l0_reverse", new[] { 48 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0_reverse),
                 new("Head.weight", new[] { 3, 32 }, _arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight),
                 new("Head.bias", new[] { 3 }, _arena, _origin + Layout.Head_bias, _origin + Layout.Gradients + Layout.Head_bias),
             };
@@ -161,31 +168,38 @@ namespace Sentiment
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => Gradients.Clear();
 
-        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from
+        /// <c>model.state_dict()</c>).</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message
+        /// names it, and no weight has changed.</exception>
         public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
-        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then
+        /// renamed).</summary>
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>GRU(8 → 16, bidirectional, last step only).</summary>
         public partial global::Unroll.GruLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 1, 2, BatchSize, 16); }
 
         /// <summary>Linear(32 → 3).</summary>
-        public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, 32, 3, true); }
+        public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, 32,
+            3, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[4, length, 8]</c> batch-first, row-major.</param>
         /// <param name="output">Receives the output after the last step, <c>[4, 3]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
-        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states, keeping what <c>Backward</c> needs.</summary>
+        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
+        /// keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[4, <paramref name="length"/>, 8]</c> batch-first, row-major.</param>
         /// <param name="output">Receives the output after the last step, <c>[4, 3]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
+        /// packed sequences, and attention gives the padding no weight.</param>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length,
+            global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
@@ -211,17 +225,20 @@ namespace Sentiment
         /// <exception cref="global::System.ArgumentException">The span has the wrong length; nothing has changed.</exception>
         public void Backward(global::System.ReadOnlySpan<float> outputGradient) => Backward(outputGradient, default, inputGradient: false);
 
-        /// <summary>As <see cref="Backward(global::System.ReadOnlySpan{float})"/>, and writes ∂loss/∂input into <paramref name="inputGradient"/>, shaped as the input.</summary>
+        /// <summary>As <see cref="Backward(global::System.ReadOnlySpan{float})"/>, and writes ∂loss/∂input into <paramref name="inputGradient"/>, shaped as the
+        /// input.</summary>
         /// <exception cref="global::System.InvalidOperationException">No <c>Forward</c> has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
-        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient) => Backward(outputGradient, inputGradient, inputGradient: true);
+        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient) => Backward(outputGradient,
+            inputGradient, inputGradient: true);
 
         private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradientValues, bool inputGradient)
         {
             int length = _length;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
             if (outputGradient.Length != 12) ThrowWrongLength(nameof(outputGradient), 12, outputGradient.Length, $"[batch 4, features 3]");
-            if (inputGradient && inputGradientValues.Length != length * 32) ThrowWrongLength(nameof(inputGradient), length * 32, inputGradientValues.Length, $"[batch 4, length {length}, features 8]");
+            if (inputGradient && inputGradientValues.Length != length * 32) ThrowWrongLength(nameof(inputGradient), length * 32, inputGradientValues.Length,
+                $"[batch 4, length {length}, features 8]");
             global::System.Span<float> a = Arena;
             outputGradient.CopyTo(a.Slice(Layout.Head_OutputGradient, 12));
             BackwardCore(length, inputGradient);
@@ -251,7 +268,8 @@ namespace Sentiment
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 64) : h.Slice((t - 1) * 128);
                     int ldPrev = first ? 16 : 32;
                     // gh = h_prev·W_hhᵀ + b_hh   ([4 x 16] · [16 x 48])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 16, gh, 48, 4, 48, 16, accumulate: false);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 16, gh, 48, 4, 48, 16,
+                        accumulate: false);
                     global::Unroll.Kernels.Blas.AddRowVector(gh, 48, 4, 48, p.Slice(Layout.Encoder_bias_hh_l0, 48));
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
                     global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldPrev, h.Slice(t * 128), 32, 4, 16);
@@ -268,7 +286,8 @@ namespace Sentiment
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0R_Cache); // [time, 4, 64]
                 global::System.Span<float> gh = a.Slice(Layout.Scratch_Gh, 192);
                 // input side for every step at once: x·W_ihᵀ + b_ih   ([length * 4 x 8] · [8 x 48])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 8, cache, 64, length * 4, 48, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 8, cache, 64, length * 4, 48, 8,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 64, length * 4, 48, p.Slice(Layout.Encoder_bias_ih_l0_reverse, 48));
                 for (int s = 0; s < length; s++)
                 {
@@ -278,7 +297,8 @@ namespace Sentiment
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 64, 64) : h.Slice((t + 1) * 128);
                     int ldPrev = first ? 16 : 32;
                     // gh = h_prev·W_hhᵀ + b_hh   ([4 x 16] · [16 x 48])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, gh, 48, 4, 48, 16, accumulate: false);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, gh, 48, 4, 48, 16,
+                        accumulate: false);
                     global::Unroll.Kernels.Blas.AddRowVector(gh, 48, 4, 48, p.Slice(Layout.Encoder_bias_hh_l0_reverse, 48));
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
                     global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldPrev, h.Slice(t * 128), 32, 4, 16);
@@ -293,7 +313,8 @@ namespace Sentiment
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_L0_Sequence + 16), 32, a.Slice(Layout.Encoder_Last + 16), 32, 4, 16);
 
             // Head: y = x·Wᵀ + b for every row   ([4 x 32] · [32 x 3])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Encoder_Last), 32, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Head_Output), 3, 4, 3, 32, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Encoder_Last), 32, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Head_Output), 3, 4,
+                3, 32, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 3, 4, 3, p.Slice(Layout.Head_bias, 3));
         }
 
@@ -305,14 +326,17 @@ namespace Sentiment
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Head: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 3, a.Slice(Layout.Encoder_Last), 32, g.Slice(Layout.Head_weight), 32, 4, 3, 32);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 3, a.Slice(Layout.Encoder_Last), 32,
+                g.Slice(Layout.Head_weight), 32, 4, 3, 32);
             global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Head_OutputGradient), 3, 4, 3, g.Slice(Layout.Head_bias, 3));
             // ∂x = ∂y·W   ([4 x 3] · [3 x 32])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 3, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Encoder_LastGradient), 32, 4, 32, 3, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 3, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Encoder_LastGradient),
+                32, 4, 32, 3, accumulate: false);
 
             // Encoder returned only its last step: its gradient enters there, every other step gets none from above
             a.Slice(Layout.Encoder_L0_SequenceGradient, length * 128).Clear();
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_LastGradient), 32, a.Slice(Layout.Encoder_L0_SequenceGradient + (length - 1) * 128), 32, 4, 16);
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_LastGradient), 32, a.Slice(Layout.Encoder_L0_SequenceGradient + (length - 1) * 128), 32,
+                4, 16);
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_LastGradient + 16), 32, a.Slice(Layout.Encoder_L0_SequenceGradient + 16), 32, 4, 16);
             // ∂ of the input of Encoder layer 0: both directions add into it
             if (inputGradient) a.Slice(Layout.InputGradient, length * 32).Clear();
@@ -333,23 +357,30 @@ namespace Sentiment
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 64) : h.Slice((t - 1) * 128);
                     int ldPrev = first ? 16 : 32;
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 64), default, 16); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldPrev, dh.Slice(t * 128), 32, dhNext, dG.Slice(t * 192), dGh.Slice(t * 192), 4, 16);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext, default, dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), 48, 16);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 64), default, 16);
+                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldPrev, dh.Slice(t * 128), 32, dhNext, dG.Slice(t * 192),
+                        dGh.Slice(t * 192), 4, 16);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext, default,
+                        dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), 48, 16);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 48] · [48 x 16])
-                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), 48, p.Slice(Layout.Encoder_weight_hh_l0), 16, dhNext, 16, 4, 16, 48, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), 48, p.Slice(Layout.Encoder_weight_hh_l0), 16, dhNext, 16, 4, 16, 48,
+                        accumulate: true);
                 }
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 256, 64));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 48, a.Slice(Layout.Encoder_States, 64), 16, g.Slice(Layout.Encoder_weight_hh_l0), 16, 4, 48, 16);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice(192), 48, h, 32, g.Slice(Layout.Encoder_weight_hh_l0), 16, (length - 1) * 4, 48, 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 48, a.Slice(Layout.Encoder_States, 64), 16, g.Slice(Layout.Encoder_weight_hh_l0), 16, 4,
+                    48, 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice(192), 48, h, 32, g.Slice(Layout.Encoder_weight_hh_l0), 16, (length - 1) * 4, 48,
+                    16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dGh, 48, length * 4, 48, g.Slice(Layout.Encoder_bias_hh_l0, 48));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([48 x length * 4] · [length * 4 x 8])
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 48, x, 8, g.Slice(Layout.Encoder_weight_ih_l0), 8, length * 4, 48, 8);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 48, length * 4, 48, g.Slice(Layout.Encoder_bias_ih_l0, 48));
                 // ∂x += ∂gates·W_ih   ([length * 4 x 48] · [48 x 8])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 48, p.Slice(Layout.Encoder_weight_ih_l0), 8, a.Slice(Layout.InputGradient), 8, length * 4, 8, 48, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 48, p.Slice(Layout.Encoder_weight_ih_l0), 8, a.Slice(Layout.InputGradient), 8,
+                    length * 4, 8, 48, accumulate: true);
             }
             // Encoder, layer 0, reverse direction, backwards through time
             {
@@ -368,23 +399,30 @@ namespace Sentiment
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 64, 64) : h.Slice((t + 1) * 128);
                     int ldPrev = first ? 16 : 32;
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 64), default, 16); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldPrev, dh.Slice(t * 128), 32, dhNext, dG.Slice(t * 192), dGh.Slice(t * 192), 4, 16);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext, default, dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), 48, 16);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 64), default, 16);
+                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldPrev, dh.Slice(t * 128), 32, dhNext, dG.Slice(t * 192),
+                        dGh.Slice(t * 192), 4, 16);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext, default,
+                        dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), 48, 16);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 48] · [48 x 16])
-                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), 48, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, dhNext, 16, 4, 16, 48, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), 48, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, dhNext, 16, 4, 16, 48,
+                        accumulate: true);
                 }
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 320, 64));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice((length - 1) * 192), 48, a.Slice(Layout.Encoder_States + 64, 64), 16, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, 4, 48, 16);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 48, h.Slice(128), 32, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, (length - 1) * 4, 48, 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice((length - 1) * 192), 48, a.Slice(Layout.Encoder_States + 64, 64), 16,
+                    g.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, 4, 48, 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 48, h.Slice(128), 32, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 16,
+                    (length - 1) * 4, 48, 16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dGh, 48, length * 4, 48, g.Slice(Layout.Encoder_bias_hh_l0_reverse, 48));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([48 x length * 4] · [length * 4 x 8])
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 48, x, 8, g.Slice(Layout.Encoder_weight_ih_l0_reverse), 8, length * 4, 48, 8);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 48, length * 4, 48, g.Slice(Layout.Encoder_bias_ih_l0_reverse, 48));
                 // ∂x += ∂gates·W_ih   ([length * 4 x 48] · [48 x 8])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 48, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 8, a.Slice(Layout.InputGradient), 8, length * 4, 8, 48, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 48, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 8, a.Slice(Layout.InputGradient),
+                    8, length * 4, 8, 48, accumulate: true);
             }
         }
 
@@ -419,7 +457,8 @@ namespace Sentiment
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
-                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                        $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
         }
 

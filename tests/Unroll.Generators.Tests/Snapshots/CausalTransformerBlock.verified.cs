@@ -17,7 +17,8 @@ namespace Text
     /// <para>1,154 parameters. One arena of 12,628 floats (50,512 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
-    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned
+    /// float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class TinyGpt : global::Unroll.IStreamingModel<int>
@@ -151,9 +152,11 @@ namespace Text
             _namedParameters = new global::Unroll.NamedParameter[]
             {
                 new("Embed.weight", new[] { 50, 8 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight),
-                new("Attn.in_proj_weight", new[] { 24, 8 }, _arena, _origin + Layout.Attn_in_proj_weight, _origin + Layout.Gradients + Layout.Attn_in_proj_weight),
+                new("Attn.in_proj_weight", new[] { 24, 8 }, _arena, _origin + Layout.Attn_in_proj_weight,
+                    _origin + Layout.Gradients + Layout.Attn_in_proj_weight),
                 new("Attn.in_proj_bias", new[] { 24 }, _arena, _origin + Layout.Attn_in_proj_bias, _origin + Layout.Gradients + Layout.Attn_in_proj_bias),
-                new("Attn.out_proj.weight", new[] { 8, 8 }, _arena, _origin + Layout.Attn_out_proj_weight, _origin + Layout.Gradients + Layout.Attn_out_proj_weight),
+                new("Attn.out_proj.weight", new[] { 8, 8 }, _arena, _origin + Layout.Attn_out_proj_weight,
+                    _origin + Layout.Gradients + Layout.Attn_out_proj_weight),
                 new("Attn.out_proj.bias", new[] { 8 }, _arena, _origin + Layout.Attn_out_proj_bias, _origin + Layout.Gradients + Layout.Attn_out_proj_bias),
                 new("Norm.weight", new[] { 8 }, _arena, _origin + Layout.Norm_weight, _origin + Layout.Gradients + Layout.Norm_weight),
                 new("Norm.bias", new[] { 8 }, _arena, _origin + Layout.Norm_bias, _origin + Layout.Gradients + Layout.Norm_bias),
@@ -177,37 +180,48 @@ namespace Text
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => Gradients.Clear();
 
-        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from
+        /// <c>model.state_dict()</c>).</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message
+        /// names it, and no weight has changed.</exception>
         public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
-        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then
+        /// renamed).</summary>
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>Embedding(50 → 8).</summary>
-        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, 50, 8); }
+        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight,
+            50, 8); }
 
         /// <summary>SelfAttention(8, 2 heads, causal, residual).</summary>
-        public partial global::Unroll.SelfAttentionLayer Attn { get => new(_arena, _origin + Layout.Attn_Weights, _origin + Layout.Attn_WeightsGradient, BatchSize, 2, SequenceLength); }
+        public partial global::Unroll.SelfAttentionLayer Attn { get => new(_arena, _origin + Layout.Attn_Weights, _origin + Layout.Attn_WeightsGradient,
+            BatchSize, 2, SequenceLength); }
 
         /// <summary>LayerNorm(8).</summary>
-        public partial global::Unroll.LayerNormLayer Norm { get => new(_arena, _origin + Layout.Norm_weight, _origin + Layout.Gradients + Layout.Norm_weight, 8); }
+        public partial global::Unroll.LayerNormLayer Norm { get => new(_arena, _origin + Layout.Norm_weight, _origin + Layout.Gradients + Layout.Norm_weight,
+            8); }
 
         /// <summary>Linear(8 → 50).</summary>
-        public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, 8, 50, true); }
+        public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, 8,
+            50, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
         /// <param name="tokens">Token ids, <c>[2, length]</c> batch-first, each below 50.</param>
         /// <param name="output">Receives <c>[2, length, 50]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output) => Forward(tokens, output, SequenceLength);
 
-        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states, keeping what <c>Backward</c> needs.</summary>
+        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
+        /// keeping what <c>Backward</c> needs.</summary>
         /// <param name="tokens">Token ids, <c>[2, <paramref name="length"/>]</c> batch-first, each below 50.</param>
         /// <param name="output">Receives <c>[2, <paramref name="length"/>, 50]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
-        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
+        /// packed sequences, and attention gives the padding no weight.</param>
+        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has
+        /// changed.</exception>
+        public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length,
+            global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
@@ -237,7 +251,8 @@ namespace Text
         {
             int length = _length;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-            if (outputGradient.Length != length * 100) ThrowWrongLength(nameof(outputGradient), length * 100, outputGradient.Length, $"[batch 2, length {length}, features 50]");
+            if (outputGradient.Length != length * 100) ThrowWrongLength(nameof(outputGradient), length * 100, outputGradient.Length,
+                $"[batch 2, length {length}, features 50]");
             global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Head_OutputGradient), 2, length, 50);
             BackwardCore(length, inputGradient);
@@ -257,18 +272,21 @@ namespace Text
         /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
         /// (beam search keeps the histories of the surviving beams this way).
         /// </summary>
-        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 2 long, or names a row outside the batch; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 2 long, or names a row outside the batch; nothing has
+        /// changed.</exception>
         public void ReorderState(global::System.ReadOnlySpan<int> sources)
         {
             if (sources.Length != 2) ThrowWrongLength(nameof(sources), 2, sources.Length, "[batch 2]");
             for (int b = 0; b < sources.Length; b++)
             {
                 if ((uint)sources[b] >= BatchSize)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 2.");
+                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b],
+                        $"Row {b} names source row {sources[b]}, outside the batch of 2.");
             }
             global::System.Span<float> a = Arena;
             // Attn: the keys and values of every cached step
-            for (int s = 0; s < _stepPosition; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Step_Attn_Cache + s * 32, 32), sources, 16, a.Slice(Layout.Step_Attn_Cache + 16 * 32, 32));
+            for (int s = 0; s < _stepPosition; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Step_Attn_Cache + s * 32, 32), sources, 16,
+                a.Slice(Layout.Step_Attn_Cache + 16 * 32, 32));
         }
 
         /// <summary>
@@ -277,8 +295,10 @@ namespace Text
         /// </summary>
         /// <param name="tokens">One token id per sequence, <c>[2]</c>.</param>
         /// <param name="output">Receives <c>[2, 50]</c>.</param>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
-        /// <exception cref="global::System.InvalidOperationException"><see cref="SequenceLength"/> steps have run since <see cref="ResetState"/>: the attention caches are full.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has
+        /// changed.</exception>
+        /// <exception cref="global::System.InvalidOperationException"><see cref="SequenceLength"/> steps have run since <see cref="ResetState"/>: the attention
+        /// caches are full.</exception>
         public void Step(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
         {
             if (tokens.Length != 2) ThrowWrongLength(nameof(tokens), 2, tokens.Length, "[batch 2]");
@@ -287,7 +307,8 @@ namespace Text
             global::System.Span<float> a = Arena;
             tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 2)));
             if (_stepPosition == SequenceLength)
-                throw new global::System.InvalidOperationException("The attention caches hold SequenceLength (16) steps, and they are full: ResetState starts again.");
+                throw new global::System.InvalidOperationException(
+                    "The attention caches hold SequenceLength (16) steps, and they are full: ResetState starts again.");
             StepCore();
             _stepPosition++;
             a.Slice(Layout.Step_Head_Output, 100).CopyTo(output);
@@ -300,7 +321,8 @@ namespace Text
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Embed: Embedding(50 → 8); each token id selects a row of the weight → [time, batch, 8]
-            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2)), p.Slice(Layout.Embed_weight, 400), a.Slice(Layout.Embed_Output), 2, length, 8);
+            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2)),
+                p.Slice(Layout.Embed_weight, 400), a.Slice(Layout.Embed_Output), 2, length, 8);
 
             // Attn: SelfAttention(8, 2 heads, causal, residual): qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√4) v; y = ctx·W_outᵀ + b_out + x
             {
@@ -317,7 +339,8 @@ namespace Text
                     {
                         int head = b * 24 + h * 4;
                         global::Unroll.Kernels.Attention.Forward(qkv.Slice(head), 48, qkv.Slice(head + 8), 48, qkv.Slice(head + 16), 48,
-                            a.Slice(Layout.Attn_Weights + (b * 2 + h) * length * length, length * length), context.Slice(b * 8 + h * 4), 16, length, length, 4, 4, 0.5f, causal: true, validKeys: _rowLengths[b]);
+                            a.Slice(Layout.Attn_Weights + (b * 2 + h) * length * length, length * length), context.Slice(b * 8 + h * 4), 16, length, length, 4,
+                                4, 0.5f, causal: true, validKeys: _rowLengths[b]);
                     }
                 }
                 global::Unroll.Kernels.Blas.MultiplyTransposed(context, 8, p.Slice(Layout.Attn_out_proj_weight), 8, y, 8, length * 2, 8, 8, accumulate: false);
@@ -326,11 +349,13 @@ namespace Text
             }
 
             // Norm: LayerNorm(8): y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row
-            global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.Attn_Output, length * 2 * 8), p.Slice(Layout.Norm_weight, 8), p.Slice(Layout.Norm_bias, 8), a.Slice(Layout.Norm_Output, length * 2 * 8),
+            global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.Attn_Output, length * 2 * 8), p.Slice(Layout.Norm_weight, 8),
+                p.Slice(Layout.Norm_bias, 8), a.Slice(Layout.Norm_Output, length * 2 * 8),
                 a.Slice(Layout.Norm_Normalized, length * 2 * 8), a.Slice(Layout.Norm_InverseDeviation, length * 2), length * 2, 8, 1e-5f);
 
             // Head: y = x·Wᵀ + b for every row   ([length * 2 x 8] · [8 x 50])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Norm_Output), 8, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Head_Output), 50, length * 2, 50, 8, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Norm_Output), 8, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Head_Output), 50,
+                length * 2, 50, 8, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 50, length * 2, 50, p.Slice(Layout.Head_bias, 50));
         }
 
@@ -341,9 +366,11 @@ namespace Text
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Embed: Embedding(50 → 8); each token id selects a row of the weight → [time, batch, 8]
-            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 2)), p.Slice(Layout.Embed_weight, 400), a.Slice(Layout.Step_Embed_Output), 2, 1, 8);
+            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 2)),
+                p.Slice(Layout.Embed_weight, 400), a.Slice(Layout.Step_Embed_Output), 2, 1, 8);
 
-            // Attn: SelfAttention(8, 2 heads, causal, residual), one step: qkv = x·W_inᵀ + b_in; k, v join the cache at _stepPosition; q attends over positions 0 … _stepPosition
+            // Attn: SelfAttention(8, 2 heads, causal, residual), one step: qkv = x·W_inᵀ + b_in; k, v join the cache at _stepPosition; q attends over positions
+            // 0 … _stepPosition
             {
                 global::System.Span<float> x = a.Slice(Layout.Step_Embed_Output);
                 global::System.Span<float> qkv = a.Slice(Layout.Step_Attn_Qkv, 48); // [2, 24]: q | k | v
@@ -369,11 +396,13 @@ namespace Text
             }
 
             // Norm: LayerNorm(8): y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row
-            global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.Step_Attn_Output, 2 * 8), p.Slice(Layout.Norm_weight, 8), p.Slice(Layout.Norm_bias, 8), a.Slice(Layout.Step_Norm_Output, 2 * 8),
+            global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.Step_Attn_Output, 2 * 8), p.Slice(Layout.Norm_weight, 8),
+                p.Slice(Layout.Norm_bias, 8), a.Slice(Layout.Step_Norm_Output, 2 * 8),
                 a.Slice(Layout.Step_Norm_Normalized, 2 * 8), a.Slice(Layout.Step_Norm_InverseDeviation, 2), 2, 8, 1e-5f);
 
             // Head: y = x·Wᵀ + b   ([2 x 8] · [8 x 50]), inlined with its sizes as literals
-            global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Norm_Output, 16), p.Slice(Layout.Head_weight, 400), p.Slice(Layout.Head_bias, 50), a.Slice(Layout.Step_Head_Output, 100), 2, 50, 8);
+            global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Norm_Output, 16), p.Slice(Layout.Head_weight, 400), p.Slice(Layout.Head_bias, 50),
+                a.Slice(Layout.Step_Head_Output, 100), 2, 50, 8);
         }
 
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
@@ -384,14 +413,17 @@ namespace Text
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Head: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 50, a.Slice(Layout.Norm_Output), 8, g.Slice(Layout.Head_weight), 8, length * 2, 50, 8);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 50, a.Slice(Layout.Norm_Output), 8,
+                g.Slice(Layout.Head_weight), 8, length * 2, 50, 8);
             global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Head_OutputGradient), 50, length * 2, 50, g.Slice(Layout.Head_bias, 50));
             // ∂x = ∂y·W   ([length * 2 x 50] · [50 x 8])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 50, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Norm_OutputGradient), 8, length * 2, 8, 50, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 50, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Norm_OutputGradient),
+                8, length * 2, 8, 50, accumulate: false);
 
             // Norm: ∂weight += Σ ∂y ⊙ x̂, ∂bias += Σ ∂y, ∂x through the normalisation
             global::Unroll.Kernels.Normalization.LayerNormBackward(a.Slice(Layout.Norm_OutputGradient, length * 2 * 8), p.Slice(Layout.Norm_weight, 8),
-                a.Slice(Layout.Norm_Normalized, length * 2 * 8), a.Slice(Layout.Norm_InverseDeviation, length * 2), g.Slice(Layout.Norm_weight, 8), g.Slice(Layout.Norm_bias, 8),
+                a.Slice(Layout.Norm_Normalized, length * 2 * 8), a.Slice(Layout.Norm_InverseDeviation, length * 2), g.Slice(Layout.Norm_weight, 8),
+                    g.Slice(Layout.Norm_bias, 8),
                 a.Slice(Layout.Attn_OutputGradient, length * 2 * 8), a.Slice(Layout.Norm_Scratch, 8), length * 2, 8);
 
             // Attn: backwards through out_proj, each sequence's and head's attention, then in_proj
@@ -414,8 +446,10 @@ namespace Text
                         int head = b * 24 + h * 4;
                         int block = (b * 2 + h) * length * length;
                         global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), 48, qkv.Slice(head + 8), 48, qkv.Slice(head + 16), 48,
-                            a.Slice(Layout.Attn_Weights + block, length * length), dContext.Slice(b * 8 + h * 4), 16, a.Slice(Layout.Attn_WeightsGradient + block, length * length),
-                            dQkv.Slice(head), dQkv.Slice(head + 8), dQkv.Slice(head + 16), a.Slice(Layout.Attn_Scratch, length * length), length, length, 4, 4, 0.5f, causal: true, validKeys: _rowLengths[b]);
+                            a.Slice(Layout.Attn_Weights + block, length * length), dContext.Slice(b * 8 + h * 4), 16,
+                                a.Slice(Layout.Attn_WeightsGradient + block, length * length),
+                            dQkv.Slice(head), dQkv.Slice(head + 8), dQkv.Slice(head + 16), a.Slice(Layout.Attn_Scratch, length * length), length, length, 4, 4,
+                                0.5f, causal: true, validKeys: _rowLengths[b]);
                     }
                 }
                 // ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv
@@ -423,13 +457,15 @@ namespace Text
                 global::Unroll.Kernels.Blas.SumRowsAdd(dQkv, 24, length * 2, 24, g.Slice(Layout.Attn_in_proj_bias, 24));
                 // ∂x = ∂qkv·W_in + ∂y (the residual path)
                 {
-                    global::Unroll.Kernels.Blas.Multiply(dQkv, 24, p.Slice(Layout.Attn_in_proj_weight), 8, a.Slice(Layout.Embed_OutputGradient), 8, length * 2, 8, 24, accumulate: false);
+                    global::Unroll.Kernels.Blas.Multiply(dQkv, 24, p.Slice(Layout.Attn_in_proj_weight), 8, a.Slice(Layout.Embed_OutputGradient), 8, length * 2,
+                        8, 24, accumulate: false);
                     global::Unroll.Kernels.Blas.AddRows(dy, 8, a.Slice(Layout.Embed_OutputGradient), 8, length * 2, 8);
                 }
             }
 
             // Embed: ∂W[token] += ∂y for every step
-            global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 400), 2, length, 8);
+            global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
+                int>(a.Slice(Layout.Tokens, length * 2)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 400), 2, length, 8);
         }
 
         /// <summary>
@@ -464,7 +500,8 @@ namespace Text
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
-                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                        $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
         }
 
@@ -479,7 +516,8 @@ namespace Text
             for (int i = 0; i < tokens.Length; i++)
             {
                 if ((uint)tokens[i] >= 50)
-                    throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 50 (ids 0 to 49).");
+                    throw new global::System.ArgumentOutOfRangeException(name, tokens[i],
+                        $"Token {tokens[i]} at index {i} is outside the vocabulary of 50 (ids 0 to 49).");
             }
         }
     }

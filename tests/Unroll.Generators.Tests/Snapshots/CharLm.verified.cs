@@ -159,17 +159,28 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         // Each named parameter views _arena at its own index (the parameter block starts at _origin).
         _namedParameters = new global::Unroll.NamedParameter[]
         {
-            new("Embed.weight", new[] { 65, 32 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, _origin + Layout.Step_WeightsStale),
-            new("Rnn.weight_ih_l0", new[] { 512, 32 }, _arena, _origin + Layout.Rnn_weight_ih_l0, _origin + Layout.Gradients + Layout.Rnn_weight_ih_l0, _origin + Layout.Step_WeightsStale),
-            new("Rnn.weight_hh_l0", new[] { 512, 128 }, _arena, _origin + Layout.Rnn_weight_hh_l0, _origin + Layout.Gradients + Layout.Rnn_weight_hh_l0, _origin + Layout.Step_WeightsStale),
-            new("Rnn.bias_ih_l0", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_ih_l0, _origin + Layout.Gradients + Layout.Rnn_bias_ih_l0, _origin + Layout.Step_WeightsStale),
-            new("Rnn.bias_hh_l0", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_hh_l0, _origin + Layout.Gradients + Layout.Rnn_bias_hh_l0, _origin + Layout.Step_WeightsStale),
-            new("Rnn.weight_ih_l1", new[] { 512, 128 }, _arena, _origin + Layout.Rnn_weight_ih_l1, _origin + Layout.Gradients + Layout.Rnn_weight_ih_l1, _origin + Layout.Step_WeightsStale),
-            new("Rnn.weight_hh_l1", new[] { 512, 128 }, _arena, _origin + Layout.Rnn_weight_hh_l1, _origin + Layout.Gradients + Layout.Rnn_weight_hh_l1, _origin + Layout.Step_WeightsStale),
-            new("Rnn.bias_ih_l1", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_ih_l1, _origin + Layout.Gradients + Layout.Rnn_bias_ih_l1, _origin + Layout.Step_WeightsStale),
-            new("Rnn.bias_hh_l1", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_hh_l1, _origin + Layout.Gradients + Layout.Rnn_bias_hh_l1, _origin + Layout.Step_WeightsStale),
-            new("Head.weight", new[] { 65, 128 }, _arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, _origin + Layout.Step_WeightsStale),
-            new("Head.bias", new[] { 65 }, _arena, _origin + Layout.Head_bias, _origin + Layout.Gradients + Layout.Head_bias, _origin + Layout.Step_WeightsStale),
+            new("Embed.weight", new[] { 65, 32 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight,
+                _origin + Layout.Step_WeightsStale),
+            new("Rnn.weight_ih_l0", new[] { 512, 32 }, _arena, _origin + Layout.Rnn_weight_ih_l0, _origin + Layout.Gradients + Layout.Rnn_weight_ih_l0,
+                _origin + Layout.Step_WeightsStale),
+            new("Rnn.weight_hh_l0", new[] { 512, 128 }, _arena, _origin + Layout.Rnn_weight_hh_l0, _origin + Layout.Gradients + Layout.Rnn_weight_hh_l0,
+                _origin + Layout.Step_WeightsStale),
+            new("Rnn.bias_ih_l0", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_ih_l0, _origin + Layout.Gradients + Layout.Rnn_bias_ih_l0,
+                _origin + Layout.Step_WeightsStale),
+            new("Rnn.bias_hh_l0", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_hh_l0, _origin + Layout.Gradients + Layout.Rnn_bias_hh_l0,
+                _origin + Layout.Step_WeightsStale),
+            new("Rnn.weight_ih_l1", new[] { 512, 128 }, _arena, _origin + Layout.Rnn_weight_ih_l1, _origin + Layout.Gradients + Layout.Rnn_weight_ih_l1,
+                _origin + Layout.Step_WeightsStale),
+            new("Rnn.weight_hh_l1", new[] { 512, 128 }, _arena, _origin + Layout.Rnn_weight_hh_l1, _origin + Layout.Gradients + Layout.Rnn_weight_hh_l1,
+                _origin + Layout.Step_WeightsStale),
+            new("Rnn.bias_ih_l1", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_ih_l1, _origin + Layout.Gradients + Layout.Rnn_bias_ih_l1,
+                _origin + Layout.Step_WeightsStale),
+            new("Rnn.bias_hh_l1", new[] { 512 }, _arena, _origin + Layout.Rnn_bias_hh_l1, _origin + Layout.Gradients + Layout.Rnn_bias_hh_l1,
+                _origin + Layout.Step_WeightsStale),
+            new("Head.weight", new[] { 65, 128 }, _arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight,
+                _origin + Layout.Step_WeightsStale),
+            new("Head.bias", new[] { 65 }, _arena, _origin + Layout.Head_bias, _origin + Layout.Gradients + Layout.Head_bias,
+                _origin + Layout.Step_WeightsStale),
         };
     }
 
@@ -197,33 +208,40 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     public void ZeroGradients() => Gradients.Clear();
 
     /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-    /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+    /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message
+    /// names it, and no weight has changed.</exception>
     public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
     /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
     public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
     /// <summary>Embedding(65 → 32).</summary>
-    public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, 65, 32); }
+    public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, 65,
+        32); }
 
     /// <summary>LSTM(32 → 128, 2 layers).</summary>
     public partial global::Unroll.LstmLayer Rnn { get => new(_arena, _origin + Layout.Rnn_States, 2, 1, BatchSize, 128); }
 
     /// <summary>Linear(128 → 65).</summary>
-    public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, 128, 65, true); }
+    public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, _origin + Layout.Gradients + Layout.Head_weight, 128, 65,
+        true); }
 
     /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
     /// <param name="tokens">Token ids, <c>[16, length]</c> batch-first, each below 65.</param>
     /// <param name="output">Receives <c>[16, length, 65]</c>.</param>
     public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output) => Forward(tokens, output, SequenceLength);
 
-    /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states, keeping what <c>Backward</c> needs.</summary>
+    /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
+    /// keeping what <c>Backward</c> needs.</summary>
     /// <param name="tokens">Token ids, <c>[16, <paramref name="length"/>]</c> batch-first, each below 65.</param>
     /// <param name="output">Receives <c>[16, <paramref name="length"/>, 65]</c>.</param>
     /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-    /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
-    /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has changed.</exception>
-    public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
+    /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
+    /// packed sequences, and attention gives the padding no weight.</param>
+    /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has
+    /// changed.</exception>
+    public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length,
+        global::System.ReadOnlySpan<int> lengths = default)
     {
         CheckLength(length, nameof(length));
         CheckRowLengths(lengths, length, nameof(lengths));
@@ -253,7 +271,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     {
         int length = _length;
         if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-        if (outputGradient.Length != length * 1040) ThrowWrongLength(nameof(outputGradient), length * 1040, outputGradient.Length, $"[batch 16, length {length}, features 65]");
+        if (outputGradient.Length != length * 1040) ThrowWrongLength(nameof(outputGradient), length * 1040, outputGradient.Length,
+            $"[batch 16, length {length}, features 65]");
         global::System.Span<float> a = Arena;
         global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Head_OutputGradient), 16, length, 65);
         BackwardCore(length, inputGradient);
@@ -271,20 +290,24 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
     /// (beam search keeps the histories of the surviving beams this way).
     /// </summary>
-    /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 16 long, or names a row outside the batch; nothing has changed.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 16 long, or names a row outside the batch; nothing has
+    /// changed.</exception>
     public void ReorderState(global::System.ReadOnlySpan<int> sources)
     {
         if (sources.Length != 16) ThrowWrongLength(nameof(sources), 16, sources.Length, "[batch 16]");
         for (int b = 0; b < sources.Length; b++)
         {
             if ((uint)sources[b] >= BatchSize)
-                throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 16.");
+                throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b],
+                    $"Row {b} names source row {sources[b]}, outside the batch of 16.");
         }
         global::System.Span<float> a = Arena;
         // Rnn: h_n, 2 × [16, 128]
-        for (int s = 0; s < 2; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 4096 + s * 2048, 2048), sources, 128, a.Slice(Layout.Scratch_dh, 2048));
+        for (int s = 0; s < 2; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 4096 + s * 2048, 2048), sources, 128,
+            a.Slice(Layout.Scratch_dh, 2048));
         // Rnn: c_n, 2 × [16, 128]
-        for (int s = 0; s < 2; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 20480 + s * 2048, 2048), sources, 128, a.Slice(Layout.Scratch_dh, 2048));
+        for (int s = 0; s < 2; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 20480 + s * 2048, 2048), sources, 128,
+            a.Slice(Layout.Scratch_dh, 2048));
     }
 
     /// <summary>
@@ -343,8 +366,14 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     private bool PackedWeightsCurrent()
     {
         global::System.Span<float> a = Arena;
-        if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 65536)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 65536)))) return false;
-        if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l1, 65536)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L1_PackedFrom, 65536)))) return false;
+        if (!global::System.MemoryExtensions.SequenceEqual(
+                global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 65536)),
+                global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 65536))))
+            return false;
+        if (!global::System.MemoryExtensions.SequenceEqual(
+                global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l1, 65536)),
+                global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L1_PackedFrom, 65536))))
+            return false;
         return true;
     }
 
@@ -356,7 +385,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
         // Embed: Embedding(65 → 32); each token id selects a row of the weight → [time, batch, 32]
-        global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)), p.Slice(Layout.Embed_weight, 2080), a.Slice(Layout.Embed_Output), 16, length, 32);
+        global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)),
+            p.Slice(Layout.Embed_weight, 2080), a.Slice(Layout.Embed_Output), 16, length, 32);
 
         // Rnn, layer 0, forward direction: LSTM 32 → 128
         {
@@ -377,7 +407,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 16384, 2048) : c.Slice((t - 1) * 2048);
                 const int ldPrev = 128;
                 // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 8192), 512, 16, 512, 128, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 8192), 512, 16, 512, 128,
+                    accumulate: true);
                 // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                 global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 8192, 8192), cPrev, c.Slice(t * 2048, 2048), h.Slice(t * 2048), 128, 16, 128);
                 // rows whose source has ended hold their state (packed sequences)
@@ -406,7 +437,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 18432, 2048) : c.Slice((t - 1) * 2048);
                 const int ldPrev = 128;
                 // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), cache.Slice(t * 8192), 512, 16, 512, 128, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), cache.Slice(t * 8192), 512, 16, 512, 128,
+                    accumulate: true);
                 // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                 global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 8192, 8192), cPrev, c.Slice(t * 2048, 2048), h.Slice(t * 2048), 128, 16, 128);
                 // rows whose source has ended hold their state (packed sequences)
@@ -418,7 +450,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         }
 
         // Head: y = x·Wᵀ + b for every row   ([length * 16 x 128] · [128 x 65])
-        global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L1_Sequence), 128, p.Slice(Layout.Head_weight), 128, a.Slice(Layout.Head_Output), 65, length * 16, 65, 128, accumulate: false);
+        global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L1_Sequence), 128, p.Slice(Layout.Head_weight), 128, a.Slice(Layout.Head_Output), 65,
+            length * 16, 65, 128, accumulate: false);
         global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 65, length * 16, 65, p.Slice(Layout.Head_bias, 65));
     }
 
@@ -429,7 +462,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
         // Embed: Embedding(65 → 32); each token id selects a row of the weight → [time, batch, 32]
-        global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 16)), p.Slice(Layout.Embed_weight, 2080), a.Slice(Layout.Step_Embed_Output), 16, 1, 32);
+        global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 16)),
+            p.Slice(Layout.Embed_weight, 2080), a.Slice(Layout.Step_Embed_Output), 16, 1, 32);
 
         // Rnn, layer 0, forward direction: LSTM 32 → 128, one step
         {
@@ -473,7 +507,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         }
 
         // Head: y = x·Wᵀ + b for every row   ([16 x 128] · [128 x 65])
-        global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Rnn_L1_Sequence), 128, p.Slice(Layout.Head_weight), 128, a.Slice(Layout.Step_Head_Output), 65, 16, 65, 128, accumulate: false);
+        global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Rnn_L1_Sequence), 128, p.Slice(Layout.Head_weight), 128,
+            a.Slice(Layout.Step_Head_Output), 65, 16, 65, 128, accumulate: false);
         global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Step_Head_Output), 65, 16, 65, p.Slice(Layout.Head_bias, 65));
     }
 
@@ -485,10 +520,12 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
         // Head: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-        global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 65, a.Slice(Layout.Rnn_L1_Sequence), 128, g.Slice(Layout.Head_weight), 128, length * 16, 65, 128);
+        global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 65, a.Slice(Layout.Rnn_L1_Sequence), 128,
+            g.Slice(Layout.Head_weight), 128, length * 16, 65, 128);
         global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Head_OutputGradient), 65, length * 16, 65, g.Slice(Layout.Head_bias, 65));
         // ∂x = ∂y·W   ([length * 16 x 65] · [65 x 128])
-        global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 65, p.Slice(Layout.Head_weight), 128, a.Slice(Layout.Rnn_L1_SequenceGradient), 128, length * 16, 128, 65, accumulate: false);
+        global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 65, p.Slice(Layout.Head_weight), 128, a.Slice(Layout.Rnn_L1_SequenceGradient),
+            128, length * 16, 128, 65, accumulate: false);
 
         // ∂ of the input of Rnn layer 1, accumulated below
         a.Slice(Layout.Rnn_L0_SequenceGradient, length * 2048).Clear();
@@ -510,24 +547,31 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 int t = length - 1 - s;
                 bool first = s == length - 1; // the step that read the initial state
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 18432, 2048) : c.Slice((t - 1) * 2048);
-                global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 2048), a.Slice(Layout.Scratch_HeldDc, 2048), 128); // held rows (packed sequences)
-                global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 8192), cPrev, c.Slice(t * 2048), dh.Slice(t * 2048), 128, dhNext, dc, dG.Slice(t * 8192), 16, 128);
-                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), 128, a.Slice(Layout.Scratch_HeldDh, 2048), a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, 512, 128);
+                // held rows (packed sequences)
+                global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 2048),
+                    a.Slice(Layout.Scratch_HeldDc, 2048), 128);
+                global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 8192), cPrev, c.Slice(t * 2048), dh.Slice(t * 2048), 128, dhNext, dc,
+                    dG.Slice(t * 8192), 16, 128);
+                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), 128, a.Slice(Layout.Scratch_HeldDh, 2048),
+                    a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, 512, 128);
                 // ∂h_prev += ∂gates_t·W_hh   ([16 x 512] · [512 x 128])
-                global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), 512, p.Slice(Layout.Rnn_weight_hh_l1), 128, dhNext, 128, 16, 128, 512, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), 512, p.Slice(Layout.Rnn_weight_hh_l1), 128, dhNext, 128, 16, 128, 512,
+                    accumulate: true);
             }
             // ∂h_0, ∂c_0
             dhNext.CopyTo(a.Slice(Layout.Rnn_States + 10240, 2048));
             dc.CopyTo(a.Slice(Layout.Rnn_States + 26624, 2048));
             // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, a.Slice(Layout.Rnn_States + 2048, 2048), 128, g.Slice(Layout.Rnn_weight_hh_l1), 128, 16, 512, 128);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, a.Slice(Layout.Rnn_States + 2048, 2048), 128, g.Slice(Layout.Rnn_weight_hh_l1), 128, 16,
+                512, 128);
             global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(8192), 512, h, 128, g.Slice(Layout.Rnn_weight_hh_l1), 128, (length - 1) * 16, 512, 128);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 512, length * 16, 512, g.Slice(Layout.Rnn_bias_hh_l1, 512));
             // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([512 x length * 16] · [length * 16 x 128])
             global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, x, 128, g.Slice(Layout.Rnn_weight_ih_l1), 128, length * 16, 512, 128);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 512, length * 16, 512, g.Slice(Layout.Rnn_bias_ih_l1, 512));
             // ∂x += ∂gates·W_ih   ([length * 16 x 512] · [512 x 128])
-            global::Unroll.Kernels.Blas.Multiply(dG, 512, p.Slice(Layout.Rnn_weight_ih_l1), 128, a.Slice(Layout.Rnn_L0_SequenceGradient), 128, length * 16, 128, 512, accumulate: true);
+            global::Unroll.Kernels.Blas.Multiply(dG, 512, p.Slice(Layout.Rnn_weight_ih_l1), 128, a.Slice(Layout.Rnn_L0_SequenceGradient), 128, length * 16, 128,
+                512, accumulate: true);
         }
         // ∂ of the input of Rnn layer 0, accumulated below
         a.Slice(Layout.Embed_OutputGradient, length * 512).Clear();
@@ -549,28 +593,36 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 int t = length - 1 - s;
                 bool first = s == length - 1; // the step that read the initial state
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 16384, 2048) : c.Slice((t - 1) * 2048);
-                global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 2048), a.Slice(Layout.Scratch_HeldDc, 2048), 128); // held rows (packed sequences)
-                global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 8192), cPrev, c.Slice(t * 2048), dh.Slice(t * 2048), 128, dhNext, dc, dG.Slice(t * 8192), 16, 128);
-                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), 128, a.Slice(Layout.Scratch_HeldDh, 2048), a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, 512, 128);
+                // held rows (packed sequences)
+                global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 2048),
+                    a.Slice(Layout.Scratch_HeldDc, 2048), 128);
+                global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 8192), cPrev, c.Slice(t * 2048), dh.Slice(t * 2048), 128, dhNext, dc,
+                    dG.Slice(t * 8192), 16, 128);
+                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), 128, a.Slice(Layout.Scratch_HeldDh, 2048),
+                    a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, 512, 128);
                 // ∂h_prev += ∂gates_t·W_hh   ([16 x 512] · [512 x 128])
-                global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), 512, p.Slice(Layout.Rnn_weight_hh_l0), 128, dhNext, 128, 16, 128, 512, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), 512, p.Slice(Layout.Rnn_weight_hh_l0), 128, dhNext, 128, 16, 128, 512,
+                    accumulate: true);
             }
             // ∂h_0, ∂c_0
             dhNext.CopyTo(a.Slice(Layout.Rnn_States + 8192, 2048));
             dc.CopyTo(a.Slice(Layout.Rnn_States + 24576, 2048));
             // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, a.Slice(Layout.Rnn_States, 2048), 128, g.Slice(Layout.Rnn_weight_hh_l0), 128, 16, 512, 128);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, a.Slice(Layout.Rnn_States, 2048), 128, g.Slice(Layout.Rnn_weight_hh_l0), 128, 16, 512,
+                128);
             global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(8192), 512, h, 128, g.Slice(Layout.Rnn_weight_hh_l0), 128, (length - 1) * 16, 512, 128);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 512, length * 16, 512, g.Slice(Layout.Rnn_bias_hh_l0, 512));
             // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([512 x length * 16] · [length * 16 x 32])
             global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, x, 32, g.Slice(Layout.Rnn_weight_ih_l0), 32, length * 16, 512, 32);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 512, length * 16, 512, g.Slice(Layout.Rnn_bias_ih_l0, 512));
             // ∂x += ∂gates·W_ih   ([length * 16 x 512] · [512 x 32])
-            global::Unroll.Kernels.Blas.Multiply(dG, 512, p.Slice(Layout.Rnn_weight_ih_l0), 32, a.Slice(Layout.Embed_OutputGradient), 32, length * 16, 32, 512, accumulate: true);
+            global::Unroll.Kernels.Blas.Multiply(dG, 512, p.Slice(Layout.Rnn_weight_ih_l0), 32, a.Slice(Layout.Embed_OutputGradient), 32, length * 16, 32, 512,
+                accumulate: true);
         }
 
         // Embed: ∂W[token] += ∂y for every step
-        global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 2080), 16, length, 32);
+        global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 16)),
+            a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 2080), 16, length, 32);
     }
 
     /// <summary>
@@ -605,7 +657,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         for (int b = 0; b < lengths.Length; b++)
         {
             if (lengths[b] < 1 || lengths[b] > length)
-                throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                    $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
         }
     }
 
@@ -620,7 +673,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         for (int i = 0; i < tokens.Length; i++)
         {
             if ((uint)tokens[i] >= 65)
-                throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 65 (ids 0 to 64).");
+                throw new global::System.ArgumentOutOfRangeException(name, tokens[i],
+                    $"Token {tokens[i]} at index {i} is outside the vocabulary of 65 (ids 0 to 64).");
         }
     }
 }

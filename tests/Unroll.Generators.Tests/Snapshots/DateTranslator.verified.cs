@@ -17,7 +17,8 @@ namespace Dates
     /// <para>53,572 parameters. One arena of 203,984 floats (815,936 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
-    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned
+    /// float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Translator : global::Unroll.IEncoderDecoderModel<int, int>, global::Unroll.ISequenceModel
@@ -213,24 +214,38 @@ namespace Dates
             _namedParameters = new global::Unroll.NamedParameter[]
             {
                 new("Embed.weight", new[] { 42, 16 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight),
-                new("Encoder.weight_ih_l0", new[] { 128, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
-                new("Encoder.weight_hh_l0", new[] { 128, 32 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
+                new("Encoder.weight_ih_l0", new[] { 128, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
+                new("Encoder.weight_hh_l0", new[] { 128, 32 }, _arena, _origin + Layout.Encoder_weight_hh_l0,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
                 new("Encoder.bias_ih_l0", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0),
                 new("Encoder.bias_hh_l0", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0),
-                new("Encoder.weight_ih_l0_reverse", new[] { 128, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0_reverse),
-                new("Encoder.weight_hh_l0_reverse", new[] { 128, 32 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0_reverse),
-                new("Encoder.bias_ih_l0_reverse", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0_reverse),
-                new("Encoder.bias_hh_l0_reverse", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0_reverse),
-                new("Decoder.embedding.weight", new[] { 13, 8 }, _arena, _origin + Layout.Decoder_embedding_weight, _origin + Layout.Gradients + Layout.Decoder_embedding_weight),
-                new("Decoder.cell.weight_ih", new[] { 256, 72 }, _arena, _origin + Layout.Decoder_cell_weight_ih, _origin + Layout.Gradients + Layout.Decoder_cell_weight_ih),
-                new("Decoder.cell.weight_hh", new[] { 256, 64 }, _arena, _origin + Layout.Decoder_cell_weight_hh, _origin + Layout.Gradients + Layout.Decoder_cell_weight_hh),
-                new("Decoder.cell.bias_ih", new[] { 256 }, _arena, _origin + Layout.Decoder_cell_bias_ih, _origin + Layout.Gradients + Layout.Decoder_cell_bias_ih),
-                new("Decoder.cell.bias_hh", new[] { 256 }, _arena, _origin + Layout.Decoder_cell_bias_hh, _origin + Layout.Gradients + Layout.Decoder_cell_bias_hh),
-                new("Decoder.W_s.weight", new[] { 24, 64 }, _arena, _origin + Layout.Decoder_W_s_weight, _origin + Layout.Gradients + Layout.Decoder_W_s_weight),
-                new("Decoder.W_h.weight", new[] { 24, 64 }, _arena, _origin + Layout.Decoder_W_h_weight, _origin + Layout.Gradients + Layout.Decoder_W_h_weight),
+                new("Encoder.weight_ih_l0_reverse", new[] { 128, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0_reverse),
+                new("Encoder.weight_hh_l0_reverse", new[] { 128, 32 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0_reverse),
+                new("Encoder.bias_ih_l0_reverse", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0_reverse),
+                new("Encoder.bias_hh_l0_reverse", new[] { 128 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0_reverse),
+                new("Decoder.embedding.weight", new[] { 13, 8 }, _arena, _origin + Layout.Decoder_embedding_weight,
+                    _origin + Layout.Gradients + Layout.Decoder_embedding_weight),
+                new("Decoder.cell.weight_ih", new[] { 256, 72 }, _arena, _origin + Layout.Decoder_cell_weight_ih,
+                    _origin + Layout.Gradients + Layout.Decoder_cell_weight_ih),
+                new("Decoder.cell.weight_hh", new[] { 256, 64 }, _arena, _origin + Layout.Decoder_cell_weight_hh,
+                    _origin + Layout.Gradients + Layout.Decoder_cell_weight_hh),
+                new("Decoder.cell.bias_ih", new[] { 256 }, _arena, _origin + Layout.Decoder_cell_bias_ih,
+                    _origin + Layout.Gradients + Layout.Decoder_cell_bias_ih),
+                new("Decoder.cell.bias_hh", new[] { 256 }, _arena, _origin + Layout.Decoder_cell_bias_hh,
+                    _origin + Layout.Gradients + Layout.Decoder_cell_bias_hh),
+                new("Decoder.W_s.weight", new[] { 24, 64 }, _arena, _origin + Layout.Decoder_W_s_weight,
+                    _origin + Layout.Gradients + Layout.Decoder_W_s_weight),
+                new("Decoder.W_h.weight", new[] { 24, 64 }, _arena, _origin + Layout.Decoder_W_h_weight,
+                    _origin + Layout.Gradients + Layout.Decoder_W_h_weight),
                 new("Decoder.W_h.bias", new[] { 24 }, _arena, _origin + Layout.Decoder_W_h_bias, _origin + Layout.Gradients + Layout.Decoder_W_h_bias),
                 new("Decoder.v.weight", new[] { 1, 24 }, _arena, _origin + Layout.Decoder_v_weight, _origin + Layout.Gradients + Layout.Decoder_v_weight),
-                new("Decoder.out.weight", new[] { 12, 128 }, _arena, _origin + Layout.Decoder_out_weight, _origin + Layout.Gradients + Layout.Decoder_out_weight),
+                new("Decoder.out.weight", new[] { 12, 128 }, _arena, _origin + Layout.Decoder_out_weight,
+                    _origin + Layout.Gradients + Layout.Decoder_out_weight),
                 new("Decoder.out.bias", new[] { 12 }, _arena, _origin + Layout.Decoder_out_bias, _origin + Layout.Gradients + Layout.Decoder_out_bias),
             };
         }
@@ -250,24 +265,31 @@ namespace Dates
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => Gradients.Clear();
 
-        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from
+        /// <c>model.state_dict()</c>).</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message
+        /// names it, and no weight has changed.</exception>
         public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
-        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then
+        /// renamed).</summary>
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>Embedding(42 → 16).</summary>
-        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, 42, 16); }
+        public partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight,
+            42, 16); }
 
         /// <summary>LSTM(16 → 32, bidirectional).</summary>
         public partial global::Unroll.LstmLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 1, 2, BatchSize, 32); }
 
         /// <summary>LSTM decoder(tokens 13 → 8 + context 64 → 64, additive attention 24, out 128 → 12).</summary>
-        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, _origin + Layout.Decoder_States, _origin + Layout.Decoder_Weights, _origin + Layout.Decoder_WeightsGradient, _origin + Layout.Decoder_StepWeights, BatchSize, 64, TargetLength, SequenceLength, true); }
+        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, _origin + Layout.Decoder_States, _origin + Layout.Decoder_Weights,
+            _origin + Layout.Decoder_WeightsGradient, _origin + Layout.Decoder_StepWeights, BatchSize, 64, TargetLength, SequenceLength, true); }
 
-        /// <summary>Teacher-forced pass over full-length sources and targets: runs the encoder, then every decoder step, keeping what <c>Backward</c> needs.</summary>
-        public void Forward(global::System.ReadOnlySpan<int> source, global::System.ReadOnlySpan<int> targetInput, global::System.Span<float> output) => Forward(source, targetInput, output, SequenceLength, TargetLength);
+        /// <summary>Teacher-forced pass over full-length sources and targets: runs the encoder, then every decoder step, keeping what <c>Backward</c>
+        /// needs.</summary>
+        public void Forward(global::System.ReadOnlySpan<int> source, global::System.ReadOnlySpan<int> targetInput,
+            global::System.Span<float> output) => Forward(source, targetInput, output, SequenceLength, TargetLength);
 
         /// <summary>
         /// Teacher-forced pass: runs the encoder over <paramref name="sourceLength"/> steps, then the decoder over
@@ -279,17 +301,22 @@ namespace Dates
         /// <param name="output">Receives <c>[4, targetLength, 12]</c>.</param>
         /// <param name="sourceLength">Source steps, 1 to <see cref="SequenceLength"/>.</param>
         /// <param name="targetLength">Decoder steps, 1 to <see cref="TargetLength"/>.</param>
-        /// <param name="sourceLengths">Empty, or per row the real source steps (1 to <paramref name="sourceLength"/>); attention gives the padding after them exactly 0 weight.</param>
-        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside its vocabulary; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<int> source, global::System.ReadOnlySpan<int> targetInput, global::System.Span<float> output, int sourceLength, int targetLength, global::System.ReadOnlySpan<int> sourceLengths = default)
+        /// <param name="sourceLengths">Empty, or per row the real source steps (1 to <paramref name="sourceLength"/>); attention gives the padding after them
+        /// exactly 0 weight.</param>
+        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside its vocabulary; nothing has
+        /// changed.</exception>
+        public void Forward(global::System.ReadOnlySpan<int> source, global::System.ReadOnlySpan<int> targetInput, global::System.Span<float> output,
+            int sourceLength, int targetLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
             CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
             CheckTokens(source, nameof(source));
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
             CheckTargetLength(targetLength);
-            if (targetInput.Length != targetLength * 4) ThrowWrongLength(nameof(targetInput), targetLength * 4, targetInput.Length, $"[batch 4, length {targetLength}]");
-            if (output.Length != targetLength * 48) ThrowWrongLength(nameof(output), targetLength * 48, output.Length, $"[batch 4, length {targetLength}, features 12]");
+            if (targetInput.Length != targetLength * 4) ThrowWrongLength(nameof(targetInput), targetLength * 4, targetInput.Length,
+                $"[batch 4, length {targetLength}]");
+            if (output.Length != targetLength * 48) ThrowWrongLength(nameof(output), targetLength * 48, output.Length,
+                $"[batch 4, length {targetLength}, features 12]");
             CheckTargetTokens(targetInput, nameof(targetInput));
             global::System.Span<float> a = Arena;
             RunEncoder(source, sourceLength, sourceLengths, training: Training);
@@ -310,11 +337,14 @@ namespace Dates
         /// <exception cref="global::System.ArgumentException">The span has the wrong length; nothing has changed.</exception>
         public void Backward(global::System.ReadOnlySpan<float> outputGradient) => Backward(outputGradient, default, default, false, false);
 
-        private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> sourceGradientValues, global::System.Span<float> targetGradientValues, bool sourceGradient, bool targetGradient)
+        private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> sourceGradientValues,
+            global::System.Span<float> targetGradientValues, bool sourceGradient, bool targetGradient)
         {
             int sourceLength = _length, targetLength = _targetLength;
-            if (sourceLength == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward (Encode replaces what it kept).");
-            if (outputGradient.Length != targetLength * 48) ThrowWrongLength(nameof(outputGradient), targetLength * 48, outputGradient.Length, $"[batch 4, length {targetLength}, features 12]");
+            if (sourceLength == 0) throw new global::System.InvalidOperationException(
+                "Backward needs a Forward first: it differentiates the last Forward (Encode replaces what it kept).");
+            if (outputGradient.Length != targetLength * 48) ThrowWrongLength(nameof(outputGradient), targetLength * 48, outputGradient.Length,
+                $"[batch 4, length {targetLength}, features 12]");
             global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Decoder_OutputGradient), 4, targetLength, 12);
             DecodeBackwardCore(sourceLength, targetLength);
@@ -329,7 +359,8 @@ namespace Dates
         /// <c>Step</c> attends over, and sets the decoder's running state to the encoder's final state. It replaces what the last
         /// <c>Forward</c> kept, so <c>Backward</c> needs a new <c>Forward</c>.
         /// </summary>
-        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside the vocabulary; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside the vocabulary; nothing has
+        /// changed.</exception>
         public void Encode(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
             CheckLength(sourceLength, nameof(sourceLength));
@@ -344,7 +375,8 @@ namespace Dates
             _rowLengths.CopyTo(_stepSourceLengths, 0);
             a.Slice(Layout.Encoder_L0_Sequence, sourceLength * 256).CopyTo(a.Slice(Layout.Decoder_StepMemory)); // the memory Step attends over
             // keys: every encoder output projected once, W_h·h_j + b_h   ([sourceLength * 4 x 64] · [64 x 24])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Decoder_StepMemory), 64, p.Slice(Layout.Decoder_W_h_weight), 64, a.Slice(Layout.Decoder_StepKeys), 24, sourceLength * 4, 24, 64, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Decoder_StepMemory), 64, p.Slice(Layout.Decoder_W_h_weight), 64,
+                a.Slice(Layout.Decoder_StepKeys), 24, sourceLength * 4, 24, 64, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Decoder_StepKeys), 24, sourceLength * 4, 24, p.Slice(Layout.Decoder_W_h_bias, 24));
             ResetState();
         }
@@ -365,7 +397,8 @@ namespace Dates
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 1408), 32, a.Slice(Layout.Decoder_States + 1024 + 32), 64, 4, 32); // c_0
         }
 
-        /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or <c>Forward</c>.</summary>
+        /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or
+        /// <c>Forward</c>.</summary>
         public void ResetState()
         {
             global::System.Span<float> a = Arena;
@@ -377,14 +410,16 @@ namespace Dates
         /// Streaming: reorders the decoder's running states, and the encoded sources they attend over, across the batch: row b
         /// takes what row <c>sources[b]</c> had (beam search keeps the histories of the surviving beams this way).
         /// </summary>
-        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 4 long, or names a row outside the batch; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 4 long, or names a row outside the batch; nothing has
+        /// changed.</exception>
         public void ReorderState(global::System.ReadOnlySpan<int> sources)
         {
             if (sources.Length != 4) ThrowWrongLength(nameof(sources), 4, sources.Length, "[batch 4]");
             for (int b = 0; b < sources.Length; b++)
             {
                 if ((uint)sources[b] >= BatchSize)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 4.");
+                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b],
+                        $"Row {b} names source row {sources[b]}, outside the batch of 4.");
             }
             global::System.Span<float> a = Arena;
             global::System.Span<float> rowsOfH = a.Slice(Layout.Decoder_StepNext, 256);
@@ -393,7 +428,8 @@ namespace Dates
             // each encoded source step: its memory and keys rows
             for (int j = 0; j < _stepSourceLength; j++)
             {
-                global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Decoder_StepMemory + j * 256, 256), sources, 64, a.Slice(Layout.Decoder_StepContext, 256));
+                global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Decoder_StepMemory + j * 256, 256), sources, 64,
+                    a.Slice(Layout.Decoder_StepContext, 256));
                 global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Decoder_StepKeys + j * 96, 96), sources, 24, a.Slice(Layout.Decoder_StepQuery, 96));
             }
             for (int b = 0; b < sources.Length; b++) _reorderScratch[b] = _stepSourceLengths[sources[b]];
@@ -407,7 +443,8 @@ namespace Dates
         /// <param name="tokens">The previous target token of each sequence, <c>[4]</c> (the start token first).</param>
         /// <param name="output">Receives <c>[4, 12]</c>.</param>
         /// <exception cref="global::System.InvalidOperationException">No <c>Encode</c> has run yet.</exception>
-        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has
+        /// changed.</exception>
         public void Step(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
         {
             if (tokens.Length != 4) ThrowWrongLength(nameof(tokens), 4, tokens.Length, "[batch 4]");
@@ -427,7 +464,8 @@ namespace Dates
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
             // Embed: Embedding(42 → 16); each token id selects a row of the weight → [time, batch, 16]
-            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 4)), p.Slice(Layout.Embed_weight, 672), a.Slice(Layout.Embed_Output), 4, length, 16);
+            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 4)),
+                p.Slice(Layout.Embed_weight, 672), a.Slice(Layout.Embed_Output), 4, length, 16);
 
             // Encoder, layer 0, forward direction: LSTM 16 → 32
             {
@@ -436,7 +474,8 @@ namespace Dates
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0_Cache); // [time, 4, 128]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L0_Cells); // c_t, [time, 4, 32]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 4 x 16] · [16 x 128])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0), 16, cache, 128, length * 4, 128, 16, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0), 16, cache, 128, length * 4, 128, 16,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 4, 128, p.Slice(Layout.Encoder_bias_ih_l0, 128));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 4, 128, p.Slice(Layout.Encoder_bias_hh_l0, 128));
                 for (int s = 0; s < length; s++)
@@ -448,7 +487,8 @@ namespace Dates
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1024, 128) : c.Slice((t - 1) * 128);
                     int ldPrev = first ? 32 : 64;
                     // gates_t += h_prev·W_hhᵀ   ([4 x 32] · [32 x 128])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 32, cache.Slice(t * 512), 128, 4, 128, 32, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 32, cache.Slice(t * 512), 128, 4, 128,
+                        32, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 512, 512), cPrev, c.Slice(t * 128, 128), h.Slice(t * 256), 64, 4, 32);
                     // rows whose source has ended hold their state (packed sequences)
@@ -465,7 +505,8 @@ namespace Dates
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0R_Cache); // [time, 4, 128]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L0R_Cells); // c_t, [time, 4, 32]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 4 x 16] · [16 x 128])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 16, cache, 128, length * 4, 128, 16, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 16, cache, 128, length * 4, 128, 16,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 4, 128, p.Slice(Layout.Encoder_bias_ih_l0_reverse, 128));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 4, 128, p.Slice(Layout.Encoder_bias_hh_l0_reverse, 128));
                 for (int s = 0; s < length; s++)
@@ -477,7 +518,8 @@ namespace Dates
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1152, 128) : c.Slice((t + 1) * 128);
                     int ldPrev = first ? 32 : 64;
                     // gates_t += h_prev·W_hhᵀ   ([4 x 32] · [32 x 128])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, cache.Slice(t * 512), 128, 4, 128, 32, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, cache.Slice(t * 512), 128,
+                        4, 128, 32, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 512, 512), cPrev, c.Slice(t * 128, 128), h.Slice(t * 256), 64, 4, 32);
                     // rows whose source has ended hold their state (packed sequences)
@@ -519,24 +561,32 @@ namespace Dates
                     int t = length - 1 - s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1024, 128) : c.Slice((t - 1) * 128);
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), 32); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc, dG.Slice(t * 512), 4, 32);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128),
+                        a.Slice(Layout.Scratch_HeldDc, 128), 32);
+                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc,
+                        dG.Slice(t * 512), 4, 32);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128),
+                        a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 128] · [128 x 32])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0), 32, dhNext, 32, 4, 32, 128, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0), 32, dhNext, 32, 4, 32, 128,
+                        accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 512, 128));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 1536, 128));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, a.Slice(Layout.Encoder_States, 128), 32, g.Slice(Layout.Encoder_weight_hh_l0), 32, 4, 128, 32);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(512), 128, h, 64, g.Slice(Layout.Encoder_weight_hh_l0), 32, (length - 1) * 4, 128, 32);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, a.Slice(Layout.Encoder_States, 128), 32, g.Slice(Layout.Encoder_weight_hh_l0), 32,
+                    4, 128, 32);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(512), 128, h, 64, g.Slice(Layout.Encoder_weight_hh_l0), 32, (length - 1) * 4, 128,
+                    32);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 128, length * 4, 128, g.Slice(Layout.Encoder_bias_hh_l0, 128));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([128 x length * 4] · [length * 4 x 16])
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, x, 16, g.Slice(Layout.Encoder_weight_ih_l0), 16, length * 4, 128, 16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 128, length * 4, 128, g.Slice(Layout.Encoder_bias_ih_l0, 128));
                 // ∂x += ∂gates·W_ih   ([length * 4 x 128] · [128 x 16])
-                global::Unroll.Kernels.Blas.Multiply(dG, 128, p.Slice(Layout.Encoder_weight_ih_l0), 16, a.Slice(Layout.Embed_OutputGradient), 16, length * 4, 16, 128, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG, 128, p.Slice(Layout.Encoder_weight_ih_l0), 16, a.Slice(Layout.Embed_OutputGradient), 16, length * 4,
+                    16, 128, accumulate: true);
             }
             // Encoder, layer 0, reverse direction, backwards through time
             {
@@ -559,31 +609,41 @@ namespace Dates
                     int t = s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1152, 128) : c.Slice((t + 1) * 128);
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), 32); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc, dG.Slice(t * 512), 4, 32);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128), a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 128),
+                        a.Slice(Layout.Scratch_HeldDc, 128), 32);
+                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc,
+                        dG.Slice(t * 512), 4, 32);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128),
+                        a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 128] · [128 x 32])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, dhNext, 32, 4, 32, 128, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, dhNext, 32, 4, 32, 128,
+                        accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 640, 128));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 1664, 128));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 512), 128, a.Slice(Layout.Encoder_States + 128, 128), 32, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, 4, 128, 32);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, h.Slice(256), 64, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, (length - 1) * 4, 128, 32);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 512), 128, a.Slice(Layout.Encoder_States + 128, 128), 32,
+                    g.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, 4, 128, 32);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, h.Slice(256), 64, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 32,
+                    (length - 1) * 4, 128, 32);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 128, length * 4, 128, g.Slice(Layout.Encoder_bias_hh_l0_reverse, 128));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([128 x length * 4] · [length * 4 x 16])
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, x, 16, g.Slice(Layout.Encoder_weight_ih_l0_reverse), 16, length * 4, 128, 16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 128, length * 4, 128, g.Slice(Layout.Encoder_bias_ih_l0_reverse, 128));
                 // ∂x += ∂gates·W_ih   ([length * 4 x 128] · [128 x 16])
-                global::Unroll.Kernels.Blas.Multiply(dG, 128, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 16, a.Slice(Layout.Embed_OutputGradient), 16, length * 4, 16, 128, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG, 128, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 16, a.Slice(Layout.Embed_OutputGradient), 16,
+                    length * 4, 16, 128, accumulate: true);
             }
 
             // Embed: ∂W[token] += ∂y for every step
-            global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 4)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 672), 4, length, 16);
+            global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
+                int>(a.Slice(Layout.Tokens, length * 4)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 672), 4, length, 16);
         }
 
-        /// <summary>Decoder: LSTM decoder(tokens 13 → 8 + context 64 → 64, additive attention 24, out 128 → 12), teacher-forced over <paramref name="targetLength"/> steps; the caches stay for <c>DecodeBackwardCore</c>.</summary>
+        /// <summary>Decoder: LSTM decoder(tokens 13 → 8 + context 64 → 64, additive attention 24, out 128 → 12), teacher-forced over <paramref
+        /// name="targetLength"/> steps; the caches stay for <c>DecodeBackwardCore</c>.</summary>
         private void DecodeCore(int sourceLength, int targetLength)
         {
             global::System.Span<float> a = Arena;
@@ -598,11 +658,13 @@ namespace Dates
             global::System.Span<float> query = a.Slice(Layout.Decoder_Query, 96);
             int rows = targetLength * 4;
             // each target token id selects a row of the embedding
-            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_Target, rows)), p.Slice(Layout.Decoder_embedding_weight, 104), x, 4, targetLength, 8);
+            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
+                int>(a.Slice(Layout.Decoder_Target, rows)), p.Slice(Layout.Decoder_embedding_weight, 104), x, 4, targetLength, 8);
             a.Slice(Layout.Decoder_States, 256).CopyTo(hiddens); // s_0
             a.Slice(Layout.Decoder_States + 1024, 256).CopyTo(cells); // c_0
             // keys: every encoder output projected once, W_h·h_j + b_h   ([sourceLength * 4 x 64] · [64 x 24])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(memory, 64, p.Slice(Layout.Decoder_W_h_weight), 64, keys, 24, sourceLength * 4, 24, 64, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(memory, 64, p.Slice(Layout.Decoder_W_h_weight), 64, keys, 24, sourceLength * 4, 24, 64,
+                accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(keys, 24, sourceLength * 4, 24, p.Slice(Layout.Decoder_W_h_bias, 24));
             // the target inputs' share of the gates, every step at once: x·W_ih[:, :8]ᵀ + b_ih + b_hh   ([rows x 8] · [8 x 256])
             global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Decoder_cell_weight_ih), 72, cache, 256, rows, 256, 8, accumulate: false);
@@ -619,26 +681,32 @@ namespace Dates
                 for (int b = 0; b < 4; b++)
                 {
                     global::System.Span<float> weights = a.Slice(Layout.Decoder_Weights + (b * targetLength + t) * sourceLength, sourceLength);
-                    global::Unroll.Kernels.AdditiveAttention.Forward(query.Slice(b * 24), keys.Slice(b * 24), 96, p.Slice(Layout.Decoder_v_weight, 24), memory.Slice(b * 64), 256,
-                        a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24), a.Slice(Layout.Decoder_Scores, sourceLength), weights, ctx.Slice(b * 64, 64), sourceLength, _rowLengths[b], 24, 64);
+                    global::Unroll.Kernels.AdditiveAttention.Forward(query.Slice(b * 24), keys.Slice(b * 24), 96, p.Slice(Layout.Decoder_v_weight, 24),
+                        memory.Slice(b * 64), 256,
+                        a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24), a.Slice(Layout.Decoder_Scores, sourceLength), weights,
+                            ctx.Slice(b * 64, 64), sourceLength, _rowLengths[b], 24, 64);
                 }
                 // the context's share of the gates: ctx·W_ih[:, 8:]ᵀ   ([4 x 64] · [64 x 256])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 64, p.Slice(Layout.Decoder_cell_weight_ih + 8), 72, gates, 256, 4, 256, 64, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 64, p.Slice(Layout.Decoder_cell_weight_ih + 8), 72, gates, 256, 4, 256, 64,
+                    accumulate: true);
                 // gates += s_{t-1}·W_hhᵀ; i, f, g, o = σ, σ, tanh, σ; c_t = f⊙c_{t-1} + i⊙g; s_t = o⊙tanh(c_t)
                 global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_cell_weight_hh), 64, gates, 256, 4, 256, 64, accumulate: true);
-                global::Unroll.Kernels.Cells.LstmForward(gates, cells.Slice(t * 256, 256), cells.Slice((t + 1) * 256, 256), hiddens.Slice((t + 1) * 256, 256), 64, 4, 64);
+                global::Unroll.Kernels.Cells.LstmForward(gates, cells.Slice(t * 256, 256), cells.Slice((t + 1) * 256, 256), hiddens.Slice((t + 1) * 256, 256),
+                    64, 4, 64);
             }
             // s_n (and c_n): the state after the last step
             hiddens.Slice(targetLength * 256, 256).CopyTo(a.Slice(Layout.Decoder_States + 256, 256));
             cells.Slice(targetLength * 256, 256).CopyTo(a.Slice(Layout.Decoder_States + 1280, 256));
             // outputs y_t = out.weight·[s_t ; ctx_t] + out.bias, every step at once   ([rows x 128] · [128 x 12])
             global::System.Span<float> y = a.Slice(Layout.Decoder_Output);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(hiddens.Slice(256), 64, p.Slice(Layout.Decoder_out_weight), 128, y, 12, rows, 12, 64, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(hiddens.Slice(256), 64, p.Slice(Layout.Decoder_out_weight), 128, y, 12, rows, 12, 64,
+                accumulate: false);
             global::Unroll.Kernels.Blas.MultiplyTransposed(context, 64, p.Slice(Layout.Decoder_out_weight + 64), 128, y, 12, rows, 12, 64, accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(y, 12, rows, 12, p.Slice(Layout.Decoder_out_bias, 12));
         }
 
-        /// <summary>Decoder backwards over the steps of the last <c>Forward</c>: parameter gradients accumulate; ∂ encoder outputs and ∂s_0 go to the encoder.</summary>
+        /// <summary>Decoder backwards over the steps of the last <c>Forward</c>: parameter gradients accumulate; ∂ encoder outputs and ∂s_0 go to the
+        /// encoder.</summary>
         private void DecodeBackwardCore(int sourceLength, int targetLength)
         {
             global::System.Span<float> a = Arena;
@@ -678,7 +746,8 @@ namespace Dates
                 global::System.ReadOnlySpan<float> sPrev = hiddens.Slice(t * 256, 256);
                 global::System.Span<float> dGates = dG.Slice(t * 1024, 1024);
                 // through the cell: ∂gates_t, ∂c_{t-1}; then ∂s_{t-1} = ∂gates_t·W_hh
-                global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 1024), cells.Slice(t * 256, 256), cells.Slice((t + 1) * 256, 256), dHiddens.Slice(t * 256), 64, carry, cellCarry, dGates, 4, 64);
+                global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 1024), cells.Slice(t * 256, 256), cells.Slice((t + 1) * 256, 256),
+                    dHiddens.Slice(t * 256), 64, carry, cellCarry, dGates, 4, 64);
                 global::Unroll.Kernels.Blas.Multiply(dGates, 256, p.Slice(Layout.Decoder_cell_weight_hh), 64, carry, 64, 4, 64, 256, accumulate: true);
                 // ∂ctx_t += ∂gates_t·W_ih[:, 8:]
                 global::System.Span<float> dCtx = dContext.Slice(t * 256, 256);
@@ -690,8 +759,10 @@ namespace Dates
                 {
                     int valid = _rowLengths[b];
                     int row = (b * targetLength + t) * sourceLength;
-                    global::Unroll.Kernels.AdditiveAttention.Backward(p.Slice(Layout.Decoder_v_weight, 24), memory.Slice(b * 64), 256, a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24), a.Slice(Layout.Decoder_Weights + row, sourceLength),
-                        dCtx.Slice(b * 64, 64), a.Slice(Layout.Decoder_WeightsGradient + row, sourceLength), default, dMemory.Slice(b * 64), dKeys.Slice(b * 24), 96, dQuery.Slice(b * 24), g.Slice(Layout.Decoder_v_weight, 24),
+                    global::Unroll.Kernels.AdditiveAttention.Backward(p.Slice(Layout.Decoder_v_weight, 24), memory.Slice(b * 64), 256,
+                        a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24), a.Slice(Layout.Decoder_Weights + row, sourceLength),
+                        dCtx.Slice(b * 64, 64), a.Slice(Layout.Decoder_WeightsGradient + row, sourceLength), default, dMemory.Slice(b * 64),
+                            dKeys.Slice(b * 24), 96, dQuery.Slice(b * 24), g.Slice(Layout.Decoder_v_weight, 24),
                         a.Slice(Layout.Decoder_Scratch), valid, 24, 64);
                 }
                 // ∂s_{t-1} += ∂query·W_s
@@ -708,10 +779,14 @@ namespace Dates
             global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 256, context, 64, g.Slice(Layout.Decoder_cell_weight_ih + 8), 72, rows, 256, 64);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 256, rows, 256, g.Slice(Layout.Decoder_cell_bias_ih, 256));
             // ∂ target inputs = ∂gates·W_ih[:, :8], scattered into the embedding's rows
-            global::Unroll.Kernels.Blas.Multiply(dG, 256, p.Slice(Layout.Decoder_cell_weight_ih), 72, a.Slice(Layout.Decoder_EmbeddedGradient), 8, rows, 8, 256, accumulate: false);
-            global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_Target, rows)), a.Slice(Layout.Decoder_EmbeddedGradient), g.Slice(Layout.Decoder_embedding_weight, 104), 4, targetLength, 8);
+            global::Unroll.Kernels.Blas.Multiply(dG, 256, p.Slice(Layout.Decoder_cell_weight_ih), 72, a.Slice(Layout.Decoder_EmbeddedGradient), 8, rows, 8, 256,
+                accumulate: false);
+            global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
+                int>(a.Slice(Layout.Decoder_Target, rows)), a.Slice(Layout.Decoder_EmbeddedGradient), g.Slice(Layout.Decoder_embedding_weight, 104), 4,
+                targetLength, 8);
             // ∂W_s += ∂queryᵀ·s_{t-1}; ∂W_h += ∂keysᵀ·h, ∂b_h += Σ ∂keys; ∂h += ∂keys·W_h
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Decoder_QueryGradient), 24, hiddens, 64, g.Slice(Layout.Decoder_W_s_weight), 64, rows, 24, 64);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Decoder_QueryGradient), 24, hiddens, 64, g.Slice(Layout.Decoder_W_s_weight), 64,
+                rows, 24, 64);
             global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dKeys, 24, memory, 64, g.Slice(Layout.Decoder_W_h_weight), 64, sourceRows, 24, 64);
             global::Unroll.Kernels.Blas.SumRowsAdd(dKeys, 24, sourceRows, 24, g.Slice(Layout.Decoder_W_h_bias, 24));
             global::Unroll.Kernels.Blas.Multiply(dKeys, 24, p.Slice(Layout.Decoder_W_h_weight), 64, dMemory, 64, sourceRows, 64, 24, accumulate: true);
@@ -729,13 +804,16 @@ namespace Dates
             global::System.Span<float> ctx = a.Slice(Layout.Decoder_StepContext, 256);
             global::System.Span<float> gates = a.Slice(Layout.Decoder_StepCache, 1024);
             global::System.Span<float> sPrev = a.Slice(Layout.Decoder_States + 256, 256); // the running state
-            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_StepTarget, 4)), p.Slice(Layout.Decoder_embedding_weight, 104), x, 4, 1, 8);
+            global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
+                int>(a.Slice(Layout.Decoder_StepTarget, 4)), p.Slice(Layout.Decoder_embedding_weight, 104), x, 4, 1, 8);
             global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_W_s_weight), 64, query, 24, 4, 24, 64, accumulate: false);
             for (int b = 0; b < 4; b++)
             {
                 global::System.Span<float> weights = a.Slice(Layout.Decoder_StepWeights + b * sourceLength, sourceLength);
-                global::Unroll.Kernels.AdditiveAttention.Forward(query.Slice(b * 24), keys.Slice(b * 24), 96, p.Slice(Layout.Decoder_v_weight, 24), memory.Slice(b * 64), 256,
-                    a.Slice(Layout.Decoder_StepTanh), a.Slice(Layout.Decoder_Scores, sourceLength), weights, ctx.Slice(b * 64, 64), sourceLength, _stepSourceLengths[b], 24, 64);
+                global::Unroll.Kernels.AdditiveAttention.Forward(query.Slice(b * 24), keys.Slice(b * 24), 96, p.Slice(Layout.Decoder_v_weight, 24),
+                    memory.Slice(b * 64), 256,
+                    a.Slice(Layout.Decoder_StepTanh), a.Slice(Layout.Decoder_Scores, sourceLength), weights, ctx.Slice(b * 64, 64), sourceLength,
+                        _stepSourceLengths[b], 24, 64);
             }
             // gates = x·W_ih[:, :8]ᵀ + ctx·W_ih[:, 8:]ᵀ + b_ih + b_hh
             global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Decoder_cell_weight_ih), 72, gates, 256, 4, 256, 8, accumulate: false);
@@ -745,7 +823,8 @@ namespace Dates
             global::System.Span<float> next = a.Slice(Layout.Decoder_StepNext, 256);
             // gates += s_{t-1}·W_hhᵀ; i, f, g, o = σ, σ, tanh, σ; c_t = f⊙c_{t-1} + i⊙g; s_t = o⊙tanh(c_t)
             global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_cell_weight_hh), 64, gates, 256, 4, 256, 64, accumulate: true);
-            global::Unroll.Kernels.Cells.LstmForward(gates, a.Slice(Layout.Decoder_States + 1280, 256), a.Slice(Layout.Decoder_States + 1280, 256), next, 64, 4, 64);
+            global::Unroll.Kernels.Cells.LstmForward(gates, a.Slice(Layout.Decoder_States + 1280, 256), a.Slice(Layout.Decoder_States + 1280, 256), next, 64, 4,
+                64);
             next.CopyTo(sPrev); // the running state moves on
             global::System.Span<float> y = a.Slice(Layout.Decoder_StepOutput, 48);
             global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_out_weight), 128, y, 12, 4, 12, 64, accumulate: false);
@@ -785,7 +864,8 @@ namespace Dates
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
-                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                        $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
         }
 
@@ -800,14 +880,16 @@ namespace Dates
             for (int i = 0; i < tokens.Length; i++)
             {
                 if ((uint)tokens[i] >= 42)
-                    throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 42 (ids 0 to 41).");
+                    throw new global::System.ArgumentOutOfRangeException(name, tokens[i],
+                        $"Token {tokens[i]} at index {i} is outside the vocabulary of 42 (ids 0 to 41).");
             }
         }
 
         private static void CheckTargetLength(int targetLength)
         {
             if (targetLength < 1 || targetLength > TargetLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(targetLength), targetLength, $"The target length must be between 1 and TargetLength (11), but is {targetLength}.");
+                throw new global::System.ArgumentOutOfRangeException(nameof(targetLength), targetLength,
+                    $"The target length must be between 1 and TargetLength (11), but is {targetLength}.");
         }
 
 
@@ -816,7 +898,8 @@ namespace Dates
             for (int i = 0; i < tokens.Length; i++)
             {
                 if ((uint)tokens[i] >= VocabularySize)
-                    throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Target token {tokens[i]} at index {i} is outside the target vocabulary of 13 (ids 0 to 12).");
+                    throw new global::System.ArgumentOutOfRangeException(name, tokens[i],
+                        $"Target token {tokens[i]} at index {i} is outside the target vocabulary of 13 (ids 0 to 12).");
             }
         }
     }

@@ -16,7 +16,8 @@ namespace Signals
     /// <para>512 parameters. One arena of 3,940 floats (15,760 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
-    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned
+    /// float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Forecaster : global::Unroll.IEncoderDecoderModel<float, float>, global::Unroll.ISequenceModel
@@ -177,14 +178,20 @@ namespace Signals
             // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Encoder.weight_ih_l0", new[] { 18, 3 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
-                new("Encoder.weight_hh_l0", new[] { 18, 6 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
+                new("Encoder.weight_ih_l0", new[] { 18, 3 }, _arena, _origin + Layout.Encoder_weight_ih_l0,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
+                new("Encoder.weight_hh_l0", new[] { 18, 6 }, _arena, _origin + Layout.Encoder_weight_hh_l0,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
                 new("Encoder.bias_ih_l0", new[] { 18 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0),
                 new("Encoder.bias_hh_l0", new[] { 18 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0),
-                new("Decoder.cell.weight_ih", new[] { 18, 8 }, _arena, _origin + Layout.Decoder_cell_weight_ih, _origin + Layout.Gradients + Layout.Decoder_cell_weight_ih),
-                new("Decoder.cell.weight_hh", new[] { 18, 6 }, _arena, _origin + Layout.Decoder_cell_weight_hh, _origin + Layout.Gradients + Layout.Decoder_cell_weight_hh),
-                new("Decoder.cell.bias_ih", new[] { 18 }, _arena, _origin + Layout.Decoder_cell_bias_ih, _origin + Layout.Gradients + Layout.Decoder_cell_bias_ih),
-                new("Decoder.cell.bias_hh", new[] { 18 }, _arena, _origin + Layout.Decoder_cell_bias_hh, _origin + Layout.Gradients + Layout.Decoder_cell_bias_hh),
+                new("Decoder.cell.weight_ih", new[] { 18, 8 }, _arena, _origin + Layout.Decoder_cell_weight_ih,
+                    _origin + Layout.Gradients + Layout.Decoder_cell_weight_ih),
+                new("Decoder.cell.weight_hh", new[] { 18, 6 }, _arena, _origin + Layout.Decoder_cell_weight_hh,
+                    _origin + Layout.Gradients + Layout.Decoder_cell_weight_hh),
+                new("Decoder.cell.bias_ih", new[] { 18 }, _arena, _origin + Layout.Decoder_cell_bias_ih,
+                    _origin + Layout.Gradients + Layout.Decoder_cell_bias_ih),
+                new("Decoder.cell.bias_hh", new[] { 18 }, _arena, _origin + Layout.Decoder_cell_bias_hh,
+                    _origin + Layout.Gradients + Layout.Decoder_cell_bias_hh),
                 new("Decoder.out.weight", new[] { 2, 12 }, _arena, _origin + Layout.Decoder_out_weight, _origin + Layout.Gradients + Layout.Decoder_out_weight),
                 new("Decoder.out.bias", new[] { 2 }, _arena, _origin + Layout.Decoder_out_bias, _origin + Layout.Gradients + Layout.Decoder_out_bias),
             };
@@ -205,21 +212,27 @@ namespace Signals
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => Gradients.Clear();
 
-        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from
+        /// <c>model.state_dict()</c>).</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message
+        /// names it, and no weight has changed.</exception>
         public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
-        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then
+        /// renamed).</summary>
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>GRU(3 → 6).</summary>
         public partial global::Unroll.GruLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 1, 1, BatchSize, 6); }
 
         /// <summary>GRU decoder(2 + context 6 → 6, dot attention, out 12 → 2).</summary>
-        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, _origin + Layout.Decoder_States, _origin + Layout.Decoder_Weights, _origin + Layout.Decoder_WeightsGradient, _origin + Layout.Decoder_StepWeights, BatchSize, 6, TargetLength, SequenceLength, false); }
+        public partial global::Unroll.AttentionDecoderLayer Decoder { get => new(_arena, _origin + Layout.Decoder_States, _origin + Layout.Decoder_Weights,
+            _origin + Layout.Decoder_WeightsGradient, _origin + Layout.Decoder_StepWeights, BatchSize, 6, TargetLength, SequenceLength, false); }
 
-        /// <summary>Teacher-forced pass over full-length sources and targets: runs the encoder, then every decoder step, keeping what <c>Backward</c> needs.</summary>
-        public void Forward(global::System.ReadOnlySpan<float> source, global::System.ReadOnlySpan<float> targetInput, global::System.Span<float> output) => Forward(source, targetInput, output, SequenceLength, TargetLength);
+        /// <summary>Teacher-forced pass over full-length sources and targets: runs the encoder, then every decoder step, keeping what <c>Backward</c>
+        /// needs.</summary>
+        public void Forward(global::System.ReadOnlySpan<float> source, global::System.ReadOnlySpan<float> targetInput,
+            global::System.Span<float> output) => Forward(source, targetInput, output, SequenceLength, TargetLength);
 
         /// <summary>
         /// Teacher-forced pass: runs the encoder over <paramref name="sourceLength"/> steps, then the decoder over
@@ -231,16 +244,22 @@ namespace Signals
         /// <param name="output">Receives <c>[2, targetLength, 2]</c>.</param>
         /// <param name="sourceLength">Source steps, 1 to <see cref="SequenceLength"/>.</param>
         /// <param name="targetLength">Decoder steps, 1 to <see cref="TargetLength"/>.</param>
-        /// <param name="sourceLengths">Empty, or per row the real source steps (1 to <paramref name="sourceLength"/>); attention gives the padding after them exactly 0 weight.</param>
-        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside its vocabulary; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<float> source, global::System.ReadOnlySpan<float> targetInput, global::System.Span<float> output, int sourceLength, int targetLength, global::System.ReadOnlySpan<int> sourceLengths = default)
+        /// <param name="sourceLengths">Empty, or per row the real source steps (1 to <paramref name="sourceLength"/>); attention gives the padding after them
+        /// exactly 0 weight.</param>
+        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside its vocabulary; nothing has
+        /// changed.</exception>
+        public void Forward(global::System.ReadOnlySpan<float> source, global::System.ReadOnlySpan<float> targetInput, global::System.Span<float> output,
+            int sourceLength, int targetLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
             CheckLength(sourceLength, nameof(sourceLength));
-            if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length, $"[batch 2, length {sourceLength}, features 3]");
+            if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length,
+                $"[batch 2, length {sourceLength}, features 3]");
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
             CheckTargetLength(targetLength);
-            if (targetInput.Length != targetLength * 2 * 2) ThrowWrongLength(nameof(targetInput), targetLength * 2 * 2, targetInput.Length, $"[batch 2, length {targetLength}, features 2]");
-            if (output.Length != targetLength * 4) ThrowWrongLength(nameof(output), targetLength * 4, output.Length, $"[batch 2, length {targetLength}, features 2]");
+            if (targetInput.Length != targetLength * 2 * 2) ThrowWrongLength(nameof(targetInput), targetLength * 2 * 2, targetInput.Length,
+                $"[batch 2, length {targetLength}, features 2]");
+            if (output.Length != targetLength * 4) ThrowWrongLength(nameof(output), targetLength * 4, output.Length,
+                $"[batch 2, length {targetLength}, features 2]");
             global::System.Span<float> a = Arena;
             RunEncoder(source, sourceLength, sourceLengths, training: Training);
             global::Unroll.Kernels.Blas.SwapLeadingAxes(targetInput, a.Slice(Layout.Decoder_Target), 2, targetLength, 2); // → [time, batch, features]
@@ -260,18 +279,25 @@ namespace Signals
         /// <exception cref="global::System.ArgumentException">The span has the wrong length; nothing has changed.</exception>
         public void Backward(global::System.ReadOnlySpan<float> outputGradient) => Backward(outputGradient, default, default, false, false);
 
-        /// <summary>As <see cref="Backward(global::System.ReadOnlySpan{float})"/>, and writes ∂loss/∂source and ∂loss/∂targetInput, shaped as the inputs.</summary>
+        /// <summary>As <see cref="Backward(global::System.ReadOnlySpan{float})"/>, and writes ∂loss/∂source and ∂loss/∂targetInput, shaped as the
+        /// inputs.</summary>
         /// <exception cref="global::System.InvalidOperationException">No <c>Forward</c> has run since the model was created or last encoded.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
-        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> sourceGradient, global::System.Span<float> targetGradient) => Backward(outputGradient, sourceGradient, targetGradient, true, true);
+        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> sourceGradient,
+            global::System.Span<float> targetGradient) => Backward(outputGradient, sourceGradient, targetGradient, true, true);
 
-        private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> sourceGradientValues, global::System.Span<float> targetGradientValues, bool sourceGradient, bool targetGradient)
+        private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> sourceGradientValues,
+            global::System.Span<float> targetGradientValues, bool sourceGradient, bool targetGradient)
         {
             int sourceLength = _length, targetLength = _targetLength;
-            if (sourceLength == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward (Encode replaces what it kept).");
-            if (outputGradient.Length != targetLength * 4) ThrowWrongLength(nameof(outputGradient), targetLength * 4, outputGradient.Length, $"[batch 2, length {targetLength}, features 2]");
-            if (sourceGradient && sourceGradientValues.Length != sourceLength * 6) ThrowWrongLength(nameof(sourceGradient), sourceLength * 6, sourceGradientValues.Length, $"[batch 2, length {sourceLength}, features 3]");
-            if (targetGradient && targetGradientValues.Length != targetLength * 4) ThrowWrongLength(nameof(targetGradient), targetLength * 4, targetGradientValues.Length, $"[batch 2, length {targetLength}, features 2]");
+            if (sourceLength == 0) throw new global::System.InvalidOperationException(
+                "Backward needs a Forward first: it differentiates the last Forward (Encode replaces what it kept).");
+            if (outputGradient.Length != targetLength * 4) ThrowWrongLength(nameof(outputGradient), targetLength * 4, outputGradient.Length,
+                $"[batch 2, length {targetLength}, features 2]");
+            if (sourceGradient && sourceGradientValues.Length != sourceLength * 6) ThrowWrongLength(nameof(sourceGradient), sourceLength * 6,
+                sourceGradientValues.Length, $"[batch 2, length {sourceLength}, features 3]");
+            if (targetGradient && targetGradientValues.Length != targetLength * 4) ThrowWrongLength(nameof(targetGradient), targetLength * 4,
+                targetGradientValues.Length, $"[batch 2, length {targetLength}, features 2]");
             global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Decoder_OutputGradient), 2, targetLength, 2);
             DecodeBackwardCore(sourceLength, targetLength);
@@ -288,11 +314,13 @@ namespace Signals
         /// <c>Step</c> attends over, and sets the decoder's running state to the encoder's final state. It replaces what the last
         /// <c>Forward</c> kept, so <c>Backward</c> needs a new <c>Forward</c>.
         /// </summary>
-        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside the vocabulary; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException">A span or length is out of range, or an id is outside the vocabulary; nothing has
+        /// changed.</exception>
         public void Encode(global::System.ReadOnlySpan<float> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
             CheckLength(sourceLength, nameof(sourceLength));
-            if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length, $"[batch 2, length {sourceLength}, features 3]");
+            if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length,
+                $"[batch 2, length {sourceLength}, features 3]");
             CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
             global::System.Span<float> a = Arena;
             RunEncoder(source, sourceLength, sourceLengths, training: false);
@@ -317,7 +345,8 @@ namespace Signals
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 12), 6, a.Slice(Layout.Decoder_States), 6, 2, 6); // s_0
         }
 
-        /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or <c>Forward</c>.</summary>
+        /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or
+        /// <c>Forward</c>.</summary>
         public void ResetState()
         {
             global::System.Span<float> a = Arena;
@@ -328,14 +357,16 @@ namespace Signals
         /// Streaming: reorders the decoder's running states, and the encoded sources they attend over, across the batch: row b
         /// takes what row <c>sources[b]</c> had (beam search keeps the histories of the surviving beams this way).
         /// </summary>
-        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 2 long, or names a row outside the batch; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 2 long, or names a row outside the batch; nothing has
+        /// changed.</exception>
         public void ReorderState(global::System.ReadOnlySpan<int> sources)
         {
             if (sources.Length != 2) ThrowWrongLength(nameof(sources), 2, sources.Length, "[batch 2]");
             for (int b = 0; b < sources.Length; b++)
             {
                 if ((uint)sources[b] >= BatchSize)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 2.");
+                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b],
+                        $"Row {b} names source row {sources[b]}, outside the batch of 2.");
             }
             global::System.Span<float> a = Arena;
             global::System.Span<float> rowsOfH = a.Slice(Layout.Decoder_StepNext, 12);
@@ -431,27 +462,33 @@ namespace Signals
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 12) : h.Slice((t - 1) * 12);
                     const int ldPrev = 6;
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 12), default, 6); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 48), hPrev, ldPrev, dh.Slice(t * 12), 6, dhNext, dG.Slice(t * 36), dGh.Slice(t * 36), 2, 6);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 12), 6, a.Slice(Layout.Scratch_HeldDh, 12), default, dhNext, default, dG.Slice(t * 36, 36), dGh.Slice(t * 36, 36), 18, 6);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 12), default, 6);
+                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 48), hPrev, ldPrev, dh.Slice(t * 12), 6, dhNext, dG.Slice(t * 36),
+                        dGh.Slice(t * 36), 2, 6);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 12), 6, a.Slice(Layout.Scratch_HeldDh, 12), default, dhNext, default,
+                        dG.Slice(t * 36, 36), dGh.Slice(t * 36, 36), 18, 6);
                     // ∂h_prev += ∂gates_t·W_hh   ([2 x 18] · [18 x 6])
                     global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 36), 18, p.Slice(Layout.Encoder_weight_hh_l0), 6, dhNext, 6, 2, 6, 18, accumulate: true);
                 }
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 24, 12));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 18, a.Slice(Layout.Encoder_States, 12), 6, g.Slice(Layout.Encoder_weight_hh_l0), 6, 2, 18, 6);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 18, a.Slice(Layout.Encoder_States, 12), 6, g.Slice(Layout.Encoder_weight_hh_l0), 6, 2,
+                    18, 6);
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice(36), 18, h, 6, g.Slice(Layout.Encoder_weight_hh_l0), 6, (length - 1) * 2, 18, 6);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dGh, 18, length * 2, 18, g.Slice(Layout.Encoder_bias_hh_l0, 18));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([18 x length * 2] · [length * 2 x 3])
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 18, x, 3, g.Slice(Layout.Encoder_weight_ih_l0), 3, length * 2, 18, 3);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 18, length * 2, 18, g.Slice(Layout.Encoder_bias_ih_l0, 18));
                 // ∂x += ∂gates·W_ih   ([length * 2 x 18] · [18 x 3])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 18, p.Slice(Layout.Encoder_weight_ih_l0), 3, a.Slice(Layout.InputGradient), 3, length * 2, 3, 18, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 18, p.Slice(Layout.Encoder_weight_ih_l0), 3, a.Slice(Layout.InputGradient), 3,
+                    length * 2, 3, 18, accumulate: true);
             }
         }
 
-        /// <summary>Decoder: GRU decoder(2 + context 6 → 6, dot attention, out 12 → 2), teacher-forced over <paramref name="targetLength"/> steps; the caches stay for <c>DecodeBackwardCore</c>.</summary>
+        /// <summary>Decoder: GRU decoder(2 + context 6 → 6, dot attention, out 12 → 2), teacher-forced over <paramref name="targetLength"/> steps; the caches
+        /// stay for <c>DecodeBackwardCore</c>.</summary>
         private void DecodeCore(int sourceLength, int targetLength)
         {
             global::System.Span<float> a = Arena;
@@ -475,7 +512,8 @@ namespace Signals
                 for (int b = 0; b < 2; b++)
                 {
                     global::System.Span<float> weights = a.Slice(Layout.Decoder_Weights + (b * targetLength + t) * sourceLength, sourceLength);
-                    global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, weights, ctx.Slice(b * 6, 6), 6, 1, _rowLengths[b], 6, 6, 1f, causal: false);
+                    global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, weights,
+                        ctx.Slice(b * 6, 6), 6, 1, _rowLengths[b], 6, 6, 1f, causal: false);
                     weights.Slice(_rowLengths[b]).Clear(); // padding: exactly 0
                 }
                 // the context's share of the gates: ctx·W_ih[:, 2:]ᵀ   ([2 x 6] · [6 x 18])
@@ -495,7 +533,8 @@ namespace Signals
             global::Unroll.Kernels.Blas.AddRowVector(y, 2, rows, 2, p.Slice(Layout.Decoder_out_bias, 2));
         }
 
-        /// <summary>Decoder backwards over the steps of the last <c>Forward</c>: parameter gradients accumulate; ∂ encoder outputs and ∂s_0 go to the encoder.</summary>
+        /// <summary>Decoder backwards over the steps of the last <c>Forward</c>: parameter gradients accumulate; ∂ encoder outputs and ∂s_0 go to the
+        /// encoder.</summary>
         private void DecodeBackwardCore(int sourceLength, int targetLength)
         {
             global::System.Span<float> a = Arena;
@@ -540,8 +579,10 @@ namespace Signals
                 {
                     int valid = _rowLengths[b];
                     int row = (b * targetLength + t) * sourceLength;
-                    global::Unroll.Kernels.Attention.Backward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, a.Slice(Layout.Decoder_Weights + row, valid),
-                        dCtx.Slice(b * 6), 6, a.Slice(Layout.Decoder_WeightsGradient + row, valid), carry.Slice(b * 6), dMemory.Slice(b * 6), dMemory.Slice(b * 6), a.Slice(Layout.Decoder_Scratch), 1, valid, 6, 6, 1f, causal: false);
+                    global::Unroll.Kernels.Attention.Backward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12,
+                        a.Slice(Layout.Decoder_Weights + row, valid),
+                        dCtx.Slice(b * 6), 6, a.Slice(Layout.Decoder_WeightsGradient + row, valid), carry.Slice(b * 6), dMemory.Slice(b * 6),
+                            dMemory.Slice(b * 6), a.Slice(Layout.Decoder_Scratch), 1, valid, 6, 6, 1f, causal: false);
                 }
             }
 
@@ -554,7 +595,8 @@ namespace Signals
             global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 18, context, 6, g.Slice(Layout.Decoder_cell_weight_ih + 2), 8, rows, 18, 6);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 18, rows, 18, g.Slice(Layout.Decoder_cell_bias_ih, 18));
             // ∂ target inputs = ∂gates·W_ih[:, :2]
-            global::Unroll.Kernels.Blas.Multiply(dG, 18, p.Slice(Layout.Decoder_cell_weight_ih), 8, a.Slice(Layout.Decoder_TargetGradient), 2, rows, 2, 18, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(dG, 18, p.Slice(Layout.Decoder_cell_weight_ih), 8, a.Slice(Layout.Decoder_TargetGradient), 2, rows, 2, 18,
+                accumulate: false);
         }
 
         /// <summary>One decoder step of every row from the running state, attending over the memory of the last <c>Encode</c>.</summary>
@@ -570,7 +612,8 @@ namespace Signals
             for (int b = 0; b < 2; b++)
             {
                 global::System.Span<float> weights = a.Slice(Layout.Decoder_StepWeights + b * sourceLength, sourceLength);
-                global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, weights, ctx.Slice(b * 6, 6), 6, 1, _stepSourceLengths[b], 6, 6, 1f, causal: false);
+                global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, weights, ctx.Slice(b * 6, 6),
+                    6, 1, _stepSourceLengths[b], 6, 6, 1f, causal: false);
                 weights.Slice(_stepSourceLengths[b]).Clear(); // padding: exactly 0
             }
             // gates = x·W_ih[:, :2]ᵀ + ctx·W_ih[:, 2:]ᵀ + b_ih
@@ -621,7 +664,8 @@ namespace Signals
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
-                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                        $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
         }
 
@@ -634,7 +678,8 @@ namespace Signals
         private static void CheckTargetLength(int targetLength)
         {
             if (targetLength < 1 || targetLength > TargetLength)
-                throw new global::System.ArgumentOutOfRangeException(nameof(targetLength), targetLength, $"The target length must be between 1 and TargetLength (5), but is {targetLength}.");
+                throw new global::System.ArgumentOutOfRangeException(nameof(targetLength), targetLength,
+                    $"The target length must be between 1 and TargetLength (5), but is {targetLength}.");
         }
 
     }

@@ -16,7 +16,8 @@ namespace Audio
     /// <para>21,132 parameters. One arena of 88,449 floats (353,796 bytes), allocated by the constructor, holds
     /// the parameters, the states, the activations of the longest sequence and the streaming buffers; compiled for inference
     /// only (no Backward, no gradients). Forward and Step allocate nothing.</para>
-    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned
+    /// float.</para>
     /// <para>Step unrolls Rnn's GRU: float32 steps of fewer than 32,768 multiply-adds, too few to share
     /// between the cores, each inlined into a method of its own with its sizes as literals (the shared fused step's sums, bit for bit).</para>
     /// </remarks>
@@ -69,7 +70,8 @@ namespace Audio
             public const int Scratch_dh = 43392; // 64: ReorderState's scratch: one state block, [batch, H]
             public const int Step_Input = 43456; // 40: input of one step, [batch, 40]
             public const int Step_Rnn_L0_Sequence = 43504; // 64: Rnn layer 0 states h_t, [batch, 64]
-            public const int Step_Rnn_L0_Fused = 43568; // 20,224: [W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step
+            // 20,224: [W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step
+            public const int Step_Rnn_L0_Fused = 43568;
             public const int Step_Rnn_L0_WhhT = 63792; // 12,288: W_hhᵀ in column panels (the sequence passes' recurrent products), 64 x 192
             public const int Step_Rnn_L0_PackedFrom = 76080; // 12,288: W_hh as last packed (the sequence passes compare it)
             public const int Step_Drop_Output = 88368; // 64: Drop output, [batch, 64]
@@ -128,7 +130,8 @@ namespace Audio
         private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
+        /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed
+        /// out.</remarks>
         public global::System.Span<float> Parameters
         {
             get
@@ -141,11 +144,14 @@ namespace Audio
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
 
-        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from
+        /// <c>model.state_dict()</c>).</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message
+        /// names it, and no weight has changed.</exception>
         public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
-        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then
+        /// renamed).</summary>
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>GRU(40 → 64).</summary>
@@ -162,13 +168,16 @@ namespace Audio
         /// <param name="output">Receives <c>[1, length, 12]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
-        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states.</summary>
+        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial
+        /// states.</summary>
         /// <param name="input">The sequences, <c>[1, <paramref name="length"/>, 40]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[1, <paramref name="length"/>, 12]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
+        /// packed sequences, and attention gives the padding no weight.</param>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length,
+            global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
@@ -195,18 +204,21 @@ namespace Audio
         /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
         /// (beam search keeps the histories of the surviving beams this way).
         /// </summary>
-        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 1 long, or names a row outside the batch; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 1 long, or names a row outside the batch; nothing has
+        /// changed.</exception>
         public void ReorderState(global::System.ReadOnlySpan<int> sources)
         {
             if (sources.Length != 1) ThrowWrongLength(nameof(sources), 1, sources.Length, "[batch 1]");
             for (int b = 0; b < sources.Length; b++)
             {
                 if ((uint)sources[b] >= BatchSize)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 1.");
+                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b],
+                        $"Row {b} names source row {sources[b]}, outside the batch of 1.");
             }
             global::System.Span<float> a = Arena;
             // Rnn: h_n, 1 × [1, 64]
-            for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 64 + s * 64, 64), sources, 64, a.Slice(Layout.Scratch_dh, 64));
+            for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 64 + s * 64, 64), sources, 64,
+                a.Slice(Layout.Scratch_dh, 64));
         }
 
         /// <summary>
@@ -233,7 +245,8 @@ namespace Audio
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: [W_ih W_hh]ᵀ and the biases, in blocks of one vector of units
-            global::Unroll.Kernels.Cells.PackGruStep(p.Slice(Layout.Rnn_weight_ih_l0, 7680), p.Slice(Layout.Rnn_weight_hh_l0, 12288), p.Slice(Layout.Rnn_bias_ih_l0, 192), p.Slice(Layout.Rnn_bias_hh_l0, 192), a.Slice(Layout.Step_Rnn_L0_Fused, 20224), 40, 64);
+            global::Unroll.Kernels.Cells.PackGruStep(p.Slice(Layout.Rnn_weight_ih_l0, 7680), p.Slice(Layout.Rnn_weight_hh_l0, 12288),
+                p.Slice(Layout.Rnn_bias_ih_l0, 192), p.Slice(Layout.Rnn_bias_hh_l0, 192), a.Slice(Layout.Step_Rnn_L0_Fused, 20224), 40, 64);
             a[Layout.Step_WeightsStale] = 0f;
         }
 
@@ -251,7 +264,10 @@ namespace Audio
         private bool PackedWeightsCurrent()
         {
             global::System.Span<float> a = Arena;
-            if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 12288)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 12288)))) return false;
+            if (!global::System.MemoryExtensions.SequenceEqual(
+                    global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 12288)),
+                    global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 12288))))
+                return false;
             return true;
         }
 
@@ -294,7 +310,8 @@ namespace Audio
             a.Slice(Layout.Rnn_L0_Sequence, length * 1 * 64).CopyTo(a.Slice(Layout.Drop_Output, length * 1 * 64));
 
             // Head: y = x·Wᵀ + b for every row   ([length * 1 x 64] · [64 x 12])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Drop_Output), 64, p.Slice(Layout.Head_weight), 64, a.Slice(Layout.Head_Output), 12, length * 1, 12, 64, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Drop_Output), 64, p.Slice(Layout.Head_weight), 64, a.Slice(Layout.Head_Output), 12,
+                length * 1, 12, 64, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 12, length * 1, 12, p.Slice(Layout.Head_bias, 12));
         }
 
@@ -311,7 +328,8 @@ namespace Audio
             a.Slice(Layout.Step_Rnn_L0_Sequence, 1 * 64).CopyTo(a.Slice(Layout.Step_Drop_Output, 1 * 64));
 
             // Head: y = x·Wᵀ + b   ([1 x 64] · [64 x 12]), inlined with its sizes as literals
-            global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Drop_Output, 64), p.Slice(Layout.Head_weight, 768), p.Slice(Layout.Head_bias, 12), a.Slice(Layout.Step_Head_Output, 12), 1, 12, 64);
+            global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Drop_Output, 64), p.Slice(Layout.Head_weight, 768), p.Slice(Layout.Head_bias, 12),
+                a.Slice(Layout.Step_Head_Output, 12), 1, 12, 64);
         }
 
         /// <summary>
@@ -365,7 +383,8 @@ namespace Audio
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
-                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                        $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
         }
 

@@ -15,7 +15,8 @@ namespace Audio
     /// <para>5,409 parameters. One arena of 28,657 floats (114,628 bytes), allocated by the constructor, holds
     /// the parameters, the states, the activations of the longest sequence and the streaming buffers; compiled for inference
     /// only (no Backward, no gradients). Forward and Step allocate nothing.</para>
-    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned
+    /// float.</para>
     /// <para>Step reads its LSTM and GRU weights as Int8 with a float32 scale per row (rounded when packed, summed in float32);
     /// Forward and Parameters keep float32, so a run of steps equals Forward within that rounding.</para>
     /// </remarks>
@@ -68,7 +69,8 @@ namespace Audio
             public const int Step_Input = 18576; // 8: input of one step, [batch, 8]
             public const int Step_Rnn_L0_Sequence = 18592; // 32: Rnn layer 0 states h_t, [batch, 32]
             public const int Step_Rnn_L0_Cells = 18624; // 32: cell states c_t, [batch, 32]
-            public const int Step_Rnn_L0_Fused = 18656; // 1,792: [W_ih W_hh]ᵀ as int8 with a scale and sums per row, and the biases, in blocks of one vector of units, for the fused step
+            // 1,792: [W_ih W_hh]ᵀ as int8 with a scale and sums per row, and the biases, in blocks of one vector of units, for the fused step
+            public const int Step_Rnn_L0_Fused = 18656;
             public const int Step_Rnn_L0_WhhT = 20448; // 4,096: W_hhᵀ in column panels (the sequence passes' recurrent products), 32 x 128
             public const int Step_Rnn_L0_PackedFrom = 24544; // 4,096: W_hh as last packed (the sequence passes compare it)
             public const int Step_Head_Output = 28640; // 1: Head output, [batch, 1]
@@ -126,7 +128,8 @@ namespace Audio
         private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
+        /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed
+        /// out.</remarks>
         public global::System.Span<float> Parameters
         {
             get
@@ -139,11 +142,14 @@ namespace Audio
         /// <summary>The parameters with PyTorch's state-dict names and shapes.</summary>
         public global::Unroll.NamedParameterCollection NamedParameters => new(_namedParameters);
 
-        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from
+        /// <c>model.state_dict()</c>).</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message
+        /// names it, and no weight has changed.</exception>
         public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
-        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then
+        /// renamed).</summary>
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>LSTM(8 → 32).</summary>
@@ -157,13 +163,16 @@ namespace Audio
         /// <param name="output">Receives <c>[1, length, 1]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
-        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states.</summary>
+        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial
+        /// states.</summary>
         /// <param name="input">The sequences, <c>[1, <paramref name="length"/>, 8]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[1, <paramref name="length"/>, 1]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
+        /// packed sequences, and attention gives the padding no weight.</param>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length,
+            global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
@@ -191,20 +200,24 @@ namespace Audio
         /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
         /// (beam search keeps the histories of the surviving beams this way).
         /// </summary>
-        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 1 long, or names a row outside the batch; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 1 long, or names a row outside the batch; nothing has
+        /// changed.</exception>
         public void ReorderState(global::System.ReadOnlySpan<int> sources)
         {
             if (sources.Length != 1) ThrowWrongLength(nameof(sources), 1, sources.Length, "[batch 1]");
             for (int b = 0; b < sources.Length; b++)
             {
                 if ((uint)sources[b] >= BatchSize)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 1.");
+                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b],
+                        $"Row {b} names source row {sources[b]}, outside the batch of 1.");
             }
             global::System.Span<float> a = Arena;
             // Rnn: h_n, 1 × [1, 32]
-            for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 32 + s * 32, 32), sources, 32, a.Slice(Layout.Scratch_dh, 32));
+            for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 32 + s * 32, 32), sources, 32,
+                a.Slice(Layout.Scratch_dh, 32));
             // Rnn: c_n, 1 × [1, 32]
-            for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 160 + s * 32, 32), sources, 32, a.Slice(Layout.Scratch_dh, 32));
+            for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 160 + s * 32, 32), sources, 32,
+                a.Slice(Layout.Scratch_dh, 32));
         }
 
         /// <summary>
@@ -231,7 +244,9 @@ namespace Audio
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             // Rnn, layer 0: [W_ih W_hh]ᵀ rounded to Int8 with a float32 scale per row, and the biases (float32), in blocks of one vector of units
-            global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Rnn_weight_ih_l0, 1024), p.Slice(Layout.Rnn_weight_hh_l0, 4096), p.Slice(Layout.Rnn_bias_ih_l0, 128), p.Slice(Layout.Rnn_bias_hh_l0, 128), a.Slice(Layout.Step_Rnn_L0_Fused, 1792), 8, 32, global::Unroll.WeightPrecision.Int8);
+            global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Rnn_weight_ih_l0, 1024), p.Slice(Layout.Rnn_weight_hh_l0, 4096),
+                p.Slice(Layout.Rnn_bias_ih_l0, 128), p.Slice(Layout.Rnn_bias_hh_l0, 128), a.Slice(Layout.Step_Rnn_L0_Fused, 1792), 8, 32,
+                global::Unroll.WeightPrecision.Int8);
             a[Layout.Step_WeightsStale] = 0f;
         }
 
@@ -249,7 +264,10 @@ namespace Audio
         private bool PackedWeightsCurrent()
         {
             global::System.Span<float> a = Arena;
-            if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 4096)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 4096)))) return false;
+            if (!global::System.MemoryExtensions.SequenceEqual(
+                    global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 4096)),
+                    global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 4096))))
+                return false;
             return true;
         }
 
@@ -279,7 +297,8 @@ namespace Audio
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 128, 32) : c.Slice((t - 1) * 32);
                     const int ldPrev = 32;
                     // gates_t += h_prev·W_hhᵀ   ([1 x 32] · [32 x 128])
-                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 128), 128, 1, 128, 32, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 128), 128, 1, 128, 32,
+                        accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 128, 128), cPrev, c.Slice(t * 32, 32), h.Slice(t * 32), 32, 1, 32);
                     // rows whose source has ended hold their state (packed sequences)
@@ -291,7 +310,8 @@ namespace Audio
             }
 
             // Head: y = x·Wᵀ + b for every row   ([length * 1 x 32] · [32 x 1])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L0_Sequence), 32, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Head_Output), 1, length * 1, 1, 32, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L0_Sequence), 32, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Head_Output), 1,
+                length * 1, 1, 32, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 1, length * 1, 1, p.Slice(Layout.Head_bias, 1));
         }
 
@@ -309,14 +329,16 @@ namespace Audio
                 global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 32, 32); // the running state
                 global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Rnn_States + 160, 32);
                 // [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
-                global::Unroll.Kernels.Cells.LstmStep(x, 8, hPrev, 32, a.Slice(Layout.Step_Rnn_L0_Fused), cPrev, c.Slice(0, 32), h, 32, 1, 8, 32, global::Unroll.WeightPrecision.Int8);
+                global::Unroll.Kernels.Cells.LstmStep(x, 8, hPrev, 32, a.Slice(Layout.Step_Rnn_L0_Fused), cPrev, c.Slice(0, 32), h, 32, 1, 8, 32,
+                    global::Unroll.WeightPrecision.Int8);
                 // the running state moves on
                 global::Unroll.Kernels.Blas.CopyRows(h, 32, a.Slice(Layout.Rnn_States + 32, 32), 32, 1, 32);
                 c.Slice(0, 32).CopyTo(a.Slice(Layout.Rnn_States + 160, 32));
             }
 
             // Head: y = x·Wᵀ + b   ([1 x 32] · [32 x 1]), inlined with its sizes as literals
-            global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Rnn_L0_Sequence, 32), p.Slice(Layout.Head_weight, 32), p.Slice(Layout.Head_bias, 1), a.Slice(Layout.Step_Head_Output, 1), 1, 1, 32);
+            global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Rnn_L0_Sequence, 32), p.Slice(Layout.Head_weight, 32), p.Slice(Layout.Head_bias, 1),
+                a.Slice(Layout.Step_Head_Output, 1), 1, 1, 32);
         }
 
         /// <summary>
@@ -348,7 +370,8 @@ namespace Audio
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
-                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                        $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
         }
 

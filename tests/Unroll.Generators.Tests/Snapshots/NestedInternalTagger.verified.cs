@@ -18,7 +18,8 @@ namespace Company.Product.Nlp
         /// <para>5,757 parameters. One arena of 24,289 floats (97,156 bytes), allocated by the constructor, holds
         /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
         /// Forward, Backward and Step allocate nothing.</para>
-        /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+        /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned
+        /// float.</para>
         /// <para>Step unrolls Encoder's LSTM: float32 steps of fewer than 32,768 multiply-adds, too few to share
         /// between the cores, each inlined into a method of its own with its sizes as literals (the shared fused step's sums, bit for bit).</para>
         /// </remarks>
@@ -85,7 +86,8 @@ namespace Company.Product.Nlp
                 public const int Step_Embed_Output = 14336; // 16: Embed output, [batch, 16]
                 public const int Step_Encoder_L0_Sequence = 14352; // 24: Encoder layer 0 states h_t, [batch, 24]
                 public const int Step_Encoder_L0_Cells = 14384; // 24: cell states c_t, [batch, 24]
-                public const int Step_Encoder_L0_Fused = 14416; // 5,248: [W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step
+                // 5,248: [W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step
+                public const int Step_Encoder_L0_Fused = 14416;
                 public const int Step_Encoder_L0_WhhT = 19664; // 2,304: W_hhᵀ in column panels (the sequence passes' recurrent products), 24 x 96
                 public const int Step_Encoder_L0_PackedFrom = 21968; // 2,304: W_hh as last packed (the sequence passes compare it)
                 public const int Step_Tags_Output = 24272; // 5: Tags output, [batch, 5]
@@ -144,13 +146,20 @@ namespace Company.Product.Nlp
                 // Each named parameter views _arena at its own index (the parameter block starts at _origin).
                 _namedParameters = new global::Unroll.NamedParameter[]
                 {
-                    new("Embed.weight", new[] { 100, 16 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, _origin + Layout.Step_WeightsStale),
-                    new("Encoder.weight_ih_l0", new[] { 96, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0, _origin + Layout.Step_WeightsStale),
-                    new("Encoder.weight_hh_l0", new[] { 96, 24 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0, _origin + Layout.Step_WeightsStale),
-                    new("Encoder.bias_ih_l0", new[] { 96 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0, _origin + Layout.Step_WeightsStale),
-                    new("Encoder.bias_hh_l0", new[] { 96 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0, _origin + Layout.Step_WeightsStale),
-                    new("Tags.weight", new[] { 5, 24 }, _arena, _origin + Layout.Tags_weight, _origin + Layout.Gradients + Layout.Tags_weight, _origin + Layout.Step_WeightsStale),
-                    new("Tags.bias", new[] { 5 }, _arena, _origin + Layout.Tags_bias, _origin + Layout.Gradients + Layout.Tags_bias, _origin + Layout.Step_WeightsStale),
+                    new("Embed.weight", new[] { 100, 16 }, _arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight,
+                        _origin + Layout.Step_WeightsStale),
+                    new("Encoder.weight_ih_l0", new[] { 96, 16 }, _arena, _origin + Layout.Encoder_weight_ih_l0,
+                        _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0, _origin + Layout.Step_WeightsStale),
+                    new("Encoder.weight_hh_l0", new[] { 96, 24 }, _arena, _origin + Layout.Encoder_weight_hh_l0,
+                        _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0, _origin + Layout.Step_WeightsStale),
+                    new("Encoder.bias_ih_l0", new[] { 96 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0,
+                        _origin + Layout.Step_WeightsStale),
+                    new("Encoder.bias_hh_l0", new[] { 96 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0,
+                        _origin + Layout.Step_WeightsStale),
+                    new("Tags.weight", new[] { 5, 24 }, _arena, _origin + Layout.Tags_weight, _origin + Layout.Gradients + Layout.Tags_weight,
+                        _origin + Layout.Step_WeightsStale),
+                    new("Tags.bias", new[] { 5 }, _arena, _origin + Layout.Tags_bias, _origin + Layout.Gradients + Layout.Tags_bias,
+                        _origin + Layout.Step_WeightsStale),
                 };
             }
 
@@ -158,7 +167,8 @@ namespace Company.Product.Nlp
             private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
 
             /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-            /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
+            /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed
+            /// out.</remarks>
             public global::System.Span<float> Parameters
             {
                 get
@@ -177,34 +187,43 @@ namespace Company.Product.Nlp
             /// <summary>Sets every gradient to zero.</summary>
             public void ZeroGradients() => Gradients.Clear();
 
-            /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-            /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+            /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from
+            /// <c>model.state_dict()</c>).</summary>
+            /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the
+            /// message names it, and no weight has changed.</exception>
             public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
-            /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+            /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then
+            /// renamed).</summary>
             public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
             /// <summary>Embedding(100 → 16).</summary>
-            internal partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight, _origin + Layout.Gradients + Layout.Embed_weight, 100, 16); }
+            internal partial global::Unroll.EmbeddingLayer Embed { get => new(_arena, _origin + Layout.Embed_weight,
+                _origin + Layout.Gradients + Layout.Embed_weight, 100, 16); }
 
             /// <summary>LSTM(16 → 24).</summary>
             internal partial global::Unroll.LstmLayer Encoder { get => new(_arena, _origin + Layout.Encoder_States, 1, 1, BatchSize, 24); }
 
             /// <summary>Linear(24 → 5).</summary>
-            internal partial global::Unroll.LinearLayer Tags { get => new(_arena, _origin + Layout.Tags_weight, _origin + Layout.Gradients + Layout.Tags_weight, 24, 5, true); }
+            internal partial global::Unroll.LinearLayer Tags { get => new(_arena, _origin + Layout.Tags_weight, _origin + Layout.Gradients + Layout.Tags_weight,
+                24, 5, true); }
 
             /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
             /// <param name="tokens">Token ids, <c>[1, length]</c> batch-first, each below 100.</param>
             /// <param name="output">Receives <c>[1, length, 5]</c>.</param>
             public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output) => Forward(tokens, output, SequenceLength);
 
-            /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states, keeping what <c>Backward</c> needs.</summary>
+            /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial
+            /// states, keeping what <c>Backward</c> needs.</summary>
             /// <param name="tokens">Token ids, <c>[1, <paramref name="length"/>]</c> batch-first, each below 100.</param>
             /// <param name="output">Receives <c>[1, <paramref name="length"/>, 5]</c>.</param>
             /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-            /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
-            /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has changed.</exception>
-            public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
+            /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as
+            /// PyTorch's packed sequences, and attention gives the padding no weight.</param>
+            /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has
+            /// changed.</exception>
+            public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length,
+                global::System.ReadOnlySpan<int> lengths = default)
             {
                 CheckLength(length, nameof(length));
                 CheckRowLengths(lengths, length, nameof(lengths));
@@ -234,7 +253,8 @@ namespace Company.Product.Nlp
             {
                 int length = _length;
                 if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-                if (outputGradient.Length != length * 5) ThrowWrongLength(nameof(outputGradient), length * 5, outputGradient.Length, $"[batch 1, length {length}, features 5]");
+                if (outputGradient.Length != length * 5) ThrowWrongLength(nameof(outputGradient), length * 5, outputGradient.Length,
+                    $"[batch 1, length {length}, features 5]");
                 global::System.Span<float> a = Arena;
                 global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Tags_OutputGradient), 1, length, 5);
                 BackwardCore(length, inputGradient);
@@ -252,20 +272,24 @@ namespace Company.Product.Nlp
             /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
             /// (beam search keeps the histories of the surviving beams this way).
             /// </summary>
-            /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 1 long, or names a row outside the batch; nothing has changed.</exception>
+            /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 1 long, or names a row outside the batch; nothing has
+            /// changed.</exception>
             public void ReorderState(global::System.ReadOnlySpan<int> sources)
             {
                 if (sources.Length != 1) ThrowWrongLength(nameof(sources), 1, sources.Length, "[batch 1]");
                 for (int b = 0; b < sources.Length; b++)
                 {
                     if ((uint)sources[b] >= BatchSize)
-                        throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 1.");
+                        throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b],
+                            $"Row {b} names source row {sources[b]}, outside the batch of 1.");
                 }
                 global::System.Span<float> a = Arena;
                 // Encoder: h_n, 1 × [1, 24]
-                for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Encoder_States + 24 + s * 24, 24), sources, 24, a.Slice(Layout.Scratch_dh, 24));
+                for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Encoder_States + 24 + s * 24, 24), sources, 24,
+                    a.Slice(Layout.Scratch_dh, 24));
                 // Encoder: c_n, 1 × [1, 24]
-                for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Encoder_States + 120 + s * 24, 24), sources, 24, a.Slice(Layout.Scratch_dh, 24));
+                for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Encoder_States + 120 + s * 24, 24), sources, 24,
+                    a.Slice(Layout.Scratch_dh, 24));
             }
 
             /// <summary>
@@ -274,7 +298,8 @@ namespace Company.Product.Nlp
             /// </summary>
             /// <param name="tokens">One token id per sequence, <c>[1]</c>.</param>
             /// <param name="output">Receives <c>[1, 5]</c>.</param>
-            /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has changed.</exception>
+            /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has
+            /// changed.</exception>
             public void Step(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
             {
                 if (tokens.Length != 1) ThrowWrongLength(nameof(tokens), 1, tokens.Length, "[batch 1]");
@@ -293,7 +318,8 @@ namespace Company.Product.Nlp
                 global::System.Span<float> a = Arena;
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
                 // Encoder, layer 0: [W_ih W_hh]ᵀ and the biases, in blocks of one vector of units
-                global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Encoder_weight_ih_l0, 1536), p.Slice(Layout.Encoder_weight_hh_l0, 2304), p.Slice(Layout.Encoder_bias_ih_l0, 96), p.Slice(Layout.Encoder_bias_hh_l0, 96), a.Slice(Layout.Step_Encoder_L0_Fused, 5248), 16, 24);
+                global::Unroll.Kernels.Cells.PackLstmStep(p.Slice(Layout.Encoder_weight_ih_l0, 1536), p.Slice(Layout.Encoder_weight_hh_l0, 2304),
+                    p.Slice(Layout.Encoder_bias_ih_l0, 96), p.Slice(Layout.Encoder_bias_hh_l0, 96), a.Slice(Layout.Step_Encoder_L0_Fused, 5248), 16, 24);
                 a[Layout.Step_WeightsStale] = 0f;
             }
 
@@ -311,7 +337,10 @@ namespace Company.Product.Nlp
             private bool PackedWeightsCurrent()
             {
                 global::System.Span<float> a = Arena;
-                if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Encoder_weight_hh_l0, 2304)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Encoder_L0_PackedFrom, 2304)))) return false;
+                if (!global::System.MemoryExtensions.SequenceEqual(
+                        global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Encoder_weight_hh_l0, 2304)),
+                        global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Encoder_L0_PackedFrom, 2304))))
+                    return false;
                 return true;
             }
 
@@ -323,7 +352,8 @@ namespace Company.Product.Nlp
                 if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
 
                 // Embed: Embedding(100 → 16); each token id selects a row of the weight → [time, batch, 16]
-                global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1)), p.Slice(Layout.Embed_weight, 1600), a.Slice(Layout.Embed_Output), 1, length, 16);
+                global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
+                    int>(a.Slice(Layout.Tokens, length * 1)), p.Slice(Layout.Embed_weight, 1600), a.Slice(Layout.Embed_Output), 1, length, 16);
 
                 // Encoder, layer 0, forward direction: LSTM 16 → 24
                 {
@@ -332,7 +362,8 @@ namespace Company.Product.Nlp
                     global::System.Span<float> cache = a.Slice(Layout.Encoder_L0_Cache); // [time, 1, 96]
                     global::System.Span<float> c = a.Slice(Layout.Encoder_L0_Cells); // c_t, [time, 1, 24]
                     // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 1 x 16] · [16 x 96])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0), 16, cache, 96, length * 1, 96, 16, accumulate: false);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0), 16, cache, 96, length * 1, 96, 16,
+                        accumulate: false);
                     global::Unroll.Kernels.Blas.AddRowVector(cache, 96, length * 1, 96, p.Slice(Layout.Encoder_bias_ih_l0, 96));
                     global::Unroll.Kernels.Blas.AddRowVector(cache, 96, length * 1, 96, p.Slice(Layout.Encoder_bias_hh_l0, 96));
                     for (int s = 0; s < length; s++)
@@ -344,7 +375,8 @@ namespace Company.Product.Nlp
                         global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 96, 24) : c.Slice((t - 1) * 24);
                         const int ldPrev = 24;
                         // gates_t += h_prev·W_hhᵀ   ([1 x 24] · [24 x 96])
-                        global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Encoder_L0_WhhT), cache.Slice(t * 96), 96, 1, 96, 24, accumulate: true);
+                        global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Encoder_L0_WhhT), cache.Slice(t * 96), 96, 1, 96, 24,
+                            accumulate: true);
                         // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                         global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 96, 96), cPrev, c.Slice(t * 24, 24), h.Slice(t * 24), 24, 1, 24);
                         // rows whose source has ended hold their state (packed sequences)
@@ -356,7 +388,8 @@ namespace Company.Product.Nlp
                 }
 
                 // Tags: y = x·Wᵀ + b for every row   ([length * 1 x 24] · [24 x 5])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Encoder_L0_Sequence), 24, p.Slice(Layout.Tags_weight), 24, a.Slice(Layout.Tags_Output), 5, length * 1, 5, 24, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Encoder_L0_Sequence), 24, p.Slice(Layout.Tags_weight), 24,
+                    a.Slice(Layout.Tags_Output), 5, length * 1, 5, 24, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Tags_Output), 5, length * 1, 5, p.Slice(Layout.Tags_bias, 5));
             }
 
@@ -367,13 +400,15 @@ namespace Company.Product.Nlp
                 global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
 
                 // Embed: Embedding(100 → 16); each token id selects a row of the weight → [time, batch, 16]
-                global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 1)), p.Slice(Layout.Embed_weight, 1600), a.Slice(Layout.Step_Embed_Output), 1, 1, 16);
+                global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 1)),
+                    p.Slice(Layout.Embed_weight, 1600), a.Slice(Layout.Step_Embed_Output), 1, 1, 16);
 
                 // Encoder, layer 0: LSTM 16 → 24, one unrolled step (a method of its own, below)
                 StepEncoderLayer0();
 
                 // Tags: y = x·Wᵀ + b   ([1 x 24] · [24 x 5]), inlined with its sizes as literals
-                global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Encoder_L0_Sequence, 24), p.Slice(Layout.Tags_weight, 120), p.Slice(Layout.Tags_bias, 5), a.Slice(Layout.Step_Tags_Output, 5), 1, 5, 24);
+                global::Unroll.Kernels.Blas.Linear(a.Slice(Layout.Step_Encoder_L0_Sequence, 24), p.Slice(Layout.Tags_weight, 120), p.Slice(Layout.Tags_bias, 5),
+                    a.Slice(Layout.Step_Tags_Output, 5), 1, 5, 24);
             }
 
             /// <summary>
@@ -393,7 +428,8 @@ namespace Company.Product.Nlp
                     global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Encoder_States + 24, 24); // the running state
                     global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Encoder_States + 120, 24);
                     // [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
-                    global::Unroll.Kernels.Cells.LstmStepUnrolled(x.Slice(0, 16), hPrev, a.Slice(Layout.Step_Encoder_L0_Fused, 5248), cPrev, c.Slice(0, 24), h.Slice(0, 24), 1, 16, 24);
+                    global::Unroll.Kernels.Cells.LstmStepUnrolled(x.Slice(0, 16), hPrev, a.Slice(Layout.Step_Encoder_L0_Fused, 5248), cPrev, c.Slice(0, 24),
+                        h.Slice(0, 24), 1, 16, 24);
                     // the running state moves on
                     h.Slice(0, 24).CopyTo(a.Slice(Layout.Encoder_States + 24, 24));
                     c.Slice(0, 24).CopyTo(a.Slice(Layout.Encoder_States + 120, 24));
@@ -408,10 +444,12 @@ namespace Company.Product.Nlp
                 global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
                 // Tags: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Tags_OutputGradient), 5, a.Slice(Layout.Encoder_L0_Sequence), 24, g.Slice(Layout.Tags_weight), 24, length * 1, 5, 24);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Tags_OutputGradient), 5, a.Slice(Layout.Encoder_L0_Sequence), 24,
+                    g.Slice(Layout.Tags_weight), 24, length * 1, 5, 24);
                 global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Tags_OutputGradient), 5, length * 1, 5, g.Slice(Layout.Tags_bias, 5));
                 // ∂x = ∂y·W   ([length * 1 x 5] · [5 x 24])
-                global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Tags_OutputGradient), 5, p.Slice(Layout.Tags_weight), 24, a.Slice(Layout.Encoder_L0_SequenceGradient), 24, length * 1, 24, 5, accumulate: false);
+                global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Tags_OutputGradient), 5, p.Slice(Layout.Tags_weight), 24,
+                    a.Slice(Layout.Encoder_L0_SequenceGradient), 24, length * 1, 24, 5, accumulate: false);
 
                 // ∂ of the input of Encoder layer 0, accumulated below
                 a.Slice(Layout.Embed_OutputGradient, length * 16).Clear();
@@ -433,28 +471,37 @@ namespace Company.Product.Nlp
                         int t = length - 1 - s;
                         bool first = s == length - 1; // the step that read the initial state
                         global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 96, 24) : c.Slice((t - 1) * 24);
-                        global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 24), a.Slice(Layout.Scratch_HeldDc, 24), 24); // held rows (packed sequences)
-                        global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 96), cPrev, c.Slice(t * 24), dh.Slice(t * 24), 24, dhNext, dc, dG.Slice(t * 96), 1, 24);
-                        global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 24), 24, a.Slice(Layout.Scratch_HeldDh, 24), a.Slice(Layout.Scratch_HeldDc, 24), dhNext, dc, dG.Slice(t * 96, 96), default, 96, 24);
+                        // held rows (packed sequences)
+                        global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 24),
+                            a.Slice(Layout.Scratch_HeldDc, 24), 24);
+                        global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 96), cPrev, c.Slice(t * 24), dh.Slice(t * 24), 24, dhNext, dc,
+                            dG.Slice(t * 96), 1, 24);
+                        global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 24), 24, a.Slice(Layout.Scratch_HeldDh, 24),
+                            a.Slice(Layout.Scratch_HeldDc, 24), dhNext, dc, dG.Slice(t * 96, 96), default, 96, 24);
                         // ∂h_prev += ∂gates_t·W_hh   ([1 x 96] · [96 x 24])
-                        global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 96), 96, p.Slice(Layout.Encoder_weight_hh_l0), 24, dhNext, 24, 1, 24, 96, accumulate: true);
+                        global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 96), 96, p.Slice(Layout.Encoder_weight_hh_l0), 24, dhNext, 24, 1, 24, 96,
+                            accumulate: true);
                     }
                     // ∂h_0, ∂c_0
                     dhNext.CopyTo(a.Slice(Layout.Encoder_States + 48, 24));
                     dc.CopyTo(a.Slice(Layout.Encoder_States + 144, 24));
                     // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 96, a.Slice(Layout.Encoder_States, 24), 24, g.Slice(Layout.Encoder_weight_hh_l0), 24, 1, 96, 24);
-                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(96), 96, h, 24, g.Slice(Layout.Encoder_weight_hh_l0), 24, (length - 1) * 1, 96, 24);
+                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 96, a.Slice(Layout.Encoder_States, 24), 24, g.Slice(Layout.Encoder_weight_hh_l0), 24,
+                        1, 96, 24);
+                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(96), 96, h, 24, g.Slice(Layout.Encoder_weight_hh_l0), 24, (length - 1) * 1, 96,
+                        24);
                     global::Unroll.Kernels.Blas.SumRowsAdd(dG, 96, length * 1, 96, g.Slice(Layout.Encoder_bias_hh_l0, 96));
                     // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([96 x length * 1] · [length * 1 x 16])
                     global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 96, x, 16, g.Slice(Layout.Encoder_weight_ih_l0), 16, length * 1, 96, 16);
                     global::Unroll.Kernels.Blas.SumRowsAdd(dG, 96, length * 1, 96, g.Slice(Layout.Encoder_bias_ih_l0, 96));
                     // ∂x += ∂gates·W_ih   ([length * 1 x 96] · [96 x 16])
-                    global::Unroll.Kernels.Blas.Multiply(dG, 96, p.Slice(Layout.Encoder_weight_ih_l0), 16, a.Slice(Layout.Embed_OutputGradient), 16, length * 1, 16, 96, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG, 96, p.Slice(Layout.Encoder_weight_ih_l0), 16, a.Slice(Layout.Embed_OutputGradient), 16, length * 1,
+                        16, 96, accumulate: true);
                 }
 
                 // Embed: ∂W[token] += ∂y for every step
-                global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 1600), 1, length, 16);
+                global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
+                    int>(a.Slice(Layout.Tokens, length * 1)), a.Slice(Layout.Embed_OutputGradient), g.Slice(Layout.Embed_weight, 1600), 1, length, 16);
             }
 
             /// <summary>
@@ -478,7 +525,8 @@ namespace Company.Product.Nlp
             private static void CheckLength(int length, string name)
             {
                 if (length < 1 || length > SequenceLength)
-                    throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (8), but is {length}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, length,
+                        $"The {name} must be between 1 and SequenceLength (8), but is {length}.");
             }
 
             private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
@@ -488,7 +536,8 @@ namespace Company.Product.Nlp
                 for (int b = 0; b < lengths.Length; b++)
                 {
                     if (lengths[b] < 1 || lengths[b] > length)
-                        throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                        throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                            $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
                 }
             }
 
@@ -503,7 +552,8 @@ namespace Company.Product.Nlp
                 for (int i = 0; i < tokens.Length; i++)
                 {
                     if ((uint)tokens[i] >= 100)
-                        throw new global::System.ArgumentOutOfRangeException(name, tokens[i], $"Token {tokens[i]} at index {i} is outside the vocabulary of 100 (ids 0 to 99).");
+                        throw new global::System.ArgumentOutOfRangeException(name, tokens[i],
+                            $"Token {tokens[i]} at index {i} is outside the vocabulary of 100 (ids 0 to 99).");
                 }
             }
         }

@@ -15,7 +15,8 @@ namespace Signals
     /// <para>520 parameters. One arena of 11,169 floats (44,676 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward, Backward and Step allocate nothing.</para>
-    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned
+    /// float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class Denoiser : global::Unroll.IStreamingModel<float>, global::Unroll.IFeatureInputModel
@@ -128,11 +129,16 @@ namespace Signals
             // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Rnn.weight_ih_l0", new[] { 20, 3 }, _arena, _origin + Layout.Rnn_weight_ih_l0, _origin + Layout.Gradients + Layout.Rnn_weight_ih_l0, _origin + Layout.Step_WeightsStale),
-                new("Rnn.weight_hh_l0", new[] { 20, 20 }, _arena, _origin + Layout.Rnn_weight_hh_l0, _origin + Layout.Gradients + Layout.Rnn_weight_hh_l0, _origin + Layout.Step_WeightsStale),
-                new("Rnn.bias_ih_l0", new[] { 20 }, _arena, _origin + Layout.Rnn_bias_ih_l0, _origin + Layout.Gradients + Layout.Rnn_bias_ih_l0, _origin + Layout.Step_WeightsStale),
-                new("Rnn.bias_hh_l0", new[] { 20 }, _arena, _origin + Layout.Rnn_bias_hh_l0, _origin + Layout.Gradients + Layout.Rnn_bias_hh_l0, _origin + Layout.Step_WeightsStale),
-                new("Readout.weight", new[] { 1, 20 }, _arena, _origin + Layout.Readout_weight, _origin + Layout.Gradients + Layout.Readout_weight, _origin + Layout.Step_WeightsStale),
+                new("Rnn.weight_ih_l0", new[] { 20, 3 }, _arena, _origin + Layout.Rnn_weight_ih_l0, _origin + Layout.Gradients + Layout.Rnn_weight_ih_l0,
+                    _origin + Layout.Step_WeightsStale),
+                new("Rnn.weight_hh_l0", new[] { 20, 20 }, _arena, _origin + Layout.Rnn_weight_hh_l0, _origin + Layout.Gradients + Layout.Rnn_weight_hh_l0,
+                    _origin + Layout.Step_WeightsStale),
+                new("Rnn.bias_ih_l0", new[] { 20 }, _arena, _origin + Layout.Rnn_bias_ih_l0, _origin + Layout.Gradients + Layout.Rnn_bias_ih_l0,
+                    _origin + Layout.Step_WeightsStale),
+                new("Rnn.bias_hh_l0", new[] { 20 }, _arena, _origin + Layout.Rnn_bias_hh_l0, _origin + Layout.Gradients + Layout.Rnn_bias_hh_l0,
+                    _origin + Layout.Step_WeightsStale),
+                new("Readout.weight", new[] { 1, 20 }, _arena, _origin + Layout.Readout_weight, _origin + Layout.Gradients + Layout.Readout_weight,
+                    _origin + Layout.Step_WeightsStale),
             };
         }
 
@@ -140,7 +146,8 @@ namespace Signals
         private global::System.Span<float> Arena => new(_arena, _origin, Layout.Length);
 
         /// <summary>Every parameter, one contiguous block in <see cref="NamedParameters"/> order.</summary>
-        /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed out.</remarks>
+        /// <remarks><c>Step</c> runs on a packed copy of the recurrent weights, repacked after this block (or a named parameter's values) was handed
+        /// out.</remarks>
         public global::System.Span<float> Parameters
         {
             get
@@ -159,31 +166,38 @@ namespace Signals
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => Gradients.Clear();
 
-        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from
+        /// <c>model.state_dict()</c>).</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message
+        /// names it, and no weight has changed.</exception>
         public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
-        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then
+        /// renamed).</summary>
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>RNN-ReLU(3 → 20).</summary>
         public partial global::Unroll.RnnLayer Rnn { get => new(_arena, _origin + Layout.Rnn_States, 1, 1, BatchSize, 20); }
 
         /// <summary>Linear(20 → 1, no bias).</summary>
-        public partial global::Unroll.LinearLayer Readout { get => new(_arena, _origin + Layout.Readout_weight, _origin + Layout.Gradients + Layout.Readout_weight, 20, 1, false); }
+        public partial global::Unroll.LinearLayer Readout { get => new(_arena, _origin + Layout.Readout_weight,
+            _origin + Layout.Gradients + Layout.Readout_weight, 20, 1, false); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[2, length, 3]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[2, length, 1]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
-        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states, keeping what <c>Backward</c> needs.</summary>
+        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
+        /// keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[2, <paramref name="length"/>, 3]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[2, <paramref name="length"/>, 1]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
+        /// packed sequences, and attention gives the padding no weight.</param>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length,
+            global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
@@ -209,17 +223,21 @@ namespace Signals
         /// <exception cref="global::System.ArgumentException">The span has the wrong length; nothing has changed.</exception>
         public void Backward(global::System.ReadOnlySpan<float> outputGradient) => Backward(outputGradient, default, inputGradient: false);
 
-        /// <summary>As <see cref="Backward(global::System.ReadOnlySpan{float})"/>, and writes ∂loss/∂input into <paramref name="inputGradient"/>, shaped as the input.</summary>
+        /// <summary>As <see cref="Backward(global::System.ReadOnlySpan{float})"/>, and writes ∂loss/∂input into <paramref name="inputGradient"/>, shaped as the
+        /// input.</summary>
         /// <exception cref="global::System.InvalidOperationException">No <c>Forward</c> has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
-        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient) => Backward(outputGradient, inputGradient, inputGradient: true);
+        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient) => Backward(outputGradient,
+            inputGradient, inputGradient: true);
 
         private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradientValues, bool inputGradient)
         {
             int length = _length;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-            if (outputGradient.Length != length * 2) ThrowWrongLength(nameof(outputGradient), length * 2, outputGradient.Length, $"[batch 2, length {length}, features 1]");
-            if (inputGradient && inputGradientValues.Length != length * 6) ThrowWrongLength(nameof(inputGradient), length * 6, inputGradientValues.Length, $"[batch 2, length {length}, features 3]");
+            if (outputGradient.Length != length * 2) ThrowWrongLength(nameof(outputGradient), length * 2, outputGradient.Length,
+                $"[batch 2, length {length}, features 1]");
+            if (inputGradient && inputGradientValues.Length != length * 6) ThrowWrongLength(nameof(inputGradient), length * 6, inputGradientValues.Length,
+                $"[batch 2, length {length}, features 3]");
             global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Readout_OutputGradient), 2, length, 1);
             BackwardCore(length, inputGradient);
@@ -237,18 +255,21 @@ namespace Signals
         /// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had
         /// (beam search keeps the histories of the surviving beams this way).
         /// </summary>
-        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 2 long, or names a row outside the batch; nothing has changed.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="sources"/> is not 2 long, or names a row outside the batch; nothing has
+        /// changed.</exception>
         public void ReorderState(global::System.ReadOnlySpan<int> sources)
         {
             if (sources.Length != 2) ThrowWrongLength(nameof(sources), 2, sources.Length, "[batch 2]");
             for (int b = 0; b < sources.Length; b++)
             {
                 if ((uint)sources[b] >= BatchSize)
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b], $"Row {b} names source row {sources[b]}, outside the batch of 2.");
+                    throw new global::System.ArgumentOutOfRangeException(nameof(sources), sources[b],
+                        $"Row {b} names source row {sources[b]}, outside the batch of 2.");
             }
             global::System.Span<float> a = Arena;
             // Rnn: h_n, 1 × [2, 20]
-            for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 40 + s * 40, 40), sources, 20, a.Slice(Layout.Scratch_dh, 40));
+            for (int s = 0; s < 1; s++) global::Unroll.Kernels.Blas.GatherRows(a.Slice(Layout.Rnn_States + 40 + s * 40, 40), sources, 20,
+                a.Slice(Layout.Scratch_dh, 40));
         }
 
         /// <summary>
@@ -297,7 +318,10 @@ namespace Signals
         private bool PackedWeightsCurrent()
         {
             global::System.Span<float> a = Arena;
-            if (!global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 400)), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 400)))) return false;
+            if (!global::System.MemoryExtensions.SequenceEqual(
+                    global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.Rnn_weight_hh_l0, 400)),
+                    global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 400))))
+                return false;
             return true;
         }
 
@@ -325,7 +349,8 @@ namespace Signals
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States, 40) : h.Slice((t - 1) * 40);
                     const int ldPrev = 20;
                     // pre_t += h_prev·W_hhᵀ   ([2 x 20] · [20 x 20]);  h_t = relu(pre_t)
-                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 40), 20, 2, 20, 20, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 40), 20, 2, 20, 20,
+                        accumulate: true);
                     global::Unroll.Kernels.Cells.RnnForward(cache.Slice(t * 40, 40), h.Slice(t * 40), 20, 2, 20, global::Unroll.Nonlinearity.Relu);
                     // rows whose source has ended hold their state (packed sequences)
                     global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 40), 20, default, default, 20);
@@ -335,7 +360,8 @@ namespace Signals
             }
 
             // Readout: y = x·Wᵀ for every row   ([length * 2 x 20] · [20 x 1])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L0_Sequence), 20, p.Slice(Layout.Readout_weight), 20, a.Slice(Layout.Readout_Output), 1, length * 2, 1, 20, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L0_Sequence), 20, p.Slice(Layout.Readout_weight), 20,
+                a.Slice(Layout.Readout_Output), 1, length * 2, 1, 20, accumulate: false);
         }
 
         /// <summary>One step of every layer, from and into the running states.</summary>
@@ -362,7 +388,8 @@ namespace Signals
             }
 
             // Readout: y = x·Wᵀ for every row   ([2 x 20] · [20 x 1])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Rnn_L0_Sequence), 20, p.Slice(Layout.Readout_weight), 20, a.Slice(Layout.Step_Readout_Output), 1, 2, 1, 20, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Rnn_L0_Sequence), 20, p.Slice(Layout.Readout_weight), 20,
+                a.Slice(Layout.Step_Readout_Output), 1, 2, 1, 20, accumulate: false);
         }
 
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
@@ -373,9 +400,11 @@ namespace Signals
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Readout: ∂W += ∂yᵀ·x, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Readout_OutputGradient), 1, a.Slice(Layout.Rnn_L0_Sequence), 20, g.Slice(Layout.Readout_weight), 20, length * 2, 1, 20);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Readout_OutputGradient), 1, a.Slice(Layout.Rnn_L0_Sequence), 20,
+                g.Slice(Layout.Readout_weight), 20, length * 2, 1, 20);
             // ∂x = ∂y·W   ([length * 2 x 1] · [1 x 20])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Readout_OutputGradient), 1, p.Slice(Layout.Readout_weight), 20, a.Slice(Layout.Rnn_L0_SequenceGradient), 20, length * 2, 20, 1, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Readout_OutputGradient), 1, p.Slice(Layout.Readout_weight), 20,
+                a.Slice(Layout.Rnn_L0_SequenceGradient), 20, length * 2, 20, 1, accumulate: false);
 
             // ∂ of the input of Rnn layer 0, accumulated below
             if (inputGradient) a.Slice(Layout.InputGradient, length * 6).Clear();
@@ -392,9 +421,12 @@ namespace Signals
                 for (int s = 0; s < length; s++)
                 {
                     int t = length - 1 - s;
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 40), default, 20); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.RnnBackward(h.Slice(t * 40), 20, dh.Slice(t * 40), 20, dhNext, dG.Slice(t * 40), 2, 20, global::Unroll.Nonlinearity.Relu);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 40), 20, a.Slice(Layout.Scratch_HeldDh, 40), default, dhNext, default, dG.Slice(t * 40, 40), default, 20, 20);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 40), default, 20);
+                    global::Unroll.Kernels.Cells.RnnBackward(h.Slice(t * 40), 20, dh.Slice(t * 40), 20, dhNext, dG.Slice(t * 40), 2, 20,
+                        global::Unroll.Nonlinearity.Relu);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 40), 20, a.Slice(Layout.Scratch_HeldDh, 40), default, dhNext, default,
+                        dG.Slice(t * 40, 40), default, 20, 20);
                     // ∂h_prev += ∂gates_t·W_hh   ([2 x 20] · [20 x 20])
                     global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 40), 20, p.Slice(Layout.Rnn_weight_hh_l0), 20, dhNext, 20, 2, 20, 20, accumulate: true);
                 }
@@ -408,7 +440,8 @@ namespace Signals
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 20, x, 3, g.Slice(Layout.Rnn_weight_ih_l0), 3, length * 2, 20, 3);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 20, length * 2, 20, g.Slice(Layout.Rnn_bias_ih_l0, 20));
                 // ∂x += ∂gates·W_ih   ([length * 2 x 20] · [20 x 3])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 20, p.Slice(Layout.Rnn_weight_ih_l0), 3, a.Slice(Layout.InputGradient), 3, length * 2, 3, 20, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 20, p.Slice(Layout.Rnn_weight_ih_l0), 3, a.Slice(Layout.InputGradient), 3,
+                    length * 2, 3, 20, accumulate: true);
             }
         }
 
@@ -442,7 +475,8 @@ namespace Signals
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
-                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                        $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
         }
 

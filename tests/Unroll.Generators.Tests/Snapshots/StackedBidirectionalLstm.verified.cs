@@ -16,7 +16,8 @@ namespace Speech
     /// <para>4,084 parameters. One arena of 25,166 floats (100,664 bytes), allocated by the constructor, holds
     /// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;
     /// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>
-    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned float.</para>
+    /// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, 15 floats longer, and the arena starts at its first aligned
+    /// float.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Unroll.Generators", "%VERSION%")]
     partial class FrameTagger : global::Unroll.IFeatureInputModel
@@ -161,22 +162,34 @@ namespace Speech
             // Each named parameter views _arena at its own index (the parameter block starts at _origin).
             _namedParameters = new global::Unroll.NamedParameter[]
             {
-                new("Encoder.weight_ih_l0", new[] { 40, 6 }, _arena, _origin + Layout.Encoder_weight_ih_l0, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
-                new("Encoder.weight_hh_l0", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l0, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
+                new("Encoder.weight_ih_l0", new[] { 40, 6 }, _arena, _origin + Layout.Encoder_weight_ih_l0,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0),
+                new("Encoder.weight_hh_l0", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l0,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0),
                 new("Encoder.bias_ih_l0", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l0, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0),
                 new("Encoder.bias_hh_l0", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l0, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0),
-                new("Encoder.weight_ih_l0_reverse", new[] { 40, 6 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0_reverse),
-                new("Encoder.weight_hh_l0_reverse", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0_reverse),
-                new("Encoder.bias_ih_l0_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0_reverse),
-                new("Encoder.bias_hh_l0_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0_reverse),
-                new("Encoder.weight_ih_l1", new[] { 40, 20 }, _arena, _origin + Layout.Encoder_weight_ih_l1, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l1),
-                new("Encoder.weight_hh_l1", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l1, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l1),
+                new("Encoder.weight_ih_l0_reverse", new[] { 40, 6 }, _arena, _origin + Layout.Encoder_weight_ih_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_ih_l0_reverse),
+                new("Encoder.weight_hh_l0_reverse", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_hh_l0_reverse),
+                new("Encoder.bias_ih_l0_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_bias_ih_l0_reverse),
+                new("Encoder.bias_hh_l0_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l0_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_bias_hh_l0_reverse),
+                new("Encoder.weight_ih_l1", new[] { 40, 20 }, _arena, _origin + Layout.Encoder_weight_ih_l1,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_ih_l1),
+                new("Encoder.weight_hh_l1", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l1,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_hh_l1),
                 new("Encoder.bias_ih_l1", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l1, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l1),
                 new("Encoder.bias_hh_l1", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l1, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l1),
-                new("Encoder.weight_ih_l1_reverse", new[] { 40, 20 }, _arena, _origin + Layout.Encoder_weight_ih_l1_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_ih_l1_reverse),
-                new("Encoder.weight_hh_l1_reverse", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l1_reverse, _origin + Layout.Gradients + Layout.Encoder_weight_hh_l1_reverse),
-                new("Encoder.bias_ih_l1_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l1_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_ih_l1_reverse),
-                new("Encoder.bias_hh_l1_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l1_reverse, _origin + Layout.Gradients + Layout.Encoder_bias_hh_l1_reverse),
+                new("Encoder.weight_ih_l1_reverse", new[] { 40, 20 }, _arena, _origin + Layout.Encoder_weight_ih_l1_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_ih_l1_reverse),
+                new("Encoder.weight_hh_l1_reverse", new[] { 40, 10 }, _arena, _origin + Layout.Encoder_weight_hh_l1_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_weight_hh_l1_reverse),
+                new("Encoder.bias_ih_l1_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_ih_l1_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_bias_ih_l1_reverse),
+                new("Encoder.bias_hh_l1_reverse", new[] { 40 }, _arena, _origin + Layout.Encoder_bias_hh_l1_reverse,
+                    _origin + Layout.Gradients + Layout.Encoder_bias_hh_l1_reverse),
                 new("Frames.weight", new[] { 4, 20 }, _arena, _origin + Layout.Frames_weight, _origin + Layout.Gradients + Layout.Frames_weight),
                 new("Frames.bias", new[] { 4 }, _arena, _origin + Layout.Frames_bias, _origin + Layout.Gradients + Layout.Frames_bias),
             };
@@ -197,11 +210,14 @@ namespace Speech
         /// <summary>Sets every gradient to zero.</summary>
         public void ZeroGradients() => Gradients.Clear();
 
-        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from <c>model.state_dict()</c>).</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message names it, and no weight has changed.</exception>
+        /// <summary>Loads every parameter from a safetensors file with PyTorch's state-dict names and shapes (as written from
+        /// <c>model.state_dict()</c>).</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is corrupt, or a tensor is missing, extra, of another shape or dtype; the message
+        /// names it, and no weight has changed.</exception>
         public void LoadSafetensors(string path) => global::Unroll.Safetensors.Load(path, NamedParameters);
 
-        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then renamed).</summary>
+        /// <summary>Saves every parameter as a safetensors file with PyTorch's state-dict names and shapes (written to a temporary file, then
+        /// renamed).</summary>
         public void SaveSafetensors(string path) => global::Unroll.Safetensors.Save(path, NamedParameters);
 
         /// <summary>LSTM(6 → 10, 2 layers, bidirectional, dropout 0.25 between layers).</summary>
@@ -211,20 +227,24 @@ namespace Speech
         public partial global::Unroll.DropoutLayer Drop { get => new(0.1f, 20); }
 
         /// <summary>Linear(20 → 4).</summary>
-        public partial global::Unroll.LinearLayer Frames { get => new(_arena, _origin + Layout.Frames_weight, _origin + Layout.Gradients + Layout.Frames_weight, 20, 4, true); }
+        public partial global::Unroll.LinearLayer Frames { get => new(_arena, _origin + Layout.Frames_weight, _origin + Layout.Gradients + Layout.Frames_weight,
+            20, 4, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[3, length, 6]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[3, length, 4]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
-        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states, keeping what <c>Backward</c> needs.</summary>
+        /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
+        /// keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[3, <paramref name="length"/>, 6]</c> batch-first, row-major.</param>
         /// <param name="output">Receives <c>[3, <paramref name="length"/>, 4]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
+        /// packed sequences, and attention gives the padding no weight.</param>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
-        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length, global::System.ReadOnlySpan<int> lengths = default)
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length,
+            global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
             CheckRowLengths(lengths, length, nameof(lengths));
@@ -250,17 +270,21 @@ namespace Speech
         /// <exception cref="global::System.ArgumentException">The span has the wrong length; nothing has changed.</exception>
         public void Backward(global::System.ReadOnlySpan<float> outputGradient) => Backward(outputGradient, default, inputGradient: false);
 
-        /// <summary>As <see cref="Backward(global::System.ReadOnlySpan{float})"/>, and writes ∂loss/∂input into <paramref name="inputGradient"/>, shaped as the input.</summary>
+        /// <summary>As <see cref="Backward(global::System.ReadOnlySpan{float})"/>, and writes ∂loss/∂input into <paramref name="inputGradient"/>, shaped as the
+        /// input.</summary>
         /// <exception cref="global::System.InvalidOperationException">No <c>Forward</c> has run yet.</exception>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
-        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient) => Backward(outputGradient, inputGradient, inputGradient: true);
+        public void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradient) => Backward(outputGradient,
+            inputGradient, inputGradient: true);
 
         private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradientValues, bool inputGradient)
         {
             int length = _length;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-            if (outputGradient.Length != length * 12) ThrowWrongLength(nameof(outputGradient), length * 12, outputGradient.Length, $"[batch 3, length {length}, features 4]");
-            if (inputGradient && inputGradientValues.Length != length * 18) ThrowWrongLength(nameof(inputGradient), length * 18, inputGradientValues.Length, $"[batch 3, length {length}, features 6]");
+            if (outputGradient.Length != length * 12) ThrowWrongLength(nameof(outputGradient), length * 12, outputGradient.Length,
+                $"[batch 3, length {length}, features 4]");
+            if (inputGradient && inputGradientValues.Length != length * 18) ThrowWrongLength(nameof(inputGradient), length * 18, inputGradientValues.Length,
+                $"[batch 3, length {length}, features 6]");
             global::System.Span<float> a = Arena;
             global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Frames_OutputGradient), 3, length, 4);
             BackwardCore(length, inputGradient);
@@ -292,7 +316,8 @@ namespace Speech
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 480, 30) : c.Slice((t - 1) * 30);
                     int ldPrev = first ? 10 : 20;
                     // gates_t += h_prev·W_hhᵀ   ([3 x 10] · [10 x 40])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 10, cache.Slice(t * 120), 40, 3, 40, 10, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 10, cache.Slice(t * 120), 40, 3, 40, 10,
+                        accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
                     // rows whose source has ended hold their state (packed sequences)
@@ -309,7 +334,8 @@ namespace Speech
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0R_Cache); // [time, 3, 40]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L0R_Cells); // c_t, [time, 3, 10]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 3 x 6] · [6 x 40])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 6, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 6, cache, 40, length * 3, 40, 6, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 6, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 6, cache, 40, length * 3, 40, 6,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_ih_l0_reverse, 40));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_hh_l0_reverse, 40));
                 for (int s = 0; s < length; s++)
@@ -321,7 +347,8 @@ namespace Speech
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 510, 30) : c.Slice((t + 1) * 30);
                     int ldPrev = first ? 10 : 20;
                     // gates_t += h_prev·W_hhᵀ   ([3 x 10] · [10 x 40])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, cache.Slice(t * 120), 40, 3, 40, 10, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, cache.Slice(t * 120), 40, 3,
+                        40, 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
                     // rows whose source has ended hold their state (packed sequences)
@@ -332,7 +359,8 @@ namespace Speech
                 c.Slice(0, 30).CopyTo(a.Slice(Layout.Encoder_States + 630, 30));
             }
             // dropout 0.25f on the states of Encoder layer 0 before layer 1 reads them (training only)
-            if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.Encoder_L0_Sequence, length * 60), a.Slice(Layout.Encoder_L0_Mask, length * 60), a.Slice(Layout.Encoder_L0_Dropped, length * 60), 0.25f, DropoutGenerator);
+            if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.Encoder_L0_Sequence, length * 60),
+                a.Slice(Layout.Encoder_L0_Mask, length * 60), a.Slice(Layout.Encoder_L0_Dropped, length * 60), 0.25f, DropoutGenerator);
             else a.Slice(Layout.Encoder_L0_Sequence, length * 60).CopyTo(a.Slice(Layout.Encoder_L0_Dropped, length * 60));
             // Encoder, layer 1, forward direction: LSTM 20 → 10
             {
@@ -341,7 +369,8 @@ namespace Speech
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L1_Cache); // [time, 3, 40]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L1_Cells); // c_t, [time, 3, 10]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 3 x 20] · [20 x 40])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 20, p.Slice(Layout.Encoder_weight_ih_l1), 20, cache, 40, length * 3, 40, 20, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 20, p.Slice(Layout.Encoder_weight_ih_l1), 20, cache, 40, length * 3, 40, 20,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_ih_l1, 40));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_hh_l1, 40));
                 for (int s = 0; s < length; s++)
@@ -353,7 +382,8 @@ namespace Speech
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 540, 30) : c.Slice((t - 1) * 30);
                     int ldPrev = first ? 10 : 20;
                     // gates_t += h_prev·W_hhᵀ   ([3 x 10] · [10 x 40])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l1), 10, cache.Slice(t * 120), 40, 3, 40, 10, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l1), 10, cache.Slice(t * 120), 40, 3, 40, 10,
+                        accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
                     // rows whose source has ended hold their state (packed sequences)
@@ -370,7 +400,8 @@ namespace Speech
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L1R_Cache); // [time, 3, 40]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L1R_Cells); // c_t, [time, 3, 10]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 3 x 20] · [20 x 40])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 20, p.Slice(Layout.Encoder_weight_ih_l1_reverse), 20, cache, 40, length * 3, 40, 20, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 20, p.Slice(Layout.Encoder_weight_ih_l1_reverse), 20, cache, 40, length * 3, 40, 20,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_ih_l1_reverse, 40));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_hh_l1_reverse, 40));
                 for (int s = 0; s < length; s++)
@@ -382,7 +413,8 @@ namespace Speech
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 570, 30) : c.Slice((t + 1) * 30);
                     int ldPrev = first ? 10 : 20;
                     // gates_t += h_prev·W_hhᵀ   ([3 x 10] · [10 x 40])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, cache.Slice(t * 120), 40, 3, 40, 10, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, cache.Slice(t * 120), 40, 3,
+                        40, 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
                     // rows whose source has ended hold their state (packed sequences)
@@ -394,11 +426,13 @@ namespace Speech
             }
 
             // Drop: Dropout(p = 0.1): in training, y = x ⊙ mask with a fresh mask of 0 and 1 / (1 − p); otherwise y = x
-            if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.Encoder_L1_Sequence, length * 3 * 20), a.Slice(Layout.Drop_Mask, length * 3 * 20), a.Slice(Layout.Drop_Output, length * 3 * 20), 0.1f, DropoutGenerator);
+            if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.Encoder_L1_Sequence, length * 3 * 20),
+                a.Slice(Layout.Drop_Mask, length * 3 * 20), a.Slice(Layout.Drop_Output, length * 3 * 20), 0.1f, DropoutGenerator);
             else a.Slice(Layout.Encoder_L1_Sequence, length * 3 * 20).CopyTo(a.Slice(Layout.Drop_Output, length * 3 * 20));
 
             // Frames: y = x·Wᵀ + b for every row   ([length * 3 x 20] · [20 x 4])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Drop_Output), 20, p.Slice(Layout.Frames_weight), 20, a.Slice(Layout.Frames_Output), 4, length * 3, 4, 20, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Drop_Output), 20, p.Slice(Layout.Frames_weight), 20, a.Slice(Layout.Frames_Output), 4,
+                length * 3, 4, 20, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Frames_Output), 4, length * 3, 4, p.Slice(Layout.Frames_bias, 4));
         }
 
@@ -410,14 +444,17 @@ namespace Speech
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Frames: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Frames_OutputGradient), 4, a.Slice(Layout.Drop_Output), 20, g.Slice(Layout.Frames_weight), 20, length * 3, 4, 20);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Frames_OutputGradient), 4, a.Slice(Layout.Drop_Output), 20,
+                g.Slice(Layout.Frames_weight), 20, length * 3, 4, 20);
             global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Frames_OutputGradient), 4, length * 3, 4, g.Slice(Layout.Frames_bias, 4));
             // ∂x = ∂y·W   ([length * 3 x 4] · [4 x 20])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Frames_OutputGradient), 4, p.Slice(Layout.Frames_weight), 20, a.Slice(Layout.Drop_OutputGradient), 20, length * 3, 20, 4, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Frames_OutputGradient), 4, p.Slice(Layout.Frames_weight), 20,
+                a.Slice(Layout.Drop_OutputGradient), 20, length * 3, 20, 4, accumulate: false);
 
             // Drop: ∂x = ∂y ⊙ mask (∂y when the Forward did not train)
             {
-                if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.Drop_OutputGradient, length * 3 * 20), a.Slice(Layout.Drop_Mask, length * 3 * 20), a.Slice(Layout.Encoder_L1_SequenceGradient, length * 3 * 20));
+                if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.Drop_OutputGradient, length * 3 * 20),
+                    a.Slice(Layout.Drop_Mask, length * 3 * 20), a.Slice(Layout.Encoder_L1_SequenceGradient, length * 3 * 20));
                 else a.Slice(Layout.Drop_OutputGradient, length * 3 * 20).CopyTo(a.Slice(Layout.Encoder_L1_SequenceGradient, length * 3 * 20));
             }
 
@@ -441,24 +478,32 @@ namespace Speech
                     int t = length - 1 - s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 540, 30) : c.Slice((t - 1) * 30);
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), 10); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120), 3, 10);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), 10);
+                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120),
+                        3, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l1), 10, dhNext, 10, 3, 10, 40, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l1), 10, dhNext, 10, 3, 10, 40,
+                        accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 300, 30));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 780, 30));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, a.Slice(Layout.Encoder_States + 60, 30), 10, g.Slice(Layout.Encoder_weight_hh_l1), 10, 3, 40, 10);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(120), 40, h, 20, g.Slice(Layout.Encoder_weight_hh_l1), 10, (length - 1) * 3, 40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, a.Slice(Layout.Encoder_States + 60, 30), 10, g.Slice(Layout.Encoder_weight_hh_l1),
+                    10, 3, 40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(120), 40, h, 20, g.Slice(Layout.Encoder_weight_hh_l1), 10, (length - 1) * 3, 40,
+                    10);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_hh_l1, 40));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([40 x length * 3] · [length * 3 x 20])
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, x, 20, g.Slice(Layout.Encoder_weight_ih_l1), 20, length * 3, 40, 20);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_ih_l1, 40));
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 20])
-                global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l1), 20, a.Slice(Layout.Encoder_L0_SequenceGradient), 20, length * 3, 20, 40, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l1), 20, a.Slice(Layout.Encoder_L0_SequenceGradient), 20,
+                    length * 3, 20, 40, accumulate: true);
             }
             // Encoder, layer 1, reverse direction, backwards through time
             {
@@ -478,27 +523,36 @@ namespace Speech
                     int t = s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 570, 30) : c.Slice((t + 1) * 30);
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), 10); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120), 3, 10);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), 10);
+                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120),
+                        3, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, dhNext, 10, 3, 10, 40, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, dhNext, 10, 3, 10, 40,
+                        accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 330, 30));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 810, 30));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 120), 40, a.Slice(Layout.Encoder_States + 90, 30), 10, g.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, 3, 40, 10);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, h.Slice(60), 20, g.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, (length - 1) * 3, 40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 120), 40, a.Slice(Layout.Encoder_States + 90, 30), 10,
+                    g.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, 3, 40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, h.Slice(60), 20, g.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, (length - 1) * 3,
+                    40, 10);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_hh_l1_reverse, 40));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([40 x length * 3] · [length * 3 x 20])
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, x, 20, g.Slice(Layout.Encoder_weight_ih_l1_reverse), 20, length * 3, 40, 20);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_ih_l1_reverse, 40));
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 20])
-                global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l1_reverse), 20, a.Slice(Layout.Encoder_L0_SequenceGradient), 20, length * 3, 20, 40, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l1_reverse), 20, a.Slice(Layout.Encoder_L0_SequenceGradient), 20,
+                    length * 3, 20, 40, accumulate: true);
             }
             // ∂ of Encoder layer 0's states through its dropout mask
-            if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.Encoder_L0_SequenceGradient, length * 60), a.Slice(Layout.Encoder_L0_Mask, length * 60), a.Slice(Layout.Encoder_L0_SequenceGradient, length * 60));
+            if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.Encoder_L0_SequenceGradient, length * 60),
+                a.Slice(Layout.Encoder_L0_Mask, length * 60), a.Slice(Layout.Encoder_L0_SequenceGradient, length * 60));
             // ∂ of the input of Encoder layer 0: both directions add into it
             if (inputGradient) a.Slice(Layout.InputGradient, length * 18).Clear();
             // Encoder, layer 0, forward direction, backwards through time
@@ -519,24 +573,32 @@ namespace Speech
                     int t = length - 1 - s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 480, 30) : c.Slice((t - 1) * 30);
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), 10); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120), 3, 10);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), 10);
+                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120),
+                        3, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l0), 10, dhNext, 10, 3, 10, 40, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l0), 10, dhNext, 10, 3, 10, 40,
+                        accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 240, 30));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 720, 30));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, a.Slice(Layout.Encoder_States, 30), 10, g.Slice(Layout.Encoder_weight_hh_l0), 10, 3, 40, 10);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(120), 40, h, 20, g.Slice(Layout.Encoder_weight_hh_l0), 10, (length - 1) * 3, 40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, a.Slice(Layout.Encoder_States, 30), 10, g.Slice(Layout.Encoder_weight_hh_l0), 10, 3,
+                    40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(120), 40, h, 20, g.Slice(Layout.Encoder_weight_hh_l0), 10, (length - 1) * 3, 40,
+                    10);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_hh_l0, 40));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([40 x length * 3] · [length * 3 x 6])
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, x, 6, g.Slice(Layout.Encoder_weight_ih_l0), 6, length * 3, 40, 6);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_ih_l0, 40));
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 6])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l0), 6, a.Slice(Layout.InputGradient), 6, length * 3, 6, 40, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l0), 6, a.Slice(Layout.InputGradient), 6,
+                    length * 3, 6, 40, accumulate: true);
             }
             // Encoder, layer 0, reverse direction, backwards through time
             {
@@ -556,24 +618,32 @@ namespace Speech
                     int t = s;
                     bool first = s == length - 1; // the step that read the initial state
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 510, 30) : c.Slice((t + 1) * 30);
-                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), 10); // held rows (packed sequences)
-                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120), 3, 10);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30), a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
+                    // held rows (packed sequences)
+                    global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, dc, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), 10);
+                    global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120),
+                        3, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, dhNext, 10, 3, 10, 40, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, dhNext, 10, 3, 10, 40,
+                        accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 270, 30));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 750, 30));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 120), 40, a.Slice(Layout.Encoder_States + 30, 30), 10, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, 3, 40, 10);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, h.Slice(60), 20, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, (length - 1) * 3, 40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 120), 40, a.Slice(Layout.Encoder_States + 30, 30), 10,
+                    g.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, 3, 40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, h.Slice(60), 20, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, (length - 1) * 3,
+                    40, 10);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_hh_l0_reverse, 40));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([40 x length * 3] · [length * 3 x 6])
                 global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, x, 6, g.Slice(Layout.Encoder_weight_ih_l0_reverse), 6, length * 3, 40, 6);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_ih_l0_reverse, 40));
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 6])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 6, a.Slice(Layout.InputGradient), 6, length * 3, 6, 40, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 6, a.Slice(Layout.InputGradient),
+                    6, length * 3, 6, 40, accumulate: true);
             }
         }
 
@@ -609,7 +679,8 @@ namespace Speech
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
-                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
+                    throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
+                        $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
         }
 
