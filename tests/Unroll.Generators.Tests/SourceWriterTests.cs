@@ -56,3 +56,38 @@ public sealed class SourceWriterTests
             .Replace(",'", ", '", StringComparison.Ordinal).Replace(",\"(", ", \"(", StringComparison.Ordinal).Replace(",h", ", h", StringComparison.Ordinal));
     }
 }
+
+/// <summary>The kernels whose integer arguments the writer names: the names are the runtime's parameters', at their places.</summary>
+public sealed class KernelCallTests
+{
+    [Fact]
+    public void Named_parameters_are_the_runtime_kernels_integer_parameters_at_their_positions()
+    {
+        System.Reflection.Assembly runtime = typeof(Unroll.ModelAttribute).Assembly;
+        foreach (var (call, names) in KernelCalls.IntegerParameters)
+        {
+            string[] parts = call.Split('.');
+            Type type = runtime.GetType("Unroll.Kernels." + parts[0], throwOnError: true)!;
+            var overloads = type.GetMethods().Where(m => m.Name == parts[1]).ToList();
+            Assert.True(overloads.Any(m =>
+            {
+                var parameters = m.GetParameters();
+                return parameters.Length >= names.Length && names.Select((n, i) => n is null
+                    ? parameters[i].ParameterType != typeof(int)
+                    : parameters[i].ParameterType == typeof(int) && parameters[i].Name == n).All(ok => ok)
+                    && parameters.Skip(names.Length).All(p => p.ParameterType != typeof(int));
+            }), call);
+        }
+    }
+
+    [Fact]
+    public void A_kernel_call_gets_its_integer_arguments_named_and_nothing_else()
+    {
+        Assert.Equal("global::Unroll.Kernels.Blas.CopyRows(h.Slice(t * 2), lds: 128, a.Slice(X + 4, 8), ldd: 64, m: rows, n: 8); // h_n",
+            KernelCalls.NameArguments("global::Unroll.Kernels.Blas.CopyRows(h.Slice(t * 2), 128, a.Slice(X + 4, 8), 64, rows, 8); // h_n"));
+        Assert.Equal("x = global::Unroll.Kernels.Blas.Linear(x, w, b, y, 1, 2, 3);", KernelCalls.NameArguments("x = global::Unroll.Kernels.Blas.Linear(x, w, b, y, 1, 2, 3);"));
+        Assert.Equal("global::Unroll.Kernels.Packing.Hold(l, t, h, ldPrev, o, ldh: 4, c, d, hidden: 2);",
+            KernelCalls.NameArguments("global::Unroll.Kernels.Packing.Hold(l, t, h, ldPrev, o, 4, c, d, 2);"));
+        Assert.Equal("global::Unroll.Kernels.Blas.CopyRows(a, 1,", KernelCalls.NameArguments("global::Unroll.Kernels.Blas.CopyRows(a, 1,")); // not closed on the line
+    }
+}

@@ -308,8 +308,7 @@ internal static partial class Emitter
         int B = plan.BatchSize, A = d.Attention, E = d.Memory, H = d.Hidden;
         if (d.Score == AttentionScore.Additive)
         {
-            w.Line($"{Additive}.Forward({query}.Slice(b * {A}), {keys}.Slice(b * {A}), {B * A}, p.Slice(Layout.{d.V}, {A}), {memory}.Slice(b * {E}), {B * E},");
-            w.Line($"    {tanh}, a.Slice(Layout.{d.Property}_Scores, {sourceLength}), {weights}, {context}, {sourceLength}, {valid}, {A}, {E});");
+            w.Line($"{Additive}.Forward({query}.Slice(b * {A}), {keys}.Slice(b * {A}), {B * A}, p.Slice(Layout.{d.V}, {A}), {memory}.Slice(b * {E}), {B * E}, {tanh}, a.Slice(Layout.{d.Property}_Scores, {sourceLength}), {weights}, {context}, {sourceLength}, {valid}, {A}, {E});");
         }
         else
         {
@@ -482,16 +481,13 @@ internal static partial class Emitter
         w.Line($"int row = (b * targetLength + t) * sourceLength;");
         if (d.Score == AttentionScore.Additive)
         {
-            w.Line($"{Additive}.Backward(p.Slice(Layout.{d.V}, {A}), memory.Slice(b * {E}), {B * E}, a.Slice(Layout.{P}_Tanh + (t * {B} + b) * sourceLength * {A}), a.Slice(Layout.{P}_Weights + row, sourceLength),");
-            w.Line($"    dCtx.Slice(b * {E}, {E}), a.Slice(Layout.{P}_WeightsGradient + row, sourceLength), default, dMemory.Slice(b * {E}), dKeys.Slice(b * {A}), {B * A}, dQuery.Slice(b * {A}), g.Slice(Layout.{d.V}, {A}),");
-            w.Line($"    a.Slice(Layout.{P}_Scratch), valid, {A}, {E});");
+            w.Line($"{Additive}.Backward(p.Slice(Layout.{d.V}, {A}), memory.Slice(b * {E}), {B * E}, a.Slice(Layout.{P}_Tanh + (t * {B} + b) * sourceLength * {A}), a.Slice(Layout.{P}_Weights + row, sourceLength), dCtx.Slice(b * {E}, {E}), a.Slice(Layout.{P}_WeightsGradient + row, sourceLength), default, dMemory.Slice(b * {E}), dKeys.Slice(b * {A}), {B * A}, dQuery.Slice(b * {A}), g.Slice(Layout.{d.V}, {A}), a.Slice(Layout.{P}_Scratch), valid, {A}, {E});");
         }
         else
         {
             string k = d.Score == AttentionScore.Dot ? "memory" : "keys", dk = d.Score == AttentionScore.Dot ? "dMemory" : "dKeys";
             int width = d.Score == AttentionScore.Dot ? E : A, ldk = d.Score == AttentionScore.Dot ? B * E : B * A;
-            w.Line($"{Attention}.Backward(sPrev.Slice(b * {H}), {H}, {k}.Slice(b * {width}), {ldk}, memory.Slice(b * {E}), {B * E}, a.Slice(Layout.{P}_Weights + row, valid),");
-            w.Line($"    dCtx.Slice(b * {E}), {E}, a.Slice(Layout.{P}_WeightsGradient + row, valid), carry.Slice(b * {H}), {dk}.Slice(b * {width}), dMemory.Slice(b * {E}), a.Slice(Layout.{P}_Scratch), 1, valid, {H}, {E}, 1f, causal: false);");
+            w.Line($"{Attention}.Backward(sPrev.Slice(b * {H}), {H}, {k}.Slice(b * {width}), {ldk}, memory.Slice(b * {E}), {B * E}, a.Slice(Layout.{P}_Weights + row, valid), dCtx.Slice(b * {E}), {E}, a.Slice(Layout.{P}_WeightsGradient + row, valid), carry.Slice(b * {H}), {dk}.Slice(b * {width}), dMemory.Slice(b * {E}), a.Slice(Layout.{P}_Scratch), 1, valid, {H}, {E}, 1f, causal: false);");
         }
         w.Close();
         if (d.Score == AttentionScore.Additive)

@@ -3,8 +3,9 @@ using System.Text;
 namespace Unroll.Generators.Emitting;
 
 /// <summary>
-/// A minimal indented text writer (4 spaces a level), in the manner of System.Text.Json's SourceWriter, that keeps the
-/// emitted lines within <see cref="MaxWidth"/> (<see cref="Wrap"/>).
+/// A minimal indented text writer (4 spaces a level), in the manner of System.Text.Json's SourceWriter, that names the
+/// integer arguments of kernel calls (<see cref="KernelCalls"/>) and keeps the emitted lines within <see cref="MaxWidth"/>
+/// (<see cref="Wrap"/>).
 /// </summary>
 internal sealed class SourceWriter
 {
@@ -21,7 +22,7 @@ internal sealed class SourceWriter
             _text.Append('\n');
             return;
         }
-        foreach (string part in Wrap(line, MaxWidth - 4 * _indent)) _text.Append(' ', 4 * _indent).Append(part).Append('\n');
+        foreach (string part in Wrap(KernelCalls.NameArguments(line), MaxWidth - 4 * _indent)) _text.Append(' ', 4 * _indent).Append(part).Append('\n');
     }
 
     /// <summary>Writes <paramref name="header"/> (if any), then <c>{</c>, and indents until <see cref="Close"/>.</summary>

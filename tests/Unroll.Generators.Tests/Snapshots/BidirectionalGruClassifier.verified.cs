@@ -258,7 +258,8 @@ namespace Sentiment
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0_Cache); // [time, 4, 64]
                 global::System.Span<float> gh = a.Slice(Layout.Scratch_Gh, 192);
                 // input side for every step at once: x·W_ihᵀ + b_ih   ([length * 4 x 8] · [8 x 48])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Encoder_weight_ih_l0), 8, cache, 64, length * 4, 48, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 8, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 8, cache, ldc: 64, m: length * 4, n: 48,
+                    k: 8, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 64, length * 4, 48, p.Slice(Layout.Encoder_bias_ih_l0, 48));
                 for (int s = 0; s < length; s++)
                 {
@@ -268,16 +269,17 @@ namespace Sentiment
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 64) : h.Slice((t - 1) * 128);
                     int ldPrev = first ? 16 : 32;
                     // gh = h_prev·W_hhᵀ + b_hh   ([4 x 16] · [16 x 48])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 16, gh, 48, 4, 48, 16,
-                        accumulate: false);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, lda: ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), ldb: 16, gh, ldc: 48, m: 4, n: 48,
+                        k: 16, accumulate: false);
                     global::Unroll.Kernels.Blas.AddRowVector(gh, 48, 4, 48, p.Slice(Layout.Encoder_bias_hh_l0, 48));
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
-                    global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldPrev, h.Slice(t * 128), 32, 4, 16);
+                    global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldhPrev: ldPrev, h.Slice(t * 128), ldh: 32, batch: 4,
+                        hidden: 16);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 128), 32, default, default, 16);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 128), ldh: 32, default, default, hidden: 16);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 128), 32, a.Slice(Layout.Encoder_States + 128, 64), 16, 4, 16);
+                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 128), lds: 32, a.Slice(Layout.Encoder_States + 128, 64), ldd: 16, m: 4, n: 16);
             }
             // Encoder, layer 0, reverse direction: GRU 8 → 16
             {
@@ -286,8 +288,8 @@ namespace Sentiment
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0R_Cache); // [time, 4, 64]
                 global::System.Span<float> gh = a.Slice(Layout.Scratch_Gh, 192);
                 // input side for every step at once: x·W_ihᵀ + b_ih   ([length * 4 x 8] · [8 x 48])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 8, cache, 64, length * 4, 48, 8,
-                    accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 8, p.Slice(Layout.Encoder_weight_ih_l0_reverse), ldb: 8, cache, ldc: 64, m: length * 4,
+                    n: 48, k: 8, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 64, length * 4, 48, p.Slice(Layout.Encoder_bias_ih_l0_reverse, 48));
                 for (int s = 0; s < length; s++)
                 {
@@ -297,24 +299,26 @@ namespace Sentiment
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States + 64, 64) : h.Slice((t + 1) * 128);
                     int ldPrev = first ? 16 : 32;
                     // gh = h_prev·W_hhᵀ + b_hh   ([4 x 16] · [16 x 48])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, gh, 48, 4, 48, 16,
-                        accumulate: false);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, lda: ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), ldb: 16, gh, ldc: 48, m: 4,
+                        n: 48, k: 16, accumulate: false);
                     global::Unroll.Kernels.Blas.AddRowVector(gh, 48, 4, 48, p.Slice(Layout.Encoder_bias_hh_l0_reverse, 48));
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
-                    global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldPrev, h.Slice(t * 128), 32, 4, 16);
+                    global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldhPrev: ldPrev, h.Slice(t * 128), ldh: 32, batch: 4,
+                        hidden: 16);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 128), 32, default, default, 16);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 128), ldh: 32, default, default, hidden: 16);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h, 32, a.Slice(Layout.Encoder_States + 192, 64), 16, 4, 16);
+                global::Unroll.Kernels.Blas.CopyRows(h, lds: 32, a.Slice(Layout.Encoder_States + 192, 64), ldd: 16, m: 4, n: 16);
             }
             // Encoder returns only its last step: the forward state after the last step and the reverse state after the first
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_L0_Sequence + (length - 1) * 128), 32, a.Slice(Layout.Encoder_Last), 32, 4, 16);
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_L0_Sequence + 16), 32, a.Slice(Layout.Encoder_Last + 16), 32, 4, 16);
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_L0_Sequence + (length - 1) * 128), lds: 32, a.Slice(Layout.Encoder_Last), ldd: 32, m: 4,
+                n: 16);
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_L0_Sequence + 16), lds: 32, a.Slice(Layout.Encoder_Last + 16), ldd: 32, m: 4, n: 16);
 
             // Head: y = x·Wᵀ + b for every row   ([4 x 32] · [32 x 3])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Encoder_Last), 32, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Head_Output), 3, 4,
-                3, 32, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Encoder_Last), lda: 32, p.Slice(Layout.Head_weight), ldb: 32,
+                a.Slice(Layout.Head_Output), ldc: 3, m: 4, n: 3, k: 32, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 3, 4, 3, p.Slice(Layout.Head_bias, 3));
         }
 
@@ -326,18 +330,19 @@ namespace Sentiment
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Head: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 3, a.Slice(Layout.Encoder_Last), 32,
-                g.Slice(Layout.Head_weight), 32, 4, 3, 32);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), lda: 3, a.Slice(Layout.Encoder_Last), ldb: 32,
+                g.Slice(Layout.Head_weight), ldc: 32, m: 4, n: 3, k: 32);
             global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Head_OutputGradient), 3, 4, 3, g.Slice(Layout.Head_bias, 3));
             // ∂x = ∂y·W   ([4 x 3] · [3 x 32])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 3, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Encoder_LastGradient),
-                32, 4, 32, 3, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), lda: 3, p.Slice(Layout.Head_weight), ldb: 32,
+                a.Slice(Layout.Encoder_LastGradient), ldc: 32, m: 4, n: 32, k: 3, accumulate: false);
 
             // Encoder returned only its last step: its gradient enters there, every other step gets none from above
             a.Slice(Layout.Encoder_L0_SequenceGradient, length * 128).Clear();
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_LastGradient), 32, a.Slice(Layout.Encoder_L0_SequenceGradient + (length - 1) * 128), 32,
-                4, 16);
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_LastGradient + 16), 32, a.Slice(Layout.Encoder_L0_SequenceGradient + 16), 32, 4, 16);
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_LastGradient), lds: 32,
+                a.Slice(Layout.Encoder_L0_SequenceGradient + (length - 1) * 128), ldd: 32, m: 4, n: 16);
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_LastGradient + 16), lds: 32, a.Slice(Layout.Encoder_L0_SequenceGradient + 16), ldd: 32,
+                m: 4, n: 16);
             // ∂ of the input of Encoder layer 0: both directions add into it
             if (inputGradient) a.Slice(Layout.InputGradient, length * 32).Clear();
             // Encoder, layer 0, forward direction, backwards through time
@@ -359,28 +364,29 @@ namespace Sentiment
                     int ldPrev = first ? 16 : 32;
                     // held rows (packed sequences)
                     global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 64), default, 16);
-                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldPrev, dh.Slice(t * 128), 32, dhNext, dG.Slice(t * 192),
-                        dGh.Slice(t * 192), 4, 16);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext, default,
-                        dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), 48, 16);
+                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldhPrev: ldPrev, dh.Slice(t * 128), lddh: 32, dhNext,
+                        dG.Slice(t * 192), dGh.Slice(t * 192), batch: 4, hidden: 16);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), lddh: 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext,
+                        default, dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), gateWidth: 48, hidden: 16);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 48] · [48 x 16])
-                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), 48, p.Slice(Layout.Encoder_weight_hh_l0), 16, dhNext, 16, 4, 16, 48,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), lda: 48, p.Slice(Layout.Encoder_weight_hh_l0), ldb: 16, dhNext, ldc: 16, m: 4,
+                        n: 16, k: 48, accumulate: true);
                 }
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 256, 64));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 48, a.Slice(Layout.Encoder_States, 64), 16, g.Slice(Layout.Encoder_weight_hh_l0), 16, 4,
-                    48, 16);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice(192), 48, h, 32, g.Slice(Layout.Encoder_weight_hh_l0), 16, (length - 1) * 4, 48,
-                    16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, lda: 48, a.Slice(Layout.Encoder_States, 64), ldb: 16,
+                    g.Slice(Layout.Encoder_weight_hh_l0), ldc: 16, m: 4, n: 48, k: 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice(192), lda: 48, h, ldb: 32, g.Slice(Layout.Encoder_weight_hh_l0), ldc: 16,
+                    m: (length - 1) * 4, n: 48, k: 16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dGh, 48, length * 4, 48, g.Slice(Layout.Encoder_bias_hh_l0, 48));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([48 x length * 4] · [length * 4 x 8])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 48, x, 8, g.Slice(Layout.Encoder_weight_ih_l0), 8, length * 4, 48, 8);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 48, x, ldb: 8, g.Slice(Layout.Encoder_weight_ih_l0), ldc: 8, m: length * 4, n: 48,
+                    k: 8);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 48, length * 4, 48, g.Slice(Layout.Encoder_bias_ih_l0, 48));
                 // ∂x += ∂gates·W_ih   ([length * 4 x 48] · [48 x 8])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 48, p.Slice(Layout.Encoder_weight_ih_l0), 8, a.Slice(Layout.InputGradient), 8,
-                    length * 4, 8, 48, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, lda: 48, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 8,
+                    a.Slice(Layout.InputGradient), ldc: 8, m: length * 4, n: 8, k: 48, accumulate: true);
             }
             // Encoder, layer 0, reverse direction, backwards through time
             {
@@ -401,28 +407,29 @@ namespace Sentiment
                     int ldPrev = first ? 16 : 32;
                     // held rows (packed sequences)
                     global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 64), default, 16);
-                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldPrev, dh.Slice(t * 128), 32, dhNext, dG.Slice(t * 192),
-                        dGh.Slice(t * 192), 4, 16);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext, default,
-                        dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), 48, 16);
+                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 256), hPrev, ldhPrev: ldPrev, dh.Slice(t * 128), lddh: 32, dhNext,
+                        dG.Slice(t * 192), dGh.Slice(t * 192), batch: 4, hidden: 16);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 128), lddh: 32, a.Slice(Layout.Scratch_HeldDh, 64), default, dhNext,
+                        default, dG.Slice(t * 192, 192), dGh.Slice(t * 192, 192), gateWidth: 48, hidden: 16);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 48] · [48 x 16])
-                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), 48, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, dhNext, 16, 4, 16, 48,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 192), lda: 48, p.Slice(Layout.Encoder_weight_hh_l0_reverse), ldb: 16, dhNext, ldc: 16,
+                        m: 4, n: 16, k: 48, accumulate: true);
                 }
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 320, 64));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice((length - 1) * 192), 48, a.Slice(Layout.Encoder_States + 64, 64), 16,
-                    g.Slice(Layout.Encoder_weight_hh_l0_reverse), 16, 4, 48, 16);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 48, h.Slice(128), 32, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 16,
-                    (length - 1) * 4, 48, 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice((length - 1) * 192), lda: 48, a.Slice(Layout.Encoder_States + 64, 64), ldb: 16,
+                    g.Slice(Layout.Encoder_weight_hh_l0_reverse), ldc: 16, m: 4, n: 48, k: 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, lda: 48, h.Slice(128), ldb: 32, g.Slice(Layout.Encoder_weight_hh_l0_reverse), ldc: 16,
+                    m: (length - 1) * 4, n: 48, k: 16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dGh, 48, length * 4, 48, g.Slice(Layout.Encoder_bias_hh_l0_reverse, 48));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([48 x length * 4] · [length * 4 x 8])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 48, x, 8, g.Slice(Layout.Encoder_weight_ih_l0_reverse), 8, length * 4, 48, 8);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 48, x, ldb: 8, g.Slice(Layout.Encoder_weight_ih_l0_reverse), ldc: 8, m: length * 4,
+                    n: 48, k: 8);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 48, length * 4, 48, g.Slice(Layout.Encoder_bias_ih_l0_reverse, 48));
                 // ∂x += ∂gates·W_ih   ([length * 4 x 48] · [48 x 8])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 48, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 8, a.Slice(Layout.InputGradient),
-                    8, length * 4, 8, 48, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, lda: 48, p.Slice(Layout.Encoder_weight_ih_l0_reverse), ldb: 8,
+                    a.Slice(Layout.InputGradient), ldc: 8, m: length * 4, n: 8, k: 48, accumulate: true);
             }
         }
 

@@ -330,7 +330,8 @@ namespace Text
                 global::System.Span<float> qkv = a.Slice(Layout.Attn_Qkv); // [time, 2, 24]: q | k | v
                 global::System.Span<float> context = a.Slice(Layout.Attn_Context); // [time, 2, 8]
                 global::System.Span<float> y = a.Slice(Layout.Attn_Output);
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Attn_in_proj_weight), 8, qkv, 24, length * 2, 24, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 8, p.Slice(Layout.Attn_in_proj_weight), ldb: 8, qkv, ldc: 24, m: length * 2, n: 24, k: 8,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(qkv, 24, length * 2, 24, p.Slice(Layout.Attn_in_proj_bias, 24));
                 // each sequence b and head h: rows t of its q, k, v are 48 floats apart; the weights are [length, length] blocks
                 for (int b = 0; b < 2; b++)
@@ -338,14 +339,15 @@ namespace Text
                     for (int h = 0; h < 2; h++)
                     {
                         int head = b * 24 + h * 4;
-                        global::Unroll.Kernels.Attention.Forward(qkv.Slice(head), 48, qkv.Slice(head + 8), 48, qkv.Slice(head + 16), 48,
-                            a.Slice(Layout.Attn_Weights + (b * 2 + h) * length * length, length * length), context.Slice(b * 8 + h * 4), 16, length, length, 4,
-                                4, 0.5f, causal: true, validKeys: _rowLengths[b]);
+                        global::Unroll.Kernels.Attention.Forward(qkv.Slice(head), ldq: 48, qkv.Slice(head + 8), ldk: 48, qkv.Slice(head + 16), ldv: 48,
+                            a.Slice(Layout.Attn_Weights + (b * 2 + h) * length * length, length * length), context.Slice(b * 8 + h * 4), ldo: 16,
+                            queries: length, keys: length, dk: 4, dv: 4, 0.5f, causal: true, validKeys: _rowLengths[b]);
                     }
                 }
-                global::Unroll.Kernels.Blas.MultiplyTransposed(context, 8, p.Slice(Layout.Attn_out_proj_weight), 8, y, 8, length * 2, 8, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(context, lda: 8, p.Slice(Layout.Attn_out_proj_weight), ldb: 8, y, ldc: 8, m: length * 2, n: 8,
+                    k: 8, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(y, 8, length * 2, 8, p.Slice(Layout.Attn_out_proj_bias, 8));
-                global::Unroll.Kernels.Blas.AddRows(x, 8, y, 8, length * 2, 8); // the residual connection
+                global::Unroll.Kernels.Blas.AddRows(x, lds: 8, y, ldd: 8, m: length * 2, n: 8); // the residual connection
             }
 
             // Norm: LayerNorm(8): y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row
@@ -354,8 +356,8 @@ namespace Text
                 a.Slice(Layout.Norm_Normalized, length * 2 * 8), a.Slice(Layout.Norm_InverseDeviation, length * 2), length * 2, 8, 1e-5f);
 
             // Head: y = x·Wᵀ + b for every row   ([length * 2 x 8] · [8 x 50])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Norm_Output), 8, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Head_Output), 50,
-                length * 2, 50, 8, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Norm_Output), lda: 8, p.Slice(Layout.Head_weight), ldb: 8,
+                a.Slice(Layout.Head_Output), ldc: 50, m: length * 2, n: 50, k: 8, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 50, length * 2, 50, p.Slice(Layout.Head_bias, 50));
         }
 
@@ -378,21 +380,24 @@ namespace Text
                 global::System.Span<float> cache = a.Slice(Layout.Step_Attn_Cache); // [position, 2, 16]: k | v
                 global::System.Span<float> y = a.Slice(Layout.Step_Attn_Output, 16);
                 int keys = _stepPosition + 1;
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Attn_in_proj_weight), 8, qkv, 24, 2, 24, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 8, p.Slice(Layout.Attn_in_proj_weight), ldb: 8, qkv, ldc: 24, m: 2, n: 24, k: 8,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(qkv, 24, 2, 24, p.Slice(Layout.Attn_in_proj_bias, 24));
-                global::Unroll.Kernels.Blas.CopyRows(qkv.Slice(8), 24, cache.Slice(_stepPosition * 32), 16, 2, 16);
+                global::Unroll.Kernels.Blas.CopyRows(qkv.Slice(8), lds: 24, cache.Slice(_stepPosition * 32), ldd: 16, m: 2, n: 16);
                 for (int b = 0; b < 2; b++)
                 {
                     for (int h = 0; h < 2; h++)
                     {
                         int head = b * 16 + h * 4;
-                        global::Unroll.Kernels.Attention.Forward(qkv.Slice(b * 24 + h * 4), 24, cache.Slice(head), 32, cache.Slice(head + 8), 32,
-                            a.Slice(Layout.Step_Attn_Weights + (b * 2 + h) * 16, keys), context.Slice(b * 8 + h * 4), 8, 1, keys, 4, 4, 0.5f, causal: false);
+                        global::Unroll.Kernels.Attention.Forward(qkv.Slice(b * 24 + h * 4), ldq: 24, cache.Slice(head), ldk: 32, cache.Slice(head + 8), ldv: 32,
+                            a.Slice(Layout.Step_Attn_Weights + (b * 2 + h) * 16, keys), context.Slice(b * 8 + h * 4), ldo: 8, queries: 1, keys, dk: 4, dv: 4,
+                            0.5f, causal: false);
                     }
                 }
-                global::Unroll.Kernels.Blas.MultiplyTransposed(context, 8, p.Slice(Layout.Attn_out_proj_weight), 8, y, 8, 2, 8, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(context, lda: 8, p.Slice(Layout.Attn_out_proj_weight), ldb: 8, y, ldc: 8, m: 2, n: 8, k: 8,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(y, 8, 2, 8, p.Slice(Layout.Attn_out_proj_bias, 8));
-                global::Unroll.Kernels.Blas.AddRows(x, 8, y, 8, 2, 8); // the residual connection
+                global::Unroll.Kernels.Blas.AddRows(x, lds: 8, y, ldd: 8, m: 2, n: 8); // the residual connection
             }
 
             // Norm: LayerNorm(8): y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row
@@ -413,12 +418,12 @@ namespace Text
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Head: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 50, a.Slice(Layout.Norm_Output), 8,
-                g.Slice(Layout.Head_weight), 8, length * 2, 50, 8);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), lda: 50, a.Slice(Layout.Norm_Output), ldb: 8,
+                g.Slice(Layout.Head_weight), ldc: 8, m: length * 2, n: 50, k: 8);
             global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Head_OutputGradient), 50, length * 2, 50, g.Slice(Layout.Head_bias, 50));
             // ∂x = ∂y·W   ([length * 2 x 50] · [50 x 8])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 50, p.Slice(Layout.Head_weight), 8, a.Slice(Layout.Norm_OutputGradient),
-                8, length * 2, 8, 50, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), lda: 50, p.Slice(Layout.Head_weight), ldb: 8,
+                a.Slice(Layout.Norm_OutputGradient), ldc: 8, m: length * 2, n: 8, k: 50, accumulate: false);
 
             // Norm: ∂weight += Σ ∂y ⊙ x̂, ∂bias += Σ ∂y, ∂x through the normalisation
             global::Unroll.Kernels.Normalization.LayerNormBackward(a.Slice(Layout.Norm_OutputGradient, length * 2 * 8), p.Slice(Layout.Norm_weight, 8),
@@ -435,9 +440,11 @@ namespace Text
                 global::System.Span<float> dContext = a.Slice(Layout.Attn_ContextGradient);
                 global::System.Span<float> dQkv = a.Slice(Layout.Attn_QkvGradient);
                 // ∂W_out += ∂yᵀ·ctx, ∂b_out += Σ ∂y, ∂ctx = ∂y·W_out
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, 8, context, 8, g.Slice(Layout.Attn_out_proj_weight), 8, length * 2, 8, 8);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, lda: 8, context, ldb: 8, g.Slice(Layout.Attn_out_proj_weight), ldc: 8, m: length * 2,
+                    n: 8, k: 8);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dy, 8, length * 2, 8, g.Slice(Layout.Attn_out_proj_bias, 8));
-                global::Unroll.Kernels.Blas.Multiply(dy, 8, p.Slice(Layout.Attn_out_proj_weight), 8, dContext, 8, length * 2, 8, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.Multiply(dy, lda: 8, p.Slice(Layout.Attn_out_proj_weight), ldb: 8, dContext, ldc: 8, m: length * 2, n: 8, k: 8,
+                    accumulate: false);
                 dQkv.Slice(0, length * 2 * 24).Clear();
                 for (int b = 0; b < 2; b++)
                 {
@@ -445,21 +452,22 @@ namespace Text
                     {
                         int head = b * 24 + h * 4;
                         int block = (b * 2 + h) * length * length;
-                        global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), 48, qkv.Slice(head + 8), 48, qkv.Slice(head + 16), 48,
-                            a.Slice(Layout.Attn_Weights + block, length * length), dContext.Slice(b * 8 + h * 4), 16,
-                                a.Slice(Layout.Attn_WeightsGradient + block, length * length),
-                            dQkv.Slice(head), dQkv.Slice(head + 8), dQkv.Slice(head + 16), a.Slice(Layout.Attn_Scratch, length * length), length, length, 4, 4,
-                                0.5f, causal: true, validKeys: _rowLengths[b]);
+                        global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), ldq: 48, qkv.Slice(head + 8), ldk: 48, qkv.Slice(head + 16), ldv: 48,
+                            a.Slice(Layout.Attn_Weights + block, length * length), dContext.Slice(b * 8 + h * 4), ldo: 16,
+                            a.Slice(Layout.Attn_WeightsGradient + block, length * length), dQkv.Slice(head), dQkv.Slice(head + 8), dQkv.Slice(head + 16),
+                            a.Slice(Layout.Attn_Scratch, length * length), queries: length, keys: length, dkWidth: 4, dvWidth: 4, 0.5f, causal: true,
+                            validKeys: _rowLengths[b]);
                     }
                 }
                 // ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dQkv, 24, x, 8, g.Slice(Layout.Attn_in_proj_weight), 8, length * 2, 24, 8);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dQkv, lda: 24, x, ldb: 8, g.Slice(Layout.Attn_in_proj_weight), ldc: 8, m: length * 2, n: 24,
+                    k: 8);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dQkv, 24, length * 2, 24, g.Slice(Layout.Attn_in_proj_bias, 24));
                 // ∂x = ∂qkv·W_in + ∂y (the residual path)
                 {
-                    global::Unroll.Kernels.Blas.Multiply(dQkv, 24, p.Slice(Layout.Attn_in_proj_weight), 8, a.Slice(Layout.Embed_OutputGradient), 8, length * 2,
-                        8, 24, accumulate: false);
-                    global::Unroll.Kernels.Blas.AddRows(dy, 8, a.Slice(Layout.Embed_OutputGradient), 8, length * 2, 8);
+                    global::Unroll.Kernels.Blas.Multiply(dQkv, lda: 24, p.Slice(Layout.Attn_in_proj_weight), ldb: 8, a.Slice(Layout.Embed_OutputGradient),
+                        ldc: 8, m: length * 2, n: 8, k: 24, accumulate: false);
+                    global::Unroll.Kernels.Blas.AddRows(dy, lds: 8, a.Slice(Layout.Embed_OutputGradient), ldd: 8, m: length * 2, n: 8);
                 }
             }
 

@@ -339,13 +339,13 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 65536), 128, a.Slice(Layout.Step_Rnn_L0_WhhT, 65536), 512, 128);
         p.Slice(Layout.Rnn_weight_hh_l0, 65536).CopyTo(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 65536));
         p.Slice(Layout.Rnn_bias_ih_l0, 512).CopyTo(a.Slice(Layout.Step_Rnn_L0_Bias, 512));
-        global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l0, 512), 512, a.Slice(Layout.Step_Rnn_L0_Bias, 512), 512, 1, 512);
+        global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l0, 512), lds: 512, a.Slice(Layout.Step_Rnn_L0_Bias, 512), ldd: 512, m: 1, n: 512);
         // Rnn, layer 1: W_ihᵀ [128, 512], W_hhᵀ [128, 512], b_ih + b_hh
         global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_ih_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WihT, 65536), 512, 128);
         global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l1, 65536), 128, a.Slice(Layout.Step_Rnn_L1_WhhT, 65536), 512, 128);
         p.Slice(Layout.Rnn_weight_hh_l1, 65536).CopyTo(a.Slice(Layout.Step_Rnn_L1_PackedFrom, 65536));
         p.Slice(Layout.Rnn_bias_ih_l1, 512).CopyTo(a.Slice(Layout.Step_Rnn_L1_Bias, 512));
-        global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l1, 512), 512, a.Slice(Layout.Step_Rnn_L1_Bias, 512), 512, 1, 512);
+        global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l1, 512), lds: 512, a.Slice(Layout.Step_Rnn_L1_Bias, 512), ldd: 512, m: 1, n: 512);
         a[Layout.Step_WeightsStale] = 0f;
     }
 
@@ -395,7 +395,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             global::System.Span<float> cache = a.Slice(Layout.Rnn_L0_Cache); // [time, 16, 512]
             global::System.Span<float> c = a.Slice(Layout.Rnn_L0_Cells); // c_t, [time, 16, 128]
             // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 16 x 32] · [32 x 512])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(x, 32, p.Slice(Layout.Rnn_weight_ih_l0), 32, cache, 512, length * 16, 512, 32, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 32, p.Slice(Layout.Rnn_weight_ih_l0), ldb: 32, cache, ldc: 512, m: length * 16, n: 512,
+                k: 32, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(cache, 512, length * 16, 512, p.Slice(Layout.Rnn_bias_ih_l0, 512));
             global::Unroll.Kernels.Blas.AddRowVector(cache, 512, length * 16, 512, p.Slice(Layout.Rnn_bias_hh_l0, 512));
             for (int s = 0; s < length; s++)
@@ -407,15 +408,15 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 16384, 2048) : c.Slice((t - 1) * 2048);
                 const int ldPrev = 128;
                 // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 8192), 512, 16, 512, 128,
-                    accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, lda: ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 8192), ldc: 512, m: 16, n: 512,
+                    k: 128, accumulate: true);
                 // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                 global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 8192, 8192), cPrev, c.Slice(t * 2048, 2048), h.Slice(t * 2048), 128, 16, 128);
                 // rows whose source has ended hold their state (packed sequences)
-                global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 2048), 128, cPrev, c.Slice(t * 2048, 2048), 128);
+                global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 2048), ldh: 128, cPrev, c.Slice(t * 2048, 2048), hidden: 128);
             }
             // h_n (and c_n): the state after the last step
-            global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 2048), 128, a.Slice(Layout.Rnn_States + 4096, 2048), 128, 16, 128);
+            global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 2048), lds: 128, a.Slice(Layout.Rnn_States + 4096, 2048), ldd: 128, m: 16, n: 128);
             c.Slice((length - 1) * 2048, 2048).CopyTo(a.Slice(Layout.Rnn_States + 20480, 2048));
         }
         // Rnn, layer 1, forward direction: LSTM 128 → 128
@@ -425,7 +426,8 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             global::System.Span<float> cache = a.Slice(Layout.Rnn_L1_Cache); // [time, 16, 512]
             global::System.Span<float> c = a.Slice(Layout.Rnn_L1_Cells); // c_t, [time, 16, 128]
             // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 16 x 128] · [128 x 512])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(x, 128, p.Slice(Layout.Rnn_weight_ih_l1), 128, cache, 512, length * 16, 512, 128, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 128, p.Slice(Layout.Rnn_weight_ih_l1), ldb: 128, cache, ldc: 512, m: length * 16, n: 512,
+                k: 128, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(cache, 512, length * 16, 512, p.Slice(Layout.Rnn_bias_ih_l1, 512));
             global::Unroll.Kernels.Blas.AddRowVector(cache, 512, length * 16, 512, p.Slice(Layout.Rnn_bias_hh_l1, 512));
             for (int s = 0; s < length; s++)
@@ -437,21 +439,21 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                 global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 18432, 2048) : c.Slice((t - 1) * 2048);
                 const int ldPrev = 128;
                 // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), cache.Slice(t * 8192), 512, 16, 512, 128,
-                    accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, lda: ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), cache.Slice(t * 8192), ldc: 512, m: 16, n: 512,
+                    k: 128, accumulate: true);
                 // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                 global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 8192, 8192), cPrev, c.Slice(t * 2048, 2048), h.Slice(t * 2048), 128, 16, 128);
                 // rows whose source has ended hold their state (packed sequences)
-                global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 2048), 128, cPrev, c.Slice(t * 2048, 2048), 128);
+                global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 2048), ldh: 128, cPrev, c.Slice(t * 2048, 2048), hidden: 128);
             }
             // h_n (and c_n): the state after the last step
-            global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 2048), 128, a.Slice(Layout.Rnn_States + 6144, 2048), 128, 16, 128);
+            global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 2048), lds: 128, a.Slice(Layout.Rnn_States + 6144, 2048), ldd: 128, m: 16, n: 128);
             c.Slice((length - 1) * 2048, 2048).CopyTo(a.Slice(Layout.Rnn_States + 22528, 2048));
         }
 
         // Head: y = x·Wᵀ + b for every row   ([length * 16 x 128] · [128 x 65])
-        global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L1_Sequence), 128, p.Slice(Layout.Head_weight), 128, a.Slice(Layout.Head_Output), 65,
-            length * 16, 65, 128, accumulate: false);
+        global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L1_Sequence), lda: 128, p.Slice(Layout.Head_weight), ldb: 128,
+            a.Slice(Layout.Head_Output), ldc: 65, m: length * 16, n: 65, k: 128, accumulate: false);
         global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 65, length * 16, 65, p.Slice(Layout.Head_bias, 65));
     }
 
@@ -472,17 +474,18 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             global::System.Span<float> cache = a.Slice(Layout.Step_Rnn_L0_Cache); // [time, 16, 512]
             global::System.Span<float> c = a.Slice(Layout.Step_Rnn_L0_Cells); // c_t, [time, 16, 128]
             // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([16 x 32] · [32 x 512])
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L0_Bias, 512), 0, cache, 512, 16, 512);
-            global::Unroll.Kernels.Blas.MultiplyPacked(x, 32, a.Slice(Layout.Step_Rnn_L0_WihT), cache, 512, 16, 512, 32, accumulate: true);
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L0_Bias, 512), lds: 0, cache, ldd: 512, m: 16, n: 512);
+            global::Unroll.Kernels.Blas.MultiplyPacked(x, lda: 32, a.Slice(Layout.Step_Rnn_L0_WihT), cache, ldc: 512, m: 16, n: 512, k: 32, accumulate: true);
             global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 4096, 2048); // the running state
             global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Rnn_States + 20480, 2048);
             const int ldPrev = 128;
             // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-            global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache, 512, 16, 512, 128, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, lda: ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache, ldc: 512, m: 16, n: 512, k: 128,
+                accumulate: true);
             // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
             global::Unroll.Kernels.Cells.LstmForward(cache.Slice(0, 8192), cPrev, c.Slice(0, 2048), h, 128, 16, 128);
             // the running state moves on
-            global::Unroll.Kernels.Blas.CopyRows(h, 128, a.Slice(Layout.Rnn_States + 4096, 2048), 128, 16, 128);
+            global::Unroll.Kernels.Blas.CopyRows(h, lds: 128, a.Slice(Layout.Rnn_States + 4096, 2048), ldd: 128, m: 16, n: 128);
             c.Slice(0, 2048).CopyTo(a.Slice(Layout.Rnn_States + 20480, 2048));
         }
         // Rnn, layer 1, forward direction: LSTM 128 → 128, one step
@@ -492,23 +495,24 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
             global::System.Span<float> cache = a.Slice(Layout.Step_Rnn_L1_Cache); // [time, 16, 512]
             global::System.Span<float> c = a.Slice(Layout.Step_Rnn_L1_Cells); // c_t, [time, 16, 128]
             // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([16 x 128] · [128 x 512])
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L1_Bias, 512), 0, cache, 512, 16, 512);
-            global::Unroll.Kernels.Blas.MultiplyPacked(x, 128, a.Slice(Layout.Step_Rnn_L1_WihT), cache, 512, 16, 512, 128, accumulate: true);
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L1_Bias, 512), lds: 0, cache, ldd: 512, m: 16, n: 512);
+            global::Unroll.Kernels.Blas.MultiplyPacked(x, lda: 128, a.Slice(Layout.Step_Rnn_L1_WihT), cache, ldc: 512, m: 16, n: 512, k: 128, accumulate: true);
             global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 6144, 2048); // the running state
             global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Rnn_States + 22528, 2048);
             const int ldPrev = 128;
             // gates_t += h_prev·W_hhᵀ   ([16 x 128] · [128 x 512])
-            global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), cache, 512, 16, 512, 128, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, lda: ldPrev, a.Slice(Layout.Step_Rnn_L1_WhhT), cache, ldc: 512, m: 16, n: 512, k: 128,
+                accumulate: true);
             // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
             global::Unroll.Kernels.Cells.LstmForward(cache.Slice(0, 8192), cPrev, c.Slice(0, 2048), h, 128, 16, 128);
             // the running state moves on
-            global::Unroll.Kernels.Blas.CopyRows(h, 128, a.Slice(Layout.Rnn_States + 6144, 2048), 128, 16, 128);
+            global::Unroll.Kernels.Blas.CopyRows(h, lds: 128, a.Slice(Layout.Rnn_States + 6144, 2048), ldd: 128, m: 16, n: 128);
             c.Slice(0, 2048).CopyTo(a.Slice(Layout.Rnn_States + 22528, 2048));
         }
 
         // Head: y = x·Wᵀ + b for every row   ([16 x 128] · [128 x 65])
-        global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Rnn_L1_Sequence), 128, p.Slice(Layout.Head_weight), 128,
-            a.Slice(Layout.Step_Head_Output), 65, 16, 65, 128, accumulate: false);
+        global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Rnn_L1_Sequence), lda: 128, p.Slice(Layout.Head_weight), ldb: 128,
+            a.Slice(Layout.Step_Head_Output), ldc: 65, m: 16, n: 65, k: 128, accumulate: false);
         global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Step_Head_Output), 65, 16, 65, p.Slice(Layout.Head_bias, 65));
     }
 
@@ -520,12 +524,12 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
         // Head: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-        global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), 65, a.Slice(Layout.Rnn_L1_Sequence), 128,
-            g.Slice(Layout.Head_weight), 128, length * 16, 65, 128);
+        global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Head_OutputGradient), lda: 65, a.Slice(Layout.Rnn_L1_Sequence), ldb: 128,
+            g.Slice(Layout.Head_weight), ldc: 128, m: length * 16, n: 65, k: 128);
         global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Head_OutputGradient), 65, length * 16, 65, g.Slice(Layout.Head_bias, 65));
         // ∂x = ∂y·W   ([length * 16 x 65] · [65 x 128])
-        global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), 65, p.Slice(Layout.Head_weight), 128, a.Slice(Layout.Rnn_L1_SequenceGradient),
-            128, length * 16, 128, 65, accumulate: false);
+        global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Head_OutputGradient), lda: 65, p.Slice(Layout.Head_weight), ldb: 128,
+            a.Slice(Layout.Rnn_L1_SequenceGradient), ldc: 128, m: length * 16, n: 128, k: 65, accumulate: false);
 
         // ∂ of the input of Rnn layer 1, accumulated below
         a.Slice(Layout.Rnn_L0_SequenceGradient, length * 2048).Clear();
@@ -552,26 +556,28 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                     a.Slice(Layout.Scratch_HeldDc, 2048), 128);
                 global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 8192), cPrev, c.Slice(t * 2048), dh.Slice(t * 2048), 128, dhNext, dc,
                     dG.Slice(t * 8192), 16, 128);
-                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), 128, a.Slice(Layout.Scratch_HeldDh, 2048),
-                    a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, 512, 128);
+                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), lddh: 128, a.Slice(Layout.Scratch_HeldDh, 2048),
+                    a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, gateWidth: 512, hidden: 128);
                 // ∂h_prev += ∂gates_t·W_hh   ([16 x 512] · [512 x 128])
-                global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), 512, p.Slice(Layout.Rnn_weight_hh_l1), 128, dhNext, 128, 16, 128, 512,
-                    accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), lda: 512, p.Slice(Layout.Rnn_weight_hh_l1), ldb: 128, dhNext, ldc: 128, m: 16, n: 128,
+                    k: 512, accumulate: true);
             }
             // ∂h_0, ∂c_0
             dhNext.CopyTo(a.Slice(Layout.Rnn_States + 10240, 2048));
             dc.CopyTo(a.Slice(Layout.Rnn_States + 26624, 2048));
             // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, a.Slice(Layout.Rnn_States + 2048, 2048), 128, g.Slice(Layout.Rnn_weight_hh_l1), 128, 16,
-                512, 128);
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(8192), 512, h, 128, g.Slice(Layout.Rnn_weight_hh_l1), 128, (length - 1) * 16, 512, 128);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 512, a.Slice(Layout.Rnn_States + 2048, 2048), ldb: 128,
+                g.Slice(Layout.Rnn_weight_hh_l1), ldc: 128, m: 16, n: 512, k: 128);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(8192), lda: 512, h, ldb: 128, g.Slice(Layout.Rnn_weight_hh_l1), ldc: 128,
+                m: (length - 1) * 16, n: 512, k: 128);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 512, length * 16, 512, g.Slice(Layout.Rnn_bias_hh_l1, 512));
             // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([512 x length * 16] · [length * 16 x 128])
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, x, 128, g.Slice(Layout.Rnn_weight_ih_l1), 128, length * 16, 512, 128);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 512, x, ldb: 128, g.Slice(Layout.Rnn_weight_ih_l1), ldc: 128, m: length * 16, n: 512,
+                k: 128);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 512, length * 16, 512, g.Slice(Layout.Rnn_bias_ih_l1, 512));
             // ∂x += ∂gates·W_ih   ([length * 16 x 512] · [512 x 128])
-            global::Unroll.Kernels.Blas.Multiply(dG, 512, p.Slice(Layout.Rnn_weight_ih_l1), 128, a.Slice(Layout.Rnn_L0_SequenceGradient), 128, length * 16, 128,
-                512, accumulate: true);
+            global::Unroll.Kernels.Blas.Multiply(dG, lda: 512, p.Slice(Layout.Rnn_weight_ih_l1), ldb: 128, a.Slice(Layout.Rnn_L0_SequenceGradient), ldc: 128,
+                m: length * 16, n: 128, k: 512, accumulate: true);
         }
         // ∂ of the input of Rnn layer 0, accumulated below
         a.Slice(Layout.Embed_OutputGradient, length * 512).Clear();
@@ -598,26 +604,28 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
                     a.Slice(Layout.Scratch_HeldDc, 2048), 128);
                 global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 8192), cPrev, c.Slice(t * 2048), dh.Slice(t * 2048), 128, dhNext, dc,
                     dG.Slice(t * 8192), 16, 128);
-                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), 128, a.Slice(Layout.Scratch_HeldDh, 2048),
-                    a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, 512, 128);
+                global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 2048), lddh: 128, a.Slice(Layout.Scratch_HeldDh, 2048),
+                    a.Slice(Layout.Scratch_HeldDc, 2048), dhNext, dc, dG.Slice(t * 8192, 8192), default, gateWidth: 512, hidden: 128);
                 // ∂h_prev += ∂gates_t·W_hh   ([16 x 512] · [512 x 128])
-                global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), 512, p.Slice(Layout.Rnn_weight_hh_l0), 128, dhNext, 128, 16, 128, 512,
-                    accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 8192), lda: 512, p.Slice(Layout.Rnn_weight_hh_l0), ldb: 128, dhNext, ldc: 128, m: 16, n: 128,
+                    k: 512, accumulate: true);
             }
             // ∂h_0, ∂c_0
             dhNext.CopyTo(a.Slice(Layout.Rnn_States + 8192, 2048));
             dc.CopyTo(a.Slice(Layout.Rnn_States + 24576, 2048));
             // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, a.Slice(Layout.Rnn_States, 2048), 128, g.Slice(Layout.Rnn_weight_hh_l0), 128, 16, 512,
-                128);
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(8192), 512, h, 128, g.Slice(Layout.Rnn_weight_hh_l0), 128, (length - 1) * 16, 512, 128);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 512, a.Slice(Layout.Rnn_States, 2048), ldb: 128, g.Slice(Layout.Rnn_weight_hh_l0),
+                ldc: 128, m: 16, n: 512, k: 128);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(8192), lda: 512, h, ldb: 128, g.Slice(Layout.Rnn_weight_hh_l0), ldc: 128,
+                m: (length - 1) * 16, n: 512, k: 128);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 512, length * 16, 512, g.Slice(Layout.Rnn_bias_hh_l0, 512));
             // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([512 x length * 16] · [length * 16 x 32])
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 512, x, 32, g.Slice(Layout.Rnn_weight_ih_l0), 32, length * 16, 512, 32);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 512, x, ldb: 32, g.Slice(Layout.Rnn_weight_ih_l0), ldc: 32, m: length * 16, n: 512,
+                k: 32);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 512, length * 16, 512, g.Slice(Layout.Rnn_bias_ih_l0, 512));
             // ∂x += ∂gates·W_ih   ([length * 16 x 512] · [512 x 32])
-            global::Unroll.Kernels.Blas.Multiply(dG, 512, p.Slice(Layout.Rnn_weight_ih_l0), 32, a.Slice(Layout.Embed_OutputGradient), 32, length * 16, 32, 512,
-                accumulate: true);
+            global::Unroll.Kernels.Blas.Multiply(dG, lda: 512, p.Slice(Layout.Rnn_weight_ih_l0), ldb: 32, a.Slice(Layout.Embed_OutputGradient), ldc: 32,
+                m: length * 16, n: 32, k: 512, accumulate: true);
         }
 
         // Embed: ∂W[token] += ∂y for every step

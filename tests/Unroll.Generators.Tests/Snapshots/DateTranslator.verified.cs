@@ -375,8 +375,8 @@ namespace Dates
             _rowLengths.CopyTo(_stepSourceLengths, 0);
             a.Slice(Layout.Encoder_L0_Sequence, sourceLength * 256).CopyTo(a.Slice(Layout.Decoder_StepMemory)); // the memory Step attends over
             // keys: every encoder output projected once, W_h·h_j + b_h   ([sourceLength * 4 x 64] · [64 x 24])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Decoder_StepMemory), 64, p.Slice(Layout.Decoder_W_h_weight), 64,
-                a.Slice(Layout.Decoder_StepKeys), 24, sourceLength * 4, 24, 64, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Decoder_StepMemory), lda: 64, p.Slice(Layout.Decoder_W_h_weight), ldb: 64,
+                a.Slice(Layout.Decoder_StepKeys), ldc: 24, m: sourceLength * 4, n: 24, k: 64, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Decoder_StepKeys), 24, sourceLength * 4, 24, p.Slice(Layout.Decoder_W_h_bias, 24));
             ResetState();
         }
@@ -391,10 +391,14 @@ namespace Dates
             _forwardTraining = training;
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state, both directions side by side
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 256), 32, a.Slice(Layout.Decoder_States), 64, 4, 32); // s_0
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 1280), 32, a.Slice(Layout.Decoder_States + 1024), 64, 4, 32); // c_0
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 384), 32, a.Slice(Layout.Decoder_States + 32), 64, 4, 32); // s_0
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 1408), 32, a.Slice(Layout.Decoder_States + 1024 + 32), 64, 4, 32); // c_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 256), lds: 32, a.Slice(Layout.Decoder_States), ldd: 64, m: 4, n: 32); // s_0
+            // c_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 1280), lds: 32, a.Slice(Layout.Decoder_States + 1024), ldd: 64, m: 4, n: 32);
+            // s_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 384), lds: 32, a.Slice(Layout.Decoder_States + 32), ldd: 64, m: 4, n: 32);
+            // c_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 1408), lds: 32, a.Slice(Layout.Decoder_States + 1024 + 32), ldd: 64, m: 4,
+                n: 32);
         }
 
         /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or
@@ -474,8 +478,8 @@ namespace Dates
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0_Cache); // [time, 4, 128]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L0_Cells); // c_t, [time, 4, 32]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 4 x 16] · [16 x 128])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0), 16, cache, 128, length * 4, 128, 16,
-                    accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 16, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 16, cache, ldc: 128, m: length * 4,
+                    n: 128, k: 16, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 4, 128, p.Slice(Layout.Encoder_bias_ih_l0, 128));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 4, 128, p.Slice(Layout.Encoder_bias_hh_l0, 128));
                 for (int s = 0; s < length; s++)
@@ -487,15 +491,15 @@ namespace Dates
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1024, 128) : c.Slice((t - 1) * 128);
                     int ldPrev = first ? 32 : 64;
                     // gates_t += h_prev·W_hhᵀ   ([4 x 32] · [32 x 128])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 32, cache.Slice(t * 512), 128, 4, 128,
-                        32, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, lda: ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), ldb: 32, cache.Slice(t * 512),
+                        ldc: 128, m: 4, n: 128, k: 32, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 512, 512), cPrev, c.Slice(t * 128, 128), h.Slice(t * 256), 64, 4, 32);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 256), 64, cPrev, c.Slice(t * 128, 128), 32);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 256), ldh: 64, cPrev, c.Slice(t * 128, 128), hidden: 32);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 256), 64, a.Slice(Layout.Encoder_States + 256, 128), 32, 4, 32);
+                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 256), lds: 64, a.Slice(Layout.Encoder_States + 256, 128), ldd: 32, m: 4, n: 32);
                 c.Slice((length - 1) * 128, 128).CopyTo(a.Slice(Layout.Encoder_States + 1280, 128));
             }
             // Encoder, layer 0, reverse direction: LSTM 16 → 32
@@ -505,8 +509,8 @@ namespace Dates
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0R_Cache); // [time, 4, 128]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L0R_Cells); // c_t, [time, 4, 32]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 4 x 16] · [16 x 128])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 16, cache, 128, length * 4, 128, 16,
-                    accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 16, p.Slice(Layout.Encoder_weight_ih_l0_reverse), ldb: 16, cache, ldc: 128,
+                    m: length * 4, n: 128, k: 16, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 4, 128, p.Slice(Layout.Encoder_bias_ih_l0_reverse, 128));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 4, 128, p.Slice(Layout.Encoder_bias_hh_l0_reverse, 128));
                 for (int s = 0; s < length; s++)
@@ -518,15 +522,15 @@ namespace Dates
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 1152, 128) : c.Slice((t + 1) * 128);
                     int ldPrev = first ? 32 : 64;
                     // gates_t += h_prev·W_hhᵀ   ([4 x 32] · [32 x 128])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, cache.Slice(t * 512), 128,
-                        4, 128, 32, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, lda: ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), ldb: 32,
+                        cache.Slice(t * 512), ldc: 128, m: 4, n: 128, k: 32, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 512, 512), cPrev, c.Slice(t * 128, 128), h.Slice(t * 256), 64, 4, 32);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 256), 64, cPrev, c.Slice(t * 128, 128), 32);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 256), ldh: 64, cPrev, c.Slice(t * 128, 128), hidden: 32);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h, 64, a.Slice(Layout.Encoder_States + 384, 128), 32, 4, 32);
+                global::Unroll.Kernels.Blas.CopyRows(h, lds: 64, a.Slice(Layout.Encoder_States + 384, 128), ldd: 32, m: 4, n: 32);
                 c.Slice(0, 128).CopyTo(a.Slice(Layout.Encoder_States + 1408, 128));
             }
         }
@@ -554,8 +558,8 @@ namespace Dates
                 a.Slice(Layout.Encoder_States + 768, 128).CopyTo(dhNext);
                 a.Slice(Layout.Encoder_States + 1792, 128).CopyTo(dc);
                 // the decoder started from this final state: ∂s_0 and ∂c_0 add in
-                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 512), 64, dhNext, 32, 4, 32);
-                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 1536), 64, dc, 32, 4, 32);
+                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 512), lds: 64, dhNext, ldd: 32, m: 4, n: 32);
+                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 1536), lds: 64, dc, ldd: 32, m: 4, n: 32);
                 for (int s = 0; s < length; s++)
                 {
                     int t = length - 1 - s;
@@ -566,27 +570,28 @@ namespace Dates
                         a.Slice(Layout.Scratch_HeldDc, 128), 32);
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc,
                         dG.Slice(t * 512), 4, 32);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128),
-                        a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), lddh: 64, a.Slice(Layout.Scratch_HeldDh, 128),
+                        a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, gateWidth: 128, hidden: 32);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 128] · [128 x 32])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0), 32, dhNext, 32, 4, 32, 128,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), lda: 128, p.Slice(Layout.Encoder_weight_hh_l0), ldb: 32, dhNext, ldc: 32, m: 4,
+                        n: 32, k: 128, accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 512, 128));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 1536, 128));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, a.Slice(Layout.Encoder_States, 128), 32, g.Slice(Layout.Encoder_weight_hh_l0), 32,
-                    4, 128, 32);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(512), 128, h, 64, g.Slice(Layout.Encoder_weight_hh_l0), 32, (length - 1) * 4, 128,
-                    32);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 128, a.Slice(Layout.Encoder_States, 128), ldb: 32,
+                    g.Slice(Layout.Encoder_weight_hh_l0), ldc: 32, m: 4, n: 128, k: 32);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(512), lda: 128, h, ldb: 64, g.Slice(Layout.Encoder_weight_hh_l0), ldc: 32,
+                    m: (length - 1) * 4, n: 128, k: 32);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 128, length * 4, 128, g.Slice(Layout.Encoder_bias_hh_l0, 128));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([128 x length * 4] · [length * 4 x 16])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, x, 16, g.Slice(Layout.Encoder_weight_ih_l0), 16, length * 4, 128, 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 128, x, ldb: 16, g.Slice(Layout.Encoder_weight_ih_l0), ldc: 16, m: length * 4,
+                    n: 128, k: 16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 128, length * 4, 128, g.Slice(Layout.Encoder_bias_ih_l0, 128));
                 // ∂x += ∂gates·W_ih   ([length * 4 x 128] · [128 x 16])
-                global::Unroll.Kernels.Blas.Multiply(dG, 128, p.Slice(Layout.Encoder_weight_ih_l0), 16, a.Slice(Layout.Embed_OutputGradient), 16, length * 4,
-                    16, 128, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG, lda: 128, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 16, a.Slice(Layout.Embed_OutputGradient), ldc: 16,
+                    m: length * 4, n: 16, k: 128, accumulate: true);
             }
             // Encoder, layer 0, reverse direction, backwards through time
             {
@@ -602,8 +607,8 @@ namespace Dates
                 a.Slice(Layout.Encoder_States + 896, 128).CopyTo(dhNext);
                 a.Slice(Layout.Encoder_States + 1920, 128).CopyTo(dc);
                 // the decoder started from this final state: ∂s_0 and ∂c_0 add in
-                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 512 + 32), 64, dhNext, 32, 4, 32);
-                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 1536 + 32), 64, dc, 32, 4, 32);
+                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 512 + 32), lds: 64, dhNext, ldd: 32, m: 4, n: 32);
+                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 1536 + 32), lds: 64, dc, ldd: 32, m: 4, n: 32);
                 for (int s = 0; s < length; s++)
                 {
                     int t = s;
@@ -614,27 +619,28 @@ namespace Dates
                         a.Slice(Layout.Scratch_HeldDc, 128), 32);
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 512), cPrev, c.Slice(t * 128), dh.Slice(t * 256), 64, dhNext, dc,
                         dG.Slice(t * 512), 4, 32);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), 64, a.Slice(Layout.Scratch_HeldDh, 128),
-                        a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, 128, 32);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 256), lddh: 64, a.Slice(Layout.Scratch_HeldDh, 128),
+                        a.Slice(Layout.Scratch_HeldDc, 128), dhNext, dc, dG.Slice(t * 512, 512), default, gateWidth: 128, hidden: 32);
                     // ∂h_prev += ∂gates_t·W_hh   ([4 x 128] · [128 x 32])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), 128, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, dhNext, 32, 4, 32, 128,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 512), lda: 128, p.Slice(Layout.Encoder_weight_hh_l0_reverse), ldb: 32, dhNext, ldc: 32,
+                        m: 4, n: 32, k: 128, accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 640, 128));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 1664, 128));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 512), 128, a.Slice(Layout.Encoder_States + 128, 128), 32,
-                    g.Slice(Layout.Encoder_weight_hh_l0_reverse), 32, 4, 128, 32);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, h.Slice(256), 64, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 32,
-                    (length - 1) * 4, 128, 32);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 512), lda: 128, a.Slice(Layout.Encoder_States + 128, 128), ldb: 32,
+                    g.Slice(Layout.Encoder_weight_hh_l0_reverse), ldc: 32, m: 4, n: 128, k: 32);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 128, h.Slice(256), ldb: 64, g.Slice(Layout.Encoder_weight_hh_l0_reverse), ldc: 32,
+                    m: (length - 1) * 4, n: 128, k: 32);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 128, length * 4, 128, g.Slice(Layout.Encoder_bias_hh_l0_reverse, 128));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([128 x length * 4] · [length * 4 x 16])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 128, x, 16, g.Slice(Layout.Encoder_weight_ih_l0_reverse), 16, length * 4, 128, 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 128, x, ldb: 16, g.Slice(Layout.Encoder_weight_ih_l0_reverse), ldc: 16,
+                    m: length * 4, n: 128, k: 16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 128, length * 4, 128, g.Slice(Layout.Encoder_bias_ih_l0_reverse, 128));
                 // ∂x += ∂gates·W_ih   ([length * 4 x 128] · [128 x 16])
-                global::Unroll.Kernels.Blas.Multiply(dG, 128, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 16, a.Slice(Layout.Embed_OutputGradient), 16,
-                    length * 4, 16, 128, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG, lda: 128, p.Slice(Layout.Encoder_weight_ih_l0_reverse), ldb: 16, a.Slice(Layout.Embed_OutputGradient),
+                    ldc: 16, m: length * 4, n: 16, k: 128, accumulate: true);
             }
 
             // Embed: ∂W[token] += ∂y for every step
@@ -663,11 +669,12 @@ namespace Dates
             a.Slice(Layout.Decoder_States, 256).CopyTo(hiddens); // s_0
             a.Slice(Layout.Decoder_States + 1024, 256).CopyTo(cells); // c_0
             // keys: every encoder output projected once, W_h·h_j + b_h   ([sourceLength * 4 x 64] · [64 x 24])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(memory, 64, p.Slice(Layout.Decoder_W_h_weight), 64, keys, 24, sourceLength * 4, 24, 64,
-                accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(memory, lda: 64, p.Slice(Layout.Decoder_W_h_weight), ldb: 64, keys, ldc: 24, m: sourceLength * 4,
+                n: 24, k: 64, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(keys, 24, sourceLength * 4, 24, p.Slice(Layout.Decoder_W_h_bias, 24));
             // the target inputs' share of the gates, every step at once: x·W_ih[:, :8]ᵀ + b_ih + b_hh   ([rows x 8] · [8 x 256])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Decoder_cell_weight_ih), 72, cache, 256, rows, 256, 8, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 8, p.Slice(Layout.Decoder_cell_weight_ih), ldb: 72, cache, ldc: 256, m: rows, n: 256, k: 8,
+                accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(cache, 256, rows, 256, p.Slice(Layout.Decoder_cell_bias_ih, 256));
             global::Unroll.Kernels.Blas.AddRowVector(cache, 256, rows, 256, p.Slice(Layout.Decoder_cell_bias_hh, 256));
             for (int t = 0; t < targetLength; t++)
@@ -676,21 +683,23 @@ namespace Dates
                 global::System.Span<float> gates = cache.Slice(t * 1024, 1024);
                 global::System.Span<float> ctx = context.Slice(t * 256, 256);
                 // the query W_s·s_{t-1}   ([4 x 64] · [64 x 24])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_W_s_weight), 64, query, 24, 4, 24, 64, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, lda: 64, p.Slice(Layout.Decoder_W_s_weight), ldb: 64, query, ldc: 24, m: 4, n: 24, k: 64,
+                    accumulate: false);
                 // per row: e_j = v·tanh(W_s·s + W_h·h_j + b_h) over its real source steps, a = softmax(e), ctx = Σ a_j h_j
                 for (int b = 0; b < 4; b++)
                 {
                     global::System.Span<float> weights = a.Slice(Layout.Decoder_Weights + (b * targetLength + t) * sourceLength, sourceLength);
-                    global::Unroll.Kernels.AdditiveAttention.Forward(query.Slice(b * 24), keys.Slice(b * 24), 96, p.Slice(Layout.Decoder_v_weight, 24),
-                        memory.Slice(b * 64), 256,
-                        a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24), a.Slice(Layout.Decoder_Scores, sourceLength), weights,
-                            ctx.Slice(b * 64, 64), sourceLength, _rowLengths[b], 24, 64);
+                    global::Unroll.Kernels.AdditiveAttention.Forward(query.Slice(b * 24), keys.Slice(b * 24), ldk: 96, p.Slice(Layout.Decoder_v_weight, 24),
+                        memory.Slice(b * 64), ldv: 256, a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24),
+                        a.Slice(Layout.Decoder_Scores, sourceLength), weights, ctx.Slice(b * 64, 64), keys: sourceLength, validKeys: _rowLengths[b],
+                        attention: 24, valueWidth: 64);
                 }
                 // the context's share of the gates: ctx·W_ih[:, 8:]ᵀ   ([4 x 64] · [64 x 256])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 64, p.Slice(Layout.Decoder_cell_weight_ih + 8), 72, gates, 256, 4, 256, 64,
-                    accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, lda: 64, p.Slice(Layout.Decoder_cell_weight_ih + 8), ldb: 72, gates, ldc: 256, m: 4, n: 256,
+                    k: 64, accumulate: true);
                 // gates += s_{t-1}·W_hhᵀ; i, f, g, o = σ, σ, tanh, σ; c_t = f⊙c_{t-1} + i⊙g; s_t = o⊙tanh(c_t)
-                global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_cell_weight_hh), 64, gates, 256, 4, 256, 64, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, lda: 64, p.Slice(Layout.Decoder_cell_weight_hh), ldb: 64, gates, ldc: 256, m: 4, n: 256,
+                    k: 64, accumulate: true);
                 global::Unroll.Kernels.Cells.LstmForward(gates, cells.Slice(t * 256, 256), cells.Slice((t + 1) * 256, 256), hiddens.Slice((t + 1) * 256, 256),
                     64, 4, 64);
             }
@@ -699,9 +708,10 @@ namespace Dates
             cells.Slice(targetLength * 256, 256).CopyTo(a.Slice(Layout.Decoder_States + 1280, 256));
             // outputs y_t = out.weight·[s_t ; ctx_t] + out.bias, every step at once   ([rows x 128] · [128 x 12])
             global::System.Span<float> y = a.Slice(Layout.Decoder_Output);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(hiddens.Slice(256), 64, p.Slice(Layout.Decoder_out_weight), 128, y, 12, rows, 12, 64,
-                accumulate: false);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(context, 64, p.Slice(Layout.Decoder_out_weight + 64), 128, y, 12, rows, 12, 64, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(hiddens.Slice(256), lda: 64, p.Slice(Layout.Decoder_out_weight), ldb: 128, y, ldc: 12, m: rows,
+                n: 12, k: 64, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(context, lda: 64, p.Slice(Layout.Decoder_out_weight + 64), ldb: 128, y, ldc: 12, m: rows, n: 12,
+                k: 64, accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(y, 12, rows, 12, p.Slice(Layout.Decoder_out_bias, 12));
         }
 
@@ -730,11 +740,15 @@ namespace Dates
             int rows = targetLength * 4, sourceRows = sourceLength * 4;
 
             // the output head: ∂out.weight += ∂yᵀ·[s ; ctx], ∂out.bias += Σ ∂y; ∂s_t = ∂y·out.weight[:, :H], ∂ctx_t = ∂y·out.weight[:, H:]
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, 12, hiddens.Slice(256), 64, g.Slice(Layout.Decoder_out_weight), 128, rows, 12, 64);
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, 12, context, 64, g.Slice(Layout.Decoder_out_weight + 64), 128, rows, 12, 64);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, lda: 12, hiddens.Slice(256), ldb: 64, g.Slice(Layout.Decoder_out_weight), ldc: 128, m: rows,
+                n: 12, k: 64);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, lda: 12, context, ldb: 64, g.Slice(Layout.Decoder_out_weight + 64), ldc: 128, m: rows, n: 12,
+                k: 64);
             global::Unroll.Kernels.Blas.SumRowsAdd(dy, 12, rows, 12, g.Slice(Layout.Decoder_out_bias, 12));
-            global::Unroll.Kernels.Blas.Multiply(dy, 12, p.Slice(Layout.Decoder_out_weight), 128, dHiddens, 64, rows, 64, 12, accumulate: false);
-            global::Unroll.Kernels.Blas.Multiply(dy, 12, p.Slice(Layout.Decoder_out_weight + 64), 128, dContext, 64, rows, 64, 12, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(dy, lda: 12, p.Slice(Layout.Decoder_out_weight), ldb: 128, dHiddens, ldc: 64, m: rows, n: 64, k: 12,
+                accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(dy, lda: 12, p.Slice(Layout.Decoder_out_weight + 64), ldb: 128, dContext, ldc: 64, m: rows, n: 64, k: 12,
+                accumulate: false);
 
             // ∂s_n and ∂c_n enter after the last step; the attention adds into ∂ encoder outputs and ∂ keys
             a.Slice(Layout.Decoder_States + 768, 256).CopyTo(carry);
@@ -748,10 +762,12 @@ namespace Dates
                 // through the cell: ∂gates_t, ∂c_{t-1}; then ∂s_{t-1} = ∂gates_t·W_hh
                 global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 1024), cells.Slice(t * 256, 256), cells.Slice((t + 1) * 256, 256),
                     dHiddens.Slice(t * 256), 64, carry, cellCarry, dGates, 4, 64);
-                global::Unroll.Kernels.Blas.Multiply(dGates, 256, p.Slice(Layout.Decoder_cell_weight_hh), 64, carry, 64, 4, 64, 256, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dGates, lda: 256, p.Slice(Layout.Decoder_cell_weight_hh), ldb: 64, carry, ldc: 64, m: 4, n: 64, k: 256,
+                    accumulate: true);
                 // ∂ctx_t += ∂gates_t·W_ih[:, 8:]
                 global::System.Span<float> dCtx = dContext.Slice(t * 256, 256);
-                global::Unroll.Kernels.Blas.Multiply(dGates, 256, p.Slice(Layout.Decoder_cell_weight_ih + 8), 72, dCtx, 64, 4, 64, 256, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dGates, lda: 256, p.Slice(Layout.Decoder_cell_weight_ih + 8), ldb: 72, dCtx, ldc: 64, m: 4, n: 64, k: 256,
+                    accumulate: true);
                 global::System.Span<float> dQuery = a.Slice(Layout.Decoder_QueryGradient + t * 96, 96);
                 dQuery.Clear();
                 // through each row's attention: ∂ encoder outputs, ∂ keys, ∂ query
@@ -759,37 +775,42 @@ namespace Dates
                 {
                     int valid = _rowLengths[b];
                     int row = (b * targetLength + t) * sourceLength;
-                    global::Unroll.Kernels.AdditiveAttention.Backward(p.Slice(Layout.Decoder_v_weight, 24), memory.Slice(b * 64), 256,
+                    global::Unroll.Kernels.AdditiveAttention.Backward(p.Slice(Layout.Decoder_v_weight, 24), memory.Slice(b * 64), ldv: 256,
                         a.Slice(Layout.Decoder_Tanh + (t * 4 + b) * sourceLength * 24), a.Slice(Layout.Decoder_Weights + row, sourceLength),
                         dCtx.Slice(b * 64, 64), a.Slice(Layout.Decoder_WeightsGradient + row, sourceLength), default, dMemory.Slice(b * 64),
-                            dKeys.Slice(b * 24), 96, dQuery.Slice(b * 24), g.Slice(Layout.Decoder_v_weight, 24),
-                        a.Slice(Layout.Decoder_Scratch), valid, 24, 64);
+                        dKeys.Slice(b * 24), lddk: 96, dQuery.Slice(b * 24), g.Slice(Layout.Decoder_v_weight, 24), a.Slice(Layout.Decoder_Scratch),
+                        validKeys: valid, attention: 24, valueWidth: 64);
                 }
                 // ∂s_{t-1} += ∂query·W_s
-                global::Unroll.Kernels.Blas.Multiply(dQuery, 24, p.Slice(Layout.Decoder_W_s_weight), 64, carry, 64, 4, 64, 24, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dQuery, lda: 24, p.Slice(Layout.Decoder_W_s_weight), ldb: 64, carry, ldc: 64, m: 4, n: 64, k: 24,
+                    accumulate: true);
             }
 
             // ∂s_0 and ∂c_0, for the encoder's final states
             carry.CopyTo(a.Slice(Layout.Decoder_States + 512, 256));
             cellCarry.CopyTo(a.Slice(Layout.Decoder_States + 1536, 256));
             // the cell's weights over every step at once: ∂W_hh += ∂gatesᵀ·s_{t-1}, ∂W_ih += ∂gatesᵀ·[x ; ctx], and the biases
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 256, hiddens, 64, g.Slice(Layout.Decoder_cell_weight_hh), 64, rows, 256, 64);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 256, hiddens, ldb: 64, g.Slice(Layout.Decoder_cell_weight_hh), ldc: 64, m: rows, n: 256,
+                k: 64);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 256, rows, 256, g.Slice(Layout.Decoder_cell_bias_hh, 256));
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 256, x, 8, g.Slice(Layout.Decoder_cell_weight_ih), 72, rows, 256, 8);
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 256, context, 64, g.Slice(Layout.Decoder_cell_weight_ih + 8), 72, rows, 256, 64);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 256, x, ldb: 8, g.Slice(Layout.Decoder_cell_weight_ih), ldc: 72, m: rows, n: 256, k: 8);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 256, context, ldb: 64, g.Slice(Layout.Decoder_cell_weight_ih + 8), ldc: 72, m: rows,
+                n: 256, k: 64);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 256, rows, 256, g.Slice(Layout.Decoder_cell_bias_ih, 256));
             // ∂ target inputs = ∂gates·W_ih[:, :8], scattered into the embedding's rows
-            global::Unroll.Kernels.Blas.Multiply(dG, 256, p.Slice(Layout.Decoder_cell_weight_ih), 72, a.Slice(Layout.Decoder_EmbeddedGradient), 8, rows, 8, 256,
-                accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(dG, lda: 256, p.Slice(Layout.Decoder_cell_weight_ih), ldb: 72, a.Slice(Layout.Decoder_EmbeddedGradient),
+                ldc: 8, m: rows, n: 8, k: 256, accumulate: false);
             global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
                 int>(a.Slice(Layout.Decoder_Target, rows)), a.Slice(Layout.Decoder_EmbeddedGradient), g.Slice(Layout.Decoder_embedding_weight, 104), 4,
                 targetLength, 8);
             // ∂W_s += ∂queryᵀ·s_{t-1}; ∂W_h += ∂keysᵀ·h, ∂b_h += Σ ∂keys; ∂h += ∂keys·W_h
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Decoder_QueryGradient), 24, hiddens, 64, g.Slice(Layout.Decoder_W_s_weight), 64,
-                rows, 24, 64);
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dKeys, 24, memory, 64, g.Slice(Layout.Decoder_W_h_weight), 64, sourceRows, 24, 64);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Decoder_QueryGradient), lda: 24, hiddens, ldb: 64,
+                g.Slice(Layout.Decoder_W_s_weight), ldc: 64, m: rows, n: 24, k: 64);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dKeys, lda: 24, memory, ldb: 64, g.Slice(Layout.Decoder_W_h_weight), ldc: 64, m: sourceRows,
+                n: 24, k: 64);
             global::Unroll.Kernels.Blas.SumRowsAdd(dKeys, 24, sourceRows, 24, g.Slice(Layout.Decoder_W_h_bias, 24));
-            global::Unroll.Kernels.Blas.Multiply(dKeys, 24, p.Slice(Layout.Decoder_W_h_weight), 64, dMemory, 64, sourceRows, 64, 24, accumulate: true);
+            global::Unroll.Kernels.Blas.Multiply(dKeys, lda: 24, p.Slice(Layout.Decoder_W_h_weight), ldb: 64, dMemory, ldc: 64, m: sourceRows, n: 64, k: 24,
+                accumulate: true);
         }
 
         /// <summary>One decoder step of every row from the running state, attending over the memory of the last <c>Encode</c>.</summary>
@@ -806,29 +827,34 @@ namespace Dates
             global::System.Span<float> sPrev = a.Slice(Layout.Decoder_States + 256, 256); // the running state
             global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
                 int>(a.Slice(Layout.Decoder_StepTarget, 4)), p.Slice(Layout.Decoder_embedding_weight, 104), x, 4, 1, 8);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_W_s_weight), 64, query, 24, 4, 24, 64, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, lda: 64, p.Slice(Layout.Decoder_W_s_weight), ldb: 64, query, ldc: 24, m: 4, n: 24, k: 64,
+                accumulate: false);
             for (int b = 0; b < 4; b++)
             {
                 global::System.Span<float> weights = a.Slice(Layout.Decoder_StepWeights + b * sourceLength, sourceLength);
-                global::Unroll.Kernels.AdditiveAttention.Forward(query.Slice(b * 24), keys.Slice(b * 24), 96, p.Slice(Layout.Decoder_v_weight, 24),
-                    memory.Slice(b * 64), 256,
-                    a.Slice(Layout.Decoder_StepTanh), a.Slice(Layout.Decoder_Scores, sourceLength), weights, ctx.Slice(b * 64, 64), sourceLength,
-                        _stepSourceLengths[b], 24, 64);
+                global::Unroll.Kernels.AdditiveAttention.Forward(query.Slice(b * 24), keys.Slice(b * 24), ldk: 96, p.Slice(Layout.Decoder_v_weight, 24),
+                    memory.Slice(b * 64), ldv: 256, a.Slice(Layout.Decoder_StepTanh), a.Slice(Layout.Decoder_Scores, sourceLength), weights,
+                    ctx.Slice(b * 64, 64), keys: sourceLength, validKeys: _stepSourceLengths[b], attention: 24, valueWidth: 64);
             }
             // gates = x·W_ih[:, :8]ᵀ + ctx·W_ih[:, 8:]ᵀ + b_ih + b_hh
-            global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Decoder_cell_weight_ih), 72, gates, 256, 4, 256, 8, accumulate: false);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 64, p.Slice(Layout.Decoder_cell_weight_ih + 8), 72, gates, 256, 4, 256, 64, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 8, p.Slice(Layout.Decoder_cell_weight_ih), ldb: 72, gates, ldc: 256, m: 4, n: 256, k: 8,
+                accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, lda: 64, p.Slice(Layout.Decoder_cell_weight_ih + 8), ldb: 72, gates, ldc: 256, m: 4, n: 256,
+                k: 64, accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(gates, 256, 4, 256, p.Slice(Layout.Decoder_cell_bias_ih, 256));
             global::Unroll.Kernels.Blas.AddRowVector(gates, 256, 4, 256, p.Slice(Layout.Decoder_cell_bias_hh, 256));
             global::System.Span<float> next = a.Slice(Layout.Decoder_StepNext, 256);
             // gates += s_{t-1}·W_hhᵀ; i, f, g, o = σ, σ, tanh, σ; c_t = f⊙c_{t-1} + i⊙g; s_t = o⊙tanh(c_t)
-            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_cell_weight_hh), 64, gates, 256, 4, 256, 64, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, lda: 64, p.Slice(Layout.Decoder_cell_weight_hh), ldb: 64, gates, ldc: 256, m: 4, n: 256,
+                k: 64, accumulate: true);
             global::Unroll.Kernels.Cells.LstmForward(gates, a.Slice(Layout.Decoder_States + 1280, 256), a.Slice(Layout.Decoder_States + 1280, 256), next, 64, 4,
                 64);
             next.CopyTo(sPrev); // the running state moves on
             global::System.Span<float> y = a.Slice(Layout.Decoder_StepOutput, 48);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 64, p.Slice(Layout.Decoder_out_weight), 128, y, 12, 4, 12, 64, accumulate: false);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 64, p.Slice(Layout.Decoder_out_weight + 64), 128, y, 12, 4, 12, 64, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, lda: 64, p.Slice(Layout.Decoder_out_weight), ldb: 128, y, ldc: 12, m: 4, n: 12, k: 64,
+                accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, lda: 64, p.Slice(Layout.Decoder_out_weight + 64), ldb: 128, y, ldc: 12, m: 4, n: 12, k: 64,
+                accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(y, 12, 4, 12, p.Slice(Layout.Decoder_out_bias, 12));
         }
 

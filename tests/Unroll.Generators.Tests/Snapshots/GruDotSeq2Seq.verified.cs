@@ -342,7 +342,7 @@ namespace Signals
             _forwardTraining = training;
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state
-            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 12), 6, a.Slice(Layout.Decoder_States), 6, 2, 6); // s_0
+            global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 12), lds: 6, a.Slice(Layout.Decoder_States), ldd: 6, m: 2, n: 6); // s_0
         }
 
         /// <summary>Streaming: sets the decoder's running state to its initial state, the encoder's final state of the last <c>Encode</c> or
@@ -412,7 +412,8 @@ namespace Signals
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0_Cache); // [time, 2, 24]
                 global::System.Span<float> gh = a.Slice(Layout.Scratch_Gh, 36);
                 // input side for every step at once: x·W_ihᵀ + b_ih   ([length * 2 x 3] · [3 x 18])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 3, p.Slice(Layout.Encoder_weight_ih_l0), 3, cache, 24, length * 2, 18, 3, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 3, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 3, cache, ldc: 24, m: length * 2, n: 18,
+                    k: 3, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 24, length * 2, 18, p.Slice(Layout.Encoder_bias_ih_l0, 18));
                 for (int s = 0; s < length; s++)
                 {
@@ -422,15 +423,16 @@ namespace Signals
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Encoder_States, 12) : h.Slice((t - 1) * 12);
                     const int ldPrev = 6;
                     // gh = h_prev·W_hhᵀ + b_hh   ([2 x 6] · [6 x 18])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 6, gh, 18, 2, 18, 6, accumulate: false);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, lda: ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), ldb: 6, gh, ldc: 18, m: 2, n: 18,
+                        k: 6, accumulate: false);
                     global::Unroll.Kernels.Blas.AddRowVector(gh, 18, 2, 18, p.Slice(Layout.Encoder_bias_hh_l0, 18));
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
-                    global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 48, 48), gh, hPrev, ldPrev, h.Slice(t * 12), 6, 2, 6);
+                    global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 48, 48), gh, hPrev, ldhPrev: ldPrev, h.Slice(t * 12), ldh: 6, batch: 2, hidden: 6);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 12), 6, default, default, 6);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 12), ldh: 6, default, default, hidden: 6);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 12), 6, a.Slice(Layout.Encoder_States + 12, 12), 6, 2, 6);
+                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 12), lds: 6, a.Slice(Layout.Encoder_States + 12, 12), ldd: 6, m: 2, n: 6);
             }
         }
 
@@ -455,7 +457,7 @@ namespace Signals
                 // ∂h_n enters after the last step
                 a.Slice(Layout.Encoder_States + 36, 12).CopyTo(dhNext);
                 // the decoder started from this final state: ∂s_0 add in
-                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 24), 6, dhNext, 6, 2, 6);
+                global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Decoder_States + 24), lds: 6, dhNext, ldd: 6, m: 2, n: 6);
                 for (int s = 0; s < length; s++)
                 {
                     int t = length - 1 - s;
@@ -464,26 +466,29 @@ namespace Signals
                     const int ldPrev = 6;
                     // held rows (packed sequences)
                     global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 12), default, 6);
-                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 48), hPrev, ldPrev, dh.Slice(t * 12), 6, dhNext, dG.Slice(t * 36),
-                        dGh.Slice(t * 36), 2, 6);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 12), 6, a.Slice(Layout.Scratch_HeldDh, 12), default, dhNext, default,
-                        dG.Slice(t * 36, 36), dGh.Slice(t * 36, 36), 18, 6);
+                    global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 48), hPrev, ldhPrev: ldPrev, dh.Slice(t * 12), lddh: 6, dhNext, dG.Slice(t * 36),
+                        dGh.Slice(t * 36), batch: 2, hidden: 6);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 12), lddh: 6, a.Slice(Layout.Scratch_HeldDh, 12), default, dhNext,
+                        default, dG.Slice(t * 36, 36), dGh.Slice(t * 36, 36), gateWidth: 18, hidden: 6);
                     // ∂h_prev += ∂gates_t·W_hh   ([2 x 18] · [18 x 6])
-                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 36), 18, p.Slice(Layout.Encoder_weight_hh_l0), 6, dhNext, 6, 2, 6, 18, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 36), lda: 18, p.Slice(Layout.Encoder_weight_hh_l0), ldb: 6, dhNext, ldc: 6, m: 2, n: 6,
+                        k: 18, accumulate: true);
                 }
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 24, 12));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 18, a.Slice(Layout.Encoder_States, 12), 6, g.Slice(Layout.Encoder_weight_hh_l0), 6, 2,
-                    18, 6);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice(36), 18, h, 6, g.Slice(Layout.Encoder_weight_hh_l0), 6, (length - 1) * 2, 18, 6);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, lda: 18, a.Slice(Layout.Encoder_States, 12), ldb: 6,
+                    g.Slice(Layout.Encoder_weight_hh_l0), ldc: 6, m: 2, n: 18, k: 6);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh.Slice(36), lda: 18, h, ldb: 6, g.Slice(Layout.Encoder_weight_hh_l0), ldc: 6,
+                    m: (length - 1) * 2, n: 18, k: 6);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dGh, 18, length * 2, 18, g.Slice(Layout.Encoder_bias_hh_l0, 18));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([18 x length * 2] · [length * 2 x 3])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 18, x, 3, g.Slice(Layout.Encoder_weight_ih_l0), 3, length * 2, 18, 3);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 18, x, ldb: 3, g.Slice(Layout.Encoder_weight_ih_l0), ldc: 3, m: length * 2, n: 18,
+                    k: 3);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 18, length * 2, 18, g.Slice(Layout.Encoder_bias_ih_l0, 18));
                 // ∂x += ∂gates·W_ih   ([length * 2 x 18] · [18 x 3])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 18, p.Slice(Layout.Encoder_weight_ih_l0), 3, a.Slice(Layout.InputGradient), 3,
-                    length * 2, 3, 18, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, lda: 18, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 3,
+                    a.Slice(Layout.InputGradient), ldc: 3, m: length * 2, n: 3, k: 18, accumulate: true);
             }
         }
 
@@ -501,7 +506,8 @@ namespace Signals
             int rows = targetLength * 2;
             a.Slice(Layout.Decoder_States, 12).CopyTo(hiddens); // s_0
             // the target inputs' share of the gates, every step at once: x·W_ih[:, :2]ᵀ + b_ih   ([rows x 2] · [2 x 18])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(x, 2, p.Slice(Layout.Decoder_cell_weight_ih), 8, cache, 24, rows, 18, 2, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 2, p.Slice(Layout.Decoder_cell_weight_ih), ldb: 8, cache, ldc: 24, m: rows, n: 18, k: 2,
+                accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(cache, 24, rows, 18, p.Slice(Layout.Decoder_cell_bias_ih, 18));
             for (int t = 0; t < targetLength; t++)
             {
@@ -512,24 +518,28 @@ namespace Signals
                 for (int b = 0; b < 2; b++)
                 {
                     global::System.Span<float> weights = a.Slice(Layout.Decoder_Weights + (b * targetLength + t) * sourceLength, sourceLength);
-                    global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, weights,
-                        ctx.Slice(b * 6, 6), 6, 1, _rowLengths[b], 6, 6, 1f, causal: false);
+                    global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), ldq: 6, memory.Slice(b * 6), ldk: 12, memory.Slice(b * 6), ldv: 12, weights,
+                        ctx.Slice(b * 6, 6), ldo: 6, queries: 1, keys: _rowLengths[b], dk: 6, dv: 6, 1f, causal: false);
                     weights.Slice(_rowLengths[b]).Clear(); // padding: exactly 0
                 }
                 // the context's share of the gates: ctx·W_ih[:, 2:]ᵀ   ([2 x 6] · [6 x 18])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 6, p.Slice(Layout.Decoder_cell_weight_ih + 2), 8, gates, 24, 2, 18, 6, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, lda: 6, p.Slice(Layout.Decoder_cell_weight_ih + 2), ldb: 8, gates, ldc: 24, m: 2, n: 18,
+                    k: 6, accumulate: true);
                 // gh = s_{t-1}·W_hhᵀ + b_hh; r, z = σ(x_rz + gh_rz); n = tanh(x_n + r⊙gh_n); s_t = (1 − z)⊙n + z⊙s_{t-1}
                 global::System.Span<float> gh = a.Slice(Layout.Decoder_Gh, 36);
-                global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 6, p.Slice(Layout.Decoder_cell_weight_hh), 6, gh, 18, 2, 18, 6, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, lda: 6, p.Slice(Layout.Decoder_cell_weight_hh), ldb: 6, gh, ldc: 18, m: 2, n: 18, k: 6,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(gh, 18, 2, 18, p.Slice(Layout.Decoder_cell_bias_hh, 18));
-                global::Unroll.Kernels.Cells.GruForward(gates, gh, sPrev, 6, hiddens.Slice((t + 1) * 12, 12), 6, 2, 6);
+                global::Unroll.Kernels.Cells.GruForward(gates, gh, sPrev, ldhPrev: 6, hiddens.Slice((t + 1) * 12, 12), ldh: 6, batch: 2, hidden: 6);
             }
             // s_n (and c_n): the state after the last step
             hiddens.Slice(targetLength * 12, 12).CopyTo(a.Slice(Layout.Decoder_States + 12, 12));
             // outputs y_t = out.weight·[s_t ; ctx_t] + out.bias, every step at once   ([rows x 12] · [12 x 2])
             global::System.Span<float> y = a.Slice(Layout.Decoder_Output);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(hiddens.Slice(12), 6, p.Slice(Layout.Decoder_out_weight), 12, y, 2, rows, 2, 6, accumulate: false);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(context, 6, p.Slice(Layout.Decoder_out_weight + 6), 12, y, 2, rows, 2, 6, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(hiddens.Slice(12), lda: 6, p.Slice(Layout.Decoder_out_weight), ldb: 12, y, ldc: 2, m: rows, n: 2,
+                k: 6, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(context, lda: 6, p.Slice(Layout.Decoder_out_weight + 6), ldb: 12, y, ldc: 2, m: rows, n: 2, k: 6,
+                accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(y, 2, rows, 2, p.Slice(Layout.Decoder_out_bias, 2));
         }
 
@@ -555,11 +565,15 @@ namespace Signals
             int rows = targetLength * 2, sourceRows = sourceLength * 2;
 
             // the output head: ∂out.weight += ∂yᵀ·[s ; ctx], ∂out.bias += Σ ∂y; ∂s_t = ∂y·out.weight[:, :H], ∂ctx_t = ∂y·out.weight[:, H:]
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, 2, hiddens.Slice(12), 6, g.Slice(Layout.Decoder_out_weight), 12, rows, 2, 6);
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, 2, context, 6, g.Slice(Layout.Decoder_out_weight + 6), 12, rows, 2, 6);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, lda: 2, hiddens.Slice(12), ldb: 6, g.Slice(Layout.Decoder_out_weight), ldc: 12, m: rows,
+                n: 2, k: 6);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dy, lda: 2, context, ldb: 6, g.Slice(Layout.Decoder_out_weight + 6), ldc: 12, m: rows, n: 2,
+                k: 6);
             global::Unroll.Kernels.Blas.SumRowsAdd(dy, 2, rows, 2, g.Slice(Layout.Decoder_out_bias, 2));
-            global::Unroll.Kernels.Blas.Multiply(dy, 2, p.Slice(Layout.Decoder_out_weight), 12, dHiddens, 6, rows, 6, 2, accumulate: false);
-            global::Unroll.Kernels.Blas.Multiply(dy, 2, p.Slice(Layout.Decoder_out_weight + 6), 12, dContext, 6, rows, 6, 2, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(dy, lda: 2, p.Slice(Layout.Decoder_out_weight), ldb: 12, dHiddens, ldc: 6, m: rows, n: 6, k: 2,
+                accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(dy, lda: 2, p.Slice(Layout.Decoder_out_weight + 6), ldb: 12, dContext, ldc: 6, m: rows, n: 6, k: 2,
+                accumulate: false);
 
             // ∂s_n and ∂c_n enter after the last step; the attention adds into ∂ encoder outputs and ∂ keys
             a.Slice(Layout.Decoder_States + 36, 12).CopyTo(carry);
@@ -569,34 +583,39 @@ namespace Signals
                 global::System.ReadOnlySpan<float> sPrev = hiddens.Slice(t * 12, 12);
                 global::System.Span<float> dGates = dG.Slice(t * 36, 36);
                 // through the cell: ∂ of both gate sides; then ∂s_{t-1} = ∂s_t⊙z + ∂gh_t·W_hh
-                global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 48), sPrev, 6, dHiddens.Slice(t * 12), 6, carry, dGates, dGh.Slice(t * 36), 2, 6);
-                global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 36), 18, p.Slice(Layout.Decoder_cell_weight_hh), 6, carry, 6, 2, 6, 18, accumulate: true);
+                global::Unroll.Kernels.Cells.GruBackward(cache.Slice(t * 48), sPrev, ldhPrev: 6, dHiddens.Slice(t * 12), lddh: 6, carry, dGates,
+                    dGh.Slice(t * 36), batch: 2, hidden: 6);
+                global::Unroll.Kernels.Blas.Multiply(dGh.Slice(t * 36), lda: 18, p.Slice(Layout.Decoder_cell_weight_hh), ldb: 6, carry, ldc: 6, m: 2, n: 6,
+                    k: 18, accumulate: true);
                 // ∂ctx_t += ∂gates_t·W_ih[:, 2:]
                 global::System.Span<float> dCtx = dContext.Slice(t * 12, 12);
-                global::Unroll.Kernels.Blas.Multiply(dGates, 18, p.Slice(Layout.Decoder_cell_weight_ih + 2), 8, dCtx, 6, 2, 6, 18, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dGates, lda: 18, p.Slice(Layout.Decoder_cell_weight_ih + 2), ldb: 8, dCtx, ldc: 6, m: 2, n: 6, k: 18,
+                    accumulate: true);
                 // through each row's attention: ∂ encoder outputs, ∂ keys, ∂ query
                 for (int b = 0; b < 2; b++)
                 {
                     int valid = _rowLengths[b];
                     int row = (b * targetLength + t) * sourceLength;
-                    global::Unroll.Kernels.Attention.Backward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12,
-                        a.Slice(Layout.Decoder_Weights + row, valid),
-                        dCtx.Slice(b * 6), 6, a.Slice(Layout.Decoder_WeightsGradient + row, valid), carry.Slice(b * 6), dMemory.Slice(b * 6),
-                            dMemory.Slice(b * 6), a.Slice(Layout.Decoder_Scratch), 1, valid, 6, 6, 1f, causal: false);
+                    global::Unroll.Kernels.Attention.Backward(sPrev.Slice(b * 6), ldq: 6, memory.Slice(b * 6), ldk: 12, memory.Slice(b * 6), ldv: 12,
+                        a.Slice(Layout.Decoder_Weights + row, valid), dCtx.Slice(b * 6), ldo: 6, a.Slice(Layout.Decoder_WeightsGradient + row, valid),
+                        carry.Slice(b * 6), dMemory.Slice(b * 6), dMemory.Slice(b * 6), a.Slice(Layout.Decoder_Scratch), queries: 1, keys: valid, dkWidth: 6,
+                        dvWidth: 6, 1f, causal: false);
                 }
             }
 
             // ∂s_0, for the encoder's final state
             carry.CopyTo(a.Slice(Layout.Decoder_States + 24, 12));
             // the cell's weights over every step at once: ∂W_hh += ∂gatesᵀ·s_{t-1}, ∂W_ih += ∂gatesᵀ·[x ; ctx], and the biases
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, 18, hiddens, 6, g.Slice(Layout.Decoder_cell_weight_hh), 6, rows, 18, 6);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dGh, lda: 18, hiddens, ldb: 6, g.Slice(Layout.Decoder_cell_weight_hh), ldc: 6, m: rows, n: 18,
+                k: 6);
             global::Unroll.Kernels.Blas.SumRowsAdd(dGh, 18, rows, 18, g.Slice(Layout.Decoder_cell_bias_hh, 18));
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 18, x, 2, g.Slice(Layout.Decoder_cell_weight_ih), 8, rows, 18, 2);
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 18, context, 6, g.Slice(Layout.Decoder_cell_weight_ih + 2), 8, rows, 18, 6);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 18, x, ldb: 2, g.Slice(Layout.Decoder_cell_weight_ih), ldc: 8, m: rows, n: 18, k: 2);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 18, context, ldb: 6, g.Slice(Layout.Decoder_cell_weight_ih + 2), ldc: 8, m: rows, n: 18,
+                k: 6);
             global::Unroll.Kernels.Blas.SumRowsAdd(dG, 18, rows, 18, g.Slice(Layout.Decoder_cell_bias_ih, 18));
             // ∂ target inputs = ∂gates·W_ih[:, :2]
-            global::Unroll.Kernels.Blas.Multiply(dG, 18, p.Slice(Layout.Decoder_cell_weight_ih), 8, a.Slice(Layout.Decoder_TargetGradient), 2, rows, 2, 18,
-                accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(dG, lda: 18, p.Slice(Layout.Decoder_cell_weight_ih), ldb: 8, a.Slice(Layout.Decoder_TargetGradient), ldc: 2,
+                m: rows, n: 2, k: 18, accumulate: false);
         }
 
         /// <summary>One decoder step of every row from the running state, attending over the memory of the last <c>Encode</c>.</summary>
@@ -612,24 +631,29 @@ namespace Signals
             for (int b = 0; b < 2; b++)
             {
                 global::System.Span<float> weights = a.Slice(Layout.Decoder_StepWeights + b * sourceLength, sourceLength);
-                global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), 6, memory.Slice(b * 6), 12, memory.Slice(b * 6), 12, weights, ctx.Slice(b * 6, 6),
-                    6, 1, _stepSourceLengths[b], 6, 6, 1f, causal: false);
+                global::Unroll.Kernels.Attention.Forward(sPrev.Slice(b * 6), ldq: 6, memory.Slice(b * 6), ldk: 12, memory.Slice(b * 6), ldv: 12, weights,
+                    ctx.Slice(b * 6, 6), ldo: 6, queries: 1, keys: _stepSourceLengths[b], dk: 6, dv: 6, 1f, causal: false);
                 weights.Slice(_stepSourceLengths[b]).Clear(); // padding: exactly 0
             }
             // gates = x·W_ih[:, :2]ᵀ + ctx·W_ih[:, 2:]ᵀ + b_ih
-            global::Unroll.Kernels.Blas.MultiplyTransposed(x, 2, p.Slice(Layout.Decoder_cell_weight_ih), 8, gates, 24, 2, 18, 2, accumulate: false);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 6, p.Slice(Layout.Decoder_cell_weight_ih + 2), 8, gates, 24, 2, 18, 6, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 2, p.Slice(Layout.Decoder_cell_weight_ih), ldb: 8, gates, ldc: 24, m: 2, n: 18, k: 2,
+                accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, lda: 6, p.Slice(Layout.Decoder_cell_weight_ih + 2), ldb: 8, gates, ldc: 24, m: 2, n: 18, k: 6,
+                accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(gates, 24, 2, 18, p.Slice(Layout.Decoder_cell_bias_ih, 18));
             global::System.Span<float> next = a.Slice(Layout.Decoder_StepNext, 12);
             // gh = s_{t-1}·W_hhᵀ + b_hh; r, z = σ(x_rz + gh_rz); n = tanh(x_n + r⊙gh_n); s_t = (1 − z)⊙n + z⊙s_{t-1}
             global::System.Span<float> gh = a.Slice(Layout.Decoder_Gh, 36);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 6, p.Slice(Layout.Decoder_cell_weight_hh), 6, gh, 18, 2, 18, 6, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, lda: 6, p.Slice(Layout.Decoder_cell_weight_hh), ldb: 6, gh, ldc: 18, m: 2, n: 18, k: 6,
+                accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(gh, 18, 2, 18, p.Slice(Layout.Decoder_cell_bias_hh, 18));
-            global::Unroll.Kernels.Cells.GruForward(gates, gh, sPrev, 6, next, 6, 2, 6);
+            global::Unroll.Kernels.Cells.GruForward(gates, gh, sPrev, ldhPrev: 6, next, ldh: 6, batch: 2, hidden: 6);
             next.CopyTo(sPrev); // the running state moves on
             global::System.Span<float> y = a.Slice(Layout.Decoder_StepOutput, 4);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, 6, p.Slice(Layout.Decoder_out_weight), 12, y, 2, 2, 2, 6, accumulate: false);
-            global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, 6, p.Slice(Layout.Decoder_out_weight + 6), 12, y, 2, 2, 2, 6, accumulate: true);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(sPrev, lda: 6, p.Slice(Layout.Decoder_out_weight), ldb: 12, y, ldc: 2, m: 2, n: 2, k: 6,
+                accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(ctx, lda: 6, p.Slice(Layout.Decoder_out_weight + 6), ldb: 12, y, ldc: 2, m: 2, n: 2, k: 6,
+                accumulate: true);
             global::Unroll.Kernels.Blas.AddRowVector(y, 2, 2, 2, p.Slice(Layout.Decoder_out_bias, 2));
         }
 

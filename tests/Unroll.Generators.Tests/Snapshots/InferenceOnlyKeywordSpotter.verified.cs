@@ -285,7 +285,8 @@ namespace Audio
                 global::System.Span<float> cache = a.Slice(Layout.Rnn_L0_Cache); // [time, 1, 256]
                 global::System.Span<float> gh = a.Slice(Layout.Scratch_Gh, 192);
                 // input side for every step at once: x·W_ihᵀ + b_ih   ([length * 1 x 40] · [40 x 192])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 40, p.Slice(Layout.Rnn_weight_ih_l0), 40, cache, 256, length * 1, 192, 40, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 40, p.Slice(Layout.Rnn_weight_ih_l0), ldb: 40, cache, ldc: 256, m: length * 1, n: 192,
+                    k: 40, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 256, length * 1, 192, p.Slice(Layout.Rnn_bias_ih_l0, 192));
                 for (int s = 0; s < length; s++)
                 {
@@ -295,23 +296,25 @@ namespace Audio
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States, 64) : h.Slice((t - 1) * 64);
                     const int ldPrev = 64;
                     // gh = h_prev·W_hhᵀ + b_hh   ([1 x 64] · [64 x 192])
-                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), gh, 192, 1, 192, 64, accumulate: false);
+                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, lda: ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), gh, ldc: 192, m: 1, n: 192, k: 64,
+                        accumulate: false);
                     global::Unroll.Kernels.Blas.AddRowVector(gh, 192, 1, 192, p.Slice(Layout.Rnn_bias_hh_l0, 192));
                     // r, z = σ(x_rz + gh_rz);  n = tanh(x_n + r⊙gh_n);  h_t = (1 − z)⊙n + z⊙h_prev
-                    global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldPrev, h.Slice(t * 64), 64, 1, 64);
+                    global::Unroll.Kernels.Cells.GruForward(cache.Slice(t * 256, 256), gh, hPrev, ldhPrev: ldPrev, h.Slice(t * 64), ldh: 64, batch: 1,
+                        hidden: 64);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 64), 64, default, default, 64);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 64), ldh: 64, default, default, hidden: 64);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 64), 64, a.Slice(Layout.Rnn_States + 64, 64), 64, 1, 64);
+                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 64), lds: 64, a.Slice(Layout.Rnn_States + 64, 64), ldd: 64, m: 1, n: 64);
             }
 
             // Drop: Dropout(p = 0.1) passes values through in inference
             a.Slice(Layout.Rnn_L0_Sequence, length * 1 * 64).CopyTo(a.Slice(Layout.Drop_Output, length * 1 * 64));
 
             // Head: y = x·Wᵀ + b for every row   ([length * 1 x 64] · [64 x 12])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Drop_Output), 64, p.Slice(Layout.Head_weight), 64, a.Slice(Layout.Head_Output), 12,
-                length * 1, 12, 64, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Drop_Output), lda: 64, p.Slice(Layout.Head_weight), ldb: 64,
+                a.Slice(Layout.Head_Output), ldc: 12, m: length * 1, n: 12, k: 64, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 12, length * 1, 12, p.Slice(Layout.Head_bias, 12));
         }
 

@@ -285,7 +285,8 @@ namespace Audio
                 global::System.Span<float> cache = a.Slice(Layout.Rnn_L0_Cache); // [time, 1, 128]
                 global::System.Span<float> c = a.Slice(Layout.Rnn_L0_Cells); // c_t, [time, 1, 32]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 1 x 8] · [8 x 128])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 8, p.Slice(Layout.Rnn_weight_ih_l0), 8, cache, 128, length * 1, 128, 8, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 8, p.Slice(Layout.Rnn_weight_ih_l0), ldb: 8, cache, ldc: 128, m: length * 1, n: 128,
+                    k: 8, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 1, 128, p.Slice(Layout.Rnn_bias_ih_l0, 128));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 128, length * 1, 128, p.Slice(Layout.Rnn_bias_hh_l0, 128));
                 for (int s = 0; s < length; s++)
@@ -297,21 +298,21 @@ namespace Audio
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Rnn_States + 128, 32) : c.Slice((t - 1) * 32);
                     const int ldPrev = 32;
                     // gates_t += h_prev·W_hhᵀ   ([1 x 32] · [32 x 128])
-                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 128), 128, 1, 128, 32,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, lda: ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 128), ldc: 128, m: 1,
+                        n: 128, k: 32, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 128, 128), cPrev, c.Slice(t * 32, 32), h.Slice(t * 32), 32, 1, 32);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 32), 32, cPrev, c.Slice(t * 32, 32), 32);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 32), ldh: 32, cPrev, c.Slice(t * 32, 32), hidden: 32);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 32), 32, a.Slice(Layout.Rnn_States + 32, 32), 32, 1, 32);
+                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 32), lds: 32, a.Slice(Layout.Rnn_States + 32, 32), ldd: 32, m: 1, n: 32);
                 c.Slice((length - 1) * 32, 32).CopyTo(a.Slice(Layout.Rnn_States + 160, 32));
             }
 
             // Head: y = x·Wᵀ + b for every row   ([length * 1 x 32] · [32 x 1])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L0_Sequence), 32, p.Slice(Layout.Head_weight), 32, a.Slice(Layout.Head_Output), 1,
-                length * 1, 1, 32, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L0_Sequence), lda: 32, p.Slice(Layout.Head_weight), ldb: 32,
+                a.Slice(Layout.Head_Output), ldc: 1, m: length * 1, n: 1, k: 32, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Head_Output), 1, length * 1, 1, p.Slice(Layout.Head_bias, 1));
         }
 
@@ -329,10 +330,10 @@ namespace Audio
                 global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 32, 32); // the running state
                 global::System.ReadOnlySpan<float> cPrev = a.Slice(Layout.Rnn_States + 160, 32);
                 // [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
-                global::Unroll.Kernels.Cells.LstmStep(x, 8, hPrev, 32, a.Slice(Layout.Step_Rnn_L0_Fused), cPrev, c.Slice(0, 32), h, 32, 1, 8, 32,
-                    global::Unroll.WeightPrecision.Int8);
+                global::Unroll.Kernels.Cells.LstmStep(x, ldx: 8, hPrev, ldPrev: 32, a.Slice(Layout.Step_Rnn_L0_Fused), cPrev, c.Slice(0, 32), h, ldh: 32,
+                    batch: 1, input: 8, hidden: 32, global::Unroll.WeightPrecision.Int8);
                 // the running state moves on
-                global::Unroll.Kernels.Blas.CopyRows(h, 32, a.Slice(Layout.Rnn_States + 32, 32), 32, 1, 32);
+                global::Unroll.Kernels.Blas.CopyRows(h, lds: 32, a.Slice(Layout.Rnn_States + 32, 32), ldd: 32, m: 1, n: 32);
                 c.Slice(0, 32).CopyTo(a.Slice(Layout.Rnn_States + 160, 32));
             }
 

@@ -362,8 +362,8 @@ namespace Company.Product.Nlp
                     global::System.Span<float> cache = a.Slice(Layout.Encoder_L0_Cache); // [time, 1, 96]
                     global::System.Span<float> c = a.Slice(Layout.Encoder_L0_Cells); // c_t, [time, 1, 24]
                     // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 1 x 16] · [16 x 96])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(x, 16, p.Slice(Layout.Encoder_weight_ih_l0), 16, cache, 96, length * 1, 96, 16,
-                        accumulate: false);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 16, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 16, cache, ldc: 96, m: length * 1,
+                        n: 96, k: 16, accumulate: false);
                     global::Unroll.Kernels.Blas.AddRowVector(cache, 96, length * 1, 96, p.Slice(Layout.Encoder_bias_ih_l0, 96));
                     global::Unroll.Kernels.Blas.AddRowVector(cache, 96, length * 1, 96, p.Slice(Layout.Encoder_bias_hh_l0, 96));
                     for (int s = 0; s < length; s++)
@@ -375,21 +375,21 @@ namespace Company.Product.Nlp
                         global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 96, 24) : c.Slice((t - 1) * 24);
                         const int ldPrev = 24;
                         // gates_t += h_prev·W_hhᵀ   ([1 x 24] · [24 x 96])
-                        global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Encoder_L0_WhhT), cache.Slice(t * 96), 96, 1, 96, 24,
-                            accumulate: true);
+                        global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, lda: ldPrev, a.Slice(Layout.Step_Encoder_L0_WhhT), cache.Slice(t * 96), ldc: 96, m: 1,
+                            n: 96, k: 24, accumulate: true);
                         // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                         global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 96, 96), cPrev, c.Slice(t * 24, 24), h.Slice(t * 24), 24, 1, 24);
                         // rows whose source has ended hold their state (packed sequences)
-                        global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 24), 24, cPrev, c.Slice(t * 24, 24), 24);
+                        global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 24), ldh: 24, cPrev, c.Slice(t * 24, 24), hidden: 24);
                     }
                     // h_n (and c_n): the state after the last step
-                    global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 24), 24, a.Slice(Layout.Encoder_States + 24, 24), 24, 1, 24);
+                    global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 24), lds: 24, a.Slice(Layout.Encoder_States + 24, 24), ldd: 24, m: 1, n: 24);
                     c.Slice((length - 1) * 24, 24).CopyTo(a.Slice(Layout.Encoder_States + 120, 24));
                 }
 
                 // Tags: y = x·Wᵀ + b for every row   ([length * 1 x 24] · [24 x 5])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Encoder_L0_Sequence), 24, p.Slice(Layout.Tags_weight), 24,
-                    a.Slice(Layout.Tags_Output), 5, length * 1, 5, 24, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Encoder_L0_Sequence), lda: 24, p.Slice(Layout.Tags_weight), ldb: 24,
+                    a.Slice(Layout.Tags_Output), ldc: 5, m: length * 1, n: 5, k: 24, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Tags_Output), 5, length * 1, 5, p.Slice(Layout.Tags_bias, 5));
             }
 
@@ -444,12 +444,12 @@ namespace Company.Product.Nlp
                 global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
                 // Tags: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Tags_OutputGradient), 5, a.Slice(Layout.Encoder_L0_Sequence), 24,
-                    g.Slice(Layout.Tags_weight), 24, length * 1, 5, 24);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Tags_OutputGradient), lda: 5, a.Slice(Layout.Encoder_L0_Sequence), ldb: 24,
+                    g.Slice(Layout.Tags_weight), ldc: 24, m: length * 1, n: 5, k: 24);
                 global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Tags_OutputGradient), 5, length * 1, 5, g.Slice(Layout.Tags_bias, 5));
                 // ∂x = ∂y·W   ([length * 1 x 5] · [5 x 24])
-                global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Tags_OutputGradient), 5, p.Slice(Layout.Tags_weight), 24,
-                    a.Slice(Layout.Encoder_L0_SequenceGradient), 24, length * 1, 24, 5, accumulate: false);
+                global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Tags_OutputGradient), lda: 5, p.Slice(Layout.Tags_weight), ldb: 24,
+                    a.Slice(Layout.Encoder_L0_SequenceGradient), ldc: 24, m: length * 1, n: 24, k: 5, accumulate: false);
 
                 // ∂ of the input of Encoder layer 0, accumulated below
                 a.Slice(Layout.Embed_OutputGradient, length * 16).Clear();
@@ -476,27 +476,28 @@ namespace Company.Product.Nlp
                             a.Slice(Layout.Scratch_HeldDc, 24), 24);
                         global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 96), cPrev, c.Slice(t * 24), dh.Slice(t * 24), 24, dhNext, dc,
                             dG.Slice(t * 96), 1, 24);
-                        global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 24), 24, a.Slice(Layout.Scratch_HeldDh, 24),
-                            a.Slice(Layout.Scratch_HeldDc, 24), dhNext, dc, dG.Slice(t * 96, 96), default, 96, 24);
+                        global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 24), lddh: 24, a.Slice(Layout.Scratch_HeldDh, 24),
+                            a.Slice(Layout.Scratch_HeldDc, 24), dhNext, dc, dG.Slice(t * 96, 96), default, gateWidth: 96, hidden: 24);
                         // ∂h_prev += ∂gates_t·W_hh   ([1 x 96] · [96 x 24])
-                        global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 96), 96, p.Slice(Layout.Encoder_weight_hh_l0), 24, dhNext, 24, 1, 24, 96,
-                            accumulate: true);
+                        global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 96), lda: 96, p.Slice(Layout.Encoder_weight_hh_l0), ldb: 24, dhNext, ldc: 24, m: 1,
+                            n: 24, k: 96, accumulate: true);
                     }
                     // ∂h_0, ∂c_0
                     dhNext.CopyTo(a.Slice(Layout.Encoder_States + 48, 24));
                     dc.CopyTo(a.Slice(Layout.Encoder_States + 144, 24));
                     // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 96, a.Slice(Layout.Encoder_States, 24), 24, g.Slice(Layout.Encoder_weight_hh_l0), 24,
-                        1, 96, 24);
-                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(96), 96, h, 24, g.Slice(Layout.Encoder_weight_hh_l0), 24, (length - 1) * 1, 96,
-                        24);
+                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 96, a.Slice(Layout.Encoder_States, 24), ldb: 24,
+                        g.Slice(Layout.Encoder_weight_hh_l0), ldc: 24, m: 1, n: 96, k: 24);
+                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(96), lda: 96, h, ldb: 24, g.Slice(Layout.Encoder_weight_hh_l0), ldc: 24,
+                        m: (length - 1) * 1, n: 96, k: 24);
                     global::Unroll.Kernels.Blas.SumRowsAdd(dG, 96, length * 1, 96, g.Slice(Layout.Encoder_bias_hh_l0, 96));
                     // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([96 x length * 1] · [length * 1 x 16])
-                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 96, x, 16, g.Slice(Layout.Encoder_weight_ih_l0), 16, length * 1, 96, 16);
+                    global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 96, x, ldb: 16, g.Slice(Layout.Encoder_weight_ih_l0), ldc: 16, m: length * 1,
+                        n: 96, k: 16);
                     global::Unroll.Kernels.Blas.SumRowsAdd(dG, 96, length * 1, 96, g.Slice(Layout.Encoder_bias_ih_l0, 96));
                     // ∂x += ∂gates·W_ih   ([length * 1 x 96] · [96 x 16])
-                    global::Unroll.Kernels.Blas.Multiply(dG, 96, p.Slice(Layout.Encoder_weight_ih_l0), 16, a.Slice(Layout.Embed_OutputGradient), 16, length * 1,
-                        16, 96, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG, lda: 96, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 16, a.Slice(Layout.Embed_OutputGradient),
+                        ldc: 16, m: length * 1, n: 16, k: 96, accumulate: true);
                 }
 
                 // Embed: ∂W[token] += ∂y for every step

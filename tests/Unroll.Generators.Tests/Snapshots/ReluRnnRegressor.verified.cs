@@ -300,7 +300,7 @@ namespace Signals
             global::Unroll.Kernels.Blas.PackPanels(p.Slice(Layout.Rnn_weight_hh_l0, 400), 20, a.Slice(Layout.Step_Rnn_L0_WhhT, 400), 20, 20);
             p.Slice(Layout.Rnn_weight_hh_l0, 400).CopyTo(a.Slice(Layout.Step_Rnn_L0_PackedFrom, 400));
             p.Slice(Layout.Rnn_bias_ih_l0, 20).CopyTo(a.Slice(Layout.Step_Rnn_L0_Bias, 20));
-            global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l0, 20), 20, a.Slice(Layout.Step_Rnn_L0_Bias, 20), 20, 1, 20);
+            global::Unroll.Kernels.Blas.AddRows(p.Slice(Layout.Rnn_bias_hh_l0, 20), lds: 20, a.Slice(Layout.Step_Rnn_L0_Bias, 20), ldd: 20, m: 1, n: 20);
             a[Layout.Step_WeightsStale] = 0f;
         }
 
@@ -338,7 +338,8 @@ namespace Signals
                 global::System.Span<float> h = a.Slice(Layout.Rnn_L0_Sequence); // h_t in columns 0..19 of [time, 2, 20]
                 global::System.Span<float> cache = a.Slice(Layout.Rnn_L0_Cache); // [time, 2, 20]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 2 x 3] · [3 x 20])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 3, p.Slice(Layout.Rnn_weight_ih_l0), 3, cache, 20, length * 2, 20, 3, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 3, p.Slice(Layout.Rnn_weight_ih_l0), ldb: 3, cache, ldc: 20, m: length * 2, n: 20, k: 3,
+                    accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 20, length * 2, 20, p.Slice(Layout.Rnn_bias_ih_l0, 20));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 20, length * 2, 20, p.Slice(Layout.Rnn_bias_hh_l0, 20));
                 for (int s = 0; s < length; s++)
@@ -349,19 +350,19 @@ namespace Signals
                     global::System.ReadOnlySpan<float> hPrev = first ? a.Slice(Layout.Rnn_States, 40) : h.Slice((t - 1) * 40);
                     const int ldPrev = 20;
                     // pre_t += h_prev·W_hhᵀ   ([2 x 20] · [20 x 20]);  h_t = relu(pre_t)
-                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 40), 20, 2, 20, 20,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, lda: ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache.Slice(t * 40), ldc: 20, m: 2, n: 20,
+                        k: 20, accumulate: true);
                     global::Unroll.Kernels.Cells.RnnForward(cache.Slice(t * 40, 40), h.Slice(t * 40), 20, 2, 20, global::Unroll.Nonlinearity.Relu);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 40), 20, default, default, 20);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 40), ldh: 20, default, default, hidden: 20);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 40), 20, a.Slice(Layout.Rnn_States + 40, 40), 20, 2, 20);
+                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 40), lds: 20, a.Slice(Layout.Rnn_States + 40, 40), ldd: 20, m: 2, n: 20);
             }
 
             // Readout: y = x·Wᵀ for every row   ([length * 2 x 20] · [20 x 1])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L0_Sequence), 20, p.Slice(Layout.Readout_weight), 20,
-                a.Slice(Layout.Readout_Output), 1, length * 2, 1, 20, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Rnn_L0_Sequence), lda: 20, p.Slice(Layout.Readout_weight), ldb: 20,
+                a.Slice(Layout.Readout_Output), ldc: 1, m: length * 2, n: 1, k: 20, accumulate: false);
         }
 
         /// <summary>One step of every layer, from and into the running states.</summary>
@@ -376,20 +377,21 @@ namespace Signals
                 global::System.Span<float> h = a.Slice(Layout.Step_Rnn_L0_Sequence); // h_t in columns 0..19 of [time, 2, 20]
                 global::System.Span<float> cache = a.Slice(Layout.Step_Rnn_L0_Cache); // [time, 2, 20]
                 // input side, over the packed W_ihᵀ: x·W_ihᵀ + b_ih + b_hh   ([2 x 3] · [3 x 20])
-                global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L0_Bias, 20), 0, cache, 20, 2, 20);
-                global::Unroll.Kernels.Blas.MultiplyPacked(x, 3, a.Slice(Layout.Step_Rnn_L0_WihT), cache, 20, 2, 20, 3, accumulate: true);
+                global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Step_Rnn_L0_Bias, 20), lds: 0, cache, ldd: 20, m: 2, n: 20);
+                global::Unroll.Kernels.Blas.MultiplyPacked(x, lda: 3, a.Slice(Layout.Step_Rnn_L0_WihT), cache, ldc: 20, m: 2, n: 20, k: 3, accumulate: true);
                 global::System.ReadOnlySpan<float> hPrev = a.Slice(Layout.Rnn_States + 40, 40); // the running state
                 const int ldPrev = 20;
                 // pre_t += h_prev·W_hhᵀ   ([2 x 20] · [20 x 20]);  h_t = relu(pre_t)
-                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache, 20, 2, 20, 20, accumulate: true);
+                global::Unroll.Kernels.Blas.MultiplyPacked(hPrev, lda: ldPrev, a.Slice(Layout.Step_Rnn_L0_WhhT), cache, ldc: 20, m: 2, n: 20, k: 20,
+                    accumulate: true);
                 global::Unroll.Kernels.Cells.RnnForward(cache.Slice(0, 40), h, 20, 2, 20, global::Unroll.Nonlinearity.Relu);
                 // the running state moves on
-                global::Unroll.Kernels.Blas.CopyRows(h, 20, a.Slice(Layout.Rnn_States + 40, 40), 20, 2, 20);
+                global::Unroll.Kernels.Blas.CopyRows(h, lds: 20, a.Slice(Layout.Rnn_States + 40, 40), ldd: 20, m: 2, n: 20);
             }
 
             // Readout: y = x·Wᵀ for every row   ([2 x 20] · [20 x 1])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Rnn_L0_Sequence), 20, p.Slice(Layout.Readout_weight), 20,
-                a.Slice(Layout.Step_Readout_Output), 1, 2, 1, 20, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Step_Rnn_L0_Sequence), lda: 20, p.Slice(Layout.Readout_weight), ldb: 20,
+                a.Slice(Layout.Step_Readout_Output), ldc: 1, m: 2, n: 1, k: 20, accumulate: false);
         }
 
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
@@ -400,11 +402,11 @@ namespace Signals
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Readout: ∂W += ∂yᵀ·x, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Readout_OutputGradient), 1, a.Slice(Layout.Rnn_L0_Sequence), 20,
-                g.Slice(Layout.Readout_weight), 20, length * 2, 1, 20);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Readout_OutputGradient), lda: 1, a.Slice(Layout.Rnn_L0_Sequence), ldb: 20,
+                g.Slice(Layout.Readout_weight), ldc: 20, m: length * 2, n: 1, k: 20);
             // ∂x = ∂y·W   ([length * 2 x 1] · [1 x 20])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Readout_OutputGradient), 1, p.Slice(Layout.Readout_weight), 20,
-                a.Slice(Layout.Rnn_L0_SequenceGradient), 20, length * 2, 20, 1, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Readout_OutputGradient), lda: 1, p.Slice(Layout.Readout_weight), ldb: 20,
+                a.Slice(Layout.Rnn_L0_SequenceGradient), ldc: 20, m: length * 2, n: 20, k: 1, accumulate: false);
 
             // ∂ of the input of Rnn layer 0, accumulated below
             if (inputGradient) a.Slice(Layout.InputGradient, length * 6).Clear();
@@ -423,25 +425,29 @@ namespace Signals
                     int t = length - 1 - s;
                     // held rows (packed sequences)
                     global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, default, a.Slice(Layout.Scratch_HeldDh, 40), default, 20);
-                    global::Unroll.Kernels.Cells.RnnBackward(h.Slice(t * 40), 20, dh.Slice(t * 40), 20, dhNext, dG.Slice(t * 40), 2, 20,
-                        global::Unroll.Nonlinearity.Relu);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 40), 20, a.Slice(Layout.Scratch_HeldDh, 40), default, dhNext, default,
-                        dG.Slice(t * 40, 40), default, 20, 20);
+                    global::Unroll.Kernels.Cells.RnnBackward(h.Slice(t * 40), ldh: 20, dh.Slice(t * 40), lddh: 20, dhNext, dG.Slice(t * 40), batch: 2,
+                        hidden: 20, global::Unroll.Nonlinearity.Relu);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 40), lddh: 20, a.Slice(Layout.Scratch_HeldDh, 40), default, dhNext,
+                        default, dG.Slice(t * 40, 40), default, gateWidth: 20, hidden: 20);
                     // ∂h_prev += ∂gates_t·W_hh   ([2 x 20] · [20 x 20])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 40), 20, p.Slice(Layout.Rnn_weight_hh_l0), 20, dhNext, 20, 2, 20, 20, accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 40), lda: 20, p.Slice(Layout.Rnn_weight_hh_l0), ldb: 20, dhNext, ldc: 20, m: 2, n: 20,
+                        k: 20, accumulate: true);
                 }
                 // ∂h_0
                 dhNext.CopyTo(a.Slice(Layout.Rnn_States + 80, 40));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 20, a.Slice(Layout.Rnn_States, 40), 20, g.Slice(Layout.Rnn_weight_hh_l0), 20, 2, 20, 20);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(40), 20, h, 20, g.Slice(Layout.Rnn_weight_hh_l0), 20, (length - 1) * 2, 20, 20);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 20, a.Slice(Layout.Rnn_States, 40), ldb: 20, g.Slice(Layout.Rnn_weight_hh_l0),
+                    ldc: 20, m: 2, n: 20, k: 20);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(40), lda: 20, h, ldb: 20, g.Slice(Layout.Rnn_weight_hh_l0), ldc: 20,
+                    m: (length - 1) * 2, n: 20, k: 20);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 20, length * 2, 20, g.Slice(Layout.Rnn_bias_hh_l0, 20));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([20 x length * 2] · [length * 2 x 3])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 20, x, 3, g.Slice(Layout.Rnn_weight_ih_l0), 3, length * 2, 20, 3);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 20, x, ldb: 3, g.Slice(Layout.Rnn_weight_ih_l0), ldc: 3, m: length * 2, n: 20,
+                    k: 3);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 20, length * 2, 20, g.Slice(Layout.Rnn_bias_ih_l0, 20));
                 // ∂x += ∂gates·W_ih   ([length * 2 x 20] · [20 x 3])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 20, p.Slice(Layout.Rnn_weight_ih_l0), 3, a.Slice(Layout.InputGradient), 3,
-                    length * 2, 3, 20, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, lda: 20, p.Slice(Layout.Rnn_weight_ih_l0), ldb: 3, a.Slice(Layout.InputGradient),
+                    ldc: 3, m: length * 2, n: 3, k: 20, accumulate: true);
             }
         }
 

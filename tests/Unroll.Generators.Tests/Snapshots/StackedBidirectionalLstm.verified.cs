@@ -304,7 +304,8 @@ namespace Speech
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0_Cache); // [time, 3, 40]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L0_Cells); // c_t, [time, 3, 10]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 3 x 6] · [6 x 40])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 6, p.Slice(Layout.Encoder_weight_ih_l0), 6, cache, 40, length * 3, 40, 6, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 6, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 6, cache, ldc: 40, m: length * 3, n: 40,
+                    k: 6, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_ih_l0, 40));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_hh_l0, 40));
                 for (int s = 0; s < length; s++)
@@ -316,15 +317,15 @@ namespace Speech
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 480, 30) : c.Slice((t - 1) * 30);
                     int ldPrev = first ? 10 : 20;
                     // gates_t += h_prev·W_hhᵀ   ([3 x 10] · [10 x 40])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), 10, cache.Slice(t * 120), 40, 3, 40, 10,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, lda: ldPrev, p.Slice(Layout.Encoder_weight_hh_l0), ldb: 10, cache.Slice(t * 120),
+                        ldc: 40, m: 3, n: 40, k: 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), 20, cPrev, c.Slice(t * 30, 30), 10);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), ldh: 20, cPrev, c.Slice(t * 30, 30), hidden: 10);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 60), 20, a.Slice(Layout.Encoder_States + 120, 30), 10, 3, 10);
+                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 60), lds: 20, a.Slice(Layout.Encoder_States + 120, 30), ldd: 10, m: 3, n: 10);
                 c.Slice((length - 1) * 30, 30).CopyTo(a.Slice(Layout.Encoder_States + 600, 30));
             }
             // Encoder, layer 0, reverse direction: LSTM 6 → 10
@@ -334,8 +335,8 @@ namespace Speech
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L0R_Cache); // [time, 3, 40]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L0R_Cells); // c_t, [time, 3, 10]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 3 x 6] · [6 x 40])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 6, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 6, cache, 40, length * 3, 40, 6,
-                    accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 6, p.Slice(Layout.Encoder_weight_ih_l0_reverse), ldb: 6, cache, ldc: 40, m: length * 3,
+                    n: 40, k: 6, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_ih_l0_reverse, 40));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_hh_l0_reverse, 40));
                 for (int s = 0; s < length; s++)
@@ -347,15 +348,15 @@ namespace Speech
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 510, 30) : c.Slice((t + 1) * 30);
                     int ldPrev = first ? 10 : 20;
                     // gates_t += h_prev·W_hhᵀ   ([3 x 10] · [10 x 40])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, cache.Slice(t * 120), 40, 3,
-                        40, 10, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, lda: ldPrev, p.Slice(Layout.Encoder_weight_hh_l0_reverse), ldb: 10,
+                        cache.Slice(t * 120), ldc: 40, m: 3, n: 40, k: 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), 20, cPrev, c.Slice(t * 30, 30), 10);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), ldh: 20, cPrev, c.Slice(t * 30, 30), hidden: 10);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h, 20, a.Slice(Layout.Encoder_States + 150, 30), 10, 3, 10);
+                global::Unroll.Kernels.Blas.CopyRows(h, lds: 20, a.Slice(Layout.Encoder_States + 150, 30), ldd: 10, m: 3, n: 10);
                 c.Slice(0, 30).CopyTo(a.Slice(Layout.Encoder_States + 630, 30));
             }
             // dropout 0.25f on the states of Encoder layer 0 before layer 1 reads them (training only)
@@ -369,8 +370,8 @@ namespace Speech
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L1_Cache); // [time, 3, 40]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L1_Cells); // c_t, [time, 3, 10]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 3 x 20] · [20 x 40])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 20, p.Slice(Layout.Encoder_weight_ih_l1), 20, cache, 40, length * 3, 40, 20,
-                    accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 20, p.Slice(Layout.Encoder_weight_ih_l1), ldb: 20, cache, ldc: 40, m: length * 3, n: 40,
+                    k: 20, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_ih_l1, 40));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_hh_l1, 40));
                 for (int s = 0; s < length; s++)
@@ -382,15 +383,15 @@ namespace Speech
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 540, 30) : c.Slice((t - 1) * 30);
                     int ldPrev = first ? 10 : 20;
                     // gates_t += h_prev·W_hhᵀ   ([3 x 10] · [10 x 40])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l1), 10, cache.Slice(t * 120), 40, 3, 40, 10,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, lda: ldPrev, p.Slice(Layout.Encoder_weight_hh_l1), ldb: 10, cache.Slice(t * 120),
+                        ldc: 40, m: 3, n: 40, k: 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), 20, cPrev, c.Slice(t * 30, 30), 10);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), ldh: 20, cPrev, c.Slice(t * 30, 30), hidden: 10);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 60), 20, a.Slice(Layout.Encoder_States + 180, 30), 10, 3, 10);
+                global::Unroll.Kernels.Blas.CopyRows(h.Slice((length - 1) * 60), lds: 20, a.Slice(Layout.Encoder_States + 180, 30), ldd: 10, m: 3, n: 10);
                 c.Slice((length - 1) * 30, 30).CopyTo(a.Slice(Layout.Encoder_States + 660, 30));
             }
             // Encoder, layer 1, reverse direction: LSTM 20 → 10
@@ -400,8 +401,8 @@ namespace Speech
                 global::System.Span<float> cache = a.Slice(Layout.Encoder_L1R_Cache); // [time, 3, 40]
                 global::System.Span<float> c = a.Slice(Layout.Encoder_L1R_Cells); // c_t, [time, 3, 10]
                 // input side for every step at once: x·W_ihᵀ + b_ih + b_hh   ([length * 3 x 20] · [20 x 40])
-                global::Unroll.Kernels.Blas.MultiplyTransposed(x, 20, p.Slice(Layout.Encoder_weight_ih_l1_reverse), 20, cache, 40, length * 3, 40, 20,
-                    accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(x, lda: 20, p.Slice(Layout.Encoder_weight_ih_l1_reverse), ldb: 20, cache, ldc: 40, m: length * 3,
+                    n: 40, k: 20, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_ih_l1_reverse, 40));
                 global::Unroll.Kernels.Blas.AddRowVector(cache, 40, length * 3, 40, p.Slice(Layout.Encoder_bias_hh_l1_reverse, 40));
                 for (int s = 0; s < length; s++)
@@ -413,15 +414,15 @@ namespace Speech
                     global::System.ReadOnlySpan<float> cPrev = first ? a.Slice(Layout.Encoder_States + 570, 30) : c.Slice((t + 1) * 30);
                     int ldPrev = first ? 10 : 20;
                     // gates_t += h_prev·W_hhᵀ   ([3 x 10] · [10 x 40])
-                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, ldPrev, p.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, cache.Slice(t * 120), 40, 3,
-                        40, 10, accumulate: true);
+                    global::Unroll.Kernels.Blas.MultiplyTransposed(hPrev, lda: ldPrev, p.Slice(Layout.Encoder_weight_hh_l1_reverse), ldb: 10,
+                        cache.Slice(t * 120), ldc: 40, m: 3, n: 40, k: 10, accumulate: true);
                     // i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)
                     global::Unroll.Kernels.Cells.LstmForward(cache.Slice(t * 120, 120), cPrev, c.Slice(t * 30, 30), h.Slice(t * 60), 20, 3, 10);
                     // rows whose source has ended hold their state (packed sequences)
-                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), 20, cPrev, c.Slice(t * 30, 30), 10);
+                    global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * 60), ldh: 20, cPrev, c.Slice(t * 30, 30), hidden: 10);
                 }
                 // h_n (and c_n): the state after the last step
-                global::Unroll.Kernels.Blas.CopyRows(h, 20, a.Slice(Layout.Encoder_States + 210, 30), 10, 3, 10);
+                global::Unroll.Kernels.Blas.CopyRows(h, lds: 20, a.Slice(Layout.Encoder_States + 210, 30), ldd: 10, m: 3, n: 10);
                 c.Slice(0, 30).CopyTo(a.Slice(Layout.Encoder_States + 690, 30));
             }
 
@@ -431,8 +432,8 @@ namespace Speech
             else a.Slice(Layout.Encoder_L1_Sequence, length * 3 * 20).CopyTo(a.Slice(Layout.Drop_Output, length * 3 * 20));
 
             // Frames: y = x·Wᵀ + b for every row   ([length * 3 x 20] · [20 x 4])
-            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Drop_Output), 20, p.Slice(Layout.Frames_weight), 20, a.Slice(Layout.Frames_Output), 4,
-                length * 3, 4, 20, accumulate: false);
+            global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Drop_Output), lda: 20, p.Slice(Layout.Frames_weight), ldb: 20,
+                a.Slice(Layout.Frames_Output), ldc: 4, m: length * 3, n: 4, k: 20, accumulate: false);
             global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Frames_Output), 4, length * 3, 4, p.Slice(Layout.Frames_bias, 4));
         }
 
@@ -444,12 +445,12 @@ namespace Speech
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
 
             // Frames: ∂W += ∂yᵀ·x, ∂b += Σ ∂y, over every row at once
-            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Frames_OutputGradient), 4, a.Slice(Layout.Drop_Output), 20,
-                g.Slice(Layout.Frames_weight), 20, length * 3, 4, 20);
+            global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Frames_OutputGradient), lda: 4, a.Slice(Layout.Drop_Output), ldb: 20,
+                g.Slice(Layout.Frames_weight), ldc: 20, m: length * 3, n: 4, k: 20);
             global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Frames_OutputGradient), 4, length * 3, 4, g.Slice(Layout.Frames_bias, 4));
             // ∂x = ∂y·W   ([length * 3 x 4] · [4 x 20])
-            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Frames_OutputGradient), 4, p.Slice(Layout.Frames_weight), 20,
-                a.Slice(Layout.Drop_OutputGradient), 20, length * 3, 20, 4, accumulate: false);
+            global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Frames_OutputGradient), lda: 4, p.Slice(Layout.Frames_weight), ldb: 20,
+                a.Slice(Layout.Drop_OutputGradient), ldc: 20, m: length * 3, n: 20, k: 4, accumulate: false);
 
             // Drop: ∂x = ∂y ⊙ mask (∂y when the Forward did not train)
             {
@@ -483,27 +484,28 @@ namespace Speech
                         a.Slice(Layout.Scratch_HeldDc, 30), 10);
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120),
                         3, 10);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30),
-                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), lddh: 20, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, gateWidth: 40, hidden: 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l1), 10, dhNext, 10, 3, 10, 40,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), lda: 40, p.Slice(Layout.Encoder_weight_hh_l1), ldb: 10, dhNext, ldc: 10, m: 3,
+                        n: 10, k: 40, accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 300, 30));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 780, 30));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, a.Slice(Layout.Encoder_States + 60, 30), 10, g.Slice(Layout.Encoder_weight_hh_l1),
-                    10, 3, 40, 10);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(120), 40, h, 20, g.Slice(Layout.Encoder_weight_hh_l1), 10, (length - 1) * 3, 40,
-                    10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 40, a.Slice(Layout.Encoder_States + 60, 30), ldb: 10,
+                    g.Slice(Layout.Encoder_weight_hh_l1), ldc: 10, m: 3, n: 40, k: 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(120), lda: 40, h, ldb: 20, g.Slice(Layout.Encoder_weight_hh_l1), ldc: 10,
+                    m: (length - 1) * 3, n: 40, k: 10);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_hh_l1, 40));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([40 x length * 3] · [length * 3 x 20])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, x, 20, g.Slice(Layout.Encoder_weight_ih_l1), 20, length * 3, 40, 20);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 40, x, ldb: 20, g.Slice(Layout.Encoder_weight_ih_l1), ldc: 20, m: length * 3, n: 40,
+                    k: 20);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_ih_l1, 40));
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 20])
-                global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l1), 20, a.Slice(Layout.Encoder_L0_SequenceGradient), 20,
-                    length * 3, 20, 40, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG, lda: 40, p.Slice(Layout.Encoder_weight_ih_l1), ldb: 20, a.Slice(Layout.Encoder_L0_SequenceGradient),
+                    ldc: 20, m: length * 3, n: 20, k: 40, accumulate: true);
             }
             // Encoder, layer 1, reverse direction, backwards through time
             {
@@ -528,27 +530,28 @@ namespace Speech
                         a.Slice(Layout.Scratch_HeldDc, 30), 10);
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120),
                         3, 10);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30),
-                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), lddh: 20, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, gateWidth: 40, hidden: 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, dhNext, 10, 3, 10, 40,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), lda: 40, p.Slice(Layout.Encoder_weight_hh_l1_reverse), ldb: 10, dhNext, ldc: 10,
+                        m: 3, n: 10, k: 40, accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 330, 30));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 810, 30));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 120), 40, a.Slice(Layout.Encoder_States + 90, 30), 10,
-                    g.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, 3, 40, 10);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, h.Slice(60), 20, g.Slice(Layout.Encoder_weight_hh_l1_reverse), 10, (length - 1) * 3,
-                    40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 120), lda: 40, a.Slice(Layout.Encoder_States + 90, 30), ldb: 10,
+                    g.Slice(Layout.Encoder_weight_hh_l1_reverse), ldc: 10, m: 3, n: 40, k: 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 40, h.Slice(60), ldb: 20, g.Slice(Layout.Encoder_weight_hh_l1_reverse), ldc: 10,
+                    m: (length - 1) * 3, n: 40, k: 10);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_hh_l1_reverse, 40));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([40 x length * 3] · [length * 3 x 20])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, x, 20, g.Slice(Layout.Encoder_weight_ih_l1_reverse), 20, length * 3, 40, 20);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 40, x, ldb: 20, g.Slice(Layout.Encoder_weight_ih_l1_reverse), ldc: 20,
+                    m: length * 3, n: 40, k: 20);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_ih_l1_reverse, 40));
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 20])
-                global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l1_reverse), 20, a.Slice(Layout.Encoder_L0_SequenceGradient), 20,
-                    length * 3, 20, 40, accumulate: true);
+                global::Unroll.Kernels.Blas.Multiply(dG, lda: 40, p.Slice(Layout.Encoder_weight_ih_l1_reverse), ldb: 20,
+                    a.Slice(Layout.Encoder_L0_SequenceGradient), ldc: 20, m: length * 3, n: 20, k: 40, accumulate: true);
             }
             // ∂ of Encoder layer 0's states through its dropout mask
             if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.Encoder_L0_SequenceGradient, length * 60),
@@ -578,27 +581,28 @@ namespace Speech
                         a.Slice(Layout.Scratch_HeldDc, 30), 10);
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120),
                         3, 10);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30),
-                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), lddh: 20, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, gateWidth: 40, hidden: 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l0), 10, dhNext, 10, 3, 10, 40,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), lda: 40, p.Slice(Layout.Encoder_weight_hh_l0), ldb: 10, dhNext, ldc: 10, m: 3,
+                        n: 10, k: 40, accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 240, 30));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 720, 30));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, a.Slice(Layout.Encoder_States, 30), 10, g.Slice(Layout.Encoder_weight_hh_l0), 10, 3,
-                    40, 10);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(120), 40, h, 20, g.Slice(Layout.Encoder_weight_hh_l0), 10, (length - 1) * 3, 40,
-                    10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 40, a.Slice(Layout.Encoder_States, 30), ldb: 10,
+                    g.Slice(Layout.Encoder_weight_hh_l0), ldc: 10, m: 3, n: 40, k: 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice(120), lda: 40, h, ldb: 20, g.Slice(Layout.Encoder_weight_hh_l0), ldc: 10,
+                    m: (length - 1) * 3, n: 40, k: 10);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_hh_l0, 40));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([40 x length * 3] · [length * 3 x 6])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, x, 6, g.Slice(Layout.Encoder_weight_ih_l0), 6, length * 3, 40, 6);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 40, x, ldb: 6, g.Slice(Layout.Encoder_weight_ih_l0), ldc: 6, m: length * 3, n: 40,
+                    k: 6);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_ih_l0, 40));
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 6])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l0), 6, a.Slice(Layout.InputGradient), 6,
-                    length * 3, 6, 40, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, lda: 40, p.Slice(Layout.Encoder_weight_ih_l0), ldb: 6,
+                    a.Slice(Layout.InputGradient), ldc: 6, m: length * 3, n: 6, k: 40, accumulate: true);
             }
             // Encoder, layer 0, reverse direction, backwards through time
             {
@@ -623,27 +627,28 @@ namespace Speech
                         a.Slice(Layout.Scratch_HeldDc, 30), 10);
                     global::Unroll.Kernels.Cells.LstmBackward(cache.Slice(t * 120), cPrev, c.Slice(t * 30), dh.Slice(t * 60), 20, dhNext, dc, dG.Slice(t * 120),
                         3, 10);
-                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), 20, a.Slice(Layout.Scratch_HeldDh, 30),
-                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, 40, 10);
+                    global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * 60), lddh: 20, a.Slice(Layout.Scratch_HeldDh, 30),
+                        a.Slice(Layout.Scratch_HeldDc, 30), dhNext, dc, dG.Slice(t * 120, 120), default, gateWidth: 40, hidden: 10);
                     // ∂h_prev += ∂gates_t·W_hh   ([3 x 40] · [40 x 10])
-                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), 40, p.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, dhNext, 10, 3, 10, 40,
-                        accumulate: true);
+                    global::Unroll.Kernels.Blas.Multiply(dG.Slice(t * 120), lda: 40, p.Slice(Layout.Encoder_weight_hh_l0_reverse), ldb: 10, dhNext, ldc: 10,
+                        m: 3, n: 10, k: 40, accumulate: true);
                 }
                 // ∂h_0, ∂c_0
                 dhNext.CopyTo(a.Slice(Layout.Encoder_States + 270, 30));
                 dc.CopyTo(a.Slice(Layout.Encoder_States + 750, 30));
                 // ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 120), 40, a.Slice(Layout.Encoder_States + 30, 30), 10,
-                    g.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, 3, 40, 10);
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, h.Slice(60), 20, g.Slice(Layout.Encoder_weight_hh_l0_reverse), 10, (length - 1) * 3,
-                    40, 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG.Slice((length - 1) * 120), lda: 40, a.Slice(Layout.Encoder_States + 30, 30), ldb: 10,
+                    g.Slice(Layout.Encoder_weight_hh_l0_reverse), ldc: 10, m: 3, n: 40, k: 10);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 40, h.Slice(60), ldb: 20, g.Slice(Layout.Encoder_weight_hh_l0_reverse), ldc: 10,
+                    m: (length - 1) * 3, n: 40, k: 10);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_hh_l0_reverse, 40));
                 // ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([40 x length * 3] · [length * 3 x 6])
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, 40, x, 6, g.Slice(Layout.Encoder_weight_ih_l0_reverse), 6, length * 3, 40, 6);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(dG, lda: 40, x, ldb: 6, g.Slice(Layout.Encoder_weight_ih_l0_reverse), ldc: 6, m: length * 3,
+                    n: 40, k: 6);
                 global::Unroll.Kernels.Blas.SumRowsAdd(dG, 40, length * 3, 40, g.Slice(Layout.Encoder_bias_ih_l0_reverse, 40));
                 // ∂x += ∂gates·W_ih   ([length * 3 x 40] · [40 x 6])
-                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, 40, p.Slice(Layout.Encoder_weight_ih_l0_reverse), 6, a.Slice(Layout.InputGradient),
-                    6, length * 3, 6, 40, accumulate: true);
+                if (inputGradient) global::Unroll.Kernels.Blas.Multiply(dG, lda: 40, p.Slice(Layout.Encoder_weight_ih_l0_reverse), ldb: 6,
+                    a.Slice(Layout.InputGradient), ldc: 6, m: length * 3, n: 6, k: 40, accumulate: true);
             }
         }
 
