@@ -129,40 +129,19 @@ internal static partial class Emitter
         w.Open("public void ResetState()");
         if (caches.Count > 0) w.Line("_stepPosition = 0;");
         w.Line($"{Span} a = Arena;");
-        foreach (LayerPlan layer in plan.Layers.Where(l => l.StateBlock is not null))
-        {
-            int n = layer.NumLayers * layer.Directions * plan.BatchSize * layer.Hidden;
-            w.Line($"a.Slice({State(plan, layer, 0, 0, 0)}, {n}).CopyTo(a.Slice({State(plan, layer, 1, 0, 0)}, {n})); // {layer.Property}: h_n ← h_0");
-            if (layer.Kind == LayerKind.Lstm)
-                w.Line($"a.Slice({State(plan, layer, 4, 0, 0)}, {n}).CopyTo(a.Slice({State(plan, layer, 5, 0, 0)}, {n})); // {layer.Property}: c_n ← c_0");
-        }
+        for (int i = 0; i < plan.Layers.Count; i++) LayerHandler.For(plan.Layers[i].Kind).WriteResetState(w, plan, i);
         w.Close();
         w.Line();
 
-        var recurrent = plan.Layers.Where(l => l.StateBlock is not null).ToList();
         w.Line("/// <summary>");
         w.Line("/// Streaming: reorders the running states across the batch: row b takes the state row <c>sources[b]</c> had");
         w.Line("/// (beam search keeps the histories of the surviving beams this way).");
         w.Line("/// </summary>");
         OpenReorderState(w, plan);
-        if (recurrent.Count > 0 || caches.Count > 0)
+        if (plan.Layers.Any(l => l.StateBlock is not null) || caches.Count > 0)
         {
             w.Line($"{Span} a = Arena;");
-            foreach (var (layer, cache) in caches)
-            {
-                int block = plan.BatchSize * 2 * layer.Out;
-                w.Line($"// {layer.Property}: the keys and values of every cached step");
-                w.Line($"for (int s = 0; s < _stepPosition; s++) {Blas}.GatherRows(a.Slice(Layout.{cache} + s * {block}, {block}), sources, {2 * layer.Out}, a.Slice(Layout.{cache} + {plan.SequenceLength} * {block}, {block}));");
-            }
-            foreach (LayerPlan layer in recurrent)
-            {
-                int slices = layer.NumLayers * layer.Directions, bh = plan.BatchSize * layer.Hidden;
-                foreach (int k in layer.Kind == LayerKind.Lstm ? new[] { 1, 5 } : new[] { 1 })
-                {
-                    w.Line($"// {layer.Property}: {(k == 1 ? "h_n" : "c_n")}, {slices} × [{plan.BatchSize}, {layer.Hidden}]");
-                    w.Line($"for (int s = 0; s < {slices}; s++) {Blas}.GatherRows(a.Slice({State(plan, layer, k, 0, 0)} + s * {bh}, {bh}), sources, {layer.Hidden}, a.Slice(Layout.Scratch_dh, {bh}));");
-                }
-            }
+            for (int i = 0; i < plan.Layers.Count; i++) LayerHandler.For(plan.Layers[i].Kind).WriteReorderState(w, plan, i);
         }
         w.Close();
         w.Line();

@@ -153,6 +153,16 @@ internal abstract class LayerHandler
     /// <summary>The arguments of the layer property's view constructor.</summary>
     public abstract string ViewArguments(ModelPlan plan, int index);
 
+    /// <summary><c>ResetState</c>: the layer's running state back to its initial state (nothing for a layer without one).</summary>
+    public virtual void WriteResetState(SourceWriter w, ModelPlan plan, int index)
+    {
+    }
+
+    /// <summary><c>ReorderState</c>: row b of the layer's running state takes row <c>sources[b]</c>'s (nothing for a layer without one).</summary>
+    public virtual void WriteReorderState(SourceWriter w, ModelPlan plan, int index)
+    {
+    }
+
     /// <summary>The layer in <c>ForwardCore</c> (over <c>length</c> steps) or, when <see cref="LayerPass.Streaming"/>, in <c>StepCore</c>.</summary>
     public abstract void WriteForward(LayerPass pass);
 

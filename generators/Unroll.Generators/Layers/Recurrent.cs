@@ -174,6 +174,28 @@ internal sealed class RecurrentHandler : LayerHandler
         };
     }
 
+    /// <summary>h_n ← h_0 (and c_n ← c_0) for every stacked layer and direction at once.</summary>
+    public override void WriteResetState(SourceWriter w, ModelPlan plan, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        int n = layer.NumLayers * layer.Directions * plan.BatchSize * layer.Hidden;
+        w.Line($"a.Slice({State(plan, layer, 0, 0, 0)}, {n}).CopyTo(a.Slice({State(plan, layer, 1, 0, 0)}, {n})); // {layer.Property}: h_n ← h_0");
+        if (layer.Kind == LayerKind.Lstm)
+            w.Line($"a.Slice({State(plan, layer, 4, 0, 0)}, {n}).CopyTo(a.Slice({State(plan, layer, 5, 0, 0)}, {n})); // {layer.Property}: c_n ← c_0");
+    }
+
+    /// <summary>h_n (and c_n) of every stacked layer and direction, gathered by row through a block of scratch.</summary>
+    public override void WriteReorderState(SourceWriter w, ModelPlan plan, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        int slices = layer.NumLayers * layer.Directions, bh = plan.BatchSize * layer.Hidden;
+        foreach (int k in layer.Kind == LayerKind.Lstm ? new[] { 1, 5 } : new[] { 1 })
+        {
+            w.Line($"// {layer.Property}: {(k == 1 ? "h_n" : "c_n")}, {slices} × [{plan.BatchSize}, {layer.Hidden}]");
+            w.Line($"for (int s = 0; s < {slices}; s++) {Blas}.GatherRows(a.Slice({State(plan, layer, k, 0, 0)} + s * {bh}, {bh}), sources, {layer.Hidden}, a.Slice(Layout.Scratch_dh, {bh}));");
+        }
+    }
+
     public override string Describe(LayerPlan layer) =>
         $"{KindName(layer)}({layer.In} → {layer.Hidden}"
         + (layer.NumLayers > 1 ? $", {layer.NumLayers} layers" : "")

@@ -75,6 +75,16 @@ internal sealed class SelfAttentionHandler : LayerHandler
         return $"_arena, {ArrayIndex("Layout." + attention.Weights)}, {gradient}, BatchSize, {plan.Layers[index].NumHeads}, SequenceLength";
     }
 
+    /// <summary>The keys and values of every cached step, gathered by row.</summary>
+    public override void WriteReorderState(SourceWriter w, ModelPlan plan, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        if (plan.Step!.Layers[index].Attention?.KeyValueCache is not { } cache) return;
+        int block = plan.BatchSize * 2 * layer.Out;
+        w.Line($"// {layer.Property}: the keys and values of every cached step");
+        w.Line($"for (int s = 0; s < _stepPosition; s++) {Blas}.GatherRows(a.Slice(Layout.{cache} + s * {block}, {block}), sources, {2 * layer.Out}, a.Slice(Layout.{cache} + {plan.SequenceLength} * {block}, {block}));");
+    }
+
     public override void WriteForward(LayerPass pass)
     {
         if (pass.Streaming) WriteSelfAttentionStep(pass.W, pass.Plan, pass.Layer, pass.Buffers, pass.Input);
