@@ -297,6 +297,94 @@ internal sealed class RecurrentHandler : LayerHandler
         }
     }
 
+    /// <summary>Packs <c>W_hhᵀ</c> into column panels and notes what was packed (the sequence passes compare it).</summary>
+    private static void WritePackRecurrent(SourceWriter w, CellBuffers cell, string wHh, int H, int G)
+    {
+        w.Line($"{Blas}.PackPanels(p.Slice(Layout.{wHh}, {G * H}), {H}, a.Slice(Layout.{cell.PackedHh}, {H * G}), {G}, {H});");
+        w.Line($"p.Slice(Layout.{wHh}, {G * H}).CopyTo(a.Slice(Layout.{cell.PackedFrom}, {G * H}));");
+    }
+
+    /// <summary>
+    /// <c>PackStepWeights</c>: an LSTM's or GRU's weights and biases in the blocks of its fused step
+    /// (<see cref="Unroll.Kernels.Cells.PackLstmStep"/>, <see cref="Unroll.Kernels.Cells.PackGruStep"/>; batches under four
+    /// rows), otherwise as transposed column panels (<see cref="Unroll.Kernels.Blas.PackPanels"/>) with the LSTM and RNN
+    /// biases folded. Then
+    /// <c>PackSequenceWeights</c> and <c>PackedWeightsCurrent</c>: the <c>W_hhᵀ</c> panels of the sequence passes.
+    /// </summary>
+    public static void WritePackStepWeights(SourceWriter w, ModelPlan plan)
+    {
+        w.Line("/// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>");
+        w.Open("private void PackStepWeights()");
+        w.Line($"{Span} a = Arena;");
+        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        foreach (var (layer, cell, inK, wIh, wHh, bIh, bHh) in PackedCells(plan))
+        {
+            int H = layer.Hidden, G = Planner.Gates(layer.Kind) * H;
+            if (cell.Fused is not null)
+            {
+                string kind = layer.Kind == LayerKind.Lstm ? "Lstm" : "Gru";
+                w.Line(plan.WeightPrecision == StepPrecision.Float32
+                    ? $"// {layer.Property}, layer {cell.Layer}: [W_ih W_hh]ᵀ and the biases, in blocks of one vector of units"
+                    : $"// {layer.Property}, layer {cell.Layer}: [W_ih W_hh]ᵀ rounded to {plan.WeightPrecision}{(plan.WeightPrecision == StepPrecision.Int8 ? " with a float32 scale per row" : "")}, and the biases (float32), in blocks of one vector of units");
+                w.Line($"{Cells}.Pack{kind}Step(p.Slice(Layout.{wIh}, {G * inK}), p.Slice(Layout.{wHh}, {G * H}), p.Slice(Layout.{bIh}, {G}), p.Slice(Layout.{bHh}, {G}), a.Slice(Layout.{cell.Fused}, {Planner.FusedStepSize(layer.Kind, inK, H, plan.WeightPrecision)}), {inK}, {H}{PrecisionArgument(plan)});");
+                continue;
+            }
+            w.Line($"// {layer.Property}, layer {cell.Layer}: W_ihᵀ [{inK}, {G}], W_hhᵀ [{H}, {G}]{(cell.PackedBias is null ? "" : ", b_ih + b_hh")}");
+            w.Line($"{Blas}.PackPanels(p.Slice(Layout.{wIh}, {G * inK}), {inK}, a.Slice(Layout.{cell.PackedIh}, {inK * G}), {G}, {inK});");
+            WritePackRecurrent(w, cell, wHh, H, G);
+            if (cell.PackedBias is null) continue;
+            w.Line($"p.Slice(Layout.{bIh}, {G}).CopyTo(a.Slice(Layout.{cell.PackedBias}, {G}));");
+            w.Line($"{Blas}.AddRows(p.Slice(Layout.{bHh}, {G}), {G}, a.Slice(Layout.{cell.PackedBias}, {G}), {G}, 1, {G});");
+        }
+        w.Line("a[Layout.Step_WeightsStale] = 0f;");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>");
+        w.Open("private void PackSequenceWeights()");
+        w.Line($"{Span} a = Arena;");
+        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        foreach (var (layer, cell, _, _, wHh, _, _) in PackedCells(plan))
+        {
+            int H = layer.Hidden, G = Planner.Gates(layer.Kind) * H;
+            w.Line($"// {layer.Property}, layer {cell.Layer}{(cell.Direction == 1 ? ", reverse" : "")}: W_hhᵀ [{H}, {G}]");
+            WritePackRecurrent(w, cell, wHh, H, G);
+        }
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>");
+        w.Open("private bool PackedWeightsCurrent()");
+        w.Line($"{Span} a = Arena;");
+        foreach (var (layer, cell, _, _, wHh, _, _) in PackedCells(plan))
+        {
+            int n = Planner.Gates(layer.Kind) * layer.Hidden * layer.Hidden;
+            // Compared as bytes: a NaN is a change, and so is −0 for 0.
+            w.Line("if (!global::System.MemoryExtensions.SequenceEqual(");
+            w.Line($"        global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.{wHh}, {n})),");
+            w.Line($"        global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.{cell.PackedFrom}, {n}))))");
+            w.Line("    return false;");
+        }
+        w.Line("return true;");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>Every recurrent layer's stacked layers and directions with packed weights: input width and parameter constants.</summary>
+    private static IEnumerable<(LayerPlan Layer, CellBuffers Cell, int In, string WIh, string WHh, string BIh, string BHh)> PackedCells(ModelPlan plan)
+    {
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            if (layer.StateBlock is null) continue;
+            foreach (CellBuffers cell in plan.Step!.Layers[i].Cells)
+            {
+                int first = (cell.Layer * layer.Directions + cell.Direction) * 4;
+                yield return (layer, cell, cell.Layer == 0 ? layer.In : layer.Directions * layer.Hidden,
+                    layer.ParameterNames[first], layer.ParameterNames[first + 1], layer.ParameterNames[first + 2], layer.ParameterNames[first + 3]);
+            }
+        }
+    }
+
     /// <summary>The methods of the unrolled steps <c>StepCore</c> calls (see <see cref="LayerPass.Unrolled"/>).</summary>
     public static void WriteUnrolledSteps(SourceWriter w, ModelPlan plan, List<(int Layer, int StackedLayer, string Input)> unrolled)
     {
