@@ -378,18 +378,16 @@ internal static class Planner
     /// </summary>
     private static ModeBuffers LayOut(ModelSpec spec, List<LayerPlan> layers, ArenaBuilder arena, string prefix, int steps, int B, bool tokens, bool gradients, bool streaming)
     {
-        // The shape of a buffer with a row per step and batch row: one step's buffers have no time axis.
-        string Rows(int width) => streaming ? $"[batch, {width}]" : $"[time, batch, {width}]";
+        var buffers = new BufferContext(spec, arena, prefix, steps, B, gradients, streaming);
         string what = steps == 1 ? "one step" : $"{steps} steps";
         int inputWidth = tokens ? 1 : spec.Layers[0].In;
         string input = arena.Add(prefix + (tokens ? "Tokens" : "Input"), (long)steps * B * inputWidth,
-            tokens ? $"token ids of {what}, {(streaming ? "[batch]" : "[batch, time]")} (int bits)" : $"input of {what}, {Rows(inputWidth)}");
+            tokens ? $"token ids of {what}, {(streaming ? "[batch]" : "[batch, time]")} (int bits)" : $"input of {what}, {buffers.Rows(inputWidth)}");
         string? inputGradient = gradients && !tokens
-            ? arena.Add(prefix + "InputGradient", (long)steps * B * inputWidth, $"∂input, {Rows(inputWidth)}")
+            ? arena.Add(prefix + "InputGradient", (long)steps * B * inputWidth, $"∂input, {buffers.Rows(inputWidth)}")
             : null;
 
         var result = new List<LayerBuffers>();
-        var buffers = new BufferContext(spec, arena, prefix, steps, B, gradients, streaming);
         foreach (LayerPlan layer in layers) result.Add(LayerHandler.For(layer.Kind).AddBuffers(layer, buffers));
         return new ModeBuffers(input, inputGradient, result.ToEquatableArray());
     }
