@@ -1,3 +1,6 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Unroll.Kernels;
 using Xunit;
 
@@ -143,6 +146,48 @@ public class ReducedPrecisionStepTests
             }
         }
     }
+
+    /// <summary>
+    /// Random sizes, batches, seeds and magnitudes (FsCheck): the LSTM step in each reduced precision equals a double
+    /// step over its rounded weights (int8: and its quantized input and state), as the sweep above checks at fixed ones.
+    /// </summary>
+    [Property(MaxTest = 300)]
+    public Property Lstm_steps_equal_double_steps_for_random_sizes_and_magnitudes() => Prop.ForAll(
+        (from hidden in Gen.Choose(1, 70)
+         from batch in Gen.Choose(1, 3)
+         from seed in Gen.Choose(0, 1_000_000)
+         from scale in Gen.Elements(0.01f, 1f, 4f)
+         from precision in Gen.Elements(WeightPrecision.BFloat16, WeightPrecision.Float16, WeightPrecision.Int8)
+         select (H: hidden, B: batch, Seed: (ulong)seed, Scale: scale, Precision: precision)).ToArbitrary(),
+        c =>
+        {
+            int H = c.H, B = c.B;
+            float[] x = Random(B * Input, c.Seed, c.Scale), hPrev = Random(B * H, c.Seed + 1), cPrev = Random(B * H, c.Seed + 2);
+            float bound = 1 / MathF.Sqrt(H);
+            float[] wIh = Random(4 * H * Input, c.Seed + 3, bound), wHh = Random(4 * H * H, c.Seed + 4, bound);
+            float[] bIh = Random(4 * H, c.Seed + 5), bHh = Random(4 * H, c.Seed + 6);
+            var packed = new float[Cells.LstmStepSize(Input, H, c.Precision)];
+            Cells.PackLstmStep(wIh, wHh, bIh, bHh, packed, Input, H, c.Precision);
+            float[] cNew = new float[B * H], h = new float[B * H];
+            Cells.LstmStep(x, Input, hPrev, H, packed, cPrev, cNew, h, H, B, Input, H, c.Precision);
+            (double[] ih, double[] hh) = Rounded(wIh, wHh, 4 * H, H, c.Precision);
+            double[] xm = Multiplied(x, B, Input, c.Precision), hm = Multiplied(hPrev, B, H, c.Precision);
+            for (int b = 0; b < B; b++)
+            {
+                for (int u = 0; u < H; u++)
+                {
+                    double Gate(int g) => Product(ih, hh, xm, hm, b, g * H + u, H) + bIh[g * H + u] + bHh[g * H + u];
+                    double expectedC = Sigmoid(Gate(1)) * cPrev[b * H + u] + Sigmoid(Gate(0)) * Math.Tanh(Gate(2));
+                    double expectedH = Sigmoid(Gate(3)) * Math.Tanh(expectedC);
+                    foreach (var (expected, actual, what) in new[] { (expectedC, cNew[b * H + u], "c"), (expectedH, h[b * H + u], "h") })
+                    {
+                        if (Math.Abs(actual - expected) > (Absolute + Relative) * (1 + Math.Abs(expected)))
+                            return false.Label($"{c}: {what}[{b}, {u}] = {actual:R}, expected {expected:R}");
+                    }
+                }
+            }
+            return true.ToProperty();
+        });
 
     [Theory]
     [MemberData(nameof(HiddenSizes))]
