@@ -239,6 +239,62 @@ public sealed class LayerNormAttribute : Attribute
     public int NormalizedShape { get; }
 }
 
+/// <summary>The function of an <see cref="ActivationAttribute"/> layer, as PyTorch's module of the same name.</summary>
+public enum ActivationFunction
+{
+    /// <summary><c>nn.ReLU</c>: <c>max(x, 0)</c>; its gradient at 0 is 0.</summary>
+    Relu,
+
+    /// <summary><c>nn.Tanh</c>.</summary>
+    Tanh,
+
+    /// <summary><c>nn.Sigmoid</c>: <c>1 / (1 + e^−x)</c>.</summary>
+    Sigmoid,
+
+    /// <summary>
+    /// <c>nn.GELU</c>: <c>x·Φ(x) = x/2·(1 + erf(x/√2))</c>, or with <see cref="ActivationAttribute.Approximate"/> =
+    /// <see cref="GeluApproximation.Tanh"/> <c>x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))</c>.
+    /// </summary>
+    Gelu,
+
+    /// <summary><c>nn.SiLU</c> (swish): <c>x·σ(x)</c>.</summary>
+    Silu,
+
+    /// <summary><c>nn.LeakyReLU</c>: <c>x</c> above 0, <c>NegativeSlope·x</c> otherwise (its gradient at 0 is the slope).</summary>
+    LeakyRelu,
+}
+
+/// <summary>Which form of GELU an <see cref="ActivationAttribute"/> computes, as <c>nn.GELU</c>'s <c>approximate</c>.</summary>
+public enum GeluApproximation
+{
+    /// <summary><c>approximate='none'</c>: the exact form, with erf.</summary>
+    None,
+
+    /// <summary><c>approximate='tanh'</c>: the tanh approximation.</summary>
+    Tanh,
+}
+
+/// <summary>
+/// An element-wise activation of every feature of every step, as <c>nn.ReLU</c>, <c>nn.Tanh</c>, <c>nn.Sigmoid</c>,
+/// <c>nn.GELU</c>, <c>nn.SiLU</c> or <c>nn.LeakyReLU</c>: no parameters, the width of the layer before it. Not valid as
+/// the first layer.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class ActivationAttribute : Attribute
+{
+    /// <summary>Declares the activation <paramref name="function"/>.</summary>
+    public ActivationAttribute(ActivationFunction function) => Function = function;
+
+    /// <summary>The function applied to every value.</summary>
+    public ActivationFunction Function { get; }
+
+    /// <summary><see cref="ActivationFunction.LeakyRelu"/> only: the slope below 0 (PyTorch's <c>negative_slope</c>, default 0.01).</summary>
+    public double NegativeSlope { get; set; } = 0.01;
+
+    /// <summary><see cref="ActivationFunction.Gelu"/> only: the exact form (default) or the tanh approximation.</summary>
+    public GeluApproximation Approximate { get; set; }
+}
+
 /// <summary>How an <see cref="AttentionDecoderAttribute"/> scores the encoder outputs <c>h_j</c> against the decoder state <c>s</c>.</summary>
 public enum AttentionScore
 {

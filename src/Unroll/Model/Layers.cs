@@ -222,6 +222,32 @@ public readonly struct DropoutLayer
     public int Features { get; }
 }
 
+/// <summary>A view of an <see cref="ActivationAttribute"/> layer (it has no parameters).</summary>
+public readonly struct ActivationLayer
+{
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ActivationLayer(ActivationFunction function, GeluApproximation approximate, float negativeSlope, int features)
+    {
+        Function = function;
+        Approximate = approximate;
+        NegativeSlope = negativeSlope;
+        Features = features;
+    }
+
+    /// <summary>The function applied to every value.</summary>
+    public ActivationFunction Function { get; }
+
+    /// <summary>GELU's form (<see cref="GeluApproximation.None"/> for the other functions).</summary>
+    public GeluApproximation Approximate { get; }
+
+    /// <summary>LeakyReLU's slope below 0.</summary>
+    public float NegativeSlope { get; }
+
+    /// <summary>Features per row it passes on.</summary>
+    public int Features { get; }
+}
+
 /// <summary>A view of an <see cref="RnnAttribute"/> layer's states; see <see cref="LstmLayer"/> for their meaning.</summary>
 public readonly struct RnnLayer : IRecurrentLayer
 {
