@@ -1,3 +1,4 @@
+using Unroll.Generators.Layers;
 using Unroll.Generators.Model;
 using Unroll.Generators.Planning;
 using Xunit;
@@ -78,7 +79,7 @@ public sealed class ArenaLayoutTests
         {
             PlanResult PlanWith(int outFeatures)
             {
-                LayerSpec head = parsed.Spec!.Layers[0] with { In = k, Out = outFeatures };
+                LayerSpec head = (LinearSpec)parsed.Spec!.Layers[0] with { InFeatures = k, OutFeatures = outFeatures };
                 return Planner.Plan(parsed with { Spec = parsed.Spec with { Layers = new EquatableArray<LayerSpec>(new[] { head }) } });
             }
 

@@ -29,12 +29,12 @@ internal static partial class Emitter
             LayerBuffers buffers = plan.Sequence.Layers[i];
             for (int l = 0; l < buffers.Sequences.Count; l++)
             {
-                string label = layer.NumLayers > 1 ? $"{layer.Property} layer {l} states" : $"{layer.Property} states";
-                Scan(w, buffers.Sequences[l], "_length", layer.Directions * layer.Hidden, label, B);
+                string label = buffers.Sequences.Count > 1 ? $"{layer.Property} layer {l} states" : $"{layer.Property} states";
+                Scan(w, buffers.Sequences[l], "_length", layer.Out, label, B);
             }
             if (buffers.Sequences.Contains(buffers.Output)) continue;
             // After a layer that returns only its last step, outputs are [batch, features]: one step.
-            bool sequence = layer.SequenceInput && (buffers.Sequences.Count == 0 || layer.ReturnSequences);
+            bool sequence = layer.SequenceOutput;
             int width = Length(plan, buffers.Output) / ((sequence ? plan.SequenceLength : 1) * B);
             string what = sequence || buffers.Sequences.Count == 0 ? $"{layer.Property} output" : $"{layer.Property} output (last step)";
             Scan(w, buffers.Output, sequence ? "_length" : "1", width, what, B);

@@ -280,7 +280,7 @@ internal static partial class Emitter
     internal static void WriteBridge(SourceWriter w, ModelPlan plan)
     {
         DecoderPlan d = plan.Decoder!;
-        LayerPlan bridge = plan.Layers[d.Bridge];
+        var bridge = (RecurrentPlan)plan.Layers[d.Bridge];
         int B = plan.BatchSize, H = bridge.Hidden, top = bridge.NumLayers - 1;
         w.Line($"// the decoder starts from {bridge.Property}'s final state{(bridge.Directions == 2 ? ", both directions side by side" : "")}");
         for (int dir = 0; dir < bridge.Directions; dir++)
@@ -381,8 +381,8 @@ internal static partial class Emitter
         if (d.Lstm) w.Line($"cells.Slice(targetLength * {BH}, {BH}).CopyTo(a.Slice({DecoderState(plan, 5)}, {BH}));");
         w.Line($"// outputs y_t = out.weight·[s_t ; ctx_t] + out.bias, every step at once   ([rows x {H + E}] · [{H + E} x {d.Output}])");
         w.Line($"{Span} y = a.Slice(Layout.{P}_Output);");
-        w.Line($"{Blas}.MultiplyTransposed(hiddens.Slice({BH}), {H}, p.Slice(Layout.{d.Out}), {H + E}, y, {d.Output}, rows, {d.Output}, {H}, accumulate: false);");
-        w.Line($"{Blas}.MultiplyTransposed(context, {E}, p.Slice(Layout.{d.Out} + {H}), {H + E}, y, {d.Output}, rows, {d.Output}, {E}, accumulate: true);");
+        w.Line($"{Blas}.MultiplyTransposed(hiddens.Slice({BH}), {H}, p.Slice(Layout.{d.OutWeight}), {H + E}, y, {d.Output}, rows, {d.Output}, {H}, accumulate: false);");
+        w.Line($"{Blas}.MultiplyTransposed(context, {E}, p.Slice(Layout.{d.OutWeight} + {H}), {H + E}, y, {d.Output}, rows, {d.Output}, {E}, accumulate: true);");
         w.Line($"{Blas}.AddRowVector(y, {d.Output}, rows, {d.Output}, p.Slice(Layout.{d.OutBias}, {d.Output}));");
         w.Close();
         w.Line();
@@ -441,11 +441,11 @@ internal static partial class Emitter
         w.Line($"int rows = targetLength * {B}, sourceRows = sourceLength * {B};");
         w.Line();
         w.Line("// the output head: ∂out.weight += ∂yᵀ·[s ; ctx], ∂out.bias += Σ ∂y; ∂s_t = ∂y·out.weight[:, :H], ∂ctx_t = ∂y·out.weight[:, H:]");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {O}, hiddens.Slice({BH}), {H}, g.Slice(Layout.{d.Out}), {H + E}, rows, {O}, {H});");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {O}, context, {E}, g.Slice(Layout.{d.Out} + {H}), {H + E}, rows, {O}, {E});");
+        w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {O}, hiddens.Slice({BH}), {H}, g.Slice(Layout.{d.OutWeight}), {H + E}, rows, {O}, {H});");
+        w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {O}, context, {E}, g.Slice(Layout.{d.OutWeight} + {H}), {H + E}, rows, {O}, {E});");
         w.Line($"{Blas}.SumRowsAdd(dy, {O}, rows, {O}, g.Slice(Layout.{d.OutBias}, {O}));");
-        w.Line($"{Blas}.Multiply(dy, {O}, p.Slice(Layout.{d.Out}), {H + E}, dHiddens, {H}, rows, {H}, {O}, accumulate: false);");
-        w.Line($"{Blas}.Multiply(dy, {O}, p.Slice(Layout.{d.Out} + {H}), {H + E}, dContext, {E}, rows, {E}, {O}, accumulate: false);");
+        w.Line($"{Blas}.Multiply(dy, {O}, p.Slice(Layout.{d.OutWeight}), {H + E}, dHiddens, {H}, rows, {H}, {O}, accumulate: false);");
+        w.Line($"{Blas}.Multiply(dy, {O}, p.Slice(Layout.{d.OutWeight} + {H}), {H + E}, dContext, {E}, rows, {E}, {O}, accumulate: false);");
         w.Line();
         w.Line("// ∂s_n and ∂c_n enter after the last step; the attention adds into ∂ encoder outputs and ∂ keys");
         w.Line($"a.Slice({DecoderState(plan, 3)}, {BH}).CopyTo(carry);");
@@ -566,8 +566,8 @@ internal static partial class Emitter
         WriteDecoderCell(w, d, B, "sPrev", "gates", d.Lstm ? c : "", d.Lstm ? c : "", "next");
         w.Line("next.CopyTo(sPrev); // the running state moves on");
         w.Line($"{Span} y = a.Slice(Layout.{P}_StepOutput, {B * d.Output});");
-        w.Line($"{Blas}.MultiplyTransposed(sPrev, {H}, p.Slice(Layout.{d.Out}), {H + E}, y, {d.Output}, {B}, {d.Output}, {H}, accumulate: false);");
-        w.Line($"{Blas}.MultiplyTransposed(ctx, {E}, p.Slice(Layout.{d.Out} + {H}), {H + E}, y, {d.Output}, {B}, {d.Output}, {E}, accumulate: true);");
+        w.Line($"{Blas}.MultiplyTransposed(sPrev, {H}, p.Slice(Layout.{d.OutWeight}), {H + E}, y, {d.Output}, {B}, {d.Output}, {H}, accumulate: false);");
+        w.Line($"{Blas}.MultiplyTransposed(ctx, {E}, p.Slice(Layout.{d.OutWeight} + {H}), {H + E}, y, {d.Output}, {B}, {d.Output}, {E}, accumulate: true);");
         w.Line($"{Blas}.AddRowVector(y, {d.Output}, {B}, {d.Output}, p.Slice(Layout.{d.OutBias}, {d.Output}));");
         w.Close();
         w.Line();

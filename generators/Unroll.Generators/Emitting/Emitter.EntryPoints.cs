@@ -138,7 +138,7 @@ internal static partial class Emitter
         w.Line("/// (beam search keeps the histories of the surviving beams this way).");
         w.Line("/// </summary>");
         OpenReorderState(w, plan);
-        if (plan.Layers.Any(l => l.StateBlock is not null) || caches.Count > 0)
+        if (plan.Layers.Any(l => l is RecurrentPlan) || caches.Count > 0)
         {
             w.Line($"{Span} a = Arena;");
             for (int i = 0; i < plan.Layers.Count; i++) LayerHandler.For(plan.Layers[i].Kind).WriteReorderState(w, plan, i);

@@ -221,7 +221,7 @@ internal static partial class Emitter
         }
         w.Line($"/// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, {Planner.SpareFloats} floats longer, and the arena starts at its first aligned float.</para>");
         var unrolled = plan.Step is null ? new List<string>() : plan.Layers.Select((layer, i) => (layer, cells: plan.Step.Layers[i].Cells))
-            .Where(x => x.cells.Any(c => c.Unrolled)).Select(x => $"{x.layer.Property}'s {RecurrentHandler.KindName(x.layer)}").ToList();
+            .Where(x => x.cells.Any(c => c.Unrolled)).Select(x => $"{x.layer.Property}'s {RecurrentHandler.KindName((RecurrentPlan)x.layer)}").ToList();
         if (unrolled.Count > 0)
         {
             w.Line($"/// <para>Step unrolls {string.Join(" and ", unrolled)}: float32 steps of fewer than {N(Planner.UnrolledStepMultiplyAdds)} multiply-adds, too few to share");
@@ -442,7 +442,7 @@ internal static partial class Emitter
     internal static string GradientOffset(ModelPlan plan, string offset) => plan.InferenceOnly ? "-1" : ArrayIndex($"Layout.Gradients + {offset}");
 
     /// <summary>Offset of state <paramref name="k"/> (0 h_0, 1 h_n, 2 ∂h_0, 3 ∂h_n, 4 c_0, 5 c_n, 6 ∂c_0, 7 ∂c_n) of one stacked layer and direction.</summary>
-    internal static string State(ModelPlan plan, LayerPlan layer, int k, int l, int d)
+    internal static string State(ModelPlan plan, RecurrentPlan layer, int k, int l, int d)
     {
         int bh = plan.BatchSize * layer.Hidden;
         int offset = k * layer.NumLayers * layer.Directions * bh + (l * layer.Directions + d) * bh;

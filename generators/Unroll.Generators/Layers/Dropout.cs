@@ -3,48 +3,52 @@ using static Unroll.Generators.Emitting.Emitter;
 
 namespace Unroll.Generators.Layers;
 
+/// <summary><c>[Dropout(p)]</c> as written.</summary>
+internal sealed record DropoutSpec(double P) : LayerSpec
+{
+    public override LayerKind Kind => LayerKind.Dropout;
+}
+
+/// <summary>A dropout layer's plan: its probability.</summary>
+internal sealed record DropoutPlan(double P) : LayerPlan
+{
+    public override LayerKind Kind => LayerKind.Dropout;
+}
+
 /// <summary><c>[Dropout(p)]</c> as <c>nn.Dropout</c>: in training, each value is zeroed with probability p and the rest scaled by 1 / (1 − p).</summary>
-internal sealed class DropoutHandler : LayerHandler
+internal sealed class DropoutHandler : LayerHandler<DropoutSpec, DropoutPlan>
 {
     public override LayerKind Kind => LayerKind.Dropout;
 
-    /// <summary>One argument: the probability.</summary>
-    public override bool ReadArguments(object?[] arguments, out LayerArguments read)
-    {
-        read = default;
-        if (!(arguments.Length == 1 && arguments[0] is double p)) return false;
-        read = new LayerArguments { Dropout = p };
-        return true;
-    }
-
-    public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => Array.Empty<(string, int)>();
-
-    public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics) => CheckProbability(layer, "p", diagnostics);
-
-    public override int OutputWidth(LayerSpec layer, int inputWidth) => inputWidth;
-
-    public override bool ChainsInputWidth => false;
-
     public override bool PassesWidthOn => true;
 
+    /// <summary>One argument: the probability.</summary>
+    protected override DropoutSpec? ReadSpec(LayerArguments arguments) => arguments.Single<double>() is { } p ? new DropoutSpec(p) : null;
+
+    protected override IEnumerable<(string Name, int Value)> Sizes(DropoutSpec layer) => Array.Empty<(string, int)>();
+
+    protected override void CheckOptions(DropoutSpec layer, bool positive, List<DiagnosticInfo> diagnostics) => CheckProbability(layer, "p", layer.P, diagnostics);
+
+    protected override int? InputWidth(DropoutSpec layer) => null;
+
     /// <summary>No parameters: it passes on the width of the layer before it.</summary>
-    public override LayerPlan Plan(LayerSpec layer, int inputWidth, bool sequenceInput, EquatableArray<string> parameters, int parameterCount) =>
-        new(layer.Property, layer.Modifiers, layer.Kind, inputWidth, inputWidth, 0, 0, 0, true, Nonlinearity.Tanh, false, sequenceInput,
-            EquatableArray<string>.Empty, null, 0, layer.Dropout);
+    protected override int OutputWidth(DropoutSpec layer, int inputWidth) => inputWidth;
+
+    protected override DropoutPlan Plan(DropoutSpec layer) => new(layer.P);
 
     /// <summary>Training keeps the mask (0 or 1 / (1 − p)) that <c>Backward</c> multiplies by.</summary>
-    public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c) => OutputBuffers(layer, c) with
+    protected override LayerBuffers AddBuffers(DropoutPlan layer, BufferContext c) => OutputBuffers(layer, c) with
     {
         Mask = c.Gradients ? c.Add(layer, "Mask", c.RowsOf(layer) * layer.Out, $"{layer.Property} dropout mask (0 or 1 / (1 − p)), {c.ShapeOf(layer)}") : null,
     };
 
-    public override string Describe(LayerPlan layer) => $"Dropout(p = {layer.Dropout.ToString("R", CultureInfo.InvariantCulture)})";
+    protected override string Describe(DropoutPlan layer) => $"Dropout(p = {layer.P.ToString("R", CultureInfo.InvariantCulture)})";
 
-    public override string ViewArguments(ModelPlan plan, int index) => $"{F(plan.Layers[index].Dropout)}, {plan.Layers[index].Out}";
+    protected override string ViewArguments(ModelPlan plan, DropoutPlan layer, int index) => $"{F(layer.P)}, {layer.Out}";
 
-    public override void WriteForward(LayerPass pass)
+    protected override void WriteForward(LayerPass pass, DropoutPlan layer)
     {
-        var (w, plan, layer, buffers) = pass;
+        var (w, plan, _, buffers) = pass;
         string input = pass.Input, rows = pass.Rows;
         bool streaming = pass.Streaming;
         string count = $"{rows} * {layer.Out}";
@@ -56,14 +60,14 @@ internal sealed class DropoutHandler : LayerHandler
         else
         {
             w.Line($"// {layer.Property}: {Describe(layer)}: in training, y = x ⊙ mask with a fresh mask of 0 and 1 / (1 − p); otherwise y = x");
-            w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.{input}, {count}), a.Slice(Layout.{buffers.Mask}, {count}), a.Slice(Layout.{buffers.Output}, {count}), {F(layer.Dropout)}, DropoutGenerator);");
+            w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.{input}, {count}), a.Slice(Layout.{buffers.Mask}, {count}), a.Slice(Layout.{buffers.Output}, {count}), {F(layer.P)}, DropoutGenerator);");
             w.Line($"else a.Slice(Layout.{input}, {count}).CopyTo(a.Slice(Layout.{buffers.Output}, {count}));");
         }
     }
 
-    public override void WriteBackward(LayerPass pass)
+    protected override void WriteBackward(LayerPass pass, DropoutPlan layer)
     {
-        var (w, _, layer, buffers) = pass;
+        var (w, _, _, buffers) = pass;
         string rows = pass.Rows, guard = pass.Guard;
         string? inputGradient = pass.InputGradient;
         if (inputGradient is not null)

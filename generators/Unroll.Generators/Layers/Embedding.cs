@@ -3,45 +3,60 @@ using static Unroll.Generators.Emitting.Emitter;
 
 namespace Unroll.Generators.Layers;
 
+/// <summary><c>[Embedding(numEmbeddings, embeddingDim)]</c> as written.</summary>
+internal sealed record EmbeddingSpec(int NumEmbeddings, int EmbeddingDim) : LayerSpec
+{
+    public override LayerKind Kind => LayerKind.Embedding;
+}
+
+/// <summary>An embedding's plan: its vocabulary (its output width is <see cref="LayerPlan.Out"/>).</summary>
+internal sealed record EmbeddingPlan(int Vocabulary) : LayerPlan
+{
+    public override LayerKind Kind => LayerKind.Embedding;
+}
+
 /// <summary><c>[Embedding(numEmbeddings, embeddingDim)]</c> as <c>nn.Embedding</c>: a token id selects a row of the weight.</summary>
-internal sealed class EmbeddingHandler : LayerHandler
+internal sealed class EmbeddingHandler : LayerHandler<EmbeddingSpec, EmbeddingPlan>
 {
     public override LayerKind Kind => LayerKind.Embedding;
 
-    public override bool ChainsInputWidth => false;
-
     public override bool TakesTokens => true;
 
-    public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => new[] { ("numEmbeddings", layer.In), ("embeddingDim", layer.Out) };
+    protected override EmbeddingSpec? ReadSpec(LayerArguments arguments) => arguments.Ints(2) is { } sizes ? new EmbeddingSpec(sizes[0], sizes[1]) : null;
 
-    public override void AddParameters(LayerSpec layer, ParameterAdder add) => add("weight", new[] { layer.In, layer.Out }, InitKind.Normal, 0);
+    protected override IEnumerable<(string Name, int Value)> Sizes(EmbeddingSpec layer) => new[] { ("numEmbeddings", layer.NumEmbeddings), ("embeddingDim", layer.EmbeddingDim) };
 
-    public override string Describe(LayerPlan layer) => $"Embedding({layer.In} → {layer.Hidden})";
+    /// <summary>Its first size is the vocabulary: it reads token ids.</summary>
+    protected override int? InputWidth(EmbeddingSpec layer) => null;
 
-    public override string ViewArguments(ModelPlan plan, int index)
+    protected override int OutputWidth(EmbeddingSpec layer, int inputWidth) => layer.EmbeddingDim;
+
+    protected override void AddParameters(EmbeddingSpec layer, ParameterAdder add) => add("weight", new[] { layer.NumEmbeddings, layer.EmbeddingDim }, InitKind.Normal, 0);
+
+    protected override EmbeddingPlan Plan(EmbeddingSpec layer) => new(layer.NumEmbeddings);
+
+    protected override string Describe(EmbeddingPlan layer) => $"Embedding({layer.Vocabulary} → {layer.Out})";
+
+    protected override string ViewArguments(ModelPlan plan, EmbeddingPlan layer, int index) => ParameterView(plan, index, $"{layer.Vocabulary}, {layer.Out}");
+
+    protected override void WriteForward(LayerPass pass, EmbeddingPlan layer)
     {
-        LayerPlan layer = plan.Layers[index];
-        return ParameterView(plan, index, $"{layer.In}, {layer.Hidden}");
-    }
-
-    public override void WriteForward(LayerPass pass)
-    {
-        var (w, _, layer, buffers) = pass;
+        var (w, _, _, buffers) = pass;
         string input = pass.Input;
         bool streaming = pass.Streaming;
         int B = pass.Plan.BatchSize;
-        w.Line($"// {layer.Property}: {Describe(layer)}; each token id selects a row of the weight → [time, batch, {layer.Hidden}]");
+        w.Line($"// {layer.Property}: {Describe(layer)}; each token id selects a row of the weight → [time, batch, {layer.Out}]");
         w.Line($"global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, {(streaming ? B.ToString() : $"length * {B}")})), "
-             + $"p.Slice(Layout.{layer.ParameterNames[0]}, {layer.In * layer.Hidden}), a.Slice(Layout.{buffers.Output}), {B}, {(streaming ? "1" : "length")}, {layer.Hidden});");
+             + $"p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Vocabulary * layer.Out}), a.Slice(Layout.{buffers.Output}), {B}, {(streaming ? "1" : "length")}, {layer.Out});");
     }
 
-    public override void WriteBackward(LayerPass pass)
+    protected override void WriteBackward(LayerPass pass, EmbeddingPlan layer)
     {
-        var (w, _, layer, buffers) = pass;
+        var (w, _, _, buffers) = pass;
         string input = pass.Input;
         int B = pass.Plan.BatchSize;
         w.Line($"// {layer.Property}: ∂W[token] += ∂y for every step");
         w.Line($"global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, length * {B})), "
-             + $"a.Slice(Layout.{buffers.OutputGradient}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.In * layer.Hidden}), {B}, length, {layer.Hidden});");
+             + $"a.Slice(Layout.{buffers.OutputGradient}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.Vocabulary * layer.Out}), {B}, length, {layer.Out});");
     }
 }

@@ -13,6 +13,7 @@ internal abstract class LayerHandler
     {
         new EmbeddingHandler(), new LinearHandler(), new RecurrentHandler(LayerKind.Rnn), new RecurrentHandler(LayerKind.Lstm),
         new RecurrentHandler(LayerKind.Gru), new DropoutHandler(), new SelfAttentionHandler(), new LayerNormHandler(), new AttentionDecoderHandler(),
+        new ActivationHandler(),
     };
 
     /// <summary>The handler of <paramref name="kind"/>; an unknown kind is a bug in the generator, not a recurrent layer.</summary>
@@ -30,29 +31,24 @@ internal abstract class LayerHandler
     public string ViewType => Kind + "Layer";
 
     /// <summary>
-    /// The attribute's constructor arguments (their values) into <paramref name="read"/>; false when they are not the
-    /// ones the attribute takes (the compiler reports that). Most kinds take two sizes: input features and output features.
+    /// The layer's spec from its attribute's arguments (sizes kept as written: the planner checks them), or null when the
+    /// constructor's arguments are not the ones the attribute takes (the compiler reports that). Named arguments the
+    /// handler does not read make the parser leave the layer out, as the compiler reports them too.
     /// </summary>
-    public virtual bool ReadArguments(object?[] arguments, out LayerArguments read)
-    {
-        read = default;
-        if (!(arguments.Length == 2 && arguments[0] is int input && arguments[1] is int output)) return false;
-        read = new LayerArguments { In = input, Out = output };
-        return true;
-    }
+    public abstract LayerSpec? Read(LayerArguments arguments);
 
     /// <summary>The sizes that must be positive, by the names PyTorch's constructor gives them.</summary>
     public abstract IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer);
 
-    /// <summary>Features per step the layer passes on, given its input's (<paramref name="inputWidth"/>).</summary>
-    public virtual int OutputWidth(LayerSpec layer, int inputWidth) => layer.Out;
-
     /// <summary>
-    /// Whether the attribute states the input width (<c>In</c>), which must equal the previous layer's output (UNR0004);
-    /// false for a layer whose <c>In</c> is something else (an embedding's vocabulary, a decoder's target features) or
-    /// that takes whatever width comes (<see cref="PassesWidthOn"/>).
+    /// The input width the attribute states, which must equal the previous layer's output (UNR0004); null for a layer
+    /// whose first size is something else (an embedding's vocabulary, a decoder's target features) or that takes whatever
+    /// width comes (<see cref="PassesWidthOn"/>).
     /// </summary>
-    public virtual bool ChainsInputWidth => true;
+    public abstract int? InputWidth(LayerSpec layer);
+
+    /// <summary>Features per step the layer passes on, given its input's (<paramref name="inputWidth"/>).</summary>
+    public abstract int OutputWidth(LayerSpec layer, int inputWidth);
 
     /// <summary>Whether the layer passes on the width of the layer before it (Dropout), and so needs one (UNR0018).</summary>
     public virtual bool PassesWidthOn => false;
@@ -66,39 +62,72 @@ internal abstract class LayerHandler
     /// </summary>
     public virtual string? NeedsTimeAxis => null;
 
-    /// <summary>Whether the layer's output keeps the time axis of its input (a recurrent layer returning only its last step does not).</summary>
-    public virtual bool KeepsTimeAxis(LayerSpec layer) => true;
+    /// <summary>Stacked layers × directions the layer unrolls (the planner bounds their sum: UNR0012).</summary>
+    public virtual long RecurrentPasses(LayerSpec layer) => 0;
 
     /// <summary>
-    /// The layer's plan: its sizes (<paramref name="inputWidth"/> from the layer before it), whether its input has a
-    /// time axis, and its parameters' <c>Layout</c> names and count (from <see cref="AddParameters"/>).
+    /// Steps of the layer's output for <paramref name="inputSteps"/> steps of input: the same by default; 1 for a layer
+    /// that keeps only its last step (or pools over time); a strided layer maps the count as its output length formula does.
     /// </summary>
-    public virtual LayerPlan Plan(LayerSpec layer, int inputWidth, bool sequenceInput, EquatableArray<string> parameters, int parameterCount) =>
-        new(layer.Property, layer.Modifiers, layer.Kind, layer.In, OutputWidth(layer, inputWidth), layer.Out, 0, 0, true, layer.Nonlinearity, layer.Bias,
-            sequenceInput, parameters, null, parameterCount, 0)
-        {
-            NumHeads = layer.NumHeads,
-            Causal = layer.Causal,
-            Residual = layer.Residual,
-        };
+    public abstract int OutputSteps(LayerSpec layer, int inputSteps);
 
     /// <summary>
     /// The layer's options that no size check covers (an enum's value, a probability, heads that divide the width), with
     /// <paramref name="positive"/> saying whether its sizes passed <see cref="Sizes"/>.
     /// </summary>
-    public virtual void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
-    {
-    }
+    public abstract void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics);
+
+    /// <summary>The layer's parameters and buffers, in state-dict order (names relative to the layer: <c>weight_ih_l0</c>).</summary>
+    public abstract void AddParameters(LayerSpec layer, ParameterAdder add);
+
+    /// <summary>
+    /// The layer's plan: what its passes need beyond what every plan has (the planner fills in its property, widths, time
+    /// axis and parameter constants).
+    /// </summary>
+    public abstract LayerPlan Plan(LayerSpec layer);
+
+    /// <summary>Whether the layer runs one step at a time (<c>Step</c>): not when it needs the whole sequence at once.</summary>
+    public abstract bool CanStream(LayerPlan layer);
+
+    /// <summary>Whether its streaming step reads packed copies of its weights (<c>PackStepWeights</c>, <c>Layout.Step_WeightsStale</c>).</summary>
+    public virtual bool PacksStepWeights => false;
+
+    /// <summary>The layer's arena regions in one pass (the sequence's, or one step's), in the order the arena holds them.</summary>
+    public abstract LayerBuffers AddBuffers(LayerPlan layer, BufferContext c);
+
+    /// <summary>The layer's regions that outlive a pass (after the parameters and gradients).</summary>
+    public abstract LayerPlan AddStates(LayerPlan layer, Planner.ArenaBuilder arena, int batch);
+
+    /// <summary>Scratch the layer's passes share with other layers' (each region sized for the layer that needs most): name, floats, comment.</summary>
+    public abstract IEnumerable<(string Name, long Length, string Comment)> Scratch(LayerPlan layer, int steps, int batch, bool training);
+
+    /// <summary>The layer in a few words, for the generated comments and remarks (<c>Linear(128 → 65)</c>).</summary>
+    public abstract string Describe(LayerPlan layer);
+
+    /// <summary>The arguments of the layer property's view constructor.</summary>
+    public abstract string ViewArguments(ModelPlan plan, int index);
+
+    /// <summary><c>ResetState</c>: the layer's running state back to its initial state.</summary>
+    public abstract void WriteResetState(SourceWriter w, ModelPlan plan, int index);
+
+    /// <summary><c>ReorderState</c>: row b of the layer's running state takes row <c>sources[b]</c>'s.</summary>
+    public abstract void WriteReorderState(SourceWriter w, ModelPlan plan, int index);
+
+    /// <summary>The layer in <c>ForwardCore</c> (over <c>length</c> steps) or, when <see cref="LayerPass.Streaming"/>, in <c>StepCore</c>.</summary>
+    public abstract void WriteForward(LayerPass pass);
+
+    /// <summary>The layer in <c>BackwardCore</c>: its parameter gradients, and its input's gradient when there is one to write.</summary>
+    public abstract void WriteBackward(LayerPass pass);
 
     /// <summary>UNR0017 for an option outside what it may be.</summary>
     protected static void Invalid(LayerSpec layer, string option, object value, string expected, List<DiagnosticInfo> diagnostics) =>
         diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.InvalidOption, layer.Location, option, layer.Property, value, expected));
 
     /// <summary>A dropout probability: at least 0 and below 1, as PyTorch requires.</summary>
-    protected static void CheckProbability(LayerSpec layer, string option, List<DiagnosticInfo> diagnostics)
+    protected static void CheckProbability(LayerSpec layer, string option, double p, List<DiagnosticInfo> diagnostics)
     {
-        if (!(layer.Dropout >= 0 && layer.Dropout < 1))
-            Invalid(layer, option, layer.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "at least 0 and below 1", diagnostics);
+        if (!(p >= 0 && p < 1))
+            Invalid(layer, option, p.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "at least 0 and below 1", diagnostics);
     }
 
     /// <summary>
@@ -111,33 +140,6 @@ internal abstract class LayerHandler
         return $"_arena, {Emitter.ArrayIndex(first)}, {Emitter.GradientOffset(plan, first)}, {sizes}";
     }
 
-    /// <summary>Whether the layer runs one step at a time (<c>Step</c>): not when it needs the whole sequence at once.</summary>
-    public virtual bool CanStream(LayerPlan layer) => true;
-
-    /// <summary>Whether its streaming step reads packed copies of its weights (<c>PackStepWeights</c>, <c>Layout.Step_WeightsStale</c>).</summary>
-    public virtual bool PacksStepWeights => false;
-
-    /// <summary>The layer's parameters, in state-dict order (names relative to the layer: <c>weight_ih_l0</c>).</summary>
-    public virtual void AddParameters(LayerSpec layer, ParameterAdder add)
-    {
-    }
-
-    /// <summary>
-    /// The layer's arena regions in one pass (the sequence's, or one step's), in the order the arena holds them: by
-    /// default its output and, when the pass keeps gradients, the output's gradient.
-    /// </summary>
-    public virtual LayerBuffers AddBuffers(LayerPlan layer, BufferContext c) => OutputBuffers(layer, c);
-
-    /// <summary>The layer's regions that outlive a pass (after the parameters and gradients): none by default.</summary>
-    public virtual LayerPlan AddStates(LayerPlan layer, Planner.ArenaBuilder arena, int batch) => layer;
-
-    /// <summary>
-    /// Scratch the layer's passes share with other layers' (each region sized for the layer that needs most): name,
-    /// floats, comment; none by default.
-    /// </summary>
-    public virtual IEnumerable<(string Name, long Length, string Comment)> Scratch(LayerPlan layer, int steps, int batch, bool training) =>
-        Array.Empty<(string, long, string)>();
-
     /// <summary>The output and its gradient, which every layer but a recurrent one has as its first regions.</summary>
     protected static LayerBuffers OutputBuffers(LayerPlan layer, BufferContext c)
     {
@@ -146,28 +148,101 @@ internal abstract class LayerHandler
         string? outputGradient = c.Gradients ? c.Add(layer, "OutputGradient", rows * layer.Out, $"∂{layer.Property} output") : null;
         return new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty);
     }
+}
 
-    /// <summary>The layer in a few words, for the generated comments and remarks (<c>Linear(128 → 65)</c>).</summary>
-    public abstract string Describe(LayerPlan layer);
+/// <summary>
+/// A layer kind's handler over its own spec and plan records (<typeparamref name="TSpec"/>, <typeparamref name="TPlan"/>):
+/// the pipeline calls the untyped members, which hand the handler its own types; the defaults are those of a layer with
+/// one output per step, no state and nothing to check beyond its sizes.
+/// </summary>
+internal abstract class LayerHandler<TSpec, TPlan> : LayerHandler where TSpec : LayerSpec where TPlan : LayerPlan
+{
+    public sealed override LayerSpec? Read(LayerArguments arguments) => ReadSpec(arguments);
 
-    /// <summary>The arguments of the layer property's view constructor.</summary>
-    public abstract string ViewArguments(ModelPlan plan, int index);
+    public sealed override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => Sizes((TSpec)layer);
 
-    /// <summary><c>ResetState</c>: the layer's running state back to its initial state (nothing for a layer without one).</summary>
-    public virtual void WriteResetState(SourceWriter w, ModelPlan plan, int index)
+    public sealed override int? InputWidth(LayerSpec layer) => InputWidth((TSpec)layer);
+
+    public sealed override int OutputWidth(LayerSpec layer, int inputWidth) => OutputWidth((TSpec)layer, inputWidth);
+
+    public sealed override long RecurrentPasses(LayerSpec layer) => RecurrentPasses((TSpec)layer);
+
+    public sealed override int OutputSteps(LayerSpec layer, int inputSteps) => OutputSteps((TSpec)layer, inputSteps);
+
+    public sealed override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics) => CheckOptions((TSpec)layer, positive, diagnostics);
+
+    public sealed override void AddParameters(LayerSpec layer, ParameterAdder add) => AddParameters((TSpec)layer, add);
+
+    public sealed override LayerPlan Plan(LayerSpec layer) => Plan((TSpec)layer);
+
+    public sealed override bool CanStream(LayerPlan layer) => CanStream((TPlan)layer);
+
+    public sealed override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c) => AddBuffers((TPlan)layer, c);
+
+    public sealed override LayerPlan AddStates(LayerPlan layer, Planner.ArenaBuilder arena, int batch) => AddStates((TPlan)layer, arena, batch);
+
+    public sealed override IEnumerable<(string Name, long Length, string Comment)> Scratch(LayerPlan layer, int steps, int batch, bool training) =>
+        Scratch((TPlan)layer, steps, batch, training);
+
+    public sealed override string Describe(LayerPlan layer) => Describe((TPlan)layer);
+
+    public sealed override string ViewArguments(ModelPlan plan, int index) => ViewArguments(plan, (TPlan)plan.Layers[index], index);
+
+    public sealed override void WriteResetState(SourceWriter w, ModelPlan plan, int index) => WriteResetState(w, plan, (TPlan)plan.Layers[index], index);
+
+    public sealed override void WriteReorderState(SourceWriter w, ModelPlan plan, int index) => WriteReorderState(w, plan, (TPlan)plan.Layers[index], index);
+
+    public sealed override void WriteForward(LayerPass pass) => WriteForward(pass, (TPlan)pass.Layer);
+
+    public sealed override void WriteBackward(LayerPass pass) => WriteBackward(pass, (TPlan)pass.Layer);
+
+    protected abstract TSpec? ReadSpec(LayerArguments arguments);
+
+    protected abstract IEnumerable<(string Name, int Value)> Sizes(TSpec layer);
+
+    protected abstract int? InputWidth(TSpec layer);
+
+    protected abstract int OutputWidth(TSpec layer, int inputWidth);
+
+    protected virtual long RecurrentPasses(TSpec layer) => 0;
+
+    protected virtual int OutputSteps(TSpec layer, int inputSteps) => inputSteps;
+
+    protected virtual void CheckOptions(TSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
     {
     }
 
-    /// <summary><c>ReorderState</c>: row b of the layer's running state takes row <c>sources[b]</c>'s (nothing for a layer without one).</summary>
-    public virtual void WriteReorderState(SourceWriter w, ModelPlan plan, int index)
+    protected virtual void AddParameters(TSpec layer, ParameterAdder add)
     {
     }
 
-    /// <summary>The layer in <c>ForwardCore</c> (over <c>length</c> steps) or, when <see cref="LayerPass.Streaming"/>, in <c>StepCore</c>.</summary>
-    public abstract void WriteForward(LayerPass pass);
+    protected abstract TPlan Plan(TSpec layer);
 
-    /// <summary>The layer in <c>BackwardCore</c>: its parameter gradients, and its input's gradient when there is one to write.</summary>
-    public abstract void WriteBackward(LayerPass pass);
+    protected virtual bool CanStream(TPlan layer) => true;
+
+    /// <summary>By default its output and, when the pass keeps gradients, the output's gradient.</summary>
+    protected virtual LayerBuffers AddBuffers(TPlan layer, BufferContext c) => OutputBuffers(layer, c);
+
+    protected virtual TPlan AddStates(TPlan layer, Planner.ArenaBuilder arena, int batch) => layer;
+
+    protected virtual IEnumerable<(string Name, long Length, string Comment)> Scratch(TPlan layer, int steps, int batch, bool training) =>
+        Array.Empty<(string, long, string)>();
+
+    protected abstract string Describe(TPlan layer);
+
+    protected abstract string ViewArguments(ModelPlan plan, TPlan layer, int index);
+
+    protected virtual void WriteResetState(SourceWriter w, ModelPlan plan, TPlan layer, int index)
+    {
+    }
+
+    protected virtual void WriteReorderState(SourceWriter w, ModelPlan plan, TPlan layer, int index)
+    {
+    }
+
+    protected abstract void WriteForward(LayerPass pass, TPlan layer);
+
+    protected abstract void WriteBackward(LayerPass pass, TPlan layer);
 }
 
 /// <summary>Where one pass's layer buffers go: the arena, the pass's name prefix (<c>Step_</c>), its steps and rows.</summary>
@@ -207,29 +282,13 @@ internal sealed class BufferContext
     public string Rows(int width) => Streaming ? $"[batch, {width}]" : $"[time, batch, {width}]";
 
     /// <summary>Rows of the layer's buffers: a row per step and batch row, or per batch row after a layer that keeps only its last step.</summary>
-    public long RowsOf(LayerPlan layer) => layer.SequenceInput ? (long)Steps * B : B;
+    public long RowsOf(LayerPlan layer) => (long)(layer.SequenceInput && !Streaming ? layer.InputSteps : 1) * B;
 
     /// <summary>The shape of the layer's output in this pass.</summary>
     public string ShapeOf(LayerPlan layer) => layer.SequenceInput ? Rows(layer.Out) : $"[batch, {layer.Out}]";
 
     /// <summary>A region named <c>{Prefix}{Property}_{what}</c>.</summary>
     public string Add(LayerPlan layer, string what, long length, string comment) => Arena.Add($"{Prefix}{layer.Property}_{what}", length, comment);
-}
-
-/// <summary>What a layer attribute's constructor arguments say (the named ones are read apart).</summary>
-internal struct LayerArguments
-{
-    /// <summary>Input features (Embedding: the vocabulary; one-width layers: their width).</summary>
-    public int In;
-
-    /// <summary>Output features (Embedding: the embedding width; recurrent layers and the decoder: the hidden size).</summary>
-    public int Out;
-
-    /// <summary>The decoder's outputs per step.</summary>
-    public int DecoderOutput;
-
-    /// <summary>Dropout's probability.</summary>
-    public double Dropout;
 }
 
 /// <summary>Adds one parameter tensor: its name within the layer, shape, and how PyTorch initialises it (uniform in ±bound, normal, 0, 1).</summary>

@@ -3,30 +3,42 @@ using static Unroll.Generators.Emitting.Emitter;
 
 namespace Unroll.Generators.Layers;
 
+/// <summary><c>[LayerNorm(normalizedShape)]</c> as written.</summary>
+internal sealed record LayerNormSpec(int NormalizedShape) : LayerSpec
+{
+    public override LayerKind Kind => LayerKind.LayerNorm;
+}
+
+/// <summary>A layer normalisation's plan: its width is <see cref="LayerPlan.Out"/>.</summary>
+internal sealed record LayerNormPlan : LayerPlan
+{
+    public override LayerKind Kind => LayerKind.LayerNorm;
+}
+
 /// <summary><c>[LayerNorm(normalizedShape)]</c> as <c>nn.LayerNorm</c> over the features of every row (eps 1e-5).</summary>
-internal sealed class LayerNormHandler : LayerHandler
+internal sealed class LayerNormHandler : LayerHandler<LayerNormSpec, LayerNormPlan>
 {
     public override LayerKind Kind => LayerKind.LayerNorm;
 
     /// <summary>One width: the input's, which is also the output's.</summary>
-    public override bool ReadArguments(object?[] arguments, out LayerArguments read)
+    protected override LayerNormSpec? ReadSpec(LayerArguments arguments) => arguments.Ints(1) is { } sizes ? new LayerNormSpec(sizes[0]) : null;
+
+    protected override IEnumerable<(string Name, int Value)> Sizes(LayerNormSpec layer) => new[] { ("normalizedShape", layer.NormalizedShape) };
+
+    protected override int? InputWidth(LayerNormSpec layer) => layer.NormalizedShape;
+
+    protected override int OutputWidth(LayerNormSpec layer, int inputWidth) => layer.NormalizedShape;
+
+    protected override void AddParameters(LayerNormSpec layer, ParameterAdder add)
     {
-        read = default;
-        if (!(arguments.Length == 1 && arguments[0] is int width)) return false;
-        read = new LayerArguments { In = width, Out = width };
-        return true;
+        add("weight", new[] { layer.NormalizedShape }, InitKind.One, 0);
+        add("bias", new[] { layer.NormalizedShape }, InitKind.Zero, 0);
     }
 
-    public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => new[] { ("normalizedShape", layer.In) };
-
-    public override void AddParameters(LayerSpec layer, ParameterAdder add)
-    {
-        add("weight", new[] { layer.In }, InitKind.One, 0);
-        add("bias", new[] { layer.In }, InitKind.Zero, 0);
-    }
+    protected override LayerNormPlan Plan(LayerNormSpec layer) => new();
 
     /// <summary>The normalised rows and each row's 1/σ, which <c>Backward</c> reads.</summary>
-    public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c)
+    protected override LayerBuffers AddBuffers(LayerNormPlan layer, BufferContext c)
     {
         LayerBuffers buffers = OutputBuffers(layer, c);
         long rows = c.RowsOf(layer);
@@ -39,26 +51,22 @@ internal sealed class LayerNormHandler : LayerHandler
         };
     }
 
-    public override string Describe(LayerPlan layer) => $"LayerNorm({layer.Out})";
+    protected override string Describe(LayerNormPlan layer) => $"LayerNorm({layer.Out})";
 
-    public override string ViewArguments(ModelPlan plan, int index)
-    {
-        LayerPlan layer = plan.Layers[index];
-        return ParameterView(plan, index, $"{layer.Out}");
-    }
+    protected override string ViewArguments(ModelPlan plan, LayerNormPlan layer, int index) => ParameterView(plan, index, $"{layer.Out}");
 
-    public override void WriteForward(LayerPass pass)
+    protected override void WriteForward(LayerPass pass, LayerNormPlan layer)
     {
-        var (w, _, layer, buffers) = pass;
+        var (w, _, _, buffers) = pass;
         string input = pass.Input, rows = pass.Rows;
         w.Line($"// {layer.Property}: {Describe(layer)}: y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row");
         w.Line($"global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.{input}, {rows} * {layer.Out}), p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}), p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}), a.Slice(Layout.{buffers.Output}, {rows} * {layer.Out}),");
         w.Line($"    a.Slice(Layout.{buffers.Normalization!.Normalized}, {rows} * {layer.Out}), a.Slice(Layout.{buffers.Normalization.InverseDeviation}, {rows}), {rows}, {layer.Out}, 1e-5f);");
     }
 
-    public override void WriteBackward(LayerPass pass)
+    protected override void WriteBackward(LayerPass pass, LayerNormPlan layer)
     {
-        var (w, _, layer, buffers) = pass;
+        var (w, _, _, buffers) = pass;
         string rows = pass.Rows, guard = pass.Guard;
         string? inputGradient = pass.InputGradient;
         string normGradient = inputGradient is null ? "default" : $"a.Slice(Layout.{inputGradient}, {rows} * {layer.Out})";

@@ -3,34 +3,49 @@ using static Unroll.Generators.Emitting.Emitter;
 
 namespace Unroll.Generators.Layers;
 
+/// <summary><c>[Linear(inFeatures, outFeatures, Bias)]</c> as written.</summary>
+internal sealed record LinearSpec(int InFeatures, int OutFeatures, bool Bias) : LayerSpec
+{
+    public override LayerKind Kind => LayerKind.Linear;
+}
+
+/// <summary>A linear layer's plan: whether it adds a bias.</summary>
+internal sealed record LinearPlan(bool Bias) : LayerPlan
+{
+    public override LayerKind Kind => LayerKind.Linear;
+}
+
 /// <summary><c>[Linear(inFeatures, outFeatures)]</c> as <c>nn.Linear</c>: <c>y = x·Wᵀ + b</c> on every row.</summary>
-internal sealed class LinearHandler : LayerHandler
+internal sealed class LinearHandler : LayerHandler<LinearSpec, LinearPlan>
 {
     public override LayerKind Kind => LayerKind.Linear;
 
-    public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => new[] { ("inFeatures", layer.In), ("outFeatures", layer.Out) };
+    protected override LinearSpec? ReadSpec(LayerArguments arguments) =>
+        arguments.Ints(2) is { } sizes ? new LinearSpec(sizes[0], sizes[1], arguments.Named("Bias", true)) : null;
 
-    public override void AddParameters(LayerSpec layer, ParameterAdder add)
+    protected override IEnumerable<(string Name, int Value)> Sizes(LinearSpec layer) => new[] { ("inFeatures", layer.InFeatures), ("outFeatures", layer.OutFeatures) };
+
+    protected override int? InputWidth(LinearSpec layer) => layer.InFeatures;
+
+    protected override int OutputWidth(LinearSpec layer, int inputWidth) => layer.OutFeatures;
+
+    protected override void AddParameters(LinearSpec layer, ParameterAdder add)
     {
-        double bound = 1 / Math.Sqrt(layer.In);
-        add("weight", new[] { layer.Out, layer.In }, InitKind.Uniform, bound);
-        if (layer.Bias) add("bias", new[] { layer.Out }, InitKind.Uniform, bound);
+        double bound = 1 / Math.Sqrt(layer.InFeatures);
+        add("weight", new[] { layer.OutFeatures, layer.InFeatures }, InitKind.Uniform, bound);
+        if (layer.Bias) add("bias", new[] { layer.OutFeatures }, InitKind.Uniform, bound);
     }
 
-    public override LayerPlan Plan(LayerSpec layer, int inputWidth, bool sequenceInput, EquatableArray<string> parameters, int parameterCount) =>
-        base.Plan(layer, inputWidth, sequenceInput, parameters, parameterCount) with { Hidden = 0 };
+    protected override LinearPlan Plan(LinearSpec layer) => new(layer.Bias);
 
-    public override string Describe(LayerPlan layer) => $"Linear({layer.In} → {layer.Out}{(layer.Bias ? "" : ", no bias")})";
+    protected override string Describe(LinearPlan layer) => $"Linear({layer.In} → {layer.Out}{(layer.Bias ? "" : ", no bias")})";
 
-    public override string ViewArguments(ModelPlan plan, int index)
+    protected override string ViewArguments(ModelPlan plan, LinearPlan layer, int index) =>
+        ParameterView(plan, index, $"{layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}");
+
+    protected override void WriteForward(LayerPass pass, LinearPlan layer)
     {
-        LayerPlan layer = plan.Layers[index];
-        return ParameterView(plan, index, $"{layer.In}, {layer.Out}, {(layer.Bias ? "true" : "false")}");
-    }
-
-    public override void WriteForward(LayerPass pass)
-    {
-        var (w, _, layer, buffers) = pass;
+        var (w, _, _, buffers) = pass;
         string input = pass.Input, rows = pass.Rows;
         bool streaming = pass.Streaming;
         int B = pass.Plan.BatchSize;
@@ -45,9 +60,9 @@ internal sealed class LinearHandler : LayerHandler
         if (layer.Bias) w.Line($"{Blas}.AddRowVector(a.Slice(Layout.{buffers.Output}), {layer.Out}, {rows}, {layer.Out}, p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}));");
     }
 
-    public override void WriteBackward(LayerPass pass)
+    protected override void WriteBackward(LayerPass pass, LinearPlan layer)
     {
-        var (w, _, layer, buffers) = pass;
+        var (w, _, _, buffers) = pass;
         string input = pass.Input, rows = pass.Rows, guard = pass.Guard;
         string? inputGradient = pass.InputGradient;
         w.Line($"// {layer.Property}: ∂W += ∂yᵀ·x{(layer.Bias ? ", ∂b += Σ ∂y" : "")}, over every row at once");

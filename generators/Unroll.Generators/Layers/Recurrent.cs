@@ -3,13 +3,47 @@ using static Unroll.Generators.Emitting.Emitter;
 
 namespace Unroll.Generators.Layers;
 
+/// <summary><c>[Rnn]</c>, <c>[Lstm]</c> or <c>[Gru]</c> as written.</summary>
+internal sealed record RecurrentSpec(LayerKind Cell, int InputSize, int HiddenSize, int NumLayers, bool Bidirectional, bool ReturnSequences, Nonlinearity Nonlinearity, double Dropout)
+    : LayerSpec
+{
+    public override LayerKind Kind => Cell;
+
+    public int Directions => Bidirectional ? 2 : 1;
+}
+
+/// <summary>
+/// A recurrent layer's plan: its cell, hidden size per direction, stacked layers and directions, what it returns, the
+/// dropout between stacked layers, and (<see cref="StateBlock"/>) the <c>Layout</c> constant of its initial and final states.
+/// </summary>
+internal sealed record RecurrentPlan(LayerKind Cell, int Hidden, int NumLayers, int Directions, bool ReturnSequences, Nonlinearity Nonlinearity, double Dropout)
+    : LayerPlan
+{
+    public override LayerKind Kind => Cell;
+
+    /// <summary>The <c>Layout</c> constant of its state block (h_0, h_n, their gradients; LSTM: and c's).</summary>
+    public string StateBlock { get; init; } = "";
+
+    /// <summary>Gate rows per unit: 4 (LSTM), 3 (GRU) or 1 (RNN).</summary>
+    public int Gates => Planner.Gates(Cell);
+
+    /// <summary>The input width of stacked layer <paramref name="l"/>: the layer's input, or the states of the layer below.</summary>
+    public int InputOf(int l) => l == 0 ? In : Directions * Hidden;
+
+    /// <summary>The index of the first of the four parameters (<c>weight_ih</c>, <c>weight_hh</c>, <c>bias_ih</c>, <c>bias_hh</c>) of one stacked layer and direction.</summary>
+    public int FirstParameter(int l, int d) => (l * Directions + d) * 4;
+
+    /// <summary>Floats a cell keeps per row and step: the LSTM's activated gates, the GRU's r, z, n and W_hn·h + b_hn, the RNN's pre-activations.</summary>
+    public int CacheWidth => Cell == LayerKind.Rnn ? Hidden : 4 * Hidden;
+}
+
 /// <summary>
 /// <c>[Rnn]</c>, <c>[Lstm]</c> and <c>[Gru]</c> (<c>inputSize, hiddenSize, NumLayers, Bidirectional, Dropout,
 /// ReturnSequences</c>; <c>Nonlinearity</c> for the RNN) as PyTorch's <c>nn.RNN</c>, <c>nn.LSTM</c>, <c>nn.GRU</c>:
 /// stacked layers and directions, each a cell over the time steps, its states in the layer's state block; a
 /// streaming step fused (LSTM, GRU) or unrolled where the planner chose it.
 /// </summary>
-internal sealed class RecurrentHandler : LayerHandler
+internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPlan>
 {
     private readonly LayerKind _kind;
 
@@ -17,49 +51,56 @@ internal sealed class RecurrentHandler : LayerHandler
 
     public override LayerKind Kind => _kind;
 
-    public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) =>
-        new[] { ("inputSize", layer.In), ("hiddenSize", layer.Out), ("NumLayers", layer.NumLayers) };
-
-    /// <summary>Both directions' states side by side.</summary>
-    public override int OutputWidth(LayerSpec layer, int inputWidth) => (layer.Bidirectional ? 2 : 1) * layer.Out;
-
     public override string? NeedsTimeAxis => "Recurrent layer";
-
-    /// <summary>A bidirectional layer's reverse direction starts from the sequence's end: it does not stream.</summary>
-    public override bool CanStream(LayerPlan layer) => layer.Directions == 1;
 
     public override bool PacksStepWeights => true;
 
-    public override bool KeepsTimeAxis(LayerSpec layer) => layer.ReturnSequences;
+    /// <summary>Two sizes; <c>NumLayers</c>, <c>Bidirectional</c>, <c>Dropout</c>, <c>ReturnSequences</c>, and the RNN's <c>Nonlinearity</c>.</summary>
+    protected override RecurrentSpec? ReadSpec(LayerArguments arguments) =>
+        arguments.Ints(2) is { } sizes
+            ? new RecurrentSpec(_kind, sizes[0], sizes[1], arguments.Named("NumLayers", 1), arguments.Named("Bidirectional", false),
+                arguments.Named("ReturnSequences", true), _kind == LayerKind.Rnn ? (Nonlinearity)arguments.Named("Nonlinearity", 0) : Nonlinearity.Tanh,
+                arguments.Named("Dropout", 0.0))
+            : null;
 
-    public override LayerPlan Plan(LayerSpec layer, int inputWidth, bool sequenceInput, EquatableArray<string> parameters, int parameterCount) =>
-        base.Plan(layer, inputWidth, sequenceInput, parameters, parameterCount) with
-        {
-            NumLayers = layer.NumLayers,
-            Directions = layer.Bidirectional ? 2 : 1,
-            ReturnSequences = layer.ReturnSequences,
-            Dropout = layer.Dropout,
-        };
+    protected override IEnumerable<(string Name, int Value)> Sizes(RecurrentSpec layer) =>
+        new[] { ("inputSize", layer.InputSize), ("hiddenSize", layer.HiddenSize), ("NumLayers", layer.NumLayers) };
 
-    public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
+    protected override int? InputWidth(RecurrentSpec layer) => layer.InputSize;
+
+    /// <summary>Both directions' states side by side.</summary>
+    protected override int OutputWidth(RecurrentSpec layer, int inputWidth) => layer.Directions * layer.HiddenSize;
+
+    protected override long RecurrentPasses(RecurrentSpec layer) => layer.NumLayers > 0 ? (long)layer.NumLayers * layer.Directions : 0;
+
+    /// <summary>Only the last step when it does not return sequences.</summary>
+    protected override int OutputSteps(RecurrentSpec layer, int inputSteps) => layer.ReturnSequences ? inputSteps : 1;
+
+    /// <summary>A bidirectional layer's reverse direction starts from the sequence's end: it does not stream.</summary>
+    protected override bool CanStream(RecurrentPlan layer) => layer.Directions == 1;
+
+    protected override RecurrentPlan Plan(RecurrentSpec layer) =>
+        new(_kind, layer.HiddenSize, layer.NumLayers, layer.Directions, layer.ReturnSequences, layer.Nonlinearity, layer.Dropout);
+
+    protected override void CheckOptions(RecurrentSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
     {
         if (layer.Kind == LayerKind.Rnn && layer.Nonlinearity is not (Nonlinearity.Tanh or Nonlinearity.Relu))
             Invalid(layer, "Nonlinearity", (int)layer.Nonlinearity, "Nonlinearity.Tanh or Nonlinearity.Relu", diagnostics);
-        CheckProbability(layer, "Dropout", diagnostics);
+        CheckProbability(layer, "Dropout", layer.Dropout, diagnostics);
     }
 
-    public override void AddParameters(LayerSpec layer, ParameterAdder add)
+    protected override void AddParameters(RecurrentSpec layer, ParameterAdder add)
     {
-        int directions = layer.Bidirectional ? 2 : 1, gates = Planner.Gates(layer.Kind) * layer.Out;
-        double k = 1 / System.Math.Sqrt(layer.Out);
+        int directions = layer.Directions, gates = Planner.Gates(layer.Kind) * layer.HiddenSize;
+        double k = 1 / System.Math.Sqrt(layer.HiddenSize);
         for (int l = 0; l < layer.NumLayers; l++)
         {
             for (int d = 0; d < directions; d++)
             {
                 string suffix = $"_l{l}" + (d == 1 ? "_reverse" : "");
-                int inK = l == 0 ? layer.In : directions * layer.Out;
+                int inK = l == 0 ? layer.InputSize : directions * layer.HiddenSize;
                 add("weight_ih" + suffix, new[] { gates, inK }, InitKind.Uniform, k);
-                add("weight_hh" + suffix, new[] { gates, layer.Out }, InitKind.Uniform, k);
+                add("weight_hh" + suffix, new[] { gates, layer.HiddenSize }, InitKind.Uniform, k);
                 add("bias_ih" + suffix, new[] { gates }, InitKind.Uniform, k);
                 add("bias_hh" + suffix, new[] { gates }, InitKind.Uniform, k);
             }
@@ -67,7 +108,7 @@ internal sealed class RecurrentHandler : LayerHandler
     }
 
     /// <summary>Initial and final states with their gradients (see the runtime's layer views): one block per layer.</summary>
-    public override LayerPlan AddStates(LayerPlan layer, Planner.ArenaBuilder arena, int batch)
+    protected override RecurrentPlan AddStates(RecurrentPlan layer, Planner.ArenaBuilder arena, int batch)
     {
         long stateLength = (long)layer.NumLayers * layer.Directions * batch * layer.Hidden;
         int blocks = layer.Kind == LayerKind.Lstm ? 8 : 4;
@@ -80,7 +121,7 @@ internal sealed class RecurrentHandler : LayerHandler
     /// The recurrent product of one GRU step, and backpropagation through time's gradients (of the whole sequence's gates,
     /// and of one step's states); a model for inference keeps one state block for <c>ReorderState</c>.
     /// </summary>
-    public override IEnumerable<(string Name, long Length, string Comment)> Scratch(LayerPlan layer, int steps, int batch, bool training)
+    protected override IEnumerable<(string Name, long Length, string Comment)> Scratch(RecurrentPlan layer, int steps, int batch, bool training)
     {
         long H = layer.Hidden, B = batch;
         bool gru = layer.Kind == LayerKind.Gru, lstm = layer.Kind == LayerKind.Lstm;
@@ -103,7 +144,7 @@ internal sealed class RecurrentHandler : LayerHandler
     /// LSTM cell states) and, streaming, its packed weights (a fused step's, or the products' panels); dropout copies
     /// between stacked layers; and the last step's states when the layer returns only those.
     /// </summary>
-    public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c)
+    protected override LayerBuffers AddBuffers(RecurrentPlan layer, BufferContext c)
     {
         ModelSpec spec = c.Spec;
         int B = c.B;
@@ -175,9 +216,8 @@ internal sealed class RecurrentHandler : LayerHandler
     }
 
     /// <summary>h_n ← h_0 (and c_n ← c_0) for every stacked layer and direction at once.</summary>
-    public override void WriteResetState(SourceWriter w, ModelPlan plan, int index)
+    protected override void WriteResetState(SourceWriter w, ModelPlan plan, RecurrentPlan layer, int index)
     {
-        LayerPlan layer = plan.Layers[index];
         int n = layer.NumLayers * layer.Directions * plan.BatchSize * layer.Hidden;
         w.Line($"a.Slice({State(plan, layer, 0, 0, 0)}, {n}).CopyTo(a.Slice({State(plan, layer, 1, 0, 0)}, {n})); // {layer.Property}: h_n ← h_0");
         if (layer.Kind == LayerKind.Lstm)
@@ -185,9 +225,8 @@ internal sealed class RecurrentHandler : LayerHandler
     }
 
     /// <summary>h_n (and c_n) of every stacked layer and direction, gathered by row through a block of scratch.</summary>
-    public override void WriteReorderState(SourceWriter w, ModelPlan plan, int index)
+    protected override void WriteReorderState(SourceWriter w, ModelPlan plan, RecurrentPlan layer, int index)
     {
-        LayerPlan layer = plan.Layers[index];
         int slices = layer.NumLayers * layer.Directions, bh = plan.BatchSize * layer.Hidden;
         foreach (int k in layer.Kind == LayerKind.Lstm ? new[] { 1, 5 } : new[] { 1 })
         {
@@ -196,7 +235,7 @@ internal sealed class RecurrentHandler : LayerHandler
         }
     }
 
-    public override string Describe(LayerPlan layer) =>
+    protected override string Describe(RecurrentPlan layer) =>
         $"{KindName(layer)}({layer.In} → {layer.Hidden}"
         + (layer.NumLayers > 1 ? $", {layer.NumLayers} layers" : "")
         + (layer.Directions == 2 ? ", bidirectional" : "")
@@ -204,22 +243,21 @@ internal sealed class RecurrentHandler : LayerHandler
         + (layer.ReturnSequences ? "" : ", last step only") + ")";
 
     /// <summary>The cell's name in comments: LSTM, GRU, RNN-tanh or RNN-ReLU.</summary>
-    public static string KindName(LayerPlan layer) => layer.Kind switch
+    public static string KindName(RecurrentPlan layer) => layer.Kind switch
     {
         LayerKind.Lstm => "LSTM",
         LayerKind.Gru => "GRU",
         _ => layer.Nonlinearity == Nonlinearity.Relu ? "RNN-ReLU" : "RNN-tanh",
     };
 
-    public override string ViewArguments(ModelPlan plan, int index)
+    protected override string ViewArguments(ModelPlan plan, RecurrentPlan layer, int index)
     {
-        LayerPlan layer = plan.Layers[index];
         return $"_arena, {ArrayIndex("Layout." + layer.StateBlock)}, {layer.NumLayers}, {layer.Directions}, BatchSize, {layer.Hidden}";
     }
 
-    public override void WriteForward(LayerPass pass)
+    protected override void WriteForward(LayerPass pass, RecurrentPlan layer)
     {
-        var (w, plan, layer, buffers) = pass;
+        var (w, plan, _, buffers) = pass;
         string input = pass.Input;
         bool streaming = pass.Streaming;
         int B = plan.BatchSize, i = pass.Index;
@@ -258,9 +296,9 @@ internal sealed class RecurrentHandler : LayerHandler
         }
     }
 
-    public override void WriteBackward(LayerPass pass)
+    protected override void WriteBackward(LayerPass pass, RecurrentPlan layer)
     {
-        var (w, plan, layer, buffers) = pass;
+        var (w, plan, _, buffers) = pass;
         string input = pass.Input, guard = pass.Guard;
         string? inputGradient = pass.InputGradient;
         int B = plan.BatchSize;
@@ -370,12 +408,11 @@ internal sealed class RecurrentHandler : LayerHandler
     }
 
     /// <summary>Every recurrent layer's stacked layers and directions with packed weights: input width and parameter constants.</summary>
-    private static IEnumerable<(LayerPlan Layer, CellBuffers Cell, int In, string WIh, string WHh, string BIh, string BHh)> PackedCells(ModelPlan plan)
+    private static IEnumerable<(RecurrentPlan Layer, CellBuffers Cell, int In, string WIh, string WHh, string BIh, string BHh)> PackedCells(ModelPlan plan)
     {
         for (int i = 0; i < plan.Layers.Count; i++)
         {
-            LayerPlan layer = plan.Layers[i];
-            if (layer.StateBlock is null) continue;
+            if (plan.Layers[i] is not RecurrentPlan layer) continue;
             foreach (CellBuffers cell in plan.Step!.Layers[i].Cells)
             {
                 int first = (cell.Layer * layer.Directions + cell.Direction) * 4;
@@ -390,7 +427,7 @@ internal sealed class RecurrentHandler : LayerHandler
     {
         foreach (var (index, l, input) in unrolled)
         {
-            LayerPlan layer = plan.Layers[index];
+            var layer = (RecurrentPlan)plan.Layers[index];
             w.Line($"/// <summary>");
             w.Line($"/// {layer.Property}, layer {l}: one unrolled step. A method of its own: the JIT inlines the whole step into it with its");
             w.Line("/// sizes as literals, and its budget for inlining is per method, so no other layer's step can use it up.");
@@ -405,7 +442,7 @@ internal sealed class RecurrentHandler : LayerHandler
     }
 
     /// <summary>The generated method that runs one unrolled step of stacked layer <paramref name="l"/>.</summary>
-    private static string UnrolledStepName(LayerPlan layer, int l) => $"Step{layer.Property}Layer{l}";
+    private static string UnrolledStepName(RecurrentPlan layer, int l) => $"Step{layer.Property}Layer{l}";
 
     /// <summary>
     /// <c>h_prev·W_hhᵀ</c> into <paramref name="target"/>: over the packed <c>W_hhᵀ</c> panels (each state element broadcast
@@ -425,12 +462,12 @@ internal sealed class RecurrentHandler : LayerHandler
     /// rows of the batch share every weight load.
     /// </summary>
     private static CellBuffers? PackedCell(ModelPlan plan, int index, int l, int d) =>
-        plan.PacksStepWeights ? plan.Step!.Layers[index].Cells[l * plan.Layers[index].Directions + d] : null;
+        plan.PacksStepWeights ? plan.Step!.Layers[index].Cells[l * ((RecurrentPlan)plan.Layers[index]).Directions + d] : null;
 
 
     private static void WriteCellForward(SourceWriter w, ModelPlan plan, int index, LayerBuffers buffers, int l, int d, string input, bool streaming)
     {
-        LayerPlan layer = plan.Layers[index];
+        var layer = (RecurrentPlan)plan.Layers[index];
         int B = plan.BatchSize, H = layer.Hidden, DH = layer.Directions * H, G = Planner.Gates(layer.Kind);
         int inK = l == 0 ? layer.In : DH;
         int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
@@ -555,7 +592,7 @@ internal sealed class RecurrentHandler : LayerHandler
         w.Close();
     }
 
-    private static void WriteCellBackward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, int l, int d, string input, (string Name, string Guard)? inputGradient)
+    private static void WriteCellBackward(SourceWriter w, ModelPlan plan, RecurrentPlan layer, LayerBuffers buffers, int l, int d, string input, (string Name, string Guard)? inputGradient)
     {
         int B = plan.BatchSize, H = layer.Hidden, DH = layer.Directions * H, G = Planner.Gates(layer.Kind);
         int inK = l == 0 ? layer.In : DH;

@@ -3,44 +3,59 @@ using static Unroll.Generators.Emitting.Emitter;
 
 namespace Unroll.Generators.Layers;
 
+/// <summary><c>[SelfAttention(embedDim, NumHeads, Causal, Residual)]</c> as written.</summary>
+internal sealed record SelfAttentionSpec(int EmbedDim, int NumHeads, bool Causal, bool Residual) : LayerSpec
+{
+    public override LayerKind Kind => LayerKind.SelfAttention;
+}
+
+/// <summary>A self-attention layer's plan: heads, mask and residual connection (its width is <see cref="LayerPlan.Out"/>).</summary>
+internal sealed record SelfAttentionPlan(int NumHeads, bool Causal, bool Residual) : LayerPlan
+{
+    public override LayerKind Kind => LayerKind.SelfAttention;
+}
+
 /// <summary>
 /// <c>[SelfAttention(embedDim, NumHeads, Causal, Residual)]</c> as <c>nn.MultiheadAttention</c> on the layer's own input
 /// (query = key = value), with PyTorch's <c>in_proj</c>/<c>out_proj</c> parameters; a causal one streams with a cache of
 /// keys and values.
 /// </summary>
-internal sealed class SelfAttentionHandler : LayerHandler
+internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, SelfAttentionPlan>
 {
     public override LayerKind Kind => LayerKind.SelfAttention;
 
     /// <summary>One width: the input's, which is also the output's.</summary>
-    public override bool ReadArguments(object?[] arguments, out LayerArguments read)
+    protected override SelfAttentionSpec? ReadSpec(LayerArguments arguments) =>
+        arguments.Ints(1) is { } sizes
+            ? new SelfAttentionSpec(sizes[0], arguments.Named("NumHeads", 1), arguments.Named("Causal", false), arguments.Named("Residual", false))
+            : null;
+
+    protected override IEnumerable<(string Name, int Value)> Sizes(SelfAttentionSpec layer) => new[] { ("embedDim", layer.EmbedDim), ("NumHeads", layer.NumHeads) };
+
+    protected override int? InputWidth(SelfAttentionSpec layer) => layer.EmbedDim;
+
+    protected override int OutputWidth(SelfAttentionSpec layer, int inputWidth) => layer.EmbedDim;
+
+    protected override void CheckOptions(SelfAttentionSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
     {
-        read = default;
-        if (!(arguments.Length == 1 && arguments[0] is int width)) return false;
-        read = new LayerArguments { In = width, Out = width };
-        return true;
+        if (positive && layer.EmbedDim % layer.NumHeads != 0)
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.HeadsDoNotDivide, layer.Location, layer.NumHeads, layer.Property, layer.EmbedDim));
     }
 
-    public override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => new[] { ("embedDim", layer.In), ("NumHeads", layer.NumHeads) };
-
-    public override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
-    {
-        if (positive && layer.In % layer.NumHeads != 0)
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.HeadsDoNotDivide, layer.Location, layer.NumHeads, layer.Property, layer.In));
-    }
-
-    public override void AddParameters(LayerSpec layer, ParameterAdder add)
+    protected override void AddParameters(SelfAttentionSpec layer, ParameterAdder add)
     {
         // nn.MultiheadAttention: xavier_uniform_ in_proj (fan_in E, fan_out 3E), zero biases, out_proj as nn.Linear.
-        int e = layer.In;
+        int e = layer.EmbedDim;
         add("in_proj_weight", new[] { 3 * e, e }, InitKind.Uniform, System.Math.Sqrt(6.0 / (e + 3 * e)));
         add("in_proj_bias", new[] { 3 * e }, InitKind.Zero, 0);
         add("out_proj.weight", new[] { e, e }, InitKind.Uniform, 1 / System.Math.Sqrt(e));
         add("out_proj.bias", new[] { e }, InitKind.Zero, 0);
     }
 
+    protected override SelfAttentionPlan Plan(SelfAttentionSpec layer) => new(layer.NumHeads, layer.Causal, layer.Residual);
+
     /// <summary>The projections, the attention output and weights, their gradients; streaming (causal only), a cache of every earlier step's keys and values.</summary>
-    public override LayerBuffers AddBuffers(LayerPlan layer, BufferContext c)
+    protected override LayerBuffers AddBuffers(SelfAttentionPlan layer, BufferContext c)
     {
         LayerBuffers buffers = OutputBuffers(layer, c);
         int e = layer.Out, T = c.Spec.SequenceLength!.Value, B = c.B;
@@ -63,39 +78,38 @@ internal sealed class SelfAttentionHandler : LayerHandler
     public override string? NeedsTimeAxis => "Attention layer";
 
     /// <summary>Causal attention streams over a cache of the earlier steps' keys and values; the other kind needs the whole sequence.</summary>
-    public override bool CanStream(LayerPlan layer) => layer.Causal;
+    protected override bool CanStream(SelfAttentionPlan layer) => layer.Causal;
 
-    public override string Describe(LayerPlan layer) =>
+    protected override string Describe(SelfAttentionPlan layer) =>
         $"SelfAttention({layer.In}, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")}{(layer.Causal ? ", causal" : "")}{(layer.Residual ? ", residual" : "")})";
 
-    public override string ViewArguments(ModelPlan plan, int index)
+    protected override string ViewArguments(ModelPlan plan, SelfAttentionPlan layer, int index)
     {
         AttentionBuffers attention = plan.Sequence.Layers[index].Attention!;
         string gradient = attention.WeightsGradient is null ? "-1" : ArrayIndex("Layout." + attention.WeightsGradient);
-        return $"_arena, {ArrayIndex("Layout." + attention.Weights)}, {gradient}, BatchSize, {plan.Layers[index].NumHeads}, SequenceLength";
+        return $"_arena, {ArrayIndex("Layout." + attention.Weights)}, {gradient}, BatchSize, {layer.NumHeads}, SequenceLength";
     }
 
     /// <summary>The keys and values of every cached step, gathered by row.</summary>
-    public override void WriteReorderState(SourceWriter w, ModelPlan plan, int index)
+    protected override void WriteReorderState(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, int index)
     {
-        LayerPlan layer = plan.Layers[index];
         if (plan.Step!.Layers[index].Attention?.KeyValueCache is not { } cache) return;
         int block = plan.BatchSize * 2 * layer.Out;
         w.Line($"// {layer.Property}: the keys and values of every cached step");
         w.Line($"for (int s = 0; s < _stepPosition; s++) {Blas}.GatherRows(a.Slice(Layout.{cache} + s * {block}, {block}), sources, {2 * layer.Out}, a.Slice(Layout.{cache} + {plan.SequenceLength} * {block}, {block}));");
     }
 
-    public override void WriteForward(LayerPass pass)
+    protected override void WriteForward(LayerPass pass, SelfAttentionPlan layer)
     {
-        if (pass.Streaming) WriteSelfAttentionStep(pass.W, pass.Plan, pass.Layer, pass.Buffers, pass.Input);
-        else WriteAttentionForward(pass.W, pass.Plan, pass.Layer, pass.Buffers, pass.Input, pass.Rows);
+        if (pass.Streaming) WriteSelfAttentionStep(pass.W, pass.Plan, layer, pass.Buffers, pass.Input);
+        else WriteAttentionForward(pass.W, pass.Plan, layer, pass.Buffers, pass.Input, pass.Rows);
     }
 
-    public override void WriteBackward(LayerPass pass) =>
-        WriteAttentionBackward(pass.W, pass.Plan, pass.Layer, pass.Buffers, pass.Input, pass.InputGradient, pass.Guard, pass.Rows);
+    protected override void WriteBackward(LayerPass pass, SelfAttentionPlan layer) =>
+        WriteAttentionBackward(pass.W, pass.Plan, layer, pass.Buffers, pass.Input, pass.InputGradient, pass.Guard, pass.Rows);
 
     /// <summary>Self-attention over <c>length</c> steps: the projections over every row at once, then each sequence and head.</summary>
-    private static void WriteAttentionForward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, string input, string rows)
+    private static void WriteAttentionForward(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input, string rows)
     {
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
         AttentionBuffers at = buffers.Attention!;
@@ -122,7 +136,7 @@ internal sealed class SelfAttentionHandler : LayerHandler
     }
 
     /// <summary>Causal self-attention, one step: the new keys and values join the cache, the new query attends over the cache.</summary>
-    private static void WriteSelfAttentionStep(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, string input)
+    private static void WriteSelfAttentionStep(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input)
     {
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads, T = plan.SequenceLength;
         AttentionBuffers at = buffers.Attention!;
@@ -150,7 +164,7 @@ internal sealed class SelfAttentionHandler : LayerHandler
         w.Close();
     }
 
-    private static void WriteAttentionBackward(SourceWriter w, ModelPlan plan, LayerPlan layer, LayerBuffers buffers, string input, string? inputGradient, string guard, string rows)
+    private static void WriteAttentionBackward(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input, string? inputGradient, string guard, string rows)
     {
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
         AttentionBuffers at = buffers.Attention!;

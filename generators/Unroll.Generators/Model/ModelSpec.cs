@@ -12,6 +12,7 @@ internal enum LayerKind
     SelfAttention,
     LayerNorm,
     AttentionDecoder,
+    Activation,
 }
 
 /// <summary>A simple RNN's nonlinearity (the values of <c>Unroll.Nonlinearity</c>; an attribute may hold another int, which the RNN's handler reports).</summary>
@@ -104,49 +105,23 @@ internal sealed record ModelStub(string? Namespace, EquatableArray<ContainingTyp
 /// </summary>
 internal sealed record StubProperty(string Modifiers, string Type, string Name, string Accessors);
 
-/// <summary>One layer property: its attribute's arguments (PyTorch's constructor arguments).</summary>
-/// <param name="In">Embedding: vocabulary size; others: input features.</param>
-/// <param name="Out">Embedding: embedding width; Linear: output features; recurrent: hidden size.</param>
-/// <param name="Nonlinearity">Rnn only: tanh or ReLU.</param>
-/// <param name="Dropout">Dropout: its probability; recurrent: the dropout between stacked layers.</param>
-/// <param name="Modifiers">The property's modifiers as written, without <c>partial</c> ("public", "internal virtual", ...).</param>
-internal sealed record LayerSpec(
-    string Property,
-    string Modifiers,
-    LayerKind Kind,
-    int In,
-    int Out,
-    bool Bias,
-    int NumLayers,
-    bool Bidirectional,
-    bool ReturnSequences,
-    Nonlinearity Nonlinearity,
-    double Dropout,
-    LocationInfo? Location)
+/// <summary>
+/// One layer property as the parser read it: the property, and in the derived record of its kind (<c>LinearSpec</c>,
+/// <c>RecurrentSpec</c>, … next to their handlers in <c>Layers/</c>) its attribute's arguments, named as PyTorch's
+/// constructor names them, options as enums, sizes as written (the planner checks them).
+/// </summary>
+internal abstract record LayerSpec
 {
-    /// <summary>SelfAttention: heads.</summary>
-    public int NumHeads { get; init; } = 1;
+    public abstract LayerKind Kind { get; }
 
-    /// <summary>SelfAttention: a step attends only to itself and earlier steps.</summary>
-    public bool Causal { get; init; }
+    /// <summary>The property's name.</summary>
+    public string Property { get; init; } = "";
 
-    /// <summary>SelfAttention: the input is added to the output.</summary>
-    public bool Residual { get; init; }
+    /// <summary>The property's modifiers as written, without <c>partial</c> ("public", "internal virtual", ...).</summary>
+    public string Modifiers { get; init; } = "";
 
-    /// <summary>AttentionDecoder: outputs per step.</summary>
-    public int DecoderOutput { get; init; }
-
-    /// <summary>AttentionDecoder: the target vocabulary (0: float target features).</summary>
-    public int TargetVocabulary { get; init; }
-
-    /// <summary>AttentionDecoder: the score function.</summary>
-    public AttentionScore Score { get; init; }
-
-    /// <summary>AttentionDecoder: additive attention's width as written (0: the hidden size).</summary>
-    public int AttentionSize { get; init; }
-
-    /// <summary>AttentionDecoder: the cell.</summary>
-    public DecoderCell Cell { get; init; }
+    /// <summary>Where the attribute is written, for the layer's diagnostics.</summary>
+    public LocationInfo? Location { get; init; }
 }
 
 /// <summary>

@@ -133,42 +133,14 @@ internal static class Parser
                     property.Name, property.Type.ToDisplayString(), attributeName, "Unroll." + viewType));
             }
 
-            // A half-typed attribute: the compiler reports it; there is nothing to plan until it is fixed.
-            if (data.AttributeConstructor is null || data.ConstructorArguments.Any(a => a.Kind != TypedConstantKind.Primitive)
-                || !LayerHandler.For(layerKind).ReadArguments(data.ConstructorArguments.Select(a => a.Value).ToArray(), out LayerArguments read))
+            // A half-typed attribute, or arguments the attribute does not take: the compiler reports them; there is
+            // nothing to plan until they are fixed.
+            var arguments = LayerArguments.From(data);
+            LayerSpec? read = data.AttributeConstructor is null ? null : LayerHandler.For(layerKind).Read(arguments);
+            if (read is null || !arguments.AllRead)
             {
                 attributeErrors = true;
                 continue;
-            }
-
-            int inSize = read.In, outSize = read.Out;
-            int numHeads = 1;
-            bool causal = false, residual = false;
-            int decoderOutput = read.DecoderOutput;
-            int targetVocabulary = 0, score = 0, attentionSize = 0, cell = 0;
-            double dropout = read.Dropout;
-            bool bias = true, bidirectional = false, returnSequences = true;
-            int numLayers = 1, nonlinearity = 0;
-            foreach (var argument in data.NamedArguments)
-            {
-                object? value = argument.Value.Kind == TypedConstantKind.Error ? null : argument.Value.Value;
-                switch (argument.Key, value)
-                {
-                    case ("Bias", bool b): bias = b; break;
-                    case ("Bidirectional", bool b): bidirectional = b; break;
-                    case ("ReturnSequences", bool b): returnSequences = b; break;
-                    case ("NumLayers", int n): numLayers = n; break;
-                    case ("Nonlinearity", int n): nonlinearity = n; break;
-                    case ("Dropout", double p): dropout = p; break;
-                    case ("NumHeads", int h): numHeads = h; break;
-                    case ("Causal", bool c): causal = c; break;
-                    case ("Residual", bool r): residual = r; break;
-                    case ("Vocabulary", int v): targetVocabulary = v; break;
-                    case ("Attention", int a): score = a; break;
-                    case ("AttentionSize", int a): attentionSize = a; break;
-                    case ("Cell", int c): cell = c; break;
-                    default: attributeErrors = true; break;
-                }
             }
             LocationInfo? attributeLocation = LocationInfo.From(
                 data.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? propertyLocation);
@@ -176,17 +148,7 @@ internal static class Parser
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.ReservedLayerName, LocationInfo.From(propertyLocation), property.Name));
             }
-            layers.Add(new LayerSpec(property.Name, Modifiers(property, cancellationToken), layerKind, inSize, outSize, bias, numLayers, bidirectional, returnSequences, (Nonlinearity)nonlinearity, dropout, attributeLocation)
-            {
-                NumHeads = numHeads,
-                Causal = causal,
-                Residual = residual,
-                DecoderOutput = decoderOutput,
-                TargetVocabulary = targetVocabulary,
-                Score = (AttentionScore)score,
-                AttentionSize = attentionSize,
-                Cell = (DecoderCell)cell,
-            });
+            layers.Add(read with { Property = property.Name, Modifiers = Modifiers(property, cancellationToken), Location = attributeLocation });
         }
 
         // Layers left out: several attributes, none on a layer-typed property, or an attribute the compiler reports.

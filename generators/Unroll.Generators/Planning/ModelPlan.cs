@@ -60,8 +60,6 @@ internal sealed record ModelPlan(
 /// <param name="Vocabulary">Token targets: the target vocabulary; float targets: 0.</param>
 /// <param name="Bridge">The index in <see cref="ModelPlan.Layers"/> of the recurrent layer whose final state starts the decoder.</param>
 internal sealed record DecoderPlan(
-    string Property,
-    string Modifiers,
     bool Lstm,
     int Input,
     int Hidden,
@@ -72,7 +70,6 @@ internal sealed record DecoderPlan(
     int Vocabulary,
     int Bridge,
     string StateBlock,
-    int ParameterCount,
     string? Embedding,
     string WeightIh,
     string WeightHh,
@@ -83,9 +80,11 @@ internal sealed record DecoderPlan(
     string? Bh,
     string? V,
     string? Wa,
-    string Out,
-    string OutBias)
+    string OutWeight,
+    string OutBias) : LayerPlan
 {
+    public override LayerKind Kind => LayerKind.AttentionDecoder;
+
     /// <summary>The cell's input: the target step, then the context.</summary>
     public int CellInput => Input + Memory;
 
@@ -197,39 +196,41 @@ internal sealed record CellBuffers(int Layer, int Direction, string? Cache, stri
     public string? PackedFrom { get; init; }
 }
 
-/// <summary>A layer as the emitter needs it: kind, sizes, parameter constants.</summary>
-/// <param name="In">Embedding: vocabulary; otherwise input features.</param>
-/// <param name="Out">Output features per step (directions × hidden for recurrent layers).</param>
-/// <param name="Hidden">Recurrent: hidden size per direction; Embedding: embedding width.</param>
-/// <param name="SequenceInput">Whether the input has a time axis (false after a layer that returns only its last step).</param>
-/// <param name="ParameterNames">The <c>Layout</c> constants of the layer's parameters, in state-dict order.</param>
-/// <param name="StateBlock">Recurrent: the <c>Layout</c> constant of its initial/final state block.</param>
-/// <param name="Dropout">Dropout layer: its probability; recurrent: the dropout between stacked layers.</param>
-/// <param name="Modifiers">The property's modifiers, repeated on the implementing part.</param>
-internal sealed record LayerPlan(
-    string Property,
-    string Modifiers,
-    LayerKind Kind,
-    int In,
-    int Out,
-    int Hidden,
-    int NumLayers,
-    int Directions,
-    bool ReturnSequences,
-    Nonlinearity Nonlinearity,
-    bool Bias,
-    bool SequenceInput,
-    EquatableArray<string> ParameterNames,
-    string? StateBlock,
-    int ParameterCount,
-    double Dropout)
+/// <summary>
+/// A layer as the emitter needs it: what every layer has here, and in the derived record of its kind
+/// (<c>LinearPlan</c>, <c>RecurrentPlan</c>, … next to their handlers in <c>Layers/</c>) what its passes need besides.
+/// </summary>
+internal abstract record LayerPlan
 {
-    /// <summary>SelfAttention: heads.</summary>
-    public int NumHeads { get; init; } = 1;
+    public abstract LayerKind Kind { get; }
 
-    /// <summary>SelfAttention: causal mask.</summary>
-    public bool Causal { get; init; }
+    /// <summary>The property's name.</summary>
+    public string Property { get; init; } = "";
 
-    /// <summary>SelfAttention: residual connection.</summary>
-    public bool Residual { get; init; }
+    /// <summary>The property's modifiers, repeated on the implementing part.</summary>
+    public string Modifiers { get; init; } = "";
+
+    /// <summary>Features per step of the layer's input (1 for token ids).</summary>
+    public int In { get; init; }
+
+    /// <summary>Features per step of its output (directions × hidden for recurrent layers).</summary>
+    public int Out { get; init; }
+
+    /// <summary>Whether the input has a time axis (false after a layer that keeps only its last step, or pools over time).</summary>
+    public bool SequenceInput { get; init; }
+
+    /// <summary>Whether its output has a time axis.</summary>
+    public bool SequenceOutput { get; init; }
+
+    /// <summary>Steps of its input in the sequence pass: the longest sequence, or after a strided layer its output length (1 without a time axis).</summary>
+    public int InputSteps { get; init; }
+
+    /// <summary>Steps of its output in the sequence pass (<see cref="LayerHandler.OutputSteps"/> of <see cref="InputSteps"/>).</summary>
+    public int OutputSteps { get; init; }
+
+    /// <summary>The <c>Layout</c> constants of the layer's parameters, in state-dict order.</summary>
+    public EquatableArray<string> ParameterNames { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Floats of its parameters.</summary>
+    public int ParameterCount { get; init; }
 }

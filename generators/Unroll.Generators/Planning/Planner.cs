@@ -58,9 +58,6 @@ internal static class Planner
         return new PlanResult(plan, diagnostics.ToEquatableArray()) { WeightsLocation = spec.WeightsLocation };
     }
 
-    private static bool IsRecurrent(LayerKind kind) => kind is LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru;
-
-
     private static void Check(ModelSpec spec, List<DiagnosticInfo> diagnostics)
     {
         if (spec.SequenceLength is not > 0)
@@ -79,7 +76,7 @@ internal static class Planner
             if (chain) diagnostics.Add(DiagnosticInfo.Create(Descriptors.NoLayers, spec.Location, spec.TypeName));
             return;
         }
-        LayerSpec? decoderLayer = spec.Layers.FirstOrDefault(l => l.Kind == LayerKind.AttentionDecoder);
+        var decoderLayer = spec.Layers.OfType<AttentionDecoderSpec>().FirstOrDefault();
         if (decoderLayer is not null && spec.TargetLength is not > 0)
         {
             string detail = spec.TargetLength is { } td ? $"is {td}" : "is not set";
@@ -103,7 +100,7 @@ internal static class Planner
                 "needs InferenceOnly = true: a model that trains keeps its weights in float32"));
         }
 
-        long passes = spec.Layers.Where(l => IsRecurrent(l.Kind) && l.NumLayers > 0).Sum(l => (long)l.NumLayers * (l.Bidirectional ? 2 : 1));
+        long passes = spec.Layers.Sum(l => LayerHandler.For(l.Kind).RecurrentPasses(l));
         if (passes > MaxRecurrentPasses)
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.TooManyPasses, spec.Location, spec.TypeName, passes, MaxRecurrentPasses));
@@ -141,35 +138,37 @@ internal static class Planner
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, layer.Location, layer.Property, "it needs encoder layers before it, ending in a recurrent layer"));
             }
-            else if (chain && previous is not null && previous.Kind != LayerKind.AttentionDecoder && positive && handler.ChainsInputWidth && layer.In != previousWidth && previousWidth > 0)
+            else if (chain && previous is not null && previous.Kind != LayerKind.AttentionDecoder && positive && handler.InputWidth(layer) is { } stated
+                && stated != previousWidth && previousWidth > 0)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, layer.In, previous.Property, previousWidth));
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, stated, previous.Property, previousWidth));
             }
-            if (chain && layer.Kind == LayerKind.AttentionDecoder && previous is not null && positive && lastStepOnly is null)
+            if (chain && layer is AttentionDecoderSpec decoder && previous is not null && positive && lastStepOnly is null)
             {
-                CheckDecoderFits(spec, layer, previousWidth, diagnostics);
+                CheckDecoderFits(spec, decoder, previousWidth, diagnostics);
             }
             previousWidth = handler.OutputWidth(layer, previousWidth);
             if (chain && handler.NeedsTimeAxis is { } noun && lastStepOnly is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location, noun, layer.Property, lastStepOnly.Property));
             }
-            if (!handler.KeepsTimeAxis(layer)) lastStepOnly ??= layer;
+            if (handler.OutputSteps(layer, 2) == 1) lastStepOnly ??= layer;
             previous = layer;
         }
     }
 
     /// <summary>The decoder starts from the last recurrent layer's final state and attends over the encoder's output.</summary>
-    private static void CheckDecoderFits(ModelSpec spec, LayerSpec decoder, int memoryWidth, List<DiagnosticInfo> diagnostics)
+    private static void CheckDecoderFits(ModelSpec spec, AttentionDecoderSpec decoder, int memoryWidth, List<DiagnosticInfo> diagnostics)
     {
-        LayerSpec? bridge = spec.Layers.TakeWhile(l => l != decoder).LastOrDefault(l => IsRecurrent(l.Kind));
-        int bridgeWidth = bridge is null ? 0 : LayerHandler.For(bridge.Kind).OutputWidth(bridge, 0);
+        RecurrentSpec? bridge = spec.Layers.TakeWhile(l => l != decoder).OfType<RecurrentSpec>().LastOrDefault();
+        int bridgeWidth = bridge is null ? 0 : bridge.Directions * bridge.HiddenSize;
+        int H = decoder.HiddenSize;
         string? problem = bridge is null
             ? "no recurrent layer before it gives its initial state"
-            : decoder.Out != bridgeWidth
-                ? $"its hidden size {decoder.Out} differs from {bridgeWidth}, the width of '{bridge.Property}''s final state{(bridge.Bidirectional ? " (both directions concatenated)" : "")}"
-                : decoder.Score == AttentionScore.Dot && decoder.Out != memoryWidth
-                    ? $"dot attention needs its hidden size {decoder.Out} to equal the width {memoryWidth} of the encoder's output"
+            : H != bridgeWidth
+                ? $"its hidden size {H} differs from {bridgeWidth}, the width of '{bridge.Property}''s final state{(bridge.Bidirectional ? " (both directions concatenated)" : "")}"
+                : decoder.Score == AttentionScore.Dot && H != memoryWidth
+                    ? $"dot attention needs its hidden size {H} to equal the width {memoryWidth} of the encoder's output"
                     : null;
         if (problem is not null) diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, decoder.Location, decoder.Property, problem));
     }
@@ -178,19 +177,20 @@ internal static class Planner
     {
         int T = spec.SequenceLength!.Value, B = spec.BatchSize;
         bool tokens = LayerHandler.For(spec.Layers[0].Kind).TakesTokens;
+        int inputWidth = tokens ? 1 : LayerHandler.For(spec.Layers[0].Kind).InputWidth(spec.Layers[0]) ?? 1;
 
         // Parameters, in state-dict order, then their gradients in the same layout.
         var parameters = new List<ParameterPlan>();
         var layers = new List<LayerPlan>();
         long parameterCount = 0;
         bool sequence = true;
-        int width = 0;
-        LayerSpec? decoderSpec = null;
+        int width = inputWidth, steps = T;
+        AttentionDecoderSpec? decoderSpec = null;
         foreach (LayerSpec layer in spec.Layers)
         {
-            if (layer.Kind == LayerKind.AttentionDecoder)
+            if (layer is AttentionDecoderSpec decoderLayer)
             {
-                decoderSpec = layer; // the last layer; planned after the encoder
+                decoderSpec = decoderLayer; // the last layer; planned after the encoder
                 continue;
             }
             LayerHandler handler = LayerHandler.For(layer.Kind);
@@ -206,9 +206,23 @@ internal static class Planner
             }
 
             handler.AddParameters(layer, Add);
-            layers.Add(handler.Plan(layer, width, sequence, names.ToEquatableArray(), (int)Math.Min(parameterCount - before, int.MaxValue)));
+            int outputSteps = handler.OutputSteps(layer, steps);
+            bool sequenceOutput = sequence && handler.OutputSteps(layer, 2) != 1;
+            layers.Add(handler.Plan(layer) with
+            {
+                Property = layer.Property,
+                Modifiers = layer.Modifiers,
+                In = width,
+                Out = handler.OutputWidth(layer, width),
+                SequenceInput = sequence,
+                SequenceOutput = sequenceOutput,
+                InputSteps = steps,
+                OutputSteps = outputSteps,
+                ParameterNames = names.ToEquatableArray(),
+                ParameterCount = (int)Math.Min(parameterCount - before, int.MaxValue),
+            });
             width = handler.OutputWidth(layer, width);
-            if (!handler.KeepsTimeAxis(layer)) sequence = false;
+            (sequence, steps) = (sequenceOutput, outputSteps);
         }
         DecoderPlan? decoder = decoderSpec is null ? null : PlanDecoderParameters(decoderSpec, layers, width, parameters, ref parameterCount);
         if (parameterCount * 2 > MaxArenaLength)
@@ -260,7 +274,7 @@ internal static class Planner
         LayerPlan last = layers[layers.Count - 1];
         return new ModelPlan(
             spec.Namespace, spec.ContainingTypes, spec.TypeName, T, B,
-            tokens ? 1 : spec.Layers[0].In, decoder?.Output ?? last.Out, sequence, tokens ? spec.Layers[0].In : 0,
+            inputWidth, decoder?.Output ?? last.Out, sequence, tokens ? ((EmbeddingPlan)layers[0]).Vocabulary : 0,
             canStep,
             (int)parameterCount, (int)arena.Length,
             parameters.ToEquatableArray(), arena.Buffers.ToEquatableArray(), layers.ToEquatableArray(),
@@ -276,7 +290,7 @@ internal static class Planner
     }
 
     /// <summary>The decoder's parameters, in state-dict order, after the encoder's; PyTorch's default initialisation of each module.</summary>
-    private static DecoderPlan PlanDecoderParameters(LayerSpec layer, List<LayerPlan> encoder, int memory, List<ParameterPlan> parameters, ref long parameterCount)
+    private static DecoderPlan PlanDecoderParameters(AttentionDecoderSpec layer, List<LayerPlan> encoder, int memory, List<ParameterPlan> parameters, ref long parameterCount)
     {
         long count = parameterCount;
         long before = count;
@@ -289,11 +303,11 @@ internal static class Planner
             return constant;
         }
         bool lstm = layer.Cell == DecoderCell.Lstm;
-        int H = layer.Out, G = (lstm ? 4 : 3) * H;
+        int H = layer.HiddenSize, G = (lstm ? 4 : 3) * H;
         int attention = layer.Score == AttentionScore.Additive ? (layer.AttentionSize > 0 ? layer.AttentionSize : H) : H;
-        string? embedding = layer.TargetVocabulary > 0 ? Add("embedding.weight", new[] { layer.TargetVocabulary, layer.In }, InitKind.Normal, 0) : null;
+        string? embedding = layer.Vocabulary > 0 ? Add("embedding.weight", new[] { layer.Vocabulary, layer.InputSize }, InitKind.Normal, 0) : null;
         double k = 1 / Math.Sqrt(H);
-        string wIh = Add("cell.weight_ih", new[] { G, layer.In + memory }, InitKind.Uniform, k);
+        string wIh = Add("cell.weight_ih", new[] { G, layer.InputSize + memory }, InitKind.Uniform, k);
         string wHh = Add("cell.weight_hh", new[] { G, H }, InitKind.Uniform, k);
         string bIh = Add("cell.bias_ih", new[] { G }, InitKind.Uniform, k);
         string bHh = Add("cell.bias_hh", new[] { G }, InitKind.Uniform, k);
@@ -309,12 +323,17 @@ internal static class Planner
         {
             wa = Add("W_a.weight", new[] { H, memory }, InitKind.Uniform, 1 / Math.Sqrt(memory));
         }
-        string output = Add("out.weight", new[] { layer.DecoderOutput, H + memory }, InitKind.Uniform, 1 / Math.Sqrt(H + memory));
-        string outputBias = Add("out.bias", new[] { layer.DecoderOutput }, InitKind.Uniform, 1 / Math.Sqrt(H + memory));
+        string output = Add("out.weight", new[] { layer.OutputSize, H + memory }, InitKind.Uniform, 1 / Math.Sqrt(H + memory));
+        string outputBias = Add("out.bias", new[] { layer.OutputSize }, InitKind.Uniform, 1 / Math.Sqrt(H + memory));
         parameterCount = count;
-        int bridge = encoder.FindLastIndex(l => IsRecurrent(l.Kind));
-        return new DecoderPlan(layer.Property, layer.Modifiers, lstm, layer.In, H, layer.DecoderOutput, memory, attention, layer.Score, layer.TargetVocabulary,
-            bridge, "", (int)Math.Min(count - before, int.MaxValue), embedding, wIh, wHh, bIh, bHh, ws, wh, bh, v, wa, output, outputBias);
+        int bridge = encoder.FindLastIndex(l => l is RecurrentPlan);
+        return new DecoderPlan(lstm, layer.InputSize, H, layer.OutputSize, memory, attention, layer.Score, layer.Vocabulary,
+            bridge, "", embedding, wIh, wHh, bIh, bHh, ws, wh, bh, v, wa, output, outputBias)
+        {
+            Property = layer.Property,
+            Modifiers = layer.Modifiers,
+            ParameterCount = (int)Math.Min(count - before, int.MaxValue),
+        };
     }
 
     /// <summary>
@@ -380,7 +399,7 @@ internal static class Planner
     {
         var buffers = new BufferContext(spec, arena, prefix, steps, B, gradients, streaming);
         string what = steps == 1 ? "one step" : $"{steps} steps";
-        int inputWidth = tokens ? 1 : spec.Layers[0].In;
+        int inputWidth = tokens ? 1 : LayerHandler.For(spec.Layers[0].Kind).InputWidth(spec.Layers[0]) ?? 1;
         string input = arena.Add(prefix + (tokens ? "Tokens" : "Input"), (long)steps * B * inputWidth,
             tokens ? $"token ids of {what}, {(streaming ? "[batch]" : "[batch, time]")} (int bits)" : $"input of {what}, {buffers.Rows(inputWidth)}");
         string? inputGradient = gradients && !tokens
