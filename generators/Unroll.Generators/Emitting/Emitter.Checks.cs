@@ -27,6 +27,7 @@ internal static partial class Emitter
         {
             LayerPlan layer = plan.Layers[i];
             LayerBuffers buffers = plan.Sequence.Layers[i];
+            if (LayerHandler.For(layer.Kind).RunsOwnPasses) continue; // it scans its own buffers (NonFiniteScans)
             for (int l = 0; l < buffers.Sequences.Count; l++)
             {
                 string label = buffers.Sequences.Count > 1 ? $"{layer.Property} layer {l} states" : $"{layer.Property} states";
@@ -39,11 +40,7 @@ internal static partial class Emitter
             string what = sequence || buffers.Sequences.Count == 0 ? $"{layer.Property} output" : $"{layer.Property} output (last step)";
             Scan(w, buffers.Output, sequence ? "_length" : "1", width, what, B);
         }
-        if (plan.Decoder is { } d)
-        {
-            Scan(w, $"{d.Property}_Hiddens + {B * d.Hidden}", "_targetLength", d.Hidden, $"{d.Property} states", B);
-            Scan(w, $"{d.Property}_Output", "_targetLength", d.Output, $"{d.Property} output", B);
-        }
+        WriteModelMembers(w, plan, ModelPart.NonFiniteScans);
         w.Line("if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;");
         if (!plan.InferenceOnly) w.Line("if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;");
         w.Line("return null;");

@@ -33,6 +33,7 @@ internal static partial class Emitter
         if (!streaming && plan.PacksStepWeights) w.Line("if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ");
         for (int i = 0; i < plan.Layers.Count; i++)
         {
+            if (LayerHandler.For(plan.Layers[i].Kind).RunsOwnPasses) continue;
             w.Line();
             LayerHandler.For(plan.Layers[i].Kind).WriteForward(new LayerPass(w, plan, i, streaming, unrolled));
         }
@@ -51,6 +52,7 @@ internal static partial class Emitter
         var none = new List<(int Layer, int StackedLayer, string Input)>();
         for (int i = plan.Layers.Count - 1; i >= 0; i--)
         {
+            if (LayerHandler.For(plan.Layers[i].Kind).RunsOwnPasses) continue;
             w.Line();
             LayerHandler.For(plan.Layers[i].Kind).WriteBackward(new LayerPass(w, plan, i, streaming: false, none));
         }

@@ -60,11 +60,12 @@ internal static partial class Emitter
         WriteRemarks(w, plan);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Unroll.Generators\", \"{GeneratorVersion}\")]");
         string input = plan.Vocabulary > 0 ? "int" : "float";
+        // A layer that writes the model's entry points (a decoder) also names its interfaces.
+        int owner = EntryPointOwner(plan);
         var interfaces = new List<string>();
-        if (plan.Decoder is { } decoder)
+        if (owner >= 0)
         {
-            interfaces.Add($"global::Unroll.IEncoderDecoderModel<{input}, {(decoder.Vocabulary > 0 ? "int" : "float")}>");
-            if (!plan.InferenceOnly) interfaces.Add("global::Unroll.ISequenceModel");
+            interfaces.AddRange(LayerHandler.For(plan.Layers[owner].Kind).ModelInterfaces(plan, owner));
         }
         else if (plan.InferenceOnly)
         {
@@ -79,14 +80,13 @@ internal static partial class Emitter
         }
         w.Open($"partial class {Identifier(plan.TypeName)} : {string.Join(", ", interfaces)}");
         WriteConstants(w, plan);
-        if (plan.Decoder is not null) WriteDecoderConstants(w, plan);
+        WriteModelMembers(w, plan, ModelPart.Constants);
         WriteLayout(w, plan);
         WriteConstruction(w, plan);
         WriteLayerViews(w, plan);
-        if (plan.Decoder is not null)
+        if (owner >= 0)
         {
-            WriteDecoderView(w, plan);
-            WriteDecoderEntryPoints(w, plan);
+            WriteModelMembers(w, plan, ModelPart.EntryPoints);
         }
         else
         {
@@ -97,19 +97,30 @@ internal static partial class Emitter
         WriteForwardCore(w, plan, streaming: false);
         if (plan.CanStep) WriteForwardCore(w, plan, streaming: true);
         if (!plan.InferenceOnly) WriteBackwardCore(w, plan);
-        if (plan.Decoder is not null)
-        {
-            WriteDecodeCore(w, plan);
-            if (!plan.InferenceOnly) WriteDecodeBackwardCore(w, plan);
-            WriteDecodeStepCore(w, plan);
-        }
+        WriteModelMembers(w, plan, ModelPart.Passes);
         WriteFindNonFinite(w, plan);
         WriteChecks(w, plan);
-        if (plan.Decoder is not null) WriteDecoderChecks(w, plan);
+        WriteModelMembers(w, plan, ModelPart.Checks);
         w.Close();
 
         CloseContainers(w, plan);
         return w.ToString();
+    }
+
+    /// <summary>The index of the layer that writes the model's entry points (<see cref="LayerHandler.WritesEntryPoints"/>), or -1.</summary>
+    internal static int EntryPointOwner(ModelPlan plan)
+    {
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            if (LayerHandler.For(plan.Layers[i].Kind).WritesEntryPoints) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>Every layer's members of one <paramref name="part"/> of the model class (<see cref="LayerHandler.WriteModelMembers"/>).</summary>
+    internal static void WriteModelMembers(SourceWriter w, ModelPlan plan, ModelPart part)
+    {
+        for (int i = 0; i < plan.Layers.Count; i++) LayerHandler.For(plan.Layers[i].Kind).WriteModelMembers(w, plan, i, part);
     }
 
     /// <summary>Opens the model's namespace and the partial types it is nested in.</summary>
@@ -191,16 +202,14 @@ internal static partial class Emitter
         w.Line("/// <para>Compiled by Unroll: batch-first data, PyTorch's equations, parameter names and shapes.</para>");
         w.Line("/// <code>");
         w.Line("/// " + input);
-        int width = plan.Layers.Select(l => l.Property).Concat(plan.Decoder is { } dec ? new[] { dec.Property } : System.Array.Empty<string>()).Max(p => p.Length);
-        foreach (LayerPlan layer in plan.Layers)
+        int width = plan.Layers.Max(l => l.Property.Length);
+        for (int i = 0; i < plan.Layers.Count; i++)
         {
+            LayerPlan layer = plan.Layers[i];
             w.Line($"/// {layer.Property.PadRight(width)}  {Describe(layer),-44} {N(layer.ParameterCount),12} parameters");
-        }
-        if (plan.Decoder is { } d)
-        {
-            w.Line($"/// {d.Property.PadRight(width)}  {DescribeDecoder(d)} {N(d.ParameterCount),12} parameters");
-            w.Line(d.Vocabulary > 0 ? $"/// target input ids [{plan.BatchSize}, ≤{plan.TargetLength}] (below {d.Vocabulary})" : $"/// target input [{plan.BatchSize}, ≤{plan.TargetLength}, {d.Input}]");
-            output = $"output [{plan.BatchSize}, ≤{plan.TargetLength}, {d.Output}]";
+            var (lines, layerOutput) = LayerHandler.For(layer.Kind).Remarks(plan, i);
+            foreach (string line in lines) w.Line("/// " + line);
+            output = layerOutput ?? output;
         }
         w.Line("/// " + output);
         w.Line("/// </code>");
@@ -215,7 +224,7 @@ internal static partial class Emitter
         else
         {
             w.Line("/// the parameters, their gradients, the states, the activations BPTT needs for the longest sequence and the streaming buffers;");
-            w.Line(plan.CanStep || plan.Decoder is not null
+            w.Line(plan.CanStep || EntryPointOwner(plan) >= 0
                 ? "/// Forward, Backward and Step allocate nothing.</para>"
                 : "/// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>");
         }
@@ -251,7 +260,7 @@ internal static partial class Emitter
         w.Line();
         w.Line("/// <summary>Number of trainable parameters (the length of <see cref=\"Parameters\"/>).</summary>");
         w.Line($"public const int ParameterCount = {plan.ParameterCount};");
-        if (plan.Vocabulary > 0 && plan.Decoder is null)
+        if (plan.Vocabulary > 0 && EntryPointOwner(plan) < 0)
         {
             w.Line();
             w.Line("/// <summary>Token ids run from 0 to <c>VocabularySize - 1</c>.</summary>");
@@ -262,7 +271,8 @@ internal static partial class Emitter
         {
             w.Line($"int global::Unroll.IInferenceModel.{constant} => {constant};");
         }
-        w.Line($"int global::Unroll.IInferenceModel.VocabularySize => {plan.Decoder?.Vocabulary ?? plan.Vocabulary};");
+        int owner = EntryPointOwner(plan);
+        w.Line($"int global::Unroll.IInferenceModel.VocabularySize => {(owner >= 0 ? LayerHandler.For(plan.Layers[owner].Kind).ModelVocabulary(plan, owner) : plan.Vocabulary)};");
         w.Line();
     }
 
@@ -300,7 +310,7 @@ internal static partial class Emitter
         w.Line($"/// <summary>Steps of the last <c>Forward</c> (0 before the first), for {(plan.InferenceOnly ? "" : "<c>Backward</c> and ")}<c>FindNonFinite</c>.</summary>");
         w.Line("private int _length;");
         w.Line();
-        w.Line($"/// <summary>Each row's real steps in the last <c>Forward</c>{(plan.Decoder is null ? "" : " or <c>Encode</c> (of the source)")}: the rest is padding.</summary>");
+        w.Line($"/// <summary>Each row's real steps in the last <c>Forward</c>{(EntryPointOwner(plan) < 0 ? "" : " or <c>Encode</c> (of the source)")}: the rest is padding.</summary>");
         w.Line($"private readonly int[] _rowLengths = new int[{plan.BatchSize}];");
         w.Line();
         if (!plan.InferenceOnly)

@@ -31,7 +31,7 @@ internal sealed class EmbeddingHandler : LayerHandler<EmbeddingSpec, EmbeddingPl
 
     protected override int OutputWidth(EmbeddingSpec layer, int inputWidth) => layer.EmbeddingDim;
 
-    protected override void AddParameters(EmbeddingSpec layer, ParameterAdder add) => add("weight", new[] { layer.NumEmbeddings, layer.EmbeddingDim }, InitKind.Normal, 0);
+    protected override void AddParameters(EmbeddingSpec layer, int inputWidth, ParameterAdder add) => add("weight", new[] { layer.NumEmbeddings, layer.EmbeddingDim }, InitKind.Normal, 0);
 
     protected override EmbeddingPlan Plan(EmbeddingSpec layer) => new(layer.NumEmbeddings);
 

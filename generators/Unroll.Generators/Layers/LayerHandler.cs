@@ -62,6 +62,47 @@ internal abstract class LayerHandler
     /// </summary>
     public virtual string? NeedsTimeAxis => null;
 
+    /// <summary>Whether the layer must be the model's last (a decoder: UNR0021 for a layer after it).</summary>
+    public virtual bool MustBeLast => false;
+
+    /// <summary>Whether the layer runs over a target of up to <c>[Model(TargetLength = …)]</c> steps, which must then be set (UNR0020).</summary>
+    public virtual bool UsesTargetLength => false;
+
+    /// <summary>
+    /// The checks of the layer against the layers before it (<paramref name="index"/> in <paramref name="spec"/>, whose
+    /// output is <paramref name="inputWidth"/> wide), beyond the widths chaining; run when every layer could be read.
+    /// </summary>
+    public virtual void CheckPlace(ModelSpec spec, int index, int inputWidth, List<DiagnosticInfo> diagnostics)
+    {
+    }
+
+    /// <summary>
+    /// Whether the layer's passes are its own methods, called from the model members it writes (<see cref="WriteModelMembers"/>),
+    /// rather than part of <c>ForwardCore</c>, <c>StepCore</c> and <c>BackwardCore</c>: a decoder, which runs after the
+    /// other layers over a target of its own.
+    /// </summary>
+    public virtual bool RunsOwnPasses => false;
+
+    /// <summary>
+    /// Whether the layer writes the model's entry points (<c>Forward</c>, <c>Backward</c>, <c>Step</c>) and interfaces in
+    /// place of the ordinary ones (a decoder's take a source and a target).
+    /// </summary>
+    public virtual bool WritesEntryPoints => false;
+
+    /// <summary>The interfaces the model implements, when <see cref="WritesEntryPoints"/>.</summary>
+    public virtual IEnumerable<string> ModelInterfaces(ModelPlan plan, int index) => Array.Empty<string>();
+
+    /// <summary>The model's <c>IInferenceModel.VocabularySize</c>, when <see cref="WritesEntryPoints"/> (a decoder's: its target vocabulary).</summary>
+    public virtual int ModelVocabulary(ModelPlan plan, int index) => plan.Vocabulary;
+
+    /// <summary>The members the layer adds to the model class, where <paramref name="part"/> goes.</summary>
+    public virtual void WriteModelMembers(SourceWriter w, ModelPlan plan, int index, ModelPart part)
+    {
+    }
+
+    /// <summary>Lines of the model's remarks after the layer's own (a decoder's target input), and the output line in place of the model's, or null.</summary>
+    public virtual (IEnumerable<string> Lines, string? Output) Remarks(ModelPlan plan, int index) => (Array.Empty<string>(), null);
+
     /// <summary>Stacked layers × directions the layer unrolls (the planner bounds their sum: UNR0012).</summary>
     public virtual long RecurrentPasses(LayerSpec layer) => 0;
 
@@ -77,8 +118,11 @@ internal abstract class LayerHandler
     /// </summary>
     public abstract void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics);
 
-    /// <summary>The layer's parameters and buffers, in state-dict order (names relative to the layer: <c>weight_ih_l0</c>).</summary>
-    public abstract void AddParameters(LayerSpec layer, ParameterAdder add);
+    /// <summary>
+    /// The layer's parameters, in state-dict order (names relative to the layer: <c>weight_ih_l0</c>), given the width of
+    /// its input (<paramref name="inputWidth"/>, the previous layer's output).
+    /// </summary>
+    public abstract void AddParameters(LayerSpec layer, int inputWidth, ParameterAdder add);
 
     /// <summary>
     /// The layer's plan: what its passes need beyond what every plan has (the planner fills in its property, widths, time
@@ -171,7 +215,7 @@ internal abstract class LayerHandler<TSpec, TPlan> : LayerHandler where TSpec : 
 
     public sealed override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics) => CheckOptions((TSpec)layer, positive, diagnostics);
 
-    public sealed override void AddParameters(LayerSpec layer, ParameterAdder add) => AddParameters((TSpec)layer, add);
+    public sealed override void AddParameters(LayerSpec layer, int inputWidth, ParameterAdder add) => AddParameters((TSpec)layer, inputWidth, add);
 
     public sealed override LayerPlan Plan(LayerSpec layer) => Plan((TSpec)layer);
 
@@ -212,7 +256,7 @@ internal abstract class LayerHandler<TSpec, TPlan> : LayerHandler where TSpec : 
     {
     }
 
-    protected virtual void AddParameters(TSpec layer, ParameterAdder add)
+    protected virtual void AddParameters(TSpec layer, int inputWidth, ParameterAdder add)
     {
     }
 
@@ -243,6 +287,25 @@ internal abstract class LayerHandler<TSpec, TPlan> : LayerHandler where TSpec : 
     protected abstract void WriteForward(LayerPass pass, TPlan layer);
 
     protected abstract void WriteBackward(LayerPass pass, TPlan layer);
+}
+
+/// <summary>Where in the model class <see cref="LayerHandler.WriteModelMembers"/> writes.</summary>
+internal enum ModelPart
+{
+    /// <summary>After the model's constants: the layer's own constants and fields.</summary>
+    Constants,
+
+    /// <summary>The entry points, when the handler <see cref="LayerHandler.WritesEntryPoints"/>.</summary>
+    EntryPoints,
+
+    /// <summary>After <c>ForwardCore</c>, <c>StepCore</c> and <c>BackwardCore</c>: the layer's own passes.</summary>
+    Passes,
+
+    /// <summary>After the model's argument checks: the layer's own.</summary>
+    Checks,
+
+    /// <summary>Inside <c>FindNonFinite</c>, after the other layers' scans: the layer's buffers to scan.</summary>
+    NonFiniteScans,
 }
 
 /// <summary>Where one pass's layer buffers go: the arena, the pass's name prefix (<c>Step_</c>), its steps and rows.</summary>

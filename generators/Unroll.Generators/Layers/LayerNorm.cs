@@ -29,7 +29,7 @@ internal sealed class LayerNormHandler : LayerHandler<LayerNormSpec, LayerNormPl
 
     protected override int OutputWidth(LayerNormSpec layer, int inputWidth) => layer.NormalizedShape;
 
-    protected override void AddParameters(LayerNormSpec layer, ParameterAdder add)
+    protected override void AddParameters(LayerNormSpec layer, int inputWidth, ParameterAdder add)
     {
         add("weight", new[] { layer.NormalizedShape }, InitKind.One, 0);
         add("bias", new[] { layer.NormalizedShape }, InitKind.Zero, 0);

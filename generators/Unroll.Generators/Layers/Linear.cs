@@ -29,7 +29,7 @@ internal sealed class LinearHandler : LayerHandler<LinearSpec, LinearPlan>
 
     protected override int OutputWidth(LinearSpec layer, int inputWidth) => layer.OutFeatures;
 
-    protected override void AddParameters(LinearSpec layer, ParameterAdder add)
+    protected override void AddParameters(LinearSpec layer, int inputWidth, ParameterAdder add)
     {
         double bound = 1 / Math.Sqrt(layer.InFeatures);
         add("weight", new[] { layer.OutFeatures, layer.InFeatures }, InitKind.Uniform, bound);

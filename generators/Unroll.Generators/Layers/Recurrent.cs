@@ -3,6 +3,13 @@ using static Unroll.Generators.Emitting.Emitter;
 
 namespace Unroll.Generators.Layers;
 
+/// <summary>A simple RNN's nonlinearity (the values of <c>Unroll.Nonlinearity</c>; an attribute may hold another int, which the RNN's handler reports).</summary>
+internal enum Nonlinearity
+{
+    Tanh,
+    Relu,
+}
+
 /// <summary><c>[Rnn]</c>, <c>[Lstm]</c> or <c>[Gru]</c> as written.</summary>
 internal sealed record RecurrentSpec(LayerKind Cell, int InputSize, int HiddenSize, int NumLayers, bool Bidirectional, bool ReturnSequences, Nonlinearity Nonlinearity, double Dropout)
     : LayerSpec
@@ -89,7 +96,7 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         CheckProbability(layer, "Dropout", layer.Dropout, diagnostics);
     }
 
-    protected override void AddParameters(RecurrentSpec layer, ParameterAdder add)
+    protected override void AddParameters(RecurrentSpec layer, int inputWidth, ParameterAdder add)
     {
         int directions = layer.Directions, gates = Planner.Gates(layer.Kind) * layer.HiddenSize;
         double k = 1 / System.Math.Sqrt(layer.HiddenSize);
@@ -620,11 +627,11 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         w.Line(lstm ? "// ∂h_n and ∂c_n enter after the last step" : "// ∂h_n enters after the last step");
         w.Line($"a.Slice({State(plan, layer, 3, l, d)}, {B * H}).CopyTo(dhNext);");
         if (lstm) w.Line($"a.Slice({State(plan, layer, 7, l, d)}, {B * H}).CopyTo(dc);");
-        if (plan.Decoder is { } decoder && plan.Layers[decoder.Bridge] == layer && l == layer.NumLayers - 1)
+        if (AttentionDecoderHandler.StartedFrom(plan, layer) is { Decoder: var decoder } && l == layer.NumLayers - 1)
         {
             w.Line($"// the decoder started from this final state: ∂s_0{(decoder.Lstm && lstm ? " and ∂c_0" : "")} add in");
-            w.Line($"{Blas}.AddRows(a.Slice({DecoderState(plan, 2)}{(reverse ? $" + {H}" : "")}), {decoder.Hidden}, dhNext, {H}, {B}, {H});");
-            if (decoder.Lstm && lstm) w.Line($"{Blas}.AddRows(a.Slice({DecoderState(plan, 6)}{(reverse ? $" + {H}" : "")}), {decoder.Hidden}, dc, {H}, {B}, {H});");
+            w.Line($"{Blas}.AddRows(a.Slice({AttentionDecoderHandler.DecoderState(plan, decoder, 2)}{(reverse ? $" + {H}" : "")}), {decoder.Hidden}, dhNext, {H}, {B}, {H});");
+            if (decoder.Lstm && lstm) w.Line($"{Blas}.AddRows(a.Slice({AttentionDecoderHandler.DecoderState(plan, decoder, 6)}{(reverse ? $" + {H}" : "")}), {decoder.Hidden}, dc, {H}, {B}, {H});");
         }
 
         w.Open("for (int s = 0; s < length; s++)");

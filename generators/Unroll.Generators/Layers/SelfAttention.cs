@@ -42,7 +42,7 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.HeadsDoNotDivide, layer.Location, layer.NumHeads, layer.Property, layer.EmbedDim));
     }
 
-    protected override void AddParameters(SelfAttentionSpec layer, ParameterAdder add)
+    protected override void AddParameters(SelfAttentionSpec layer, int inputWidth, ParameterAdder add)
     {
         // nn.MultiheadAttention: xavier_uniform_ in_proj (fan_in E, fan_out 3E), zero biases, out_proj as nn.Linear.
         int e = layer.EmbedDim;

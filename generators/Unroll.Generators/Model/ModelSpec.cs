@@ -15,28 +15,6 @@ internal enum LayerKind
     Activation,
 }
 
-/// <summary>A simple RNN's nonlinearity (the values of <c>Unroll.Nonlinearity</c>; an attribute may hold another int, which the RNN's handler reports).</summary>
-internal enum Nonlinearity
-{
-    Tanh,
-    Relu,
-}
-
-/// <summary>An attention decoder's score function (the values of <c>Unroll.AttentionScore</c>).</summary>
-internal enum AttentionScore
-{
-    Additive,
-    Dot,
-    General,
-}
-
-/// <summary>An attention decoder's cell (the values of <c>Unroll.DecoderCell</c>).</summary>
-internal enum DecoderCell
-{
-    Lstm,
-    Gru,
-}
-
 /// <summary>
 /// How the streaming steps store their packed weights: the values of <c>Unroll.WeightPrecision</c>
 /// (<c>[Model(WeightPrecision = …)]</c>).

@@ -31,9 +31,6 @@ internal sealed record ModelPlan(
     ModeBuffers Sequence,
     ModeBuffers? Step)
 {
-    /// <summary>Encoder–decoder models: the decoder (not in <see cref="Layers"/>, which are the encoder); null otherwise.</summary>
-    public DecoderPlan? Decoder { get; init; }
-
     /// <summary>Encoder–decoder models: the most decoder steps.</summary>
     public int TargetLength { get; init; }
 
@@ -48,48 +45,6 @@ internal sealed record ModelPlan(
 
     /// <summary>How the fused streaming steps store their packed weights (<c>[Model(WeightPrecision = …)]</c>).</summary>
     public StepPrecision WeightPrecision { get; init; }
-}
-
-/// <summary>
-/// An attention decoder: sizes and the <c>Layout</c> constants of its parameters (null when the
-/// configuration has none). Its arena buffers are named <c>{Property}_{What}</c> by the planner.
-/// </summary>
-/// <param name="Memory">The encoder output's width (keys and values of the attention).</param>
-/// <param name="Attention">The width of the projected keys: additive attention's size, or the hidden size for dot and general.</param>
-/// <param name="Score">The score function.</param>
-/// <param name="Vocabulary">Token targets: the target vocabulary; float targets: 0.</param>
-/// <param name="Bridge">The index in <see cref="ModelPlan.Layers"/> of the recurrent layer whose final state starts the decoder.</param>
-internal sealed record DecoderPlan(
-    bool Lstm,
-    int Input,
-    int Hidden,
-    int Output,
-    int Memory,
-    int Attention,
-    AttentionScore Score,
-    int Vocabulary,
-    int Bridge,
-    string StateBlock,
-    string? Embedding,
-    string WeightIh,
-    string WeightHh,
-    string BiasIh,
-    string BiasHh,
-    string? Ws,
-    string? Wh,
-    string? Bh,
-    string? V,
-    string? Wa,
-    string OutWeight,
-    string OutBias) : LayerPlan
-{
-    public override LayerKind Kind => LayerKind.AttentionDecoder;
-
-    /// <summary>The cell's input: the target step, then the context.</summary>
-    public int CellInput => Input + Memory;
-
-    /// <summary>Gate rows: 4H (LSTM) or 3H (GRU).</summary>
-    public int GateWidth => (Lstm ? 4 : 3) * Hidden;
 }
 
 /// <summary>A PyTorch parameter tensor: state-dict name, shape, offset in the parameter block, and its default initialisation.</summary>
@@ -139,6 +94,9 @@ internal sealed record LayerBuffers(
 
     /// <summary>Layer normalisation: its buffers.</summary>
     public NormalizationBuffers? Normalization { get; init; }
+
+    /// <summary>Attention decoder: its buffers.</summary>
+    public DecoderBuffers? Decoder { get; init; }
 }
 
 /// <summary>What a layer normalisation keeps for backward: the normalised rows, each row's 1/σ, and a row of scratch (sequence pass).</summary>

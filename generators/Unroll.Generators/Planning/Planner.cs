@@ -76,14 +76,14 @@ internal static class Planner
             if (chain) diagnostics.Add(DiagnosticInfo.Create(Descriptors.NoLayers, spec.Location, spec.TypeName));
             return;
         }
-        var decoderLayer = spec.Layers.OfType<AttentionDecoderSpec>().FirstOrDefault();
-        if (decoderLayer is not null && spec.TargetLength is not > 0)
+        LayerSpec? targetLayer = spec.Layers.FirstOrDefault(l => LayerHandler.For(l.Kind).UsesTargetLength);
+        if (targetLayer is not null && spec.TargetLength is not > 0)
         {
             string detail = spec.TargetLength is { } td ? $"is {td}" : "is not set";
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
-                $"must be positive: the AttentionDecoder layer '{decoderLayer.Property}' runs up to TargetLength steps, but it {detail}"));
+                $"must be positive: the {targetLayer.Kind} layer '{targetLayer.Property}' runs up to TargetLength steps, but it {detail}"));
         }
-        else if (decoderLayer is null && spec.TargetLength is not null && chain)
+        else if (targetLayer is null && spec.TargetLength is not null && chain)
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
                 "is set, but the model has no AttentionDecoder layer: only encoder–decoder models have a target"));
@@ -109,8 +109,9 @@ internal static class Planner
         LayerSpec? previous = null;
         LayerSpec? lastStepOnly = null;
         int previousWidth = 0; // features the previous layer passes on (a dropout layer passes on its input's)
-        foreach (LayerSpec layer in spec.Layers)
+        for (int index = 0; index < spec.Layers.Count; index++)
         {
+            LayerSpec layer = spec.Layers[index];
             LayerHandler handler = LayerHandler.For(layer.Kind);
             bool positive = true;
             foreach (var (name, value) in handler.Sizes(layer))
@@ -121,7 +122,7 @@ internal static class Planner
             }
 
             handler.CheckOptions(layer, positive, diagnostics);
-            if (chain && previous is { Kind: LayerKind.AttentionDecoder })
+            if (chain && previous is not null && LayerHandler.For(previous.Kind).MustBeLast)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderNotLast, previous.Location, previous.Property, layer.Property));
             }
@@ -134,19 +135,12 @@ internal static class Planner
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.DropoutFirst, layer.Location, layer.Property));
             }
-            else if (chain && layer.Kind == LayerKind.AttentionDecoder && previous is null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, layer.Location, layer.Property, "it needs encoder layers before it, ending in a recurrent layer"));
-            }
-            else if (chain && previous is not null && previous.Kind != LayerKind.AttentionDecoder && positive && handler.InputWidth(layer) is { } stated
+            else if (chain && previous is not null && !LayerHandler.For(previous.Kind).MustBeLast && positive && handler.InputWidth(layer) is { } stated
                 && stated != previousWidth && previousWidth > 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.SizesDoNotChain, layer.Location, layer.Property, stated, previous.Property, previousWidth));
             }
-            if (chain && layer is AttentionDecoderSpec decoder && previous is not null && positive && lastStepOnly is null)
-            {
-                CheckDecoderFits(spec, decoder, previousWidth, diagnostics);
-            }
+            if (chain && positive && lastStepOnly is null) handler.CheckPlace(spec, index, previousWidth, diagnostics);
             previousWidth = handler.OutputWidth(layer, previousWidth);
             if (chain && handler.NeedsTimeAxis is { } noun && lastStepOnly is not null)
             {
@@ -155,22 +149,6 @@ internal static class Planner
             if (handler.OutputSteps(layer, 2) == 1) lastStepOnly ??= layer;
             previous = layer;
         }
-    }
-
-    /// <summary>The decoder starts from the last recurrent layer's final state and attends over the encoder's output.</summary>
-    private static void CheckDecoderFits(ModelSpec spec, AttentionDecoderSpec decoder, int memoryWidth, List<DiagnosticInfo> diagnostics)
-    {
-        RecurrentSpec? bridge = spec.Layers.TakeWhile(l => l != decoder).OfType<RecurrentSpec>().LastOrDefault();
-        int bridgeWidth = bridge is null ? 0 : bridge.Directions * bridge.HiddenSize;
-        int H = decoder.HiddenSize;
-        string? problem = bridge is null
-            ? "no recurrent layer before it gives its initial state"
-            : H != bridgeWidth
-                ? $"its hidden size {H} differs from {bridgeWidth}, the width of '{bridge.Property}''s final state{(bridge.Bidirectional ? " (both directions concatenated)" : "")}"
-                : decoder.Score == AttentionScore.Dot && H != memoryWidth
-                    ? $"dot attention needs its hidden size {H} to equal the width {memoryWidth} of the encoder's output"
-                    : null;
-        if (problem is not null) diagnostics.Add(DiagnosticInfo.Create(Descriptors.DecoderDoesNotFitEncoder, decoder.Location, decoder.Property, problem));
     }
 
     private static ModelPlan? Build(ModelSpec spec, ArenaBuilder arena)
@@ -185,14 +163,8 @@ internal static class Planner
         long parameterCount = 0;
         bool sequence = true;
         int width = inputWidth, steps = T;
-        AttentionDecoderSpec? decoderSpec = null;
         foreach (LayerSpec layer in spec.Layers)
         {
-            if (layer is AttentionDecoderSpec decoderLayer)
-            {
-                decoderSpec = decoderLayer; // the last layer; planned after the encoder
-                continue;
-            }
             LayerHandler handler = LayerHandler.For(layer.Kind);
             var names = new List<string>();
             long before = parameterCount;
@@ -205,7 +177,7 @@ internal static class Planner
                 parameterCount += length;
             }
 
-            handler.AddParameters(layer, Add);
+            handler.AddParameters(layer, width, Add);
             int outputSteps = handler.OutputSteps(layer, steps);
             bool sequenceOutput = sequence && handler.OutputSteps(layer, 2) != 1;
             layers.Add(handler.Plan(layer) with
@@ -224,7 +196,6 @@ internal static class Planner
             width = handler.OutputWidth(layer, width);
             (sequence, steps) = (sequenceOutput, outputSteps);
         }
-        DecoderPlan? decoder = decoderSpec is null ? null : PlanDecoderParameters(decoderSpec, layers, width, parameters, ref parameterCount);
         if (parameterCount * 2 > MaxArenaLength)
         {
             arena.Reserve(parameterCount); // the parameters and their gradients, at least
@@ -239,12 +210,6 @@ internal static class Planner
 
         // The layers' own regions that outlive a pass (a recurrent layer's initial and final states and their gradients).
         for (int i = 0; i < layers.Count; i++) layers[i] = LayerHandler.For(layers[i].Kind).AddStates(layers[i], arena, B);
-        if (decoder is not null)
-        {
-            string name = arena.Add(decoder.Property + "_States", (long)B * decoder.Hidden * (decoder.Lstm ? 8 : 4),
-                $"s_0, s_n, ∂s_0, ∂s_n{(decoder.Lstm ? ", c_0, c_n, ∂c_0, ∂c_n" : "")}, each [{B}, {decoder.Hidden}]");
-            decoder = decoder with { StateBlock = name };
-        }
 
         ModeBuffers sequenceBuffers = LayOut(spec, layers, arena, "", T, B, tokens, gradients: training, streaming: false);
 
@@ -264,131 +229,28 @@ internal static class Planner
         // Streaming buffers, one step deep (and a cache of past keys and values for causal attention). A
         // bidirectional or non-causal attention layer needs the whole sequence, so such models do not stream.
         // An encoder–decoder model streams through its decoder, and its encoder runs whole sequences.
-        bool canStep = decoder is null && layers.All(l => LayerHandler.For(l.Kind).CanStream(l));
+        bool canStep = layers.All(l => LayerHandler.For(l.Kind).CanStream(l));
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false, streaming: true) : null;
         bool packs = canStep && layers.Any(l => LayerHandler.For(l.Kind).PacksStepWeights);
         if (packs) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
-        if (decoder is not null) LayOutDecoder(decoder, arena, T, spec.TargetLength!.Value, B, training);
+        sequenceBuffers = LayOutOwnPasses(spec, layers, sequenceBuffers, arena, T, B, training);
         if (arena.Allocated > MaxArenaLength) return null;
 
         LayerPlan last = layers[layers.Count - 1];
         return new ModelPlan(
             spec.Namespace, spec.ContainingTypes, spec.TypeName, T, B,
-            inputWidth, decoder?.Output ?? last.Out, sequence, tokens ? ((EmbeddingPlan)layers[0]).Vocabulary : 0,
+            inputWidth, last.Out, sequence, tokens ? ((EmbeddingPlan)layers[0]).Vocabulary : 0,
             canStep,
             (int)parameterCount, (int)arena.Length,
             parameters.ToEquatableArray(), arena.Buffers.ToEquatableArray(), layers.ToEquatableArray(),
             sequenceBuffers, stepBuffers)
         {
-            Decoder = decoder,
-            TargetLength = decoder is null ? 0 : spec.TargetLength!.Value,
+            TargetLength = layers.Any(l => LayerHandler.For(l.Kind).UsesTargetLength) ? spec.TargetLength!.Value : 0,
             PacksStepWeights = packs,
             InferenceOnly = !training,
             Weights = spec.Weights,
             WeightPrecision = spec.WeightPrecision,
         };
-    }
-
-    /// <summary>The decoder's parameters, in state-dict order, after the encoder's; PyTorch's default initialisation of each module.</summary>
-    private static DecoderPlan PlanDecoderParameters(AttentionDecoderSpec layer, List<LayerPlan> encoder, int memory, List<ParameterPlan> parameters, ref long parameterCount)
-    {
-        long count = parameterCount;
-        long before = count;
-        string Add(string name, int[] shape, InitKind init, double bound)
-        {
-            long length = shape.Aggregate(1L, (a, d) => a * d);
-            string constant = (layer.Property + "_" + name).Replace('.', '_');
-            parameters.Add(new ParameterPlan(layer.Property + "." + name, constant, shape.ToEquatableArray(), (int)Math.Min(count, int.MaxValue), (int)Math.Min(length, int.MaxValue), init, bound));
-            count += length;
-            return constant;
-        }
-        bool lstm = layer.Cell == DecoderCell.Lstm;
-        int H = layer.HiddenSize, G = (lstm ? 4 : 3) * H;
-        int attention = layer.Score == AttentionScore.Additive ? (layer.AttentionSize > 0 ? layer.AttentionSize : H) : H;
-        string? embedding = layer.Vocabulary > 0 ? Add("embedding.weight", new[] { layer.Vocabulary, layer.InputSize }, InitKind.Normal, 0) : null;
-        double k = 1 / Math.Sqrt(H);
-        string wIh = Add("cell.weight_ih", new[] { G, layer.InputSize + memory }, InitKind.Uniform, k);
-        string wHh = Add("cell.weight_hh", new[] { G, H }, InitKind.Uniform, k);
-        string bIh = Add("cell.bias_ih", new[] { G }, InitKind.Uniform, k);
-        string bHh = Add("cell.bias_hh", new[] { G }, InitKind.Uniform, k);
-        string? ws = null, wh = null, bh = null, v = null, wa = null;
-        if (layer.Score == AttentionScore.Additive)
-        {
-            ws = Add("W_s.weight", new[] { attention, H }, InitKind.Uniform, 1 / Math.Sqrt(H));
-            wh = Add("W_h.weight", new[] { attention, memory }, InitKind.Uniform, 1 / Math.Sqrt(memory));
-            bh = Add("W_h.bias", new[] { attention }, InitKind.Uniform, 1 / Math.Sqrt(memory));
-            v = Add("v.weight", new[] { 1, attention }, InitKind.Uniform, 1 / Math.Sqrt(attention));
-        }
-        else if (layer.Score == AttentionScore.General)
-        {
-            wa = Add("W_a.weight", new[] { H, memory }, InitKind.Uniform, 1 / Math.Sqrt(memory));
-        }
-        string output = Add("out.weight", new[] { layer.OutputSize, H + memory }, InitKind.Uniform, 1 / Math.Sqrt(H + memory));
-        string outputBias = Add("out.bias", new[] { layer.OutputSize }, InitKind.Uniform, 1 / Math.Sqrt(H + memory));
-        parameterCount = count;
-        int bridge = encoder.FindLastIndex(l => l is RecurrentPlan);
-        return new DecoderPlan(lstm, layer.InputSize, H, layer.OutputSize, memory, attention, layer.Score, layer.Vocabulary,
-            bridge, "", embedding, wIh, wHh, bIh, bHh, ws, wh, bh, v, wa, output, outputBias)
-        {
-            Property = layer.Property,
-            Modifiers = layer.Modifiers,
-            ParameterCount = (int)Math.Min(count - before, int.MaxValue),
-        };
-    }
-
-    /// <summary>
-    /// The decoder's buffers, named <c>{Property}_{What}</c>: teacher-forced training over
-    /// <paramref name="targetSteps"/> steps against <paramref name="sourceSteps"/> encoder outputs, then one streaming step.
-    /// Without <paramref name="gradients"/> (inference only) the buffers only backpropagation reads are left out.
-    /// </summary>
-    private static void LayOutDecoder(DecoderPlan d, ArenaBuilder arena, int sourceSteps, int targetSteps, int B, bool gradients)
-    {
-        string P = d.Property;
-        int H = d.Hidden, A = d.Attention, E = d.Memory, Ts = sourceSteps, Td = targetSteps;
-        long rows = (long)Td * B;
-        // A buffer only backpropagation reads: left out of an inference-only arena.
-        void AddBackward(string name, long length, string comment)
-        {
-            if (gradients) arena.Add(name, length, comment);
-        }
-        bool tokens = d.Vocabulary > 0, additive = d.Score == AttentionScore.Additive, keys = d.Score != AttentionScore.Dot;
-        arena.Add(P + "_Target", rows * (tokens ? 1 : d.Input), tokens ? "target input ids, [batch, time] (int bits)" : $"target input, [time, batch, {d.Input}]");
-        AddBackward(P + "_TargetGradient", tokens ? 0 : rows * d.Input, "float targets: ∂target input");
-        arena.Add(P + "_Embedded", tokens ? rows * d.Input : 0, $"token targets: embedded target input, [time, batch, {d.Input}]");
-        AddBackward(P + "_EmbeddedGradient", tokens ? rows * d.Input : 0, "token targets: ∂embedded target input");
-        arena.Add(P + "_Keys", keys ? (long)Ts * B * A : 0, $"projected encoder outputs ({(additive ? "W_h·h_j + b_h" : "W_a·h_j")}), [source time, batch, {A}]");
-        AddBackward(P + "_KeysGradient", keys ? (long)Ts * B * A : 0, "∂ projected encoder outputs");
-        arena.Add(P + "_Hiddens", (rows + B) * H, $"s_0, s_1, … s_Td, [time + 1, batch, {H}]");
-        arena.Add(P + "_Cells", d.Lstm ? (rows + B) * H : 0, $"LSTM: c_0, c_1, … c_Td, [time + 1, batch, {H}]");
-        AddBackward(P + "_HiddensGradient", rows * H, "∂s_t from the output head");
-        arena.Add(P + "_Cache", rows * 4 * H, d.Lstm ? "activated gates i, f, g, o, [time, batch, 4H]" : "r, z, n, W_hn·s + b_hn, [time, batch, 4H]");
-        arena.Add(P + "_Gh", d.Lstm ? 0 : (long)B * 3 * H, "GRU: W_hh·s_{t-1} + b_hh of one step");
-        AddBackward(P + "_GatesGradient", rows * d.GateWidth, "∂ gate pre-activations (GRU: input side), [time, batch, G·H]");
-        AddBackward(P + "_GhGradient", d.Lstm ? 0 : rows * d.GateWidth, "GRU: ∂ recurrent-side gates");
-        AddBackward(P + "_Carry", (long)B * H, "∂s carried to the previous step");
-        AddBackward(P + "_CellCarry", d.Lstm ? (long)B * H : 0, "∂c carried to the previous step");
-        arena.Add(P + "_Query", additive ? (long)B * A : 0, "additive: W_s·s_{t-1} of one step");
-        AddBackward(P + "_QueryGradient", additive ? rows * A : 0, "additive: ∂(W_s·s_{t-1}) of every step");
-        arena.Add(P + "_Tanh", additive ? rows * Ts * A : 0, "additive: tanh(W_s·s_{t-1} + W_h·h_j + b_h), [time, batch, source time, A]");
-        arena.Add(P + "_Scores", Ts, "one row of scores");
-        arena.Add(P + "_Weights", rows * Ts, "attention weights, [batch, time, source time] for the run's lengths");
-        AddBackward(P + "_WeightsGradient", rows * Ts, "∂ attention weights (read by Backward)");
-        arena.Add(P + "_Context", rows * E, $"contexts, [time, batch, {E}]");
-        AddBackward(P + "_ContextGradient", rows * E, "∂ contexts");
-        arena.Add(P + "_Output", rows * d.Output, $"outputs, [time, batch, {d.Output}]");
-        AddBackward(P + "_OutputGradient", rows * d.Output, "∂ outputs");
-        AddBackward(P + "_Scratch", Ts + A, "backward scratch of one attention row");
-        arena.Add(P + "_StepTarget", (long)B * (tokens ? 1 : d.Input), "Step: the previous target step");
-        arena.Add(P + "_StepEmbedded", tokens ? (long)B * d.Input : 0, "Step: its embedding");
-        arena.Add(P + "_StepMemory", (long)Ts * B * E, "Step: the encoder outputs of the last Encode, [source time, batch, E]");
-        arena.Add(P + "_StepKeys", keys ? (long)Ts * B * A : 0, "Step: their projection");
-        arena.Add(P + "_StepQuery", additive ? (long)B * A : 0, "Step: W_s·s");
-        arena.Add(P + "_StepTanh", additive ? (long)Ts * A : 0, "Step: one row's tanh(W_s·s + W_h·h_j + b_h)");
-        arena.Add(P + "_StepWeights", (long)B * Ts, "Step: attention weights, [batch, source time]");
-        arena.Add(P + "_StepContext", (long)B * E, "Step: contexts");
-        arena.Add(P + "_StepCache", (long)B * 4 * H, "Step: gates");
-        arena.Add(P + "_StepNext", (long)B * H, "Step: the new state");
-        arena.Add(P + "_StepOutput", (long)B * d.Output, "Step: outputs");
     }
 
     /// <summary>
@@ -406,9 +268,29 @@ internal static class Planner
             ? arena.Add(prefix + "InputGradient", (long)steps * B * inputWidth, $"∂input, {buffers.Rows(inputWidth)}")
             : null;
 
+        // A layer with passes of its own (a decoder) runs after the others: its regions come last (see LayOutOwnPasses).
         var result = new List<LayerBuffers>();
-        foreach (LayerPlan layer in layers) result.Add(LayerHandler.For(layer.Kind).AddBuffers(layer, buffers));
+        foreach (LayerPlan layer in layers)
+        {
+            LayerHandler handler = LayerHandler.For(layer.Kind);
+            result.Add(handler.RunsOwnPasses ? Deferred : handler.AddBuffers(layer, buffers));
+        }
         return new ModeBuffers(input, inputGradient, result.ToEquatableArray());
+    }
+
+    /// <summary>Stands for the regions of a layer with passes of its own until <see cref="LayOutOwnPasses"/> places them.</summary>
+    private static readonly LayerBuffers Deferred = new("", null, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty);
+
+    /// <summary>The sequence regions of the layers with passes of their own, after every other region of the arena.</summary>
+    private static ModeBuffers LayOutOwnPasses(ModelSpec spec, List<LayerPlan> layers, ModeBuffers sequence, ArenaBuilder arena, int steps, int B, bool gradients)
+    {
+        var buffers = new BufferContext(spec, arena, "", steps, B, gradients, streaming: false);
+        var result = sequence.Layers.ToList();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (ReferenceEquals(result[i], Deferred)) result[i] = LayerHandler.For(layers[i].Kind).AddBuffers(layers[i], buffers);
+        }
+        return sequence with { Layers = result.ToEquatableArray() };
     }
 
     /// <summary>
