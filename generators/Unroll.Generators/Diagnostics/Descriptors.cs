@@ -100,10 +100,10 @@ internal static class Descriptors
         "Layer option out of range",
         "'{0}' of layer '{1}' is {2}, but it must be {3}");
 
-    /// <summary>UNR0018: "The dropout layer '{0}' must follow another layer".</summary>
-    public static readonly DiagnosticDescriptor DropoutFirst = Error("UNR0018",
-        "Dropout as the first layer",
-        "The dropout layer '{0}' must follow another layer: it drops the features of the layer before it");
+    /// <summary>UNR0018: "The {1} layer '{0}' must follow another layer" (a layer that works on the features of the layer before it).</summary>
+    public static readonly DiagnosticDescriptor FirstLayerTakesWidth = Error("UNR0018",
+        "Dropout or activation as the first layer",
+        "The {1} layer '{0}' must follow another layer: it works on the features of the layer before it and passes on their width");
 
     /// <summary>UNR0019: "NumHeads ({0}) of attention layer '{1}' does not divide its width {2}".</summary>
     public static readonly DiagnosticDescriptor HeadsDoNotDivide = Error("UNR0019",
@@ -161,7 +161,7 @@ internal static class Descriptors
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
         InvalidSequenceLength, InvalidBatchSize, RecurrentAfterLastStep, NoLayers, ModelTooLarge,
-        UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, DropoutFirst, HeadsDoNotDivide,
+        UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, FirstLayerTakesWidth, HeadsDoNotDivide,
         InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder,
         WeightsFileNotFound, WeightsFileUnusable, WeightsDoNotFit, WeightsFileExtraTensors,
         InvalidWeightPrecision, WeightPrecisionUnused,

@@ -133,7 +133,7 @@ internal static class Planner
             }
             else if (chain && handler.PassesWidthOn && previous is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.DropoutFirst, layer.Location, layer.Property));
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.FirstLayerTakesWidth, layer.Location, layer.Property, layer.Kind));
             }
             else if (chain && previous is not null && !LayerHandler.For(previous.Kind).MustBeLast && positive && handler.InputWidth(layer) is { } stated
                 && stated != previousWidth && previousWidth > 0)
