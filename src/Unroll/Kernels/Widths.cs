@@ -77,6 +77,21 @@ internal interface IWidth<TVector> where TVector : struct
 
     static abstract TVector OrBits(TVector a, TVector b);
 
+    /// <summary>
+    /// A mask for <see cref="Select"/>: every bit set in the lanes where <c>a &lt; b</c>, none elsewhere (a NaN on
+    /// either side compares false).
+    /// </summary>
+    static abstract TVector LessThan(TVector a, TVector b);
+
+    /// <summary>A mask for <see cref="Select"/>: every bit set in the lanes where <c>a ≤ b</c>, none elsewhere (false with a NaN).</summary>
+    static abstract TVector LessThanOrEqual(TVector a, TVector b);
+
+    /// <summary>
+    /// The lanes of <paramref name="whenTrue"/> where <paramref name="mask"/> (a comparison's result) is set and those of
+    /// <paramref name="whenFalse"/> elsewhere, bit for bit: a blend, or and/and-not/or where there is none.
+    /// </summary>
+    static abstract TVector Select(TVector mask, TVector whenTrue, TVector whenFalse);
+
     /// <summary>Asks for the cache line at <paramref name="address"/> ahead of its use (nothing where there is no such instruction).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static unsafe void Prefetch(ref byte address)
@@ -119,6 +134,10 @@ internal readonly struct W512 : IWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ShiftRightBits(Vector512<float> value, int count) => Vector512.ShiftRightLogical(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndBits(Vector512<float> value, uint mask) => (value.AsUInt32() & Vector512.Create(mask)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> OrBits(Vector512<float> a, Vector512<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThanOrEqual(Vector512<float> a, Vector512<float> b) => Vector512.LessThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Select(Vector512<float> mask, Vector512<float> whenTrue, Vector512<float> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
 }
 
 /// <summary>256-bit vectors (AVX2), fused multiply-adds where FMA is present (every AVX2 CPU but a few).</summary>
@@ -152,6 +171,10 @@ internal readonly struct W256 : IWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ShiftRightBits(Vector256<float> value, int count) => Vector256.ShiftRightLogical(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndBits(Vector256<float> value, uint mask) => (value.AsUInt32() & Vector256.Create(mask)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> OrBits(Vector256<float> a, Vector256<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LessThan(Vector256<float> a, Vector256<float> b) => Vector256.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LessThanOrEqual(Vector256<float> a, Vector256<float> b) => Vector256.LessThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Select(Vector256<float> mask, Vector256<float> whenTrue, Vector256<float> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
 }
 
 /// <summary>
@@ -209,6 +232,10 @@ internal readonly struct W128 : IWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ShiftRightBits(Vector128<float> value, int count) => Vector128.ShiftRightLogical(value.AsUInt32(), count).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> AndBits(Vector128<float> value, uint mask) => (value.AsUInt32() & Vector128.Create(mask)).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> OrBits(Vector128<float> a, Vector128<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LessThan(Vector128<float> a, Vector128<float> b) => Vector128.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> LessThanOrEqual(Vector128<float> a, Vector128<float> b) => Vector128.LessThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Select(Vector128<float> mask, Vector128<float> whenTrue, Vector128<float> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
 }
 
 /// <summary>One float at a time: the width of machines without SIMD (and of <c>DOTNET_EnableHWIntrinsic=0</c>).</summary>
@@ -241,4 +268,7 @@ internal readonly struct W1 : IWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ShiftRightBits(float value, int count) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) >> count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float AndBits(float value, uint mask) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) & mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float OrBits(float a, float b) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(a) | BitConverter.SingleToUInt32Bits(b));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LessThan(float a, float b) => BitConverter.UInt32BitsToSingle(a < b ? uint.MaxValue : 0u);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LessThanOrEqual(float a, float b) => BitConverter.UInt32BitsToSingle(a <= b ? uint.MaxValue : 0u);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Select(float mask, float whenTrue, float whenFalse) => BitConverter.SingleToUInt32Bits(mask) != 0 ? whenTrue : whenFalse;
 }
