@@ -1,5 +1,4 @@
 using Unroll.Generators.Layers;
-using Unroll.Generators.Model;
 using Xunit;
 
 namespace Unroll.Generators.Tests;
@@ -11,12 +10,17 @@ namespace Unroll.Generators.Tests;
 public sealed class LayerHandlerTests
 {
     [Fact]
-    public void Every_layer_kind_has_one_handler_and_an_unknown_kind_throws()
+    public void Every_layer_attribute_has_one_handler_and_an_unknown_kind_throws()
     {
-        LayerKind[] kinds = Enum.GetValues<LayerKind>();
-        Assert.Equal(kinds.Length, LayerHandler.All.Length);
-        foreach (LayerKind kind in kinds) Assert.Equal(kind, LayerHandler.For(kind).Kind);
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => LayerHandler.For((LayerKind)kinds.Length));
+        // The runtime's layer attributes (those with a view) and the handlers found in the generator: the same kinds.
+        string[] attributes = typeof(Unroll.ModelAttribute).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(Attribute)) && !t.IsAbstract && t.Name.EndsWith("Attribute", StringComparison.Ordinal))
+            .Select(t => t.Name.Substring(0, t.Name.Length - "Attribute".Length))
+            .Where(kind => typeof(Unroll.ModelAttribute).Assembly.GetType("Unroll." + kind + "Layer") is not null)
+            .Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(attributes, LayerHandler.All.Select(h => h.Kind).ToArray());
+        foreach (string kind in attributes) Assert.Equal(kind, LayerHandler.For(kind).Kind);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => LayerHandler.For("Conv1d"));
         Assert.Equal("kind", error.ParamName);
     }
 

@@ -24,13 +24,13 @@ internal enum GeluApproximation
 /// <summary><c>[Activation(function, NegativeSlope, Approximate)]</c> as written (<see cref="NegativeSlope"/> null when not written).</summary>
 internal sealed record ActivationSpec(ActivationFunction Function, GeluApproximation Approximate, double? NegativeSlope) : LayerSpec
 {
-    public override LayerKind Kind => LayerKind.Activation;
+    public override string Kind => "Activation";
 }
 
 /// <summary>An activation layer's plan: the function, GELU's form and LeakyReLU's slope (its width is <see cref="LayerPlan.Out"/>).</summary>
 internal sealed record ActivationPlan(ActivationFunction Function, GeluApproximation Approximate, double NegativeSlope) : LayerPlan
 {
-    public override LayerKind Kind => LayerKind.Activation;
+    public override string Kind => "Activation";
 }
 
 /// <summary>
@@ -43,7 +43,7 @@ internal sealed class ActivationHandler : LayerHandler<ActivationSpec, Activatio
     /// <summary>PyTorch's <c>negative_slope</c> default.</summary>
     private const double DefaultSlope = 0.01;
 
-    public override LayerKind Kind => LayerKind.Activation;
+    public override string Kind => "Activation";
 
     public override bool PassesWidthOn => true;
 

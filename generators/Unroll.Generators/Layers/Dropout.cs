@@ -6,19 +6,19 @@ namespace Unroll.Generators.Layers;
 /// <summary><c>[Dropout(p)]</c> as written.</summary>
 internal sealed record DropoutSpec(double P) : LayerSpec
 {
-    public override LayerKind Kind => LayerKind.Dropout;
+    public override string Kind => "Dropout";
 }
 
 /// <summary>A dropout layer's plan: its probability.</summary>
 internal sealed record DropoutPlan(double P) : LayerPlan
 {
-    public override LayerKind Kind => LayerKind.Dropout;
+    public override string Kind => "Dropout";
 }
 
 /// <summary><c>[Dropout(p)]</c> as <c>nn.Dropout</c>: in training, each value is zeroed with probability p and the rest scaled by 1 / (1 − p).</summary>
 internal sealed class DropoutHandler : LayerHandler<DropoutSpec, DropoutPlan>
 {
-    public override LayerKind Kind => LayerKind.Dropout;
+    public override string Kind => "Dropout";
 
     public override bool PassesWidthOn => true;
 

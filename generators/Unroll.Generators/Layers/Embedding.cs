@@ -6,19 +6,19 @@ namespace Unroll.Generators.Layers;
 /// <summary><c>[Embedding(numEmbeddings, embeddingDim)]</c> as written.</summary>
 internal sealed record EmbeddingSpec(int NumEmbeddings, int EmbeddingDim) : LayerSpec
 {
-    public override LayerKind Kind => LayerKind.Embedding;
+    public override string Kind => "Embedding";
 }
 
 /// <summary>An embedding's plan: its vocabulary (its output width is <see cref="LayerPlan.Out"/>).</summary>
 internal sealed record EmbeddingPlan(int Vocabulary) : LayerPlan
 {
-    public override LayerKind Kind => LayerKind.Embedding;
+    public override string Kind => "Embedding";
 }
 
 /// <summary><c>[Embedding(numEmbeddings, embeddingDim)]</c> as <c>nn.Embedding</c>: a token id selects a row of the weight.</summary>
 internal sealed class EmbeddingHandler : LayerHandler<EmbeddingSpec, EmbeddingPlan>
 {
-    public override LayerKind Kind => LayerKind.Embedding;
+    public override string Kind => "Embedding";
 
     public override bool TakesTokens => true;
 

@@ -8,21 +8,26 @@ namespace Unroll.Generators.Layers;
 /// </summary>
 internal abstract class LayerHandler
 {
-    /// <summary>Every layer kind's handler, in the order of <see cref="LayerKind"/>.</summary>
-    public static readonly LayerHandler[] All =
-    {
-        new EmbeddingHandler(), new LinearHandler(), new RecurrentHandler(LayerKind.Rnn), new RecurrentHandler(LayerKind.Lstm),
-        new RecurrentHandler(LayerKind.Gru), new DropoutHandler(), new SelfAttentionHandler(), new LayerNormHandler(), new AttentionDecoderHandler(),
-        new ActivationHandler(),
-    };
+    /// <summary>
+    /// Every layer kind's handler: one instance of each handler class of this assembly, so that a new kind is its
+    /// handler's file and nothing else here.
+    /// </summary>
+    public static readonly LayerHandler[] All = typeof(LayerHandler).Assembly.GetTypes()
+        .Where(t => t.IsSubclassOf(typeof(LayerHandler)) && !t.IsAbstract)
+        .Select(t => (LayerHandler)Activator.CreateInstance(t)!)
+        .OrderBy(h => h.Kind, StringComparer.Ordinal)
+        .ToArray();
+
+    private static readonly Dictionary<string, LayerHandler> ByKind = All.ToDictionary(h => h.Kind, StringComparer.Ordinal);
 
     /// <summary>The handler of <paramref name="kind"/>; an unknown kind is a bug in the generator, not a recurrent layer.</summary>
-    public static LayerHandler For(LayerKind kind) =>
-        (int)kind >= 0 && (int)kind < All.Length && All[(int)kind].Kind == kind
-            ? All[(int)kind]
-            : throw new ArgumentOutOfRangeException(nameof(kind), kind, "No handler for this layer kind: add it to LayerHandler.All.");
+    public static LayerHandler For(string kind) =>
+        ByKind.TryGetValue(kind, out LayerHandler? handler)
+            ? handler
+            : throw new ArgumentOutOfRangeException(nameof(kind), kind, "No handler for this layer kind: a LayerHandler subclass whose Kind it is.");
 
-    public abstract LayerKind Kind { get; }
+    /// <summary>The layer kind: its attribute's name without the suffix (<c>Lstm</c>).</summary>
+    public abstract string Kind { get; }
 
     /// <summary>The attribute's class name (<c>LstmAttribute</c>).</summary>
     public string Attribute => Kind + "Attribute";

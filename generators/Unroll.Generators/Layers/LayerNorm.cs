@@ -6,19 +6,19 @@ namespace Unroll.Generators.Layers;
 /// <summary><c>[LayerNorm(normalizedShape)]</c> as written.</summary>
 internal sealed record LayerNormSpec(int NormalizedShape) : LayerSpec
 {
-    public override LayerKind Kind => LayerKind.LayerNorm;
+    public override string Kind => "LayerNorm";
 }
 
 /// <summary>A layer normalisation's plan: its width is <see cref="LayerPlan.Out"/>.</summary>
 internal sealed record LayerNormPlan : LayerPlan
 {
-    public override LayerKind Kind => LayerKind.LayerNorm;
+    public override string Kind => "LayerNorm";
 }
 
 /// <summary><c>[LayerNorm(normalizedShape)]</c> as <c>nn.LayerNorm</c> over the features of every row (eps 1e-5).</summary>
 internal sealed class LayerNormHandler : LayerHandler<LayerNormSpec, LayerNormPlan>
 {
-    public override LayerKind Kind => LayerKind.LayerNorm;
+    public override string Kind => "LayerNorm";
 
     /// <summary>One width: the input's, which is also the output's.</summary>
     protected override LayerNormSpec? ReadSpec(LayerArguments arguments) => arguments.Ints(1) is { } sizes ? new LayerNormSpec(sizes[0]) : null;

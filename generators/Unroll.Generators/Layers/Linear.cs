@@ -6,19 +6,19 @@ namespace Unroll.Generators.Layers;
 /// <summary><c>[Linear(inFeatures, outFeatures, Bias)]</c> as written.</summary>
 internal sealed record LinearSpec(int InFeatures, int OutFeatures, bool Bias) : LayerSpec
 {
-    public override LayerKind Kind => LayerKind.Linear;
+    public override string Kind => "Linear";
 }
 
 /// <summary>A linear layer's plan: whether it adds a bias.</summary>
 internal sealed record LinearPlan(bool Bias) : LayerPlan
 {
-    public override LayerKind Kind => LayerKind.Linear;
+    public override string Kind => "Linear";
 }
 
 /// <summary><c>[Linear(inFeatures, outFeatures)]</c> as <c>nn.Linear</c>: <c>y = x·Wᵀ + b</c> on every row.</summary>
 internal sealed class LinearHandler : LayerHandler<LinearSpec, LinearPlan>
 {
-    public override LayerKind Kind => LayerKind.Linear;
+    public override string Kind => "Linear";
 
     protected override LinearSpec? ReadSpec(LayerArguments arguments) =>
         arguments.Ints(2) is { } sizes ? new LinearSpec(sizes[0], sizes[1], arguments.Named("Bias", true)) : null;

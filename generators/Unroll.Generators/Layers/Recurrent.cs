@@ -3,6 +3,14 @@ using static Unroll.Generators.Emitting.Emitter;
 
 namespace Unroll.Generators.Layers;
 
+/// <summary>The cell of a recurrent layer: PyTorch's <c>nn.RNN</c>, <c>nn.LSTM</c> or <c>nn.GRU</c>.</summary>
+internal enum RecurrentCell
+{
+    Rnn,
+    Lstm,
+    Gru,
+}
+
 /// <summary>A simple RNN's nonlinearity (the values of <c>Unroll.Nonlinearity</c>; an attribute may hold another int, which the RNN's handler reports).</summary>
 internal enum Nonlinearity
 {
@@ -11,10 +19,10 @@ internal enum Nonlinearity
 }
 
 /// <summary><c>[Rnn]</c>, <c>[Lstm]</c> or <c>[Gru]</c> as written.</summary>
-internal sealed record RecurrentSpec(LayerKind Cell, int InputSize, int HiddenSize, int NumLayers, bool Bidirectional, bool ReturnSequences, Nonlinearity Nonlinearity, double Dropout)
+internal sealed record RecurrentSpec(RecurrentCell Cell, int InputSize, int HiddenSize, int NumLayers, bool Bidirectional, bool ReturnSequences, Nonlinearity Nonlinearity, double Dropout)
     : LayerSpec
 {
-    public override LayerKind Kind => Cell;
+    public override string Kind => Cell.ToString();
 
     public int Directions => Bidirectional ? 2 : 1;
 }
@@ -23,10 +31,10 @@ internal sealed record RecurrentSpec(LayerKind Cell, int InputSize, int HiddenSi
 /// A recurrent layer's plan: its cell, hidden size per direction, stacked layers and directions, what it returns, the
 /// dropout between stacked layers, and (<see cref="StateBlock"/>) the <c>Layout</c> constant of its initial and final states.
 /// </summary>
-internal sealed record RecurrentPlan(LayerKind Cell, int Hidden, int NumLayers, int Directions, bool ReturnSequences, Nonlinearity Nonlinearity, double Dropout)
+internal sealed record RecurrentPlan(RecurrentCell Cell, int Hidden, int NumLayers, int Directions, bool ReturnSequences, Nonlinearity Nonlinearity, double Dropout)
     : LayerPlan
 {
-    public override LayerKind Kind => Cell;
+    public override string Kind => Cell.ToString();
 
     /// <summary>The <c>Layout</c> constant of its state block (h_0, h_n, their gradients; LSTM: and c's).</summary>
     public string StateBlock { get; init; } = "";
@@ -41,7 +49,7 @@ internal sealed record RecurrentPlan(LayerKind Cell, int Hidden, int NumLayers, 
     public int FirstParameter(int l, int d) => (l * Directions + d) * 4;
 
     /// <summary>Floats a cell keeps per row and step: the LSTM's activated gates, the GRU's r, z, n and W_hn·h + b_hn, the RNN's pre-activations.</summary>
-    public int CacheWidth => Cell == LayerKind.Rnn ? Hidden : 4 * Hidden;
+    public int CacheWidth => Cell == RecurrentCell.Rnn ? Hidden : 4 * Hidden;
 }
 
 /// <summary>
@@ -50,13 +58,13 @@ internal sealed record RecurrentPlan(LayerKind Cell, int Hidden, int NumLayers, 
 /// stacked layers and directions, each a cell over the time steps, its states in the layer's state block; a
 /// streaming step fused (LSTM, GRU) or unrolled where the planner chose it.
 /// </summary>
-internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPlan>
+internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPlan>
 {
-    private readonly LayerKind _kind;
+    private readonly RecurrentCell _cell;
 
-    public RecurrentHandler(LayerKind kind) => _kind = kind;
+    protected RecurrentHandler(RecurrentCell cell) => _cell = cell;
 
-    public override LayerKind Kind => _kind;
+    public override string Kind => _cell.ToString();
 
     public override string? NeedsTimeAxis => "Recurrent layer";
 
@@ -65,8 +73,8 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
     /// <summary>Two sizes; <c>NumLayers</c>, <c>Bidirectional</c>, <c>Dropout</c>, <c>ReturnSequences</c>, and the RNN's <c>Nonlinearity</c>.</summary>
     protected override RecurrentSpec? ReadSpec(LayerArguments arguments) =>
         arguments.Ints(2) is { } sizes
-            ? new RecurrentSpec(_kind, sizes[0], sizes[1], arguments.Named("NumLayers", 1), arguments.Named("Bidirectional", false),
-                arguments.Named("ReturnSequences", true), _kind == LayerKind.Rnn ? (Nonlinearity)arguments.Named("Nonlinearity", 0) : Nonlinearity.Tanh,
+            ? new RecurrentSpec(_cell, sizes[0], sizes[1], arguments.Named("NumLayers", 1), arguments.Named("Bidirectional", false),
+                arguments.Named("ReturnSequences", true), _cell == RecurrentCell.Rnn ? (Nonlinearity)arguments.Named("Nonlinearity", 0) : Nonlinearity.Tanh,
                 arguments.Named("Dropout", 0.0))
             : null;
 
@@ -87,18 +95,18 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
     protected override bool CanStream(RecurrentPlan layer) => layer.Directions == 1;
 
     protected override RecurrentPlan Plan(RecurrentSpec layer) =>
-        new(_kind, layer.HiddenSize, layer.NumLayers, layer.Directions, layer.ReturnSequences, layer.Nonlinearity, layer.Dropout);
+        new(_cell, layer.HiddenSize, layer.NumLayers, layer.Directions, layer.ReturnSequences, layer.Nonlinearity, layer.Dropout);
 
     protected override void CheckOptions(RecurrentSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
     {
-        if (layer.Kind == LayerKind.Rnn && layer.Nonlinearity is not (Nonlinearity.Tanh or Nonlinearity.Relu))
+        if (layer.Cell == RecurrentCell.Rnn && layer.Nonlinearity is not (Nonlinearity.Tanh or Nonlinearity.Relu))
             Invalid(layer, "Nonlinearity", (int)layer.Nonlinearity, "Nonlinearity.Tanh or Nonlinearity.Relu", diagnostics);
         CheckProbability(layer, "Dropout", layer.Dropout, diagnostics);
     }
 
     protected override void AddParameters(RecurrentSpec layer, int inputWidth, ParameterAdder add)
     {
-        int directions = layer.Directions, gates = Planner.Gates(layer.Kind) * layer.HiddenSize;
+        int directions = layer.Directions, gates = Planner.Gates(layer.Cell) * layer.HiddenSize;
         double k = 1 / System.Math.Sqrt(layer.HiddenSize);
         for (int l = 0; l < layer.NumLayers; l++)
         {
@@ -118,7 +126,7 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
     protected override RecurrentPlan AddStates(RecurrentPlan layer, Planner.ArenaBuilder arena, int batch)
     {
         long stateLength = (long)layer.NumLayers * layer.Directions * batch * layer.Hidden;
-        int blocks = layer.Kind == LayerKind.Lstm ? 8 : 4;
+        int blocks = layer.Cell == RecurrentCell.Lstm ? 8 : 4;
         string name = arena.Add(layer.Property + "_States", stateLength * blocks,
             $"h_0, h_n, ∂h_0, ∂h_n{(blocks == 8 ? ", c_0, c_n, ∂c_0, ∂c_n" : "")}, each [{layer.NumLayers * layer.Directions}, {batch}, {layer.Hidden}]");
         return layer with { StateBlock = name };
@@ -131,14 +139,14 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
     protected override IEnumerable<(string Name, long Length, string Comment)> Scratch(RecurrentPlan layer, int steps, int batch, bool training)
     {
         long H = layer.Hidden, B = batch;
-        bool gru = layer.Kind == LayerKind.Gru, lstm = layer.Kind == LayerKind.Lstm;
+        bool gru = layer.Cell == RecurrentCell.Gru, lstm = layer.Cell == RecurrentCell.Lstm;
         yield return ("Scratch_Gh", gru ? B * 3 * H : 0, "GRU: W_hh·h_{t-1} + b_hh of one step, [batch, 3H]");
         if (!training)
         {
             yield return ("Scratch_dh", B * H, "ReorderState's scratch: one state block, [batch, H]");
             yield break;
         }
-        yield return ("Scratch_dGates", steps * B * Planner.Gates(layer.Kind) * H, "BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)");
+        yield return ("Scratch_dGates", steps * B * Planner.Gates(layer.Cell) * H, "BPTT: gate pre-activation gradients of a whole sequence (GRU: input side)");
         yield return ("Scratch_dGh", gru ? steps * B * 3 * H : 0, "BPTT, GRU: recurrent-side gate gradients of a whole sequence");
         yield return ("Scratch_dh", B * H, "BPTT: ∂h carried to the previous step, [batch, H] (and ReorderState's scratch)");
         yield return ("Scratch_dc", lstm ? B * H : 0, "BPTT, LSTM: ∂c carried to the previous step, [batch, H]");
@@ -168,29 +176,29 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
             for (int d = 0; d < D; d++)
             {
                 string tag = $"{c.Prefix}{layer.Property}_L{l}{(d == 1 ? "R" : "")}";
-                int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
-                string cacheWhat = layer.Kind switch
+                int cacheWidth = layer.Cell == RecurrentCell.Rnn ? H : 4 * H;
+                string cacheWhat = layer.Cell switch
                 {
-                    LayerKind.Lstm => "activated gates i, f, g, o",
-                    LayerKind.Gru => "r, z, n, W_hn·h + b_hn",
+                    RecurrentCell.Lstm => "activated gates i, f, g, o",
+                    RecurrentCell.Gru => "r, z, n, W_hn·h + b_hn",
                     _ => "pre-activations",
                 };
                 // A streaming LSTM or GRU step over fewer than four rows is one fused call that keeps its gates in registers:
                 // no cache. Four rows and more share each weight load in the products' register blocks instead.
-                bool fused = streaming && layer.Kind != LayerKind.Rnn && B < 4;
+                bool fused = streaming && layer.Cell != RecurrentCell.Rnn && B < 4;
                 string? cache = fused ? null : c.Arena.Add(tag + "_Cache", rows * cacheWidth, $"{cacheWhat}, {c.Rows(cacheWidth)}");
-                string? cellState = layer.Kind == LayerKind.Lstm ? c.Arena.Add(tag + "_Cells", rows * H, $"cell states c_t, {c.Rows(H)}") : null;
+                string? cellState = layer.Cell == RecurrentCell.Lstm ? c.Arena.Add(tag + "_Cells", rows * H, $"cell states c_t, {c.Rows(H)}") : null;
                 var cellBuffers = new CellBuffers(l, d, cache, cellState);
                 if (streaming)
                 {
-                    int inK = l == 0 ? layer.In : D * H, G = Planner.Gates(layer.Kind) * H;
+                    int inK = l == 0 ? layer.In : D * H, G = Planner.Gates(layer.Cell) * H;
                     cellBuffers = cellBuffers with
                     {
                         Unrolled = fused && D == 1 && spec.WeightPrecision == StepPrecision.Float32 && (long)B * G * (inK + H) < Planner.UnrolledStepMultiplyAdds,
-                        Fused = fused ? c.Arena.Add(tag + "_Fused", Planner.FusedStepSize(layer.Kind, inK, H, spec.WeightPrecision), Planner.FusedStepWhat(spec.WeightPrecision)) : null,
+                        Fused = fused ? c.Arena.Add(tag + "_Fused", Planner.FusedStepSize(layer.Cell, inK, H, spec.WeightPrecision), Planner.FusedStepWhat(spec.WeightPrecision)) : null,
                         PackedIh = fused ? null : c.Arena.Add(tag + "_WihT", (long)inK * G, $"W_ihᵀ in column panels for the matrix-vector products, {inK} x {G}"),
                         PackedHh = c.Arena.Add(tag + "_WhhT", (long)H * G, $"W_hhᵀ in column panels{(fused ? " (the sequence passes' recurrent products)" : "")}, {H} x {G}"),
-                        PackedBias = fused || layer.Kind == LayerKind.Gru ? null : c.Arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
+                        PackedBias = fused || layer.Cell == RecurrentCell.Gru ? null : c.Arena.Add(tag + "_Bias", G, "b_ih + b_hh"),
                         PackedFrom = c.Arena.Add(tag + "_PackedFrom", (long)G * H, "W_hh as last packed (the sequence passes compare it)"),
                     };
                 }
@@ -227,7 +235,7 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
     {
         int n = layer.NumLayers * layer.Directions * plan.BatchSize * layer.Hidden;
         w.Line($"a.Slice({State(plan, layer, 0, 0, 0)}, {n}).CopyTo(a.Slice({State(plan, layer, 1, 0, 0)}, {n})); // {layer.Property}: h_n ← h_0");
-        if (layer.Kind == LayerKind.Lstm)
+        if (layer.Cell == RecurrentCell.Lstm)
             w.Line($"a.Slice({State(plan, layer, 4, 0, 0)}, {n}).CopyTo(a.Slice({State(plan, layer, 5, 0, 0)}, {n})); // {layer.Property}: c_n ← c_0");
     }
 
@@ -235,7 +243,7 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
     protected override void WriteReorderState(SourceWriter w, ModelPlan plan, RecurrentPlan layer, int index)
     {
         int slices = layer.NumLayers * layer.Directions, bh = plan.BatchSize * layer.Hidden;
-        foreach (int k in layer.Kind == LayerKind.Lstm ? new[] { 1, 5 } : new[] { 1 })
+        foreach (int k in layer.Cell == RecurrentCell.Lstm ? new[] { 1, 5 } : new[] { 1 })
         {
             w.Line($"// {layer.Property}: {(k == 1 ? "h_n" : "c_n")}, {slices} × [{plan.BatchSize}, {layer.Hidden}]");
             w.Line($"for (int s = 0; s < {slices}; s++) {Blas}.GatherRows(a.Slice({State(plan, layer, k, 0, 0)} + s * {bh}, {bh}), sources, {layer.Hidden}, a.Slice(Layout.Scratch_dh, {bh}));");
@@ -250,10 +258,10 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         + (layer.ReturnSequences ? "" : ", last step only") + ")";
 
     /// <summary>The cell's name in comments: LSTM, GRU, RNN-tanh or RNN-ReLU.</summary>
-    public static string KindName(RecurrentPlan layer) => layer.Kind switch
+    public static string KindName(RecurrentPlan layer) => layer.Cell switch
     {
-        LayerKind.Lstm => "LSTM",
-        LayerKind.Gru => "GRU",
+        RecurrentCell.Lstm => "LSTM",
+        RecurrentCell.Gru => "GRU",
         _ => layer.Nonlinearity == Nonlinearity.Relu ? "RNN-ReLU" : "RNN-tanh",
     };
 
@@ -364,14 +372,14 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         foreach (var (layer, cell, inK, wIh, wHh, bIh, bHh) in PackedCells(plan))
         {
-            int H = layer.Hidden, G = Planner.Gates(layer.Kind) * H;
+            int H = layer.Hidden, G = Planner.Gates(layer.Cell) * H;
             if (cell.Fused is not null)
             {
-                string kind = layer.Kind == LayerKind.Lstm ? "Lstm" : "Gru";
+                string kind = layer.Cell == RecurrentCell.Lstm ? "Lstm" : "Gru";
                 w.Line(plan.WeightPrecision == StepPrecision.Float32
                     ? $"// {layer.Property}, layer {cell.Layer}: [W_ih W_hh]ᵀ and the biases, in blocks of one vector of units"
                     : $"// {layer.Property}, layer {cell.Layer}: [W_ih W_hh]ᵀ rounded to {plan.WeightPrecision}{(plan.WeightPrecision == StepPrecision.Int8 ? " with a float32 scale per row" : "")}, and the biases (float32), in blocks of one vector of units");
-                w.Line($"{Cells}.Pack{kind}Step(p.Slice(Layout.{wIh}, {G * inK}), p.Slice(Layout.{wHh}, {G * H}), p.Slice(Layout.{bIh}, {G}), p.Slice(Layout.{bHh}, {G}), a.Slice(Layout.{cell.Fused}, {Planner.FusedStepSize(layer.Kind, inK, H, plan.WeightPrecision)}), {inK}, {H}{PrecisionArgument(plan)});");
+                w.Line($"{Cells}.Pack{kind}Step(p.Slice(Layout.{wIh}, {G * inK}), p.Slice(Layout.{wHh}, {G * H}), p.Slice(Layout.{bIh}, {G}), p.Slice(Layout.{bHh}, {G}), a.Slice(Layout.{cell.Fused}, {Planner.FusedStepSize(layer.Cell, inK, H, plan.WeightPrecision)}), {inK}, {H}{PrecisionArgument(plan)});");
                 continue;
             }
             w.Line($"// {layer.Property}, layer {cell.Layer}: W_ihᵀ [{inK}, {G}], W_hhᵀ [{H}, {G}]{(cell.PackedBias is null ? "" : ", b_ih + b_hh")}");
@@ -391,7 +399,7 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         foreach (var (layer, cell, _, _, wHh, _, _) in PackedCells(plan))
         {
-            int H = layer.Hidden, G = Planner.Gates(layer.Kind) * H;
+            int H = layer.Hidden, G = Planner.Gates(layer.Cell) * H;
             w.Line($"// {layer.Property}, layer {cell.Layer}{(cell.Direction == 1 ? ", reverse" : "")}: W_hhᵀ [{H}, {G}]");
             WritePackRecurrent(w, cell, wHh, H, G);
         }
@@ -402,7 +410,7 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         w.Line($"{Span} a = Arena;");
         foreach (var (layer, cell, _, _, wHh, _, _) in PackedCells(plan))
         {
-            int n = Planner.Gates(layer.Kind) * layer.Hidden * layer.Hidden;
+            int n = Planner.Gates(layer.Cell) * layer.Hidden * layer.Hidden;
             // Compared as bytes: a NaN is a change, and so is −0 for 0.
             w.Line("if (!global::System.MemoryExtensions.SequenceEqual(");
             w.Line($"        global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.Slice(Layout.Parameters + Layout.{wHh}, {n})),");
@@ -475,9 +483,9 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
     private static void WriteCellForward(SourceWriter w, ModelPlan plan, int index, LayerBuffers buffers, int l, int d, string input, bool streaming)
     {
         var layer = (RecurrentPlan)plan.Layers[index];
-        int B = plan.BatchSize, H = layer.Hidden, DH = layer.Directions * H, G = Planner.Gates(layer.Kind);
+        int B = plan.BatchSize, H = layer.Hidden, DH = layer.Directions * H, G = Planner.Gates(layer.Cell);
         int inK = l == 0 ? layer.In : DH;
-        int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
+        int cacheWidth = layer.Cell == RecurrentCell.Rnn ? H : 4 * H;
         bool reverse = d == 1;
         CellBuffers cell = buffers.Cells[l * layer.Directions + d];
         int first = (l * layer.Directions + d) * 4;
@@ -496,11 +504,11 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         if (streaming && cell.Fused is not null)
         {
             // One call: the products, the gates and the new state, one vector of units at a time.
-            long size = Planner.FusedStepSize(layer.Kind, inK, H, plan.WeightPrecision);
+            long size = Planner.FusedStepSize(layer.Cell, inK, H, plan.WeightPrecision);
             if (cell.Unrolled)
-                w.Line($"// unrolled: {N((long)B * Planner.Gates(layer.Kind) * H * (inK + H))} multiply-adds, too few to share between the cores; the step is inlined here with its sizes as literals");
+                w.Line($"// unrolled: {N((long)B * Planner.Gates(layer.Cell) * H * (inK + H))} multiply-adds, too few to share between the cores; the step is inlined here with its sizes as literals");
             w.Line($"{ReadOnlySpan} hPrev = a.Slice({hn}, {B * H}); // the running state");
-            if (layer.Kind == LayerKind.Lstm)
+            if (layer.Cell == RecurrentCell.Lstm)
             {
                 w.Line($"{ReadOnlySpan} cPrev = a.Slice({cn}, {B * H});");
                 w.Line("// [x ; h_prev]·[W_ih W_hh]ᵀ + b_ih + b_hh;  i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)");
@@ -523,10 +531,10 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
             w.Close();
             return;
         }
-        if (layer.Kind == LayerKind.Gru) w.Line($"{Span} gh = a.Slice(Layout.Scratch_Gh, {B * 3 * H});");
+        if (layer.Cell == RecurrentCell.Gru) w.Line($"{Span} gh = a.Slice(Layout.Scratch_Gh, {B * 3 * H});");
 
         // The input projection of every step at once.
-        string biases = layer.Kind == LayerKind.Gru ? " + b_ih" : " + b_ih + b_hh";
+        string biases = layer.Cell == RecurrentCell.Gru ? " + b_ih" : " + b_ih + b_hh";
         w.Line($"// input side{(streaming ? ", over the packed W_ihᵀ" : " for every step at once")}: x·W_ihᵀ{biases}   ([{rows} x {inK}] · [{inK} x {G * H}])");
         if (streaming && cell.PackedBias is not null)
         {
@@ -539,7 +547,7 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
                 ? $"{Blas}.MultiplyPacked(x, {inK}, a.Slice(Layout.{cell.PackedIh}), cache, {cacheWidth}, {B}, {G * H}, {inK}, accumulate: false);"
                 : $"{Blas}.MultiplyTransposed(x, {inK}, p.Slice({wIh}), {inK}, cache, {cacheWidth}, {rows}, {G * H}, {inK}, accumulate: false);");
             w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bIh}, {G * H}));");
-            if (layer.Kind != LayerKind.Gru) w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bHh}, {G * H}));");
+            if (layer.Cell != RecurrentCell.Gru) w.Line($"{Blas}.AddRowVector(cache, {cacheWidth}, {rows}, {G * H}, p.Slice({bHh}, {G * H}));");
         }
 
         string t;
@@ -563,15 +571,15 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
             w.Line(DH == H ? $"const int ldPrev = {H};" : $"int ldPrev = first ? {H} : {DH};");
         }
 
-        switch (layer.Kind)
+        switch (layer.Cell)
         {
-            case LayerKind.Lstm:
+            case RecurrentCell.Lstm:
                 w.Line($"// gates_t += h_prev·W_hhᵀ   ([{B} x {H}] · [{H} x {4 * H}])");
                 w.Line(RecurrentProduct(packed, wHh, SliceAt("cache", t, B * 4 * H), 4 * H, B, 4 * H, H, accumulate: true));
                 w.Line("// i, f, g, o = σ, σ, tanh, σ;  c_t = f⊙c_prev + i⊙g;  h_t = o⊙tanh(c_t)");
                 w.Line($"{Cells}.LstmForward(cache.Slice({Times(t, B * 4 * H)}, {B * 4 * H}), cPrev, c.Slice({Times(t, B * H)}, {B * H}), {SliceAt("h", t, B * DH)}, {DH}, {B}, {H});");
                 break;
-            case LayerKind.Gru:
+            case RecurrentCell.Gru:
                 w.Line($"// gh = h_prev·W_hhᵀ + b_hh   ([{B} x {H}] · [{H} x {3 * H}])");
                 w.Line(RecurrentProduct(packed, wHh, "gh", 3 * H, B, 3 * H, H, accumulate: false));
                 w.Line($"{Blas}.AddRowVector(gh, {3 * H}, {B}, {3 * H}, p.Slice({bHh}, {3 * H}));");
@@ -601,9 +609,9 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
 
     private static void WriteCellBackward(SourceWriter w, ModelPlan plan, RecurrentPlan layer, LayerBuffers buffers, int l, int d, string input, (string Name, string Guard)? inputGradient)
     {
-        int B = plan.BatchSize, H = layer.Hidden, DH = layer.Directions * H, G = Planner.Gates(layer.Kind);
+        int B = plan.BatchSize, H = layer.Hidden, DH = layer.Directions * H, G = Planner.Gates(layer.Cell);
         int inK = l == 0 ? layer.In : DH;
-        int cacheWidth = layer.Kind == LayerKind.Rnn ? H : 4 * H;
+        int cacheWidth = layer.Cell == RecurrentCell.Rnn ? H : 4 * H;
         bool reverse = d == 1;
         CellBuffers cell = buffers.Cells[l * layer.Directions + d];
         int first = (l * layer.Directions + d) * 4;
@@ -611,7 +619,7 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         string bIh = "Layout." + layer.ParameterNames[first + 2], bHh = "Layout." + layer.ParameterNames[first + 3];
         string rows = $"length * {B}";
         int gw = G * H; // width of the gate gradients
-        bool lstm = layer.Kind == LayerKind.Lstm, gru = layer.Kind == LayerKind.Gru;
+        bool lstm = layer.Cell == RecurrentCell.Lstm, gru = layer.Cell == RecurrentCell.Gru;
 
         w.Line($"// {layer.Property}, layer {l}, {(reverse ? "reverse" : "forward")} direction, backwards through time");
         w.Open("");
@@ -647,12 +655,12 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         string dHh = gru ? "dGh" : "dG";
         string savedDh = $"a.Slice(Layout.Scratch_HeldDh, {B * H})", savedDc = lstm ? $"a.Slice(Layout.Scratch_HeldDc, {B * H})" : "default";
         w.Line($"global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, {(lstm ? "dc" : "default")}, {savedDh}, {savedDc}, {H}); // held rows (packed sequences)");
-        switch (layer.Kind)
+        switch (layer.Cell)
         {
-            case LayerKind.Lstm:
+            case RecurrentCell.Lstm:
                 w.Line($"{Cells}.LstmBackward(cache.Slice(t * {B * 4 * H}), cPrev, c.Slice(t * {B * H}), dh.Slice(t * {B * DH}), {DH}, dhNext, dc, dG.Slice(t * {B * gw}), {B}, {H});");
                 break;
-            case LayerKind.Gru:
+            case RecurrentCell.Gru:
                 w.Line($"{Cells}.GruBackward(cache.Slice(t * {B * 4 * H}), hPrev, ldPrev, dh.Slice(t * {B * DH}), {DH}, dhNext, dG.Slice(t * {B * gw}), dGh.Slice(t * {B * gw}), {B}, {H});");
                 break;
             default:
@@ -693,3 +701,12 @@ internal sealed class RecurrentHandler : LayerHandler<RecurrentSpec, RecurrentPl
         w.Close();
     }
 }
+
+/// <summary><c>[Rnn(inputSize, hiddenSize)]</c> as <c>nn.RNN</c>.</summary>
+internal sealed class RnnHandler() : RecurrentHandler(RecurrentCell.Rnn);
+
+/// <summary><c>[Lstm(inputSize, hiddenSize)]</c> as <c>nn.LSTM</c>.</summary>
+internal sealed class LstmHandler() : RecurrentHandler(RecurrentCell.Lstm);
+
+/// <summary><c>[Gru(inputSize, hiddenSize)]</c> as <c>nn.GRU</c>.</summary>
+internal sealed class GruHandler() : RecurrentHandler(RecurrentCell.Gru);

@@ -6,13 +6,13 @@ namespace Unroll.Generators.Layers;
 /// <summary><c>[SelfAttention(embedDim, NumHeads, Causal, Residual)]</c> as written.</summary>
 internal sealed record SelfAttentionSpec(int EmbedDim, int NumHeads, bool Causal, bool Residual) : LayerSpec
 {
-    public override LayerKind Kind => LayerKind.SelfAttention;
+    public override string Kind => "SelfAttention";
 }
 
 /// <summary>A self-attention layer's plan: heads, mask and residual connection (its width is <see cref="LayerPlan.Out"/>).</summary>
 internal sealed record SelfAttentionPlan(int NumHeads, bool Causal, bool Residual) : LayerPlan
 {
-    public override LayerKind Kind => LayerKind.SelfAttention;
+    public override string Kind => "SelfAttention";
 }
 
 /// <summary>
@@ -22,7 +22,7 @@ internal sealed record SelfAttentionPlan(int NumHeads, bool Causal, bool Residua
 /// </summary>
 internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, SelfAttentionPlan>
 {
-    public override LayerKind Kind => LayerKind.SelfAttention;
+    public override string Kind => "SelfAttention";
 
     /// <summary>One width: the input's, which is also the output's.</summary>
     protected override SelfAttentionSpec? ReadSpec(LayerArguments arguments) =>

@@ -1,20 +1,5 @@
 namespace Unroll.Generators.Model;
 
-/// <summary>The layer kinds Unroll compiles; the names match the attributes without the suffix.</summary>
-internal enum LayerKind
-{
-    Embedding,
-    Linear,
-    Rnn,
-    Lstm,
-    Gru,
-    Dropout,
-    SelfAttention,
-    LayerNorm,
-    AttentionDecoder,
-    Activation,
-}
-
 /// <summary>
 /// How the streaming steps store their packed weights: the values of <c>Unroll.WeightPrecision</c>
 /// (<c>[Model(WeightPrecision = …)]</c>).
@@ -90,7 +75,8 @@ internal sealed record StubProperty(string Modifiers, string Type, string Name, 
 /// </summary>
 internal abstract record LayerSpec
 {
-    public abstract LayerKind Kind { get; }
+    /// <summary>The layer kind: its attribute's name without the suffix (<c>Lstm</c> for <c>[Lstm]</c>), which finds its handler.</summary>
+    public abstract string Kind { get; }
 
     /// <summary>The property's name.</summary>
     public string Property { get; init; } = "";

@@ -21,7 +21,7 @@ internal static class Parser
     private const string AttributeNamespace = "Unroll";
 
     /// <summary>The layer attributes and the property type each needs (the handlers say).</summary>
-    private static readonly (string Attribute, LayerKind Kind, string ViewType)[] Layers =
+    private static readonly (string Attribute, string Kind, string ViewType)[] Layers =
         LayerHandler.All.Select(h => (h.Attribute, h.Kind, h.ViewType)).ToArray();
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -82,7 +82,7 @@ internal static class Parser
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (member is not IPropertySymbol property) continue;
-            var found = new List<(AttributeData Data, LayerKind Kind, string ViewType, string Name)>();
+            var found = new List<(AttributeData Data, string Kind, string ViewType, string Name)>();
             foreach (AttributeData attribute in property.GetAttributes())
             {
                 INamedTypeSymbol? attributeType = attribute.AttributeClass;

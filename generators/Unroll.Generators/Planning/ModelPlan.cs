@@ -160,7 +160,8 @@ internal sealed record CellBuffers(int Layer, int Direction, string? Cache, stri
 /// </summary>
 internal abstract record LayerPlan
 {
-    public abstract LayerKind Kind { get; }
+    /// <summary>The layer kind (<see cref="LayerSpec.Kind"/>).</summary>
+    public abstract string Kind { get; }
 
     /// <summary>The property's name.</summary>
     public string Property { get; init; } = "";

@@ -308,10 +308,10 @@ internal static class Planner
     /// them: per block of 16 units, 64 biases (int8: then a scale and two sums of weights per output) and the rows, a
     /// 32-bit lane holding an output's weights of one float32 row, two 2-byte rows or four int8 rows of a side.
     /// </summary>
-    public static long FusedStepSize(LayerKind kind, int input, int hidden, StepPrecision precision)
+    public static long FusedStepSize(RecurrentCell cell, int input, int hidden, StepPrecision precision)
     {
         // Each vector width packs blocks of its own number of units (16, 8, 4 or 1); the buffer holds the largest.
-        int gates = kind == LayerKind.Lstm ? 4 : 3, bytes = precision switch { StepPrecision.Float32 => 4, StepPrecision.Int8 => 1, _ => 2 };
+        int gates = cell == RecurrentCell.Lstm ? 4 : 3, bytes = precision switch { StepPrecision.Float32 => 4, StepPrecision.Int8 => 1, _ => 2 };
         long size = 0;
         foreach (int units in new[] { 16, 8, 4, 1 })
         {
@@ -331,10 +331,10 @@ internal static class Planner
         _ => $"[W_ih W_hh]ᵀ as {precision}, and the biases, in blocks of one vector of units, for the fused step",
     };
 
-    public static int Gates(LayerKind kind) => kind switch
+    public static int Gates(RecurrentCell cell) => cell switch
     {
-        LayerKind.Lstm => 4,
-        LayerKind.Gru => 3,
+        RecurrentCell.Lstm => 4,
+        RecurrentCell.Gru => 3,
         _ => 1,
     };
 

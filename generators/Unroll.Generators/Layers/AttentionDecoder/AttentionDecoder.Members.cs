@@ -264,10 +264,10 @@ internal sealed partial class AttentionDecoderHandler
         for (int dir = 0; dir < bridge.Directions; dir++)
         {
             w.Line($"{Blas}.CopyRows(a.Slice({State(plan, bridge, 1, top, dir)}), {H}, a.Slice({DecoderState(plan, d, 0)}{(dir == 1 ? $" + {H}" : "")}), {d.Hidden}, {B}, {H}); // s_0");
-            if (d.Lstm && bridge.Kind == LayerKind.Lstm)
+            if (d.Lstm && bridge.Cell == RecurrentCell.Lstm)
                 w.Line($"{Blas}.CopyRows(a.Slice({State(plan, bridge, 5, top, dir)}), {H}, a.Slice({DecoderState(plan, d, 4)}{(dir == 1 ? $" + {H}" : "")}), {d.Hidden}, {B}, {H}); // c_0");
         }
-        if (d.Lstm && bridge.Kind != LayerKind.Lstm) w.Line($"// c_0 stays 0: {bridge.Property} has no cell state");
+        if (d.Lstm && bridge.Cell != RecurrentCell.Lstm) w.Line($"// c_0 stays 0: {bridge.Property} has no cell state");
     }
 
     internal static void WriteDecoderChecks(SourceWriter w, ModelPlan plan)

@@ -20,7 +20,7 @@ internal enum DecoderCell
 /// <summary><c>[AttentionDecoder(inputSize, hiddenSize, outputSize, Vocabulary, Attention, AttentionSize, Cell)]</c> as written.</summary>
 internal sealed record AttentionDecoderSpec(int InputSize, int HiddenSize, int OutputSize, int Vocabulary, AttentionScore Score, int AttentionSize, DecoderCell Cell) : LayerSpec
 {
-    public override LayerKind Kind => LayerKind.AttentionDecoder;
+    public override string Kind => "AttentionDecoder";
 }
 
 /// <summary>
@@ -33,7 +33,7 @@ internal sealed record AttentionDecoderSpec(int InputSize, int HiddenSize, int O
 /// <param name="Vocabulary">Token targets: the target vocabulary; float targets: 0.</param>
 internal sealed record AttentionDecoderPlan(bool Lstm, int Input, int Hidden, int Output, int Attention, AttentionScore Score, int Vocabulary) : LayerPlan
 {
-    public override LayerKind Kind => LayerKind.AttentionDecoder;
+    public override string Kind => "AttentionDecoder";
 
     /// <summary>The <c>Layout</c> constant of its state block (s_0, s_n, their gradients; LSTM: and c's), each [batch, H].</summary>
     public string StateBlock { get; init; } = "";
@@ -168,7 +168,7 @@ internal sealed record DecoderBuffers
 /// </summary>
 internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDecoderSpec, AttentionDecoderPlan>
 {
-    public override LayerKind Kind => LayerKind.AttentionDecoder;
+    public override string Kind => "AttentionDecoder";
 
     public override string? NeedsTimeAxis => "Attention layer";
 
