@@ -51,7 +51,7 @@ internal static partial class Emitter
             w.Line($"{Span} p = Parameters;");
             foreach (ParameterPlan p in plan.Parameters)
             {
-                w.Line($"global::Unroll.CompiledWeights.CopyTo(CompiledWeightData.{p.Constant}, p.Slice(Layout.{p.Constant}, {p.Length}));");
+                w.Line($"global::Unroll.CompiledWeights.CopyTo(CompiledWeightData.{p.Constant}, {Values(p, "p")});");
             }
             w.Close();
             w.Line();

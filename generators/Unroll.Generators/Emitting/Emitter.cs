@@ -285,7 +285,7 @@ internal static partial class Emitter
         w.Open("private static class Layout");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            w.Line($"public const int {p.Constant} = {p.Offset}; // {p.Name} [{string.Join(", ", p.Shape)}]");
+            w.Line($"public const int {p.Constant} = {p.Offset}; // {p.Name} [{string.Join(", ", p.Shape)}]{(p.Trainable ? "" : ", a state-dict buffer")}");
         }
         w.Line();
         foreach (BufferPlan b in plan.Buffers.Where(b => b.Length > 0)) // a region this model does not need is not listed
@@ -352,7 +352,7 @@ internal static partial class Emitter
         if (!plan.InferenceOnly) w.Line("DropoutGenerator = new global::Unroll.SeededRandom(unchecked((ulong)seed) ^ 0xD809_0D1E_5EED_0001UL); // a stream of its own");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            string slice = $"p.Slice(Layout.{p.Constant}, {p.Length})";
+            string slice = Values(p, "p");
             if (p.Init == InitKind.One)
             {
                 w.Line($"{slice}.Fill(1f); // {p.Name} = 1");
@@ -377,7 +377,9 @@ internal static partial class Emitter
         w.Line("{");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, {ArrayIndex("Layout." + p.Constant)}, {GradientOffset(plan, "Layout." + p.Constant)}{(plan.PacksStepWeights ? ", " + ArrayIndex("Layout.Step_WeightsStale") : "")}),");
+            string rest = !p.Trainable ? ", -1, -1, isBuffer: true" // never trained: no gradient, nothing derived from it to repack
+                : $", {GradientOffset(plan, "Layout." + p.Constant)}{(plan.PacksStepWeights ? ", " + ArrayIndex("Layout.Step_WeightsStale") : "")}";
+            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, {ArrayIndex("Layout." + p.Constant)}{rest}),");
         }
         w.Line("};");
         w.Close();
@@ -458,6 +460,13 @@ internal static partial class Emitter
         int offset = k * layer.NumLayers * layer.Directions * bh + (l * layer.Directions + d) * bh;
         return Offset("Layout." + layer.StateBlock, offset);
     }
+
+    /// <summary>
+    /// The values of a state-dict tensor: a slice of <paramref name="parameters"/> (the parameter block) for a parameter, of
+    /// the arena for a buffer (outside that block).
+    /// </summary>
+    internal static string Values(ParameterPlan p, string parameters) =>
+        $"{(p.Trainable ? parameters : "Arena")}.Slice(Layout.{p.Constant}, {p.Length})";
 
     /// <summary><paramref name="constant"/> plus <paramref name="offset"/>, written without a <c>+ 0</c>.</summary>
     internal static string Offset(string constant, long offset) => offset == 0 ? constant : $"{constant} + {offset}";

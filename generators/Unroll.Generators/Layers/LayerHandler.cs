@@ -12,19 +12,38 @@ internal abstract class LayerHandler
     /// Every layer kind's handler: one instance of each handler class of this assembly, so that a new kind is its
     /// handler's file and nothing else here.
     /// </summary>
-    public static readonly LayerHandler[] All = typeof(LayerHandler).Assembly.GetTypes()
+    public static IReadOnlyList<LayerHandler> All => s_all;
+
+    private static LayerHandler[] s_all = typeof(LayerHandler).Assembly.GetTypes()
         .Where(t => t.IsSubclassOf(typeof(LayerHandler)) && !t.IsAbstract)
         .Select(t => (LayerHandler)Activator.CreateInstance(t)!)
         .OrderBy(h => h.Kind, StringComparer.Ordinal)
         .ToArray();
 
-    private static readonly Dictionary<string, LayerHandler> ByKind = All.ToDictionary(h => h.Kind, StringComparer.Ordinal);
+    private static Dictionary<string, LayerHandler> s_byKind = s_all.ToDictionary(h => h.Kind, StringComparer.Ordinal);
+
+    private static readonly object s_registering = new();
 
     /// <summary>The handler of <paramref name="kind"/>; an unknown kind is a bug in the generator, not a recurrent layer.</summary>
     public static LayerHandler For(string kind) =>
-        ByKind.TryGetValue(kind, out LayerHandler? handler)
+        s_byKind.TryGetValue(kind, out LayerHandler? handler)
             ? handler
             : throw new ArgumentOutOfRangeException(nameof(kind), kind, "No handler for this layer kind: a LayerHandler subclass whose Kind it is.");
+
+    /// <summary>
+    /// Adds a kind whose handler is not in this assembly: the tests' kinds that exercise what no shipped kind uses yet
+    /// (their attributes and views declared in the compiled source). The tables are replaced, never changed, so a
+    /// generator run on another thread sees the old ones or the new ones.
+    /// </summary>
+    internal static void Register(LayerHandler handler)
+    {
+        lock (s_registering)
+        {
+            if (s_byKind.ContainsKey(handler.Kind)) return;
+            s_byKind = new Dictionary<string, LayerHandler>(s_byKind, StringComparer.Ordinal) { [handler.Kind] = handler };
+            s_all = s_all.Append(handler).ToArray();
+        }
+    }
 
     /// <summary>The layer kind: its attribute's name without the suffix (<c>Lstm</c>).</summary>
     public abstract string Kind { get; }
@@ -359,8 +378,11 @@ internal sealed class BufferContext
     public string Add(LayerPlan layer, string what, long length, string comment) => Arena.Add($"{Prefix}{layer.Property}_{what}", length, comment);
 }
 
-/// <summary>Adds one parameter tensor: its name within the layer, shape, and how PyTorch initialises it (uniform in ±bound, normal, 0, 1).</summary>
-internal delegate void ParameterAdder(string name, int[] shape, InitKind init, double bound);
+/// <summary>
+/// Adds one state-dict tensor: its name within the layer, shape, how PyTorch initialises it (uniform in ±bound, normal, 0,
+/// 1), and whether it is a trainable parameter or a buffer (<c>register_buffer</c>: saved and loaded, never trained).
+/// </summary>
+internal delegate void ParameterAdder(string name, int[] shape, InitKind init, double bound, bool trainable = true);
 
 /// <summary>What a layer's pass code needs: where to write, the model, the layer, its buffers in the pass, and its input.</summary>
 internal sealed class LayerPass

@@ -21,8 +21,8 @@ internal static class Parser
     private const string AttributeNamespace = "Unroll";
 
     /// <summary>The layer attributes and the property type each needs (the handlers say).</summary>
-    private static readonly (string Attribute, string Kind, string ViewType)[] Layers =
-        LayerHandler.All.Select(h => (h.Attribute, h.Kind, h.ViewType)).ToArray();
+    private static IEnumerable<(string Attribute, string Kind, string ViewType)> Layers =>
+        LayerHandler.All.Select(h => (h.Attribute, h.Kind, h.ViewType));
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {

@@ -50,7 +50,15 @@ internal sealed record ModelPlan(
 /// <summary>A PyTorch parameter tensor: state-dict name, shape, offset in the parameter block, and its default initialisation.</summary>
 /// <param name="Constant">The name of its offset constant in the emitted <c>Layout</c> class.</param>
 /// <param name="Init">How PyTorch initialises it: uniform in ±<paramref name="Bound"/>, or standard normal.</param>
-internal sealed record ParameterPlan(string Name, string Constant, EquatableArray<int> Shape, int Offset, int Length, InitKind Init, double Bound);
+internal sealed record ParameterPlan(string Name, string Constant, EquatableArray<int> Shape, int Offset, int Length, InitKind Init, double Bound)
+{
+    /// <summary>
+    /// False for a state-dict buffer (BatchNorm's running statistics, say): saved, loaded and compiled in with the
+    /// parameters, never trained. Its <see cref="Offset"/> is then in the <c>StateBuffers</c> block, after
+    /// <c>Parameters</c> (both count from the arena's start, where the parameters begin).
+    /// </summary>
+    public bool Trainable { get; init; } = true;
+}
 
 internal enum InitKind
 {

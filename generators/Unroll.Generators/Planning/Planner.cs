@@ -157,10 +157,11 @@ internal static class Planner
         bool tokens = LayerHandler.For(spec.Layers[0].Kind).TakesTokens;
         int inputWidth = tokens ? 1 : LayerHandler.For(spec.Layers[0].Kind).InputWidth(spec.Layers[0]) ?? 1;
 
-        // Parameters, in state-dict order, then their gradients in the same layout.
+        // Parameters, in state-dict order, then their gradients in the same layout. State-dict buffers (statistics a layer
+        // keeps, never trained) are counted apart: they follow the parameters in a block of their own.
         var parameters = new List<ParameterPlan>();
         var layers = new List<LayerPlan>();
-        long parameterCount = 0;
+        long parameterCount = 0, bufferCount = 0;
         bool sequence = true;
         int width = inputWidth, steps = T;
         foreach (LayerSpec layer in spec.Layers)
@@ -168,13 +169,18 @@ internal static class Planner
             LayerHandler handler = LayerHandler.For(layer.Kind);
             var names = new List<string>();
             long before = parameterCount;
-            void Add(string name, int[] shape, InitKind init, double bound)
+            void Add(string name, int[] shape, InitKind init, double bound, bool trainable)
             {
                 long length = shape.Aggregate(1L, (a, d) => a * d);
                 string constant = (layer.Property + "_" + name).Replace('.', '_');
-                parameters.Add(new ParameterPlan(layer.Property + "." + name, constant, shape.ToEquatableArray(), (int)Math.Min(parameterCount, int.MaxValue), (int)Math.Min(length, int.MaxValue), init, bound));
+                long offset = trainable ? parameterCount : bufferCount; // a buffer's is made absolute below
+                parameters.Add(new ParameterPlan(layer.Property + "." + name, constant, shape.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), (int)Math.Min(length, int.MaxValue), init, bound)
+                {
+                    Trainable = trainable,
+                });
                 names.Add(constant);
-                parameterCount += length;
+                if (trainable) parameterCount += length;
+                else bufferCount += length;
             }
 
             handler.AddParameters(layer, width, Add);
@@ -191,20 +197,31 @@ internal static class Planner
                 InputSteps = steps,
                 OutputSteps = outputSteps,
                 ParameterNames = names.ToEquatableArray(),
-                ParameterCount = (int)Math.Min(parameterCount - before, int.MaxValue),
+                ParameterCount = (int)Math.Min(parameterCount - before, int.MaxValue), // trainable ones: PyTorch's count
             });
             width = handler.OutputWidth(layer, width);
             (sequence, steps) = (sequenceOutput, outputSteps);
         }
-        if (parameterCount * 2 > MaxArenaLength)
+        if (parameterCount * 2 + bufferCount > MaxArenaLength)
         {
-            arena.Reserve(parameterCount); // the parameters and their gradients, at least
+            arena.Reserve(parameterCount); // the parameters, their buffers and gradients, at least
+            arena.Reserve(bufferCount);
             arena.Reserve(parameterCount);
             return null;
         }
         // The parameters come first (offset 0), one block: the tensors inside it are not padded, so that Parameters,
-        // NamedParameters and the gradients (same layout) keep PyTorch's state-dict order without gaps.
+        // NamedParameters and the gradients (same layout) keep PyTorch's state-dict order without gaps. The state-dict
+        // buffers follow, outside Parameters and Gradients, so that no optimizer or clipping reaches them.
         arena.Add("Parameters", (int)parameterCount, "every parameter, in state-dict order (offsets below are relative to it)");
+        if (bufferCount > 0)
+        {
+            arena.Add("StateBuffers", (int)bufferCount, "the state-dict buffers (statistics, never trained), in state-dict order");
+            int start = arena.Buffers[arena.Buffers.Count - 1].Offset;
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                if (!parameters[i].Trainable) parameters[i] = parameters[i] with { Offset = start + parameters[i].Offset };
+            }
+        }
         bool training = !spec.InferenceOnly;
         if (training) arena.Add("Gradients", (int)parameterCount, "the gradients, same layout as Parameters");
 

@@ -27,7 +27,19 @@ public readonly struct NamedParameter
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset, int changedFlag)
+        : this(name, shape, arena, valuesOffset, gradientsOffset, changedFlag, isBuffer: false)
     {
+    }
+
+    /// <summary>
+    /// Used by generated code: as the other constructor, and <paramref name="isBuffer"/> for a state-dict buffer (a layer's
+    /// statistics, as PyTorch's <c>register_buffer</c>): saved, loaded and compiled in with the parameters, outside
+    /// <c>Parameters</c> and <c>Gradients</c>, so never trained (its gradient offset is -1).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset, int changedFlag, bool isBuffer)
+    {
+        IsBuffer = isBuffer;
         _changed = changedFlag;
         Name = name;
         _shape = shape;
@@ -41,6 +53,12 @@ public readonly struct NamedParameter
 
     /// <summary>The PyTorch state-dict name.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// Whether this is a buffer of the state dict (running statistics, never trained: no gradient, and not in the model's
+    /// <c>Parameters</c>) rather than a trainable parameter.
+    /// </summary>
+    public bool IsBuffer { get; }
 
     /// <summary>The PyTorch shape, outermost dimension first.</summary>
     public ReadOnlySpan<int> Shape => _shape;
