@@ -131,6 +131,15 @@ public sealed record GeneratorRun(
     public IReadOnlyList<Diagnostic> GeneratedCodeDiagnostics =>
         OutputDiagnostics.Where(d => d.Location.SourceTree is { } tree && !Input.SyntaxTrees.Contains(tree)).ToList();
 
+    /// <summary>The output compilation as a loaded assembly (it binds to the Unroll runtime the tests use), to run a generated model.</summary>
+    public System.Reflection.Assembly Load()
+    {
+        using var image = new MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult emitted = Output.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        return System.Reflection.Assembly.Load(image.ToArray());
+    }
+
     /// <summary>Fails unless the generator ran without throwing.</summary>
     public GeneratorRun AssertNoException()
     {

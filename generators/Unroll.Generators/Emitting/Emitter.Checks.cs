@@ -31,14 +31,13 @@ internal static partial class Emitter
             for (int l = 0; l < buffers.Sequences.Count; l++)
             {
                 string label = buffers.Sequences.Count > 1 ? $"{layer.Property} layer {l} states" : $"{layer.Property} states";
-                Scan(w, buffers.Sequences[l], "_length", layer.Out, label, B);
+                Scan(w, buffers.Sequences[l], LengthAt(plan, i, "_length"), layer.Out, label, B);
             }
             if (buffers.Sequences.Contains(buffers.Output)) continue;
             // After a layer that returns only its last step, outputs are [batch, features]: one step.
             bool sequence = layer.SequenceOutput;
-            int width = Length(plan, buffers.Output) / ((sequence ? plan.SequenceLength : 1) * B);
             string what = sequence || buffers.Sequences.Count == 0 ? $"{layer.Property} output" : $"{layer.Property} output (last step)";
-            Scan(w, buffers.Output, sequence ? "_length" : "1", width, what, B);
+            Scan(w, buffers.Output, sequence ? LengthAt(plan, i + 1, "_length") : "1", layer.Out, what, B);
         }
         WriteModelMembers(w, plan, ModelPart.NonFiniteScans);
         w.Line("if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;");

@@ -12,12 +12,15 @@ internal static partial class Emitter
         : $"[batch {plan.BatchSize}, length {{{length}}}, features {plan.InputSize}]";
 
     internal static string OutputShape(ModelPlan plan, string length) => plan.SequenceOutput
-        ? $"[batch {plan.BatchSize}, length {{{length}}}, features {plan.OutputSize}]"
+        ? $"[batch {plan.BatchSize}, length {{{OutputLength(plan, length)}}}, features {plan.OutputSize}]"
         : $"[batch {plan.BatchSize}, features {plan.OutputSize}]";
 
     internal static string OutputCount(ModelPlan plan, string length) => plan.SequenceOutput
-        ? $"{length} * {plan.BatchSize * plan.OutputSize}"
+        ? $"{OutputLength(plan, length)} * {plan.BatchSize * plan.OutputSize}"
         : $"{plan.BatchSize * plan.OutputSize}";
+
+    /// <summary>The output's steps for <paramref name="length"/> steps of input (see <see cref="LengthAt"/>).</summary>
+    internal static string OutputLength(ModelPlan plan, string length) => LengthAt(plan, plan.Layers.Count, length);
 
     internal static void WriteForwardEntryPoints(SourceWriter w, ModelPlan plan)
     {
@@ -28,7 +31,7 @@ internal static partial class Emitter
             ? $"Token ids, <c>[{plan.BatchSize}, length]</c> batch-first, each below {plan.Vocabulary}."
             : $"The sequences, <c>[{plan.BatchSize}, length, {plan.InputSize}]</c> batch-first, row-major.";
         string outputDoc = plan.SequenceOutput
-            ? $"Receives <c>[{plan.BatchSize}, length, {plan.OutputSize}]</c>."
+            ? $"Receives <c>[{plan.BatchSize}, {OutputLength(plan, "length")}, {plan.OutputSize}]</c>."
             : $"Receives the output after the last step, <c>[{plan.BatchSize}, {plan.OutputSize}]</c>.";
         var last = plan.Sequence.Layers[plan.Layers.Count - 1];
 
@@ -55,7 +58,7 @@ internal static partial class Emitter
         w.Line("_length = length;");
         if (plan.SequenceOutput)
         {
-            w.Line($"{Blas}.SwapLeadingAxes(a.Slice(Layout.{last.Output}), output, length, {plan.BatchSize}, {plan.OutputSize});");
+            w.Line($"{Blas}.SwapLeadingAxes(a.Slice(Layout.{last.Output}), output, {OutputLength(plan, "length")}, {plan.BatchSize}, {plan.OutputSize});");
         }
         else
         {
@@ -97,7 +100,7 @@ internal static partial class Emitter
         w.Line($"{Span} a = Arena;");
         if (plan.SequenceOutput)
         {
-            w.Line($"{Blas}.SwapLeadingAxes(outputGradient, a.Slice(Layout.{last.OutputGradient}), {plan.BatchSize}, length, {plan.OutputSize});");
+            w.Line($"{Blas}.SwapLeadingAxes(outputGradient, a.Slice(Layout.{last.OutputGradient}), {plan.BatchSize}, {OutputLength(plan, "length")}, {plan.OutputSize});");
         }
         else
         {

@@ -19,7 +19,44 @@ internal static partial class Emitter
     internal static string SliceAt(string span, string index, int stride) => index == "0" ? span : $"{span}.Slice({Times(index, stride)})";
 
     internal static string Rows(ModelPlan plan, LayerPlan layer, bool streaming) =>
-        layer.SequenceInput && !streaming ? $"length * {plan.BatchSize}" : plan.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        layer.SequenceInput && !streaming ? $"{layer.Length} * {plan.BatchSize}" : plan.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// After each layer that maps the time axis, the steps the layers after it run over: the run's (and, for
+    /// <c>ForwardCore</c>, every row's, kept for <c>BackwardCore</c>), by its length formula.
+    /// </summary>
+    internal static void WriteLengthMaps(SourceWriter w, ModelPlan plan, bool rows)
+    {
+        foreach (var (layer, next) in LengthMaps(plan))
+        {
+            w.Line($"int {next.Length} = {LayerHandler.For(layer.Kind).MapsLength(layer, layer.Length)}; // the steps after {layer.Property}");
+            if (rows) w.Line($"for (int b = 0; b < {plan.BatchSize}; b++) {next.RowLengths}[b] = {LayerHandler.For(layer.Kind).MapsLength(layer, $"{layer.RowLengths}[b]")};");
+        }
+    }
+
+    /// <summary>The layers that map the time axis, each with the layer after it (whose <c>Length</c> and <c>RowLengths</c> name the mapped steps).</summary>
+    internal static IEnumerable<(LayerPlan Layer, LayerPlan Next)> LengthMaps(ModelPlan plan)
+    {
+        for (int i = 0; i + 1 < plan.Layers.Count; i++)
+        {
+            if (plan.Layers[i + 1].Length != plan.Layers[i].Length) yield return (plan.Layers[i], plan.Layers[i + 1]);
+        }
+    }
+
+    /// <summary>
+    /// The steps of the input of layer <paramref name="upTo"/> (of the model's output, past the last layer) for
+    /// <paramref name="length"/> steps of the model's input, as C#: the length formulas of the layers before it that map
+    /// the time axis, in order, parenthesised; <paramref name="length"/> itself when none does.
+    /// </summary>
+    internal static string LengthAt(ModelPlan plan, int upTo, string length)
+    {
+        for (int i = 0; i < upTo; i++)
+        {
+            LayerPlan layer = plan.Layers[i];
+            if (LayerHandler.For(layer.Kind).MapsLength(layer, length) is { } mapped) length = $"({mapped})"; // whole, inside any expression
+        }
+        return length;
+    }
 
     internal static void WriteForwardCore(SourceWriter w, ModelPlan plan, bool streaming)
     {
@@ -28,6 +65,7 @@ internal static partial class Emitter
             : "/// <summary>Every layer over <paramref name=\"length\"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>");
         w.Open(streaming ? "private void StepCore()" : "private void ForwardCore(int length)");
         var unrolled = new List<(int Layer, int StackedLayer, string Input)>();
+        if (!streaming) WriteLengthMaps(w, plan, rows: true);
         w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         if (!streaming && plan.PacksStepWeights) w.Line("if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ");
@@ -46,6 +84,7 @@ internal static partial class Emitter
     {
         w.Line("/// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>");
         w.Open("private void BackwardCore(int length, bool inputGradient)");
+        WriteLengthMaps(w, plan, rows: false);
         w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line($"{Span} g = a.Slice(Layout.Gradients, ParameterCount);");

@@ -313,6 +313,12 @@ internal static partial class Emitter
         w.Line($"/// <summary>Each row's real steps in the last <c>Forward</c>{(EntryPointOwner(plan) < 0 ? "" : " or <c>Encode</c> (of the source)")}: the rest is padding.</summary>");
         w.Line($"private readonly int[] _rowLengths = new int[{plan.BatchSize}];");
         w.Line();
+        foreach (var (layer, next) in LengthMaps(plan))
+        {
+            w.Line($"/// <summary>Each row's real steps after {layer.Property}, which maps the time axis (set by <c>ForwardCore</c>).</summary>");
+            w.Line($"private readonly int[] {next.RowLengths} = new int[{plan.BatchSize}];");
+            w.Line();
+        }
         if (!plan.InferenceOnly)
         {
             w.Line("/// <summary>Whether the last <c>Forward</c> ran in training mode (dropout masks drawn), for <c>Backward</c>.</summary>");

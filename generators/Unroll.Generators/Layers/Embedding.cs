@@ -46,8 +46,8 @@ internal sealed class EmbeddingHandler : LayerHandler<EmbeddingSpec, EmbeddingPl
         bool streaming = pass.Streaming;
         int B = pass.Plan.BatchSize;
         w.Line($"// {layer.Property}: {Describe(layer)}; each token id selects a row of the weight → [time, batch, {layer.Out}]");
-        w.Line($"global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, {(streaming ? B.ToString() : $"length * {B}")})), "
-             + $"p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Vocabulary * layer.Out}), a.Slice(Layout.{buffers.Output}), {B}, {(streaming ? "1" : "length")}, {layer.Out});");
+        w.Line($"global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, {(streaming ? B.ToString() : $"{layer.Length} * {B}")})), "
+             + $"p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Vocabulary * layer.Out}), a.Slice(Layout.{buffers.Output}), {B}, {(streaming ? "1" : layer.Length)}, {layer.Out});");
     }
 
     protected override void WriteBackward(LayerPass pass, EmbeddingPlan layer)
@@ -56,7 +56,7 @@ internal sealed class EmbeddingHandler : LayerHandler<EmbeddingSpec, EmbeddingPl
         string input = pass.Input;
         int B = pass.Plan.BatchSize;
         w.Line($"// {layer.Property}: ∂W[token] += ∂y for every step");
-        w.Line($"global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, length * {B})), "
-             + $"a.Slice(Layout.{buffers.OutputGradient}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.Vocabulary * layer.Out}), {B}, length, {layer.Out});");
+        w.Line($"global::Unroll.Kernels.Embeddings.ScatterAdd(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{input}, {layer.Length} * {B})), "
+             + $"a.Slice(Layout.{buffers.OutputGradient}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.Vocabulary * layer.Out}), {B}, {layer.Length}, {layer.Out});");
     }
 }

@@ -130,11 +130,23 @@ internal abstract class LayerHandler
     /// <summary>Stacked layers × directions the layer unrolls (the planner bounds their sum: UNR0012).</summary>
     public virtual long RecurrentPasses(LayerSpec layer) => 0;
 
+    /// <summary>Whether the layer's output has a time axis: not for a layer that keeps only its last step, or pools over time.</summary>
+    public abstract bool KeepsTimeAxis(LayerSpec layer);
+
     /// <summary>
-    /// Steps of the layer's output for <paramref name="inputSteps"/> steps of input: the same by default; 1 for a layer
-    /// that keeps only its last step (or pools over time); a strided layer maps the count as its output length formula does.
+    /// Steps of the layer's output for <paramref name="inputSteps"/> steps of input: the same by default, 1 without a
+    /// time axis (<see cref="KeepsTimeAxis"/>); a strided layer maps the count as its output length formula does
+    /// (<see cref="MapsLength"/>).
     /// </summary>
     public abstract int OutputSteps(LayerSpec layer, int inputSteps);
+
+    /// <summary>
+    /// A layer that maps the time axis (a strided convolution, pooling over windows): its output's steps at run time as a C#
+    /// expression of its input's (<paramref name="length"/>, an identifier or parenthesised), PyTorch's output length
+    /// formula, which the passes apply to the run's length and to every row's; it must agree with <see cref="OutputSteps"/>.
+    /// Null (the default) when the steps stay as they are, or the layer keeps no time axis (<see cref="OutputSteps"/> 1).
+    /// </summary>
+    public abstract string? MapsLength(LayerPlan layer, string length);
 
     /// <summary>
     /// The layer's options that no size check covers (an enum's value, a probability, heads that divide the width), with
@@ -211,7 +223,7 @@ internal abstract class LayerHandler
     /// <summary>The output and its gradient, which every layer but a recurrent one has as its first regions.</summary>
     protected static LayerBuffers OutputBuffers(LayerPlan layer, BufferContext c)
     {
-        long rows = c.RowsOf(layer);
+        long rows = c.OutputRowsOf(layer);
         string output = c.Add(layer, "Output", rows * layer.Out, $"{layer.Property} output, {c.ShapeOf(layer)}");
         string? outputGradient = c.Gradients ? c.Add(layer, "OutputGradient", rows * layer.Out, $"∂{layer.Property} output") : null;
         return new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty);
@@ -235,7 +247,11 @@ internal abstract class LayerHandler<TSpec, TPlan> : LayerHandler where TSpec : 
 
     public sealed override long RecurrentPasses(LayerSpec layer) => RecurrentPasses((TSpec)layer);
 
+    public sealed override bool KeepsTimeAxis(LayerSpec layer) => KeepsTimeAxis((TSpec)layer);
+
     public sealed override int OutputSteps(LayerSpec layer, int inputSteps) => OutputSteps((TSpec)layer, inputSteps);
+
+    public sealed override string? MapsLength(LayerPlan layer, string length) => MapsLength((TPlan)layer, length);
 
     public sealed override void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics) => CheckOptions((TSpec)layer, positive, diagnostics);
 
@@ -274,7 +290,11 @@ internal abstract class LayerHandler<TSpec, TPlan> : LayerHandler where TSpec : 
 
     protected virtual long RecurrentPasses(TSpec layer) => 0;
 
-    protected virtual int OutputSteps(TSpec layer, int inputSteps) => inputSteps;
+    protected virtual bool KeepsTimeAxis(TSpec layer) => true;
+
+    protected virtual int OutputSteps(TSpec layer, int inputSteps) => KeepsTimeAxis(layer) ? inputSteps : 1;
+
+    protected virtual string? MapsLength(TPlan layer, string length) => null;
 
     protected virtual void CheckOptions(TSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
     {
@@ -371,8 +391,11 @@ internal sealed class BufferContext
     /// <summary>Rows of the layer's buffers: a row per step and batch row, or per batch row after a layer that keeps only its last step.</summary>
     public long RowsOf(LayerPlan layer) => (long)(layer.SequenceInput && !Streaming ? layer.InputSteps : 1) * B;
 
+    /// <summary>Rows of the layer's output: a row per output step and batch row (<see cref="LayerPlan.OutputSteps"/>), or per batch row.</summary>
+    public long OutputRowsOf(LayerPlan layer) => (long)(layer.SequenceOutput && !Streaming ? layer.OutputSteps : 1) * B;
+
     /// <summary>The shape of the layer's output in this pass.</summary>
-    public string ShapeOf(LayerPlan layer) => layer.SequenceInput ? Rows(layer.Out) : $"[batch, {layer.Out}]";
+    public string ShapeOf(LayerPlan layer) => layer.SequenceOutput ? Rows(layer.Out) : $"[batch, {layer.Out}]";
 
     /// <summary>A region named <c>{Prefix}{Property}_{what}</c>.</summary>
     public string Add(LayerPlan layer, string what, long length, string comment) => Arena.Add($"{Prefix}{layer.Property}_{what}", length, comment);

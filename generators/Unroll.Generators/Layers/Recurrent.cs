@@ -89,7 +89,7 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
     protected override long RecurrentPasses(RecurrentSpec layer) => layer.NumLayers > 0 ? (long)layer.NumLayers * layer.Directions : 0;
 
     /// <summary>Only the last step when it does not return sequences.</summary>
-    protected override int OutputSteps(RecurrentSpec layer, int inputSteps) => layer.ReturnSequences ? inputSteps : 1;
+    protected override bool KeepsTimeAxis(RecurrentSpec layer) => layer.ReturnSequences;
 
     /// <summary>A bidirectional layer's reverse direction starts from the sequence's end: it does not stream.</summary>
     protected override bool CanStream(RecurrentPlan layer) => layer.Directions == 1;
@@ -293,7 +293,7 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
             }
             if (l < buffers.Dropped.Count)
             {
-                string n = $"length * {B * layer.Directions * layer.Hidden}";
+                string n = $"{layer.Length} * {B * layer.Directions * layer.Hidden}";
                 w.Line($"// dropout {F(layer.Dropout)} on the states of {layer.Property} layer {l} before layer {l + 1} reads them (training only)");
                 w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.{buffers.Sequences[l]}, {n}), a.Slice(Layout.{buffers.DroppedMasks[l]}, {n}), a.Slice(Layout.{buffers.Dropped[l]}, {n}), {F(layer.Dropout)}, DropoutGenerator);");
                 w.Line($"else a.Slice(Layout.{buffers.Sequences[l]}, {n}).CopyTo(a.Slice(Layout.{buffers.Dropped[l]}, {n}));");
@@ -303,7 +303,7 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
         {
             int H = layer.Hidden, DH = layer.Directions * H;
             string top = buffers.Sequences[buffers.Sequences.Count - 1];
-            string lastStep = streaming ? "" : $" + (length - 1) * {B * DH}";
+            string lastStep = streaming ? "" : $" + ({layer.Length} - 1) * {B * DH}";
             w.Line($"// {layer.Property} returns only its last step: the forward state after the last step{(layer.Directions == 2 ? " and the reverse state after the first" : "")}");
             w.Line($"{Blas}.CopyRows(a.Slice(Layout.{top}{lastStep}), {DH}, a.Slice(Layout.{buffers.Output}), {DH}, {B}, {H});");
             if (layer.Directions == 2)
@@ -322,8 +322,8 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
         if (!layer.ReturnSequences)
         {
             w.Line($"// {layer.Property} returned only its last step: its gradient enters there, every other step gets none from above");
-            w.Line($"a.Slice(Layout.{topGradient}, length * {B * DH}).Clear();");
-            w.Line($"{Blas}.CopyRows(a.Slice(Layout.{buffers.OutputGradient}), {DH}, a.Slice(Layout.{topGradient} + (length - 1) * {B * DH}), {DH}, {B}, {H});");
+            w.Line($"a.Slice(Layout.{topGradient}, {layer.Length} * {B * DH}).Clear();");
+            w.Line($"{Blas}.CopyRows(a.Slice(Layout.{buffers.OutputGradient}), {DH}, a.Slice(Layout.{topGradient} + ({layer.Length} - 1) * {B * DH}), {DH}, {B}, {H});");
             if (layer.Directions == 2)
                 w.Line($"{Blas}.CopyRows(a.Slice(Layout.{buffers.OutputGradient} + {H}), {DH}, a.Slice(Layout.{topGradient} + {H}), {DH}, {B}, {H});");
         }
@@ -332,7 +332,7 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
             if (l < buffers.Dropped.Count)
             {
                 w.Line($"// ∂ of {layer.Property} layer {l}'s states through its dropout mask");
-                w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.{buffers.SequenceGradients[l]}, length * {B * DH}), a.Slice(Layout.{buffers.DroppedMasks[l]}, length * {B * DH}), a.Slice(Layout.{buffers.SequenceGradients[l]}, length * {B * DH}));");
+                w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.{buffers.SequenceGradients[l]}, {layer.Length} * {B * DH}), a.Slice(Layout.{buffers.DroppedMasks[l]}, {layer.Length} * {B * DH}), a.Slice(Layout.{buffers.SequenceGradients[l]}, {layer.Length} * {B * DH}));");
             }
             string x = LayerInput(buffers, input, l);
             string? dx = l == 0 ? inputGradient : buffers.SequenceGradients[l - 1];
@@ -341,7 +341,7 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
             if (dx is not null)
             {
                 w.Line($"// ∂ of the input of {layer.Property} layer {l}{(layer.Directions == 2 ? ": both directions add into it" : ", accumulated below")}");
-                w.Line($"{dxGuard}a.Slice(Layout.{dx}, length * {B * inK}).Clear();");
+                w.Line($"{dxGuard}a.Slice(Layout.{dx}, {layer.Length} * {B * inK}).Clear();");
             }
             for (int d = 0; d < layer.Directions; d++)
             {
@@ -561,8 +561,8 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
         else
         {
             t = "t";
-            w.Open("for (int s = 0; s < length; s++)");
-            w.Line(reverse ? "int t = length - 1 - s;" : "int t = s;");
+            w.Open($"for (int s = 0; s < {layer.Length}; s++)");
+            w.Line(reverse ? $"int t = {layer.Length} - 1 - s;" : "int t = s;");
             w.Line("bool first = s == 0;");
             string prev = reverse ? "t + 1" : "t - 1";
             w.Line($"// h_{{t{(reverse ? "+" : "-")}1}}: the initial state h_0 at the first step");
@@ -596,11 +596,11 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
         if (!streaming)
         {
             w.Line("// rows whose source has ended hold their state (packed sequences)");
-            w.Line($"global::Unroll.Kernels.Packing.Hold(_rowLengths, t, hPrev, ldPrev, h.Slice(t * {B * DH}), {DH}, {(cell.Cells is null ? "default, default" : $"cPrev, c.Slice(t * {B * H}, {B * H})")}, {H});");
+            w.Line($"global::Unroll.Kernels.Packing.Hold({layer.RowLengths}, t, hPrev, ldPrev, h.Slice(t * {B * DH}), {DH}, {(cell.Cells is null ? "default, default" : $"cPrev, c.Slice(t * {B * H}, {B * H})")}, {H});");
         }
         if (!streaming) w.Close();
 
-        string lastT = streaming ? "0" : (reverse ? "0" : "(length - 1)");
+        string lastT = streaming ? "0" : (reverse ? "0" : $"({layer.Length} - 1)");
         w.Line(streaming ? "// the running state moves on" : "// h_n (and c_n): the state after the last step");
         w.Line($"{Blas}.CopyRows({SliceAt("h", lastT, B * DH)}, {DH}, a.Slice({hn}, {B * H}), {H}, {B}, {H});");
         if (cell.Cells is not null) w.Line($"c.Slice({Times(lastT, B * H)}, {B * H}).CopyTo(a.Slice({cn}, {B * H}));");
@@ -617,7 +617,7 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
         int first = (l * layer.Directions + d) * 4;
         string wIh = "Layout." + layer.ParameterNames[first], wHh = "Layout." + layer.ParameterNames[first + 1];
         string bIh = "Layout." + layer.ParameterNames[first + 2], bHh = "Layout." + layer.ParameterNames[first + 3];
-        string rows = $"length * {B}";
+        string rows = $"{layer.Length} * {B}";
         int gw = G * H; // width of the gate gradients
         bool lstm = layer.Cell == RecurrentCell.Lstm, gru = layer.Cell == RecurrentCell.Gru;
 
@@ -642,10 +642,10 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
             if (decoder.Lstm && lstm) w.Line($"{Blas}.AddRows(a.Slice({AttentionDecoderHandler.DecoderState(plan, decoder, 6)}{(reverse ? $" + {H}" : "")}), {decoder.Hidden}, dc, {H}, {B}, {H});");
         }
 
-        w.Open("for (int s = 0; s < length; s++)");
-        w.Line(reverse ? "int t = s;" : "int t = length - 1 - s;");
+        w.Open($"for (int s = 0; s < {layer.Length}; s++)");
+        w.Line(reverse ? "int t = s;" : $"int t = {layer.Length} - 1 - s;");
         string prev = reverse ? "t + 1" : "t - 1";
-        if (lstm || gru) w.Line("bool first = s == length - 1; // the step that read the initial state");
+        if (lstm || gru) w.Line($"bool first = s == {layer.Length} - 1; // the step that read the initial state");
         if (gru)
         {
             w.Line($"{ReadOnlySpan} hPrev = first ? a.Slice({State(plan, layer, 0, l, d)}, {B * H}) : h.Slice(({prev}) * {B * DH});");
@@ -654,7 +654,7 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
         if (lstm) w.Line($"{ReadOnlySpan} cPrev = first ? a.Slice({State(plan, layer, 4, l, d)}, {B * H}) : c.Slice(({prev}) * {B * H});");
         string dHh = gru ? "dGh" : "dG";
         string savedDh = $"a.Slice(Layout.Scratch_HeldDh, {B * H})", savedDc = lstm ? $"a.Slice(Layout.Scratch_HeldDc, {B * H})" : "default";
-        w.Line($"global::Unroll.Kernels.Packing.SaveCarried(_rowLengths, t, dhNext, {(lstm ? "dc" : "default")}, {savedDh}, {savedDc}, {H}); // held rows (packed sequences)");
+        w.Line($"global::Unroll.Kernels.Packing.SaveCarried({layer.RowLengths}, t, dhNext, {(lstm ? "dc" : "default")}, {savedDh}, {savedDc}, {H}); // held rows (packed sequences)");
         switch (layer.Cell)
         {
             case RecurrentCell.Lstm:
@@ -668,7 +668,7 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
                 w.Line($"{Cells}.RnnBackward(h.Slice(t * {B * DH}), {DH}, dh.Slice(t * {B * DH}), {DH}, dhNext, dG.Slice(t * {B * gw}), {B}, {H}, global::Unroll.Nonlinearity.{nl});");
                 break;
         }
-        w.Line($"global::Unroll.Kernels.Packing.PassHeld(_rowLengths, t, dh.Slice(t * {B * DH}), {DH}, {savedDh}, {savedDc}, dhNext, {(lstm ? "dc" : "default")}, dG.Slice(t * {B * gw}, {B * gw}), {(gru ? $"dGh.Slice(t * {B * gw}, {B * gw})" : "default")}, {gw}, {H});");
+        w.Line($"global::Unroll.Kernels.Packing.PassHeld({layer.RowLengths}, t, dh.Slice(t * {B * DH}), {DH}, {savedDh}, {savedDc}, dhNext, {(lstm ? "dc" : "default")}, dG.Slice(t * {B * gw}, {B * gw}), {(gru ? $"dGh.Slice(t * {B * gw}, {B * gw})" : "default")}, {gw}, {H});");
         w.Line($"// ∂h_prev += ∂gates_t·W_hh   ([{B} x {gw}] · [{gw} x {H}])");
         w.Line($"{Blas}.Multiply({dHh}.Slice(t * {B * gw}), {gw}, p.Slice({wHh}), {H}, dhNext, {H}, {B}, {H}, {gw}, accumulate: true);");
         w.Close();
@@ -681,13 +681,13 @@ internal abstract class RecurrentHandler : LayerHandler<RecurrentSpec, Recurrent
         w.Line($"// ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates");
         if (reverse)
         {
-            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice((length - 1) * {B * gw}), {gw}, {h0}, {H}, g.Slice({wHh}), {H}, {B}, {gw}, {H});");
-            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}, {gw}, h.Slice({B * DH}), {DH}, g.Slice({wHh}), {H}, (length - 1) * {B}, {gw}, {H});");
+            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice(({layer.Length} - 1) * {B * gw}), {gw}, {h0}, {H}, g.Slice({wHh}), {H}, {B}, {gw}, {H});");
+            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}, {gw}, h.Slice({B * DH}), {DH}, g.Slice({wHh}), {H}, ({layer.Length} - 1) * {B}, {gw}, {H});");
         }
         else
         {
             w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}, {gw}, {h0}, {H}, g.Slice({wHh}), {H}, {B}, {gw}, {H});");
-            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice({B * gw}), {gw}, h, {DH}, g.Slice({wHh}), {H}, (length - 1) * {B}, {gw}, {H});");
+            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice({B * gw}), {gw}, h, {DH}, g.Slice({wHh}), {H}, ({layer.Length} - 1) * {B}, {gw}, {H});");
         }
         w.Line($"{Blas}.SumRowsAdd({dHh}, {gw}, {rows}, {gw}, g.Slice({bHh}, {gw}));");
         w.Line($"// ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([{gw} x {rows}] · [{rows} x {inK}])");

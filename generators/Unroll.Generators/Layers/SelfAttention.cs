@@ -126,7 +126,7 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
         w.Open($"for (int b = 0; b < {B}; b++)");
         w.Open($"for (int h = 0; h < {heads}; h++)");
         w.Line($"int head = b * {3 * E} + h * {d};");
-        w.Line($"global::Unroll.Kernels.Attention.Forward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E}, a.Slice(Layout.{at.Weights} + (b * {heads} + h) * length * length, length * length), context.Slice(b * {E} + h * {d}), {B * E}, length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: _rowLengths[b]);");
+        w.Line($"global::Unroll.Kernels.Attention.Forward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E}, a.Slice(Layout.{at.Weights} + (b * {heads} + h) * {layer.Length} * {layer.Length}, {layer.Length} * {layer.Length}), context.Slice(b * {E} + h * {d}), {B * E}, {layer.Length}, {layer.Length}, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: {layer.RowLengths}[b]);");
         w.Close();
         w.Close();
         w.Line($"{Blas}.MultiplyTransposed(context, {E}, p.Slice(Layout.{names[2]}), {E}, y, {E}, {rows}, {E}, {E}, accumulate: false);");
@@ -185,8 +185,8 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
         w.Open($"for (int b = 0; b < {B}; b++)");
         w.Open($"for (int h = 0; h < {heads}; h++)");
         w.Line($"int head = b * {3 * E} + h * {d};");
-        w.Line("int block = (b * " + heads + " + h) * length * length;");
-        w.Line($"global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E}, a.Slice(Layout.{at.Weights} + block, length * length), dContext.Slice(b * {E} + h * {d}), {B * E}, a.Slice(Layout.{at.WeightsGradient} + block, length * length), dQkv.Slice(head), dQkv.Slice(head + {E}), dQkv.Slice(head + {2 * E}), a.Slice(Layout.{at.Scratch}, length * length), length, length, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: _rowLengths[b]);");
+        w.Line($"int block = (b * {heads} + h) * {layer.Length} * {layer.Length};");
+        w.Line($"global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E}, a.Slice(Layout.{at.Weights} + block, {layer.Length} * {layer.Length}), dContext.Slice(b * {E} + h * {d}), {B * E}, a.Slice(Layout.{at.WeightsGradient} + block, {layer.Length} * {layer.Length}), dQkv.Slice(head), dQkv.Slice(head + {E}), dQkv.Slice(head + {2 * E}), a.Slice(Layout.{at.Scratch}, {layer.Length} * {layer.Length}), {layer.Length}, {layer.Length}, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: {layer.RowLengths}[b]);");
         w.Close();
         w.Close();
         w.Line($"// ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv");

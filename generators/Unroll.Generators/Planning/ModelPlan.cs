@@ -195,6 +195,15 @@ internal abstract record LayerPlan
     /// <summary>Steps of its output in the sequence pass (<see cref="LayerHandler.OutputSteps"/> of <see cref="InputSteps"/>).</summary>
     public int OutputSteps { get; init; }
 
+    /// <summary>
+    /// Its input's steps at run time in the sequence passes, as C#: <c>length</c> (the run's padded length), or after a
+    /// layer that maps the time axis that layer's output length (<see cref="LayerHandler.MapsLength"/>).
+    /// </summary>
+    public string Length { get; init; } = "length";
+
+    /// <summary>Each row's real steps of its input, as C#: <c>_rowLengths</c>, or after a layer that maps the time axis, that layer's.</summary>
+    public string RowLengths { get; init; } = "_rowLengths";
+
     /// <summary>The <c>Layout</c> constants of the layer's parameters, in state-dict order.</summary>
     public EquatableArray<string> ParameterNames { get; init; } = EquatableArray<string>.Empty;
 

@@ -146,7 +146,7 @@ internal static class Planner
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location, noun, layer.Property, lastStepOnly.Property));
             }
-            if (handler.OutputSteps(layer, 2) == 1) lastStepOnly ??= layer;
+            if (!handler.KeepsTimeAxis(layer)) lastStepOnly ??= layer;
             previous = layer;
         }
     }
@@ -164,6 +164,7 @@ internal static class Planner
         long parameterCount = 0, bufferCount = 0;
         bool sequence = true;
         int width = inputWidth, steps = T;
+        string runLength = "length", rowLengths = "_rowLengths"; // the run's steps as the passes name them
         foreach (LayerSpec layer in spec.Layers)
         {
             LayerHandler handler = LayerHandler.For(layer.Kind);
@@ -185,7 +186,7 @@ internal static class Planner
 
             handler.AddParameters(layer, width, Add);
             int outputSteps = handler.OutputSteps(layer, steps);
-            bool sequenceOutput = sequence && handler.OutputSteps(layer, 2) != 1;
+            bool sequenceOutput = sequence && handler.KeepsTimeAxis(layer);
             layers.Add(handler.Plan(layer) with
             {
                 Property = layer.Property,
@@ -196,11 +197,18 @@ internal static class Planner
                 SequenceOutput = sequenceOutput,
                 InputSteps = steps,
                 OutputSteps = outputSteps,
+                Length = runLength,
+                RowLengths = rowLengths,
                 ParameterNames = names.ToEquatableArray(),
                 ParameterCount = (int)Math.Min(parameterCount - before, int.MaxValue), // trainable ones: PyTorch's count
             });
             width = handler.OutputWidth(layer, width);
             (sequence, steps) = (sequenceOutput, outputSteps);
+            if (handler.MapsLength(layers[layers.Count - 1], runLength) is not null)
+            {
+                // After a layer that maps the time axis, the passes run over its output's steps (Emitter.WriteLengthMaps).
+                (runLength, rowLengths) = ("lengthAfter" + layer.Property, "_rowLengthsAfter" + layer.Property);
+            }
         }
         if (parameterCount * 2 + bufferCount > MaxArenaLength)
         {
@@ -246,7 +254,7 @@ internal static class Planner
         // Streaming buffers, one step deep (and a cache of past keys and values for causal attention). A
         // bidirectional or non-causal attention layer needs the whole sequence, so such models do not stream.
         // An encoder–decoder model streams through its decoder, and its encoder runs whole sequences.
-        bool canStep = layers.All(l => LayerHandler.For(l.Kind).CanStream(l));
+        bool canStep = layers.All(l => LayerHandler.For(l.Kind).CanStream(l) && LayerHandler.For(l.Kind).MapsLength(l, "length") is null);
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false, streaming: true) : null;
         bool packs = canStep && layers.Any(l => LayerHandler.For(l.Kind).PacksStepWeights);
         if (packs) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
