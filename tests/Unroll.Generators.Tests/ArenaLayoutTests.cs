@@ -126,7 +126,7 @@ public sealed class ArenaLayoutTests
         bool[] Unrolled(string batch, string precision)
         {
             ModelPlan plan = Assert.IsType<ModelPlan>(PlanOf(Template.Replace("BATCH", batch).Replace("PRECISION", precision)).Plan);
-            return plan.Step!.Layers.Select(l => Assert.Single(l.Cells).Unrolled).ToArray();
+            return plan.Step!.Layers.Select(l => Assert.Single(Assert.IsType<RecurrentBuffers>(l.Regions).Cells).Unrolled).ToArray();
         }
         // Multiply-adds a step and row: LSTM 8 → 16, 1,536; GRU 16 → 64, 15,360; LSTM 64 → 96, 61,440 (the workers split it).
         Assert.Equal(new[] { true, true, false }, Unrolled("1", "Float32"));

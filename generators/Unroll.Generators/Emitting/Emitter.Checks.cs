@@ -13,7 +13,6 @@ internal static partial class Emitter
     /// </summary>
     internal static void WriteFindNonFinite(SourceWriter w, ModelPlan plan)
     {
-        int B = plan.BatchSize;
         w.Line("/// <summary>");
         w.Line("/// Finds the first NaN or infinity: in what the last <c>Forward</c> computed, layer by layer in declaration order and step by");
         w.Line($"/// step within a layer (so the layer and step where it first appeared), then in the parameters{(plan.InferenceOnly ? "" : ", then in the gradients")}.");
@@ -23,23 +22,7 @@ internal static partial class Emitter
         w.Open("public global::Unroll.NonFiniteValue? FindNonFinite()");
         w.Line("global::System.ReadOnlySpan<float> a = Arena;");
         w.Line("global::Unroll.NonFiniteValue found;");
-        for (int i = 0; i < plan.Layers.Count; i++)
-        {
-            LayerPlan layer = plan.Layers[i];
-            LayerBuffers buffers = plan.Sequence.Layers[i];
-            if (LayerHandler.For(layer.Kind).RunsOwnPasses) continue; // it scans its own buffers (NonFiniteScans)
-            for (int l = 0; l < buffers.Sequences.Count; l++)
-            {
-                string label = buffers.Sequences.Count > 1 ? $"{layer.Property} layer {l} states" : $"{layer.Property} states";
-                Scan(w, buffers.Sequences[l], LengthAt(plan, i, "_length"), layer.Out, label, B);
-            }
-            if (buffers.Sequences.Contains(buffers.Output)) continue;
-            // After a layer that returns only its last step, outputs are [batch, features]: one step.
-            bool sequence = layer.SequenceOutput;
-            string what = sequence || buffers.Sequences.Count == 0 ? $"{layer.Property} output" : $"{layer.Property} output (last step)";
-            Scan(w, buffers.Output, sequence ? LengthAt(plan, i + 1, "_length") : "1", layer.Out, what, B);
-        }
-        WriteModelMembers(w, plan, ModelPart.NonFiniteScans);
+        for (int i = 0; i < plan.Layers.Count; i++) LayerHandler.For(plan.Layers[i].Kind).WriteNonFiniteScans(w, plan, i);
         w.Line("if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;");
         if (!plan.InferenceOnly) w.Line("if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;");
         w.Line("return null;");

@@ -119,18 +119,18 @@ internal static partial class Emitter
     {
         bool tokens = plan.Vocabulary > 0;
         var last = plan.Step!.Layers[plan.Layers.Count - 1];
-        var caches = plan.Layers.Select((l, i) => (Layer: l, Cache: plan.Step!.Layers[i].Attention?.KeyValueCache)).Where(c => c.Cache is not null).ToList();
-        if (caches.Count > 0)
+        bool caches = plan.Layers.Select((_, i) => i).Any(i => LayerHandler.For(plan.Layers[i].Kind).CachesSteps(plan, i));
+        if (caches)
         {
             w.Line("/// <summary>Streaming: steps since <c>ResetState</c>, the position of the next in the attention layers' key/value caches.</summary>");
             w.Line("private int _stepPosition;");
             w.Line();
         }
-        w.Line(caches.Count > 0
+        w.Line(caches
             ? "/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state, and empties the attention caches.</summary>"
             : "/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>");
         w.Open("public void ResetState()");
-        if (caches.Count > 0) w.Line("_stepPosition = 0;");
+        if (caches) w.Line("_stepPosition = 0;");
         w.Line($"{Span} a = Arena;");
         for (int i = 0; i < plan.Layers.Count; i++) LayerHandler.For(plan.Layers[i].Kind).WriteResetState(w, plan, i);
         w.Close();
@@ -141,7 +141,7 @@ internal static partial class Emitter
         w.Line("/// (beam search keeps the histories of the surviving beams this way).");
         w.Line("/// </summary>");
         OpenReorderState(w, plan);
-        if (plan.Layers.Any(l => l is RecurrentPlan) || caches.Count > 0)
+        if (plan.Layers.Select((_, i) => i).Any(i => LayerHandler.For(plan.Layers[i].Kind).HasRunningState(plan, i)))
         {
             w.Line($"{Span} a = Arena;");
             for (int i = 0; i < plan.Layers.Count; i++) LayerHandler.For(plan.Layers[i].Kind).WriteReorderState(w, plan, i);
@@ -160,7 +160,7 @@ internal static partial class Emitter
             : $"/// <param name=\"input\">One step per sequence, <c>[{plan.BatchSize}, {plan.InputSize}]</c>.</param>");
         w.Line($"/// <param name=\"output\">Receives <c>[{plan.BatchSize}, {plan.OutputSize}]</c>.</param>");
         w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
-        if (caches.Count > 0) w.Line($"/// <exception cref=\"global::System.InvalidOperationException\"><see cref=\"SequenceLength\"/> steps have run since <see cref=\"ResetState\"/>: the attention caches are full.</exception>");
+        if (caches) w.Line($"/// <exception cref=\"global::System.InvalidOperationException\"><see cref=\"SequenceLength\"/> steps have run since <see cref=\"ResetState\"/>: the attention caches are full.</exception>");
         w.Open($"public void Step({inputType} {inputName}, {Span} output)");
         string stepShape = tokens ? $"[batch {plan.BatchSize}]" : $"[batch {plan.BatchSize}, features {plan.InputSize}]";
         w.Line(SpanCheck($"{inputName}.Length", $"{plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"\"{stepShape}\""));
@@ -171,18 +171,54 @@ internal static partial class Emitter
             w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize})));");
         else
             w.Line($"input.CopyTo(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize * plan.InputSize}));");
-        if (caches.Count > 0)
+        if (caches)
         {
             w.Line("if (_stepPosition == SequenceLength)");
             w.Line($"    throw new global::System.InvalidOperationException(\"The attention caches hold SequenceLength ({plan.SequenceLength}) steps, and they are full: ResetState starts again.\");");
         }
         if (plan.PacksStepWeights) w.Line("if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();");
         w.Line("StepCore();");
-        if (caches.Count > 0) w.Line("_stepPosition++;");
+        if (caches) w.Line("_stepPosition++;");
         w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
         w.Close();
         w.Line();
-        if (plan.PacksStepWeights) RecurrentHandler.WritePackStepWeights(w, plan);
+        if (plan.PacksStepWeights) WritePackingMethods(w, plan);
+    }
+
+    /// <summary>
+    /// <c>PackStepWeights</c> (what the streaming steps read, packed when the parameters may have changed), then
+    /// <c>PackSequenceWeights</c> and <c>PackedWeightsCurrent</c> (what the sequence passes read): each layer's part.
+    /// </summary>
+    internal static void WritePackingMethods(SourceWriter w, ModelPlan plan)
+    {
+        w.Line("/// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>");
+        w.Open("private void PackStepWeights()");
+        w.Line($"{Span} a = Arena;");
+        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        WritePacking(w, plan, PackingMethod.StepWeights);
+        w.Line("a[Layout.Step_WeightsStale] = 0f;");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>");
+        w.Open("private void PackSequenceWeights()");
+        w.Line($"{Span} a = Arena;");
+        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        WritePacking(w, plan, PackingMethod.SequenceWeights);
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Whether every W_hh is bit for bit what was last packed (a sequence pass checks, however the parameters were written).</summary>");
+        w.Open("private bool PackedWeightsCurrent()");
+        w.Line($"{Span} a = Arena;");
+        WritePacking(w, plan, PackingMethod.WeightsCurrent);
+        w.Line("return true;");
+        w.Close();
+        w.Line();
+    }
+
+    private static void WritePacking(SourceWriter w, ModelPlan plan, PackingMethod method)
+    {
+        for (int i = 0; i < plan.Layers.Count; i++) LayerHandler.For(plan.Layers[i].Kind).WritePacking(w, plan, i, method);
     }
 
     /// <summary>Opens <c>ReorderState</c> and checks its argument: one source row per batch row, each inside the batch.</summary>

@@ -64,7 +64,6 @@ internal static partial class Emitter
             ? "/// <summary>One step of every layer, from and into the running states.</summary>"
             : "/// <summary>Every layer over <paramref name=\"length\"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>");
         w.Open(streaming ? "private void StepCore()" : "private void ForwardCore(int length)");
-        var unrolled = new List<(int Layer, int StackedLayer, string Input)>();
         if (!streaming) WriteLengthMaps(w, plan, rows: true);
         w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
@@ -73,11 +72,11 @@ internal static partial class Emitter
         {
             if (LayerHandler.For(plan.Layers[i].Kind).RunsOwnPasses) continue;
             w.Line();
-            LayerHandler.For(plan.Layers[i].Kind).WriteForward(new LayerPass(w, plan, i, streaming, unrolled));
+            LayerHandler.For(plan.Layers[i].Kind).WriteForward(new LayerPass(w, plan, i, streaming));
         }
         w.Close();
         w.Line();
-        RecurrentHandler.WriteUnrolledSteps(w, plan, unrolled);
+        if (streaming) WriteModelMembers(w, plan, ModelPart.StepPasses);
     }
 
     internal static void WriteBackwardCore(SourceWriter w, ModelPlan plan)
@@ -88,12 +87,11 @@ internal static partial class Emitter
         w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
         w.Line($"{Span} g = a.Slice(Layout.Gradients, ParameterCount);");
-        var none = new List<(int Layer, int StackedLayer, string Input)>();
         for (int i = plan.Layers.Count - 1; i >= 0; i--)
         {
             if (LayerHandler.For(plan.Layers[i].Kind).RunsOwnPasses) continue;
             w.Line();
-            LayerHandler.For(plan.Layers[i].Kind).WriteBackward(new LayerPass(w, plan, i, streaming: false, none));
+            LayerHandler.For(plan.Layers[i].Kind).WriteBackward(new LayerPass(w, plan, i, streaming: false));
         }
         w.Close();
         w.Line();

@@ -229,12 +229,9 @@ internal static partial class Emitter
                 : "/// Forward and Backward allocate nothing. A bidirectional or non-causal attention layer needs the whole sequence, so this model has no Step.</para>");
         }
         w.Line($"/// <para>Every buffer of the arena starts on a 64-byte boundary: the array is pinned, {Planner.SpareFloats} floats longer, and the arena starts at its first aligned float.</para>");
-        var unrolled = plan.Step is null ? new List<string>() : plan.Layers.Select((layer, i) => (layer, cells: plan.Step.Layers[i].Cells))
-            .Where(x => x.cells.Any(c => c.Unrolled)).Select(x => $"{x.layer.Property}'s {RecurrentHandler.KindName((RecurrentPlan)x.layer)}").ToList();
-        if (unrolled.Count > 0)
+        for (int i = 0; i < plan.Layers.Count; i++)
         {
-            w.Line($"/// <para>Step unrolls {string.Join(" and ", unrolled)}: float32 steps of fewer than {N(Planner.UnrolledStepMultiplyAdds)} multiply-adds, too few to share");
-            w.Line("/// between the cores, each inlined into a method of its own with its sizes as literals (the shared fused step's sums, bit for bit).</para>");
+            foreach (string note in LayerHandler.For(plan.Layers[i].Kind).StepNotes(plan, i)) w.Line("/// " + note);
         }
         if (plan.WeightPrecision != StepPrecision.Float32)
         {

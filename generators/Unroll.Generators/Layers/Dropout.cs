@@ -10,6 +10,9 @@ internal sealed record DropoutSpec(double P) : LayerSpec
 }
 
 /// <summary>A dropout layer's plan: its probability.</summary>
+/// <summary>A dropout layer's mask (0 or 1 / (1 − p)), kept in training for <c>Backward</c>.</summary>
+internal sealed record DropoutBuffers(string? Mask) : LayerRegions;
+
 internal sealed record DropoutPlan(double P) : LayerPlan
 {
     public override string Kind => "Dropout";
@@ -39,7 +42,7 @@ internal sealed class DropoutHandler : LayerHandler<DropoutSpec, DropoutPlan>
     /// <summary>Training keeps the mask (0 or 1 / (1 − p)) that <c>Backward</c> multiplies by.</summary>
     protected override LayerBuffers AddBuffers(DropoutPlan layer, BufferContext c) => OutputBuffers(layer, c) with
     {
-        Mask = c.Gradients ? c.Add(layer, "Mask", c.RowsOf(layer) * layer.Out, $"{layer.Property} dropout mask (0 or 1 / (1 − p)), {c.ShapeOf(layer)}") : null,
+        Regions = new DropoutBuffers(c.Gradients ? c.Add(layer, "Mask", c.RowsOf(layer) * layer.Out, $"{layer.Property} dropout mask (0 or 1 / (1 − p)), {c.ShapeOf(layer)}") : null),
     };
 
     protected override string Describe(DropoutPlan layer) => $"Dropout(p = {layer.P.ToString("R", CultureInfo.InvariantCulture)})";
@@ -60,7 +63,7 @@ internal sealed class DropoutHandler : LayerHandler<DropoutSpec, DropoutPlan>
         else
         {
             w.Line($"// {layer.Property}: {Describe(layer)}: in training, y = x ⊙ mask with a fresh mask of 0 and 1 / (1 − p); otherwise y = x");
-            w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.{input}, {count}), a.Slice(Layout.{buffers.Mask}, {count}), a.Slice(Layout.{buffers.Output}, {count}), {F(layer.P)}, DropoutGenerator);");
+            w.Line($"if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.{input}, {count}), a.Slice(Layout.{Regions<DropoutBuffers>(buffers).Mask}, {count}), a.Slice(Layout.{buffers.Output}, {count}), {F(layer.P)}, DropoutGenerator);");
             w.Line($"else a.Slice(Layout.{input}, {count}).CopyTo(a.Slice(Layout.{buffers.Output}, {count}));");
         }
     }
@@ -75,7 +78,7 @@ internal sealed class DropoutHandler : LayerHandler<DropoutSpec, DropoutPlan>
             string count = $"{rows} * {layer.Out}";
             w.Line($"// {layer.Property}: ∂x = ∂y ⊙ mask (∂y when the Forward did not train)");
             w.Line($"{(guard.Length > 0 ? "if (inputGradient) " : "")}{{");
-            w.Line($"    if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.{buffers.OutputGradient}, {count}), a.Slice(Layout.{buffers.Mask}, {count}), a.Slice(Layout.{inputGradient}, {count}));");
+            w.Line($"    if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.{buffers.OutputGradient}, {count}), a.Slice(Layout.{Regions<DropoutBuffers>(buffers).Mask}, {count}), a.Slice(Layout.{inputGradient}, {count}));");
             w.Line($"    else a.Slice(Layout.{buffers.OutputGradient}, {count}).CopyTo(a.Slice(Layout.{inputGradient}, {count}));");
             w.Line("}");
         }

@@ -124,6 +124,40 @@ internal abstract class LayerHandler
     {
     }
 
+    /// <summary>
+    /// <c>FindNonFinite</c>: the layer's buffers of the last <c>Forward</c> to scan, in order (by default its output: its
+    /// steps, or one step without a time axis).
+    /// </summary>
+    public virtual void WriteNonFiniteScans(SourceWriter w, ModelPlan plan, int index)
+    {
+        LayerPlan layer = plan.Layers[index];
+        bool sequence = layer.SequenceOutput;
+        Emitter.Scan(w, plan.Sequence.Layers[index].Output, sequence ? Emitter.LengthAt(plan, index + 1, "_length") : "1", layer.Out, $"{layer.Property} output", plan.BatchSize);
+    }
+
+    /// <summary>Paragraphs of the model's remarks about the layer's streaming step (after the arena's), none by default.</summary>
+    public virtual IEnumerable<string> StepNotes(ModelPlan plan, int index) => Array.Empty<string>();
+
+    /// <summary>Whether the layer's streaming step reads <c>[Model(WeightPrecision = …)]</c> (UNR0026 when no layer does).</summary>
+    public virtual bool UsesWeightPrecision(ModelPlan plan, int index) => false;
+
+    /// <summary>Whether the layer keeps a running state between steps (which <c>ReorderState</c> reorders).</summary>
+    public virtual bool HasRunningState(ModelPlan plan, int index) => false;
+
+    /// <summary>
+    /// Whether the layer keeps a cache of past steps' positions, up to <c>SequenceLength</c> (causal attention's keys and
+    /// values): the model then counts its steps since <c>ResetState</c> (<c>_stepPosition</c>) and refuses one more.
+    /// </summary>
+    public virtual bool CachesSteps(ModelPlan plan, int index) => false;
+
+    /// <summary>
+    /// The layer's part of <c>PackStepWeights</c>, <c>PackSequenceWeights</c> or <c>PackedWeightsCurrent</c>
+    /// (<paramref name="method"/>), for a layer that <see cref="PacksStepWeights"/>.
+    /// </summary>
+    public virtual void WritePacking(SourceWriter w, ModelPlan plan, int index, PackingMethod method)
+    {
+    }
+
     /// <summary>Lines of the model's remarks after the layer's own (a decoder's target input), and the output line in place of the model's, or null.</summary>
     public virtual (IEnumerable<string> Lines, string? Output) Remarks(ModelPlan plan, int index) => (Array.Empty<string>(), null);
 
@@ -220,13 +254,16 @@ internal abstract class LayerHandler
         return $"_arena, {Emitter.ArrayIndex(first)}, {Emitter.GradientOffset(plan, first)}, {sizes}";
     }
 
+    /// <summary>The regions of a layer's kind in a pass (<see cref="LayerBuffers.Regions"/>).</summary>
+    protected static T Regions<T>(LayerBuffers buffers) where T : LayerRegions => (T)buffers.Regions!;
+
     /// <summary>The output and its gradient, which every layer but a recurrent one has as its first regions.</summary>
     protected static LayerBuffers OutputBuffers(LayerPlan layer, BufferContext c)
     {
         long rows = c.OutputRowsOf(layer);
         string output = c.Add(layer, "Output", rows * layer.Out, $"{layer.Property} output, {c.ShapeOf(layer)}");
         string? outputGradient = c.Gradients ? c.Add(layer, "OutputGradient", rows * layer.Out, $"∂{layer.Property} output") : null;
-        return new LayerBuffers(output, outputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty);
+        return new LayerBuffers(output, outputGradient);
     }
 }
 
@@ -348,8 +385,21 @@ internal enum ModelPart
     /// <summary>After the model's argument checks: the layer's own.</summary>
     Checks,
 
-    /// <summary>Inside <c>FindNonFinite</c>, after the other layers' scans: the layer's buffers to scan.</summary>
-    NonFiniteScans,
+    /// <summary>After <c>StepCore</c>: methods the streaming step calls (an unrolled step's).</summary>
+    StepPasses,
+}
+
+/// <summary>The methods that pack weights for the kernels (see <see cref="LayerHandler.WritePacking"/>).</summary>
+internal enum PackingMethod
+{
+    /// <summary><c>PackStepWeights</c>: what the streaming step reads, when the parameters may have changed.</summary>
+    StepWeights,
+
+    /// <summary><c>PackSequenceWeights</c>: what the sequence passes read.</summary>
+    SequenceWeights,
+
+    /// <summary><c>PackedWeightsCurrent</c>: whether the weights are still those last packed for the sequence passes.</summary>
+    WeightsCurrent,
 }
 
 /// <summary>Where one pass's layer buffers go: the arena, the pass's name prefix (<c>Step_</c>), its steps and rows.</summary>
@@ -412,13 +462,12 @@ internal sealed class LayerPass
 {
     private readonly ModeBuffers _mode;
 
-    public LayerPass(SourceWriter w, ModelPlan plan, int index, bool streaming, List<(int Layer, int StackedLayer, string Input)> unrolled)
+    public LayerPass(SourceWriter w, ModelPlan plan, int index, bool streaming)
     {
         W = w;
         Plan = plan;
         Index = index;
         Streaming = streaming;
-        Unrolled = unrolled;
         _mode = streaming ? plan.Step! : plan.Sequence;
     }
 
@@ -436,8 +485,6 @@ internal sealed class LayerPass
     /// <summary>One step (<c>StepCore</c>), or a sequence of <c>length</c> steps.</summary>
     public bool Streaming { get; }
 
-    /// <summary>Unrolled streaming steps the pass calls: each becomes a method of its own after <c>StepCore</c>.</summary>
-    public List<(int Layer, int StackedLayer, string Input)> Unrolled { get; }
 
     public LayerPlan Layer => Plan.Layers[Index];
 

@@ -10,6 +10,9 @@ internal sealed record LayerNormSpec(int NormalizedShape) : LayerSpec
 }
 
 /// <summary>A layer normalisation's plan: its width is <see cref="LayerPlan.Out"/>.</summary>
+/// <summary>What a layer normalisation keeps for backward: the normalised rows, each row's 1/σ, and a row of scratch (sequence pass).</summary>
+internal sealed record NormalizationBuffers(string Normalized, string InverseDeviation, string? Scratch) : LayerRegions;
+
 internal sealed record LayerNormPlan : LayerPlan
 {
     public override string Kind => "LayerNorm";
@@ -44,7 +47,7 @@ internal sealed class LayerNormHandler : LayerHandler<LayerNormSpec, LayerNormPl
         long rows = c.RowsOf(layer);
         return buffers with
         {
-            Normalization = new NormalizationBuffers(
+            Regions = new NormalizationBuffers(
                 c.Add(layer, "Normalized", rows * layer.Out, $"{layer.Property} normalised rows x̂, {c.ShapeOf(layer)}"),
                 c.Add(layer, "InverseDeviation", rows, $"{layer.Property} 1/√(var + eps) of each row"),
                 c.Gradients ? c.Add(layer, "Scratch", layer.Out, "one row") : null),
@@ -61,7 +64,7 @@ internal sealed class LayerNormHandler : LayerHandler<LayerNormSpec, LayerNormPl
         string input = pass.Input, rows = pass.Rows;
         w.Line($"// {layer.Property}: {Describe(layer)}: y = (x − mean) / √(var + 1e-5) ⊙ weight + bias, every row");
         w.Line($"global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.{input}, {rows} * {layer.Out}), p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}), p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}), a.Slice(Layout.{buffers.Output}, {rows} * {layer.Out}),");
-        w.Line($"    a.Slice(Layout.{buffers.Normalization!.Normalized}, {rows} * {layer.Out}), a.Slice(Layout.{buffers.Normalization.InverseDeviation}, {rows}), {rows}, {layer.Out}, 1e-5f);");
+        w.Line($"    a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).Normalized}, {rows} * {layer.Out}), a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).InverseDeviation}, {rows}), {rows}, {layer.Out}, 1e-5f);");
     }
 
     protected override void WriteBackward(LayerPass pass, LayerNormPlan layer)
@@ -73,7 +76,7 @@ internal sealed class LayerNormHandler : LayerHandler<LayerNormSpec, LayerNormPl
         if (inputGradient is not null && guard.Length > 0) normGradient = $"inputGradient ? {normGradient} : default";
         w.Line($"// {layer.Property}: ∂weight += Σ ∂y ⊙ x̂, ∂bias += Σ ∂y, ∂x through the normalisation");
         w.Line($"global::Unroll.Kernels.Normalization.LayerNormBackward(a.Slice(Layout.{buffers.OutputGradient}, {rows} * {layer.Out}), p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}),");
-        w.Line($"    a.Slice(Layout.{buffers.Normalization!.Normalized}, {rows} * {layer.Out}), a.Slice(Layout.{buffers.Normalization.InverseDeviation}, {rows}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}), g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}),");
-        w.Line($"    {normGradient}, a.Slice(Layout.{buffers.Normalization.Scratch}, {layer.Out}), {rows}, {layer.Out});");
+        w.Line($"    a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).Normalized}, {rows} * {layer.Out}), a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).InverseDeviation}, {rows}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}), g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}),");
+        w.Line($"    {normGradient}, a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).Scratch}, {layer.Out}), {rows}, {layer.Out});");
     }
 }

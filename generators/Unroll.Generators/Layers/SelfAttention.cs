@@ -10,6 +10,19 @@ internal sealed record SelfAttentionSpec(int EmbedDim, int NumHeads, bool Causal
 }
 
 /// <summary>A self-attention layer's plan: heads, mask and residual connection (its width is <see cref="LayerPlan.Out"/>).</summary>
+/// <summary>What a self-attention layer keeps: the projections, the attention output, the weights and (sequence pass) their gradients.</summary>
+internal sealed record AttentionBuffers(
+    string Qkv,
+    string Context,
+    string Weights,
+    string? WeightsGradient,
+    string? QkvGradient,
+    string? ContextGradient,
+    string? Scratch) : LayerRegions
+{
+    /// <summary>Streaming (causal attention only): the keys and values of every step so far, <c>[position, batch, k | v]</c>.</summary>
+    public string? KeyValueCache { get; init; }
+}
 internal sealed record SelfAttentionPlan(int NumHeads, bool Causal, bool Residual) : LayerPlan
 {
     public override string Kind => "SelfAttention";
@@ -72,7 +85,7 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
         {
             KeyValueCache = c.Streaming ? c.Add(layer, "Cache", (long)(T + 1) * B * 2 * e, $"{layer.Property} keys and values of every step so far, [position, batch, {2 * e}], and one position of scratch") : null,
         };
-        return buffers with { Attention = attention };
+        return buffers with { Regions = attention };
     }
 
     public override string? NeedsTimeAxis => "Attention layer";
@@ -85,15 +98,21 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
 
     protected override string ViewArguments(ModelPlan plan, SelfAttentionPlan layer, int index)
     {
-        AttentionBuffers attention = plan.Sequence.Layers[index].Attention!;
+        AttentionBuffers attention = Regions<AttentionBuffers>(plan.Sequence.Layers[index]);
         string gradient = attention.WeightsGradient is null ? "-1" : ArrayIndex("Layout." + attention.WeightsGradient);
         return $"_arena, {ArrayIndex("Layout." + attention.Weights)}, {gradient}, BatchSize, {layer.NumHeads}, SequenceLength";
     }
 
+    /// <summary>Streaming causal attention caches the keys and values of every step since <c>ResetState</c>.</summary>
+    public override bool CachesSteps(ModelPlan plan, int index) => (plan.Step?.Layers[index].Regions as AttentionBuffers)?.KeyValueCache is not null;
+
+    /// <summary>Its cache is a running state that <c>ReorderState</c> reorders.</summary>
+    public override bool HasRunningState(ModelPlan plan, int index) => CachesSteps(plan, index);
+
     /// <summary>The keys and values of every cached step, gathered by row.</summary>
     protected override void WriteReorderState(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, int index)
     {
-        if (plan.Step!.Layers[index].Attention?.KeyValueCache is not { } cache) return;
+        if ((plan.Step!.Layers[index].Regions as AttentionBuffers)?.KeyValueCache is not { } cache) return;
         int block = plan.BatchSize * 2 * layer.Out;
         w.Line($"// {layer.Property}: the keys and values of every cached step");
         w.Line($"for (int s = 0; s < _stepPosition; s++) {Blas}.GatherRows(a.Slice(Layout.{cache} + s * {block}, {block}), sources, {2 * layer.Out}, a.Slice(Layout.{cache} + {plan.SequenceLength} * {block}, {block}));");
@@ -112,7 +131,7 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
     private static void WriteAttentionForward(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input, string rows)
     {
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
-        AttentionBuffers at = buffers.Attention!;
+        AttentionBuffers at = Regions<AttentionBuffers>(buffers);
         string[] names = layer.ParameterNames.ToArray();
         w.Line($"// {layer.Property}: {Emitter.Describe(layer)}: qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√{d}) v; y = ctx·W_outᵀ + b_out{(layer.Residual ? " + x" : "")}");
         w.Open("");
@@ -139,7 +158,7 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
     private static void WriteSelfAttentionStep(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input)
     {
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads, T = plan.SequenceLength;
-        AttentionBuffers at = buffers.Attention!;
+        AttentionBuffers at = Regions<AttentionBuffers>(buffers);
         string[] names = layer.ParameterNames.ToArray();
         w.Line($"// {layer.Property}: {Emitter.Describe(layer)}, one step: qkv = x·W_inᵀ + b_in; k, v join the cache at _stepPosition; q attends over positions 0 … _stepPosition");
         w.Open("");
@@ -167,7 +186,7 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
     private static void WriteAttentionBackward(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input, string? inputGradient, string guard, string rows)
     {
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
-        AttentionBuffers at = buffers.Attention!;
+        AttentionBuffers at = Regions<AttentionBuffers>(buffers);
         string[] names = layer.ParameterNames.ToArray();
         w.Line($"// {layer.Property}: backwards through out_proj, each sequence's and head's attention, then in_proj");
         w.Open("");

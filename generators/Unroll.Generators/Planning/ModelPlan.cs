@@ -78,89 +78,16 @@ internal sealed record BufferPlan(string Name, int Offset, int Length, string Co
 /// </summary>
 internal sealed record ModeBuffers(string Input, string? InputGradient, EquatableArray<LayerBuffers> Layers);
 
-/// <summary>Per layer: its output, and for recurrent layers, per stacked layer and direction, what the cells keep.</summary>
-/// <param name="Output">The layer's output: <c>[time, batch, features]</c>, or <c>[batch, features]</c> after the last step.</param>
-/// <param name="Sequences">Recurrent layers: each stacked layer's full output <c>[time, batch, directions·H]</c>.</param>
-internal sealed record LayerBuffers(
-    string Output,
-    string? OutputGradient,
-    EquatableArray<string> Sequences,
-    EquatableArray<string> SequenceGradients,
-    EquatableArray<CellBuffers> Cells)
+/// <summary>Per layer, in one pass: its output and output gradient, and the regions of its kind (<see cref="Regions"/>).</summary>
+/// <param name="Output">The layer's output: <c>[time, batch, features]</c>, or <c>[batch, features]</c> without a time axis.</param>
+internal sealed record LayerBuffers(string Output, string? OutputGradient)
 {
-    /// <summary>Dropout layer: its mask (sequence pass only).</summary>
-    public string? Mask { get; init; }
-
-    /// <summary>Recurrent dropout: per stacked layer but the last, its masked states (the next layer's input), sequence pass only.</summary>
-    public EquatableArray<string> Dropped { get; init; } = EquatableArray<string>.Empty;
-
-    /// <summary>Recurrent dropout: the masks that made <see cref="Dropped"/>.</summary>
-    public EquatableArray<string> DroppedMasks { get; init; } = EquatableArray<string>.Empty;
-
-    /// <summary>Self-attention: its buffers.</summary>
-    public AttentionBuffers? Attention { get; init; }
-
-    /// <summary>Layer normalisation: its buffers.</summary>
-    public NormalizationBuffers? Normalization { get; init; }
-
-    /// <summary>Attention decoder: its buffers.</summary>
-    public DecoderBuffers? Decoder { get; init; }
+    /// <summary>The kind's own regions (a recurrent layer's states and caches, a self-attention's projections, …), or null.</summary>
+    public LayerRegions? Regions { get; init; }
 }
 
-/// <summary>What a layer normalisation keeps for backward: the normalised rows, each row's 1/σ, and a row of scratch (sequence pass).</summary>
-internal sealed record NormalizationBuffers(string Normalized, string InverseDeviation, string? Scratch);
-
-/// <summary>What a self-attention layer keeps: the projections, the attention output, the weights and (sequence pass) their gradients.</summary>
-internal sealed record AttentionBuffers(
-    string Qkv,
-    string Context,
-    string Weights,
-    string? WeightsGradient,
-    string? QkvGradient,
-    string? ContextGradient,
-    string? Scratch)
-{
-    /// <summary>Streaming (causal attention only): the keys and values of every step so far, <c>[position, batch, k | v]</c>.</summary>
-    public string? KeyValueCache { get; init; }
-}
-
-/// <summary>
-/// One stacked layer and direction of a recurrent layer: its parameter constants and cache buffers.
-/// <c>Cache</c> is <c>[time, batch, 4H]</c> (LSTM: activated gates i, f, g, o; GRU: r, z, n, W_hn·h + b_hn)
-/// or <c>[time, batch, H]</c> (RNN: pre-activations); a fused streaming step has none. <c>Cells</c> is the LSTM
-/// cell state <c>[time, batch, H]</c>.
-/// </summary>
-internal sealed record CellBuffers(int Layer, int Direction, string? Cache, string? Cells)
-{
-    /// <summary>Streaming LSTM and GRU under four rows: the weights and biases packed for <c>Cells.LstmStep</c> / <c>Cells.GruStep</c>.</summary>
-    public string? Fused { get; init; }
-
-    /// <summary>
-    /// The fused step is unrolled (<c>Cells.LstmStepUnrolled</c> / <c>GruStepUnrolled</c>, inlined with the sizes as
-    /// literals into a method of its own): float32, and under <see cref="Planner.UnrolledStepMultiplyAdds"/> a step, too
-    /// small to split across the cores, so the step's fixed work (calls, an argument block, prefetches, the check for a
-    /// split) is what there is to save.
-    /// </summary>
-    public bool Unrolled { get; init; }
-
-    /// <summary>
-    /// Streaming without <see cref="Fused"/>: the input weights packed for the products, <c>W_ihᵀ [in, G·H]</c>, and (LSTM,
-    /// RNN) the folded bias <c>b_ih + b_hh</c> (<see cref="PackedBias"/>); repacked when the parameters may have changed.
-    /// </summary>
-    public string? PackedIh { get; init; }
-
-    /// <summary><c>W_hhᵀ [H, G·H]</c> in column panels: the recurrent products of the sequence passes (and of the streaming steps without <see cref="Fused"/>).</summary>
-    public string? PackedHh { get; init; }
-
-    /// <summary>Streaming LSTM and RNN without <see cref="Fused"/>: <c>b_ih + b_hh</c>.</summary>
-    public string? PackedBias { get; init; }
-
-    /// <summary>
-    /// The sequence passes read the packed <c>W_hhᵀ</c> too: <c>W_hh</c> as it was packed, so that a sequence pass
-    /// notices any change to the parameters (however they were written) and packs again.
-    /// </summary>
-    public string? PackedFrom { get; init; }
-}
+/// <summary>A layer kind's own arena regions in one pass: a record of the kind (beside its handler) with a field per region.</summary>
+internal abstract record LayerRegions;
 
 /// <summary>
 /// A layer as the emitter needs it: what every layer has here, and in the derived record of its kind

@@ -51,7 +51,7 @@ internal static class Planner
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.Location, spec.TypeName, arena.Allocated, MaxArenaLength));
             return new PlanResult(null, diagnostics.ToEquatableArray()) { Stub = parsed.Stub };
         }
-        if (plan is not null && spec.WeightPrecision != StepPrecision.Float32 && !(plan.Step?.Layers.Any(l => l.Cells.Any(c => c.Fused is not null)) ?? false))
+        if (plan is not null && spec.WeightPrecision != StepPrecision.Float32 && !plan.Layers.Select((_, i) => i).Any(i => LayerHandler.For(plan.Layers[i].Kind).UsesWeightPrecision(plan, i)))
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.WeightPrecisionUnused, spec.WeightPrecisionLocation ?? spec.Location, spec.WeightPrecision, spec.TypeName));
         }
@@ -304,7 +304,7 @@ internal static class Planner
     }
 
     /// <summary>Stands for the regions of a layer with passes of its own until <see cref="LayOutOwnPasses"/> places them.</summary>
-    private static readonly LayerBuffers Deferred = new("", null, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty);
+    private static readonly LayerBuffers Deferred = new("", null);
 
     /// <summary>The sequence regions of the layers with passes of their own, after every other region of the arena.</summary>
     private static ModeBuffers LayOutOwnPasses(ModelSpec spec, List<LayerPlan> layers, ModeBuffers sequence, ArenaBuilder arena, int steps, int B, bool gradients)
@@ -317,51 +317,6 @@ internal static class Planner
         }
         return sequence with { Layers = result.ToEquatableArray() };
     }
-
-    /// <summary>
-    /// The float32 fused steps the generated code unrolls: under this many multiply-adds a step (rows × gates·H ×
-    /// (input + H)). It is where <c>Unroll.Kernels.Workers</c> starts to split a step across the cores (twice its
-    /// <c>MemoryBound</c>); below it the shared step runs whole on one core, and there the unrolled step measured faster at
-    /// every width (LSTM 8 → 64, ns a step with AVX-512 / AVX2 / 128-bit vectors: 715 / 877 / 1,552 against 823 / 943 /
-    /// 1,719; 8 → 16: 88 / 106 / 236 against 113 / 160 / 321), its fixed work (calls, an argument block, prefetches, the
-    /// check for a split) being what there is to save. LSTM 8 → 64 is 18,432; 8 → 128, 69,632, splits.
-    /// </summary>
-    public const long UnrolledStepMultiplyAdds = 2 << 14;
-
-    /// <summary>
-    /// Floats of a fused step's packed weights, as <c>Unroll.Kernels.Cells.LstmStepSize</c> and <c>GruStepSize</c> count
-    /// them: per block of 16 units, 64 biases (int8: then a scale and two sums of weights per output) and the rows, a
-    /// 32-bit lane holding an output's weights of one float32 row, two 2-byte rows or four int8 rows of a side.
-    /// </summary>
-    public static long FusedStepSize(RecurrentCell cell, int input, int hidden, StepPrecision precision)
-    {
-        // Each vector width packs blocks of its own number of units (16, 8, 4 or 1); the buffer holds the largest.
-        int gates = cell == RecurrentCell.Lstm ? 4 : 3, bytes = precision switch { StepPrecision.Float32 => 4, StepPrecision.Int8 => 1, _ => 2 };
-        long size = 0;
-        foreach (int units in new[] { 16, 8, 4, 1 })
-        {
-            // Biases, int8's scales and sums, then the rows (each side padded to whole 32-bit lanes).
-            long block = 4 * units + (precision == StepPrecision.Int8 ? 3 * gates * units : 0)
-                + (((long)input * bytes + 3) / 4 + ((long)hidden * bytes + 3) / 4) * gates * units;
-            size = Math.Max(size, (hidden + units - 1) / units * block);
-        }
-        return size;
-    }
-
-    /// <summary>The <c>Layout</c> comment of a fused step's packed weights.</summary>
-    internal static string FusedStepWhat(StepPrecision precision) => precision switch
-    {
-        StepPrecision.Float32 => "[W_ih W_hh]ᵀ and the biases in blocks of one vector of units (16, 8 or 4 by the CPU), for the fused step",
-        StepPrecision.Int8 => "[W_ih W_hh]ᵀ as int8 with a scale and sums per row, and the biases, in blocks of one vector of units, for the fused step",
-        _ => $"[W_ih W_hh]ᵀ as {precision}, and the biases, in blocks of one vector of units, for the fused step",
-    };
-
-    public static int Gates(RecurrentCell cell) => cell switch
-    {
-        RecurrentCell.Lstm => 4,
-        RecurrentCell.Gru => 3,
-        _ => 1,
-    };
 
     /// <summary>
     /// Hands out arena regions in order, each starting on a 64-byte boundary (a multiple of <see cref="AlignmentFloats"/>

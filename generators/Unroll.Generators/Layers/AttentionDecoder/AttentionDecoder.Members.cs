@@ -18,7 +18,7 @@ internal sealed partial class AttentionDecoderHandler
 
     /// <summary>The model's decoder (its last layer) and its regions of the arena.</summary>
     internal static (AttentionDecoderPlan Plan, DecoderBuffers Regions) Decoder(ModelPlan plan) =>
-        ((AttentionDecoderPlan)plan.Layers[plan.Layers.Count - 1], plan.Sequence.Layers[plan.Layers.Count - 1].Decoder!);
+        ((AttentionDecoderPlan)plan.Layers[plan.Layers.Count - 1], Regions<DecoderBuffers>(plan.Sequence.Layers[plan.Layers.Count - 1]));
 
     internal static void WriteDecoderConstants(SourceWriter w, ModelPlan plan)
     {

@@ -83,7 +83,7 @@ internal sealed record AttentionDecoderPlan(bool Lstm, int Input, int Hidden, in
 /// the source steps, then one streaming step (<c>Step*</c>). The ones only backpropagation reads are null in a model for
 /// inference only; a region a configuration does not use has length 0 and is not in <c>Layout</c>.
 /// </summary>
-internal sealed record DecoderBuffers
+internal sealed record DecoderBuffers : LayerRegions
 {
     public string Target { get; init; } = "";
 
@@ -323,10 +323,7 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
             StepNext = c.Add(layer, "StepNext", (long)B * H, "Step: the new state"),
             StepOutput = c.Add(layer, "StepOutput", (long)B * d.Output, "Step: outputs"),
         };
-        return new LayerBuffers(regions.Output, regions.OutputGradient, EquatableArray<string>.Empty, EquatableArray<string>.Empty, EquatableArray<CellBuffers>.Empty)
-        {
-            Decoder = regions,
-        };
+        return new LayerBuffers(regions.Output, regions.OutputGradient) { Regions = regions };
     }
 
     protected override string Describe(AttentionDecoderPlan d) => DescribeDecoder(d);
@@ -338,7 +335,7 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
     /// <summary>The state block, the attention weights of the sequence pass and of the last step, and the sizes.</summary>
     protected override string ViewArguments(ModelPlan plan, AttentionDecoderPlan d, int index)
     {
-        DecoderBuffers r = plan.Sequence.Layers[index].Decoder!;
+        DecoderBuffers r = Regions<DecoderBuffers>(plan.Sequence.Layers[index]);
         return $"_arena, {ArrayIndex("Layout." + d.StateBlock)}, {ArrayIndex("Layout." + r.Weights)}, {(r.WeightsGradient is null ? "-1" : ArrayIndex("Layout." + r.WeightsGradient))}, "
             + $"{ArrayIndex("Layout." + r.StepWeights)}, BatchSize, {d.Hidden}, TargetLength, SequenceLength, {(d.Lstm ? "true" : "false")}";
     }
@@ -372,14 +369,19 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
             case ModelPart.Checks:
                 WriteDecoderChecks(w, plan);
                 break;
-            case ModelPart.NonFiniteScans:
-                var (d, r) = Decoder(plan);
-                Scan(w, $"{r.Hiddens} + {plan.BatchSize * d.Hidden}", "_targetLength", d.Hidden, $"{d.Property} states", plan.BatchSize);
-                Scan(w, r.Output, "_targetLength", d.Output, $"{d.Property} output", plan.BatchSize);
+            case ModelPart.StepPasses: // it has no StepCore
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(part), part, "Not a part of the model class.");
         }
+    }
+
+    /// <summary>The states and the outputs over the target steps of the last <c>Forward</c>.</summary>
+    public override void WriteNonFiniteScans(SourceWriter w, ModelPlan plan, int index)
+    {
+        var (d, r) = Decoder(plan);
+        Scan(w, $"{r.Hiddens} + {plan.BatchSize * d.Hidden}", "_targetLength", d.Hidden, $"{d.Property} states", plan.BatchSize);
+        Scan(w, r.Output, "_targetLength", d.Output, $"{d.Property} output", plan.BatchSize);
     }
 
     /// <summary>The target input, and the output over the target steps.</summary>
