@@ -109,6 +109,14 @@ internal abstract partial class RecurrentHandler
         plan.PacksStepWeights ? R(plan.Step!.Layers[index]).Cells[l * ((RecurrentPlan)plan.Layers[index]).Directions + d] : null;
 
 
+    /// <summary>One stacked layer and direction: what its cell keeps, and its weight_ih, weight_hh, bias_ih, bias_hh as <c>Layout.*</c>.</summary>
+    private static (CellBuffers Cell, string WIh, string WHh, string BIh, string BHh) Cell(RecurrentPlan layer, LayerBuffers buffers, int l, int d)
+    {
+        int first = layer.FirstParameter(l, d);
+        return (R(buffers).Cells[l * layer.Directions + d], "Layout." + layer.ParameterNames[first], "Layout." + layer.ParameterNames[first + 1],
+            "Layout." + layer.ParameterNames[first + 2], "Layout." + layer.ParameterNames[first + 3]);
+    }
+
     private static void WriteCellForward(SourceWriter w, ModelPlan plan, int index, LayerBuffers buffers, int l, int d, string input, bool streaming)
     {
         var layer = (RecurrentPlan)plan.Layers[index];
@@ -116,10 +124,7 @@ internal abstract partial class RecurrentHandler
         int inK = layer.InputOf(l);
         int cacheWidth = layer.CacheWidth;
         bool reverse = d == 1;
-        CellBuffers cell = R(buffers).Cells[l * layer.Directions + d];
-        int first = layer.FirstParameter(l, d);
-        string wIh = "Layout." + layer.ParameterNames[first], wHh = "Layout." + layer.ParameterNames[first + 1];
-        string bIh = "Layout." + layer.ParameterNames[first + 2], bHh = "Layout." + layer.ParameterNames[first + 3];
+        var (cell, wIh, wHh, bIh, bHh) = Cell(layer, buffers, l, d);
         string rows = Rows(plan, layer, streaming);
         CellBuffers? packed = PackedCell(plan, index, l, d);
 
@@ -242,10 +247,7 @@ internal abstract partial class RecurrentHandler
         int inK = layer.InputOf(l);
         int cacheWidth = layer.CacheWidth;
         bool reverse = d == 1;
-        CellBuffers cell = R(buffers).Cells[l * layer.Directions + d];
-        int first = layer.FirstParameter(l, d);
-        string wIh = "Layout." + layer.ParameterNames[first], wHh = "Layout." + layer.ParameterNames[first + 1];
-        string bIh = "Layout." + layer.ParameterNames[first + 2], bHh = "Layout." + layer.ParameterNames[first + 3];
+        var (cell, wIh, wHh, bIh, bHh) = Cell(layer, buffers, l, d);
         string rows = $"{layer.Length} * {B}";
         int gw = G * H; // width of the gate gradients
         bool lstm = layer.Cell == RecurrentCell.Lstm, gru = layer.Cell == RecurrentCell.Gru;
