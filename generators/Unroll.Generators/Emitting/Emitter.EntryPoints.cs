@@ -7,17 +7,19 @@ namespace Unroll.Generators.Emitting;
 /// <summary>The public entry points: they check every argument once, before any state changes, then run the cores.</summary>
 internal static partial class Emitter
 {
-    internal static string InputShape(ModelPlan plan, string length) => plan.Vocabulary > 0
-        ? $"[batch {plan.BatchSize}, length {{{length}}}]"
-        : $"[batch {plan.BatchSize}, length {{{length}}}, features {plan.InputSize}]";
+    /// <summary>The input's shape in a message, for <paramref name="rows"/> rows (an expression: the batch's rows at run time).</summary>
+    internal static string InputShape(ModelPlan plan, string length, string rows = "rows") => plan.Vocabulary > 0
+        ? $"[batch {{{rows}}}, length {{{length}}}]"
+        : $"[batch {{{rows}}}, length {{{length}}}, features {plan.InputSize}]";
 
-    internal static string OutputShape(ModelPlan plan, string length) => plan.SequenceOutput
-        ? $"[batch {plan.BatchSize}, length {{{OutputLength(plan, length)}}}, features {plan.OutputSize}]"
-        : $"[batch {plan.BatchSize}, features {plan.OutputSize}]";
+    internal static string OutputShape(ModelPlan plan, string length, string rows = "rows") => plan.SequenceOutput
+        ? $"[batch {{{rows}}}, length {{{OutputLength(plan, length)}}}, features {plan.OutputSize}]"
+        : $"[batch {{{rows}}}, features {plan.OutputSize}]";
 
-    internal static string OutputCount(ModelPlan plan, string length) => plan.SequenceOutput
-        ? $"{OutputLength(plan, length)} * {plan.BatchSize * plan.OutputSize}"
-        : $"{plan.BatchSize * plan.OutputSize}";
+    /// <summary>Values of the output of <paramref name="rows"/> rows.</summary>
+    internal static string OutputCount(ModelPlan plan, string length, string rows = "rows") => plan.SequenceOutput
+        ? $"{rows} * {OutputLength(plan, length)}{(plan.OutputSize == 1 ? "" : $" * {plan.OutputSize}")}"
+        : plan.OutputSize == 1 ? rows : $"{rows} * {plan.OutputSize}";
 
     /// <summary>The output's steps for <paramref name="length"/> steps of input (see <see cref="LengthAt"/>).</summary>
     internal static string OutputLength(ModelPlan plan, string length) => LengthAt(plan, plan.Layers.Count, length);
@@ -28,11 +30,11 @@ internal static partial class Emitter
         string inputType = tokens ? "global::System.ReadOnlySpan<int>" : ReadOnlySpan;
         string inputName = tokens ? "tokens" : "input";
         string inputDoc = tokens
-            ? $"Token ids, <c>[{plan.BatchSize}, length]</c> batch-first, each below {plan.Vocabulary}."
-            : $"The sequences, <c>[{plan.BatchSize}, length, {plan.InputSize}]</c> batch-first, row-major.";
+            ? $"Token ids, <c>[batch, length]</c> batch-first (a batch of 1 to {plan.BatchSize} rows), each below {plan.Vocabulary}."
+            : $"The sequences, <c>[batch, length, {plan.InputSize}]</c> batch-first, row-major (a batch of 1 to {plan.BatchSize} rows).";
         string outputDoc = plan.SequenceOutput
-            ? $"Receives <c>[{plan.BatchSize}, {OutputLength(plan, "length")}, {plan.OutputSize}]</c>."
-            : $"Receives the output after the last step, <c>[{plan.BatchSize}, {plan.OutputSize}]</c>.";
+            ? $"Receives <c>[batch, {OutputLength(plan, "length")}, {plan.OutputSize}]</c>."
+            : $"Receives the output after the last step, <c>[batch, {plan.OutputSize}]</c>.";
         var last = plan.Sequence.Layers[plan.Layers.Count - 1];
 
         string keeps = plan.InferenceOnly ? "" : ", keeping what <c>Backward</c> needs";
@@ -45,24 +47,26 @@ internal static partial class Emitter
         w.Line($"/// <param name=\"{inputName}\">{inputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
         w.Line($"/// <param name=\"output\">{outputDoc.Replace("length", "<paramref name=\"length\"/>")}</param>");
         w.Line("/// <param name=\"length\">Steps per sequence, 1 to <see cref=\"SequenceLength\"/>.</param>");
-        w.Line("/// <param name=\"lengths\">Empty, or per row the real steps (1 to <paramref name=\"length\"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>");
+        w.Line("/// <param name=\"lengths\">Empty, or per row of the batch the real steps (1 to <paramref name=\"length\"/>): after them a row's recurrent states are held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>");
+        w.Line($"/// <remarks>A batch of fewer than {plan.BatchSize} rows (the last of an epoch, say) runs as the first rows of a full batch: each row's output is bit for bit what it would be there.</remarks>");
         w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span or length is out of range{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
         w.Open($"public void Forward({inputType} {inputName}, {Span} output, int length, global::System.ReadOnlySpan<int> lengths = default)");
         w.Line("CheckLength(length, nameof(length));");
-        w.Line("CheckRowLengths(lengths, length, nameof(lengths));");
-        w.Line(SpanCheck($"{inputName}.Length", $"length * {plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"$\"{InputShape(plan, "length")}\""));
+        w.Line($"int rows = BatchRows({inputName}.Length, {(plan.InputSize == 1 ? "length" : $"length * {plan.InputSize}")}, nameof({inputName}), \"{(tokens ? "[batch, length]" : $"[batch, length, features {plan.InputSize}]")}\");");
+        w.Line("CheckRowLengths(lengths, length, rows, nameof(lengths));");
         w.Line(SpanCheck("output.Length", OutputCount(plan, "length"), "nameof(output)", $"$\"{OutputShape(plan, "length")}\""));
         if (tokens) w.Line("CheckTokens(tokens, nameof(tokens));");
         w.Line($"{Span} a = Arena;");
-        WriteRunSequence(w, plan, inputName, "length", "lengths", "Training");
+        WriteRunSequence(w, plan, inputName, "length", "lengths", "Training", "rows");
         w.Line("_length = length;");
+        w.Line("_rows = rows;");
         if (plan.SequenceOutput)
         {
-            w.Line($"{Blas}.SwapLeadingAxes(a.Slice(Layout.{last.Output}), output, {OutputLength(plan, "length")}, {plan.BatchSize}, {plan.OutputSize});");
+            w.Line($"{Blas}.FromTimeMajor(a.Slice(Layout.{last.Output}), output, rows, {plan.BatchSize}, {OutputLength(plan, "length")}, {plan.OutputSize});");
         }
         else
         {
-            w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
+            w.Line($"a.Slice(Layout.{last.Output}, rows * {plan.OutputSize}).CopyTo(output);");
         }
         w.Close();
         w.Line();
@@ -90,26 +94,28 @@ internal static partial class Emitter
             w.Line();
         }
         w.Open($"private void Backward({ReadOnlySpan} outputGradient, {Span} inputGradientValues, bool inputGradient)");
-        w.Line("int length = _length;");
+        w.Line("int length = _length, rows = _rows;");
         w.Line("if (length == 0) throw new global::System.InvalidOperationException(\"Backward needs a Forward first: it differentiates the last Forward.\");");
         w.Line(SpanCheck("outputGradient.Length", OutputCount(plan, "length"), "nameof(outputGradient)", $"$\"{OutputShape(plan, "length")}\""));
         if (floatInput)
         {
-            w.Line(SpanCheck("inputGradientValues.Length", $"length * {plan.BatchSize * plan.InputSize}", "nameof(inputGradient)", $"$\"{InputShape(plan, "length")}\"", when: "inputGradient"));
+            w.Line(SpanCheck("inputGradientValues.Length", $"rows * length * {plan.InputSize}", "nameof(inputGradient)", $"$\"{InputShape(plan, "length")}\"", when: "inputGradient"));
         }
         w.Line($"{Span} a = Arena;");
+        w.Line("// the rows of the last Forward's batch; the rows past them (a smaller batch) get no gradient");
         if (plan.SequenceOutput)
         {
-            w.Line($"{Blas}.SwapLeadingAxes(outputGradient, a.Slice(Layout.{last.OutputGradient}), {plan.BatchSize}, {OutputLength(plan, "length")}, {plan.OutputSize});");
+            w.Line($"{Blas}.ToTimeMajor(outputGradient, a.Slice(Layout.{last.OutputGradient}), rows, {plan.BatchSize}, {OutputLength(plan, "length")}, {plan.OutputSize});");
         }
         else
         {
-            w.Line($"outputGradient.CopyTo(a.Slice(Layout.{last.OutputGradient}, {plan.BatchSize * plan.OutputSize}));");
+            w.Line($"outputGradient.CopyTo(a.Slice(Layout.{last.OutputGradient}, rows * {plan.OutputSize}));");
+            w.Line($"a.Slice(Layout.{last.OutputGradient} + rows * {plan.OutputSize}, ({plan.BatchSize} - rows) * {plan.OutputSize}).Clear();");
         }
         w.Line("BackwardCore(length, inputGradient);");
         if (floatInput)
         {
-            w.Line($"if (inputGradient) {Blas}.SwapLeadingAxes(a.Slice(Layout.{plan.Sequence.InputGradient}), inputGradientValues, length, {plan.BatchSize}, {plan.InputSize});");
+            w.Line($"if (inputGradient) {Blas}.FromTimeMajor(a.Slice(Layout.{plan.Sequence.InputGradient}), inputGradientValues, rows, {plan.BatchSize}, length, {plan.InputSize});");
         }
         w.Close();
         w.Line();
@@ -156,21 +162,28 @@ internal static partial class Emitter
         w.Line($"/// A run of steps gives what <c>Forward</c> gives for the whole sequence.{(plan.InferenceOnly ? "" : " Leaves what <c>Backward</c> needs untouched.")}");
         w.Line("/// </summary>");
         w.Line(tokens
-            ? $"/// <param name=\"tokens\">One token id per sequence, <c>[{plan.BatchSize}]</c>.</param>"
-            : $"/// <param name=\"input\">One step per sequence, <c>[{plan.BatchSize}, {plan.InputSize}]</c>.</param>");
-        w.Line($"/// <param name=\"output\">Receives <c>[{plan.BatchSize}, {plan.OutputSize}]</c>.</param>");
+            ? $"/// <param name=\"tokens\">One token id per sequence, <c>[batch]</c> (1 to {plan.BatchSize} sequences: the first rows of the running states).</param>"
+            : $"/// <param name=\"input\">One step per sequence, <c>[batch, {plan.InputSize}]</c> (1 to {plan.BatchSize} sequences: the first rows of the running states).</param>");
+        w.Line($"/// <param name=\"output\">Receives <c>[batch, {plan.OutputSize}]</c>.</param>");
         w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
         if (caches) w.Line($"/// <exception cref=\"global::System.InvalidOperationException\"><see cref=\"SequenceLength\"/> steps have run since <see cref=\"ResetState\"/>: the attention caches are full.</exception>");
         w.Open($"public void Step({inputType} {inputName}, {Span} output)");
-        string stepShape = tokens ? $"[batch {plan.BatchSize}]" : $"[batch {plan.BatchSize}, features {plan.InputSize}]";
-        w.Line(SpanCheck($"{inputName}.Length", $"{plan.BatchSize * plan.InputSize}", $"nameof({inputName})", $"\"{stepShape}\""));
-        w.Line(SpanCheck("output.Length", $"{plan.BatchSize * plan.OutputSize}", "nameof(output)", $"\"[batch {plan.BatchSize}, features {plan.OutputSize}]\""));
+        w.Line($"int rows = BatchRows({inputName}.Length, {plan.InputSize}, nameof({inputName}), \"{(tokens ? "[batch]" : $"[batch, features {plan.InputSize}]")}\");");
+        w.Line(SpanCheck("output.Length", $"rows * {plan.OutputSize}", "nameof(output)", $"$\"[batch {{rows}}, features {plan.OutputSize}]\""));
         if (tokens) w.Line("CheckTokens(tokens, nameof(tokens));");
         w.Line($"{Span} a = Arena;");
+        w.Line("// the batch's rows, then zeros in the rows past them (a smaller batch)");
         if (tokens)
-            w.Line($"tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize})));");
+        {
+            w.Line($"global::System.Span<int> stepTokens = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize}));");
+            w.Line("tokens.CopyTo(stepTokens);");
+            w.Line("stepTokens.Slice(rows).Clear();");
+        }
         else
-            w.Line($"input.CopyTo(a.Slice(Layout.{plan.Step!.Input}, {plan.BatchSize * plan.InputSize}));");
+        {
+            w.Line($"input.CopyTo(a.Slice(Layout.{plan.Step!.Input}, rows * {plan.InputSize}));");
+            w.Line($"a.Slice(Layout.{plan.Step!.Input} + rows * {plan.InputSize}, ({plan.BatchSize} - rows) * {plan.InputSize}).Clear();");
+        }
         if (caches)
         {
             w.Line("if (_stepPosition == SequenceLength)");
@@ -179,7 +192,7 @@ internal static partial class Emitter
         if (plan.PacksStepWeights) w.Line("if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();");
         w.Line("StepCore();");
         if (caches) w.Line("_stepPosition++;");
-        w.Line($"a.Slice(Layout.{last.Output}, {plan.BatchSize * plan.OutputSize}).CopyTo(output);");
+        w.Line($"a.Slice(Layout.{last.Output}, rows * {plan.OutputSize}).CopyTo(output);");
         w.Close();
         w.Line();
         if (plan.PacksStepWeights) WritePackingMethods(w, plan);
@@ -238,19 +251,28 @@ internal static partial class Emitter
     /// The (checked) input into the arena, time-major, each row's length, the training switch, then <c>ForwardCore</c>:
     /// the common part of <c>Forward</c> and of an encoder–decoder's encoder run. Needs <c>a</c>, the arena.
     /// </summary>
-    internal static void WriteRunSequence(SourceWriter w, ModelPlan plan, string input, string length, string lengths, string training)
+    /// <param name="rows">The batch's rows, as C#: <c>rows</c>, or <c>BatchSize</c> where a batch is always full.</param>
+    internal static void WriteRunSequence(SourceWriter w, ModelPlan plan, string input, string length, string lengths, string training, string rows)
     {
         if (plan.Vocabulary > 0)
         {
-            w.Line($"{input}.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Sequence.Input}, {length} * {plan.BatchSize})));");
+            w.Line($"global::System.Span<int> ids = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Sequence.Input}, {length} * {plan.BatchSize}));");
+            w.Line($"{input}.CopyTo(ids);");
+            w.Line($"ids.Slice({input}.Length).Clear(); // the rows past the batch's (a smaller batch): token 0, their outputs unread");
         }
-        else
+        else if (rows == "BatchSize")
         {
             w.Line("// [batch, length, features] → time-major [length, batch, features]");
             w.Line($"{Blas}.SwapLeadingAxes({input}, a.Slice(Layout.{plan.Sequence.Input}), {plan.BatchSize}, {length}, {plan.InputSize});");
         }
+        else
+        {
+            w.Line($"// [batch, length, features] → time-major [length, {plan.BatchSize}, features], the rows past the batch's zero");
+            w.Line($"{Blas}.ToTimeMajor({input}, a.Slice(Layout.{plan.Sequence.Input}), {rows}, {plan.BatchSize}, {length}, {plan.InputSize});");
+        }
         w.Line($"if ({lengths}.IsEmpty) global::System.Array.Fill(_rowLengths, {length});");
         w.Line($"else {lengths}.CopyTo(_rowLengths);");
+        if (rows != "BatchSize") w.Line($"global::System.Array.Fill(_rowLengths, {length}, {rows}, {plan.BatchSize} - {rows}); // the rows past the batch's");
         if (!plan.InferenceOnly) w.Line($"_forwardTraining = {training};");
         w.Line($"ForwardCore({length});");
     }
@@ -266,15 +288,26 @@ internal static partial class Emitter
         w.Line($"    throw new global::System.ArgumentOutOfRangeException(name, length, $\"The {{name}} must be between 1 and SequenceLength ({plan.SequenceLength}), but is {{length}}.\");");
         w.Close();
         w.Line();
-        w.Open("private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)");
+        w.Open("private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)");
         w.Line("if (lengths.IsEmpty) return;");
-        w.Line(SpanCheck("lengths.Length", $"{plan.BatchSize}", "name", $"\"[batch {plan.BatchSize}]\""));
+        w.Line(SpanCheck("lengths.Length", "rows", "name", "$\"[batch {rows}]\""));
         w.Open("for (int b = 0; b < lengths.Length; b++)");
         w.Line("if (lengths[b] < 1 || lengths[b] > length)");
         w.Line("    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $\"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.\");");
         w.Close();
         w.Close();
         w.Line();
+        if (EntryPointOwner(plan) < 0) // an encoder–decoder's batches are full
+        {
+            w.Line($"/// <summary>The rows of a batch whose span holds <paramref name=\"values\"/>, <paramref name=\"perRow\"/> a row: 1 to {plan.BatchSize}.</summary>");
+            w.Open("private static int BatchRows(int values, int perRow, string name, string shape)");
+            w.Line("int rows = values / perRow;");
+            w.Line("if (values % perRow != 0 || rows < 1 || rows > BatchSize)");
+            w.Line($"    throw new global::System.ArgumentException($\"Expected a batch of 1 to {plan.BatchSize} rows of {{perRow}} values ({{shape}}), at most {{BatchSize * perRow}}, but the span holds {{values}}.\", name);");
+            w.Line("return rows;");
+            w.Close();
+            w.Line();
+        }
         w.Line("[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]");
         w.Open("private static void ThrowWrongLength(string name, int expected, int actual, string shape)");
         w.Line("throw new global::System.ArgumentException($\"Expected {expected} values ({shape}), but the span holds {actual}.\", name);");

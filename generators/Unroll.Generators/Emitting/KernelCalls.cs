@@ -19,6 +19,8 @@ internal static class KernelCalls
         ["Blas.MultiplyPacked"] = new[] { null, "lda", null, null, "ldc", "m", "n", "k" },
         ["Blas.CopyRows"] = new[] { null, "lds", null, "ldd", "m", "n" },
         ["Blas.AddRows"] = new[] { null, "lds", null, "ldd", "m", "n" },
+        ["Blas.ToTimeMajor"] = new[] { null, null, "rows", "batch", "length", "features" },
+        ["Blas.FromTimeMajor"] = new[] { null, null, "rows", "batch", "length", "features" },
         ["Cells.LstmStep"] = new[] { null, "ldx", null, "ldPrev", null, null, null, null, "ldh", "batch", "input", "hidden" },
         ["Cells.GruStep"] = new[] { null, "ldx", null, "ldPrev", null, null, "ldh", "batch", "input", "hidden" },
         ["Cells.GruForward"] = new[] { null, null, null, "ldhPrev", null, "ldh", "batch", "hidden" },

@@ -125,4 +125,40 @@ public static unsafe partial class Blas
             }
         }
     }
+
+    /// <summary>
+    /// A batch of <paramref name="rows"/> sequences, batch-first <c>[rows, length, features]</c>, into the time-major
+    /// <c>[length, batch, features]</c> of a model compiled for <paramref name="batch"/> rows: the rows past
+    /// <paramref name="rows"/> are zeroed, so that a smaller batch runs as the first rows of a full one.
+    /// </summary>
+    public static void ToTimeMajor(ReadOnlySpan<float> source, Span<float> destination, int rows, int batch, int length, int features)
+    {
+        CheckBatch(rows, batch, length, features, source.Length, destination.Length, nameof(source), nameof(destination));
+        for (int t = 0; t < length; t++)
+        {
+            Span<float> step = destination.Slice(t * batch * features, batch * features);
+            for (int b = 0; b < rows; b++) source.Slice((b * length + t) * features, features).CopyTo(step.Slice(b * features, features));
+            step.Slice(rows * features).Clear();
+        }
+    }
+
+    /// <summary>The first <paramref name="rows"/> of a time-major <c>[length, batch, features]</c> as batch-first <c>[rows, length, features]</c>.</summary>
+    public static void FromTimeMajor(ReadOnlySpan<float> source, Span<float> destination, int rows, int batch, int length, int features)
+    {
+        CheckBatch(rows, batch, length, features, destination.Length, source.Length, nameof(destination), nameof(source));
+        for (int t = 0; t < length; t++)
+        {
+            for (int b = 0; b < rows; b++) source.Slice((t * batch + b) * features, features).CopyTo(destination.Slice((b * length + t) * features, features));
+        }
+    }
+
+    /// <summary>1 to <paramref name="batch"/> rows, a batch-first span of that many, a time-major span of the whole batch.</summary>
+    private static void CheckBatch(int rows, int batch, int length, int features, int batchFirst, int timeMajor, string batchFirstName, string timeMajorName)
+    {
+        if (rows < 1 || rows > batch) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A batch holds 1 to {batch} rows.");
+        if (batchFirst < rows * length * features)
+            throw new ArgumentException($"{batchFirstName} holds {batchFirst} values, fewer than the {rows * length * features} of [{rows}, {length}, {features}].", batchFirstName);
+        if (timeMajor < length * batch * features)
+            throw new ArgumentException($"{timeMajorName} holds {timeMajor} values, fewer than the {length * batch * features} of [{length}, {batch}, {features}].", timeMajorName);
+    }
 }

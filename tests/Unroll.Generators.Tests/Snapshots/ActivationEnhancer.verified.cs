@@ -111,6 +111,9 @@ namespace Audio
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
+        /// <summary>Rows of the last <c>Forward</c>'s batch (1 to 4).</summary>
+        private int _rows;
+
         /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
         private readonly int[] _rowLengths = new int[4];
 
@@ -229,34 +232,39 @@ namespace Audio
             4); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
-        /// <param name="input">The sequences, <c>[4, length, 8]</c> batch-first, row-major.</param>
-        /// <param name="output">Receives <c>[4, length, 4]</c>.</param>
+        /// <param name="input">The sequences, <c>[batch, length, 8]</c> batch-first, row-major (a batch of 1 to 4 rows).</param>
+        /// <param name="output">Receives <c>[batch, length, 4]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
         /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
         /// keeping what <c>Backward</c> needs.</summary>
-        /// <param name="input">The sequences, <c>[4, <paramref name="length"/>, 8]</c> batch-first, row-major.</param>
-        /// <param name="output">Receives <c>[4, <paramref name="length"/>, 4]</c>.</param>
+        /// <param name="input">The sequences, <c>[batch, <paramref name="length"/>, 8]</c> batch-first, row-major (a batch of 1 to 4 rows).</param>
+        /// <param name="output">Receives <c>[batch, <paramref name="length"/>, 4]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
-        /// packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row of the batch the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held,
+        /// as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <remarks>A batch of fewer than 4 rows (the last of an epoch, say) runs as the first rows of a full batch: each row's output is bit for bit what it
+        /// would be there.</remarks>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length,
             global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
-            CheckRowLengths(lengths, length, nameof(lengths));
-            if (input.Length != length * 32) ThrowWrongLength(nameof(input), length * 32, input.Length, $"[batch 4, length {length}, features 8]");
-            if (output.Length != length * 16) ThrowWrongLength(nameof(output), length * 16, output.Length, $"[batch 4, length {length}, features 4]");
+            int rows = BatchRows(input.Length, length * 8, nameof(input), "[batch, length, features 8]");
+            CheckRowLengths(lengths, length, rows, nameof(lengths));
+            if (output.Length != rows * length * 4) ThrowWrongLength(nameof(output), rows * length * 4, output.Length,
+                $"[batch {rows}, length {length}, features 4]");
             global::System.Span<float> a = Arena;
-            // [batch, length, features] → time-major [length, batch, features]
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 4, length, 8);
+            // [batch, length, features] → time-major [length, 4, features], the rows past the batch's zero
+            global::Unroll.Kernels.Blas.ToTimeMajor(input, a.Slice(Layout.Input), rows, batch: 4, length, features: 8);
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
             else lengths.CopyTo(_rowLengths);
+            global::System.Array.Fill(_rowLengths, length, rows, 4 - rows); // the rows past the batch's
             _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Mask_Output), output, length, 4, 4);
+            _rows = rows;
+            global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Mask_Output), output, rows, batch: 4, length, features: 4);
         }
 
         /// <summary>
@@ -277,16 +285,18 @@ namespace Audio
 
         private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradientValues, bool inputGradient)
         {
-            int length = _length;
+            int length = _length, rows = _rows;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-            if (outputGradient.Length != length * 16) ThrowWrongLength(nameof(outputGradient), length * 16, outputGradient.Length,
-                $"[batch 4, length {length}, features 4]");
-            if (inputGradient && inputGradientValues.Length != length * 32) ThrowWrongLength(nameof(inputGradient), length * 32, inputGradientValues.Length,
-                $"[batch 4, length {length}, features 8]");
+            if (outputGradient.Length != rows * length * 4) ThrowWrongLength(nameof(outputGradient), rows * length * 4, outputGradient.Length,
+                $"[batch {rows}, length {length}, features 4]");
+            if (inputGradient && inputGradientValues.Length != rows * length * 8) ThrowWrongLength(nameof(inputGradient), rows * length * 8,
+                inputGradientValues.Length, $"[batch {rows}, length {length}, features 8]");
             global::System.Span<float> a = Arena;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Mask_OutputGradient), 4, length, 4);
+            // the rows of the last Forward's batch; the rows past them (a smaller batch) get no gradient
+            global::Unroll.Kernels.Blas.ToTimeMajor(outputGradient, a.Slice(Layout.Mask_OutputGradient), rows, batch: 4, length, features: 4);
             BackwardCore(length, inputGradient);
-            if (inputGradient) global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.InputGradient), inputGradientValues, length, 4, 8);
+            if (inputGradient) global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.InputGradient), inputGradientValues, rows, batch: 4, length,
+                features: 8);
         }
 
         /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>
@@ -321,18 +331,20 @@ namespace Audio
         /// Streaming: advances every sequence of the batch by one step from the running state (see <see cref="ResetState"/>).
         /// A run of steps gives what <c>Forward</c> gives for the whole sequence. Leaves what <c>Backward</c> needs untouched.
         /// </summary>
-        /// <param name="input">One step per sequence, <c>[4, 8]</c>.</param>
-        /// <param name="output">Receives <c>[4, 4]</c>.</param>
+        /// <param name="input">One step per sequence, <c>[batch, 8]</c> (1 to 4 sequences: the first rows of the running states).</param>
+        /// <param name="output">Receives <c>[batch, 4]</c>.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            if (input.Length != 32) ThrowWrongLength(nameof(input), 32, input.Length, "[batch 4, features 8]");
-            if (output.Length != 16) ThrowWrongLength(nameof(output), 16, output.Length, "[batch 4, features 4]");
+            int rows = BatchRows(input.Length, 8, nameof(input), "[batch, features 8]");
+            if (output.Length != rows * 4) ThrowWrongLength(nameof(output), rows * 4, output.Length, $"[batch {rows}, features 4]");
             global::System.Span<float> a = Arena;
-            input.CopyTo(a.Slice(Layout.Step_Input, 32));
+            // the batch's rows, then zeros in the rows past them (a smaller batch)
+            input.CopyTo(a.Slice(Layout.Step_Input, rows * 8));
+            a.Slice(Layout.Step_Input + rows * 8, (4 - rows) * 8).Clear();
             if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
             StepCore();
-            a.Slice(Layout.Step_Mask_Output, 16).CopyTo(output);
+            a.Slice(Layout.Step_Mask_Output, rows * 4).CopyTo(output);
         }
 
         /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
@@ -589,16 +601,26 @@ namespace Audio
                 throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (20), but is {length}.");
         }
 
-        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
         {
             if (lengths.IsEmpty) return;
-            if (lengths.Length != 4) ThrowWrongLength(name, 4, lengths.Length, "[batch 4]");
+            if (lengths.Length != rows) ThrowWrongLength(name, rows, lengths.Length, $"[batch {rows}]");
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
                         $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
+        }
+
+        /// <summary>The rows of a batch whose span holds <paramref name="values"/>, <paramref name="perRow"/> a row: 1 to 4.</summary>
+        private static int BatchRows(int values, int perRow, string name, string shape)
+        {
+            int rows = values / perRow;
+            if (values % perRow != 0 || rows < 1 || rows > BatchSize)
+                throw new global::System.ArgumentException(
+                    $"Expected a batch of 1 to 4 rows of {perRow} values ({shape}), at most {BatchSize * perRow}, but the span holds {values}.", name);
+            return rows;
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -92,6 +92,9 @@ namespace Sentiment
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
+        /// <summary>Rows of the last <c>Forward</c>'s batch (1 to 4).</summary>
+        private int _rows;
+
         /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
         private readonly int[] _rowLengths = new int[4];
 
@@ -186,34 +189,38 @@ namespace Sentiment
             3, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
-        /// <param name="input">The sequences, <c>[4, length, 8]</c> batch-first, row-major.</param>
-        /// <param name="output">Receives the output after the last step, <c>[4, 3]</c>.</param>
+        /// <param name="input">The sequences, <c>[batch, length, 8]</c> batch-first, row-major (a batch of 1 to 4 rows).</param>
+        /// <param name="output">Receives the output after the last step, <c>[batch, 3]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
         /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
         /// keeping what <c>Backward</c> needs.</summary>
-        /// <param name="input">The sequences, <c>[4, <paramref name="length"/>, 8]</c> batch-first, row-major.</param>
-        /// <param name="output">Receives the output after the last step, <c>[4, 3]</c>.</param>
+        /// <param name="input">The sequences, <c>[batch, <paramref name="length"/>, 8]</c> batch-first, row-major (a batch of 1 to 4 rows).</param>
+        /// <param name="output">Receives the output after the last step, <c>[batch, 3]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
-        /// packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row of the batch the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held,
+        /// as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <remarks>A batch of fewer than 4 rows (the last of an epoch, say) runs as the first rows of a full batch: each row's output is bit for bit what it
+        /// would be there.</remarks>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length,
             global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
-            CheckRowLengths(lengths, length, nameof(lengths));
-            if (input.Length != length * 32) ThrowWrongLength(nameof(input), length * 32, input.Length, $"[batch 4, length {length}, features 8]");
-            if (output.Length != 12) ThrowWrongLength(nameof(output), 12, output.Length, $"[batch 4, features 3]");
+            int rows = BatchRows(input.Length, length * 8, nameof(input), "[batch, length, features 8]");
+            CheckRowLengths(lengths, length, rows, nameof(lengths));
+            if (output.Length != rows * 3) ThrowWrongLength(nameof(output), rows * 3, output.Length, $"[batch {rows}, features 3]");
             global::System.Span<float> a = Arena;
-            // [batch, length, features] → time-major [length, batch, features]
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 4, length, 8);
+            // [batch, length, features] → time-major [length, 4, features], the rows past the batch's zero
+            global::Unroll.Kernels.Blas.ToTimeMajor(input, a.Slice(Layout.Input), rows, batch: 4, length, features: 8);
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
             else lengths.CopyTo(_rowLengths);
+            global::System.Array.Fill(_rowLengths, length, rows, 4 - rows); // the rows past the batch's
             _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
-            a.Slice(Layout.Head_Output, 12).CopyTo(output);
+            _rows = rows;
+            a.Slice(Layout.Head_Output, rows * 3).CopyTo(output);
         }
 
         /// <summary>
@@ -234,15 +241,18 @@ namespace Sentiment
 
         private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradientValues, bool inputGradient)
         {
-            int length = _length;
+            int length = _length, rows = _rows;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-            if (outputGradient.Length != 12) ThrowWrongLength(nameof(outputGradient), 12, outputGradient.Length, $"[batch 4, features 3]");
-            if (inputGradient && inputGradientValues.Length != length * 32) ThrowWrongLength(nameof(inputGradient), length * 32, inputGradientValues.Length,
-                $"[batch 4, length {length}, features 8]");
+            if (outputGradient.Length != rows * 3) ThrowWrongLength(nameof(outputGradient), rows * 3, outputGradient.Length, $"[batch {rows}, features 3]");
+            if (inputGradient && inputGradientValues.Length != rows * length * 8) ThrowWrongLength(nameof(inputGradient), rows * length * 8,
+                inputGradientValues.Length, $"[batch {rows}, length {length}, features 8]");
             global::System.Span<float> a = Arena;
-            outputGradient.CopyTo(a.Slice(Layout.Head_OutputGradient, 12));
+            // the rows of the last Forward's batch; the rows past them (a smaller batch) get no gradient
+            outputGradient.CopyTo(a.Slice(Layout.Head_OutputGradient, rows * 3));
+            a.Slice(Layout.Head_OutputGradient + rows * 3, (4 - rows) * 3).Clear();
             BackwardCore(length, inputGradient);
-            if (inputGradient) global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.InputGradient), inputGradientValues, length, 4, 8);
+            if (inputGradient) global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.InputGradient), inputGradientValues, rows, batch: 4, length,
+                features: 8);
         }
 
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -457,16 +467,26 @@ namespace Sentiment
                 throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (24), but is {length}.");
         }
 
-        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
         {
             if (lengths.IsEmpty) return;
-            if (lengths.Length != 4) ThrowWrongLength(name, 4, lengths.Length, "[batch 4]");
+            if (lengths.Length != rows) ThrowWrongLength(name, rows, lengths.Length, $"[batch {rows}]");
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
                         $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
+        }
+
+        /// <summary>The rows of a batch whose span holds <paramref name="values"/>, <paramref name="perRow"/> a row: 1 to 4.</summary>
+        private static int BatchRows(int values, int perRow, string name, string shape)
+        {
+            int rows = values / perRow;
+            if (values % perRow != 0 || rows < 1 || rows > BatchSize)
+                throw new global::System.ArgumentException(
+                    $"Expected a batch of 1 to 4 rows of {perRow} values ({shape}), at most {BatchSize * perRow}, but the span holds {values}.", name);
+            return rows;
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -110,6 +110,9 @@ namespace Text
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
+        /// <summary>Rows of the last <c>Forward</c>'s batch (1 to 2).</summary>
+        private int _rows;
+
         /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
         private readonly int[] _rowLengths = new int[2];
 
@@ -207,35 +210,42 @@ namespace Text
             50, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
-        /// <param name="tokens">Token ids, <c>[2, length]</c> batch-first, each below 50.</param>
-        /// <param name="output">Receives <c>[2, length, 50]</c>.</param>
+        /// <param name="tokens">Token ids, <c>[batch, length]</c> batch-first (a batch of 1 to 2 rows), each below 50.</param>
+        /// <param name="output">Receives <c>[batch, length, 50]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output) => Forward(tokens, output, SequenceLength);
 
         /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
         /// keeping what <c>Backward</c> needs.</summary>
-        /// <param name="tokens">Token ids, <c>[2, <paramref name="length"/>]</c> batch-first, each below 50.</param>
-        /// <param name="output">Receives <c>[2, <paramref name="length"/>, 50]</c>.</param>
+        /// <param name="tokens">Token ids, <c>[batch, <paramref name="length"/>]</c> batch-first (a batch of 1 to 2 rows), each below 50.</param>
+        /// <param name="output">Receives <c>[batch, <paramref name="length"/>, 50]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
-        /// packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row of the batch the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held,
+        /// as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <remarks>A batch of fewer than 2 rows (the last of an epoch, say) runs as the first rows of a full batch: each row's output is bit for bit what it
+        /// would be there.</remarks>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has
         /// changed.</exception>
         public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length,
             global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
-            CheckRowLengths(lengths, length, nameof(lengths));
-            if (tokens.Length != length * 2) ThrowWrongLength(nameof(tokens), length * 2, tokens.Length, $"[batch 2, length {length}]");
-            if (output.Length != length * 100) ThrowWrongLength(nameof(output), length * 100, output.Length, $"[batch 2, length {length}, features 50]");
+            int rows = BatchRows(tokens.Length, length, nameof(tokens), "[batch, length]");
+            CheckRowLengths(lengths, length, rows, nameof(lengths));
+            if (output.Length != rows * length * 50) ThrowWrongLength(nameof(output), rows * length * 50, output.Length,
+                $"[batch {rows}, length {length}, features 50]");
             CheckTokens(tokens, nameof(tokens));
             global::System.Span<float> a = Arena;
-            tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2)));
+            global::System.Span<int> ids = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2));
+            tokens.CopyTo(ids);
+            ids.Slice(tokens.Length).Clear(); // the rows past the batch's (a smaller batch): token 0, their outputs unread
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
             else lengths.CopyTo(_rowLengths);
+            global::System.Array.Fill(_rowLengths, length, rows, 2 - rows); // the rows past the batch's
             _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Head_Output), output, length, 2, 50);
+            _rows = rows;
+            global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Head_Output), output, rows, batch: 2, length, features: 50);
         }
 
         /// <summary>
@@ -249,12 +259,13 @@ namespace Text
 
         private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradientValues, bool inputGradient)
         {
-            int length = _length;
+            int length = _length, rows = _rows;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-            if (outputGradient.Length != length * 100) ThrowWrongLength(nameof(outputGradient), length * 100, outputGradient.Length,
-                $"[batch 2, length {length}, features 50]");
+            if (outputGradient.Length != rows * length * 50) ThrowWrongLength(nameof(outputGradient), rows * length * 50, outputGradient.Length,
+                $"[batch {rows}, length {length}, features 50]");
             global::System.Span<float> a = Arena;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Head_OutputGradient), 2, length, 50);
+            // the rows of the last Forward's batch; the rows past them (a smaller batch) get no gradient
+            global::Unroll.Kernels.Blas.ToTimeMajor(outputGradient, a.Slice(Layout.Head_OutputGradient), rows, batch: 2, length, features: 50);
             BackwardCore(length, inputGradient);
         }
 
@@ -293,25 +304,28 @@ namespace Text
         /// Streaming: advances every sequence of the batch by one step from the running state (see <see cref="ResetState"/>).
         /// A run of steps gives what <c>Forward</c> gives for the whole sequence. Leaves what <c>Backward</c> needs untouched.
         /// </summary>
-        /// <param name="tokens">One token id per sequence, <c>[2]</c>.</param>
-        /// <param name="output">Receives <c>[2, 50]</c>.</param>
+        /// <param name="tokens">One token id per sequence, <c>[batch]</c> (1 to 2 sequences: the first rows of the running states).</param>
+        /// <param name="output">Receives <c>[batch, 50]</c>.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has
         /// changed.</exception>
         /// <exception cref="global::System.InvalidOperationException"><see cref="SequenceLength"/> steps have run since <see cref="ResetState"/>: the attention
         /// caches are full.</exception>
         public void Step(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
         {
-            if (tokens.Length != 2) ThrowWrongLength(nameof(tokens), 2, tokens.Length, "[batch 2]");
-            if (output.Length != 100) ThrowWrongLength(nameof(output), 100, output.Length, "[batch 2, features 50]");
+            int rows = BatchRows(tokens.Length, 1, nameof(tokens), "[batch]");
+            if (output.Length != rows * 50) ThrowWrongLength(nameof(output), rows * 50, output.Length, $"[batch {rows}, features 50]");
             CheckTokens(tokens, nameof(tokens));
             global::System.Span<float> a = Arena;
-            tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 2)));
+            // the batch's rows, then zeros in the rows past them (a smaller batch)
+            global::System.Span<int> stepTokens = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 2));
+            tokens.CopyTo(stepTokens);
+            stepTokens.Slice(rows).Clear();
             if (_stepPosition == SequenceLength)
                 throw new global::System.InvalidOperationException(
                     "The attention caches hold SequenceLength (16) steps, and they are full: ResetState starts again.");
             StepCore();
             _stepPosition++;
-            a.Slice(Layout.Step_Head_Output, 100).CopyTo(output);
+            a.Slice(Layout.Step_Head_Output, rows * 50).CopyTo(output);
         }
 
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -501,16 +515,26 @@ namespace Text
                 throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (16), but is {length}.");
         }
 
-        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
         {
             if (lengths.IsEmpty) return;
-            if (lengths.Length != 2) ThrowWrongLength(name, 2, lengths.Length, "[batch 2]");
+            if (lengths.Length != rows) ThrowWrongLength(name, rows, lengths.Length, $"[batch {rows}]");
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
                         $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
+        }
+
+        /// <summary>The rows of a batch whose span holds <paramref name="values"/>, <paramref name="perRow"/> a row: 1 to 2.</summary>
+        private static int BatchRows(int values, int perRow, string name, string shape)
+        {
+            int rows = values / perRow;
+            if (values % perRow != 0 || rows < 1 || rows > BatchSize)
+                throw new global::System.ArgumentException(
+                    $"Expected a batch of 1 to 2 rows of {perRow} values ({shape}), at most {BatchSize * perRow}, but the span holds {values}.", name);
+            return rows;
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -254,7 +254,7 @@ namespace Signals
             CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length,
                 $"[batch 2, length {sourceLength}, features 3]");
-            CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
+            CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));
             CheckTargetLength(targetLength);
             if (targetInput.Length != targetLength * 2 * 2) ThrowWrongLength(nameof(targetInput), targetLength * 2 * 2, targetInput.Length,
                 $"[batch 2, length {targetLength}, features 2]");
@@ -321,7 +321,7 @@ namespace Signals
             CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length,
                 $"[batch 2, length {sourceLength}, features 3]");
-            CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
+            CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));
             global::System.Span<float> a = Arena;
             RunEncoder(source, sourceLength, sourceLengths, training: false);
             _length = 0; // the encoder's activations are Encode's now
@@ -681,10 +681,10 @@ namespace Signals
                 throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (8), but is {length}.");
         }
 
-        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
         {
             if (lengths.IsEmpty) return;
-            if (lengths.Length != 2) ThrowWrongLength(name, 2, lengths.Length, "[batch 2]");
+            if (lengths.Length != rows) ThrowWrongLength(name, rows, lengths.Length, $"[batch {rows}]");
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)

@@ -259,7 +259,7 @@ namespace Dates
             CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
             CheckTokens(source, nameof(source));
-            CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
+            CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));
             CheckTargetLength(targetLength);
             if (targetInput.Length != targetLength * 4) ThrowWrongLength(nameof(targetInput), targetLength * 4, targetInput.Length,
                 $"[batch 4, length {targetLength}]");
@@ -289,7 +289,7 @@ namespace Dates
             CheckLength(sourceLength, nameof(sourceLength));
             if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
             CheckTokens(source, nameof(source));
-            CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));
+            CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             RunEncoder(source, sourceLength, sourceLengths, training: false);
@@ -308,7 +308,9 @@ namespace Dates
         private void RunEncoder(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)
         {
             global::System.Span<float> a = Arena;
-            source.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, sourceLength * 4)));
+            global::System.Span<int> ids = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, sourceLength * 4));
+            source.CopyTo(ids);
+            ids.Slice(source.Length).Clear(); // the rows past the batch's (a smaller batch): token 0, their outputs unread
             if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);
             else sourceLengths.CopyTo(_rowLengths);
             ForwardCore(sourceLength);
@@ -593,10 +595,10 @@ namespace Dates
                 throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (12), but is {length}.");
         }
 
-        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
         {
             if (lengths.IsEmpty) return;
-            if (lengths.Length != 4) ThrowWrongLength(name, 4, lengths.Length, "[batch 4]");
+            if (lengths.Length != rows) ThrowWrongLength(name, rows, lengths.Length, $"[batch {rows}]");
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)

@@ -91,6 +91,9 @@ namespace Audio
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>FindNonFinite</c>.</summary>
         private int _length;
 
+        /// <summary>Rows of the last <c>Forward</c>'s batch (1 to 1).</summary>
+        private int _rows;
+
         /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
         private readonly int[] _rowLengths = new int[1];
 
@@ -164,33 +167,38 @@ namespace Audio
         public partial global::Unroll.LinearLayer Head { get => new(_arena, _origin + Layout.Head_weight, -1, 64, 12, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps.</summary>
-        /// <param name="input">The sequences, <c>[1, length, 40]</c> batch-first, row-major.</param>
-        /// <param name="output">Receives <c>[1, length, 12]</c>.</param>
+        /// <param name="input">The sequences, <c>[batch, length, 40]</c> batch-first, row-major (a batch of 1 to 1 rows).</param>
+        /// <param name="output">Receives <c>[batch, length, 12]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
         /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial
         /// states.</summary>
-        /// <param name="input">The sequences, <c>[1, <paramref name="length"/>, 40]</c> batch-first, row-major.</param>
-        /// <param name="output">Receives <c>[1, <paramref name="length"/>, 12]</c>.</param>
+        /// <param name="input">The sequences, <c>[batch, <paramref name="length"/>, 40]</c> batch-first, row-major (a batch of 1 to 1 rows).</param>
+        /// <param name="output">Receives <c>[batch, <paramref name="length"/>, 12]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
-        /// packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row of the batch the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held,
+        /// as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <remarks>A batch of fewer than 1 rows (the last of an epoch, say) runs as the first rows of a full batch: each row's output is bit for bit what it
+        /// would be there.</remarks>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length,
             global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
-            CheckRowLengths(lengths, length, nameof(lengths));
-            if (input.Length != length * 40) ThrowWrongLength(nameof(input), length * 40, input.Length, $"[batch 1, length {length}, features 40]");
-            if (output.Length != length * 12) ThrowWrongLength(nameof(output), length * 12, output.Length, $"[batch 1, length {length}, features 12]");
+            int rows = BatchRows(input.Length, length * 40, nameof(input), "[batch, length, features 40]");
+            CheckRowLengths(lengths, length, rows, nameof(lengths));
+            if (output.Length != rows * length * 12) ThrowWrongLength(nameof(output), rows * length * 12, output.Length,
+                $"[batch {rows}, length {length}, features 12]");
             global::System.Span<float> a = Arena;
-            // [batch, length, features] → time-major [length, batch, features]
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 1, length, 40);
+            // [batch, length, features] → time-major [length, 1, features], the rows past the batch's zero
+            global::Unroll.Kernels.Blas.ToTimeMajor(input, a.Slice(Layout.Input), rows, batch: 1, length, features: 40);
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
             else lengths.CopyTo(_rowLengths);
+            global::System.Array.Fill(_rowLengths, length, rows, 1 - rows); // the rows past the batch's
             ForwardCore(length);
             _length = length;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Head_Output), output, length, 1, 12);
+            _rows = rows;
+            global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Head_Output), output, rows, batch: 1, length, features: 12);
         }
 
         /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>
@@ -225,18 +233,20 @@ namespace Audio
         /// Streaming: advances every sequence of the batch by one step from the running state (see <see cref="ResetState"/>).
         /// A run of steps gives what <c>Forward</c> gives for the whole sequence.
         /// </summary>
-        /// <param name="input">One step per sequence, <c>[1, 40]</c>.</param>
-        /// <param name="output">Receives <c>[1, 12]</c>.</param>
+        /// <param name="input">One step per sequence, <c>[batch, 40]</c> (1 to 1 sequences: the first rows of the running states).</param>
+        /// <param name="output">Receives <c>[batch, 12]</c>.</param>
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            if (input.Length != 40) ThrowWrongLength(nameof(input), 40, input.Length, "[batch 1, features 40]");
-            if (output.Length != 12) ThrowWrongLength(nameof(output), 12, output.Length, "[batch 1, features 12]");
+            int rows = BatchRows(input.Length, 40, nameof(input), "[batch, features 40]");
+            if (output.Length != rows * 12) ThrowWrongLength(nameof(output), rows * 12, output.Length, $"[batch {rows}, features 12]");
             global::System.Span<float> a = Arena;
-            input.CopyTo(a.Slice(Layout.Step_Input, 40));
+            // the batch's rows, then zeros in the rows past them (a smaller batch)
+            input.CopyTo(a.Slice(Layout.Step_Input, rows * 40));
+            a.Slice(Layout.Step_Input + rows * 40, (1 - rows) * 40).Clear();
             if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
             StepCore();
-            a.Slice(Layout.Step_Head_Output, 12).CopyTo(output);
+            a.Slice(Layout.Step_Head_Output, rows * 12).CopyTo(output);
         }
 
         /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
@@ -379,16 +389,26 @@ namespace Audio
                 throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (50), but is {length}.");
         }
 
-        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
         {
             if (lengths.IsEmpty) return;
-            if (lengths.Length != 1) ThrowWrongLength(name, 1, lengths.Length, "[batch 1]");
+            if (lengths.Length != rows) ThrowWrongLength(name, rows, lengths.Length, $"[batch {rows}]");
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
                         $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
+        }
+
+        /// <summary>The rows of a batch whose span holds <paramref name="values"/>, <paramref name="perRow"/> a row: 1 to 1.</summary>
+        private static int BatchRows(int values, int perRow, string name, string shape)
+        {
+            int rows = values / perRow;
+            if (values % perRow != 0 || rows < 1 || rows > BatchSize)
+                throw new global::System.ArgumentException(
+                    $"Expected a batch of 1 to 1 rows of {perRow} values ({shape}), at most {BatchSize * perRow}, but the span holds {values}.", name);
+            return rows;
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

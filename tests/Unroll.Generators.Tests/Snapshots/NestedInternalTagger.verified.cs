@@ -106,6 +106,9 @@ namespace Company.Product.Nlp
             /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
             private int _length;
 
+            /// <summary>Rows of the last <c>Forward</c>'s batch (1 to 1).</summary>
+            private int _rows;
+
             /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
             private readonly int[] _rowLengths = new int[1];
 
@@ -209,35 +212,42 @@ namespace Company.Product.Nlp
                 24, 5, true); }
 
             /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
-            /// <param name="tokens">Token ids, <c>[1, length]</c> batch-first, each below 100.</param>
-            /// <param name="output">Receives <c>[1, length, 5]</c>.</param>
+            /// <param name="tokens">Token ids, <c>[batch, length]</c> batch-first (a batch of 1 to 1 rows), each below 100.</param>
+            /// <param name="output">Receives <c>[batch, length, 5]</c>.</param>
             public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output) => Forward(tokens, output, SequenceLength);
 
             /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial
             /// states, keeping what <c>Backward</c> needs.</summary>
-            /// <param name="tokens">Token ids, <c>[1, <paramref name="length"/>]</c> batch-first, each below 100.</param>
-            /// <param name="output">Receives <c>[1, <paramref name="length"/>, 5]</c>.</param>
+            /// <param name="tokens">Token ids, <c>[batch, <paramref name="length"/>]</c> batch-first (a batch of 1 to 1 rows), each below 100.</param>
+            /// <param name="output">Receives <c>[batch, <paramref name="length"/>, 5]</c>.</param>
             /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-            /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as
-            /// PyTorch's packed sequences, and attention gives the padding no weight.</param>
+            /// <param name="lengths">Empty, or per row of the batch the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are
+            /// held, as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+            /// <remarks>A batch of fewer than 1 rows (the last of an epoch, say) runs as the first rows of a full batch: each row's output is bit for bit what
+            /// it would be there.</remarks>
             /// <exception cref="global::System.ArgumentException">A span or length is out of range, or a token is outside the vocabulary; nothing has
             /// changed.</exception>
             public void Forward(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output, int length,
                 global::System.ReadOnlySpan<int> lengths = default)
             {
                 CheckLength(length, nameof(length));
-                CheckRowLengths(lengths, length, nameof(lengths));
-                if (tokens.Length != length * 1) ThrowWrongLength(nameof(tokens), length * 1, tokens.Length, $"[batch 1, length {length}]");
-                if (output.Length != length * 5) ThrowWrongLength(nameof(output), length * 5, output.Length, $"[batch 1, length {length}, features 5]");
+                int rows = BatchRows(tokens.Length, length, nameof(tokens), "[batch, length]");
+                CheckRowLengths(lengths, length, rows, nameof(lengths));
+                if (output.Length != rows * length * 5) ThrowWrongLength(nameof(output), rows * length * 5, output.Length,
+                    $"[batch {rows}, length {length}, features 5]");
                 CheckTokens(tokens, nameof(tokens));
                 global::System.Span<float> a = Arena;
-                tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1)));
+                global::System.Span<int> ids = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 1));
+                tokens.CopyTo(ids);
+                ids.Slice(tokens.Length).Clear(); // the rows past the batch's (a smaller batch): token 0, their outputs unread
                 if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
                 else lengths.CopyTo(_rowLengths);
+                global::System.Array.Fill(_rowLengths, length, rows, 1 - rows); // the rows past the batch's
                 _forwardTraining = Training;
                 ForwardCore(length);
                 _length = length;
-                global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Tags_Output), output, length, 1, 5);
+                _rows = rows;
+                global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Tags_Output), output, rows, batch: 1, length, features: 5);
             }
 
             /// <summary>
@@ -251,12 +261,13 @@ namespace Company.Product.Nlp
 
             private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradientValues, bool inputGradient)
             {
-                int length = _length;
+                int length = _length, rows = _rows;
                 if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-                if (outputGradient.Length != length * 5) ThrowWrongLength(nameof(outputGradient), length * 5, outputGradient.Length,
-                    $"[batch 1, length {length}, features 5]");
+                if (outputGradient.Length != rows * length * 5) ThrowWrongLength(nameof(outputGradient), rows * length * 5, outputGradient.Length,
+                    $"[batch {rows}, length {length}, features 5]");
                 global::System.Span<float> a = Arena;
-                global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Tags_OutputGradient), 1, length, 5);
+                // the rows of the last Forward's batch; the rows past them (a smaller batch) get no gradient
+                global::Unroll.Kernels.Blas.ToTimeMajor(outputGradient, a.Slice(Layout.Tags_OutputGradient), rows, batch: 1, length, features: 5);
                 BackwardCore(length, inputGradient);
             }
 
@@ -296,20 +307,23 @@ namespace Company.Product.Nlp
             /// Streaming: advances every sequence of the batch by one step from the running state (see <see cref="ResetState"/>).
             /// A run of steps gives what <c>Forward</c> gives for the whole sequence. Leaves what <c>Backward</c> needs untouched.
             /// </summary>
-            /// <param name="tokens">One token id per sequence, <c>[1]</c>.</param>
-            /// <param name="output">Receives <c>[1, 5]</c>.</param>
+            /// <param name="tokens">One token id per sequence, <c>[batch]</c> (1 to 1 sequences: the first rows of the running states).</param>
+            /// <param name="output">Receives <c>[batch, 5]</c>.</param>
             /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has
             /// changed.</exception>
             public void Step(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
             {
-                if (tokens.Length != 1) ThrowWrongLength(nameof(tokens), 1, tokens.Length, "[batch 1]");
-                if (output.Length != 5) ThrowWrongLength(nameof(output), 5, output.Length, "[batch 1, features 5]");
+                int rows = BatchRows(tokens.Length, 1, nameof(tokens), "[batch]");
+                if (output.Length != rows * 5) ThrowWrongLength(nameof(output), rows * 5, output.Length, $"[batch {rows}, features 5]");
                 CheckTokens(tokens, nameof(tokens));
                 global::System.Span<float> a = Arena;
-                tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 1)));
+                // the batch's rows, then zeros in the rows past them (a smaller batch)
+                global::System.Span<int> stepTokens = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Step_Tokens, 1));
+                tokens.CopyTo(stepTokens);
+                stepTokens.Slice(rows).Clear();
                 if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();
                 StepCore();
-                a.Slice(Layout.Step_Tags_Output, 5).CopyTo(output);
+                a.Slice(Layout.Step_Tags_Output, rows * 5).CopyTo(output);
             }
 
             /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
@@ -530,16 +544,26 @@ namespace Company.Product.Nlp
                         $"The {name} must be between 1 and SequenceLength (8), but is {length}.");
             }
 
-            private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+            private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
             {
                 if (lengths.IsEmpty) return;
-                if (lengths.Length != 1) ThrowWrongLength(name, 1, lengths.Length, "[batch 1]");
+                if (lengths.Length != rows) ThrowWrongLength(name, rows, lengths.Length, $"[batch {rows}]");
                 for (int b = 0; b < lengths.Length; b++)
                 {
                     if (lengths[b] < 1 || lengths[b] > length)
                         throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
                             $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
                 }
+            }
+
+            /// <summary>The rows of a batch whose span holds <paramref name="values"/>, <paramref name="perRow"/> a row: 1 to 1.</summary>
+            private static int BatchRows(int values, int perRow, string name, string shape)
+            {
+                int rows = values / perRow;
+                if (values % perRow != 0 || rows < 1 || rows > BatchSize)
+                    throw new global::System.ArgumentException(
+                        $"Expected a batch of 1 to 1 rows of {perRow} values ({shape}), at most {BatchSize * perRow}, but the span holds {values}.", name);
+                return rows;
             }
 
             [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -112,6 +112,9 @@ namespace Speech
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
+        /// <summary>Rows of the last <c>Forward</c>'s batch (1 to 3).</summary>
+        private int _rows;
+
         /// <summary>Each row's real steps in the last <c>Forward</c>: the rest is padding.</summary>
         private readonly int[] _rowLengths = new int[3];
 
@@ -231,34 +234,39 @@ namespace Speech
             20, 4, true); }
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
-        /// <param name="input">The sequences, <c>[3, length, 6]</c> batch-first, row-major.</param>
-        /// <param name="output">Receives <c>[3, length, 4]</c>.</param>
+        /// <param name="input">The sequences, <c>[batch, length, 6]</c> batch-first, row-major (a batch of 1 to 3 rows).</param>
+        /// <param name="output">Receives <c>[batch, length, 4]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
         /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
         /// keeping what <c>Backward</c> needs.</summary>
-        /// <param name="input">The sequences, <c>[3, <paramref name="length"/>, 6]</c> batch-first, row-major.</param>
-        /// <param name="output">Receives <c>[3, <paramref name="length"/>, 4]</c>.</param>
+        /// <param name="input">The sequences, <c>[batch, <paramref name="length"/>, 6]</c> batch-first, row-major (a batch of 1 to 3 rows).</param>
+        /// <param name="output">Receives <c>[batch, <paramref name="length"/>, 4]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
-        /// <param name="lengths">Empty, or per row the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held, as PyTorch's
-        /// packed sequences, and attention gives the padding no weight.</param>
+        /// <param name="lengths">Empty, or per row of the batch the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held,
+        /// as PyTorch's packed sequences, and attention gives the padding no weight.</param>
+        /// <remarks>A batch of fewer than 3 rows (the last of an epoch, say) runs as the first rows of a full batch: each row's output is bit for bit what it
+        /// would be there.</remarks>
         /// <exception cref="global::System.ArgumentException">A span or length is out of range; nothing has changed.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int length,
             global::System.ReadOnlySpan<int> lengths = default)
         {
             CheckLength(length, nameof(length));
-            CheckRowLengths(lengths, length, nameof(lengths));
-            if (input.Length != length * 18) ThrowWrongLength(nameof(input), length * 18, input.Length, $"[batch 3, length {length}, features 6]");
-            if (output.Length != length * 12) ThrowWrongLength(nameof(output), length * 12, output.Length, $"[batch 3, length {length}, features 4]");
+            int rows = BatchRows(input.Length, length * 6, nameof(input), "[batch, length, features 6]");
+            CheckRowLengths(lengths, length, rows, nameof(lengths));
+            if (output.Length != rows * length * 4) ThrowWrongLength(nameof(output), rows * length * 4, output.Length,
+                $"[batch {rows}, length {length}, features 4]");
             global::System.Span<float> a = Arena;
-            // [batch, length, features] → time-major [length, batch, features]
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(input, a.Slice(Layout.Input), 3, length, 6);
+            // [batch, length, features] → time-major [length, 3, features], the rows past the batch's zero
+            global::Unroll.Kernels.Blas.ToTimeMajor(input, a.Slice(Layout.Input), rows, batch: 3, length, features: 6);
             if (lengths.IsEmpty) global::System.Array.Fill(_rowLengths, length);
             else lengths.CopyTo(_rowLengths);
+            global::System.Array.Fill(_rowLengths, length, rows, 3 - rows); // the rows past the batch's
             _forwardTraining = Training;
             ForwardCore(length);
             _length = length;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Frames_Output), output, length, 3, 4);
+            _rows = rows;
+            global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Frames_Output), output, rows, batch: 3, length, features: 4);
         }
 
         /// <summary>
@@ -279,16 +287,18 @@ namespace Speech
 
         private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> inputGradientValues, bool inputGradient)
         {
-            int length = _length;
+            int length = _length, rows = _rows;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-            if (outputGradient.Length != length * 12) ThrowWrongLength(nameof(outputGradient), length * 12, outputGradient.Length,
-                $"[batch 3, length {length}, features 4]");
-            if (inputGradient && inputGradientValues.Length != length * 18) ThrowWrongLength(nameof(inputGradient), length * 18, inputGradientValues.Length,
-                $"[batch 3, length {length}, features 6]");
+            if (outputGradient.Length != rows * length * 4) ThrowWrongLength(nameof(outputGradient), rows * length * 4, outputGradient.Length,
+                $"[batch {rows}, length {length}, features 4]");
+            if (inputGradient && inputGradientValues.Length != rows * length * 6) ThrowWrongLength(nameof(inputGradient), rows * length * 6,
+                inputGradientValues.Length, $"[batch {rows}, length {length}, features 6]");
             global::System.Span<float> a = Arena;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Frames_OutputGradient), 3, length, 4);
+            // the rows of the last Forward's batch; the rows past them (a smaller batch) get no gradient
+            global::Unroll.Kernels.Blas.ToTimeMajor(outputGradient, a.Slice(Layout.Frames_OutputGradient), rows, batch: 3, length, features: 4);
             BackwardCore(length, inputGradient);
-            if (inputGradient) global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.InputGradient), inputGradientValues, length, 3, 6);
+            if (inputGradient) global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.InputGradient), inputGradientValues, rows, batch: 3, length,
+                features: 6);
         }
 
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -677,16 +687,26 @@ namespace Speech
                 throw new global::System.ArgumentOutOfRangeException(name, length, $"The {name} must be between 1 and SequenceLength (12), but is {length}.");
         }
 
-        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, string name)
+        private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
         {
             if (lengths.IsEmpty) return;
-            if (lengths.Length != 3) ThrowWrongLength(name, 3, lengths.Length, "[batch 3]");
+            if (lengths.Length != rows) ThrowWrongLength(name, rows, lengths.Length, $"[batch {rows}]");
             for (int b = 0; b < lengths.Length; b++)
             {
                 if (lengths[b] < 1 || lengths[b] > length)
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
                         $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
+        }
+
+        /// <summary>The rows of a batch whose span holds <paramref name="values"/>, <paramref name="perRow"/> a row: 1 to 3.</summary>
+        private static int BatchRows(int values, int perRow, string name, string shape)
+        {
+            int rows = values / perRow;
+            if (values % perRow != 0 || rows < 1 || rows > BatchSize)
+                throw new global::System.ArgumentException(
+                    $"Expected a batch of 1 to 3 rows of {perRow} values ({shape}), at most {BatchSize * perRow}, but the span holds {values}.", name);
+            return rows;
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

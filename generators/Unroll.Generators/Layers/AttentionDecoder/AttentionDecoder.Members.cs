@@ -126,7 +126,7 @@ internal sealed partial class AttentionDecoderHandler
         w.Line("/// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>");
         w.Open($"private void RunEncoder({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)");
         w.Line($"{Span} a = Arena;");
-        WriteRunSequence(w, plan, "source", "sourceLength", "sourceLengths", "training");
+        WriteRunSequence(w, plan, "source", "sourceLength", "sourceLengths", "training", "BatchSize");
         WriteBridge(w, plan);
         w.Close();
         w.Line();
@@ -251,7 +251,7 @@ internal sealed partial class AttentionDecoderHandler
         w.Line("CheckLength(sourceLength, nameof(sourceLength));");
         w.Line(SpanCheck("source.Length", $"sourceLength * {plan.BatchSize * plan.InputSize}", "nameof(source)", $"$\"{sourceShape}\""));
         if (plan.Vocabulary > 0) w.Line("CheckTokens(source, nameof(source));");
-        w.Line("CheckRowLengths(sourceLengths, sourceLength, nameof(sourceLengths));");
+        w.Line("CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));");
     }
 
     /// <summary>s_0 (and c_0) ← the final states of the encoder's last recurrent layer, its top stacked layer, directions side by side.</summary>
