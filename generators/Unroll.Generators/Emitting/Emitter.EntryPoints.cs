@@ -251,7 +251,7 @@ internal static partial class Emitter
     /// The (checked) input into the arena, time-major, each row's length, the training switch, then <c>ForwardCore</c>:
     /// the common part of <c>Forward</c> and of an encoder–decoder's encoder run. Needs <c>a</c>, the arena.
     /// </summary>
-    /// <param name="rows">The batch's rows, as C#: <c>rows</c>, or <c>BatchSize</c> where a batch is always full.</param>
+    /// <param name="rows">The batch's rows, as C# (checked: 1 to <c>BatchSize</c>).</param>
     internal static void WriteRunSequence(SourceWriter w, ModelPlan plan, string input, string length, string lengths, string training, string rows)
     {
         if (plan.Vocabulary > 0)
@@ -260,11 +260,6 @@ internal static partial class Emitter
             w.Line($"{input}.CopyTo(ids);");
             w.Line($"ids.Slice({input}.Length).Clear(); // the rows past the batch's (a smaller batch): token 0, their outputs unread");
         }
-        else if (rows == "BatchSize")
-        {
-            w.Line("// [batch, length, features] → time-major [length, batch, features]");
-            w.Line($"{Blas}.SwapLeadingAxes({input}, a.Slice(Layout.{plan.Sequence.Input}), {plan.BatchSize}, {length}, {plan.InputSize});");
-        }
         else
         {
             w.Line($"// [batch, length, features] → time-major [length, {plan.BatchSize}, features], the rows past the batch's zero");
@@ -272,7 +267,7 @@ internal static partial class Emitter
         }
         w.Line($"if ({lengths}.IsEmpty) global::System.Array.Fill(_rowLengths, {length});");
         w.Line($"else {lengths}.CopyTo(_rowLengths);");
-        if (rows != "BatchSize") w.Line($"global::System.Array.Fill(_rowLengths, {length}, {rows}, {plan.BatchSize} - {rows}); // the rows past the batch's");
+        w.Line($"global::System.Array.Fill(_rowLengths, {length}, {rows}, {plan.BatchSize} - {rows}); // the rows past the batch's");
         if (!plan.InferenceOnly) w.Line($"_forwardTraining = {training};");
         w.Line($"ForwardCore({length});");
     }
@@ -297,7 +292,6 @@ internal static partial class Emitter
         w.Close();
         w.Close();
         w.Line();
-        if (EntryPointOwner(plan) < 0) // an encoder–decoder's batches are full
         {
             w.Line($"/// <summary>The rows of a batch whose span holds <paramref name=\"values\"/>, <paramref name=\"perRow\"/> a row: 1 to {plan.BatchSize}.</summary>");
             w.Open("private static int BatchRows(int values, int perRow, string name, string shape)");

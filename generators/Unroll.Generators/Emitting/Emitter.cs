@@ -307,12 +307,9 @@ internal static partial class Emitter
         w.Line($"/// <summary>Steps of the last <c>Forward</c> (0 before the first), for {(plan.InferenceOnly ? "" : "<c>Backward</c> and ")}<c>FindNonFinite</c>.</summary>");
         w.Line("private int _length;");
         w.Line();
-        if (EntryPointOwner(plan) < 0)
-        {
-            w.Line($"/// <summary>Rows of the last <c>Forward</c>'s batch (1 to {plan.BatchSize}).</summary>");
-            w.Line("private int _rows;");
-            w.Line();
-        }
+        w.Line($"/// <summary>Rows of the last <c>Forward</c>'s batch (1 to {plan.BatchSize}).</summary>");
+        w.Line("private int _rows;");
+        w.Line();
         w.Line($"/// <summary>Each row's real steps in the last <c>Forward</c>{(EntryPointOwner(plan) < 0 ? "" : " or <c>Encode</c> (of the source)")}: the rest is padding.</summary>");
         w.Line($"private readonly int[] _rowLengths = new int[{plan.BatchSize}];");
         w.Line();

@@ -136,6 +136,9 @@ namespace Signals
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>Backward</c> and <c>FindNonFinite</c>.</summary>
         private int _length;
 
+        /// <summary>Rows of the last <c>Forward</c>'s batch (1 to 2).</summary>
+        private int _rows;
+
         /// <summary>Each row's real steps in the last <c>Forward</c> or <c>Encode</c> (of the source): the rest is padding.</summary>
         private readonly int[] _rowLengths = new int[2];
 
@@ -239,9 +242,9 @@ namespace Signals
         /// <paramref name="targetLength"/> steps, each reading the target input of its step (the target shifted right behind a start
         /// token) and attending over the encoder's outputs; keeps what <c>Backward</c> needs.
         /// </summary>
-        /// <param name="source">Sources, <c>[2, sourceLength, 3]</c> batch-first.</param>
-        /// <param name="targetInput">Target inputs, <c>[2, targetLength, 2]</c> batch-first.</param>
-        /// <param name="output">Receives <c>[2, targetLength, 2]</c>.</param>
+        /// <param name="source">Sources, <c>[batch, sourceLength, 3]</c> batch-first (1 to 2 rows).</param>
+        /// <param name="targetInput">Target inputs, <c>[batch, targetLength, 2]</c> batch-first.</param>
+        /// <param name="output">Receives <c>[batch, targetLength, 2]</c>.</param>
         /// <param name="sourceLength">Source steps, 1 to <see cref="SequenceLength"/>.</param>
         /// <param name="targetLength">Decoder steps, 1 to <see cref="TargetLength"/>.</param>
         /// <param name="sourceLengths">Empty, or per row the real source steps (1 to <paramref name="sourceLength"/>); attention gives the padding after them
@@ -252,21 +255,22 @@ namespace Signals
             int sourceLength, int targetLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
             CheckLength(sourceLength, nameof(sourceLength));
-            if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length,
-                $"[batch 2, length {sourceLength}, features 3]");
-            CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));
+            int rows = BatchRows(source.Length, sourceLength * 3, nameof(source), "[batch, length, features 3]");
+            CheckRowLengths(sourceLengths, sourceLength, rows, nameof(sourceLengths));
             CheckTargetLength(targetLength);
-            if (targetInput.Length != targetLength * 2 * 2) ThrowWrongLength(nameof(targetInput), targetLength * 2 * 2, targetInput.Length,
-                $"[batch 2, length {targetLength}, features 2]");
-            if (output.Length != targetLength * 4) ThrowWrongLength(nameof(output), targetLength * 4, output.Length,
-                $"[batch 2, length {targetLength}, features 2]");
+            if (targetInput.Length != rows * targetLength * 2) ThrowWrongLength(nameof(targetInput), rows * targetLength * 2, targetInput.Length,
+                $"[batch {rows}, length {targetLength}, features 2]");
+            if (output.Length != rows * targetLength * 2) ThrowWrongLength(nameof(output), rows * targetLength * 2, output.Length,
+                $"[batch {rows}, length {targetLength}, features 2]");
             global::System.Span<float> a = Arena;
-            RunEncoder(source, sourceLength, sourceLengths, training: Training);
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(targetInput, a.Slice(Layout.Decoder_Target), 2, targetLength, 2); // → [time, batch, features]
+            RunEncoder(source, sourceLength, sourceLengths, rows, training: Training);
+            // → [time, batch, features]
+            global::Unroll.Kernels.Blas.ToTimeMajor(targetInput, a.Slice(Layout.Decoder_Target), rows, batch: 2, length: targetLength, features: 2);
             DecodeCore(sourceLength, targetLength);
             _length = sourceLength;
             _targetLength = targetLength;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Decoder_Output), output, targetLength, 2, 2);
+            _rows = rows;
+            global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Decoder_Output), output, rows, batch: 2, length: targetLength, features: 2);
         }
 
         /// <summary>
@@ -289,21 +293,24 @@ namespace Signals
         private void Backward(global::System.ReadOnlySpan<float> outputGradient, global::System.Span<float> sourceGradientValues,
             global::System.Span<float> targetGradientValues, bool sourceGradient, bool targetGradient)
         {
-            int sourceLength = _length, targetLength = _targetLength;
+            int sourceLength = _length, targetLength = _targetLength, rows = _rows;
             if (sourceLength == 0) throw new global::System.InvalidOperationException(
                 "Backward needs a Forward first: it differentiates the last Forward (Encode replaces what it kept).");
-            if (outputGradient.Length != targetLength * 4) ThrowWrongLength(nameof(outputGradient), targetLength * 4, outputGradient.Length,
-                $"[batch 2, length {targetLength}, features 2]");
-            if (sourceGradient && sourceGradientValues.Length != sourceLength * 6) ThrowWrongLength(nameof(sourceGradient), sourceLength * 6,
-                sourceGradientValues.Length, $"[batch 2, length {sourceLength}, features 3]");
-            if (targetGradient && targetGradientValues.Length != targetLength * 4) ThrowWrongLength(nameof(targetGradient), targetLength * 4,
-                targetGradientValues.Length, $"[batch 2, length {targetLength}, features 2]");
+            if (outputGradient.Length != rows * targetLength * 2) ThrowWrongLength(nameof(outputGradient), rows * targetLength * 2, outputGradient.Length,
+                $"[batch {rows}, length {targetLength}, features 2]");
+            if (sourceGradient && sourceGradientValues.Length != rows * sourceLength * 3) ThrowWrongLength(nameof(sourceGradient), rows * sourceLength * 3,
+                sourceGradientValues.Length, $"[batch {rows}, length {sourceLength}, features 3]");
+            if (targetGradient && targetGradientValues.Length != rows * targetLength * 2) ThrowWrongLength(nameof(targetGradient), rows * targetLength * 2,
+                targetGradientValues.Length, $"[batch {rows}, length {targetLength}, features 2]");
             global::System.Span<float> a = Arena;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(outputGradient, a.Slice(Layout.Decoder_OutputGradient), 2, targetLength, 2);
+            // the rows of the last Forward's batch; the rows past them (a smaller batch) get no gradient
+            global::Unroll.Kernels.Blas.ToTimeMajor(outputGradient, a.Slice(Layout.Decoder_OutputGradient), rows, batch: 2, length: targetLength, features: 2);
             DecodeBackwardCore(sourceLength, targetLength);
             BackwardCore(sourceLength, sourceGradient);
-            if (sourceGradient) global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.InputGradient), sourceGradientValues, sourceLength, 2, 3);
-            if (targetGradient) global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Decoder_TargetGradient), targetGradientValues, targetLength, 2, 2);
+            if (sourceGradient) global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.InputGradient), sourceGradientValues, rows, batch: 2,
+                length: sourceLength, features: 3);
+            if (targetGradient) global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Decoder_TargetGradient), targetGradientValues, rows, batch: 2,
+                length: targetLength, features: 2);
         }
 
         /// <summary>Runs the encoder over full-length sources and starts decoding from them (see <see cref="Step"/>).</summary>
@@ -319,11 +326,10 @@ namespace Signals
         public void Encode(global::System.ReadOnlySpan<float> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
             CheckLength(sourceLength, nameof(sourceLength));
-            if (source.Length != sourceLength * 6) ThrowWrongLength(nameof(source), sourceLength * 6, source.Length,
-                $"[batch 2, length {sourceLength}, features 3]");
-            CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));
+            int rows = BatchRows(source.Length, sourceLength * 3, nameof(source), "[batch, length, features 3]");
+            CheckRowLengths(sourceLengths, sourceLength, rows, nameof(sourceLengths));
             global::System.Span<float> a = Arena;
-            RunEncoder(source, sourceLength, sourceLengths, training: false);
+            RunEncoder(source, sourceLength, sourceLengths, rows, training: false);
             _length = 0; // the encoder's activations are Encode's now
             _stepSourceLength = sourceLength;
             _rowLengths.CopyTo(_stepSourceLengths, 0);
@@ -332,13 +338,15 @@ namespace Signals
         }
 
         /// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>
-        private void RunEncoder(global::System.ReadOnlySpan<float> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)
+        private void RunEncoder(global::System.ReadOnlySpan<float> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, int rows,
+            bool training)
         {
             global::System.Span<float> a = Arena;
-            // [batch, length, features] → time-major [length, batch, features]
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(source, a.Slice(Layout.Input), 2, sourceLength, 3);
+            // [batch, length, features] → time-major [length, 2, features], the rows past the batch's zero
+            global::Unroll.Kernels.Blas.ToTimeMajor(source, a.Slice(Layout.Input), rows, batch: 2, length: sourceLength, features: 3);
             if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);
             else sourceLengths.CopyTo(_rowLengths);
+            global::System.Array.Fill(_rowLengths, sourceLength, rows, 2 - rows); // the rows past the batch's
             _forwardTraining = training;
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state
@@ -390,13 +398,15 @@ namespace Signals
         /// <exception cref="global::System.ArgumentException">A span has the wrong length; nothing has changed.</exception>
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            if (input.Length != 2 * 2) ThrowWrongLength(nameof(input), 2 * 2, input.Length, "[batch 2, features 2]");
-            if (output.Length != 4) ThrowWrongLength(nameof(output), 4, output.Length, "[batch 2, features 2]");
+            int rows = BatchRows(input.Length, 2, nameof(input), "[batch, features 2]");
+            if (output.Length != rows * 2) ThrowWrongLength(nameof(output), rows * 2, output.Length, $"[batch {rows}, features 2]");
             if (_stepSourceLength == 0) throw new global::System.InvalidOperationException("Step needs Encode first: it attends over the encoded source.");
             global::System.Span<float> a = Arena;
-            input.CopyTo(a.Slice(Layout.Decoder_StepTarget, 4));
+            // the batch's rows, then zeros in the rows past them (a smaller batch)
+            input.CopyTo(a.Slice(Layout.Decoder_StepTarget, rows * 2));
+            a.Slice(Layout.Decoder_StepTarget + rows * 2, (2 - rows) * 2).Clear();
             DecodeStepCore(_stepSourceLength);
-            a.Slice(Layout.Decoder_StepOutput, 4).CopyTo(output);
+            a.Slice(Layout.Decoder_StepOutput, rows * 2).CopyTo(output);
         }
 
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -691,6 +701,16 @@ namespace Signals
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
                         $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
+        }
+
+        /// <summary>The rows of a batch whose span holds <paramref name="values"/>, <paramref name="perRow"/> a row: 1 to 2.</summary>
+        private static int BatchRows(int values, int perRow, string name, string shape)
+        {
+            int rows = values / perRow;
+            if (values % perRow != 0 || rows < 1 || rows > BatchSize)
+                throw new global::System.ArgumentException(
+                    $"Expected a batch of 1 to 2 rows of {perRow} values ({shape}), at most {BatchSize * perRow}, but the span holds {values}.", name);
+            return rows;
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

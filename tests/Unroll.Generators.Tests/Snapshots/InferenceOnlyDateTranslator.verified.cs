@@ -144,6 +144,9 @@ namespace Dates
         /// <summary>Steps of the last <c>Forward</c> (0 before the first), for <c>FindNonFinite</c>.</summary>
         private int _length;
 
+        /// <summary>Rows of the last <c>Forward</c>'s batch (1 to 4).</summary>
+        private int _rows;
+
         /// <summary>Each row's real steps in the last <c>Forward</c> or <c>Encode</c> (of the source): the rest is padding.</summary>
         private readonly int[] _rowLengths = new int[4];
 
@@ -244,9 +247,9 @@ namespace Dates
         /// <paramref name="targetLength"/> steps, each reading the target input of its step (the target shifted right behind a start
         /// token) and attending over the encoder's outputs.
         /// </summary>
-        /// <param name="source">Source ids, <c>[4, sourceLength]</c> batch-first, each below 42.</param>
-        /// <param name="targetInput">Target input ids, <c>[4, targetLength]</c> batch-first, each below 13.</param>
-        /// <param name="output">Receives <c>[4, targetLength, 12]</c>.</param>
+        /// <param name="source">Source ids, <c>[batch, sourceLength]</c> batch-first (1 to 4 rows), each below 42.</param>
+        /// <param name="targetInput">Target input ids, <c>[batch, targetLength]</c> batch-first, each below 13.</param>
+        /// <param name="output">Receives <c>[batch, targetLength, 12]</c>.</param>
         /// <param name="sourceLength">Source steps, 1 to <see cref="SequenceLength"/>.</param>
         /// <param name="targetLength">Decoder steps, 1 to <see cref="TargetLength"/>.</param>
         /// <param name="sourceLengths">Empty, or per row the real source steps (1 to <paramref name="sourceLength"/>); attention gives the padding after them
@@ -257,22 +260,26 @@ namespace Dates
             int sourceLength, int targetLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
             CheckLength(sourceLength, nameof(sourceLength));
-            if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
+            int rows = BatchRows(source.Length, sourceLength, nameof(source), "[batch, length]");
             CheckTokens(source, nameof(source));
-            CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));
+            CheckRowLengths(sourceLengths, sourceLength, rows, nameof(sourceLengths));
             CheckTargetLength(targetLength);
-            if (targetInput.Length != targetLength * 4) ThrowWrongLength(nameof(targetInput), targetLength * 4, targetInput.Length,
-                $"[batch 4, length {targetLength}]");
-            if (output.Length != targetLength * 48) ThrowWrongLength(nameof(output), targetLength * 48, output.Length,
-                $"[batch 4, length {targetLength}, features 12]");
+            if (targetInput.Length != rows * targetLength) ThrowWrongLength(nameof(targetInput), rows * targetLength, targetInput.Length,
+                $"[batch {rows}, length {targetLength}]");
+            if (output.Length != rows * targetLength * 12) ThrowWrongLength(nameof(output), rows * targetLength * 12, output.Length,
+                $"[batch {rows}, length {targetLength}, features 12]");
             CheckTargetTokens(targetInput, nameof(targetInput));
             global::System.Span<float> a = Arena;
-            RunEncoder(source, sourceLength, sourceLengths, training: false);
-            targetInput.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_Target, targetLength * 4)));
+            RunEncoder(source, sourceLength, sourceLengths, rows, training: false);
+            global::System.Span<int> targetIds = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float,
+                int>(a.Slice(Layout.Decoder_Target, targetLength * 4));
+            targetInput.CopyTo(targetIds);
+            targetIds.Slice(targetInput.Length).Clear(); // the rows past the batch's (a smaller batch)
             DecodeCore(sourceLength, targetLength);
             _length = sourceLength;
             _targetLength = targetLength;
-            global::Unroll.Kernels.Blas.SwapLeadingAxes(a.Slice(Layout.Decoder_Output), output, targetLength, 4, 12);
+            _rows = rows;
+            global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Decoder_Output), output, rows, batch: 4, length: targetLength, features: 12);
         }
 
         /// <summary>Runs the encoder over full-length sources and starts decoding from them (see <see cref="Step"/>).</summary>
@@ -287,12 +294,12 @@ namespace Dates
         public void Encode(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)
         {
             CheckLength(sourceLength, nameof(sourceLength));
-            if (source.Length != sourceLength * 4) ThrowWrongLength(nameof(source), sourceLength * 4, source.Length, $"[batch 4, length {sourceLength}]");
+            int rows = BatchRows(source.Length, sourceLength, nameof(source), "[batch, length]");
             CheckTokens(source, nameof(source));
-            CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));
+            CheckRowLengths(sourceLengths, sourceLength, rows, nameof(sourceLengths));
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
-            RunEncoder(source, sourceLength, sourceLengths, training: false);
+            RunEncoder(source, sourceLength, sourceLengths, rows, training: false);
             _length = 0; // the encoder's activations are Encode's now
             _stepSourceLength = sourceLength;
             _rowLengths.CopyTo(_stepSourceLengths, 0);
@@ -305,7 +312,8 @@ namespace Dates
         }
 
         /// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>
-        private void RunEncoder(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)
+        private void RunEncoder(global::System.ReadOnlySpan<int> source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, int rows,
+            bool training)
         {
             global::System.Span<float> a = Arena;
             global::System.Span<int> ids = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, sourceLength * 4));
@@ -313,6 +321,7 @@ namespace Dates
             ids.Slice(source.Length).Clear(); // the rows past the batch's (a smaller batch): token 0, their outputs unread
             if (sourceLengths.IsEmpty) global::System.Array.Fill(_rowLengths, sourceLength);
             else sourceLengths.CopyTo(_rowLengths);
+            global::System.Array.Fill(_rowLengths, sourceLength, rows, 4 - rows); // the rows past the batch's
             ForwardCore(sourceLength);
             // the decoder starts from Encoder's final state, both directions side by side
             global::Unroll.Kernels.Blas.CopyRows(a.Slice(Layout.Encoder_States + 256), lds: 32, a.Slice(Layout.Decoder_States), ldd: 64, m: 4, n: 32); // s_0
@@ -375,14 +384,17 @@ namespace Dates
         /// changed.</exception>
         public void Step(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
         {
-            if (tokens.Length != 4) ThrowWrongLength(nameof(tokens), 4, tokens.Length, "[batch 4]");
-            if (output.Length != 48) ThrowWrongLength(nameof(output), 48, output.Length, "[batch 4, features 12]");
+            int rows = BatchRows(tokens.Length, 1, nameof(tokens), "[batch]");
+            if (output.Length != rows * 12) ThrowWrongLength(nameof(output), rows * 12, output.Length, $"[batch {rows}, features 12]");
             CheckTargetTokens(tokens, nameof(tokens));
             if (_stepSourceLength == 0) throw new global::System.InvalidOperationException("Step needs Encode first: it attends over the encoded source.");
             global::System.Span<float> a = Arena;
-            tokens.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_StepTarget, 4)));
+            // the batch's rows, then zeros in the rows past them (a smaller batch)
+            global::System.Span<int> stepIds = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Decoder_StepTarget, 4));
+            tokens.CopyTo(stepIds);
+            stepIds.Slice(rows).Clear();
             DecodeStepCore(_stepSourceLength);
-            a.Slice(Layout.Decoder_StepOutput, 48).CopyTo(output);
+            a.Slice(Layout.Decoder_StepOutput, rows * 12).CopyTo(output);
         }
 
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
@@ -605,6 +617,16 @@ namespace Dates
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
                         $"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.");
             }
+        }
+
+        /// <summary>The rows of a batch whose span holds <paramref name="values"/>, <paramref name="perRow"/> a row: 1 to 4.</summary>
+        private static int BatchRows(int values, int perRow, string name, string shape)
+        {
+            int rows = values / perRow;
+            if (values % perRow != 0 || rows < 1 || rows > BatchSize)
+                throw new global::System.ArgumentException(
+                    $"Expected a batch of 1 to 4 rows of {perRow} values ({shape}), at most {BatchSize * perRow}, but the span holds {values}.", name);
+            return rows;
         }
 
         [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]

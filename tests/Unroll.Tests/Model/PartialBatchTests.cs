@@ -161,6 +161,46 @@ public class PartialBatchTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Encoder_decoder_rows_are_those_of_a_full_batch_teacher_forced_and_streaming(int rows)
+    {
+        // TokenBiLstmAdditive: 3 rows, sources of 5 tokens below 7, targets of 4 tokens below 6, 5 outputs a step.
+        const int B = 3, S = 5, T = 4, O = 5;
+        var random = new SeededRandom(11);
+        int[] source = Enumerable.Range(0, B * S).Select(_ => (int)(random.NextUInt32() % 7)).ToArray();
+        int[] target = Enumerable.Range(0, B * T).Select(_ => (int)(random.NextUInt32() % 6)).ToArray();
+        int[] sourceLengths = [5, 2, 4];
+        var full = new Seq2Seq.TokenBiLstmAdditive(3);
+        var partial = new Seq2Seq.TokenBiLstmAdditive(3);
+        var fullOutput = new float[B * T * O];
+        full.Forward(source, target, fullOutput, S, T, sourceLengths);
+        var output = new float[rows * T * O];
+        partial.Forward(source.AsSpan(0, rows * S), target.AsSpan(0, rows * T), output, S, T, sourceLengths.AsSpan(0, rows));
+        Assert.Equal(fullOutput.AsSpan(0, output.Length).ToArray(), output);
+
+        float[] gradient = Random(B * T * O, 12);
+        gradient.AsSpan(rows * T * O).Clear();
+        full.ZeroGradients();
+        full.Backward(gradient);
+        partial.ZeroGradients();
+        partial.Backward(gradient.AsSpan(0, rows * T * O));
+        Assert.Equal(full.Gradients.ToArray(), partial.Gradients.ToArray());
+
+        full.Encode(source, S, sourceLengths);
+        partial.Encode(source.AsSpan(0, rows * S), S, sourceLengths.AsSpan(0, rows));
+        var fullStep = new float[B * O];
+        var step = new float[rows * O];
+        for (int t = 0; t < T; t++)
+        {
+            int[] column = Enumerable.Range(0, B).Select(b => target[b * T + t]).ToArray();
+            full.Step(column, fullStep);
+            partial.Step(column.AsSpan(0, rows), step);
+            Assert.Equal(fullStep.AsSpan(0, step.Length).ToArray(), step);
+        }
+    }
+
     [Fact]
     public void A_smaller_batch_allocates_nothing()
     {

@@ -69,12 +69,12 @@ internal sealed partial class AttentionDecoderHandler
         w.Line($"/// token) and attending over the encoder's outputs{(plan.InferenceOnly ? "" : "; keeps what <c>Backward</c> needs")}.");
         w.Line("/// </summary>");
         w.Line(sourceTokens
-            ? $"/// <param name=\"source\">Source ids, <c>[{B}, sourceLength]</c> batch-first, each below {plan.Vocabulary}.</param>"
-            : $"/// <param name=\"source\">Sources, <c>[{B}, sourceLength, {plan.InputSize}]</c> batch-first.</param>");
+            ? $"/// <param name=\"source\">Source ids, <c>[batch, sourceLength]</c> batch-first (1 to {B} rows), each below {plan.Vocabulary}.</param>"
+            : $"/// <param name=\"source\">Sources, <c>[batch, sourceLength, {plan.InputSize}]</c> batch-first (1 to {B} rows).</param>");
         w.Line(targetTokens
-            ? $"/// <param name=\"targetInput\">Target input ids, <c>[{B}, targetLength]</c> batch-first, each below {d.Vocabulary}.</param>"
-            : $"/// <param name=\"targetInput\">Target inputs, <c>[{B}, targetLength, {d.Input}]</c> batch-first.</param>");
-        w.Line($"/// <param name=\"output\">Receives <c>[{B}, targetLength, {d.Output}]</c>.</param>");
+            ? $"/// <param name=\"targetInput\">Target input ids, <c>[batch, targetLength]</c> batch-first, each below {d.Vocabulary}.</param>"
+            : $"/// <param name=\"targetInput\">Target inputs, <c>[batch, targetLength, {d.Input}]</c> batch-first.</param>");
+        w.Line($"/// <param name=\"output\">Receives <c>[batch, targetLength, {d.Output}]</c>.</param>");
         w.Line("/// <param name=\"sourceLength\">Source steps, 1 to <see cref=\"SequenceLength\"/>.</param>");
         w.Line("/// <param name=\"targetLength\">Decoder steps, 1 to <see cref=\"TargetLength\"/>.</param>");
         w.Line($"/// <param name=\"sourceLengths\">Empty, or per row the real source steps (1 to <paramref name=\"sourceLength\"/>); attention gives the padding after them exactly 0 weight.</param>");
@@ -82,18 +82,26 @@ internal sealed partial class AttentionDecoderHandler
         w.Open($"public void Forward({sourceType} source, {targetType} targetInput, {Span} output, int sourceLength, int targetLength, global::System.ReadOnlySpan<int> sourceLengths = default)");
         WriteSourceChecks(w, plan, sourceShape);
         w.Line("CheckTargetLength(targetLength);");
-        w.Line(SpanCheck("targetInput.Length", $"targetLength * {B}{targetWidth}", "nameof(targetInput)", $"$\"{targetShape}\""));
-        w.Line(SpanCheck("output.Length", $"targetLength * {B * d.Output}", "nameof(output)", $"$\"{outputShape}\""));
+        w.Line(SpanCheck("targetInput.Length", $"rows * targetLength{targetWidth}", "nameof(targetInput)", $"$\"{targetShape}\""));
+        w.Line(SpanCheck("output.Length", $"rows * targetLength * {d.Output}", "nameof(output)", $"$\"{outputShape}\""));
         if (targetTokens) w.Line("CheckTargetTokens(targetInput, nameof(targetInput));");
         w.Line($"{Span} a = Arena;");
-        w.Line($"RunEncoder(source, sourceLength, sourceLengths, training: {(plan.InferenceOnly ? "false" : "Training")});");
-        w.Line(targetTokens
-            ? $"targetInput.CopyTo({IntCast}(a.Slice(Layout.{r.Target}, targetLength * {B})));"
-            : $"{Blas}.SwapLeadingAxes(targetInput, a.Slice(Layout.{r.Target}), {B}, targetLength, {d.Input}); // → [time, batch, features]");
+        w.Line($"RunEncoder(source, sourceLength, sourceLengths, rows, training: {(plan.InferenceOnly ? "false" : "Training")});");
+        if (targetTokens)
+        {
+            w.Line($"global::System.Span<int> targetIds = {IntCast}(a.Slice(Layout.{r.Target}, targetLength * {B}));");
+            w.Line("targetInput.CopyTo(targetIds);");
+            w.Line("targetIds.Slice(targetInput.Length).Clear(); // the rows past the batch's (a smaller batch)");
+        }
+        else
+        {
+            w.Line($"{Blas}.ToTimeMajor(targetInput, a.Slice(Layout.{r.Target}), rows, {B}, targetLength, {d.Input}); // → [time, batch, features]");
+        }
         w.Line("DecodeCore(sourceLength, targetLength);");
         w.Line("_length = sourceLength;");
         w.Line("_targetLength = targetLength;");
-        w.Line($"{Blas}.SwapLeadingAxes(a.Slice(Layout.{r.Output}), output, targetLength, {B}, {d.Output});");
+        w.Line("_rows = rows;");
+        w.Line($"{Blas}.FromTimeMajor(a.Slice(Layout.{r.Output}), output, rows, {B}, targetLength, {d.Output});");
         w.Close();
         w.Line();
 
@@ -113,7 +121,7 @@ internal sealed partial class AttentionDecoderHandler
         WriteSourceChecks(w, plan, sourceShape);
         w.Line($"{Span} a = Arena;");
         if (d.Score != AttentionScore.Dot) w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
-        w.Line("RunEncoder(source, sourceLength, sourceLengths, training: false);");
+        w.Line("RunEncoder(source, sourceLength, sourceLengths, rows, training: false);");
         w.Line("_length = 0; // the encoder's activations are Encode's now");
         w.Line("_stepSourceLength = sourceLength;");
         w.Line("_rowLengths.CopyTo(_stepSourceLengths, 0);");
@@ -124,9 +132,9 @@ internal sealed partial class AttentionDecoderHandler
         w.Line();
 
         w.Line("/// <summary>Copies the (checked) source and its rows' lengths, runs the encoder and takes the decoder's initial state from it.</summary>");
-        w.Open($"private void RunEncoder({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, bool training)");
+        w.Open($"private void RunEncoder({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths, int rows, bool training)");
         w.Line($"{Span} a = Arena;");
-        WriteRunSequence(w, plan, "source", "sourceLength", "sourceLengths", "training", "BatchSize");
+        WriteRunSequence(w, plan, "source", "sourceLength", "sourceLengths", "training", "rows");
         WriteBridge(w, plan);
         w.Close();
         w.Line();
@@ -175,16 +183,25 @@ internal sealed partial class AttentionDecoderHandler
         w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(targetTokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
         string stepName = targetTokens ? "tokens" : "input";
         w.Open($"public void Step({targetType} {stepName}, {Span} output)");
-        w.Line(SpanCheck($"{stepName}.Length", $"{B}{targetWidth}", $"nameof({stepName})", targetTokens ? $"\"[batch {B}]\"" : $"\"[batch {B}, features {d.Input}]\""));
-        w.Line(SpanCheck("output.Length", $"{B * d.Output}", "nameof(output)", $"\"[batch {B}, features {d.Output}]\""));
+        w.Line($"int rows = BatchRows({stepName}.Length, {(targetTokens ? 1 : d.Input)}, nameof({stepName}), \"{(targetTokens ? "[batch]" : $"[batch, features {d.Input}]")}\");");
+        w.Line(SpanCheck("output.Length", $"rows * {d.Output}", "nameof(output)", $"$\"[batch {{rows}}, features {d.Output}]\""));
         if (targetTokens) w.Line($"CheckTargetTokens({stepName}, nameof({stepName}));");
         w.Line("if (_stepSourceLength == 0) throw new global::System.InvalidOperationException(\"Step needs Encode first: it attends over the encoded source.\");");
         w.Line($"{Span} a = Arena;");
-        w.Line(targetTokens
-            ? $"{stepName}.CopyTo({IntCast}(a.Slice(Layout.{r.StepTarget}, {B})));"
-            : $"{stepName}.CopyTo(a.Slice(Layout.{r.StepTarget}, {B * d.Input}));");
+        w.Line("// the batch's rows, then zeros in the rows past them (a smaller batch)");
+        if (targetTokens)
+        {
+            w.Line($"global::System.Span<int> stepIds = {IntCast}(a.Slice(Layout.{r.StepTarget}, {B}));");
+            w.Line($"{stepName}.CopyTo(stepIds);");
+            w.Line("stepIds.Slice(rows).Clear();");
+        }
+        else
+        {
+            w.Line($"{stepName}.CopyTo(a.Slice(Layout.{r.StepTarget}, rows * {d.Input}));");
+            w.Line($"a.Slice(Layout.{r.StepTarget} + rows * {d.Input}, ({B} - rows) * {d.Input}).Clear();");
+        }
         w.Line("DecodeStepCore(_stepSourceLength);");
-        w.Line($"a.Slice(Layout.{r.StepOutput}, {B * d.Output}).CopyTo(output);");
+        w.Line($"a.Slice(Layout.{r.StepOutput}, rows * {d.Output}).CopyTo(output);");
         w.Close();
         w.Line();
     }
@@ -219,17 +236,18 @@ internal sealed partial class AttentionDecoderHandler
             w.Line();
         }
         w.Open($"private void Backward({ReadOnlySpan} outputGradient, {Span} sourceGradientValues, {Span} targetGradientValues, bool sourceGradient, bool targetGradient)");
-        w.Line("int sourceLength = _length, targetLength = _targetLength;");
+        w.Line("int sourceLength = _length, targetLength = _targetLength, rows = _rows;");
         w.Line("if (sourceLength == 0) throw new global::System.InvalidOperationException(\"Backward needs a Forward first: it differentiates the last Forward (Encode replaces what it kept).\");");
-        w.Line(SpanCheck("outputGradient.Length", $"targetLength * {B * d.Output}", "nameof(outputGradient)", $"$\"{outputShape}\""));
-        if (floatSource) w.Line(SpanCheck("sourceGradientValues.Length", $"sourceLength * {B * plan.InputSize}", "nameof(sourceGradient)", $"$\"{sourceShape}\"", when: "sourceGradient"));
-        if (floatTarget) w.Line(SpanCheck("targetGradientValues.Length", $"targetLength * {B * d.Input}", "nameof(targetGradient)", $"$\"{targetShape}\"", when: "targetGradient"));
+        w.Line(SpanCheck("outputGradient.Length", $"rows * targetLength * {d.Output}", "nameof(outputGradient)", $"$\"{outputShape}\""));
+        if (floatSource) w.Line(SpanCheck("sourceGradientValues.Length", $"rows * sourceLength * {plan.InputSize}", "nameof(sourceGradient)", $"$\"{sourceShape}\"", when: "sourceGradient"));
+        if (floatTarget) w.Line(SpanCheck("targetGradientValues.Length", $"rows * targetLength * {d.Input}", "nameof(targetGradient)", $"$\"{targetShape}\"", when: "targetGradient"));
         w.Line($"{Span} a = Arena;");
-        w.Line($"{Blas}.SwapLeadingAxes(outputGradient, a.Slice(Layout.{r.OutputGradient}), {B}, targetLength, {d.Output});");
+        w.Line("// the rows of the last Forward's batch; the rows past them (a smaller batch) get no gradient");
+        w.Line($"{Blas}.ToTimeMajor(outputGradient, a.Slice(Layout.{r.OutputGradient}), rows, {B}, targetLength, {d.Output});");
         w.Line("DecodeBackwardCore(sourceLength, targetLength);");
         w.Line("BackwardCore(sourceLength, sourceGradient);");
-        if (floatSource) w.Line($"if (sourceGradient) {Blas}.SwapLeadingAxes(a.Slice(Layout.{plan.Sequence.InputGradient}), sourceGradientValues, sourceLength, {B}, {plan.InputSize});");
-        if (floatTarget) w.Line($"if (targetGradient) {Blas}.SwapLeadingAxes(a.Slice(Layout.{r.TargetGradient}), targetGradientValues, targetLength, {B}, {d.Input});");
+        if (floatSource) w.Line($"if (sourceGradient) {Blas}.FromTimeMajor(a.Slice(Layout.{plan.Sequence.InputGradient}), sourceGradientValues, rows, {B}, sourceLength, {plan.InputSize});");
+        if (floatTarget) w.Line($"if (targetGradient) {Blas}.FromTimeMajor(a.Slice(Layout.{r.TargetGradient}), targetGradientValues, rows, {B}, targetLength, {d.Input});");
         w.Close();
         w.Line();
 
@@ -240,18 +258,18 @@ internal sealed partial class AttentionDecoderHandler
     {
         var (d, r) = Decoder(plan);
         int B = plan.BatchSize;
-        return (plan.Vocabulary > 0 ? $"[batch {B}, length {{sourceLength}}]" : $"[batch {B}, length {{sourceLength}}, features {plan.InputSize}]",
-            d.Vocabulary > 0 ? $"[batch {B}, length {{targetLength}}]" : $"[batch {B}, length {{targetLength}}, features {d.Input}]",
-            $"[batch {B}, length {{targetLength}}, features {d.Output}]");
+        return (plan.Vocabulary > 0 ? "[batch {rows}, length {sourceLength}]" : $"[batch {{rows}}, length {{sourceLength}}, features {plan.InputSize}]",
+            d.Vocabulary > 0 ? "[batch {rows}, length {targetLength}]" : $"[batch {{rows}}, length {{targetLength}}, features {d.Input}]",
+            $"[batch {{rows}}, length {{targetLength}}, features {d.Output}]");
     }
 
     /// <summary>The checks of a source argument and its lengths, before anything changes.</summary>
     internal static void WriteSourceChecks(SourceWriter w, ModelPlan plan, string sourceShape)
     {
         w.Line("CheckLength(sourceLength, nameof(sourceLength));");
-        w.Line(SpanCheck("source.Length", $"sourceLength * {plan.BatchSize * plan.InputSize}", "nameof(source)", $"$\"{sourceShape}\""));
+        w.Line($"int rows = BatchRows(source.Length, {(plan.InputSize == 1 ? "sourceLength" : $"sourceLength * {plan.InputSize}")}, nameof(source), \"{(plan.Vocabulary > 0 ? "[batch, length]" : $"[batch, length, features {plan.InputSize}]")}\");");
         if (plan.Vocabulary > 0) w.Line("CheckTokens(source, nameof(source));");
-        w.Line("CheckRowLengths(sourceLengths, sourceLength, BatchSize, nameof(sourceLengths));");
+        w.Line("CheckRowLengths(sourceLengths, sourceLength, rows, nameof(sourceLengths));");
     }
 
     /// <summary>s_0 (and c_0) ← the final states of the encoder's last recurrent layer, its top stacked layer, directions side by side.</summary>
