@@ -69,7 +69,30 @@ public static class Loss
     /// <exception cref="ArgumentException">The spans' lengths do not match <c>N × classes</c>, or N is zero.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is not positive, a target is outside [0, classes) and not <paramref name="ignoreIndex"/>, or <paramref name="labelSmoothing"/> is outside [0, 1].</exception>
     public static float CrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, Span<float> gradient, int classes,
-        Reduction reduction = Reduction.Mean, int ignoreIndex = -100, float labelSmoothing = 0f)
+        Reduction reduction = Reduction.Mean, int ignoreIndex = -100, float labelSmoothing = 0f) =>
+        CrossEntropy(logits, targets, gradient, classes, ReadOnlySpan<float>.Empty, reduction, ignoreIndex, labelSmoothing);
+
+    /// <summary>
+    /// As <see cref="CrossEntropy(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float}, int, Reduction, int, float)"/>, with a
+    /// weight per class, as <c>F.cross_entropy(logits, targets, weight=classWeights, …)</c>: row n counts
+    /// <c>w[y_n]</c> times, the smoothing term weighs class c by <c>w[c]</c>, and <see cref="Reduction.Mean"/> divides by
+    /// <c>Σ w[y_n]</c> over the rows that are not ignored (PyTorch's weighted mean), for both terms.
+    /// </summary>
+    /// <param name="logits">Unnormalised scores <c>[N, classes]</c>, row-major.</param>
+    /// <param name="targets">The class index of each of the N rows, or <paramref name="ignoreIndex"/> for padding.</param>
+    /// <param name="gradient">Receives ∂loss/∂logits, <c>[N, classes]</c>; every row is written.</param>
+    /// <param name="classes">C, the number of classes.</param>
+    /// <param name="classWeights">One weight per class (PyTorch's <c>weight</c>), or empty for every weight 1.</param>
+    /// <param name="reduction">The weighted mean over the rows that are not ignored (PyTorch's default), or the sum.</param>
+    /// <param name="ignoreIndex">A target value that marks a row to skip; −100 as in PyTorch.</param>
+    /// <param name="labelSmoothing">ε in [0, 1]; 0 (none) by default.</param>
+    /// <returns>The loss.</returns>
+    /// <exception cref="ArgumentException"><paramref name="classWeights"/> is neither empty nor <paramref name="classes"/> long, or as the other overload.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As the other overload.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters",
+        Justification = "The required classWeights span tells the two overloads apart; the optional arguments are PyTorch's, in its order.")]
+    public static float CrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, Span<float> gradient, int classes,
+        ReadOnlySpan<float> classWeights, Reduction reduction = Reduction.Mean, int ignoreIndex = -100, float labelSmoothing = 0f)
     {
         if (classes <= 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, "The number of classes must be positive.");
         if (targets.IsEmpty) throw new ArgumentException("The targets are empty.", nameof(targets));
@@ -79,18 +102,22 @@ public static class Loss
         CheckReduction(reduction);
         if (!(labelSmoothing >= 0f && labelSmoothing <= 1f))
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "The label smoothing must be in [0, 1].");
-        int counted = 0;
+        bool weighted = !classWeights.IsEmpty;
+        if (weighted && classWeights.Length != classes)
+            throw new ArgumentException($"Expected one weight per class ({classes}), got {classWeights.Length}.", nameof(classWeights));
+        double counted = 0;
         for (int n = 0; n < targets.Length; n++)
         {
             int y = targets[n];
             if (y == ignoreIndex) continue;
             if ((uint)y >= (uint)classes)
                 throw new ArgumentOutOfRangeException(nameof(targets), y, $"Target {n} is {y}: expected a class in [0, {classes}) or the ignore index {ignoreIndex}.");
-            counted++;
+            counted += weighted ? classWeights[y] : 1;
         }
 
-        // Mean: both terms are divided by the number of rows that count; 0/0 = NaN when none does.
+        // Mean: both terms are divided by the rows that count (their weights' sum); 0/0 = NaN when none does.
         double divisor = reduction == Reduction.Mean ? counted : 1;
+        float weightSum = weighted ? TensorPrimitives.Sum(classWeights) : classes;
         float scale = (float)(1 / divisor);
         float smoothing = labelSmoothing / classes;
         double total = 0;
@@ -109,6 +136,21 @@ public static class Loss
             // (1 − ε)(−log p_y) + (ε / C) Σ_c (−log p_c) = log s + (1 − ε)(m − z_y) − (ε / C) Σ_c (z_c − m).
             float max = TensorPrimitives.Max(z);
             TensorPrimitives.Subtract(z, max, g);
+            if (weighted)
+            {
+                // With weights w (W their sum): the row's loss w_y (1 − ε)(−log p_y) + (ε / C) Σ_c w_c (−log p_c)
+                // = (1 − ε) w_y (log s + m − z_y) + (ε / C)(W log s − Σ_c w_c (z_c − m)); its gradient is
+                // (1 − ε) w_y (p − onehot(y)) + (ε / C)(W p − w).
+                double weightedShift = labelSmoothing != 0f ? TensorPrimitives.Dot((ReadOnlySpan<float>)g, classWeights) : 0;
+                TensorPrimitives.Exp(g, g);
+                double s = TensorPrimitives.Sum((ReadOnlySpan<float>)g), logS = Math.Log(s);
+                float wy = classWeights[y];
+                total += (1.0 - labelSmoothing) * wy * (logS + (double)max - z[y]) + labelSmoothing / (double)classes * (weightSum * logS - weightedShift);
+                TensorPrimitives.Multiply(g, (float)(scale * ((1.0 - labelSmoothing) * wy + labelSmoothing / (double)classes * weightSum) / s), g);
+                if (labelSmoothing != 0f) TensorPrimitives.MultiplyAdd(classWeights, -smoothing * scale, g, g);
+                g[y] -= (1f - labelSmoothing) * wy * scale;
+                continue;
+            }
             double shiftedSum = labelSmoothing != 0f ? TensorPrimitives.Sum((ReadOnlySpan<float>)g) : 0;
             TensorPrimitives.Exp(g, g);   // g = exp(z − m) = s · p
             double sum = TensorPrimitives.Sum((ReadOnlySpan<float>)g);

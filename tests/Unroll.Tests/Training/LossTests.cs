@@ -28,7 +28,8 @@ public class LossTests
         float[] gradient = new float[logits.Length];
         gradient.AsSpan().Fill(float.NaN); // every row, ignored ones too, must be written
 
-        float loss = Loss.CrossEntropy(logits, targets, gradient, c.GetProperty("classes").GetInt32(), ReductionOf(c),
+        float[] weights = c.TryGetProperty("weight", out _) ? c.Floats("weight") : []; // class weights, in the ce_weighted_* cases
+        float loss = Loss.CrossEntropy(logits, targets, gradient, c.GetProperty("classes").GetInt32(), weights, ReductionOf(c),
             c.GetProperty("ignore_index").GetInt32(), c.GetProperty("label_smoothing").GetSingle());
 
         TrainingFixture.AssertClose(loss, c.GetProperty("loss").GetDouble(), $"{name} loss");
@@ -118,6 +119,7 @@ public class LossTests
         }
         foreach (float bad in new[] { -0.01f, 1.01f, float.NaN })
             Assert.Equal("labelSmoothing", Assert.Throws<ArgumentOutOfRangeException>(() => Loss.CrossEntropy(logits, targets, gradient, 3, labelSmoothing: bad)).ParamName);
+        Assert.Equal("classWeights", Assert.Throws<ArgumentException>(() => Loss.CrossEntropy(logits, targets, gradient, 3, new float[] { 1, 2 })).ParamName);
         Assert.Equal([7f, 7f, 7f, 7f, 7f, 7f], gradient);
 
         // The ignore index may be any value, a class or -1 too, and is then not out of range.

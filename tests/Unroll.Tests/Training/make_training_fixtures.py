@@ -103,6 +103,26 @@ def losses():
 
     mse("mse_mean", 23, "mean")
     mse("mse_sum", 23, "sum")
+
+    # Class weights (F.cross_entropy's weight), drawn after the cases above so that theirs stay as they were.
+    def weighted(name, n, c, reduction="mean", ignore=(), label_smoothing=0.0):
+        logits = (torch.randn(n, c, generator=g) * 3.0).requires_grad_()
+        targets = torch.randint(0, c, (n,), generator=g)
+        weight = torch.rand(c, generator=g) * 2 + 0.1
+        for i in ignore:
+            targets[i] = -100
+        loss = F.cross_entropy(logits, targets, weight=weight, reduction=reduction, label_smoothing=label_smoothing)
+        loss.backward()
+        cases.append({"name": name, "kind": "cross_entropy", "classes": c, "reduction": reduction,
+                      "ignore_index": -100, "label_smoothing": label_smoothing, "weight": flat(weight),
+                      "logits": flat(logits), "targets": [int(t) for t in targets.tolist()],
+                      "loss": float(loss), "gradient": flat(logits.grad)})
+
+    weighted("ce_weighted_mean", 7, 5)
+    weighted("ce_weighted_sum", 7, 5, reduction="sum")
+    weighted("ce_weighted_ignore_mean", 9, 4, ignore=(2, 6))
+    weighted("ce_weighted_smoothing_mean", 8, 6, label_smoothing=0.2)
+    weighted("ce_weighted_smoothing_ignore_sum", 8, 6, reduction="sum", ignore=(0,), label_smoothing=0.1)
     write("losses.json", cases)
 
 
