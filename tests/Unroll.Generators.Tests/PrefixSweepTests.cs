@@ -26,7 +26,7 @@ public sealed class PrefixSweepTests
                     [Embedding(100, 16)] public partial EmbeddingLayer Embed { get; }
                     [Rnn(16, 16, Nonlinearity = Nonlinearity.Relu)] public partial RnnLayer Rnn { get; }
                     [Lstm(16, 24, NumLayers = 2, Bidirectional = true)] internal partial LstmLayer Encoder { get; }
-                    [Gru(48, 8, ReturnSequences = false)] public partial GruLayer Summary { get; }
+                    [Gru(48, 8, ReturnSequences = false)] public partial GruLayer Pooled { get; }
                     [Linear(8, 3, Bias = false)] public partial LinearLayer Head { get; }
                 }
             }

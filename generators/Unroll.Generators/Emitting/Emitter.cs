@@ -80,6 +80,7 @@ internal static partial class Emitter
         }
         w.Open($"partial class {Identifier(plan.TypeName)} : {string.Join(", ", interfaces)}");
         WriteConstants(w, plan);
+        WriteSummary(w, plan);
         WriteModelMembers(w, plan, ModelPart.Constants);
         WriteLayout(w, plan);
         WriteConstruction(w, plan);
@@ -239,6 +240,29 @@ internal static partial class Emitter
             w.Line("/// Forward and Parameters keep float32, so a run of steps equals Forward within that rounding.</para>");
         }
         w.Line("/// </remarks>");
+    }
+
+    /// <summary>
+    /// <c>Summary()</c>, as Keras' <c>model.summary()</c>: a table of the layers (name, what it is, output shape for a full
+    /// batch of the longest sequence, parameters), then the totals and the arena's size, written at compile time.
+    /// </summary>
+    internal static void WriteSummary(SourceWriter w, ModelPlan plan)
+    {
+        string Shape(LayerPlan layer) => layer is AttentionDecoderPlan
+            ? $"[{plan.BatchSize}, {plan.TargetLength}, {layer.Out}]"
+            : layer.SequenceOutput ? $"[{plan.BatchSize}, {layer.OutputSteps}, {layer.Out}]" : $"[{plan.BatchSize}, {layer.Out}]";
+        var rows = plan.Layers.Select(l => (l.Property, Describe(l), Shape(l), N(l.ParameterCount))).ToList();
+        rows.Insert(0, ("Layer", "Kind", "Output shape", "Parameters"));
+        int name = rows.Max(r => r.Item1.Length), kind = rows.Max(r => r.Item2.Length), shape = rows.Max(r => r.Item3.Length), count = rows.Max(r => r.Item4.Length);
+        long buffers = plan.Parameters.Where(p => !p.Trainable).Sum(p => (long)p.Length);
+        w.Line("/// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and parameters, then the totals and the arena.</summary>");
+        w.Line("public static string Summary() => \"\"\"");
+        w.Line($"{plan.TypeName}: batch of up to {plan.BatchSize}, sequences of up to {plan.SequenceLength} steps{(plan.InferenceOnly ? ", inference only" : "")}");
+        foreach (var (a, b, c, d) in rows) w.Line($"{a.PadRight(name)}  {b.PadRight(kind)}  {c.PadRight(shape)}  {d.PadLeft(count)}");
+        w.Line($"Parameters: {N(plan.ParameterCount)}{(buffers > 0 ? $", and {N(buffers)} values of state-dict buffers" : "")}");
+        w.Line($"Arena: {N(plan.ArenaLength)} floats ({N(4L * plan.ArenaLength)} bytes), allocated once by the constructor");
+        w.Line("\"\"\";");
+        w.Line();
     }
 
     internal static void WriteConstants(SourceWriter w, ModelPlan plan)

@@ -205,7 +205,7 @@ internal static class Parser
     /// <summary>The members Unroll adds to a model; a layer property cannot take one of these names.</summary>
     public static readonly string[] GeneratedMembers =
     {
-        "SequenceLength", "BatchSize", "InputSize", "OutputSize", "ParameterCount", "VocabularySize", "Layout", "Arena",
+        "SequenceLength", "BatchSize", "InputSize", "OutputSize", "ParameterCount", "VocabularySize", "Layout", "Arena", "Summary",
         "Parameters", "Gradients", "NamedParameters", "ZeroGradients", "Forward", "Backward", "Step", "ResetState",
         "ForwardCore", "StepCore", "BackwardCore", "CheckLength", "CheckTokens", "ThrowWrongLength",
         "Training", "DropoutGenerator", "LoadSafetensors", "SaveSafetensors", "ReorderState",

@@ -47,6 +47,21 @@ namespace Audio
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
+        /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+        /// parameters, then the totals and the arena.</summary>
+        public static string Summary() => """
+        Enhancer: batch of up to 4, sequences of up to 20 steps
+        Layer  Kind                      Output shape  Parameters
+        Input  Linear(8 → 16)            [4, 20, 16]          144
+        Gelu   GELU(approximate = tanh)  [4, 20, 16]            0
+        Rnn    GRU(16 → 16)              [4, 20, 16]        1,632
+        Leaky  LeakyReLU(0.2)            [4, 20, 16]            0
+        Head   Linear(16 → 4)            [4, 20, 4]            68
+        Mask   Sigmoid                   [4, 20, 4]             0
+        Parameters: 1,844
+        Arena: 32,769 floats (131,076 bytes), allocated once by the constructor
+        """;
+
         /// <summary>
         /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
         /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).

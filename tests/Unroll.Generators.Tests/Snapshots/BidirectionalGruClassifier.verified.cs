@@ -43,6 +43,17 @@ namespace Sentiment
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
+        /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+        /// parameters, then the totals and the arena.</summary>
+        public static string Summary() => """
+        Classifier: batch of up to 4, sequences of up to 24 steps
+        Layer    Kind                                        Output shape  Parameters
+        Encoder  GRU(8 → 16, bidirectional, last step only)  [4, 32]            2,496
+        Head     Linear(32 → 3)                              [4, 3]                99
+        Parameters: 2,595
+        Arena: 35,520 floats (142,080 bytes), allocated once by the constructor
+        """;
+
         /// <summary>
         /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
         /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).

@@ -48,6 +48,19 @@ namespace Text
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 50;
 
+        /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+        /// parameters, then the totals and the arena.</summary>
+        public static string Summary() => """
+        TinyGpt: batch of up to 2, sequences of up to 16 steps
+        Layer  Kind                                         Output shape  Parameters
+        Embed  Embedding(50 → 8)                            [2, 16, 8]           400
+        Attn   SelfAttention(8, 2 heads, causal, residual)  [2, 16, 8]           288
+        Norm   LayerNorm(8)                                 [2, 16, 8]            16
+        Head   Linear(8 → 50)                               [2, 16, 50]          450
+        Parameters: 1,154
+        Arena: 12,628 floats (50,512 bytes), allocated once by the constructor
+        """;
+
         /// <summary>
         /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
         /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).

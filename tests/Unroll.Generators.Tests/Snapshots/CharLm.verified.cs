@@ -44,6 +44,18 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
     int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
     int global::Unroll.IInferenceModel.VocabularySize => 65;
 
+    /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and parameters,
+    /// then the totals and the arena.</summary>
+    public static string Summary() => """
+    CharLm: batch of up to 16, sequences of up to 100 steps
+    Layer  Kind                      Output shape    Parameters
+    Embed  Embedding(65 → 32)        [16, 100, 32]        2,080
+    Rnn    LSTM(32 → 128, 2 layers)  [16, 100, 128]     215,040
+    Head   Linear(128 → 65)          [16, 100, 65]        8,385
+    Parameters: 225,505
+    Arena: 4,861,633 floats (19,446,532 bytes), allocated once by the constructor
+    """;
+
     /// <summary>
     /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
     /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).

@@ -45,6 +45,18 @@ namespace Dates
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 13;
 
+        /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+        /// parameters, then the totals and the arena.</summary>
+        public static string Summary() => """
+        Translator: batch of up to 4, sequences of up to 12 steps
+        Layer    Kind                                                                                Output shape  Parameters
+        Embed    Embedding(42 → 16)                                                                  [4, 12, 16]          672
+        Encoder  LSTM(16 → 32, bidirectional)                                                        [4, 12, 64]       12,800
+        Decoder  LSTM decoder(tokens 13 → 8 + context 64 → 64, additive attention 24, out 128 → 12)  [4, 11, 12]       40,100
+        Parameters: 53,572
+        Arena: 203,984 floats (815,936 bytes), allocated once by the constructor
+        """;
+
         /// <summary>The most decoder steps <c>Forward</c> takes; a shorter target may be passed.</summary>
         public const int TargetLength = 11;
 

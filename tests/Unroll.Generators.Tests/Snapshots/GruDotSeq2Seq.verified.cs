@@ -44,6 +44,17 @@ namespace Signals
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
+        /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+        /// parameters, then the totals and the arena.</summary>
+        public static string Summary() => """
+        Forecaster: batch of up to 2, sequences of up to 8 steps
+        Layer    Kind                                                       Output shape  Parameters
+        Encoder  GRU(3 → 6)                                                 [2, 8, 6]            198
+        Decoder  GRU decoder(2 + context 6 → 6, dot attention, out 12 → 2)  [2, 5, 2]            314
+        Parameters: 512
+        Arena: 3,940 floats (15,760 bytes), allocated once by the constructor
+        """;
+
         /// <summary>The most decoder steps <c>Forward</c> takes; a shorter target may be passed.</summary>
         public const int TargetLength = 5;
 

@@ -46,6 +46,18 @@ namespace Audio
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
+        /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+        /// parameters, then the totals and the arena.</summary>
+        public static string Summary() => """
+        KeywordSpotter: batch of up to 1, sequences of up to 50 steps, inference only
+        Layer  Kind              Output shape  Parameters
+        Rnn    GRU(40 → 64)      [1, 50, 64]       20,352
+        Drop   Dropout(p = 0.1)  [1, 50, 64]            0
+        Head   Linear(64 → 12)   [1, 50, 12]          780
+        Parameters: 21,132
+        Arena: 88,449 floats (353,796 bytes), allocated once by the constructor
+        """;
+
         /// <summary>
         /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
         /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).

@@ -45,6 +45,17 @@ namespace Audio
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
+        /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+        /// parameters, then the totals and the arena.</summary>
+        public static string Summary() => """
+        Denoiser: batch of up to 1, sequences of up to 64 steps, inference only
+        Layer  Kind            Output shape  Parameters
+        Rnn    LSTM(8 → 32)    [1, 64, 32]        5,376
+        Head   Linear(32 → 1)  [1, 64, 1]            33
+        Parameters: 5,409
+        Arena: 28,657 floats (114,628 bytes), allocated once by the constructor
+        """;
+
         /// <summary>
         /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
         /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).

@@ -51,6 +51,18 @@ namespace Company.Product.Nlp
             int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
             int global::Unroll.IInferenceModel.VocabularySize => 100;
 
+            /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+            /// parameters, then the totals and the arena.</summary>
+            public static string Summary() => """
+            Tagger: batch of up to 1, sequences of up to 8 steps
+            Layer    Kind                 Output shape  Parameters
+            Embed    Embedding(100 → 16)  [1, 8, 16]         1,600
+            Encoder  LSTM(16 → 24)        [1, 8, 24]         4,032
+            Tags     Linear(24 → 5)       [1, 8, 5]            125
+            Parameters: 5,757
+            Arena: 24,289 floats (97,156 bytes), allocated once by the constructor
+            """;
+
             /// <summary>
             /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
             /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).

@@ -43,6 +43,17 @@ namespace Signals
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
+        /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+        /// parameters, then the totals and the arena.</summary>
+        public static string Summary() => """
+        Denoiser: batch of up to 2, sequences of up to 50 steps
+        Layer    Kind                     Output shape  Parameters
+        Rnn      RNN-ReLU(3 → 20)         [2, 50, 20]          500
+        Readout  Linear(20 → 1, no bias)  [2, 50, 1]            20
+        Parameters: 520
+        Arena: 11,169 floats (44,676 bytes), allocated once by the constructor
+        """;
+
         /// <summary>
         /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
         /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).

@@ -44,6 +44,18 @@ namespace Speech
         int global::Unroll.IInferenceModel.ParameterCount => ParameterCount;
         int global::Unroll.IInferenceModel.VocabularySize => 0;
 
+        /// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and
+        /// parameters, then the totals and the arena.</summary>
+        public static string Summary() => """
+        FrameTagger: batch of up to 3, sequences of up to 12 steps
+        Layer    Kind                                                                Output shape  Parameters
+        Encoder  LSTM(6 → 10, 2 layers, bidirectional, dropout 0.25 between layers)  [3, 12, 20]        4,000
+        Drop     Dropout(p = 0.1)                                                    [3, 12, 20]            0
+        Frames   Linear(20 → 4)                                                      [3, 12, 4]            84
+        Parameters: 4,084
+        Arena: 25,166 floats (100,664 bytes), allocated once by the constructor
+        """;
+
         /// <summary>
         /// Where everything lives, in floats: parameter offsets (relative to the parameter block, packed in state-dict order), then
         /// arena regions, each a multiple of 16 floats from the arena's 64-byte aligned start (<c>_origin</c> in <c>_arena</c>).
