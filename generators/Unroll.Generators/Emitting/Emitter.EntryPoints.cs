@@ -292,16 +292,14 @@ internal static partial class Emitter
         w.Close();
         w.Close();
         w.Line();
-        {
-            w.Line($"/// <summary>The rows of a batch whose span holds <paramref name=\"values\"/>, <paramref name=\"perRow\"/> a row: 1 to {plan.BatchSize}.</summary>");
-            w.Open("private static int BatchRows(int values, int perRow, string name, string shape)");
-            w.Line("int rows = values / perRow;");
-            w.Line("if (values % perRow != 0 || rows < 1 || rows > BatchSize)");
-            w.Line($"    throw new global::System.ArgumentException($\"Expected a batch of 1 to {plan.BatchSize} rows of {{perRow}} values ({{shape}}), at most {{BatchSize * perRow}}, but the span holds {{values}}.\", name);");
-            w.Line("return rows;");
-            w.Close();
-            w.Line();
-        }
+        w.Line($"/// <summary>The rows of a batch whose span holds <paramref name=\"values\"/>, <paramref name=\"perRow\"/> a row: 1 to {plan.BatchSize}.</summary>");
+        w.Open("private static int BatchRows(int values, int perRow, string name, string shape)");
+        w.Line("int rows = values / perRow;");
+        w.Line("if (values % perRow != 0 || rows < 1 || rows > BatchSize)");
+        w.Line($"    throw new global::System.ArgumentException($\"Expected a batch of 1 to {plan.BatchSize} rows of {{perRow}} values ({{shape}}), at most {{BatchSize * perRow}}, but the span holds {{values}}.\", name);");
+        w.Line("return rows;");
+        w.Close();
+        w.Line();
         w.Line("[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]");
         w.Open("private static void ThrowWrongLength(string name, int expected, int actual, string shape)");
         w.Line("throw new global::System.ArgumentException($\"Expected {expected} values ({shape}), but the span holds {actual}.\", name);");

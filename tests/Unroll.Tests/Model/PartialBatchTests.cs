@@ -231,3 +231,21 @@ public class PartialBatchTests
         Assert.Equal("outputGradient", Assert.Throws<ArgumentException>(() => model.Backward(new float[4 * 2])).ParamName);
     }
 }
+
+/// <summary>Partial batches in a model compiled for inference only (no Backward): Forward's rows as in a full batch.</summary>
+public class InferenceOnlyPartialBatchTests
+{
+    [Fact]
+    public void An_inference_only_model_takes_a_smaller_batch()
+    {
+        // DeployedEncoder: [Model(SequenceLength = 6, BatchSize = 3, InferenceOnly = true)], 8 features in, 2 out.
+        var input = new float[3 * 6 * 8];
+        new SeededRandom(21).FillNormal(input);
+        var model = new DeployedEncoder(2);
+        var full = new float[3 * 6 * 2];
+        model.Forward(input, full, 6, [6, 3, 5]);
+        var partial = new float[2 * 6 * 2];
+        model.Forward(input.AsSpan(0, 2 * 6 * 8), partial, 6, [6, 3]);
+        Assert.Equal(full.AsSpan(0, partial.Length).ToArray(), partial);
+    }
+}
