@@ -22,6 +22,7 @@ public sealed class UnrollGenerator : IIncrementalGenerator
     public static class Steps
     {
         public const string Parse = nameof(Parse);
+        public const string ParseInferenceModel = nameof(ParseInferenceModel);
         public const string Plan = nameof(Plan);
         public const string Source = nameof(Source);
         public const string Diagnostics = nameof(Diagnostics);
@@ -33,12 +34,25 @@ public sealed class UnrollGenerator : IIncrementalGenerator
     {
         // ForAttributeWithMetadataName reads only the attributed classes; the transform keeps nothing of
         // the compilation (strings, numbers, equatable arrays), so an unrelated edit stops here, cached.
-        var plans = context.SyntaxProvider
+        var models = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 "Unroll.ModelAttribute",
                 static (node, _) => node is TypeDeclarationSyntax,
                 Parser.Parse)
-            .WithTrackingName(Steps.Parse)
+            .WithTrackingName(Steps.Parse);
+        // [InferenceModel(typeof(Trained))]: the class's own options, then the trained model's layers, found among the
+        // parsed models by name (so that an edit of the trained model reaches it, whichever file each is in).
+        var inferenceModels = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "Unroll.InferenceModelAttribute",
+                static (node, _) => node is TypeDeclarationSyntax,
+                Parser.ParseInferenceModel)
+            .WithTrackingName(Steps.ParseInferenceModel)
+            .Combine(models.Collect())
+            .Select(static (item, _) => Parser.TakeLayers(item.Left, item.Right));
+        var plans = models.Collect()
+            .Combine(inferenceModels.Collect())
+            .SelectMany(static (item, _) => item.Left.AddRange(item.Right))
             .Select(static (parsed, _) => Planner.Plan(parsed))
             .WithTrackingName(Steps.Plan);
 

@@ -179,11 +179,41 @@ public sealed class CompiledWeightsTests : IDisposable
         SingleError(run, "UNR0023", $"The weights file 'weights/tiny.safetensors' of model 'TinyGru' matches 2 AdditionalFiles items ({a}, {b}): name it by more of its path");
     }
 
+    /// <summary>
+    /// A clean build before the training run has written the file: a warning, a model that builds, and a parameterless
+    /// constructor that says what to do; the seeded constructor still works (weights loaded at run time instead).
+    /// </summary>
     [Fact]
-    public void Unreadable_file_is_UNR0024()
+    public void A_file_not_written_yet_is_warning_UNR0029_and_the_model_throws_until_a_build_finds_it()
     {
         string missing = Path.Combine(_folder, "weights", "tiny.safetensors");
         GeneratorRun run = GeneratorHarness.Run(TinyGru, new[] { missing }).AssertNoException();
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("UNR0029", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        DiagnosticAssert.AssertLocation(TinyGru, diagnostic, WeightsArgument);
+        Assert.Empty(run.OutputErrors);
+
+        Type model = run.Load().GetType("Devices.TinyGru")!;
+        var thrown = Assert.Throws<System.Reflection.TargetInvocationException>(() => Activator.CreateInstance(model));
+        var error = Assert.IsType<InvalidOperationException>(thrown.InnerException);
+        Assert.Equal(diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+        Assert.NotNull(Activator.CreateInstance(model, 7));
+
+        // Once the file exists, the next build compiles it in.
+        Write("weights/tiny.safetensors", SafetensorsBytes(TinyGruTensors()));
+        GeneratorRun rebuilt = GeneratorHarness.Run(TinyGru, new[] { missing }).AssertNoException();
+        Assert.Empty(rebuilt.GeneratorDiagnostics);
+        Assert.NotNull(Activator.CreateInstance(rebuilt.Load().GetType("Devices.TinyGru")!));
+    }
+
+    [Fact]
+    public void Unreadable_file_is_UNR0024()
+    {
+        // A folder where the file should be: it exists, but cannot be read as a file.
+        string folder = Path.Combine(_folder, "weights", "tiny.safetensors");
+        Directory.CreateDirectory(folder);
+        GeneratorRun run = GeneratorHarness.Run(TinyGru, new[] { folder }).AssertNoException();
         Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("UNR0024", diagnostic.Id);
         Assert.StartsWith("The weights file 'weights/tiny.safetensors' cannot be compiled into model 'TinyGru': it cannot be read: ", diagnostic.GetMessage());

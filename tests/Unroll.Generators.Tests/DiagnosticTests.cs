@@ -597,13 +597,14 @@ public sealed class DiagnosticTests
     // ---- The descriptors and their help pages ----
 
     [Fact]
-    public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrorsButUNR0026And28()
+    public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrorsButUNR0026_28And29()
     {
-        Assert.Equal(Enumerable.Range(1, 28).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
-            // Errors cannot be configured away; the warnings (tensors left out of compiled weights, a precision with nothing to apply to) can.
-            bool warning = descriptor.Id is "UNR0026" or "UNR0028";
+            // Errors cannot be configured away; the warnings (tensors left out of compiled weights, a precision with nothing to
+            // apply to, a weights file not written yet) can.
+            bool warning = descriptor.Id is "UNR0026" or "UNR0028" or "UNR0029";
             Assert.Equal(warning ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, descriptor.DefaultSeverity);
             Assert.Equal(!warning, descriptor.CustomTags.Contains(WellKnownDiagnosticTags.NotConfigurable));
             Assert.True(descriptor.IsEnabledByDefault, descriptor.Id);
@@ -676,8 +677,8 @@ public sealed class DiagnosticTests
 
     /// <summary>
     /// Runs a page's declaration with the AdditionalFiles its section describes: a <c>```safetensors</c> block (first line
-    /// the path, then one <c>name dtype [shape]</c> line a tensor, zeros as values) or a <c>```file</c> block (first line
-    /// the path, then the file's text).
+    /// the path, then one <c>name dtype [shape]</c> line a tensor, zeros as values), a <c>```file</c> block (first line
+    /// the path, then the file's text) or an <c>```absent</c> block (the path of an item whose file does not exist).
     /// </summary>
     private static GeneratorRun RunExample(string declaration, string section)
     {
@@ -685,13 +686,17 @@ public sealed class DiagnosticTests
         try
         {
             var files = new List<string>();
-            var fenced = new Regex(@"^```(?<language>safetensors|file)[ \t]*\r?\n(?<path>[^\r\n]+)\r?\n(?<body>.*?)^```[ \t]*$", RegexOptions.Singleline | RegexOptions.Multiline);
+            var fenced = new Regex(@"^```(?<language>safetensors|file|absent)[ \t]*\r?\n(?<path>[^\r\n]+)\r?\n(?<body>.*?)^```[ \t]*$", RegexOptions.Singleline | RegexOptions.Multiline);
             foreach (Match block in fenced.Matches(section))
             {
                 string path = Path.Combine(folder, block.Groups["path"].Value.Trim());
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 string body = block.Groups["body"].Value;
-                if (block.Groups["language"].Value == "file")
+                if (block.Groups["language"].Value == "absent")
+                {
+                    // An item of the project whose file does not exist (yet).
+                }
+                else if (block.Groups["language"].Value == "file")
                 {
                     File.WriteAllText(path, body);
                 }

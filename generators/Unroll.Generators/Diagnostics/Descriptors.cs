@@ -15,6 +15,9 @@ internal static class Descriptors
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
             helpLinkUri: HelpRoot + id + ".md", customTags: WellKnownDiagnosticTags.NotConfigurable);
 
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
+
     /// <summary>UNR0001: "The model class '{0}' must be declared partial, so that Unroll can add the compiled members …".</summary>
     public static readonly DiagnosticDescriptor ModelNotPartial = Error("UNR0001",
         "Model class must be partial",
@@ -141,10 +144,9 @@ internal static class Descriptors
         "The weights file '{0}' does not fit model '{1}': {2}");
 
     /// <summary>UNR0026 (warning): "The weights file '{0}' holds {1} tensor(s) that model '{2}' does not have, which are left out: {3}".</summary>
-    public static readonly DiagnosticDescriptor WeightsFileExtraTensors = new("UNR0026",
+    public static readonly DiagnosticDescriptor WeightsFileExtraTensors = Warning("UNR0026",
         "Weights file holds tensors the model does not have",
-        "The weights file '{0}' holds {1} tensor(s) that model '{2}' does not have, which are left out: {3}",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + "UNR0026.md");
+        "The weights file '{0}' holds {1} tensor(s) that model '{2}' does not have, which are left out: {3}");
 
     /// <summary>UNR0027: "WeightPrecision {0} of model '{1}' {2}".</summary>
     public static readonly DiagnosticDescriptor InvalidWeightPrecision = Error("UNR0027",
@@ -152,10 +154,19 @@ internal static class Descriptors
         "WeightPrecision {0} of model '{1}' {2}");
 
     /// <summary>UNR0028 (warning): "WeightPrecision {0} of model '{1}' has nothing to apply to: …".</summary>
-    public static readonly DiagnosticDescriptor WeightPrecisionUnused = new("UNR0028",
+    public static readonly DiagnosticDescriptor WeightPrecisionUnused = Warning("UNR0028",
         "WeightPrecision has nothing to apply to",
-        "WeightPrecision {0} of model '{1}' has nothing to apply to: it stores the weights of fused LSTM and GRU streaming steps, which models with a BatchSize under 4 and an LSTM or GRU layer have, and this one has none; its weights stay float32",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + "UNR0028.md");
+        "WeightPrecision {0} of model '{1}' has nothing to apply to: it stores the weights of fused LSTM and GRU streaming steps, which models with a BatchSize under 4 and an LSTM or GRU layer have, and this one has none; its weights stay float32");
+
+    /// <summary>UNR0029 (warning): "The weights file '{0}' of model '{1}' does not exist yet: …".</summary>
+    public static readonly DiagnosticDescriptor WeightsFileNotWrittenYet = Warning("UNR0029",
+        "Weights file does not exist yet",
+        "The weights file '{0}' of model '{1}' does not exist yet: the model builds, but its parameterless constructor and LoadCompiledWeights() throw until a build finds the file; write it (the training run's SaveSafetensors) and build again");
+
+    /// <summary>UNR0030: "[InferenceModel] on '{0}' {1}".</summary>
+    public static readonly DiagnosticDescriptor InvalidInferenceModel = Error("UNR0030",
+        "InferenceModel cannot take its layers",
+        "[InferenceModel] on '{0}' {1}");
 
     private static readonly DiagnosticDescriptor[] All =
     {
@@ -164,7 +175,7 @@ internal static class Descriptors
         UnsupportedModelType, SeveralLayerAttributes, LayerWithoutAttribute, ReservedLayerName, TooManyPasses, InvalidOption, FirstLayerTakesWidth, HeadsDoNotDivide,
         InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder,
         WeightsFileNotFound, WeightsFileUnusable, WeightsDoNotFit, WeightsFileExtraTensors,
-        InvalidWeightPrecision, WeightPrecisionUnused,
+        InvalidWeightPrecision, WeightPrecisionUnused, WeightsFileNotWrittenYet, InvalidInferenceModel,
     };
 
     /// <summary>Every descriptor, in id order.</summary>

@@ -16,6 +16,11 @@ internal static partial class Emitter
         string output = plan.SequenceOutput ? $"output [{plan.BatchSize}, ≤{plan.SequenceLength}, {plan.OutputSize}]" : $"output [{plan.BatchSize}, {plan.OutputSize}]";
         w.Line("/// <remarks>");
         w.Line("/// <para>Compiled by Unroll: batch-first data, PyTorch's equations, parameter names and shapes.</para>");
+        if (plan.TrainedModel is not null)
+        {
+            w.Line($"/// <para>The layers of <see cref=\"{plan.TrainedModel}\"/> ([InferenceModel]): the same parameters in the same layout, so its");
+            w.Line("/// Parameters copy here as they are and its safetensors files load here.</para>");
+        }
         w.Line("/// <code>");
         w.Line("/// " + input);
         int width = plan.Layers.Max(l => l.Property.Length);

@@ -13,7 +13,8 @@ internal static partial class Emitter
     /// <summary>
     /// The second part of a model declared with <c>Weights = "..."</c>: <c>LoadCompiledWeights()</c> and the tensors as
     /// string literals of float32 bits, one per parameter. When the file does not fit (the build then fails with the
-    /// UNR diagnostic), <c>LoadCompiledWeights()</c> throws with the same message, so no other error piles on.
+    /// UNR diagnostic), <c>LoadCompiledWeights()</c> throws with the same message, so no other error piles on; when it
+    /// does not exist yet (warning UNR0029), it throws <c>InvalidOperationException</c> with the warning's message.
     /// </summary>
     public static string EmitWeights(ModelPlan plan, WeightsMatch match)
     {
@@ -27,6 +28,10 @@ internal static partial class Emitter
             string hash = System.BitConverter.ToString(sha.ComputeHash(bytes)).Replace("-", "").ToLowerInvariant();
             w.Line($"// The weights of {plan.TypeName}, compiled in by Unroll from {Escape(file)} ({N(bytes.Length)} bytes, SHA-256 {hash}).");
             w.Line("// Do not edit: replace the file.");
+        }
+        else if (match.NotWrittenYet)
+        {
+            w.Line($"// The weights of {plan.TypeName} from {Escape(file)}, which did not exist at this build: see warning UNR0029.");
         }
         else
         {
@@ -43,7 +48,8 @@ internal static partial class Emitter
         if (!match.IsValid)
         {
             string message = string.Join(" ", match.Messages);
-            w.Line($"throw new global::System.IO.InvalidDataException({Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(message, quote: true)});");
+            string exception = match.NotWrittenYet ? "global::System.InvalidOperationException" : "global::System.IO.InvalidDataException";
+            w.Line($"throw new {exception}({Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(message, quote: true)});");
             w.Close();
         }
         else

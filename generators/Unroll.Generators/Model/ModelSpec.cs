@@ -53,6 +53,12 @@ internal sealed record ModelSpec(
     /// the missing layer does not cause errors of its own.
     /// </summary>
     public bool LayersComplete { get; init; } = true;
+
+    /// <summary>
+    /// <c>[InferenceModel(typeof(Trained))]</c>: the trained model's name, whose layers these are. The class declares no layer
+    /// properties; the generated code declares them. Null for a <c>[Model]</c>.
+    /// </summary>
+    public string? TrainedModel { get; init; }
 }
 
 /// <summary>
@@ -95,4 +101,10 @@ internal abstract record LayerSpec
 internal sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
 {
     public ModelStub? Stub { get; init; }
+
+    /// <summary>The class's full name (<c>Ns.Outer.Model</c>), by which an <c>[InferenceModel]</c> finds its trained model.</summary>
+    public string Key { get; init; } = "";
+
+    /// <summary>An <c>[InferenceModel]</c>: the full name of the trained model whose layers it takes; null for a <c>[Model]</c>.</summary>
+    public string? Source { get; init; }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -8,6 +9,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Unroll.Generators.Diagnostics;
 using Unroll.Generators.Layers;
 using Unroll.Generators.Model;
+using Unroll.Generators.Planning;
 
 namespace Unroll.Generators.Parsing;
 
@@ -24,7 +26,83 @@ internal static class Parser
     private static IEnumerable<(string Attribute, string Kind, string ViewType)> Layers =>
         LayerHandler.All.Select(h => (h.Attribute, h.Kind, h.ViewType));
 
-    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>A <c>[Model]</c> class.</summary>
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+        Read(context, null, cancellationToken);
+
+    /// <summary>
+    /// An <c>[InferenceModel(typeof(Trained))]</c> class: its own declaration and options, with no layers; <see cref="TakeLayers"/>
+    /// then gives it the trained model's.
+    /// </summary>
+    public static ParseResult ParseInferenceModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        LocationInfo? location = LocationInfo.From(((TypeDeclarationSyntax)context.TargetNode).Identifier.GetLocation());
+        // The class is a [Model] already: that declaration compiles it; this attribute only adds an error.
+        if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "Unroll.ModelAttribute"))
+        {
+            return new ParseResult(null, new[] { DiagnosticInfo.Create(Descriptors.InvalidInferenceModel, location, type.Name,
+                "is beside [Model]: a class either declares its layers ([Model]) or takes a trained model's ([InferenceModel]); keep one") }.ToEquatableArray());
+        }
+        // typeof(...) of a type the compiler cannot find: it reports that; the class gets its constructors meanwhile.
+        var arguments = context.Attributes[0].ConstructorArguments;
+        if (arguments.Length != 1 || arguments[0].Value is not INamedTypeSymbol { TypeKind: not TypeKind.Error } trained)
+        {
+            return Read(context, "", cancellationToken) with { Spec = null };
+        }
+        string? problem = !trained.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "Unroll.ModelAttribute")
+            ? $"names '{trained.Name}', which is not a [Model] class: name the trained model whose layers this one takes"
+            : trained.DeclaringSyntaxReferences.IsEmpty
+                ? $"names '{trained.Name}' of another assembly: it takes the layers of a [Model] class of the same project"
+                : null;
+        ParseResult own = Read(context, trained.ToDisplayString(), cancellationToken);
+        return problem is null ? own : own with
+        {
+            Spec = null,
+            Diagnostics = own.Diagnostics.Concat(new[] { DiagnosticInfo.Create(Descriptors.InvalidInferenceModel, location, type.Name, problem) }).ToEquatableArray(),
+        };
+    }
+
+    /// <summary>
+    /// An inference model's spec: the trained model's layers and settings, with its own name, place and options, compiled for
+    /// inference only. While the trained model has errors (reported at it), the inference model adds none and is not compiled.
+    /// </summary>
+    public static ParseResult TakeLayers(ParseResult inference, ImmutableArray<ParseResult> models)
+    {
+        if (inference.Spec is not { } own) return inference;
+        ParseResult? source = models.FirstOrDefault(m => m.Key == inference.Source);
+        if (source?.Spec is not { } trained || source.Diagnostics.Any(d => Descriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error) || Planner.Plan(source).Plan is null)
+        {
+            return inference with { Spec = null };
+        }
+        return inference with
+        {
+            Spec = trained with
+            {
+                Namespace = own.Namespace,
+                ContainingTypes = own.ContainingTypes,
+                TypeName = own.TypeName,
+                Location = own.Location,
+                // The trained model's layers, their diagnostics (a size that no longer fits a new BatchSize, say) at this class.
+                Layers = trained.Layers.Select(l => l with { Location = own.Location }).ToEquatableArray(),
+                SequenceLength = own.SequenceLength ?? trained.SequenceLength,
+                BatchSize = own.BatchSize != 0 ? own.BatchSize : trained.BatchSize,
+                TargetLength = own.TargetLength ?? trained.TargetLength,
+                InferenceOnly = true,
+                Weights = own.Weights,
+                WeightsLocation = own.WeightsLocation,
+                WeightPrecision = own.WeightPrecision,
+                WeightPrecisionLocation = own.WeightPrecisionLocation,
+                TrainedModel = source.Key,
+            },
+        };
+    }
+
+    /// <summary>
+    /// Reads a model class: a <c>[Model]</c> (<paramref name="trainedModel"/> null), or an <c>[InferenceModel]</c> whose layers
+    /// come from <paramref name="trainedModel"/> (its full name), which must declare none and whose unset sizes are 0.
+    /// </summary>
+    private static ParseResult Read(GeneratorAttributeSyntaxContext context, string? trainedModel, CancellationToken cancellationToken)
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
         var syntax = (TypeDeclarationSyntax)context.TargetNode;
@@ -57,9 +135,9 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnsupportedModelType, typeLocation, type.Name, unsupported));
         }
 
-        // [Model(SequenceLength = .., BatchSize = ..)]
+        // [Model(SequenceLength = .., BatchSize = ..)], or [InferenceModel(typeof(..), ..)], whose 0 keeps the trained model's.
         int? sequenceLength = null, targetLength = null;
-        int batchSize = 1;
+        int batchSize = trainedModel is null ? 1 : 0;
         bool inferenceOnly = false;
         string? weights = null;
         int precision = 0;
@@ -69,10 +147,12 @@ internal static class Parser
             if (argument.Key == "WeightPrecision" && argument.Value.Kind == TypedConstantKind.Enum && argument.Value.Value is int chosen) precision = chosen;
             if (argument.Key == "Weights" && argument.Value.Value is string file) weights = file;
             if (argument.Value.Kind != TypedConstantKind.Primitive || argument.Value.Value is not int value) continue;
+            if (trainedModel is not null && value == 0) continue;
             if (argument.Key == "SequenceLength") sequenceLength = value;
             else if (argument.Key == "BatchSize") batchSize = value;
             else if (argument.Key == "TargetLength") targetLength = value;
         }
+        inferenceOnly |= trainedModel is not null;
 
         // The layers: every property carrying a layer attribute, in declaration order.
         var layers = new List<LayerSpec>();
@@ -123,6 +203,12 @@ internal static class Parser
             }
 
             var (data, layerKind, viewType, attributeName) = found[0];
+            if (trainedModel is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidInferenceModel, LocationInfo.From(propertyLocation), type.Name,
+                    $"declares the layer '{property.Name}' itself: its layers are the trained model's ('{trainedModel}'); remove the property"));
+                continue;
+            }
             if (!IsPartialGetOnly(property, cancellationToken))
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.LayerNotPartial, LocationInfo.From(propertyLocation), property.Name, viewType));
@@ -168,7 +254,7 @@ internal static class Parser
         // A part can be added only to a partial class that can be a model.
         bool canAddPart = syntax.Modifiers.Any(SyntaxKind.PartialKeyword) && unsupported is null && !syntax.Identifier.IsMissing;
         ModelStub? stub = canAddPart ? new ModelStub(ns, containing.ToEquatableArray(), type.Name, stubs.ToEquatableArray()) : null;
-        return new ParseResult(spec, diagnostics.ToEquatableArray()) { Stub = stub };
+        return new ParseResult(spec, diagnostics.ToEquatableArray()) { Stub = stub, Key = type.ToDisplayString(), Source = trainedModel };
     }
 
     /// <summary>

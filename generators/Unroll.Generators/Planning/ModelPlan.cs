@@ -40,6 +40,9 @@ internal sealed record ModelPlan(
     /// <summary>Compiled for inference only: no <c>Backward</c>, gradients, training mode or backward-only buffers.</summary>
     public bool InferenceOnly { get; init; }
 
+    /// <summary><c>[InferenceModel(typeof(Trained))]</c>: the trained model's name; the generated code declares the layer properties.</summary>
+    public string? TrainedModel { get; init; }
+
     /// <summary>The safetensors file compiled in (<c>[Model(Weights = "...")]</c>), as written; null when the weights are initialised.</summary>
     public string? Weights { get; init; }
 

@@ -273,6 +273,7 @@ internal static class Planner
             TargetLength = layers.Any(l => LayerHandler.For(l.Kind).UsesTargetLength) ? spec.TargetLength!.Value : 0,
             PacksStepWeights = packs,
             InferenceOnly = !training,
+            TrainedModel = spec.TrainedModel,
             Weights = spec.Weights,
             WeightPrecision = spec.WeightPrecision,
         };

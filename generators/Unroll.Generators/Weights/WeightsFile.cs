@@ -20,11 +20,12 @@ namespace Unroll.Generators.Weights;
 /// </summary>
 internal sealed class WeightsFile : IEquatable<WeightsFile>
 {
-    private WeightsFile(string path, byte[]? bytes, string? error)
+    private WeightsFile(string path, byte[]? bytes, string? error, bool missing = false)
     {
         Path = path;
         Bytes = bytes;
         Error = error;
+        Missing = missing;
     }
 
     public string Path { get; }
@@ -34,6 +35,9 @@ internal sealed class WeightsFile : IEquatable<WeightsFile>
 
     /// <summary>Why the file could not be read; null when it was.</summary>
     public string? Error { get; }
+
+    /// <summary>The item names a file that does not exist (yet): a clean build before the training run writes it.</summary>
+    public bool Missing { get; }
 
     public static WeightsFile Read(string path, CancellationToken cancellationToken)
     {
@@ -46,12 +50,12 @@ internal sealed class WeightsFile : IEquatable<WeightsFile>
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            return new WeightsFile(path, null, e.Message);
+            return new WeightsFile(path, null, e.Message, missing: e is FileNotFoundException or DirectoryNotFoundException);
         }
     }
 
     public bool Equals(WeightsFile? other) =>
-        other is not null && Path == other.Path && Error == other.Error
+        other is not null && Path == other.Path && Error == other.Error && Missing == other.Missing
         && (Bytes is null ? other.Bytes is null : other.Bytes is not null && Bytes.AsSpan().SequenceEqual(other.Bytes));
 
     public override bool Equals(object? obj) => Equals(obj as WeightsFile);
@@ -98,6 +102,12 @@ internal sealed class WeightsMatch
         }
 
         File = candidates[0];
+        if (File.Missing)
+        {
+            Problem(Descriptors.WeightsFileNotWrittenYet, name, plan.TypeName);
+            NotWrittenYet = true;
+            return;
+        }
         if (File.Bytes is null)
         {
             Problem(Descriptors.WeightsFileUnusable, name, plan.TypeName, "it cannot be read: " + File.Error);
@@ -159,8 +169,11 @@ internal sealed class WeightsMatch
     /// <summary>The model's tensors found in the file, in parameter order (complete when <see cref="IsValid"/>).</summary>
     public List<TensorEntry> Tensors { get; } = new();
 
-    /// <summary>No error: every parameter can be compiled in (warnings allowed).</summary>
-    public bool IsValid => _problems.All(p => p.Descriptor.DefaultSeverity != DiagnosticSeverity.Error);
+    /// <summary>The file is an item of the project but does not exist yet (warning UNR0029): nothing to compile in.</summary>
+    public bool NotWrittenYet { get; }
+
+    /// <summary>No error and a file: every parameter can be compiled in (warnings allowed).</summary>
+    public bool IsValid => !NotWrittenYet && _problems.All(p => p.Descriptor.DefaultSeverity != DiagnosticSeverity.Error);
 
     /// <summary>The errors and warnings, in the order found.</summary>
     public IEnumerable<string> Messages => _problems.Select(p => string.Format(CultureInfo.InvariantCulture, p.Descriptor.MessageFormat.ToString(CultureInfo.InvariantCulture), p.Arguments));

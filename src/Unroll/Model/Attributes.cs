@@ -53,6 +53,47 @@ public sealed class ModelAttribute : Attribute
     public WeightPrecision WeightPrecision { get; set; }
 }
 
+/// <summary>
+/// Declares an inference-only model from a trained <see cref="ModelAttribute"/> class without repeating its layers: the
+/// <c>partial</c> class gets the trained model's layers (the same names, sizes, options and parameter layout, so
+/// <c>trained.Parameters.CopyTo(deployed.Parameters)</c> and its safetensors files fit), compiled as
+/// <see cref="ModelAttribute.InferenceOnly"/>. The class declares no layer properties of its own: the generator declares them.
+/// </summary>
+/// <example>
+/// <code>
+/// [InferenceModel(typeof(CharLm), BatchSize = 1, Weights = "runs/charlm.safetensors")]
+/// public partial class CharLmDeployed;
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class InferenceModelAttribute : Attribute
+{
+    /// <summary>Declares an inference-only twin of <paramref name="model"/>, a class marked with <see cref="ModelAttribute"/>.</summary>
+    public InferenceModelAttribute(Type model) => Model = model;
+
+    /// <summary>The trained model whose layers this one has.</summary>
+    public Type Model { get; }
+
+    /// <summary>The maximum number of time steps; 0 (the default) keeps the trained model's.</summary>
+    public int SequenceLength { get; set; }
+
+    /// <summary>The most sequences side by side; 0 (the default) keeps the trained model's. A streaming twin often takes 1.</summary>
+    public int BatchSize { get; set; }
+
+    /// <summary>Encoder–decoder models: the most decoder steps; 0 (the default) keeps the trained model's.</summary>
+    public int TargetLength { get; set; }
+
+    /// <summary>
+    /// A safetensors file compiled in, as <see cref="ModelAttribute.Weights"/>: typically the file the trained model's
+    /// <c>SaveSafetensors</c> writes. A file that does not exist yet (a clean build before the first training run) is
+    /// warning UNR0029: the model builds, and its parameterless constructor throws until a build finds the file.
+    /// </summary>
+    public string? Weights { get; set; }
+
+    /// <summary>How the streaming steps store their weights, as <see cref="ModelAttribute.WeightPrecision"/>.</summary>
+    public WeightPrecision WeightPrecision { get; set; }
+}
+
 /// <summary>How a model's recurrent step weights are stored (see <see cref="ModelAttribute.WeightPrecision"/>).</summary>
 public enum WeightPrecision
 {
