@@ -10,8 +10,70 @@ namespace Unroll.Tests;
 /// package), trained a little and streamed; a second model there compiles PyTorch's weights in from an AdditionalFiles item.
 /// </summary>
 [Trait("Category", "Package")]
-public class PackageTests
+public class PackageTests : IClassFixture<PackageTests.Feed>
 {
+    /// <summary>The package, packed once for the tests of this class into a temporary feed with a version of its own.</summary>
+    public sealed class Feed : IDisposable
+    {
+        public Feed()
+        {
+            Directory.CreateDirectory(Root);
+            Run($"pack \"{Path.Combine(RepositoryRoot(), "src", "Unroll", "Unroll.csproj")}\" -c Release -o \"{Folder}\" -p:PackageVersion={Version} -p:ContinuousIntegrationBuild=true",
+                RepositoryRoot());
+        }
+
+        public string Root { get; } = Path.Combine(Path.GetTempPath(), "unroll-package-" + Guid.NewGuid().ToString("N"));
+
+        public string Folder => Path.Combine(Root, "feed");
+
+        /// <summary>A version of its own, so that no package cached by an earlier run stands in for this one.</summary>
+        public string Version { get; } = "0.0.0-check." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
+
+        /// <summary>A fresh console project outside the repository, with this feed as its only extra source.</summary>
+        public string NewApp(string name, string program, string items = "", string properties = "")
+        {
+            string app = Path.Combine(Root, name);
+            Directory.CreateDirectory(app);
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <add key="unroll" value="{Folder}" />
+                  </packageSources>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <Nullable>enable</Nullable>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>{properties}
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="Unroll" Version="{Version}" />{items}
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), program);
+            return app;
+        }
+
+        public void Dispose()
+        {
+            if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+            // The restore cached this one-off version; take it out again.
+            string cached = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"), "unroll", Version);
+            if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
+        }
+    }
+
+    private readonly Feed _feed;
+
+    public PackageTests(Feed feed) => _feed = feed;
+
     private const string Program = """
         using Unroll;
 
@@ -59,78 +121,122 @@ public class PackageTests
     [Fact]
     public void The_package_installs_into_a_new_project_whose_model_builds_trains_and_streams()
     {
-        string repository = RepositoryRoot();
-        string root = Path.Combine(Path.GetTempPath(), "unroll-package-" + Guid.NewGuid().ToString("N"));
-        string feed = Path.Combine(root, "feed"), app = Path.Combine(root, "app");
-        // A version of its own, so that no package cached by an earlier run stands in for this one.
-        string version = "0.0.0-check." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
+        using (ZipArchive package = ZipFile.OpenRead(Path.Combine(_feed.Folder, $"Unroll.{_feed.Version}.nupkg")))
+        {
+            var entries = package.Entries.Select(e => e.FullName).ToHashSet();
+            Assert.Contains("lib/net8.0/Unroll.dll", entries);
+            Assert.Contains("lib/net8.0/Unroll.xml", entries);
+            Assert.Contains("analyzers/dotnet/cs/Unroll.Generators.dll", entries);
+            Assert.Contains("buildTransitive/Unroll.targets", entries);
+            Assert.Contains("README.md", entries);
+            string nuspec = new StreamReader(package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open()).ReadToEnd();
+            Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
+            Assert.Contains("<readme>README.md</readme>", nuspec);
+            Assert.Contains("<repository type=\"git\" url=\"https://github.com/unroll-ml/unroll\"", nuspec);
+            Assert.Matches("<repository [^>]*commit=\"[0-9a-f]{40}\"", nuspec); // the exact sources
+            Assert.Contains("System.Numerics.Tensors", nuspec);
+        }
+        Assert.True(File.Exists(Path.Combine(_feed.Folder, $"Unroll.{_feed.Version}.snupkg")), "the symbols package is missing");
+
+        string app = _feed.NewApp("app", Program, items: "\n    <AdditionalFiles Include=\"st_gru.safetensors\" />");
+        string weights = Path.Combine(AppContext.BaseDirectory, "IO", "Fixtures", "st_gru.safetensors");
+        File.Copy(weights, Path.Combine(app, "st_gru.safetensors"));
+        string output = Run("run -c Release", app);
+        Assert.Contains("LEARNED", output);
+
+        // The generator from the package compiled the file in: the same bits as loading it here.
+        var loaded = new StGru(1);
+        loaded.LoadSafetensors(weights);
+        Assert.Contains("compiled in: " + string.Join(" ", loaded.Parameters.ToArray().Select(BitConverter.SingleToInt32Bits)), output);
+    }
+
+    private const string TrainAndShip = """
+        using Unroll;
+
+        // "train": trains Echo and saves the weights EchoOnDevice compiles in; otherwise runs EchoOnDevice.
+        if (args is ["train"])
+        {
+            var model = new Echo(7);
+            var adam = new Adam(Echo.ParameterCount, 0.01f);
+            var input = new float[Echo.BatchSize * Echo.SequenceLength * Echo.InputSize];
+            var output = new float[input.Length];
+            var gradient = new float[input.Length];
+            new SeededRandom(1).FillUniform(input, -1f, 1f);
+            for (int step = 0; step < 50; step++)
+            {
+                model.Forward(input, output);
+                Loss.MeanSquaredError(output, input, gradient);
+                model.ZeroGradients();
+                model.Backward(gradient);
+                adam.Step(model.Parameters, model.Gradients);
+            }
+            model.SaveSafetensors("echo.safetensors");
+            Console.WriteLine("SAVED");
+            return;
+        }
         try
         {
-            Directory.CreateDirectory(app);
-            Run($"pack \"{Path.Combine(repository, "src", "Unroll", "Unroll.csproj")}\" -c Release -o \"{feed}\" -p:PackageVersion={version} -p:ContinuousIntegrationBuild=true", repository);
-
-            using (ZipArchive package = ZipFile.OpenRead(Path.Combine(feed, $"Unroll.{version}.nupkg")))
-            {
-                var entries = package.Entries.Select(e => e.FullName).ToHashSet();
-                Assert.Contains("lib/net8.0/Unroll.dll", entries);
-                Assert.Contains("lib/net8.0/Unroll.xml", entries);
-                Assert.Contains("analyzers/dotnet/cs/Unroll.Generators.dll", entries);
-                Assert.Contains("README.md", entries);
-                string nuspec = new StreamReader(package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open()).ReadToEnd();
-                Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
-                Assert.Contains("<readme>README.md</readme>", nuspec);
-                Assert.Contains("<repository type=\"git\" url=\"https://github.com/unroll-ml/unroll\"", nuspec);
-                Assert.Matches("<repository [^>]*commit=\"[0-9a-f]{40}\"", nuspec); // the exact sources
-                Assert.Contains("System.Numerics.Tensors", nuspec);
-            }
-            Assert.True(File.Exists(Path.Combine(feed, $"Unroll.{version}.snupkg")), "the symbols package is missing");
-
-            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="unroll" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
-            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <Nullable>enable</Nullable>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Unroll" Version="{version}" />
-                    <AdditionalFiles Include="st_gru.safetensors" />
-                  </ItemGroup>
-                </Project>
-                """);
-            File.WriteAllText(Path.Combine(app, "Program.cs"), Program);
-            string weights = Path.Combine(AppContext.BaseDirectory, "IO", "Fixtures", "st_gru.safetensors");
-            File.Copy(weights, Path.Combine(app, "st_gru.safetensors"));
-            string output = Run("run -c Release", app);
-            Assert.Contains("LEARNED", output);
-
-            // The generator from the package compiled the file in: the same bits as loading it here.
-            var loaded = new StGru(1);
-            loaded.LoadSafetensors(weights);
-            Assert.Contains("compiled in: " + string.Join(" ", loaded.Parameters.ToArray().Select(BitConverter.SingleToInt32Bits)), output);
+            var device = new EchoOnDevice();
+            var trained = new Echo(0);
+            trained.LoadSafetensors("echo.safetensors");
+            Console.WriteLine(device.Parameters.SequenceEqual(trained.Parameters) ? "COMPILED IN THE TRAINED WEIGHTS" : "OTHER WEIGHTS");
         }
-        finally
+        catch (InvalidOperationException e)
         {
-            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
-            // The restore cached this one-off version; take it out again.
-            string cached = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"), "unroll", version);
-            if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
+            Console.WriteLine("NOT YET: " + e.Message);
         }
+
+        [Model(SequenceLength = 8, BatchSize = 4)]
+        public partial class Echo
+        {
+            [Gru(3, 16)] public partial GruLayer Rnn { get; }
+            [Linear(16, 3)] public partial LinearLayer Head { get; }
+        }
+
+        // The deployed model: Echo's layers, one row at a time, with the weights the training run writes compiled in.
+        [InferenceModel(typeof(Echo), BatchSize = 1, Weights = "echo.safetensors")]
+        public partial class EchoOnDevice;
+        """;
+
+    /// <summary>
+    /// One project trains and ships: a clean build before the weights exist warns (UNR0029) and builds, the deployed model
+    /// says what to do, the training run writes the file, and the next build compiles it in.
+    /// </summary>
+    [Fact]
+    public void One_project_trains_and_ships_from_a_clean_build()
+    {
+        string app = _feed.NewApp("ship", TrainAndShip, items: "\n    <AdditionalFiles Include=\"echo.safetensors\" />",
+            properties: "\n    <WarningsNotAsErrors>UNR0029</WarningsNotAsErrors>");
+        Assert.Contains("warning UNR0029: The weights file 'echo.safetensors' of model 'EchoOnDevice' does not exist yet", Run("build -c Release", app));
+        Assert.Contains("NOT YET: The weights file 'echo.safetensors' of model 'EchoOnDevice' does not exist yet", Run("run -c Release --no-build", app));
+        Assert.Contains("SAVED", Run("run -c Release --no-build -- train", app));
+
+        string rebuilt = Run("build -c Release", app);
+        Assert.DoesNotContain("UNR0029", rebuilt);
+        Assert.Contains("COMPILED IN THE TRAINED WEIGHTS", Run("run -c Release --no-build", app));
+    }
+
+    /// <summary>Native AOT without an instruction set warns (UNR1001) with the spelling of the target framework; with one, it does not.</summary>
+    [Fact]
+    public void Native_AOT_without_an_instruction_set_warns_UNR1001()
+    {
+        string app = _feed.NewApp("aot", "System.Console.WriteLine(new Unroll.SeededRandom(1).NextUInt32());\n",
+            properties: "\n    <PublishAot>true</PublishAot>\n    <WarningsNotAsErrors>UNR1001</WarningsNotAsErrors>");
+        string warned = Run("build -c Release", app);
+        Assert.Contains("warning UNR1001: Native AOT is on without an IlcInstructionSet", warned);
+        Assert.Contains("x86-64-v3 (AVX2 and FMA), x86-64-v4 (AVX-512)", warned);
+        // MSBuild's console leaves the help link out; the targets name it, and the page is there.
+        string link = "https://github.com/unroll-ml/unroll/blob/main/docs/build/UNR1001.md";
+        Assert.Contains(link, File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Unroll", "buildTransitive", "Unroll.targets")));
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot(), link["https://github.com/unroll-ml/unroll/blob/main/".Length..])));
+        Run("restore -p:TargetFramework=net9.0", app);
+        Assert.Contains("x86-x64-v3 (AVX2 and FMA), x86-x64-v4 (AVX-512)", Run("build -c Release --no-restore -p:TargetFramework=net9.0", app));
+        Run("restore", app);
+        Assert.DoesNotContain("UNR1001", Run("build -c Release -p:IlcInstructionSet=x86-64-v3", app));
     }
 
     /// <summary>Runs <c>dotnet <paramref name="arguments"/></c> and returns its output; a failure fails the test with that output.</summary>
-    private static string Run(string arguments, string directory)
+    internal static string Run(string arguments, string directory)
     {
         var start = new ProcessStartInfo("dotnet", arguments)
         {
@@ -149,7 +255,7 @@ public class PackageTests
         return output;
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
             if (File.Exists(Path.Combine(directory.FullName, "Compiler.sln"))) return directory.FullName;
