@@ -135,6 +135,18 @@ public class PackageTests : IClassFixture<PackageTests.Feed>
             Assert.Contains("<repository type=\"git\" url=\"https://github.com/unroll-ml/unroll\"", nuspec);
             Assert.Matches("<repository [^>]*commit=\"[0-9a-f]{40}\"", nuspec); // the exact sources
             Assert.Contains("System.Numerics.Tensors", nuspec);
+
+            // The package's README links only absolutely (a relative link breaks outside the repository), to pages that exist.
+            string readme = new StreamReader(package.GetEntry("README.md")!.Open()).ReadToEnd();
+            var links = System.Text.RegularExpressions.Regex.Matches(readme, @"\]\((?<target>[^)]+)\)").Select(m => m.Groups["target"].Value).ToList();
+            Assert.NotEmpty(links);
+            foreach (string link in links)
+            {
+                const string Blob = "https://github.com/unroll-ml/unroll/", Main = "/main/";
+                Assert.StartsWith(Blob, link);
+                string path = link[(link.IndexOf(Main, StringComparison.Ordinal) + Main.Length)..].Split('#')[0];
+                Assert.True(File.Exists(Path.Combine(RepositoryRoot(), path)) || Directory.Exists(Path.Combine(RepositoryRoot(), path)), link);
+            }
         }
         Assert.True(File.Exists(Path.Combine(_feed.Folder, $"Unroll.{_feed.Version}.snupkg")), "the symbols package is missing");
 
@@ -214,6 +226,32 @@ public class PackageTests : IClassFixture<PackageTests.Feed>
         string rebuilt = Run("build -c Release", app);
         Assert.DoesNotContain("UNR0029", rebuilt);
         Assert.Contains("COMPILED IN THE TRAINED WEIGHTS", Run("run -c Release --no-build", app));
+    }
+
+    /// <summary>
+    /// The README's quick start, as a newcomer follows it: its project file and its <c>Program.cs</c>, taken from the README
+    /// itself, with the package from the feed; the classifier must build, train and classify its held-out sentences.
+    /// </summary>
+    [Fact]
+    public void The_READMEs_quick_start_builds_and_learns()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        int start = readme.IndexOf("\n## Quick start in your own project", StringComparison.Ordinal);
+        Assert.True(start >= 0, "The README has no quick start.");
+        string section = readme[start..readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal)];
+        string Block(string language) =>
+            System.Text.RegularExpressions.Regex.Match(section, $"```{language}\n(?<body>.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline).Groups["body"].Value;
+        string project = Block("xml"), program = Block("csharp");
+        Assert.Contains("<PackageReference Include=\"Unroll\"", project);
+
+        string app = _feed.NewApp("quickstart", program);
+        File.WriteAllText(Path.Combine(app, "App.csproj"),
+            System.Text.RegularExpressions.Regex.Replace(project, "Include=\"Unroll\" Version=\"[^\"]*\"", $"Include=\"Unroll\" Version=\"{_feed.Version}\""));
+        string output = Run("run -c Release", app);
+        var accuracy = System.Text.RegularExpressions.Regex.Match(output, @"held-out accuracy: (?<right>\d+)/(?<all>\d+)");
+        Assert.True(accuracy.Success, output);
+        Assert.True(int.Parse(accuracy.Groups["right"].Value) >= 0.9 * int.Parse(accuracy.Groups["all"].Value), output);
+        Assert.Contains("Parameters: 4,178", output);
     }
 
     /// <summary>Native AOT without an instruction set warns (UNR1001) with the spelling of the target framework; with one, it does not.</summary>
