@@ -56,6 +56,11 @@ static int Run(Options options)
 
     if (options.Resume)
     {
+        if (!File.Exists(options.CheckpointPath))
+        {
+            Console.Error.WriteLine($"There is no checkpoint {options.CheckpointPath} to resume from; train without --resume first.");
+            return 1;
+        }
         var metadata = Checkpoint.Load(options.CheckpointPath, model, trainer.Optimizer, [trainer.DataGenerator]);
         if (metadata.GetValueOrDefault("vocabulary") != vocabulary.Characters)
         {
