@@ -99,6 +99,11 @@ public static class AttentionMap
     /// The image goes to a temporary file next to <paramref name="path"/> that then replaces it, so
     /// <paramref name="path"/> never holds half an image.
     /// </summary>
+    /// <remarks>
+    /// The sample draws with <see cref="Draw"/>. This hand-written encoder (and its CRC-32) stays only for
+    /// tests/Unroll.Tests/DateTranslation/AttentionMapTests.cs, which reads its images back; remove the three
+    /// <c>WritePng_*</c> tests and their PNG reader, then this method, <c>WriteChunk</c> and <c>Crc32</c>.
+    /// </remarks>
     /// <exception cref="ArgumentException">The weights are not <c>targetSteps × sourceSteps</c>, or the path is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A step count or <paramref name="cellSize"/> is not positive.</exception>
     public static void WritePng(string path, ReadOnlySpan<float> weights, int targetSteps, int sourceSteps, int cellSize = 16)
