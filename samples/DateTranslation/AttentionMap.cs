@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using ScottPlot;
 
 namespace DateTranslation;
 
@@ -39,24 +40,17 @@ public static class AttentionMap
     /// <exception cref="ArgumentOutOfRangeException">A step count is not positive.</exception>
     public static string ToGrid(ReadOnlySpan<float> weights, int targetSteps, int sourceSteps, string source, string target)
     {
-        CheckShape(weights, targetSteps, sourceSteps);
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(target);
-        if (source.Length > sourceSteps)
-            throw new ArgumentException($"The source has {source.Length} characters but the map only {sourceSteps} columns.", nameof(source));
-        if (target.Length > targetSteps)
-            throw new ArgumentException($"The target has {target.Length} characters but the map only {targetSteps} rows.", nameof(target));
-
+        CheckLabels(weights, targetSteps, sourceSteps, source, target);
         var grid = new StringBuilder((targetSteps + 1) * (sourceSteps + 3));
         grid.Append("  ");
         for (int s = 0; s < sourceSteps; s++)
         {
-            grid.Append(s >= source.Length ? ' ' : source[s] == ' ' ? SpaceLabel : source[s]);
+            grid.Append(SourceLabel(source, s));
         }
         grid.Append('\n');
         for (int t = 0; t < targetSteps; t++)
         {
-            grid.Append(t < target.Length ? target[t] : EndLabel).Append(' ');
+            grid.Append(TargetLabel(target, t)).Append(' ');
             foreach (float weight in weights.Slice(t * sourceSteps, sourceSteps))
             {
                 grid.Append(Shades[(int)(Clamp01(weight) * (Shades.Length - 1) + 0.5f)]);
@@ -67,11 +61,49 @@ public static class AttentionMap
     }
 
     /// <summary>
+    /// Draws the weights as a heat map (ScottPlot) and saves it as a PNG file: one cell per weight, output steps
+    /// downwards and source characters across, each axis labelled with its characters as <see cref="ToGrid"/>
+    /// labels them, and a colour bar from 0 to 1.
+    /// </summary>
+    /// <exception cref="ArgumentException">The weights are not <c>targetSteps × sourceSteps</c>, the path is empty, or a label string is longer than its axis.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A step count is not positive.</exception>
+    public static void Draw(string path, ReadOnlySpan<float> weights, int targetSteps, int sourceSteps, string source, string target)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        CheckLabels(weights, targetSteps, sourceSteps, source, target);
+        var cells = new double[targetSteps, sourceSteps];
+        for (int t = 0; t < targetSteps; t++)
+        {
+            for (int s = 0; s < sourceSteps; s++) cells[t, s] = Clamp01(weights[t * sourceSteps + s]);
+        }
+
+        // Row 0 of the heat map is drawn at the top: cell (t, s) is centred on (s, targetSteps - 1 - t).
+        var plot = new Plot();
+        var heatmap = plot.Add.Heatmap(cells);
+        heatmap.ManualRange = new ScottPlot.Range(0, 1);
+        plot.Add.ColorBar(heatmap);
+        int[] columns = [.. Enumerable.Range(0, sourceSteps)], rows = [.. Enumerable.Range(0, targetSteps)];
+        plot.Axes.Bottom.SetTicks([.. columns.Select(s => (double)s)], [.. columns.Select(s => SourceLabel(source, s).ToString())]);
+        plot.Axes.Left.SetTicks([.. rows.Select(t => (double)(targetSteps - 1 - t))], [.. rows.Select(t => TargetLabel(target, t).ToString())]);
+        plot.Axes.Bottom.TickLabelStyle.FontSize = plot.Axes.Left.TickLabelStyle.FontSize = 16;
+        plot.Axes.Margins(0, 0);
+        plot.Title("Attention: which input character each output character looked at");
+        plot.XLabel("input characters");
+        plot.YLabel("output characters ($ = end)");
+        plot.SavePng(path, 160 + 30 * sourceSteps, 140 + 30 * targetSteps);
+    }
+
+    /// <summary>
     /// Writes the weights as a grayscale PNG image: one <paramref name="cellSize"/>-pixel square per
     /// weight, black for 0 and white for 1, output steps downwards and source characters across.
     /// The image goes to a temporary file next to <paramref name="path"/> that then replaces it, so
     /// <paramref name="path"/> never holds half an image.
     /// </summary>
+    /// <remarks>
+    /// The sample draws with <see cref="Draw"/>. This hand-written encoder (and its CRC-32) stays only for
+    /// tests/Unroll.Tests/DateTranslation/AttentionMapTests.cs, which reads its images back; remove the three
+    /// <c>WritePng_*</c> tests and their PNG reader, then this method, <c>WriteChunk</c> and <c>Crc32</c>.
+    /// </remarks>
     /// <exception cref="ArgumentException">The weights are not <c>targetSteps × sourceSteps</c>, or the path is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A step count or <paramref name="cellSize"/> is not positive.</exception>
     public static void WritePng(string path, ReadOnlySpan<float> weights, int targetSteps, int sourceSteps, int cellSize = 16)
@@ -135,6 +167,21 @@ public static class AttentionMap
         stream.Write(data);
         BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Finish(Crc32.Update(Crc32.Update(Crc32.Start, type), data)));
         stream.Write(word);
+    }
+
+    private static char SourceLabel(string source, int s) => s >= source.Length ? ' ' : source[s] == ' ' ? SpaceLabel : source[s];
+
+    private static char TargetLabel(string target, int t) => t < target.Length ? target[t] : EndLabel;
+
+    private static void CheckLabels(ReadOnlySpan<float> weights, int targetSteps, int sourceSteps, string source, string target)
+    {
+        CheckShape(weights, targetSteps, sourceSteps);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        if (source.Length > sourceSteps)
+            throw new ArgumentException($"The source has {source.Length} characters but the map only {sourceSteps} columns.", nameof(source));
+        if (target.Length > targetSteps)
+            throw new ArgumentException($"The target has {target.Length} characters but the map only {targetSteps} rows.", nameof(target));
     }
 
     private static float Clamp01(float weight) => weight >= 0f ? Math.Min(weight, 1f) : 0f; // NaN fails the test: 0

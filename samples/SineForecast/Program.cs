@@ -14,13 +14,17 @@
 //     dotnet run --project samples/SineForecast -c Release
 //     dotnet run --project samples/SineForecast -c Release -- --export samples/SineForecast/sine-forecast.safetensors
 //
+// It draws one test sequence's forecast against the truth in runs/SineForecast/forecast.png.
 // The run is reproducible: the data, the shuffling and the initial weights all come from fixed seeds.
 // It exits with code 1 if the trained or the compiled-in model does not clearly beat the naive forecast.
 
+using System.CommandLine;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using SineForecast;
+using Spectre.Console;
 using Unroll;
+using Unroll.Samples;
 
 const int Steps = SineLstm.SequenceLength;   // 32 inputs per sequence, 32 targets (shifted by one)
 const int Batch = SineLstm.BatchSize;        // 16 sequences per training step
@@ -32,154 +36,175 @@ const float LearningRate = 0.5f;
 const float NoiseStd = 0.05f;
 const float RequiredImprovement = 2f;        // the model must be at least 2x better than the baseline
 
-string? exportPath = args switch
+var export = new Option<string>("--export") { Description = "also save the trained weights to this safetensors file", HelpName = "FILE" };
+var command = new RootCommand("SineForecast: an LSTM compiled by Unroll learns to predict the next value of noisy sine waves.") { export };
+command.SetAction(result => Run(result.GetValue(export)));
+return Sample.Invoke(command, args);
+
+static int Run(string? exportPath)
 {
-    [] => null,
-    ["--export", var path] => path,
-    _ => throw new ArgumentException("Usage: SineForecast [--export FILE]: FILE receives the trained weights as safetensors.", nameof(args)),
-};
+    // ---- Data: each row holds Steps + 1 values; the input is values 0..Steps-1, the target 1..Steps.
+    var dataRandom = new SeededRandom(2024);
+    float[] train = NoisySines(TrainSequences, dataRandom);
+    float[] test = NoisySines(TestSequences, dataRandom);
 
-// ---- Data: each row holds Steps + 1 values; the input is values 0..Steps-1, the target 1..Steps.
-var dataRandom = new SeededRandom(2024);
-float[] train = NoisySines(TrainSequences, dataRandom);
-float[] test = NoisySines(TestSequences, dataRandom);
+    // ---- Model and optimizer. Every buffer the training loop touches is allocated here, up front.
+    var model = new SineLstm(seed: 7);
+    var optimizer = new Sgd(SineLstm.ParameterCount, LearningRate);
+    float[] input = new float[Batch * Steps];        // [batch, time, 1]
+    float[] target = new float[Batch * Steps];       // [batch, time, 1]
+    float[] prediction = new float[Batch * Steps];   // [batch, time, 1]
+    float[] gradient = new float[Batch * Steps];     // ∂loss/∂prediction
+    int[] order = new int[TrainSequences];
+    for (int i = 0; i < order.Length; i++) order[i] = i;
+    var shuffleRandom = new SeededRandom(99);
 
-// ---- Model and optimizer. Every buffer the training loop touches is allocated here, up front.
-var model = new SineLstm(seed: 7);
-var optimizer = new Sgd(SineLstm.ParameterCount, LearningRate);
-float[] input = new float[Batch * Steps];        // [batch, time, 1]
-float[] target = new float[Batch * Steps];       // [batch, time, 1]
-float[] prediction = new float[Batch * Steps];   // [batch, time, 1]
-float[] gradient = new float[Batch * Steps];     // ∂loss/∂prediction
-int[] order = new int[TrainSequences];
-for (int i = 0; i < order.Length; i++) order[i] = i;
-var shuffleRandom = new SeededRandom(99);
+    Console.WriteLine($"SineForecast: LSTM(1 → 32) + Linear(32 → 1), {SineLstm.ParameterCount:N0} parameters");
+    Console.WriteLine($"{TrainSequences} training and {TestSequences} test sequences of {Steps} steps, noise σ = {NoiseStd}, SGD lr = {LearningRate}");
+    Console.WriteLine();
 
-Console.WriteLine($"SineForecast: LSTM(1 → 32) + Linear(32 → 1), {SineLstm.ParameterCount:N0} parameters");
-Console.WriteLine($"{TrainSequences} training and {TestSequences} test sequences of {Steps} steps, noise σ = {NoiseStd}, SGD lr = {LearningRate}");
-Console.WriteLine();
-
-var clock = Stopwatch.StartNew();
-long allocatedInTraining = 0;
-for (int epoch = 1; epoch <= Epochs; epoch++)
-{
-    Shuffle(order, shuffleRandom);
-    long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-    double epochLoss = 0;
-    for (int first = 0; first < TrainSequences; first += Batch)
+    // ---- Training, under a progress bar; the allocations of the training steps alone are counted.
+    var clock = Stopwatch.StartNew();
+    long allocatedInTraining = 0;
+    Sample.Progress("Training", Epochs, task =>
     {
-        Gather(train, order.AsSpan(first, Batch), input, target);
-        model.Forward(input, prediction);
-        epochLoss += Loss.MeanSquaredError(prediction, target, gradient);
-        model.ZeroGradients();
-        model.Backward(gradient);
-        optimizer.Step(model.Parameters, model.Gradients);
-    }
-    allocatedInTraining += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-
-    if (epoch == 1 || epoch % ReportEvery == 0)
-        Console.WriteLine($"epoch {epoch,3}   train MSE {epochLoss / (TrainSequences / Batch):F5}   ({clock.Elapsed.TotalSeconds:F1} s)");
-}
-Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s; the training steps allocated {allocatedInTraining:N0} bytes.");
-
-// ---- Evaluation on the held-out sequences, against the naive forecast x[t+1] ≈ x[t].
-double modelError = 0, naiveError = 0;
-for (int first = 0; first < TestSequences; first += Batch)
-{
-    GatherRange(test, first, input, target);
-    model.Forward(input, prediction);
-    modelError += MeanSquaredError(prediction, target);
-    naiveError += MeanSquaredError(input, target); // the input at step t is x[t]: "repeat the last value"
-}
-modelError /= TestSequences / Batch;
-naiveError /= TestSequences / Batch;
-
-Console.WriteLine();
-Console.WriteLine($"Test MSE, LSTM:                       {modelError:F7}");
-Console.WriteLine($"Test MSE, naive (repeat last value):  {naiveError:F5}");
-Console.WriteLine($"The LSTM's error is {naiveError / modelError:F1}x smaller (noise floor σ² = {NoiseStd * NoiseStd:F5}).");
-
-// ---- Streaming: copy the weights into a batch-1 model and feed one test sequence a value at a time.
-// Both classes declare the same layers, so their parameter blocks have the same layout.
-var streaming = new SineLstmStreaming();
-model.Parameters.CopyTo(streaming.Parameters);
-streaming.ResetState();
-
-const int Sequence = 0; // the first test sequence, also row 0 of the first test batch
-GatherRange(test, 0, input, target);
-model.Forward(input, prediction); // the batched model's answer, to compare the streamed one with
-ReadOnlySpan<float> values = test.AsSpan(Sequence * (Steps + 1), Steps + 1);
-Span<float> stepInput = stackalloc float[1];
-Span<float> stepOutput = stackalloc float[1];
-float largestDifference = 0;
-
-Console.WriteLine();
-Console.WriteLine("Streaming one test sequence (ResetState, then one Step per value):");
-Console.WriteLine("   t      x[t]   predicted x[t+1]   true x[t+1]");
-for (int t = 0; t < Steps; t++)
-{
-    stepInput[0] = values[t];
-    streaming.Step(stepInput, stepOutput);
-    largestDifference = MathF.Max(largestDifference, MathF.Abs(stepOutput[0] - prediction[Sequence * Steps + t]));
-    if (t < 4 || t >= Steps - 4)
-        Console.WriteLine($"{t,4}   {values[t],7:F3}   {stepOutput[0],16:F3}   {values[t + 1],11:F3}");
-    else if (t == 4)
-        Console.WriteLine("   …");
-}
-Console.WriteLine($"Largest difference between the streamed and the batched predictions: {largestDifference:G3}");
-
-// ---- The deployable model: inference only, its weights compiled in from sine-forecast.safetensors.
-var deployed = new SineForecaster();
-double deployedError = 0;
-for (int first = 0; first < TestSequences; first += Batch)
-{
-    GatherRange(test, first, input, target);
-    deployed.Forward(input, prediction);
-    deployedError += MeanSquaredError(prediction, target);
-}
-deployedError /= TestSequences / Batch;
-Console.WriteLine();
-Console.WriteLine($"Test MSE, SineForecaster (weights compiled in, no file read): {deployedError:F7}");
-
-// ---- The same compiled-in weights streamed with the step weights in float32, bfloat16, half and int8
-// ([Model(WeightPrecision = …)]): every test sequence one value at a time; the error a precision adds.
-Console.WriteLine();
-Console.WriteLine("Streaming every test sequence on the compiled-in weights, by the step weights' precision:");
-Console.WriteLine("precision   test MSE     largest difference from float32");
-float[] float32Steps = new float[TestSequences * Steps];
-foreach (IStepModel<float> streamer in new IStepModel<float>[] { new SineStepF32(), new SineStepBf16(), new SineStepF16(), new SineStepInt8() })
-{
-    double error = 0;
-    float largest = 0;
-    for (int sequence = 0; sequence < TestSequences; sequence++)
-    {
-        ReadOnlySpan<float> series = test.AsSpan(sequence * (Steps + 1), Steps + 1);
-        streamer.ResetState();
-        for (int t = 0; t < Steps; t++)
+        for (int epoch = 1; epoch <= Epochs; epoch++)
         {
-            stepInput[0] = series[t];
-            streamer.Step(stepInput, stepOutput);
-            error += (stepOutput[0] - series[t + 1]) * (stepOutput[0] - series[t + 1]);
-            ref float reference = ref float32Steps[sequence * Steps + t];
-            if (streamer is SineStepF32) reference = stepOutput[0];
-            else largest = MathF.Max(largest, MathF.Abs(stepOutput[0] - reference));
-        }
-    }
-    string name = streamer switch { SineStepBf16 => "bfloat16", SineStepF16 => "half", SineStepInt8 => "int8", _ => "float32" };
-    Console.WriteLine($"{name,-11} {error / (TestSequences * Steps),-12:F7} {largest:G3}");
-}
-if (exportPath is not null)
-{
-    model.SaveSafetensors(exportPath);
-    Console.WriteLine($"Exported the trained weights to {exportPath}; rebuild to compile them in.");
-}
+            Shuffle(order, shuffleRandom);
+            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            double epochLoss = 0;
+            for (int first = 0; first < TrainSequences; first += Batch)
+            {
+                Gather(train, order.AsSpan(first, Batch), input, target);
+                model.Forward(input, prediction);
+                epochLoss += Loss.MeanSquaredError(prediction, target, gradient);
+                model.ZeroGradients();
+                model.Backward(gradient);
+                optimizer.Step(model.Parameters, model.Gradients);
+            }
+            allocatedInTraining += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
 
-bool beatsBaseline = modelError * RequiredImprovement < naiveError && deployedError * RequiredImprovement < naiveError;
-Console.WriteLine();
-Console.WriteLine(beatsBaseline
-    ? $"OK: the trained and the compiled-in LSTM beat the naive forecast by more than {RequiredImprovement}x."
-    : $"FAILED: the trained or the compiled-in LSTM does not beat the naive forecast by {RequiredImprovement}x.");
-return beatsBaseline ? 0 : 1;
+            double mse = epochLoss / (TrainSequences / Batch);
+            task.Description = $"Training, train MSE {mse:F5}";
+            task.Increment(1);
+            if (epoch == 1 || epoch % ReportEvery == 0)
+                AnsiConsole.WriteLine($"epoch {epoch,3}   train MSE {mse:F5}   ({clock.Elapsed.TotalSeconds:F1} s)");
+        }
+    });
+    Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s; the training steps allocated {allocatedInTraining:N0} bytes.");
+
+    // ---- Evaluation on the held-out sequences, against the naive forecast x[t+1] ≈ x[t].
+    double modelError = 0, naiveError = 0;
+    for (int first = 0; first < TestSequences; first += Batch)
+    {
+        GatherRange(test, first, input, target);
+        model.Forward(input, prediction);
+        modelError += MeanSquaredError(prediction, target);
+        naiveError += MeanSquaredError(input, target); // the input at step t is x[t]: "repeat the last value"
+    }
+    modelError /= TestSequences / Batch;
+    naiveError /= TestSequences / Batch;
+
+    // ---- Streaming: copy the weights into a batch-1 model and feed one test sequence a value at a time.
+    // Both classes declare the same layers, so their parameter blocks have the same layout.
+    var streaming = new SineLstmStreaming();
+    model.Parameters.CopyTo(streaming.Parameters);
+    streaming.ResetState();
+
+    const int Sequence = 0; // the first test sequence, also row 0 of the first test batch
+    GatherRange(test, 0, input, target);
+    model.Forward(input, prediction); // the batched model's answer, to compare the streamed one with
+    ReadOnlySpan<float> values = test.AsSpan(Sequence * (Steps + 1), Steps + 1);
+    Span<float> stepInput = stackalloc float[1];
+    Span<float> stepOutput = stackalloc float[1];
+    float largestDifference = 0;
+    double[] streamed = new double[Steps];
+
+    Console.WriteLine();
+    Console.WriteLine("Streaming one test sequence (ResetState, then one Step per value):");
+    var forecast = Sample.Table("t", "x[t]", "predicted x[t+1]", "true x[t+1]");
+    for (int t = 0; t < Steps; t++)
+    {
+        stepInput[0] = values[t];
+        streaming.Step(stepInput, stepOutput);
+        streamed[t] = stepOutput[0];
+        largestDifference = MathF.Max(largestDifference, MathF.Abs(stepOutput[0] - prediction[Sequence * Steps + t]));
+        if (t < 4 || t >= Steps - 4)
+            forecast.Row($"{t}", $"{values[t]:F3}", $"{stepOutput[0]:F3}", $"{values[t + 1]:F3}");
+        else if (t == 4)
+            forecast.Row("…");
+    }
+    AnsiConsole.Write(forecast);
+    Console.WriteLine($"Largest difference between the streamed and the batched predictions: {largestDifference:G3}");
+
+    // ---- The deployable model: inference only, its weights compiled in from sine-forecast.safetensors.
+    var deployed = new SineForecaster();
+    double deployedError = 0;
+    for (int first = 0; first < TestSequences; first += Batch)
+    {
+        GatherRange(test, first, input, target);
+        deployed.Forward(input, prediction);
+        deployedError += MeanSquaredError(prediction, target);
+    }
+    deployedError /= TestSequences / Batch;
+
+    Console.WriteLine();
+    var errors = Sample.Table("forecast", "test MSE");
+    errors.Row("LSTM", $"{modelError:F7}");
+    errors.Row("naive (repeat last value)", $"{naiveError:F7}");
+    errors.Row("SineForecaster (weights compiled in, no file read)", $"{deployedError:F7}");
+    AnsiConsole.Write(errors);
+    Console.WriteLine($"The LSTM's error is {naiveError / modelError:F1}x smaller (noise floor σ² = {NoiseStd * NoiseStd:F5}).");
+
+    // ---- The same compiled-in weights streamed with the step weights in float32, bfloat16, half and int8
+    // ([Model(WeightPrecision = …)]): every test sequence one value at a time; the error a precision adds.
+    Console.WriteLine();
+    Console.WriteLine("Streaming every test sequence on the compiled-in weights, by the step weights' precision:");
+    var precisions = Sample.Table("precision", "test MSE", "largest difference from float32");
+    float[] float32Steps = new float[TestSequences * Steps];
+    foreach (IStepModel<float> streamer in new IStepModel<float>[] { new SineStepF32(), new SineStepBf16(), new SineStepF16(), new SineStepInt8() })
+    {
+        double error = 0;
+        float largest = 0;
+        for (int sequence = 0; sequence < TestSequences; sequence++)
+        {
+            ReadOnlySpan<float> series = test.AsSpan(sequence * (Steps + 1), Steps + 1);
+            streamer.ResetState();
+            for (int t = 0; t < Steps; t++)
+            {
+                stepInput[0] = series[t];
+                streamer.Step(stepInput, stepOutput);
+                error += (stepOutput[0] - series[t + 1]) * (stepOutput[0] - series[t + 1]);
+                ref float reference = ref float32Steps[sequence * Steps + t];
+                if (streamer is SineStepF32) reference = stepOutput[0];
+                else largest = MathF.Max(largest, MathF.Abs(stepOutput[0] - reference));
+            }
+        }
+        string name = streamer switch { SineStepBf16 => "bfloat16", SineStepF16 => "half", SineStepInt8 => "int8", _ => "float32" };
+        precisions.Row(name, $"{error / (TestSequences * Steps):F7}", $"{largest:G3}");
+    }
+    AnsiConsole.Write(precisions);
+
+    // ---- The streamed forecast of the first test sequence against the truth, as a picture.
+    Console.WriteLine();
+    double[] time = new double[Steps + 1], truth = new double[Steps + 1], next = new double[Steps];
+    for (int t = 0; t <= Steps; t++) (time[t], truth[t]) = (t, values[t]);
+    for (int t = 0; t < Steps; t++) next[t] = t + 1;
+    Sample.Write(Sample.RunPath("SineForecast", "forecast.png"), "the streamed forecast against the truth", path => Plots.Lines(path,
+        "SineForecast: the first test sequence, streamed", "t", "x[t]", ("truth (noisy)", time, truth), ("LSTM's forecast of x[t] from x[0..t-1]", next, streamed)));
+    if (exportPath is not null)
+    {
+        model.SaveSafetensors(exportPath);
+        Console.WriteLine($"Exported the trained weights to {exportPath}; rebuild to compile them in.");
+    }
+
+    bool beatsBaseline = modelError * RequiredImprovement < naiveError && deployedError * RequiredImprovement < naiveError;
+    Console.WriteLine();
+    Console.WriteLine(beatsBaseline
+        ? $"OK: the trained and the compiled-in LSTM beat the naive forecast by more than {RequiredImprovement}x."
+        : $"FAILED: the trained or the compiled-in LSTM does not beat the naive forecast by {RequiredImprovement}x.");
+    return beatsBaseline ? 0 : 1;
+}
 
 // Noisy sines, one per row of Steps + 1 values: A·sin(ω·t + φ) + ε with A ∈ [0.5, 1.5),
 // ω ∈ [0.1, 0.6) radians per step (periods of about 10 to 60 steps), φ ∈ [0, 2π) and ε ~ N(0, σ²).
