@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 using ScottPlot;
 
@@ -93,82 +91,6 @@ public static class AttentionMap
         plot.SavePng(path, 160 + 30 * sourceSteps, 140 + 30 * targetSteps);
     }
 
-    /// <summary>
-    /// Writes the weights as a grayscale PNG image: one <paramref name="cellSize"/>-pixel square per
-    /// weight, black for 0 and white for 1, output steps downwards and source characters across.
-    /// The image goes to a temporary file next to <paramref name="path"/> that then replaces it, so
-    /// <paramref name="path"/> never holds half an image.
-    /// </summary>
-    /// <remarks>
-    /// The sample draws with <see cref="Draw"/>. This hand-written encoder (and its CRC-32) stays only for
-    /// tests/Unroll.Tests/DateTranslation/AttentionMapTests.cs, which reads its images back; remove the three
-    /// <c>WritePng_*</c> tests and their PNG reader, then this method, <c>WriteChunk</c> and <c>Crc32</c>.
-    /// </remarks>
-    /// <exception cref="ArgumentException">The weights are not <c>targetSteps × sourceSteps</c>, or the path is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A step count or <paramref name="cellSize"/> is not positive.</exception>
-    public static void WritePng(string path, ReadOnlySpan<float> weights, int targetSteps, int sourceSteps, int cellSize = 16)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        CheckShape(weights, targetSteps, sourceSteps);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cellSize);
-        int width = checked(sourceSteps * cellSize), height = checked(targetSteps * cellSize);
-
-        // The image data: each scanline is a filter-type byte (0, none) and one gray byte per pixel. The
-        // cellSize scanlines of an output step are the same, so one buffer is filled per step.
-        var compressed = new MemoryStream();
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            var scanline = new byte[1 + width];
-            for (int t = 0; t < targetSteps; t++)
-            {
-                for (int s = 0; s < sourceSteps; s++)
-                {
-                    byte gray = (byte)(Clamp01(weights[t * sourceSteps + s]) * 255f + 0.5f);
-                    scanline.AsSpan(1 + s * cellSize, cellSize).Fill(gray);
-                }
-                for (int row = 0; row < cellSize; row++) zlib.Write(scanline);
-            }
-        }
-
-        // IHDR: width, height, bit depth 8, colour type 0 (grayscale), deflate, adaptive filtering, no interlace.
-        Span<byte> header = stackalloc byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
-        header[8] = 8;
-        header[9..].Clear();
-
-        string temporary = path + ".tmp";
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-                WriteChunk(file, "IHDR"u8, header);
-                WriteChunk(file, "IDAT"u8, compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
-                WriteChunk(file, "IEND"u8, []);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
-
-    /// <summary>A PNG chunk: data length (big-endian), type, data, and the CRC-32 of type and data.</summary>
-    private static void WriteChunk(Stream stream, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        stream.Write(word);
-        stream.Write(type);
-        stream.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Finish(Crc32.Update(Crc32.Update(Crc32.Start, type), data)));
-        stream.Write(word);
-    }
-
     private static char SourceLabel(string source, int s) => s >= source.Length ? ' ' : source[s] == ' ' ? SpaceLabel : source[s];
 
     private static char TargetLabel(string target, int t) => t < target.Length ? target[t] : EndLabel;
@@ -195,30 +117,4 @@ public static class AttentionMap
     }
 
     /// <summary>The CRC-32 of PNG and zlib (ISO 3309, reflected polynomial 0xEDB88320), a byte at a time from a table.</summary>
-    private static class Crc32
-    {
-        private static readonly uint[] Table = BuildTable();
-
-        public const uint Start = 0xFFFFFFFFu;
-
-        public static uint Update(uint crc, ReadOnlySpan<byte> data)
-        {
-            foreach (byte b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-            return crc;
-        }
-
-        public static uint Finish(uint crc) => crc ^ 0xFFFFFFFFu;
-
-        private static uint[] BuildTable()
-        {
-            var table = new uint[256];
-            for (uint n = 0; n < 256; n++)
-            {
-                uint c = n;
-                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-                table[n] = c;
-            }
-            return table;
-        }
-    }
 }

@@ -19,44 +19,24 @@ public partial class SineLstmStreaming
 }
 
 /// <summary>
-/// The network as a device ships it: inference only, with the weights of a training run compiled into the program
-/// (the file is an AdditionalFiles item of this project).
+/// The network as a device ships it: SineLstm's layers for inference only (declared without repeating them), with the
+/// weights of a training run compiled into the program (the file is an AdditionalFiles item of this project).
 /// </summary>
-[Model(SequenceLength = 32, BatchSize = 16, InferenceOnly = true, Weights = "sine-forecast.safetensors")]
-public partial class SineForecaster
-{
-    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
-    [Linear(32, 1)] public partial LinearLayer Head { get; }
-}
+[InferenceModel(typeof(SineLstm), Weights = "sine-forecast.safetensors")]
+public partial class SineForecaster;
 
 /// <summary>The compiled-in network streaming one sequence, step weights in float32 …</summary>
-[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors")]
-public partial class SineStepF32
-{
-    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
-    [Linear(32, 1)] public partial LinearLayer Head { get; }
-}
+[InferenceModel(typeof(SineLstm), BatchSize = 1, Weights = "sine-forecast.safetensors")]
+public partial class SineStepF32;
 
 /// <summary>… in bfloat16 (half the bytes a step reads), …</summary>
-[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.BFloat16)]
-public partial class SineStepBf16
-{
-    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
-    [Linear(32, 1)] public partial LinearLayer Head { get; }
-}
+[InferenceModel(typeof(SineLstm), BatchSize = 1, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.BFloat16)]
+public partial class SineStepBf16;
 
 /// <summary>… in half precision, …</summary>
-[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.Float16)]
-public partial class SineStepF16
-{
-    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
-    [Linear(32, 1)] public partial LinearLayer Head { get; }
-}
+[InferenceModel(typeof(SineLstm), BatchSize = 1, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.Float16)]
+public partial class SineStepF16;
 
 /// <summary>… and in int8 with a scale per row (a quarter of the bytes).</summary>
-[Model(SequenceLength = 32, InferenceOnly = true, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.Int8)]
-public partial class SineStepInt8
-{
-    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
-    [Linear(32, 1)] public partial LinearLayer Head { get; }
-}
+[InferenceModel(typeof(SineLstm), BatchSize = 1, Weights = "sine-forecast.safetensors", WeightPrecision = WeightPrecision.Int8)]
+public partial class SineStepInt8;
