@@ -25,6 +25,8 @@ public class JitAndAotBenchmarks
     {
         public Jobs()
         {
+            // Publishing a Native AOT binary of this project takes minutes, beyond BenchmarkDotNet's default build timeout.
+            WithBuildTimeout(TimeSpan.FromMinutes(30));
             AddJob(Job.Default.WithId("JIT").AsBaseline());
             foreach (string level in new[] { "x86-64-v4", "x86-64-v3", "" })
             {

@@ -2,21 +2,22 @@ using Unroll;
 
 namespace SineForecast;
 
-/// <summary>The forecaster that is trained: 16 sequences of 32 steps at a time.</summary>
+/// <summary>
+/// The forecaster that is trained: an LSTM, then a small head (a hidden layer with GELU) that maps its state to the next
+/// value; 16 sequences of 32 steps at a time.
+/// </summary>
 [Model(SequenceLength = 32, BatchSize = 16)]
 public partial class SineLstm
 {
     [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
-    [Linear(32, 1)] public partial LinearLayer Head { get; }
+    [Linear(32, 16)] public partial LinearLayer Hidden { get; }
+    [Activation(ActivationFunction.Gelu)] public partial ActivationLayer Gelu { get; }
+    [Linear(16, 1)] public partial LinearLayer Head { get; }
 }
 
 /// <summary>The same network for deployment: one sequence, fed one value per <c>Step</c>.</summary>
-[Model(SequenceLength = 32, BatchSize = 1)]
-public partial class SineLstmStreaming
-{
-    [Lstm(1, 32)] public partial LstmLayer Rnn { get; }
-    [Linear(32, 1)] public partial LinearLayer Head { get; }
-}
+[InferenceModel(typeof(SineLstm), BatchSize = 1)]
+public partial class SineLstmStreaming;
 
 /// <summary>
 /// The network as a device ships it: SineLstm's layers for inference only (declared without repeating them), with the

@@ -7,8 +7,9 @@
 // would see the values arrive.
 //
 // Last, SineForecaster, the deployable model, runs the test sequences on weights compiled into the program
-// ([Model(Weights = "sine-forecast.safetensors")]: no file is read at run time). That file is this program's own
-// training run, exported with --export. It streams them again with the step weights in bfloat16, half and int8
+// ([InferenceModel(typeof(SineLstm), Weights = "sine-forecast.safetensors")]: no file is read at run time). That file
+// is this program's own training run, exported with --export; to make it anew, delete it, build (warning UNR0029: the
+// deployable models wait for the file), run with --export, and build again. It streams them again with the step weights in bfloat16, half and int8
 // ([Model(WeightPrecision = …)]) and prints the error each precision adds.
 //
 //     dotnet run --project samples/SineForecast -c Release
@@ -59,7 +60,7 @@ static int Run(string? exportPath)
     for (int i = 0; i < order.Length; i++) order[i] = i;
     var shuffleRandom = new SeededRandom(99);
 
-    Console.WriteLine($"SineForecast: LSTM(1 → 32) + Linear(32 → 1), {SineLstm.ParameterCount:N0} parameters");
+    Console.WriteLine($"SineForecast: LSTM(1 → 32), Linear(32 → 16), GELU, Linear(16 → 1): {SineLstm.ParameterCount:N0} parameters");
     Console.WriteLine($"{TrainSequences} training and {TestSequences} test sequences of {Steps} steps, noise σ = {NoiseStd}, SGD lr = {LearningRate}");
     Console.WriteLine();
 
@@ -92,6 +93,11 @@ static int Run(string? exportPath)
         }
     });
     Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1} s; the training steps allocated {allocatedInTraining:N0} bytes.");
+    if (exportPath is not null)
+    {
+        model.SaveSafetensors(exportPath);
+        Console.WriteLine($"Exported the trained weights to {exportPath}; build again to compile them in.");
+    }
 
     // ---- Evaluation on the held-out sequences, against the naive forecast x[t+1] ≈ x[t].
     double modelError = 0, naiveError = 0;
@@ -106,7 +112,7 @@ static int Run(string? exportPath)
     naiveError /= TestSequences / Batch;
 
     // ---- Streaming: copy the weights into a batch-1 model and feed one test sequence a value at a time.
-    // Both classes declare the same layers, so their parameter blocks have the same layout.
+    // SineLstmStreaming takes SineLstm's layers ([InferenceModel]), so their parameter blocks have the same layout.
     var streaming = new SineLstmStreaming();
     model.Parameters.CopyTo(streaming.Parameters);
     streaming.ResetState();
@@ -137,8 +143,18 @@ static int Run(string? exportPath)
     AnsiConsole.Write(forecast);
     Console.WriteLine($"Largest difference between the streamed and the batched predictions: {largestDifference:G3}");
 
-    // ---- The deployable model: inference only, its weights compiled in from sine-forecast.safetensors.
-    var deployed = new SineForecaster();
+    // ---- The deployable model: inference only, its weights compiled in from sine-forecast.safetensors. A build that
+    // found no such file (warning UNR0029) compiled a model whose constructor says so: export, then build again.
+    SineForecaster deployed;
+    try
+    {
+        deployed = new SineForecaster();
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 1;
+    }
     double deployedError = 0;
     for (int first = 0; first < TestSequences; first += Batch)
     {
@@ -192,11 +208,6 @@ static int Run(string? exportPath)
     for (int t = 0; t < Steps; t++) next[t] = t + 1;
     Sample.Write(Sample.RunPath("SineForecast", "forecast.png"), "the streamed forecast against the truth", path => Plots.Lines(path,
         "SineForecast: the first test sequence, streamed", "t", "x[t]", ("truth (noisy)", time, truth), ("LSTM's forecast of x[t] from x[0..t-1]", next, streamed)));
-    if (exportPath is not null)
-    {
-        model.SaveSafetensors(exportPath);
-        Console.WriteLine($"Exported the trained weights to {exportPath}; rebuild to compile them in.");
-    }
 
     bool beatsBaseline = modelError * RequiredImprovement < naiveError && deployedError * RequiredImprovement < naiveError;
     Console.WriteLine();
