@@ -23,8 +23,12 @@ public class JitAndAotBenchmarks
     /// <summary>The JIT (the host's .NET 10) and the three Native AOT builds.</summary>
     public sealed class Jobs : ManualConfig
     {
+        /// <summary>Set by <c>--quick</c>: the smoke test runs this suite in-process only (an AOT build takes minutes).</summary>
+        public static bool InProcessOnly { get; set; }
+
         public Jobs()
         {
+            if (InProcessOnly) return;
             // Publishing a Native AOT binary of this project takes minutes, beyond BenchmarkDotNet's default build timeout.
             WithBuildTimeout(TimeSpan.FromMinutes(30));
             AddJob(Job.Default.WithId("JIT").AsBaseline());

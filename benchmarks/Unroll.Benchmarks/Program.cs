@@ -22,6 +22,7 @@ args = args.Where(a => a != "--quick").ToArray();
 IConfig config = DefaultConfig.Instance.AddColumn(StatisticColumn.Median);
 if (quick)
 {
+    Unroll.Benchmarks.JitAndAotBenchmarks.Jobs.InProcessOnly = true;
     config = config.AddJob(Job.Default
         .WithToolchain(InProcessEmitToolchain.Instance)
         .WithLaunchCount(1)
