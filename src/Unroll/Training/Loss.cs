@@ -19,7 +19,7 @@ public enum Reduction
 /// sizes) and changes nothing when they are wrong; it allocates nothing. Cross-entropy and BCE
 /// accumulate the loss in double.
 /// </summary>
-public static class Loss
+public static partial class Loss
 {
     /// <summary>
     /// Mean squared error as <c>F.mse_loss(prediction, target, reduction)</c>: <c>Σ (prediction − target)²</c>,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Unroll;
@@ -64,7 +65,8 @@ public static class Probabilities
 /// <summary>
 /// How well a classifier does: accuracy, the confusion matrix, and per-class precision, recall and F1 from it (as
 /// scikit-learn's <c>precision_recall_fscore_support</c> with <c>zero_division=0</c>). Rows whose target is the ignore
-/// index (padding) do not count. Nothing allocated.
+/// index (padding) do not count. For sequences, the edit distance and the error rates of speech recognition (CER, WER).
+/// Nothing allocated.
 /// </summary>
 public static class Metrics
 {
@@ -140,6 +142,126 @@ public static class Metrics
             precision[c] = (float)p;
             recall[c] = (float)r;
             f1[c] = p + r == 0 ? 0f : (float)(2 * p * r / (p + r));
+        }
+    }
+
+    /// <summary>
+    /// The Levenshtein distance between two label sequences: the fewest substitutions, insertions and deletions that turn
+    /// <paramref name="hypothesis"/> into <paramref name="reference"/> (each costs 1). For a corpus, add the distances and
+    /// the reference lengths of all sentences and divide the sums (as speech-recognition toolkits report CER and WER).
+    /// </summary>
+    /// <remarks>
+    /// One row of the dynamic programme, over the shorter sequence, in O(|hypothesis| · |reference|) time. A row of up to
+    /// 512 items lives on the stack; a longer one is borrowed from <see cref="ArrayPool{T}.Shared"/> (which allocates
+    /// only the first time it is asked for an array that long), so nothing is allocated per call.
+    /// </remarks>
+    /// <param name="hypothesis">The recognised labels (for example a <see cref="CtcDecoder"/>'s output).</param>
+    /// <param name="reference">The true labels.</param>
+    /// <returns>The number of edits, from 0 to the longer length.</returns>
+    public static int EditDistance(ReadOnlySpan<int> hypothesis, ReadOnlySpan<int> reference) => Levenshtein(hypothesis, reference);
+
+    /// <summary>
+    /// The error rate of a hypothesis against its reference, as speech recognition defines it:
+    /// <see cref="EditDistance"/> divided by the reference's length. It can exceed 1 (insertions). An empty
+    /// reference gives 0 when the hypothesis is empty too and +∞ otherwise (edits over nothing to recognise).
+    /// </summary>
+    /// <param name="hypothesis">The recognised labels.</param>
+    /// <param name="reference">The true labels.</param>
+    /// <returns>Edits per reference label.</returns>
+    public static float ErrorRate(ReadOnlySpan<int> hypothesis, ReadOnlySpan<int> reference) => Rate(Levenshtein(hypothesis, reference), reference.Length);
+
+    /// <summary>
+    /// The character error rate (CER): <see cref="ErrorRate"/> over the characters of two texts, compared ordinally as
+    /// UTF-16 code units (a character outside the Basic Multilingual Plane counts as two). Normalise case, punctuation
+    /// and spaces first if they should not count. Nothing is allocated (see <see cref="EditDistance"/> for the limits).
+    /// </summary>
+    /// <param name="hypothesis">The recognised text.</param>
+    /// <param name="reference">The true text.</param>
+    /// <returns>Edits per reference character; 0 or +∞ for an empty reference, as <see cref="ErrorRate"/>.</returns>
+    public static float CharacterErrorRate(ReadOnlySpan<char> hypothesis, ReadOnlySpan<char> reference) => Rate(Levenshtein(hypothesis, reference), reference.Length);
+
+    /// <summary>
+    /// The word error rate (WER): <see cref="ErrorRate"/> over the words of two texts, a word being a maximal run of
+    /// characters that are not white space (<see cref="char.IsWhiteSpace(char)"/>), words compared ordinally. The words
+    /// are held in arrays borrowed from <see cref="ArrayPool{T}.Shared"/>: nothing is allocated once the pool has them.
+    /// </summary>
+    /// <param name="hypothesis">The recognised text.</param>
+    /// <param name="reference">The true text.</param>
+    /// <returns>Edits per reference word; 0 or +∞ for a reference without words, as <see cref="ErrorRate"/>.</returns>
+    /// <exception cref="ArgumentNullException">A text is null.</exception>
+    public static float WordErrorRate(string hypothesis, string reference)
+    {
+        ArgumentNullException.ThrowIfNull(hypothesis);
+        ArgumentNullException.ThrowIfNull(reference);
+        Word[] hypothesisWords = ArrayPool<Word>.Shared.Rent(Word.Count(hypothesis)), referenceWords = ArrayPool<Word>.Shared.Rent(Word.Count(reference));
+        int h = Word.Split(hypothesis, hypothesisWords), r = Word.Split(reference, referenceWords);
+        float rate = Rate(Levenshtein<Word>(hypothesisWords.AsSpan(0, h), referenceWords.AsSpan(0, r)), r);
+        ArrayPool<Word>.Shared.Return(hypothesisWords, clearArray: true);   // no strings kept alive by the pool
+        ArrayPool<Word>.Shared.Return(referenceWords, clearArray: true);
+        return rate;
+    }
+
+    private static float Rate(int edits, int referenceLength) =>
+        referenceLength == 0 ? (edits == 0 ? 0f : float.PositiveInfinity) : (float)((double)edits / referenceLength);
+
+    /// <summary>The edit distance, with one row of the dynamic programme over the shorter sequence (on the stack up to 512 items).</summary>
+    private static int Levenshtein<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : IEquatable<T>
+    {
+        if (a.Length < b.Length)
+        {
+            ReadOnlySpan<T> swap = a;
+            a = b;
+            b = swap;
+        }
+        const int StackRow = 512;
+        int[]? rented = b.Length < StackRow ? null : ArrayPool<int>.Shared.Rent(b.Length + 1);
+        Span<int> row = rented is null ? stackalloc int[StackRow] : rented;
+
+        // row[j] = the distance between a[..i] and b[..j], for the i of the outer loop.
+        for (int j = 0; j <= b.Length; j++) row[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(above, row[j - 1]) + 1, diagonal + (a[i - 1].Equals(b[j - 1]) ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        int distance = row[b.Length];
+        if (rented is not null) ArrayPool<int>.Shared.Return(rented);
+        return distance;
+    }
+
+    /// <summary>A word of a text: its characters between <c>start</c> and <c>start + length</c>, compared ordinally.</summary>
+    private readonly struct Word(string text, int start, int length) : IEquatable<Word>
+    {
+        private ReadOnlySpan<char> Characters => text.AsSpan(start, length);
+
+        public bool Equals(Word other) => Characters.SequenceEqual(other.Characters);
+
+        public override bool Equals(object? obj) => obj is Word other && Equals(other);
+
+        public override int GetHashCode() => string.GetHashCode(Characters, StringComparison.Ordinal);
+
+        /// <summary>The number of words of <paramref name="text"/>.</summary>
+        public static int Count(string text) => Split(text, []);
+
+        /// <summary>Writes the words of <paramref name="text"/> into <paramref name="words"/> while it has room; returns how many there are.</summary>
+        public static int Split(string text, Span<Word> words)
+        {
+            int count = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (char.IsWhiteSpace(text[i])) continue;
+                int start = i;
+                while (i < text.Length && !char.IsWhiteSpace(text[i])) i++;
+                if (count < words.Length) words[count] = new Word(text, start, i - start);
+                count++;
+            }
+            return count;
         }
     }
 

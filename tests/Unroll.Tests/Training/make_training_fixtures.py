@@ -12,6 +12,10 @@ PyTorch 1.13, CPU, float32 throughout. Every tensor is stored as a flat list of 
     clipping.json    torch.nn.utils.clip_grad_norm_ (returned total norm, clipped gradients), clip_grad_value_
     schedules.json   lr_scheduler StepLR / CosineAnnealingLR / LinearLR: the learning rate the optimizer
                      holds at steps 0..29 (read before optimizer.step(); scheduler.step() after it)
+    ctc.json         F.ctc_loss of F.log_softmax of batch-first logits [N, T, C] (transposed to PyTorch's [T, N, C]):
+                     loss (per row for reduction='none') and the gradient of the logits, also computed in float64
+                     from the same logits (loss_float64, gradient_float64, rounded to float32); a non-finite value
+                     (an impossible alignment's inf loss and NaN gradient) is written as the string "Infinity" or "NaN"
 """
 import json
 import os
@@ -256,8 +260,67 @@ def schedules():
     write("schedules.json", cases)
 
 
+# ------------------------------------------------------------------------------------------- ctc
+def finite_or_name(values):
+    """Numbers as they are; inf and NaN as the strings .NET's float.Parse reads (JSON has no such numbers)."""
+    return [v if np.isfinite(v) else ("NaN" if np.isnan(v) else ("Infinity" if v > 0 else "-Infinity")) for v in values]
+
+
+def ctc():
+    g = torch.Generator().manual_seed(911)
+    cases = []
+
+    def case(name, input_lengths, target_lengths, max_t=None, classes=5, max_s=None, blank=0, reduction="mean",
+             zero_infinity=False, scale=2.0, targets=None):
+        n = len(input_lengths)
+        max_t = max_t or max(input_lengths)
+        max_s = max_s if max_s is not None else max(target_lengths)
+        logits = (torch.randn(n, max_t, classes, generator=g) * scale).requires_grad_()
+        if targets is None:
+            labels = torch.tensor([c for c in range(classes) if c != blank])
+            targets = labels[torch.randint(0, len(labels), (n, max_s), generator=g)]
+        else:
+            targets = torch.tensor(targets, dtype=torch.long).reshape(n, max_s)
+
+        def run(x):
+            log_probs = F.log_softmax(x, 2).transpose(0, 1)  # [T, N, C]
+            loss = F.ctc_loss(log_probs, targets, torch.tensor(input_lengths), torch.tensor(target_lengths), blank=blank,
+                              reduction=reduction, zero_infinity=zero_infinity)
+            loss.sum().backward()
+            return finite_or_name(flat(loss)), finite_or_name(flat(x.grad))
+
+        loss, gradient = run(logits)
+        # The same logits in float64: the exact answer, rounded to float32, that PyTorch's float32 result approximates.
+        loss64, gradient64 = run(logits.detach().double().requires_grad_())
+        cases.append({"name": name, "classes": classes, "blank": blank, "reduction": reduction,
+                      "zero_infinity": zero_infinity, "logits": flat(logits),
+                      "targets": [int(t) for t in targets.reshape(-1).tolist()],
+                      "input_lengths": list(input_lengths), "target_lengths": list(target_lengths),
+                      "loss": loss, "gradient": gradient, "loss_float64": loss64, "gradient_float64": gradient64})
+
+    for reduction in ("mean", "sum", "none"):
+        case(f"ctc_{reduction}", [8, 8, 8], [3, 2, 3], reduction=reduction)
+    case("ctc_repeated_labels", [7, 7, 5], [3, 2, 2], max_s=3, targets=[1, 1, 2, 3, 3, 0, 2, 2, 2])
+    case("ctc_empty_targets", [6, 6, 4], [0, 2, 0], max_s=2)
+    case("ctc_no_target_columns", [5, 3], [0, 0], max_s=0, reduction="sum")
+    case("ctc_target_as_long_as_input", [4, 6], [4, 4], max_t=6, targets=[1, 2, 3, 4, 2, 2, 3, 3])
+    case("ctc_input_lengths", [10, 7, 4, 1], [4, 3, 2, 1], max_t=10, reduction="sum")
+    case("ctc_blank_last", [9, 6], [4, 3], blank=4)
+    case("ctc_blank_middle", [9, 6], [4, 3], classes=6, blank=2, reduction="sum")
+    case("ctc_wide", [30, 24, 17], [12, 9, 5], classes=41, scale=3.0)
+    case("ctc_large_logits", [8, 8], [3, 4], scale=25.0, reduction="sum")
+    case("ctc_one_step", [1, 1], [1, 0], reduction="sum")
+    # "aab" needs four steps (a blank between the a's), "ab" then "a" cannot fit in one: impossible rows.
+    impossible = dict(input_lengths=[3, 6, 1], target_lengths=[3, 2, 2], max_s=3, targets=[1, 1, 2, 3, 1, 0, 1, 2, 0])
+    for reduction in ("mean", "sum", "none"):
+        case(f"ctc_impossible_{reduction}", reduction=reduction, **impossible)
+        case(f"ctc_impossible_zero_infinity_{reduction}", reduction=reduction, zero_infinity=True, **impossible)
+    write("ctc.json", cases)
+
+
 if __name__ == "__main__":
     losses()
     optimizers()
     clipping()
     schedules()
+    ctc()
