@@ -89,7 +89,7 @@ public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, in
 /// </summary>
 /// <remarks>
 /// Tolerance: against PyTorch's float64 results, <see cref="Tolerance.AssertClose"/>'s 10⁻⁵ + 10⁻⁴·|r| (sums of at most
-/// 170 products of values near 1, all well inside it); the largest differences are logged.
+/// 133 products of values near 1, all well inside it); the largest differences are logged.
 /// </remarks>
 public class ConvolutionTests(ITestOutputHelper output)
 {
