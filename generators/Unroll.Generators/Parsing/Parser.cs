@@ -39,7 +39,7 @@ internal static class Parser
         var type = (INamedTypeSymbol)context.TargetSymbol;
         LocationInfo? location = LocationInfo.From(((TypeDeclarationSyntax)context.TargetNode).Identifier.GetLocation());
         // The class is a [Model] already: that declaration compiles it; this attribute only adds an error.
-        if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "Unroll.ModelAttribute"))
+        if (IsModel(type))
         {
             return new ParseResult(null, new[] { DiagnosticInfo.Create(Descriptors.InvalidInferenceModel, location, type.Name,
                 "is beside [Model]: a class either declares its layers ([Model]) or takes a trained model's ([InferenceModel]); keep one") }.ToEquatableArray());
@@ -50,7 +50,7 @@ internal static class Parser
         {
             return Read(context, "", cancellationToken) with { Spec = null };
         }
-        string? problem = !trained.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "Unroll.ModelAttribute")
+        string? problem = !IsModel(trained)
             ? $"names '{trained.Name}', which is not a [Model] class: name the trained model whose layers this one takes"
             : trained.DeclaringSyntaxReferences.IsEmpty
                 ? $"names '{trained.Name}' of another assembly: it takes the layers of a [Model] class of the same project"
@@ -62,6 +62,10 @@ internal static class Parser
             Diagnostics = own.Diagnostics.Concat(new[] { DiagnosticInfo.Create(Descriptors.InvalidInferenceModel, location, type.Name, problem) }).ToEquatableArray(),
         };
     }
+
+    /// <summary>Whether the type carries <c>[Model]</c>.</summary>
+    private static bool IsModel(INamedTypeSymbol type) =>
+        type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "Unroll.ModelAttribute");
 
     /// <summary>
     /// An inference model's spec: the trained model's layers and settings, with its own name, place and options, compiled for
