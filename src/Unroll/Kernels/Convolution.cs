@@ -6,19 +6,20 @@ namespace Unroll.Kernels;
 
 /// <summary>
 /// One-dimensional convolution over time, as <c>torch.nn.Conv1d(in, out, k, stride, padding, dilation, groups)</c>
-/// (weight <c>[out, in/groups, k]</c>, bias <c>[out]</c>), on Unroll's batch-first, channels-last layout: input
-/// <c>[batch, time, in]</c>, output <c>[batch, outTime, out]</c> with
+/// (weight <c>[out, in/groups, k]</c>, bias <c>[out]</c>), on the time-major layout of Unroll's arena: input
+/// <c>[maxTime, batch, in]</c>, output <c>[outMax, batch, out]</c> with
 /// <c>outTime = ⌊(time + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1</c>. Padding is zeros, <c>padding</c>
 /// steps on both sides; the causal form pads <c>(k − 1)·dilation</c> steps on the left only, so that
 /// <c>outTime = ⌊(time − 1) / stride⌋ + 1</c> and output step <c>t</c> sees input steps up to <c>t·stride</c>.
 /// </summary>
 /// <remarks>
 /// <para>
-/// No im2col buffer: for each tap <c>j</c>, output rows <c>t</c> take the input rows <c>t·stride + j·dilation − left</c>
-/// that fall inside the sequence, which are evenly spaced (<c>stride·in</c> floats apart), so each tap and group is one
-/// <see cref="Blas.MultiplyTransposed"/> over strided rows, accumulated into the output. The gradients are the same
-/// products the other way round (<see cref="Blas.Multiply"/> for the input, <see cref="Blas.MultiplyTransposedAAdd"/> for the
-/// weight). Depthwise convolutions (one input and one output channel per group) multiply whole rows instead, across channels.
+/// No im2col buffer: for each tap <c>j</c>, output steps <c>t</c> of a row take the input steps
+/// <c>t·stride + j·dilation − left</c> that fall inside the row, which are evenly spaced (<c>stride·batch·in</c> floats
+/// apart), so each row, tap and group is one <see cref="Blas.MultiplyTransposed"/> over strided rows, accumulated into the
+/// output. The gradients are the same products the other way round (<see cref="Blas.Multiply"/> for the input,
+/// <see cref="Blas.MultiplyTransposedAAdd"/> for the weight). Depthwise convolutions (one input and one output channel per
+/// group) multiply whole rows instead, across channels.
 /// </para>
 /// <para>
 /// The kernels read the weight packed by <see cref="PackWeights"/>: <c>packed[j, o, i] = weight[o, i, j]</c>, shape
@@ -28,9 +29,11 @@ namespace Unroll.Kernels;
 /// weight changes.
 /// </para>
 /// <para>
-/// <c>rows ≤ batch</c> sequences of <c>length ≤ maxTime</c> steps are computed (buffers keep their full
-/// <c>batch × maxTime</c> shape): output steps from <c>OutputLength(length)</c> on and rows from <c>rows</c> on are
-/// left as they are.
+/// Rows <c>b &lt; rows ≤ batch</c> of a run of <c>length ≤ maxTime</c> steps are computed (buffers keep their full
+/// <c>maxTime × batch</c> shape). Each row is a sequence of its own: its first <c>rowLengths[b]</c> steps (all
+/// <c>length</c> when <c>rowLengths</c> is empty), zero-padded as that sequence would be, as PyTorch's convolution of the row
+/// alone; its output steps from <c>OutputLength(rowLengths[b])</c> up to <c>OutputLength(length)</c> are zeros. Steps from
+/// <c>OutputLength(length)</c> on and rows from <c>rows</c> on are left as they are.
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -68,34 +71,42 @@ public static class Convolution
     }
 
     /// <summary>
-    /// <c>output[b, t, :] = bias + Σ_j weight[:, :, j] · input[b, t·stride + j·dilation − left, :]</c> (per group, zero
-    /// outside the sequence) for rows <c>b &lt; rows</c> and steps <c>t &lt; OutputLength(length)</c>, written.
-    /// <paramref name="packedWeight"/> comes from <see cref="PackWeights"/>; <paramref name="bias"/> may be empty (no bias).
+    /// <c>output[t, b, :] = bias + Σ_j weight[:, :, j] · input[t·stride + j·dilation − left, b, :]</c> (per group, zero
+    /// outside row b's steps) for rows <c>b &lt; rows</c> and steps <c>t &lt; OutputLength(rowLengths[b])</c>, written, and
+    /// zeros up to <c>OutputLength(length)</c>. <paramref name="packedWeight"/> comes from <see cref="PackWeights"/>;
+    /// <paramref name="bias"/> may be empty (no bias); <paramref name="rowLengths"/> may be empty (every row <paramref name="length"/> steps).
     /// </summary>
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> bias, Span<float> output,
-        int batch, int maxTime, int rows, int length, int inChannels, int outChannels, int kernelSize,
+        int batch, int maxTime, int rows, int length, ReadOnlySpan<int> rowLengths, int inChannels, int outChannels, int kernelSize,
         int stride, int padding, int dilation, int groups, bool causal)
     {
-        int outLength = Check(batch, maxTime, rows, length, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, causal);
+        int outLength = Check(batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, causal);
         int outMax = OutputLength(maxTime, kernelSize, stride, padding, dilation, causal);
-        CheckLength(input.Length, batch * maxTime * inChannels, nameof(input), "[{0}, {1}, {2}]", batch, maxTime, inChannels);
+        CheckLength(input.Length, maxTime * batch * inChannels, nameof(input), "[{0}, {1}, {2}]", maxTime, batch, inChannels);
         CheckLength(packedWeight.Length, kernelSize * outChannels * (inChannels / groups), nameof(packedWeight), "[{0}, {1}, {2}]", kernelSize, outChannels, inChannels / groups);
         if (!bias.IsEmpty) CheckLength(bias.Length, outChannels, nameof(bias), "[{0}] or empty", outChannels);
-        CheckLength(output.Length, batch * outMax * outChannels, nameof(output), "[{0}, {1}, {2}]", batch, outMax, outChannels);
+        CheckLength(output.Length, outMax * batch * outChannels, nameof(output), "[{0}, {1}, {2}]", outMax, batch, outChannels);
 
         int inPerGroup = inChannels / groups, outPerGroup = outChannels / groups;
         int left = causal ? dilation * (kernelSize - 1) : padding;
+        int inStep = batch * inChannels, outStep = batch * outChannels; // floats between one row's consecutive steps
         bool depthwise = inPerGroup == 1 && outPerGroup == 1;
         for (int b = 0; b < rows; b++)
         {
-            ReadOnlySpan<float> x = input.Slice(b * maxTime * inChannels, maxTime * inChannels);
-            Span<float> y = output.Slice(b * outMax * outChannels, outLength * outChannels);
-            // y[t, :] = bias, then every tap adds its product.
-            if (bias.IsEmpty) y.Clear();
-            else for (int t = 0; t < outLength; t++) bias.Slice(0, outChannels).CopyTo(y.Slice(t * outChannels, outChannels));
+            int rowLength = rowLengths.IsEmpty ? length : rowLengths[b];
+            int rowOutLength = OutputLength(rowLength, kernelSize, stride, padding, dilation, causal);
+            ReadOnlySpan<float> x = input.Slice(b * inChannels);
+            Span<float> y = output.Slice(b * outChannels);
+            // y[t, :] = bias (zeros past the row's output), then every tap adds its product.
+            for (int t = 0; t < outLength; t++)
+            {
+                Span<float> row = y.Slice(t * outStep, outChannels);
+                if (bias.IsEmpty || t >= rowOutLength) row.Clear();
+                else bias.Slice(0, outChannels).CopyTo(row);
+            }
             for (int j = 0; j < kernelSize; j++)
             {
-                (int t0, int m, int r0) = Tap(j, length, outLength, stride, dilation, left);
+                (int t0, int m, int r0) = Tap(j, rowLength, rowOutLength, stride, dilation, left);
                 if (m <= 0) continue;
                 ReadOnlySpan<float> tap = packedWeight.Slice(j * outChannels * inPerGroup, outChannels * inPerGroup);
                 if (depthwise)
@@ -103,16 +114,16 @@ public static class Convolution
                     // y[t, c] += x[r, c] · w[c, j] across the channels.
                     for (int t = 0; t < m; t++)
                     {
-                        Span<float> target = y.Slice((t0 + t) * outChannels, outChannels);
-                        TensorPrimitives.MultiplyAdd(x.Slice((r0 + t * stride) * inChannels, inChannels), tap, target, target);
+                        Span<float> target = y.Slice((t0 + t) * outStep, outChannels);
+                        TensorPrimitives.MultiplyAdd(x.Slice((r0 + t * stride) * inStep, inChannels), tap, target, target);
                     }
                     continue;
                 }
-                // y[t, group] += x[r, group] · W_{j,group}ᵀ   (m x out/groups x in/groups), input rows stride·in apart.
+                // y[t, group] += x[r, group] · W_{j,group}ᵀ   (m x out/groups x in/groups), input steps stride·batch·in apart.
                 for (int g = 0; g < groups; g++)
                 {
-                    Blas.MultiplyTransposed(x.Slice(r0 * inChannels + g * inPerGroup), stride * inChannels,
-                        tap.Slice(g * outPerGroup * inPerGroup), inPerGroup, y.Slice(t0 * outChannels + g * outPerGroup), outChannels,
+                    Blas.MultiplyTransposed(x.Slice(r0 * inStep + g * inPerGroup), stride * inStep,
+                        tap.Slice(g * outPerGroup * inPerGroup), inPerGroup, y.Slice(t0 * outStep + g * outPerGroup), outStep,
                         m, outPerGroup, inPerGroup, accumulate: true);
                 }
             }
@@ -120,44 +131,50 @@ public static class Convolution
     }
 
     /// <summary>
-    /// Backward of <see cref="Forward"/> from <paramref name="outputGradient"/> (<c>[batch, outTime, out]</c>, steps
-    /// <c>t &lt; OutputLength(length)</c> of rows <c>b &lt; rows</c> read): adds into <paramref name="weightGradient"/>
+    /// Backward of <see cref="Forward"/> from <paramref name="outputGradient"/> (<c>[outMax, batch, out]</c>, steps
+    /// <c>t &lt; OutputLength(rowLengths[b])</c> of rows <c>b &lt; rows</c> read): adds into <paramref name="weightGradient"/>
     /// (PyTorch's <c>[out, in/groups, k]</c>) and <paramref name="biasGradient"/> (may be empty: no bias), and, unless
-    /// <paramref name="inputGradient"/> is empty, writes the input gradient of steps <c>t &lt; length</c>, or adds into it when
-    /// <paramref name="accumulate"/> is set (as <see cref="Blas.Multiply"/> does). <paramref name="scratch"/> holds the
-    /// weight gradient in the packed layout (<c>k·out·in/groups</c> floats).
+    /// <paramref name="inputGradient"/> is empty, writes the input gradient of steps <c>t &lt; length</c> (zeros past a row's
+    /// length), or adds into it when <paramref name="accumulate"/> is set (as <see cref="Blas.Multiply"/> does).
+    /// <paramref name="scratch"/> holds the weight gradient in the packed layout (<c>k·out·in/groups</c> floats).
     /// </summary>
     public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> outputGradient,
         Span<float> inputGradient, Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch,
-        int batch, int maxTime, int rows, int length, int inChannels, int outChannels, int kernelSize,
+        int batch, int maxTime, int rows, int length, ReadOnlySpan<int> rowLengths, int inChannels, int outChannels, int kernelSize,
         int stride, int padding, int dilation, int groups, bool causal, bool accumulate)
     {
-        int outLength = Check(batch, maxTime, rows, length, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, causal);
+        Check(batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, causal);
         int outMax = OutputLength(maxTime, kernelSize, stride, padding, dilation, causal);
         int inPerGroup = inChannels / groups, outPerGroup = outChannels / groups, weights = kernelSize * outChannels * inPerGroup;
-        CheckLength(input.Length, batch * maxTime * inChannels, nameof(input), "[{0}, {1}, {2}]", batch, maxTime, inChannels);
+        CheckLength(input.Length, maxTime * batch * inChannels, nameof(input), "[{0}, {1}, {2}]", maxTime, batch, inChannels);
         CheckLength(packedWeight.Length, weights, nameof(packedWeight), "[{0}, {1}, {2}]", kernelSize, outChannels, inPerGroup);
-        CheckLength(outputGradient.Length, batch * outMax * outChannels, nameof(outputGradient), "[{0}, {1}, {2}]", batch, outMax, outChannels);
-        if (!inputGradient.IsEmpty) CheckLength(inputGradient.Length, batch * maxTime * inChannels, nameof(inputGradient), "[{0}, {1}, {2}] or empty", batch, maxTime, inChannels);
+        CheckLength(outputGradient.Length, outMax * batch * outChannels, nameof(outputGradient), "[{0}, {1}, {2}]", outMax, batch, outChannels);
+        if (!inputGradient.IsEmpty) CheckLength(inputGradient.Length, maxTime * batch * inChannels, nameof(inputGradient), "[{0}, {1}, {2}] or empty", maxTime, batch, inChannels);
         CheckLength(weightGradient.Length, weights, nameof(weightGradient), "[{0}, {1}, {2}]", outChannels, inPerGroup, kernelSize);
         if (!biasGradient.IsEmpty) CheckLength(biasGradient.Length, outChannels, nameof(biasGradient), "[{0}] or empty", outChannels);
         CheckLength(scratch.Length, weights, nameof(scratch), "[{0}, {1}, {2}]", kernelSize, outChannels, inPerGroup);
 
         int left = causal ? dilation * (kernelSize - 1) : padding;
+        int inStep = batch * inChannels, outStep = batch * outChannels;
         bool depthwise = inPerGroup == 1 && outPerGroup == 1;
         Span<float> packedGradient = scratch.Slice(0, weights);
         packedGradient.Clear();
         for (int b = 0; b < rows; b++)
         {
-            ReadOnlySpan<float> x = input.Slice(b * maxTime * inChannels, maxTime * inChannels);
-            ReadOnlySpan<float> dy = outputGradient.Slice(b * outMax * outChannels, outMax * outChannels);
-            Span<float> dx = inputGradient.IsEmpty ? default : inputGradient.Slice(b * maxTime * inChannels, maxTime * inChannels);
-            if (!dx.IsEmpty && !accumulate) dx.Slice(0, length * inChannels).Clear();
+            int rowLength = rowLengths.IsEmpty ? length : rowLengths[b];
+            int rowOutLength = OutputLength(rowLength, kernelSize, stride, padding, dilation, causal);
+            ReadOnlySpan<float> x = input.Slice(b * inChannels);
+            ReadOnlySpan<float> dy = outputGradient.Slice(b * outChannels);
+            Span<float> dx = inputGradient.IsEmpty ? default : inputGradient.Slice(b * inChannels);
+            if (!dx.IsEmpty && !accumulate)
+            {
+                for (int t = 0; t < length; t++) dx.Slice(t * inStep, inChannels).Clear();
+            }
             // ∂bias += Σ_t ∂y[t, :]
-            if (!biasGradient.IsEmpty) Blas.SumRowsAdd(dy, outChannels, outLength, outChannels, biasGradient);
+            if (!biasGradient.IsEmpty) Blas.SumRowsAdd(dy, outStep, rowOutLength, outChannels, biasGradient);
             for (int j = 0; j < kernelSize; j++)
             {
-                (int t0, int m, int r0) = Tap(j, length, outLength, stride, dilation, left);
+                (int t0, int m, int r0) = Tap(j, rowLength, rowOutLength, stride, dilation, left);
                 if (m <= 0) continue;
                 ReadOnlySpan<float> tap = packedWeight.Slice(j * outChannels * inPerGroup, outChannels * inPerGroup);
                 Span<float> tapGradient = packedGradient.Slice(j * outChannels * inPerGroup, outChannels * inPerGroup);
@@ -166,8 +183,8 @@ public static class Convolution
                     // ∂w[c, j] += ∂y[t, c] · x[r, c] and ∂x[r, c] += ∂y[t, c] · w[c, j] across the channels.
                     for (int t = 0; t < m; t++)
                     {
-                        ReadOnlySpan<float> dyRow = dy.Slice((t0 + t) * outChannels, outChannels);
-                        int r = (r0 + t * stride) * inChannels;
+                        ReadOnlySpan<float> dyRow = dy.Slice((t0 + t) * outStep, outChannels);
+                        int r = (r0 + t * stride) * inStep;
                         TensorPrimitives.MultiplyAdd(dyRow, x.Slice(r, inChannels), tapGradient, tapGradient);
                         if (dx.IsEmpty) continue;
                         Span<float> dxRow = dx.Slice(r, inChannels);
@@ -177,15 +194,15 @@ public static class Convolution
                 }
                 for (int g = 0; g < groups; g++)
                 {
-                    ReadOnlySpan<float> dyBlock = dy.Slice(t0 * outChannels + g * outPerGroup);
+                    ReadOnlySpan<float> dyBlock = dy.Slice(t0 * outStep + g * outPerGroup);
                     // ∂W_{j,group} += ∂y[t, group]ᵀ · x[r, group]   (out/groups x in/groups over m steps)
-                    Blas.MultiplyTransposedAAdd(dyBlock, outChannels, x.Slice(r0 * inChannels + g * inPerGroup), stride * inChannels,
+                    Blas.MultiplyTransposedAAdd(dyBlock, outStep, x.Slice(r0 * inStep + g * inPerGroup), stride * inStep,
                         tapGradient.Slice(g * outPerGroup * inPerGroup), inPerGroup, m, outPerGroup, inPerGroup);
-                    // ∂x[r, group] += ∂y[t, group] · W_{j,group}   (m x in/groups x out/groups), rows stride·in apart
+                    // ∂x[r, group] += ∂y[t, group] · W_{j,group}   (m x in/groups x out/groups), input steps stride·batch·in apart
                     if (!dx.IsEmpty)
                     {
-                        Blas.Multiply(dyBlock, outChannels, tap.Slice(g * outPerGroup * inPerGroup), inPerGroup,
-                            dx.Slice(r0 * inChannels + g * inPerGroup), stride * inChannels, m, inPerGroup, outPerGroup, accumulate: true);
+                        Blas.Multiply(dyBlock, outStep, tap.Slice(g * outPerGroup * inPerGroup), inPerGroup,
+                            dx.Slice(r0 * inStep + g * inPerGroup), stride * inStep, m, inPerGroup, outPerGroup, accumulate: true);
                     }
                 }
             }
@@ -216,7 +233,7 @@ public static class Convolution
     }
 
     /// <summary>Checks the sizes shared by <see cref="Forward"/> and <see cref="Backward"/>; returns the output length of <paramref name="length"/> steps.</summary>
-    private static int Check(int batch, int maxTime, int rows, int length, int inChannels, int outChannels, int kernelSize,
+    private static int Check(int batch, int maxTime, int rows, int length, ReadOnlySpan<int> rowLengths, int inChannels, int outChannels, int kernelSize,
         int stride, int padding, int dilation, int groups, bool causal)
     {
         CheckChannels(inChannels, outChannels, kernelSize, groups);
@@ -233,6 +250,13 @@ public static class Convolution
         int outLength = OutputLength(length, kernelSize, stride, padding, dilation, causal);
         if (outLength == 0)
             throw new ArgumentException($"The kernel reaches {dilation * (kernelSize - 1) + 1} steps (size {kernelSize}, dilation {dilation}), longer than {length} steps padded by {padding} on each side.", nameof(length));
+        if (rowLengths.IsEmpty) return outLength;
+        if (rowLengths.Length < rows) throw new ArgumentException($"Expected a length for each of the {rows} rows, got {rowLengths.Length}.", nameof(rowLengths));
+        for (int b = 0; b < rows; b++)
+        {
+            if (rowLengths[b] < 1 || rowLengths[b] > length || OutputLength(rowLengths[b], kernelSize, stride, padding, dilation, causal) == 0)
+                throw new ArgumentException($"Row {b} has {rowLengths[b]} steps; expected 1 to {length}, and enough for the kernel's reach of {dilation * (kernelSize - 1) + 1} steps padded by {padding} on each side.", nameof(rowLengths));
+        }
         return outLength;
     }
 

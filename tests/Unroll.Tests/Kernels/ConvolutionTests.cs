@@ -5,12 +5,18 @@ using Xunit.Abstractions;
 
 namespace Unroll.Tests;
 
-/// <summary>The sizes of one <c>nn.Conv1d</c>, with the batch it runs on, and the kernels' calls for them.</summary>
+/// <summary>
+/// The sizes of one <c>nn.Conv1d</c>, with the batch it runs on (and, with <see cref="RowLengths"/>, each row's steps), and
+/// the kernels' calls for them. The tests hold batch-first data, as PyTorch's fixtures do; the calls move it to the kernels'
+/// time-major layout and back.
+/// </summary>
 public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, int Kernel, int Stride = 1, int Padding = 0, int Dilation = 1,
-    int Groups = 1, bool Causal = false, int? RowCount = null, int? StepCount = null)
+    int Groups = 1, bool Causal = false, int? RowCount = null, int? StepCount = null, int[]? RowLengths = null)
 {
     public int Rows => RowCount ?? Batch;
     public int Length => StepCount ?? MaxTime;
+    public int RowLength(int b) => RowLengths?[b] ?? Length;
+    public int RowOutLength(int b) => Convolution.OutputLength(RowLength(b), Kernel, Stride, Padding, Dilation, Causal);
     public int InPerGroup => In / Groups;
     public int OutPerGroup => Out / Groups;
     public int Left => Causal ? Dilation * (Kernel - 1) : Padding;
@@ -20,13 +26,41 @@ public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, in
     public int OutputCount => Batch * OutMax * Out;
     public int WeightCount => Out * InPerGroup * Kernel;
 
-    public void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, Span<float> y) =>
-        Convolution.Forward(x, packed, bias, y, Batch, MaxTime, Rows, Length, In, Out, Kernel, Stride, Padding, Dilation, Groups, Causal);
+    /// <summary>The kernel's forward on batch-first <paramref name="x"/> and <paramref name="y"/> (what it leaves alone stays).</summary>
+    public void Forward(float[] x, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, float[] y)
+    {
+        float[] ty = TimeMajor(y, OutMax, Out);
+        Convolution.Forward(TimeMajor(x, MaxTime, In), packed, bias, ty, Batch, MaxTime, Rows, Length, RowLengths, In, Out, Kernel, Stride, Padding,
+            Dilation, Groups, Causal);
+        BatchFirst(ty, OutMax, Out).CopyTo(y, 0);
+    }
 
-    public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db,
-        Span<float> scratch, bool accumulate) =>
-        Convolution.Backward(x, packed, dy, dx, dw, db, scratch, Batch, MaxTime, Rows, Length, In, Out, Kernel, Stride, Padding, Dilation, Groups,
-            Causal, accumulate);
+    /// <summary>The kernel's backward on batch-first arrays (<paramref name="dx"/> may be empty: no input gradient).</summary>
+    public void Backward(float[] x, ReadOnlySpan<float> packed, float[] dy, float[] dx, Span<float> dw, Span<float> db, Span<float> scratch, bool accumulate)
+    {
+        float[] tdx = dx.Length == 0 ? [] : TimeMajor(dx, MaxTime, In);
+        Convolution.Backward(TimeMajor(x, MaxTime, In), packed, TimeMajor(dy, OutMax, Out), tdx, dw, db, scratch, Batch, MaxTime, Rows, Length, RowLengths,
+            In, Out, Kernel, Stride, Padding, Dilation, Groups, Causal, accumulate);
+        if (dx.Length > 0) BatchFirst(tdx, MaxTime, In).CopyTo(dx, 0);
+    }
+
+    /// <summary><c>[batch, time, width]</c> → <c>[time, batch, width]</c>.</summary>
+    public float[] TimeMajor(float[] batchFirst, int time, int width)
+    {
+        var result = new float[batchFirst.Length];
+        for (int b = 0; b < Batch; b++)
+            for (int t = 0; t < time; t++) batchFirst.AsSpan((b * time + t) * width, width).CopyTo(result.AsSpan((t * Batch + b) * width));
+        return result;
+    }
+
+    /// <summary><c>[time, batch, width]</c> → <c>[batch, time, width]</c>.</summary>
+    public float[] BatchFirst(float[] timeMajor, int time, int width)
+    {
+        var result = new float[timeMajor.Length];
+        for (int b = 0; b < Batch; b++)
+            for (int t = 0; t < time; t++) timeMajor.AsSpan((t * Batch + b) * width, width).CopyTo(result.AsSpan((b * time + t) * width));
+        return result;
+    }
 
     public float[] Pack(float[] weight)
     {
@@ -46,7 +80,7 @@ public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, in
         double[] dw = new double[WeightCount], dws = new double[WeightCount], db = new double[Out], dbs = new double[Out];
         for (int b = 0; b < Rows; b++)
         {
-            for (int t = 0; t < OutLength; t++)
+            for (int t = 0; t < RowOutLength(b); t++)
             {
                 for (int o = 0; o < Out; o++)
                 {
@@ -57,7 +91,7 @@ public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, in
                     for (int j = 0; j < Kernel; j++)
                     {
                         int r = t * Stride + j * Dilation - Left;
-                        if (r < 0 || r >= Length) continue;
+                        if (r < 0 || r >= RowLength(b)) continue;
                         for (int i = 0; i < InPerGroup; i++)
                         {
                             int xi = (b * MaxTime + r) * In + g * InPerGroup + i, wi = (o * InPerGroup + i) * Kernel + j;
@@ -79,7 +113,7 @@ public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, in
     }
 
     public override string ToString() =>
-        $"batch {Batch} (rows {Rows}), time {MaxTime} (length {Length}), {In} → {Out}, k {Kernel}, stride {Stride}, padding {(Causal ? "causal" : Padding)}, dilation {Dilation}, groups {Groups}";
+        $"batch {Batch} (rows {Rows}), time {MaxTime} (length {Length}{(RowLengths is null ? "" : $", rows' [{string.Join(", ", RowLengths)}]")}), {In} → {Out}, k {Kernel}, stride {Stride}, padding {(Causal ? "causal" : Padding)}, dilation {Dilation}, groups {Groups}";
 }
 
 /// <summary>
@@ -174,7 +208,7 @@ public class ConvolutionTests(ITestOutputHelper output)
 
     public static TheoryData<string> BadCalls => new(
         "input", "packedWeight", "bias", "output", "groups", "kernelSize", "kernelSize too long", "stride", "dilation", "padding", "causal padding",
-        "rows", "length", "length too short", "inChannels", "outChannels",
+        "rows", "length", "length too short", "rowLengths", "rowLengths too short", "rowLengths missing", "inChannels", "outChannels",
         "outputGradient", "inputGradient", "weightGradient", "biasGradient", "scratch");
 
     [Theory]
@@ -191,6 +225,7 @@ public class ConvolutionTests(ITestOutputHelper output)
         int batch = s.Batch, maxTime = s.MaxTime, rows = s.Rows, length = s.Length, inChannels = s.In, outChannels = s.Out, kernel = s.Kernel;
         int stride = 1, padding = 1, dilation = 1, groups = 1;
         bool causal = false;
+        int[] rowLengths = [];
         Span<float> xs = x, ps = packed, bs = bias, ys = y, dys = dy, dxs = dx, dws = dw, dbs = db, ss = scratch;
         string expected = what.Split(' ')[0] == "causal" ? "padding" : what.Split(' ')[0];
         switch (what)
@@ -209,6 +244,9 @@ public class ConvolutionTests(ITestOutputHelper output)
             case "rows": rows = 3; break;
             case "length": length = 10; break;
             case "length too short": length = 1; padding = 0; break; // a 3-tap kernel on one step
+            case "rowLengths": rowLengths = [9, 10]; break;
+            case "rowLengths too short": rowLengths = [9, 1]; padding = 0; break; // no output step for row 1
+            case "rowLengths missing": rowLengths = [9]; break;
             case "inChannels": inChannels = 0; break;
             case "outChannels": outChannels = -6; break;
             case "outputGradient": dys = dys[..^1]; break;
@@ -222,9 +260,9 @@ public class ConvolutionTests(ITestOutputHelper output)
         try
         {
             if (backward)
-                Convolution.Backward(xs, ps, dys, dxs, dws, dbs, ss, batch, maxTime, rows, length, inChannels, outChannels, kernel, stride, padding, dilation, groups, causal, accumulate: false);
+                Convolution.Backward(xs, ps, dys, dxs, dws, dbs, ss, batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernel, stride, padding, dilation, groups, causal, accumulate: false);
             else
-                Convolution.Forward(xs, ps, bs, ys, batch, maxTime, rows, length, inChannels, outChannels, kernel, stride, padding, dilation, groups, causal);
+                Convolution.Forward(xs, ps, bs, ys, batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernel, stride, padding, dilation, groups, causal);
             throw new Xunit.Sdk.XunitException($"{what}: no exception");
         }
         catch (ArgumentException caught)
@@ -241,7 +279,7 @@ public class ConvolutionTests(ITestOutputHelper output)
         foreach (var s in new[]
         {
             new ConvolutionCase(4, 64, 64, 64, 3, Padding: 1),
-            new ConvolutionCase(4, 64, 32, 32, 5, Stride: 2, Dilation: 2, Groups: 32, Causal: true, RowCount: 3, StepCount: 50),
+            new ConvolutionCase(4, 64, 32, 32, 5, Stride: 2, Dilation: 2, Groups: 32, Causal: true, RowCount: 3, StepCount: 50, RowLengths: [50, 9, 33]),
             new ConvolutionCase(2, 40, 12, 18, 3, Groups: 3, Padding: 2),
         })
         {
@@ -250,11 +288,14 @@ public class ConvolutionTests(ITestOutputHelper output)
             new SeededRandom(3).FillUniform(x, -1f, 1f);
             new SeededRandom(4).FillUniform(weight, -1f, 1f);
             float[] packed = s.Pack(weight);
+            int[] lengths = s.RowLengths ?? [];
             Assert.Equal(0, Allocations.Of(() =>
             {
                 Convolution.PackWeights(weight, packed, s.In, s.Out, s.Kernel, s.Groups);
-                s.Forward(x, packed, bias, y);
-                s.Backward(x, packed, y, dx, dw, db, scratch, accumulate: false);
+                Convolution.Forward(x, packed, bias, y, s.Batch, s.MaxTime, s.Rows, s.Length, lengths, s.In, s.Out, s.Kernel, s.Stride, s.Padding,
+                    s.Dilation, s.Groups, s.Causal);
+                Convolution.Backward(x, packed, y, dx, dw, db, scratch, s.Batch, s.MaxTime, s.Rows, s.Length, lengths, s.In, s.Out, s.Kernel, s.Stride,
+                    s.Padding, s.Dilation, s.Groups, s.Causal, accumulate: false);
             }));
         }
     }
@@ -290,6 +331,10 @@ public class ConvolutionKernelSweepTests
             ? new ConvolutionCase(2, 17, c, c + 2, 3, Stride: 1, Padding: 3, Dilation: 2, Groups: 2, StepCount: 14)
             : new ConvolutionCase(2, 17, c, 2 * c, 3, Stride: 4, Padding: 1, Groups: c, StepCount: 17);
         yield return new ConvolutionCase(2, 40, c, 17, 1, RowCount: 1, StepCount: 33);
+        // Rows of their own lengths: zero-padded at each row's end, zeros past each row's output.
+        yield return new ConvolutionCase(3, 20, c, c + 1, 3, Padding: 1, RowCount: 3, StepCount: 18, RowLengths: [18, 5, 11]);
+        yield return new ConvolutionCase(3, 21, c, 4, 4, Stride: 3, Causal: true, RowCount: 2, StepCount: 21, RowLengths: [7, 21, 3]);
+        yield return new ConvolutionCase(2, 16, c, c, 3, Dilation: 2, Groups: c, StepCount: 16, RowLengths: [5, 16]);
         // Products large enough for Blas to split them across the workers.
         if (c == 64) yield return new ConvolutionCase(2, 300, c, c + 1, 3, Padding: 1, StepCount: 290);
     }
@@ -325,6 +370,7 @@ public class ConvolutionKernelSweepTests
             float[] packed = s.Pack(weight);
             var r = s.Reference(x, weight, bias, dy);
             bool OutputComputed(int i) => i / (s.OutMax * s.Out) < s.Rows && i / s.Out % s.OutMax < s.OutLength;
+            bool InsideRow(int i) => OutputComputed(i) && i / s.Out % s.OutMax < s.RowOutLength(i / (s.OutMax * s.Out));
             bool InputComputed(int i) => i / (s.MaxTime * s.In) < s.Rows && i / s.In % s.MaxTime < s.Length;
 
             float[] y = new float[s.OutputCount];
@@ -338,7 +384,7 @@ public class ConvolutionKernelSweepTests
             s.Forward(x, packed, [], noBias);
             for (int i = 0; i < noBias.Length; i++)
             {
-                if (OutputComputed(i)) r.Y[i] -= bias[i % s.Out];
+                if (InsideRow(i)) r.Y[i] -= bias[i % s.Out];
             }
             Near(r.Y, r.YScale, noBias, new float[s.OutputCount], OutputComputed, $"{s}: y without bias");
 
