@@ -415,6 +415,7 @@ public sealed class DiagnosticTests
     [InlineData("[Linear(3, 4)] public partial LinearLayer Enc { get; }", "AttentionDecoder(2, 4, 3)", "no recurrent layer before it gives its initial state")]
     [InlineData("[Lstm(3, 4, Bidirectional = true)] public partial LstmLayer Enc { get; }", "AttentionDecoder(2, 4, 3)", "its hidden size 4 differs from 8, the width of 'Enc''s final state (both directions concatenated)")]
     [InlineData("[Gru(3, 4)] public partial GruLayer Enc { get; } [Linear(4, 6)] public partial LinearLayer Proj { get; }", "AttentionDecoder(2, 4, 3, Attention = AttentionScore.Dot)", "dot attention needs its hidden size 4 to equal the width 6 of the encoder's output")]
+    [InlineData("[Conv1d(3, 3, 2, Stride = 2)] public partial Conv1dLayer Front { get; } [Gru(3, 4)] public partial GruLayer Enc { get; }", "AttentionDecoder(2, 4, 3)", "'Front' before it changes the number of steps (6 → 3), and the attention reads the source's own steps and lengths")]
     public void UNR0022_DecoderDoesNotFitEncoder(string encoder, string decoder, string detail) => DiagnosticAssert.Single($$"""
         using Unroll;
 
@@ -594,12 +595,68 @@ public sealed class DiagnosticTests
         Assert.Empty(run.OutputErrors);
     }
 
+    [Theory]
+    [InlineData("Groups = 4", "'Groups' of layer 'Conv'", "a divisor of both inChannels (6) and outChannels (8)")]
+    [InlineData("Padding = -1", "'Padding' of layer 'Conv'", "at least 0")]
+    [InlineData("Padding = 1, Causal = true", "'Padding' of layer 'Conv'", "0 with Causal = true")]
+    [InlineData("PaddingMode = (PaddingMode)1", "'PaddingMode' of layer 'Conv'", "PaddingMode.Zeros")]
+    public void UNR0017_InvalidConvolutionOption(string option, string name, string expected) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Spotter
+        {
+            [Conv1d(6, 8, 3, {{option}})] public partial Conv1dLayer Conv { get; }
+        }
+        """,
+        "UNR0017", $"Conv1d(6, 8, 3, {option})", name, expected);
+
+    [Fact]
+    public void UNR0005_ConvolutionStride() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Spotter
+        {
+            [Conv1d(6, 8, 3, Stride = 0)] public partial Conv1dLayer Conv { get; }
+        }
+        """,
+        "UNR0005", "Conv1d(6, 8, 3, Stride = 0)", "'Stride' of layer 'Conv'");
+
+    [Theory]
+    [InlineData("[Conv1d(8, 16, 5, Stride = 4)] public partial Conv1dLayer Front { get; }", "Conv1d(16, 16, 5)", "The kernel (5 taps, dilation 1) of layer 'Back' reaches 5 steps, more than the 2 steps it gets at most, padded 0 on each side")]
+    [InlineData("[Linear(8, 16)] public partial LinearLayer Front { get; }", "Conv1d(16, 16, 4, Dilation = 5)", "reaches 16 steps, more than the 12 steps it gets at most, padded 0 on each side")]
+    public void UNR0031_KernelTooLong(string before, string conv, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 12, BatchSize = 4)]
+        public partial class Spotter
+        {
+            {{before}}
+            [{{conv}}] public partial Conv1dLayer Back { get; }
+        }
+        """,
+        "UNR0031", conv, message);
+
+    [Fact]
+    public void UNR0009_ConvolutionAfterLastStep() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [Gru(4, 8, ReturnSequences = false)] public partial GruLayer Encoder { get; }
+            [Conv1d(8, 8, 3)] public partial Conv1dLayer Conv { get; }
+        }
+        """,
+        "UNR0009", "Conv1d(8, 8, 3)", "Convolution layer 'Conv' comes after 'Encoder'");
+
     // ---- The descriptors and their help pages ----
 
     [Fact]
     public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrorsButUNR0026_28And29()
     {
-        Assert.Equal(Enumerable.Range(1, 30).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 31).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
             // Errors cannot be configured away; the warnings (tensors left out of compiled weights, a precision with nothing to

@@ -23,7 +23,7 @@ public sealed class LayerHandlerTests
             .Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(attributes, Shipped.Select(h => h.Kind).ToArray());
         foreach (string kind in attributes) Assert.Equal(kind, LayerHandler.For(kind).Kind);
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => LayerHandler.For("Conv1d"));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => LayerHandler.For("Conv2d"));
         Assert.Equal("kind", error.ParamName);
     }
 

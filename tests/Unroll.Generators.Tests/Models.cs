@@ -170,4 +170,20 @@ public static class Models
             [Linear(64, 12)] public partial LinearLayer Head { get; }
         }
         """;
+
+    /// <summary>A wake-word detector: a strided convolution over spectrogram frames (no padding: it streams once its window fills), a GRU, a score per step.</summary>
+    public const string ConvWakeWord = """
+        using Unroll;
+
+        namespace Audio;
+
+        [Model(SequenceLength = 101, BatchSize = 4)]
+        public partial class WakeWord
+        {
+            [Conv1d(40, 32, 15, Stride = 4)]          public partial Conv1dLayer Front { get; }
+            [Activation(ActivationFunction.Relu)]     public partial ActivationLayer Act { get; }
+            [Gru(32, 32)]                             public partial GruLayer Rnn { get; }
+            [Linear(32, 1)]                           public partial LinearLayer Head { get; }
+        }
+        """;
 }

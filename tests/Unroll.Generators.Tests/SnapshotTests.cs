@@ -39,6 +39,9 @@ public sealed class SnapshotTests
     public void InferenceOnlyDateTranslator() => Verify(Models.InferenceOnlyDateTranslator, "Dates.Translator.g.cs", nameof(InferenceOnlyDateTranslator));
 
     [Fact]
+    public void ConvWakeWord() => Verify(Models.ConvWakeWord, "Audio.WakeWord.g.cs", nameof(ConvWakeWord));
+
+    [Fact]
     public void InferenceOnlyKeywordSpotter() => Verify(Models.InferenceOnlyKeywordSpotter, "Audio.KeywordSpotter.g.cs", nameof(InferenceOnlyKeywordSpotter));
 
     [Fact]
@@ -65,7 +68,7 @@ public sealed class SnapshotTests
     [Fact]
     public void GeneratedCode_lists_no_empty_regions_zero_offsets_or_time_axes_of_one_step()
     {
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord })
         {
             string code = GeneratorHarness.Run(source).SingleSource;
             Assert.DoesNotMatch(@"public const int \w+ = \d+; // 0:", code);
@@ -78,7 +81,7 @@ public sealed class SnapshotTests
     [Fact]
     public void GeneratedCode_keeps_its_lines_within_160_characters()
     {
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, DiagnosticTests.SeveralIndependentErrors })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, DiagnosticTests.SeveralIndependentErrors })
         {
             foreach (string line in GeneratorHarness.Run(source).SingleSource.Split('\n'))
                 Assert.True(line.Length <= Emitting.SourceWriter.MaxWidth, $"{line.Length} characters: {line}");
@@ -103,7 +106,7 @@ public sealed class SnapshotTests
     public void GeneratedCode_CompilesWithoutImplicitUsings()
     {
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord })
         {
             GeneratorRun run = GeneratorHarness.Run(source, implicitUsings: false).AssertNoException();
             failures.AddRange(run.OutputErrors);
@@ -120,7 +123,7 @@ public sealed class SnapshotTests
     {
         CSharpParseOptions options = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord })
         {
             // A public type without a comment beside the model, which must be reported: the check is on.
             SyntaxTree probe = CSharpSyntaxTree.ParseText("public class Undocumented { }", options, "/src/Probe.cs");

@@ -57,7 +57,7 @@ public sealed class SourceWriterTests
     }
 }
 
-/// <summary>The kernels whose integer arguments the writer names: the names are the runtime's parameters', at their places.</summary>
+/// <summary>The kernels whose integer (and flag) arguments the writer names: the names are the runtime's parameters', at their places.</summary>
 public sealed class KernelCallTests
 {
     [Fact]
@@ -74,7 +74,7 @@ public sealed class KernelCallTests
                 var parameters = m.GetParameters();
                 return parameters.Length >= names.Length && names.Select((n, i) => n is null
                     ? parameters[i].ParameterType != typeof(int)
-                    : parameters[i].ParameterType == typeof(int) && parameters[i].Name == n).All(ok => ok)
+                    : (parameters[i].ParameterType == typeof(int) || parameters[i].ParameterType == typeof(bool)) && parameters[i].Name == n).All(ok => ok)
                     && parameters.Skip(names.Length).All(p => p.ParameterType != typeof(int));
             }), call);
         }

@@ -168,6 +168,11 @@ internal static class Descriptors
         "InferenceModel cannot take its layers",
         "[InferenceModel] on '{0}' {1}");
 
+    /// <summary>UNR0031: "The {1} of layer '{0}' reaches {2} steps, more than the {3} steps it gets at most, padded {4}: …".</summary>
+    public static readonly DiagnosticDescriptor KernelTooLong = Error("UNR0031",
+        "Kernel longer than the padded sequence",
+        "The {1} of layer '{0}' reaches {2} steps, more than the {3} steps it gets at most, padded {4}: shorten the kernel or its dilation, pad more, or raise SequenceLength");
+
     private static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
@@ -176,6 +181,7 @@ internal static class Descriptors
         InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder,
         WeightsFileNotFound, WeightsFileUnusable, WeightsDoNotFit, WeightsFileExtraTensors,
         InvalidWeightPrecision, WeightPrecisionUnused, WeightsFileNotWrittenYet, InvalidInferenceModel,
+        KernelTooLong,
     };
 
     /// <summary>Every descriptor, in id order.</summary>

@@ -164,10 +164,20 @@ internal static partial class Emitter
         w.Line(tokens
             ? $"/// <param name=\"tokens\">One token id per sequence, <c>[batch]</c> (1 to {plan.BatchSize} sequences: the first rows of the running states).</param>"
             : $"/// <param name=\"input\">One step per sequence, <c>[batch, {plan.InputSize}]</c> (1 to {plan.BatchSize} sequences: the first rows of the running states).</param>");
-        w.Line($"/// <param name=\"output\">Receives <c>[batch, {plan.OutputSize}]</c>.</param>");
+        w.Line(plan.StepSkips
+            ? $"/// <param name=\"output\">Receives <c>[batch, {plan.OutputSize}]</c> when the step yields an output; otherwise left as it is.</param>"
+            : $"/// <param name=\"output\">Receives <c>[batch, {plan.OutputSize}]</c>.</param>");
+        if (plan.StepSkips)
+        {
+            w.Line("/// <returns>");
+            w.Line("/// <see langword=\"true\"/> when the step wrote <paramref name=\"output\"/>; <see langword=\"false\"/> when a strided layer only took");
+            w.Line("/// the input in (it yields an output every stride steps), so the layers after it did not run. A run of steps yields, in order,");
+            w.Line("/// the steps <c>Forward</c> gives for the whole sequence.");
+            w.Line("/// </returns>");
+        }
         w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
         if (caches) w.Line($"/// <exception cref=\"global::System.InvalidOperationException\"><see cref=\"SequenceLength\"/> steps have run since <see cref=\"ResetState\"/>: the attention caches are full.</exception>");
-        w.Open($"public void Step({inputType} {inputName}, {Span} output)");
+        w.Open($"public {(plan.StepSkips ? "bool" : "void")} Step({inputType} {inputName}, {Span} output)");
         w.Line($"int rows = BatchRows({inputName}.Length, {plan.InputSize}, nameof({inputName}), \"{(tokens ? "[batch]" : $"[batch, features {plan.InputSize}]")}\");");
         w.Line(SpanCheck("output.Length", $"rows * {plan.OutputSize}", "nameof(output)", $"$\"[batch {{rows}}, features {plan.OutputSize}]\""));
         if (tokens) w.Line("CheckTokens(tokens, nameof(tokens));");
@@ -190,11 +200,19 @@ internal static partial class Emitter
             w.Line($"    throw new global::System.InvalidOperationException(\"The attention caches hold SequenceLength ({plan.SequenceLength}) steps, and they are full: ResetState starts again.\");");
         }
         if (plan.PacksStepWeights) w.Line("if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();");
-        w.Line("StepCore();");
+        w.Line(plan.StepSkips ? "if (!StepCore()) return false;" : "StepCore();");
         if (caches) w.Line("_stepPosition++;");
         w.Line($"a.Slice(Layout.{last.Output}, rows * {plan.OutputSize}).CopyTo(output);");
+        if (plan.StepSkips) w.Line("return true;");
         w.Close();
         w.Line();
+        if (plan.StepSkips)
+        {
+            string elementType = tokens ? "int" : "float";
+            w.Line("/// <summary>As <see cref=\"Step\"/>, for code that drives any step model; <paramref name=\"output\"/> changes only on the steps that yield one.</summary>");
+            w.Line($"void global::Unroll.IStepModel<{elementType}>.Step({inputType} {inputName}, {Span} output) => Step({inputName}, output);");
+            w.Line();
+        }
         if (plan.PacksStepWeights) WritePackingMethods(w, plan);
     }
 
@@ -204,7 +222,7 @@ internal static partial class Emitter
     /// </summary>
     internal static void WritePackingMethods(SourceWriter w, ModelPlan plan)
     {
-        w.Line("/// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>");
+        w.Line("/// <summary>Packs the weights the streaming steps read. Runs when the parameters may have changed.</summary>");
         w.Open("private void PackStepWeights()");
         w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
@@ -278,17 +296,19 @@ internal static partial class Emitter
 
     internal static void WriteChecks(SourceWriter w, ModelPlan plan)
     {
+        string least = plan.MinimumLength.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string why = plan.MinimumLength > 1 ? " (fewer steps leave a convolution's kernel no output step)" : "";
         w.Open("private static void CheckLength(int length, string name)");
-        w.Line("if (length < 1 || length > SequenceLength)");
-        w.Line($"    throw new global::System.ArgumentOutOfRangeException(name, length, $\"The {{name}} must be between 1 and SequenceLength ({plan.SequenceLength}), but is {{length}}.\");");
+        w.Line($"if (length < {least} || length > SequenceLength)");
+        w.Line($"    throw new global::System.ArgumentOutOfRangeException(name, length, $\"The {{name}} must be between {least} and SequenceLength ({plan.SequenceLength}){why}, but is {{length}}.\");");
         w.Close();
         w.Line();
         w.Open("private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)");
         w.Line("if (lengths.IsEmpty) return;");
         w.Line(SpanCheck("lengths.Length", "rows", "name", "$\"[batch {rows}]\""));
         w.Open("for (int b = 0; b < lengths.Length; b++)");
-        w.Line("if (lengths[b] < 1 || lengths[b] > length)");
-        w.Line("    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $\"Row {b}'s length must be between 1 and {length}, but is {lengths[b]}.\");");
+        w.Line($"if (lengths[b] < {least} || lengths[b] > length)");
+        w.Line($"    throw new global::System.ArgumentOutOfRangeException(name, lengths[b], $\"Row {{b}}'s length must be between {least} and {{length}}{why}, but is {{lengths[b]}}.\");");
         w.Close();
         w.Close();
         w.Line();

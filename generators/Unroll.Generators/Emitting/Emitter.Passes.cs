@@ -60,10 +60,13 @@ internal static partial class Emitter
 
     internal static void WriteForwardCore(SourceWriter w, ModelPlan plan, bool streaming)
     {
-        w.Line(streaming
-            ? "/// <summary>One step of every layer, from and into the running states.</summary>"
-            : "/// <summary>Every layer over <paramref name=\"length\"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>");
-        w.Open(streaming ? "private void StepCore()" : "private void ForwardCore(int length)");
+        bool skips = streaming && plan.StepSkips;
+        w.Line(!streaming
+            ? "/// <summary>Every layer over <paramref name=\"length\"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>"
+            : skips
+                ? "/// <summary>One step of every layer, from and into the running states; false when a strided layer yields no output this step (the layers after it wait).</summary>"
+                : "/// <summary>One step of every layer, from and into the running states.</summary>");
+        w.Open(!streaming ? "private void ForwardCore(int length)" : skips ? "private bool StepCore()" : "private void StepCore()");
         if (!streaming) WriteLengthMaps(w, plan, rows: true);
         w.Line($"{Span} a = Arena;");
         w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
@@ -74,6 +77,7 @@ internal static partial class Emitter
             w.Line();
             LayerHandler.For(plan.Layers[i].Kind).WriteForward(new LayerPass(w, plan, i, streaming));
         }
+        if (skips) w.Line("return true;");
         w.Close();
         w.Line();
         if (streaming) WriteModelMembers(w, plan, ModelPart.StepPasses);

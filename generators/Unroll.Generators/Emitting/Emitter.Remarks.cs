@@ -13,7 +13,7 @@ internal static partial class Emitter
     internal static void WriteRemarks(SourceWriter w, ModelPlan plan)
     {
         string input = plan.Vocabulary > 0 ? $"tokens [{plan.BatchSize}, ≤{plan.SequenceLength}] (ids below {plan.Vocabulary})" : $"input  [{plan.BatchSize}, ≤{plan.SequenceLength}, {plan.InputSize}]";
-        string output = plan.SequenceOutput ? $"output [{plan.BatchSize}, ≤{plan.SequenceLength}, {plan.OutputSize}]" : $"output [{plan.BatchSize}, {plan.OutputSize}]";
+        string output = plan.SequenceOutput ? $"output [{plan.BatchSize}, ≤{plan.Layers[plan.Layers.Count - 1].OutputSteps}, {plan.OutputSize}]" : $"output [{plan.BatchSize}, {plan.OutputSize}]";
         w.Line("/// <remarks>");
         w.Line("/// <para>Compiled by Unroll: batch-first data, PyTorch's equations, parameter names and shapes.</para>");
         if (plan.TrainedModel is not null)

@@ -3,8 +3,8 @@ using System.Text;
 namespace Unroll.Generators.Emitting;
 
 /// <summary>
-/// The kernels the generated code calls with four or more integer arguments, and the names of those parameters (null
-/// for the others): <see cref="SourceWriter"/> names such arguments in every call it writes (<c>lda: 128, m: 16</c>), so
+/// The kernels the generated code calls with four or more integer arguments, and the names of those parameters and of
+/// their flags (null for the others): <see cref="SourceWriter"/> names such arguments in every call it writes (<c>lda: 128, m: 16</c>), so
 /// that a reader sees which size is which. A test holds the names to the runtime's signatures.
 /// </summary>
 internal static class KernelCalls
@@ -21,6 +21,9 @@ internal static class KernelCalls
         ["Blas.AddRows"] = new[] { null, "lds", null, "ldd", "m", "n" },
         ["Blas.ToTimeMajor"] = new[] { null, null, "rows", "batch", "length", "features" },
         ["Blas.FromTimeMajor"] = new[] { null, null, "rows", "batch", "length", "features" },
+        ["Convolution.PackWeights"] = new[] { null, null, "inChannels", "outChannels", "kernelSize", "groups" },
+        ["Convolution.Forward"] = new[] { null, null, null, null, "batch", "maxTime", "rows", "length", null, "inChannels", "outChannels", "kernelSize", "stride", "padding", "dilation", "groups", "causal" },
+        ["Convolution.Backward"] = new[] { null, null, null, null, null, null, null, "batch", "maxTime", "rows", "length", null, "inChannels", "outChannels", "kernelSize", "stride", "padding", "dilation", "groups", "causal", "accumulate" },
         ["Cells.LstmStep"] = new[] { null, "ldx", null, "ldPrev", null, null, null, null, "ldh", "batch", "input", "hidden" },
         ["Cells.GruStep"] = new[] { null, "ldx", null, "ldPrev", null, null, "ldh", "batch", "input", "hidden" },
         ["Cells.GruForward"] = new[] { null, null, null, "ldhPrev", null, "ldh", "batch", "hidden" },

@@ -34,6 +34,15 @@ internal sealed record ModelPlan(
     /// <summary>Encoder–decoder models: the most decoder steps.</summary>
     public int TargetLength { get; init; }
 
+    /// <summary>
+    /// Whether a streaming step may yield no output: a layer that maps the time axis (a strided convolution) streams, and
+    /// <c>Step</c> returns whether it wrote the output.
+    /// </summary>
+    public bool StepSkips { get; init; }
+
+    /// <summary>The fewest steps a sequence (and each row) may have: enough for every strided layer's kernel to yield a step.</summary>
+    public int MinimumLength { get; init; } = 1;
+
     /// <summary>Whether <c>Step</c> runs on packed copies of the recurrent weights (<c>PackStepWeights</c>, <c>Layout.Step_WeightsStale</c>).</summary>
     public bool PacksStepWeights { get; init; }
 

@@ -254,7 +254,7 @@ internal static class Planner
         // Streaming buffers, one step deep (and a cache of past keys and values for causal attention). A
         // bidirectional or non-causal attention layer needs the whole sequence, so such models do not stream.
         // An encoder–decoder model streams through its decoder, and its encoder runs whole sequences.
-        bool canStep = layers.All(l => LayerHandler.For(l.Kind).CanStream(l) && LayerHandler.For(l.Kind).MapsLength(l, "length") is null);
+        bool canStep = layers.All(l => LayerHandler.For(l.Kind).CanStream(l));
         ModeBuffers? stepBuffers = canStep ? LayOut(spec, layers, arena, "Step_", 1, B, tokens, gradients: false, streaming: true) : null;
         bool packs = canStep && layers.Any(l => LayerHandler.For(l.Kind).PacksStepWeights);
         if (packs) arena.Add("Step_WeightsStale", 1, "1 when the parameters may have changed since the step weights were packed");
@@ -272,6 +272,8 @@ internal static class Planner
         {
             TargetLength = layers.Any(l => LayerHandler.For(l.Kind).UsesTargetLength) ? spec.TargetLength!.Value : 0,
             PacksStepWeights = packs,
+            StepSkips = canStep && layers.Any(l => LayerHandler.For(l.Kind).MapsLength(l, "length") is not null),
+            MinimumLength = MinimumLength(spec),
             InferenceOnly = !training,
             TrainedModel = spec.TrainedModel,
             Weights = spec.Weights,
@@ -283,6 +285,19 @@ internal static class Planner
     /// Places the activations of one pass over <paramref name="steps"/> steps: a sequence pass (with its gradients unless the
     /// model is for inference only), or the <paramref name="streaming"/> step.
     /// </summary>
+    /// <summary>The fewest input steps from which every layer gets at least one (1 without a layer that maps the time axis).</summary>
+    private static int MinimumLength(ModelSpec spec)
+    {
+        int T = spec.SequenceLength!.Value;
+        for (int length = 1; length < T; length++)
+        {
+            int steps = length;
+            foreach (LayerSpec layer in spec.Layers) steps = steps > 0 ? LayerHandler.For(layer.Kind).OutputSteps(layer, steps) : 0;
+            if (steps > 0) return length;
+        }
+        return T;
+    }
+
     private static ModeBuffers LayOut(ModelSpec spec, List<LayerPlan> layers, ArenaBuilder arena, string prefix, int steps, int B, bool tokens, bool gradients, bool streaming)
     {
         var buffers = new BufferContext(spec, arena, prefix, steps, B, gradients, streaming);

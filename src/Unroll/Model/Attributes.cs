@@ -408,3 +408,65 @@ public sealed class AttentionDecoderAttribute : Attribute
     /// <summary>The recurrent cell (default <see cref="DecoderCell.Lstm"/>).</summary>
     public DecoderCell Cell { get; set; }
 }
+
+/// <summary>What a <see cref="Conv1dAttribute"/> pads its input with, as <c>nn.Conv1d</c>'s <c>padding_mode</c>.</summary>
+public enum PaddingMode
+{
+    /// <summary><c>'zeros'</c>: zeros (the default).</summary>
+    Zeros,
+}
+
+/// <summary>
+/// A one-dimensional convolution over time, as <c>torch.nn.Conv1d(inChannels, outChannels, kernelSize, Stride, Padding,
+/// Dilation, Groups, Bias)</c> on Unroll's batch-first <c>[batch, time, channels]</c> data: parameters <c>weight
+/// [outChannels, inChannels/Groups, kernelSize]</c> and <c>bias [outChannels]</c>, output step <c>t</c> reading input steps
+/// <c>t·Stride + j·Dilation − Padding</c>, <c>⌊(T + 2·Padding − Dilation·(kernelSize − 1) − 1) / Stride⌋ + 1</c> steps from
+/// <c>T</c> (each row's length maps the same way, and the layers after it run over the mapped steps).
+/// </summary>
+/// <remarks>
+/// With <see cref="Causal"/> the layer pads <c>(kernelSize − 1)·Dilation</c> steps on the left only, so that output step
+/// <c>t</c> sees input steps up to <c>t·Stride</c>: the form that streams. A causal convolution, or one without padding,
+/// streams: <c>Step</c> keeps the last <c>(kernelSize − 1)·Dilation</c> inputs of every row, and with a stride or without
+/// padding not every step yields an output (the model's <c>Step</c> then returns whether it did).
+/// </remarks>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class Conv1dAttribute : Attribute
+{
+    /// <summary>Declares a convolution from <paramref name="inChannels"/> to <paramref name="outChannels"/> features with a kernel of <paramref name="kernelSize"/> steps.</summary>
+    public Conv1dAttribute(int inChannels, int outChannels, int kernelSize)
+    {
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+    }
+
+    /// <summary>Features per input step.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Features per output step.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Steps the kernel spans (before dilation).</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Input steps between consecutive output steps (default 1).</summary>
+    public int Stride { get; set; } = 1;
+
+    /// <summary>Steps of zeros added on both sides (default 0); must be 0 with <see cref="Causal"/>.</summary>
+    public int Padding { get; set; }
+
+    /// <summary>Input steps between the kernel's taps (default 1).</summary>
+    public int Dilation { get; set; } = 1;
+
+    /// <summary>Channel groups, each convolved on its own (default 1); must divide both channel counts.</summary>
+    public int Groups { get; set; } = 1;
+
+    /// <summary>Whether the layer adds a learnable bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>What the padding holds (default <see cref="PaddingMode.Zeros"/>).</summary>
+    public PaddingMode PaddingMode { get; set; }
+
+    /// <summary>Pads <c>(kernelSize − 1)·Dilation</c> steps on the left only, so no output step sees a later input (default false).</summary>
+    public bool Causal { get; set; }
+}

@@ -466,3 +466,57 @@ internal static class GradientSpan
 {
     public static Span<float> Of(float[] arena, int offset, int length) => offset < 0 ? default : arena.AsSpan(offset, length);
 }
+
+/// <summary>A view of a <see cref="Conv1dAttribute"/> layer: its <c>weight</c> and <c>bias</c> and their gradients.</summary>
+public readonly struct Conv1dLayer
+{
+    private readonly float[] _arena;
+    private readonly int _weight, _gradient;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Conv1dLayer(float[] arena, int weightOffset, int gradientOffset, int inChannels, int outChannels, int kernelSize, int stride, int groups, bool hasBias)
+    {
+        _arena = arena;
+        _weight = weightOffset;
+        _gradient = gradientOffset;
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+        Stride = stride;
+        Groups = groups;
+        HasBias = hasBias;
+    }
+
+    /// <summary>Features per input step.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Features per output step.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Steps the kernel spans.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Input steps between consecutive output steps.</summary>
+    public int Stride { get; }
+
+    /// <summary>Channel groups.</summary>
+    public int Groups { get; }
+
+    /// <summary>Whether the layer has a bias.</summary>
+    public bool HasBias { get; }
+
+    private int WeightLength => OutChannels * (InChannels / Groups) * KernelSize;
+
+    /// <summary>PyTorch's <c>weight</c>, <c>[OutChannels, InChannels / Groups, KernelSize]</c>.</summary>
+    public Span<float> Weight => _arena.AsSpan(_weight, WeightLength);
+
+    /// <summary>PyTorch's <c>bias</c>, <c>[OutChannels]</c> (empty without one).</summary>
+    public Span<float> Bias => HasBias ? _arena.AsSpan(_weight + WeightLength, OutChannels) : default;
+
+    /// <summary>The accumulated gradient of <see cref="Weight"/>.</summary>
+    public Span<float> WeightGradient => GradientSpan.Of(_arena, _gradient, WeightLength);
+
+    /// <summary>The accumulated gradient of <see cref="Bias"/> (empty without one).</summary>
+    public Span<float> BiasGradient => HasBias ? GradientSpan.Of(_arena, _gradient < 0 ? -1 : _gradient + WeightLength, OutChannels) : default;
+}

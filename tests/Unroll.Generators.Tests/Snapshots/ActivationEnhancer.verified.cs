@@ -362,7 +362,7 @@ namespace Audio
             a.Slice(Layout.Step_Mask_Output, rows * 4).CopyTo(output);
         }
 
-        /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
+        /// <summary>Packs the weights the streaming steps read. Runs when the parameters may have changed.</summary>
         private void PackStepWeights()
         {
             global::System.Span<float> a = Arena;

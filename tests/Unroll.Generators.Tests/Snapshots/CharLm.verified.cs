@@ -355,7 +355,7 @@ partial class CharLm : global::Unroll.IStreamingModel<int>
         a.Slice(Layout.Step_Head_Output, rows * 65).CopyTo(output);
     }
 
-    /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
+    /// <summary>Packs the weights the streaming steps read. Runs when the parameters may have changed.</summary>
     private void PackStepWeights()
     {
         global::System.Span<float> a = Arena;

@@ -282,7 +282,7 @@ namespace Shop.Edge
             a.Slice(Layout.Step_Head_Output, rows * 3).CopyTo(output);
         }
 
-        /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
+        /// <summary>Packs the weights the streaming steps read. Runs when the parameters may have changed.</summary>
         private void PackStepWeights()
         {
             global::System.Span<float> a = Arena;

@@ -338,7 +338,7 @@ namespace Company.Product.Nlp
                 a.Slice(Layout.Step_Tags_Output, rows * 5).CopyTo(output);
             }
 
-            /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
+            /// <summary>Packs the weights the streaming steps read. Runs when the parameters may have changed.</summary>
             private void PackStepWeights()
             {
                 global::System.Span<float> a = Arena;

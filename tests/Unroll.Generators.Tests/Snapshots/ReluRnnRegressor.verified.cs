@@ -312,7 +312,7 @@ namespace Signals
             a.Slice(Layout.Step_Readout_Output, rows * 1).CopyTo(output);
         }
 
-        /// <summary>Packs the recurrent weights for the streaming steps. Runs when the parameters may have changed.</summary>
+        /// <summary>Packs the weights the streaming steps read. Runs when the parameters may have changed.</summary>
         private void PackStepWeights()
         {
             global::System.Span<float> a = Arena;

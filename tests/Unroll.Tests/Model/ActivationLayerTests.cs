@@ -172,20 +172,7 @@ public class ActivationLayerTests
 
         var weights = new float[expected.Length];
         new SeededRandom(7).FillUniform(weights, -1, 1);
-        var output = new float[expected.Length];
-        double Loss()
-        {
-            model.Forward(x, output);
-            double loss = 0;
-            for (int i = 0; i < output.Length; i++) loss += (double)weights[i] * output[i];
-            return loss;
-        }
-        Loss();
-        model.ZeroGradients();
-        var inputGradient = new float[x.Length];
-        model.Backward(weights, inputGradient);
-        FloatFiniteDifferences.AssertMatches(model.Parameters, model.Gradients.ToArray(), Loss, "∂parameters");
-        FloatFiniteDifferences.AssertMatches(x, inputGradient, Loss, "∂x");
+        FloatFiniteDifferences.AssertModelGradients(model, weights, output => model.Forward(x, output), x);
     }
 
     [Fact]

@@ -19,6 +19,9 @@ public sealed class GoldenCase
     /// <summary>A float64 tensor: <paramref name="group"/> is params, inputs, outputs, grad_params or grad_inputs.</summary>
     public (int[] Shape, double[] Values) Tensor(string group, string name) => Read(_root.GetProperty("float64").GetProperty(group).GetProperty(name));
 
+    /// <summary>Each row's length, in a case with rows of their own lengths.</summary>
+    public int[] Lengths => _root.GetProperty("lengths").EnumerateArray().Select(l => l.GetInt32()).ToArray();
+
     public IEnumerable<string> Names(string group) => _root.GetProperty("float64").GetProperty(group).EnumerateObject().Select(p => p.Name);
 
     public bool Has(string group, string name) => _root.GetProperty("float64").GetProperty(group).TryGetProperty(name, out _);

@@ -71,17 +71,6 @@ public class LayerNormTests
         // Finite differences of every parameter.
         var weights = new float[expected.Length];
         new SeededRandom(5).FillUniform(weights, -1, 1);
-        var output = new float[expected.Length];
-        double Loss()
-        {
-            model.Forward(tokens, output);
-            double loss = 0;
-            for (int i = 0; i < output.Length; i++) loss += (double)weights[i] * output[i];
-            return loss;
-        }
-        Loss();
-        model.ZeroGradients();
-        model.Backward(weights);
-        FloatFiniteDifferences.AssertMatches(model.Parameters, model.Gradients.ToArray(), Loss, "∂parameters");
+        FloatFiniteDifferences.AssertModelGradients(model, weights, output => model.Forward(tokens, output));
     }
 }

@@ -8,6 +8,30 @@ namespace Unroll.Tests;
 /// </summary>
 public static class FloatFiniteDifferences
 {
+    /// <summary>
+    /// Checks a model's <c>Backward</c> against the central differences of the loss <c>Σ weights ⊙ output</c>, where
+    /// <paramref name="forward"/> runs the model's <c>Forward</c> into the output it is given: the parameters' gradients, and
+    /// the input's when <paramref name="input"/> (the values <paramref name="forward"/> reads) is given.
+    /// </summary>
+    public static void AssertModelGradients(ISequenceModel model, float[] weights, Action<float[]> forward, float[]? input = null)
+    {
+        var output = new float[weights.Length];
+        double Loss()
+        {
+            forward(output);
+            double loss = 0;
+            for (int i = 0; i < output.Length; i++) loss += (double)weights[i] * output[i];
+            return loss;
+        }
+        Loss();
+        model.ZeroGradients();
+        var inputGradient = new float[input?.Length ?? 0];
+        if (input is null) model.Backward(weights);
+        else ((IFeatureInputModel)model).Backward(weights, inputGradient);
+        AssertMatches(model.Parameters, model.Gradients.ToArray(), Loss, "∂parameters");
+        if (input is not null) AssertMatches(input, inputGradient, Loss, "∂x");
+    }
+
     /// <summary>Compares <paramref name="analytic"/> with the central differences of <paramref name="loss"/> in every element of <paramref name="values"/>.</summary>
     public static void AssertMatches(Span<float> values, ReadOnlySpan<float> analytic, Func<double> loss, string what)
     {

@@ -217,6 +217,15 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.DecoderDoesNotFitEncoder, decoder.Location, decoder.Property, "it needs encoder layers before it, ending in a recurrent layer"));
             return;
         }
+        // The attention reads the source's own steps and lengths, which a strided layer before it would have changed.
+        int T = spec.SequenceLength is > 0 and var length ? length : 0;
+        LayerSpec? strided = spec.Layers.Take(index).FirstOrDefault(l => For(l.Kind).KeepsTimeAxis(l) && For(l.Kind).OutputSteps(l, T) != T);
+        if (strided is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.DecoderDoesNotFitEncoder, decoder.Location, decoder.Property,
+                $"'{strided.Property}' before it changes the number of steps ({T} → {For(strided.Kind).OutputSteps(strided, T)}), and the attention reads the source's own steps and lengths"));
+            return;
+        }
         RecurrentSpec? bridge = spec.Layers.Take(index).OfType<RecurrentSpec>().LastOrDefault();
         int bridgeWidth = bridge is null ? 0 : bridge.Directions * bridge.HiddenSize;
         int H = decoder.HiddenSize;
