@@ -599,7 +599,8 @@ public sealed class DiagnosticTests
     [InlineData("Groups = 4", "'Groups' of layer 'Conv'", "a divisor of both inChannels (6) and outChannels (8)")]
     [InlineData("Padding = -1", "'Padding' of layer 'Conv'", "at least 0")]
     [InlineData("Padding = 1, Causal = true", "'Padding' of layer 'Conv'", "0 with Causal = true")]
-    [InlineData("PaddingMode = (PaddingMode)1", "'PaddingMode' of layer 'Conv'", "PaddingMode.Zeros")]
+    [InlineData("PaddingMode = (PaddingMode)4", "'PaddingMode' of layer 'Conv'", "Zeros, Reflect, Replicate or Circular")]
+    [InlineData("PaddingMode = PaddingMode.Reflect, Causal = true", "'PaddingMode' of layer 'Conv'", "Zeros with Causal = true")]
     public void UNR0017_InvalidConvolutionOption(string option, string name, string expected) => DiagnosticAssert.Single($$"""
         using Unroll;
 

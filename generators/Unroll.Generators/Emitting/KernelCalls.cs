@@ -23,7 +23,7 @@ internal static class KernelCalls
         ["Blas.FromTimeMajor"] = new[] { null, null, "rows", "batch", "length", "features" },
         ["Convolution.PackWeights"] = new[] { null, null, "inChannels", "outChannels", "kernelSize", "groups" },
         ["Convolution.Forward"] = new[] { null, null, null, null, "batch", "maxTime", "rows", "length", null, "inChannels", "outChannels", "kernelSize", "stride", "padding", "dilation", "groups", "causal" },
-        ["Convolution.Backward"] = new[] { null, null, null, null, null, null, null, "batch", "maxTime", "rows", "length", null, "inChannels", "outChannels", "kernelSize", "stride", "padding", "dilation", "groups", "causal", "accumulate" },
+        ["Convolution.Backward"] = new[] { null, null, null, null, null, null, null, "batch", "maxTime", "rows", "length", null, "inChannels", "outChannels", "kernelSize", "stride", "padding", "dilation", "groups", "causal", null, "accumulate" },
         ["Cells.LstmStep"] = new[] { null, "ldx", null, "ldPrev", null, null, null, null, "ldh", "batch", "input", "hidden" },
         ["Cells.GruStep"] = new[] { null, "ldx", null, "ldPrev", null, null, "ldh", "batch", "input", "hidden" },
         ["Cells.GruForward"] = new[] { null, null, null, "ldhPrev", null, "ldh", "batch", "hidden" },

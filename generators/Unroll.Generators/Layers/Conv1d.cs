@@ -7,6 +7,9 @@ namespace Unroll.Generators.Layers;
 internal enum PaddingMode
 {
     Zeros,
+    Reflect,
+    Replicate,
+    Circular,
 }
 
 /// <summary><c>[Conv1d(inChannels, outChannels, kernelSize, Stride, Padding, Dilation, Groups, Bias, PaddingMode, Causal)]</c> as written.</summary>
@@ -18,16 +21,20 @@ internal sealed record Conv1dSpec(int InChannels, int OutChannels, int KernelSiz
     /// <summary>Input steps one output step spans: <c>dilation·(k − 1) + 1</c>.</summary>
     public int Reach => Dilation * (KernelSize - 1) + 1;
 
-    /// <summary>PyTorch's output length for <paramref name="steps"/> input steps (0 when the kernel reaches past the padded input).</summary>
+    /// <summary>
+    /// PyTorch's output length for <paramref name="steps"/> input steps: 0 when the kernel reaches past the padded input, or
+    /// the padding copies more steps than there are (reflection needs more steps than the padding, wrapping as many).
+    /// </summary>
     public int OutputLength(int steps)
     {
+        if (PaddingMode == PaddingMode.Reflect ? steps <= Padding : PaddingMode == PaddingMode.Circular && steps < Padding) return 0;
         int padded = steps + (Causal ? Reach - 1 : 2 * Padding);
         return padded < Reach ? 0 : (padded - Reach) / Stride + 1;
     }
 }
 
 /// <summary>A convolution's plan: its sizes and options as checked.</summary>
-internal sealed record Conv1dPlan(int KernelSize, int Stride, int Padding, int Dilation, int Groups, bool Bias, bool Causal) : LayerPlan
+internal sealed record Conv1dPlan(int KernelSize, int Stride, int Padding, int Dilation, int Groups, bool Bias, bool Causal, PaddingMode PaddingMode) : LayerPlan
 {
     public override string Kind => "Conv1d";
 
@@ -82,7 +89,10 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
         if (layer.Padding < 0) Invalid(layer, "Padding", layer.Padding, "at least 0", diagnostics);
         if (layer.Causal && layer.Padding != 0)
             Invalid(layer, "Padding", layer.Padding, "0 with Causal = true, which pads (kernelSize − 1)·Dilation steps on the left by itself", diagnostics);
-        if (layer.PaddingMode != PaddingMode.Zeros) Invalid(layer, "PaddingMode", (int)layer.PaddingMode, "PaddingMode.Zeros", diagnostics);
+        if (layer.PaddingMode is < PaddingMode.Zeros or > PaddingMode.Circular)
+            Invalid(layer, "PaddingMode", (int)layer.PaddingMode, "Zeros, Reflect, Replicate or Circular", diagnostics);
+        else if (layer.Causal && layer.PaddingMode != PaddingMode.Zeros)
+            Invalid(layer, "PaddingMode", layer.PaddingMode, "Zeros with Causal = true", diagnostics);
         if (positive && (layer.InChannels % layer.Groups != 0 || layer.OutChannels % layer.Groups != 0))
             Invalid(layer, "Groups", layer.Groups, $"a divisor of both inChannels ({layer.InChannels}) and outChannels ({layer.OutChannels})", diagnostics);
     }
@@ -132,7 +142,7 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
     }
 
     protected override Conv1dPlan Plan(Conv1dSpec layer) =>
-        new(layer.KernelSize, layer.Stride, layer.Padding, layer.Dilation, layer.Groups, layer.Bias, layer.Causal);
+        new(layer.KernelSize, layer.Stride, layer.Padding, layer.Dilation, layer.Groups, layer.Bias, layer.Causal, layer.PaddingMode);
 
     /// <summary>A stream needs the padding on the left only: causal, or none (then the first outputs wait for a full window).</summary>
     protected override bool CanStream(Conv1dPlan layer) => layer.Causal || layer.Padding == 0;
@@ -167,7 +177,7 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
         var options = new List<string> { $"k {layer.KernelSize}" };
         if (layer.Stride != 1) options.Add($"stride {layer.Stride}");
         if (layer.Causal) options.Add("causal");
-        else if (layer.Padding != 0) options.Add($"padding {layer.Padding}");
+        else if (layer.Padding != 0) options.Add($"padding {layer.Padding}{(layer.PaddingMode == PaddingMode.Zeros ? "" : ", " + layer.PaddingMode.ToString().ToLowerInvariant())}");
         if (layer.Dilation != 1) options.Add($"dilation {layer.Dilation}");
         if (layer.Groups != 1) options.Add($"groups {layer.Groups}");
         if (!layer.Bias) options.Add("no bias");
@@ -227,6 +237,8 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
     private static void WritePack(SourceWriter w, Conv1dPlan layer, string packed) =>
         w.Line($"{Convolution}.PackWeights(p.Slice(Layout.{layer.ParameterNames[0]}, {layer.WeightLength}), a.Slice(Layout.{packed}, {layer.WeightLength}), {layer.In}, {layer.Out}, {layer.KernelSize}, {layer.Groups});");
 
+    private static string Mode(Conv1dPlan layer) => "global::Unroll.PaddingMode." + layer.PaddingMode;
+
     private static string BiasSlice(Conv1dPlan layer) => layer.Bias ? $"p.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out})" : "default";
 
     protected override void WriteForward(LayerPass pass, Conv1dPlan layer)
@@ -251,12 +263,12 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
                 w.Line("}");
                 w.Line($"{layer.Countdown} = {layer.Stride - 1};");
             }
-            w.Line($"{Convolution}.Forward(a.Slice(Layout.{window}, {R * row}), a.Slice(Layout.{packed}, {layer.WeightLength}), {BiasSlice(layer)}, a.Slice(Layout.{buffers.Output}, {B * layer.Out}), {B}, {R}, {B}, {R}, default, {layer.In}, {layer.Out}, {layer.KernelSize}, 1, 0, {layer.Dilation}, {layer.Groups}, false);");
+            w.Line($"{Convolution}.Forward(a.Slice(Layout.{window}, {R * row}), a.Slice(Layout.{packed}, {layer.WeightLength}), {BiasSlice(layer)}, a.Slice(Layout.{buffers.Output}, {B * layer.Out}), {B}, {R}, {B}, {R}, default, {layer.In}, {layer.Out}, {layer.KernelSize}, 1, 0, {layer.Dilation}, {layer.Groups}, false, global::Unroll.PaddingMode.Zeros);");
             return;
         }
         w.Line($"// {layer.Property}: {Describe(layer)}: {equation}, each row over its own steps ({layer.RowLengths}), zeros past them");
         WritePack(w, layer, packed);
-        w.Line($"{Convolution}.Forward(a.Slice(Layout.{pass.Input}, {layer.InputSteps * B * layer.In}), a.Slice(Layout.{packed}, {layer.WeightLength}), {BiasSlice(layer)}, a.Slice(Layout.{buffers.Output}, {layer.OutputSteps * B * layer.Out}), {B}, {layer.InputSteps}, {B}, {layer.Length}, {layer.RowLengths}, {layer.In}, {layer.Out}, {layer.KernelSize}, {layer.Stride}, {layer.Padding}, {layer.Dilation}, {layer.Groups}, {(layer.Causal ? "true" : "false")});");
+        w.Line($"{Convolution}.Forward(a.Slice(Layout.{pass.Input}, {layer.InputSteps * B * layer.In}), a.Slice(Layout.{packed}, {layer.WeightLength}), {BiasSlice(layer)}, a.Slice(Layout.{buffers.Output}, {layer.OutputSteps * B * layer.Out}), {B}, {layer.InputSteps}, {B}, {layer.Length}, {layer.RowLengths}, {layer.In}, {layer.Out}, {layer.KernelSize}, {layer.Stride}, {layer.Padding}, {layer.Dilation}, {layer.Groups}, {(layer.Causal ? "true" : "false")}, {Mode(layer)});");
     }
 
     protected override void WriteBackward(LayerPass pass, Conv1dPlan layer)
@@ -268,6 +280,6 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
         if (inputGradient is not null && pass.Guard.Length > 0) dx = $"inputGradient ? {dx} : default";
         string db = layer.Bias ? $"g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out})" : "default";
         w.Line($"// {layer.Property}: ∂W += Σ_t ∂y[t]ᵀ·x[taps]{(layer.Bias ? ", ∂b += Σ_t ∂y[t]" : "")}{(inputGradient is null ? "" : ", ∂x[taps] = Σ ∂y[t]·W")}, each row over its own steps");
-        w.Line($"{Convolution}.Backward(a.Slice(Layout.{pass.Input}, {layer.InputSteps * B * layer.In}), a.Slice(Layout.{Regions<ConvolutionBuffers>(buffers).PackedWeight}, {layer.WeightLength}), a.Slice(Layout.{buffers.OutputGradient}, {layer.OutputSteps * B * layer.Out}), {dx}, g.Slice(Layout.{layer.ParameterNames[0]}, {layer.WeightLength}), {db}, a.Slice(Layout.PackedGradient, {layer.WeightLength}), {B}, {layer.InputSteps}, {B}, {layer.Length}, {layer.RowLengths}, {layer.In}, {layer.Out}, {layer.KernelSize}, {layer.Stride}, {layer.Padding}, {layer.Dilation}, {layer.Groups}, {(layer.Causal ? "true" : "false")}, false);");
+        w.Line($"{Convolution}.Backward(a.Slice(Layout.{pass.Input}, {layer.InputSteps * B * layer.In}), a.Slice(Layout.{Regions<ConvolutionBuffers>(buffers).PackedWeight}, {layer.WeightLength}), a.Slice(Layout.{buffers.OutputGradient}, {layer.OutputSteps * B * layer.Out}), {dx}, g.Slice(Layout.{layer.ParameterNames[0]}, {layer.WeightLength}), {db}, a.Slice(Layout.PackedGradient, {layer.WeightLength}), {B}, {layer.InputSteps}, {B}, {layer.Length}, {layer.RowLengths}, {layer.In}, {layer.Out}, {layer.KernelSize}, {layer.Stride}, {layer.Padding}, {layer.Dilation}, {layer.Groups}, {(layer.Causal ? "true" : "false")}, {Mode(layer)}, false);");
     }
 }

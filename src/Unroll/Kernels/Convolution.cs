@@ -78,9 +78,9 @@ public static class Convolution
     /// </summary>
     public static void Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> bias, Span<float> output,
         int batch, int maxTime, int rows, int length, ReadOnlySpan<int> rowLengths, int inChannels, int outChannels, int kernelSize,
-        int stride, int padding, int dilation, int groups, bool causal)
+        int stride, int padding, int dilation, int groups, bool causal, PaddingMode paddingMode)
     {
-        int outLength = Check(batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, causal);
+        int outLength = Check(batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, causal, paddingMode);
         int outMax = OutputLength(maxTime, kernelSize, stride, padding, dilation, causal);
         CheckLength(input.Length, maxTime * batch * inChannels, nameof(input), "[{0}, {1}, {2}]", maxTime, batch, inChannels);
         CheckLength(packedWeight.Length, kernelSize * outChannels * (inChannels / groups), nameof(packedWeight), "[{0}, {1}, {2}]", kernelSize, outChannels, inChannels / groups);
@@ -127,6 +127,29 @@ public static class Convolution
                         m, outPerGroup, inPerGroup, accumulate: true);
                 }
             }
+            if (paddingMode == PaddingMode.Zeros) continue;
+            // Reflected, replicated or circular padding: the output steps whose taps fall in it read the row's own steps.
+            for (int j = 0; j < kernelSize; j++)
+            {
+                (int t0, int m, _) = Tap(j, rowLength, rowOutLength, stride, dilation, left);
+                ReadOnlySpan<float> tap = packedWeight.Slice(j * outChannels * inPerGroup, outChannels * inPerGroup);
+                for (int t = 0; t < rowOutLength; t++)
+                {
+                    if (t >= t0 && t < t0 + m) continue; // inside the row: done above
+                    int r = Padded(t * stride + j * dilation - left, rowLength, paddingMode) * inStep;
+                    Span<float> target = y.Slice(t * outStep, outChannels);
+                    if (depthwise)
+                    {
+                        TensorPrimitives.MultiplyAdd(x.Slice(r, inChannels), tap, target, target);
+                        continue;
+                    }
+                    for (int g = 0; g < groups; g++)
+                    {
+                        Blas.MultiplyTransposed(x.Slice(r + g * inPerGroup), inChannels, tap.Slice(g * outPerGroup * inPerGroup), inPerGroup,
+                            target.Slice(g * outPerGroup), outChannels, 1, outPerGroup, inPerGroup, accumulate: true);
+                    }
+                }
+            }
         }
     }
 
@@ -141,9 +164,9 @@ public static class Convolution
     public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> outputGradient,
         Span<float> inputGradient, Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch,
         int batch, int maxTime, int rows, int length, ReadOnlySpan<int> rowLengths, int inChannels, int outChannels, int kernelSize,
-        int stride, int padding, int dilation, int groups, bool causal, bool accumulate)
+        int stride, int padding, int dilation, int groups, bool causal, PaddingMode paddingMode, bool accumulate)
     {
-        Check(batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, causal);
+        Check(batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernelSize, stride, padding, dilation, groups, causal, paddingMode);
         int outMax = OutputLength(maxTime, kernelSize, stride, padding, dilation, causal);
         int inPerGroup = inChannels / groups, outPerGroup = outChannels / groups, weights = kernelSize * outChannels * inPerGroup;
         CheckLength(input.Length, maxTime * batch * inChannels, nameof(input), "[{0}, {1}, {2}]", maxTime, batch, inChannels);
@@ -206,6 +229,38 @@ public static class Convolution
                     }
                 }
             }
+            if (paddingMode == PaddingMode.Zeros) continue;
+            // Reflected, replicated or circular padding: the gradients of the steps the padding copied.
+            for (int j = 0; j < kernelSize; j++)
+            {
+                (int t0, int m, _) = Tap(j, rowLength, rowOutLength, stride, dilation, left);
+                ReadOnlySpan<float> tap = packedWeight.Slice(j * outChannels * inPerGroup, outChannels * inPerGroup);
+                Span<float> tapGradient = packedGradient.Slice(j * outChannels * inPerGroup, outChannels * inPerGroup);
+                for (int t = 0; t < rowOutLength; t++)
+                {
+                    if (t >= t0 && t < t0 + m) continue; // inside the row: done above
+                    int r = Padded(t * stride + j * dilation - left, rowLength, paddingMode) * inStep;
+                    ReadOnlySpan<float> dyRow = dy.Slice(t * outStep, outChannels);
+                    if (depthwise)
+                    {
+                        TensorPrimitives.MultiplyAdd(dyRow, x.Slice(r, inChannels), tapGradient, tapGradient);
+                        if (dx.IsEmpty) continue;
+                        Span<float> dxRow = dx.Slice(r, inChannels);
+                        TensorPrimitives.MultiplyAdd(dyRow, tap, dxRow, dxRow);
+                        continue;
+                    }
+                    for (int g = 0; g < groups; g++)
+                    {
+                        Blas.MultiplyTransposedAAdd(dyRow.Slice(g * outPerGroup), outChannels, x.Slice(r + g * inPerGroup), inChannels,
+                            tapGradient.Slice(g * outPerGroup * inPerGroup), inPerGroup, 1, outPerGroup, inPerGroup);
+                        if (!dx.IsEmpty)
+                        {
+                            Blas.Multiply(dyRow.Slice(g * outPerGroup), outChannels, tap.Slice(g * outPerGroup * inPerGroup), inPerGroup,
+                                dx.Slice(r + g * inPerGroup), inChannels, 1, inPerGroup, outPerGroup, accumulate: true);
+                        }
+                    }
+                }
+            }
         }
         // ∂weight[o, i, j] += packed gradient[j, o, i]
         for (int o = 0; o < outChannels; o++)
@@ -217,6 +272,17 @@ public static class Convolution
             }
         }
     }
+
+    /// <summary>
+    /// The row step that padding step <paramref name="r"/> (below 0 or from <paramref name="length"/> on) copies: reflected
+    /// about the row's ends (−1 → 1), the nearest end, or wrapped around.
+    /// </summary>
+    private static int Padded(int r, int length, PaddingMode mode) => mode switch
+    {
+        PaddingMode.Reflect => r < 0 ? -r : 2 * (length - 1) - r,
+        PaddingMode.Replicate => r < 0 ? 0 : length - 1,
+        _ => r < 0 ? r + length : r - length,
+    };
 
     /// <summary>
     /// The output steps tap <paramref name="j"/> reaches inside the sequence: from <c>t0</c>, <c>m</c> of them, reading input
@@ -234,8 +300,12 @@ public static class Convolution
 
     /// <summary>Checks the sizes shared by <see cref="Forward"/> and <see cref="Backward"/>; returns the output length of <paramref name="length"/> steps.</summary>
     private static int Check(int batch, int maxTime, int rows, int length, ReadOnlySpan<int> rowLengths, int inChannels, int outChannels, int kernelSize,
-        int stride, int padding, int dilation, int groups, bool causal)
+        int stride, int padding, int dilation, int groups, bool causal, PaddingMode paddingMode)
     {
+        if (paddingMode is < PaddingMode.Zeros or > PaddingMode.Circular)
+            throw new ArgumentOutOfRangeException(nameof(paddingMode), paddingMode, "Not a padding mode.");
+        if (causal && paddingMode != PaddingMode.Zeros)
+            throw new ArgumentException($"A causal convolution pads with zeros, not {paddingMode}.", nameof(paddingMode));
         CheckChannels(inChannels, outChannels, kernelSize, groups);
         if (stride <= 0) throw new ArgumentOutOfRangeException(nameof(stride), stride, "The stride must be positive.");
         if (dilation <= 0) throw new ArgumentOutOfRangeException(nameof(dilation), dilation, "The dilation must be positive.");
@@ -250,11 +320,15 @@ public static class Convolution
         int outLength = OutputLength(length, kernelSize, stride, padding, dilation, causal);
         if (outLength == 0)
             throw new ArgumentException($"The kernel reaches {dilation * (kernelSize - 1) + 1} steps (size {kernelSize}, dilation {dilation}), longer than {length} steps padded by {padding} on each side.", nameof(length));
+        // PyTorch's limits: reflection needs more steps than the padding, wrapping around at least as many.
+        int fewest = paddingMode switch { PaddingMode.Reflect => padding + 1, PaddingMode.Circular => Math.Max(padding, 1), _ => 1 };
+        if (length < fewest)
+            throw new ArgumentException($"{paddingMode} padding of {padding} steps needs at least {fewest} steps, not {length}.", nameof(length));
         if (rowLengths.IsEmpty) return outLength;
         if (rowLengths.Length < rows) throw new ArgumentException($"Expected a length for each of the {rows} rows, got {rowLengths.Length}.", nameof(rowLengths));
         for (int b = 0; b < rows; b++)
         {
-            if (rowLengths[b] < 1 || rowLengths[b] > length || OutputLength(rowLengths[b], kernelSize, stride, padding, dilation, causal) == 0)
+            if (rowLengths[b] < fewest || rowLengths[b] > length || OutputLength(rowLengths[b], kernelSize, stride, padding, dilation, causal) == 0)
                 throw new ArgumentException($"Row {b} has {rowLengths[b]} steps; expected 1 to {length}, and enough for the kernel's reach of {dilation * (kernelSize - 1) + 1} steps padded by {padding} on each side.", nameof(rowLengths));
         }
         return outLength;

@@ -414,6 +414,15 @@ public enum PaddingMode
 {
     /// <summary><c>'zeros'</c>: zeros (the default).</summary>
     Zeros,
+
+    /// <summary><c>'reflect'</c>: the row reflected about its ends, without repeating them (step −1 is step 1); needs more steps than the padding.</summary>
+    Reflect,
+
+    /// <summary><c>'replicate'</c>: the row's first and last steps repeated.</summary>
+    Replicate,
+
+    /// <summary><c>'circular'</c>: the row wrapped around (step −1 is its last); needs at least as many steps as the padding.</summary>
+    Circular,
 }
 
 /// <summary>

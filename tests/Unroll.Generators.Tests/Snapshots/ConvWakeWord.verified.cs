@@ -426,7 +426,7 @@ namespace Audio
                 outChannels: 32, kernelSize: 15, groups: 1);
             global::Unroll.Kernels.Convolution.Forward(a.Slice(Layout.Input, 16160), a.Slice(Layout.Front_PackedWeight, 19200), p.Slice(Layout.Front_bias, 32),
                 a.Slice(Layout.Front_Output, 2816), batch: 4, maxTime: 101, rows: 4, length, _rowLengths, inChannels: 40, outChannels: 32, kernelSize: 15,
-                stride: 4, padding: 0, dilation: 1, groups: 1, causal: false);
+                stride: 4, padding: 0, dilation: 1, groups: 1, causal: false, global::Unroll.PaddingMode.Zeros);
 
             // Act: ReLU of every value
             global::Unroll.Kernels.Pointwise.Activate(a.Slice(Layout.Front_Output, lengthAfterFront * 4 * 32),
@@ -488,7 +488,7 @@ namespace Audio
             _FrontStepsToOutput = 3;
             global::Unroll.Kernels.Convolution.Forward(a.Slice(Layout.Front_Window, 2400), a.Slice(Layout.Step_Front_PackedWeight, 19200),
                 p.Slice(Layout.Front_bias, 32), a.Slice(Layout.Step_Front_Output, 128), batch: 4, maxTime: 15, rows: 4, length: 15, default, inChannels: 40,
-                outChannels: 32, kernelSize: 15, stride: 1, padding: 0, dilation: 1, groups: 1, causal: false);
+                outChannels: 32, kernelSize: 15, stride: 1, padding: 0, dilation: 1, groups: 1, causal: false, global::Unroll.PaddingMode.Zeros);
 
             // Act: ReLU of every value
             global::Unroll.Kernels.Pointwise.Activate(a.Slice(Layout.Step_Front_Output, 4 * 32), a.Slice(Layout.Step_Act_Output, 4 * 32),
@@ -594,7 +594,8 @@ namespace Audio
             global::Unroll.Kernels.Convolution.Backward(a.Slice(Layout.Input, 16160), a.Slice(Layout.Front_PackedWeight, 19200),
                 a.Slice(Layout.Front_OutputGradient, 2816), inputGradient ? a.Slice(Layout.InputGradient, 16160) : default, g.Slice(Layout.Front_weight, 19200),
                 g.Slice(Layout.Front_bias, 32), a.Slice(Layout.PackedGradient, 19200), batch: 4, maxTime: 101, rows: 4, length, _rowLengths, inChannels: 40,
-                outChannels: 32, kernelSize: 15, stride: 4, padding: 0, dilation: 1, groups: 1, causal: false, accumulate: false);
+                outChannels: 32, kernelSize: 15, stride: 4, padding: 0, dilation: 1, groups: 1, causal: false, global::Unroll.PaddingMode.Zeros,
+                accumulate: false);
         }
 
         /// <summary>
@@ -620,7 +621,7 @@ namespace Audio
         {
             if (length < 15 || length > SequenceLength)
                 throw new global::System.ArgumentOutOfRangeException(name, length,
-                    $"The {name} must be between 15 and SequenceLength (101) (fewer steps leave a convolution's kernel no output step), but is {length}.");
+                    $"The {name} must be between 15 and SequenceLength (101) (a convolution needs that many), but is {length}.");
         }
 
         private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
@@ -631,7 +632,7 @@ namespace Audio
             {
                 if (lengths[b] < 15 || lengths[b] > length)
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
-                        $"Row {b}'s length must be between 15 and {length} (fewer steps leave a convolution's kernel no output step), but is {lengths[b]}.");
+                        $"Row {b}'s length must be between 15 and {length} (a convolution needs that many), but is {lengths[b]}.");
             }
         }
 

@@ -23,9 +23,9 @@ def T(t):
 class Conv(torch.nn.Module):
     """nn.Conv1d on batch-first input, causal by left padding."""
 
-    def __init__(self, cin, cout, k, stride=1, padding=0, dilation=1, groups=1, bias=True, causal=False):
+    def __init__(self, cin, cout, k, stride=1, padding=0, dilation=1, groups=1, bias=True, causal=False, mode="zeros"):
         super().__init__()
-        self.conv = torch.nn.Conv1d(cin, cout, k, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias)
+        self.conv = torch.nn.Conv1d(cin, cout, k, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias, padding_mode=mode)
         self.left = (k - 1) * dilation if causal else 0
 
     def forward(self, x):  # [batch, time, channels]
@@ -45,8 +45,9 @@ class Gru(torch.nn.Module):
 
 
 def case(name, describe, layers, names, batch, time, cin, lengths, out_length):
+    """layers() builds the modules, after the seed, so each case's initialisation is its own."""
     torch.manual_seed(7)
-    model = torch.nn.Sequential(*layers).double()
+    model = torch.nn.Sequential(*layers()).double()
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.float().double())  # values exactly representable in float32
@@ -88,21 +89,27 @@ GRU_NAMES = {"gru.weight_ih_l0": "Rnn.weight_ih_l0", "gru.weight_hh_l0": "Rnn.we
 
 # Conv1d(3 → 6, k 3, stride 2, padding 1) → ReLU → GRU(6, 5) → Linear(5, 2); rows of 9, 4 and 7 steps.
 case("strided", "Conv1d(3, 6, 3, stride=2, padding=1) -> ReLU -> GRU(6, 5) -> Linear(5, 2), batch-first, rows alone",
-     [Conv(3, 6, 3, stride=2, padding=1), torch.nn.ReLU(), Gru(6, 5), torch.nn.Linear(5, 2)],
+     lambda: [Conv(3, 6, 3, stride=2, padding=1), torch.nn.ReLU(), Gru(6, 5), torch.nn.Linear(5, 2)],
      {"0.conv.weight": "Conv.weight", "0.conv.bias": "Conv.bias", **{"2." + k: v for k, v in GRU_NAMES.items()}, "3.weight": "Head.weight", "3.bias": "Head.bias"},
      3, 9, 3, [9, 4, 7], lambda t: (t + 2 - 3) // 2 + 1)
 
 # Conv1d(4 → 6, k 3, dilation 2, groups 2, causal) → Linear(6, 3); rows of 8 and 5 steps.
 case("causal", "Conv1d(4, 6, 3, dilation=2, groups=2) padded 4 steps on the left (causal) -> Linear(6, 3), batch-first, rows alone",
-     [Conv(4, 6, 3, dilation=2, groups=2, causal=True), torch.nn.Linear(6, 3)],
+     lambda: [Conv(4, 6, 3, dilation=2, groups=2, causal=True), torch.nn.Linear(6, 3)],
      {"0.conv.weight": "Conv.weight", "0.conv.bias": "Conv.bias", "1.weight": "Head.weight", "1.bias": "Head.bias"},
      2, 8, 4, [8, 5], lambda t: t)
 
 # Depthwise Conv1d(4 → 4, k 5, stride 4, groups 4, no bias) → Conv1d(4 → 3, k 2) → Linear(3, 2); rows of 13, 9 and 12 steps.
 case("stacked", "Conv1d(4, 4, 5, stride=4, groups=4, bias=False) -> Conv1d(4, 3, 2) -> Linear(3, 2), batch-first, rows alone",
-     [Conv(4, 4, 5, stride=4, groups=4, bias=False), Conv(4, 3, 2), torch.nn.Linear(3, 2)],
+     lambda: [Conv(4, 4, 5, stride=4, groups=4, bias=False), Conv(4, 3, 2), torch.nn.Linear(3, 2)],
      {"0.conv.weight": "Depthwise.weight", "1.conv.weight": "Conv.weight", "1.conv.bias": "Conv.bias", "2.weight": "Head.weight", "2.bias": "Head.bias"},
      3, 13, 4, [13, 9, 12], lambda t: ((t - 5) // 4 + 1) - 1)
+
+# Conv1d(3 → 4, k 3, padding 2, reflect) → Linear(4, 2); rows of 7 and 3 steps (each reflected about its own ends).
+case("reflect", "Conv1d(3, 4, 3, padding=2, padding_mode='reflect') -> Linear(4, 2), batch-first, rows alone",
+     lambda: [Conv(3, 4, 3, padding=2, mode="reflect"), torch.nn.Linear(4, 2)],
+     {"0.conv.weight": "Conv.weight", "0.conv.bias": "Conv.bias", "1.weight": "Head.weight", "1.bias": "Head.bias"},
+     2, 7, 3, [7, 3], lambda t: t + 2)
 
 # The stacked case's float32 state_dict, which a test compiles into an inference-only model.
 import sys  # noqa: E402

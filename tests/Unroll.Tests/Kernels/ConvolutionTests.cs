@@ -11,7 +11,7 @@ namespace Unroll.Tests;
 /// time-major layout and back.
 /// </summary>
 public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, int Kernel, int Stride = 1, int Padding = 0, int Dilation = 1,
-    int Groups = 1, bool Causal = false, int? RowCount = null, int? StepCount = null, int[]? RowLengths = null)
+    int Groups = 1, bool Causal = false, int? RowCount = null, int? StepCount = null, int[]? RowLengths = null, PaddingMode Mode = PaddingMode.Zeros)
 {
     public int Rows => RowCount ?? Batch;
     public int Length => StepCount ?? MaxTime;
@@ -31,7 +31,7 @@ public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, in
     {
         float[] ty = TimeMajor(y, OutMax, Out);
         Convolution.Forward(TimeMajor(x, MaxTime, In), packed, bias, ty, Batch, MaxTime, Rows, Length, RowLengths, In, Out, Kernel, Stride, Padding,
-            Dilation, Groups, Causal);
+            Dilation, Groups, Causal, Mode);
         BatchFirst(ty, OutMax, Out).CopyTo(y, 0);
     }
 
@@ -40,7 +40,7 @@ public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, in
     {
         float[] tdx = dx.Length == 0 ? [] : TimeMajor(dx, MaxTime, In);
         Convolution.Backward(TimeMajor(x, MaxTime, In), packed, TimeMajor(dy, OutMax, Out), tdx, dw, db, scratch, Batch, MaxTime, Rows, Length, RowLengths,
-            In, Out, Kernel, Stride, Padding, Dilation, Groups, Causal, accumulate);
+            In, Out, Kernel, Stride, Padding, Dilation, Groups, Causal, Mode, accumulate);
         if (dx.Length > 0) BatchFirst(tdx, MaxTime, In).CopyTo(dx, 0);
     }
 
@@ -90,8 +90,18 @@ public sealed record ConvolutionCase(int Batch, int MaxTime, int In, int Out, in
                     dbs[o] += Math.Abs(grad);
                     for (int j = 0; j < Kernel; j++)
                     {
-                        int r = t * Stride + j * Dilation - Left;
-                        if (r < 0 || r >= RowLength(b)) continue;
+                        int r = t * Stride + j * Dilation - Left, length = RowLength(b);
+                        if ((r < 0 || r >= length) && Mode == PaddingMode.Zeros) continue;
+                        // The padding's copies of the row's steps, straight from PyTorch's definitions.
+                        if (r < 0 || r >= length)
+                        {
+                            r = Mode switch
+                            {
+                                PaddingMode.Reflect => r < 0 ? -r : length - 2 - (r - length),
+                                PaddingMode.Replicate => Math.Clamp(r, 0, length - 1),
+                                _ => (r + length) % length,
+                            };
+                        }
                         for (int i = 0; i < InPerGroup; i++)
                         {
                             int xi = (b * MaxTime + r) * In + g * InPerGroup + i, wi = (o * InPerGroup + i) * Kernel + j;
@@ -146,7 +156,8 @@ public class ConvolutionTests(ITestOutputHelper output)
     private static int Int(JsonElement e, string property) => e.GetProperty(property).GetInt32();
 
     private static ConvolutionCase Sizes(JsonElement c) => new(Int(c, "batch"), Int(c, "time"), Int(c, "in"), Int(c, "out"), Int(c, "kernel"),
-        Int(c, "stride"), Int(c, "padding"), Int(c, "dilation"), Int(c, "groups"), c.GetProperty("causal").GetBoolean());
+        Int(c, "stride"), Int(c, "padding"), Int(c, "dilation"), Int(c, "groups"), c.GetProperty("causal").GetBoolean(),
+        Mode: Enum.Parse<PaddingMode>(c.GetProperty("padding_mode").GetString()!, ignoreCase: true));
 
     private static double Largest(ReadOnlySpan<float> actual, double[] expected)
     {
@@ -208,7 +219,7 @@ public class ConvolutionTests(ITestOutputHelper output)
 
     public static TheoryData<string> BadCalls => new(
         "input", "packedWeight", "bias", "output", "groups", "kernelSize", "kernelSize too long", "stride", "dilation", "padding", "causal padding",
-        "rows", "length", "length too short", "rowLengths", "rowLengths too short", "rowLengths missing", "inChannels", "outChannels",
+        "rows", "length", "length too short", "rowLengths", "rowLengths too short", "rowLengths missing", "paddingMode", "paddingMode causal", "length reflected", "rowLengths reflected", "inChannels", "outChannels",
         "outputGradient", "inputGradient", "weightGradient", "biasGradient", "scratch");
 
     [Theory]
@@ -226,6 +237,7 @@ public class ConvolutionTests(ITestOutputHelper output)
         int stride = 1, padding = 1, dilation = 1, groups = 1;
         bool causal = false;
         int[] rowLengths = [];
+        PaddingMode mode = PaddingMode.Zeros;
         Span<float> xs = x, ps = packed, bs = bias, ys = y, dys = dy, dxs = dx, dws = dw, dbs = db, ss = scratch;
         string expected = what.Split(' ')[0] == "causal" ? "padding" : what.Split(' ')[0];
         switch (what)
@@ -247,6 +259,10 @@ public class ConvolutionTests(ITestOutputHelper output)
             case "rowLengths": rowLengths = [9, 10]; break;
             case "rowLengths too short": rowLengths = [9, 1]; padding = 0; break; // no output step for row 1
             case "rowLengths missing": rowLengths = [9]; break;
+            case "paddingMode": mode = (PaddingMode)4; break;
+            case "paddingMode causal": mode = PaddingMode.Reflect; causal = true; padding = 0; break;
+            case "length reflected": mode = PaddingMode.Reflect; length = 1; break; // reflecting 1 step needs 2
+            case "rowLengths reflected": mode = PaddingMode.Reflect; rowLengths = [9, 1]; break;
             case "inChannels": inChannels = 0; break;
             case "outChannels": outChannels = -6; break;
             case "outputGradient": dys = dys[..^1]; break;
@@ -260,9 +276,9 @@ public class ConvolutionTests(ITestOutputHelper output)
         try
         {
             if (backward)
-                Convolution.Backward(xs, ps, dys, dxs, dws, dbs, ss, batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernel, stride, padding, dilation, groups, causal, accumulate: false);
+                Convolution.Backward(xs, ps, dys, dxs, dws, dbs, ss, batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernel, stride, padding, dilation, groups, causal, mode, accumulate: false);
             else
-                Convolution.Forward(xs, ps, bs, ys, batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernel, stride, padding, dilation, groups, causal);
+                Convolution.Forward(xs, ps, bs, ys, batch, maxTime, rows, length, rowLengths, inChannels, outChannels, kernel, stride, padding, dilation, groups, causal, mode);
             throw new Xunit.Sdk.XunitException($"{what}: no exception");
         }
         catch (ArgumentException caught)
@@ -281,6 +297,7 @@ public class ConvolutionTests(ITestOutputHelper output)
             new ConvolutionCase(4, 64, 64, 64, 3, Padding: 1),
             new ConvolutionCase(4, 64, 32, 32, 5, Stride: 2, Dilation: 2, Groups: 32, Causal: true, RowCount: 3, StepCount: 50, RowLengths: [50, 9, 33]),
             new ConvolutionCase(2, 40, 12, 18, 3, Groups: 3, Padding: 2),
+            new ConvolutionCase(2, 40, 12, 12, 3, Padding: 2, RowLengths: [40, 17], Mode: PaddingMode.Reflect),
         })
         {
             float[] x = new float[s.InputCount], weight = new float[s.WeightCount], bias = new float[s.Out], y = new float[s.OutputCount];
@@ -293,9 +310,9 @@ public class ConvolutionTests(ITestOutputHelper output)
             {
                 Convolution.PackWeights(weight, packed, s.In, s.Out, s.Kernel, s.Groups);
                 Convolution.Forward(x, packed, bias, y, s.Batch, s.MaxTime, s.Rows, s.Length, lengths, s.In, s.Out, s.Kernel, s.Stride, s.Padding,
-                    s.Dilation, s.Groups, s.Causal);
+                    s.Dilation, s.Groups, s.Causal, s.Mode);
                 Convolution.Backward(x, packed, y, dx, dw, db, scratch, s.Batch, s.MaxTime, s.Rows, s.Length, lengths, s.In, s.Out, s.Kernel, s.Stride,
-                    s.Padding, s.Dilation, s.Groups, s.Causal, accumulate: false);
+                    s.Padding, s.Dilation, s.Groups, s.Causal, s.Mode, accumulate: false);
             }));
         }
     }
@@ -335,6 +352,10 @@ public class ConvolutionKernelSweepTests
         yield return new ConvolutionCase(3, 20, c, c + 1, 3, Padding: 1, RowCount: 3, StepCount: 18, RowLengths: [18, 5, 11]);
         yield return new ConvolutionCase(3, 21, c, 4, 4, Stride: 3, Causal: true, RowCount: 2, StepCount: 21, RowLengths: [7, 21, 3]);
         yield return new ConvolutionCase(2, 16, c, c, 3, Dilation: 2, Groups: c, StepCount: 16, RowLengths: [5, 16]);
+        // Padding that copies the row's own steps, at each row's ends.
+        yield return new ConvolutionCase(3, 14, c, c + 1, 4, Stride: 2, Padding: 3, StepCount: 13, RowLengths: [13, 4, 9], Mode: PaddingMode.Reflect);
+        yield return new ConvolutionCase(2, 12, c, c, 3, Padding: 2, Dilation: 2, Groups: c, RowLengths: [12, 3], Mode: PaddingMode.Replicate);
+        yield return new ConvolutionCase(2, 11, c, 5, 5, Stride: 3, Padding: 4, RowCount: 1, RowLengths: [4, 11], Mode: PaddingMode.Circular);
         // Products large enough for Blas to split them across the workers.
         if (c == 64) yield return new ConvolutionCase(2, 300, c, c + 1, 3, Padding: 1, StepCount: 290);
     }

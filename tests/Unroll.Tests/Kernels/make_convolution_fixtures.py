@@ -5,7 +5,7 @@
     /usr/bin/python3 tests/Unroll.Tests/Kernels/make_convolution_fixtures.py
 
 PyTorch 1.13, CPU. Each case is one nn.Conv1d(in, out, k, stride, padding, dilation, groups, bias) with PyTorch's default
-initialisation (seeded), run on a random input x and pulled back from a random upstream gradient dy. The causal cases pad
+initialisation (seeded) and padding_mode ('zeros', 'reflect', 'replicate' or 'circular'), run on a random input x and pulled back from a random upstream gradient dy. The causal cases pad
 (k - 1) * dilation zeros on the left (F.pad) before a conv with padding 0. Tensors are written in Unroll's batch-first,
 channels-last layout:
 
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Fixtures")
 
-# name, batch, time, in, out, k, stride, padding, dilation, groups, causal, bias
+# name, batch, time, in, out, k, stride, padding, dilation, groups, causal, bias[, padding_mode]
 CASES = [
     ("basic", 2, 9, 4, 6, 3, 1, 0, 1, 1, False, True),
     ("odd_sizes", 1, 7, 3, 5, 3, 1, 0, 1, 1, False, True),
@@ -49,6 +49,12 @@ CASES = [
     ("no_bias", 2, 9, 4, 6, 3, 1, 1, 1, 1, False, False),
     ("wide", 3, 24, 33, 17, 4, 1, 1, 1, 1, False, True),
     ("wide_groups_2_stride_2", 2, 21, 34, 32, 5, 2, 2, 1, 2, False, True),
+    ("reflect", 2, 9, 4, 6, 3, 1, 1, 1, 1, False, True, "reflect"),
+    ("reflect_padding_3_stride_2", 2, 11, 3, 5, 4, 2, 3, 1, 1, False, True, "reflect"),
+    ("replicate_dilation_2", 2, 10, 4, 4, 3, 1, 2, 2, 1, False, True, "replicate"),
+    ("replicate_depthwise", 1, 7, 3, 3, 3, 1, 3, 1, 3, False, True, "replicate"),
+    ("circular_groups_2", 2, 8, 4, 6, 3, 1, 2, 1, 2, False, True, "circular"),
+    ("circular_depthwise_stride_2", 2, 9, 5, 5, 5, 2, 2, 1, 5, False, True, "circular"),
 ]
 
 
@@ -73,13 +79,16 @@ def run(conv, x, dy, k, dilation, causal):
 def main():
     torch.manual_seed(20261207)
     cases = []
-    for name, batch, time, cin, cout, k, stride, padding, dilation, groups, causal, bias in CASES:
-        conv = nn.Conv1d(cin, cout, k, stride=stride, padding=0 if causal else padding, dilation=dilation, groups=groups, bias=bias)
+    for name, batch, time, cin, cout, k, stride, padding, dilation, groups, causal, bias, *mode in CASES:
+        mode = mode[0] if mode else "zeros"
+        conv = nn.Conv1d(cin, cout, k, stride=stride, padding=0 if causal else padding, dilation=dilation, groups=groups, bias=bias,
+                         padding_mode=mode)
         x = torch.randn(batch, time, cin)
         out_time = (time - 1) // stride + 1 if causal else (time + 2 * padding - dilation * (k - 1) - 1) // stride + 1
         dy = torch.randn(batch, out_time, cout)
         y, dx, dw, db = run(conv, x, dy, k, dilation, causal)
-        conv64 = nn.Conv1d(cin, cout, k, stride=stride, padding=0 if causal else padding, dilation=dilation, groups=groups, bias=bias).double()
+        conv64 = nn.Conv1d(cin, cout, k, stride=stride, padding=0 if causal else padding, dilation=dilation, groups=groups, bias=bias,
+                           padding_mode=mode).double()
         with torch.no_grad():
             conv64.weight.copy_(conv.weight.double())
             if bias:
@@ -87,7 +96,7 @@ def main():
         y64, dx64, dw64, db64 = run(conv64, x.double(), dy.double(), k, dilation, causal)
         assert y.shape == (batch, out_time, cout)
         case = {"name": name, "batch": batch, "time": time, "in": cin, "out": cout, "kernel": k, "stride": stride,
-                "padding": padding, "dilation": dilation, "groups": groups, "causal": causal, "out_time": out_time,
+                "padding": padding, "dilation": dilation, "groups": groups, "causal": causal, "padding_mode": mode, "out_time": out_time,
                 "x": flat(x), "weight": flat(conv.weight), "dy": flat(dy),
                 "y": flat(y), "dx": flat(dx), "dw": flat(dw),
                 "y_double": flat(y64), "dx_double": flat(dx64), "dw_double": flat(dw64)}

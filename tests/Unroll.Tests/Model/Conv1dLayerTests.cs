@@ -40,6 +40,14 @@ public partial class ConvStream2
     [Linear(4, 2)] public partial LinearLayer Head { get; }
 }
 
+/// <summary>Reflected padding, each row about its own ends (it does not stream: padding on the right needs the sequence's end).</summary>
+[Model(SequenceLength = 7, BatchSize = 2)]
+public partial class ConvReflect
+{
+    [Conv1d(3, 4, 3, Padding = 2, PaddingMode = PaddingMode.Reflect)] public partial Conv1dLayer Conv { get; }
+    [Linear(4, 2)] public partial LinearLayer Head { get; }
+}
+
 /// <summary>ConvStacked for inference only, with PyTorch's weights compiled in (IO/Fixtures/conv1d_stacked.safetensors).</summary>
 [InferenceModel(typeof(ConvStacked), Weights = "conv1d_stacked.safetensors")]
 public partial class CompiledConvStacked;
@@ -52,13 +60,14 @@ public partial class CompiledConvStacked;
 /// </summary>
 public class Conv1dLayerTests
 {
-    public static TheoryData<string> Cases => new() { "strided", "causal", "stacked" };
+    public static TheoryData<string> Cases => new() { "strided", "causal", "stacked", "reflect" };
 
     private static (IFeatureInputModel Model, int Batch, int Time, int In, int Out, Func<int, int> OutLength) Create(string name) => name switch
     {
         "strided" => (new ConvStrided(), 3, 9, 3, 2, t => (t - 1) / 2 + 1),
         "causal" => (new ConvCausal(), 2, 8, 4, 3, t => t),
         "stacked" => (new ConvStacked(), 3, 13, 4, 2, t => (t - 5) / 4),
+        "reflect" => (new ConvReflect(), 2, 7, 3, 2, t => t + 2),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
