@@ -120,4 +120,4 @@ for name, t in state.items():
 st.write_safetensors(os.path.join(HERE, "..", "IO", "Fixtures", "batchnorm.safetensors"), tensors, {"format": "pt"})
 
 run("batchnorm_plain", Sequence(torch.nn.BatchNorm1d(5, eps=1e-3, momentum=0.3, affine=False)), batches[:3] + batches[4:5])
-run("batchnorm_last", LastStep(), [(True, 4, full), (True, 3, full), (True, 2, full), (False, 4, full), (False, 3, full)])
+run("batchnorm_last", LastStep(), [(training, rows, [T] * rows) for training, rows in [(True, 4), (True, 3), (True, 4), (False, 4), (False, 3)]])
