@@ -103,14 +103,16 @@ internal sealed class BatchNormHandler : LayerHandler<BatchNormSpec, BatchNormPl
         string count = $"{pass.Rows} * {F}";
         if (pass.Streaming)
         {
-            w.Line($"// {layer.Property}: {Describe(layer)} with the running statistics: y = x ⊙ scale + shift, scale = weight/√(running_var + eps), shift = bias − running_mean·scale");
+            w.Line($"// {layer.Property}: {Describe(layer)} with the running statistics: y = x ⊙ scale + shift, " +
+                (layer.Affine ? "scale = weight/√(running_var + eps), shift = bias − running_mean·scale" : "scale = 1/√(running_var + eps), shift = −running_mean·scale"));
             w.Line($"{K}.BatchNormScale({runningMean}, {runningVar}, {map});");
             w.Line($"{K}.BatchNormApply(a.Slice(Layout.{pass.Input}, {count}), {feature(r.Scale)}, {feature(r.Shift)}, a.Slice(Layout.{buffers.Output}, {count}), default, {plan.BatchSize}, {plan.BatchSize}, 1, {F});");
             return;
         }
         string rowLengths = layer.SequenceInput ? layer.RowLengths : "default", length = layer.SequenceInput ? layer.Length : "1";
         string apply = $"{K}.BatchNormApply(a.Slice(Layout.{pass.Input}, {count}), {feature(r.Scale)}, {feature(r.Shift)}, a.Slice(Layout.{buffers.Output}, {count}), {rowLengths}, _rows, {plan.BatchSize}, {length}, {F});";
-        w.Line($"// {layer.Property}: {Describe(layer)}: y = (x − mean) / √(var + eps) ⊙ weight + bias per feature on the real steps of the batch's rows, 0 on the others");
+        string over = layer.SequenceInput ? "the real steps of the batch's rows, 0 on the others" : "the batch's rows";
+        w.Line($"// {layer.Property}: {Describe(layer)}: y = (x − mean) / √(var + eps){(layer.Affine ? " ⊙ weight + bias" : "")} per feature over {over}");
         if (plan.InferenceOnly)
         {
             w.Line("// with the running statistics");
