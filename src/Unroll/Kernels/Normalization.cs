@@ -291,21 +291,35 @@ public static class Normalization
         {
             for (; i + 8 <= x.Length; i += 8)
             {
-                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref xs, (nuint)i));
-                (Vector256.LoadUnsafe(ref ss, (nuint)i) + low).StoreUnsafe(ref ss, (nuint)i);
-                (Vector256.LoadUnsafe(ref ss, (nuint)i + 4) + high).StoreUnsafe(ref ss, (nuint)i + 4);
+                AddWidened(Vector256.LoadUnsafe(ref xs, (nuint)i), ref ss, (nuint)i);
             }
         }
         if (Vector128.IsHardwareAccelerated)
         {
             for (; i + 4 <= x.Length; i += 4)
             {
-                var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref xs, (nuint)i));
-                (Vector128.LoadUnsafe(ref ss, (nuint)i) + low).StoreUnsafe(ref ss, (nuint)i);
-                (Vector128.LoadUnsafe(ref ss, (nuint)i + 2) + high).StoreUnsafe(ref ss, (nuint)i + 2);
+                AddWidened(Vector128.LoadUnsafe(ref xs, (nuint)i), ref ss, (nuint)i);
             }
         }
         for (; i < x.Length; i++) sum[i] += x[i];
+    }
+
+    /// <summary><c>sum[i..i + 8] += values</c>, widened to double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWidened(Vector256<float> values, ref double sum, nuint i)
+    {
+        var (low, high) = Vector256.Widen(values);
+        (Vector256.LoadUnsafe(ref sum, i) + low).StoreUnsafe(ref sum, i);
+        (Vector256.LoadUnsafe(ref sum, i + 4) + high).StoreUnsafe(ref sum, i + 4);
+    }
+
+    /// <summary><c>sum[i..i + 4] += values</c>, widened to double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWidened(Vector128<float> values, ref double sum, nuint i)
+    {
+        var (low, high) = Vector128.Widen(values);
+        (Vector128.LoadUnsafe(ref sum, i) + low).StoreUnsafe(ref sum, i);
+        (Vector128.LoadUnsafe(ref sum, i + 2) + high).StoreUnsafe(ref sum, i + 2);
     }
 
     /// <summary><c>sum += (x − mean)²</c>, the square in float (as PyTorch), widened to double.</summary>
@@ -325,9 +339,7 @@ public static class Normalization
             for (; i + 8 <= x.Length; i += 8)
             {
                 Vector256<float> d = Vector256.LoadUnsafe(ref xs, (nuint)i) - Vector256.LoadUnsafe(ref ms, (nuint)i);
-                var (low, high) = Vector256.Widen(d * (square ? d : Vector256.LoadUnsafe(ref gs, (nuint)i)));
-                (Vector256.LoadUnsafe(ref ss, (nuint)i) + low).StoreUnsafe(ref ss, (nuint)i);
-                (Vector256.LoadUnsafe(ref ss, (nuint)i + 4) + high).StoreUnsafe(ref ss, (nuint)i + 4);
+                AddWidened(d * (square ? d : Vector256.LoadUnsafe(ref gs, (nuint)i)), ref ss, (nuint)i);
             }
         }
         if (Vector128.IsHardwareAccelerated)
@@ -335,9 +347,7 @@ public static class Normalization
             for (; i + 4 <= x.Length; i += 4)
             {
                 Vector128<float> d = Vector128.LoadUnsafe(ref xs, (nuint)i) - Vector128.LoadUnsafe(ref ms, (nuint)i);
-                var (low, high) = Vector128.Widen(d * (square ? d : Vector128.LoadUnsafe(ref gs, (nuint)i)));
-                (Vector128.LoadUnsafe(ref ss, (nuint)i) + low).StoreUnsafe(ref ss, (nuint)i);
-                (Vector128.LoadUnsafe(ref ss, (nuint)i + 2) + high).StoreUnsafe(ref ss, (nuint)i + 2);
+                AddWidened(d * (square ? d : Vector128.LoadUnsafe(ref gs, (nuint)i)), ref ss, (nuint)i);
             }
         }
         for (; i < x.Length; i++)
