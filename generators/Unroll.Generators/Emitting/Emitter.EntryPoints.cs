@@ -59,7 +59,7 @@ internal static partial class Emitter
         w.Line($"{Span} a = Arena;");
         WriteRunSequence(w, plan, inputName, "length", "lengths", "Training", "rows");
         w.Line("_length = length;");
-        w.Line("_rows = rows;");
+        if (!ReadsBatchRows(plan)) w.Line("_rows = rows;");
         if (plan.SequenceOutput)
         {
             w.Line($"{Blas}.FromTimeMajor(a.Slice(Layout.{last.Output}), output, rows, {plan.BatchSize}, {OutputLength(plan, "length")}, {plan.OutputSize});");
@@ -272,6 +272,7 @@ internal static partial class Emitter
     /// <param name="rows">The batch's rows, as C# (checked: 1 to <c>BatchSize</c>).</param>
     internal static void WriteRunSequence(SourceWriter w, ModelPlan plan, string input, string length, string lengths, string training, string rows)
     {
+        for (int i = 0; i < plan.Layers.Count; i++) LayerHandler.For(plan.Layers[i].Kind).WriteRunChecks(w, plan, i, input, length, lengths, training, rows);
         if (plan.Vocabulary > 0)
         {
             w.Line($"global::System.Span<int> ids = global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.{plan.Sequence.Input}, {length} * {plan.BatchSize}));");
@@ -287,8 +288,12 @@ internal static partial class Emitter
         w.Line($"else {lengths}.CopyTo(_rowLengths);");
         w.Line($"global::System.Array.Fill(_rowLengths, {length}, {rows}, {plan.BatchSize} - {rows}); // the rows past the batch's");
         if (!plan.InferenceOnly) w.Line($"_forwardTraining = {training};");
+        if (ReadsBatchRows(plan)) w.Line($"_rows = {rows}; // the batch's rows, which the batch statistics count");
         w.Line($"ForwardCore({length});");
     }
+
+    /// <summary>Whether a layer's sequence passes read <c>_rows</c> (see <see cref="LayerHandler.ReadsBatchRows"/>).</summary>
+    internal static bool ReadsBatchRows(ModelPlan plan) => plan.Layers.Any(l => LayerHandler.For(l.Kind).ReadsBatchRows);
 
     /// <summary>A length check whose message (an interpolated string) is built only when it fails, so the check allocates nothing.</summary>
     internal static string SpanCheck(string actual, string expected, string name, string shape, string? when = null) =>

@@ -339,9 +339,10 @@ internal static partial class Emitter
         w.Line("{");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            string rest = !p.Trainable ? ", -1, -1, isBuffer: true" // never trained: no gradient, nothing derived from it to repack
+            string rest = !p.Trainable ? $", -1, -1, isBuffer: true{(p.Integer ? ", isInteger: true" : "")}" // never trained: no gradient, nothing derived from it to repack
                 : $", {GradientOffset(plan, "Layout." + p.Constant)}{(plan.PacksStepWeights ? ", " + ArrayIndex("Layout.Step_WeightsStale") : "")}";
-            w.Line($"    new(\"{p.Name}\", new[] {{ {string.Join(", ", p.Shape)} }}, _arena, {ArrayIndex("Layout." + p.Constant)}{rest}),");
+            string shape = p.Shape.Count == 0 ? "global::System.Array.Empty<int>()" : $"new[] {{ {string.Join(", ", p.Shape)} }}"; // a scalar's is []
+            w.Line($"    new(\"{p.Name}\", {shape}, _arena, {ArrayIndex("Layout." + p.Constant)}{rest}),");
         }
         w.Line("};");
         w.Close();

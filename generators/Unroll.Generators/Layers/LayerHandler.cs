@@ -135,6 +135,21 @@ internal abstract class LayerHandler
         Emitter.Scan(w, plan.Sequence.Layers[index].Output, sequence ? Emitter.LengthAt(plan, index + 1, "_length") : "1", layer.Out, $"{layer.Property} output", plan.BatchSize);
     }
 
+    /// <summary>
+    /// Whether the layer's sequence passes read <c>_rows</c> as the running <c>Forward</c>'s batch rows (batch statistics
+    /// count only the caller's rows): <c>Forward</c> then sets it before <c>ForwardCore</c>, not after.
+    /// </summary>
+    public virtual bool ReadsBatchRows => false;
+
+    /// <summary>
+    /// The layer's checks of a run's arguments, in <c>Forward</c> after the model's and before anything changes (C#
+    /// expressions: <paramref name="input"/> the input's name, <paramref name="length"/> its steps, <paramref name="lengths"/>
+    /// the rows' lengths (maybe empty), <paramref name="training"/> whether it trains, <paramref name="rows"/> the batch's rows).
+    /// </summary>
+    public virtual void WriteRunChecks(SourceWriter w, ModelPlan plan, int index, string input, string length, string lengths, string training, string rows)
+    {
+    }
+
     /// <summary>Paragraphs of the model's remarks about the layer's streaming step (after the arena's), none by default.</summary>
     public virtual IEnumerable<string> StepNotes(ModelPlan plan, int index) => Array.Empty<string>();
 

@@ -83,9 +83,10 @@ internal sealed class BufferContext
 
 /// <summary>
 /// Adds one state-dict tensor: its name within the layer, shape, how PyTorch initialises it (uniform in ±bound, normal, 0,
-/// 1), and whether it is a trainable parameter or a buffer (<c>register_buffer</c>: saved and loaded, never trained).
+/// 1), whether it is a trainable parameter or a buffer (<c>register_buffer</c>: saved and loaded, never trained), and
+/// whether PyTorch keeps it as int64 (a count: held as a float, saved as <c>I64</c>).
 /// </summary>
-internal delegate void ParameterAdder(string name, int[] shape, InitKind init, double bound, bool trainable = true);
+internal delegate void ParameterAdder(string name, int[] shape, InitKind init, double bound, bool trainable = true, bool integer = false);
 
 /// <summary>What a layer's pass code needs: where to write, the model, the layer, its buffers in the pass, and its input.</summary>
 internal sealed class LayerPass

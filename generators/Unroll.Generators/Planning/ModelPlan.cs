@@ -70,6 +70,9 @@ internal sealed record ParameterPlan(string Name, string Constant, EquatableArra
     /// <c>Parameters</c> (both count from the arena's start, where the parameters begin).
     /// </summary>
     public bool Trainable { get; init; } = true;
+
+    /// <summary>Whether PyTorch keeps the tensor as int64 (a count such as <c>num_batches_tracked</c>): saved as <c>I64</c>.</summary>
+    public bool Integer { get; init; }
 }
 
 internal enum InitKind

@@ -170,7 +170,7 @@ internal static class Planner
             LayerHandler handler = LayerHandler.For(layer.Kind);
             var names = new List<string>();
             long before = parameterCount;
-            void Add(string name, int[] shape, InitKind init, double bound, bool trainable)
+            void Add(string name, int[] shape, InitKind init, double bound, bool trainable, bool integer)
             {
                 long length = shape.Aggregate(1L, (a, d) => a * d);
                 string constant = (layer.Property + "_" + name).Replace('.', '_');
@@ -178,6 +178,7 @@ internal static class Planner
                 parameters.Add(new ParameterPlan(layer.Property + "." + name, constant, shape.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), (int)Math.Min(length, int.MaxValue), init, bound)
                 {
                     Trainable = trainable,
+                    Integer = integer,
                 });
                 names.Add(constant);
                 if (trainable) parameterCount += length;

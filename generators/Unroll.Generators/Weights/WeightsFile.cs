@@ -141,6 +141,13 @@ internal sealed class WeightsMatch
             {
                 Problem(Descriptors.WeightsDoNotFit, name, plan.TypeName, $"tensor '{parameter.Name}' has shape {SafetensorsHeader.Format(tensor.Shape)}, but the model's is {shape}");
             }
+            else if (parameter.Integer && tensor.Dtype is "I64" or "I32")
+            {
+                // A count (num_batches_tracked): whole values within ±2^24 convert to float32 exactly.
+                if (Enumerable.Range(0, (int)tensor.Count).Any(i => Math.Abs(Integer(tensor, i)) > 1 << 24))
+                    Problem(Descriptors.WeightsDoNotFit, name, plan.TypeName, $"tensor '{parameter.Name}' holds an integer beyond the ±2^24 a float32 holds exactly");
+                else Tensors.Add(tensor);
+            }
             else if (tensor.Dtype is not ("F32" or "F64" or "F16" or "BF16"))
             {
                 Problem(Descriptors.WeightsDoNotFit, name, plan.TypeName, $"tensor '{parameter.Name}' is {tensor.Dtype}, but only F32, F64, F16 and BF16 convert to float32");
@@ -183,7 +190,7 @@ internal sealed class WeightsMatch
     public EquatableArray<DiagnosticInfo> Diagnostics(LocationInfo? location) =>
         _problems.Select(p => DiagnosticInfo.Create(p.Descriptor, location, p.Arguments)).ToEquatableArray();
 
-    /// <summary>A tensor's values as float32 bits: F32 as stored, F64 rounded to nearest, F16 and BF16 exactly.</summary>
+    /// <summary>A tensor's values as float32 bits: F32 as stored, F64 rounded to nearest, F16, BF16, I64 and I32 exactly.</summary>
     public uint[] Float32Bits(TensorEntry tensor)
     {
         byte[] bytes = File!.Bytes!;
@@ -193,6 +200,9 @@ internal sealed class WeightsMatch
         {
             switch (tensor.Dtype)
             {
+                case "I64" or "I32": // within ±2^24 (checked): exact
+                    bits[i] = new FloatBits { Float = Integer(tensor, i) }.Bits;
+                    break;
                 case "F32":
                     bits[i] = ReadUInt32(bytes, offset + 4 * i);
                     break;
@@ -209,6 +219,16 @@ internal sealed class WeightsMatch
             }
         }
         return bits;
+    }
+
+    /// <summary>Value <paramref name="i"/> of an I64 or I32 tensor.</summary>
+    private long Integer(TensorEntry tensor, int i)
+    {
+        byte[] bytes = File!.Bytes!;
+        int offset = checked((int)(Header!.DataStart + tensor.Begin));
+        return tensor.Dtype == "I32"
+            ? (int)ReadUInt32(bytes, offset + 4 * i)
+            : (long)((ulong)ReadUInt32(bytes, offset + 8 * i + 4) << 32 | ReadUInt32(bytes, offset + 8 * i));
     }
 
     /// <summary>The float whose bits these are.</summary>

@@ -71,6 +71,10 @@ public static class Safetensors
             {
                 throw file.Error(p.Name, $"has shape {Format(shape)}, but the model expects {Format(p.Shape)}");
             }
+            if (!p.IsInteger && SafetensorsFile.IsInteger(file.GetDtype(p.Name)))
+            {
+                throw file.Error(p.Name, $"has the integer dtype '{file.GetDtype(p.Name)}', but the model's tensor is float32 (F32, F64, F16 or BF16)");
+            }
         }
         if (!ignoreExtraTensors)
         {
@@ -91,7 +95,7 @@ public static class Safetensors
 
     /// <summary>
     /// Saves every parameter, in <c>NamedParameters</c> (state-dict) order, as float32 tensors with PyTorch's
-    /// names and shapes. The file is written to a temporary file next to <paramref name="path"/> and renamed over it.
+    /// names and shapes (an integer tensor such as <c>num_batches_tracked</c> as int64, <c>I64</c>, as PyTorch keeps it). The file is written to a temporary file next to <paramref name="path"/> and renamed over it.
     /// </summary>
     /// <param name="path">The file to write; an existing file is replaced.</param>
     /// <param name="parameters">The model's parameters (<c>model.NamedParameters</c>).</param>
@@ -134,6 +138,7 @@ public static class Safetensors
         string Name(int index);
         ReadOnlySpan<int> Shape(int index);
         ReadOnlySpan<float> Data(int index);
+        bool Integer(int index);
     }
 
     private readonly struct ParameterSource(NamedParameterCollection parameters) : ITensorSource
@@ -142,6 +147,7 @@ public static class Safetensors
         public string Name(int index) => parameters[index].Name;
         public ReadOnlySpan<int> Shape(int index) => parameters[index].Shape;
         public ReadOnlySpan<float> Data(int index) => parameters[index].Values;
+        public bool Integer(int index) => parameters[index].IsInteger;
     }
 
     private readonly struct ListSource((string Name, int[] Shape, ReadOnlyMemory<float> Data)[] tensors) : ITensorSource
@@ -150,6 +156,7 @@ public static class Safetensors
         public string Name(int index) => tensors[index].Name;
         public ReadOnlySpan<int> Shape(int index) => tensors[index].Shape;
         public ReadOnlySpan<float> Data(int index) => tensors[index].Data.Span;
+        public bool Integer(int index) => false;
     }
 
     private static void Write<TSource>(string path, TSource source, IReadOnlyDictionary<string, string>? metadata, Func<string, Stream>? create = null)
@@ -170,7 +177,8 @@ public static class Safetensors
                 stream.Write(header);
                 for (int i = 0; i < source.Count; i++)
                 {
-                    WriteFloats(stream, source.Data(i));
+                    if (source.Integer(i)) WriteIntegers(stream, source.Data(i));
+                    else WriteFloats(stream, source.Data(i));
                 }
                 if (stream is FileStream file) file.Flush(flushToDisk: true);
                 else stream.Flush();
@@ -198,6 +206,17 @@ public static class Safetensors
             for (int i = 0; i < n; i++) BinaryPrimitives.WriteSingleLittleEndian(chunk.Slice(4 * i), data[i]);
             stream.Write(chunk.Slice(0, 4 * n));
             data = data.Slice(n);
+        }
+    }
+
+    /// <summary>Whole floats as int64 little-endian (an integer tensor's values are whole: counts).</summary>
+    private static void WriteIntegers(Stream stream, ReadOnlySpan<float> data)
+    {
+        Span<byte> value = stackalloc byte[8];
+        foreach (float f in data)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(value, (long)f);
+            stream.Write(value);
         }
     }
 
@@ -256,13 +275,14 @@ public static class Safetensors
 
 #pragma warning restore CA2208
                 json.WriteStartObject(name);
-                json.WriteString("dtype", "F32");
+                bool integer = source.Integer(i);
+                json.WriteString("dtype", integer ? "I64" : "F32");
                 json.WriteStartArray("shape");
                 foreach (int d in shape) json.WriteNumberValue(d);
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                offset += 4L * length;
+                offset += (integer ? 8L : 4L) * length;
                 json.WriteNumberValue(offset);
                 json.WriteEndArray();
                 json.WriteEndObject();

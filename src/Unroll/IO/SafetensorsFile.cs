@@ -13,7 +13,9 @@ namespace Unroll;
 /// </summary>
 /// <remarks>
 /// Supported dtypes: <c>F32</c>, and, converted to float32 on reading, <c>F64</c> (rounded to nearest),
-/// <c>F16</c> and <c>BF16</c> (exact). Any other dtype is an <see cref="InvalidDataException"/> naming the tensor.
+/// <c>F16</c> and <c>BF16</c> (exact), and the integers <c>I64</c> and <c>I32</c> (counts such as BatchNorm's
+/// <c>num_batches_tracked</c>, exact: a value beyond ±2^24 is an <see cref="InvalidDataException"/>). Any other dtype is an
+/// <see cref="InvalidDataException"/> naming the tensor.
 /// The whole file is read once, so the memory used is the file's size, whatever the header claims.
 /// Files over 2 GB are not supported.
 /// </remarks>
@@ -97,6 +99,7 @@ public sealed class SafetensorsFile
 
         byte[] data = new byte[dataLength];
         ReadExactly(stream, path, data);
+        CheckIntegers(path, names, entries, data);
         return new SafetensorsFile(path, names, entries, metadata, data);
     }
 
@@ -126,7 +129,7 @@ public sealed class SafetensorsFile
     /// <exception cref="KeyNotFoundException">The file has no tensor with that name.</exception>
     public ReadOnlySpan<int> GetShape(string name) => Get(name).Shape;
 
-    /// <summary>The dtype of a tensor as the header spells it (<c>F32</c>, <c>F64</c>, <c>F16</c> or <c>BF16</c>).</summary>
+    /// <summary>The dtype of a tensor as the header spells it (<c>F32</c>, <c>F64</c>, <c>F16</c>, <c>BF16</c>, <c>I64</c> or <c>I32</c>).</summary>
     /// <param name="name">The tensor name.</param>
     /// <returns>The dtype.</returns>
     /// <exception cref="KeyNotFoundException">The file has no tensor with that name.</exception>
@@ -160,6 +163,12 @@ public sealed class SafetensorsFile
                 break;
             case "F16":
                 for (int i = 0; i < destination.Length; i++) destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(source.Slice(2 * i));
+                break;
+            case "I64": // within ±2^24 (checked on reading): exact
+                for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadInt64LittleEndian(source.Slice(8 * i));
+                break;
+            case "I32":
+                for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadInt32LittleEndian(source.Slice(4 * i));
                 break;
             default: // BF16: the upper half of a float32
                 for (int i = 0; i < destination.Length; i++) destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source.Slice(2 * i)) << 16);
@@ -198,10 +207,36 @@ public sealed class SafetensorsFile
         public long End { get; } = end;
     }
 
+    /// <summary>Whether a dtype holds integers (which load only into a model's integer tensors, such as <c>num_batches_tracked</c>).</summary>
+    internal static bool IsInteger(string dtype) => dtype is "I64" or "I32";
+
+    /// <summary>The largest integer magnitude a float32 holds exactly, and so the largest an integer tensor may hold.</summary>
+    private const long MaxExactInteger = 1 << 24;
+
+    /// <summary>Every value of an integer tensor must convert to float32 exactly: within ±2^24.</summary>
+    private static void CheckIntegers(string path, List<string> names, Dictionary<string, Entry> entries, byte[] data)
+    {
+        foreach (string name in names)
+        {
+            Entry e = entries[name];
+            if (!IsInteger(e.Dtype)) continue;
+            int size = ElementSize(e.Dtype);
+            for (long i = 0; i < e.Count; i++)
+            {
+                ReadOnlySpan<byte> bytes = data.AsSpan((int)(e.Begin + size * i), size);
+                long value = size == 8 ? BinaryPrimitives.ReadInt64LittleEndian(bytes) : BinaryPrimitives.ReadInt32LittleEndian(bytes);
+                if (value > MaxExactInteger || value < -MaxExactInteger)
+                {
+                    throw Error(path, name, $"holds {value} at index {i}, beyond the ±2^24 a float32 holds exactly");
+                }
+            }
+        }
+    }
+
     private static int ElementSize(string dtype) => dtype switch
     {
-        "F32" => 4,
-        "F64" => 8,
+        "F32" or "I32" => 4,
+        "F64" or "I64" => 8,
         "F16" or "BF16" => 2,
         _ => 0,
     };
@@ -324,7 +359,7 @@ public sealed class SafetensorsFile
         int size = ElementSize(dtype);
         if (size == 0)
         {
-            throw Error(path, name, $"has dtype '{dtype}'; only F32 (and F64, F16, BF16, converted to float32) can be read");
+            throw Error(path, name, $"has dtype '{dtype}'; only F32 (and F64, F16, BF16, I64, I32, converted to float32) can be read");
         }
         if (end < begin) throw Error(path, name, $"data_offsets [{begin}, {end}] end before they begin");
 

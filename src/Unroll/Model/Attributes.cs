@@ -479,3 +479,32 @@ public sealed class Conv1dAttribute : Attribute
     /// <summary>Pads <c>(kernelSize − 1)·Dilation</c> steps on the left only, so no output step sees a later input (default false).</summary>
     public bool Causal { get; set; }
 }
+
+/// <summary>
+/// Batch normalisation of every feature over the batch and the time axis, as <c>torch.nn.BatchNorm1d(numFeatures, eps,
+/// momentum, affine)</c> applied to the real steps of every real row: in training (the model's <c>Training</c>)
+/// <c>y = (x − mean) / √(var + eps) ⊙ weight + bias</c> with the batch's mean and biased variance per feature, which also
+/// update <c>running_mean</c> and <c>running_var</c> (unbiased) by <see cref="Momentum"/> and count
+/// <c>num_batches_tracked</c>; in evaluation (and in <c>Step</c>) the running statistics instead. Padding steps (after a
+/// row's length) and the rows past a smaller batch neither enter the statistics nor get an output: theirs is 0.
+/// State dict: <c>weight</c> (ones) and <c>bias</c> (zeros) when <see cref="Affine"/>, then the buffers
+/// <c>running_mean</c> (zeros), <c>running_var</c> (ones) and <c>num_batches_tracked</c> (a scalar, saved as int64).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class BatchNormAttribute : Attribute
+{
+    /// <summary>Declares batch normalisation of <paramref name="numFeatures"/> features.</summary>
+    public BatchNormAttribute(int numFeatures) => NumFeatures = numFeatures;
+
+    /// <summary>Features per step (PyTorch's <c>num_features</c>, C).</summary>
+    public int NumFeatures { get; }
+
+    /// <summary>The weight of the batch's statistics in the running ones, 0 to 1 (default 0.1).</summary>
+    public double Momentum { get; set; } = 0.1;
+
+    /// <summary>Added to the variance before its square root, above 0 (default 1e-5).</summary>
+    public double Eps { get; set; } = 1e-5;
+
+    /// <summary>Whether the layer has the learnable <c>weight</c> and <c>bias</c> (default true).</summary>
+    public bool Affine { get; set; } = true;
+}

@@ -520,3 +520,56 @@ public readonly struct Conv1dLayer
     /// <summary>The accumulated gradient of <see cref="Bias"/> (empty without one).</summary>
     public Span<float> BiasGradient => HasBias ? GradientSpan.Of(_arena, _gradient < 0 ? -1 : _gradient + WeightLength, OutChannels) : default;
 }
+
+/// <summary>A view of a <see cref="BatchNormAttribute"/> layer: its parameters (when affine) and running statistics.</summary>
+public readonly struct BatchNormLayer
+{
+    private readonly float[] _arena;
+    private readonly int _weight, _gradient, _buffers;
+
+    /// <summary>Used by generated code: <paramref name="weightOffset"/> is -1 without <c>weight</c> and <c>bias</c>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public BatchNormLayer(float[] arena, int weightOffset, int gradientOffset, int buffersOffset, int features, float momentum, float eps)
+    {
+        _arena = arena;
+        _weight = weightOffset;
+        _gradient = weightOffset < 0 ? -1 : gradientOffset;
+        _buffers = buffersOffset;
+        Features = features;
+        Momentum = momentum;
+        Eps = eps;
+    }
+
+    /// <summary>Features per step.</summary>
+    public int Features { get; }
+
+    /// <summary>The weight of a batch's statistics in the running ones.</summary>
+    public float Momentum { get; }
+
+    /// <summary>Added to the variance before its square root.</summary>
+    public float Eps { get; }
+
+    /// <summary>Whether the layer has <see cref="Weight"/> and <see cref="Bias"/>.</summary>
+    public bool Affine => _weight >= 0;
+
+    /// <summary>PyTorch's <c>weight</c> (γ), <c>[Features]</c>; empty when not <see cref="Affine"/>.</summary>
+    public Span<float> Weight => _weight < 0 ? default : _arena.AsSpan(_weight, Features);
+
+    /// <summary>PyTorch's <c>bias</c> (β), <c>[Features]</c>; empty when not <see cref="Affine"/>.</summary>
+    public Span<float> Bias => _weight < 0 ? default : _arena.AsSpan(_weight + Features, Features);
+
+    /// <summary>The accumulated gradient of <see cref="Weight"/>.</summary>
+    public Span<float> WeightGradient => GradientSpan.Of(_arena, _gradient, Features);
+
+    /// <summary>The accumulated gradient of <see cref="Bias"/>.</summary>
+    public Span<float> BiasGradient => GradientSpan.Of(_arena, _gradient < 0 ? -1 : _gradient + Features, Features);
+
+    /// <summary>The buffer <c>running_mean</c>, <c>[Features]</c>.</summary>
+    public Span<float> RunningMean => _arena.AsSpan(_buffers, Features);
+
+    /// <summary>The buffer <c>running_var</c> (unbiased), <c>[Features]</c>.</summary>
+    public Span<float> RunningVar => _arena.AsSpan(_buffers + Features, Features);
+
+    /// <summary>The buffer <c>num_batches_tracked</c>: the training batches seen (an int64 in PyTorch's state dict).</summary>
+    public long NumBatchesTracked => (long)_arena[_buffers + 2 * Features];
+}

@@ -34,12 +34,14 @@ public readonly struct NamedParameter
     /// <summary>
     /// Used by generated code: as the other constructor, and <paramref name="isBuffer"/> for a state-dict buffer (a layer's
     /// statistics, as PyTorch's <c>register_buffer</c>): saved, loaded and compiled in with the parameters, outside
-    /// <c>Parameters</c> and <c>Gradients</c>, so never trained (its gradient offset is -1).
+    /// <c>Parameters</c> and <c>Gradients</c>, so never trained (its gradient offset is -1); <paramref name="isInteger"/>
+    /// for a tensor PyTorch keeps as int64 (a count, such as BatchNorm's <c>num_batches_tracked</c>), held as a float.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset, int changedFlag, bool isBuffer)
+    public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset, int changedFlag, bool isBuffer, bool isInteger = false)
     {
         IsBuffer = isBuffer;
+        IsInteger = isInteger;
         _changed = changedFlag;
         Name = name;
         _shape = shape;
@@ -59,6 +61,12 @@ public readonly struct NamedParameter
     /// <c>Parameters</c>) rather than a trainable parameter.
     /// </summary>
     public bool IsBuffer { get; }
+
+    /// <summary>
+    /// Whether PyTorch keeps this tensor as int64 (a count such as <c>num_batches_tracked</c>): its whole values are held as
+    /// floats (exact up to 2^24), and saved with dtype <c>I64</c>.
+    /// </summary>
+    public bool IsInteger { get; }
 
     /// <summary>The PyTorch shape, outermost dimension first.</summary>
     public ReadOnlySpan<int> Shape => _shape;
