@@ -384,13 +384,13 @@ public class BatchNormTests
         Assert.Equal(0, Allocations.Of(() => model.Step(x.AsSpan(0, 9), step)));
     }
 
-    private static JsonElement Load(string name)
+    internal static JsonElement Load(string name)
     {
         using var stream = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Golden", name + ".json"));
         return JsonDocument.Parse(stream).RootElement.Clone();
     }
 
-    private static double[] Values(JsonElement tensor) => tensor.GetProperty("values").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+    internal static double[] Values(JsonElement tensor) => tensor.GetProperty("values").EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
-    private static float[] Floats(JsonElement tensor) => Values(tensor).Select(v => (float)v).ToArray();
+    internal static float[] Floats(JsonElement tensor) => Values(tensor).Select(v => (float)v).ToArray();
 }
