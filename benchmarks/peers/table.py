@@ -14,6 +14,9 @@ UNROLL = {  # workload → BenchmarkDotNet "Type.Method"
     "LSTM Forward 32→128, 64 steps": "SequenceBenchmarks.LstmForward",
     "GRU Forward 32→128, 64 steps": "SequenceBenchmarks.GruForward",
     "RNN Forward 32→128, 64 steps": "SequenceBenchmarks.RnnForward",
+    "Conv1d 101→128 k15 s4, 8 × 400 steps, Forward": "AudioBenchmarks.ConvForward",
+    "Conv1d 101→128 k15 s4, 8 × 400 steps, Forward + Backward": "AudioBenchmarks.ConvForwardBackward",
+    "trigger-word model streaming, per 10 ms frame": "AudioBenchmarks.TriggerWordFrame",
     **{f"{name}{suffix}": f"TrainingBenchmarks.{method}(Threads={threads})"
        for suffix, threads in (("", 1), (", 2 threads", 2))
        for name, method in (("char-LM training step, batch 1", "CharLmTrainBatch1"),
@@ -54,6 +57,8 @@ def main(torch_json, bdn_results):
     print("|---|---:|---:|---:|---:|---:|")
     for name, key in UNROLL.items():
         t, u, goal = torch.get(name), unroll.get(key), TARGETS.get(name)
+        if t is None and u is None:
+            continue  # a run of some workloads only
         ratio = f"{t / u:,.1f}×" if t and u else "—"
         target = f"{fmt(goal)} {'met' if u and u <= goal else 'not met'}" if goal else ""
         print(f"| {name} | {fmt(t) if t else '—'} | {fmt(u) if u else '—'} | {ratio} | {allocated.get(key, '—')} B | {target} |")

@@ -6,6 +6,7 @@ warm-up; the median is over repetitions of a batch of calls sized to take about 
 """
 import argparse
 import json
+import re
 import statistics
 import time
 
@@ -151,9 +152,62 @@ def sequence_workload(cell):
     return run
 
 
+class TriggerWordStream(nn.Module):
+    """Unroll's TriggerWordStream in evaluation, streamed as a PyTorch user would: a window of the last 15 frames, and
+    every 4th frame the convolution over it, then one step of each GRU from its state."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(101, 128, 15, stride=4)
+        self.norm1, self.norm2, self.norm3 = nn.BatchNorm1d(128), nn.BatchNorm1d(64), nn.BatchNorm1d(64)
+        self.rnn1, self.rnn2 = nn.GRU(128, 64, batch_first=True), nn.GRU(64, 64, batch_first=True)
+        self.drop = nn.Dropout(0.2)
+        self.head = nn.Linear(64, 1)
+        self.eval()
+
+    def step(self, window, state):
+        h = self.drop(torch.relu(self.norm1(self.conv(window)[:, :, 0])))  # [1, 128]
+        h, s1 = self.rnn1(h[:, None], state[0])
+        h, s2 = self.rnn2(self.norm2(self.drop(h[:, 0]))[:, None], state[1])
+        return self.head(self.norm3(self.drop(h[:, 0]))), (s1, s2)
+
+
+def trigger_word_frames():
+    model = TriggerWordStream()
+    frames = torch.randn(4096, 101)
+    window = torch.zeros(1, 101, 15)
+    s = {"frame": 0, "state": (None, None)}
+
+    @torch.no_grad()
+    def run():  # one frame into the window; every 4th frame through the network
+        window[0, :, :-1] = window[0, :, 1:].clone()
+        window[0, :, -1] = frames[s["frame"]]
+        s["frame"] = (s["frame"] + 1) % 4096
+        if s["frame"] % 4 == 0:
+            _, s["state"] = model.step(window, s["state"])
+    return run
+
+
+def conv_workload(backward):
+    conv = nn.Conv1d(101, 128, 15, stride=4)
+    x = torch.randn(8, 400, 101, requires_grad=backward)
+    dy = torch.randn(8, 97, 128)
+
+    def forward():
+        with torch.no_grad():
+            conv(x.transpose(1, 2))
+
+    def forward_backward():
+        x.grad = None
+        conv.zero_grad()
+        conv(x.transpose(1, 2)).transpose(1, 2).backward(dy)
+    return forward_backward if backward else forward
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--only", default="", help="only the workloads whose name this regular expression finds")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -164,6 +218,9 @@ def main():
     workloads["LSTM Forward 32→128, 64 steps"] = sequence_workload(nn.LSTM)
     workloads["GRU Forward 32→128, 64 steps"] = sequence_workload(nn.GRU)
     workloads["RNN Forward 32→128, 64 steps"] = sequence_workload(nn.RNN)
+    workloads["Conv1d 101→128 k15 s4, 8 × 400 steps, Forward"] = conv_workload(False)
+    workloads["Conv1d 101→128 k15 s4, 8 × 400 steps, Forward + Backward"] = conv_workload(True)
+    workloads["trigger-word model streaming, per 10 ms frame"] = trigger_word_frames()
     training = {
         "char-LM training step, batch 1": lambda: charlm_training(1),
         "char-LM training step, batch 16": lambda: charlm_training(16),
@@ -172,11 +229,12 @@ def main():
     }
     for name, make in training.items():
         workloads[name] = make()
-    medians = {name: median_seconds(fn, args.seconds) for name, fn in workloads.items()}
+    medians = {name: median_seconds(fn, args.seconds) for name, fn in workloads.items() if re.search(args.only, name)}
     # The training steps again with both cores (intra-op threads, as Unroll's products split).
     torch.set_num_threads(2)
     for name, make in training.items():
-        medians[f"{name}, 2 threads"] = median_seconds(make(), args.seconds)
+        if re.search(args.only, name):
+            medians[f"{name}, 2 threads"] = median_seconds(make(), args.seconds)
     print(json.dumps(medians))
 
 
