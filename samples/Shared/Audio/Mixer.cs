@@ -47,6 +47,20 @@ internal sealed class Mixer(SeededRandom random)
         for (int i = 0; i < clip.Length; i++) output[i] += gain * clip[i];
     }
 
+    /// <summary>
+    /// Plays <paramref name="clip"/> <paramref name="speed"/> times as fast (tempo and pitch together, as a tape would):
+    /// output sample i is the clip at position i · speed, linearly interpolated; positions past the end repeat the last sample.
+    /// </summary>
+    public static void Resample(ReadOnlySpan<float> clip, float speed, Span<float> output)
+    {
+        for (int i = 0; i < output.Length; i++)
+        {
+            float position = i * speed;
+            int at = Math.Min((int)position, clip.Length - 1), next = Math.Min(at + 1, clip.Length - 1);
+            output[i] = clip[at] + (position - at) * (clip[next] - clip[at]);
+        }
+    }
+
     /// <summary>Limits the mix to [−1, 1], as a 16-bit recording would clip it.</summary>
     public static void Clip(Span<float> audio)
     {
