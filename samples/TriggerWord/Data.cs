@@ -66,14 +66,16 @@ internal sealed class ClipSet
 
 /// <summary>
 /// Mixes as the course does: a random 5 s stretch of a random background at a random gain, then 0 to 4 "activate" clips
-/// and 0 to 2 negatives at random positions that neither overlap nor come within 0.15 s of each other, each at its own
-/// gain. The trigger words' ends are the targets.
+/// and 0 to 2 other words at random positions that neither overlap nor come within 0.15 s of each other, each at its own
+/// gain and speed (0.85 to 1.15, tempo and pitch together, for more voices than the clips hold). An "activate" ends at
+/// least 0.4 s before the end of the mix, so that its labelled steps fit. The trigger words' ends are the targets.
 /// </summary>
 internal sealed class TriggerMixer(ClipSet clips, ulong seed)
 {
-    private const int Gap = Spectrogram.SampleRate * 15 / 100;
+    private const int Gap = Spectrogram.SampleRate * 15 / 100, Tail = Spectrogram.SampleRate * 4 / 10;
     private readonly Mixer _mixer = new(new SeededRandom(seed));
     private readonly List<(int Start, int End)> _taken = [];
+    private readonly float[] _word = new float[Spectrogram.SampleRate * 2];
 
     /// <summary>Fills <paramref name="audio"/> (<see cref="Features.Samples"/>) with a fresh mix; <paramref name="triggerEnds"/> receives the sample after each "activate", in time order.</summary>
     public void Next(Span<float> audio, List<int> triggerEnds)
@@ -84,11 +86,15 @@ internal sealed class TriggerMixer(ClipSet clips, ulong seed)
         int activates = _mixer.Next(5), negatives = _mixer.Next(3);
         for (int i = 0; i < activates + negatives; i++)
         {
-            float[] clip = i < activates ? clips.Activates[_mixer.Next(clips.Activates.Length)] : clips.Negatives[_mixer.Next(clips.Negatives.Length)];
-            int start = _mixer.Place(clip.Length, audio.Length, _taken, Gap);
+            bool trigger = i < activates;
+            float[] clip = trigger ? clips.Activates[_mixer.Next(clips.Activates.Length)] : clips.Negatives[_mixer.Next(clips.Negatives.Length)];
+            float speed = _mixer.Uniform(0.85f, 1.15f);
+            Span<float> word = _word.AsSpan(0, (int)(clip.Length / speed));
+            Mixer.Resample(clip, speed, word);
+            int start = _mixer.Place(word.Length, audio.Length - (trigger ? Tail : 0), _taken, Gap);
             if (start < 0) continue;
-            Mixer.Overlay(clip, _mixer.Uniform(0.25f, 1f), audio[start..]);
-            if (i < activates) triggerEnds.Add(start + clip.Length);
+            Mixer.Overlay(word, _mixer.Uniform(0.25f, 1f), audio[start..]);
+            if (trigger) triggerEnds.Add(start + word.Length);
         }
         Mixer.Clip(audio);
         triggerEnds.Sort();

@@ -41,6 +41,7 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
 {
     const int B = TriggerModel.BatchSize, T = Features.Steps, Rate = Spectrogram.SampleRate;
     const int TestMixes = 100, RefractorySteps = 15;   // after firing, the detector waits 600 ms
+    float[] positiveWeight = [3f];                      // a labelled step weighs as much as 3 others (pos_weight)
     var train = ClipSet.Load(Path.Combine(clipFolder, "train"));
     var test = ClipSet.Load(Path.Combine(clipFolder, "test"));
     Console.WriteLine($"Clips: {train.Activates.Length} \"activate\", {train.Negatives.Length} other words, {train.Backgrounds.Length} backgrounds for training; "
@@ -85,7 +86,7 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
                 Features.Label(ends, labels.AsSpan(b * T, T));
             }
             model.Forward(input, logits);
-            float loss = Loss.BinaryCrossEntropyWithLogits(logits, labels, gradient);
+            float loss = Loss.BinaryCrossEntropyWithLogits(logits, labels, gradient, positiveWeight: positiveWeight);
             model.ZeroGradients();
             model.Backward(gradient);
             GradientClipping.ByNorm(model.Gradients, 1f);
