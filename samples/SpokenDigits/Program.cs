@@ -38,7 +38,16 @@ return Sample.Invoke(command, args);
 static int Run(int steps, float learningRate, int seed, int beamWidth, string output, string clipFolder, double required)
 {
     const int B = DigitsModel.BatchSize, C = Alphabet.Classes, W = Features.Width;
-    DigitClip[] train = DigitClip.Load(Path.Combine(clipFolder, "train")), test = DigitClip.Load(Path.Combine(clipFolder, "test"));
+    DigitClip[] train, test;
+    try
+    {
+        (train, test) = (DigitClip.Load(Path.Combine(clipFolder, "train")), DigitClip.Load(Path.Combine(clipFolder, "test")));
+    }
+    catch (Exception e) when (e is IOException or InvalidDataException)
+    {
+        Console.Error.WriteLine(e.Message);   // a missing folder or transcript, or a file that is not 8 kHz 16-bit mono WAV
+        return 1;
+    }
     Console.WriteLine($"Clips: {train.Length} for training (14 voices), {test.Length} held out (6 other voices).");
     Console.WriteLine($"Features: {Spectrogram.Bins} log-power bins every 10 ms (25 ms Hann window, 256-point FFT), {Features.Kernel} frames stacked every {Features.Stride}: "
         + $"a step every 20 ms; CTC over {C} classes: blank, space, \"{Alphabet.Characters[2..]}\".");

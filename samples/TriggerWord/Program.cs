@@ -42,8 +42,16 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
     const int B = TriggerModel.BatchSize, T = Features.Steps, Rate = Spectrogram.SampleRate;
     const int TestMixes = 100, RefractorySteps = 15;   // after firing, the detector waits 600 ms
     float[] positiveWeight = [3f];                      // a labelled step weighs as much as 3 others (pos_weight)
-    var train = ClipSet.Load(Path.Combine(clipFolder, "train"));
-    var test = ClipSet.Load(Path.Combine(clipFolder, "test"));
+    ClipSet train, test;
+    try
+    {
+        (train, test) = (ClipSet.Load(Path.Combine(clipFolder, "train")), ClipSet.Load(Path.Combine(clipFolder, "test")));
+    }
+    catch (Exception e) when (e is IOException or InvalidDataException)
+    {
+        Console.Error.WriteLine(e.Message);   // a missing folder, or a file that is not 8 kHz 16-bit mono WAV
+        return 1;
+    }
     Console.WriteLine($"Clips: {train.Activates.Length} \"activate\", {train.Negatives.Length} other words, {train.Backgrounds.Length} backgrounds for training; "
         + $"{test.Activates.Length}, {test.Negatives.Length} and {test.Backgrounds.Length} held out (other voices).");
     Console.WriteLine($"Features: {Spectrogram.Bins} log-power bins every 10 ms (25 ms Hann window, 256-point FFT), 15 frames stacked every 4: "
