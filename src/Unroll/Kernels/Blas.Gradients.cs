@@ -47,28 +47,32 @@ public static unsafe partial class Blas
             ref float c0 = ref MemoryMarshal.GetReference(c);
             // The sum over m runs in chunks, so that the rows of A and B a chunk reads stay in cache while every block of C takes them.
             const int Chunk = 64;
-            int n4 = n & ~3, done = 0;
+            int n4 = n & ~3, pad = 2 * Vector<float>.Count;
+            // The last columns, fewer than Block4's two vectors: B's copied zero-padded to two vectors, C's summed beside.
+            Span<float> bTail = stackalloc float[Chunk * pad], cTail = stackalloc float[4 * pad];
             for (int i0 = 0; i0 < m; i0 += Chunk)
             {
-                int rows = Math.Min(Chunk, m - i0);
+                int rows = Math.Min(Chunk, m - i0), done = 0;
                 ref float aChunk = ref Unsafe.Add(ref a0, i0 * lda);
                 ref float bChunk = ref Unsafe.Add(ref b0, i0 * ldb);
                 // Row r of a block of C reads column j + r of A: element stride lda along m, 1 across r.
                 for (int jb = 0; jb < n4; jb += 4)
                     done = Block4(ref Unsafe.Add(ref aChunk, jb), 1, lda, ref bChunk, ldb, ref Unsafe.Add(ref c0, jb * ldc), ldc, k, rows, accumulate: true);
-            }
-            for (; j + 4 <= n; j += 4)
-            {
-                for (int r = 0; r < 4; r++)
+                int tail = k - done;
+                if (tail == 0 || n4 == 0) continue;
+                bTail.Clear();
+                for (int i = 0; i < rows; i++) b.Slice((i0 + i) * ldb + done, tail).CopyTo(bTail.Slice(i * pad));
+                for (int jb = 0; jb < n4; jb += 4)
                 {
-                    for (int p = done; p < k; p++)
+                    Block4(ref Unsafe.Add(ref aChunk, jb), 1, lda, ref MemoryMarshal.GetReference(bTail), pad, ref MemoryMarshal.GetReference(cTail), pad, pad, rows, accumulate: false);
+                    for (int r = 0; r < 4; r++)
                     {
-                        float sum = c[(j + r) * ldc + p];
-                        for (int i = 0; i < m; i++) sum += a[i * lda + j + r] * b[i * ldb + p];
-                        c[(j + r) * ldc + p] = sum;
+                        Span<float> target = c.Slice((jb + r) * ldc + done, tail);
+                        TensorPrimitives.Add(target, cTail.Slice(r * pad, tail), target);
                     }
                 }
             }
+            j = n4;
         }
         for (; j < n; j++)
         {

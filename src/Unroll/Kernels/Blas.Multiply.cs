@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -43,26 +44,47 @@ public static unsafe partial class Blas
             ref float a0 = ref MemoryMarshal.GetReference(a);
             ref float b0 = ref MemoryMarshal.GetReference(b);
             ref float c0 = ref MemoryMarshal.GetReference(c);
+            int done = n;
             for (; i + 4 <= m; i += 4)
-            {
-                int done = Block4(ref Unsafe.Add(ref a0, i * lda), lda, 1, ref b0, ldb, ref Unsafe.Add(ref c0, i * ldc), ldc, n, k, accumulate);
-                for (int r = 0; r < 4; r++)
-                {
-                    // The columns past the last whole block of two vectors.
-                    for (int j = done; j < n; j++)
-                    {
-                        float sum = accumulate ? c[(i + r) * ldc + j] : 0f;
-                        for (int p = 0; p < k; p++) sum += a[(i + r) * lda + p] * b[p * ldb + j];
-                        c[(i + r) * ldc + j] = sum;
-                    }
-                }
-            }
+                done = Block4(ref Unsafe.Add(ref a0, i * lda), lda, 1, ref b0, ldb, ref Unsafe.Add(ref c0, i * ldc), ldc, n, k, accumulate);
+            if (done < n && i > 0) MultiplyTail(a, lda, b, ldb, c, ldc, i, n, k, done, accumulate);
         }
         for (; i < m; i++)
         {
             Span<float> target = c.Slice(i * ldc, n);
             if (!accumulate) target.Clear();
             MultiplyRow(a.Slice(i * lda, k), b, ldb, target, n, k);
+        }
+    }
+
+    /// <summary>
+    /// The columns of <see cref="Multiply"/> past <see cref="Block4"/>'s last whole block of two vectors, for the first
+    /// <paramref name="m"/> rows (a multiple of four): B's last columns copied zero-padded to two vectors, 128 of its rows at a
+    /// time, so that the same register blocks multiply them.
+    /// </summary>
+    private static void MultiplyTail(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc,
+        int m, int n, int k, int done, bool accumulate)
+    {
+        const int Chunk = 128;
+        int pad = 2 * Vector<float>.Count, tail = n - done;
+        Span<float> bTail = stackalloc float[Chunk * pad], cTail = stackalloc float[4 * pad];
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        for (int p0 = 0; p0 < k; p0 += Chunk)
+        {
+            int rows = Math.Min(Chunk, k - p0);
+            bTail.Clear();
+            for (int p = 0; p < rows; p++) b.Slice((p0 + p) * ldb + done, tail).CopyTo(bTail.Slice(p * pad));
+            bool add = accumulate || p0 > 0;
+            for (int i = 0; i < m; i += 4)
+            {
+                Block4(ref Unsafe.Add(ref a0, i * lda + p0), lda, 1, ref MemoryMarshal.GetReference(bTail), pad, ref MemoryMarshal.GetReference(cTail), pad, pad, rows, accumulate: false);
+                for (int r = 0; r < 4; r++)
+                {
+                    Span<float> target = c.Slice((i + r) * ldc + done, tail);
+                    if (add) TensorPrimitives.Add(target, cTail.Slice(r * pad, tail), target);
+                    else cTail.Slice(r * pad, tail).CopyTo(target);
+                }
+            }
         }
     }
 
