@@ -115,6 +115,34 @@ public class Conv1dLayerTests
         Tolerance.AssertClose(output.AsSpan(0, 4), golden.Tensor("outputs", "output").Values.AsSpan(0, 4), "output", 1e-5, 1e-5);
     }
 
+    [Fact]
+    public void PyTorch_s_state_dict_loads_and_saves_with_its_names_shapes_and_values()
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "IO", "Fixtures", "conv1d_stacked.safetensors");
+        var model = new ConvStacked();
+        model.LoadSafetensors(fixture);
+        string saved = Path.Combine(Path.GetTempPath(), $"unroll-conv-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.SaveSafetensors(saved);
+            SafetensorsFile pytorch = SafetensorsFile.Read(fixture), unroll = SafetensorsFile.Read(saved);
+            Assert.Equal(pytorch.Names.Order(), unroll.Names.Order());
+            foreach (string name in pytorch.Names)
+            {
+                Assert.Equal(pytorch.GetShape(name).ToArray(), unroll.GetShape(name).ToArray());
+                var expected = new float[model.NamedParameters[name].Length];
+                var actual = new float[expected.Length];
+                pytorch.CopyTo(name, expected);
+                unroll.CopyTo(name, actual);
+                Assert.Equal(expected, actual);
+            }
+        }
+        finally
+        {
+            File.Delete(saved);
+        }
+    }
+
     /// <summary>Steps, one input at a time, gathering the outputs of the steps that yield one: they are <c>Forward</c>'s, in order.</summary>
     private static void AssertStreamEqualsForward<TModel>(TModel model, int batch, int time, int inputs, int width, Func<int, int> outLength,
         Func<TModel, float[], float[], bool> step, Action<TModel> reset, ulong seed)
