@@ -620,7 +620,7 @@ namespace Audio
         {
             if (length < 15 || length > SequenceLength)
                 throw new global::System.ArgumentOutOfRangeException(name, length,
-                    $"The {name} must be between 15 and SequenceLength (101) (fewer steps leave a convolution's kernel no output step), but is {length}.");
+                    $"The {name} must be between 15 and SequenceLength (101) (fewer steps leave a kernel or pool no output step), but is {length}.");
         }
 
         private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
@@ -631,7 +631,7 @@ namespace Audio
             {
                 if (lengths[b] < 15 || lengths[b] > length)
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
-                        $"Row {b}'s length must be between 15 and {length} (fewer steps leave a convolution's kernel no output step), but is {lengths[b]}.");
+                        $"Row {b}'s length must be between 15 and {length} (fewer steps leave a kernel or pool no output step), but is {lengths[b]}.");
             }
         }
 
