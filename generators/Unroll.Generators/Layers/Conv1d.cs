@@ -114,12 +114,19 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
     protected override int OutputSteps(Conv1dSpec layer, int inputSteps) => layer.OutputLength(inputSteps);
 
     /// <summary>PyTorch's formula with the sizes as literals; none when it is the identity (causal or "same" padding at stride 1).</summary>
-    protected override string? MapsLength(Conv1dPlan layer, string length)
+    protected override string? MapsLength(Conv1dPlan layer, string length) =>
+        layer.SkipsSteps ? MapLength(length, layer.Reach, layer.Causal ? layer.Reach - 1 : 2 * layer.Padding, layer.Stride) : null;
+
+    /// <summary>
+    /// PyTorch's output length of a window of <paramref name="reach"/> steps moved by <paramref name="stride"/> over
+    /// <paramref name="length"/> steps padded by <paramref name="padding"/> in all, <c>⌊(T + padding − reach) / stride⌋ + 1</c>,
+    /// as C# with the sizes folded into literals.
+    /// </summary>
+    internal static string MapLength(string length, int reach, int padding, int stride)
     {
-        if (!layer.SkipsSteps) return null;
-        int removed = layer.Reach - 1 - (layer.Causal ? layer.Reach - 1 : 2 * layer.Padding); // steps the kernel's reach takes beyond the padding
+        int removed = reach - padding - (stride == 1 ? 1 : 0); // subtracted before the division (at stride 1: T + padding − reach + 1)
         string numerator = removed == 0 ? length : removed > 0 ? $"{length} - {removed}" : $"{length} + {-removed}";
-        return layer.Stride == 1 ? numerator : $"({numerator}) / {layer.Stride} + 1";
+        return stride == 1 ? numerator : $"({numerator}) / {stride} + 1";
     }
 
     /// <summary>PyTorch's initialisation: weight and bias uniform in ±1/√(in/groups · k).</summary>

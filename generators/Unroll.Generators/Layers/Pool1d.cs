@@ -91,13 +91,8 @@ internal abstract class Pool1dHandler : LayerHandler<Pool1dSpec, Pool1dPlan>
     protected override int OutputSteps(Pool1dSpec layer, int inputSteps) => layer.OutputLength(inputSteps);
 
     /// <summary>PyTorch's formula with the sizes as literals; none when it is the identity (a window of one step at stride 1).</summary>
-    protected override string? MapsLength(Pool1dPlan layer, string length)
-    {
-        if (!layer.SkipsSteps) return null;
-        int removed = layer.Reach - 1 - 2 * layer.Padding; // steps the window's reach takes beyond the padding
-        string numerator = removed == 0 ? length : removed > 0 ? $"{length} - {removed}" : $"{length} + {-removed}";
-        return layer.Stride == 1 ? numerator : $"({numerator}) / {layer.Stride} + 1";
-    }
+    protected override string? MapsLength(Pool1dPlan layer, string length) =>
+        layer.SkipsSteps ? Conv1dHandler.MapLength(length, layer.Reach, 2 * layer.Padding, layer.Stride) : null;
 
     protected override Pool1dPlan Plan(Pool1dSpec layer) => new(layer.Max, layer.KernelSize, layer.Step, layer.Padding, layer.Dilation, layer.CountIncludePad);
 

@@ -455,10 +455,10 @@ namespace Audio
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            int lengthAfterMax = (length - 2) / 2 + 1; // the steps after Max
-            for (int b = 0; b < 2; b++) _rowLengthsAfterMax[b] = (_rowLengths[b] - 2) / 2 + 1;
-            int lengthAfterAvg = (lengthAfterMax - 1) / 2 + 1; // the steps after Avg
-            for (int b = 0; b < 2; b++) _rowLengthsAfterAvg[b] = (_rowLengthsAfterMax[b] - 1) / 2 + 1;
+            int lengthAfterMax = (length - 3) / 2 + 1; // the steps after Max
+            for (int b = 0; b < 2; b++) _rowLengthsAfterMax[b] = (_rowLengths[b] - 3) / 2 + 1;
+            int lengthAfterAvg = (lengthAfterMax - 2) / 2 + 1; // the steps after Avg
+            for (int b = 0; b < 2; b++) _rowLengthsAfterAvg[b] = (_rowLengthsAfterMax[b] - 2) / 2 + 1;
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
@@ -589,8 +589,8 @@ namespace Audio
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
         private void BackwardCore(int length, bool inputGradient)
         {
-            int lengthAfterMax = (length - 2) / 2 + 1; // the steps after Max
-            int lengthAfterAvg = (lengthAfterMax - 1) / 2 + 1; // the steps after Avg
+            int lengthAfterMax = (length - 3) / 2 + 1; // the steps after Max
+            int lengthAfterAvg = (lengthAfterMax - 2) / 2 + 1; // the steps after Avg
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
@@ -683,10 +683,10 @@ namespace Audio
             global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Front_Output), _length, 2, 8, "Front output", out found)) return found;
-            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Max_Output), ((_length - 2) / 2 + 1), 2, 8, "Max output", out found)) return found;
-            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Avg_Output), ((((_length - 2) / 2 + 1) - 1) / 2 + 1), 2, 8, "Avg output",
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Max_Output), ((_length - 3) / 2 + 1), 2, 8, "Max output", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Avg_Output), ((((_length - 3) / 2 + 1) - 2) / 2 + 1), 2, 8, "Avg output",
                 out found)) return found;
-            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), ((((_length - 2) / 2 + 1) - 1) / 2 + 1), 2, 8, "Rnn states",
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), ((((_length - 3) / 2 + 1) - 2) / 2 + 1), 2, 8, "Rnn states",
                 out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Pool_Output), 1, 2, 8, "Pool output", out found)) return found;
             if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Head_Output), 1, 2, 3, "Head output", out found)) return found;
