@@ -9,17 +9,10 @@ loss = sum(w * output**2). Inputs are random, so no window holds two equal maxim
 Run with Debian's python3-torch: /usr/bin/python3 make_pooling_golden.py  (writes pooling_*.json here and
 ../IO/Fixtures/pooling_maxpool_gru.safetensors).
 """
-import json
-import os
-import sys
-
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def T(t):
-    return {"shape": list(t.shape), "values": t.detach().reshape(-1).tolist()}
+import golden_rows
+from golden_rows import Gru
 
 
 class Window(torch.nn.Module):
@@ -48,55 +41,8 @@ class OverTime(torch.nn.Module):
         return x[:, -1]
 
 
-class Gru(torch.nn.Module):
-    def __init__(self, i, h):
-        super().__init__()
-        self.gru = torch.nn.GRU(i, h, batch_first=True)
-
-    def forward(self, x):
-        return self.gru(x)[0]
-
-
 def case(name, describe, layers, names, batch, time, cin, lengths, out_length):
-    """out_length: steps of the output for a row's length, or None when the model ends without a time axis."""
-    torch.manual_seed(11)
-    model = torch.nn.Sequential(*layers).double()
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(p.float().double())  # values exactly representable in float32
-    x = torch.randn(batch, time, cin, dtype=torch.float32).double().requires_grad_()
-    outputs = [model(x[b:b + 1, :lengths[b]])[0] for b in range(batch)]
-    if out_length is None:
-        out = torch.stack(outputs)
-        w = torch.randn(out.shape, dtype=torch.float32).double()
-    else:
-        width = outputs[0].shape[-1]
-        steps = out_length(time)
-        out = torch.zeros(batch, steps, width, dtype=torch.float64)
-        mask = torch.zeros(batch, steps, width, dtype=torch.float64)
-        for b, y in enumerate(outputs):
-            assert y.shape[0] == out_length(lengths[b]), (y.shape, lengths[b])
-            out[b, :y.shape[0]] = y
-            mask[b, :y.shape[0]] = 1
-        w = torch.randn(batch, steps, width, dtype=torch.float32).double() * mask
-    loss = (w * out ** 2).sum()
-    loss.backward()
-    golden = {
-        "case": "pooling_" + name,
-        "module": describe,
-        "lengths": lengths,
-        "loss_weights": {"output": T(w)},
-        "float64": {
-            "params": {names[n]: T(p) for n, p in model.named_parameters()},
-            "inputs": {"x": T(x)},
-            "outputs": {"output": T(out)},
-            "loss": loss.item(),
-            "grad_params": {names[n]: T(p.grad) for n, p in model.named_parameters()},
-            "grad_inputs": {"x": T(x.grad)},
-        },
-    }
-    with open(os.path.join(HERE, f"pooling_{name}.json"), "w") as f:
-        json.dump(golden, f)
+    golden_rows.case("pooling_", 11, name, describe, layers, names, batch, time, cin, lengths, out_length)
 
 
 def linear(index, prefix):
@@ -134,10 +80,4 @@ case("last", "GRU(3, 5) -> the row's last step -> Linear(5, 2), batch-first, row
      3, 7, 3, [7, 2, 5], None)
 
 # The maxpool_gru case's float32 state_dict, which a test compiles into an inference-only model.
-sys.path.insert(0, os.path.join(HERE, "..", "IO"))
-from make_safetensors_fixtures import raw, write_safetensors  # noqa: E402  (the format written by hand, as there)
-
-with open(os.path.join(HERE, "pooling_maxpool_gru.json")) as f:
-    params = json.load(f)["float64"]["params"]
-tensors = [(n, "F32", p["shape"], raw(torch.tensor(p["values"], dtype=torch.float32).reshape(p["shape"]), "F32")) for n, p in params.items()]
-write_safetensors(os.path.join(HERE, "..", "IO", "Fixtures", "pooling_maxpool_gru.safetensors"), tensors, {"format": "pt"})
+golden_rows.write_weights("pooling_maxpool_gru")

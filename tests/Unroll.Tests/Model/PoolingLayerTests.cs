@@ -106,12 +106,7 @@ public class PoolingLayerTests
         var golden = GoldenCase.Load("pooling_" + name);
         var (model, outLength) = Create(name);
         int batch = model.BatchSize, time = model.SequenceLength, width = model.OutputSize;
-        foreach (string parameter in golden.Names("params"))
-        {
-            var (shape, values) = golden.Tensor("params", parameter);
-            Assert.Equal(shape, model.NamedParameters[parameter].Shape.ToArray());
-            Layout.ToFloat(values).CopyTo(model.NamedParameters[parameter].Values);
-        }
+        golden.LoadParameters(model);
         int[] lengths = golden.Lengths;
         var (_, x) = golden.Tensor("inputs", "x");
         int steps = outLength?.Invoke(time) ?? 1;
@@ -123,14 +118,7 @@ public class PoolingLayerTests
             int real = (outLength?.Invoke(lengths[b]) ?? 1) * width;
             Tolerance.AssertClose(output.AsSpan(b * steps * width, real), expected.AsSpan(b * steps * width, real), $"row {b}'s output", 1e-5, 1e-5);
         }
-
-        double[] w = golden.LossWeights("output");
-        var inputGradient = new float[x.Length];
-        model.ZeroGradients();
-        model.Backward(output.Select((o, i) => (float)(2 * w[i] * o)).ToArray(), inputGradient);
-        foreach (string parameter in golden.Names("grad_params"))
-            Tolerance.AssertClose(model.NamedParameters[parameter].Gradients, golden.Tensor("grad_params", parameter).Values, "∂" + parameter, 1e-5, 1e-5);
-        Tolerance.AssertClose(inputGradient, golden.Tensor("grad_inputs", "x").Values, "∂x", 1e-5, 1e-5);
+        golden.AssertGradients(model, output);
     }
 
     [Fact]
