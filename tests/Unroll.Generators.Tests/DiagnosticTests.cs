@@ -652,6 +652,71 @@ public sealed class DiagnosticTests
         """,
         "UNR0009", "Conv1d(8, 8, 3)", "Convolution layer 'Conv' comes after 'Encoder'");
 
+    [Theory]
+    [InlineData("MaxPool1d(5, Stride = 4)", "MaxPool1dLayer", "AvgPool1d(4)", "AvgPool1dLayer", "The pooling window (4 steps, dilation 1) of layer 'Back' reaches 4 steps, more than the 2 steps it gets at most, padded 0 on each side")]
+    [InlineData("Linear(8, 8)", "LinearLayer", "MaxPool1d(4, Dilation = 5)", "MaxPool1dLayer", "reaches 16 steps, more than the 12 steps it gets at most, padded 0 on each side")]
+    public void UNR0031_PoolingWindowTooLong(string front, string frontType, string pool, string poolType, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 12, BatchSize = 4)]
+        public partial class Spotter
+        {
+            [Linear(4, 8)] public partial LinearLayer In { get; }
+            [{{front}}] public partial {{frontType}} Front { get; }
+            [{{pool}}] public partial {{poolType}} Back { get; }
+        }
+        """,
+        "UNR0031", pool, message);
+
+    [Theory]
+    [InlineData("MaxPool1d(4, Padding = 3)", "MaxPool1dLayer", "'Padding' of layer 'Pool' is 3, but it must be from 0 to half the kernel size (2), as PyTorch requires")]
+    [InlineData("AvgPool1d(3, Padding = -1)", "AvgPool1dLayer", "'Padding' of layer 'Pool' is -1")]
+    [InlineData("AvgPool1d(3, Stride = -2)", "AvgPool1dLayer", "'Stride' of layer 'Pool' is -2, but it must be positive, or 0 for the kernel's size")]
+    [InlineData("Pooling((PoolingKind)5)", "PoolingLayer", "'kind' of layer 'Pool' is 5, but it must be a PoolingKind value (Mean, Max or Last)")]
+    public void UNR0017_PoolingOptions(string pool, string type, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [Linear(4, 8)] public partial LinearLayer Front { get; }
+            [{{pool}}] public partial {{type}} Pool { get; }
+        }
+        """,
+        "UNR0017", pool, message);
+
+    [Theory]
+    [InlineData("Pooling(PoolingKind.Mean)", "PoolingLayer")]
+    [InlineData("MaxPool1d(2)", "MaxPool1dLayer")]
+    public void UNR0018_PoolingFirst(string pool, string type) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [{{pool}}] public partial {{type}} Pool { get; }
+            [Linear(4, 8)] public partial LinearLayer Head { get; }
+        }
+        """,
+        "UNR0018", pool, "'Pool' must follow another layer");
+
+    [Theory]
+    [InlineData("[Gru(8, 8)] public partial GruLayer Rnn { get; }", "Gru(8, 8)", "Recurrent layer 'Rnn' comes after 'Pool', which pools over time, so it has no sequence to read")]
+    [InlineData("[AvgPool1d(2)] public partial AvgPool1dLayer Rnn { get; }", "AvgPool1d(2)", "Pooling layer 'Rnn' comes after 'Pool', which pools over time")]
+    [InlineData("[Pooling(PoolingKind.Max)] public partial PoolingLayer Rnn { get; }", "Pooling(PoolingKind.Max)", "Pooling layer 'Rnn' comes after 'Pool'")]
+    public void UNR0009_TimeAxisAfterPooling(string layer, string span, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [Linear(4, 8)] public partial LinearLayer Front { get; }
+            [Pooling(PoolingKind.Last)] public partial PoolingLayer Pool { get; }
+            {{layer}}
+        }
+        """,
+        "UNR0009", span, message);
+
     // ---- The descriptors and their help pages ----
 
     [Fact]

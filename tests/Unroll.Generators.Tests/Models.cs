@@ -186,4 +186,22 @@ public static class Models
             [Linear(32, 1)]                           public partial LinearLayer Head { get; }
         }
         """;
+
+    /// <summary>A pooled classifier: max then average pooling over time halve the frames (no padding: it streams), a GRU, the mean of its steps.</summary>
+    public const string PooledClassifier = """
+        using Unroll;
+
+        namespace Audio;
+
+        [Model(SequenceLength = 40, BatchSize = 2)]
+        public partial class PooledClassifier
+        {
+            [Linear(16, 8)]                 public partial LinearLayer Front { get; }
+            [MaxPool1d(3, Stride = 2)]      public partial MaxPool1dLayer Max { get; }
+            [AvgPool1d(2)]                  public partial AvgPool1dLayer Avg { get; }
+            [Gru(8, 8)]                     public partial GruLayer Rnn { get; }
+            [Pooling(PoolingKind.Mean)]     public partial PoolingLayer Pool { get; }
+            [Linear(8, 3)]                  public partial LinearLayer Head { get; }
+        }
+        """;
 }

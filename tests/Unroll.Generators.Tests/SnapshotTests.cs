@@ -42,6 +42,9 @@ public sealed class SnapshotTests
     public void ConvWakeWord() => Verify(Models.ConvWakeWord, "Audio.WakeWord.g.cs", nameof(ConvWakeWord));
 
     [Fact]
+    public void PooledClassifier() => Verify(Models.PooledClassifier, "Audio.PooledClassifier.g.cs", nameof(PooledClassifier));
+
+    [Fact]
     public void InferenceOnlyKeywordSpotter() => Verify(Models.InferenceOnlyKeywordSpotter, "Audio.KeywordSpotter.g.cs", nameof(InferenceOnlyKeywordSpotter));
 
     [Fact]

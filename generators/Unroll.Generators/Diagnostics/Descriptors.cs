@@ -58,10 +58,10 @@ internal static class Descriptors
         "BatchSize not positive",
         "[Model] on '{0}' needs a positive BatchSize, but it is {1}");
 
-    /// <summary>UNR0009: "{0} '{1}' comes after '{2}', which returns only its last step (ReturnSequences = false)"; {0} is "Recurrent layer" or "Attention layer".</summary>
+    /// <summary>UNR0009: "{0} '{1}' comes after '{2}', which {3}"; {0} is "Recurrent layer", "Attention layer", …; {3} "returns only its last step (ReturnSequences = false)" or "pools over time".</summary>
     public static readonly DiagnosticDescriptor RecurrentAfterLastStep = Error("UNR0009",
         "Recurrent layer after a layer that returns only its last step",
-        "{0} '{1}' comes after '{2}', which returns only its last step (ReturnSequences = false), so it has no sequence to read");
+        "{0} '{1}' comes after '{2}', which {3}, so it has no sequence to read");
 
     /// <summary>UNR0010: "The model '{0}' declares no layers".</summary>
     public static readonly DiagnosticDescriptor NoLayers = Error("UNR0010",

@@ -302,7 +302,7 @@ internal static partial class Emitter
     internal static void WriteChecks(SourceWriter w, ModelPlan plan)
     {
         string least = plan.MinimumLength.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string why = plan.MinimumLength > 1 ? " (a convolution needs that many)" : "";
+        string why = plan.MinimumLength > 1 ? " (fewer steps leave a kernel or pool no output step)" : "";
         w.Open("private static void CheckLength(int length, string name)");
         w.Line($"if (length < {least} || length > SequenceLength)");
         w.Line($"    throw new global::System.ArgumentOutOfRangeException(name, length, $\"The {{name}} must be between {least} and SequenceLength ({plan.SequenceLength}){why}, but is {{length}}.\");");

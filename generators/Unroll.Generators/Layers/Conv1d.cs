@@ -1,4 +1,3 @@
-using System.Globalization;
 using static Unroll.Generators.Emitting.Emitter;
 
 namespace Unroll.Generators.Layers;
@@ -27,6 +26,7 @@ internal sealed record Conv1dSpec(int InChannels, int OutChannels, int KernelSiz
     /// </summary>
     public int OutputLength(int steps)
     {
+        if (Stride <= 0 || Dilation <= 0 || KernelSize <= 0) return steps; // UNR0005 says so; the layers after it are checked as if it kept the steps
         if (PaddingMode == PaddingMode.Reflect ? steps <= Padding : PaddingMode == PaddingMode.Circular && steps < Padding) return 0;
         int padded = steps + (Causal ? Reach - 1 : 2 * Padding);
         return padded < Reach ? 0 : (padded - Reach) / Stride + 1;
@@ -50,11 +50,11 @@ internal sealed record Conv1dPlan(int KernelSize, int Stride, int Padding, int D
     /// </summary>
     public bool SkipsSteps => Stride > 1 || (!Causal && 2 * Padding != Reach - 1);
 
-    /// <summary>The streaming step's countdown to its next output (<c>Step</c> yields one when it is 0).</summary>
-    public string Countdown => $"_{Property.Replace('.', '_')}StepsToOutput";
-
     /// <summary>Inputs before the first output: none when causal (the window starts as the left padding), else a full window.</summary>
     public int FirstOutput => Causal ? 0 : Reach - 1;
+
+    /// <summary>The streaming window of the last <see cref="Reach"/> inputs.</summary>
+    public StreamWindow Window => new(this, Reach, Stride, FirstOutput, SkipsSteps);
 }
 
 /// <summary>What a convolution keeps in a pass: its packed weight (read by <c>Backward</c> too).</summary>
@@ -125,12 +125,19 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
     protected override int OutputSteps(Conv1dSpec layer, int inputSteps) => layer.OutputLength(inputSteps);
 
     /// <summary>PyTorch's formula with the sizes as literals; none when it is the identity (causal or "same" padding at stride 1).</summary>
-    protected override string? MapsLength(Conv1dPlan layer, string length)
+    protected override string? MapsLength(Conv1dPlan layer, string length) =>
+        layer.SkipsSteps ? MapLength(length, layer.Reach, layer.Causal ? layer.Reach - 1 : 2 * layer.Padding, layer.Stride) : null;
+
+    /// <summary>
+    /// PyTorch's output length of a window of <paramref name="reach"/> steps moved by <paramref name="stride"/> over
+    /// <paramref name="length"/> steps padded by <paramref name="padding"/> in all, <c>⌊(T + padding − reach) / stride⌋ + 1</c>,
+    /// as C# with the sizes folded into literals.
+    /// </summary>
+    internal static string MapLength(string length, int reach, int padding, int stride)
     {
-        if (!layer.SkipsSteps) return null;
-        int removed = layer.Reach - 1 - (layer.Causal ? layer.Reach - 1 : 2 * layer.Padding); // steps the kernel's reach takes beyond the padding
+        int removed = reach - padding - (stride == 1 ? 1 : 0); // subtracted before the division (at stride 1: T + padding − reach + 1)
         string numerator = removed == 0 ? length : removed > 0 ? $"{length} - {removed}" : $"{length} + {-removed}";
-        return layer.Stride == 1 ? numerator : $"({numerator}) / {layer.Stride} + 1";
+        return stride == 1 ? numerator : $"({numerator}) / {stride} + 1";
     }
 
     /// <summary>PyTorch's initialisation: weight and bias uniform in ±1/√(in/groups · k).</summary>
@@ -157,15 +164,10 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
         Regions = new ConvolutionBuffers(c.Add(layer, "PackedWeight", layer.WeightLength, $"{layer.Property} weight packed tap by tap, [{layer.KernelSize}, {layer.Out}, {layer.In / layer.Groups}]")),
     };
 
-    /// <summary>
-    /// The streaming window: the last <c>Reach</c> inputs of every row, oldest first, <c>[Reach, batch, in]</c>, and a step
-    /// of it that <c>ReorderState</c> reorders through.
-    /// </summary>
+    /// <summary>The streaming window (<see cref="StreamWindow"/>), when the layer streams.</summary>
     protected override Conv1dPlan AddStates(Conv1dPlan layer, Planner.ArenaBuilder arena, int batch)
     {
-        if (!CanStream(layer)) return layer;
-        arena.Add($"{layer.Property}_Window", (long)layer.Reach * batch * layer.In, $"{layer.Property} streaming window: its last {layer.Reach} inputs, [{layer.Reach}, batch, {layer.In}]");
-        arena.Add($"{layer.Property}_Reordered", (long)batch * layer.In, $"{layer.Property}: one step of the window, as ReorderState reorders it");
+        if (CanStream(layer)) layer.Window.AddStates(arena, batch);
         return layer;
     }
 
@@ -190,41 +192,15 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
     /// <summary>The step's countdown, a field of the model.</summary>
     public override void WriteModelMembers(SourceWriter w, ModelPlan plan, int index, ModelPart part)
     {
-        var layer = (Conv1dPlan)plan.Layers[index];
-        if (part != ModelPart.Constants || !plan.CanStep || !layer.SkipsSteps) return;
-        w.Line($"/// <summary>Streaming: inputs {layer.Property} takes before its next output (its stride, and at first {(layer.Causal ? "none" : "a full window")}).</summary>");
-        w.Line($"private int {layer.Countdown} = {layer.FirstOutput};");
-        w.Line();
+        if (part == ModelPart.Constants) ((Conv1dPlan)plan.Layers[index]).Window.WriteCountdownField(w, plan);
     }
 
-    public override IEnumerable<string> StepNotes(ModelPlan plan, int index)
-    {
-        var layer = (Conv1dPlan)plan.Layers[index];
-        if (plan.Step is null || !layer.SkipsSteps) yield break;
-        yield return $"<para><c>{layer.Property}</c> yields an output on every {Ordinal(layer.Stride)} input{(layer.FirstOutput > 0 ? $" from the {Ordinal(layer.FirstOutput + 1)} on (its window of {layer.Reach} steps full)" : ", the first included")}: "
-            + "<c>Step</c> returns <see langword=\"true\"/> when the model's output was written, <see langword=\"false\"/> when the input only went into the window.</para>";
-    }
+    public override IEnumerable<string> StepNotes(ModelPlan plan, int index) => ((Conv1dPlan)plan.Layers[index]).Window.StepNotes(plan);
 
-    /// <summary>"4th", "2nd", "21st"; "" for 1 (every input).</summary>
-    private static string Ordinal(int n) => n == 1 ? "" : n.ToString(CultureInfo.InvariantCulture) + (n % 100 is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
+    protected override void WriteResetState(SourceWriter w, ModelPlan plan, Conv1dPlan layer, int index) =>
+        layer.Window.WriteReset(w, plan, layer.Causal ? " (the causal padding)" : "");
 
-    protected override void WriteResetState(SourceWriter w, ModelPlan plan, Conv1dPlan layer, int index)
-    {
-        w.Line($"a.Slice(Layout.{layer.Property}_Window, {layer.Reach * plan.BatchSize * layer.In}).Clear(); // {layer.Property}: an empty window{(layer.Causal ? " (the causal padding)" : "")}");
-        if (layer.SkipsSteps) w.Line($"{layer.Countdown} = {layer.FirstOutput};");
-    }
-
-    protected override void WriteReorderState(SourceWriter w, ModelPlan plan, Conv1dPlan layer, int index)
-    {
-        int B = plan.BatchSize, C = layer.In;
-        w.Line($"// {layer.Property}: row b's window takes row sources[b]'s, step by step");
-        w.Line($"for (int t = 0; t < {layer.Reach}; t++)");
-        w.Line("{");
-        w.Line($"    global::System.Span<float> window = a.Slice(Layout.{layer.Property}_Window + t * {B * C}, {B * C}), held = a.Slice(Layout.{layer.Property}_Reordered, {B * C});");
-        w.Line("    window.CopyTo(held);");
-        w.Line($"    for (int b = 0; b < {B}; b++) held.Slice(sources[b] * {C}, {C}).CopyTo(window.Slice(b * {C}, {C}));");
-        w.Line("}");
-    }
+    protected override void WriteReorderState(SourceWriter w, ModelPlan plan, Conv1dPlan layer, int index) => layer.Window.WriteReorder(w, plan);
 
     public override void WritePacking(SourceWriter w, ModelPlan plan, int index, PackingMethod method)
     {
@@ -250,20 +226,9 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
         if (pass.Streaming)
         {
             int row = B * layer.In, R = layer.Reach;
-            string window = $"{layer.Property}_Window";
             w.Line($"// {layer.Property}: {Describe(layer)}: the window of the last {R} inputs moves one step, then {equation} over it");
-            if (R > 1) w.Line($"a.Slice(Layout.{window} + {row}, {(R - 1) * row}).CopyTo(a.Slice(Layout.{window}, {(R - 1) * row}));");
-            w.Line($"a.Slice(Layout.{pass.Input}, {row}).CopyTo(a.Slice(Layout.{window} + {(R - 1) * row}, {row}));");
-            if (layer.SkipsSteps)
-            {
-                w.Line($"if ({layer.Countdown} > 0)");
-                w.Line("{");
-                w.Line($"    {layer.Countdown}--;");
-                w.Line("    return false; // no output this step");
-                w.Line("}");
-                w.Line($"{layer.Countdown} = {layer.Stride - 1};");
-            }
-            w.Line($"{Convolution}.Forward(a.Slice(Layout.{window}, {R * row}), a.Slice(Layout.{packed}, {layer.WeightLength}), {BiasSlice(layer)}, a.Slice(Layout.{buffers.Output}, {B * layer.Out}), {B}, {R}, {B}, {R}, default, {layer.In}, {layer.Out}, {layer.KernelSize}, 1, 0, {layer.Dilation}, {layer.Groups}, false, global::Unroll.PaddingMode.Zeros);");
+            layer.Window.WriteAdvance(w, plan, pass.Input);
+            w.Line($"{Convolution}.Forward(a.Slice(Layout.{layer.Window.Name}, {R * row}), a.Slice(Layout.{packed}, {layer.WeightLength}), {BiasSlice(layer)}, a.Slice(Layout.{buffers.Output}, {B * layer.Out}), {B}, {R}, {B}, {R}, default, {layer.In}, {layer.Out}, {layer.KernelSize}, 1, 0, {layer.Dilation}, {layer.Groups}, false, global::Unroll.PaddingMode.Zeros);");
             return;
         }
         w.Line($"// {layer.Property}: {Describe(layer)}: {equation}, each row over its own steps ({layer.RowLengths}), zeros past them");

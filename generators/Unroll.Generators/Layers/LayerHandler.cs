@@ -86,6 +86,9 @@ internal abstract class LayerHandler
     /// </summary>
     public virtual string? NeedsTimeAxis => null;
 
+    /// <summary>What a layer without a time axis in its output did to it, for UNR0009 about a layer after it that needs one.</summary>
+    public virtual string DropsTimeAxis => "returns only its last step (ReturnSequences = false)";
+
     /// <summary>Whether the layer must be the model's last (a decoder: UNR0021 for a layer after it).</summary>
     public virtual bool MustBeLast => false;
 

@@ -144,7 +144,8 @@ internal static class Planner
             previousWidth = handler.OutputWidth(layer, previousWidth);
             if (chain && handler.NeedsTimeAxis is { } noun && lastStepOnly is not null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location, noun, layer.Property, lastStepOnly.Property));
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.RecurrentAfterLastStep, layer.Location, noun, layer.Property, lastStepOnly.Property,
+                    LayerHandler.For(lastStepOnly.Kind).DropsTimeAxis));
             }
             if (!handler.KeepsTimeAxis(layer)) lastStepOnly ??= layer;
             previous = layer;

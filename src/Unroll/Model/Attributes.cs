@@ -508,3 +508,85 @@ public sealed class BatchNormAttribute : Attribute
     /// <summary>Whether the layer has the learnable <c>weight</c> and <c>bias</c> (default true).</summary>
     public bool Affine { get; set; } = true;
 }
+
+/// <summary>What a <see cref="PoolingAttribute"/> keeps of a row's steps.</summary>
+public enum PoolingKind
+{
+    /// <summary>The mean of the row's steps.</summary>
+    Mean,
+
+    /// <summary>Each feature's maximum over the row's steps (its gradient goes to the first step holding it).</summary>
+    Max,
+
+    /// <summary>The row's last step, <c>x[b, lengths[b] − 1]</c>.</summary>
+    Last,
+}
+
+/// <summary>
+/// Pools each row's steps into one vector, a many-to-one head: the mean, the maximum or the last of the row's own steps
+/// (its length, not the padding after it), as <c>x[b, :lengths[b]].mean(0)</c>, <c>.amax(0)</c> or <c>x[b, lengths[b] − 1]</c>
+/// in PyTorch. The output is <c>[batch, features]</c>, the width of the layer before it; no parameters. Not valid as the first
+/// layer. <c>Step</c> gives the pool of the steps since <c>ResetState</c> (a running sum, a running maximum, the current step).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class PoolingAttribute : Attribute
+{
+    /// <summary>Declares pooling over time of the given <paramref name="kind"/>.</summary>
+    public PoolingAttribute(PoolingKind kind) => Kind = kind;
+
+    /// <summary>What the layer keeps of a row's steps.</summary>
+    public PoolingKind Kind { get; }
+}
+
+/// <summary>
+/// Max pooling over time, as <c>torch.nn.MaxPool1d(kernelSize, Stride, Padding, Dilation)</c> on Unroll's batch-first
+/// <c>[batch, time, channels]</c> data: output step <c>t</c> is each channel's maximum over input steps
+/// <c>t·Stride + j·Dilation − Padding</c>, <c>⌊(T + 2·Padding − Dilation·(kernelSize − 1) − 1) / Stride⌋ + 1</c> steps from
+/// <c>T</c> (each row's length maps the same way). The padding is −∞, never chosen; ties go to the first step. No
+/// <c>ceil_mode</c>. Not valid as the first layer.
+/// </summary>
+/// <remarks>Without padding it streams: <c>Step</c> keeps a window of the last inputs and yields an output every <c>Stride</c> steps once it is full.</remarks>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class MaxPool1dAttribute : Attribute
+{
+    /// <summary>Declares max pooling over windows of <paramref name="kernelSize"/> steps.</summary>
+    public MaxPool1dAttribute(int kernelSize) => KernelSize = kernelSize;
+
+    /// <summary>Steps the window spans (before dilation).</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Input steps between consecutive windows (default 0: <see cref="KernelSize"/>, as PyTorch's <c>stride=None</c>).</summary>
+    public int Stride { get; set; }
+
+    /// <summary>Steps of −∞ added on both sides (default 0); at most half <see cref="KernelSize"/>.</summary>
+    public int Padding { get; set; }
+
+    /// <summary>Input steps between the window's taps (default 1).</summary>
+    public int Dilation { get; set; } = 1;
+}
+
+/// <summary>
+/// Average pooling over time, as <c>torch.nn.AvgPool1d(kernelSize, Stride, Padding, count_include_pad=CountIncludePad)</c>
+/// on Unroll's batch-first <c>[batch, time, channels]</c> data: output step <c>t</c> is the mean over input steps
+/// <c>t·Stride + j − Padding</c>, <c>⌊(T + 2·Padding − kernelSize) / Stride⌋ + 1</c> steps from <c>T</c> (each row's length
+/// maps the same way). No <c>ceil_mode</c>. Not valid as the first layer.
+/// </summary>
+/// <remarks>Without padding it streams: <c>Step</c> keeps a window of the last inputs and yields an output every <c>Stride</c> steps once it is full.</remarks>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class AvgPool1dAttribute : Attribute
+{
+    /// <summary>Declares average pooling over windows of <paramref name="kernelSize"/> steps.</summary>
+    public AvgPool1dAttribute(int kernelSize) => KernelSize = kernelSize;
+
+    /// <summary>Steps the window spans.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Input steps between consecutive windows (default 0: <see cref="KernelSize"/>, as PyTorch's <c>stride=None</c>).</summary>
+    public int Stride { get; set; }
+
+    /// <summary>Steps of zeros added on both sides (default 0); at most half <see cref="KernelSize"/>.</summary>
+    public int Padding { get; set; }
+
+    /// <summary>Whether the padding's zeros count in a window's mean (default true: every window divides by <see cref="KernelSize"/>).</summary>
+    public bool CountIncludePad { get; set; } = true;
+}

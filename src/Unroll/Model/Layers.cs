@@ -573,3 +573,81 @@ public readonly struct BatchNormLayer
     /// <summary>The buffer <c>num_batches_tracked</c>: the training batches seen (an int64 in PyTorch's state dict).</summary>
     public long NumBatchesTracked => (long)_arena[_buffers + 2 * Features];
 }
+
+/// <summary>A view of a <see cref="PoolingAttribute"/> layer (it has no parameters).</summary>
+public readonly struct PoolingLayer
+{
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public PoolingLayer(PoolingKind kind, int features)
+    {
+        Kind = kind;
+        Features = features;
+    }
+
+    /// <summary>What the layer keeps of a row's steps.</summary>
+    public PoolingKind Kind { get; }
+
+    /// <summary>Features per row it passes on.</summary>
+    public int Features { get; }
+}
+
+/// <summary>A view of a <see cref="MaxPool1dAttribute"/> layer (it has no parameters).</summary>
+public readonly struct MaxPool1dLayer
+{
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public MaxPool1dLayer(int kernelSize, int stride, int padding, int dilation, int channels)
+    {
+        KernelSize = kernelSize;
+        Stride = stride;
+        Padding = padding;
+        Dilation = dilation;
+        Channels = channels;
+    }
+
+    /// <summary>Steps the window spans.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Input steps between consecutive windows.</summary>
+    public int Stride { get; }
+
+    /// <summary>Steps of −∞ on both sides.</summary>
+    public int Padding { get; }
+
+    /// <summary>Input steps between the window's taps.</summary>
+    public int Dilation { get; }
+
+    /// <summary>Features per step it passes on.</summary>
+    public int Channels { get; }
+}
+
+/// <summary>A view of an <see cref="AvgPool1dAttribute"/> layer (it has no parameters).</summary>
+public readonly struct AvgPool1dLayer
+{
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public AvgPool1dLayer(int kernelSize, int stride, int padding, bool countIncludePad, int channels)
+    {
+        KernelSize = kernelSize;
+        Stride = stride;
+        Padding = padding;
+        CountIncludePad = countIncludePad;
+        Channels = channels;
+    }
+
+    /// <summary>Steps the window spans.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Input steps between consecutive windows.</summary>
+    public int Stride { get; }
+
+    /// <summary>Steps of zeros on both sides.</summary>
+    public int Padding { get; }
+
+    /// <summary>Whether the padding's zeros count in a window's mean.</summary>
+    public bool CountIncludePad { get; }
+
+    /// <summary>Features per step it passes on.</summary>
+    public int Channels { get; }
+}

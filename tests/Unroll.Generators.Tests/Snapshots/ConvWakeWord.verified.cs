@@ -243,13 +243,13 @@ namespace Audio
 
         /// <summary>Runs the whole network over sequences of <see cref="SequenceLength"/> steps, keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[batch, length, 40]</c> batch-first, row-major (a batch of 1 to 4 rows).</param>
-        /// <param name="output">Receives <c>[batch, ((length - 14) / 4 + 1), 1]</c>.</param>
+        /// <param name="output">Receives <c>[batch, ((length - 15) / 4 + 1), 1]</c>.</param>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Forward(input, output, SequenceLength);
 
         /// <summary>Runs the whole network over sequences of <paramref name="length"/> steps (at most <see cref="SequenceLength"/>), from the initial states,
         /// keeping what <c>Backward</c> needs.</summary>
         /// <param name="input">The sequences, <c>[batch, <paramref name="length"/>, 40]</c> batch-first, row-major (a batch of 1 to 4 rows).</param>
-        /// <param name="output">Receives <c>[batch, ((<paramref name="length"/> - 14) / 4 + 1), 1]</c>.</param>
+        /// <param name="output">Receives <c>[batch, ((<paramref name="length"/> - 15) / 4 + 1), 1]</c>.</param>
         /// <param name="length">Steps per sequence, 1 to <see cref="SequenceLength"/>.</param>
         /// <param name="lengths">Empty, or per row of the batch the real steps (1 to <paramref name="length"/>): after them a row's recurrent states are held,
         /// as PyTorch's packed sequences, and attention gives the padding no weight.</param>
@@ -262,8 +262,8 @@ namespace Audio
             CheckLength(length, nameof(length));
             int rows = BatchRows(input.Length, length * 40, nameof(input), "[batch, length, features 40]");
             CheckRowLengths(lengths, length, rows, nameof(lengths));
-            if (output.Length != rows * ((length - 14) / 4 + 1)) ThrowWrongLength(nameof(output), rows * ((length - 14) / 4 + 1), output.Length,
-                $"[batch {rows}, length {((length - 14) / 4 + 1)}, features 1]");
+            if (output.Length != rows * ((length - 15) / 4 + 1)) ThrowWrongLength(nameof(output), rows * ((length - 15) / 4 + 1), output.Length,
+                $"[batch {rows}, length {((length - 15) / 4 + 1)}, features 1]");
             global::System.Span<float> a = Arena;
             // [batch, length, features] → time-major [length, 4, features], the rows past the batch's zero
             global::Unroll.Kernels.Blas.ToTimeMajor(input, a.Slice(Layout.Input), rows, batch: 4, length, features: 40);
@@ -274,7 +274,7 @@ namespace Audio
             ForwardCore(length);
             _length = length;
             _rows = rows;
-            global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Head_Output), output, rows, batch: 4, length: ((length - 14) / 4 + 1), features: 1);
+            global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.Head_Output), output, rows, batch: 4, length: ((length - 15) / 4 + 1), features: 1);
         }
 
         /// <summary>
@@ -297,13 +297,13 @@ namespace Audio
         {
             int length = _length, rows = _rows;
             if (length == 0) throw new global::System.InvalidOperationException("Backward needs a Forward first: it differentiates the last Forward.");
-            if (outputGradient.Length != rows * ((length - 14) / 4 + 1)) ThrowWrongLength(nameof(outputGradient), rows * ((length - 14) / 4 + 1),
-                outputGradient.Length, $"[batch {rows}, length {((length - 14) / 4 + 1)}, features 1]");
+            if (outputGradient.Length != rows * ((length - 15) / 4 + 1)) ThrowWrongLength(nameof(outputGradient), rows * ((length - 15) / 4 + 1),
+                outputGradient.Length, $"[batch {rows}, length {((length - 15) / 4 + 1)}, features 1]");
             if (inputGradient && inputGradientValues.Length != rows * length * 40) ThrowWrongLength(nameof(inputGradient), rows * length * 40,
                 inputGradientValues.Length, $"[batch {rows}, length {length}, features 40]");
             global::System.Span<float> a = Arena;
             // the rows of the last Forward's batch; the rows past them (a smaller batch) get no gradient
-            global::Unroll.Kernels.Blas.ToTimeMajor(outputGradient, a.Slice(Layout.Head_OutputGradient), rows, batch: 4, length: ((length - 14) / 4 + 1),
+            global::Unroll.Kernels.Blas.ToTimeMajor(outputGradient, a.Slice(Layout.Head_OutputGradient), rows, batch: 4, length: ((length - 15) / 4 + 1),
                 features: 1);
             BackwardCore(length, inputGradient);
             if (inputGradient) global::Unroll.Kernels.Blas.FromTimeMajor(a.Slice(Layout.InputGradient), inputGradientValues, rows, batch: 4, length,
@@ -415,8 +415,8 @@ namespace Audio
         /// <summary>Every layer over <paramref name="length"/> steps, from the initial states; the caches stay for <c>BackwardCore</c>.</summary>
         private void ForwardCore(int length)
         {
-            int lengthAfterFront = (length - 14) / 4 + 1; // the steps after Front
-            for (int b = 0; b < 4; b++) _rowLengthsAfterFront[b] = (_rowLengths[b] - 14) / 4 + 1;
+            int lengthAfterFront = (length - 15) / 4 + 1; // the steps after Front
+            for (int b = 0; b < 4; b++) _rowLengthsAfterFront[b] = (_rowLengths[b] - 15) / 4 + 1;
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ
@@ -525,7 +525,7 @@ namespace Audio
         /// <summary>Every layer backwards over the steps of the last <c>Forward</c>; parameter gradients accumulate.</summary>
         private void BackwardCore(int length, bool inputGradient)
         {
-            int lengthAfterFront = (length - 14) / 4 + 1; // the steps after Front
+            int lengthAfterFront = (length - 15) / 4 + 1; // the steps after Front
             global::System.Span<float> a = Arena;
             global::System.Span<float> p = a.Slice(Layout.Parameters, ParameterCount);
             global::System.Span<float> g = a.Slice(Layout.Gradients, ParameterCount);
@@ -608,10 +608,10 @@ namespace Audio
         {
             global::System.ReadOnlySpan<float> a = Arena;
             global::Unroll.NonFiniteValue found;
-            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Front_Output), ((_length - 14) / 4 + 1), 4, 32, "Front output", out found)) return found;
-            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Act_Output), ((_length - 14) / 4 + 1), 4, 32, "Act output", out found)) return found;
-            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), ((_length - 14) / 4 + 1), 4, 32, "Rnn states", out found)) return found;
-            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Head_Output), ((_length - 14) / 4 + 1), 4, 1, "Head output", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Front_Output), ((_length - 15) / 4 + 1), 4, 32, "Front output", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Act_Output), ((_length - 15) / 4 + 1), 4, 32, "Act output", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Rnn_L0_Sequence), ((_length - 15) / 4 + 1), 4, 32, "Rnn states", out found)) return found;
+            if (global::Unroll.NonFinite.InSteps(a.Slice(Layout.Head_Output), ((_length - 15) / 4 + 1), 4, 1, "Head output", out found)) return found;
             if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: false, out found)) return found;
             if (global::Unroll.NonFinite.InTensors(NamedParameters, gradients: true, out found)) return found;
             return null;
@@ -621,7 +621,7 @@ namespace Audio
         {
             if (length < 15 || length > SequenceLength)
                 throw new global::System.ArgumentOutOfRangeException(name, length,
-                    $"The {name} must be between 15 and SequenceLength (101) (a convolution needs that many), but is {length}.");
+                    $"The {name} must be between 15 and SequenceLength (101) (fewer steps leave a kernel or pool no output step), but is {length}.");
         }
 
         private static void CheckRowLengths(global::System.ReadOnlySpan<int> lengths, int length, int rows, string name)
@@ -632,7 +632,7 @@ namespace Audio
             {
                 if (lengths[b] < 15 || lengths[b] > length)
                     throw new global::System.ArgumentOutOfRangeException(name, lengths[b],
-                        $"Row {b}'s length must be between 15 and {length} (a convolution needs that many), but is {lengths[b]}.");
+                        $"Row {b}'s length must be between 15 and {length} (fewer steps leave a kernel or pool no output step), but is {lengths[b]}.");
             }
         }
 

@@ -7,17 +7,11 @@ Unroll; outputs past a row's mapped length are not compared (their loss weights 
 steps on the left with F.pad. loss = sum(w * output**2).
 Run with Debian's python3-torch: /usr/bin/python3 make_conv1d_golden.py  (writes conv1d_*.json here).
 """
-import json
-import os
-
 import torch
 import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def T(t):
-    return {"shape": list(t.shape), "values": t.detach().reshape(-1).tolist()}
+import golden_rows
+from golden_rows import Gru
 
 
 class Conv(torch.nn.Module):
@@ -35,88 +29,35 @@ class Conv(torch.nn.Module):
         return self.conv(x).transpose(1, 2)
 
 
-class Gru(torch.nn.Module):
-    def __init__(self, i, h):
-        super().__init__()
-        self.gru = torch.nn.GRU(i, h, batch_first=True)
-
-    def forward(self, x):
-        return self.gru(x)[0]
-
-
 def case(name, describe, layers, names, batch, time, cin, lengths, out_length):
-    """layers() builds the modules, after the seed, so each case's initialisation is its own."""
-    torch.manual_seed(7)
-    model = torch.nn.Sequential(*layers()).double()
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(p.float().double())  # values exactly representable in float32
-    x = torch.randn(batch, time, cin, dtype=torch.float32).double().requires_grad_()
-    outputs = []
-    for b in range(batch):
-        y = model(x[b:b + 1, :lengths[b]])[0]
-        outputs.append(y)
-    width = outputs[0].shape[-1]
-    steps = out_length(time)
-    out = torch.zeros(batch, steps, width, dtype=torch.float64)
-    mask = torch.zeros(batch, steps, width, dtype=torch.float64)
-    for b, y in enumerate(outputs):
-        assert y.shape[0] == out_length(lengths[b])
-        out[b, :y.shape[0]] = y
-        mask[b, :y.shape[0]] = 1
-    w = torch.randn(batch, steps, width, dtype=torch.float32).double() * mask
-    loss = (w * out ** 2).sum()
-    loss.backward()
-    golden = {
-        "case": "conv1d_" + name,
-        "module": describe,
-        "lengths": lengths,
-        "loss_weights": {"output": T(w)},
-        "float64": {
-            "params": {names[n]: T(p) for n, p in model.named_parameters()},
-            "inputs": {"x": T(x)},
-            "outputs": {"output": T(out)},
-            "loss": loss.item(),
-            "grad_params": {names[n]: T(p.grad) for n, p in model.named_parameters()},
-            "grad_inputs": {"x": T(x.grad)},
-        },
-    }
-    with open(os.path.join(HERE, f"conv1d_{name}.json"), "w") as f:
-        json.dump(golden, f)
+    golden_rows.case("conv1d_", 7, name, describe, layers, names, batch, time, cin, lengths, out_length)
 
 
 GRU_NAMES = {"gru.weight_ih_l0": "Rnn.weight_ih_l0", "gru.weight_hh_l0": "Rnn.weight_hh_l0", "gru.bias_ih_l0": "Rnn.bias_ih_l0", "gru.bias_hh_l0": "Rnn.bias_hh_l0"}
 
 # Conv1d(3 → 6, k 3, stride 2, padding 1) → ReLU → GRU(6, 5) → Linear(5, 2); rows of 9, 4 and 7 steps.
 case("strided", "Conv1d(3, 6, 3, stride=2, padding=1) -> ReLU -> GRU(6, 5) -> Linear(5, 2), batch-first, rows alone",
-     lambda: [Conv(3, 6, 3, stride=2, padding=1), torch.nn.ReLU(), Gru(6, 5), torch.nn.Linear(5, 2)],
+     [Conv(3, 6, 3, stride=2, padding=1), torch.nn.ReLU(), Gru(6, 5), torch.nn.Linear(5, 2)],
      {"0.conv.weight": "Conv.weight", "0.conv.bias": "Conv.bias", **{"2." + k: v for k, v in GRU_NAMES.items()}, "3.weight": "Head.weight", "3.bias": "Head.bias"},
      3, 9, 3, [9, 4, 7], lambda t: (t + 2 - 3) // 2 + 1)
 
 # Conv1d(4 → 6, k 3, dilation 2, groups 2, causal) → Linear(6, 3); rows of 8 and 5 steps.
 case("causal", "Conv1d(4, 6, 3, dilation=2, groups=2) padded 4 steps on the left (causal) -> Linear(6, 3), batch-first, rows alone",
-     lambda: [Conv(4, 6, 3, dilation=2, groups=2, causal=True), torch.nn.Linear(6, 3)],
+     [Conv(4, 6, 3, dilation=2, groups=2, causal=True), torch.nn.Linear(6, 3)],
      {"0.conv.weight": "Conv.weight", "0.conv.bias": "Conv.bias", "1.weight": "Head.weight", "1.bias": "Head.bias"},
      2, 8, 4, [8, 5], lambda t: t)
 
 # Depthwise Conv1d(4 → 4, k 5, stride 4, groups 4, no bias) → Conv1d(4 → 3, k 2) → Linear(3, 2); rows of 13, 9 and 12 steps.
 case("stacked", "Conv1d(4, 4, 5, stride=4, groups=4, bias=False) -> Conv1d(4, 3, 2) -> Linear(3, 2), batch-first, rows alone",
-     lambda: [Conv(4, 4, 5, stride=4, groups=4, bias=False), Conv(4, 3, 2), torch.nn.Linear(3, 2)],
+     [Conv(4, 4, 5, stride=4, groups=4, bias=False), Conv(4, 3, 2), torch.nn.Linear(3, 2)],
      {"0.conv.weight": "Depthwise.weight", "1.conv.weight": "Conv.weight", "1.conv.bias": "Conv.bias", "2.weight": "Head.weight", "2.bias": "Head.bias"},
      3, 13, 4, [13, 9, 12], lambda t: ((t - 5) // 4 + 1) - 1)
 
 # Conv1d(3 → 4, k 3, padding 2, reflect) → Linear(4, 2); rows of 7 and 3 steps (each reflected about its own ends).
 case("reflect", "Conv1d(3, 4, 3, padding=2, padding_mode='reflect') -> Linear(4, 2), batch-first, rows alone",
-     lambda: [Conv(3, 4, 3, padding=2, mode="reflect"), torch.nn.Linear(4, 2)],
+     [Conv(3, 4, 3, padding=2, mode="reflect"), torch.nn.Linear(4, 2)],
      {"0.conv.weight": "Conv.weight", "0.conv.bias": "Conv.bias", "1.weight": "Head.weight", "1.bias": "Head.bias"},
      2, 7, 3, [7, 3], lambda t: t + 2)
 
 # The stacked case's float32 state_dict, which a test compiles into an inference-only model.
-import sys  # noqa: E402
-sys.path.insert(0, os.path.join(HERE, "..", "IO"))
-from make_safetensors_fixtures import raw, write_safetensors  # noqa: E402  (the format written by hand, as there)
-
-with open(os.path.join(HERE, "conv1d_stacked.json")) as f:
-    params = json.load(f)["float64"]["params"]
-tensors = [(n, "F32", p["shape"], raw(torch.tensor(p["values"], dtype=torch.float32).reshape(p["shape"]), "F32")) for n, p in params.items()]
-write_safetensors(os.path.join(HERE, "..", "IO", "Fixtures", "conv1d_stacked.safetensors"), tensors, {"format": "pt"})
+golden_rows.write_weights("conv1d_stacked")

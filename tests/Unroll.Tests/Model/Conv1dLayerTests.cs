@@ -77,12 +77,7 @@ public class Conv1dLayerTests
     {
         var golden = GoldenCase.Load("conv1d_" + name);
         var (model, batch, time, _, width, outLength) = Create(name);
-        foreach (string parameter in golden.Names("params"))
-        {
-            var (shape, values) = golden.Tensor("params", parameter);
-            Assert.Equal(shape, model.NamedParameters[parameter].Shape.ToArray());
-            Layout.ToFloat(values).CopyTo(model.NamedParameters[parameter].Values);
-        }
+        golden.LoadParameters(model);
         int[] lengths = golden.Lengths;
         var (_, x) = golden.Tensor("inputs", "x");
         int steps = outLength(time);
@@ -94,14 +89,7 @@ public class Conv1dLayerTests
             int real = outLength(lengths[b]) * width;
             Tolerance.AssertClose(output.AsSpan(b * steps * width, real), expected.AsSpan(b * steps * width, real), $"row {b}'s output", 1e-5, 1e-5);
         }
-
-        double[] w = golden.LossWeights("output");
-        var inputGradient = new float[x.Length];
-        model.ZeroGradients();
-        model.Backward(output.Select((o, i) => (float)(2 * w[i] * o)).ToArray(), inputGradient);
-        foreach (string parameter in golden.Names("grad_params"))
-            Tolerance.AssertClose(model.NamedParameters[parameter].Gradients, golden.Tensor("grad_params", parameter).Values, "∂" + parameter, 1e-5, 1e-5);
-        Tolerance.AssertClose(inputGradient, golden.Tensor("grad_inputs", "x").Values, "∂x", 1e-5, 1e-5);
+        golden.AssertGradients(model, output);
     }
 
     [Fact]
