@@ -94,8 +94,8 @@ static int Run(int steps, float learningRate, int seed, int beamWidth, string ou
                 (frameCounts[b], inputLengths[b]) = (count, Features.OutputSteps(count));
                 targetLengths[b] = Alphabet.Encode(clip.Text, targets.AsSpan(b * Features.MaxLabels, Features.MaxLabels));
             }
-            int length = Pack(B, frameCounts), steps = Features.OutputSteps(length);
-            Span<float> batchLogits = logits.AsSpan(0, B * steps * C), batchGradient = gradient.AsSpan(0, B * steps * C);
+            int length = Pack(B, frameCounts), outputSteps = Features.OutputSteps(length);
+            Span<float> batchLogits = logits.AsSpan(0, B * outputSteps * C), batchGradient = gradient.AsSpan(0, B * outputSteps * C);
             model.Training = true;
             model.Forward(input.AsSpan(0, B * length * W), batchLogits, length, frameCounts);
             float loss = Loss.Ctc(batchLogits, targets, inputLengths, targetLengths, batchGradient, C, workspace, zeroInfinity: true);
@@ -175,11 +175,11 @@ static int Run(int steps, float learningRate, int seed, int beamWidth, string ou
                 scaler.Apply(frames[..(count * W)]);
                 (frameCounts[b], inputLengths[b]) = (count, Features.OutputSteps(count));
             }
-            int length = Pack(rows, frameCounts), steps = Features.OutputSteps(length);
-            model.Forward(input.AsSpan(0, rows * length * W), logits.AsSpan(0, rows * steps * C), length, frameCounts.AsSpan(0, rows));
+            int length = Pack(rows, frameCounts), outputSteps = Features.OutputSteps(length);
+            model.Forward(input.AsSpan(0, rows * length * W), logits.AsSpan(0, rows * outputSteps * C), length, frameCounts.AsSpan(0, rows));
             for (int b = 0; b < rows; b++)
             {
-                decoder.Decode(logits.AsSpan(b * steps * C, steps * C), inputLengths.AsSpan(b, 1));
+                decoder.Decode(logits.AsSpan(b * outputSteps * C, outputSteps * C), inputLengths.AsSpan(b, 1));
                 string said = test[first + b].Text, heard = Alphabet.Decode(decoder.Labels(0));
                 int referenceWords = said.Split(' ').Length;
                 characterEdits += (long)Math.Round(Metrics.CharacterErrorRate(heard, said) * said.Length);
