@@ -29,16 +29,18 @@ internal static class Alphabet
     }
 }
 
-/// <summary>The model's input: standardised spectrogram frames, 5 stacked every 2 (20 ms a step).</summary>
+/// <summary>The model's input, standardised spectrogram frames, and the steps of its output: one every 2 frames (20 ms).</summary>
 internal static class Features
 {
     public const int Bins = Spectrogram.Bins;                                          // 129
-    public const int Kernel = 5, Stride = 2;                                           // the stand-in convolution: 65 ms windows every 20 ms
-    public const int Width = Kernel * Bins;                                            // 645 values a step
+    public const int Kernel = 5, Stride = 2, Padding = 2;                              // the convolution: 65 ms windows every 20 ms
     public const int MaxSamples = Spectrogram.SampleRate * 26 / 10;                    // 2.6 s: the longest clip (2.14 s) slowed by 15 %
-    public const int MaxFrames = (MaxSamples - Spectrogram.Window) / Spectrogram.Hop + 1;   // 258
-    public const int MaxSteps = (MaxFrames - Kernel) / Stride + 1;                     // 127
+    public const int MaxFrames = (MaxSamples - Spectrogram.Window) / Spectrogram.Hop + 1;   // 258: the model's SequenceLength
+    public const int MaxSteps = (MaxFrames + 2 * Padding - Kernel) / Stride + 1;       // 129 output steps (OutputSteps(MaxFrames))
     public const int MaxLabels = 32;                                                   // the longest transcript has 27 characters
+
+    /// <summary>The output steps of <paramref name="frames"/> frames: nn.Conv1d's ⌊(T + 2p − d(k − 1) − 1)/s⌋ + 1 (no dilation), CTC's input length.</summary>
+    public static int OutputSteps(int frames) => (frames + 2 * Padding - Kernel) / Stride + 1;
 }
 
 /// <summary>A split's clips (8 kHz WAV) and transcripts (<c>transcripts.tsv</c>: file, tab, the digits as words).</summary>

@@ -3,18 +3,17 @@ using Unroll;
 namespace SpokenDigits;
 
 /// <summary>
-/// A small speech recogniser for digit strings, trained with CTC over characters: stacked spectrogram frames, a layer
-/// standing in for a strided convolution, ReLU, two bidirectional GRU layers and a linear layer to the 17 classes
-/// (<see cref="Alphabet"/>: the CTC blank, space and the 15 letters of "zero" … "nine") at every 20 ms step. Whole
-/// clips only: a bidirectional layer reads each clip backwards too, so the model has no <c>Step</c>.
+/// A small speech recogniser for digit strings, trained with CTC over characters: the spectrogram's 10 ms frames, a
+/// convolution over 5 frames every 2 (padded by 2 at each end: a step every 20 ms, <see cref="Features.OutputSteps"/>),
+/// BatchNorm, ReLU, two bidirectional GRU layers and a linear layer to the 17 classes (<see cref="Alphabet"/>: the CTC
+/// blank, space and the 15 letters of "zero" … "nine") at every step. Whole clips only: a bidirectional layer reads each
+/// clip backwards too (and the padded convolution looks 2 frames ahead), so the model has no <c>Step</c>.
 /// </summary>
-[Model(SequenceLength = Features.MaxSteps, BatchSize = 16)]
+[Model(SequenceLength = Features.MaxFrames, BatchSize = 16)]
 public partial class DigitsModel
 {
-    // TODO(Conv1d): [Conv1d(Spectrogram.Bins, 96, Features.Kernel, Stride = Features.Stride)] over the frames. The Linear
-    // over 5 stacked frames every 2 frames computes the same products; swapping them drops FrameStacker from Features.
-    [Linear(Features.Kernel * Features.Bins, 96)] public partial LinearLayer Conv { get; }
-    // TODO(BatchNorm): [BatchNorm(96)] here.
+    [Conv1d(Features.Bins, 96, Features.Kernel, Stride = Features.Stride, Padding = Features.Padding)] public partial Conv1dLayer Conv { get; }
+    [BatchNorm(96)] public partial BatchNormLayer Norm { get; }
     [Activation(ActivationFunction.Relu)] public partial ActivationLayer Relu { get; }
     [Dropout(0.2)] public partial DropoutLayer Drop1 { get; }
     [Gru(96, 96, Bidirectional = true, NumLayers = 2, Dropout = 0.2)] public partial GruLayer Rnn { get; }

@@ -5,7 +5,8 @@
 //     dotnet run --project samples/SpokenDigits -c Release -- --help       the options
 //
 // Each clip becomes a log-power spectrogram (10 ms frames, 129 bins, standardised per bin with the training clips'
-// statistics), 5 frames stacked every 2; the model gives 17 scores every 20 ms (the CTC blank, space and 15 letters).
+// statistics); a convolution over 5 frames every 2 and BatchNorm start the model, which gives 17 scores every 20 ms (the
+// CTC blank, space and 15 letters).
 // Training draws 16 clips a step with random speed, gain, noise and spectrogram masks, and minimises the CTC loss with
 // Adam. The held-out clips are decoded greedily and by prefix beam search; the character and word error rates and a
 // few transcripts are printed. The weights, the feature scaling and the loss curve go to runs/SpokenDigits/.
@@ -37,7 +38,7 @@ return Sample.Invoke(command, args);
 
 static int Run(int steps, float learningRate, int seed, int beamWidth, string output, string clipFolder, double required)
 {
-    const int B = DigitsModel.BatchSize, C = Alphabet.Classes, W = Features.Width;
+    const int B = DigitsModel.BatchSize, C = Alphabet.Classes, W = Features.Bins;
     DigitClip[] train, test;
     try
     {
@@ -49,21 +50,22 @@ static int Run(int steps, float learningRate, int seed, int beamWidth, string ou
         return 1;
     }
     Console.WriteLine($"Clips: {train.Length} for training (14 voices), {test.Length} held out (6 other voices).");
-    Console.WriteLine($"Features: {Spectrogram.Bins} log-power bins every 10 ms (25 ms Hann window, 256-point FFT), {Features.Kernel} frames stacked every {Features.Stride}: "
+    Console.WriteLine($"Features: {Spectrogram.Bins} log-power bins every 10 ms (25 ms Hann window, 256-point FFT); the convolution's window of {Features.Kernel} frames every {Features.Stride}: "
         + $"a step every 20 ms; CTC over {C} classes: blank, space, \"{Alphabet.Characters[2..]}\".");
     Console.WriteLine(DigitsModel.Summary());
 
     // The feature scaling: each bin's mean and standard deviation over the training clips as recorded.
     var spectrogram = new Spectrogram();
     var scaler = new FeatureScaler(Features.Bins);
-    float[] frames = new float[Features.MaxFrames * Features.Bins];
-    foreach (DigitClip clip in train) scaler.Add(frames.AsSpan(0, spectrogram.Compute(clip.Audio, frames) * Features.Bins));
+    float[] clipFrames = new float[Features.MaxFrames * Features.Bins];
+    foreach (DigitClip clip in train) scaler.Add(clipFrames.AsSpan(0, spectrogram.Compute(clip.Audio, clipFrames) * Features.Bins));
     scaler.Fit();
 
-    // Buffers, allocated once: a batch staged at the longest length, then packed to the batch's own length.
-    float[] audio = new float[Features.MaxSamples], staged = new float[B * Features.MaxSteps * W], input = new float[staged.Length];
+    // Buffers, allocated once: a batch's frames staged at the longest length, then packed to the batch's own length; per
+    // row its frames (the model's input lengths) and its output steps (CTC's input lengths).
+    float[] audio = new float[Features.MaxSamples], staged = new float[B * Features.MaxFrames * W], input = new float[staged.Length];
     float[] logits = new float[B * Features.MaxSteps * C], gradient = new float[logits.Length];
-    int[] targets = new int[B * Features.MaxLabels], inputLengths = new int[B], targetLengths = new int[B];
+    int[] targets = new int[B * Features.MaxLabels], frameCounts = new int[B], inputLengths = new int[B], targetLengths = new int[B];
     var workspace = new CtcWorkspace(Features.MaxSteps, Features.MaxLabels);
     var model = new DigitsModel(seed);
     var adam = new Adam(DigitsModel.ParameterCount, learningRate);
@@ -85,16 +87,17 @@ static int Run(int steps, float learningRate, int seed, int beamWidth, string ou
             for (int b = 0; b < B; b++)
             {
                 DigitClip clip = train[order.NextUInt32() % (uint)train.Length];
+                Span<float> frames = staged.AsSpan(b * Features.MaxFrames * W, Features.MaxFrames * W);
                 int count = spectrogram.Compute(audio.AsSpan(0, augmenter.Audio(clip.Audio, audio)), frames);
-                scaler.Apply(frames.AsSpan(0, count * Features.Bins));
+                scaler.Apply(frames[..(count * W)]);
                 augmenter.Mask(frames, count);
-                inputLengths[b] = FrameStacker.Stack(frames.AsSpan(0, count * Features.Bins), Features.Bins, Features.Kernel, Features.Stride, staged.AsSpan(b * Features.MaxSteps * W));
+                (frameCounts[b], inputLengths[b]) = (count, Features.OutputSteps(count));
                 targetLengths[b] = Alphabet.Encode(clip.Text, targets.AsSpan(b * Features.MaxLabels, Features.MaxLabels));
             }
-            int length = Pack(B, inputLengths);
-            Span<float> batchLogits = logits.AsSpan(0, B * length * C), batchGradient = gradient.AsSpan(0, B * length * C);
+            int length = Pack(B, frameCounts), outputSteps = Features.OutputSteps(length);
+            Span<float> batchLogits = logits.AsSpan(0, B * outputSteps * C), batchGradient = gradient.AsSpan(0, B * outputSteps * C);
             model.Training = true;
-            model.Forward(input.AsSpan(0, B * length * W), batchLogits, length, inputLengths);
+            model.Forward(input.AsSpan(0, B * length * W), batchLogits, length, frameCounts);
             float loss = Loss.Ctc(batchLogits, targets, inputLengths, targetLengths, batchGradient, C, workspace, zeroInfinity: true);
             model.ZeroGradients();
             model.Backward(batchGradient);
@@ -150,12 +153,12 @@ static int Run(int steps, float learningRate, int seed, int beamWidth, string ou
     {
         int length = 0;
         for (int b = 0; b < rows; b++) length = Math.Max(length, lengths[b]);
-        for (int b = 0; b < rows; b++) staged.AsSpan(b * Features.MaxSteps * W, length * W).CopyTo(input.AsSpan(b * length * W));
+        for (int b = 0; b < rows; b++) staged.AsSpan(b * Features.MaxFrames * W, length * W).CopyTo(input.AsSpan(b * length * W));
         return length;
     }
 
     // Corpus CER and WER (edits over the references' characters or words) and the clips decoded exactly, in
-    // evaluation mode (no dropout); writes the transcripts when asked.
+    // evaluation mode (no dropout, BatchNorm with its running statistics); writes the transcripts when asked.
     (double Cer, double Wer, int Exact) Evaluate(CtcDecoder decoder, string[]? texts)
     {
         model.Training = false;
@@ -167,15 +170,16 @@ static int Run(int steps, float learningRate, int seed, int beamWidth, string ou
             int rows = Math.Min(B, test.Length - first);
             for (int b = 0; b < rows; b++)
             {
+                Span<float> frames = staged.AsSpan(b * Features.MaxFrames * W, Features.MaxFrames * W);
                 int count = spectrogram.Compute(test[first + b].Audio, frames);
-                scaler.Apply(frames.AsSpan(0, count * Features.Bins));
-                inputLengths[b] = FrameStacker.Stack(frames.AsSpan(0, count * Features.Bins), Features.Bins, Features.Kernel, Features.Stride, staged.AsSpan(b * Features.MaxSteps * W));
+                scaler.Apply(frames[..(count * W)]);
+                (frameCounts[b], inputLengths[b]) = (count, Features.OutputSteps(count));
             }
-            int length = Pack(rows, inputLengths);
-            model.Forward(input.AsSpan(0, rows * length * W), logits.AsSpan(0, rows * length * C), length, inputLengths.AsSpan(0, rows));
+            int length = Pack(rows, frameCounts), outputSteps = Features.OutputSteps(length);
+            model.Forward(input.AsSpan(0, rows * length * W), logits.AsSpan(0, rows * outputSteps * C), length, frameCounts.AsSpan(0, rows));
             for (int b = 0; b < rows; b++)
             {
-                decoder.Decode(logits.AsSpan(b * length * C, length * C), inputLengths.AsSpan(b, 1));
+                decoder.Decode(logits.AsSpan(b * outputSteps * C, outputSteps * C), inputLengths.AsSpan(b, 1));
                 string said = test[first + b].Text, heard = Alphabet.Decode(decoder.Labels(0));
                 int referenceWords = said.Split(' ').Length;
                 characterEdits += (long)Math.Round(Metrics.CharacterErrorRate(heard, said) * said.Length);

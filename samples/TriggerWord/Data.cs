@@ -7,11 +7,10 @@ namespace TriggerWord;
 internal static class Features
 {
     public const int Bins = Spectrogram.Bins;                                       // 129 frequency bins a frame
-    public const int Kernel = 15, Stride = 4;                                       // the stand-in convolution: 150 ms windows every 40 ms
-    public const int Width = Kernel * Bins;                                         // 1,935 values a step
+    public const int Kernel = 15, Stride = 4;                                       // the convolution: 150 ms windows every 40 ms
     public const int Seconds = 5, Samples = Seconds * Spectrogram.SampleRate;       // a training or test mix: 5 s, 40,000 samples
-    public const int Frames = (Samples - Spectrogram.Window) / Spectrogram.Hop + 1; // 498 frames
-    public const int Steps = (Frames - Kernel) / Stride + 1;                        // 121 output steps
+    public const int Frames = (Samples - Spectrogram.Window) / Spectrogram.Hop + 1; // 498 frames: the model's input
+    public const int Steps = (Frames - Kernel) / Stride + 1;                        // 121 output steps (OutputSteps(Frames))
 
     /// <summary>
     /// Output steps labelled 1 after a trigger word's end: 9 steps of 40 ms = 360 ms, the course's 50 steps of its
@@ -19,15 +18,20 @@ internal static class Features
     /// </summary>
     public const int LabelSteps = 9;
 
-    /// <summary>The sample just after the audio step <paramref name="step"/> reads: when it can run, and the time it reports.</summary>
-    public static int StepEnd(int step) => Spectrogram.FrameEnd(step * Stride + Kernel - 1);
+    /// <summary>The output steps of <paramref name="frames"/> frames: nn.Conv1d's ⌊(T + 2p − d(k − 1) − 1)/s⌋ + 1 with no padding and no dilation.</summary>
+    public static int OutputSteps(int frames) => (frames - Kernel) / Stride + 1;
 
-    /// <summary>Standardised, stacked features of a mix: <c>[Steps, Width]</c> from <see cref="Samples"/> samples; <paramref name="frames"/> is scratch of <c>[Frames, Bins]</c>.</summary>
-    public static void Compute(Spectrogram spectrogram, FeatureScaler scaler, ReadOnlySpan<float> audio, Span<float> frames, Span<float> input)
+    /// <summary>The frame that completes output step <paramref name="step"/>'s window: the frame whose <c>Step</c> returns it.</summary>
+    public static int LastFrame(int step) => step * Stride + Kernel - 1;
+
+    /// <summary>The sample just after the audio output step <paramref name="step"/> reads: when it can run, and the time it reports.</summary>
+    public static int StepEnd(int step) => Spectrogram.FrameEnd(LastFrame(step));
+
+    /// <summary>The standardised frames of a mix: <c>[Frames, Bins]</c> from <see cref="Samples"/> samples.</summary>
+    public static void Compute(Spectrogram spectrogram, FeatureScaler scaler, ReadOnlySpan<float> audio, Span<float> frames)
     {
         spectrogram.Compute(audio, frames);
         scaler.Apply(frames);
-        FrameStacker.Stack(frames, Bins, Kernel, Stride, input);
     }
 
     /// <summary>Sets the labels <c>[Steps]</c>: 1 for the <see cref="LabelSteps"/> steps from the first step that has heard each trigger word's end, 0 elsewhere.</summary>

@@ -6,11 +6,11 @@
 //
 // The training set is made while training: every batch mixes fresh 5 s stretches of the training backgrounds with 0 to
 // 4 "activate" clips and 0 to 2 other words (clips/train, 14 voices) at random positions and gains. The labels are 1 for
-// the 360 ms after the end of each "activate" (binary cross-entropy per 40 ms step). The trained weights and the
-// feature scaling are saved under runs/TriggerWord/; TriggerDetector, the inference-only model, loads them and streams
-// 100 held-out mixes (clips/test: 6 other voices, other backgrounds) sample by sample: a spectrogram frame every 10 ms,
-// a model Step every 40 ms. It prints where the trigger fired in one mix, the precision, recall and F1 of the
-// detections, and what streaming costs.
+// the 360 ms after the end of each "activate" (binary cross-entropy per 40 ms output step). The trained weights (with the
+// BatchNorms' running statistics) and the feature scaling are saved under runs/TriggerWord/; TriggerDetector, the
+// inference-only model, loads them and streams 100 held-out mixes (clips/test: 6 other voices, other backgrounds) sample
+// by sample: a spectrogram frame and a model Step every 10 ms, a score on every 4th frame (the Steps that return true).
+// It prints where the trigger fired in one mix, the precision, recall and F1 of the detections, and what streaming costs.
 
 using System.CommandLine;
 using System.Diagnostics;
@@ -39,7 +39,7 @@ return Sample.Invoke(command, args);
 
 static int Run(int steps, float learningRate, int seed, float threshold, string output, string clipFolder, double required)
 {
-    const int B = TriggerModel.BatchSize, T = Features.Steps, Rate = Spectrogram.SampleRate;
+    const int B = TriggerModel.BatchSize, F = Features.Frames, T = Features.Steps, Bins = Features.Bins, Rate = Spectrogram.SampleRate;
     const int TestMixes = 100, RefractorySteps = 15;   // after firing, the detector waits 600 ms
     float[] positiveWeight = [3f];                      // a labelled step weighs as much as 3 others (pos_weight)
     ClipSet train, test;
@@ -54,28 +54,30 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
     }
     Console.WriteLine($"Clips: {train.Activates.Length} \"activate\", {train.Negatives.Length} other words, {train.Backgrounds.Length} backgrounds for training; "
         + $"{test.Activates.Length}, {test.Negatives.Length} and {test.Backgrounds.Length} held out (other voices).");
-    Console.WriteLine($"Features: {Spectrogram.Bins} log-power bins every 10 ms (25 ms Hann window, 256-point FFT), 15 frames stacked every 4: "
-        + $"{T} steps of 40 ms per {Features.Seconds} s mix; labels 1 for {Features.LabelSteps} steps ({Features.LabelSteps * 40} ms) after each \"activate\" ends.");
+    Console.WriteLine($"Features: {Bins} log-power bins every 10 ms (25 ms Hann window, 256-point FFT), {F} frames per {Features.Seconds} s mix; "
+        + $"the convolution's {T} output steps of 40 ms; labels 1 for {Features.LabelSteps} steps ({Features.LabelSteps * 40} ms) after each \"activate\" ends.");
     Console.WriteLine(TriggerModel.Summary());
 
-    // Buffers, allocated once: a batch of mixes, their spectrograms, the stacked model input and the per-step labels.
+    // Buffers, allocated once: a batch of mixes, their standardised spectrograms (the model's input) and the labels and
+    // logits of the output steps.
     var spectrogram = new Spectrogram();
-    float[] audio = new float[Features.Samples], frames = new float[Features.Frames * Features.Bins];
-    float[] input = new float[B * T * Features.Width], labels = new float[B * T], logits = new float[B * T], gradient = new float[B * T];
+    float[] audio = new float[Features.Samples], input = new float[B * F * Bins];
+    float[] labels = new float[B * T], logits = new float[B * T], gradient = new float[B * T];
     var ends = new List<int>();
 
     // The feature scaling: each bin's mean and standard deviation over 64 training mixes (not the ones trained on).
-    var scaler = new FeatureScaler(Features.Bins);
+    var scaler = new FeatureScaler(Bins);
     var scalingMixes = new TriggerMixer(train, unchecked((ulong)seed * 0x9E37_79B9_7F4A_7C15UL + 11));
     for (int i = 0; i < 64; i++)
     {
         scalingMixes.Next(audio, ends);
-        scaler.Add(frames.AsSpan(0, spectrogram.Compute(audio, frames) * Features.Bins));
+        scaler.Add(input.AsSpan(0, spectrogram.Compute(audio, input) * Bins));
     }
     scaler.Fit();
 
-    // Training: every step a batch of 16 fresh mixes, binary cross-entropy per step, Adam, clipping.
-    var model = new TriggerModel(seed);
+    // Training: every step a batch of 16 fresh mixes, binary cross-entropy per output step, Adam, clipping; the
+    // BatchNorms normalise with each batch's statistics and keep running ones for evaluation and streaming.
+    var model = new TriggerModel(seed) { Training = true };
     var adam = new Adam(TriggerModel.ParameterCount, learningRate);
     var mixer = new TriggerMixer(train, unchecked((ulong)seed * 0x9E37_79B9_7F4A_7C15UL + 12));
     double[] losses = new double[steps], smoothed = new double[steps];
@@ -90,7 +92,7 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
             for (int b = 0; b < B; b++)
             {
                 mixer.Next(audio, ends);
-                Features.Compute(spectrogram, scaler, audio, frames, input.AsSpan(b * T * Features.Width, T * Features.Width));
+                Features.Compute(spectrogram, scaler, audio, input.AsSpan(b * F * Bins, F * Bins));
                 Features.Label(ends, labels.AsSpan(b * T, T));
             }
             model.Forward(input, logits);
@@ -123,12 +125,13 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
     // Deployment: the inference-only model and the scaling, read back from the files, fed one sample at a time.
     var detector = new TriggerDetector();
     detector.LoadSafetensors(weights);
-    var deviceScaler = new FeatureScaler(Features.Bins);
+    var deviceScaler = new FeatureScaler(Bins);
     deviceScaler.Load(scaling);
-    var stream = new StreamingFeatures(deviceScaler, Features.Kernel, Features.Stride);
-    float[] stacked = new float[stream.Width], stepLogit = new float[1];
+    var stream = new StreamingFeatures(deviceScaler);
+    float[] frame = new float[Bins], stepLogit = new float[1];
 
-    // The held-out mixes, streamed: each step's probability is kept and scored below at several thresholds.
+    // The held-out mixes, streamed: a frame every 80 samples, one Step per frame; the frames whose Step returns true
+    // give an output step's probability, kept and scored below at several thresholds.
     var heldOut = new TriggerMixer(test, unchecked((ulong)seed * 0x9E37_79B9_7F4A_7C15UL + 13));
     var testEnds = new List<int>[TestMixes];
     float[] probabilities = new float[TestMixes * T];
@@ -142,41 +145,50 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
         int step = 0;
         foreach (float sample in audio)
         {
-            if (!stream.Push(sample, stacked)) continue;
+            if (!stream.Push(sample, frame)) continue;
             long before = Stopwatch.GetTimestamp();
-            detector.Step(stacked, stepLogit);
+            bool scored = detector.Step(frame, stepLogit);
             stepTicks += Stopwatch.GetTimestamp() - before;
-            probabilities[m * T + step++] = 1 / (1 + MathF.Exp(-stepLogit[0]));
+            if (scored) probabilities[m * T + step++] = 1 / (1 + MathF.Exp(-stepLogit[0]));
         }
         streamTicks += Stopwatch.GetTimestamp() - start;
+        if (step != T) throw new InvalidOperationException($"The stream gave {step} scores, not {T}.");
     }
-    double perFrame = streamTicks * 1e6 / Stopwatch.Frequency / (TestMixes * Features.Frames);
-    double perStep = stepTicks * 1e6 / Stopwatch.Frequency / (TestMixes * T);
+    double perFrame = streamTicks * 1e6 / Stopwatch.Frequency / (TestMixes * F);
+    double stepPerFrame = stepTicks * 1e6 / Stopwatch.Frequency / (TestMixes * F);
 
-    // One fresh held-out mix (with two or more triggers): where the words end and where the trigger fired; and the streamed logits against the
-    // trained model's Forward over the whole mix.
+    // One fresh held-out mix (with two or more triggers): where the words end and where the trigger fired; and the
+    // streamed logits, frame by frame, against the output steps of the trained model's Forward (evaluation mode: the
+    // BatchNorms' running statistics) over the whole mix. Output step s must come from frame 4s + 14.
     do heldOut.Next(audio, ends); while (ends.Count < 2);   // one with something to find
     var fired = new List<int>();
     var once = new Detector(threshold, RefractorySteps);
     float[] streamed = new float[T];
+    int scoredSteps = 0, misplaced = 0;
     detector.ResetState();
     stream.Reset();
-    for (int i = 0, step = 0; i < audio.Length; i++)
+    for (int i = 0, f = 0; i < audio.Length; i++)
     {
-        if (!stream.Push(audio[i], stacked)) continue;
-        detector.Step(stacked, stepLogit);
-        streamed[step] = stepLogit[0];
-        if (once.Fires(step, 1 / (1 + MathF.Exp(-stepLogit[0])))) fired.Add(Features.StepEnd(step));
-        step++;
+        if (!stream.Push(audio[i], frame)) continue;
+        if (detector.Step(frame, stepLogit))
+        {
+            if (scoredSteps >= T || Features.LastFrame(scoredSteps) != f) misplaced++;
+            else streamed[scoredSteps] = stepLogit[0];
+            if (once.Fires(scoredSteps, 1 / (1 + MathF.Exp(-stepLogit[0])))) fired.Add(Spectrogram.FrameEnd(f));
+            scoredSteps++;
+        }
+        f++;
     }
     model.Training = false;
-    Features.Compute(spectrogram, scaler, audio, frames, input.AsSpan(0, T * Features.Width));
-    model.Forward(input.AsSpan(0, T * Features.Width), logits.AsSpan(0, T));
+    Features.Compute(spectrogram, scaler, audio, input.AsSpan(0, F * Bins));
+    model.Forward(input.AsSpan(0, F * Bins), logits.AsSpan(0, T));
     float largest = 0;
     for (int s = 0; s < T; s++) largest = MathF.Max(largest, MathF.Abs(streamed[s] - logits[s]));
     Console.WriteLine();
     Console.WriteLine($"A fresh held-out mix: \"activate\" ends at {Seconds(ends)}; the trigger fired at {Seconds(fired)} (threshold {threshold.ToString(CultureInfo.InvariantCulture)}).");
-    Console.WriteLine($"Largest difference between the streamed logits and the trained model's Forward over the mix: {largest:G3}.");
+    Console.WriteLine($"Streamed, one Step per frame: {scoredSteps} of {F} frames gave a score ({misplaced} at another frame than Forward's step); "
+        + $"largest difference from the trained model's Forward over the mix ({T} output steps): {largest:G3}.");
+    if (scoredSteps != T || misplaced != 0) throw new InvalidOperationException("The stream's scores are not Forward's output steps.");
 
     // Scores at several thresholds: a detection is correct from 0.1 s before to 0.6 s after a true trigger's end.
     Console.WriteLine();
@@ -201,8 +213,8 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
         table.Row(level.ToString("0.0#", CultureInfo.InvariantCulture), $"{hits + falseAlarms}", $"{hits}", $"{falseAlarms}", $"{misses}", $"{precision:P1}", $"{recall:P1}", $"{f1:F3}");
     }
     AnsiConsole.Write(table);
-    Console.WriteLine($"Streaming cost: {perFrame:F1} µs per 10 ms frame (spectrogram, scaling and model), of which the model's Step "
-        + $"{perStep:F1} µs per 40 ms step (TriggerDetector, batch 1).");
+    Console.WriteLine($"Streaming cost: {perFrame:F1} µs per 10 ms frame (spectrogram, scaling and the model's Step), of which the model's Step "
+        + $"{stepPerFrame:F1} µs (TriggerDetector, batch 1; a score on every 4th frame).");
 
     if (chosenF1 < required)
     {

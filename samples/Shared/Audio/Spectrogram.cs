@@ -106,23 +106,3 @@ internal sealed class FeatureScaler(int bins)
         file.CopyTo("std", _std);
     }
 }
-
-/// <summary>
-/// Stacks <c>kernel</c> consecutive frames every <c>stride</c> frames into one vector of <c>kernel × bins</c> values,
-/// frame after frame: a <see cref="LinearAttribute"/> over these vectors computes what a <c>Conv1d(bins, out, kernel,
-/// stride)</c> over the frames computes (the same products; its weight <c>[out, kernel · bins]</c> is the convolution's
-/// <c>[out, bins, kernel]</c> with the last two axes swapped). It stands in for that layer until Unroll has it.
-/// </summary>
-internal static class FrameStacker
-{
-    /// <summary>The output steps of <paramref name="frames"/> frames (0 when there are fewer than <paramref name="kernel"/>).</summary>
-    public static int Steps(int frames, int kernel, int stride) => frames < kernel ? 0 : 1 + (frames - kernel) / stride;
-
-    /// <summary>Writes <c>[Steps(frames), kernel · bins]</c> from <c>[frames, bins]</c>; returns the steps.</summary>
-    public static int Stack(ReadOnlySpan<float> frames, int bins, int kernel, int stride, Span<float> stacked)
-    {
-        int steps = Steps(frames.Length / bins, kernel, stride), width = kernel * bins;
-        for (int s = 0; s < steps; s++) frames.Slice(s * stride * bins, width).CopyTo(stacked.Slice(s * width, width));
-        return steps;
-    }
-}
