@@ -13,17 +13,18 @@ public partial class ConvFrontEnd
 }
 
 /// <summary>
-/// The trigger-word model streaming on a device, one clip (batch 1): Conv1d (stride 4) → BatchNorm → ReLU → Dropout → GRU →
-/// Dropout → BatchNorm → GRU → Dropout → BatchNorm → Linear(1), a score every 4th 10 ms frame.
+/// samples/TriggerWord's model streaming on a device, one clip (batch 1): 129 spectrogram bins → Conv1d(64, 15 frames,
+/// stride 4) → BatchNorm → ReLU → Dropout → GRU 64 → Dropout → BatchNorm → GRU 64 → Dropout → BatchNorm → Linear(1), a
+/// score every 4th 10 ms frame.
 /// </summary>
-[Model(SequenceLength = 400, BatchSize = 1, InferenceOnly = true)]
+[Model(SequenceLength = 498, BatchSize = 1, InferenceOnly = true)]
 public partial class TriggerWordStream
 {
-    [Conv1d(101, 128, 15, Stride = 4)] public partial Conv1dLayer Conv { get; }
-    [BatchNorm(128)] public partial BatchNormLayer Norm1 { get; }
+    [Conv1d(129, 64, 15, Stride = 4)] public partial Conv1dLayer Conv { get; }
+    [BatchNorm(64)] public partial BatchNormLayer Norm1 { get; }
     [Activation(ActivationFunction.Relu)] public partial ActivationLayer Relu { get; }
     [Dropout(0.2)] public partial DropoutLayer Drop1 { get; }
-    [Gru(128, 64)] public partial GruLayer Rnn1 { get; }
+    [Gru(64, 64)] public partial GruLayer Rnn1 { get; }
     [Dropout(0.2)] public partial DropoutLayer Drop2 { get; }
     [BatchNorm(64)] public partial BatchNormLayer Norm2 { get; }
     [Gru(64, 64)] public partial GruLayer Rnn2 { get; }
@@ -43,7 +44,7 @@ public class AudioBenchmarks
     private readonly ConvFrontEnd _conv = new(1);
     private readonly TriggerWordStream _stream = new(1);
     private readonly float[] _x = new float[8 * 400 * 101], _y = new float[8 * 97 * 128], _dy = new float[8 * 97 * 128], _dx = new float[8 * 400 * 101];
-    private readonly float[] _frames = new float[4096 * 101], _score = new float[1];
+    private readonly float[] _frames = new float[4096 * 129], _score = new float[1];
     private int _frame;
 
     [GlobalSetup]
@@ -73,7 +74,7 @@ public class AudioBenchmarks
     {
         for (int k = 0; k < 4; k++)
         {
-            _stream.Step(_frames.AsSpan(_frame * 101, 101), _score);
+            _stream.Step(_frames.AsSpan(_frame * 129, 129), _score);
             _frame = (_frame + 1) & 4095;
         }
     }

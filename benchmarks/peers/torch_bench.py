@@ -153,20 +153,20 @@ def sequence_workload(cell):
 
 
 class TriggerWordStream(nn.Module):
-    """Unroll's TriggerWordStream in evaluation, streamed as a PyTorch user would: a window of the last 15 frames, and
-    every 4th frame the convolution over it, then one step of each GRU from its state."""
+    """Unroll's TriggerWordStream (samples/TriggerWord's model) in evaluation, streamed as a PyTorch user would: a window
+    of the last 15 frames, and every 4th frame the convolution over it, then one step of each GRU from its state."""
 
     def __init__(self):
         super().__init__()
-        self.conv = nn.Conv1d(101, 128, 15, stride=4)
-        self.norm1, self.norm2, self.norm3 = nn.BatchNorm1d(128), nn.BatchNorm1d(64), nn.BatchNorm1d(64)
-        self.rnn1, self.rnn2 = nn.GRU(128, 64, batch_first=True), nn.GRU(64, 64, batch_first=True)
+        self.conv = nn.Conv1d(129, 64, 15, stride=4)
+        self.norm1, self.norm2, self.norm3 = nn.BatchNorm1d(64), nn.BatchNorm1d(64), nn.BatchNorm1d(64)
+        self.rnn1, self.rnn2 = nn.GRU(64, 64, batch_first=True), nn.GRU(64, 64, batch_first=True)
         self.drop = nn.Dropout(0.2)
         self.head = nn.Linear(64, 1)
         self.eval()
 
     def step(self, window, state):
-        h = self.drop(torch.relu(self.norm1(self.conv(window)[:, :, 0])))  # [1, 128]
+        h = self.drop(torch.relu(self.norm1(self.conv(window)[:, :, 0])))  # [1, 64]
         h, s1 = self.rnn1(h[:, None], state[0])
         h, s2 = self.rnn2(self.norm2(self.drop(h[:, 0]))[:, None], state[1])
         return self.head(self.norm3(self.drop(h[:, 0]))), (s1, s2)
@@ -174,8 +174,8 @@ class TriggerWordStream(nn.Module):
 
 def trigger_word_frames():
     model = TriggerWordStream()
-    frames = torch.randn(4096, 101)
-    window = torch.zeros(1, 101, 15)
+    frames = torch.randn(4096, 129)
+    window = torch.zeros(1, 129, 15)
     s = {"frame": 0, "state": (None, None)}
 
     @torch.no_grad()
