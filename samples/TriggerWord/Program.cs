@@ -79,10 +79,11 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
     // BatchNorms normalise with each batch's statistics and keep running ones for evaluation and streaming.
     var model = new TriggerModel(seed) { Training = true };
     var adam = new Adam(TriggerModel.ParameterCount, learningRate);
+    var schedule = new CosineAnnealingLR(learningRate, steps, learningRate / 20); // settles on the last steps' weights
     var mixer = new TriggerMixer(train, unchecked((ulong)seed * 0x9E37_79B9_7F4A_7C15UL + 12));
     double[] losses = new double[steps], smoothed = new double[steps];
     int report = Math.Max(1, Math.Min(200, steps / 6));
-    Console.WriteLine($"Training {steps} steps of {B} mixes (Adam {learningRate.ToString(CultureInfo.InvariantCulture)}, clip 1.0).");
+    Console.WriteLine($"Training {steps} steps of {B} mixes (Adam {learningRate.ToString(CultureInfo.InvariantCulture)}, cosine to a 20th, clip 1.0).");
     var clock = Stopwatch.StartNew();
     Sample.Progress("Training", steps, task =>
     {
@@ -100,6 +101,7 @@ static int Run(int steps, float learningRate, int seed, float threshold, string 
             model.ZeroGradients();
             model.Backward(gradient);
             GradientClipping.ByNorm(model.Gradients, 1f);
+            schedule.Apply(adam, step - 1);
             adam.Step(model.Parameters, model.Gradients);
 
             average = step == 1 ? loss : 0.98 * average + 0.02 * loss;
