@@ -27,21 +27,22 @@ var seed = new Option<int>("--seed") { Description = "seed of the initialisation
 var threshold = new Option<float>("--threshold") { Description = "probability at which the trigger fires", DefaultValueFactory = _ => 0.5f, HelpName = "P" }.Positive();
 var output = new Option<string>("--output") { Description = "folder for the weights, the feature scaling and the loss curve", DefaultValueFactory = _ => Path.Combine("runs", "TriggerWord"), HelpName = "DIR" };
 var clips = new Option<string>("--clips") { Description = "folder with the train/ and test/ clips", DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "clips"), HelpName = "DIR" };
+var positiveWeight = new Option<float>("--pos-weight") { Description = "weight of a labelled step against an unlabelled one (pos_weight)", DefaultValueFactory = _ => 5f, HelpName = "W" }.Positive();
 var require = new Option<double>("--require") { Description = "exit with status 1 if the held-out F1 ends below F (0 to 1)", HelpName = "F" };
 var command = new RootCommand("""
     TriggerWord: a GRU model hears "activate" in noisy audio. Trains on mixes of the training voices, then streams
     held-out mixes (other voices, other backgrounds) through the inference-only model and scores its detections.
     Writes its weights, feature scaling and loss curve under runs/TriggerWord/.
-    """) { steps, learningRate, seed, threshold, output, clips, require };
+    """) { steps, learningRate, seed, threshold, positiveWeight, output, clips, require };
 command.SetAction(result => Run(result.GetValue(steps), result.GetValue(learningRate), result.GetValue(seed), result.GetValue(threshold),
-    result.GetRequiredValue(output), result.GetRequiredValue(clips), result.GetValue(require)));
+    result.GetValue(positiveWeight), result.GetRequiredValue(output), result.GetRequiredValue(clips), result.GetValue(require)));
 return Sample.Invoke(command, args);
 
-static int Run(int steps, float learningRate, int seed, float threshold, string output, string clipFolder, double required)
+static int Run(int steps, float learningRate, int seed, float threshold, float positive, string output, string clipFolder, double required)
 {
     const int B = TriggerModel.BatchSize, F = Features.Frames, T = Features.Steps, Bins = Features.Bins, Rate = Spectrogram.SampleRate;
     const int TestMixes = 100, RefractorySteps = 15;   // after firing, the detector waits 600 ms
-    float[] positiveWeight = [3f];                      // a labelled step weighs as much as 3 others (pos_weight)
+    float[] positiveWeight = [positive];                // a labelled step weighs as much as `positive` others (pos_weight)
     ClipSet train, test;
     try
     {
