@@ -1,18 +1,17 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Xunit;
 
 namespace Unroll.Tests.Text;
 
 /// <summary>
-/// <see cref="Word2Vec"/>: the batch loss and gradients against PyTorch (Word2VecFixture.json, written by
+/// <see cref="Word2Vec"/>: the batch loss and gradients against PyTorch (Text/Fixtures/word2vec.json, written by
 /// make_word2vec_fixtures.py), the sub-sampling keep probability, the negatives' unigram^¾ frequencies, the learning-rate
 /// decay, topics learned from a synthetic corpus, determinism, allocations and argument checks.
 /// </summary>
 public class Word2VecTests
 {
-    private static JsonElement Fixture([CallerFilePath] string here = "") =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(Path.GetDirectoryName(here)!, "Word2VecFixture.json"))).RootElement;
+    private static JsonElement Fixture() =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Text", "Fixtures", "word2vec.json"))).RootElement;
 
     private static float[] Floats(JsonElement e, string name) => e.GetProperty(name).EnumerateArray().Select(x => (float)x.GetDouble()).ToArray();
     private static double[] Doubles(JsonElement e, string name) => e.GetProperty(name).EnumerateArray().Select(x => x.GetDouble()).ToArray();

@@ -1,4 +1,4 @@
-"""Writes Word2VecFixture.json: the skip-gram negative-sampling loss
+"""Writes Fixtures/word2vec.json: the skip-gram negative-sampling loss
 -log s(u_o.v_c) - sum_k log s(-u_k.v_c), summed over a few (center, context, negatives) triples (words repeated,
 a negative equal to the center, a center equal to a context elsewhere), and its autograd gradients in float64.
 Run: /usr/bin/python3 make_word2vec_fixtures.py (torch 1.13). Unroll's tests read the JSON, never Python."""
@@ -32,6 +32,6 @@ fixture = {
     "loss": loss.item(),
     "input_gradient": a.grad.flatten().tolist(), "output_gradient": b.grad.flatten().tolist(),
 }
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "Word2VecFixture.json"), "w") as f:
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "Fixtures", "word2vec.json"), "w") as f:
     json.dump(fixture, f, indent=1)
     f.write("\n")
