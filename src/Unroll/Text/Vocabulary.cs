@@ -267,7 +267,7 @@ public sealed class Vocabulary
         }
         catch (DecoderFallbackException e)
         {
-            throw Error(name, lineNumber + 1, "the text is not valid UTF-8", e);
+            throw new InvalidDataException($"Vocabulary file '{name}': the text is not valid UTF-8 (after line {lineNumber}, the last read whole).", e);
         }
         foreach (string? special in new[] { paddingToken, unknownToken })
         {

@@ -103,7 +103,7 @@ public static class WordVectorFile
         string header = string.Create(CultureInfo.InvariantCulture, $"{vectors.Count} {dimension}\n");
         if (format == WordVectorFormat.Word2VecBinary)
         {
-            using var output = new BufferedStream(stream, 65536);
+            var output = new BufferedStream(stream, 65536); // not disposed: that would close the caller's stream
             output.Write(Encoding.ASCII.GetBytes(header));
             byte[] row = new byte[dimension * sizeof(float)];
             for (int w = 0; w < vectors.Count; w++)
@@ -194,7 +194,7 @@ public static class WordVectorFile
         }
         catch (DecoderFallbackException e)
         {
-            throw TextError(name, lineNumber + 1, "the text is not valid UTF-8", e);
+            throw new InvalidDataException($"Word-vector file '{name}': the text is not valid UTF-8 (after line {lineNumber}, the last read whole).", e);
         }
         if (declaredCount >= 0 && words.Count != declaredCount)
         {
@@ -206,7 +206,7 @@ public static class WordVectorFile
 
     private static WordVectors ReadBinary(Stream stream, string name)
     {
-        using var input = new BufferedStream(stream, 65536);
+        var input = new BufferedStream(stream, 65536); // not disposed: that would close the caller's stream
         long offset = 0;
         var header = new List<byte>();
         int b;
