@@ -173,20 +173,7 @@ public sealed class Vocabulary
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string temporary = path + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                Save(stream);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        AtomicFile.Write(path, Save);
     }
 
     /// <summary>Writes the vocabulary as UTF-8 <c>word count</c> lines in id order; the stream is left open.</summary>

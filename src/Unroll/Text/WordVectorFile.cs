@@ -47,7 +47,7 @@ public static class WordVectorFile
         return Read(stream, format, path);
     }
 
-    /// <summary>Reads word vectors from <paramref name="stream"/> (see <see cref="Read(string, WordVectorFormat)"/>); the stream is left open.</summary>
+    /// <summary>Reads word vectors from <paramref name="stream"/> (see <see cref="Read(string, WordVectorFormat)"/>); the stream is read to its end (it is buffered) and left open.</summary>
     /// <param name="stream">A readable stream.</param>
     /// <param name="format">The layout (both text formats detect the header).</param>
     /// <param name="name">The name error messages give the stream (a file name).</param>
@@ -74,20 +74,7 @@ public static class WordVectorFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(vectors);
         CheckFormat(format);
-        string temporary = path + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 65536))
-            {
-                Write(stream, vectors, format);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        AtomicFile.Write(path, stream => Write(stream, vectors, format));
     }
 
     /// <summary>Writes <paramref name="vectors"/> to <paramref name="stream"/> in <paramref name="format"/>; the stream is left open.</summary>

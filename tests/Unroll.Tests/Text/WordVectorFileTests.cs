@@ -49,7 +49,7 @@ public sealed class WordVectorFileTests : IDisposable
         var vectors = Awkward();
         string path = Temp("vectors." + format);
         WordVectorFile.Write(path, vectors, format);
-        Assert.False(File.Exists(path + ".tmp"));
+        Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
         AssertSame(vectors, WordVectorFile.Read(path, format));
 
         using var stream = new MemoryStream();
