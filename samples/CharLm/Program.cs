@@ -18,6 +18,7 @@ using CharLm;
 using Spectre.Console;
 using Unroll;
 using Unroll.Samples;
+using Vocabulary = CharLm.Vocabulary;
 
 var steps = new Option<int>("--steps") { Description = "optimizer steps in all, counting those of a resumed run", DefaultValueFactory = _ => 2000, HelpName = "N" }.Positive();
 var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint instead of starting afresh" };

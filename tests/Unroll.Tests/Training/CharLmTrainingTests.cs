@@ -7,9 +7,9 @@ namespace Unroll.Tests;
 [Model(SequenceLength = 16, BatchSize = 4)]
 public partial class TinyCharLm
 {
-    [Embedding(Vocabulary.Size, 8)] public partial EmbeddingLayer Embed { get; }
+    [Embedding(global::CharLm.Vocabulary.Size, 8)] public partial EmbeddingLayer Embed { get; }
     [Lstm(8, 24, NumLayers = 2, Dropout = 0.1)] public partial LstmLayer Rnn { get; }
-    [Linear(24, Vocabulary.Size)] public partial LinearLayer Head { get; }
+    [Linear(24, global::CharLm.Vocabulary.Size)] public partial LinearLayer Head { get; }
 }
 
 /// <summary>
@@ -24,7 +24,7 @@ public class CharLmTrainingTests
     private static (Trainer Trainer, TinyCharLm Model) Start(int seed)
     {
         var model = new TinyCharLm(seed);
-        int[] ids = Vocabulary.Of(Text).Encode(Text);
+        int[] ids = global::CharLm.Vocabulary.Of(Text).Encode(Text);
         return (new Trainer(model, ids, new TrainingOptions { LearningRate = 1e-2f, Seed = seed, ValidationBatches = 4 }), model);
     }
 
