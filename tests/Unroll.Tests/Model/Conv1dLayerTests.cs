@@ -148,7 +148,6 @@ public class Conv1dLayerTests
             var stepInput = new float[rows * inputs];
             var stepOutput = new float[rows * width];
             int yielded = 0;
-            var pattern = new List<int>();
             for (int t = 0; t < time; t++)
             {
                 for (int b = 0; b < rows; b++) x.AsSpan((b * time + t) * inputs, inputs).CopyTo(stepInput.AsSpan(b * inputs, inputs));
@@ -158,7 +157,6 @@ public class Conv1dLayerTests
                     Assert.All(stepOutput, v => Assert.True(float.IsNaN(v), $"step {t} yielded nothing but wrote the output"));
                     continue;
                 }
-                pattern.Add(t);
                 for (int b = 0; b < rows; b++)
                 {
                     Tolerance.AssertClose(stepOutput.AsSpan(b * width, width), Layout.ToDouble(expected.AsSpan((b * steps + yielded) * width, width)),
