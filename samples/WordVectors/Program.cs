@@ -16,6 +16,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Unroll;
 using Unroll.Samples;
@@ -119,7 +120,7 @@ static int Run(string? corpusName, Word2VecOptions options, string output, doubl
     Sample.Write(vectorFile, $"{vectors.Count:N0} vectors of {vectors.Dimension}, GloVe text", path => WordVectorFile.Write(path, vectors, WordVectorFormat.GloVe));
     Sample.Write(Path.Combine(output, "vocabulary.txt"), "the vocabulary with its counts", vocabulary.Save);
     WordVectors reread = WordVectorFile.Read(vectorFile, WordVectorFormat.GloVe);
-    if (!reread.Words.SequenceEqual(vectors.Words) || !reread.Matrix.SequenceEqual(vectors.Matrix))
+    if (!reread.Words.SequenceEqual(vectors.Words) || !MemoryMarshal.AsBytes(reread.Matrix).SequenceEqual(MemoryMarshal.AsBytes(vectors.Matrix)))
     {
         Console.Error.WriteLine($"{vectorFile} read back differs from the vectors written.");
         return 1;
