@@ -136,7 +136,7 @@ internal static partial class Emitter
             w.Line();
         }
         w.Line(caches
-            ? $"/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state, and the step position of {holders} back to 0.</summary>"
+            ? $"/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state, and rewinds {holders}.</summary>"
             : "/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>");
         w.Open("public void ResetState()");
         if (caches) w.Line("_stepPosition = 0;");

@@ -111,10 +111,14 @@ internal sealed class PositionalEncodingHandler : LayerHandler<PositionalEncodin
         w.Line($"{Kernels}.Sinusoidal(Arena.Slice(Layout.{layer.Table}, {steps * d}), {steps}, {d});");
     }
 
-    /// <summary>The table the passes read: the learned weight, or the sinusoidal table.</summary>
+    /// <summary>The table the sequence pass reads: the learned weight, or the sinusoidal table.</summary>
     private static string Table(PositionalEncodingPlan layer) => layer.Table is { } table
         ? $"a.Slice(Layout.{table}, {layer.InputSteps * layer.Out})"
         : $"p.Slice(Layout.{layer.ParameterNames[0]}, {layer.MaxLength * layer.Out})";
+
+    /// <summary>The row of the table that one step reads, at <c>_stepPosition</c>.</summary>
+    private static string StepRow(PositionalEncodingPlan layer) =>
+        $"{(layer.Table is { } table ? "a.Slice(Layout." + table : "p.Slice(Layout." + layer.ParameterNames[0])} + _stepPosition * {layer.Out}, {layer.Out})";
 
     protected override void WriteForward(LayerPass pass, PositionalEncodingPlan layer)
     {
@@ -124,7 +128,7 @@ internal sealed class PositionalEncodingHandler : LayerHandler<PositionalEncodin
         if (pass.Streaming)
         {
             w.Line($"// {layer.Property}: {Describe(layer)}, one step: y[b] = x[b] + {what.Replace("[t]", "[_stepPosition]")}");
-            w.Line($"{Kernels}.Add(a.Slice(Layout.{pass.Input}, {B * d}), {Table(layer)}.Slice(_stepPosition * {d}, {d}), a.Slice(Layout.{buffers.Output}, {B * d}), 1, {B}, {d});");
+            w.Line($"{Kernels}.Add(a.Slice(Layout.{pass.Input}, {B * d}), {StepRow(layer)}, a.Slice(Layout.{buffers.Output}, {B * d}), 1, {B}, {d});");
             return;
         }
         string count = $"{pass.Rows} * {d}";
