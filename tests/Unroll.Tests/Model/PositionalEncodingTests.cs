@@ -80,13 +80,6 @@ public class PositionalEncodingTests(ITestOutputHelper output)
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
-    private static double MaxDifference(ReadOnlySpan<float> actual, ReadOnlySpan<double> expected)
-    {
-        double most = 0;
-        for (int i = 0; i < actual.Length; i++) most = Math.Max(most, Math.Abs(actual[i] - expected[i]));
-        return most;
-    }
-
     [Theory]
     [MemberData(nameof(Cases))]
     public void Matches_PyTorch_with_rows_of_their_own_lengths_in_a_partial_batch(string name)
@@ -106,12 +99,12 @@ public class PositionalEncodingTests(ITestOutputHelper output)
         {
             int real = lengths[b] * width;
             Tolerance.AssertClose(actual.AsSpan(b * time * width, real), expected.AsSpan(b * time * width, real), $"row {b}'s output", 1e-5, 1e-5);
-            most = Math.Max(most, MaxDifference(actual.AsSpan(b * time * width, real), expected.AsSpan(b * time * width, real)));
+            most = Math.Max(most, Tolerance.LargestDifference(actual.AsSpan(b * time * width, real), expected.AsSpan(b * time * width, real)));
         }
         golden.AssertGradients(model, actual);
         output.WriteLine($"{name}: max |output − PyTorch| {most:E2}");
         foreach (string parameter in golden.Names("grad_params"))
-            output.WriteLine($"{name}: max |∂{parameter} − PyTorch| {MaxDifference(model.NamedParameters[parameter].Gradients, golden.Tensor("grad_params", parameter).Values):E2}");
+            output.WriteLine($"{name}: max |∂{parameter} − PyTorch| {Tolerance.LargestDifference(model.NamedParameters[parameter].Gradients, golden.Tensor("grad_params", parameter).Values):E2}");
     }
 
     [Fact]
@@ -142,7 +135,7 @@ public class PositionalEncodingTests(ITestOutputHelper output)
         double[] expected = table.GetProperty("values").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         var actual = new float[shape[0] * shape[1]];
         Unroll.Kernels.Positions.Sinusoidal(actual, shape[0], shape[1]);
-        double most = MaxDifference(actual, expected);
+        double most = Tolerance.LargestDifference(actual, expected);
         int equal = actual.Where((v, i) => v == expected[i]).Count();
         output.WriteLine($"{size}: max |PE − PyTorch's| {most:E2}, {equal} of {actual.Length} values bit for bit");
         // The same float32 angles; PyTorch's float32 sin and cos (SLEEF's, within an ulp) against the rounded double ones:
