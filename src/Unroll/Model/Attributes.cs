@@ -630,7 +630,8 @@ public enum PositionalEncodingKind
 /// <remarks>
 /// The sinusoidal kind has no state-dict entry: the tutorial registers its table as a buffer <c>pe</c>, which Unroll computes
 /// in the model's constructor instead (for <c>SequenceLength</c> positions), so a PyTorch state dict's <c>pe</c> is not one of
-/// the model's tensors. The learned kind's <c>weight</c> loads and saves under the layer's name (<c>Pos.weight</c>).
+/// the model's tensors: leave it out of the file (loading refuses an extra tensor by name). The learned kind's <c>weight</c>
+/// loads and saves under the layer's name (<c>Pos.weight</c>).
 /// </remarks>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
 public sealed class PositionalEncodingAttribute : LayerAttribute

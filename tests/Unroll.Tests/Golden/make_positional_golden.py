@@ -10,7 +10,7 @@ golden data holds PyTorch's float32 values. An odd width's cosines use the first
 code assumes an even width). The learned encoding is an nn.Embedding of the positions 0 … L − 1 added to the input.
 Also writes positional_table.json: the tutorial's float32 tables for a few sizes, which Unroll's table is compared with.
 Run with Debian's python3-torch: /usr/bin/python3 make_positional_golden.py  (writes positional_*.json here and
-../IO/Fixtures/positional_learned.safetensors).
+../IO/Fixtures/positional_learned.safetensors, positional_sinusoidal_pe.safetensors).
 """
 import json
 import math
@@ -83,6 +83,22 @@ case("learned", "Linear(3, 4) -> x + Embedding(10, 4)(positions) -> GRU(4, 3) ->
 
 # The learned case's float32 state_dict, which a test compiles into an inference-only model.
 golden_rows.write_weights("positional_learned")
+
+# The sinusoidal case's state_dict as PyTorch saves it, with the tutorial's buffer (Pos.pe): Unroll has no such tensor, so
+# loading it is refused by name (a test), and a state dict without it loads.
+def write_sinusoidal_with_pe():
+    import sys
+    sys.path.insert(0, os.path.join(golden_rows.HERE, "..", "IO"))
+    from make_safetensors_fixtures import raw, write_safetensors
+
+    with open(os.path.join(golden_rows.HERE, "positional_sinusoidal.json")) as f:
+        params = json.load(f)["float64"]["params"]
+    tensors = [(n, "F32", p["shape"], raw(torch.tensor(p["values"], dtype=torch.float32).reshape(p["shape"]), "F32")) for n, p in params.items()]
+    tensors.append(("Pos.pe", "F32", [10, 6], raw(sinusoidal_table(6, 10), "F32")))
+    write_safetensors(os.path.join(golden_rows.HERE, "..", "IO", "Fixtures", "positional_sinusoidal_pe.safetensors"), tensors, {"format": "pt"})
+
+
+write_sinusoidal_with_pe()
 
 # The tutorial's tables, which Unroll's Positions.Sinusoidal is compared with.
 tables = {f"{max_len}x{d}": golden_rows.T(sinusoidal_table(d, max_len)) for max_len, d in ((256, 16), (100, 5), (64, 1), (40, 7))}

@@ -309,6 +309,17 @@ public class PositionalEncodingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_state_dict_with_the_tutorial_s_pe_buffer_is_refused_by_name_and_changes_nothing()
+    {
+        var model = new PosSinusoidal(12);
+        float[] before = model.Parameters.ToArray();
+        string path = Path.Combine(AppContext.BaseDirectory, "IO", "Fixtures", "positional_sinusoidal_pe.safetensors");
+        var e = Assert.Throws<InvalidDataException>(() => model.LoadSafetensors(path));
+        Assert.Contains("Pos.pe", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, model.Parameters.ToArray());
+    }
+
+    [Fact]
     public void The_views_say_what_was_declared()
     {
         var sinusoidal = new PosOdd();
