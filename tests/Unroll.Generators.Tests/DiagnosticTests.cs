@@ -744,12 +744,70 @@ public sealed class DiagnosticTests
         """,
         "UNR0009", span, message);
 
+    [Theory]
+    [InlineData("[Linear(4, 8)] public partial LinearLayer Front { get; }", "PositionalEncoding(10)", "Layer 'Pos' encodes 10 positions (maxLength), but it gets up to 12 steps: raise maxLength to at least 12")]
+    [InlineData("[Linear(4, 8)] public partial LinearLayer Front { get; }", "PositionalEncoding(11, Kind = PositionalEncodingKind.Learned)", "encodes 11 positions (maxLength), but it gets up to 12 steps")]
+    [InlineData("[Conv1d(4, 8, 2, Stride = 2)] public partial Conv1dLayer Front { get; }", "PositionalEncoding(5)", "encodes 5 positions (maxLength), but it gets up to 6 steps")]
+    public void UNR0032_PositionsTooFew(string front, string encoding, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 12, BatchSize = 4)]
+        public partial class Tagger
+        {
+            {{front}}
+            [{{encoding}}] public partial PositionalEncodingLayer Pos { get; }
+        }
+        """,
+        "UNR0032", encoding, message);
+
+    [Theory]
+    [InlineData("PositionalEncoding(12, Kind = (PositionalEncodingKind)2)", "UNR0017", "'Kind' of layer 'Pos' is 2, but it must be a PositionalEncodingKind value (Sinusoidal or Learned)")]
+    [InlineData("PositionalEncoding(0)", "UNR0005", "'maxLength' of layer 'Pos'")]
+    [InlineData("PositionalEncoding(-3, Kind = PositionalEncodingKind.Learned)", "UNR0005", "'maxLength' of layer 'Pos'")]
+    public void UNR0017_and_UNR0005_PositionalEncodingOptions(string encoding, string id, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 12)]
+        public partial class Tagger
+        {
+            [Linear(4, 8)] public partial LinearLayer Front { get; }
+            [{{encoding}}] public partial PositionalEncodingLayer Pos { get; }
+        }
+        """,
+        id, encoding, message);
+
+    [Fact]
+    public void UNR0018_PositionalEncodingFirst() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [PositionalEncoding(10)] public partial PositionalEncodingLayer Pos { get; }
+            [Linear(4, 8)] public partial LinearLayer Head { get; }
+        }
+        """,
+        "UNR0018", "PositionalEncoding(10)", "'Pos' must follow another layer");
+
+    [Fact]
+    public void UNR0009_PositionalEncodingAfterLastStep() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Tagger
+        {
+            [Gru(4, 8, ReturnSequences = false)] public partial GruLayer Encoder { get; }
+            [PositionalEncoding(10)] public partial PositionalEncodingLayer Pos { get; }
+        }
+        """,
+        "UNR0009", "PositionalEncoding(10)", "Positional encoding 'Pos' comes after 'Encoder'");
+
     // ---- The descriptors and their help pages ----
 
     [Fact]
     public void Descriptors_AreNumberedFromUNR0001_InOrder_AllErrorsButUNR0026_28And29()
     {
-        Assert.Equal(Enumerable.Range(1, 31).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
+        Assert.Equal(Enumerable.Range(1, 32).Select(i => $"UNR{i:0000}"), Descriptors.AllDescriptors.Select(d => d.Id));
         foreach (DiagnosticDescriptor descriptor in Descriptors.AllDescriptors)
         {
             // Errors cannot be configured away; the warnings (tensors left out of compiled weights, a precision with nothing to

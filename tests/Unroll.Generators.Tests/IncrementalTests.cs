@@ -173,6 +173,8 @@ public sealed class IncrementalTests
         Models.BidirectionalGruClassifier,
         Models.NestedInternalTagger,
         Models.StackedBidirectionalLstm,
+        Models.PositionalTagger,
+        Models.LearnedPositions,
         // With diagnostics: DiagnosticInfo and LocationInfo in the outputs.
         Models.CharLm.Replace("[Linear(128, 65)]", "[Linear(100, 65)]"),
         Models.CharLm.Replace("public partial class CharLm", "public class CharLm"),

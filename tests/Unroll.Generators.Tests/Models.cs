@@ -236,4 +236,36 @@ public static class Models
             [Linear(8, 40)]                                                                    public partial LinearLayer Head { get; }
         }
         """;
+
+    /// <summary>A causal transformer tagger: the tutorial's sinusoidal encoding before causal self-attention (it streams by step position).</summary>
+    public const string PositionalTagger = """
+        using Unroll;
+
+        namespace Text;
+
+        [Model(SequenceLength = 16, BatchSize = 2)]
+        public partial class PositionalTagger
+        {
+            [Linear(8, 12)]                                  public partial LinearLayer In { get; }
+            [PositionalEncoding(32)]                         public partial PositionalEncodingLayer Pos { get; }
+            [SelfAttention(12, NumHeads = 2, Causal = true)] public partial SelfAttentionLayer Attend { get; }
+            [Linear(12, 5)]                                  public partial LinearLayer Head { get; }
+        }
+        """;
+
+    /// <summary>Token embeddings plus a learned table of positions (an odd width), under a GRU.</summary>
+    public const string LearnedPositions = """
+        using Unroll;
+
+        namespace Text;
+
+        [Model(SequenceLength = 10, BatchSize = 3)]
+        public partial class PositionTagger
+        {
+            [Embedding(40, 7)]                                              public partial EmbeddingLayer Embed { get; }
+            [PositionalEncoding(12, Kind = PositionalEncodingKind.Learned)] public partial PositionalEncodingLayer Pos { get; }
+            [Gru(7, 6)]                                                     public partial GruLayer Rnn { get; }
+            [Linear(6, 4)]                                                  public partial LinearLayer Head { get; }
+        }
+        """;
 }

@@ -54,6 +54,12 @@ public sealed class SnapshotTests
     public void TransformerBlock() => Verify(Models.TransformerBlock, "Text.TinyTransformer.g.cs", nameof(TransformerBlock));
 
     [Fact]
+    public void PositionalTagger() => Verify(Models.PositionalTagger, "Text.PositionalTagger.g.cs", nameof(PositionalTagger));
+
+    [Fact]
+    public void LearnedPositions() => Verify(Models.LearnedPositions, "Text.PositionTagger.g.cs", nameof(LearnedPositions));
+
+    [Fact]
     public void Int8Denoiser() => Verify(Models.Int8Denoiser, "Audio.Denoiser.g.cs", nameof(Int8Denoiser));
 
     /// <summary>
@@ -77,7 +83,7 @@ public sealed class SnapshotTests
     [Fact]
     public void GeneratedCode_lists_no_empty_regions_zero_offsets_or_time_axes_of_one_step()
     {
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier })
         {
             string code = GeneratorHarness.Run(source).SingleSource;
             Assert.DoesNotMatch(@"public const int \w+ = \d+; // 0:", code);
@@ -90,7 +96,7 @@ public sealed class SnapshotTests
     [Fact]
     public void GeneratedCode_keeps_its_lines_within_160_characters()
     {
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, DiagnosticTests.SeveralIndependentErrors })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier, DiagnosticTests.SeveralIndependentErrors })
         {
             foreach (string line in GeneratorHarness.Run(source).SingleSource.Split('\n'))
                 Assert.True(line.Length <= Emitting.SourceWriter.MaxWidth, $"{line.Length} characters: {line}");
@@ -115,7 +121,7 @@ public sealed class SnapshotTests
     public void GeneratedCode_CompilesWithoutImplicitUsings()
     {
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier })
         {
             GeneratorRun run = GeneratorHarness.Run(source, implicitUsings: false).AssertNoException();
             failures.AddRange(run.OutputErrors);
@@ -132,7 +138,7 @@ public sealed class SnapshotTests
     {
         CSharpParseOptions options = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier })
         {
             // A public type without a comment beside the model, which must be reported: the check is on.
             SyntaxTree probe = CSharpSyntaxTree.ParseText("public class Undocumented { }", options, "/src/Probe.cs");

@@ -173,6 +173,11 @@ internal static class Descriptors
         "Kernel longer than the padded sequence",
         "The {1} of layer '{0}' reaches {2} steps, more than the {3} steps it gets at most, padded {4}: shorten the kernel or its dilation, pad more, or raise SequenceLength");
 
+    /// <summary>UNR0032: "Layer '{0}' encodes {1} positions (maxLength), but it gets up to {2} steps: …".</summary>
+    public static readonly DiagnosticDescriptor PositionsTooFew = Error("UNR0032",
+        "Positional encoding shorter than the sequence",
+        "Layer '{0}' encodes {1} positions (maxLength), but it gets up to {2} steps: raise maxLength to at least {2}, or lower SequenceLength");
+
     private static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, LayerNotPartial, LayerWrongType, SizesDoNotChain, NonPositiveSize, EmbeddingNotFirst,
@@ -181,7 +186,7 @@ internal static class Descriptors
         InvalidTargetLength, DecoderNotLast, DecoderDoesNotFitEncoder,
         WeightsFileNotFound, WeightsFileUnusable, WeightsDoNotFit, WeightsFileExtraTensors,
         InvalidWeightPrecision, WeightPrecisionUnused, WeightsFileNotWrittenYet, InvalidInferenceModel,
-        KernelTooLong,
+        KernelTooLong, PositionsTooFew,
     };
 
     /// <summary>Every descriptor, in id order.</summary>

@@ -125,15 +125,18 @@ internal static partial class Emitter
     {
         bool tokens = plan.Vocabulary > 0;
         var last = plan.Step!.Layers[plan.Layers.Count - 1];
-        bool caches = plan.Layers.Select((_, i) => i).Any(i => LayerHandler.For(plan.Layers[i].Kind).CachesSteps(plan, i));
+        // What holds the steps of the layers that count them (the attention caches, the positional encodings), for the messages.
+        string holders = string.Join(" and ", plan.Layers.Select((_, i) => i).Where(i => LayerHandler.For(plan.Layers[i].Kind).CachesSteps(plan, i))
+            .Select(i => LayerHandler.For(plan.Layers[i].Kind).StepHolder).Distinct());
+        bool caches = holders.Length > 0;
         if (caches)
         {
-            w.Line("/// <summary>Streaming: steps since <c>ResetState</c>, the position of the next in the attention layers' key/value caches.</summary>");
+            w.Line($"/// <summary>Streaming: steps since <c>ResetState</c>, the position of the next in {holders}.</summary>");
             w.Line("private int _stepPosition;");
             w.Line();
         }
         w.Line(caches
-            ? "/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state, and empties the attention caches.</summary>"
+            ? $"/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state, and rewinds {holders}.</summary>"
             : "/// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state.</summary>");
         w.Open("public void ResetState()");
         if (caches) w.Line("_stepPosition = 0;");
@@ -176,7 +179,7 @@ internal static partial class Emitter
             w.Line("/// </returns>");
         }
         w.Line($"/// <exception cref=\"global::System.ArgumentException\">A span has the wrong length{(tokens ? ", or a token is outside the vocabulary" : "")}; nothing has changed.</exception>");
-        if (caches) w.Line($"/// <exception cref=\"global::System.InvalidOperationException\"><see cref=\"SequenceLength\"/> steps have run since <see cref=\"ResetState\"/>: the attention caches are full.</exception>");
+        if (caches) w.Line($"/// <exception cref=\"global::System.InvalidOperationException\"><see cref=\"SequenceLength\"/> steps have run since <see cref=\"ResetState\"/>: {holders} hold no more.</exception>");
         w.Open($"public {(plan.StepSkips ? "bool" : "void")} Step({inputType} {inputName}, {Span} output)");
         w.Line($"int rows = BatchRows({inputName}.Length, {plan.InputSize}, nameof({inputName}), \"{(tokens ? "[batch]" : $"[batch, features {plan.InputSize}]")}\");");
         w.Line(SpanCheck("output.Length", $"rows * {plan.OutputSize}", "nameof(output)", $"$\"[batch {{rows}}, features {plan.OutputSize}]\""));
@@ -197,7 +200,7 @@ internal static partial class Emitter
         if (caches)
         {
             w.Line("if (_stepPosition == SequenceLength)");
-            w.Line($"    throw new global::System.InvalidOperationException(\"The attention caches hold SequenceLength ({plan.SequenceLength}) steps, and they are full: ResetState starts again.\");");
+            w.Line($"    throw new global::System.InvalidOperationException(\"Streaming has run SequenceLength ({plan.SequenceLength}) steps since ResetState, as many as {holders} hold: ResetState starts again.\");");
         }
         if (plan.PacksStepWeights) w.Line("if (a[Layout.Step_WeightsStale] != 0f) PackStepWeights();");
         w.Line(plan.StepSkips ? "if (!StepCore()) return false;" : "StepCore();");

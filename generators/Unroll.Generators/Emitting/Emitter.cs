@@ -333,6 +333,7 @@ internal static partial class Emitter
             }
         }
         if (plan.PacksStepWeights) w.Line("Arena[Layout.Step_WeightsStale] = 1f; // Step packs its weights before the first step");
+        WriteModelMembers(w, plan, ModelPart.Construction);
         w.Line();
         w.Line("// Each named parameter views _arena at its own index (the parameter block starts at _origin).");
         w.Line("_namedParameters = new global::Unroll.NamedParameter[]");

@@ -168,6 +168,9 @@ internal abstract class LayerHandler
     /// </summary>
     public virtual bool CachesSteps(ModelPlan plan, int index) => false;
 
+    /// <summary>What holds the steps of a layer that <see cref="CachesSteps"/>, in the model's messages about them ("the attention caches").</summary>
+    public virtual string StepHolder => "the caches of past steps";
+
     /// <summary>
     /// The layer's part of <c>PackStepWeights</c>, <c>PackSequenceWeights</c> or <c>PackedWeightsCurrent</c>
     /// (<paramref name="method"/>), for a layer that <see cref="PacksStepWeights"/>.

@@ -17,6 +17,9 @@ internal enum ModelPart
 
     /// <summary>After <c>StepCore</c>: methods the streaming step calls (an unrolled step's).</summary>
     StepPasses,
+
+    /// <summary>In the constructor, after the parameters' initialisation: what the layer computes once into its regions (a table).</summary>
+    Construction,
 }
 
 /// <summary>The methods that pack weights for the kernels (see <see cref="LayerHandler.WritePacking"/>).</summary>

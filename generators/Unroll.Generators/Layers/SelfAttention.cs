@@ -110,6 +110,8 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
     /// <summary>Streaming causal attention caches the keys and values of every step since <c>ResetState</c>.</summary>
     public override bool CachesSteps(ModelPlan plan, int index) => (plan.Step?.Layers[index].Regions as AttentionBuffers)?.KeyValueCache is not null;
 
+    public override string StepHolder => "the attention caches";
+
     /// <summary>Its cache is a running state that <c>ReorderState</c> reorders.</summary>
     public override bool HasRunningState(ModelPlan plan, int index) => CachesSteps(plan, index);
 

@@ -155,6 +155,8 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
     /// <summary>Its cache is a running state that <c>ReorderState</c> reorders.</summary>
     public override bool HasRunningState(ModelPlan plan, int index) => CachesSteps(plan, index);
 
+    public override string StepHolder => "the attention caches";
+
     /// <summary>The keys and values of every cached step, gathered by row.</summary>
     protected override void WriteReorderState(SourceWriter w, ModelPlan plan, TransformerEncoderLayerPlan layer, int index)
     {

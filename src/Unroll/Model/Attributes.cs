@@ -647,3 +647,41 @@ public sealed class AvgPool1dAttribute : LayerAttribute
     /// <summary>Whether the padding's zeros count in a window's mean (default true: every window divides by <see cref="KernelSize"/>).</summary>
     public bool CountIncludePad { get; set; } = true;
 }
+
+/// <summary>What a <see cref="PositionalEncodingAttribute"/> layer adds to each step.</summary>
+public enum PositionalEncodingKind
+{
+    /// <summary>
+    /// The fixed sines and cosines of "Attention Is All You Need" (PyTorch's tutorial <c>PositionalEncoding</c>):
+    /// <c>PE[t, 2i] = sin(t·exp(2i·(−ln 10000 / d)))</c>, <c>PE[t, 2i + 1] = cos(…)</c> of the same angle; no parameters.
+    /// </summary>
+    Sinusoidal,
+
+    /// <summary>A trained table <c>weight [maxLength, d]</c>, as <c>nn.Embedding(maxLength, d)</c> of the positions, initialised N(0, 1).</summary>
+    Learned,
+}
+
+/// <summary>
+/// Adds a vector that depends only on the step to every step's features, <c>y[b, t] = x[b, t] + PE[t]</c>, the width of the
+/// layer before it: the sinusoidal encoding of PyTorch's transformer tutorial, or a learned table of positions. Not valid as
+/// the first layer; <c>maxLength</c> must cover the model's <c>SequenceLength</c>. <c>Step</c> adds the encoding
+/// of the steps since <c>ResetState</c>, up to <c>SequenceLength</c> of them.
+/// </summary>
+/// <remarks>
+/// The sinusoidal kind has no state-dict entry: the tutorial registers its table as a buffer <c>pe</c>, which Unroll computes
+/// in the model's constructor instead (for <c>SequenceLength</c> positions), so a PyTorch state dict's <c>pe</c> is not one of
+/// the model's tensors: leave it out of the file (loading refuses an extra tensor by name). The learned kind's <c>weight</c>
+/// loads and saves under the layer's name (<c>Pos.weight</c>).
+/// </remarks>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class PositionalEncodingAttribute : LayerAttribute
+{
+    /// <summary>Declares a positional encoding of up to <paramref name="maxLength"/> positions.</summary>
+    public PositionalEncodingAttribute(int maxLength) => MaxLength = maxLength;
+
+    /// <summary>Positions the encoding covers (PyTorch's <c>max_len</c>; the learned table's rows).</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Sinusoidal (default) or learned.</summary>
+    public PositionalEncodingKind Kind { get; set; }
+}

@@ -680,3 +680,40 @@ public readonly struct AvgPool1dLayer
     /// <summary>Features per step it passes on.</summary>
     public int Channels { get; }
 }
+
+/// <summary>
+/// A view of a <see cref="PositionalEncodingAttribute"/> layer: its kind and, for the learned kind, its <c>weight</c>
+/// <c>[MaxLength, Features]</c> and gradient (empty for the sinusoidal kind, which has no parameters).
+/// </summary>
+public readonly struct PositionalEncodingLayer
+{
+    private readonly float[]? _arena;
+    private readonly int _weight, _gradient;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public PositionalEncodingLayer(float[]? arena, int weightOffset, int gradientOffset, PositionalEncodingKind kind, int maxLength, int features)
+    {
+        _arena = arena;
+        _weight = weightOffset;
+        _gradient = gradientOffset;
+        Kind = kind;
+        MaxLength = maxLength;
+        Features = features;
+    }
+
+    /// <summary>Sinusoidal or learned.</summary>
+    public PositionalEncodingKind Kind { get; }
+
+    /// <summary>Positions the encoding covers.</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Features per row it passes on.</summary>
+    public int Features { get; }
+
+    /// <summary>The learned table, <c>[MaxLength, Features]</c> (PyTorch's <c>weight</c>); empty for the sinusoidal kind.</summary>
+    public Span<float> Weight => _arena is null || _weight < 0 ? default : _arena.AsSpan(_weight, MaxLength * Features);
+
+    /// <summary>The accumulated gradient of <see cref="Weight"/>; empty for the sinusoidal kind, a frozen table or a model for inference only.</summary>
+    public Span<float> WeightGradient => _arena is null ? default : GradientSpan.Of(_arena, _gradient, MaxLength * Features);
+}

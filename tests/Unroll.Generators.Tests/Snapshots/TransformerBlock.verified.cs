@@ -317,10 +317,10 @@ namespace Text
             BackwardCore(length, inputGradient);
         }
 
-        /// <summary>Streaming: steps since <c>ResetState</c>, the position of the next in the attention layers' key/value caches.</summary>
+        /// <summary>Streaming: steps since <c>ResetState</c>, the position of the next in the attention caches.</summary>
         private int _stepPosition;
 
-        /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state, and empties the attention caches.</summary>
+        /// <summary>Streaming: sets every recurrent layer's running state (its final state) to its initial state, and rewinds the attention caches.</summary>
         public void ResetState()
         {
             _stepPosition = 0;
@@ -357,7 +357,7 @@ namespace Text
         /// <exception cref="global::System.ArgumentException">A span has the wrong length, or a token is outside the vocabulary; nothing has
         /// changed.</exception>
         /// <exception cref="global::System.InvalidOperationException"><see cref="SequenceLength"/> steps have run since <see cref="ResetState"/>: the attention
-        /// caches are full.</exception>
+        /// caches hold no more.</exception>
         public void Step(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
         {
             int rows = BatchRows(tokens.Length, 1, nameof(tokens), "[batch]");
@@ -370,7 +370,7 @@ namespace Text
             stepTokens.Slice(rows).Clear();
             if (_stepPosition == SequenceLength)
                 throw new global::System.InvalidOperationException(
-                    "The attention caches hold SequenceLength (16) steps, and they are full: ResetState starts again.");
+                    "Streaming has run SequenceLength (16) steps since ResetState, as many as the attention caches hold: ResetState starts again.");
             StepCore();
             _stepPosition++;
             a.Slice(Layout.Step_Head_Output, rows * 40).CopyTo(output);

@@ -159,13 +159,6 @@ public class ConvolutionTests(ITestOutputHelper output)
         Int(c, "stride"), Int(c, "padding"), Int(c, "dilation"), Int(c, "groups"), c.GetProperty("causal").GetBoolean(),
         Mode: Enum.Parse<PaddingMode>(c.GetProperty("padding_mode").GetString()!, ignoreCase: true));
 
-    private static double Largest(ReadOnlySpan<float> actual, double[] expected)
-    {
-        double largest = 0;
-        for (int i = 0; i < expected.Length; i++) largest = Math.Max(largest, Math.Abs(actual[i] - expected[i]));
-        return largest;
-    }
-
     [Theory]
     [MemberData(nameof(Names))]
     public void Forward_and_gradients_match_pytorch(string name)
@@ -188,10 +181,10 @@ public class ConvolutionTests(ITestOutputHelper output)
         if (hasBias) Tolerance.AssertClose(db, Doubles(c, "db_double"), $"{name} db");
 
         output.WriteLine($"{name}: largest |difference| from PyTorch float64 / float32: " +
-            $"y {Largest(y, Doubles(c, "y_double")):E1} / {Largest(y, Doubles(c, "y")):E1}, " +
-            $"dx {Largest(dx, Doubles(c, "dx_double")):E1} / {Largest(dx, Doubles(c, "dx")):E1}, " +
-            $"dw {Largest(dw, Doubles(c, "dw_double")):E1} / {Largest(dw, Doubles(c, "dw")):E1}" +
-            (hasBias ? $", db {Largest(db, Doubles(c, "db_double")):E1} / {Largest(db, Doubles(c, "db")):E1}" : ""));
+            $"y {Tolerance.LargestDifference(y, Doubles(c, "y_double")):E1} / {Tolerance.LargestDifference(y, Doubles(c, "y")):E1}, " +
+            $"dx {Tolerance.LargestDifference(dx, Doubles(c, "dx_double")):E1} / {Tolerance.LargestDifference(dx, Doubles(c, "dx")):E1}, " +
+            $"dw {Tolerance.LargestDifference(dw, Doubles(c, "dw_double")):E1} / {Tolerance.LargestDifference(dw, Doubles(c, "dw")):E1}" +
+            (hasBias ? $", db {Tolerance.LargestDifference(db, Doubles(c, "db_double")):E1} / {Tolerance.LargestDifference(db, Doubles(c, "db")):E1}" : ""));
     }
 
     [Fact]

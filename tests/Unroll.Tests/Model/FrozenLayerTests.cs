@@ -78,6 +78,25 @@ public partial class FrozenAttentionTwin
     [Linear(8, 3)] public partial LinearLayer Head { get; }
 }
 
+/// <summary>A frozen learned positional encoding between trained layers.</summary>
+[Model(SequenceLength = 6, BatchSize = 3)]
+public partial class FrozenPositional
+{
+    [Linear(3, 5)] public partial LinearLayer In { get; }
+    [PositionalEncoding(8, Kind = PositionalEncodingKind.Learned, Trainable = false)] public partial PositionalEncodingLayer Pos { get; }
+    [Gru(5, 4)] public partial GruLayer Rnn { get; }
+    [Linear(4, 2)] public partial LinearLayer Head { get; }
+}
+
+[Model(SequenceLength = 6, BatchSize = 3)]
+public partial class FrozenPositionalTwin
+{
+    [Linear(3, 5)] public partial LinearLayer In { get; }
+    [PositionalEncoding(8, Kind = PositionalEncodingKind.Learned)] public partial PositionalEncodingLayer Pos { get; }
+    [Gru(5, 4)] public partial GruLayer Rnn { get; }
+    [Linear(4, 2)] public partial LinearLayer Head { get; }
+}
+
 /// <summary>A trained encoder under a frozen attention decoder.</summary>
 [Model(SequenceLength = 4, TargetLength = 3, BatchSize = 2)]
 public partial class FrozenDecoder
@@ -162,6 +181,17 @@ public class FrozenLayerTests
             model.Step(x, step);
             for (int i = 0; i < 2 * 3; i++) Assert.True(Math.Abs(step[i] - whole[(i / 3 * 5 + t) * 3 + i % 3]) < 1e-5, $"step {t}, value {i}");
         }
+    }
+
+    [Fact]
+    public void A_frozen_positional_encoding_gets_no_gradient_and_passes_gradients_on()
+    {
+        var model = new FrozenPositional(1);
+        var twin = new FrozenPositionalTwin(2);
+        AssertFrozen(model, twin, "Pos.");
+        Assert.True(model.Pos.WeightGradient.IsEmpty);
+        float[] inputGradient = AssertTrainsAsTwin(model, twin, Floats(2 * 6 * 3, 22), 6, [6, 4], rows: 2, (dy, dx) => model.Backward(dy, dx), (dy, dx) => twin.Backward(dy, dx));
+        Assert.Contains(inputGradient, v => v != 0);
     }
 
     [Fact]

@@ -17,6 +17,14 @@ public static class Tolerance
         }
     }
 
+    /// <summary>The largest |actual − expected| over the spans, for reporting how close a result came.</summary>
+    public static double LargestDifference(ReadOnlySpan<float> actual, ReadOnlySpan<double> expected)
+    {
+        double largest = 0;
+        for (int i = 0; i < expected.Length; i++) largest = Math.Max(largest, Math.Abs(actual[i] - expected[i]));
+        return largest;
+    }
+
     /// <summary>Bit-for-bit equal float spans.</summary>
     public static void AssertIdentical(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, string what)
     {

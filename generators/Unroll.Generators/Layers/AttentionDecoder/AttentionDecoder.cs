@@ -379,6 +379,7 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
                 WriteDecoderChecks(w, plan);
                 break;
             case ModelPart.StepPasses: // it has no StepCore
+            case ModelPart.Construction: // it computes nothing once
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(part), part, "Not a part of the model class.");
