@@ -1,0 +1,258 @@
+// Sentiment: an LSTM compiled by Unroll tells positive from negative product-review sentences, many-to-one over
+// pretrained word vectors, as the Emojify exercise of Andrew Ng's sequence-models course does with GloVe.
+//
+//     dotnet run --project samples/Sentiment -c Release                   pretrain the vectors, train, score the held-out sentences
+//     dotnet run --project samples/Sentiment -c Release -- --fine-tune    the same with an embedding that trains too
+//     dotnet run --project samples/Sentiment -c Release -- --help         the options
+//
+// The data are the 1,000 Amazon sentences of UCI's Sentiment Labelled Sentences (Data/README.md), split once and for all
+// (a fixed shuffle) into 750 for training and 250 held out. There is no GloVe here, so the word vectors are pretrained
+// in process with Word2Vec (skip-gram, negative sampling) on Tiny Shakespeare and the training sentences, the held-out
+// ones left out; a held-out word that training never labels still has a vector when Shakespeare uses it. The model
+// (Models.cs) embeds a sentence's words with those vectors, frozen as in the course, runs an LSTM over them, averages
+// its states over the sentence's own words and scores the two classes; --fine-tune trains the embedding too. The
+// batches are padded to their longest sentence with each row's length passed to Forward. It prints the held-out
+// accuracy, the confusion matrix, some held-out sentences and how the inference-only model, loaded from the saved
+// weights, reads a few sentences of its own.
+
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Sentiment;
+using Spectre.Console;
+using Unroll;
+using Unroll.Samples;
+using Unroll.Samples.Language;
+
+var epochs = new Option<int>("--epochs") { Description = "passes over the 750 training sentences", DefaultValueFactory = _ => 30, HelpName = "N" }.Positive();
+var learningRate = new Option<float>("--lr") { Description = "Adam's learning rate", DefaultValueFactory = _ => 3e-3f, HelpName = "RATE" }.Positive();
+var vectorEpochs = new Option<int>("--vector-epochs") { Description = "Word2Vec's passes over the pretraining text", DefaultValueFactory = _ => 5, HelpName = "N" }.Positive();
+var fineTune = new Option<bool>("--fine-tune") { Description = "train the embedding too (SentimentFineTuned) rather than keep the pretrained vectors frozen" };
+var wordDropout = new Option<double>("--word-dropout") { Description = "probability that training sees a word as unknown", DefaultValueFactory = _ => 0.05, HelpName = "P" };
+var seed = new Option<int>("--seed") { Description = "seed of the word vectors, the initialisation, the dropout and the batches", DefaultValueFactory = _ => 1, HelpName = "N" };
+var output = new Option<string>("--output") { Description = "folder for the weights, the vocabulary and the loss curve", DefaultValueFactory = _ => Path.Combine("runs", "Sentiment"), HelpName = "DIR" };
+var data = new Option<string>("--data") { Description = "the labelled sentences (sentence, tab, 0 or 1 per line)", DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "Data", "amazon_cells_labelled.txt"), HelpName = "FILE" };
+var require = new Option<double>("--require") { Description = "exit with status 1 if the held-out accuracy ends below A (0 to 1)", HelpName = "A" };
+var command = new RootCommand("""
+    Sentiment: an LSTM over pretrained word vectors tells positive from negative review sentences (UCI's Amazon set:
+    750 to train on, 250 held out). Pretrains the vectors with Word2Vec, trains, prints the held-out accuracy and the
+    confusion matrix. Writes its weights, vocabulary and loss curve under runs/Sentiment/.
+    """) { epochs, learningRate, vectorEpochs, fineTune, wordDropout, seed, output, data, require };
+command.SetAction(result => Run(result.GetValue(epochs), result.GetValue(learningRate), result.GetValue(vectorEpochs), result.GetValue(fineTune),
+    result.GetValue(wordDropout), result.GetValue(seed), result.GetRequiredValue(output), result.GetRequiredValue(data), result.GetValue(require)));
+return Sample.Invoke(command, args);
+
+static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, double wordDropout, int seed, string output, string dataPath, double required)
+{
+    const int B = 32, C = 2, HeldOut = 250;
+    List<(string Text, int Label)> sentences;
+    try
+    {
+        sentences = Read(dataPath);
+    }
+    catch (Exception e) when (e is IOException or InvalidDataException)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 1;
+    }
+    // The split does not depend on --seed: every run scores the same 250 sentences.
+    new Random(2015).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sentences));
+    var test = sentences[..HeldOut];
+    var train = sentences[HeldOut..];
+    string[][] trainTokens = [.. train.Select(s => Tokens.Split(s.Text, lowerCase: true))];
+    string[][] testTokens = [.. test.Select(s => Tokens.Split(s.Text, lowerCase: true))];
+    Console.WriteLine($"Data: {sentences.Count} sentences of {Path.GetFileName(dataPath)}, {train.Count} to train on ({train.Count(s => s.Label == 1)} positive), "
+        + $"{test.Count} held out ({test.Count(s => s.Label == 1)} positive); {trainTokens.Average(t => t.Length):F1} tokens a sentence, at most {trainTokens.Concat(testTokens).Max(t => t.Length)}.");
+
+    // Pretraining: Word2Vec over Tiny Shakespeare and the training sentences (never the held-out ones); the vocabulary
+    // is every word of that text, padding 0 and unknown 1 first.
+    string[][] shakespeare = [.. ReadShakespeare().Split('\n').Select(line => Tokens.Split(line, lowerCase: true)).Where(line => line.Length > 0)];
+    string[][] pretrainingText = [.. shakespeare, .. trainTokens];
+    var vocabulary = Vocabulary.Build(pretrainingText.SelectMany(line => line), maxSize: SentimentModel.Words, paddingToken: "<pad>", unknownToken: "<unk>");
+    var clock = Stopwatch.StartNew();
+    var vectors = Pretraining.Train(vocabulary, pretrainingText, SentimentModel.Dimension, vectorEpochs, seed);
+    var trainWords = trainTokens.SelectMany(t => t).ToHashSet();
+    string[] testWords = [.. testTokens.SelectMany(t => t)];
+    Console.WriteLine($"Word vectors: Word2Vec (skip-gram, {SentimentModel.Dimension} dimensions, window 5, 5 negatives, {vectorEpochs} epochs, one worker) on "
+        + $"{pretrainingText.Sum(t => t.Length):N0} tokens ({shakespeare.Sum(t => t.Length):N0} of Tiny Shakespeare) in {clock.Elapsed.TotalSeconds:F1} s; "
+        + $"{vocabulary.Count:N0} words.");
+    Console.WriteLine($"Held-out tokens: {testWords.Length:N0}; {testWords.Count(w => !trainWords.Contains(w) && vocabulary.Contains(w)):N0} are words training never labels "
+        + $"but the vectors know, {testWords.Count(w => !vocabulary.Contains(w)):N0} are unknown.");
+    var neighbours = Sample.Table("word", "nearest words (cosine similarity)");
+    foreach (string word in new[] { "good", "bad", "love", "poor" }) neighbours.Row(word, Pretraining.Neighbours(vectors, word, 5));
+    AnsiConsole.Write(neighbours);
+
+    int[][] trainIds = [.. trainTokens.Select(t => Encode(vocabulary, t))];
+    int[][] testIds = [.. testTokens.Select(t => Encode(vocabulary, t))];
+    int[] trainLabels = [.. train.Select(s => s.Label)], testLabels = [.. test.Select(s => s.Label)];
+
+    // The model, its embedding filled with the vectors (rows past the vocabulary stay as initialised, never read).
+    ISequenceModel<int> model;
+    IReadOnlyList<string> missing;
+    if (fineTune)
+    {
+        var tuned = new SentimentFineTuned(seed);
+        missing = vectors.CopyTo(vocabulary, tuned.Embed.Weight, new SeededRandom((ulong)seed));
+        model = tuned;
+        Console.WriteLine(SentimentFineTuned.Summary());
+    }
+    else
+    {
+        var frozen = new SentimentModel(seed);
+        missing = vectors.CopyTo(vocabulary, frozen.Embed.Weight, new SeededRandom((ulong)seed));
+        model = frozen;
+        Console.WriteLine(SentimentModel.Summary());
+    }
+    if (missing.Count > 0) Console.WriteLine($"{missing.Count} vocabulary words had no vector and were drawn from N(0, 1).");
+
+    // Training: shuffled batches of 32 (the last of an epoch has 14), cross-entropy, Adam, gradient clipping.
+    var adam = new Adam(model.Parameters.Length, learningRate);
+    var batch = new TokenBatch(B, SentimentModel.MaxWords);
+    float[] logits = new float[B * C], gradient = new float[B * C];
+    int[] order = [.. Enumerable.Range(0, train.Count)], targets = new int[B];
+    var shuffle = new Random(seed);
+    int batches = (train.Count + B - 1) / B, report = Math.Max(1, epochs / 6);
+    var losses = new List<double>();
+    double[] epochLoss = new double[epochs];
+    Console.WriteLine($"Training {epochs} epochs of {batches} batches ({(fineTune ? "embedding fine-tuned" : "embedding frozen")}; "
+        + $"{model.Parameters.Length:N0} parameters train; Adam {learningRate.ToString(CultureInfo.InvariantCulture)}, clip 1.0).");
+    clock.Restart();
+    Sample.Progress("Training", epochs, task =>
+    {
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            shuffle.Shuffle(order);
+            model.Training = true;
+            double sum = 0;
+            int right = 0;
+            for (int start = 0; start < order.Length; start += B)
+            {
+                int rows = Math.Min(B, order.Length - start);
+                batch.Fill(trainIds, order.AsSpan(start, rows));
+                batch.DropWords(shuffle, wordDropout, vocabulary.UnknownId);
+                for (int r = 0; r < rows; r++) targets[r] = trainLabels[order[start + r]];
+                model.Forward(batch.Ids, logits.AsSpan(0, rows * C), batch.Length, batch.Lengths);
+                float loss = Loss.CrossEntropy(logits.AsSpan(0, rows * C), targets.AsSpan(0, rows), gradient.AsSpan(0, rows * C), C);
+                right += (int)Math.Round(Metrics.Accuracy(logits.AsSpan(0, rows * C), targets.AsSpan(0, rows), C) * rows);
+                model.ZeroGradients();
+                model.Backward(gradient.AsSpan(0, rows * C));
+                GradientClipping.ByNorm(model.Gradients, 1f);
+                adam.Step(model.Parameters, model.Gradients);
+                losses.Add(loss);
+                sum += loss * rows;
+            }
+            epochLoss[epoch - 1] = sum / order.Length;
+            task.Description = $"Training, loss {epochLoss[epoch - 1]:F4}";
+            task.Increment(1);
+            if (epoch % report == 0 || epoch == epochs)
+            {
+                double heldOut = Evaluate(model, batch, testIds, testLabels).Accuracy;
+                AnsiConsole.WriteLine($"epoch {epoch,3}  loss {epochLoss[epoch - 1]:F4}  training accuracy {(double)right / order.Length:F3} (dropout on)  held-out accuracy {heldOut:F3}");
+            }
+        }
+    });
+    Console.WriteLine($"Trained in {clock.Elapsed:m\\:ss\\.f}.");
+
+    // Scoring: the held-out sentences, dropout off.
+    var confusion = Evaluate(model, batch, testIds, testLabels);
+    var baseline = new ConfusionMatrix(SentimentModel.Classes);
+    foreach (int label in testLabels) baseline.Add(label, trainLabels.Count(l => l == 1) * 2 >= trainLabels.Length ? 1 : 0);
+    AnsiConsole.Write(confusion.Table("held out (250)"));
+    Console.WriteLine($"Held-out accuracy: {ConfusionMatrix.Format(confusion.Accuracy)} (the majority class alone: {ConfusionMatrix.Format(baseline.Accuracy)}).");
+
+    string weights = Path.Combine(output, "sentiment.safetensors"), words = Path.Combine(output, "vocabulary.txt");
+    Sample.Write(weights, "the trained weights", model.SaveSafetensors);
+    Sample.Write(words, "the vocabulary, one word and count a line in id order", vocabulary.Save);
+    double[] x = [.. Enumerable.Range(1, losses.Count).Select(step => (double)step / batches)];
+    double[] ex = [.. Enumerable.Range(1, epochs).Select(e => (double)e)];
+    Sample.Write(Path.Combine(output, "loss.png"), "the loss curve", path => Plots.Lines(path, "Sentiment: training loss", "epoch", "cross-entropy",
+        ("batch", x, [.. losses]), ("epoch mean", ex, epochLoss)));
+
+    // Some held-out sentences with the model's probability of "positive".
+    float[] probabilities = new float[C];
+    var examples = Sample.Table("held-out sentence", "label", "P(positive)");
+    for (int i = 0; i < 8; i++)
+    {
+        batch.Fill(testIds, [i]);
+        model.Forward(batch.Ids, logits.AsSpan(0, C), batch.Length, batch.Lengths);
+        Probabilities.Softmax(logits.AsSpan(0, C), probabilities, C);
+        examples.Row(test[i].Text, SentimentModel.Classes[test[i].Label], probabilities[1].ToString("F3", CultureInfo.InvariantCulture));
+    }
+    AnsiConsole.Write(examples);
+
+    // Deployment: the inference-only model and the vocabulary, read back from the files, one sentence at a time.
+    var reader = new SentimentReader();
+    reader.LoadSafetensors(weights);
+    var readerVocabulary = Vocabulary.Load(words, "<pad>", "<unk>");
+    var own = Sample.Table("sentence (SentimentReader, loaded from the files)", "class", "P(positive)");
+    foreach (string text in new[] { "I love this phone, the battery lasts for days.", "It broke after a week and support never answered.",
+        "Not good at all.", "Not bad, it works.", "Would not recommend it to anyone.", "Excellent sound and a fair price." })
+    {
+        int[] ids = Encode(readerVocabulary, Tokens.Split(text, lowerCase: true));
+        reader.Forward(ids, logits.AsSpan(0, C), ids.Length);
+        Probabilities.Softmax(logits.AsSpan(0, C), probabilities, C);
+        own.Row(text, SentimentModel.Classes[probabilities[1] >= 0.5f ? 1 : 0], probabilities[1].ToString("F3", CultureInfo.InvariantCulture));
+    }
+    AnsiConsole.Write(own);
+
+    if (required > 0 && confusion.Accuracy < required)
+    {
+        Console.Error.WriteLine($"The held-out accuracy {ConfusionMatrix.Format(confusion.Accuracy)} is below the required {required.ToString(CultureInfo.InvariantCulture)}.");
+        return 1;
+    }
+    return 0;
+}
+
+// The confusion matrix of the sentences, read a batch at a time with dropout off.
+static ConfusionMatrix Evaluate(ISequenceModel<int> model, TokenBatch batch, int[][] ids, int[] labels)
+{
+    const int B = 32, C = 2;
+    var confusion = new ConfusionMatrix(SentimentModel.Classes);
+    float[] logits = new float[B * C];
+    int[] order = [.. Enumerable.Range(0, ids.Length)];
+    model.Training = false;
+    for (int start = 0; start < ids.Length; start += B)
+    {
+        int rows = Math.Min(B, ids.Length - start);
+        batch.Fill(ids, order.AsSpan(start, rows));
+        model.Forward(batch.Ids, logits.AsSpan(0, rows * C), batch.Length, batch.Lengths);
+        confusion.Add(logits.AsSpan(0, rows * C), labels.AsSpan(start, rows));
+    }
+    return confusion;
+}
+
+// A sentence's token ids, cut at the model's longest sentence.
+static int[] Encode(Vocabulary vocabulary, string[] tokens)
+{
+    tokens = tokens.Length > SentimentModel.MaxWords ? tokens[..SentimentModel.MaxWords] : tokens;
+    int[] ids = new int[tokens.Length];
+    vocabulary.Encode(tokens, ids);
+    return ids;
+}
+
+// The labelled sentences: "sentence<TAB>0" or "…<TAB>1" a line.
+static List<(string Text, int Label)> Read(string path)
+{
+    if (!File.Exists(path)) throw new FileNotFoundException($"No labelled sentences at {path} (see Data/README.md).", path);
+    var sentences = new List<(string, int)>();
+    int number = 0;
+    foreach (string line in File.ReadLines(path))
+    {
+        number++;
+        if (line.Length == 0) continue;
+        int tab = line.LastIndexOf('\t');
+        if (tab < 0 || line[(tab + 1)..].Trim() is not ("0" or "1"))
+            throw new InvalidDataException($"{path}, line {number}: expected a sentence, a tab and 0 or 1.");
+        sentences.Add((line[..tab].Trim(), line[(tab + 1)..].Trim() == "1" ? 1 : 0));
+    }
+    return sentences;
+}
+
+// Tiny Shakespeare, embedded in the program.
+static string ReadShakespeare()
+{
+    using Stream stream = typeof(SentimentModel).Assembly.GetManifestResourceStream("tinyshakespeare.txt")
+        ?? throw new InvalidOperationException("The embedded Tiny Shakespeare is missing.");
+    using var reader = new StreamReader(stream);
+    return reader.ReadToEnd();
+}
