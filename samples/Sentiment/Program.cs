@@ -106,55 +106,29 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
     if (missing.Count > 0) Console.WriteLine($"{missing.Count} vocabulary words had no vector and were drawn from N(0, 1).");
 
     // Training: shuffled batches of 32 (the last of an epoch has 14), cross-entropy, Adam, gradient clipping.
-    var adam = new Adam(model.Parameters.Length, learningRate);
-    var batch = new TokenBatch(B, SentimentModel.MaxWords);
-    float[] logits = new float[B * C], gradient = new float[B * C];
-    int[] order = [.. Enumerable.Range(0, train.Count)], targets = new int[B];
-    var shuffle = new Random(seed);
-    int batches = (train.Count + B - 1) / B, report = Math.Max(1, epochs / 6);
-    var losses = new List<double>();
-    double[] epochLoss = new double[epochs];
-    Console.WriteLine($"Training {epochs} epochs of {batches} batches ({(fineTune ? "embedding fine-tuned" : "embedding frozen")}; "
-        + $"{model.Parameters.Length:N0} parameters train; Adam {learningRate.ToString(CultureInfo.InvariantCulture)}, clip 1.0).");
+    var trainer = new TokenTrainer(model, C, perWord: false, SentimentModel.MaxWords, learningRate, wordDropout, vocabulary.UnknownId, seed);
+    int report = Math.Max(1, epochs / 6);
+    Console.WriteLine($"Training {epochs} epochs of {(train.Count + B - 1) / B} batches ({(fineTune ? "embedding fine-tuned" : "embedding frozen")}; "
+        + $"{model.Parameters.Length:N0} parameters train; {trainer.Optimizer}).");
     clock.Restart();
     Sample.Progress("Training", epochs, task =>
     {
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
-            shuffle.Shuffle(order);
-            model.Training = true;
-            double sum = 0;
-            int right = 0;
-            for (int start = 0; start < order.Length; start += B)
-            {
-                int rows = Math.Min(B, order.Length - start);
-                batch.Fill(trainIds, order.AsSpan(start, rows));
-                batch.DropWords(shuffle, wordDropout, vocabulary.UnknownId);
-                for (int r = 0; r < rows; r++) targets[r] = trainLabels[order[start + r]];
-                model.Forward(batch.Ids, logits.AsSpan(0, rows * C), batch.Length, batch.Lengths);
-                float loss = Loss.CrossEntropy(logits.AsSpan(0, rows * C), targets.AsSpan(0, rows), gradient.AsSpan(0, rows * C), C);
-                right += (int)Math.Round(Metrics.Accuracy(logits.AsSpan(0, rows * C), targets.AsSpan(0, rows), C) * rows);
-                model.ZeroGradients();
-                model.Backward(gradient.AsSpan(0, rows * C));
-                GradientClipping.ByNorm(model.Gradients, 1f);
-                adam.Step(model.Parameters, model.Gradients);
-                losses.Add(loss);
-                sum += loss * rows;
-            }
-            epochLoss[epoch - 1] = sum / order.Length;
-            task.Description = $"Training, loss {epochLoss[epoch - 1]:F4}";
+            double loss = trainer.Epoch(trainIds, null, trainLabels);
+            task.Description = $"Training, loss {loss:F4}";
             task.Increment(1);
             if (epoch % report == 0 || epoch == epochs)
             {
-                double heldOut = Evaluate(model, batch, testIds, testLabels).Accuracy;
-                AnsiConsole.WriteLine($"epoch {epoch,3}  loss {epochLoss[epoch - 1]:F4}  training accuracy {(double)right / order.Length:F3} (dropout on)  held-out accuracy {heldOut:F3}");
+                double seen = Evaluate(trainer, trainIds, trainLabels).Accuracy, heldOut = Evaluate(trainer, testIds, testLabels).Accuracy;
+                AnsiConsole.WriteLine($"epoch {epoch,3}  loss {loss:F4}  training accuracy {seen:F3}  held-out accuracy {heldOut:F3}");
             }
         }
     });
     Console.WriteLine($"Trained in {clock.Elapsed:m\\:ss\\.f}.");
 
     // Scoring: the held-out sentences, dropout off.
-    var confusion = Evaluate(model, batch, testIds, testLabels);
+    var confusion = Evaluate(trainer, testIds, testLabels);
     var baseline = new ConfusionMatrix(SentimentModel.Classes);
     foreach (int label in testLabels) baseline.Add(label, trainLabels.Count(l => l == 1) * 2 >= trainLabels.Length ? 1 : 0);
     AnsiConsole.Write(confusion.Table("held out (250)"));
@@ -163,21 +137,19 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
     string weights = Path.Combine(output, "sentiment.safetensors"), words = Path.Combine(output, "vocabulary.txt");
     Sample.Write(weights, "the trained weights", model.SaveSafetensors);
     Sample.Write(words, "the vocabulary, one word and count a line in id order", vocabulary.Save);
-    double[] x = [.. Enumerable.Range(1, losses.Count).Select(step => (double)step / batches)];
-    double[] ex = [.. Enumerable.Range(1, epochs).Select(e => (double)e)];
-    Sample.Write(Path.Combine(output, "loss.png"), "the loss curve", path => Plots.Lines(path, "Sentiment: training loss", "epoch", "cross-entropy",
-        ("batch", x, [.. losses]), ("epoch mean", ex, epochLoss)));
+    Sample.Write(Path.Combine(output, "loss.png"), "the loss curve", path => trainer.WriteLossCurve(path, "Sentiment: training loss", "cross-entropy"));
 
     // Some held-out sentences with the model's probability of "positive".
-    float[] probabilities = new float[C];
+    float[] logits = new float[C], probabilities = new float[C];
     var examples = Sample.Table("held-out sentence", "label", "P(positive)");
-    for (int i = 0; i < 8; i++)
+    trainer.Predict(testIds[..8], (_, batch, scores) =>
     {
-        batch.Fill(testIds, [i]);
-        model.Forward(batch.Ids, logits.AsSpan(0, C), batch.Length, batch.Lengths);
-        Probabilities.Softmax(logits.AsSpan(0, C), probabilities, C);
-        examples.Row(test[i].Text, SentimentModel.Classes[test[i].Label], probabilities[1].ToString("F3", CultureInfo.InvariantCulture));
-    }
+        for (int r = 0; r < batch.Rows; r++)
+        {
+            Probabilities.Softmax(scores.Slice(r * C, C), probabilities, C);
+            examples.Row(test[r].Text, SentimentModel.Classes[test[r].Label], probabilities[1].ToString("F3", CultureInfo.InvariantCulture));
+        }
+    });
     AnsiConsole.Write(examples);
 
     // Deployment: the inference-only model and the vocabulary, read back from the files, one sentence at a time.
@@ -204,20 +176,10 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
 }
 
 // The confusion matrix of the sentences, read a batch at a time with dropout off.
-static ConfusionMatrix Evaluate(ISequenceModel<int> model, TokenBatch batch, int[][] ids, int[] labels)
+static ConfusionMatrix Evaluate(TokenTrainer trainer, int[][] ids, int[] labels)
 {
-    const int B = 32, C = 2;
     var confusion = new ConfusionMatrix(SentimentModel.Classes);
-    float[] logits = new float[B * C];
-    int[] order = [.. Enumerable.Range(0, ids.Length)];
-    model.Training = false;
-    for (int start = 0; start < ids.Length; start += B)
-    {
-        int rows = Math.Min(B, ids.Length - start);
-        batch.Fill(ids, order.AsSpan(start, rows));
-        model.Forward(batch.Ids, logits.AsSpan(0, rows * C), batch.Length, batch.Lengths);
-        confusion.Add(logits.AsSpan(0, rows * C), labels.AsSpan(start, rows));
-    }
+    trainer.Predict(ids, (first, batch, logits) => confusion.Add(logits, labels.AsSpan(first, batch.Rows)));
     return confusion;
 }
 

@@ -77,50 +77,25 @@ static int Run(int epochs, int sentenceCount, float learningRate, int vectorEpoc
 
     // Training: shuffled batches of 32, cross-entropy over the real words of every row (the padding's targets are
     // TokenBatch.Ignore), Adam, gradient clipping.
-    var adam = new Adam(model.Parameters.Length, learningRate);
-    var batch = new TokenBatch(B, T);
-    float[] logits = new float[B * T * K], gradient = new float[B * T * K];
-    int[] order = [.. Enumerable.Range(0, train.Length)];
-    var shuffle = new Random(seed);
-    int batches = (train.Length + B - 1) / B;
-    var losses = new List<double>();
-    double[] epochLoss = new double[epochs];
-    Console.WriteLine($"Training {epochs} epochs of {batches} batches ({model.Parameters.Length:N0} parameters train, the embedding frozen; "
-        + $"Adam {learningRate.ToString(CultureInfo.InvariantCulture)}, clip 1.0).");
+    var trainer = new TokenTrainer(model, K, perWord: true, T, learningRate, wordDropout, vocabulary.UnknownId, seed);
+    Console.WriteLine($"Training {epochs} epochs of {(train.Length + B - 1) / B} batches ({model.Parameters.Length:N0} parameters train, the embedding frozen; "
+        + $"{trainer.Optimizer}).");
     clock.Restart();
     Sample.Progress("Training", epochs, task =>
     {
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
-            shuffle.Shuffle(order);
-            model.Training = true;
-            double sum = 0;
-            for (int start = 0; start < order.Length; start += B)
-            {
-                int rows = Math.Min(B, order.Length - start);
-                batch.Fill(trainIds, order.AsSpan(start, rows), trainTags);
-                batch.DropWords(shuffle, wordDropout, vocabulary.UnknownId);
-                int n = rows * batch.Length * K;
-                model.Forward(batch.Ids, logits.AsSpan(0, n), batch.Length, batch.Lengths);
-                float loss = Loss.CrossEntropy(logits.AsSpan(0, n), batch.Targets, gradient.AsSpan(0, n), K, ignoreIndex: TokenBatch.Ignore);
-                model.ZeroGradients();
-                model.Backward(gradient.AsSpan(0, n));
-                GradientClipping.ByNorm(model.Gradients, 1f);
-                adam.Step(model.Parameters, model.Gradients);
-                losses.Add(loss);
-                sum += loss;
-            }
-            epochLoss[epoch - 1] = sum / batches;
-            task.Description = $"Training, loss {epochLoss[epoch - 1]:F4}";
+            double loss = trainer.Epoch(trainIds, trainTags, null);
+            task.Description = $"Training, loss {loss:F4}";
             task.Increment(1);
-            var (_, _, f1) = Evaluate(model, batch, testIds, testTags).Tokens.MicroScores(outside: 0);
-            AnsiConsole.WriteLine($"epoch {epoch,3}  loss {epochLoss[epoch - 1]:F4}  held-out token F1 {f1:F3}  {clock.Elapsed.TotalSeconds / epoch:F1} s/epoch");
+            var (_, _, f1) = Evaluate(trainer, testIds, testTags).Tokens.MicroScores(outside: 0);
+            AnsiConsole.WriteLine($"epoch {epoch,3}  loss {loss:F4}  held-out token F1 {f1:F3}  {clock.Elapsed.TotalSeconds / epoch:F1} s/epoch");
         }
     });
     Console.WriteLine($"Trained in {clock.Elapsed:m\\:ss\\.f}.");
 
     // Scoring: token level (each word's entity type, B and I alike) and entity level (exact spans, as conlleval).
-    var (tokens, spans) = Evaluate(model, batch, testIds, testTags);
+    var (tokens, spans) = Evaluate(trainer, testIds, testTags);
     AnsiConsole.Write(tokens.Table("held-out tokens"));
     var (precision, recall, microF1) = tokens.MicroScores(outside: 0);
     var entityTable = Sample.Table("held-out names (exact spans)", "names", "found", "right", "precision", "recall", "F1");
@@ -140,10 +115,7 @@ static int Run(int epochs, int sentenceCount, float learningRate, int vectorEpoc
     string weights = Path.Combine(output, "tagger.safetensors"), words = Path.Combine(output, "vocabulary.txt");
     Sample.Write(weights, "the trained weights", model.SaveSafetensors);
     Sample.Write(words, "the vocabulary, one word and count a line in id order", vocabulary.Save);
-    double[] x = [.. Enumerable.Range(1, losses.Count).Select(step => (double)step / batches)];
-    double[] ex = [.. Enumerable.Range(1, epochs).Select(e => (double)e)];
-    Sample.Write(Path.Combine(output, "loss.png"), "the loss curve", path => Plots.Lines(path, "Tagger: training loss", "epoch", "cross-entropy per word",
-        ("batch", x, [.. losses]), ("epoch mean", ex, epochLoss)));
+    Sample.Write(Path.Combine(output, "loss.png"), "the loss curve", path => trainer.WriteLossCurve(path, "Tagger: training loss", "cross-entropy per word"));
 
     // Deployment: the inference-only model and the vocabulary, read back from the files, one sentence at a time.
     var reader = new TaggerReader();
@@ -172,29 +144,24 @@ static int Run(int epochs, int sentenceCount, float learningRate, int vectorEpoc
 }
 
 // The token-level confusion of entity types and, per type, the true, predicted and right names (exact spans).
-static (ConfusionMatrix Tokens, (long Actual, long Predicted, long Right)[] Spans) Evaluate(TaggerModel model, TokenBatch batch, int[][] ids, int[][] tags)
+static (ConfusionMatrix Tokens, (long Actual, long Predicted, long Right)[] Spans) Evaluate(TokenTrainer trainer, int[][] ids, int[][] tags)
 {
-    const int B = TaggerModel.BatchSize, T = TaggerModel.MaxWords, K = 9;
+    const int K = 9;
     var tokens = new ConfusionMatrix(NerCorpus.Types);
     var spans = new (long Actual, long Predicted, long Right)[NerCorpus.Types.Length];
-    float[] logits = new float[B * T * K];
-    int[] order = [.. Enumerable.Range(0, ids.Length)], predicted = new int[T];
-    model.Training = false;
-    for (int start = 0; start < ids.Length; start += B)
+    int[] predicted = new int[TaggerModel.MaxWords];
+    trainer.Predict(ids, (first, batch, logits) =>
     {
-        int rows = Math.Min(B, ids.Length - start);
-        batch.Fill(ids, order.AsSpan(start, rows));
-        model.Forward(batch.Ids, logits.AsSpan(0, rows * batch.Length * K), batch.Length, batch.Lengths);
-        for (int r = 0; r < rows; r++)
+        for (int r = 0; r < batch.Rows; r++)
         {
-            int[] truth = tags[start + r];
-            for (int i = 0; i < truth.Length; i++)
+            int[] truth = tags[first + r];
+            for (int i = 0; i < batch.Lengths[r]; i++)
             {
-                predicted[i] = Sampling.ArgMax(logits.AsSpan((r * batch.Length + i) * K, K));
+                predicted[i] = Sampling.ArgMax(logits.Slice((r * batch.Length + i) * K, K));
                 tokens.Add(NerCorpus.TypeOf(truth[i]), NerCorpus.TypeOf(predicted[i]));
             }
-            var expected = Spans(truth);
-            var found = Spans(predicted.AsSpan(0, truth.Length));
+            var expected = Spans(truth.AsSpan(0, batch.Lengths[r]));
+            var found = Spans(predicted.AsSpan(0, batch.Lengths[r]));
             foreach (var span in expected) spans[span.Type].Actual++;
             foreach (var span in found)
             {
@@ -202,7 +169,7 @@ static (ConfusionMatrix Tokens, (long Actual, long Predicted, long Right)[] Span
                 if (expected.Contains(span)) spans[span.Type].Right++;
             }
         }
-    }
+    });
     return (tokens, spans);
 }
 
