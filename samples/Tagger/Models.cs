@@ -12,12 +12,12 @@ namespace Tagger;
 public partial class TaggerModel
 {
     /// <summary>Embedding rows: the vocabulary's ids (padding 0, unknown 1, then the words) and unused rows after them.</summary>
-    public const int Words = 1024;
+    public const int Words = 512;
 
     /// <summary>The width of a word vector.</summary>
     public const int Dimension = 50;
 
-    /// <summary>The longest sentence read (the generator's longest has 17 tokens).</summary>
+    /// <summary>The longest sentence read (the generator's longest has 15 tokens).</summary>
     public const int MaxWords = 24;
 
     [Embedding(Words, Dimension)] public partial EmbeddingLayer Embed { get; }

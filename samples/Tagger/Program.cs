@@ -52,7 +52,7 @@ static int Run(int epochs, int sentenceCount, float learningRate, int vectorEpoc
     Console.WriteLine($"Data: {train.Length:N0} generated training sentences ({train.Sum(s => s.Words.Length):N0} tokens, "
         + $"{train.Sum(s => s.Tags.Count(t => t % 2 == 1)):N0} names), {test.Length} held out ({test.Sum(s => s.Words.Length):N0} tokens, "
         + $"{test.Sum(s => s.Tags.Count(t => t % 2 == 1)):N0} names, none of them in a training sentence but the ambiguous ones), "
-        + $"{unlabelled.Length:N0} unlabelled sentences for the word vectors.");
+        + $"{unlabelled.Length:N0} unlabelled sentences for the word vectors; at most {train.Concat(test).Max(s => s.Words.Length)} tokens a sentence.");
 
     // Pretraining: Word2Vec over the unlabelled text and the training sentences (case kept: capitals mark names); the
     // vocabulary is every word of that text, padding 0 and unknown 1 first. Held-out words outside it are unknown.
@@ -62,7 +62,7 @@ static int Run(int epochs, int sentenceCount, float learningRate, int vectorEpoc
     var vectors = Pretraining.Train(vocabulary, pretrainingText, TaggerModel.Dimension, vectorEpochs, seed);
     Console.WriteLine($"Word vectors: Word2Vec (skip-gram, {TaggerModel.Dimension} dimensions, window 5, 5 negatives, {vectorEpochs} epochs, one worker) on "
         + $"{pretrainingText.Sum(t => t.Length):N0} tokens in {clock.Elapsed.TotalSeconds:F1} s; {vocabulary.Count:N0} words"
-        + $"{(noPretraining ? ", not used (--no-pretraining)" : "")}.");
+        + $"{(noPretraining ? ", not used (--no-pretraining)" : "")}; {test.Sum(s => s.Words.Count(w => !vocabulary.Contains(w))):N0} held-out tokens are unknown.");
     var neighbours = Sample.Table("word", "nearest words (cosine similarity)");
     foreach (string word in new[] { "Ingrid", "Helsinki", "Samsung", "Finnish" }) neighbours.Row(word, Pretraining.Neighbours(vectors, word, 5));
     AnsiConsole.Write(neighbours);
