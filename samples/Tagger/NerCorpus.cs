@@ -11,8 +11,10 @@ namespace Tagger;
 /// has learned rather than what it has memorised: they are filled only with held-out names, half of them from templates
 /// that training never sees. A few words are names of two types and appear in both parts ("Jordan", "Georgia",
 /// "Washington" and "Paris" are persons and places, "Amazon" a company and a river), so that only the context tells.
-/// A third set of templates, never labelled, makes the unlabelled text the word vectors are pretrained on; it uses the
-/// names of both parts, as a large corpus would mention names that no labelled sentence has.
+/// The unlabelled text the word vectors are pretrained on comes from a third set of templates and the training ones,
+/// filled with the names of both parts alike, as a large corpus mentions names that no labelled sentence has; a few of
+/// its sentences have no names and give most of the held-out templates' other words a vector, as a large corpus would.
+/// The held-out templates themselves are never in it.
 /// </remarks>
 internal sealed class NerCorpus
 {
@@ -122,6 +124,12 @@ internal sealed class NerCorpus
         "The {MISC} championship was held in {LOC} .",
         "The weather in {LOC} was cold on {DAY} .",
         "{ORG} employs {NUM} thousand people .",
+        "Yesterday the team visited a new museum with the mayor .",
+        "Many fans travelled by train to see the match .",
+        "Flights were cancelled and the engineers built a bridge .",
+        "The police fined {NUM} drivers for breaking the rules .",
+        "The city thanked its people for their help .",
+        "They will meet at the station and receive a prize .",
     ];
 
     private readonly Random _random;
@@ -141,9 +149,14 @@ internal sealed class NerCorpus
         return Fill(template, _part);
     }
 
-    /// <summary>A sentence of the unlabelled text, with names from either part.</summary>
-    public string[] NextUnlabelled() => Fill(Pick(UnlabelledTemplates), _random.Next(2)).Words;
+    /// <summary>
+    /// A sentence of the unlabelled text: from the unlabelled or the training templates (half and half), with names from
+    /// either part, so that the vectors of held-out names come from the same contexts as those of training names.
+    /// </summary>
+    public string[] NextUnlabelled() =>
+        Fill(_random.Next(2) == 0 ? Pick(UnlabelledTemplates) : Pick(TrainingTemplates), part: -1).Words;
 
+    // The template filled with names of the part (-1: of both parts).
     private (string[] Words, int[] Tags) Fill(string template, int part)
     {
         var words = new List<string>();
@@ -153,9 +166,9 @@ internal sealed class NerCorpus
             switch (token)
             {
                 case "{PER}": Add(Person(part), 1); break;
-                case "{LOC}": Add(Pick(Places[part], AmbiguousPlaces), 3); break;
-                case "{ORG}": Add(Pick(Organisations[part], AmbiguousOrganisations), 5); break;
-                case "{MISC}": Add(Pick(Miscellaneous[part]), 7); break;
+                case "{LOC}": Add(Pick(Names(Places, part), AmbiguousPlaces), 3); break;
+                case "{ORG}": Add(Pick(Names(Organisations, part), AmbiguousOrganisations), 5); break;
+                case "{MISC}": Add(Pick(Names(Miscellaneous, part)), 7); break;
                 case "{DAY}": Add(Pick(Days), 0); break;
                 case "{NUM}": Add(Pick(Numbers), 0); break;
                 case "Amazon": Add(token, 5); break;                       // the company: "Amazon sold …"
@@ -188,7 +201,7 @@ internal sealed class NerCorpus
     // A person: "First Last", "First" or "Title Last" (the title outside the name).
     private string Person(int part)
     {
-        string first = Pick(FirstNames[part], AmbiguousPersons), last = Pick(LastNames[part], AmbiguousLastNames);
+        string first = Pick(Names(FirstNames, part), AmbiguousPersons), last = Pick(Names(LastNames, part), AmbiguousLastNames);
         return _random.Next(10) switch
         {
             < 6 => first + " " + last,
@@ -196,6 +209,9 @@ internal sealed class NerCorpus
             _ => Pick(Titles) + " " + last,
         };
     }
+
+    // The part's names, or (-1) those of both parts: each name then as likely as any other.
+    private static string[] Names(string[][] parts, int part) => part >= 0 ? parts[part] : [.. parts[0], .. parts[1]];
 
     private string Pick(string[] list) => list[_random.Next(list.Length)];
 

@@ -54,9 +54,10 @@ static int Run(int epochs, int sentenceCount, float learningRate, int vectorEpoc
         + $"{test.Sum(s => s.Tags.Count(t => t % 2 == 1)):N0} names, none of them in a training sentence but the ambiguous ones), "
         + $"{unlabelled.Length:N0} unlabelled sentences for the word vectors; at most {train.Concat(test).Max(s => s.Words.Length)} tokens a sentence.");
 
-    // Pretraining: Word2Vec over the unlabelled text and the training sentences (case kept: capitals mark names); the
-    // vocabulary is every word of that text, padding 0 and unknown 1 first. Held-out words outside it are unknown.
-    string[][] pretrainingText = [.. unlabelled, .. train.Select(s => s.Words)];
+    // Pretraining: Word2Vec over the unlabelled text alone (case kept: capitals mark names), in which training and
+    // held-out names stand alike; the vocabulary is every word of it, padding 0 and unknown 1 first. Words outside it
+    // are unknown.
+    string[][] pretrainingText = unlabelled;
     var vocabulary = Vocabulary.Build(pretrainingText.SelectMany(line => line), maxSize: TaggerModel.Words, paddingToken: "<pad>", unknownToken: "<unk>");
     var clock = Stopwatch.StartNew();
     var vectors = Pretraining.Train(vocabulary, pretrainingText, TaggerModel.Dimension, vectorEpochs, seed);
