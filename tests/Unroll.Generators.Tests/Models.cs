@@ -204,4 +204,20 @@ public static class Models
             [Linear(8, 3)]                  public partial LinearLayer Head { get; }
         }
         """;
+
+    /// <summary>Pretrained word vectors kept frozen under an LSTM, pooled over each row's steps.</summary>
+    public const string FrozenEmbeddingClassifier = """
+        using Unroll;
+
+        namespace Text;
+
+        [Model(SequenceLength = 12, BatchSize = 4)]
+        public partial class SentenceClassifier
+        {
+            [Embedding(50, 8, Trainable = false)]   public partial EmbeddingLayer Embed { get; }
+            [Lstm(8, 10)]                            public partial LstmLayer Rnn { get; }
+            [Pooling(PoolingKind.Mean)]              public partial PoolingLayer Pool { get; }
+            [Linear(10, 3)]                          public partial LinearLayer Head { get; }
+        }
+        """;
 }

@@ -48,6 +48,9 @@ public sealed class SnapshotTests
     public void InferenceOnlyKeywordSpotter() => Verify(Models.InferenceOnlyKeywordSpotter, "Audio.KeywordSpotter.g.cs", nameof(InferenceOnlyKeywordSpotter));
 
     [Fact]
+    public void FrozenEmbeddingClassifier() => Verify(Models.FrozenEmbeddingClassifier, "Text.SentenceClassifier.g.cs", nameof(FrozenEmbeddingClassifier));
+
+    [Fact]
     public void Int8Denoiser() => Verify(Models.Int8Denoiser, "Audio.Denoiser.g.cs", nameof(Int8Denoiser));
 
     /// <summary>

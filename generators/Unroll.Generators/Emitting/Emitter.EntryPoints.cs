@@ -225,7 +225,7 @@ internal static partial class Emitter
         w.Line("/// <summary>Packs the weights the streaming steps read. Runs when the parameters may have changed.</summary>");
         w.Open("private void PackStepWeights()");
         w.Line($"{Span} a = Arena;");
-        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        w.Line(ParameterSlice(plan));
         WritePacking(w, plan, PackingMethod.StepWeights);
         w.Line("a[Layout.Step_WeightsStale] = 0f;");
         w.Close();
@@ -234,7 +234,7 @@ internal static partial class Emitter
         w.Line("/// <summary>Packs every W_hhᵀ for the recurrent products of the sequence passes, and notes what it packed.</summary>");
         w.Open("private void PackSequenceWeights()");
         w.Line($"{Span} a = Arena;");
-        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        w.Line(ParameterSlice(plan));
         WritePacking(w, plan, PackingMethod.SequenceWeights);
         w.Close();
         w.Line();

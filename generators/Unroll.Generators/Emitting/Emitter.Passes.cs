@@ -69,7 +69,7 @@ internal static partial class Emitter
         w.Open(!streaming ? "private void ForwardCore(int length)" : skips ? "private bool StepCore()" : "private void StepCore()");
         if (!streaming) WriteLengthMaps(w, plan, rows: true);
         w.Line($"{Span} a = Arena;");
-        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        w.Line(ParameterSlice(plan));
         if (!streaming && plan.PacksStepWeights) w.Line("if (!PackedWeightsCurrent()) PackSequenceWeights(); // the recurrent products read the packed W_hhᵀ");
         for (int i = 0; i < plan.Layers.Count; i++)
         {
@@ -89,13 +89,15 @@ internal static partial class Emitter
         w.Open("private void BackwardCore(int length, bool inputGradient)");
         WriteLengthMaps(w, plan, rows: false);
         w.Line($"{Span} a = Arena;");
-        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        w.Line(ParameterSlice(plan));
         w.Line($"{Span} g = a.Slice(Layout.Gradients, ParameterCount);");
         for (int i = plan.Layers.Count - 1; i >= 0; i--)
         {
             if (LayerHandler.For(plan.Layers[i].Kind).RunsOwnPasses) continue;
             w.Line();
-            LayerHandler.For(plan.Layers[i].Kind).WriteBackward(new LayerPass(w, plan, i, streaming: false));
+            var pass = new LayerPass(w, plan, i, streaming: false);
+            if (pass.HasGradients) LayerHandler.For(plan.Layers[i].Kind).WriteBackward(pass);
+            else w.Line($"// {plan.Layers[i].Property}: nothing to write{(plan.Layers[i].ParameterCount > 0 ? " (frozen)" : "")}, and no layer before it wants a gradient");
         }
         w.Close();
         w.Line();

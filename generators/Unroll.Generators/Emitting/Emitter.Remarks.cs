@@ -34,7 +34,8 @@ internal static partial class Emitter
         }
         w.Line("/// " + output);
         w.Line("/// </code>");
-        w.Line($"/// <para>{N(plan.ParameterCount)} parameters. One arena of {N(plan.ArenaLength)} floats ({N(4L * plan.ArenaLength)} bytes), allocated by the constructor, holds");
+        long frozen = plan.Parameters.Where(p => p.Frozen).Sum(p => (long)p.Length);
+        w.Line($"/// <para>{N(plan.ParameterCount)} parameters{(frozen > 0 ? $" trained, and {N(frozen)} frozen (Trainable = false: outside Parameters and Gradients)" : "")}. One arena of {N(plan.ArenaLength)} floats ({N(4L * plan.ArenaLength)} bytes), allocated by the constructor, holds");
         if (plan.InferenceOnly)
         {
             w.Line("/// the parameters, the states, the activations of the longest sequence and the streaming buffers; compiled for inference");
@@ -74,12 +75,13 @@ internal static partial class Emitter
         var rows = plan.Layers.Select(l => (l.Property, Describe(l), Shape(l), N(l.ParameterCount))).ToList();
         rows.Insert(0, ("Layer", "Kind", "Output shape", "Parameters"));
         int name = rows.Max(r => r.Item1.Length), kind = rows.Max(r => r.Item2.Length), shape = rows.Max(r => r.Item3.Length), count = rows.Max(r => r.Item4.Length);
-        long buffers = plan.Parameters.Where(p => !p.Trainable).Sum(p => (long)p.Length);
+        long buffers = plan.Parameters.Where(p => !p.Trainable && !p.Frozen).Sum(p => (long)p.Length);
+        long frozen = plan.Parameters.Where(p => p.Frozen).Sum(p => (long)p.Length);
         w.Line("/// <summary>The model as a table, as Keras' <c>model.summary()</c>: each layer with its output shape (a full batch of the longest sequence) and parameters, then the totals and the arena.</summary>");
         w.Line("public static string Summary() => \"\"\"");
         w.Line($"{plan.TypeName}: batch of up to {plan.BatchSize}, sequences of up to {plan.SequenceLength} steps{(plan.InferenceOnly ? ", inference only" : "")}");
         foreach (var (a, b, c, d) in rows) w.Line($"{a.PadRight(name)}  {b.PadRight(kind)}  {c.PadRight(shape)}  {d.PadLeft(count)}");
-        w.Line($"Parameters: {N(plan.ParameterCount)}{(buffers > 0 ? $", and {N(buffers)} values of state-dict buffers" : "")}");
+        w.Line($"Parameters: {N(plan.ParameterCount)}{(frozen > 0 ? $" trained, {N(frozen)} frozen" : "")}{(buffers > 0 ? $", and {N(buffers)} values of state-dict buffers" : "")}");
         w.Line($"Arena: {N(plan.ArenaLength)} floats ({N(4L * plan.ArenaLength)} bytes), allocated once by the constructor");
         w.Line("\"\"\";");
         w.Line();

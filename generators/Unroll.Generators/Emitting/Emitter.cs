@@ -191,7 +191,7 @@ internal static partial class Emitter
 
     internal static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    internal static string Describe(LayerPlan layer) => LayerHandler.For(layer.Kind).Describe(layer);
+    internal static string Describe(LayerPlan layer) => LayerHandler.For(layer.Kind).Describe(layer) + (layer.Trainable || layer.ParameterCount == 0 ? "" : ", frozen");
 
     /// <summary>The trailing argument of the fused step calls for weights not in float32 (none for float32, as the overloads without it).</summary>
     internal static string PrecisionArgument(ModelPlan plan) =>
@@ -238,7 +238,7 @@ internal static partial class Emitter
         w.Open("private static class Layout");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            w.Line($"public const int {p.Constant} = {p.Offset}; // {p.Name} [{string.Join(", ", p.Shape)}]{(p.Trainable ? "" : ", a state-dict buffer")}");
+            w.Line($"public const int {p.Constant} = {p.Offset}; // {p.Name} [{string.Join(", ", p.Shape)}]{(p.Frozen ? ", frozen" : p.Trainable ? "" : ", a state-dict buffer")}");
         }
         w.Line();
         foreach (BufferPlan b in plan.Buffers.Where(b => b.Length > 0)) // a region this model does not need is not listed
@@ -339,8 +339,10 @@ internal static partial class Emitter
         w.Line("{");
         foreach (ParameterPlan p in plan.Parameters)
         {
-            string rest = !p.Trainable ? $", -1, -1, isBuffer: true{(p.Integer ? ", isInteger: true" : "")}" // never trained: no gradient, nothing derived from it to repack
-                : $", {GradientOffset(plan, "Layout." + p.Constant)}{(plan.PacksStepWeights ? ", " + ArrayIndex("Layout.Step_WeightsStale") : "")}";
+            string changed = plan.PacksStepWeights ? ", " + ArrayIndex("Layout.Step_WeightsStale") : "";
+            string rest = p.Frozen ? $", -1, {(changed.Length > 0 ? changed.Substring(2) : "-1")}, isBuffer: false, isFrozen: true" // no gradient, but repacked when changed
+                : !p.Trainable ? $", -1, -1, isBuffer: true{(p.Integer ? ", isInteger: true" : "")}" // never trained: no gradient, nothing derived from it to repack
+                : $", {GradientOffset(plan, "Layout." + p.Constant)}{changed}";
             string shape = p.Shape.Count == 0 ? "global::System.Array.Empty<int>()" : $"new[] {{ {string.Join(", ", p.Shape)} }}"; // a scalar's is []
             w.Line($"    new(\"{p.Name}\", {shape}, _arena, {ArrayIndex("Layout." + p.Constant)}{rest}),");
         }
@@ -432,6 +434,14 @@ internal static partial class Emitter
     /// </summary>
     internal static string Values(ParameterPlan p, string parameters) =>
         $"{(p.Trainable ? parameters : "Arena")}.Slice(Layout.{p.Constant}, {p.Length})";
+
+    /// <summary>
+    /// The passes' view of the parameters, <c>p</c>: the <c>Parameters</c> block, and with frozen parameters the block after
+    /// it too (the parameter block starts the arena, so every parameter's <c>Layout</c> offset indexes <c>p</c>).
+    /// </summary>
+    internal static string ParameterSlice(ModelPlan plan) => plan.Parameters.Any(q => q.Frozen)
+        ? $"{Span} p = a.Slice(Layout.Parameters, Layout.Untrained + {plan.Parameters.Where(q => !q.Trainable).Sum(q => (long)q.Length)}); // the trained parameters, then the buffers and frozen ones"
+        : $"{Span} p = a.Slice(Layout.Parameters, ParameterCount);";
 
     /// <summary><paramref name="constant"/> plus <paramref name="offset"/>, written without a <c>+ 0</c>.</summary>
     internal static string Offset(string constant, long offset) => offset == 0 ? constant : $"{constant} + {offset}";

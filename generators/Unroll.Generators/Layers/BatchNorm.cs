@@ -86,7 +86,7 @@ internal sealed class BatchNormHandler : LayerHandler<BatchNormSpec, BatchNormPl
     protected override string ViewArguments(ModelPlan plan, BatchNormPlan layer, int index)
     {
         string weight = layer.Affine ? ArrayIndex("Layout." + layer.ParameterNames[0]) : "-1";
-        string gradient = layer.Affine ? GradientOffset(plan, "Layout." + layer.ParameterNames[0]) : "-1";
+        string gradient = layer.Affine && layer.Trainable ? GradientOffset(plan, "Layout." + layer.ParameterNames[0]) : "-1";
         return $"_arena, {weight}, {gradient}, {ArrayIndex("Layout." + Buffer(layer, 0))}, {layer.Out}, {F(layer.Momentum)}, {F(layer.Eps)}";
     }
 
@@ -144,9 +144,9 @@ internal sealed class BatchNormHandler : LayerHandler<BatchNormSpec, BatchNormPl
         string? inputGradient = pass.InputGradient;
         string dx = inputGradient is null ? "default" : $"a.Slice(Layout.{inputGradient}, {count})";
         if (inputGradient is not null && pass.Guard.Length > 0) dx = $"inputGradient ? {dx} : default";
-        string parameters = layer.Affine
-            ? $"p.Slice(Layout.{layer.ParameterNames[0]}, {F}), g.Slice(Layout.{layer.ParameterNames[0]}, {F}), g.Slice(Layout.{layer.ParameterNames[1]}, {F})"
-            : "default, default, default";
+        string parameters = !layer.Affine ? "default, default, default"
+            : layer.Trainable ? $"p.Slice(Layout.{layer.ParameterNames[0]}, {F}), g.Slice(Layout.{layer.ParameterNames[0]}, {F}), g.Slice(Layout.{layer.ParameterNames[1]}, {F})"
+            : $"p.Slice(Layout.{layer.ParameterNames[0]}, {F}), default, default"; // frozen: no weight or bias gradient
         string rowLengths = layer.SequenceInput ? layer.RowLengths : "default", length = layer.SequenceInput ? layer.Length : "1";
         w.Line($"// {layer.Property}: ∂weight += Σ ∂y ⊙ x̂, ∂bias += Σ ∂y over the real values; ∂x through the batch statistics (training) or the fixed affine map");
         w.Line($"global::Unroll.Kernels.Normalization.BatchNormBackward(a.Slice(Layout.{buffers.OutputGradient}, {count}), a.Slice(Layout.{pass.Input}, {count}), a.Slice(Layout.{r.Mean}, {F}), a.Slice(Layout.{r.InverseDeviation}, {F}),");

@@ -243,8 +243,11 @@ internal sealed class Conv1dHandler : LayerHandler<Conv1dSpec, Conv1dPlan>
         string? inputGradient = pass.InputGradient;
         string dx = inputGradient is null ? "default" : $"a.Slice(Layout.{inputGradient}, {layer.InputSteps * B * layer.In})";
         if (inputGradient is not null && pass.Guard.Length > 0) dx = $"inputGradient ? {dx} : default";
-        string db = layer.Bias ? $"g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out})" : "default";
-        w.Line($"// {layer.Property}: ∂W += Σ_t ∂y[t]ᵀ·x[taps]{(layer.Bias ? ", ∂b += Σ_t ∂y[t]" : "")}{(inputGradient is null ? "" : ", ∂x[taps] = Σ ∂y[t]·W")}, each row over its own steps");
-        w.Line($"{Convolution}.Backward(a.Slice(Layout.{pass.Input}, {layer.InputSteps * B * layer.In}), a.Slice(Layout.{Regions<ConvolutionBuffers>(buffers).PackedWeight}, {layer.WeightLength}), a.Slice(Layout.{buffers.OutputGradient}, {layer.OutputSteps * B * layer.Out}), {dx}, g.Slice(Layout.{layer.ParameterNames[0]}, {layer.WeightLength}), {db}, a.Slice(Layout.PackedGradient, {layer.WeightLength}), {B}, {layer.InputSteps}, {B}, {layer.Length}, {layer.RowLengths}, {layer.In}, {layer.Out}, {layer.KernelSize}, {layer.Stride}, {layer.Padding}, {layer.Dilation}, {layer.Groups}, {(layer.Causal ? "true" : "false")}, {Mode(layer)}, false);");
+        string db = layer.Bias && layer.Trainable ? $"g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out})" : "default";
+        string dw = layer.Trainable ? $"g.Slice(Layout.{layer.ParameterNames[0]}, {layer.WeightLength})" : "default";
+        w.Line(layer.Trainable
+            ? $"// {layer.Property}: ∂W += Σ_t ∂y[t]ᵀ·x[taps]{(layer.Bias ? ", ∂b += Σ_t ∂y[t]" : "")}{(inputGradient is null ? "" : ", ∂x[taps] = Σ ∂y[t]·W")}, each row over its own steps"
+            : $"// {layer.Property}: frozen (Trainable = false): ∂x[taps] = Σ ∂y[t]·W, each row over its own steps");
+        w.Line($"{Convolution}.Backward(a.Slice(Layout.{pass.Input}, {layer.InputSteps * B * layer.In}), a.Slice(Layout.{Regions<ConvolutionBuffers>(buffers).PackedWeight}, {layer.WeightLength}), a.Slice(Layout.{buffers.OutputGradient}, {layer.OutputSteps * B * layer.Out}), {dx}, {dw}, {db}, a.Slice(Layout.PackedGradient, {layer.WeightLength}), {B}, {layer.InputSteps}, {B}, {layer.Length}, {layer.RowLengths}, {layer.In}, {layer.Out}, {layer.KernelSize}, {layer.Stride}, {layer.Padding}, {layer.Dilation}, {layer.Groups}, {(layer.Causal ? "true" : "false")}, {Mode(layer)}, false);");
     }
 }

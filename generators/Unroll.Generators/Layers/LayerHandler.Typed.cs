@@ -7,7 +7,9 @@ namespace Unroll.Generators.Layers;
 /// </summary>
 internal abstract class LayerHandler<TSpec, TPlan> : LayerHandler where TSpec : LayerSpec where TPlan : LayerPlan
 {
-    public sealed override LayerSpec? Read(LayerArguments arguments) => ReadSpec(arguments);
+    /// <summary>The kind's own spec, and what every layer attribute takes (<c>Trainable</c>).</summary>
+    public sealed override LayerSpec? Read(LayerArguments arguments) =>
+        ReadSpec(arguments) is { } spec ? spec with { Trainable = arguments.Named("Trainable", true) } : null;
 
     public sealed override IEnumerable<(string Name, int Value)> Sizes(LayerSpec layer) => Sizes((TSpec)layer);
 

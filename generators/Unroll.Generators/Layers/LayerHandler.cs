@@ -251,6 +251,13 @@ internal abstract class LayerHandler
     /// <summary>The layer in <c>BackwardCore</c>: its parameter gradients, and its input's gradient when there is one to write.</summary>
     public abstract void WriteBackward(LayerPass pass);
 
+    /// <summary>
+    /// Whether the layer's backward pass wants its output's gradient for itself: to accumulate the gradients of its
+    /// parameters (unless frozen), or of states a caller reads (a recurrent layer's <c>∂h_0</c>). When no layer up to one
+    /// wants it (and a token model has no input gradient), the layers after it write none (<see cref="LayerPass.InputGradient"/>).
+    /// </summary>
+    public virtual bool WantsOutputGradient(LayerPlan layer) => layer.Trainable && layer.ParameterCount > 0;
+
     /// <summary>UNR0017 for an option outside what it may be.</summary>
     protected static void Invalid(LayerSpec layer, string option, object value, string expected, List<DiagnosticInfo> diagnostics) =>
         diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.InvalidOption, layer.Location, option, layer.Property, value, expected));
@@ -264,12 +271,12 @@ internal abstract class LayerHandler
 
     /// <summary>
     /// The view arguments of a layer whose view reads its parameters: the arena, the first parameter's index and its
-    /// gradient's (−1 without gradients), then <paramref name="sizes"/>.
+    /// gradient's (−1 without gradients: compiled for inference only, or frozen), then <paramref name="sizes"/>.
     /// </summary>
     protected static string ParameterView(ModelPlan plan, int index, string sizes)
     {
         string first = "Layout." + plan.Layers[index].ParameterNames[0];
-        return $"_arena, {Emitter.ArrayIndex(first)}, {Emitter.GradientOffset(plan, first)}, {sizes}";
+        return $"_arena, {Emitter.ArrayIndex(first)}, {(plan.Layers[index].Trainable ? Emitter.GradientOffset(plan, first) : "-1")}, {sizes}";
     }
 
     /// <summary>The regions of a layer's kind in a pass (<see cref="LayerBuffers.Regions"/>).</summary>

@@ -74,9 +74,10 @@ internal sealed class LayerNormHandler : LayerHandler<LayerNormSpec, LayerNormPl
         string? inputGradient = pass.InputGradient;
         string normGradient = inputGradient is null ? "default" : $"a.Slice(Layout.{inputGradient}, {rows} * {layer.Out})";
         if (inputGradient is not null && guard.Length > 0) normGradient = $"inputGradient ? {normGradient} : default";
-        w.Line($"// {layer.Property}: ∂weight += Σ ∂y ⊙ x̂, ∂bias += Σ ∂y, ∂x through the normalisation");
+        string weightGradients = layer.Trainable ? $"g.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}), g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out})" : "default, default";
+        w.Line(layer.Trainable ? $"// {layer.Property}: ∂weight += Σ ∂y ⊙ x̂, ∂bias += Σ ∂y, ∂x through the normalisation" : $"// {layer.Property}: frozen (Trainable = false), ∂x through the normalisation");
         w.Line($"global::Unroll.Kernels.Normalization.LayerNormBackward(a.Slice(Layout.{buffers.OutputGradient}, {rows} * {layer.Out}), p.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}),");
-        w.Line($"    a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).Normalized}, {rows} * {layer.Out}), a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).InverseDeviation}, {rows}), g.Slice(Layout.{layer.ParameterNames[0]}, {layer.Out}), g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}),");
+        w.Line($"    a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).Normalized}, {rows} * {layer.Out}), a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).InverseDeviation}, {rows}), {weightGradients},");
         w.Line($"    {normGradient}, a.Slice(Layout.{Regions<NormalizationBuffers>(buffers).Scratch}, {layer.Out}), {rows}, {layer.Out});");
     }
 }

@@ -124,8 +124,17 @@ internal sealed class LayerPass
     /// <summary>The <c>Layout</c> name of the layer's input: the model's input, or the previous layer's output.</summary>
     public string Input => Index == 0 ? _mode.Input : _mode.Layers[Index - 1].Output;
 
-    /// <summary>Backward: where the input's gradient goes (null when nothing needs it).</summary>
-    public string? InputGradient => Index == 0 ? _mode.InputGradient : _mode.Layers[Index - 1].OutputGradient;
+    /// <summary>
+    /// Backward: where the input's gradient goes; null when nothing needs it (a token model's first layer, or a layer after
+    /// only layers that want no gradient: frozen ones, or none with parameters, as after <c>[Embedding(…, Trainable = false)]</c>).
+    /// </summary>
+    public string? InputGradient => Index == 0 ? _mode.InputGradient
+        : _mode.InputGradient is not null || Enumerable.Range(0, Index).Any(j => LayerHandler.For(Plan.Layers[j].Kind).WantsOutputGradient(Plan.Layers[j]))
+            ? _mode.Layers[Index - 1].OutputGradient
+            : null;
+
+    /// <summary>Backward: whether the layer has anything to write (a gradient of its parameters or states, or of its input).</summary>
+    public bool HasGradients => InputGradient is not null || LayerHandler.For(Layer.Kind).WantsOutputGradient(Layer);
 
     /// <summary>Backward: the condition on writing the model input's gradient (only the first layer has one).</summary>
     public string Guard => Index == 0 ? "if (inputGradient) " : "";

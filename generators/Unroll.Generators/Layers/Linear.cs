@@ -65,9 +65,16 @@ internal sealed class LinearHandler : LayerHandler<LinearSpec, LinearPlan>
         var (w, _, _, buffers) = pass;
         string input = pass.Input, rows = pass.Rows, guard = pass.Guard;
         string? inputGradient = pass.InputGradient;
-        w.Line($"// {layer.Property}: ∂W += ∂yᵀ·x{(layer.Bias ? ", ∂b += Σ ∂y" : "")}, over every row at once");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{buffers.OutputGradient}), {layer.Out}, a.Slice(Layout.{input}), {layer.In}, g.Slice(Layout.{layer.ParameterNames[0]}), {layer.In}, {rows}, {layer.Out}, {layer.In});");
-        if (layer.Bias) w.Line($"{Blas}.SumRowsAdd(a.Slice(Layout.{buffers.OutputGradient}), {layer.Out}, {rows}, {layer.Out}, g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}));");
+        if (!layer.Trainable)
+        {
+            w.Line($"// {layer.Property}: frozen (Trainable = false), no weight gradient");
+        }
+        else
+        {
+            w.Line($"// {layer.Property}: ∂W += ∂yᵀ·x{(layer.Bias ? ", ∂b += Σ ∂y" : "")}, over every row at once");
+            w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{buffers.OutputGradient}), {layer.Out}, a.Slice(Layout.{input}), {layer.In}, g.Slice(Layout.{layer.ParameterNames[0]}), {layer.In}, {rows}, {layer.Out}, {layer.In});");
+        }
+        if (layer.Bias && layer.Trainable) w.Line($"{Blas}.SumRowsAdd(a.Slice(Layout.{buffers.OutputGradient}), {layer.Out}, {rows}, {layer.Out}, g.Slice(Layout.{layer.ParameterNames[1]}, {layer.Out}));");
         if (inputGradient is not null)
         {
             w.Line($"// ∂x = ∂y·W   ([{rows} x {layer.Out}] · [{layer.Out} x {layer.In}])");

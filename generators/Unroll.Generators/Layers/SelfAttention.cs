@@ -196,9 +196,16 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
         w.Line($"{Span} dy = a.Slice(Layout.{buffers.OutputGradient});");
         w.Line($"{Span} dContext = a.Slice(Layout.{at.ContextGradient});");
         w.Line($"{Span} dQkv = a.Slice(Layout.{at.QkvGradient});");
-        w.Line($"// ∂W_out += ∂yᵀ·ctx, ∂b_out += Σ ∂y, ∂ctx = ∂y·W_out");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {E}, context, {E}, g.Slice(Layout.{names[2]}), {E}, {rows}, {E}, {E});");
-        w.Line($"{Blas}.SumRowsAdd(dy, {E}, {rows}, {E}, g.Slice(Layout.{names[3]}, {E}));");
+        if (layer.Trainable)
+        {
+            w.Line($"// ∂W_out += ∂yᵀ·ctx, ∂b_out += Σ ∂y, ∂ctx = ∂y·W_out");
+            w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {E}, context, {E}, g.Slice(Layout.{names[2]}), {E}, {rows}, {E}, {E});");
+            w.Line($"{Blas}.SumRowsAdd(dy, {E}, {rows}, {E}, g.Slice(Layout.{names[3]}, {E}));");
+        }
+        else
+        {
+            w.Line("// frozen (Trainable = false): no weight or bias gradient; ∂ctx = ∂y·W_out");
+        }
         w.Line($"{Blas}.Multiply(dy, {E}, p.Slice(Layout.{names[2]}), {E}, dContext, {E}, {rows}, {E}, {E}, accumulate: false);");
         w.Line($"dQkv.Slice(0, {rows} * {3 * E}).Clear();");
         w.Open($"for (int b = 0; b < {B}; b++)");
@@ -208,9 +215,12 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
         w.Line($"global::Unroll.Kernels.Attention.Backward(qkv.Slice(head), {B * 3 * E}, qkv.Slice(head + {E}), {B * 3 * E}, qkv.Slice(head + {2 * E}), {B * 3 * E}, a.Slice(Layout.{at.Weights} + block, {layer.Length} * {layer.Length}), dContext.Slice(b * {E} + h * {d}), {B * E}, a.Slice(Layout.{at.WeightsGradient} + block, {layer.Length} * {layer.Length}), dQkv.Slice(head), dQkv.Slice(head + {E}), dQkv.Slice(head + {2 * E}), a.Slice(Layout.{at.Scratch}, {layer.Length} * {layer.Length}), {layer.Length}, {layer.Length}, {d}, {d}, {F(1 / System.Math.Sqrt(d))}, causal: {(layer.Causal ? "true" : "false")}, validKeys: {layer.RowLengths}[b]);");
         w.Close();
         w.Close();
-        w.Line($"// ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(dQkv, {3 * E}, x, {E}, g.Slice(Layout.{names[0]}), {E}, {rows}, {3 * E}, {E});");
-        w.Line($"{Blas}.SumRowsAdd(dQkv, {3 * E}, {rows}, {3 * E}, g.Slice(Layout.{names[1]}, {3 * E}));");
+        if (layer.Trainable)
+        {
+            w.Line($"// ∂W_in += ∂qkvᵀ·x, ∂b_in += Σ ∂qkv");
+            w.Line($"{Blas}.MultiplyTransposedAAdd(dQkv, {3 * E}, x, {E}, g.Slice(Layout.{names[0]}), {E}, {rows}, {3 * E}, {E});");
+            w.Line($"{Blas}.SumRowsAdd(dQkv, {3 * E}, {rows}, {3 * E}, g.Slice(Layout.{names[1]}, {3 * E}));");
+        }
         if (inputGradient is not null)
         {
             w.Line($"// ∂x = ∂qkv·W_in{(layer.Residual ? " + ∂y (the residual path)" : "")}");

@@ -92,6 +92,9 @@ internal abstract record LayerSpec
 
     /// <summary>Where the attribute is written, for the layer's diagnostics.</summary>
     public LocationInfo? Location { get; init; }
+
+    /// <summary>False when the attribute says <c>Trainable = false</c>: the layer's parameters are frozen.</summary>
+    public bool Trainable { get; init; } = true;
 }
 
 /// <summary>

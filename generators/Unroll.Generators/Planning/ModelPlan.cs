@@ -65,11 +65,17 @@ internal sealed record ModelPlan(
 internal sealed record ParameterPlan(string Name, string Constant, EquatableArray<int> Shape, int Offset, int Length, InitKind Init, double Bound)
 {
     /// <summary>
-    /// False for a state-dict buffer (BatchNorm's running statistics, say): saved, loaded and compiled in with the
-    /// parameters, never trained. Its <see cref="Offset"/> is then in the <c>StateBuffers</c> block, after
+    /// False for a state-dict buffer (BatchNorm's running statistics, say) or a <see cref="Frozen"/> parameter: saved, loaded
+    /// and compiled in with the parameters, never trained. Its <see cref="Offset"/> is then in the <c>Untrained</c> block, after
     /// <c>Parameters</c> (both count from the arena's start, where the parameters begin).
     /// </summary>
     public bool Trainable { get; init; } = true;
+
+    /// <summary>
+    /// Whether it is a parameter of a layer declared <c>Trainable = false</c>: not <see cref="Trainable"/> (it lies with the
+    /// buffers, outside <c>Parameters</c> and <c>Gradients</c>), but a parameter of PyTorch's, which derived weights repack.
+    /// </summary>
+    public bool Frozen { get; init; }
 
     /// <summary>Whether PyTorch keeps the tensor as int64 (a count such as <c>num_batches_tracked</c>): saved as <c>I64</c>.</summary>
     public bool Integer { get; init; }
@@ -149,6 +155,9 @@ internal abstract record LayerPlan
     /// <summary>The <c>Layout</c> constants of the layer's parameters, in state-dict order.</summary>
     public EquatableArray<string> ParameterNames { get; init; } = EquatableArray<string>.Empty;
 
-    /// <summary>Floats of its parameters.</summary>
+    /// <summary>Floats of its parameters (frozen or not; not its state-dict buffers).</summary>
     public int ParameterCount { get; init; }
+
+    /// <summary>False when declared <c>Trainable = false</c>: its parameters are frozen, and its backward pass writes no gradient of theirs.</summary>
+    public bool Trainable { get; init; } = true;
 }

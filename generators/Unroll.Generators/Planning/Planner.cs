@@ -158,11 +158,12 @@ internal static class Planner
         bool tokens = LayerHandler.For(spec.Layers[0].Kind).TakesTokens;
         int inputWidth = tokens ? 1 : LayerHandler.For(spec.Layers[0].Kind).InputWidth(spec.Layers[0]) ?? 1;
 
-        // Parameters, in state-dict order, then their gradients in the same layout. State-dict buffers (statistics a layer
-        // keeps, never trained) are counted apart: they follow the parameters in a block of their own.
+        // Parameters, in state-dict order, then their gradients in the same layout. What no optimizer may reach is counted
+        // apart, in a block of its own after the parameters: state-dict buffers (statistics a layer keeps) and the parameters
+        // of a layer declared Trainable = false.
         var parameters = new List<ParameterPlan>();
         var layers = new List<LayerPlan>();
-        long parameterCount = 0, bufferCount = 0;
+        long parameterCount = 0, bufferCount = 0, frozenCount = 0;
         bool sequence = true;
         int width = inputWidth, steps = T;
         string runLength = "length", rowLengths = "_rowLengths"; // the run's steps as the passes name them
@@ -170,20 +171,24 @@ internal static class Planner
         {
             LayerHandler handler = LayerHandler.For(layer.Kind);
             var names = new List<string>();
-            long before = parameterCount;
+            long before = parameterCount + frozenCount;
             void Add(string name, int[] shape, InitKind init, double bound, bool trainable, bool integer)
             {
+                bool frozen = trainable && !layer.Trainable;
+                trainable &= layer.Trainable;
                 long length = shape.Aggregate(1L, (a, d) => a * d);
                 string constant = (layer.Property + "_" + name).Replace('.', '_');
                 long offset = trainable ? parameterCount : bufferCount; // a buffer's is made absolute below
                 parameters.Add(new ParameterPlan(layer.Property + "." + name, constant, shape.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), (int)Math.Min(length, int.MaxValue), init, bound)
                 {
                     Trainable = trainable,
+                    Frozen = frozen,
                     Integer = integer,
                 });
                 names.Add(constant);
                 if (trainable) parameterCount += length;
                 else bufferCount += length;
+                if (frozen) frozenCount += length;
             }
 
             handler.AddParameters(layer, width, Add);
@@ -202,7 +207,8 @@ internal static class Planner
                 Length = runLength,
                 RowLengths = rowLengths,
                 ParameterNames = names.ToEquatableArray(),
-                ParameterCount = (int)Math.Min(parameterCount - before, int.MaxValue), // trainable ones: PyTorch's count
+                ParameterCount = (int)Math.Min(parameterCount + frozenCount - before, int.MaxValue), // PyTorch's count, frozen or not
+                Trainable = layer.Trainable,
             });
             width = handler.OutputWidth(layer, width);
             (sequence, steps) = (sequenceOutput, outputSteps);
@@ -221,11 +227,13 @@ internal static class Planner
         }
         // The parameters come first (offset 0), one block: the tensors inside it are not padded, so that Parameters,
         // NamedParameters and the gradients (same layout) keep PyTorch's state-dict order without gaps. The state-dict
-        // buffers follow, outside Parameters and Gradients, so that no optimizer or clipping reaches them.
-        arena.Add("Parameters", (int)parameterCount, "every parameter, in state-dict order (offsets below are relative to it)");
+        // buffers and frozen parameters follow, outside Parameters and Gradients, so that no optimizer or clipping reaches them.
+        arena.Add("Parameters", (int)parameterCount, $"every {(frozenCount > 0 ? "trained " : "")}parameter, in state-dict order (offsets below are relative to it)");
         if (bufferCount > 0)
         {
-            arena.Add("StateBuffers", (int)bufferCount, "the state-dict buffers (statistics, never trained), in state-dict order");
+            arena.Add("Untrained", (int)bufferCount, frozenCount == bufferCount ? "the frozen parameters (Trainable = false), in state-dict order"
+                : frozenCount > 0 ? "the state-dict buffers (statistics) and frozen parameters (Trainable = false), never trained, in state-dict order"
+                : "the state-dict buffers (statistics, never trained), in state-dict order");
             int start = arena.Buffers[arena.Buffers.Count - 1].Offset;
             for (int i = 0; i < parameters.Count; i++)
             {

@@ -43,7 +43,7 @@ public static class AdditiveAttention
 
     /// <summary>
     /// Backward of <see cref="Forward"/>: from ∂context (and, if not empty, gradients arriving at the
-    /// weights and at the scores themselves) adds into ∂values, ∂k', ∂q' and ∂v.
+    /// weights and at the scores themselves) adds into ∂values, ∂k', ∂q' and ∂v (unless empty: a frozen v).
     /// <paramref name="scratch"/> holds <c>keys + attention</c> floats.
     /// </summary>
     public static void Backward(
@@ -53,7 +53,7 @@ public static class AdditiveAttention
         Span<float> scratch, int validKeys, int attention, int valueWidth)
     {
         Span<float> de = scratch.Slice(0, validKeys), du = scratch.Slice(validKeys, attention);
-        vGradient = vGradient.Slice(0, attention);
+        if (!vGradient.IsEmpty) vGradient = vGradient.Slice(0, attention);
         queryProjectionGradient = queryProjectionGradient.Slice(0, attention);
         ReadOnlySpan<float> w = weights.Slice(0, validKeys), dContext = contextGradient.Slice(0, valueWidth);
 
@@ -76,7 +76,7 @@ public static class AdditiveAttention
         for (int j = 0; j < validKeys; j++)
         {
             ReadOnlySpan<float> h = hidden.Slice(j * attention, attention);
-            TensorPrimitives.MultiplyAdd(h, de[j], vGradient, vGradient);
+            if (!vGradient.IsEmpty) TensorPrimitives.MultiplyAdd(h, de[j], vGradient, vGradient);
             TensorPrimitives.Multiply(h, h, du);
             TensorPrimitives.Subtract(1f, du, du);
             TensorPrimitives.Multiply(du, v.Slice(0, attention), du);

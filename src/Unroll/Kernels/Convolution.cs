@@ -156,7 +156,8 @@ public static class Convolution
     /// <summary>
     /// Backward of <see cref="Forward"/> from <paramref name="outputGradient"/> (<c>[outMax, batch, out]</c>, steps
     /// <c>t &lt; OutputLength(rowLengths[b])</c> of rows <c>b &lt; rows</c> read): adds into <paramref name="weightGradient"/>
-    /// (PyTorch's <c>[out, in/groups, k]</c>) and <paramref name="biasGradient"/> (may be empty: no bias), and, unless
+    /// (PyTorch's <c>[out, in/groups, k]</c>; may be empty: a frozen weight) and <paramref name="biasGradient"/> (may be
+    /// empty: no bias, or frozen), and, unless
     /// <paramref name="inputGradient"/> is empty, writes the input gradient of steps <c>t &lt; length</c> (zeros past a row's
     /// length), or adds into it when <paramref name="accumulate"/> is set (as <see cref="Blas.Multiply"/> does).
     /// <paramref name="scratch"/> holds the weight gradient in the packed layout (<c>k·out·in/groups</c> floats).
@@ -173,13 +174,13 @@ public static class Convolution
         CheckLength(packedWeight.Length, weights, nameof(packedWeight), "[{0}, {1}, {2}]", kernelSize, outChannels, inPerGroup);
         CheckLength(outputGradient.Length, outMax * batch * outChannels, nameof(outputGradient), "[{0}, {1}, {2}]", outMax, batch, outChannels);
         if (!inputGradient.IsEmpty) CheckLength(inputGradient.Length, maxTime * batch * inChannels, nameof(inputGradient), "[{0}, {1}, {2}] or empty", maxTime, batch, inChannels);
-        CheckLength(weightGradient.Length, weights, nameof(weightGradient), "[{0}, {1}, {2}]", outChannels, inPerGroup, kernelSize);
+        if (!weightGradient.IsEmpty) CheckLength(weightGradient.Length, weights, nameof(weightGradient), "[{0}, {1}, {2}] or empty", outChannels, inPerGroup, kernelSize);
         if (!biasGradient.IsEmpty) CheckLength(biasGradient.Length, outChannels, nameof(biasGradient), "[{0}] or empty", outChannels);
         CheckLength(scratch.Length, weights, nameof(scratch), "[{0}, {1}, {2}]", kernelSize, outChannels, inPerGroup);
 
         int left = causal ? dilation * (kernelSize - 1) : padding;
         int inStep = batch * inChannels, outStep = batch * outChannels;
-        bool depthwise = inPerGroup == 1 && outPerGroup == 1;
+        bool depthwise = inPerGroup == 1 && outPerGroup == 1, weighted = !weightGradient.IsEmpty;
         Span<float> packedGradient = scratch.Slice(0, weights);
         packedGradient.Clear();
         for (int b = 0; b < rows; b++)
@@ -208,7 +209,7 @@ public static class Convolution
                     {
                         ReadOnlySpan<float> dyRow = dy.Slice((t0 + t) * outStep, outChannels);
                         int r = (r0 + t * stride) * inStep;
-                        TensorPrimitives.MultiplyAdd(dyRow, x.Slice(r, inChannels), tapGradient, tapGradient);
+                        if (weighted) TensorPrimitives.MultiplyAdd(dyRow, x.Slice(r, inChannels), tapGradient, tapGradient);
                         if (dx.IsEmpty) continue;
                         Span<float> dxRow = dx.Slice(r, inChannels);
                         TensorPrimitives.MultiplyAdd(dyRow, tap, dxRow, dxRow);
@@ -219,8 +220,11 @@ public static class Convolution
                 {
                     ReadOnlySpan<float> dyBlock = dy.Slice(t0 * outStep + g * outPerGroup);
                     // ∂W_{j,group} += ∂y[t, group]ᵀ · x[r, group]   (out/groups x in/groups over m steps)
-                    Blas.MultiplyTransposedAAdd(dyBlock, outStep, x.Slice(r0 * inStep + g * inPerGroup), stride * inStep,
-                        tapGradient.Slice(g * outPerGroup * inPerGroup), inPerGroup, m, outPerGroup, inPerGroup);
+                    if (weighted)
+                    {
+                        Blas.MultiplyTransposedAAdd(dyBlock, outStep, x.Slice(r0 * inStep + g * inPerGroup), stride * inStep,
+                            tapGradient.Slice(g * outPerGroup * inPerGroup), inPerGroup, m, outPerGroup, inPerGroup);
+                    }
                     // ∂x[r, group] += ∂y[t, group] · W_{j,group}   (m x in/groups x out/groups), input steps stride·batch·in apart
                     if (!dx.IsEmpty)
                     {
@@ -243,7 +247,7 @@ public static class Convolution
                     ReadOnlySpan<float> dyRow = dy.Slice(t * outStep, outChannels);
                     if (depthwise)
                     {
-                        TensorPrimitives.MultiplyAdd(dyRow, x.Slice(r, inChannels), tapGradient, tapGradient);
+                        if (weighted) TensorPrimitives.MultiplyAdd(dyRow, x.Slice(r, inChannels), tapGradient, tapGradient);
                         if (dx.IsEmpty) continue;
                         Span<float> dxRow = dx.Slice(r, inChannels);
                         TensorPrimitives.MultiplyAdd(dyRow, tap, dxRow, dxRow);
@@ -251,8 +255,11 @@ public static class Convolution
                     }
                     for (int g = 0; g < groups; g++)
                     {
-                        Blas.MultiplyTransposedAAdd(dyRow.Slice(g * outPerGroup), outChannels, x.Slice(r + g * inPerGroup), inChannels,
-                            tapGradient.Slice(g * outPerGroup * inPerGroup), inPerGroup, 1, outPerGroup, inPerGroup);
+                        if (weighted)
+                        {
+                            Blas.MultiplyTransposedAAdd(dyRow.Slice(g * outPerGroup), outChannels, x.Slice(r + g * inPerGroup), inChannels,
+                                tapGradient.Slice(g * outPerGroup * inPerGroup), inPerGroup, 1, outPerGroup, inPerGroup);
+                        }
                         if (!dx.IsEmpty)
                         {
                             Blas.Multiply(dyRow.Slice(g * outPerGroup), outChannels, tap.Slice(g * outPerGroup * inPerGroup), inPerGroup,
@@ -263,7 +270,7 @@ public static class Convolution
             }
         }
         // ∂weight[o, i, j] += packed gradient[j, o, i]
-        for (int o = 0; o < outChannels; o++)
+        for (int o = 0; o < outChannels && weighted; o++)
         {
             for (int i = 0; i < inPerGroup; i++)
             {

@@ -50,8 +50,8 @@ public static class Normalization
         {
             ReadOnlySpan<float> dy = outputGradient.Slice(r * features, features);
             ReadOnlySpan<float> xhat = normalized.Slice(r * features, features);
-            TensorPrimitives.MultiplyAdd(dy, xhat, weightGradient, weightGradient);
-            TensorPrimitives.Add(biasGradient, dy, biasGradient);
+            if (!weightGradient.IsEmpty) TensorPrimitives.MultiplyAdd(dy, xhat, weightGradient, weightGradient);
+            if (!biasGradient.IsEmpty) TensorPrimitives.Add(biasGradient, dy, biasGradient);
             if (inputGradient.IsEmpty) continue;
 
             TensorPrimitives.Multiply(dy, weight, g);

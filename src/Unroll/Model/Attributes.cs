@@ -124,9 +124,26 @@ public enum Nonlinearity
     Relu,
 }
 
+/// <summary>What every layer attribute takes besides its own options.</summary>
+public abstract class LayerAttribute : Attribute
+{
+    private protected LayerAttribute()
+    {
+    }
+
+    /// <summary>
+    /// False freezes the layer's parameters, as <c>requires_grad_(False)</c> in PyTorch or <c>trainable = False</c> in Keras:
+    /// <c>Backward</c> accumulates no gradient for them (it still passes gradients on to the layers before), they are left
+    /// out of the model's <c>Parameters</c> and <c>Gradients</c>, so no optimizer or clipping reaches them, and they still
+    /// save, load and compile in under their state-dict names (<c>NamedParameter.IsFrozen</c>). A layer without parameters
+    /// ignores it. Default true.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
+}
+
 /// <summary>A lookup table from token ids to vectors, as <c>torch.nn.Embedding(numEmbeddings, embeddingDim)</c>. Only valid as the first layer.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class EmbeddingAttribute : Attribute
+public sealed class EmbeddingAttribute : LayerAttribute
 {
     /// <summary>Declares an embedding of <paramref name="numEmbeddings"/> tokens into <paramref name="embeddingDim"/> features.</summary>
     public EmbeddingAttribute(int numEmbeddings, int embeddingDim)
@@ -144,7 +161,7 @@ public sealed class EmbeddingAttribute : Attribute
 
 /// <summary>An affine map <c>y = x Wᵀ + b</c> applied to every step, as <c>torch.nn.Linear(inFeatures, outFeatures, bias)</c>.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class LinearAttribute : Attribute
+public sealed class LinearAttribute : LayerAttribute
 {
     /// <summary>Declares a linear layer from <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
     public LinearAttribute(int inFeatures, int outFeatures)
@@ -164,7 +181,7 @@ public sealed class LinearAttribute : Attribute
 }
 
 /// <summary>Options shared by the recurrent layers, named as PyTorch's <c>nn.RNN</c>, <c>nn.LSTM</c> and <c>nn.GRU</c> arguments.</summary>
-public abstract class RecurrentAttribute : Attribute
+public abstract class RecurrentAttribute : LayerAttribute
 {
     private protected RecurrentAttribute(int inputSize, int hiddenSize)
     {
@@ -231,7 +248,7 @@ public sealed class GruAttribute : RecurrentAttribute
 /// inference (and in <c>Step</c>) it passes values through. Not valid as the first layer.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class DropoutAttribute : Attribute
+public sealed class DropoutAttribute : LayerAttribute
 {
     /// <summary>Declares dropout with probability <paramref name="p"/> (at least 0, below 1).</summary>
     public DropoutAttribute(double p) => P = p;
@@ -248,7 +265,7 @@ public sealed class DropoutAttribute : Attribute
 /// scale <c>1/√(E/NumHeads)</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class SelfAttentionAttribute : Attribute
+public sealed class SelfAttentionAttribute : LayerAttribute
 {
     /// <summary>Declares self-attention over features of width <paramref name="embedDim"/>.</summary>
     public SelfAttentionAttribute(int embedDim) => EmbedDim = embedDim;
@@ -271,7 +288,7 @@ public sealed class SelfAttentionAttribute : Attribute
 /// the last dimension, with its <c>weight</c> (ones) and <c>bias</c> (zeros) and <c>eps = 1e-5</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class LayerNormAttribute : Attribute
+public sealed class LayerNormAttribute : LayerAttribute
 {
     /// <summary>Declares layer normalisation over <paramref name="normalizedShape"/> features.</summary>
     public LayerNormAttribute(int normalizedShape) => NormalizedShape = normalizedShape;
@@ -321,7 +338,7 @@ public enum GeluApproximation
 /// the first layer.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class ActivationAttribute : Attribute
+public sealed class ActivationAttribute : LayerAttribute
 {
     /// <summary>Declares the activation <paramref name="function"/>.</summary>
     public ActivationAttribute(ActivationFunction function) => Function = function;
@@ -377,7 +394,7 @@ public enum DecoderCell
 /// [outputSize, hidden + encoder width]</c>, <c>out.bias</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class AttentionDecoderAttribute : Attribute
+public sealed class AttentionDecoderAttribute : LayerAttribute
 {
     /// <summary>Declares a decoder reading <paramref name="inputSize"/> features per target step, with state <paramref name="hiddenSize"/>, scoring <paramref name="outputSize"/> outputs per step.</summary>
     public AttentionDecoderAttribute(int inputSize, int hiddenSize, int outputSize)
@@ -439,7 +456,7 @@ public enum PaddingMode
 /// padding not every step yields an output (the model's <c>Step</c> then returns whether it did).
 /// </remarks>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class Conv1dAttribute : Attribute
+public sealed class Conv1dAttribute : LayerAttribute
 {
     /// <summary>Declares a convolution from <paramref name="inChannels"/> to <paramref name="outChannels"/> features with a kernel of <paramref name="kernelSize"/> steps.</summary>
     public Conv1dAttribute(int inChannels, int outChannels, int kernelSize)
@@ -491,7 +508,7 @@ public sealed class Conv1dAttribute : Attribute
 /// <c>running_mean</c> (zeros), <c>running_var</c> (ones) and <c>num_batches_tracked</c> (a scalar, saved as int64).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class BatchNormAttribute : Attribute
+public sealed class BatchNormAttribute : LayerAttribute
 {
     /// <summary>Declares batch normalisation of <paramref name="numFeatures"/> features.</summary>
     public BatchNormAttribute(int numFeatures) => NumFeatures = numFeatures;
@@ -529,7 +546,7 @@ public enum PoolingKind
 /// layer. <c>Step</c> gives the pool of the steps since <c>ResetState</c> (a running sum, a running maximum, the current step).
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class PoolingAttribute : Attribute
+public sealed class PoolingAttribute : LayerAttribute
 {
     /// <summary>Declares pooling over time of the given <paramref name="kind"/>.</summary>
     public PoolingAttribute(PoolingKind kind) => Kind = kind;
@@ -547,7 +564,7 @@ public sealed class PoolingAttribute : Attribute
 /// </summary>
 /// <remarks>Without padding it streams: <c>Step</c> keeps a window of the last inputs and yields an output every <c>Stride</c> steps once it is full.</remarks>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class MaxPool1dAttribute : Attribute
+public sealed class MaxPool1dAttribute : LayerAttribute
 {
     /// <summary>Declares max pooling over windows of <paramref name="kernelSize"/> steps.</summary>
     public MaxPool1dAttribute(int kernelSize) => KernelSize = kernelSize;
@@ -573,7 +590,7 @@ public sealed class MaxPool1dAttribute : Attribute
 /// </summary>
 /// <remarks>Without padding it streams: <c>Step</c> keeps a window of the last inputs and yields an output every <c>Stride</c> steps once it is full.</remarks>
 [AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
-public sealed class AvgPool1dAttribute : Attribute
+public sealed class AvgPool1dAttribute : LayerAttribute
 {
     /// <summary>Declares average pooling over windows of <paramref name="kernelSize"/> steps.</summary>
     public AvgPool1dAttribute(int kernelSize) => KernelSize = kernelSize;

@@ -35,13 +35,16 @@ public readonly struct NamedParameter
     /// Used by generated code: as the other constructor, and <paramref name="isBuffer"/> for a state-dict buffer (a layer's
     /// statistics, as PyTorch's <c>register_buffer</c>): saved, loaded and compiled in with the parameters, outside
     /// <c>Parameters</c> and <c>Gradients</c>, so never trained (its gradient offset is -1); <paramref name="isInteger"/>
-    /// for a tensor PyTorch keeps as int64 (a count, such as BatchNorm's <c>num_batches_tracked</c>), held as a float.
+    /// for a tensor PyTorch keeps as int64 (a count, such as BatchNorm's <c>num_batches_tracked</c>), held as a float;
+    /// <paramref name="isFrozen"/> for a parameter of a layer declared <c>Trainable = false</c> (outside <c>Parameters</c> and
+    /// <c>Gradients</c> too, with no gradient).
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset, int changedFlag, bool isBuffer, bool isInteger = false)
+    public NamedParameter(string name, int[] shape, float[] arena, int valuesOffset, int gradientsOffset, int changedFlag, bool isBuffer, bool isInteger = false, bool isFrozen = false)
     {
         IsBuffer = isBuffer;
         IsInteger = isInteger;
+        IsFrozen = isFrozen;
         _changed = changedFlag;
         Name = name;
         _shape = shape;
@@ -61,6 +64,13 @@ public readonly struct NamedParameter
     /// <c>Parameters</c>) rather than a trainable parameter.
     /// </summary>
     public bool IsBuffer { get; }
+
+    /// <summary>
+    /// Whether this is a parameter of a layer declared <c>Trainable = false</c> (frozen, as <c>requires_grad_(False)</c>):
+    /// saved, loaded and compiled in as any parameter, but outside the model's <c>Parameters</c> and <c>Gradients</c>, and
+    /// without a gradient.
+    /// </summary>
+    public bool IsFrozen { get; }
 
     /// <summary>
     /// Whether PyTorch keeps this tensor as int64 (a count such as <c>num_batches_tracked</c>): its whole values are held as
@@ -87,7 +97,7 @@ public readonly struct NamedParameter
     /// <summary>The values, for reading: unlike <see cref="Values"/> this does not make the model repack its derived weights.</summary>
     internal ReadOnlySpan<float> ReadOnlyValues => _arena.AsSpan(_values, Length);
 
-    /// <summary>The accumulated gradient, same layout as <see cref="Values"/>; empty in a model compiled for inference only.</summary>
+    /// <summary>The accumulated gradient, same layout as <see cref="Values"/>; empty for a buffer, a frozen parameter, and in a model compiled for inference only.</summary>
     public Span<float> Gradients => _gradients < 0 ? default : _arena.AsSpan(_gradients, Length);
 
     /// <inheritdoc/>

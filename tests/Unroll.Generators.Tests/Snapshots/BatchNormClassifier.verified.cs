@@ -84,7 +84,7 @@ namespace Sensors
             public const int Head_bias = 1292; // Head.bias [3]
 
             public const int Parameters = 0; // 1,295: every parameter, in state-dict order (offsets below are relative to it)
-            public const int StateBuffers = 1296; // 58: the state-dict buffers (statistics, never trained), in state-dict order
+            public const int Untrained = 1296; // 58: the state-dict buffers (statistics, never trained), in state-dict order
             public const int Gradients = 1360; // 1,295: the gradients, same layout as Parameters
             public const int Rnn_States = 2656; // 192: h_0, h_n, ∂h_0, ∂h_n, each [1, 4, 12]
             public const int Input = 2848; // 640: input of 20 steps, [time, batch, 8]

@@ -120,7 +120,7 @@ internal sealed partial class AttentionDecoderHandler
         w.Open($"public void Encode({sourceType} source, int sourceLength, global::System.ReadOnlySpan<int> sourceLengths = default)");
         WriteSourceChecks(w, plan, sourceShape);
         w.Line($"{Span} a = Arena;");
-        if (d.Score != AttentionScore.Dot) w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        if (d.Score != AttentionScore.Dot) w.Line(ParameterSlice(plan));
         w.Line("RunEncoder(source, sourceLength, sourceLengths, rows, training: false);");
         w.Line("_length = 0; // the encoder's activations are Encode's now");
         w.Line("_stepSourceLength = sourceLength;");

@@ -45,7 +45,7 @@ internal sealed partial class AttentionDecoderHandler
         w.Line($"/// <summary>{P}: {DescribeDecoder(d)}, teacher-forced over <paramref name=\"targetLength\"/> steps{(plan.InferenceOnly ? "" : "; the caches stay for <c>DecodeBackwardCore</c>")}.</summary>");
         w.Open("private void DecodeCore(int sourceLength, int targetLength)");
         w.Line($"{Span} a = Arena;");
-        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        w.Line(ParameterSlice(plan));
         w.Line($"{Span} memory = a.Slice(Layout.{EncoderOutput(plan).Output}); // the encoder's outputs h_j, [source time, {B}, {E}]");
         if (d.Score != AttentionScore.Dot) w.Line($"{Span} keys = a.Slice(Layout.{r.Keys}); // [source time, {B}, {A}]");
         w.Line($"{Span} x = a.Slice(Layout.{(tokens ? r.Embedded : r.Target)}); // target inputs, [time, {B}, {I}]");
@@ -134,7 +134,7 @@ internal sealed partial class AttentionDecoderHandler
         w.Line($"/// <summary>{P} backwards over the steps of the last <c>Forward</c>: parameter gradients accumulate; ∂ encoder outputs and ∂s_0 go to the encoder.</summary>");
         w.Open("private void DecodeBackwardCore(int sourceLength, int targetLength)");
         w.Line($"{Span} a = Arena;");
-        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        w.Line(ParameterSlice(plan));
         w.Line($"{Span} g = a.Slice(Layout.Gradients, ParameterCount);");
         w.Line($"{Span} memory = a.Slice(Layout.{EncoderOutput(plan).Output});");
         w.Line($"{Span} dMemory = a.Slice(Layout.{EncoderOutput(plan).OutputGradient}); // ∂ encoder outputs, written here for the encoder's backward");
@@ -156,11 +156,12 @@ internal sealed partial class AttentionDecoderHandler
         if (d.Lstm) w.Line($"{Span} cellCarry = a.Slice(Layout.{r.CellCarry}, {BH});");
         w.Line($"{Span} dy = a.Slice(Layout.{r.OutputGradient});");
         w.Line($"int rows = targetLength * {B}, sourceRows = sourceLength * {B};");
+        if (!d.Trainable) w.Line("// frozen (Trainable = false): the gradients below pass through, and no parameter's accumulates");
         w.Line();
         w.Line("// the output head: ∂out.weight += ∂yᵀ·[s ; ctx], ∂out.bias += Σ ∂y; ∂s_t = ∂y·out.weight[:, :H], ∂ctx_t = ∂y·out.weight[:, H:]");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {O}, hiddens.Slice({BH}), {H}, g.Slice(Layout.{d.OutWeight}), {H + E}, rows, {O}, {H});");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(dy, {O}, context, {E}, g.Slice(Layout.{d.OutWeight} + {H}), {H + E}, rows, {O}, {E});");
-        w.Line($"{Blas}.SumRowsAdd(dy, {O}, rows, {O}, g.Slice(Layout.{d.OutBias}, {O}));");
+        Gradient($"{Blas}.MultiplyTransposedAAdd(dy, {O}, hiddens.Slice({BH}), {H}, g.Slice(Layout.{d.OutWeight}), {H + E}, rows, {O}, {H});");
+        Gradient($"{Blas}.MultiplyTransposedAAdd(dy, {O}, context, {E}, g.Slice(Layout.{d.OutWeight} + {H}), {H + E}, rows, {O}, {E});");
+        Gradient($"{Blas}.SumRowsAdd(dy, {O}, rows, {O}, g.Slice(Layout.{d.OutBias}, {O}));");
         w.Line($"{Blas}.Multiply(dy, {O}, p.Slice(Layout.{d.OutWeight}), {H + E}, dHiddens, {H}, rows, {H}, {O}, accumulate: false);");
         w.Line($"{Blas}.Multiply(dy, {O}, p.Slice(Layout.{d.OutWeight} + {H}), {H + E}, dContext, {E}, rows, {E}, {O}, accumulate: false);");
         w.Line();
@@ -198,7 +199,7 @@ internal sealed partial class AttentionDecoderHandler
         w.Line($"int row = (b * targetLength + t) * sourceLength;");
         if (d.Score == AttentionScore.Additive)
         {
-            w.Line($"{Additive}.Backward(p.Slice(Layout.{d.V}, {A}), memory.Slice(b * {E}), {B * E}, a.Slice(Layout.{r.Tanh} + (t * {B} + b) * sourceLength * {A}), a.Slice(Layout.{r.Weights} + row, sourceLength), dCtx.Slice(b * {E}, {E}), a.Slice(Layout.{r.WeightsGradient} + row, sourceLength), default, dMemory.Slice(b * {E}), dKeys.Slice(b * {A}), {B * A}, dQuery.Slice(b * {A}), g.Slice(Layout.{d.V}, {A}), a.Slice(Layout.{r.Scratch}), valid, {A}, {E});");
+            w.Line($"{Additive}.Backward(p.Slice(Layout.{d.V}, {A}), memory.Slice(b * {E}), {B * E}, a.Slice(Layout.{r.Tanh} + (t * {B} + b) * sourceLength * {A}), a.Slice(Layout.{r.Weights} + row, sourceLength), dCtx.Slice(b * {E}, {E}), a.Slice(Layout.{r.WeightsGradient} + row, sourceLength), default, dMemory.Slice(b * {E}), dKeys.Slice(b * {A}), {B * A}, dQuery.Slice(b * {A}), {(d.Trainable ? $"g.Slice(Layout.{d.V}, {A})" : "default")}, a.Slice(Layout.{r.Scratch}), valid, {A}, {E});");
         }
         else
         {
@@ -219,34 +220,40 @@ internal sealed partial class AttentionDecoderHandler
         if (d.Lstm) w.Line($"cellCarry.CopyTo(a.Slice({DecoderState(plan, d, 6)}, {BH}));");
         string dRecurrent = d.Lstm ? "dG" : "dGh";
         w.Line("// the cell's weights over every step at once: ∂W_hh += ∂gatesᵀ·s_{t-1}, ∂W_ih += ∂gatesᵀ·[x ; ctx], and the biases");
-        w.Line($"{Blas}.MultiplyTransposedAAdd({dRecurrent}, {G}, hiddens, {H}, g.Slice(Layout.{d.WeightHh}), {H}, rows, {G}, {H});");
-        w.Line($"{Blas}.SumRowsAdd({dRecurrent}, {G}, rows, {G}, g.Slice(Layout.{d.BiasHh}, {G}));");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(dG, {G}, x, {I}, g.Slice(Layout.{d.WeightIh}), {I + E}, rows, {G}, {I});");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(dG, {G}, context, {E}, g.Slice(Layout.{d.WeightIh} + {I}), {I + E}, rows, {G}, {E});");
-        w.Line($"{Blas}.SumRowsAdd(dG, {G}, rows, {G}, g.Slice(Layout.{d.BiasIh}, {G}));");
+        Gradient($"{Blas}.MultiplyTransposedAAdd({dRecurrent}, {G}, hiddens, {H}, g.Slice(Layout.{d.WeightHh}), {H}, rows, {G}, {H});");
+        Gradient($"{Blas}.SumRowsAdd({dRecurrent}, {G}, rows, {G}, g.Slice(Layout.{d.BiasHh}, {G}));");
+        Gradient($"{Blas}.MultiplyTransposedAAdd(dG, {G}, x, {I}, g.Slice(Layout.{d.WeightIh}), {I + E}, rows, {G}, {I});");
+        Gradient($"{Blas}.MultiplyTransposedAAdd(dG, {G}, context, {E}, g.Slice(Layout.{d.WeightIh} + {I}), {I + E}, rows, {G}, {E});");
+        Gradient($"{Blas}.SumRowsAdd(dG, {G}, rows, {G}, g.Slice(Layout.{d.BiasIh}, {G}));");
         string dx = (tokens ? r.EmbeddedGradient : r.TargetGradient)!;
         w.Line($"// ∂ target inputs = ∂gates·W_ih[:, :{I}]{(tokens ? ", scattered into the embedding's rows" : "")}");
         w.Line($"{Blas}.Multiply(dG, {G}, p.Slice(Layout.{d.WeightIh}), {I + E}, a.Slice(Layout.{dx}), {I}, rows, {I}, {G}, accumulate: false);");
         if (tokens)
         {
-            w.Line($"global::Unroll.Kernels.Embeddings.ScatterAdd({IntCast}(a.Slice(Layout.{r.Target}, rows)), a.Slice(Layout.{dx}), g.Slice(Layout.{d.Embedding}, {d.Vocabulary * I}), {B}, targetLength, {I});");
+            Gradient($"global::Unroll.Kernels.Embeddings.ScatterAdd({IntCast}(a.Slice(Layout.{r.Target}, rows)), a.Slice(Layout.{dx}), g.Slice(Layout.{d.Embedding}, {d.Vocabulary * I}), {B}, targetLength, {I});");
         }
         if (d.Score == AttentionScore.Additive)
         {
             w.Line("// ∂W_s += ∂queryᵀ·s_{t-1}; ∂W_h += ∂keysᵀ·h, ∂b_h += Σ ∂keys; ∂h += ∂keys·W_h");
-            w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{r.QueryGradient}), {A}, hiddens, {H}, g.Slice(Layout.{d.Ws}), {H}, rows, {A}, {H});");
-            w.Line($"{Blas}.MultiplyTransposedAAdd(dKeys, {A}, memory, {E}, g.Slice(Layout.{d.Wh}), {E}, sourceRows, {A}, {E});");
-            w.Line($"{Blas}.SumRowsAdd(dKeys, {A}, sourceRows, {A}, g.Slice(Layout.{d.Bh}, {A}));");
+            Gradient($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{r.QueryGradient}), {A}, hiddens, {H}, g.Slice(Layout.{d.Ws}), {H}, rows, {A}, {H});");
+            Gradient($"{Blas}.MultiplyTransposedAAdd(dKeys, {A}, memory, {E}, g.Slice(Layout.{d.Wh}), {E}, sourceRows, {A}, {E});");
+            Gradient($"{Blas}.SumRowsAdd(dKeys, {A}, sourceRows, {A}, g.Slice(Layout.{d.Bh}, {A}));");
             w.Line($"{Blas}.Multiply(dKeys, {A}, p.Slice(Layout.{d.Wh}), {E}, dMemory, {E}, sourceRows, {E}, {A}, accumulate: true);");
         }
         else if (d.Score == AttentionScore.General)
         {
             w.Line("// ∂W_a += ∂keysᵀ·h; ∂h += ∂keys·W_a");
-            w.Line($"{Blas}.MultiplyTransposedAAdd(dKeys, {A}, memory, {E}, g.Slice(Layout.{d.Wa}), {E}, sourceRows, {A}, {E});");
+            Gradient($"{Blas}.MultiplyTransposedAAdd(dKeys, {A}, memory, {E}, g.Slice(Layout.{d.Wa}), {E}, sourceRows, {A}, {E});");
             w.Line($"{Blas}.Multiply(dKeys, {A}, p.Slice(Layout.{d.Wa}), {E}, dMemory, {E}, sourceRows, {E}, {A}, accumulate: true);");
         }
         w.Close();
         w.Line();
+
+        // A parameter gradient's line, left out when the decoder is frozen.
+        void Gradient(string line)
+        {
+            if (d.Trainable) w.Line(line);
+        }
     }
 
     internal static void WriteDecodeStepCore(SourceWriter w, ModelPlan plan)
@@ -258,7 +265,7 @@ internal sealed partial class AttentionDecoderHandler
         w.Line("/// <summary>One decoder step of every row from the running state, attending over the memory of the last <c>Encode</c>.</summary>");
         w.Open("private void DecodeStepCore(int sourceLength)");
         w.Line($"{Span} a = Arena;");
-        w.Line($"{Span} p = a.Slice(Layout.Parameters, ParameterCount);");
+        w.Line(ParameterSlice(plan));
         w.Line($"{Span} memory = a.Slice(Layout.{r.StepMemory});");
         if (d.Score != AttentionScore.Dot) w.Line($"{Span} keys = a.Slice(Layout.{r.StepKeys});");
         if (d.Score == AttentionScore.Additive) w.Line($"{Span} query = a.Slice(Layout.{r.StepQuery}, {B * A});");

@@ -309,26 +309,32 @@ internal abstract partial class RecurrentHandler
         if (lstm) w.Line($"dc.CopyTo(a.Slice({State(plan, layer, 6, l, d)}, {B * H}));");
 
         string h0 = $"a.Slice({State(plan, layer, 0, l, d)}, {B * H})";
-        w.Line($"// ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates");
-        if (reverse)
-        {
-            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice(({layer.Length} - 1) * {B * gw}), {gw}, {h0}, {H}, g.Slice({wHh}), {H}, {B}, {gw}, {H});");
-            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}, {gw}, h.Slice({B * DH}), {DH}, g.Slice({wHh}), {H}, ({layer.Length} - 1) * {B}, {gw}, {H});");
-        }
-        else
-        {
-            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}, {gw}, {h0}, {H}, g.Slice({wHh}), {H}, {B}, {gw}, {H});");
-            w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice({B * gw}), {gw}, h, {DH}, g.Slice({wHh}), {H}, ({layer.Length} - 1) * {B}, {gw}, {H});");
-        }
-        w.Line($"{Blas}.SumRowsAdd({dHh}, {gw}, {rows}, {gw}, g.Slice({bHh}, {gw}));");
-        w.Line($"// ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([{gw} x {rows}] · [{rows} x {inK}])");
-        w.Line($"{Blas}.MultiplyTransposedAAdd(dG, {gw}, x, {inK}, g.Slice({wIh}), {inK}, {rows}, {gw}, {inK});");
-        w.Line($"{Blas}.SumRowsAdd(dG, {gw}, {rows}, {gw}, g.Slice({bIh}, {gw}));");
+        if (!layer.Trainable) w.Line("// frozen (Trainable = false): no weight or bias gradient");
+        else WriteWeightGradients();
         if (inputGradient is { } dx)
         {
             w.Line($"// ∂x += ∂gates·W_ih   ([{rows} x {gw}] · [{gw} x {inK}])");
             w.Line($"{dx.Guard}{Blas}.Multiply(dG, {gw}, p.Slice({wIh}), {inK}, a.Slice(Layout.{dx.Name}), {inK}, {rows}, {inK}, {gw}, accumulate: true);");
         }
         w.Close();
+
+        void WriteWeightGradients()
+        {
+            w.Line($"// ∂W_hh += Σ_t ∂gates_tᵀ·h_prev: the step that read h_0, then every other step in one product; ∂b_hh += Σ ∂gates");
+            if (reverse)
+            {
+                w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice(({layer.Length} - 1) * {B * gw}), {gw}, {h0}, {H}, g.Slice({wHh}), {H}, {B}, {gw}, {H});");
+                w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}, {gw}, h.Slice({B * DH}), {DH}, g.Slice({wHh}), {H}, ({layer.Length} - 1) * {B}, {gw}, {H});");
+            }
+            else
+            {
+                w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}, {gw}, {h0}, {H}, g.Slice({wHh}), {H}, {B}, {gw}, {H});");
+                w.Line($"{Blas}.MultiplyTransposedAAdd({dHh}.Slice({B * gw}), {gw}, h, {DH}, g.Slice({wHh}), {H}, ({layer.Length} - 1) * {B}, {gw}, {H});");
+            }
+            w.Line($"{Blas}.SumRowsAdd({dHh}, {gw}, {rows}, {gw}, g.Slice({bHh}, {gw}));");
+            w.Line($"// ∂W_ih += ∂gatesᵀ·x, ∂b_ih += Σ ∂gates, over every step at once   ([{gw} x {rows}] · [{rows} x {inK}])");
+            w.Line($"{Blas}.MultiplyTransposedAAdd(dG, {gw}, x, {inK}, g.Slice({wIh}), {inK}, {rows}, {gw}, {inK});");
+            w.Line($"{Blas}.SumRowsAdd(dG, {gw}, {rows}, {gw}, g.Slice({bIh}, {gw}));");
+        }
     }
 }

@@ -290,6 +290,9 @@ internal abstract partial class RecurrentHandler : LayerHandler<RecurrentSpec, R
 
     public override bool HasRunningState(ModelPlan plan, int index) => true;
 
+    /// <summary>Frozen or not, its backward pass writes the initial states' gradients (<c>∂h_0</c>, <c>∂c_0</c>), which callers read.</summary>
+    public override bool WantsOutputGradient(LayerPlan layer) => true;
+
     /// <summary>Its streaming steps read packed weights in the model's precision when they are fused.</summary>
     public override bool UsesWeightPrecision(ModelPlan plan, int index) => plan.Step?.Layers[index].Regions is RecurrentBuffers step && step.Cells.Any(c => c.Fused is not null);
 
