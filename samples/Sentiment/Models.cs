@@ -23,7 +23,7 @@ public partial class SentimentModel
     /// <summary>The two classes, in label order.</summary>
     public static readonly string[] Classes = ["negative", "positive"];
 
-    [Embedding(Words, Dimension)] public partial EmbeddingLayer Embed { get; }
+    [Embedding(Words, Dimension, Trainable = false)] public partial EmbeddingLayer Embed { get; }
     [Lstm(Dimension, 64)] public partial LstmLayer Rnn { get; }
     [Pooling(PoolingKind.Mean)] public partial PoolingLayer Pool { get; }
     [Dropout(0.5)] public partial DropoutLayer Drop { get; }

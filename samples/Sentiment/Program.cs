@@ -25,8 +25,8 @@ using Unroll.Samples;
 using Unroll.Samples.Language;
 
 var epochs = new Option<int>("--epochs") { Description = "passes over the 750 training sentences", DefaultValueFactory = _ => 30, HelpName = "N" }.Positive();
-var learningRate = new Option<float>("--lr") { Description = "Adam's learning rate", DefaultValueFactory = _ => 3e-3f, HelpName = "RATE" }.Positive();
-var vectorEpochs = new Option<int>("--vector-epochs") { Description = "Word2Vec's passes over the pretraining text", DefaultValueFactory = _ => 5, HelpName = "N" }.Positive();
+var learningRate = new Option<float>("--lr") { Description = "Adam's learning rate", DefaultValueFactory = _ => 1e-2f, HelpName = "RATE" }.Positive();
+var vectorEpochs = new Option<int>("--vector-epochs") { Description = "Word2Vec's passes over the pretraining text", DefaultValueFactory = _ => 20, HelpName = "N" }.Positive();
 var fineTune = new Option<bool>("--fine-tune") { Description = "train the embedding too (SentimentFineTuned) rather than keep the pretrained vectors frozen" };
 var wordDropout = new Option<double>("--word-dropout") { Description = "probability that training sees a word as unknown", DefaultValueFactory = _ => 0.05, HelpName = "P" };
 var seed = new Option<int>("--seed") { Description = "seed of the word vectors, the initialisation, the dropout and the batches", DefaultValueFactory = _ => 1, HelpName = "N" };

@@ -20,7 +20,7 @@ public partial class TaggerModel
     /// <summary>The longest sentence read (the generator's longest has 15 tokens).</summary>
     public const int MaxWords = 24;
 
-    [Embedding(Words, Dimension)] public partial EmbeddingLayer Embed { get; }
+    [Embedding(Words, Dimension, Trainable = false)] public partial EmbeddingLayer Embed { get; }
     [Lstm(Dimension, 64, Bidirectional = true)] public partial LstmLayer Rnn { get; }
     [Dropout(0.3)] public partial DropoutLayer Drop { get; }
     [Linear(128, 9)] public partial LinearLayer Head { get; }

@@ -26,7 +26,7 @@ using Unroll.Samples.Language;
 var epochs = new Option<int>("--epochs") { Description = "passes over the training sentences", DefaultValueFactory = _ => 8, HelpName = "N" }.Positive();
 var sentenceCount = new Option<int>("--sentences") { Description = "generated training sentences", DefaultValueFactory = _ => 3000, HelpName = "N" }.Positive();
 var learningRate = new Option<float>("--lr") { Description = "Adam's learning rate", DefaultValueFactory = _ => 3e-3f, HelpName = "RATE" }.Positive();
-var vectorEpochs = new Option<int>("--vector-epochs") { Description = "Word2Vec's passes over the unlabelled text", DefaultValueFactory = _ => 5, HelpName = "N" }.Positive();
+var vectorEpochs = new Option<int>("--vector-epochs") { Description = "Word2Vec's passes over the unlabelled text", DefaultValueFactory = _ => 10, HelpName = "N" }.Positive();
 var noPretraining = new Option<bool>("--no-pretraining") { Description = "start the embedding from N(0, 1) rather than the pretrained vectors (it still stays frozen)" };
 var wordDropout = new Option<double>("--word-dropout") { Description = "probability that training sees a word as unknown", DefaultValueFactory = _ => 0.1, HelpName = "P" };
 var seed = new Option<int>("--seed") { Description = "seed of the sentences, the word vectors, the initialisation, the dropout and the batches", DefaultValueFactory = _ => 1, HelpName = "N" };
