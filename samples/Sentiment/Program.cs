@@ -24,7 +24,7 @@ using Unroll;
 using Unroll.Samples;
 using Unroll.Samples.Language;
 
-var epochs = new Option<int>("--epochs") { Description = "passes over the 750 training sentences", DefaultValueFactory = _ => 30, HelpName = "N" }.Positive();
+var epochs = new Option<int>("--epochs") { Description = "passes over the 750 training sentences", DefaultValueFactory = _ => 15, HelpName = "N" }.Positive();
 var learningRate = new Option<float>("--lr") { Description = "Adam's learning rate", DefaultValueFactory = _ => 1e-2f, HelpName = "RATE" }.Positive();
 var vectorEpochs = new Option<int>("--vector-epochs") { Description = "Word2Vec's passes over the pretraining text", DefaultValueFactory = _ => 20, HelpName = "N" }.Positive();
 var fineTune = new Option<bool>("--fine-tune") { Description = "train the embedding too (SentimentFineTuned) rather than keep the pretrained vectors frozen" };
@@ -139,7 +139,7 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
     Sample.Write(words, "the vocabulary, one word and count a line in id order", vocabulary.Save);
     Sample.Write(Path.Combine(output, "loss.png"), "the loss curve", path => trainer.WriteLossCurve(path, "Sentiment: training loss", "cross-entropy"));
 
-    // Some held-out sentences with the model's probability of "positive".
+    // Some held-out sentences (cut at 90 characters) with the model's probability of "positive".
     float[] logits = new float[C], probabilities = new float[C];
     var examples = Sample.Table("held-out sentence", "label", "P(positive)");
     trainer.Predict(testIds[..8], (_, batch, scores) =>
@@ -147,7 +147,7 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
         for (int r = 0; r < batch.Rows; r++)
         {
             Probabilities.Softmax(scores.Slice(r * C, C), probabilities, C);
-            examples.Row(test[r].Text, SentimentModel.Classes[test[r].Label], probabilities[1].ToString("F3", CultureInfo.InvariantCulture));
+            examples.Row(test[r].Text.Length <= 90 ? test[r].Text : test[r].Text[..89] + "…", SentimentModel.Classes[test[r].Label], probabilities[1].ToString("F3", CultureInfo.InvariantCulture));
         }
     });
     AnsiConsole.Write(examples);
@@ -166,6 +166,27 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
         own.Row(text, SentimentModel.Classes[probabilities[1] >= 0.5f ? 1 : 0], probabilities[1].ToString("F3", CultureInfo.InvariantCulture));
     }
     AnsiConsole.Write(own);
+
+    // Streaming: the same model reads a sentence a word at a time with Step (the LSTM's state and the running mean carry
+    // on), so an application can show the probability as the sentence is typed; after the last word it is Forward's.
+    string[] typed = Tokens.Split("The screen is great but the battery died after two days.", lowerCase: true);
+    int[] typedIds = Encode(readerVocabulary, typed);
+    var stream = Sample.Table(typed);
+    reader.ResetState();
+    string[] after = new string[typed.Length];
+    for (int i = 0; i < typed.Length; i++)
+    {
+        reader.Step(typedIds.AsSpan(i, 1), logits.AsSpan(0, C));
+        Probabilities.Softmax(logits.AsSpan(0, C), probabilities, C);
+        after[i] = probabilities[1].ToString("F2", CultureInfo.InvariantCulture);
+    }
+    float streamed = probabilities[1];
+    reader.Forward(typedIds, logits.AsSpan(0, C), typedIds.Length);
+    Probabilities.Softmax(logits.AsSpan(0, C), probabilities, C);
+    stream.Row(after);
+    Console.WriteLine("P(positive) after each word, SentimentReader.Step:");
+    AnsiConsole.Write(stream);
+    Console.WriteLine($"After the last word: {streamed.ToString("F6", CultureInfo.InvariantCulture)}; Forward over the sentence: {probabilities[1].ToString("F6", CultureInfo.InvariantCulture)}.");
 
     if (required > 0 && confusion.Accuracy < required)
     {
