@@ -110,22 +110,9 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
     int report = Math.Max(1, epochs / 6);
     Console.WriteLine($"Training {epochs} epochs of {(train.Count + B - 1) / B} batches ({(fineTune ? "embedding fine-tuned" : "embedding frozen")}; "
         + $"{model.Parameters.Length:N0} parameters train; {trainer.Optimizer}).");
-    clock.Restart();
-    Sample.Progress("Training", epochs, task =>
-    {
-        for (int epoch = 1; epoch <= epochs; epoch++)
-        {
-            double loss = trainer.Epoch(trainIds, null, trainLabels);
-            task.Description = $"Training, loss {loss:F4}";
-            task.Increment(1);
-            if (epoch % report == 0 || epoch == epochs)
-            {
-                double seen = Evaluate(trainer, trainIds, trainLabels).Accuracy, heldOut = Evaluate(trainer, testIds, testLabels).Accuracy;
-                AnsiConsole.WriteLine($"epoch {epoch,3}  loss {loss:F4}  training accuracy {seen:F3}  held-out accuracy {heldOut:F3}");
-            }
-        }
-    });
-    Console.WriteLine($"Trained in {clock.Elapsed:m\\:ss\\.f}.");
+    trainer.Train(epochs, trainIds, null, trainLabels, (epoch, loss) => epoch % report == 0 || epoch == epochs
+        ? $"epoch {epoch,3}  loss {loss:F4}  training accuracy {Evaluate(trainer, trainIds, trainLabels).Accuracy:F3}  held-out accuracy {Evaluate(trainer, testIds, testLabels).Accuracy:F3}"
+        : null);
 
     // Scoring: the held-out sentences, dropout off.
     var confusion = Evaluate(trainer, testIds, testLabels);

@@ -82,18 +82,11 @@ static int Run(int epochs, int sentenceCount, float learningRate, int vectorEpoc
     Console.WriteLine($"Training {epochs} epochs of {(train.Length + B - 1) / B} batches ({model.Parameters.Length:N0} parameters train, the embedding frozen; "
         + $"{trainer.Optimizer}).");
     clock.Restart();
-    Sample.Progress("Training", epochs, task =>
+    trainer.Train(epochs, trainIds, trainTags, null, (epoch, loss) =>
     {
-        for (int epoch = 1; epoch <= epochs; epoch++)
-        {
-            double loss = trainer.Epoch(trainIds, trainTags, null);
-            task.Description = $"Training, loss {loss:F4}";
-            task.Increment(1);
-            var (_, _, f1) = Evaluate(trainer, testIds, testTags).Tokens.MicroScores(outside: 0);
-            AnsiConsole.WriteLine($"epoch {epoch,3}  loss {loss:F4}  held-out token F1 {f1:F3}  {clock.Elapsed.TotalSeconds / epoch:F1} s/epoch");
-        }
+        var (_, _, f1) = Evaluate(trainer, testIds, testTags).Tokens.MicroScores(outside: 0);
+        return $"epoch {epoch,3}  loss {loss:F4}  held-out token F1 {f1:F3}  {clock.Elapsed.TotalSeconds / epoch:F1} s/epoch";
     });
-    Console.WriteLine($"Trained in {clock.Elapsed:m\\:ss\\.f}.");
 
     // Scoring: token level (each word's entity type, B and I alike) and entity level (exact spans, as conlleval).
     var (tokens, spans) = Evaluate(trainer, testIds, testTags);

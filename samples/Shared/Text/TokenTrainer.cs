@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using Spectre.Console;
 
 namespace Unroll.Samples.Language;
 
@@ -65,6 +67,27 @@ internal sealed class TokenTrainer(ISequenceModel<int> model, int classes, bool 
         }
         _epochLosses.Add(sum / batches);
         return sum / batches;
+    }
+
+    /// <summary>
+    /// <paramref name="epochs"/> epochs (as <see cref="Epoch"/>) under a progress bar, then "Trained in m:ss.f". After
+    /// each epoch <paramref name="report"/> gets its number and mean loss and returns a line to print, or null.
+    /// </summary>
+    public void Train(int epochs, IReadOnlyList<int[]> sentences, IReadOnlyList<int[]>? tags, IReadOnlyList<int>? labels,
+        Func<int, double, string?> report)
+    {
+        var clock = Stopwatch.StartNew();
+        Sample.Progress("Training", epochs, task =>
+        {
+            for (int epoch = 1; epoch <= epochs; epoch++)
+            {
+                double loss = Epoch(sentences, tags, labels);
+                task.Description = $"Training, loss {loss:F4}";
+                task.Increment(1);
+                if (report(epoch, loss) is { } line) AnsiConsole.WriteLine(line);
+            }
+        });
+        Console.WriteLine($"Trained in {clock.Elapsed:m\\:ss\\.f}.");
     }
 
     /// <summary>Runs the model over the sentences a batch at a time with dropout off, handing each batch's scores to <paramref name="visit"/>.</summary>
