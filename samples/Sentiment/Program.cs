@@ -44,7 +44,7 @@ return Sample.Invoke(command, args);
 
 static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, double wordDropout, int seed, string output, string dataPath, double required)
 {
-    const int B = 32, C = 2, HeldOut = 250;
+    const int B = 32, C = 2;
     List<(string Text, int Label)> sentences;
     try
     {
@@ -55,10 +55,16 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
         Console.Error.WriteLine(e.Message);
         return 1;
     }
-    // The split does not depend on --seed: every run scores the same 250 sentences.
+    // A quarter held out (250 of the 1,000); the split does not depend on --seed: every run scores the same sentences.
+    if (sentences.Count < 8)
+    {
+        Console.Error.WriteLine($"{dataPath} has {sentences.Count} sentences; at least 8 are needed (6 to train on, 2 held out).");
+        return 1;
+    }
+    int heldOutCount = sentences.Count / 4;
     new Random(2015).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sentences));
-    var test = sentences[..HeldOut];
-    var train = sentences[HeldOut..];
+    var test = sentences[..heldOutCount];
+    var train = sentences[heldOutCount..];
     string[][] trainTokens = [.. train.Select(s => Tokens.Split(s.Text, lowerCase: true))];
     string[][] testTokens = [.. test.Select(s => Tokens.Split(s.Text, lowerCase: true))];
     Console.WriteLine($"Data: {sentences.Count} sentences of {Path.GetFileName(dataPath)}, {train.Count} to train on ({train.Count(s => s.Label == 1)} positive), "
@@ -118,7 +124,7 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
     var confusion = Evaluate(trainer, testIds, testLabels);
     var baseline = new ConfusionMatrix(SentimentModel.Classes);
     foreach (int label in testLabels) baseline.Add(label, trainLabels.Count(l => l == 1) * 2 >= trainLabels.Length ? 1 : 0);
-    AnsiConsole.Write(confusion.Table("held out (250)"));
+    AnsiConsole.Write(confusion.Table($"held out ({test.Count})"));
     Console.WriteLine($"Held-out accuracy: {ConfusionMatrix.Format(confusion.Accuracy)} (the majority class alone: {ConfusionMatrix.Format(baseline.Accuracy)}).");
 
     string weights = Path.Combine(output, "sentiment.safetensors"), words = Path.Combine(output, "vocabulary.txt");
@@ -129,7 +135,7 @@ static int Run(int epochs, float learningRate, int vectorEpochs, bool fineTune, 
     // Some held-out sentences (cut at 90 characters) with the model's probability of "positive".
     float[] logits = new float[C], probabilities = new float[C];
     var examples = Sample.Table("held-out sentence", "label", "P(positive)");
-    trainer.Predict(testIds[..8], (_, batch, scores) =>
+    trainer.Predict(testIds[..Math.Min(8, testIds.Length)], (_, batch, scores) =>
     {
         for (int r = 0; r < batch.Rows; r++)
         {

@@ -48,7 +48,8 @@ static int Run(int epochs, int sentenceCount, float learningRate, int vectorEpoc
     var heldOutSentences = new NerCorpus(seed + 1_000_003, heldOut: true);
     (string[] Words, int[] Tags)[] train = [.. Enumerable.Range(0, sentenceCount).Select(_ => training.Next())];
     (string[] Words, int[] Tags)[] test = [.. Enumerable.Range(0, HeldOut).Select(_ => heldOutSentences.Next())];
-    string[][] unlabelled = [.. Enumerable.Range(0, Unlabelled).Select(_ => training.NextUnlabelled())];
+    var unlabelledText = new NerCorpus(seed + 2_000_003, heldOut: false);
+    string[][] unlabelled = [.. Enumerable.Range(0, Unlabelled).Select(_ => unlabelledText.NextUnlabelled())];
     Console.WriteLine($"Data: {train.Length:N0} generated training sentences ({train.Sum(s => s.Words.Length):N0} tokens, "
         + $"{train.Sum(s => s.Tags.Count(t => t % 2 == 1)):N0} names), {test.Length} held out ({test.Sum(s => s.Words.Length):N0} tokens, "
         + $"{test.Sum(s => s.Tags.Count(t => t % 2 == 1)):N0} names, none of them in a training sentence but the ambiguous ones), "
