@@ -17,12 +17,15 @@ UNROLL = {  # workload → BenchmarkDotNet "Type.Method"
     "Conv1d 101→128 k15 s4, 8 × 400 steps, Forward": "AudioBenchmarks.ConvForward",
     "Conv1d 101→128 k15 s4, 8 × 400 steps, Forward + Backward": "AudioBenchmarks.ConvForwardBackward",
     "trigger-word model streaming, per 10 ms frame": "AudioBenchmarks.TriggerWordFrame",
+    "transformer decoding, cached, per character": "TransformerBenchmarks.TransformerDecodeStep(Threads=1)",
     **{f"{name}{suffix}": f"TrainingBenchmarks.{method}(Threads={threads})"
        for suffix, threads in (("", 1), (", 2 threads", 2))
        for name, method in (("char-LM training step, batch 1", "CharLmTrainBatch1"),
                             ("char-LM training step, batch 16", "CharLmTrainBatch16"),
                             ("attention block training step, batch 1", "AttentionBlockTrainBatch1"),
                             ("seq2seq training step, batch 16", "Seq2SeqTrainBatch16"))},
+    **{f"transformer training step, batch 16{suffix}": f"TransformerBenchmarks.TransformerTrainBatch16(Threads={threads})"
+       for suffix, threads in (("", 1), (", 2 threads", 2))},
 }
 
 # Issue 5's targets for Unroll (one thread): 0.8 × RTNeural's medians for the steps, fixed figures for the rest.

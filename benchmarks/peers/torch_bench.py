@@ -204,6 +204,66 @@ def conv_workload(backward):
     return forward_backward if backward else forward
 
 
+class CharTransformer(nn.Module):
+    """Unroll's CharTransformerBench: embedding 65 → 64, two causal pre-norm encoder layers (4 heads, 256, GELU, dropout 0.1), head."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(65, 64)
+        self.blocks = nn.ModuleList(nn.TransformerEncoderLayer(64, 4, 256, 0.1, activation="gelu", batch_first=True, norm_first=True)
+                                    for _ in range(2))
+        self.head = nn.Linear(64, 65)
+        self.register_buffer("mask", torch.triu(torch.full((64, 64), float("-inf")), 1))
+
+    def forward(self, tokens):
+        x = self.embed(tokens)
+        for block in self.blocks:
+            x = block(x, src_mask=self.mask)
+        return self.head(x)
+
+
+def transformer_training():
+    model = CharTransformer()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    tokens = torch.randint(0, 65, (16, 64))
+    targets = torch.randint(0, 65, (16, 64))
+
+    def run():
+        loss = F.cross_entropy(model(tokens).reshape(-1, 65), targets.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return run
+
+
+def transformer_decoding():
+    """64 characters one at a time with a cache of keys and values per layer (what nn.TransformerEncoderLayer lacks,
+    written with its modules): each step runs the new position only. Reported per character."""
+    model = CharTransformer().eval()
+    tokens = torch.randint(0, 65, (64,))
+
+    def step(token, caches, t):
+        x = model.embed(token.view(1, 1))
+        for block, (keys, values) in zip(model.blocks, caches):
+            attn = block.self_attn
+            h = block.norm1(x)
+            q, k, v = F.linear(h, attn.in_proj_weight, attn.in_proj_bias).chunk(3, -1)
+            keys[:, t], values[:, t] = k[:, 0], v[:, 0]
+            heads = lambda z: z.view(1, -1, 4, 16).transpose(1, 2)
+            ctx = F.softmax(heads(q) @ heads(keys[:, :t + 1]).transpose(-1, -2) / 4.0, -1) @ heads(values[:, :t + 1])
+            x = x + attn.out_proj(ctx.transpose(1, 2).reshape(1, 1, 64))
+            x = x + block.linear2(block.activation(block.linear1(block.norm2(x))))
+        return model.head(x)
+
+    def run():
+        with torch.no_grad():
+            caches = [(torch.zeros(1, 64, 64), torch.zeros(1, 64, 64)) for _ in model.blocks]
+            for t in range(64):
+                step(tokens[t], caches, t)
+    run.per_call = 64  # the median is divided by the characters of a call
+    return run
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=2.0)
@@ -221,15 +281,17 @@ def main():
     workloads["Conv1d 101→128 k15 s4, 8 × 400 steps, Forward"] = conv_workload(False)
     workloads["Conv1d 101→128 k15 s4, 8 × 400 steps, Forward + Backward"] = conv_workload(True)
     workloads["trigger-word model streaming, per 10 ms frame"] = trigger_word_frames()
+    workloads["transformer decoding, cached, per character"] = transformer_decoding()
     training = {
         "char-LM training step, batch 1": lambda: charlm_training(1),
         "char-LM training step, batch 16": lambda: charlm_training(16),
         "attention block training step, batch 1": attention_training,
         "seq2seq training step, batch 16": seq2seq_training,
+        "transformer training step, batch 16": transformer_training,
     }
     for name, make in training.items():
         workloads[name] = make()
-    medians = {name: median_seconds(fn, args.seconds) for name, fn in workloads.items() if re.search(args.only, name)}
+    medians = {name: median_seconds(fn, args.seconds) / getattr(fn, "per_call", 1) for name, fn in workloads.items() if re.search(args.only, name)}
     # The training steps again with both cores (intra-op threads, as Unroll's products split).
     torch.set_num_threads(2)
     for name, make in training.items():

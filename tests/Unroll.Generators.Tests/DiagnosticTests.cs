@@ -345,6 +345,33 @@ public sealed class DiagnosticTests
         """,
         "UNR0017", span, message);
 
+    [Theory]
+    [InlineData("Dropout = 1.0", "'Dropout' of layer 'Block' is 1, but it must be at least 0 and below 1")]
+    [InlineData("Activation = (ActivationFunction)9", "'Activation' of layer 'Block' is 9")]
+    [InlineData("LayerNormEps = 0", "'LayerNormEps' of layer 'Block' is 0, but it must be above 0 and below 1")]
+    public void UNR0017_TransformerEncoderLayerOptions(string option, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Encoder
+        {
+            [TransformerEncoderLayer(8, NumHeads = 2, {{option}})] public partial TransformerEncoderLayer Block { get; }
+        }
+        """,
+        "UNR0017", $"TransformerEncoderLayer(8, NumHeads = 2, {option})", message);
+
+    [Fact]
+    public void UNR0019_TransformerHeadsDoNotDivide() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10)]
+        public partial class Encoder
+        {
+            [TransformerEncoderLayer(6, NumHeads = 4)] public partial TransformerEncoderLayer Block { get; }
+        }
+        """,
+        "UNR0019", "TransformerEncoderLayer(6, NumHeads = 4)", "NumHeads (4) of attention layer 'Block' does not divide its width 6");
+
     [Fact]
     public void UNR0018_DropoutFirst() => DiagnosticAssert.Single("""
         using Unroll;

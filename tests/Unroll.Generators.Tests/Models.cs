@@ -220,4 +220,20 @@ public static class Models
             [Linear(10, 3)]                          public partial LinearLayer Head { get; }
         }
         """;
+
+    /// <summary>A causal transformer encoder block over token embeddings: pre-norm, GELU, dropout; it streams with a key/value cache.</summary>
+    public const string TransformerBlock = """
+        using Unroll;
+
+        namespace Text;
+
+        [Model(SequenceLength = 16, BatchSize = 2)]
+        public partial class TinyTransformer
+        {
+            [Embedding(40, 8)]                                                                 public partial EmbeddingLayer Embed { get; }
+            [TransformerEncoderLayer(8, NumHeads = 2, FeedForward = 16, Activation = ActivationFunction.Gelu, NormFirst = true, Causal = true)]
+            public partial TransformerEncoderLayer Block { get; }
+            [Linear(8, 40)]                                                                    public partial LinearLayer Head { get; }
+        }
+        """;
 }

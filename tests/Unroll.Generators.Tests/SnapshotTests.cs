@@ -51,6 +51,9 @@ public sealed class SnapshotTests
     public void FrozenEmbeddingClassifier() => Verify(Models.FrozenEmbeddingClassifier, "Text.SentenceClassifier.g.cs", nameof(FrozenEmbeddingClassifier));
 
     [Fact]
+    public void TransformerBlock() => Verify(Models.TransformerBlock, "Text.TinyTransformer.g.cs", nameof(TransformerBlock));
+
+    [Fact]
     public void Int8Denoiser() => Verify(Models.Int8Denoiser, "Audio.Denoiser.g.cs", nameof(Int8Denoiser));
 
     /// <summary>

@@ -52,7 +52,7 @@ internal abstract class LayerHandler
     public string Attribute => Kind + "Attribute";
 
     /// <summary>The layer property's type, in the <c>Unroll</c> namespace (<c>LstmLayer</c>).</summary>
-    public string ViewType => Kind + "Layer";
+    public virtual string ViewType => Kind + "Layer";
 
     /// <summary>
     /// The layer's spec from its attribute's arguments (sizes kept as written: the planner checks them), or null when the

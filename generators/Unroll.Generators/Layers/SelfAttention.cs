@@ -68,13 +68,18 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
     protected override SelfAttentionPlan Plan(SelfAttentionSpec layer) => new(layer.NumHeads, layer.Causal, layer.Residual);
 
     /// <summary>The projections, the attention output and weights, their gradients; streaming (causal only), a cache of every earlier step's keys and values.</summary>
-    protected override LayerBuffers AddBuffers(SelfAttentionPlan layer, BufferContext c)
+    protected override LayerBuffers AddBuffers(SelfAttentionPlan layer, BufferContext c) => OutputBuffers(layer, c) with { Regions = AddAttention(layer, layer.NumHeads, c) };
+
+    /// <summary>
+    /// A self-attention's regions in one pass (its own, or a transformer block's): the projections, the attention output
+    /// and weights, their gradients; streaming, a cache of every earlier step's keys and values (filled when causal).
+    /// </summary>
+    internal static AttentionBuffers AddAttention(LayerPlan layer, int heads, BufferContext c)
     {
-        LayerBuffers buffers = OutputBuffers(layer, c);
         int e = layer.Out, T = c.Spec.SequenceLength!.Value, B = c.B;
-        long rows = c.RowsOf(layer), weights = c.Streaming ? (long)B * layer.NumHeads * T : (long)B * layer.NumHeads * c.Steps * c.Steps;
+        long rows = c.RowsOf(layer), weights = c.Streaming ? (long)B * heads * T : (long)B * heads * c.Steps * c.Steps;
         bool gradients = c.Gradients;
-        var attention = new AttentionBuffers(
+        return new AttentionBuffers(
             c.Add(layer, "Qkv", rows * 3 * e, $"{layer.Property} q | k | v, {c.Rows(3 * e)}"),
             c.Add(layer, "Context", rows * e, $"{layer.Property} attention output before out_proj, {c.Rows(e)}"),
             c.Add(layer, "Weights", weights, c.Streaming ? $"{layer.Property} attention weights of one step, [batch, head, position]" : $"{layer.Property} attention weights, [batch, head, length, length]"),
@@ -85,7 +90,6 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
         {
             KeyValueCache = c.Streaming ? c.Add(layer, "Cache", (long)(T + 1) * B * 2 * e, $"{layer.Property} keys and values of every step so far, [position, batch, {2 * e}], and one position of scratch") : null,
         };
-        return buffers with { Regions = attention };
     }
 
     public override string? NeedsTimeAxis => "Attention layer";
@@ -128,7 +132,7 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
         WriteAttentionBackward(pass.W, pass.Plan, layer, pass.Buffers, pass.Input, pass.InputGradient, pass.Guard, pass.Rows);
 
     /// <summary>Self-attention over <c>length</c> steps: the projections over every row at once, then each sequence and head.</summary>
-    private static void WriteAttentionForward(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input, string rows)
+    internal static void WriteAttentionForward(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input, string rows)
     {
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
         AttentionBuffers at = Regions<AttentionBuffers>(buffers);
@@ -155,7 +159,7 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
     }
 
     /// <summary>Causal self-attention, one step: the new keys and values join the cache, the new query attends over the cache.</summary>
-    private static void WriteSelfAttentionStep(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input)
+    internal static void WriteSelfAttentionStep(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input)
     {
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads, T = plan.SequenceLength;
         AttentionBuffers at = Regions<AttentionBuffers>(buffers);
@@ -183,7 +187,7 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
         w.Close();
     }
 
-    private static void WriteAttentionBackward(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input, string? inputGradient, string guard, string rows)
+    internal static void WriteAttentionBackward(SourceWriter w, ModelPlan plan, SelfAttentionPlan layer, LayerBuffers buffers, string input, string? inputGradient, string guard, string rows)
     {
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
         AttentionBuffers at = Regions<AttentionBuffers>(buffers);

@@ -284,6 +284,46 @@ public sealed class SelfAttentionAttribute : LayerAttribute
 }
 
 /// <summary>
+/// A transformer encoder block, as <c>torch.nn.TransformerEncoderLayer(dModel, nhead, dim_feedforward, dropout, activation,
+/// layer_norm_eps, batch_first=True, norm_first)</c>, with its state-dict names: <c>self_attn.in_proj_weight</c>,
+/// <c>self_attn.in_proj_bias</c>, <c>self_attn.out_proj.weight</c>, <c>self_attn.out_proj.bias</c>, <c>linear1.*</c>
+/// (<c>[FeedForward, dModel]</c>), <c>linear2.*</c>, <c>norm1.*</c>, <c>norm2.*</c>. Post-norm (the default):
+/// <c>s = norm1(x + dropout(self_attn(x)))</c>, <c>y = norm2(s + dropout(linear2(dropout(activation(linear1(s))))))</c>;
+/// with <see cref="NormFirst"/>: <c>s = x + dropout(self_attn(norm1(x)))</c>, <c>y = s + dropout(linear2(dropout(activation(linear1(norm2(s))))))</c>.
+/// Each row attends to its own steps only (the rows' lengths act as <c>src_key_padding_mask</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class TransformerEncoderLayerAttribute : LayerAttribute
+{
+    /// <summary>Declares an encoder block over features of width <paramref name="dModel"/>.</summary>
+    public TransformerEncoderLayerAttribute(int dModel) => DModel = dModel;
+
+    /// <summary>The width of the input and output features (<c>d_model</c>).</summary>
+    public int DModel { get; }
+
+    /// <summary>Attention heads (default 1); must divide <see cref="DModel"/>.</summary>
+    public int NumHeads { get; set; } = 1;
+
+    /// <summary>The feed-forward's hidden width (<c>dim_feedforward</c>, default 2048 as PyTorch's).</summary>
+    public int FeedForward { get; set; } = 2048;
+
+    /// <summary>Dropout probability of the attention's output, the feed-forward's activation and its output, in training only (default 0.1 as PyTorch's).</summary>
+    public double Dropout { get; set; } = 0.1;
+
+    /// <summary>The feed-forward's activation (default <see cref="ActivationFunction.Relu"/>; PyTorch's other is <see cref="ActivationFunction.Gelu"/>).</summary>
+    public ActivationFunction Activation { get; set; } = ActivationFunction.Relu;
+
+    /// <summary>Normalises before the attention and the feed-forward rather than after the residual sums (<c>norm_first</c>).</summary>
+    public bool NormFirst { get; set; }
+
+    /// <summary>A step attends only to itself and earlier steps (a causal <c>src_mask</c>); such a layer streams with a cache of keys and values.</summary>
+    public bool Causal { get; set; }
+
+    /// <summary>The norms' eps (<c>layer_norm_eps</c>, default 1e-5).</summary>
+    public double LayerNormEps { get; set; } = 1e-5;
+}
+
+/// <summary>
 /// Layer normalisation of every step's features, as <c>torch.nn.LayerNorm(normalizedShape)</c> over
 /// the last dimension, with its <c>weight</c> (ones) and <c>bias</c> (zeros) and <c>eps = 1e-5</c>.
 /// </summary>

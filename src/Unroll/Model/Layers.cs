@@ -172,6 +172,35 @@ public readonly struct SelfAttentionLayer
     public Span<float> WeightsGradient => GradientSpan.Of(_arena, _weightsGradient, BatchSize * NumHeads * SequenceLength * SequenceLength);
 }
 
+/// <summary>
+/// A view of a <see cref="TransformerEncoderLayerAttribute"/> layer: its self-attention's weights of the last
+/// <c>Forward</c>, and the gradient arriving at them (its parameters are in the model's <c>NamedParameters</c>).
+/// </summary>
+public readonly struct TransformerEncoderLayer
+{
+    private readonly SelfAttentionLayer _attention;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public TransformerEncoderLayer(float[] arena, int weightsOffset, int weightsGradientOffset, int batchSize, int numHeads, int sequenceLength, int feedForward)
+    {
+        _attention = new SelfAttentionLayer(arena, weightsOffset, weightsGradientOffset, batchSize, numHeads, sequenceLength);
+        FeedForward = feedForward;
+    }
+
+    /// <summary>Attention heads.</summary>
+    public int NumHeads => _attention.NumHeads;
+
+    /// <summary>The feed-forward's hidden width.</summary>
+    public int FeedForward { get; }
+
+    /// <summary>The self-attention's softmax weights of the last <c>Forward</c>, <c>[batch, head, query, key]</c> (see <see cref="SelfAttentionLayer.Weights"/>).</summary>
+    public Span<float> AttentionWeights => _attention.Weights;
+
+    /// <summary>∂loss/∂<see cref="AttentionWeights"/>, read by <c>Backward</c> (zero unless set).</summary>
+    public Span<float> AttentionWeightsGradient => _attention.WeightsGradient;
+}
+
 /// <summary>A view of a <see cref="LayerNormAttribute"/> layer: its <c>weight</c> and <c>bias</c> and their gradients.</summary>
 public readonly struct LayerNormLayer
 {
