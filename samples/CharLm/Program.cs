@@ -29,20 +29,13 @@ var checkpoint = new Option<string>("--checkpoint")
     HelpName = "FILE",
 };
 var textFile = new Option<FileInfo>("--text") { Description = "train on this UTF-8 text instead of Tiny Shakespeare", HelpName = "FILE" }.AcceptExistingOnly();
-var prime = new Option<string>("--prime") { Description = "the text the sample starts from", DefaultValueFactory = _ => "ROMEO:", HelpName = "TEXT" };
-prime.Validators.Add(result =>
-{
-    if (string.IsNullOrEmpty(result.GetValueOrDefault<string>())) result.AddError("--prime needs at least one character.");
-});
-var temperature = new Option<float>("--temperature") { Description = "sampling temperature: below 1 is more conservative", DefaultValueFactory = _ => 0.8f, HelpName = "T" };
-var topK = new Option<int>("--top-k") { Description = "sample among the K most likely characters only; 0 for all", DefaultValueFactory = _ => 10, HelpName = "K" };
-var length = new Option<int>("--length") { Description = "characters to sample", DefaultValueFactory = _ => 600, HelpName = "N" }.Positive();
 var seed = new Option<int>("--seed") { Description = "seed of the initialisation, the training windows and the sampling", DefaultValueFactory = _ => 1, HelpName = "N" };
 var command = new RootCommand("""
     CharLm: a character-level LSTM language model (Embedding 65×48 → LSTM 256 → Linear 65), trained on
     Tiny Shakespeare (first 90% for training, last 10% for validation), then sampled.
     Writes its checkpoint and loss curve under runs/CharLm/.
-    """) { steps, resume, checkpoint, textFile, prime, temperature, topK, length, seed };
+    """) { steps, resume, checkpoint, textFile, seed };
+var (prime, temperature, topK, length) = TextSampling.AddOptions(command);
 command.SetAction(result => Run(new Options(result.GetValue(steps), result.GetValue(resume), result.GetRequiredValue(checkpoint),
     result.GetValue(textFile)?.FullName, result.GetRequiredValue(prime), result.GetValue(temperature), result.GetValue(topK),
     result.GetValue(length), result.GetValue(seed))));
@@ -50,7 +43,7 @@ return Sample.Invoke(command, args);
 
 static int Run(Options options)
 {
-    string text = options.TextFile is { } file ? File.ReadAllText(file) : ReadEmbeddedText();
+    string text = options.TextFile is { } file ? File.ReadAllText(file) : TextSampling.ReadEmbeddedText();
     var model = new CharLmModel(options.Seed);
     var vocabulary = Vocabulary.Of(text);
     var trainer = new Trainer(model, vocabulary.Encode(text), new TrainingOptions { Steps = options.Steps, Seed = options.Seed });
@@ -181,14 +174,6 @@ static int Run(Options options)
     }
     AnsiConsole.Write(precisions);
     return 0;
-}
-
-static string ReadEmbeddedText()
-{
-    using Stream stream = typeof(CharLmModel).Assembly.GetManifestResourceStream("tinyshakespeare.txt")
-        ?? throw new InvalidOperationException("The embedded corpus is missing from the build.");
-    using var reader = new StreamReader(stream, Encoding.UTF8);
-    return reader.ReadToEnd();
 }
 
 /// <summary>The command line, checked (see the options above).</summary>
