@@ -58,8 +58,8 @@ class CharLm(nn.Module):
         return self.head(self.rnn(self.embed(tokens))[0])
 
 
-def charlm_training(batch):
-    model = CharLm()
+def next_character_training(model, batch):
+    """One Adam step of a character model on random windows of 64 characters: cross-entropy over 65 classes."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     tokens = torch.randint(0, 65, (batch, 64))
     targets = torch.randint(0, 65, (batch, 64))
@@ -70,6 +70,10 @@ def charlm_training(batch):
         loss.backward()
         opt.step()
     return run
+
+
+def charlm_training(batch):
+    return next_character_training(CharLm(), batch)
 
 
 class AttentionBlock(nn.Module):
@@ -223,17 +227,7 @@ class CharTransformer(nn.Module):
 
 
 def transformer_training():
-    model = CharTransformer()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    tokens = torch.randint(0, 65, (16, 64))
-    targets = torch.randint(0, 65, (16, 64))
-
-    def run():
-        loss = F.cross_entropy(model(tokens).reshape(-1, 65), targets.reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return run
+    return next_character_training(CharTransformer(), 16)
 
 
 def transformer_decoding():

@@ -188,7 +188,7 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
             WriteNorm(w, layer, x, n[8], n[9], r.Norm1, r.Normalized1, r.InverseDeviation1, rows);
             attentionInput = r.Norm1;
         }
-        var (attention, attentionBuffers) = SelfAttention(layer, r, buffers);
+        var (attention, attentionBuffers) = SelfAttention(layer, r, null);
         if (pass.Streaming) SelfAttentionHandler.WriteSelfAttentionStep(w, plan, attention, attentionBuffers, attentionInput);
         else SelfAttentionHandler.WriteAttentionForward(w, plan, attention, attentionBuffers, attentionInput, rows);
         if (dropout) w.Line($"if (_forwardTraining) {Dropout}.Forward({E(r.Residual)}, {E(r.Mask1!)}, {E(r.Residual)}, {F(layer.Dropout)}, DropoutGenerator); // dropout1");
@@ -245,24 +245,25 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         string dy = buffers.OutputGradient!, dSum = r.NormGradient!, dResidual = r.ResidualGradient!, dHidden = r.HiddenGradient!;
         w.Line($"// {P}: backwards through the feed-forward, {(layer.NormFirst ? "norm2, the attention and norm1" : "the norms and the attention")}{(trains ? "" : " (frozen: no parameter gradient)")}");
         w.Open("");
+        string dFeed; // ∂ of linear2's output: a dropout's gradient region, or (without dropout) the one it came from
         if (layer.NormFirst)
         {
-            w.Line("// y = s + dropout(ff): ∂ff = ∂y ⊙ mask2");
-            WriteDropoutBackward(w, E(dy), r.Mask2 is null ? null : E(r.Mask2!), E(dSum));
+            w.Line(dropout ? "// y = s + dropout(ff): ∂ff = ∂y ⊙ mask2" : "// y = s + ff: ∂ff = ∂y");
+            dFeed = DropoutBackward(dy, r.Mask2, dSum);
         }
         else
         {
-            w.Line("// y = norm2(s + dropout(ff)): ∂(s + ff) through norm2, then ∂ff = that ⊙ mask2");
+            w.Line(dropout ? "// y = norm2(s + dropout(ff)): ∂(s + ff) through norm2, then ∂ff = that ⊙ mask2" : "// y = norm2(s + ff): ∂ff = ∂(s + ff), through norm2");
             WriteNormBackward(w, layer, E(dy), n[10], n[11], r.Normalized2, r.InverseDeviation2, E(dResidual), r.Scratch!, rows);
-            WriteDropoutBackward(w, E(dResidual), r.Mask2 is null ? null : E(r.Mask2!), E(dSum));
+            dFeed = DropoutBackward(dResidual, r.Mask2, dSum);
         }
         w.Line($"// linear2: ∂W2 += ∂ffᵀ·h, ∂b2 += Σ ∂ff; ∂h = ∂ff·W2, then through dropout and {Activation(layer)}");
         if (trains)
         {
-            w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{dSum}), {e}, a.Slice(Layout.{activated}), {f}, g.Slice(Layout.{n[6]}), {f}, {rows}, {e}, {f});");
-            w.Line($"{Blas}.SumRowsAdd(a.Slice(Layout.{dSum}), {e}, {rows}, {e}, g.Slice(Layout.{n[7]}, {e}));");
+            w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{dFeed}), {e}, a.Slice(Layout.{activated}), {f}, g.Slice(Layout.{n[6]}), {f}, {rows}, {e}, {f});");
+            w.Line($"{Blas}.SumRowsAdd(a.Slice(Layout.{dFeed}), {e}, {rows}, {e}, g.Slice(Layout.{n[7]}, {e}));");
         }
-        w.Line($"{Blas}.Multiply(a.Slice(Layout.{dSum}), {e}, p.Slice(Layout.{n[6]}), {f}, a.Slice(Layout.{dHidden}), {f}, {rows}, {f}, {e}, accumulate: false);");
+        w.Line($"{Blas}.Multiply(a.Slice(Layout.{dFeed}), {e}, p.Slice(Layout.{n[6]}), {f}, a.Slice(Layout.{dHidden}), {f}, {rows}, {f}, {e}, accumulate: false);");
         if (dropout) w.Line($"if (_forwardTraining) {Dropout}.Backward({Ff(dHidden)}, {Ff(r.HiddenMask!)}, {Ff(dHidden)});");
         w.Line($"{Pointwise}.ActivateBackward({Ff(r.Hidden)}, {Ff(r.Activated)}, {Ff(dHidden)}, {Ff(dHidden)}, {ActivationArguments(layer)});");
         w.Line("// linear1: ∂W1 += ∂uᵀ·(its input), ∂b1 += Σ ∂u; ∂(its input) = ∂u·W1");
@@ -284,14 +285,12 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
             w.Line($"{Blas}.AddRows(a.Slice(Layout.{dResidual}), {e}, a.Slice(Layout.{dSum}), {e}, {rows}, {e});");
             WriteNormBackward(w, layer, E(dSum), n[8], n[9], r.Normalized1, r.InverseDeviation1, E(dResidual), r.Scratch!, rows);
         }
-        w.Line("// ∂ attention output = ∂(x + attention) ⊙ mask1");
-        var (attention, attentionBuffers) = SelfAttention(layer, r, buffers);
-        string dAttention = attentionBuffers.OutputGradient!;
-        WriteDropoutBackward(w, E(dResidual), r.Mask1 is null ? null : E(r.Mask1!), E(dAttention));
+        if (dropout) w.Line("// ∂ attention output = ∂(x + dropout(attention)) ⊙ mask1");
+        var (attention, attentionBuffers) = SelfAttention(layer, r, DropoutBackward(dResidual, r.Mask1, dSum));
         if (layer.NormFirst)
         {
-            // The attention read norm1(x): ∂norm1 goes to the norms' gradient region (the attention reads its output gradient
-            // there before it writes its input's), then through norm1 (its weight's gradient too) to ∂x.
+            // The attention read norm1(x): ∂norm1 goes to the norms' gradient region (with dropout the attention reads its
+            // output gradient there, before it writes its input's), then through norm1 (its weight's gradient too) to ∂x.
             SelfAttentionHandler.WriteAttentionBackward(w, plan, attention, attentionBuffers, r.Norm1, dSum, "", rows);
             string dx = inputGradient is null ? "default" : guard.Length > 0 ? $"inputGradient ? {E(inputGradient)} : default" : E(inputGradient);
             w.Line("// ∂x = ∂s (the residual path) + ∂ through norm1");
@@ -305,13 +304,23 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
                 w.Line($"{guard}{Blas}.AddRows(a.Slice(Layout.{dResidual}), {e}, a.Slice(Layout.{inputGradient}), {e}, {rows}, {e}); // ∂x += ∂(x + attention): the residual path");
         }
         w.Close();
+
+        // ∂ through a dropout: the gradient ⊙ the mask into target when the Forward trained, as it is otherwise; the region
+        // that then holds it (without dropout, the gradient's own: nothing to copy).
+        string DropoutBackward(string gradient, string? mask, string target)
+        {
+            if (mask is null) return gradient;
+            w.Line($"if (_forwardTraining) {Dropout}.Backward({E(gradient)}, {E(mask)}, {E(target)});");
+            w.Line($"else {E(gradient)}.CopyTo({E(target)});");
+            return target;
+        }
     }
 
     /// <summary>
     /// The self-attention inside, as a <c>[SelfAttention]</c> layer's plan and buffers (its parameters the first four, its
-    /// output the residual region, its output gradient the norms' gradient region), for <see cref="SelfAttentionHandler"/>'s passes.
+    /// output the residual region, its output gradient <paramref name="outputGradient"/>), for <see cref="SelfAttentionHandler"/>'s passes.
     /// </summary>
-    private static (SelfAttentionPlan Plan, LayerBuffers Buffers) SelfAttention(TransformerEncoderLayerPlan layer, TransformerBuffers r, LayerBuffers buffers) =>
+    private static (SelfAttentionPlan Plan, LayerBuffers Buffers) SelfAttention(TransformerEncoderLayerPlan layer, TransformerBuffers r, string? outputGradient) =>
         (new SelfAttentionPlan(layer.NumHeads, layer.Causal, Residual: false)
         {
             Property = layer.Property + ".self_attn",
@@ -326,7 +335,7 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
             ParameterNames = layer.ParameterNames.Take(4).ToEquatableArray(),
             Trainable = layer.Trainable,
         },
-        new LayerBuffers(r.Residual, r.NormGradient) { Regions = r.Attention });
+        new LayerBuffers(r.Residual, outputGradient) { Regions = r.Attention });
 
     /// <summary>A LayerNorm of every row, keeping x̂ and 1/σ.</summary>
     private static void WriteNorm(SourceWriter w, TransformerEncoderLayerPlan layer, string input, string weight, string bias, string output, string normalized, string inverse, string rows)
@@ -343,18 +352,6 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         string gradients = layer.Trainable ? $"g.Slice(Layout.{weight}, {e}), g.Slice(Layout.{bias}, {e})" : "default, default";
         w.Line($"{Normalization}.LayerNormBackward({outputGradient}, p.Slice(Layout.{weight}, {e}), a.Slice(Layout.{normalized}, {rows} * {e}), a.Slice(Layout.{inverse}, {rows}),");
         w.Line($"    {gradients}, {inputGradient}, a.Slice(Layout.{scratch}, {e}), {rows}, {e});");
-    }
-
-    /// <summary>∂ through a dropout: <paramref name="gradient"/> ⊙ the mask when the <c>Forward</c> trained, as it is otherwise (or without dropout).</summary>
-    private static void WriteDropoutBackward(SourceWriter w, string gradient, string? mask, string target)
-    {
-        if (mask is null)
-        {
-            w.Line($"{gradient}.CopyTo({target});");
-            return;
-        }
-        w.Line($"if (_forwardTraining) {Dropout}.Backward({gradient}, {mask}, {target});");
-        w.Line($"else {gradient}.CopyTo({target});");
     }
 
     private static string Activation(TransformerEncoderLayerPlan layer) => layer.Activation switch

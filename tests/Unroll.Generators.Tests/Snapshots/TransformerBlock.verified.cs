@@ -566,7 +566,7 @@ namespace Text
                         a.Slice(Layout.Block_NormScratch, 8), length * 2, 8);
                 global::Unroll.Kernels.Blas.AddRows(a.Slice(Layout.Block_OutputGradient), lds: 8, a.Slice(Layout.Block_ResidualGradient), ldd: 8, m: length * 2,
                     n: 8);
-                // ∂ attention output = ∂(x + attention) ⊙ mask1
+                // ∂ attention output = ∂(x + dropout(attention)) ⊙ mask1
                 if (_forwardTraining) global::Unroll.Kernels.Dropout.Backward(a.Slice(Layout.Block_ResidualGradient, length * 2 * 8),
                     a.Slice(Layout.Block_Mask1, length * 2 * 8), a.Slice(Layout.Block_NormGradient, length * 2 * 8));
                 else a.Slice(Layout.Block_ResidualGradient, length * 2 * 8).CopyTo(a.Slice(Layout.Block_NormGradient, length * 2 * 8));
