@@ -210,15 +210,9 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         w.Line($"{Blas}.MultiplyTransposed(a.Slice(Layout.{feedInput}), {e}, p.Slice(Layout.{n[4]}), {e}, a.Slice(Layout.{r.Hidden}), {f}, {rows}, {f}, {e}, accumulate: false);");
         w.Line($"{Blas}.AddRowVector(a.Slice(Layout.{r.Hidden}), {f}, {rows}, {f}, p.Slice(Layout.{n[5]}, {f}));");
         w.Line($"{Pointwise}.Activate({Ff(r.Hidden)}, {Ff(r.Activated)}, {ActivationArguments(layer)});");
-        string activated = r.Activated;
-        if (dropout)
-        {
-            w.Line($"if (_forwardTraining) {Dropout}.Forward({Ff(r.Activated)}, {Ff(r.HiddenMask!)}, {Ff(r.Dropped!)}, {F(layer.Dropout)}, DropoutGenerator);");
-            w.Line($"else {Ff(r.Activated)}.CopyTo({Ff(r.Dropped!)});");
-            activated = r.Dropped!;
-        }
+        if (dropout) w.Line($"if (_forwardTraining) {Dropout}.Forward({Ff(r.Activated)}, {Ff(r.HiddenMask!)}, {Ff(r.Dropped!)}, {F(layer.Dropout)}, DropoutGenerator);");
         string sum = layer.NormFirst ? buffers.Output : r.Norm2; // where s + feed-forward goes
-        w.Line($"{Blas}.MultiplyTransposed(a.Slice(Layout.{activated}), {f}, p.Slice(Layout.{n[6]}), {f}, a.Slice(Layout.{sum}), {e}, {rows}, {e}, {f}, accumulate: false);");
+        w.Line($"{Blas}.MultiplyTransposed({LinearTwoInput(r)}, {f}, p.Slice(Layout.{n[6]}), {f}, a.Slice(Layout.{sum}), {e}, {rows}, {e}, {f}, accumulate: false);");
         w.Line($"{Blas}.AddRowVector(a.Slice(Layout.{sum}), {e}, {rows}, {e}, p.Slice(Layout.{n[7]}, {e}));");
         if (dropout) w.Line($"if (_forwardTraining) {Dropout}.Forward({E(sum)}, {E(r.Mask2!)}, {E(sum)}, {F(layer.Dropout)}, DropoutGenerator); // dropout2");
         w.Line($"{Blas}.AddRows(a.Slice(Layout.{(layer.NormFirst ? r.Residual : r.Norm1)}), {e}, a.Slice(Layout.{sum}), {e}, {rows}, {e}); // the residual connection: s + feed-forward");
@@ -241,7 +235,7 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         bool dropout = r.Mask1 is not null, trains = layer.Trainable;
         string E(string region) => $"a.Slice(Layout.{region}, {rows} * {e})";
         string Ff(string region) => $"a.Slice(Layout.{region}, {rows} * {f})";
-        string feedInput = layer.NormFirst ? r.Norm2 : r.Norm1, activated = dropout ? r.Dropped! : r.Activated;
+        string feedInput = layer.NormFirst ? r.Norm2 : r.Norm1;
         string dy = buffers.OutputGradient!, dSum = r.NormGradient!, dResidual = r.ResidualGradient!, dHidden = r.HiddenGradient!;
         w.Line($"// {P}: backwards through the feed-forward, {(layer.NormFirst ? "norm2, the attention and norm1" : "the norms and the attention")}{(trains ? "" : " (frozen: no parameter gradient)")}");
         w.Open("");
@@ -260,7 +254,7 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         w.Line($"// linear2: ∂W2 += ∂ffᵀ·h, ∂b2 += Σ ∂ff; ∂h = ∂ff·W2, then through dropout and {Activation(layer)}");
         if (trains)
         {
-            w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{dFeed}), {e}, a.Slice(Layout.{activated}), {f}, g.Slice(Layout.{n[6]}), {f}, {rows}, {e}, {f});");
+            w.Line($"{Blas}.MultiplyTransposedAAdd(a.Slice(Layout.{dFeed}), {e}, {LinearTwoInput(r)}, {f}, g.Slice(Layout.{n[6]}), {f}, {rows}, {e}, {f});");
             w.Line($"{Blas}.SumRowsAdd(a.Slice(Layout.{dFeed}), {e}, {rows}, {e}, g.Slice(Layout.{n[7]}, {e}));");
         }
         w.Line($"{Blas}.Multiply(a.Slice(Layout.{dFeed}), {e}, p.Slice(Layout.{n[6]}), {f}, a.Slice(Layout.{dHidden}), {f}, {rows}, {f}, {e}, accumulate: false);");
@@ -336,6 +330,10 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
             Trainable = layer.Trainable,
         },
         new LayerBuffers(r.Residual, outputGradient) { Regions = r.Attention });
+
+    /// <summary>What linear2 reads: the activation, after dropout when the <c>Forward</c> trained.</summary>
+    private static string LinearTwoInput(TransformerBuffers r) =>
+        r.Dropped is { } dropped ? $"_forwardTraining ? a.Slice(Layout.{dropped}) : a.Slice(Layout.{r.Activated})" : $"a.Slice(Layout.{r.Activated})";
 
     /// <summary>A LayerNorm of every row, keeping x̂ and 1/σ.</summary>
     private static void WriteNorm(SourceWriter w, TransformerEncoderLayerPlan layer, string input, string weight, string bias, string output, string normalized, string inverse, string rows)

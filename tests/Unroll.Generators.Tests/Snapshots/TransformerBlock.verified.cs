@@ -434,9 +434,8 @@ namespace Text
                     global::Unroll.ActivationFunction.Gelu, global::Unroll.GeluApproximation.None, 0.01f);
                 if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.Block_Activated, length * 2 * 16),
                     a.Slice(Layout.Block_HiddenMask, length * 2 * 16), a.Slice(Layout.Block_Dropped, length * 2 * 16), 0.1f, DropoutGenerator);
-                else a.Slice(Layout.Block_Activated, length * 2 * 16).CopyTo(a.Slice(Layout.Block_Dropped, length * 2 * 16));
-                global::Unroll.Kernels.Blas.MultiplyTransposed(a.Slice(Layout.Block_Dropped), lda: 16, p.Slice(Layout.Block_linear2_weight), ldb: 16,
-                    a.Slice(Layout.Block_Output), ldc: 8, m: length * 2, n: 8, k: 16, accumulate: false);
+                global::Unroll.Kernels.Blas.MultiplyTransposed(_forwardTraining ? a.Slice(Layout.Block_Dropped) : a.Slice(Layout.Block_Activated), lda: 16,
+                    p.Slice(Layout.Block_linear2_weight), ldb: 16, a.Slice(Layout.Block_Output), ldc: 8, m: length * 2, n: 8, k: 16, accumulate: false);
                 global::Unroll.Kernels.Blas.AddRowVector(a.Slice(Layout.Block_Output), 8, length * 2, 8, p.Slice(Layout.Block_linear2_bias, 8));
                 // dropout2
                 if (_forwardTraining) global::Unroll.Kernels.Dropout.Forward(a.Slice(Layout.Block_Output, length * 2 * 8),
@@ -541,8 +540,9 @@ namespace Text
                     a.Slice(Layout.Block_Mask2, length * 2 * 8), a.Slice(Layout.Block_NormGradient, length * 2 * 8));
                 else a.Slice(Layout.Block_OutputGradient, length * 2 * 8).CopyTo(a.Slice(Layout.Block_NormGradient, length * 2 * 8));
                 // linear2: ∂W2 += ∂ffᵀ·h, ∂b2 += Σ ∂ff; ∂h = ∂ff·W2, then through dropout and GELU
-                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Block_NormGradient), lda: 8, a.Slice(Layout.Block_Dropped), ldb: 16,
-                    g.Slice(Layout.Block_linear2_weight), ldc: 16, m: length * 2, n: 8, k: 16);
+                global::Unroll.Kernels.Blas.MultiplyTransposedAAdd(a.Slice(Layout.Block_NormGradient), lda: 8,
+                    _forwardTraining ? a.Slice(Layout.Block_Dropped) : a.Slice(Layout.Block_Activated), ldb: 16, g.Slice(Layout.Block_linear2_weight), ldc: 16,
+                    m: length * 2, n: 8, k: 16);
                 global::Unroll.Kernels.Blas.SumRowsAdd(a.Slice(Layout.Block_NormGradient), 8, length * 2, 8, g.Slice(Layout.Block_linear2_bias, 8));
                 global::Unroll.Kernels.Blas.Multiply(a.Slice(Layout.Block_NormGradient), lda: 8, p.Slice(Layout.Block_linear2_weight), ldb: 16,
                     a.Slice(Layout.Block_HiddenGradient), ldc: 16, m: length * 2, n: 16, k: 8, accumulate: false);
