@@ -372,6 +372,62 @@ public sealed class DiagnosticTests
         """,
         "UNR0019", "TransformerEncoderLayer(6, NumHeads = 4)", "NumHeads (4) of attention layer 'Block' does not divide its width 6");
 
+    [Theory]
+    [InlineData("Vocabulary = -1", "'Vocabulary' of layer 'Dec' is -1")]
+    [InlineData("Positions = (PositionalEncodingKind)2", "'Positions' of layer 'Dec' is 2")]
+    [InlineData("Dropout = -0.5", "'Dropout' of layer 'Dec' is -0.5")]
+    public void UNR0017_TransformerDecoderLayerOptions(string option, string message) => DiagnosticAssert.Single($$"""
+        using Unroll;
+
+        [Model(SequenceLength = 10, TargetLength = 4)]
+        public partial class Translator
+        {
+            [TransformerEncoderLayer(8, NumHeads = 2)] public partial TransformerEncoderLayer Enc { get; }
+            [TransformerDecoderLayer(8, 5, NumHeads = 2, {{option}})] public partial TransformerDecoderLayer Dec { get; }
+        }
+        """,
+        "UNR0017", $"TransformerDecoderLayer(8, 5, NumHeads = 2, {option})", message);
+
+    [Fact]
+    public void UNR0019_TransformerDecoderHeadsDoNotDivide() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10, TargetLength = 4)]
+        public partial class Translator
+        {
+            [TransformerEncoderLayer(6, NumHeads = 2)] public partial TransformerEncoderLayer Enc { get; }
+            [TransformerDecoderLayer(6, 5, NumHeads = 4)] public partial TransformerDecoderLayer Dec { get; }
+        }
+        """,
+        "UNR0019", "TransformerDecoderLayer(6, 5, NumHeads = 4)", "NumHeads (4) of attention layer 'Dec' does not divide its width 6");
+
+    [Fact]
+    public void UNR0022_TransformerDecoderWidthDiffersFromItsMemory() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10, TargetLength = 4)]
+        public partial class Translator
+        {
+            [Lstm(3, 8)] public partial LstmLayer Enc { get; }
+            [TransformerDecoderLayer(6, 5, NumHeads = 2)] public partial TransformerDecoderLayer Dec { get; }
+        }
+        """,
+        "UNR0022", "TransformerDecoderLayer(6, 5, NumHeads = 2)", "its dModel 6 differs from 8, the width of the encoder's output (its memory)");
+
+    [Fact]
+    public void UNR0021_TransformerDecoderNotLast() => DiagnosticAssert.Single("""
+        using Unroll;
+
+        [Model(SequenceLength = 10, TargetLength = 4)]
+        public partial class Translator
+        {
+            [Lstm(3, 8)] public partial LstmLayer Enc { get; }
+            [TransformerDecoderLayer(8, 5, NumHeads = 2)] public partial TransformerDecoderLayer Dec { get; }
+            [Linear(5, 5)] public partial LinearLayer Head { get; }
+        }
+        """,
+        "UNR0021", "TransformerDecoderLayer(8, 5, NumHeads = 2)", "'Dec' must be the last layer, but 'Head' follows it");
+
     [Fact]
     public void UNR0018_DropoutFirst() => DiagnosticAssert.Single("""
         using Unroll;
@@ -422,7 +478,7 @@ public sealed class DiagnosticTests
             [Lstm(3, 4)] public partial LstmLayer Enc { get; }
         }
         """,
-        "UNR0020", "Tagger", "is set, but the model has no AttentionDecoder layer");
+        "UNR0020", "Tagger", "is set, but the model has no decoder layer");
 
     [Fact]
     public void UNR0021_DecoderNotLast() => DiagnosticAssert.Single("""

@@ -237,6 +237,24 @@ public static class Models
         }
         """;
 
+    /// <summary>An encoder–decoder transformer over dates: token source with learned positions, two pre-norm encoder layers, a final norm, and two pre-norm decoder layers with dropout.</summary>
+    public const string TransformerTranslator = """
+        using Unroll;
+
+        namespace Dates;
+
+        [Model(SequenceLength = 12, TargetLength = 11, BatchSize = 4)]
+        public partial class TransformerTranslator
+        {
+            [Embedding(42, 16)]                                                          public partial EmbeddingLayer Embed { get; }
+            [PositionalEncoding(12, Kind = PositionalEncodingKind.Learned)]             public partial PositionalEncodingLayer Positions { get; }
+            [TransformerEncoderLayer(16, NumHeads = 2, FeedForward = 32, NormFirst = true)] public partial TransformerEncoderLayer Encoder { get; }
+            [LayerNorm(16)]                                                              public partial LayerNormLayer Norm { get; }
+            [TransformerDecoderLayer(16, 12, NumHeads = 2, NumLayers = 2, FeedForward = 32, NormFirst = true, Vocabulary = 13)]
+            public partial TransformerDecoderLayer Decoder { get; }
+        }
+        """;
+
     /// <summary>A causal transformer tagger: the tutorial's sinusoidal encoding before causal self-attention (it streams by step position).</summary>
     public const string PositionalTagger = """
         using Unroll;

@@ -54,6 +54,9 @@ public sealed class SnapshotTests
     public void TransformerBlock() => Verify(Models.TransformerBlock, "Text.TinyTransformer.g.cs", nameof(TransformerBlock));
 
     [Fact]
+    public void TransformerTranslator() => Verify(Models.TransformerTranslator, "Dates.TransformerTranslator.g.cs", nameof(TransformerTranslator));
+
+    [Fact]
     public void PositionalTagger() => Verify(Models.PositionalTagger, "Text.PositionalTagger.g.cs", nameof(PositionalTagger));
 
     [Fact]
@@ -83,7 +86,7 @@ public sealed class SnapshotTests
     [Fact]
     public void GeneratedCode_lists_no_empty_regions_zero_offsets_or_time_axes_of_one_step()
     {
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier, Models.TransformerTranslator })
         {
             string code = GeneratorHarness.Run(source).SingleSource;
             Assert.DoesNotMatch(@"public const int \w+ = \d+; // 0:", code);
@@ -96,7 +99,7 @@ public sealed class SnapshotTests
     [Fact]
     public void GeneratedCode_keeps_its_lines_within_160_characters()
     {
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier, DiagnosticTests.SeveralIndependentErrors })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier, Models.TransformerTranslator, DiagnosticTests.SeveralIndependentErrors })
         {
             foreach (string line in GeneratorHarness.Run(source).SingleSource.Split('\n'))
                 Assert.True(line.Length <= Emitting.SourceWriter.MaxWidth, $"{line.Length} characters: {line}");
@@ -121,7 +124,7 @@ public sealed class SnapshotTests
     public void GeneratedCode_CompilesWithoutImplicitUsings()
     {
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.NestedInternalTagger, Models.StackedBidirectionalLstm, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier, Models.TransformerTranslator })
         {
             GeneratorRun run = GeneratorHarness.Run(source, implicitUsings: false).AssertNoException();
             failures.AddRange(run.OutputErrors);
@@ -138,7 +141,7 @@ public sealed class SnapshotTests
     {
         CSharpParseOptions options = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
         var failures = new List<string>();
-        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier })
+        foreach (string source in new[] { Models.CharLm, Models.BidirectionalGruClassifier, Models.ReluRnnRegressor, Models.StackedBidirectionalLstm, Models.CausalTransformerBlock, Models.DateTranslator, Models.GruDotSeq2Seq, Models.InferenceOnlyKeywordSpotter, Models.Int8Denoiser, Models.ConvWakeWord, Models.PositionalTagger, Models.LearnedPositions, Models.TransformerBlock, Models.FrozenEmbeddingClassifier, Models.TransformerTranslator })
         {
             // A public type without a comment beside the model, which must be reported: the check is on.
             SyntaxTree probe = CSharpSyntaxTree.ParseText("public class Undocumented { }", options, "/src/Probe.cs");

@@ -118,15 +118,15 @@ internal static class Descriptors
         "TargetLength missing, not positive, or without a decoder",
         "TargetLength of model '{0}' {1}");
 
-    /// <summary>UNR0021: "The AttentionDecoder layer '{0}' must be the last layer, but '{1}' follows it".</summary>
+    /// <summary>UNR0021: "The decoder layer '{0}' must be the last layer, but '{1}' follows it".</summary>
     public static readonly DiagnosticDescriptor DecoderNotLast = Error("UNR0021",
-        "AttentionDecoder is not the last layer",
-        "The AttentionDecoder layer '{0}' must be the last layer, but '{1}' follows it: the decoder's steps are the model's output");
+        "A decoder is not the last layer",
+        "The decoder layer '{0}' must be the last layer, but '{1}' follows it: the decoder's steps are the model's output");
 
-    /// <summary>UNR0022: "The AttentionDecoder layer '{0}' cannot attach to its encoder: {1}".</summary>
+    /// <summary>UNR0022: "The decoder layer '{0}' cannot attach to its encoder: {1}".</summary>
     public static readonly DiagnosticDescriptor DecoderDoesNotFitEncoder = Error("UNR0022",
-        "AttentionDecoder does not fit its encoder",
-        "The AttentionDecoder layer '{0}' cannot attach to its encoder: {1}");
+        "A decoder does not fit its encoder",
+        "The decoder layer '{0}' cannot attach to its encoder: {1}");
 
     /// <summary>UNR0023: "The weights file '{0}' of model '{1}' {2}".</summary>
     public static readonly DiagnosticDescriptor WeightsFileNotFound = Error("UNR0023",

@@ -69,7 +69,7 @@ internal static partial class Emitter
     /// </summary>
     internal static void WriteSummary(SourceWriter w, ModelPlan plan)
     {
-        string Shape(LayerPlan layer) => layer is AttentionDecoderPlan
+        string Shape(LayerPlan layer) => layer is IDecoderPlan
             ? $"[{plan.BatchSize}, {plan.TargetLength}, {layer.Out}]"
             : layer.SequenceOutput ? $"[{plan.BatchSize}, {layer.OutputSteps}, {layer.Out}]" : $"[{plan.BatchSize}, {layer.Out}]";
         var rows = plan.Layers.Select(l => (l.Property, Describe(l), Shape(l), N(l.ParameterCount))).ToList();

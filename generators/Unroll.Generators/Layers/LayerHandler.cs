@@ -209,6 +209,9 @@ internal abstract class LayerHandler
     /// </summary>
     public abstract void CheckOptions(LayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics);
 
+    /// <summary>The layer as the model declares it: its spec with what the <c>[Model]</c> attribute adds (a decoder's target steps), before planning.</summary>
+    public virtual LayerSpec InModel(LayerSpec layer, ModelSpec model) => layer;
+
     /// <summary>
     /// The layer's parameters, in state-dict order (names relative to the layer: <c>weight_ih_l0</c>), given the width of
     /// its input (<paramref name="inputWidth"/>, the previous layer's output).

@@ -139,7 +139,8 @@ internal sealed class SelfAttentionHandler : LayerHandler<SelfAttentionSpec, Sel
         int B = plan.BatchSize, E = layer.Out, heads = layer.NumHeads, d = E / heads;
         AttentionBuffers at = Regions<AttentionBuffers>(buffers);
         string[] names = layer.ParameterNames.ToArray();
-        w.Line($"// {layer.Property}: {Emitter.Describe(layer)}: qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√{d}) v; y = ctx·W_outᵀ + b_out{(layer.Residual ? " + x" : "")}");
+        w.Line($"// {layer.Property}: {Emitter.Describe(layer)}:");
+        w.Line($"//   qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√{d}) v; y = ctx·W_outᵀ + b_out{(layer.Residual ? " + x" : "")}");
         w.Open("");
         w.Line($"{Span} x = a.Slice(Layout.{input});");
         w.Line($"{Span} qkv = a.Slice(Layout.{at.Qkv}); // [time, {B}, {3 * E}]: q | k | v");

@@ -71,15 +71,19 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
 
     protected override int OutputWidth(TransformerEncoderLayerSpec layer, int inputWidth) => layer.DModel;
 
-    protected override void CheckOptions(TransformerEncoderLayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics)
+    protected override void CheckOptions(TransformerEncoderLayerSpec layer, bool positive, List<DiagnosticInfo> diagnostics) =>
+        CheckBlockOptions(layer, positive, layer.DModel, layer.NumHeads, layer.Dropout, layer.Activation, layer.LayerNormEps, diagnostics);
+
+    /// <summary>A transformer block's options (an encoder or a decoder layer's): heads that divide d_model, the dropout, the activation, the norms' eps.</summary>
+    internal static void CheckBlockOptions(LayerSpec layer, bool positive, int dModel, int heads, double dropout, ActivationFunction activation, double eps, List<DiagnosticInfo> diagnostics)
     {
-        if (positive && layer.DModel % layer.NumHeads != 0)
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.HeadsDoNotDivide, layer.Location, layer.NumHeads, layer.Property, layer.DModel));
-        CheckProbability(layer, "Dropout", layer.Dropout, diagnostics);
-        if (layer.Activation is < ActivationFunction.Relu or > ActivationFunction.LeakyRelu)
-            Invalid(layer, "Activation", (int)layer.Activation, "an ActivationFunction value (Relu or Gelu, as PyTorch's; or Tanh, Sigmoid, Silu, LeakyRelu)", diagnostics);
-        if (!(layer.LayerNormEps > 0 && layer.LayerNormEps < 1))
-            Invalid(layer, "LayerNormEps", layer.LayerNormEps.ToString("R", CultureInfo.InvariantCulture), "above 0 and below 1", diagnostics);
+        if (positive && dModel % heads != 0)
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.HeadsDoNotDivide, layer.Location, heads, layer.Property, dModel));
+        CheckProbability(layer, "Dropout", dropout, diagnostics);
+        if (activation is < ActivationFunction.Relu or > ActivationFunction.LeakyRelu)
+            Invalid(layer, "Activation", (int)activation, "an ActivationFunction value (Relu or Gelu, as PyTorch's; or Tanh, Sigmoid, Silu, LeakyRelu)", diagnostics);
+        if (!(eps > 0 && eps < 1))
+            Invalid(layer, "LayerNormEps", eps.ToString("R", CultureInfo.InvariantCulture), "above 0 and below 1", diagnostics);
     }
 
     /// <summary>PyTorch's state dict and initialisation: the attention as <c>nn.MultiheadAttention</c>'s, the linear maps as <c>nn.Linear</c>'s, the norms 1 and 0.</summary>
@@ -185,7 +189,7 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         if (layer.NormFirst)
         {
             w.Line("// norm1(x), the attention's input");
-            WriteNorm(w, layer, x, n[8], n[9], r.Norm1, r.Normalized1, r.InverseDeviation1, rows);
+            WriteNorm(w, layer.Out, layer.LayerNormEps, x, n[8], n[9], r.Norm1, r.Normalized1, r.InverseDeviation1, rows);
             attentionInput = r.Norm1;
         }
         var (attention, attentionBuffers) = SelfAttention(layer, r, null);
@@ -197,13 +201,13 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         if (layer.NormFirst)
         {
             w.Line("// norm2(s), the feed-forward's input");
-            WriteNorm(w, layer, r.Residual, n[10], n[11], r.Norm2, r.Normalized2, r.InverseDeviation2, rows);
+            WriteNorm(w, layer.Out, layer.LayerNormEps, r.Residual, n[10], n[11], r.Norm2, r.Normalized2, r.InverseDeviation2, rows);
             feedInput = r.Norm2;
         }
         else
         {
             w.Line("// norm1(x + attention)");
-            WriteNorm(w, layer, r.Residual, n[8], n[9], r.Norm1, r.Normalized1, r.InverseDeviation1, rows);
+            WriteNorm(w, layer.Out, layer.LayerNormEps, r.Residual, n[8], n[9], r.Norm1, r.Normalized1, r.InverseDeviation1, rows);
             feedInput = r.Norm1;
         }
         w.Line($"// the feed-forward: linear1 ({e} → {f}), {Activation(layer)}, dropout, linear2 ({f} → {e})");
@@ -219,7 +223,7 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         if (!layer.NormFirst)
         {
             w.Line("// norm2(s + feed-forward), the output");
-            WriteNorm(w, layer, r.Norm2, n[10], n[11], buffers.Output, r.Normalized2, r.InverseDeviation2, rows);
+            WriteNorm(w, layer.Out, layer.LayerNormEps, r.Norm2, n[10], n[11], buffers.Output, r.Normalized2, r.InverseDeviation2, rows);
         }
         w.Close();
     }
@@ -248,7 +252,7 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         else
         {
             w.Line(dropout ? "// y = norm2(s + dropout(ff)): ∂(s + ff) through norm2, then ∂ff = that ⊙ mask2" : "// y = norm2(s + ff): ∂ff = ∂(s + ff), through norm2");
-            WriteNormBackward(w, layer, E(dy), n[10], n[11], r.Normalized2, r.InverseDeviation2, E(dResidual), r.Scratch!, rows);
+            WriteNormBackward(w, layer.Out, layer.Trainable, E(dy), n[10], n[11], r.Normalized2, r.InverseDeviation2, E(dResidual), r.Scratch!, rows);
             dFeed = DropoutBackward(dResidual, r.Mask2, dSum);
         }
         w.Line($"// linear2: ∂W2 += ∂ffᵀ·h, ∂b2 += Σ ∂ff; ∂h = ∂ff·W2, then through dropout and {Activation(layer)}");
@@ -270,14 +274,14 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         if (layer.NormFirst)
         {
             w.Line("// s = x + attention: ∂s = ∂y + ∂s through norm2");
-            WriteNormBackward(w, layer, E(dSum), n[10], n[11], r.Normalized2, r.InverseDeviation2, E(dResidual), r.Scratch!, rows);
+            WriteNormBackward(w, layer.Out, layer.Trainable, E(dSum), n[10], n[11], r.Normalized2, r.InverseDeviation2, E(dResidual), r.Scratch!, rows);
             w.Line($"{Blas}.AddRows(a.Slice(Layout.{dy}), {e}, a.Slice(Layout.{dResidual}), {e}, {rows}, {e});");
         }
         else
         {
             w.Line("// s = norm1(x + attention): ∂s = ∂(s + ff) + ∂ through linear1, then through norm1");
             w.Line($"{Blas}.AddRows(a.Slice(Layout.{dResidual}), {e}, a.Slice(Layout.{dSum}), {e}, {rows}, {e});");
-            WriteNormBackward(w, layer, E(dSum), n[8], n[9], r.Normalized1, r.InverseDeviation1, E(dResidual), r.Scratch!, rows);
+            WriteNormBackward(w, layer.Out, layer.Trainable, E(dSum), n[8], n[9], r.Normalized1, r.InverseDeviation1, E(dResidual), r.Scratch!, rows);
         }
         if (dropout) w.Line("// ∂ attention output = ∂(x + dropout(attention)) ⊙ mask1");
         var (attention, attentionBuffers) = SelfAttention(layer, r, DropoutBackward(dResidual, r.Mask1, dSum));
@@ -288,7 +292,7 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
             SelfAttentionHandler.WriteAttentionBackward(w, plan, attention, attentionBuffers, r.Norm1, dSum, "", rows);
             string dx = inputGradient is null ? "default" : guard.Length > 0 ? $"inputGradient ? {E(inputGradient)} : default" : E(inputGradient);
             w.Line("// ∂x = ∂s (the residual path) + ∂ through norm1");
-            WriteNormBackward(w, layer, E(dSum), n[8], n[9], r.Normalized1, r.InverseDeviation1, dx, r.Scratch!, rows);
+            WriteNormBackward(w, layer.Out, layer.Trainable, E(dSum), n[8], n[9], r.Normalized1, r.InverseDeviation1, dx, r.Scratch!, rows);
             if (inputGradient is not null) w.Line($"{guard}{Blas}.AddRows(a.Slice(Layout.{dResidual}), {e}, a.Slice(Layout.{inputGradient}), {e}, {rows}, {e});");
         }
         else
@@ -336,31 +340,37 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         r.Dropped is { } dropped ? $"_forwardTraining ? a.Slice(Layout.{dropped}) : a.Slice(Layout.{r.Activated})" : $"a.Slice(Layout.{r.Activated})";
 
     /// <summary>A LayerNorm of every row, keeping x̂ and 1/σ.</summary>
-    private static void WriteNorm(SourceWriter w, TransformerEncoderLayerPlan layer, string input, string weight, string bias, string output, string normalized, string inverse, string rows)
+    internal static void WriteNorm(SourceWriter w, int e, double eps, string input, string weight, string bias, string output, string normalized, string inverse, string rows)
     {
-        int e = layer.Out;
         w.Line($"{Normalization}.LayerNormForward(a.Slice(Layout.{input}, {rows} * {e}), p.Slice(Layout.{weight}, {e}), p.Slice(Layout.{bias}, {e}), a.Slice(Layout.{output}, {rows} * {e}),");
-        w.Line($"    a.Slice(Layout.{normalized}, {rows} * {e}), a.Slice(Layout.{inverse}, {rows}), {rows}, {e}, {F(layer.LayerNormEps)});");
+        w.Line($"    a.Slice(Layout.{normalized}, {rows} * {e}), a.Slice(Layout.{inverse}, {rows}), {rows}, {e}, {F(eps)});");
     }
 
     /// <summary>Backwards through a LayerNorm: its weight's and bias's gradients (unless frozen), and ∂ of its input into <paramref name="inputGradient"/>.</summary>
-    private static void WriteNormBackward(SourceWriter w, TransformerEncoderLayerPlan layer, string outputGradient, string weight, string bias, string normalized, string inverse, string inputGradient, string scratch, string rows)
+    internal static void WriteNormBackward(SourceWriter w, int e, bool trainable, string outputGradient, string weight, string bias, string normalized, string inverse, string inputGradient, string scratch, string rows)
     {
-        int e = layer.Out;
-        string gradients = layer.Trainable ? $"g.Slice(Layout.{weight}, {e}), g.Slice(Layout.{bias}, {e})" : "default, default";
+        string gradients = trainable ? $"g.Slice(Layout.{weight}, {e}), g.Slice(Layout.{bias}, {e})" : "default, default";
         w.Line($"{Normalization}.LayerNormBackward({outputGradient}, p.Slice(Layout.{weight}, {e}), a.Slice(Layout.{normalized}, {rows} * {e}), a.Slice(Layout.{inverse}, {rows}),");
         w.Line($"    {gradients}, {inputGradient}, a.Slice(Layout.{scratch}, {e}), {rows}, {e});");
     }
 
-    private static string Activation(TransformerEncoderLayerPlan layer) => layer.Activation switch
+    private static string Activation(TransformerEncoderLayerPlan layer) => ActivationName(layer.Activation);
+
+    /// <summary>A feed-forward's activation as PyTorch names it.</summary>
+    internal static string ActivationName(ActivationFunction activation) => activation switch
     {
         ActivationFunction.Relu => "ReLU",
         ActivationFunction.Gelu => "GELU",
-        _ => layer.Activation.ToString(),
+        _ => activation.ToString(),
     };
 
-    private static string ActivationArguments(TransformerEncoderLayerPlan layer) =>
-        $"global::Unroll.ActivationFunction.{layer.Activation}, global::Unroll.GeluApproximation.None, 0.01f";
+    private static string ActivationArguments(TransformerEncoderLayerPlan layer) => ActivationArguments(layer.Activation);
 
-    private const string Dropout = "global::Unroll.Kernels.Dropout", Pointwise = "global::Unroll.Kernels.Pointwise", Normalization = "global::Unroll.Kernels.Normalization";
+    /// <summary>The arguments of <c>Pointwise.Activate</c> after the spans, for a feed-forward's activation.</summary>
+    internal static string ActivationArguments(ActivationFunction activation) =>
+        $"global::Unroll.ActivationFunction.{activation}, global::Unroll.GeluApproximation.None, 0.01f";
+
+    internal const string Dropout = "global::Unroll.Kernels.Dropout", Pointwise = "global::Unroll.Kernels.Pointwise";
+
+    private const string Normalization = "global::Unroll.Kernels.Normalization";
 }

@@ -86,7 +86,7 @@ internal static class Planner
         else if (targetLayer is null && spec.TargetLength is not null && chain)
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InvalidTargetLength, spec.Location, spec.TypeName,
-                "is set, but the model has no AttentionDecoder layer: only encoder–decoder models have a target"));
+                "is set, but the model has no decoder layer (AttentionDecoder or TransformerDecoderLayer): only encoder–decoder models have a target"));
         }
 
         if (spec.WeightPrecision is < StepPrecision.Float32 or > StepPrecision.Int8)
@@ -167,9 +167,10 @@ internal static class Planner
         bool sequence = true;
         int width = inputWidth, steps = T;
         string runLength = "length", rowLengths = "_rowLengths"; // the run's steps as the passes name them
-        foreach (LayerSpec layer in spec.Layers)
+        foreach (LayerSpec declared in spec.Layers)
         {
-            LayerHandler handler = LayerHandler.For(layer.Kind);
+            LayerHandler handler = LayerHandler.For(declared.Kind);
+            LayerSpec layer = handler.InModel(declared, spec);
             var names = new List<string>();
             long before = parameterCount + frozenCount;
             void Add(string name, int[] shape, InitKind init, double bound, bool trainable, bool integer)

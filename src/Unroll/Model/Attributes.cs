@@ -324,6 +324,70 @@ public sealed class TransformerEncoderLayerAttribute : LayerAttribute
 }
 
 /// <summary>
+/// The transformer decoder of an encoder–decoder model, the model's last layer, as <c>NumLayers</c>
+/// <c>torch.nn.TransformerDecoderLayer(dModel, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+/// batch_first=True, norm_first)</c> stacked as <c>torch.nn.TransformerDecoder</c>: the layers before it are the encoder,
+/// and their output (<c>dModel</c> wide, every source step) is the memory its cross-attention reads. The target input (the
+/// target shifted right behind a start token) is embedded (token targets) or taken as it is (<c>dModel</c> features), its
+/// positions are added, and each layer runs
+/// <code>
+/// post-norm: x = norm1(x + self_attn(x)); x = norm2(x + multihead_attn(x, memory)); x = norm3(x + ff(x))
+/// norm first: x = x + self_attn(norm1(x)); x = x + multihead_attn(norm2(x), memory); x = x + ff(norm3(x))
+/// </code>
+/// with a causal <c>tgt_mask</c> and the source rows' lengths as <c>memory_key_padding_mask</c>; with
+/// <see cref="NormFirst"/> a final <c>norm</c> follows the layers (as <c>nn.TransformerDecoder(…, norm=LayerNorm)</c>), then
+/// <c>y = out(x)</c>. Parameter names, under the property's name: <c>embedding.weight [vocabulary, dModel]</c> (token
+/// targets), <c>positions.weight [TargetLength, dModel]</c> (learned positions), <c>layers.{i}.self_attn.*</c>,
+/// <c>layers.{i}.multihead_attn.*</c>, <c>layers.{i}.linear1.*</c>, <c>layers.{i}.linear2.*</c>,
+/// <c>layers.{i}.norm1.*</c> … <c>norm3.*</c>, <c>norm.*</c> (norm first), <c>out.weight [outputSize, dModel]</c>,
+/// <c>out.bias</c>. <c>Forward</c> is teacher-forced; <c>Encode</c> then <c>Step</c> decodes with a cache of each layer's
+/// keys and values, so greedy and beam search run through <see cref="BeamSearch"/> as for <see cref="AttentionDecoderAttribute"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+public sealed class TransformerDecoderLayerAttribute : LayerAttribute
+{
+    /// <summary>Declares a decoder of width <paramref name="dModel"/> (the encoder output's) scoring <paramref name="outputSize"/> outputs per step.</summary>
+    public TransformerDecoderLayerAttribute(int dModel, int outputSize)
+    {
+        DModel = dModel;
+        OutputSize = outputSize;
+    }
+
+    /// <summary>The width of the decoder's features (<c>d_model</c>); it must equal the encoder output's width.</summary>
+    public int DModel { get; }
+
+    /// <summary>Outputs per step (the target classes for token targets).</summary>
+    public int OutputSize { get; }
+
+    /// <summary>Attention heads of both attentions (default 1); must divide <see cref="DModel"/>.</summary>
+    public int NumHeads { get; set; } = 1;
+
+    /// <summary>Decoder layers stacked (default 1), as <c>nn.TransformerDecoder</c>'s <c>num_layers</c>.</summary>
+    public int NumLayers { get; set; } = 1;
+
+    /// <summary>The feed-forward's hidden width (<c>dim_feedforward</c>, default 2048 as PyTorch's).</summary>
+    public int FeedForward { get; set; } = 2048;
+
+    /// <summary>Dropout probability of each attention's output, the feed-forward's activation and its output, in training only (default 0.1 as PyTorch's).</summary>
+    public double Dropout { get; set; } = 0.1;
+
+    /// <summary>The feed-forward's activation (default <see cref="ActivationFunction.Relu"/>; PyTorch's other is <see cref="ActivationFunction.Gelu"/>).</summary>
+    public ActivationFunction Activation { get; set; } = ActivationFunction.Relu;
+
+    /// <summary>Normalises before each block rather than after the residual sums (<c>norm_first</c>), with a final <c>norm</c> after the layers.</summary>
+    public bool NormFirst { get; set; }
+
+    /// <summary>The norms' eps (<c>layer_norm_eps</c>, default 1e-5).</summary>
+    public double LayerNormEps { get; set; } = 1e-5;
+
+    /// <summary>Token targets: the target vocabulary, embedded into <see cref="DModel"/> features (0, the default: float target features, <see cref="DModel"/> per step).</summary>
+    public int Vocabulary { get; set; }
+
+    /// <summary>The target positions' encoding (default <see cref="PositionalEncodingKind.Sinusoidal"/>; <see cref="PositionalEncodingKind.Learned"/> adds <c>positions.weight</c>).</summary>
+    public PositionalEncodingKind Positions { get; set; }
+}
+
+/// <summary>
 /// Layer normalisation of every step's features, as <c>torch.nn.LayerNorm(normalizedShape)</c> over
 /// the last dimension, with its <c>weight</c> (ones) and <c>bias</c> (zeros) and <c>eps = 1e-5</c>.
 /// </summary>

@@ -490,6 +490,55 @@ public readonly struct AttentionDecoderLayer
     public Span<float> StepAttentionWeights => _arena.AsSpan(_stepWeights, BatchSize * SourceLength);
 }
 
+/// <summary>
+/// A view of a <see cref="TransformerDecoderLayerAttribute"/> decoder: the cross-attention weights of its last layer, of
+/// the last <c>Forward</c> and of the last <c>Step</c> (its parameters are in the model's <c>NamedParameters</c>).
+/// </summary>
+public readonly struct TransformerDecoderLayer
+{
+    private readonly float[] _arena;
+    private readonly int _weights, _stepWeights;
+
+    /// <summary>Used by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public TransformerDecoderLayer(float[] arena, int weightsOffset, int stepWeightsOffset, int batchSize, int numHeads, int numLayers, int targetLength, int sourceLength)
+    {
+        _arena = arena;
+        _weights = weightsOffset;
+        _stepWeights = stepWeightsOffset;
+        BatchSize = batchSize;
+        NumHeads = numHeads;
+        NumLayers = numLayers;
+        TargetLength = targetLength;
+        SourceLength = sourceLength;
+    }
+
+    /// <summary>Sequences of the batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Attention heads.</summary>
+    public int NumHeads { get; }
+
+    /// <summary>Decoder layers.</summary>
+    public int NumLayers { get; }
+
+    /// <summary>The most decoder steps.</summary>
+    public int TargetLength { get; }
+
+    /// <summary>The longest source.</summary>
+    public int SourceLength { get; }
+
+    /// <summary>
+    /// The last layer's cross-attention weights of the last <c>Forward</c> over <c>targetLength</c> decoder steps and
+    /// <c>sourceLength</c> source steps: its first <c>BatchSize · NumHeads · targetLength · sourceLength</c> values are
+    /// <c>[batch, head, target step, source step]</c>, row-major; padding gets exactly 0.
+    /// </summary>
+    public Span<float> CrossAttentionWeights => _arena.AsSpan(_weights, BatchSize * NumHeads * TargetLength * SourceLength);
+
+    /// <summary>The last layer's cross-attention weights of the last <c>Step</c>: the first <c>BatchSize · NumHeads · sourceLength</c> values are <c>[batch, head, source step]</c> for the encoded length.</summary>
+    public Span<float> StepCrossAttentionWeights => _arena.AsSpan(_stepWeights, BatchSize * NumHeads * SourceLength);
+}
+
 /// <summary>A gradient's span in the arena, or an empty one when the model is compiled for inference only (offset -1).</summary>
 internal static class GradientSpan
 {

@@ -351,7 +351,8 @@ namespace Text
             global::Unroll.Kernels.Embeddings.Gather(global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Slice(Layout.Tokens, length * 2)),
                 p.Slice(Layout.Embed_weight, 400), a.Slice(Layout.Embed_Output), 2, length, 8);
 
-            // Attn: SelfAttention(8, 2 heads, causal, residual): qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√4) v; y = ctx·W_outᵀ + b_out + x
+            // Attn: SelfAttention(8, 2 heads, causal, residual):
+            //   qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√4) v; y = ctx·W_outᵀ + b_out + x
             {
                 global::System.Span<float> x = a.Slice(Layout.Embed_Output);
                 global::System.Span<float> qkv = a.Slice(Layout.Attn_Qkv); // [time, 2, 24]: q | k | v

@@ -356,7 +356,8 @@ namespace Text
             global::Unroll.Kernels.Positions.Add(a.Slice(Layout.In_Output, length * 2 * 12), a.Slice(Layout.Pos_Encodings, 192),
                 a.Slice(Layout.Pos_Output, length * 2 * 12), length, 2, 12);
 
-            // Attend: SelfAttention(12, 2 heads, causal): qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√6) v; y = ctx·W_outᵀ + b_out
+            // Attend: SelfAttention(12, 2 heads, causal):
+            //   qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√6) v; y = ctx·W_outᵀ + b_out
             {
                 global::System.Span<float> x = a.Slice(Layout.Pos_Output);
                 global::System.Span<float> qkv = a.Slice(Layout.Attend_Qkv); // [time, 2, 36]: q | k | v

@@ -393,7 +393,8 @@ namespace Text
                 global::Unroll.Kernels.Normalization.LayerNormForward(a.Slice(Layout.Embed_Output, length * 2 * 8), p.Slice(Layout.Block_norm1_weight, 8),
                     p.Slice(Layout.Block_norm1_bias, 8), a.Slice(Layout.Block_Norm1, length * 2 * 8),
                     a.Slice(Layout.Block_Normalized1, length * 2 * 8), a.Slice(Layout.Block_InverseDeviation1, length * 2), length * 2, 8, 1E-05f);
-                // Block.self_attn: SelfAttention(8, 2 heads, causal): qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√4) v; y = ctx·W_outᵀ + b_out
+                // Block.self_attn: SelfAttention(8, 2 heads, causal):
+                //   qkv = x·W_inᵀ + b_in; per sequence and head, softmax(q kᵀ/√4) v; y = ctx·W_outᵀ + b_out
                 {
                     global::System.Span<float> x = a.Slice(Layout.Block_Norm1);
                     global::System.Span<float> qkv = a.Slice(Layout.Block_Qkv); // [time, 2, 24]: q | k | v

@@ -46,7 +46,7 @@ internal sealed partial class AttentionDecoderHandler
         w.Open("private void DecodeCore(int sourceLength, int targetLength)");
         w.Line($"{Span} a = Arena;");
         w.Line(ParameterSlice(plan));
-        w.Line($"{Span} memory = a.Slice(Layout.{EncoderOutput(plan).Output}); // the encoder's outputs h_j, [source time, {B}, {E}]");
+        w.Line($"{Span} memory = a.Slice(Layout.{Decoders.EncoderOutput(plan).Output}); // the encoder's outputs h_j, [source time, {B}, {E}]");
         if (d.Score != AttentionScore.Dot) w.Line($"{Span} keys = a.Slice(Layout.{r.Keys}); // [source time, {B}, {A}]");
         w.Line($"{Span} x = a.Slice(Layout.{(tokens ? r.Embedded : r.Target)}); // target inputs, [time, {B}, {I}]");
         w.Line($"{Span} hiddens = a.Slice(Layout.{r.Hiddens}); // s_0 … s_T, [time + 1, {B}, {H}]");
@@ -136,8 +136,8 @@ internal sealed partial class AttentionDecoderHandler
         w.Line($"{Span} a = Arena;");
         w.Line(ParameterSlice(plan));
         w.Line($"{Span} g = a.Slice(Layout.Gradients, ParameterCount);");
-        w.Line($"{Span} memory = a.Slice(Layout.{EncoderOutput(plan).Output});");
-        w.Line($"{Span} dMemory = a.Slice(Layout.{EncoderOutput(plan).OutputGradient}); // ∂ encoder outputs, written here for the encoder's backward");
+        w.Line($"{Span} memory = a.Slice(Layout.{Decoders.EncoderOutput(plan).Output});");
+        w.Line($"{Span} dMemory = a.Slice(Layout.{Decoders.EncoderOutput(plan).OutputGradient}); // ∂ encoder outputs, written here for the encoder's backward");
         if (d.Score != AttentionScore.Dot)
         {
             w.Line($"{Span} keys = a.Slice(Layout.{r.Keys});");

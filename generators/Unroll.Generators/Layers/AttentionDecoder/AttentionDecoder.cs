@@ -31,7 +31,7 @@ internal sealed record AttentionDecoderSpec(int InputSize, int HiddenSize, int O
 /// <param name="Input">The target step's features (token targets: the embedding width).</param>
 /// <param name="Attention">The width of the projected keys: additive attention's size, or the hidden size for dot and general.</param>
 /// <param name="Vocabulary">Token targets: the target vocabulary; float targets: 0.</param>
-internal sealed record AttentionDecoderPlan(bool Lstm, int Input, int Hidden, int Output, int Attention, AttentionScore Score, int Vocabulary) : LayerPlan
+internal sealed record AttentionDecoderPlan(bool Lstm, int Input, int Hidden, int Output, int Attention, AttentionScore Score, int Vocabulary) : LayerPlan, IDecoderPlan
 {
     public override string Kind => "AttentionDecoder";
 
@@ -83,7 +83,7 @@ internal sealed record AttentionDecoderPlan(bool Lstm, int Input, int Hidden, in
 /// the source steps, then one streaming step (<c>Step*</c>). The ones only backpropagation reads are null in a model for
 /// inference only; a region a configuration does not use has length 0 and is not in <c>Layout</c>.
 /// </summary>
-internal sealed record DecoderBuffers : LayerRegions
+internal sealed record DecoderBuffers : LayerRegions, IDecoderRegions
 {
     public string Target { get; init; } = "";
 
@@ -166,19 +166,9 @@ internal sealed record DecoderBuffers : LayerRegions
 /// (<c>DecodeCore</c>, <c>DecodeBackwardCore</c>, <c>DecodeStepCore</c>) and it writes the model's entry points
 /// (<c>Forward(source, targetInput, …)</c>, <c>Encode</c>, <c>Step</c>, <c>Backward</c>): see the other files of this folder.
 /// </summary>
-internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDecoderSpec, AttentionDecoderPlan>
+internal sealed partial class AttentionDecoderHandler : DecoderHandler<AttentionDecoderSpec, AttentionDecoderPlan>
 {
     public override string Kind => "AttentionDecoder";
-
-    public override string? NeedsTimeAxis => "Attention layer";
-
-    public override bool MustBeLast => true;
-
-    public override bool UsesTargetLength => true;
-
-    public override bool RunsOwnPasses => true;
-
-    public override bool WritesEntryPoints => true;
 
     /// <summary>Three sizes: the target step's features, the hidden size and the outputs per step; the options named.</summary>
     protected override AttentionDecoderSpec? ReadSpec(LayerArguments arguments) =>
@@ -189,9 +179,6 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
 
     protected override IEnumerable<(string Name, int Value)> Sizes(AttentionDecoderSpec layer) =>
         new[] { ("inputSize", layer.InputSize), ("hiddenSize", layer.HiddenSize), ("outputSize", layer.OutputSize) };
-
-    /// <summary>Its input is the target's, not the encoder's output (which it attends over).</summary>
-    protected override int? InputWidth(AttentionDecoderSpec layer) => null;
 
     protected override int OutputWidth(AttentionDecoderSpec layer, int inputWidth) => layer.OutputSize;
 
@@ -217,13 +204,9 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.DecoderDoesNotFitEncoder, decoder.Location, decoder.Property, "it needs encoder layers before it, ending in a recurrent layer"));
             return;
         }
-        // The attention reads the source's own steps and lengths, which a strided layer before it would have changed.
-        int T = spec.SequenceLength is > 0 and var length ? length : 0;
-        LayerSpec? strided = spec.Layers.Take(index).FirstOrDefault(l => For(l.Kind).KeepsTimeAxis(l) && For(l.Kind).OutputSteps(l, T) != T);
-        if (strided is not null)
+        if (Decoders.StridedBefore(spec, index) is { } strided)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.DecoderDoesNotFitEncoder, decoder.Location, decoder.Property,
-                $"'{strided.Property}' before it changes the number of steps ({T} → {For(strided.Kind).OutputSteps(strided, T)}), and the attention reads the source's own steps and lengths"));
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.Descriptors.DecoderDoesNotFitEncoder, decoder.Location, decoder.Property, strided));
             return;
         }
         RecurrentSpec? bridge = spec.Layers.Take(index).OfType<RecurrentSpec>().LastOrDefault();
@@ -270,9 +253,6 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
 
     protected override AttentionDecoderPlan Plan(AttentionDecoderSpec layer) =>
         new(layer.Cell == DecoderCell.Lstm, layer.InputSize, layer.HiddenSize, layer.OutputSize, AttentionWidth(layer), layer.Score, layer.Vocabulary);
-
-    /// <summary>It steps through its own <c>Step</c>, after <c>Encode</c>: the model has no <c>StepCore</c>.</summary>
-    protected override bool CanStream(AttentionDecoderPlan layer) => false;
 
     /// <summary>s_0, s_n, ∂s_0, ∂s_n (LSTM: and c's), each [batch, H].</summary>
     protected override AttentionDecoderPlan AddStates(AttentionDecoderPlan layer, Planner.ArenaBuilder arena, int batch) => layer with
@@ -349,23 +329,12 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
             + $"{ArrayIndex("Layout." + r.StepWeights)}, BatchSize, {d.Hidden}, TargetLength, SequenceLength, {(d.Lstm ? "true" : "false")}";
     }
 
-    /// <summary>An encoder–decoder model's interfaces: the encoder–decoder one, and (when it trains) the training one.</summary>
-    public override IEnumerable<string> ModelInterfaces(ModelPlan plan, int index)
-    {
-        var d = (AttentionDecoderPlan)plan.Layers[index];
-        yield return $"global::Unroll.IEncoderDecoderModel<{(plan.Vocabulary > 0 ? "int" : "float")}, {(d.Vocabulary > 0 ? "int" : "float")}>";
-        if (!plan.InferenceOnly) yield return "global::Unroll.ISequenceModel";
-    }
-
-    /// <summary>The target vocabulary (what <c>Step</c> reads).</summary>
-    public override int ModelVocabulary(ModelPlan plan, int index) => ((AttentionDecoderPlan)plan.Layers[index]).Vocabulary;
-
     public override void WriteModelMembers(SourceWriter w, ModelPlan plan, int index, ModelPart part)
     {
         switch (part)
         {
             case ModelPart.Constants:
-                WriteDecoderConstants(w, plan);
+                Decoders.WriteConstants(w, plan);
                 break;
             case ModelPart.EntryPoints:
                 WriteDecoderEntryPoints(w, plan);
@@ -376,7 +345,7 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
                 WriteDecodeStepCore(w, plan);
                 break;
             case ModelPart.Checks:
-                WriteDecoderChecks(w, plan);
+                Decoders.WriteChecks(w, plan);
                 break;
             case ModelPart.StepPasses: // it has no StepCore
             case ModelPart.Construction: // it computes nothing once
@@ -393,22 +362,6 @@ internal sealed partial class AttentionDecoderHandler : LayerHandler<AttentionDe
         Scan(w, $"{r.Hiddens} + {plan.BatchSize * d.Hidden}", "_targetLength", d.Hidden, $"{d.Property} states", plan.BatchSize);
         Scan(w, r.Output, "_targetLength", d.Output, $"{d.Property} output", plan.BatchSize);
     }
-
-    /// <summary>The target input, and the output over the target steps.</summary>
-    public override (IEnumerable<string> Lines, string? Output) Remarks(ModelPlan plan, int index)
-    {
-        var d = (AttentionDecoderPlan)plan.Layers[index];
-        string target = d.Vocabulary > 0 ? $"target input ids [{plan.BatchSize}, ≤{plan.TargetLength}] (below {d.Vocabulary})" : $"target input [{plan.BatchSize}, ≤{plan.TargetLength}, {d.Input}]";
-        return (new[] { target }, $"output [{plan.BatchSize}, ≤{plan.TargetLength}, {d.Output}]");
-    }
-
-    /// <summary>Not part of <c>ForwardCore</c> (<see cref="RunsOwnPasses"/>): <c>DecodeCore</c> runs it.</summary>
-    protected override void WriteForward(LayerPass pass, AttentionDecoderPlan layer) => throw OwnPasses();
-
-    /// <summary>Not part of <c>BackwardCore</c> (<see cref="RunsOwnPasses"/>): <c>DecodeBackwardCore</c> runs it.</summary>
-    protected override void WriteBackward(LayerPass pass, AttentionDecoderPlan layer) => throw OwnPasses();
-
-    private static InvalidOperationException OwnPasses() => new("The attention decoder's passes are its own methods (DecodeCore, DecodeBackwardCore, DecodeStepCore).");
 
     internal static string ScoreName(AttentionDecoderPlan d) => d.Score switch
     {
