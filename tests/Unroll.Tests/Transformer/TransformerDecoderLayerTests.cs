@@ -173,6 +173,18 @@ public class TransformerDecoderLayerTests
         model.Forward(source.AsSpan(0, 2 * Ts), target.AsSpan(0, 2 * 3), partial, Ts, 3, [5, 4]);
         Assert.Equal(full.AsSpan(0, 2 * 3 * O).ToArray(), partial);
 
+        // Backward: the partial batch's gradients are the full batch's with no gradient at its third row's outputs.
+        var dy = new float[B * 3 * O];
+        new SeededRandom(13).FillNormal(dy.AsSpan(0, 2 * 3 * O));
+        model.Forward(source, target, full, Ts, 3, [5, 4, 2]);
+        model.ZeroGradients();
+        model.Backward(dy);
+        float[] fullGradients = model.Gradients.ToArray();
+        model.Forward(source.AsSpan(0, 2 * Ts), target.AsSpan(0, 2 * 3), partial, Ts, 3, [5, 4]);
+        model.ZeroGradients();
+        model.Backward(dy.AsSpan(0, 2 * 3 * O));
+        Assert.Equal(fullGradients, model.Gradients.ToArray());
+
         model.Encode(source, Ts, [5, 4, 2]);
         var steps = new float[B * O];
         model.Step(target.AsSpan(0, B), steps);
@@ -180,6 +192,26 @@ public class TransformerDecoderLayerTests
         var partialSteps = new float[2 * O];
         model.Step(target.AsSpan(0, 2), partialSteps);
         Assert.Equal(steps.AsSpan(0, 2 * O).ToArray(), partialSteps);
+    }
+
+    [Fact]
+    public void Weights_round_trip_through_safetensors_under_PyTorch_s_names()
+    {
+        var model = new TokenTransformer(14);
+        string path = Path.Combine(Path.GetTempPath(), $"unroll-transformer-{Environment.ProcessId}.safetensors");
+        try
+        {
+            model.SaveSafetensors(path);
+            var loaded = new TokenTransformer(15);
+            loaded.LoadSafetensors(path);
+            Assert.Equal(model.Parameters.ToArray(), loaded.Parameters.ToArray());
+            Assert.Contains("Decoder.layers.1.norm3.bias", loaded.NamedParameters.Select(p => p.Name));
+            Assert.Contains("Decoder.embedding.weight", loaded.NamedParameters.Select(p => p.Name));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
