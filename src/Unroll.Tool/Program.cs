@@ -1,0 +1,54 @@
+// unroll: brings models into Unroll and out of it.
+//
+//     unroll import model.onnx -o Models/ [--name Name] [--namespace Ns] [--sequence-length N] [--batch-size B]
+//     unroll inspect weights.safetensors | model.onnx | model.h5
+//
+// import writes a [Model] declaration (Name.cs, a comment per layer naming the node it came from) and its weights
+// (Name.safetensors, PyTorch's state-dict names), or, when the file holds what Unroll cannot declare, an error naming
+// the node and writes nothing.
+
+using System.CommandLine;
+using Unroll.Tool.Importing;
+
+var file = new Argument<FileInfo>("file") { Description = "the model to import" };
+var output = new Option<DirectoryInfo>("--output", "-o") { Description = "where to write Name.cs and Name.safetensors", DefaultValueFactory = _ => new DirectoryInfo("."), HelpName = "DIR" };
+var name = new Option<string?>("--name") { Description = "the model class's name (default: from the file's name)", HelpName = "NAME" };
+var @namespace = new Option<string>("--namespace") { Description = "the declaration's namespace", DefaultValueFactory = _ => "Models", HelpName = "NAMESPACE" };
+var sequenceLength = new Option<int?>("--sequence-length") { Description = "the longest sequence (needed when the file leaves the time axis open)", HelpName = "N" };
+var batchSize = new Option<int>("--batch-size") { Description = "the most rows a batch holds", DefaultValueFactory = _ => 1, HelpName = "N" };
+var import = new Command("import", "Writes a [Model] declaration and its safetensors weights from an ONNX, Keras (.h5) or RTNeural (.json) model.")
+{
+    file, output, name, @namespace, sequenceLength, batchSize,
+};
+import.SetAction(result =>
+{
+    FileInfo source = result.GetRequiredValue(file);
+    try
+    {
+        if (!source.Exists) throw new ImportException($"'{source.FullName}' does not exist.");
+        if (result.GetValue(sequenceLength) is < 1) throw new ImportException("--sequence-length must be positive.");
+        if (result.GetValue(batchSize) < 1) throw new ImportException("--batch-size must be positive.");
+        var options = new ImportOptions(result.GetValue(name) ?? ClassName(source.Name), result.GetValue(sequenceLength), result.GetValue(batchSize));
+        ImportedModel model = Importers.For(source.FullName).Import(source.FullName, options);
+        var (declaration, weights) = DeclarationWriter.Write(model, result.GetRequiredValue(output).FullName, result.GetRequiredValue(@namespace));
+        Console.WriteLine($"Wrote {declaration} ({model.Layers.Count} layers) and {weights} ({model.Tensors.Count} tensors, {model.Tensors.Sum(t => (long)t.Values.Length):N0} values).");
+        return 0;
+    }
+    catch (Exception e) when (e is ImportException or InvalidDataException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        Console.Error.WriteLine("Nothing was written.");
+        return 1;
+    }
+});
+
+var root = new RootCommand("unroll: imports ONNX, Keras and RTNeural models as Unroll declarations with their weights.") { import };
+return root.Parse(args).Invoke();
+
+// "char_lm-v2.onnx" → "CharLmV2": a C# class name from a file's name.
+static string ClassName(string fileName)
+{
+    string stem = Path.GetFileNameWithoutExtension(fileName);
+    string name = string.Concat(stem.Split(['-', '_', '.', ' '], StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+    return name.Length == 0 ? "ImportedModel" : char.IsDigit(name[0]) ? "Model" + name : name;
+}
