@@ -9,6 +9,7 @@
 
 using System.CommandLine;
 using Unroll.Tool.Importing;
+using Unroll.Tool.Inspecting;
 
 var file = new Argument<FileInfo>("file") { Description = "the model to import" };
 var output = new Option<DirectoryInfo>("--output", "-o") { Description = "where to write Name.cs and Name.safetensors", DefaultValueFactory = _ => new DirectoryInfo("."), HelpName = "DIR" };
@@ -42,7 +43,25 @@ import.SetAction(result =>
     }
 });
 
-var root = new RootCommand("unroll: imports ONNX, Keras and RTNeural models as Unroll declarations with their weights.") { import };
+var weightsFile = new Argument<FileInfo>("file") { Description = "a .safetensors, .onnx or .h5 (Keras) file" };
+var inspect = new Command("inspect", "Lists a weights file's tensors (names, shapes, dtypes) and counts its parameters.") { weightsFile };
+inspect.SetAction(result =>
+{
+    FileInfo source = result.GetRequiredValue(weightsFile);
+    try
+    {
+        if (!source.Exists) throw new InvalidDataException($"'{source.FullName}' does not exist.");
+        Console.Write(Inspector.Format(source.Name, Inspector.Read(source.FullName)));
+        return 0;
+    }
+    catch (InvalidDataException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+});
+
+var root = new RootCommand("unroll: imports ONNX, Keras and RTNeural models as Unroll declarations with their weights.") { import, inspect };
 return root.Parse(args).Invoke();
 
 // "char_lm-v2.onnx" → "CharLmV2": a C# class name from a file's name.
