@@ -1,13 +1,16 @@
 // DateTranslation: human-readable dates ("tuesday 9 march 1993", "9/3/93", "march 9, 1993") → ISO dates
-// ("1993-03-09") with an attention encoder–decoder compiled by Unroll.
+// ("1993-03-09") with an attention encoder–decoder compiled by Unroll: a BiLSTM encoder and an LSTM attention decoder,
+// or with --transformer an encoder–decoder transformer.
 //
-//     dotnet run --project samples/DateTranslation -c Release                 train, evaluate, translate, draw attention
-//     dotnet run --project samples/DateTranslation -c Release -- --help       the options
+//     dotnet run --project samples/DateTranslation -c Release                      train, evaluate, translate, draw attention
+//     dotnet run --project samples/DateTranslation -c Release -- --transformer     the same with the transformer
+//     dotnet run --project samples/DateTranslation -c Release -- --help            the options
 //
 // The data is generated (26 formats, dates 1950–2049, numeric formats day first); 1,000 held-out dates are
 // never trained on. Training is teacher-forced cross-entropy with Adam; the exact-match score uses greedy
 // decoding, the printed translations beam search, and one attention map is drawn in the terminal and as a PNG
-// heat map. The loss curve and the attention map go to runs/DateTranslation/.
+// heat map (the transformer's: its last decoder layer's cross-attention, averaged over the heads). The loss curve and
+// the attention map go to runs/DateTranslation/ (transformer-loss.png and transformer-attention.png for the transformer).
 
 using System.CommandLine;
 using System.Diagnostics;
@@ -17,29 +20,73 @@ using Spectre.Console;
 using Unroll;
 using Unroll.Samples;
 
-var steps = new Option<int>("--steps") { Description = "optimizer steps", DefaultValueFactory = _ => 1500, HelpName = "N" }.Positive();
-var learningRate = new Option<float>("--lr") { Description = "Adam's learning rate", DefaultValueFactory = _ => 3e-3f, HelpName = "RATE" }.Positive();
+var transformer = new Option<bool>("--transformer")
+{
+    Description = "train the encoder–decoder transformer (DateTransformer) instead of the BiLSTM + LSTM attention decoder",
+};
+// --steps, --lr and --png get their defaults in the action: --lr and --png differ per model.
+var steps = new Option<int>("--steps") { Description = "optimizer steps [default: 1500, for either model]", HelpName = "N" }.Positive();
+var learningRate = new Option<float>("--lr")
+{
+    Description = "Adam's learning rate [default: 0.003; with --transformer 0.002, reached after a linear warm-up of 10% of the steps and decayed to 0 along a cosine]",
+    HelpName = "RATE",
+}.Positive();
 var seed = new Option<int>("--seed") { Description = "seed of the initialisation and the data", DefaultValueFactory = _ => 1, HelpName = "N" };
 var png = new Option<string>("--png")
 {
-    Description = "where to draw the attention map",
-    DefaultValueFactory = _ => Sample.RunPath("DateTranslation", "attention.png"),
+    Description = "where to draw the attention map [default: runs/DateTranslation/attention.png, with --transformer runs/DateTranslation/transformer-attention.png]",
     HelpName = "FILE",
 };
 var dates = new Option<string[]>("--date") { Description = "also translate this date (may repeat)", HelpName = "TEXT" };
 var require = new Option<double>("--require") { Description = "exit with status 1 if the held-out exact match ends below P (0 to 1)", HelpName = "P" };
 var command = new RootCommand("""
     DateTranslation: human-readable dates → ISO dates with a bidirectional LSTM encoder and an LSTM decoder
-    with additive attention, trained on generated dates, evaluated on 1,000 held-out ones.
-    Writes its loss curve and an attention map under runs/DateTranslation/.
-    """) { steps, learningRate, seed, png, dates, require };
-command.SetAction(result => Run(result.GetValue(steps), result.GetValue(learningRate), result.GetValue(seed), result.GetRequiredValue(png),
-    result.GetValue(dates) ?? [], result.GetValue(require)));
+    with additive attention (or, with --transformer, an encoder–decoder transformer), trained on generated dates,
+    evaluated on 1,000 held-out ones. Writes its loss curve and an attention map under runs/DateTranslation/.
+    """) { transformer, steps, learningRate, seed, png, dates, require };
+command.SetAction(result =>
+{
+    bool isTransformer = result.GetValue(transformer);
+    int stepCount = result.GetResult(steps) is null ? 1500 : result.GetValue(steps);
+    float rate = result.GetResult(learningRate) is null ? (isTransformer ? 2e-3f : 3e-3f) : result.GetValue(learningRate);
+    string prefix = isTransformer ? "transformer-" : "";
+    string picture = result.GetValue(png) ?? Sample.RunPath("DateTranslation", prefix + "attention.png");
+    string[] extra = result.GetValue(dates) ?? [];
+    double required = result.GetValue(require);
+    int seedValue = result.GetValue(seed);
+    List<(string Human, string Iso)> heldOut = HeldOut(seedValue);
+    var heldOutDates = heldOut.Select(e => DateOnly.ParseExact(e.Iso, "yyyy-MM-dd", CultureInfo.InvariantCulture));
+    if (!isTransformer)
+    {
+        return Run(new Translator<DateTranslator, DateTranslatorBeams>(new DateTranslator(seedValue), new DateTranslatorBeams(),
+                static (beams, destination) => beams.Decoder.StepAttentionWeights.Slice(0, destination.Length).CopyTo(destination),
+                seedValue, rate, heldOutDates),
+            nameof(DateTranslator), $"Adam {rate.ToString(CultureInfo.InvariantCulture)}", prefix, stepCount, picture, extra, required, heldOut);
+    }
+    int warmUp = Math.Max(1, stepCount / 10);
+    return Run(new Translator<DateTransformer, DateTransformerBeams>(new DateTransformer(seedValue), new DateTransformerBeams(),
+            static (beams, destination) => AverageHeads(beams.Decoder.StepCrossAttentionWeights, DateTransformer.Heads, DateTransformer.SequenceLength, destination),
+            seedValue, rate, heldOutDates, new WarmUpCosine(rate, warmUp, stepCount)),
+        nameof(DateTransformer), $"Adam {rate.ToString(CultureInfo.InvariantCulture)}, linear warm-up over {warmUp} steps, cosine decay", prefix, stepCount,
+        picture, extra, required, heldOut);
+});
 return Sample.Invoke(command, args);
 
-static int Run(int steps, float learningRate, int seed, string png, string[] extra, double required)
+// Row 0's cross-attention of the last step, [head, source step] with stride sourceSteps per head, averaged over the
+// heads (PyTorch's average_attn_weights=True).
+static void AverageHeads(ReadOnlySpan<float> weights, int heads, int sourceSteps, Span<float> destination)
 {
-    // 1,000 held-out dates, each in a random format; training never draws these dates.
+    destination.Clear();
+    for (int h = 0; h < heads; h++)
+    {
+        ReadOnlySpan<float> head = weights.Slice(h * sourceSteps, destination.Length);
+        for (int s = 0; s < destination.Length; s++) destination[s] += head[s] / heads;
+    }
+}
+
+// 1,000 held-out dates, each in a random format; training never draws these dates.
+static List<(string Human, string Iso)> HeldOut(int seed)
+{
     var evaluationRandom = new SeededRandom(unchecked((ulong)seed) ^ 0xE7A1_0000_0000_0001UL);
     var heldOut = new List<(string Human, string Iso)>();
     var heldOutDates = new HashSet<DateOnly>();
@@ -49,10 +96,17 @@ static int Run(int steps, float learningRate, int seed, string png, string[] ext
         if (!heldOutDates.Add(date)) continue;
         heldOut.Add((DateFormats.Format(date, DateFormats.NextFormat(evaluationRandom)), DateFormats.Iso(date)));
     }
+    return heldOut;
+}
 
-    var translator = new Translator(seed, learningRate, heldOutDates);
-    Console.WriteLine($"DateTranslator: {DateTranslator.ParameterCount:N0} parameters, batch {DateTranslator.BatchSize}, sources up to {DateTranslator.SequenceLength} characters, {DateFormats.FormatCount} formats.");
-    Console.WriteLine($"Training {steps} steps (Adam {learningRate.ToString(CultureInfo.InvariantCulture)}, clip 1.0).");
+static int Run<TModel, TBeams>(Translator<TModel, TBeams> translator, string name, string optimizer, string prefix, int steps, string png,
+    string[] extra, double required, List<(string Human, string Iso)> heldOut)
+    where TModel : class, IEncoderDecoderModel<int, int>, ISequenceModel
+    where TBeams : class, IEncoderDecoderModel<int, int>
+{
+    TModel model = translator.Model;
+    Console.WriteLine($"{name}: {model.ParameterCount:N0} parameters, batch {model.BatchSize}, sources up to {model.SequenceLength} characters, {DateFormats.FormatCount} formats.");
+    Console.WriteLine($"Training {steps} steps ({optimizer}, clip 1.0).");
     var clock = Stopwatch.StartNew();
     double[] losses = new double[steps], smoothed = new double[steps];
     int report = Math.Max(1, Math.Min(250, steps / 10));
@@ -78,7 +132,7 @@ static int Run(int steps, float learningRate, int seed, string png, string[] ext
     Console.WriteLine($"Trained in {clock.Elapsed:m\\:ss}. Held-out exact match (greedy): {final:P1} of {heldOut.Count}.");
 
     Console.WriteLine();
-    Console.WriteLine($"Beam search (width {DateTranslatorBeams.BeamWidth}):");
+    Console.WriteLine($"Beam search (width {translator.BeamWidth}):");
     var examples = new List<string> { "tuesday 9 march 1993", "9/3/93", "march 9, 1993", "09 mar 1993" };
     examples.AddRange(heldOut.Take(4).Select(e => e.Human));
     examples.AddRange(extra);
@@ -107,8 +161,8 @@ static int Run(int steps, float learningRate, int seed, string png, string[] ext
 
     Console.WriteLine();
     double[] x = Enumerable.Range(1, steps).Select(step => (double)step).ToArray();
-    Sample.Write(Sample.RunPath("DateTranslation", "loss.png"), "the loss curve", path => Plots.Lines(path,
-        "DateTranslation: training loss", "step", "cross-entropy (nats per output character)", ("batch", x, losses), ("moving average (0.98)", x, smoothed)));
+    Sample.Write(Sample.RunPath("DateTranslation", prefix + "loss.png"), "the loss curve", path => Plots.Lines(path,
+        prefix.Length == 0 ? "DateTranslation: training loss" : $"DateTranslation ({name}): training loss", "step", "cross-entropy (nats per output character)", ("batch", x, losses), ("moving average (0.98)", x, smoothed)));
     Sample.Write(png, $"the attention map of \"{source}\"", path => AttentionMap.Draw(path, shown.Attention, shown.Steps, source.Length, source, output));
     if (final < required)
     {
