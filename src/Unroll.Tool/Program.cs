@@ -1,6 +1,7 @@
 // unroll: brings models into Unroll and out of it.
 //
 //     unroll import model.onnx -o Models/ [--name Name] [--namespace Ns] [--sequence-length N] [--batch-size B]
+//     unroll export App.dll --model Namespace.Model [--weights model.safetensors] [--step] -o model.onnx
 //     unroll inspect weights.safetensors | model.onnx | model.h5
 //
 // import writes a [Model] declaration (Name.cs, a comment per layer naming the node it came from) and its weights
@@ -8,6 +9,8 @@
 // the node and writes nothing.
 
 using System.CommandLine;
+using Unroll;
+using Unroll.Tool.Exporting;
 using Unroll.Tool.Importing;
 using Unroll.Tool.Inspecting;
 
@@ -61,7 +64,30 @@ inspect.SetAction(result =>
     }
 });
 
-var root = new RootCommand("unroll: imports ONNX, Keras and RTNeural models as Unroll declarations with their weights.") { import, inspect };
+var assembly = new Argument<FileInfo>("assembly") { Description = "the compiled app or library (.dll) that declares the model" };
+var modelName = new Option<string>("--model") { Description = "the model class (its full name, or its name when that is unique)", Required = true, HelpName = "CLASS" };
+var weights = new Option<FileInfo?>("--weights") { Description = "its weights (else the initial or compiled-in ones)", HelpName = "FILE" };
+var step = new Option<bool>("--step") { Description = "the one-step graph, the states as inputs and outputs (default: the whole sequence)" };
+var onnxFile = new Option<FileInfo>("--output", "-o") { Description = "the .onnx file to write", Required = true, HelpName = "FILE" };
+var export = new Command("export", "Writes a compiled model's ONNX graph (opset 17) with its weights.") { assembly, modelName, weights, step, onnxFile };
+export.SetAction(result =>
+{
+    FileInfo target = result.GetRequiredValue(onnxFile);
+    try
+    {
+        IInferenceModel model = ModelExporter.Export(result.GetRequiredValue(assembly).FullName, result.GetRequiredValue(modelName), result.GetValue(weights)?.FullName,
+            result.GetValue(step) ? OnnxGraph.Step : OnnxGraph.Sequence, target.FullName);
+        Console.WriteLine($"Wrote {target.FullName} ({model.GetType().FullName}, {model.ParameterCount:N0} parameters, {(result.GetValue(step) ? "one step" : "the whole sequence")}).");
+        return 0;
+    }
+    catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+});
+
+var root = new RootCommand("unroll: imports ONNX, Keras and RTNeural models as Unroll declarations with their weights, exports ONNX, inspects weight files.") { import, export, inspect };
 return root.Parse(args).Invoke();
 
 // "char_lm-v2.onnx" → "CharLmV2": a C# class name from a file's name.

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Onnx;
+
+namespace Unroll;
+
+/// <summary>
+/// An ONNX graph under construction: nodes (each output a fresh value name), initializers (the model's parameters,
+/// laid out as ONNX wants them, and small constants), and the graph's inputs and outputs with their dynamic dimensions.
+/// </summary>
+internal sealed class GraphBuilder(NamedParameterCollection parameters, string name, bool step)
+{
+    private readonly GraphProto _graph = new() { Name = name };
+    private int _values;
+
+    /// <summary>Whether this is the one-step graph (<see cref="OnnxGraph.Step"/>).</summary>
+    public bool Step { get; } = step;
+
+    /// <summary>The model's parameter <paramref name="name"/>: its values and shape.</summary>
+    public NamedParameter Parameter(string name) => parameters[name];
+
+    /// <summary>Adds the graph input: token ids (int64) or float features, <c>[batch, time, …]</c> or one step's <c>[batch, …]</c>.</summary>
+    public string Input(string name, bool tokens, int features)
+    {
+        var dims = new List<TensorShapeProto.Types.Dimension> { new() { DimParam = "batch" } };
+        if (!Step) dims.Add(new() { DimParam = "time" });
+        if (!tokens) dims.Add(new() { DimValue = features });
+        AddValue(_graph.Input, name, tokens ? TensorProto.Types.DataType.Int64 : TensorProto.Types.DataType.Float, dims);
+        return name;
+    }
+
+    /// <summary>Adds a float graph input of a fixed trailing shape after the batch: <c>[leading, batch, hidden]</c> states.</summary>
+    public string StateInput(string name, int leading, int hidden)
+    {
+        AddValue(_graph.Input, name, TensorProto.Types.DataType.Float, [new() { DimValue = leading }, new() { DimParam = "batch" }, new() { DimValue = hidden }]);
+        return name;
+    }
+
+    /// <summary>Names <paramref name="value"/> as graph output <paramref name="name"/> (through an Identity node), <c>[batch, (time,) width]</c>.</summary>
+    public void Output(string value, string name, int width, bool timeAxis)
+    {
+        _graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
+        var dims = new List<TensorShapeProto.Types.Dimension> { new() { DimParam = "batch" } };
+        if (timeAxis) dims.Add(new() { DimParam = "time" });
+        dims.Add(new() { DimValue = width });
+        AddValue(_graph.Output, name, TensorProto.Types.DataType.Float, dims);
+    }
+
+    /// <summary>Names <paramref name="value"/> as a state output <c>[leading, batch, hidden]</c>.</summary>
+    public void StateOutput(string value, string name, int leading, int hidden)
+    {
+        _graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
+        AddValue(_graph.Output, name, TensorProto.Types.DataType.Float, [new() { DimValue = leading }, new() { DimParam = "batch" }, new() { DimValue = hidden }]);
+    }
+
+    /// <summary>A node of one output; returns the output's name (<c>{hint}:{n}</c>). An empty input name is an omitted optional input.</summary>
+    public string Node(string op, string hint, IEnumerable<string> inputs, params AttributeProto[] attributes) => Nodes(op, hint, inputs, 1, attributes)[0];
+
+    /// <summary>A node of <paramref name="outputs"/> outputs; returns their names.</summary>
+    public string[] Nodes(string op, string hint, IEnumerable<string> inputs, int outputs, params AttributeProto[] attributes)
+    {
+        int id = _values++;
+        string[] names = Enumerable.Range(0, outputs).Select(o => outputs == 1 ? $"{hint}:{id}" : $"{hint}:{id}.{o}").ToArray();
+        var node = new NodeProto { OpType = op, Name = $"{hint}/{op}:{id}" };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(names);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        return names;
+    }
+
+    /// <summary>A float initializer.</summary>
+    public string Floats(string name, ReadOnlySpan<int> shape, ReadOnlySpan<float> values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)) };
+        foreach (int d in shape) tensor.Dims.Add(d);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>A float scalar initializer (a constant of a formula).</summary>
+    public string Scalar(string hint, float value) => Floats($"{hint}.constant{_values++}", [], [value]);
+
+    /// <summary>An int64 initializer of one axis (shapes, axes, indices).</summary>
+    public string Longs(string name, params long[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan())) };
+        tensor.Dims.Add(values.Length);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>A model parameter as an initializer under its own name, in its own shape.</summary>
+    public string Parameter(NamedParameter parameter) => Floats(parameter.Name, parameter.Shape, parameter.Values);
+
+    public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    public static AttributeProto String(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
+    public static AttributeProto Strings(string name, params string[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Strings };
+        attribute.Strings.AddRange(values.Select(ByteString.CopyFromUtf8));
+        return attribute;
+    }
+
+    /// <summary>The model: this graph, opset <see cref="OnnxExport.Opset"/>, IR version 8.</summary>
+    public ModelProto Model(string doc)
+    {
+        _graph.DocString = doc;
+        var model = new ModelProto { IrVersion = 8, ProducerName = "Unroll", ProducerVersion = typeof(IInferenceModel).Assembly.GetName().Version?.ToString() ?? "", Graph = _graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExport.Opset });
+        return model;
+    }
+
+    private static void AddValue(Google.Protobuf.Collections.RepeatedField<ValueInfoProto> list, string name, TensorProto.Types.DataType type, IEnumerable<TensorShapeProto.Types.Dimension> dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.AddRange(dims);
+        list.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } });
+    }
+}

@@ -1,0 +1,181 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Xunit;
+
+namespace Unroll.Tests.Onnx;
+
+/// <summary>A token model: stacked LSTM, dropout (the identity in inference), a linear head.</summary>
+[Model(SequenceLength = 7, BatchSize = 3)]
+public partial class ExportTokenLstm
+{
+    [Embedding(11, 6)] public partial EmbeddingLayer Embed { get; }
+    [Lstm(6, 8, NumLayers = 2, Dropout = 0.2)] public partial LstmLayer Rnn { get; }
+    [Dropout(0.3)] public partial DropoutLayer Drop { get; }
+    [Linear(8, 5)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>Float features: a stacked bidirectional GRU, LayerNorm, GELU (erf), a linear head.</summary>
+[Model(SequenceLength = 6, BatchSize = 2)]
+public partial class ExportBidirectionalGru
+{
+    [Gru(4, 5, NumLayers = 2, Bidirectional = true)] public partial GruLayer Rnn { get; }
+    [LayerNorm(10)] public partial LayerNormLayer Norm { get; }
+    [Activation(ActivationFunction.Gelu)] public partial ActivationLayer Gelu { get; }
+    [Linear(10, 3)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>A causal convolution, BatchNorm, SiLU, a ReLU RNN keeping its last step, a tanh-approximated GELU, a linear head.</summary>
+[Model(SequenceLength = 9, BatchSize = 2)]
+public partial class ExportConvRnn
+{
+    [Conv1d(3, 6, 3, Causal = true, Dilation = 2)] public partial Conv1dLayer Conv { get; }
+    [BatchNorm(6)] public partial BatchNormLayer Norm { get; }
+    [Activation(ActivationFunction.Silu)] public partial ActivationLayer Silu { get; }
+    [Rnn(6, 4, Nonlinearity = Nonlinearity.Relu, ReturnSequences = false, Bidirectional = true)] public partial RnnLayer Rnn { get; }
+    [Activation(ActivationFunction.Gelu, Approximate = GeluApproximation.Tanh)] public partial ActivationLayer Gelu { get; }
+    [Linear(8, 2)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>Mean pooling over time after a GRU, LeakyReLU, a linear head; and the streaming form of a plain LSTM.</summary>
+[Model(SequenceLength = 5, BatchSize = 2)]
+public partial class ExportPooledGru
+{
+    [Linear(3, 4)] public partial LinearLayer In { get; }
+    [Gru(4, 6)] public partial GruLayer Rnn { get; }
+    [Activation(ActivationFunction.LeakyRelu, NegativeSlope = 0.2)] public partial ActivationLayer Leaky { get; }
+    [Pooling(PoolingKind.Mean)] public partial PoolingLayer Pool { get; }
+    [Linear(6, 2)] public partial LinearLayer Head { get; }
+}
+
+[Model(SequenceLength = 5, BatchSize = 2)]
+public partial class ExportAttention
+{
+    [Linear(3, 4)] public partial LinearLayer In { get; }
+    [SelfAttention(4, NumHeads = 2)] public partial SelfAttentionLayer Attention { get; }
+}
+
+/// <summary>
+/// <c>model.ExportOnnx(path)</c> run by ONNX Runtime: the whole-sequence graph gives <c>Forward</c>'s outputs and the
+/// one-step graph, its states fed back, gives <c>Step</c>'s, within 1e-5; a layer with no export is refused by name and
+/// nothing is written.
+/// </summary>
+public sealed class OnnxExportTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("unroll-onnx-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static float[] Random(int count, ulong seed)
+    {
+        var values = new float[count];
+        new SeededRandom(seed).FillNormal(values);
+        return values;
+    }
+
+    /// <summary>Runs the graph at <paramref name="path"/>: its named inputs in, every output by name.</summary>
+    private static Dictionary<string, float[]> Run(string path, params NamedOnnxValue[] inputs)
+    {
+        using var session = new InferenceSession(path);
+        using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results = session.Run(inputs);
+        return results.ToDictionary(r => r.Name, r => r.AsEnumerable<float>().ToArray());
+    }
+
+    private string Export(IInferenceModel model, OnnxGraph graph = OnnxGraph.Sequence)
+    {
+        string path = Path.Combine(_folder, $"{model.GetType().Name}-{graph}.onnx");
+        model.ExportOnnx(path, graph);
+        return path;
+    }
+
+    [Fact]
+    public void A_token_lstm_gives_Forward_s_and_Step_s_outputs()
+    {
+        var model = new ExportTokenLstm(1) { Training = false };
+        const int B = 3, T = 7, O = 5, H = 8;
+        var ids = new int[B * T];
+        var random = new SeededRandom(2);
+        for (int i = 0; i < ids.Length; i++) ids[i] = (int)(random.NextUInt32() % 11);
+        var expected = new float[B * T * O];
+        model.Forward(ids, expected);
+        var tokens = new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [B, T]);
+        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", tokens))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+
+        // One step at a time, the states fed back: Step's outputs.
+        string step = Export(model, OnnxGraph.Step);
+        float[] h = new float[2 * B * H], c = new float[2 * B * H];
+        var output = new float[B * O];
+        model.ResetState();
+        for (int t = 0; t < T; t++)
+        {
+            int[] column = Enumerable.Range(0, B).Select(b => ids[b * T + t]).ToArray();
+            model.Step(column, output);
+            var results = Run(step, NamedOnnxValue.CreateFromTensor("input", new DenseTensor<long>(column.Select(i => (long)i).ToArray(), [B])),
+                NamedOnnxValue.CreateFromTensor("Rnn.h", new DenseTensor<float>(h, [2, B, H])), NamedOnnxValue.CreateFromTensor("Rnn.c", new DenseTensor<float>(c, [2, B, H])));
+            Tolerance.AssertClose(results["output"], Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
+            (h, c) = (results["Rnn.h_n"], results["Rnn.c_n"]);
+        }
+        Tolerance.AssertClose(h.AsSpan(B * H), Layout.ToDouble(model.Rnn.FinalHidden.Slice(B * H, B * H)), "h_n of the top layer", 1e-5, 1e-5);
+    }
+
+    [Fact]
+    public void A_bidirectional_gru_with_norm_and_gelu_gives_Forward_s_outputs()
+    {
+        var model = new ExportBidirectionalGru(3);
+        new SeededRandom(4).FillNormal(model.Norm.Weight);
+        new SeededRandom(5).FillNormal(model.Norm.Bias);
+        float[] x = Random(2 * 6 * 4, 6);
+        var expected = new float[2 * 6 * 3];
+        model.Forward(x, expected);
+        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 6, 4])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+        Assert.Contains("bidirectional", Assert.Throws<ArgumentException>(() => Export(model, OnnxGraph.Step)).Message);
+    }
+
+    [Fact]
+    public void A_convolution_batch_norm_and_a_last_step_rnn_give_Forward_s_outputs()
+    {
+        var model = new ExportConvRnn(7) { Training = false };
+        new SeededRandom(8).FillUniform(model.Norm.RunningMean, -1, 1);
+        new SeededRandom(9).FillUniform(model.Norm.RunningVar, 0.5f, 2);
+        float[] x = Random(2 * 9 * 3, 10);
+        var expected = new float[2 * 2];
+        model.Forward(x, expected);
+        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 9, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+    }
+
+    [Fact]
+    public void Mean_pooling_and_leaky_relu_give_Forward_s_outputs()
+    {
+        var model = new ExportPooledGru(11);
+        float[] x = Random(2 * 5 * 3, 12);
+        var expected = new float[2 * 2];
+        model.Forward(x, expected);
+        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 5, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+    }
+
+    [Fact]
+    public void Unroll_export_loads_the_assembly_the_model_and_its_weights()
+    {
+        var trained = new ExportPooledGru(13);
+        string weights = Path.Combine(_folder, "pooled.safetensors"), path = Path.Combine(_folder, "pooled.onnx");
+        trained.SaveSafetensors(weights);
+        string assembly = typeof(ExportPooledGru).Assembly.Location;
+        Unroll.Tool.Exporting.ModelExporter.Export(assembly, nameof(ExportPooledGru), weights, OnnxGraph.Sequence, path);
+        float[] x = Random(2 * 5 * 3, 14);
+        var expected = new float[2 * 2];
+        trained.Forward(x, expected);
+        Tolerance.AssertClose(Run(path, NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 5, 3])))["output"], Layout.ToDouble(expected), "the exported file's output", 1e-5, 1e-5);
+
+        var error = Assert.Throws<InvalidDataException>(() => Unroll.Tool.Exporting.ModelExporter.Export(assembly, "NoSuchModel", null, OnnxGraph.Sequence, path));
+        Assert.Contains(typeof(ExportPooledGru).FullName!, error.Message);
+    }
+
+    [Fact]
+    public void A_layer_with_no_export_is_refused_by_name_and_nothing_is_written()
+    {
+        string path = Path.Combine(_folder, "attention.onnx");
+        var error = Assert.Throws<ArgumentException>(() => new ExportAttention(1).ExportOnnx(path));
+        Assert.Equal("model", error.ParamName);
+        Assert.Contains("'Attention' ([SelfAttention])", error.Message);
+        Assert.Empty(Directory.GetFiles(_folder));
+    }
+}
