@@ -10,7 +10,8 @@ namespace Unroll;
 /// </summary>
 internal static class LayerExport
 {
-    public static (string X, bool TimeAxis) Write(GraphBuilder g, string property, LayerAttribute attribute, string x, bool timeAxis)
+    /// <summary>The layer's nodes from <paramref name="x"/>, <paramref name="width"/> features per step; its output and whether it keeps the time axis.</summary>
+    public static (string X, bool TimeAxis) Write(GraphBuilder g, string property, LayerAttribute attribute, string x, bool timeAxis, int width)
     {
         string P = property;
         switch (attribute)
@@ -62,6 +63,28 @@ internal static class LayerExport
                 }, false);
             case RecurrentAttribute recurrent:
                 return Recurrent(g, P, recurrent, x);
+            case PositionalEncodingAttribute positions when !g.Step:
+                {
+                    // y = x + PE[:time]: the sinusoidal table computed here as the model's constructor does, or the learned weight.
+                    string table;
+                    if (positions.Kind == PositionalEncodingKind.Learned) table = g.Parameter(g.Parameter(P + ".weight"));
+                    else
+                    {
+                        int d = width;
+                        var values = new float[positions.MaxLength * d];
+                        Kernels.Positions.Sinusoidal(values, positions.MaxLength, d);
+                        table = g.Floats(P + ".table", [positions.MaxLength, d], values);
+                    }
+                    string rows = g.Node("Slice", P, [table, g.Longs(P + ".start", 0), Time(g, P, x), g.Longs(P + ".axis", 0)]);
+                    return (g.Node("Add", P, [x, rows]), true);
+                }
+            case SelfAttentionAttribute attention when !g.Step:
+                {
+                    string y = SelfAttention(g, P, x, attention.EmbedDim, attention.NumHeads, attention.Causal);
+                    return (attention.Residual ? g.Node("Add", P, [x, y]) : y, true);
+                }
+            case TransformerEncoderLayerAttribute block when !g.Step:
+                return (EncoderLayer(g, P, block, x), true);
             default:
                 throw new NotSupportedException($"Layer '{property}' ([{attribute.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}]{Detail(attribute)}) has no ONNX export{(g.Step ? " in the one-step graph" : "")} yet.");
         }
@@ -157,6 +180,72 @@ internal static class LayerExport
         // the last step and the reverse state after the first, as the layer's last step.
         string last = finals[^1];
         return (g.Node("Reshape", P, [g.Node("Transpose", P, [last], Ints("perm", 1, 0, 2)), g.Longs(P + ".last", 0, -1)]), false);
+    }
+
+    /// <summary>Features per step after the layer, given <paramref name="width"/> before it.</summary>
+    public static int OutputWidth(LayerAttribute attribute, int width) => attribute switch
+    {
+        EmbeddingAttribute embedding => embedding.EmbeddingDim,
+        LinearAttribute linear => linear.OutFeatures,
+        RecurrentAttribute recurrent => (recurrent.Bidirectional ? 2 : 1) * recurrent.HiddenSize,
+        Conv1dAttribute conv => conv.OutChannels,
+        _ => width,
+    };
+
+    /// <summary>The time steps of <c>[batch, time, …]</c> value <paramref name="x"/>, as a one-element int64 tensor.</summary>
+    private static string Time(GraphBuilder g, string P, string x) => g.Node("Gather", P, [g.Node("Shape", P, [x]), g.Longs(P + ".time", 1)], Int("axis", 0));
+
+    /// <summary>x·Wᵀ + b for parameters <c>{name}.weight</c> <c>[out, in]</c> and <c>{name}.bias</c> (or the packed in_proj's).</summary>
+    private static string Affine(GraphBuilder g, string P, string x, string weight, string bias)
+    {
+        NamedParameter w = g.Parameter(weight);
+        int rows = w.Shape[0], columns = w.Shape[1];
+        string y = g.Node("MatMul", P, [x, g.Floats(weight + ".T", [columns, rows], Transpose(w.Values, rows, columns))]);
+        return g.Node("Add", P, [y, g.Parameter(g.Parameter(bias))]);
+    }
+
+    /// <summary>
+    /// nn.MultiheadAttention over x (query = key = value), <c>[batch, time, E]</c>: the packed projection, each head's
+    /// softmax(q kᵀ/√d) v (a causal one with −∞ above the diagonal), the heads side by side, out_proj. Parameters
+    /// <c>{P}.in_proj_weight</c>, <c>{P}.in_proj_bias</c>, <c>{P}.out_proj.*</c>.
+    /// </summary>
+    private static string SelfAttention(GraphBuilder g, string P, string x, int E, int heads, bool causal)
+    {
+        int d = E / heads;
+        string qkv = Affine(g, P, x, P + ".in_proj_weight", P + ".in_proj_bias");
+        string[] parts = g.Nodes("Split", P, [qkv, g.Longs(P + ".split", E, E, E)], 3, Int("axis", 2));
+        string Heads(string value, params long[] perm) => g.Node("Transpose", P, [g.Node("Reshape", P, [value, g.Longs(P + ".heads", 0, 0, heads, d)])], Ints("perm", perm));
+        string q = Heads(parts[0], 0, 2, 1, 3), k = Heads(parts[1], 0, 2, 3, 1), v = Heads(parts[2], 0, 2, 1, 3); // [B, h, T, d], [B, h, d, T]
+        string scores = g.Node("Mul", P, [g.Node("MatMul", P, [q, k]), g.Scalar(P, 1 / MathF.Sqrt(d))]);
+        if (causal)
+        {
+            // −∞ above the diagonal of a [time, time] block, 0 on and below it.
+            string time = Time(g, P, x);
+            var infinity = new Onnx.TensorProto { DataType = (int)Onnx.TensorProto.Types.DataType.Float, Dims = { 1 } };
+            infinity.FloatData.Add(float.NegativeInfinity);
+            string full = g.Node("ConstantOfShape", P, [g.Node("Concat", P, [time, time], Int("axis", 0))], new Onnx.AttributeProto { Name = "value", Type = Onnx.AttributeProto.Types.AttributeType.Tensor, T = infinity });
+            scores = g.Node("Add", P, [scores, g.Node("Trilu", P, [full, g.Longs(P + ".k", 1)], Int("upper", 1))]);
+        }
+        string context = g.Node("MatMul", P, [g.Node("Softmax", P, [scores], Int("axis", -1)), v]); // [B, h, T, d]
+        string merged = g.Node("Reshape", P, [g.Node("Transpose", P, [context], Ints("perm", 0, 2, 1, 3)), g.Longs(P + ".merge", 0, 0, E)]);
+        return Affine(g, P, merged, P + ".out_proj.weight", P + ".out_proj.bias");
+    }
+
+    /// <summary>nn.TransformerEncoderLayer: self-attention and the feed-forward, each with its residual path and norm (after it, or before with NormFirst).</summary>
+    private static string EncoderLayer(GraphBuilder g, string P, TransformerEncoderLayerAttribute block, string x)
+    {
+        string Norm(string value, string name) =>
+            g.Node("LayerNormalization", P, [value, g.Parameter(g.Parameter($"{P}.{name}.weight")), g.Parameter(g.Parameter($"{P}.{name}.bias"))], Int("axis", -1), Float("epsilon", (float)block.LayerNormEps));
+        string Attend(string value) => SelfAttention(g, P + ".self_attn", value, block.DModel, block.NumHeads, block.Causal);
+        string Feed(string value) =>
+            Affine(g, P, Activation(g, P, new ActivationAttribute(block.Activation), Affine(g, P, value, P + ".linear1.weight", P + ".linear1.bias")), P + ".linear2.weight", P + ".linear2.bias");
+        if (block.NormFirst)
+        {
+            string s = g.Node("Add", P, [x, Attend(Norm(x, "norm1"))]);
+            return g.Node("Add", P, [s, Feed(Norm(s, "norm2"))]);
+        }
+        string first = Norm(g.Node("Add", P, [x, Attend(x)]), "norm1");
+        return Norm(g.Node("Add", P, [first, Feed(first)]), "norm2");
     }
 
     /// <summary>Gate blocks of <paramref name="hidden"/> rows (each <paramref name="width"/> wide) in ONNX's order.</summary>

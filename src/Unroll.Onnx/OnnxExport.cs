@@ -69,7 +69,12 @@ public static class OnnxExport
         bool tokens = layers.Count > 0 && layers[0].Attribute is EmbeddingAttribute;
         string x = g.Input("input", tokens, model.InputSize);
         bool timeAxis = graph == OnnxGraph.Sequence;
-        foreach (var (property, attribute) in layers) (x, timeAxis) = LayerExport.Write(g, property, attribute, x, timeAxis);
+        int width = tokens ? 1 : model.InputSize;
+        foreach (var (property, attribute) in layers)
+        {
+            (x, timeAxis) = LayerExport.Write(g, property, attribute, x, timeAxis, width);
+            width = LayerExport.OutputWidth(attribute, width);
+        }
         g.Output(x, "output", model.OutputSize, timeAxis);
         return g.Model($"{type.FullName}, {(graph == OnnxGraph.Step ? "one step" : "the whole sequence")}, exported by Unroll");
     }

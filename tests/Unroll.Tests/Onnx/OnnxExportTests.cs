@@ -47,11 +47,31 @@ public partial class ExportPooledGru
     [Linear(6, 2)] public partial LinearLayer Head { get; }
 }
 
+/// <summary>A small causal transformer: sinusoidal positions, a pre-norm GELU block with dropout, a post-norm ReLU block, a final norm, the head.</summary>
+[Model(SequenceLength = 6, BatchSize = 2)]
+public partial class ExportTransformer
+{
+    [Embedding(13, 8)] public partial EmbeddingLayer Embed { get; }
+    [PositionalEncoding(6)] public partial PositionalEncodingLayer Positions { get; }
+    [TransformerEncoderLayer(8, NumHeads = 2, FeedForward = 12, Activation = ActivationFunction.Gelu, NormFirst = true, Causal = true)] public partial TransformerEncoderLayer First { get; }
+    [TransformerEncoderLayer(8, NumHeads = 4, FeedForward = 10, Dropout = 0)] public partial TransformerEncoderLayer Second { get; }
+    [LayerNorm(8)] public partial LayerNormLayer Norm { get; }
+    [Linear(8, 13)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>Learned positions and a causal self-attention with its residual connection.</summary>
 [Model(SequenceLength = 5, BatchSize = 2)]
-public partial class ExportAttention
+public partial class ExportSelfAttention
 {
     [Linear(3, 4)] public partial LinearLayer In { get; }
-    [SelfAttention(4, NumHeads = 2)] public partial SelfAttentionLayer Attention { get; }
+    [PositionalEncoding(7, Kind = PositionalEncodingKind.Learned)] public partial PositionalEncodingLayer Positions { get; }
+    [SelfAttention(4, NumHeads = 2, Causal = true, Residual = true)] public partial SelfAttentionLayer Attention { get; }
+}
+
+[Model(SequenceLength = 8, BatchSize = 2)]
+public partial class ExportReflectConv
+{
+    [Conv1d(3, 4, 3, Padding = 1, PaddingMode = PaddingMode.Reflect)] public partial Conv1dLayer Conv { get; }
 }
 
 /// <summary>
@@ -169,13 +189,38 @@ public sealed class OnnxExportTests : IDisposable
         Assert.Contains(typeof(ExportPooledGru).FullName!, error.Message);
     }
 
+    [Theory]
+    [InlineData(6)]
+    [InlineData(4)]
+    public void A_causal_transformer_gives_Forward_s_outputs_at_any_length(int length)
+    {
+        var model = new ExportTransformer(15) { Training = false };
+        var ids = new int[2 * length];
+        var random = new SeededRandom(16);
+        for (int i = 0; i < ids.Length; i++) ids[i] = (int)(random.NextUInt32() % 13);
+        var expected = new float[2 * length * 13];
+        model.Forward(ids, expected, length);
+        var tokens = new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [2, length]);
+        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", tokens))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+    }
+
+    [Fact]
+    public void Learned_positions_and_residual_causal_attention_give_Forward_s_outputs()
+    {
+        var model = new ExportSelfAttention(17);
+        float[] x = Random(2 * 5 * 3, 18);
+        var expected = new float[2 * 5 * 4];
+        model.Forward(x, expected);
+        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 5, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+    }
+
     [Fact]
     public void A_layer_with_no_export_is_refused_by_name_and_nothing_is_written()
     {
-        string path = Path.Combine(_folder, "attention.onnx");
-        var error = Assert.Throws<ArgumentException>(() => new ExportAttention(1).ExportOnnx(path));
+        string path = Path.Combine(_folder, "reflect.onnx");
+        var error = Assert.Throws<ArgumentException>(() => new ExportReflectConv(1).ExportOnnx(path));
         Assert.Equal("model", error.ParamName);
-        Assert.Contains("'Attention' ([SelfAttention])", error.Message);
+        Assert.Contains("'Conv' ([Conv1d] with PaddingMode.Reflect)", error.Message);
         Assert.Empty(Directory.GetFiles(_folder));
     }
 }
