@@ -20,6 +20,8 @@ public class PackageTests : IClassFixture<PackageTests.Feed>
             Directory.CreateDirectory(Root);
             Run($"pack \"{Path.Combine(RepositoryRoot(), "src", "Unroll", "Unroll.csproj")}\" -c Release -o \"{Folder}\" -p:PackageVersion={Version} -p:ContinuousIntegrationBuild=true",
                 RepositoryRoot());
+            Run($"pack \"{Path.Combine(RepositoryRoot(), "src", "Unroll.Onnx", "Unroll.Onnx.csproj")}\" -c Release -o \"{Folder}\" -p:PackageVersion={Version} -p:ContinuousIntegrationBuild=true",
+                RepositoryRoot());
         }
 
         public string Root { get; } = Path.Combine(Path.GetTempPath(), "unroll-package-" + Guid.NewGuid().ToString("N"));
@@ -67,6 +69,8 @@ public class PackageTests : IClassFixture<PackageTests.Feed>
             string cached = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"), "unroll", Version);
             if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
+            string cachedOnnx = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(cached))!, "unroll.onnx", Version);
+            if (Directory.Exists(cachedOnnx)) Directory.Delete(cachedOnnx, recursive: true);
         }
     }
 
@@ -209,6 +213,41 @@ public class PackageTests : IClassFixture<PackageTests.Feed>
         [InferenceModel(typeof(Echo), BatchSize = 1, Weights = "echo.safetensors")]
         public partial class EchoOnDevice;
         """;
+
+    private const string Export = """
+        using Unroll;
+
+        // Exports a seeded model's whole-sequence graph and prints its output for the input 0.1, 0.2, ….
+        var model = new Tagger(3);
+        var input = new float[2 * Tagger.SequenceLength * Tagger.InputSize];
+        for (int i = 0; i < input.Length; i++) input[i] = 0.1f * (i + 1);
+        var output = new float[2 * Tagger.SequenceLength * Tagger.OutputSize];
+        model.Forward(input, output);
+        model.ExportOnnx("tagger.onnx");
+        model.ExportOnnx("tagger-step.onnx", OnnxGraph.Step);
+        Console.WriteLine("OUTPUT " + string.Join(" ", output.Select(v => BitConverter.SingleToInt32Bits(v))));
+
+        [Model(SequenceLength = 4, BatchSize = 2)]
+        public partial class Tagger
+        {
+            [Lstm(3, 5)] public partial LstmLayer Rnn { get; }
+            [Linear(5, 2)] public partial LinearLayer Head { get; }
+        }
+        """;
+
+    /// <summary>The ONNX exporter as a package beside the runtime's: its graph, run by ONNX Runtime here, gives the app's output.</summary>
+    [Fact]
+    public void The_onnx_package_exports_what_onnx_runtime_runs()
+    {
+        string app = _feed.NewApp("export", Export, items: $"\n    <PackageReference Include=\"Unroll.Onnx\" Version=\"{_feed.Version}\" />");
+        string output = Run("run -c Release", app);
+        float[] expected = output.Split('\n').Single(l => l.StartsWith("OUTPUT ", StringComparison.Ordinal))[7..].Trim().Split(' ').Select(v => BitConverter.Int32BitsToSingle(int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        float[] input = Enumerable.Range(1, 2 * 4 * 3).Select(i => 0.1f * i).ToArray();
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(app, "tagger.onnx"));
+        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(input, [2, 4, 3]))]);
+        Tolerance.AssertClose(results.Single().AsEnumerable<float>().ToArray(), expected.Select(v => (double)v).ToArray(), "ONNX Runtime's output", 1e-5, 1e-5);
+        Assert.True(File.Exists(Path.Combine(app, "tagger-step.onnx")));
+    }
 
     /// <summary>
     /// One project trains and ships: a clean build before the weights exist warns (UNR0029) and builds, the deployed model
