@@ -32,7 +32,7 @@ import.SetAction(result =>
         if (!source.Exists) throw new ImportException($"'{source.FullName}' does not exist.");
         if (result.GetValue(sequenceLength) is < 1) throw new ImportException("--sequence-length must be positive.");
         if (result.GetValue(batchSize) < 1) throw new ImportException("--batch-size must be positive.");
-        var options = new ImportOptions(result.GetValue(name) ?? ClassName(source.Name), result.GetValue(sequenceLength), result.GetValue(batchSize));
+        var options = new ImportOptions(DeclarationWriter.ClassName(result.GetValue(name), source.Name), result.GetValue(sequenceLength), result.GetValue(batchSize));
         ImportedModel model = Importers.For(source.FullName).Import(source.FullName, options);
         var (declaration, weights) = DeclarationWriter.Write(model, result.GetRequiredValue(output).FullName, result.GetRequiredValue(@namespace));
         Console.WriteLine($"Wrote {declaration} ({model.Layers.Count} layers) and {weights} ({model.Tensors.Count} tensors, {model.Tensors.Sum(t => (long)t.Values.Length):N0} values).");
@@ -89,11 +89,3 @@ export.SetAction(result =>
 
 var root = new RootCommand("unroll: imports ONNX, Keras and RTNeural models as Unroll declarations with their weights, exports ONNX, inspects weight files.") { import, export, inspect };
 return root.Parse(args).Invoke();
-
-// "char_lm-v2.onnx" → "CharLmV2": a C# class name from a file's name.
-static string ClassName(string fileName)
-{
-    string stem = Path.GetFileNameWithoutExtension(fileName);
-    string name = string.Concat(stem.Split(['-', '_', '.', ' '], StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
-    return name.Length == 0 ? "ImportedModel" : char.IsDigit(name[0]) ? "Model" + name : name;
-}

@@ -56,5 +56,31 @@ internal static class DeclarationWriter
         return (declaration, weights);
     }
 
+    /// <summary>
+    /// The model class's name: <paramref name="name"/> as given (checked), or one made from the file's name ("char_lm-v2.onnx"
+    /// → <c>CharLmV2</c>) that names no type of Unroll's the declaration uses (<c>lstm.onnx</c> → <c>LstmModel</c>, not
+    /// <c>Lstm</c>, which would hide the <c>[Lstm]</c> attribute).
+    /// </summary>
+    /// <exception cref="ImportException">The given name is not a class name (a capital, then letters, digits, underscores), or names one of Unroll's types.</exception>
+    public static string ClassName(string? name, string fileName)
+    {
+        if (name is not null)
+        {
+            // A class name starts with a capital here, so no C# keyword (all lowercase) passes.
+            if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[A-Z][A-Za-z0-9_]*$"))
+                throw new ImportException($"--name '{name}' is not a class name: a capital letter, then letters, digits or underscores.");
+            if (NamesUnrollType(name)) throw new ImportException($"--name '{name}' is the name of Unroll's own type Unroll.{name}, which the declaration would hide: choose another.");
+            return name;
+        }
+        string stem = Path.GetFileNameWithoutExtension(fileName);
+        string made = string.Concat(stem.Split(['-', '_', '.', ' '], StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]) + p[1..]).Select(p => new string(p.Where(char.IsLetterOrDigit).ToArray())));
+        made = made.Length == 0 ? "ImportedModel" : char.IsLetter(made[0]) ? made : "Model" + made;
+        return NamesUnrollType(made) ? made + "Model" : made;
+    }
+
+    /// <summary>Whether <c>Unroll.{name}</c> or its attribute <c>Unroll.{name}Attribute</c> is a type of the runtime's.</summary>
+    private static bool NamesUnrollType(string name) =>
+        typeof(IInferenceModel).Assembly.GetType("Unroll." + name) is not null || typeof(IInferenceModel).Assembly.GetType("Unroll." + name + "Attribute") is not null;
+
     private static string Escape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 }
