@@ -73,7 +73,7 @@ internal static class DeclarationWriter
             return name;
         }
         string stem = Path.GetFileNameWithoutExtension(fileName);
-        string made = string.Concat(stem.Split(['-', '_', '.', ' '], StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]) + p[1..]).Select(p => new string(p.Where(char.IsLetterOrDigit).ToArray())));
+        string made = PropertyNames.Pascal(stem);
         made = made.Length == 0 ? "ImportedModel" : char.IsLetter(made[0]) ? made : "Model" + made;
         return NamesUnrollType(made) ? made + "Model" : made;
     }

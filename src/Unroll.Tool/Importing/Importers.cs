@@ -3,7 +3,7 @@ namespace Unroll.Tool.Importing;
 /// <summary>The formats <c>unroll import</c> reads, asked in order which one reads a file.</summary>
 internal static class Importers
 {
-    public static readonly IModelImporter[] All = [];
+    public static readonly IModelImporter[] All = [new Onnx.OnnxImporter(), new Keras.KerasImporter(), new RtNeural.RtNeuralImporter()];
 
     /// <summary>The importer of <paramref name="path"/>'s format.</summary>
     /// <exception cref="ImportException">No importer reads it.</exception>
