@@ -45,15 +45,26 @@ internal static class LayerExport
                     string y = g.Node("BatchNormalization", P, inputs, Float("epsilon", (float)norm.Eps));
                     return (g.Node("Transpose", P, [y], Ints("perm", 0, 2, 1)), true);
                 }
-            case Conv1dAttribute conv when !g.Step && conv.PaddingMode == PaddingMode.Zeros:
+            case Conv1dAttribute conv when !g.Step && conv.PaddingMode != PaddingMode.Circular:
                 {
                     long left = conv.Causal ? (long)(conv.KernelSize - 1) * conv.Dilation : conv.Padding, right = conv.Causal ? 0 : conv.Padding;
-                    var inputs = new List<string> { g.Node("Transpose", P, [x], Ints("perm", 0, 2, 1)), g.Parameter(g.Parameter(P + ".weight")) };
+                    string channels = g.Node("Transpose", P, [x], Ints("perm", 0, 2, 1)); // [batch, channels, time]
+                    if (conv.PaddingMode != PaddingMode.Zeros && left + right > 0)
+                    {
+                        // reflect and replicate pad the row before the convolution (ONNX's Pad modes reflect and edge)
+                        channels = g.Node("Pad", P, [channels, g.Longs(P + ".pads", 0, 0, left, 0, 0, right)], String("mode", conv.PaddingMode == PaddingMode.Reflect ? "reflect" : "edge"));
+                        (left, right) = (0, 0);
+                    }
+                    var inputs = new List<string> { channels, g.Parameter(g.Parameter(P + ".weight")) };
                     if (conv.Bias) inputs.Add(g.Parameter(g.Parameter(P + ".bias")));
                     string y = g.Node("Conv", P, inputs, Ints("kernel_shape", conv.KernelSize), Ints("strides", conv.Stride), Ints("dilations", conv.Dilation),
                         Ints("pads", left, right), Int("group", conv.Groups));
                     return (g.Node("Transpose", P, [y], Ints("perm", 0, 2, 1)), true);
                 }
+            case MaxPool1dAttribute pool when !g.Step:
+                return (Pool(g, P, x, "MaxPool", pool.KernelSize, pool.Stride, pool.Padding, Ints("dilations", pool.Dilation)), true);
+            case AvgPool1dAttribute pool when !g.Step:
+                return (Pool(g, P, x, "AveragePool", pool.KernelSize, pool.Stride, pool.Padding, Int("count_include_pad", pool.CountIncludePad ? 1 : 0)), true);
             case PoolingAttribute pooling when !g.Step:
                 return (pooling.Kind switch
                 {
@@ -180,6 +191,14 @@ internal static class LayerExport
         // the last step and the reverse state after the first, as the layer's last step.
         string last = finals[^1];
         return (g.Node("Reshape", P, [g.Node("Transpose", P, [last], Ints("perm", 1, 0, 2)), g.Longs(P + ".last", 0, -1)]), false);
+    }
+
+    /// <summary>A pooling over time windows (stride 0: the kernel size), on <c>[batch, channels, time]</c> between transposes.</summary>
+    private static string Pool(GraphBuilder g, string P, string x, string op, int kernel, int stride, int padding, Onnx.AttributeProto option)
+    {
+        string y = g.Node(op, P, [g.Node("Transpose", P, [x], Ints("perm", 0, 2, 1))], Ints("kernel_shape", kernel), Ints("strides", stride == 0 ? kernel : stride),
+            Ints("pads", padding, padding), option);
+        return g.Node("Transpose", P, [y], Ints("perm", 0, 2, 1));
     }
 
     /// <summary>Features per step after the layer, given <paramref name="width"/> before it.</summary>

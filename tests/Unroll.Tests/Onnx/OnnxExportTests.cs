@@ -68,10 +68,20 @@ public partial class ExportSelfAttention
     [SelfAttention(4, NumHeads = 2, Causal = true, Residual = true)] public partial SelfAttentionLayer Attention { get; }
 }
 
-[Model(SequenceLength = 8, BatchSize = 2)]
-public partial class ExportReflectConv
+/// <summary>Reflect and replicate padding, max and average pooling over windows.</summary>
+[Model(SequenceLength = 12, BatchSize = 2)]
+public partial class ExportPaddedConvPools
 {
-    [Conv1d(3, 4, 3, Padding = 1, PaddingMode = PaddingMode.Reflect)] public partial Conv1dLayer Conv { get; }
+    [Conv1d(3, 4, 3, Padding = 1, PaddingMode = PaddingMode.Reflect)] public partial Conv1dLayer Reflect { get; }
+    [MaxPool1d(3, Stride = 2, Padding = 1, Dilation = 1)] public partial MaxPool1dLayer Max { get; }
+    [Conv1d(4, 5, 3, Padding = 2, Dilation = 2, PaddingMode = PaddingMode.Replicate)] public partial Conv1dLayer Replicate { get; }
+    [AvgPool1d(2, Padding = 1, CountIncludePad = false)] public partial AvgPool1dLayer Average { get; }
+}
+
+[Model(SequenceLength = 8, BatchSize = 2)]
+public partial class ExportCircularConv
+{
+    [Conv1d(3, 4, 3, Padding = 1, PaddingMode = PaddingMode.Circular)] public partial Conv1dLayer Conv { get; }
 }
 
 /// <summary>
@@ -215,12 +225,22 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void Padding_modes_and_window_pooling_give_Forward_s_outputs()
+    {
+        var model = new ExportPaddedConvPools(19);
+        float[] x = Random(2 * 12 * 3, 20);
+        var expected = new float[2 * 4 * 5]; // 12 steps → 12 → 6 → 6 → 4
+        model.Forward(x, expected);
+        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 12, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+    }
+
+    [Fact]
     public void A_layer_with_no_export_is_refused_by_name_and_nothing_is_written()
     {
-        string path = Path.Combine(_folder, "reflect.onnx");
-        var error = Assert.Throws<ArgumentException>(() => new ExportReflectConv(1).ExportOnnx(path));
+        string path = Path.Combine(_folder, "circular.onnx");
+        var error = Assert.Throws<ArgumentException>(() => new ExportCircularConv(1).ExportOnnx(path));
         Assert.Equal("model", error.ParamName);
-        Assert.Contains("'Conv' ([Conv1d] with PaddingMode.Reflect)", error.Message);
+        Assert.Contains("'Conv' ([Conv1d] with PaddingMode.Circular)", error.Message);
         Assert.Empty(Directory.GetFiles(_folder));
     }
 }
