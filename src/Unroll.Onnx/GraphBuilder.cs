@@ -36,6 +36,30 @@ internal sealed class GraphBuilder(NamedParameterCollection parameters, string n
         return name;
     }
 
+    private bool _position;
+
+    /// <summary>The one-step graph's input <c>position</c>, int64 <c>[1]</c>: the steps since the state was reset (added once).</summary>
+    public string Position()
+    {
+        if (!_position) AddValue(_graph.Input, "position", TensorProto.Types.DataType.Int64, [new() { DimValue = 1 }]);
+        _position = true;
+        return "position";
+    }
+
+    /// <summary>Adds a cache input <c>[batch, positions, width]</c>: every earlier step's keys or values (no positions at the first step).</summary>
+    public string CacheInput(string name, int width)
+    {
+        AddValue(_graph.Input, name, TensorProto.Types.DataType.Float, [new() { DimParam = "batch" }, new() { DimParam = "positions" }, new() { DimValue = width }]);
+        return name;
+    }
+
+    /// <summary>Names <paramref name="value"/> as a cache output <c>[batch, positions + 1, width]</c>.</summary>
+    public void CacheOutput(string value, string name, int width)
+    {
+        _graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
+        AddValue(_graph.Output, name, TensorProto.Types.DataType.Float, [new() { DimParam = "batch" }, new() { DimParam = "positions_next" }, new() { DimValue = width }]);
+    }
+
     /// <summary>Names <paramref name="value"/> as graph output <paramref name="name"/> (through an Identity node), <c>[batch, (time,) width]</c>.</summary>
     public void Output(string value, string name, int width, bool timeAxis)
     {

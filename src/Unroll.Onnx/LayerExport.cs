@@ -74,9 +74,9 @@ internal static class LayerExport
                 }, false);
             case RecurrentAttribute recurrent:
                 return Recurrent(g, P, recurrent, x);
-            case PositionalEncodingAttribute positions when !g.Step:
+            case PositionalEncodingAttribute positions:
                 {
-                    // y = x + PE[:time]: the sinusoidal table computed here as the model's constructor does, or the learned weight.
+                    // y = x + PE[:time] (one step: PE[position]): the sinusoidal table computed here as the model's constructor does, or the learned weight.
                     string table;
                     if (positions.Kind == PositionalEncodingKind.Learned) table = g.Parameter(g.Parameter(P + ".weight"));
                     else
@@ -86,16 +86,18 @@ internal static class LayerExport
                         Kernels.Positions.Sinusoidal(values, positions.MaxLength, d);
                         table = g.Floats(P + ".table", [positions.MaxLength, d], values);
                     }
-                    string rows = g.Node("Slice", P, [table, g.Longs(P + ".start", 0), Time(g, P, x), g.Longs(P + ".axis", 0)]);
-                    return (g.Node("Add", P, [x, rows]), true);
+                    string rows = g.Step
+                        ? g.Node("Gather", P, [table, g.Position()], Int("axis", 0))
+                        : g.Node("Slice", P, [table, g.Longs(P + ".start", 0), Time(g, P, x), g.Longs(P + ".axis", 0)]);
+                    return (g.Node("Add", P, [x, rows]), timeAxis);
                 }
-            case SelfAttentionAttribute attention when !g.Step:
+            case SelfAttentionAttribute attention when !g.Step || attention.Causal:
                 {
                     string y = SelfAttention(g, P, x, attention.EmbedDim, attention.NumHeads, attention.Causal);
-                    return (attention.Residual ? g.Node("Add", P, [x, y]) : y, true);
+                    return (attention.Residual ? g.Node("Add", P, [x, y]) : y, timeAxis);
                 }
-            case TransformerEncoderLayerAttribute block when !g.Step:
-                return (EncoderLayer(g, P, block, x), true);
+            case TransformerEncoderLayerAttribute block when !g.Step || block.Causal:
+                return (EncoderLayer(g, P, block, x), timeAxis);
             default:
                 throw new NotSupportedException($"Layer '{property}' ([{attribute.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}]{Detail(attribute)}) has no ONNX export{(g.Step ? " in the one-step graph" : "")} yet.");
         }
@@ -103,6 +105,7 @@ internal static class LayerExport
 
     private static string Detail(LayerAttribute attribute) => attribute switch
     {
+        SelfAttentionAttribute or TransformerEncoderLayerAttribute => " without Causal: it attends to later steps",
         Conv1dAttribute c when c.PaddingMode != PaddingMode.Zeros => $" with PaddingMode.{c.PaddingMode}",
         _ => "",
     };
@@ -230,6 +233,7 @@ internal static class LayerExport
     /// </summary>
     private static string SelfAttention(GraphBuilder g, string P, string x, int E, int heads, bool causal)
     {
+        if (g.Step) return StepAttention(g, P, x, E, heads);
         int d = E / heads;
         string qkv = Affine(g, P, x, P + ".in_proj_weight", P + ".in_proj_bias");
         string[] parts = g.Nodes("Split", P, [qkv, g.Longs(P + ".split", E, E, E)], 3, Int("axis", 2));
@@ -248,6 +252,30 @@ internal static class LayerExport
         string context = g.Node("MatMul", P, [g.Node("Softmax", P, [scores], Int("axis", -1)), v]); // [B, h, T, d]
         string merged = g.Node("Reshape", P, [g.Node("Transpose", P, [context], Ints("perm", 0, 2, 1, 3)), g.Longs(P + ".merge", 0, 0, E)]);
         return Affine(g, P, merged, P + ".out_proj.weight", P + ".out_proj.bias");
+    }
+
+    /// <summary>
+    /// Causal self-attention, one step <c>[batch, E]</c>: its key and value join the caches of the earlier steps (inputs
+    /// <c>{P}.keys</c>, <c>{P}.values</c>, <c>[batch, positions, E]</c>; outputs <c>{P}.keys_n</c>, <c>{P}.values_n</c>), and
+    /// its query attends over them all.
+    /// </summary>
+    private static string StepAttention(GraphBuilder g, string P, string x, int E, int heads)
+    {
+        int d = E / heads;
+        string qkv = Affine(g, P, x, P + ".in_proj_weight", P + ".in_proj_bias");
+        string[] parts = g.Nodes("Split", P, [qkv, g.Longs(P + ".split", E, E, E)], 3, Int("axis", 1));
+        string Join(string value, string cache)
+        {
+            string joined = g.Node("Concat", P, [g.CacheInput($"{P}.{cache}", E), g.Node("Unsqueeze", P, [value, g.Longs($"{P}.{cache}.axis", 1)])], Int("axis", 1));
+            g.CacheOutput(joined, $"{P}.{cache}_n", E);
+            return g.Node("Reshape", P, [joined, g.Longs($"{P}.{cache}.heads", 0, 0, heads, d)]); // [B, positions, h, d]
+        }
+        string q = g.Node("Reshape", P, [parts[0], g.Longs(P + ".query", 0, heads, 1, d)]); // [B, h, 1, d]
+        string k = g.Node("Transpose", P, [Join(parts[1], "keys")], Ints("perm", 0, 2, 3, 1)); // [B, h, d, positions]
+        string v = g.Node("Transpose", P, [Join(parts[2], "values")], Ints("perm", 0, 2, 1, 3)); // [B, h, positions, d]
+        string scores = g.Node("Mul", P, [g.Node("MatMul", P, [q, k]), g.Scalar(P, 1 / MathF.Sqrt(d))]);
+        string context = g.Node("MatMul", P, [g.Node("Softmax", P, [scores], Int("axis", -1)), v]); // [B, h, 1, d]
+        return Affine(g, P, g.Node("Reshape", P, [context, g.Longs(P + ".merge", 0, E)]), P + ".out_proj.weight", P + ".out_proj.bias");
     }
 
     /// <summary>nn.TransformerEncoderLayer: self-attention and the feed-forward, each with its residual path and norm (after it, or before with NormFirst).</summary>

@@ -17,6 +17,10 @@ public enum OnnxGraph
     /// One streaming step, as <c>Step</c>: input <c>input</c> <c>[batch, features]</c> (token models: int64 ids <c>[batch]</c>)
     /// and, per recurrent layer, its states <c>{Property}.h</c> (and <c>{Property}.c</c> for an LSTM), <c>[layers, batch,
     /// hidden]</c>; outputs <c>output</c> <c>[batch, outputs]</c> and the new states <c>{Property}.h_n</c> (<c>.c_n</c>).
+    /// A causal attention layer's caches of the earlier steps are inputs <c>{Property}.keys</c>, <c>{Property}.values</c>
+    /// (a transformer layer's: <c>{Property}.self_attn.keys</c>, …), <c>[batch, positions, E]</c>, empty at the first step,
+    /// and outputs <c>….keys_n</c>, <c>….values_n</c> one position longer; a positional encoding reads input
+    /// <c>position</c>, int64 <c>[1]</c>, the steps so far.
     /// </summary>
     Step,
 }

@@ -59,6 +59,18 @@ public partial class ExportTransformer
     [Linear(8, 13)] public partial LinearLayer Head { get; }
 }
 
+/// <summary>A causal transformer that streams: sinusoidal positions, a post-norm and a pre-norm causal block, a norm, the head.</summary>
+[Model(SequenceLength = 6, BatchSize = 2)]
+public partial class ExportStreamingTransformer
+{
+    [Embedding(13, 8)] public partial EmbeddingLayer Embed { get; }
+    [PositionalEncoding(6)] public partial PositionalEncodingLayer Positions { get; }
+    [TransformerEncoderLayer(8, NumHeads = 2, FeedForward = 12, Dropout = 0, Causal = true)] public partial TransformerEncoderLayer First { get; }
+    [TransformerEncoderLayer(8, NumHeads = 4, FeedForward = 10, Dropout = 0, Activation = ActivationFunction.Gelu, NormFirst = true, Causal = true)] public partial TransformerEncoderLayer Second { get; }
+    [LayerNorm(8)] public partial LayerNormLayer Norm { get; }
+    [Linear(8, 13)] public partial LinearLayer Head { get; }
+}
+
 /// <summary>Learned positions and a causal self-attention with its residual connection.</summary>
 [Model(SequenceLength = 5, BatchSize = 2)]
 public partial class ExportSelfAttention
@@ -212,6 +224,35 @@ public sealed class OnnxExportTests : IDisposable
         model.Forward(ids, expected, length);
         var tokens = new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [2, length]);
         Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", tokens))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+    }
+
+    [Fact]
+    public void A_causal_transformer_s_step_graph_with_its_caches_fed_back_gives_Step_s_outputs()
+    {
+        var model = new ExportStreamingTransformer(21);
+        const int B = 2, T = 6, O = 13, E = 8;
+        string step = Export(model, OnnxGraph.Step);
+        var random = new SeededRandom(22);
+        var caches = new Dictionary<string, float[]>
+        {
+            ["First.self_attn.keys"] = [], ["First.self_attn.values"] = [], ["Second.self_attn.keys"] = [], ["Second.self_attn.values"] = [],
+        };
+        var output = new float[B * O];
+        model.ResetState();
+        for (int t = 0; t < T; t++)
+        {
+            long[] tokens = [random.NextUInt32() % 13, random.NextUInt32() % 13];
+            model.Step(tokens.Select(v => (int)v).ToArray(), output);
+            var inputs = new List<NamedOnnxValue>
+            {
+                NamedOnnxValue.CreateFromTensor("input", new DenseTensor<long>(tokens, [B])),
+                NamedOnnxValue.CreateFromTensor("position", new DenseTensor<long>(new long[] { t }, [1])),
+            };
+            inputs.AddRange(caches.Select(c => NamedOnnxValue.CreateFromTensor(c.Key, new DenseTensor<float>(c.Value, [B, t, E]))));
+            var results = Run(step, [.. inputs]);
+            Tolerance.AssertClose(results["output"], Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
+            foreach (string name in caches.Keys.ToList()) caches[name] = results[name + "_n"];
+        }
     }
 
     [Fact]
