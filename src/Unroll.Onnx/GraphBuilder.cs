@@ -20,10 +20,10 @@ internal sealed class GraphBuilder(NamedParameterCollection parameters, string n
     public NamedParameter Parameter(string name) => parameters[name];
 
     /// <summary>Adds the graph input: token ids (int64) or float features, <c>[batch, time, …]</c> or one step's <c>[batch, …]</c>.</summary>
-    public string Input(string name, bool tokens, int features)
+    public string Input(string name, bool tokens, int features, string time = "time")
     {
         var dims = new List<TensorShapeProto.Types.Dimension> { new() { DimParam = "batch" } };
-        if (!Step) dims.Add(new() { DimParam = "time" });
+        if (!Step) dims.Add(new() { DimParam = time });
         if (!tokens) dims.Add(new() { DimValue = features });
         AddValue(_graph.Input, name, tokens ? TensorProto.Types.DataType.Int64 : TensorProto.Types.DataType.Float, dims);
         return name;
@@ -61,11 +61,11 @@ internal sealed class GraphBuilder(NamedParameterCollection parameters, string n
     }
 
     /// <summary>Names <paramref name="value"/> as graph output <paramref name="name"/> (through an Identity node), <c>[batch, (time,) width]</c>.</summary>
-    public void Output(string value, string name, int width, bool timeAxis)
+    public void Output(string value, string name, int width, bool timeAxis, string time = "time")
     {
         _graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
         var dims = new List<TensorShapeProto.Types.Dimension> { new() { DimParam = "batch" } };
-        if (timeAxis) dims.Add(new() { DimParam = "time" });
+        if (timeAxis) dims.Add(new() { DimParam = time });
         dims.Add(new() { DimValue = width });
         AddValue(_graph.Output, name, TensorProto.Types.DataType.Float, dims);
     }

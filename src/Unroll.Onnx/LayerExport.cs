@@ -234,24 +234,92 @@ internal static class LayerExport
     private static string SelfAttention(GraphBuilder g, string P, string x, int E, int heads, bool causal)
     {
         if (g.Step) return StepAttention(g, P, x, E, heads);
-        int d = E / heads;
         string qkv = Affine(g, P, x, P + ".in_proj_weight", P + ".in_proj_bias");
         string[] parts = g.Nodes("Split", P, [qkv, g.Longs(P + ".split", E, E, E)], 3, Int("axis", 2));
+        return Attend(g, P, parts[0], parts[1], parts[2], E, heads, causal ? Time(g, P, x) : null);
+    }
+
+    /// <summary>
+    /// nn.MultiheadAttention's query from <paramref name="x"/> and keys and values from <paramref name="memory"/> (a
+    /// decoder's cross-attention): rows 0 … E of the packed projection for the query, E … 3E for the keys and values.
+    /// </summary>
+    private static string CrossAttention(GraphBuilder g, string P, string x, string memory, int E, int heads)
+    {
+        NamedParameter weight = g.Parameter(P + ".in_proj_weight"), bias = g.Parameter(P + ".in_proj_bias");
+        string Project(string input, int first, int rows, string name)
+        {
+            string w = g.Floats($"{P}.{name}.T", [E, rows], Transpose(weight.Values.Slice(first * E, rows * E), rows, E));
+            return g.Node("Add", P, [g.Node("MatMul", P, [input, w]), g.Floats($"{P}.{name}.bias", [rows], bias.Values.Slice(first, rows))]);
+        }
+        string[] kv = g.Nodes("Split", P, [Project(memory, E, 2 * E, "kv"), g.Longs(P + ".split", E, E)], 2, Int("axis", 2));
+        return Attend(g, P, Project(x, 0, E, "q"), kv[0], kv[1], E, heads, null);
+    }
+
+    /// <summary>
+    /// Each head's softmax(q kᵀ/√d) v for projected q <c>[batch, queries, E]</c> and k, v <c>[batch, keys, E]</c> (a causal
+    /// one, given the time, with −∞ above the diagonal), the heads side by side, out_proj.
+    /// </summary>
+    private static string Attend(GraphBuilder g, string P, string q, string k, string v, int E, int heads, string? causalTime)
+    {
+        int d = E / heads;
         string Heads(string value, params long[] perm) => g.Node("Transpose", P, [g.Node("Reshape", P, [value, g.Longs(P + ".heads", 0, 0, heads, d)])], Ints("perm", perm));
-        string q = Heads(parts[0], 0, 2, 1, 3), k = Heads(parts[1], 0, 2, 3, 1), v = Heads(parts[2], 0, 2, 1, 3); // [B, h, T, d], [B, h, d, T]
-        string scores = g.Node("Mul", P, [g.Node("MatMul", P, [q, k]), g.Scalar(P, 1 / MathF.Sqrt(d))]);
-        if (causal)
+        string scores = g.Node("Mul", P, [g.Node("MatMul", P, [Heads(q, 0, 2, 1, 3), Heads(k, 0, 2, 3, 1)]), g.Scalar(P, 1 / MathF.Sqrt(d))]); // [B, h, Tq, Tk]
+        if (causalTime is { } time)
         {
             // −∞ above the diagonal of a [time, time] block, 0 on and below it.
-            string time = Time(g, P, x);
             var infinity = new Onnx.TensorProto { DataType = (int)Onnx.TensorProto.Types.DataType.Float, Dims = { 1 } };
             infinity.FloatData.Add(float.NegativeInfinity);
             string full = g.Node("ConstantOfShape", P, [g.Node("Concat", P, [time, time], Int("axis", 0))], new Onnx.AttributeProto { Name = "value", Type = Onnx.AttributeProto.Types.AttributeType.Tensor, T = infinity });
             scores = g.Node("Add", P, [scores, g.Node("Trilu", P, [full, g.Longs(P + ".k", 1)], Int("upper", 1))]);
         }
-        string context = g.Node("MatMul", P, [g.Node("Softmax", P, [scores], Int("axis", -1)), v]); // [B, h, T, d]
+        string context = g.Node("MatMul", P, [g.Node("Softmax", P, [scores], Int("axis", -1)), Heads(v, 0, 2, 1, 3)]); // [B, h, Tq, d]
         string merged = g.Node("Reshape", P, [g.Node("Transpose", P, [context], Ints("perm", 0, 2, 1, 3)), g.Longs(P + ".merge", 0, 0, E)]);
         return Affine(g, P, merged, P + ".out_proj.weight", P + ".out_proj.bias");
+    }
+
+    /// <summary>
+    /// A <c>[TransformerDecoderLayer]</c> teacher-forced over target <paramref name="target"/> (ids or features) against
+    /// <paramref name="memory"/>: the embedding and positions, each nn.TransformerDecoderLayer (causal self-attention,
+    /// cross-attention, feed-forward, each with its residual path and norm), the final norm (norm first), out.
+    /// </summary>
+    public static string TransformerDecoder(GraphBuilder g, string P, TransformerDecoderLayerAttribute decoder, string target, string memory, int targetLength)
+    {
+        int e = decoder.DModel;
+        string x = decoder.Vocabulary > 0 ? g.Node("Gather", P, [g.Parameter(g.Parameter(P + ".embedding.weight")), target], Int("axis", 0)) : target;
+        string table;
+        if (decoder.Positions == PositionalEncodingKind.Learned) table = g.Parameter(g.Parameter(P + ".positions.weight"));
+        else
+        {
+            var values = new float[targetLength * e];
+            Kernels.Positions.Sinusoidal(values, targetLength, e);
+            table = g.Floats(P + ".positions.table", [targetLength, e], values);
+        }
+        x = g.Node("Add", P, [x, g.Node("Slice", P, [table, g.Longs(P + ".start", 0), Time(g, P, target), g.Longs(P + ".axis", 0)])]);
+        for (int i = 0; i < decoder.NumLayers; i++)
+        {
+            string L = $"{P}.layers.{i}";
+            string Norm(string value, string name) =>
+                g.Node("LayerNormalization", L, [value, g.Parameter(g.Parameter($"{L}.{name}.weight")), g.Parameter(g.Parameter($"{L}.{name}.bias"))], Int("axis", -1), Float("epsilon", (float)decoder.LayerNormEps));
+            string Self(string value) => SelfAttention(g, L + ".self_attn", value, e, decoder.NumHeads, causal: true);
+            string Cross(string value) => CrossAttention(g, L + ".multihead_attn", value, memory, e, decoder.NumHeads);
+            string Feed(string value) =>
+                Affine(g, L, Activation(g, L, new ActivationAttribute(decoder.Activation), Affine(g, L, value, L + ".linear1.weight", L + ".linear1.bias")), L + ".linear2.weight", L + ".linear2.bias");
+            if (decoder.NormFirst)
+            {
+                x = g.Node("Add", L, [x, Self(Norm(x, "norm1"))]);
+                x = g.Node("Add", L, [x, Cross(Norm(x, "norm2"))]);
+                x = g.Node("Add", L, [x, Feed(Norm(x, "norm3"))]);
+            }
+            else
+            {
+                x = Norm(g.Node("Add", L, [x, Self(x)]), "norm1");
+                x = Norm(g.Node("Add", L, [x, Cross(x)]), "norm2");
+                x = Norm(g.Node("Add", L, [x, Feed(x)]), "norm3");
+            }
+        }
+        if (decoder.NormFirst)
+            x = g.Node("LayerNormalization", P, [x, g.Parameter(g.Parameter(P + ".norm.weight")), g.Parameter(g.Parameter(P + ".norm.bias"))], Int("axis", -1), Float("epsilon", (float)decoder.LayerNormEps));
+        return Affine(g, P, x, P + ".out.weight", P + ".out.bias");
     }
 
     /// <summary>

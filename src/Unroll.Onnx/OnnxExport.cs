@@ -9,7 +9,9 @@ public enum OnnxGraph
     /// <summary>
     /// The whole sequence, as <c>Forward</c>: input <c>input</c> <c>[batch, time, features]</c> (token models: int64 ids
     /// <c>[batch, time]</c>), output <c>output</c> <c>[batch, time, outputs]</c> (<c>[batch, outputs]</c> after a layer
-    /// that keeps no time axis); batch and time are dynamic, every row its full length.
+    /// that keeps no time axis); batch and time are dynamic, every row its full length. An encoder–decoder transformer
+    /// (<c>[TransformerDecoderLayer]</c>) is teacher-forced, as its <c>Forward</c>: inputs <c>input</c> (the source) and
+    /// <c>target</c> (the target input, int64 ids <c>[batch, target_time]</c> or features), output <c>[batch, target_time, outputs]</c>.
     /// </summary>
     Sequence,
 
@@ -74,12 +76,25 @@ public static class OnnxExport
         string x = g.Input("input", tokens, model.InputSize);
         bool timeAxis = graph == OnnxGraph.Sequence;
         int width = tokens ? 1 : model.InputSize;
+        var (last, decoder) = layers.Count > 0 ? layers[^1] : default;
+        if (decoder is TransformerDecoderLayerAttribute or AttentionDecoderAttribute) layers.RemoveAt(layers.Count - 1);
         foreach (var (property, attribute) in layers)
         {
             (x, timeAxis) = LayerExport.Write(g, property, attribute, x, timeAxis, width);
             width = LayerExport.OutputWidth(attribute, width);
         }
-        g.Output(x, "output", model.OutputSize, timeAxis);
+        if (decoder is TransformerDecoderLayerAttribute transformer && graph == OnnxGraph.Sequence)
+        {
+            // An encoder–decoder, teacher-forced: the source through the encoder, then the target input through the decoder.
+            int targetLength = (int)model.GetType().GetField("TargetLength")!.GetValue(null)!;
+            string target = g.Input("target", transformer.Vocabulary > 0, transformer.DModel, "target_time");
+            g.Output(LayerExport.TransformerDecoder(g, last, transformer, target, x, targetLength), "output", model.OutputSize, timeAxis: true, "target_time");
+        }
+        else if (decoder is TransformerDecoderLayerAttribute or AttentionDecoderAttribute)
+        {
+            throw new NotSupportedException($"Layer '{last}' ([{decoder.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}]) has no ONNX export{(graph == OnnxGraph.Step ? " in the one-step graph" : "")} yet.");
+        }
+        else g.Output(x, "output", model.OutputSize, timeAxis);
         return g.Model($"{type.FullName}, {(graph == OnnxGraph.Step ? "one step" : "the whole sequence")}, exported by Unroll");
     }
 

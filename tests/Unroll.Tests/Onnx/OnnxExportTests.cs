@@ -256,6 +256,29 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void An_encoder_decoder_transformer_teacher_forced_gives_Forward_s_outputs()
+    {
+        var post = new Transformer.GoldenTransformerPost(23);
+        float[] source = Random(3 * 5 * 3, 24);
+        long[] target = Enumerable.Range(0, 3 * 4).Select(i => (long)(i * 5 % 7)).ToArray();
+        var expected = new float[3 * 4 * 5];
+        post.Forward(source, target.Select(t => (int)t).ToArray(), expected);
+        var results = Run(Export(post), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(source, [3, 5, 3])),
+            NamedOnnxValue.CreateFromTensor("target", new DenseTensor<long>(target, [3, 4])));
+        Tolerance.AssertClose(results["output"], Layout.ToDouble(expected), "post-norm, token targets", 1e-5, 1e-5);
+
+        // Pre-norm, two layers, learned positions, float targets, a shorter target.
+        var pre = new Transformer.GoldenTransformerPreStacked(25);
+        float[] source2 = Random(3 * 4 * 3, 26), target2 = Random(3 * 2 * 6, 27);
+        var expected2 = new float[3 * 2 * 4];
+        pre.Forward(source2, target2, expected2, 4, 2);
+        results = Run(Export(pre), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(source2, [3, 4, 3])),
+            NamedOnnxValue.CreateFromTensor("target", new DenseTensor<float>(target2, [3, 2, 6])));
+        Tolerance.AssertClose(results["output"], Layout.ToDouble(expected2), "pre-norm, float targets", 1e-5, 1e-5);
+        Assert.Contains("one-step graph", Assert.Throws<ArgumentException>(() => Export(pre, OnnxGraph.Step)).Message);
+    }
+
+    [Fact]
     public void Learned_positions_and_residual_causal_attention_give_Forward_s_outputs()
     {
         var model = new ExportSelfAttention(17);
