@@ -106,6 +106,13 @@ public class PackageTests : IClassFixture<PackageTests.Feed>
         Console.WriteLine(last < first / 4 ? "LEARNED" : "DID NOT LEARN");
         Console.WriteLine($"compiled in: {string.Join(" ", new Deployed().Parameters.ToArray().Select(v => BitConverter.SingleToInt32Bits(v)))}");
 
+        // The exporter's package: the trained model as ONNX graphs, and its output for the input 0.1, 0.2, … to compare.
+        for (int i = 0; i < input.Length; i++) input[i] = 0.1f * (i + 1);
+        model.Forward(input, output);
+        model.ExportOnnx("echo.onnx");
+        model.ExportOnnx("echo-step.onnx", OnnxGraph.Step);
+        Console.WriteLine("OUTPUT " + string.Join(" ", output.Select(v => BitConverter.SingleToInt32Bits(v))));
+
         [Model(SequenceLength = 8, BatchSize = 1)]
         public partial class Echo
         {
@@ -154,11 +161,21 @@ public class PackageTests : IClassFixture<PackageTests.Feed>
         }
         Assert.True(File.Exists(Path.Combine(_feed.Folder, $"Unroll.{_feed.Version}.snupkg")), "the symbols package is missing");
 
-        string app = _feed.NewApp("app", Program, items: "\n    <AdditionalFiles Include=\"st_gru.safetensors\" />");
+        string app = _feed.NewApp("app", Program,
+            items: $"\n    <AdditionalFiles Include=\"st_gru.safetensors\" />\n    <PackageReference Include=\"Unroll.Onnx\" Version=\"{_feed.Version}\" />");
         string weights = Path.Combine(AppContext.BaseDirectory, "IO", "Fixtures", "st_gru.safetensors");
         File.Copy(weights, Path.Combine(app, "st_gru.safetensors"));
         string output = Run("run -c Release", app);
         Assert.Contains("LEARNED", output);
+
+        // Unroll.Onnx from the feed beside the runtime: its graph of the trained model, run by ONNX Runtime here, gives the app's output.
+        float[] expected = output.Split('\n').Single(l => l.StartsWith("OUTPUT ", StringComparison.Ordinal))[7..].Trim().Split(' ')
+            .Select(v => BitConverter.Int32BitsToSingle(int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        float[] probe = Enumerable.Range(1, 8 * 3).Select(i => 0.1f * i).ToArray();
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(app, "echo.onnx")))
+        using (var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(probe, [1, 8, 3]))]))
+            Tolerance.AssertClose(results.Single().AsEnumerable<float>().ToArray(), expected.Select(v => (double)v).ToArray(), "ONNX Runtime's output", 1e-5, 1e-5);
+        Assert.True(File.Exists(Path.Combine(app, "echo-step.onnx")));
 
         // The generator from the package compiled the file in: the same bits as loading it here.
         var loaded = new StGru(1);
@@ -213,41 +230,6 @@ public class PackageTests : IClassFixture<PackageTests.Feed>
         [InferenceModel(typeof(Echo), BatchSize = 1, Weights = "echo.safetensors")]
         public partial class EchoOnDevice;
         """;
-
-    private const string Export = """
-        using Unroll;
-
-        // Exports a seeded model's whole-sequence graph and prints its output for the input 0.1, 0.2, ….
-        var model = new Tagger(3);
-        var input = new float[2 * Tagger.SequenceLength * Tagger.InputSize];
-        for (int i = 0; i < input.Length; i++) input[i] = 0.1f * (i + 1);
-        var output = new float[2 * Tagger.SequenceLength * Tagger.OutputSize];
-        model.Forward(input, output);
-        model.ExportOnnx("tagger.onnx");
-        model.ExportOnnx("tagger-step.onnx", OnnxGraph.Step);
-        Console.WriteLine("OUTPUT " + string.Join(" ", output.Select(v => BitConverter.SingleToInt32Bits(v))));
-
-        [Model(SequenceLength = 4, BatchSize = 2)]
-        public partial class Tagger
-        {
-            [Lstm(3, 5)] public partial LstmLayer Rnn { get; }
-            [Linear(5, 2)] public partial LinearLayer Head { get; }
-        }
-        """;
-
-    /// <summary>The ONNX exporter as a package beside the runtime's: its graph, run by ONNX Runtime here, gives the app's output.</summary>
-    [Fact]
-    public void The_onnx_package_exports_what_onnx_runtime_runs()
-    {
-        string app = _feed.NewApp("export", Export, items: $"\n    <PackageReference Include=\"Unroll.Onnx\" Version=\"{_feed.Version}\" />");
-        string output = Run("run -c Release", app);
-        float[] expected = output.Split('\n').Single(l => l.StartsWith("OUTPUT ", StringComparison.Ordinal))[7..].Trim().Split(' ').Select(v => BitConverter.Int32BitsToSingle(int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))).ToArray();
-        float[] input = Enumerable.Range(1, 2 * 4 * 3).Select(i => 0.1f * i).ToArray();
-        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(app, "tagger.onnx"));
-        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(input, [2, 4, 3]))]);
-        Tolerance.AssertClose(results.Single().AsEnumerable<float>().ToArray(), expected.Select(v => (double)v).ToArray(), "ONNX Runtime's output", 1e-5, 1e-5);
-        Assert.True(File.Exists(Path.Combine(app, "tagger-step.onnx")));
-    }
 
     /// <summary>
     /// One project trains and ships: a clean build before the weights exist warns (UNR0029) and builds, the deployed model
