@@ -20,7 +20,7 @@ public sealed class ToolPackageTests : IDisposable
     private string Tools => Path.Combine(_root, "tools");
 
     [Fact]
-    public void The_installed_command_inspects_and_refuses_what_it_cannot_import()
+    public void The_installed_command_inspects_exports_and_refuses_what_it_cannot_import()
     {
         Directory.CreateDirectory(_root);
         PackageTests.Run($"pack \"{Path.Combine(PackageTests.RepositoryRoot(), "src", "Unroll.Tool", "Unroll.Tool.csproj")}\" -c Release -o \"{Feed}\" -p:PackageVersion={_version}",
@@ -38,6 +38,20 @@ public sealed class ToolPackageTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("[1, 16, 3]", output);
         Assert.Contains("Parameters: 144 ", output);
+
+        // Export: a model class of a built assembly (this one), with weights from a file, as ONNX Runtime runs it.
+        var trained = new Onnx.ExportPooledGru(5);
+        string weights = Path.Combine(_root, "pooled.safetensors"), graph = Path.Combine(_root, "pooled.onnx");
+        trained.SaveSafetensors(weights);
+        (code, output, string exportError) = Unroll($"export \"{typeof(Onnx.ExportPooledGru).Assembly.Location}\" --model {nameof(Onnx.ExportPooledGru)} --weights \"{weights}\" -o \"{graph}\"");
+        Assert.True(code == 0, exportError);
+        Assert.Contains("pooled.onnx", output);
+        float[] x = Enumerable.Range(0, 2 * 5 * 3).Select(i => 0.05f * i - 0.7f).ToArray();
+        var expected = new float[2 * 2];
+        trained.Forward(x, expected);
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(graph))
+        using (var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x, [2, 5, 3]))]))
+            Tolerance.AssertClose(results.Single().AsEnumerable<float>().ToArray(), expected.Select(v => (double)v).ToArray(), "the exported graph's output", 1e-5, 1e-5);
 
         string notAModel = Path.Combine(_root, "notes.txt");
         File.WriteAllText(notAModel, "not a model");
