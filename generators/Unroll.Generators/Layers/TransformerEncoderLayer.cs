@@ -303,15 +303,21 @@ internal sealed class TransformerEncoderLayerHandler : LayerHandler<TransformerE
         }
         w.Close();
 
-        // ∂ through a dropout: the gradient ⊙ the mask into target when the Forward trained, as it is otherwise; the region
-        // that then holds it (without dropout, the gradient's own: nothing to copy).
-        string DropoutBackward(string gradient, string? mask, string target)
-        {
-            if (mask is null) return gradient;
-            w.Line($"if (_forwardTraining) {Dropout}.Backward({E(gradient)}, {E(mask)}, {E(target)});");
-            w.Line($"else {E(gradient)}.CopyTo({E(target)});");
-            return target;
-        }
+        string DropoutBackward(string gradient, string? mask, string target) => WriteDropoutBackward(w, gradient, mask, target, rows, e);
+    }
+
+    /// <summary>
+    /// ∂ through a dropout of <c>[rows, e]</c> regions: the gradient ⊙ the mask into <paramref name="target"/> when the
+    /// Forward trained, as it is otherwise; returns the region that then holds it (without dropout, the gradient's own:
+    /// nothing to copy).
+    /// </summary>
+    internal static string WriteDropoutBackward(SourceWriter w, string gradient, string? mask, string target, string rows, int e)
+    {
+        if (mask is null) return gradient;
+        string E(string region) => $"a.Slice(Layout.{region}, {rows} * {e})";
+        w.Line($"if (_forwardTraining) {Dropout}.Backward({E(gradient)}, {E(mask)}, {E(target)});");
+        w.Line($"else {E(gradient)}.CopyTo({E(target)});");
+        return target;
     }
 
     /// <summary>

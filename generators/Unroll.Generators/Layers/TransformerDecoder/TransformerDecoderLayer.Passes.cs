@@ -250,14 +250,7 @@ internal sealed partial class TransformerDecoderLayerHandler
         void NormBackward(int k, string from, string to, string normalized, string inverse) =>
             TransformerEncoderLayerHandler.WriteNormBackward(w, e, d.Trainable, E(from), n(10 + 2 * k), n(11 + 2 * k), normalized, inverse, E(to), r.NormScratch!, "rows");
         void Add(string from, string to) => w.Line($"{Blas}.AddRows(a.Slice(Layout.{from}), {e}, a.Slice(Layout.{to}), {e}, rows, {e});");
-        // ∂ through a dropout: into target when the Forward trained, as it is otherwise; the region that then holds it.
-        string DropoutBackward(string gradient, string? mask, string target)
-        {
-            if (mask is null) return gradient;
-            w.Line($"if (_forwardTraining) {TransformerEncoderLayerHandler.Dropout}.Backward({E(gradient)}, {E(mask)}, {E(target)});");
-            w.Line($"else {E(gradient)}.CopyTo({E(target)});");
-            return target;
-        }
+        string DropoutBackward(string gradient, string? mask, string target) => TransformerEncoderLayerHandler.WriteDropoutBackward(w, gradient, mask, target, "rows", e);
         void FeedForwardBackward(string dFeed, string feedInput, string dFeedInput)
         {
             w.Line($"// linear2, the activation and linear1: ∂W += ∂ᵀ·(their input), ∂b += Σ ∂; ∂(their input) = ∂·W");
