@@ -22,59 +22,86 @@ internal sealed class GraphBuilder(NamedParameterCollection parameters, string n
     /// <summary>Adds the graph input: token ids (int64) or float features, <c>[batch, time, …]</c> or one step's <c>[batch, …]</c>.</summary>
     public string Input(string name, bool tokens, int features, string time = "time")
     {
-        var dims = new List<TensorShapeProto.Types.Dimension> { new() { DimParam = "batch" } };
-        if (!Step) dims.Add(new() { DimParam = time });
-        if (!tokens) dims.Add(new() { DimValue = features });
+        var dims = new List<object> { "batch" };
+        if (!Step) dims.Add(time);
+        if (!tokens) dims.Add(features);
         AddValue(_graph.Input, name, tokens ? TensorProto.Types.DataType.Int64 : TensorProto.Types.DataType.Float, dims);
         return name;
     }
 
-    /// <summary>Adds a float graph input of a fixed trailing shape after the batch: <c>[leading, batch, hidden]</c> states.</summary>
-    public string StateInput(string name, int leading, int hidden)
+    /// <summary>Adds a float graph input of shape <paramref name="dims"/>: each a fixed size (an int) or a named dynamic one (a string).</summary>
+    public string FloatInput(string name, params object[] dims)
     {
-        AddValue(_graph.Input, name, TensorProto.Types.DataType.Float, [new() { DimValue = leading }, new() { DimParam = "batch" }, new() { DimValue = hidden }]);
+        AddValue(_graph.Input, name, TensorProto.Types.DataType.Float, dims);
         return name;
     }
+
+    /// <summary>Names <paramref name="value"/> as float graph output <paramref name="name"/> (through an Identity node) of shape <paramref name="dims"/>.</summary>
+    public void FloatOutput(string value, string name, params object[] dims)
+    {
+        _graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
+        AddValue(_graph.Output, name, TensorProto.Types.DataType.Float, dims);
+    }
+
+    /// <summary>Adds a state input <c>[leading, batch, hidden]</c> (a recurrent layer's: <c>[layers, batch, hidden]</c>).</summary>
+    public string StateInput(string name, int leading, int hidden) => FloatInput(name, leading, "batch", hidden);
+
+    /// <summary>Names <paramref name="value"/> as a state output <c>[leading, batch, hidden]</c>.</summary>
+    public void StateOutput(string value, string name, int leading, int hidden) => FloatOutput(value, name, leading, "batch", hidden);
 
     private bool _position;
 
     /// <summary>The one-step graph's input <c>position</c>, int64 <c>[1]</c>: the steps since the state was reset (added once).</summary>
     public string Position()
     {
-        if (!_position) AddValue(_graph.Input, "position", TensorProto.Types.DataType.Int64, [new() { DimValue = 1 }]);
+        if (!_position) AddValue(_graph.Input, "position", TensorProto.Types.DataType.Int64, [1]);
         _position = true;
         return "position";
     }
 
     /// <summary>Adds a cache input <c>[batch, positions, width]</c>: every earlier step's keys or values (no positions at the first step).</summary>
-    public string CacheInput(string name, int width)
-    {
-        AddValue(_graph.Input, name, TensorProto.Types.DataType.Float, [new() { DimParam = "batch" }, new() { DimParam = "positions" }, new() { DimValue = width }]);
-        return name;
-    }
+    public string CacheInput(string name, int width) => FloatInput(name, "batch", "positions", width);
 
     /// <summary>Names <paramref name="value"/> as a cache output <c>[batch, positions + 1, width]</c>.</summary>
-    public void CacheOutput(string value, string name, int width)
-    {
-        _graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
-        AddValue(_graph.Output, name, TensorProto.Types.DataType.Float, [new() { DimParam = "batch" }, new() { DimParam = "positions_next" }, new() { DimValue = width }]);
-    }
+    public void CacheOutput(string value, string name, int width) => FloatOutput(value, name, "batch", "positions_next", width);
 
     /// <summary>Names <paramref name="value"/> as graph output <paramref name="name"/> (through an Identity node), <c>[batch, (time,) width]</c>.</summary>
-    public void Output(string value, string name, int width, bool timeAxis, string time = "time")
-    {
-        _graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
-        var dims = new List<TensorShapeProto.Types.Dimension> { new() { DimParam = "batch" } };
-        if (timeAxis) dims.Add(new() { DimParam = time });
-        dims.Add(new() { DimValue = width });
-        AddValue(_graph.Output, name, TensorProto.Types.DataType.Float, dims);
-    }
+    public void Output(string value, string name, int width, bool timeAxis, string time = "time") =>
+        FloatOutput(value, name, timeAxis ? ["batch", time, width] : ["batch", width]);
 
-    /// <summary>Names <paramref name="value"/> as a state output <c>[leading, batch, hidden]</c>.</summary>
-    public void StateOutput(string value, string name, int leading, int hidden)
+    /// <summary>
+    /// The final states <c>[1, batch, directions · hidden]</c> of the last recurrent layer written so far (<c>C</c>: an
+    /// LSTM's cell state, else null): where an attention decoder starts.
+    /// </summary>
+    public (string H, string? C)? FinalStates { get; set; }
+
+    /// <summary>The subgraph being written, if any (its nodes go there).</summary>
+    private GraphProto? _body;
+
+    /// <summary>
+    /// A subgraph (a Scan's body): its float inputs <paramref name="inputs"/>, the nodes <paramref name="body"/> writes
+    /// (which may read the outer graph's values; initializers stay in the outer graph) and the outputs it returns.
+    /// </summary>
+    public GraphProto Subgraph(string name, string[] inputs, Func<string[]> body)
     {
-        _graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
-        AddValue(_graph.Output, name, TensorProto.Types.DataType.Float, [new() { DimValue = leading }, new() { DimParam = "batch" }, new() { DimValue = hidden }]);
+        var graph = new GraphProto { Name = name };
+        foreach (string input in inputs) AddValue(graph.Input, input, TensorProto.Types.DataType.Float, null);
+        GraphProto? outer = _body;
+        _body = graph;
+        try
+        {
+            foreach (string output in body())
+            {
+                string named = $"{name}.{output}";
+                graph.Node.Add(new NodeProto { OpType = "Identity", Name = named, Input = { output }, Output = { named } });
+                AddValue(graph.Output, named, TensorProto.Types.DataType.Float, null);
+            }
+        }
+        finally
+        {
+            _body = outer;
+        }
+        return graph;
     }
 
     /// <summary>A node of one output; returns the output's name (<c>{hint}:{n}</c>). An empty input name is an omitted optional input.</summary>
@@ -89,29 +116,40 @@ internal sealed class GraphBuilder(NamedParameterCollection parameters, string n
         node.Input.AddRange(inputs);
         node.Output.AddRange(names);
         node.Attribute.AddRange(attributes);
-        _graph.Node.Add(node);
+        (_body ?? _graph).Node.Add(node);
         return names;
     }
 
-    /// <summary>A float initializer.</summary>
+    private readonly Dictionary<string, TensorProto> _initializers = [];
+
+    /// <summary>A float initializer (written once: asking again for the same name and values gives the same one).</summary>
     public string Floats(string name, ReadOnlySpan<int> shape, ReadOnlySpan<float> values)
     {
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)) };
         foreach (int d in shape) tensor.Dims.Add(d);
+        return Initializer(tensor);
+    }
+
+    private string Initializer(TensorProto tensor)
+    {
+        if (_initializers.TryGetValue(tensor.Name, out TensorProto? existing))
+        {
+            return existing.Equals(tensor) ? tensor.Name : throw new InvalidOperationException($"Two different initializers are named '{tensor.Name}'.");
+        }
+        _initializers.Add(tensor.Name, tensor);
         _graph.Initializer.Add(tensor);
-        return name;
+        return tensor.Name;
     }
 
     /// <summary>A float scalar initializer (a constant of a formula).</summary>
     public string Scalar(string hint, float value) => Floats($"{hint}.constant{_values++}", [], [value]);
 
-    /// <summary>An int64 initializer of one axis (shapes, axes, indices).</summary>
+    /// <summary>An int64 initializer of one axis (shapes, axes, indices), written once as <see cref="Floats"/>.</summary>
     public string Longs(string name, params long[] values)
     {
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan())) };
         tensor.Dims.Add(values.Length);
-        _graph.Initializer.Add(tensor);
-        return name;
+        return Initializer(tensor);
     }
 
     /// <summary>A model parameter as an initializer under its own name, in its own shape.</summary>
@@ -146,10 +184,17 @@ internal sealed class GraphBuilder(NamedParameterCollection parameters, string n
         return model;
     }
 
-    private static void AddValue(Google.Protobuf.Collections.RepeatedField<ValueInfoProto> list, string name, TensorProto.Types.DataType type, IEnumerable<TensorShapeProto.Types.Dimension> dims)
+    public static AttributeProto Graph(string name, GraphProto graph) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = graph };
+
+    /// <summary>Declares value <paramref name="name"/>: its element type and shape, each dimension a size (int) or a dynamic name (string); no shape when null.</summary>
+    private static void AddValue(Google.Protobuf.Collections.RepeatedField<ValueInfoProto> list, string name, TensorProto.Types.DataType type, IEnumerable<object>? dims)
     {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dims);
-        list.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } });
+        var tensor = new TypeProto.Types.Tensor { ElemType = (int)type };
+        if (dims is not null)
+        {
+            tensor.Shape = new TensorShapeProto();
+            tensor.Shape.Dim.AddRange(dims.Select(d => d is int size ? new TensorShapeProto.Types.Dimension { DimValue = size } : new TensorShapeProto.Types.Dimension { DimParam = (string)d }));
+        }
+        list.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensor } });
     }
 }

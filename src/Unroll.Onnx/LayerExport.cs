@@ -19,11 +19,7 @@ internal static class LayerExport
             case EmbeddingAttribute:
                 return (g.Node("Gather", P, [g.Parameter(g.Parameter(P + ".weight")), x], Int("axis", 0)), timeAxis);
             case LinearAttribute linear:
-                {
-                    NamedParameter weight = g.Parameter(P + ".weight");
-                    string y = g.Node("MatMul", P, [x, g.Floats(P + ".weight.T", [linear.InFeatures, linear.OutFeatures], Transpose(weight.Values, linear.OutFeatures, linear.InFeatures))]);
-                    return (linear.Bias ? g.Node("Add", P, [y, g.Parameter(g.Parameter(P + ".bias"))]) : y, timeAxis);
-                }
+                return (linear.Bias ? Affine(g, P, x, P + ".weight", P + ".bias") : Project(g, P, x, P + ".weight"), timeAxis);
             case DropoutAttribute:
                 return (x, timeAxis); // inference: the identity
             case ActivationAttribute activation:
@@ -45,21 +41,39 @@ internal static class LayerExport
                     string y = g.Node("BatchNormalization", P, inputs, Float("epsilon", (float)norm.Eps));
                     return (g.Node("Transpose", P, [y], Ints("perm", 0, 2, 1)), true);
                 }
-            case Conv1dAttribute conv when !g.Step && conv.PaddingMode != PaddingMode.Circular:
+            case Conv1dAttribute conv when !g.Step:
                 {
                     long left = conv.Causal ? (long)(conv.KernelSize - 1) * conv.Dilation : conv.Padding, right = conv.Causal ? 0 : conv.Padding;
                     string channels = g.Node("Transpose", P, [x], Ints("perm", 0, 2, 1)); // [batch, channels, time]
-                    if (conv.PaddingMode != PaddingMode.Zeros && left + right > 0)
+                    if (conv.PaddingMode == PaddingMode.Circular && left > 0)
+                    {
+                        // circular: the row's last steps before it and its first after it (opset 17's Pad has no wrap mode)
+                        string Steps(string name, long start, long end) => g.Node("Slice", P, [channels, g.Longs($"{P}.{name}.start", start), g.Longs($"{P}.{name}.end", end), g.Longs(P + ".time", 2)]);
+                        channels = g.Node("Concat", P, [Steps("tail", -left, long.MaxValue), channels, Steps("head", 0, right)], Int("axis", 2));
+                        (left, right) = (0, 0);
+                    }
+                    else if (conv.PaddingMode != PaddingMode.Zeros && left + right > 0)
                     {
                         // reflect and replicate pad the row before the convolution (ONNX's Pad modes reflect and edge)
                         channels = g.Node("Pad", P, [channels, g.Longs(P + ".pads", 0, 0, left, 0, 0, right)], String("mode", conv.PaddingMode == PaddingMode.Reflect ? "reflect" : "edge"));
                         (left, right) = (0, 0);
                     }
-                    var inputs = new List<string> { channels, g.Parameter(g.Parameter(P + ".weight")) };
-                    if (conv.Bias) inputs.Add(g.Parameter(g.Parameter(P + ".bias")));
-                    string y = g.Node("Conv", P, inputs, Ints("kernel_shape", conv.KernelSize), Ints("strides", conv.Stride), Ints("dilations", conv.Dilation),
-                        Ints("pads", left, right), Int("group", conv.Groups));
+                    string y = Convolution(g, P, conv, channels, conv.Stride, left, right);
                     return (g.Node("Transpose", P, [y], Ints("perm", 0, 2, 1)), true);
+                }
+            case Conv1dAttribute conv when conv.Stride == 1 && (conv.Causal || conv.KernelSize == 1):
+                {
+                    // One step of a causal convolution: the window of the last (k − 1)·dilation inputs (input {P}.window,
+                    // zeros after a reset) and this step's input, one output; the window moves on by this step.
+                    int reach = (conv.KernelSize - 1) * conv.Dilation;
+                    string joined = g.Node("Unsqueeze", P, [x, g.Longs(P + ".step", 1)]); // [batch, 1, channels]
+                    if (reach > 0)
+                    {
+                        joined = g.Node("Concat", P, [g.FloatInput(P + ".window", "batch", reach, conv.InChannels), joined], Int("axis", 1));
+                        g.FloatOutput(g.Node("Slice", P, [joined, g.Longs(P + ".next", 1), g.Longs(P + ".end", long.MaxValue), g.Longs(P + ".step", 1)]), P + ".window_n", "batch", reach, conv.InChannels);
+                    }
+                    string y = Convolution(g, P, conv, g.Node("Transpose", P, [joined], Ints("perm", 0, 2, 1)), 1, 0, 0); // [batch, out, 1]
+                    return (g.Node("Squeeze", P, [y, g.Longs(P + ".output", 2)]), false);
                 }
             case MaxPool1dAttribute pool when !g.Step:
                 return (Pool(g, P, x, "MaxPool", pool.KernelSize, pool.Stride, pool.Padding, Ints("dilations", pool.Dilation)), true);
@@ -106,11 +120,21 @@ internal static class LayerExport
     private static string Detail(LayerAttribute attribute) => attribute switch
     {
         SelfAttentionAttribute or TransformerEncoderLayerAttribute => " without Causal: it attends to later steps",
-        Conv1dAttribute c when c.PaddingMode != PaddingMode.Zeros => $" with PaddingMode.{c.PaddingMode}",
+        Conv1dAttribute { Stride: > 1 } or Conv1dAttribute { Padding: 0 } or MaxPool1dAttribute or AvgPool1dAttribute => ": not every step yields an output",
+        Conv1dAttribute => " without Causal: it reads later steps",
+        PoolingAttribute => ": it reads the whole sequence",
         _ => "",
     };
 
-    private static string Activation(GraphBuilder g, string P, ActivationAttribute activation, string x) => activation.Function switch
+    /// <summary>ONNX's Conv over <c>[batch, channels, time]</c> value <paramref name="channels"/> with the layer's weights.</summary>
+    private static string Convolution(GraphBuilder g, string P, Conv1dAttribute conv, string channels, int stride, long left, long right)
+    {
+        var inputs = new List<string> { channels, g.Parameter(g.Parameter(P + ".weight")) };
+        if (conv.Bias) inputs.Add(g.Parameter(g.Parameter(P + ".bias")));
+        return g.Node("Conv", P, inputs, Ints("kernel_shape", conv.KernelSize), Ints("strides", stride), Ints("dilations", conv.Dilation), Ints("pads", left, right), Int("group", conv.Groups));
+    }
+
+    internal static string Activation(GraphBuilder g, string P, ActivationAttribute activation, string x) => activation.Function switch
     {
         ActivationFunction.Relu => g.Node("Relu", P, [x]),
         ActivationFunction.Tanh => g.Node("Tanh", P, [x]),
@@ -135,12 +159,7 @@ internal static class LayerExport
     /// </summary>
     private static (string X, bool TimeAxis) Recurrent(GraphBuilder g, string P, RecurrentAttribute layer, string x)
     {
-        var (op, gates, order) = layer switch
-        {
-            LstmAttribute => ("LSTM", 4, new[] { 0, 3, 1, 2 }), // PyTorch i, f, g, o → ONNX i, o, f, c
-            GruAttribute => ("GRU", 3, new[] { 1, 0, 2 }),      // PyTorch r, z, n → ONNX z, r, h
-            _ => ("RNN", 1, new[] { 0 }),
-        };
+        var (op, gates, order) = Cell(layer is LstmAttribute, layer is GruAttribute);
         int H = layer.HiddenSize, D = layer.Bidirectional ? 2 : 1, L = layer.NumLayers;
         bool lstm = layer is LstmAttribute;
         if (g.Step && layer.Bidirectional) throw new NotSupportedException($"Layer '{P}' is bidirectional: it has no one-step graph (its reverse direction needs the whole sequence).");
@@ -156,10 +175,10 @@ internal static class LayerExport
             var b = new List<float>();
             foreach (string suffix in D == 2 ? new[] { "", "_reverse" } : [""])
             {
-                w.AddRange(Reorder(g.Parameter($"{P}.weight_ih_l{l}{suffix}").Values, order, H, input));
-                r.AddRange(Reorder(g.Parameter($"{P}.weight_hh_l{l}{suffix}").Values, order, H, H));
-                b.AddRange(Reorder(g.Parameter($"{P}.bias_ih_l{l}{suffix}").Values, order, H, 1));
-                b.AddRange(Reorder(g.Parameter($"{P}.bias_hh_l{l}{suffix}").Values, order, H, 1));
+                var (wd, rd, bd) = CellWeights(g, order, H, input, $"{P}.weight_ih_l{l}{suffix}", $"{P}.weight_hh_l{l}{suffix}", $"{P}.bias_ih_l{l}{suffix}", $"{P}.bias_hh_l{l}{suffix}");
+                w.AddRange(wd);
+                r.AddRange(rd);
+                b.AddRange(bd);
             }
             var inputs = new List<string>
             {
@@ -189,12 +208,28 @@ internal static class LayerExport
             if (lstm) g.StateOutput(cells.Count == 1 ? cells[0] : g.Node("Concat", P, cells, Int("axis", 0)), P + ".c_n", L, H);
             return (g.Node("Squeeze", P, [sequence, g.Longs(P + ".step", 0)]), false);
         }
+        g.FinalStates = (finals[^1], lstm ? cells[^1] : null);
         if (layer.ReturnSequences) return (g.Node("Transpose", P, [sequence], Ints("perm", 1, 0, 2)), true);
-        // The last layer's final states, [directions, batch, hidden] → [batch, directions · hidden]: the forward state after
-        // the last step and the reverse state after the first, as the layer's last step.
-        string last = finals[^1];
-        return (g.Node("Reshape", P, [g.Node("Transpose", P, [last], Ints("perm", 1, 0, 2)), g.Longs(P + ".last", 0, -1)]), false);
+        return (SideBySide(g, P, finals[^1]), false);
     }
+
+    /// <summary>
+    /// A layer's final states <c>[directions, batch, hidden]</c> as <c>[batch, directions · hidden]</c>: the forward state
+    /// after the last step and the reverse state after the first, side by side, as the layer's last step.
+    /// </summary>
+    internal static string SideBySide(GraphBuilder g, string P, string states) =>
+        g.Node("Reshape", P, [g.Node("Transpose", P, [states], Ints("perm", 1, 0, 2)), g.Longs(P + ".side_by_side", 0, -1)]);
+
+    /// <summary>ONNX's operator for a cell, its gate count, and the PyTorch gate blocks in ONNX's order.</summary>
+    internal static (string Op, int Gates, int[] Order) Cell(bool lstm, bool gru) =>
+        lstm ? ("LSTM", 4, [0, 3, 1, 2]) // PyTorch i, f, g, o → ONNX i, o, f, c
+        : gru ? ("GRU", 3, [1, 0, 2])    // PyTorch r, z, n → ONNX z, r, h
+        : ("RNN", 1, [0]);
+
+    /// <summary>One direction's W, R and B (b_ih then b_hh) in ONNX's gate order, from PyTorch's weight_ih, weight_hh, bias_ih, bias_hh.</summary>
+    internal static (float[] W, float[] R, float[] B) CellWeights(GraphBuilder g, int[] order, int hidden, int input, string weightIh, string weightHh, string biasIh, string biasHh) =>
+        (Reorder(g.Parameter(weightIh).Values, order, hidden, input), Reorder(g.Parameter(weightHh).Values, order, hidden, hidden),
+            [.. Reorder(g.Parameter(biasIh).Values, order, hidden, 1), .. Reorder(g.Parameter(biasHh).Values, order, hidden, 1)]);
 
     /// <summary>A pooling over time windows (stride 0: the kernel size), on <c>[batch, channels, time]</c> between transposes.</summary>
     private static string Pool(GraphBuilder g, string P, string x, string op, int kernel, int stride, int padding, Onnx.AttributeProto option)
@@ -215,15 +250,18 @@ internal static class LayerExport
     };
 
     /// <summary>The time steps of <c>[batch, time, …]</c> value <paramref name="x"/>, as a one-element int64 tensor.</summary>
-    private static string Time(GraphBuilder g, string P, string x) => g.Node("Gather", P, [g.Node("Shape", P, [x]), g.Longs(P + ".time", 1)], Int("axis", 0));
+    internal static string Time(GraphBuilder g, string P, string x) => g.Node("Gather", P, [g.Node("Shape", P, [x]), g.Longs(P + ".time", 1)], Int("axis", 0));
 
-    /// <summary>x·Wᵀ + b for parameters <c>{name}.weight</c> <c>[out, in]</c> and <c>{name}.bias</c> (or the packed in_proj's).</summary>
-    private static string Affine(GraphBuilder g, string P, string x, string weight, string bias)
+    /// <summary>x·Wᵀ + b for parameters <paramref name="weight"/> <c>[out, in]</c> and <paramref name="bias"/>.</summary>
+    internal static string Affine(GraphBuilder g, string P, string x, string weight, string bias) =>
+        g.Node("Add", P, [Project(g, P, x, weight), g.Parameter(g.Parameter(bias))]);
+
+    /// <summary>x·Wᵀ for parameter <paramref name="weight"/> <c>[out, in]</c>.</summary>
+    internal static string Project(GraphBuilder g, string P, string x, string weight)
     {
         NamedParameter w = g.Parameter(weight);
         int rows = w.Shape[0], columns = w.Shape[1];
-        string y = g.Node("MatMul", P, [x, g.Floats(weight + ".T", [columns, rows], Transpose(w.Values, rows, columns))]);
-        return g.Node("Add", P, [y, g.Parameter(g.Parameter(bias))]);
+        return g.Node("MatMul", P, [x, g.Floats(weight + ".T", [columns, rows], Transpose(w.Values, rows, columns))]);
     }
 
     /// <summary>
@@ -231,7 +269,7 @@ internal static class LayerExport
     /// softmax(q kᵀ/√d) v (a causal one with −∞ above the diagonal), the heads side by side, out_proj. Parameters
     /// <c>{P}.in_proj_weight</c>, <c>{P}.in_proj_bias</c>, <c>{P}.out_proj.*</c>.
     /// </summary>
-    private static string SelfAttention(GraphBuilder g, string P, string x, int E, int heads, bool causal)
+    internal static string SelfAttention(GraphBuilder g, string P, string x, int E, int heads, bool causal)
     {
         if (g.Step) return StepAttention(g, P, x, E, heads);
         string qkv = Affine(g, P, x, P + ".in_proj_weight", P + ".in_proj_bias");
@@ -240,26 +278,41 @@ internal static class LayerExport
     }
 
     /// <summary>
-    /// nn.MultiheadAttention's query from <paramref name="x"/> and keys and values from <paramref name="memory"/> (a
-    /// decoder's cross-attention): rows 0 … E of the packed projection for the query, E … 3E for the keys and values.
+    /// A decoder's cross-attention keys and values <c>[batch, source time, E]</c> from the encoder's output
+    /// <paramref name="memory"/>: rows E … 2E and 2E … 3E of nn.MultiheadAttention's packed projection.
     /// </summary>
-    private static string CrossAttention(GraphBuilder g, string P, string x, string memory, int E, int heads)
+    internal static (string K, string V) CrossKeysValues(GraphBuilder g, string P, string memory, int E)
+    {
+        string[] kv = g.Nodes("Split", P, [PackedProjection(g, P, memory, E, 2 * E, "kv"), g.Longs(P + ".split", E, E)], 2, Int("axis", 2));
+        return (kv[0], kv[1]);
+    }
+
+    /// <summary>
+    /// A decoder's cross-attention: the query from <paramref name="x"/> (rows 0 … E of the packed projection) over keys
+    /// <paramref name="k"/> and values <paramref name="v"/> <c>[batch, source time, E]</c>; one step's <c>[batch, E]</c> too.
+    /// </summary>
+    internal static string CrossAttention(GraphBuilder g, string P, string x, string k, string v, int E, int heads)
+    {
+        string q = PackedProjection(g, P, x, 0, E, "q");
+        if (!g.Step) return Attend(g, P, q, k, v, E, heads, null);
+        string y = Attend(g, P, g.Node("Unsqueeze", P, [q, g.Longs(P + ".query", 1)]), k, v, E, heads, null);
+        return g.Node("Squeeze", P, [y, g.Longs(P + ".squeeze", 1)]);
+    }
+
+    /// <summary>Rows <paramref name="first"/> … <paramref name="first"/> + <paramref name="rows"/> of nn.MultiheadAttention's packed projection, applied to <paramref name="input"/>.</summary>
+    private static string PackedProjection(GraphBuilder g, string P, string input, int first, int rows, string name)
     {
         NamedParameter weight = g.Parameter(P + ".in_proj_weight"), bias = g.Parameter(P + ".in_proj_bias");
-        string Project(string input, int first, int rows, string name)
-        {
-            string w = g.Floats($"{P}.{name}.T", [E, rows], Transpose(weight.Values.Slice(first * E, rows * E), rows, E));
-            return g.Node("Add", P, [g.Node("MatMul", P, [input, w]), g.Floats($"{P}.{name}.bias", [rows], bias.Values.Slice(first, rows))]);
-        }
-        string[] kv = g.Nodes("Split", P, [Project(memory, E, 2 * E, "kv"), g.Longs(P + ".split", E, E)], 2, Int("axis", 2));
-        return Attend(g, P, Project(x, 0, E, "q"), kv[0], kv[1], E, heads, null);
+        int E = weight.Shape[1];
+        string w = g.Floats($"{P}.{name}.T", [E, rows], Transpose(weight.Values.Slice(first * E, rows * E), rows, E));
+        return g.Node("Add", P, [g.Node("MatMul", P, [input, w]), g.Floats($"{P}.{name}.bias", [rows], bias.Values.Slice(first, rows))]);
     }
 
     /// <summary>
     /// Each head's softmax(q kᵀ/√d) v for projected q <c>[batch, queries, E]</c> and k, v <c>[batch, keys, E]</c> (a causal
     /// one, given the time, with −∞ above the diagonal), the heads side by side, out_proj.
     /// </summary>
-    private static string Attend(GraphBuilder g, string P, string q, string k, string v, int E, int heads, string? causalTime)
+    internal static string Attend(GraphBuilder g, string P, string q, string k, string v, int E, int heads, string? causalTime)
     {
         int d = E / heads;
         string Heads(string value, params long[] perm) => g.Node("Transpose", P, [g.Node("Reshape", P, [value, g.Longs(P + ".heads", 0, 0, heads, d)])], Ints("perm", perm));
@@ -275,51 +328,6 @@ internal static class LayerExport
         string context = g.Node("MatMul", P, [g.Node("Softmax", P, [scores], Int("axis", -1)), Heads(v, 0, 2, 1, 3)]); // [B, h, Tq, d]
         string merged = g.Node("Reshape", P, [g.Node("Transpose", P, [context], Ints("perm", 0, 2, 1, 3)), g.Longs(P + ".merge", 0, 0, E)]);
         return Affine(g, P, merged, P + ".out_proj.weight", P + ".out_proj.bias");
-    }
-
-    /// <summary>
-    /// A <c>[TransformerDecoderLayer]</c> teacher-forced over target <paramref name="target"/> (ids or features) against
-    /// <paramref name="memory"/>: the embedding and positions, each nn.TransformerDecoderLayer (causal self-attention,
-    /// cross-attention, feed-forward, each with its residual path and norm), the final norm (norm first), out.
-    /// </summary>
-    public static string TransformerDecoder(GraphBuilder g, string P, TransformerDecoderLayerAttribute decoder, string target, string memory, int targetLength)
-    {
-        int e = decoder.DModel;
-        string x = decoder.Vocabulary > 0 ? g.Node("Gather", P, [g.Parameter(g.Parameter(P + ".embedding.weight")), target], Int("axis", 0)) : target;
-        string table;
-        if (decoder.Positions == PositionalEncodingKind.Learned) table = g.Parameter(g.Parameter(P + ".positions.weight"));
-        else
-        {
-            var values = new float[targetLength * e];
-            Kernels.Positions.Sinusoidal(values, targetLength, e);
-            table = g.Floats(P + ".positions.table", [targetLength, e], values);
-        }
-        x = g.Node("Add", P, [x, g.Node("Slice", P, [table, g.Longs(P + ".start", 0), Time(g, P, target), g.Longs(P + ".axis", 0)])]);
-        for (int i = 0; i < decoder.NumLayers; i++)
-        {
-            string L = $"{P}.layers.{i}";
-            string Norm(string value, string name) =>
-                g.Node("LayerNormalization", L, [value, g.Parameter(g.Parameter($"{L}.{name}.weight")), g.Parameter(g.Parameter($"{L}.{name}.bias"))], Int("axis", -1), Float("epsilon", (float)decoder.LayerNormEps));
-            string Self(string value) => SelfAttention(g, L + ".self_attn", value, e, decoder.NumHeads, causal: true);
-            string Cross(string value) => CrossAttention(g, L + ".multihead_attn", value, memory, e, decoder.NumHeads);
-            string Feed(string value) =>
-                Affine(g, L, Activation(g, L, new ActivationAttribute(decoder.Activation), Affine(g, L, value, L + ".linear1.weight", L + ".linear1.bias")), L + ".linear2.weight", L + ".linear2.bias");
-            if (decoder.NormFirst)
-            {
-                x = g.Node("Add", L, [x, Self(Norm(x, "norm1"))]);
-                x = g.Node("Add", L, [x, Cross(Norm(x, "norm2"))]);
-                x = g.Node("Add", L, [x, Feed(Norm(x, "norm3"))]);
-            }
-            else
-            {
-                x = Norm(g.Node("Add", L, [x, Self(x)]), "norm1");
-                x = Norm(g.Node("Add", L, [x, Cross(x)]), "norm2");
-                x = Norm(g.Node("Add", L, [x, Feed(x)]), "norm3");
-            }
-        }
-        if (decoder.NormFirst)
-            x = g.Node("LayerNormalization", P, [x, g.Parameter(g.Parameter(P + ".norm.weight")), g.Parameter(g.Parameter(P + ".norm.bias"))], Int("axis", -1), Float("epsilon", (float)decoder.LayerNormEps));
-        return Affine(g, P, x, P + ".out.weight", P + ".out.bias");
     }
 
     /// <summary>
@@ -364,7 +372,7 @@ internal static class LayerExport
     }
 
     /// <summary>Gate blocks of <paramref name="hidden"/> rows (each <paramref name="width"/> wide) in ONNX's order.</summary>
-    private static float[] Reorder(ReadOnlySpan<float> values, int[] order, int hidden, int width)
+    internal static float[] Reorder(ReadOnlySpan<float> values, int[] order, int hidden, int width)
     {
         var result = new float[values.Length];
         int block = hidden * width;
@@ -373,7 +381,7 @@ internal static class LayerExport
     }
 
     /// <summary>The transpose of a row-major <c>[rows, columns]</c> matrix.</summary>
-    private static float[] Transpose(ReadOnlySpan<float> values, int rows, int columns)
+    internal static float[] Transpose(ReadOnlySpan<float> values, int rows, int columns)
     {
         var result = new float[values.Length];
         for (int i = 0; i < rows; i++)

@@ -25,6 +25,18 @@ public enum OnnxGraph
     /// <c>position</c>, int64 <c>[1]</c>, the steps so far.
     /// </summary>
     Step,
+
+    /// <summary>
+    /// An encoder–decoder model's encoder, as its <c>Encode</c>: input <c>input</c> (the source); outputs what the
+    /// decoder's step graph reads, under the names that graph's inputs have. An <c>[AttentionDecoder]</c>'s:
+    /// <c>{Property}.memory</c> <c>[batch, time, width]</c> (the encoder's outputs) and its initial state
+    /// <c>{Property}.h</c> (and <c>{Property}.c</c>), <c>[1, batch, hidden]</c>; a <c>[TransformerDecoderLayer]</c>'s: each
+    /// layer's cross-attention keys and values <c>{Property}.layers.{i}.multihead_attn.keys</c>, <c>….values</c>,
+    /// <c>[batch, time, dModel]</c>. The step graph then takes input <c>target</c>, the previous target token (ids
+    /// <c>[batch]</c> or features), with those, the state of the step before (an attention decoder's <c>{Property}.h</c>
+    /// and <c>.c</c>, giving <c>.h_n</c>, <c>.c_n</c>; a transformer decoder's self-attention caches and <c>position</c>).
+    /// </summary>
+    Encode,
 }
 
 /// <summary>
@@ -72,30 +84,86 @@ public static class OnnxExport
     {
         var (type, layers) = Declaration(model.GetType());
         var g = new GraphBuilder(model.NamedParameters, type.Name, graph == OnnxGraph.Step);
-        bool tokens = layers.Count > 0 && layers[0].Attribute is EmbeddingAttribute;
-        string x = g.Input("input", tokens, model.InputSize);
-        bool timeAxis = graph == OnnxGraph.Sequence;
-        int width = tokens ? 1 : model.InputSize;
-        var (last, decoder) = layers.Count > 0 ? layers[^1] : default;
+        var (property, decoder) = layers.Count > 0 ? layers[^1] : default;
         if (decoder is TransformerDecoderLayerAttribute or AttentionDecoderAttribute) layers.RemoveAt(layers.Count - 1);
-        foreach (var (property, attribute) in layers)
+        else if (graph == OnnxGraph.Encode) throw new NotSupportedException($"{type.Name} has no decoder: the Encode graph is an encoder–decoder model's.");
+        else decoder = null;
+        bool tokens = layers.Count > 0 && layers[0].Attribute is EmbeddingAttribute;
+        int width = tokens ? 1 : model.InputSize;
+        string x = "";
+        bool timeAxis = graph != OnnxGraph.Step;
+        if (decoder is not null && graph == OnnxGraph.Step)
         {
-            (x, timeAxis) = LayerExport.Write(g, property, attribute, x, timeAxis, width);
-            width = LayerExport.OutputWidth(attribute, width);
+            // The encoder ran in the Encode graph: the step reads what that gave.
+            foreach (var (_, attribute) in layers) width = LayerExport.OutputWidth(attribute, width);
         }
-        if (decoder is TransformerDecoderLayerAttribute transformer && graph == OnnxGraph.Sequence)
+        else
         {
-            // An encoder–decoder, teacher-forced: the source through the encoder, then the target input through the decoder.
-            int targetLength = (int)model.GetType().GetField("TargetLength")!.GetValue(null)!;
-            string target = g.Input("target", transformer.Vocabulary > 0, transformer.DModel, "target_time");
-            g.Output(LayerExport.TransformerDecoder(g, last, transformer, target, x, targetLength), "output", model.OutputSize, timeAxis: true, "target_time");
+            x = g.Input("input", tokens, model.InputSize);
+            foreach (var (name, attribute) in layers)
+            {
+                (x, timeAxis) = LayerExport.Write(g, name, attribute, x, timeAxis, width);
+                width = LayerExport.OutputWidth(attribute, width);
+            }
         }
-        else if (decoder is TransformerDecoderLayerAttribute or AttentionDecoderAttribute)
+        string P = property;
+        switch (decoder)
         {
-            throw new NotSupportedException($"Layer '{last}' ([{decoder.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}]) has no ONNX export{(graph == OnnxGraph.Step ? " in the one-step graph" : "")} yet.");
+            case null:
+                g.Output(x, "output", model.OutputSize, timeAxis);
+                break;
+            case AttentionDecoderAttribute attention when graph == OnnxGraph.Encode:
+                {
+                    g.FloatOutput(x, P + ".memory", "batch", "time", width);
+                    var (s, c) = DecoderExport.AttentionStart(g, P, attention);
+                    g.StateOutput(s, P + ".h", 1, attention.HiddenSize);
+                    if (c is not null) g.StateOutput(c, P + ".c", 1, attention.HiddenSize);
+                    break;
+                }
+            case AttentionDecoderAttribute attention:
+                {
+                    string target = g.Input("target", attention.Vocabulary > 0, attention.InputSize, "target_time");
+                    string memory = x, s;
+                    string? c;
+                    if (graph == OnnxGraph.Step)
+                    {
+                        // The memory and the state Encode gave, or the state the last step left.
+                        memory = g.FloatInput(P + ".memory", "batch", "time", width);
+                        s = g.StateInput(P + ".h", 1, attention.HiddenSize);
+                        c = attention.Cell == DecoderCell.Lstm ? g.StateInput(P + ".c", 1, attention.HiddenSize) : null;
+                    }
+                    else (s, c) = DecoderExport.AttentionStart(g, P, attention);
+                    g.Output(DecoderExport.Attention(g, P, attention, target, memory, s, c), "output", model.OutputSize, timeAxis, "target_time");
+                    break;
+                }
+            case TransformerDecoderLayerAttribute transformer when graph == OnnxGraph.Encode:
+                for (int i = 0; i < transformer.NumLayers; i++)
+                {
+                    var (k, v) = LayerExport.CrossKeysValues(g, $"{P}.layers.{i}.multihead_attn", x, transformer.DModel);
+                    var (kName, vName) = DecoderExport.CrossNames(P, i);
+                    g.FloatOutput(k, kName, "batch", "time", transformer.DModel);
+                    g.FloatOutput(v, vName, "batch", "time", transformer.DModel);
+                }
+                break;
+            case TransformerDecoderLayerAttribute transformer:
+                {
+                    // Teacher-forced: the source through the encoder, then the target input through the decoder; one step:
+                    // the previous target token, with the cross-attention keys and values Encode gave.
+                    int targetLength = (int)model.GetType().GetField("TargetLength")!.GetValue(null)!;
+                    string target = g.Input("target", transformer.Vocabulary > 0, transformer.DModel, "target_time");
+                    Func<int, (string K, string V)> cross = graph == OnnxGraph.Step
+                        ? i =>
+                        {
+                            var (k, v) = DecoderExport.CrossNames(P, i);
+                            return (g.FloatInput(k, "batch", "time", transformer.DModel), g.FloatInput(v, "batch", "time", transformer.DModel));
+                        }
+                    : i => LayerExport.CrossKeysValues(g, $"{P}.layers.{i}.multihead_attn", x, transformer.DModel);
+                    g.Output(DecoderExport.Transformer(g, P, transformer, target, cross, targetLength), "output", model.OutputSize, timeAxis, "target_time");
+                    break;
+                }
         }
-        else g.Output(x, "output", model.OutputSize, timeAxis);
-        return g.Model($"{type.FullName}, {(graph == OnnxGraph.Step ? "one step" : "the whole sequence")}, exported by Unroll");
+        string what = graph switch { OnnxGraph.Step => "one step", OnnxGraph.Encode => "the encoder", _ => "the whole sequence" };
+        return g.Model($"{type.FullName}, {what}, exported by Unroll");
     }
 
     /// <summary>The class that declares the model's layers (an inference twin's model), and its layer properties in declaration order.</summary>

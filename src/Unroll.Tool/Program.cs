@@ -1,7 +1,7 @@
 // unroll: brings models into Unroll and out of it.
 //
 //     unroll import model.onnx -o Models/ [--name Name] [--namespace Ns] [--sequence-length N] [--batch-size B]
-//     unroll export App.dll --model Namespace.Model [--weights model.safetensors] [--step] -o model.onnx
+//     unroll export App.dll --model Namespace.Model [--weights model.safetensors] [--graph sequence|step|encode] -o model.onnx
 //     unroll inspect weights.safetensors | model.onnx | model.h5
 //
 // import writes a [Model] declaration (Name.cs, a comment per layer naming the node it came from) and its weights
@@ -67,17 +67,22 @@ inspect.SetAction(result =>
 var assembly = new Argument<FileInfo>("assembly") { Description = "the compiled app or library (.dll) that declares the model" };
 var modelName = new Option<string>("--model") { Description = "the model class (its full name, or its name when that is unique)", Required = true, HelpName = "CLASS" };
 var weights = new Option<FileInfo?>("--weights") { Description = "its weights (else the initial or compiled-in ones)", HelpName = "FILE" };
-var step = new Option<bool>("--step") { Description = "the one-step graph, the states as inputs and outputs (default: the whole sequence)" };
+var graph = new Option<OnnxGraph>("--graph")
+{
+    Description = "sequence: the whole sequence (the default); step: one step, the states as inputs and outputs; encode: an encoder–decoder's encoder, whose outputs the step reads",
+    DefaultValueFactory = _ => OnnxGraph.Sequence,
+};
 var onnxFile = new Option<FileInfo>("--output", "-o") { Description = "the .onnx file to write", Required = true, HelpName = "FILE" };
-var export = new Command("export", "Writes a compiled model's ONNX graph (opset 17) with its weights.") { assembly, modelName, weights, step, onnxFile };
+var export = new Command("export", "Writes a compiled model's ONNX graph (opset 17) with its weights.") { assembly, modelName, weights, graph, onnxFile };
 export.SetAction(result =>
 {
     FileInfo target = result.GetRequiredValue(onnxFile);
     try
     {
         IInferenceModel model = ModelExporter.Export(result.GetRequiredValue(assembly).FullName, result.GetRequiredValue(modelName), result.GetValue(weights)?.FullName,
-            result.GetValue(step) ? OnnxGraph.Step : OnnxGraph.Sequence, target.FullName);
-        Console.WriteLine($"Wrote {target.FullName} ({model.GetType().FullName}, {model.ParameterCount:N0} parameters, {(result.GetValue(step) ? "one step" : "the whole sequence")}).");
+            result.GetValue(graph), target.FullName);
+        string what = result.GetValue(graph) switch { OnnxGraph.Step => "one step", OnnxGraph.Encode => "the encoder", _ => "the whole sequence" };
+        Console.WriteLine($"Wrote {target.FullName} ({model.GetType().FullName}, {model.ParameterCount:N0} parameters, {what}).");
         return 0;
     }
     catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException)

@@ -90,10 +90,24 @@ public partial class ExportPaddedConvPools
     [AvgPool1d(2, Padding = 1, CountIncludePad = false)] public partial AvgPool1dLayer Average { get; }
 }
 
+/// <summary>Circular padding, twice as wide as the kernel's reach on one side.</summary>
 [Model(SequenceLength = 8, BatchSize = 2)]
 public partial class ExportCircularConv
 {
     [Conv1d(3, 4, 3, Padding = 1, PaddingMode = PaddingMode.Circular)] public partial Conv1dLayer Conv { get; }
+    [Conv1d(4, 2, 2, Padding = 3, Dilation = 2, PaddingMode = PaddingMode.Circular)] public partial Conv1dLayer Wide { get; }
+}
+
+/// <summary>Convolutions that stream: a dilated causal one, BatchNorm, ReLU, a 1-wide one, a GRU, a linear head.</summary>
+[Model(SequenceLength = 7, BatchSize = 2)]
+public partial class ExportStreamingConv
+{
+    [Conv1d(3, 6, 3, Causal = true, Dilation = 2)] public partial Conv1dLayer Conv { get; }
+    [BatchNorm(6)] public partial BatchNormLayer Norm { get; }
+    [Activation(ActivationFunction.Relu)] public partial ActivationLayer Relu { get; }
+    [Conv1d(6, 4, 1, Bias = false)] public partial Conv1dLayer Mix { get; }
+    [Gru(4, 5)] public partial GruLayer Rnn { get; }
+    [Linear(5, 2)] public partial LinearLayer Head { get; }
 }
 
 /// <summary>
@@ -275,7 +289,120 @@ public sealed class OnnxExportTests : IDisposable
         results = Run(Export(pre), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(source2, [3, 4, 3])),
             NamedOnnxValue.CreateFromTensor("target", new DenseTensor<float>(target2, [3, 2, 6])));
         Tolerance.AssertClose(results["output"], Layout.ToDouble(expected2), "pre-norm, float targets", 1e-5, 1e-5);
-        Assert.Contains("one-step graph", Assert.Throws<ArgumentException>(() => Export(pre, OnnxGraph.Step)).Message);
+    }
+
+    /// <summary>ORT's input for <paramref name="values"/> of shape <paramref name="dims"/>: ids as int64, features as float.</summary>
+    private static NamedOnnxValue Input<T>(string name, T[] values, params int[] dims) => values switch
+    {
+        int[] ids => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), dims)),
+        float[] features => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(features, dims)),
+        _ => throw new ArgumentException("ids or features", nameof(values)),
+    };
+
+    /// <summary>
+    /// An encoder–decoder's three graphs against the model: the teacher-forced graph against <c>Forward</c>; then the
+    /// encoder graph, whose outputs (and empty self-attention caches) feed the step graph step after step, each step's
+    /// new states fed back (<c>…_n</c>), against <c>Encode</c> and <c>Step</c>.
+    /// </summary>
+    private void AssertDecoderGraphs<TSource, TTarget>(IEncoderDecoderModel<TSource, TTarget> model, TSource[] source, TTarget[] target, int sourceLength, int targetLength)
+        where TSource : unmanaged
+        where TTarget : unmanaged
+    {
+        int B = model.BatchSize, O = model.OutputSize, sourceWidth = source.Length / (B * sourceLength), targetWidth = target.Length / (B * targetLength);
+        var expected = new float[B * targetLength * O];
+        model.Forward(source, target, expected, sourceLength, targetLength);
+        NamedOnnxValue sourceInput = Input("input", source, typeof(TSource) == typeof(int) ? [B, sourceLength] : [B, sourceLength, sourceWidth]);
+        var whole = Run(Export(model), sourceInput, Input("target", target, typeof(TTarget) == typeof(int) ? [B, targetLength] : [B, targetLength, targetWidth]));
+        Tolerance.AssertClose(whole["output"], Layout.ToDouble(expected), "the teacher-forced graph", 1e-5, 1e-5);
+
+        var state = Run(Export(model, OnnxGraph.Encode), sourceInput);
+        string step = Export(model, OnnxGraph.Step);
+        using var session = new InferenceSession(step);
+        model.Encode(source, sourceLength);
+        var output = new float[B * O];
+        for (int t = 0; t < targetLength; t++)
+        {
+            TTarget[] column = [.. Enumerable.Range(0, B).SelectMany(b => target.AsSpan((b * targetLength + t) * targetWidth, targetWidth).ToArray())];
+            model.Step(column, output);
+            var inputs = new List<NamedOnnxValue> { Input("target", column, typeof(TTarget) == typeof(int) ? [B] : [B, targetWidth]) };
+            foreach (var (name, input) in session.InputMetadata.Where(i => i.Key != "target"))
+            {
+                if (name == "position")
+                {
+                    inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(new long[] { t }, [1])));
+                    continue;
+                }
+                int[] dims = [.. input.Dimensions.Select((d, i) => d >= 0 ? d : input.SymbolicDimensions[i] switch { "batch" => B, "time" => sourceLength, _ => t })];
+                inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(state.TryGetValue(name, out float[]? value) ? value : [], dims)));
+            }
+            using var results = session.Run(inputs);
+            Tolerance.AssertClose(results.First(r => r.Name == "output").AsEnumerable<float>().ToArray(), Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
+            foreach (var result in results.Where(r => r.Name.EndsWith("_n", StringComparison.Ordinal))) state[result.Name[..^2]] = result.AsEnumerable<float>().ToArray();
+        }
+    }
+
+    private static int[] Ids(int count, int vocabulary, ulong seed)
+    {
+        var random = new SeededRandom(seed);
+        return [.. Enumerable.Range(0, count).Select(_ => (int)(random.NextUInt32() % (uint)vocabulary))];
+    }
+
+    [Fact]
+    public void An_encoder_decoder_transformer_s_encoder_and_step_graphs_give_Encode_and_Step_s_outputs()
+    {
+        AssertDecoderGraphs(new Transformer.GoldenTransformerPost(31), Random(3 * 5 * 3, 32), Ids(3 * 4, 7, 33), 5, 4);
+        AssertDecoderGraphs(new Transformer.GoldenTransformerPreStacked(34), Random(3 * 4 * 3, 35), Random(3 * 3 * 6, 36), 4, 3);
+    }
+
+    [Fact]
+    public void Attention_decoders_give_Forward_s_outputs_and_stream_through_Encode_and_Step()
+    {
+        // Token source and target, a bidirectional LSTM encoder, additive attention.
+        AssertDecoderGraphs(new Seq2Seq.TokenBiLstmAdditive(41), Ids(3 * 5, 7, 42), Ids(3 * 4, 6, 43), 5, 4);
+        // A shorter source and target.
+        AssertDecoderGraphs(new Seq2Seq.TokenBiLstmAdditive(44), Ids(3 * 3, 7, 45), Ids(3 * 2, 6, 46), 3, 2);
+        // A GRU decoder with Luong's dot score; a stacked LSTM then a linear layer, Luong's general score; an Elman encoder (c_0 = 0).
+        AssertDecoderGraphs(new Seq2Seq.FloatGruDot(47), Random(2 * 6 * 3, 48), Random(2 * 3 * 2, 49), 6, 3);
+        AssertDecoderGraphs(new Seq2Seq.FloatStackedGeneral(50), Random(2 * 4 * 3, 51), Random(2 * 3 * 2, 52), 4, 3);
+        AssertDecoderGraphs(new Seq2Seq.RnnToLstm(53), Random(2 * 4 * 2, 54), Random(2 * 3 * 2, 55), 4, 3);
+    }
+
+    [Fact]
+    public void Streaming_convolutions_step_with_their_windows_fed_back()
+    {
+        var model = new ExportStreamingConv(61) { Training = false };
+        new SeededRandom(62).FillUniform(model.Norm.RunningMean, -1, 1);
+        new SeededRandom(63).FillUniform(model.Norm.RunningVar, 0.5f, 2);
+        const int B = 2, T = 7, O = 2;
+        float[] x = Random(B * T * 3, 64);
+        var expected = new float[B * T * O];
+        model.Forward(x, expected);
+        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [B, T, 3])))["output"], Layout.ToDouble(expected), "the whole sequence", 1e-5, 1e-5);
+
+        string step = Export(model, OnnxGraph.Step);
+        float[] window = new float[B * 4 * 3], h = new float[B * 5];
+        var output = new float[B * O];
+        model.ResetState();
+        for (int t = 0; t < T; t++)
+        {
+            float[] column = [.. Enumerable.Range(0, B).SelectMany(b => x.AsSpan((b * T + t) * 3, 3).ToArray())];
+            model.Step(column, output);
+            var results = Run(step, NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(column, [B, 3])),
+                NamedOnnxValue.CreateFromTensor("Conv.window", new DenseTensor<float>(window, [B, 4, 3])), NamedOnnxValue.CreateFromTensor("Rnn.h", new DenseTensor<float>(h, [1, B, 5])));
+            Tolerance.AssertClose(results["output"], Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
+            Tolerance.AssertClose(results["output"], Layout.ToDouble(expected.Where((_, i) => i / O % T == t).ToArray()), $"step {t} against Forward", 1e-5, 1e-5);
+            (window, h) = (results["Conv.window_n"], results["Rnn.h_n"]);
+        }
+    }
+
+    [Fact]
+    public void Circular_padding_gives_Forward_s_outputs()
+    {
+        var model = new ExportCircularConv(65);
+        float[] x = Random(2 * 8 * 3, 66);
+        var expected = new float[2 * 12 * 2]; // 8 steps → 8 → 8 + 2·3 − 3 + 1 = 12 (reach 3)
+        model.Forward(x, expected);
+        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 8, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
     }
 
     [Fact]
@@ -301,10 +428,13 @@ public sealed class OnnxExportTests : IDisposable
     [Fact]
     public void A_layer_with_no_export_is_refused_by_name_and_nothing_is_written()
     {
-        string path = Path.Combine(_folder, "circular.onnx");
-        var error = Assert.Throws<ArgumentException>(() => new ExportCircularConv(1).ExportOnnx(path));
+        string path = Path.Combine(_folder, "padded.onnx");
+        var error = Assert.Throws<ArgumentException>(() => new ExportPaddedConvPools(1).ExportOnnx(path, OnnxGraph.Step));
         Assert.Equal("model", error.ParamName);
-        Assert.Contains("'Conv' ([Conv1d] with PaddingMode.Circular)", error.Message);
+        Assert.Contains("'Reflect' ([Conv1d] without Causal: it reads later steps) has no ONNX export in the one-step graph", error.Message);
+        Assert.Contains("'Pool' ([Pooling]: it reads the whole sequence)", Assert.Throws<ArgumentException>(() => new ExportPooledGru(1).ExportOnnx(path, OnnxGraph.Step)).Message);
+        Assert.Contains("bidirectional", Assert.Throws<ArgumentException>(() => new ExportBidirectionalGru(1).ExportOnnx(path, OnnxGraph.Step)).Message);
+        Assert.Contains("no decoder", Assert.Throws<ArgumentException>(() => new ExportPooledGru(1).ExportOnnx(path, OnnxGraph.Encode)).Message);
         Assert.Empty(Directory.GetFiles(_folder));
     }
 }

@@ -53,6 +53,19 @@ public sealed class ToolPackageTests : IDisposable
         using (var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x, [2, 5, 3]))]))
             Tolerance.AssertClose(results.Single().AsEnumerable<float>().ToArray(), expected.Select(v => (double)v).ToArray(), "the exported graph's output", 1e-5, 1e-5);
 
+        // --graph: an encoder–decoder's encoder graph, whose outputs are the step graph's inputs.
+        string encode = Path.Combine(_root, "encode.onnx"), step = Path.Combine(_root, "step.onnx");
+        string translator = $"export \"{typeof(Seq2Seq.FloatGruDot).Assembly.Location}\" --model {typeof(Seq2Seq.FloatGruDot).FullName}";
+        (code, output, exportError) = Unroll($"{translator} --graph encode -o \"{encode}\"");
+        Assert.True(code == 0, exportError);
+        Assert.Contains("the encoder", output);
+        (code, output, exportError) = Unroll($"{translator} --graph Step -o \"{step}\"");
+        Assert.True(code == 0, exportError);
+        Assert.Contains("one step", output);
+        using (var encoder = new Microsoft.ML.OnnxRuntime.InferenceSession(encode))
+        using (var decoder = new Microsoft.ML.OnnxRuntime.InferenceSession(step))
+            Assert.Equal(["Decoder.h", "Decoder.memory"], encoder.OutputNames.Order().Intersect(decoder.InputNames));
+
         string notAModel = Path.Combine(_root, "notes.txt");
         File.WriteAllText(notAModel, "not a model");
         string models = Path.Combine(_root, "Models");
