@@ -222,7 +222,27 @@ internal sealed partial class OnnxGraphReader
         return result;
     }
 
-    private void Conv(int i)
+    /// <summary>
+    /// A Pad of the time axis of [batch, channels, time], reflected or repeated (mode reflect or edge), the same on both
+    /// sides, into a Conv without padding of its own: nn.Conv1d with padding_mode 'reflect' or 'replicate'.
+    /// </summary>
+    private void Pad(int i)
+    {
+        NodeProto n = nodes[i];
+        string mode = StringAttribute(n, "mode", "constant");
+        long[] pads = n.Input.Count > 1 && n.Input[1].Length > 0 ? Integers(n.Input[1], i) : IntsAttribute(n, "pads") ?? [];
+        if (layout != "BFT" || mode is not ("reflect" or "edge") || pads is not [0, 0, long left, 0, 0, long right] || left != right || n.Input.Count > 3 && n.Input[3].Length > 0)
+        {
+            throw Unsupported(i, "Unroll imports a Pad only as a reflect or replicate padding of a convolution's input: mode reflect or edge, of the time axis of [batch, channels, time], the same on both sides");
+        }
+        if (n.Input.Count > 1) MarkPlumbing(n.Input[1]);
+        Advance(i);
+        if (DataUsers(current) is not [int conv] || nodes[conv].OpType != "Conv") throw Unsupported(i, "its output must go into one Conv, whose padding it is");
+        Conv(conv, (left, mode == "reflect" ? "PaddingMode.Reflect" : "PaddingMode.Replicate", i));
+    }
+
+    /// <summary>A 1-D Conv (nn.Conv1d); <paramref name="padded"/>: the Pad before it, which gives its padding and mode.</summary>
+    private void Conv(int i, (long Padding, string Mode, int Node)? padded = null)
     {
         NodeProto n = nodes[i];
         if (n.Input[0] != current || !initializers.TryGetValue(n.Input[1], out TensorProto? kernel))
@@ -239,20 +259,63 @@ internal sealed partial class OnnxGraphReader
         long[] pads = IntsAttribute(n, "pads") ?? [0, 0];
         long[] strides = IntsAttribute(n, "strides") ?? [1];
         long[] dilations = IntsAttribute(n, "dilations") ?? [1];
-        if (pads.Length != 2 || pads[0] != pads[1]) throw Unsupported(i, $"its pads [{string.Join(", ", pads)}] are not the same on both sides, as Unroll's Padding");
+        // A causal convolution pads (k − 1)·dilation steps on the left alone.
+        bool causal = pads is [long left, 0] && left > 0 && left == (size - 1) * dilations[0] && padded is null;
+        if (pads.Length != 2 || pads[0] != pads[1] && !causal || padded is not null && pads[0] != 0)
+        {
+            throw Unsupported(i, $"its pads [{string.Join(", ", pads)}]{(padded is null ? "" : " after a Pad")} are neither the same on both sides, as Unroll's Padding, nor (k − 1)·dilation on the left alone, as a causal convolution's");
+        }
         var attribute = new List<string> { $"Conv1d({inputs}, {outputs}, {size}" };
         if (strides[0] != 1) attribute.Add($"Stride = {strides[0]}");
-        if (pads[0] != 0) attribute.Add($"Padding = {pads[0]}");
+        if (padded is { } pad) attribute.Add($"Padding = {pad.Padding}, PaddingMode = {pad.Mode}");
+        else if (!causal && pads[0] != 0) attribute.Add($"Padding = {pads[0]}");
         if (dilations[0] != 1) attribute.Add($"Dilation = {dilations[0]}");
         if (groups != 1) attribute.Add($"Groups = {groups}");
         bool bias = n.Input.Count > 2 && n.Input[2].Length > 0;
         if (!bias) attribute.Add("Bias = false");
+        if (causal) attribute.Add("Causal = true");
         string property = Property(i);
-        AddLayer(property, string.Join(", ", attribute) + ")", "Conv1dLayer", Origin(i));
+        AddLayer(property, string.Join(", ", attribute) + ")", "Conv1dLayer", padded is { } p ? Origin([p.Node, i]) : Origin(i));
         tensors.Add(new($"{property}.weight", [outputs, inputs / groups, size], Weight(i, n.Input[1], "kernel", [outputs, inputs / groups, size])));
         if (bias) tensors.Add(new($"{property}.bias", [outputs], Weight(i, n.Input[2], "bias", [outputs])));
         width = outputs;
         Advance(i);
+    }
+
+    /// <summary>MaxPool or AveragePool over the time axis of [batch, channels, time]: nn.MaxPool1d, nn.AvgPool1d.</summary>
+    private void Pool(int i, string kind)
+    {
+        NodeProto n = nodes[i];
+        long[] kernel = IntsAttribute(n, "kernel_shape") ?? [];
+        long[] strides = IntsAttribute(n, "strides") ?? [1];
+        long[] pads = IntsAttribute(n, "pads") ?? [0, 0];
+        long[] dilations = IntsAttribute(n, "dilations") ?? [1];
+        if (layout != "BFT" || kernel.Length != 1 || pads.Length != 2 || pads[0] != pads[1] || IntAttribute(n, "ceil_mode", 0) != 0 || StringAttribute(n, "auto_pad", "NOTSET") != "NOTSET")
+        {
+            throw Unsupported(i, $"Unroll imports a {n.OpType} only over the time axis of [batch, channels, time], with the same pads on both sides, without ceil_mode or auto_pad");
+        }
+        if (kind == "AvgPool1d" && dilations[0] != 1) throw Unsupported(i, "its dilation is not 1, which nn.AvgPool1d's always is");
+        var attribute = new List<string> { $"{kind}({kernel[0]}" };
+        if (strides[0] != kernel[0]) attribute.Add($"Stride = {strides[0]}");
+        if (pads[0] != 0) attribute.Add($"Padding = {pads[0]}");
+        if (dilations[0] != 1) attribute.Add($"Dilation = {dilations[0]}");
+        if (kind == "AvgPool1d" && IntAttribute(n, "count_include_pad", 0) == 0 && pads[0] != 0) attribute.Add("CountIncludePad = false");
+        AddLayer(Property(i), string.Join(", ", attribute) + ")", kind + "Layer", Origin(i));
+        Advance(i);
+    }
+
+    /// <summary>ReduceMean or ReduceMax over the time axis of [batch, time, features], not kept: [Pooling] of that kind.</summary>
+    private void Reduce(int i, string kind)
+    {
+        NodeProto n = nodes[i];
+        long[]? axes = n.Input.Count > 1 && n.Input[1].Length > 0 ? Integers(n.Input[1], i) : IntsAttribute(n, "axes");
+        if (n.Input.Count > 1) MarkPlumbing(n.Input[1]);
+        if (layout != "BTF" || axes is not [1 or -2] || IntAttribute(n, "keepdims", 1) != 0)
+        {
+            throw Unsupported(i, $"Unroll imports a {n.OpType} only over the time axis of [batch, time, features], not kept (keepdims = 0), as [Pooling]");
+        }
+        AddLayer(Property(i), $"Pooling({kind})", "PoolingLayer", Origin(i));
+        Advance(i, "BF");
     }
 
     private void BatchNorm(int i)
@@ -313,25 +376,49 @@ internal sealed partial class OnnxGraphReader
         return true;
     }
 
-    /// <summary>GELU as exported before opset 20: Div(x, √2) → Erf → Add(·, 1) → Mul(x, ·) → Mul(·, 0.5).</summary>
+    /// <summary>
+    /// GELU as exported before opset 20, x·½(1 + erf(x/√2)): Div(x, √2) or Mul(x, 1/√2) → Erf → Add(·, 1), then Mul(x, ·)
+    /// → Mul(·, 0.5) (torch.onnx.export's order) or Mul(·, 0.5) → Mul(x, ·) (Unroll's).
+    /// </summary>
     private bool TryGelu(int[] users)
     {
-        int div = Array.Find(users, u => nodes[u].OpType == "Div"), mul = Array.Find(users, u => nodes[u].OpType == "Mul");
-        if (users.Count(u => nodes[u].OpType == "Div") != 1 || users.Count(u => nodes[u].OpType == "Mul") != 1) return false;
-        if (nodes[div].Input[0] != current || !IsScalar(nodes[div].Input[1], MathF.Sqrt(2))) return false;
-        if (DataUsers(nodes[div].Output[0]) is not [int erf] || nodes[erf].OpType != "Erf") return false;
+        bool Scales(int u) => nodes[u].Input[0] == current && nodes[u].OpType switch
+        {
+            "Div" => IsScalar(nodes[u].Input[1], MathF.Sqrt(2)),
+            "Mul" => IsScalar(nodes[u].Input[1], 1 / MathF.Sqrt(2)),
+            _ => false,
+        };
+        if (users.Length != 2) return false;
+        int scale = Scales(users[0]) ? users[0] : Scales(users[1]) ? users[1] : -1;
+        if (scale < 0) return false;
+        int mul = users[0] == scale ? users[1] : users[0];
+        if (nodes[mul].OpType != "Mul") return false;
+        if (DataUsers(nodes[scale].Output[0]) is not [int erf] || nodes[erf].OpType != "Erf") return false;
         if (DataUsers(nodes[erf].Output[0]) is not [int add] || nodes[add].OpType != "Add" || !HasScalar(add, nodes[erf].Output[0], 1)) return false;
-        if (!nodes[mul].Input.Contains(current) || !nodes[mul].Input.Contains(nodes[add].Output[0])) return false;
-        if (DataUsers(nodes[mul].Output[0]) is not [int half] || nodes[half].OpType != "Mul" || !HasScalar(half, nodes[mul].Output[0], 0.5f)) return false;
-        foreach (int k in (int[])[div, erf, add, mul]) consumed[k] = true;
-        MarkPlumbing(nodes[div].Input[1]);
+        if (DataUsers(nodes[add].Output[0]) is not [int next]) return false;
+        int half, last;
+        if (next == mul)
+        {
+            // torch: (x · (1 + erf)) · 0.5
+            if (DataUsers(nodes[mul].Output[0]) is not [int h] || nodes[h].OpType != "Mul" || !HasScalar(h, nodes[mul].Output[0], 0.5f)) return false;
+            (half, last) = (h, h);
+        }
+        else
+        {
+            // Unroll: x · ((1 + erf) · 0.5)
+            if (nodes[next].OpType != "Mul" || !HasScalar(next, nodes[add].Output[0], 0.5f) || DataUsers(nodes[next].Output[0]) is not [int m] || m != mul) return false;
+            (half, last) = (next, mul);
+        }
+        if (!nodes[mul].Input.Contains(current)) return false;
+        foreach (int k in (int[])[scale, erf, add, mul, half]) consumed[k] = true;
+        MarkPlumbing(nodes[scale].Input[1]);
         foreach (int k in (int[])[add, half])
         {
             foreach (string input in nodes[k].Input) if (producers.TryGetValue(input, out int p) && nodes[p].OpType == "Constant") MarkPlumbing(input);
         }
-        AddLayer(Property(div), "Activation(ActivationFunction.Gelu)", "ActivationLayer",
-            $"ONNX nodes '{nodes[div].Name}' to '{nodes[half].Name}' (GELU as Div, Erf, Add, Mul, Mul; nodes {div + 1} to {half + 1} of {nodes.Count})");
-        Advance(half);
+        AddLayer(Property(scale), "Activation(ActivationFunction.Gelu)", "ActivationLayer",
+            $"ONNX nodes '{nodes[scale].Name}' to '{nodes[last].Name}' (GELU as {nodes[scale].OpType}, Erf, Add, Mul, Mul; nodes {Math.Min(scale, last) + 1} to {Math.Max(scale, last) + 1} of {nodes.Count})");
+        Advance(last);
         return true;
     }
 

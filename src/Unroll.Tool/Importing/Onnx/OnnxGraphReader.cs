@@ -178,6 +178,11 @@ internal sealed partial class OnnxGraphReader
                 case "MatMul": MatMul(i); break;
                 case "Gemm": Gemm(i); break;
                 case "Conv": Conv(i); break;
+                case "Pad": Pad(i); break;
+                case "MaxPool": Pool(i, "MaxPool1d"); break;
+                case "AveragePool": Pool(i, "AvgPool1d"); break;
+                case "ReduceMean": Reduce(i, "PoolingKind.Mean"); break;
+                case "ReduceMax": Reduce(i, "PoolingKind.Max"); break;
                 case "BatchNormalization": BatchNorm(i); break;
                 case "LayerNormalization": LayerNorm(i); break;
                 case "Relu": Activation(i, "ActivationFunction.Relu"); break;
@@ -201,9 +206,9 @@ internal sealed partial class OnnxGraphReader
                 ? Unsupported(p, $"its output '{current}' goes nowhere, and the graph's output is '{graph.Output[0].Name}'")
                 : new ImportException($"'{file}': the input goes to no node.");
         }
-        if (layout != "BTF")
+        if (layout is not ("BTF" or "BF"))
         {
-            throw Unsupported(producers[current], $"the graph's output '{current}' is laid out [{AxisNames(layout)}], not [batch, time, features] (batch-first) as Unroll's models give it");
+            throw Unsupported(producers[current], $"the graph's output '{current}' is laid out [{AxisNames(layout)}], not [batch, time, features] (batch-first) or, pooled over time, [batch, features] as Unroll's models give it");
         }
     }
 
