@@ -5,8 +5,9 @@ using PureHDF;
 namespace Unroll.Tool.Importing.Keras;
 
 /// <summary>
-/// Imports a Keras 2 model saved as HDF5 (<c>model.save("model.h5")</c>): its <c>model_config</c> (a Sequential model,
-/// or a Functional one whose layers form a chain) and the weights under <c>model_weights</c>. Dense (also in
+/// Imports a Keras model: a Keras 3 <c>.keras</c> file (<see cref="KerasArchive"/>), or one saved as HDF5
+/// (<c>model.save("model.h5")</c>, Keras 2's or Keras 3's legacy format): its configuration (a Sequential model, or a
+/// Functional one whose layers form a chain) and its weights. Dense (also in
 /// TimeDistributed), SimpleRNN, LSTM, GRU (reset_after=True), Bidirectional of these, Embedding, Conv1D,
 /// BatchNormalization, Dropout and the activations become Unroll's layers with PyTorch's names and layouts; anything else
 /// is an <see cref="ImportException"/> naming the layer.
@@ -14,7 +15,7 @@ namespace Unroll.Tool.Importing.Keras;
 internal sealed class KerasImporter : IModelImporter
 {
     /// <inheritdoc/>
-    public string Format => "Keras (.h5)";
+    public string Format => "Keras (.keras, .h5)";
 
     /// <inheritdoc/>
     public bool Reads(string path) => Path.GetExtension(path).ToLowerInvariant() is ".h5" or ".hdf5" or ".keras";
@@ -23,23 +24,28 @@ internal sealed class KerasImporter : IModelImporter
     public ImportedModel Import(string path, ImportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string file = Path.GetFileName(path);
-        if (string.Equals(Path.GetExtension(path), ".keras", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ImportException($"'{file}' is in Keras 3's .keras (zip) format; unroll imports the HDF5 format: save the model with model.save(\"{Path.GetFileNameWithoutExtension(path)}.h5\").");
-        }
-        return new KerasModelReader(KerasFile.Read(path), file, options).Read();
+        bool archive = string.Equals(Path.GetExtension(path), ".keras", StringComparison.OrdinalIgnoreCase);
+        return new KerasModelReader(archive ? KerasArchive.Read(path) : KerasFile.Read(path), Path.GetFileName(path), options).Read();
     }
 }
 
-/// <summary>One weight of a layer as stored: its Keras name (<c>lstm/lstm_cell/kernel:0</c>), shape and values.</summary>
+/// <summary>
+/// One weight of a layer as stored: its name in the file (<c>lstm/lstm_cell/kernel:0</c>, or a .keras file's
+/// <c>layers/lstm/cell/vars/0</c>), shape and values.
+/// </summary>
 internal sealed record KerasWeight(string Name, int[] Shape, float[] Values)
 {
-    /// <summary>The weight's role: the last part of its name without the ":0" ("kernel", "recurrent_kernel", "gamma").</summary>
-    public string Role => Name[(Name.LastIndexOf('/') + 1)..].Split(':')[0];
+    /// <summary>
+    /// The weight's role ("kernel", "recurrent_kernel", "gamma"): by default the last part of its name without the ":0";
+    /// a .keras file numbers its weights, and <see cref="KerasArchive"/> gives each its role.
+    /// </summary>
+    public string Role { get; init; } = Name[(Name.LastIndexOf('/') + 1)..].Split(':')[0];
+
+    /// <summary>The name, and the role when the name does not tell it: "'layers/lstm/cell/vars/1' (recurrent_kernel)".</summary>
+    public string Described => Name.Contains(Role, StringComparison.Ordinal) ? $"'{Name}'" : $"'{Name}' ({Role})";
 }
 
-/// <summary>What an HDF5 file from Keras holds: the model's configuration and every layer's weights, read whole.</summary>
+/// <summary>What a file from Keras holds: the model's configuration and every layer's weights, read whole.</summary>
 internal sealed class KerasFile
 {
     public required JsonElement Config { get; init; }
@@ -49,7 +55,7 @@ internal sealed class KerasFile
     /// <summary>Each layer's weights by the layer's name, in the file's order (<c>weight_names</c>).</summary>
     public required Dictionary<string, List<KerasWeight>> Weights { get; init; }
 
-    /// <summary>Reads the file: <see cref="InvalidDataException"/> when it is not a valid HDF5 file or not a Keras model's.</summary>
+    /// <summary>Reads an HDF5 file: <see cref="InvalidDataException"/> when it is not a valid HDF5 file or not a Keras model's.</summary>
     public static KerasFile Read(string path)
     {
         string file = Path.GetFileName(path);
@@ -79,22 +85,30 @@ internal sealed class KerasFile
                 }
             }
         }
-        catch (Exception e) when (e is not (ImportException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
+        catch (Exception e) when (IsDamaged(e))
         {
             // PureHDF reports a damaged file as it meets it: on opening, or while reading its groups and datasets.
             throw new InvalidDataException($"'{file}' is not a valid HDF5 file (truncated or damaged?): {e.Message}", e);
         }
-        JsonElement config;
+        return new KerasFile { Config = Json(text, "its model_config", file), KerasVersion = version, Weights = weights };
+    }
+
+    /// <summary>Whether an exception met while reading a file tells of a damaged file (not one of ours, nor a missing or locked file).</summary>
+    public static bool IsDamaged(Exception e) =>
+        e is not (ImportException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException);
+
+    /// <summary>A JSON document's root, <see cref="InvalidDataException"/> naming <paramref name="what"/> when it is not valid JSON.</summary>
+    public static JsonElement Json(string text, string what, string file)
+    {
         try
         {
             using var document = JsonDocument.Parse(text);
-            config = document.RootElement.Clone();
+            return document.RootElement.Clone();
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"'{file}': its model_config is not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"'{file}': {what} is not valid JSON: {e.Message}", e);
         }
-        return new KerasFile { Config = config, KerasVersion = version, Weights = weights };
     }
 
     /// <summary>
@@ -117,7 +131,8 @@ internal sealed class KerasFile
         return attribute.Space.Dimensions.Length == 0 ? [attribute.Read<string>()] : attribute.Read<string[]>();
     }
 
-    private static KerasWeight ReadWeight(IH5Dataset dataset, string name, string layer, string file)
+    /// <summary>A dataset's floats (float32 or float64) as a weight named <paramref name="name"/> of <paramref name="layer"/>.</summary>
+    public static KerasWeight ReadWeight(IH5Dataset dataset, string name, string layer, string file)
     {
         int[] shape = dataset.Space.Dimensions.Select(d => checked((int)d)).ToArray();
         float[] values = dataset.Type.Class == H5DataTypeClass.FloatingPoint

@@ -417,14 +417,14 @@ internal sealed class KerasModelReader(KerasFile keras, string file, ImportOptio
 
     private KerasWeight Find(List<KerasWeight> weights, string role) =>
         weights.FirstOrDefault(w => w.Role == role)
-        ?? throw Unsupported($"it has no weight '{role}' in the file (its weights: {(weights.Count == 0 ? "none" : string.Join(", ", weights.Select(w => w.Name)))})");
+        ?? throw Unsupported($"it has no weight '{role}' in the file (its weights: {(weights.Count == 0 ? "none" : string.Join(", ", weights.Select(w => w.Described)))})");
 
     private float[] Weight(List<KerasWeight> weights, string role, int[] shape, string layer)
     {
         KerasWeight w = Find(weights, role);
         if (!w.Shape.SequenceEqual(shape))
         {
-            throw Unsupported($"its weight '{w.Name}' has shape [{string.Join(", ", w.Shape)}], but {layer} needs [{string.Join(", ", shape)}]");
+            throw Unsupported($"its weight {w.Described} has shape [{string.Join(", ", w.Shape)}], but {layer} needs [{string.Join(", ", shape)}]");
         }
         return w.Values;
     }
@@ -446,7 +446,7 @@ internal sealed class KerasModelReader(KerasFile keras, string file, ImportOptio
     private JsonElement Inner(JsonElement c) =>
         c.TryGetProperty("layer", out JsonElement inner) && inner.ValueKind == JsonValueKind.Object ? inner : throw Unsupported("its config names no wrapped layer");
 
-    private static string? String(JsonElement e, string key) => e.ValueKind == JsonValueKind.Object && e.TryGetProperty(key, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    internal static string? String(JsonElement e, string key) => e.ValueKind == JsonValueKind.Object && e.TryGetProperty(key, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private int Int(JsonElement c, string key) =>
         c.TryGetProperty(key, out JsonElement v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) && i > 0 ? i : throw Unsupported($"its config has no positive '{key}'");
@@ -457,6 +457,6 @@ internal sealed class KerasModelReader(KerasFile keras, string file, ImportOptio
     private static double Double(JsonElement c, string key, double fallback) =>
         c.TryGetProperty(key, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : fallback;
 
-    private static bool Bool(JsonElement c, string key, bool fallback) =>
+    internal static bool Bool(JsonElement c, string key, bool fallback) =>
         c.TryGetProperty(key, out JsonElement v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
 }
