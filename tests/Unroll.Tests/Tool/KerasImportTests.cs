@@ -142,6 +142,14 @@ public class KerasImportTests(ITestOutputHelper output) : ImportTests(output, "k
     }
 
     [Fact]
+    public void A_keras_3_layer_with_lora_weights_apart_is_refused()
+    {
+        var error = ImportFails<ImportException>(Path.Combine(Fixtures, "keras3_bad_lora.h5"));
+        Output.WriteLine(error.Message);
+        Assert.Contains("layer 3 of 3, 'dense' (Dense): its weight 'sequential/dense/lora_kernel_a' is a LoRA factor", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_keras_importer_reads_h5_and_keras_files()
     {
         Assert.IsType<Unroll.Tool.Importing.Keras.KerasImporter>(Importers.For("model.h5"));
@@ -219,6 +227,14 @@ public class Keras3ImportTests(ITestOutputHelper output) : ImportTests(output, "
         var error = ImportFails<ImportException>(Path.Combine(Fixtures, "keras3_bad_attention.keras"));
         Output.WriteLine(error.Message);
         Assert.Contains("'keras3_bad_attention.keras': layer 3 of 4, 'multi_head_attention' (MultiHeadAttention): attention is not imported", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_quantized_layer_is_refused()
+    {
+        var error = ImportFails<ImportException>(Path.Combine(Fixtures, "keras3_bad_quantized.keras"));
+        Output.WriteLine(error.Message);
+        Assert.Contains("layer 3 of 3, 'dense' (Dense): it is quantized (QuantizedDTypePolicy, mode 'int8')", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -110,11 +110,13 @@ internal static partial class KerasArchive
     /// them (<c>Layer.save_own_variables</c>: trainable, then non-trainable). Dense (its
     /// <c>variable_serialization_spec</c>) and Conv1D (base_conv.py): kernel, bias; Embedding: embeddings;
     /// BatchNormalization: gamma, beta, moving_mean, moving_variance (without gamma when not scale, beta when not
-    /// center; with renorm, three more); LSTMCell, GRUCell, SimpleRNNCell: kernel, recurrent_kernel, bias. Nothing for a layer unroll does not map.
+    /// center; with renorm, three more); LSTMCell, GRUCell, SimpleRNNCell: kernel, recurrent_kernel, bias. Nothing for a
+    /// layer unroll does not map, or a quantized one.
     /// </summary>
     private static List<KerasWeight> Variables(IH5Group h5, string path, JsonElement entry, string layer, string file)
     {
-        if (!entry.TryGetProperty("config", out JsonElement c) || c.ValueKind != JsonValueKind.Object) return [];
+        // A quantized layer's variables are not floats (KerasModelReader refuses it by its dtype policy).
+        if (!entry.TryGetProperty("config", out JsonElement c) || c.ValueKind != JsonValueKind.Object || KerasModelReader.Quantization(c) is not null) return [];
         bool bias = Bool(c, "use_bias");
         switch (KerasModelReader.String(entry, "class_name"))
         {

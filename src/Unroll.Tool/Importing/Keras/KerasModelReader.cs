@@ -135,6 +135,7 @@ internal sealed class KerasModelReader(KerasFile keras, string file, ImportOptio
         {
             throw Unsupported($"it is the model's first layer, where Unroll's [{(cls == "Dropout" ? "Dropout" : "Activation")}] is not valid: the first layer takes the input (an Embedding, a recurrent, Dense or Conv1D layer)");
         }
+        if (Quantization(c) is { } mode) throw Unsupported($"it is quantized ({mode}); Unroll imports float weights: save the model before model.quantize");
         switch (cls)
         {
             case "InputLayer":
@@ -394,6 +395,16 @@ internal sealed class KerasModelReader(KerasFile keras, string file, ImportOptio
         };
     }
 
+    /// <summary>
+    /// A Keras 3 layer's quantization ("QuantizedDTypePolicy, mode 'int8'"), null when it has none: model.quantize(mode)
+    /// gives the layer a QuantizedDTypePolicy or a subclass (keras/src/dtype_policies/dtype_policy.py), whose config has the mode.
+    /// </summary>
+    internal static string? Quantization(JsonElement c) =>
+        c.ValueKind == JsonValueKind.Object && c.TryGetProperty("dtype", out JsonElement policy) && policy.ValueKind == JsonValueKind.Object
+        && policy.TryGetProperty("config", out JsonElement p) && String(p, "mode") is { } mode
+            ? $"{String(policy, "class_name")}, mode '{mode}'"
+            : null;
+
     /// <summary>An activation option's name: a string, or Keras 3's serialised function.</summary>
     private static string? ActivationName(JsonElement c, string key)
     {
@@ -413,7 +424,19 @@ internal sealed class KerasModelReader(KerasFile keras, string file, ImportOptio
     /// <summary>"a GRU(4)", "an LSTM(4)", "an Embedding(…)".</summary>
     private static string Article(string layer) => (layer.StartsWith("LSTM", StringComparison.Ordinal) || "AEIOU".Contains(layer[0], StringComparison.Ordinal) ? "an " : "a ") + layer;
 
-    private List<KerasWeight> Weights() => keras.Weights.TryGetValue(LayerName, out List<KerasWeight>? w) ? w : [];
+    /// <summary>
+    /// The layer's weights. A Keras 3 layer with LoRA (enable_lora) keeps its factors apart from its frozen kernel in
+    /// an .h5 file (a .keras file holds the merged kernel): those are refused, not ignored.
+    /// </summary>
+    private List<KerasWeight> Weights()
+    {
+        List<KerasWeight> weights = keras.Weights.TryGetValue(LayerName, out List<KerasWeight>? w) ? w : [];
+        if (weights.FirstOrDefault(x => x.Role.StartsWith("lora_", StringComparison.Ordinal)) is { } lora)
+        {
+            throw Unsupported($"its weight {lora.Described} is a LoRA factor, which the .h5 file keeps apart from the kernel; save the model as .keras (model.save(\"model.keras\") merges it into the kernel)");
+        }
+        return weights;
+    }
 
     private KerasWeight Find(List<KerasWeight> weights, string role) =>
         weights.FirstOrDefault(w => w.Role == role)

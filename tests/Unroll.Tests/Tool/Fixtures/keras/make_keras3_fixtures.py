@@ -187,7 +187,8 @@ def keras_archive(path, model_config, layers, entries=None):
                "config.json": json.dumps(model_config), "model.weights.h5": weights.getvalue()}
     with zipfile.ZipFile(path, "w") as z:
         for member in entries or members:
-            z.writestr(member, members[member])
+            # A fixed time, so that the script writes the same bytes each run.
+            z.writestr(zipfile.ZipInfo(member, date_time=(2026, 12, 7, 12, 0, 0)), members[member])
 
 
 def legacy_h5(path, model_config, layers, sequential):
@@ -321,6 +322,24 @@ def main():
     # Bad: a GRU with reset_after=False (its bias [3H]).
     layers = [input_layer("input_layer", [5, 3]), recurrent_layer("GRU", "gru", 4, [None, 5, 3], recurrent_weights(rng, 3, 4, 3), reset_after=False)]
     keras_archive(os.path.join(HERE, "keras3_bad_gru_reset_before.keras"), model_config(layers, False, [None, 5, 3]), layers)
+
+    # Bad: a Dense quantized to int8 (model.quantize("int8")): dtype_policy.py's QuantizedDTypePolicy, and dense.py's
+    # variable_serialization_spec["int8"]: kernel (int8), bias, kernel_scale.
+    layers = [input_layer("input_layer", [5, 3]), recurrent_layer("LSTM", "lstm", 4, [None, 5, 3], recurrent_weights(rng, 3, 4, 4)),
+              dense_layer("dense", 2, [None, 5, 4], rng.integers(-127, 127, (4, 2)).astype(np.int8), rng_weights(rng, (2,)))]
+    layers[-1].config["dtype"] = {"module": "keras", "class_name": "QuantizedDTypePolicy", "config": {"mode": "int8", "source_name": "float32"},
+                                  "registered_name": None}
+    layers[-1].variables[""].append(("sequential/dense/kernel_scale", rng_weights(rng, (2,))))
+    keras_archive(os.path.join(HERE, "keras3_bad_quantized.keras"), model_config(layers, False, [None, 5, 3]), layers)
+
+    # Bad: a Dense with LoRA (enable_lora(2)) saved as .h5: _legacy_weights gives its trainable bias, lora_kernel_a and
+    # lora_kernel_b, then its frozen kernel (dense.py, enable_lora), unmerged.
+    lora = dense_config("dense", 2)
+    lora.update(lora_rank=2, lora_alpha=2)
+    layers = [input_layer("input_layer", [5, 3]), recurrent_layer("LSTM", "lstm", 4, [None, 5, 3], recurrent_weights(rng, 3, 4, 4)),
+              Layer("Dense", lora, [None, 5, 4], {"": [("sequential/dense/bias", rng_weights(rng, (2,))), ("sequential/dense/lora_kernel_a", rng_weights(rng, (4, 2))),
+                                                       ("sequential/dense/lora_kernel_b", rng_weights(rng, (2, 2))), ("sequential/dense/kernel", rng_weights(rng, (4, 2)))]})]
+    legacy_h5(os.path.join(HERE, "keras3_bad_lora.h5"), model_config(layers, False, [None, 5, 3], legacy=True), layers, True)
 
 
 if __name__ == "__main__":
