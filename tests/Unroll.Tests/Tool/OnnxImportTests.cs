@@ -31,6 +31,7 @@ public class OnnxImportTests(ITestOutputHelper output) : ImportTests(output, "on
         { "conv_dilated_grouped", "OnnxConvDilatedGrouped", null },
         { "self_attention", "OnnxSelfAttention", null },
         { "self_attention_causal", "OnnxCausalSelfAttention", null },
+        { "conv_pools_mean", "OnnxConvPoolsMean", null },
     };
 
     [Theory]

@@ -304,15 +304,16 @@ internal sealed partial class OnnxGraphReader
         Advance(i);
     }
 
-    /// <summary>ReduceMean or ReduceMax over the time axis of [batch, time, features], not kept: [Pooling] of that kind.</summary>
+    /// <summary>ReduceMean or ReduceMax over the time axis of [batch, time, features] or [batch, channels, time], not kept: [Pooling] of that kind.</summary>
     private void Reduce(int i, string kind)
     {
         NodeProto n = nodes[i];
         long[]? axes = n.Input.Count > 1 && n.Input[1].Length > 0 ? Integers(n.Input[1], i) : IntsAttribute(n, "axes");
         if (n.Input.Count > 1) MarkPlumbing(n.Input[1]);
-        if (layout != "BTF" || axes is not [1 or -2] || IntAttribute(n, "keepdims", 1) != 0)
+        int time = layout.IndexOf('T', StringComparison.Ordinal);
+        if (layout is not ("BTF" or "BFT") || axes is not [long axis] || (axis < 0 ? axis + 3 : axis) != time || IntAttribute(n, "keepdims", 1) != 0)
         {
-            throw Unsupported(i, $"Unroll imports a {n.OpType} only over the time axis of [batch, time, features], not kept (keepdims = 0), as [Pooling]");
+            throw Unsupported(i, $"Unroll imports a {n.OpType} only over the time axis of a [batch, time, features] or [batch, channels, time] sequence, not kept (keepdims = 0), as [Pooling]");
         }
         AddLayer(Property(i), $"Pooling({kind})", "PoolingLayer", Origin(i));
         Advance(i, "BF");

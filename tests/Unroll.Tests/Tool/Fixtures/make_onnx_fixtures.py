@@ -100,6 +100,23 @@ class Attention(nn.Module):
         return self.head(x + y if self.residual else y)
 
 
+class ConvPools(nn.Module):
+    """Convolutions between max and average pooling, the mean over time, a linear head. (torch 1.13 computes a reflect or
+    replicate Conv1d's Pad amounts in a subgraph, which unroll import does not fold: those are not imported.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(3, 5, 3, padding=1)
+        self.max = nn.MaxPool1d(3, stride=2, padding=1)
+        self.conv2 = nn.Conv1d(5, 4, 3, padding=2, dilation=2)
+        self.average = nn.AvgPool1d(2, padding=1, count_include_pad=False)
+        self.head = nn.Linear(4, 3)
+
+    def forward(self, x):
+        y = self.average(self.conv2(self.max(self.conv1(x.transpose(1, 2)))))
+        return self.head(y.mean(dim=2))
+
+
 def export(name, model, x, opset=14, dynamic_time=False, reference=True, preserve=False):
     model.eval()
     with torch.no_grad():
@@ -139,6 +156,7 @@ def main():
     export("bad_attention_residual", Attention(residual=True), seq(4), reference=False)
     export("bad_initial_state", WithH0(), seq(3), reference=False)
     export("bad_final_state", nn.LSTM(3, 4, batch_first=True), seq(3), reference=False)
+    export("conv_pools_mean", ConvPools(), torch.randn(BATCH, 9, 3), opset=17)
 
 
 if __name__ == "__main__":
