@@ -253,6 +253,14 @@ public class Keras3ImportTests(ITestOutputHelper output) : ImportTests(output, "
         Assert.Contains("'keras3_bad_no_weights.keras' is not a complete .keras file: it has no model.weights.h5 (its entries: metadata.json, config.json)", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Weights_saved_for_other_layers_are_invalid_data()
+    {
+        var error = ImportFails<InvalidDataException>(Path.Combine(Fixtures, "keras3_bad_other_weights.keras"));
+        Output.WriteLine(error.Message);
+        Assert.Contains("its model.weights.h5 holds the weights of layer 'lstm_2' at layers/lstm, where Keras saves those of layer 'lstm' (LSTM)", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0.3)]
     [InlineData(0.6)]

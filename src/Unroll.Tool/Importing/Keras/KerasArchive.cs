@@ -82,7 +82,7 @@ internal static partial class KerasArchive
     /// <c>layers</c>: by class name in snake case, "_1", "_2"… for the next layers of one class. A Sequential's list
     /// omits its InputLayer (keras/src/models/sequential.py, <c>layers</c>); a Functional's has it.
     /// </summary>
-    private static Dictionary<string, List<KerasWeight>> LayerWeights(JsonElement root, IH5Group h5, string file)
+    private static Dictionary<string, List<KerasWeight>> LayerWeights(JsonElement root, PureHDF.VOL.Native.NativeFile h5, string file)
     {
         var weights = new Dictionary<string, List<KerasWeight>>(StringComparer.Ordinal);
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("config", out JsonElement c) || c.ValueKind != JsonValueKind.Object
@@ -92,7 +92,7 @@ internal static partial class KerasArchive
         }
         bool sequential = KerasModelReader.String(root, "class_name") == "Sequential";
         var used = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (JsonElement entry in layers.EnumerateArray())
+        foreach (JsonElement entry in layers.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object))
         {
             string cls = KerasModelReader.String(entry, "class_name") ?? "";
             if (sequential && cls == "InputLayer") continue;
@@ -100,10 +100,19 @@ internal static partial class KerasArchive
             used[name] = used.TryGetValue(name, out int n) ? n + 1 : 0;
             string path = "layers/" + (used[name] == 0 ? name : $"{name}_{used[name]}");
             string? layer = entry.TryGetProperty("config", out JsonElement config) ? KerasModelReader.String(config, "name") : null;
-            if (layer is not null) weights[layer] = Variables(h5, path, entry, layer, file);
+            if (layer is null) continue;
+            if (SavedName(h5, path) is { } saved && saved != layer)
+            {
+                throw new InvalidDataException($"'{file}': its {Weights} holds the weights of layer '{saved}' at {path}, where Keras saves those of layer '{layer}' ({cls}): its weights are not its config.json's model's.");
+            }
+            weights[layer] = Variables(h5, path, entry, layer, file);
         }
         return weights;
     }
+
+    /// <summary>The layer name Keras 3.6 and later write on a saveable's vars group (saving_lib's <c>H5IOStore.make</c>); null before.</summary>
+    private static string? SavedName(PureHDF.VOL.Native.NativeFile h5, string path) =>
+        h5.LinkExists(path + "/vars") && h5.Group(path + "/vars") is { } vars && vars.AttributeExists("name") ? vars.Attribute("name").Read<string>() : null;
 
     /// <summary>
     /// A layer's variables at <paramref name="path"/>, each with its role: the order each layer's <c>build</c> adds

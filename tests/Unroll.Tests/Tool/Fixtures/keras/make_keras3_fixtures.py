@@ -161,8 +161,9 @@ def bidirectional_layer(class_name, inner_name, units, inputs, forward, backward
 # ------------------------------------------------------------------------------------------------
 # Writers
 
-def keras_archive(path, model_config, layers, entries=None):
-    """saving_lib._save_model_to_fileobj: metadata.json, config.json, model.weights.h5 (entries: which to write).
+def keras_archive(path, model_config, layers, entries=None, saved_names=None):
+    """saving_lib._save_model_to_fileobj: metadata.json, config.json, model.weights.h5 (entries: which to write;
+    saved_names: another name written on a layer's vars group, for a bad file).
     A Sequential's `layers` omits its InputLayer (sequential.py); a Functional's has it (functional.py)."""
     weights = io.BytesIO()
     with h5py.File(weights, "w") as f:
@@ -176,7 +177,7 @@ def keras_archive(path, model_config, layers, entries=None):
             name = snake_case(layer.class_name)
             used[name] = used.get(name, -1) + 1
             inner = "layers/" + (name if used[name] == 0 else f"{name}_{used[name]}")
-            f.create_group(inner + "/vars").attrs["name"] = layer.name
+            f.create_group(inner + "/vars").attrs["name"] = (saved_names or {}).get(layer.name, layer.name)
             for attribute, name in layer.inner.items():
                 f.create_group(f"{inner}/{attribute}/vars").attrs["name"] = name
             for attribute, variables in layer.variables.items():
@@ -340,6 +341,11 @@ def main():
               Layer("Dense", lora, [None, 5, 4], {"": [("sequential/dense/bias", rng_weights(rng, (2,))), ("sequential/dense/lora_kernel_a", rng_weights(rng, (4, 2))),
                                                        ("sequential/dense/lora_kernel_b", rng_weights(rng, (2, 2))), ("sequential/dense/kernel", rng_weights(rng, (4, 2)))]})]
     legacy_h5(os.path.join(HERE, "keras3_bad_lora.h5"), model_config(layers, False, [None, 5, 3], legacy=True), layers, True)
+
+    # Bad: weights that are not the config's model's: layers/lstm/vars names another layer (Keras ≥ 3.6 writes the name).
+    layers = [input_layer("input_layer", [5, 3]), recurrent_layer("LSTM", "lstm", 4, [None, 5, 3], recurrent_weights(rng, 3, 4, 4))]
+    keras_archive(os.path.join(HERE, "keras3_bad_other_weights.keras"), model_config(layers, False, [None, 5, 3]), layers,
+                  saved_names={"lstm": "lstm_2"})
 
 
 if __name__ == "__main__":
