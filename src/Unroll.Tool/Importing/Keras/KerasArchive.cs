@@ -38,9 +38,7 @@ internal static partial class KerasArchive
         using (zip)
         {
             JsonElement config = KerasFile.Json(Text(zip, Config, file), $"its {Config}", file);
-            string version = zip.GetEntry(Metadata) is null ? "unknown version"
-                : KerasFile.Json(Text(zip, Metadata, file), $"its {Metadata}", file) is { ValueKind: JsonValueKind.Object } m
-                  && m.TryGetProperty("keras_version", out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "unknown version";
+            string? version = zip.GetEntry(Metadata) is null ? null : KerasModelReader.String(KerasFile.Json(Text(zip, Metadata, file), $"its {Metadata}", file), "keras_version");
             if (zip.GetEntry(Weights) is null && zip.GetEntry("model.weights.npz") is not null)
             {
                 throw new ImportException($"'{file}' holds its weights as model.weights.npz (weights_format=\"npz\"); unroll reads model.weights.h5, Keras' default: save the model with model.save(\"{Path.GetFileNameWithoutExtension(path)}.keras\").");
@@ -49,7 +47,7 @@ internal static partial class KerasArchive
             try
             {
                 using PureHDF.VOL.Native.NativeFile h5 = H5File.Open(weights, leaveOpen: true);
-                return new KerasFile { Config = config, KerasVersion = version, Weights = LayerWeights(config, h5, file) };
+                return new KerasFile { Config = config, KerasVersion = version ?? "unknown version", Weights = LayerWeights(config, h5, file) };
             }
             catch (Exception e) when (KerasFile.IsDamaged(e))
             {
