@@ -26,9 +26,11 @@ internal static class DecoderExport
             AttentionScore.General => Project(g, P, memory, P + ".W_a.weight"),                    // W_a·h_j
             _ => null,
         };
+        // Each source row's later steps get no weight: −∞ added to their scores, [batch, source time, 1].
+        string? bias = g.Lengths is null ? null : g.Node("Unsqueeze", P, [KeyBias(g, P, memory), g.Longs(P + ".bias", 2)]);
         if (g.Step)
         {
-            var (y, sNext, cNext) = AttentionStep(g, P, d, x, memory, keys, s, c);
+            var (y, sNext, cNext) = AttentionStep(g, P, d, x, memory, keys, bias, s, c);
             g.StateOutput(sNext, P + ".h_n", 1, d.HiddenSize);
             if (lstm) g.StateOutput(cNext!, P + ".c_n", 1, d.HiddenSize);
             return y;
@@ -37,7 +39,7 @@ internal static class DecoderExport
         string[] inputs = lstm ? [P + ".s", P + ".c", P + ".x"] : [P + ".s", P + ".x"];
         var body = g.Subgraph(P + ".step", inputs, () =>
         {
-            var (y, sNext, cNext) = AttentionStep(g, P, d, inputs[^1], memory, keys, inputs[0], lstm ? inputs[1] : null);
+            var (y, sNext, cNext) = AttentionStep(g, P, d, inputs[^1], memory, keys, bias, inputs[0], lstm ? inputs[1] : null);
             return lstm ? [sNext, cNext!, y] : [sNext, y];
         });
         string steps = g.Node("Transpose", P, [x], Ints("perm", 1, 0, 2));
@@ -63,7 +65,7 @@ internal static class DecoderExport
     /// (ONNX's LSTM or GRU over one step), y = out·[s' ; ctx] + b. <paramref name="x"/> <c>[batch, input]</c>, states
     /// <c>[1, batch, hidden]</c>; returns y <c>[batch, outputs]</c> and the new states.
     /// </summary>
-    private static (string Y, string S, string? C) AttentionStep(GraphBuilder g, string P, AttentionDecoderAttribute d, string x, string memory, string? keys, string s, string? c)
+    private static (string Y, string S, string? C) AttentionStep(GraphBuilder g, string P, AttentionDecoderAttribute d, string x, string memory, string? keys, string? bias, string s, string? c)
     {
         int H = d.HiddenSize;
         string query = g.Node("Squeeze", P, [s, g.Longs(P + ".state", 0)]); // [batch, hidden]
@@ -75,6 +77,7 @@ internal static class DecoderExport
             AttentionScore.General => g.Node("MatMul", P, [keys!, Column(query)]),
             _ => g.Node("MatMul", P, [memory, Column(query)]),
         };
+        if (bias is not null) scores = g.Node("Add", P, [scores, bias]);
         string weights = g.Node("Softmax", P, [scores], Int("axis", 1));
         string context = g.Node("Squeeze", P, [g.Node("MatMul", P, [g.Node("Transpose", P, [weights], Ints("perm", 0, 2, 1)), memory]), g.Longs(P + ".context", 1)]); // [batch, E]
         bool lstm = d.Cell == DecoderCell.Lstm;
@@ -83,7 +86,7 @@ internal static class DecoderExport
         var (w, r, b) = CellWeights(g, order, H, input, P + ".cell.weight_ih", P + ".cell.weight_hh", P + ".cell.bias_ih", P + ".cell.bias_hh");
         var cell = new List<string>
         {
-            g.Node("Unsqueeze", P, [g.Node("Concat", P, [x, context], Int("axis", 1)), g.Longs(P + ".time", 0)]), // [1, batch, input + E]
+            g.Node("Unsqueeze", P, [g.Node("Concat", P, [x, context], Int("axis", 1)), g.Longs(P + ".cell_input", 0)]), // [1, batch, input + E]
             g.Floats(P + ".cell.W", [1, gates * H, input], w), g.Floats(P + ".cell.R", [1, gates * H, H], r), g.Floats(P + ".cell.B", [1, 2 * gates * H], b),
             "", s,
         };
@@ -119,14 +122,20 @@ internal static class DecoderExport
             ? g.Node("Gather", P, [table, g.Position()], Int("axis", 0))
             : g.Node("Slice", P, [table, g.Longs(P + ".start", 0), Time(g, P, target), g.Longs(P + ".axis", 0)]);
         x = g.Node("Add", P, [x, rows]);
+        // The memory's keys and values per layer, and what the source rows' lengths add to their scores; the target's
+        // own steps are all real (only causally masked).
+        var memory = Enumerable.Range(0, decoder.NumLayers).Select(cross).ToList();
+        string? keyBias = g.Lengths is null ? null : KeyBias(g, P, memory[0].K);
+        string? lengths = g.Lengths;
+        g.Lengths = null;
         for (int i = 0; i < decoder.NumLayers; i++)
         {
             string L = $"{P}.layers.{i}";
-            var (k, v) = cross(i);
+            var (k, v) = memory[i];
             string Norm(string value, string name) =>
                 g.Node("LayerNormalization", L, [value, g.Parameter(g.Parameter($"{L}.{name}.weight")), g.Parameter(g.Parameter($"{L}.{name}.bias"))], Int("axis", -1), Float("epsilon", (float)decoder.LayerNormEps));
             string Self(string value) => SelfAttention(g, L + ".self_attn", value, e, decoder.NumHeads, causal: true);
-            string Cross(string value) => CrossAttention(g, L + ".multihead_attn", value, k, v, e, decoder.NumHeads);
+            string Cross(string value) => CrossAttention(g, L + ".multihead_attn", value, k, v, e, decoder.NumHeads, keyBias);
             string Feed(string value) =>
                 Affine(g, L, Activation(g, L, new ActivationAttribute(decoder.Activation), Affine(g, L, value, L + ".linear1.weight", L + ".linear1.bias")), L + ".linear2.weight", L + ".linear2.bias");
             if (decoder.NormFirst)
@@ -142,6 +151,7 @@ internal static class DecoderExport
                 x = Norm(g.Node("Add", L, [x, Feed(x)]), "norm3");
             }
         }
+        g.Lengths = lengths;
         if (decoder.NormFirst)
             x = g.Node("LayerNormalization", P, [x, g.Parameter(g.Parameter(P + ".norm.weight")), g.Parameter(g.Parameter(P + ".norm.bias"))], Int("axis", -1), Float("epsilon", (float)decoder.LayerNormEps));
         return Affine(g, P, x, P + ".out.weight", P + ".out.bias");

@@ -37,11 +37,29 @@ internal sealed class GraphBuilder(NamedParameterCollection parameters, string n
     }
 
     /// <summary>Names <paramref name="value"/> as float graph output <paramref name="name"/> (through an Identity node) of shape <paramref name="dims"/>.</summary>
-    public void FloatOutput(string value, string name, params object[] dims)
+    public void FloatOutput(string value, string name, params object[] dims) => Output(value, name, TensorProto.Types.DataType.Float, dims);
+
+    private void Output(string value, string name, TensorProto.Types.DataType type, object[] dims)
     {
         _graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { value }, Output = { name } });
-        AddValue(_graph.Output, name, TensorProto.Types.DataType.Float, dims);
+        AddValue(_graph.Output, name, type, dims);
     }
+
+    /// <summary>
+    /// The row lengths (int64 <c>[batch]</c>) of the value the layers are at, when the graph takes them (input
+    /// <c>lengths</c>); a layer that maps the time axis maps them too. Null: every row runs its full length.
+    /// </summary>
+    public string? Lengths { get; set; }
+
+    /// <summary>Adds an int64 <c>[batch]</c> graph input of row lengths.</summary>
+    public string LengthsInput(string name)
+    {
+        AddValue(_graph.Input, name, TensorProto.Types.DataType.Int64, ["batch"]);
+        return name;
+    }
+
+    /// <summary>Names <paramref name="value"/> as an int64 <c>[batch]</c> graph output of row lengths.</summary>
+    public void LengthsOutput(string value, string name) => Output(value, name, TensorProto.Types.DataType.Int64, ["batch"]);
 
     /// <summary>Adds a state input <c>[leading, batch, hidden]</c> (a recurrent layer's: <c>[layers, batch, hidden]</c>).</summary>
     public string StateInput(string name, int leading, int hidden) => FloatInput(name, leading, "batch", hidden);
@@ -149,6 +167,13 @@ internal sealed class GraphBuilder(NamedParameterCollection parameters, string n
     {
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan())) };
         tensor.Dims.Add(values.Length);
+        return Initializer(tensor);
+    }
+
+    /// <summary>An int64 scalar initializer (Range's bounds).</summary>
+    public string LongScalar(string name, long value)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(BitConverter.GetBytes(value)) };
         return Initializer(tensor);
     }
 

@@ -14,6 +14,10 @@ internal static class LayerExport
     public static (string X, bool TimeAxis) Write(GraphBuilder g, string property, LayerAttribute attribute, string x, bool timeAxis, int width)
     {
         string P = property;
+        if (g.Lengths is not null && attribute is MaxPool1dAttribute or AvgPool1dAttribute or Conv1dAttribute { PaddingMode: not PaddingMode.Zeros, Padding: > 0 })
+        {
+            throw new NotSupportedException($"Layer '{property}' ([{attribute.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}]) has no ONNX export with row lengths yet: its window pads at each row's own end.");
+        }
         switch (attribute)
         {
             case EmbeddingAttribute:
@@ -44,6 +48,17 @@ internal static class LayerExport
             case Conv1dAttribute conv when !g.Step:
                 {
                     long left = conv.Causal ? (long)(conv.KernelSize - 1) * conv.Dilation : conv.Padding, right = conv.Causal ? 0 : conv.Padding;
+                    if (g.Lengths is { } lengths)
+                    {
+                        // Each row convolved on its own steps: zeros after them. The rows' lengths map as the time axis does.
+                        x = g.Node("Mul", P, [x, g.Node("Cast", P, [g.Node("Unsqueeze", P, [Valid(g, P, x), g.Longs(P + ".features", 2)])], Int("to", 1))]);
+                        long reach = (long)(conv.KernelSize - 1) * conv.Dilation + 1;
+                        if (conv.Stride != 1 || left + right != reach - 1)
+                        {
+                            string padded = g.Node("Add", P, [lengths, g.Longs(P + ".padded", left + right - reach)]);
+                            g.Lengths = g.Node("Add", P, [g.Node("Div", P, [padded, g.Longs(P + ".stride", conv.Stride)]), g.Longs(P + ".one", 1)]);
+                        }
+                    }
                     string channels = g.Node("Transpose", P, [x], Ints("perm", 0, 2, 1)); // [batch, channels, time]
                     if (conv.PaddingMode == PaddingMode.Circular && left > 0)
                     {
@@ -79,13 +94,27 @@ internal static class LayerExport
                 return (Pool(g, P, x, "MaxPool", pool.KernelSize, pool.Stride, pool.Padding, Ints("dilations", pool.Dilation)), true);
             case AvgPool1dAttribute pool when !g.Step:
                 return (Pool(g, P, x, "AveragePool", pool.KernelSize, pool.Stride, pool.Padding, Int("count_include_pad", pool.CountIncludePad ? 1 : 0)), true);
-            case PoolingAttribute pooling when !g.Step:
+            case PoolingAttribute pooling when !g.Step && g.Lengths is null:
                 return (pooling.Kind switch
                 {
                     PoolingKind.Mean => g.Node("ReduceMean", P, [x], Ints("axes", 1), Int("keepdims", 0)),
                     PoolingKind.Max => g.Node("ReduceMax", P, [x], Ints("axes", 1), Int("keepdims", 0)),
                     _ => g.Node("Squeeze", P, [g.Node("Slice", P, [x, g.Longs(P + ".last", -1), g.Longs(P + ".end", long.MaxValue), g.Longs(P + ".axis", 1)]), g.Longs(P + ".squeeze", 1)]),
                 }, false);
+            case PoolingAttribute pooling when !g.Step:
+                {
+                    // Each row's own steps: the mean of its first lengths[b], their max (the rest −∞), or step lengths[b] − 1.
+                    string lengths = g.Lengths!;
+                    string valid = g.Node("Unsqueeze", P, [Valid(g, P, x), g.Longs(P + ".features", 2)]); // [batch, time, 1]
+                    string pooled = pooling.Kind switch
+                    {
+                        PoolingKind.Mean => g.Node("Div", P, [g.Node("ReduceSum", P, [g.Node("Mul", P, [x, g.Node("Cast", P, [valid], Int("to", 1))]), g.Longs(P + ".time", 1)], Int("keepdims", 0)),
+                            g.Node("Unsqueeze", P, [g.Node("Cast", P, [lengths], Int("to", 1)), g.Longs(P + ".rows", 1)])]),
+                        PoolingKind.Max => g.Node("ReduceMax", P, [g.Node("Where", P, [valid, x, g.Scalar(P, float.NegativeInfinity)])], Ints("axes", 1), Int("keepdims", 0)),
+                        _ => g.Node("GatherND", P, [x, g.Node("Unsqueeze", P, [g.Node("Sub", P, [lengths, g.Longs(P + ".one", 1)]), g.Longs(P + ".rows", 1)])], Int("batch_dims", 1)),
+                    };
+                    return (pooled, false);
+                }
             case RecurrentAttribute recurrent:
                 return Recurrent(g, P, recurrent, x);
             case PositionalEncodingAttribute positions:
@@ -193,6 +222,12 @@ internal static class LayerExport
                 inputs.Add(g.Node("Gather", P, [h, g.Longs($"{P}.layer{l}", l)], Int("axis", 0)));
                 if (lstm) inputs.Add(g.Node("Gather", P, [c, g.Longs($"{P}.layer{l}.c", l)], Int("axis", 0)));
             }
+            else if (g.Lengths is { } lengths)
+            {
+                // Each row stops at its length, as a packed sequence: the states are held after its last step (the
+                // reverse direction starts there), and its later outputs are zeros.
+                inputs.Add(g.Node("Cast", P, [lengths], Int("to", 6))); // sequence_lens, int32
+            }
             var attributes = new List<Onnx.AttributeProto> { Int("hidden_size", H), String("direction", D == 2 ? "bidirectional" : "forward") };
             if (layer is GruAttribute) attributes.Add(Int("linear_before_reset", 1));
             if (layer is RnnAttribute rnn) attributes.Add(Strings("activations", Enumerable.Repeat(rnn.Nonlinearity == Nonlinearity.Relu ? "Relu" : "Tanh", D).ToArray()));
@@ -249,6 +284,17 @@ internal static class LayerExport
         _ => width,
     };
 
+    /// <summary>Which steps of <c>[batch, time, …]</c> value <paramref name="x"/> lie within their row's length (<see cref="GraphBuilder.Lengths"/>): bool <c>[batch, time]</c>.</summary>
+    internal static string Valid(GraphBuilder g, string P, string x, string? lengths = null)
+    {
+        string steps = g.Node("Range", P, [g.LongScalar("zero", 0), g.Node("Squeeze", P, [Time(g, P, x)]), g.LongScalar("one", 1)]);
+        return g.Node("Less", P, [g.Node("Unsqueeze", P, [steps, g.Longs("row", 0)]), g.Node("Unsqueeze", P, [lengths ?? g.Lengths!, g.Longs("column", 1)])]);
+    }
+
+    /// <summary>What attention adds to the scores of keys <paramref name="x"/> <c>[batch, keys, …]</c>: 0 within a row's length, −∞ after it, <c>[batch, keys]</c>.</summary>
+    internal static string KeyBias(GraphBuilder g, string P, string x, string? lengths = null) =>
+        g.Node("Where", P, [Valid(g, P, x, lengths), g.Scalar(P, 0f), g.Scalar(P, float.NegativeInfinity)]);
+
     /// <summary>The time steps of <c>[batch, time, …]</c> value <paramref name="x"/>, as a one-element int64 tensor.</summary>
     internal static string Time(GraphBuilder g, string P, string x) => g.Node("Gather", P, [g.Node("Shape", P, [x]), g.Longs(P + ".time", 1)], Int("axis", 0));
 
@@ -274,7 +320,7 @@ internal static class LayerExport
         if (g.Step) return StepAttention(g, P, x, E, heads);
         string qkv = Affine(g, P, x, P + ".in_proj_weight", P + ".in_proj_bias");
         string[] parts = g.Nodes("Split", P, [qkv, g.Longs(P + ".split", E, E, E)], 3, Int("axis", 2));
-        return Attend(g, P, parts[0], parts[1], parts[2], E, heads, causal ? Time(g, P, x) : null);
+        return Attend(g, P, parts[0], parts[1], parts[2], E, heads, causal ? Time(g, P, x) : null, g.Lengths is null ? null : KeyBias(g, P, x));
     }
 
     /// <summary>
@@ -291,11 +337,11 @@ internal static class LayerExport
     /// A decoder's cross-attention: the query from <paramref name="x"/> (rows 0 … E of the packed projection) over keys
     /// <paramref name="k"/> and values <paramref name="v"/> <c>[batch, source time, E]</c>; one step's <c>[batch, E]</c> too.
     /// </summary>
-    internal static string CrossAttention(GraphBuilder g, string P, string x, string k, string v, int E, int heads)
+    internal static string CrossAttention(GraphBuilder g, string P, string x, string k, string v, int E, int heads, string? keyBias)
     {
         string q = PackedProjection(g, P, x, 0, E, "q");
-        if (!g.Step) return Attend(g, P, q, k, v, E, heads, null);
-        string y = Attend(g, P, g.Node("Unsqueeze", P, [q, g.Longs(P + ".query", 1)]), k, v, E, heads, null);
+        if (!g.Step) return Attend(g, P, q, k, v, E, heads, null, keyBias);
+        string y = Attend(g, P, g.Node("Unsqueeze", P, [q, g.Longs(P + ".query", 1)]), k, v, E, heads, null, keyBias);
         return g.Node("Squeeze", P, [y, g.Longs(P + ".squeeze", 1)]);
     }
 
@@ -312,7 +358,7 @@ internal static class LayerExport
     /// Each head's softmax(q kᵀ/√d) v for projected q <c>[batch, queries, E]</c> and k, v <c>[batch, keys, E]</c> (a causal
     /// one, given the time, with −∞ above the diagonal), the heads side by side, out_proj.
     /// </summary>
-    internal static string Attend(GraphBuilder g, string P, string q, string k, string v, int E, int heads, string? causalTime)
+    internal static string Attend(GraphBuilder g, string P, string q, string k, string v, int E, int heads, string? causalTime, string? keyBias)
     {
         int d = E / heads;
         string Heads(string value, params long[] perm) => g.Node("Transpose", P, [g.Node("Reshape", P, [value, g.Longs(P + ".heads", 0, 0, heads, d)])], Ints("perm", perm));
@@ -325,6 +371,7 @@ internal static class LayerExport
             string full = g.Node("ConstantOfShape", P, [g.Node("Concat", P, [time, time], Int("axis", 0))], new Onnx.AttributeProto { Name = "value", Type = Onnx.AttributeProto.Types.AttributeType.Tensor, T = infinity });
             scores = g.Node("Add", P, [scores, g.Node("Trilu", P, [full, g.Longs(P + ".k", 1)], Int("upper", 1))]);
         }
+        if (keyBias is not null) scores = g.Node("Add", P, [scores, g.Node("Unsqueeze", P, [keyBias, g.Longs(P + ".key_bias", 1, 2)])]); // [B, 1, 1, Tk]
         string context = g.Node("MatMul", P, [g.Node("Softmax", P, [scores], Int("axis", -1)), Heads(v, 0, 2, 1, 3)]); // [B, h, Tq, d]
         string merged = g.Node("Reshape", P, [g.Node("Transpose", P, [context], Ints("perm", 0, 2, 1, 3)), g.Longs(P + ".merge", 0, 0, E)]);
         return Affine(g, P, merged, P + ".out_proj.weight", P + ".out_proj.bias");

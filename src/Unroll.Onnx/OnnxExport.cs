@@ -52,16 +52,25 @@ public static class OnnxExport
     /// <param name="model">A compiled model (a <c>[Model]</c> or <c>[InferenceModel]</c> class).</param>
     /// <param name="path">The file to write; an existing file is replaced.</param>
     /// <param name="graph">The whole sequence, or one streaming step with the states as inputs and outputs.</param>
-    /// <exception cref="ArgumentException">The model has a layer ONNX export does not cover yet (named in the message), or a
-    /// bidirectional recurrent layer in a <see cref="OnnxGraph.Step"/> graph; nothing is written.</exception>
-    public static void ExportOnnx(this IInferenceModel model, string path, OnnxGraph graph = OnnxGraph.Sequence)
+    /// <param name="rowLengths">
+    /// Whether the graph takes each row's length, as <c>Forward</c>'s <c>lengths</c>: input <c>lengths</c>, int64
+    /// <c>[batch]</c>, the real steps of each row of a batch padded to <c>time</c>. The recurrent layers then stop at
+    /// them (ONNX's <c>sequence_lens</c>: packed sequences), attention and the decoders give the later steps no weight,
+    /// <c>[Pooling]</c> pools a row's own steps and a convolution reads zeros after them; outputs at a row's padding
+    /// steps are not meaningful. An encoder–decoder's <see cref="OnnxGraph.Encode"/> graph also gives
+    /// <c>{Property}.lengths</c> (the memory's), which its step graph takes.
+    /// </param>
+    /// <exception cref="ArgumentException">The model has a layer ONNX export does not cover yet (named in the message), a
+    /// layer the one-step graph cannot hold (a bidirectional one, one that attends to later steps, …), or
+    /// <paramref name="rowLengths"/> for the one-step graph of a model without a decoder; nothing is written.</exception>
+    public static void ExportOnnx(this IInferenceModel model, string path, OnnxGraph graph = OnnxGraph.Sequence, bool rowLengths = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
         ModelProto proto;
         try
         {
-            proto = Build(model, graph);
+            proto = Build(model, graph, rowLengths);
         }
         catch (NotSupportedException e)
         {
@@ -80,7 +89,7 @@ public static class OnnxExport
     }
 
     /// <summary>The model's ONNX graph.</summary>
-    internal static ModelProto Build(IInferenceModel model, OnnxGraph graph)
+    internal static ModelProto Build(IInferenceModel model, OnnxGraph graph, bool rowLengths = false)
     {
         var (type, layers) = Declaration(model.GetType());
         var g = new GraphBuilder(model.NamedParameters, type.Name, graph == OnnxGraph.Step);
@@ -96,10 +105,16 @@ public static class OnnxExport
         {
             // The encoder ran in the Encode graph: the step reads what that gave.
             foreach (var (_, attribute) in layers) width = LayerExport.OutputWidth(attribute, width);
+            if (rowLengths) g.Lengths = g.LengthsInput(property + ".lengths");
+        }
+        else if (graph == OnnxGraph.Step && rowLengths)
+        {
+            throw new NotSupportedException($"{type.Name}'s one-step graph takes no row lengths: a step is one step of every row (rowLengths applies to the whole sequence, and to an encoder–decoder's steps).");
         }
         else
         {
             x = g.Input("input", tokens, model.InputSize);
+            if (rowLengths) g.Lengths = g.LengthsInput("lengths");
             foreach (var (name, attribute) in layers)
             {
                 (x, timeAxis) = LayerExport.Write(g, name, attribute, x, timeAxis, width);
@@ -118,6 +133,7 @@ public static class OnnxExport
                     var (s, c) = DecoderExport.AttentionStart(g, P, attention);
                     g.StateOutput(s, P + ".h", 1, attention.HiddenSize);
                     if (c is not null) g.StateOutput(c, P + ".c", 1, attention.HiddenSize);
+                    if (g.Lengths is { } lengths) g.LengthsOutput(lengths, P + ".lengths");
                     break;
                 }
             case AttentionDecoderAttribute attention:
@@ -144,6 +160,7 @@ public static class OnnxExport
                     g.FloatOutput(k, kName, "batch", "time", transformer.DModel);
                     g.FloatOutput(v, vName, "batch", "time", transformer.DModel);
                 }
+                if (g.Lengths is { } memoryLengths) g.LengthsOutput(memoryLengths, P + ".lengths");
                 break;
             case TransformerDecoderLayerAttribute transformer:
                 {

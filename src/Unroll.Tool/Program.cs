@@ -1,7 +1,7 @@
 // unroll: brings models into Unroll and out of it.
 //
 //     unroll import model.onnx -o Models/ [--name Name] [--namespace Ns] [--sequence-length N] [--batch-size B]
-//     unroll export App.dll --model Namespace.Model [--weights model.safetensors] [--graph sequence|step|encode] -o model.onnx
+//     unroll export App.dll --model Namespace.Model [--weights model.safetensors] [--graph sequence|step|encode] [--row-lengths] -o model.onnx
 //     unroll inspect weights.safetensors | model.onnx | model.h5
 //
 // import writes a [Model] declaration (Name.cs, a comment per layer naming the node it came from) and its weights
@@ -72,15 +72,16 @@ var graph = new Option<OnnxGraph>("--graph")
     Description = "sequence: the whole sequence (the default); step: one step, the states as inputs and outputs; encode: an encoder–decoder's encoder, whose outputs the step reads",
     DefaultValueFactory = _ => OnnxGraph.Sequence,
 };
+var rowLengths = new Option<bool>("--row-lengths") { Description = "the graph takes each row's length (input lengths, int64 [batch]), as Forward's lengths" };
 var onnxFile = new Option<FileInfo>("--output", "-o") { Description = "the .onnx file to write", Required = true, HelpName = "FILE" };
-var export = new Command("export", "Writes a compiled model's ONNX graph (opset 17) with its weights.") { assembly, modelName, weights, graph, onnxFile };
+var export = new Command("export", "Writes a compiled model's ONNX graph (opset 17) with its weights.") { assembly, modelName, weights, graph, rowLengths, onnxFile };
 export.SetAction(result =>
 {
     FileInfo target = result.GetRequiredValue(onnxFile);
     try
     {
         IInferenceModel model = ModelExporter.Export(result.GetRequiredValue(assembly).FullName, result.GetRequiredValue(modelName), result.GetValue(weights)?.FullName,
-            result.GetValue(graph), target.FullName);
+            result.GetValue(graph), target.FullName, result.GetValue(rowLengths));
         string what = result.GetValue(graph) switch { OnnxGraph.Step => "one step", OnnxGraph.Encode => "the encoder", _ => "the whole sequence" };
         Console.WriteLine($"Wrote {target.FullName} ({model.GetType().FullName}, {model.ParameterCount:N0} parameters, {what}).");
         return 0;

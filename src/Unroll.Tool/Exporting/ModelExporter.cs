@@ -12,7 +12,7 @@ internal static class ModelExporter
     /// <summary>Exports model <paramref name="typeName"/> of <paramref name="assembly"/>; returns the model for the message.</summary>
     /// <exception cref="InvalidDataException">The assembly cannot be loaded, holds no such model, or the weights do not fit it.</exception>
     /// <exception cref="ArgumentException">The model has a layer with no ONNX export (named in the message).</exception>
-    public static IInferenceModel Export(string assembly, string typeName, string? weights, OnnxGraph graph, string output)
+    public static IInferenceModel Export(string assembly, string typeName, string? weights, OnnxGraph graph, string output, bool rowLengths = false)
     {
         Assembly loaded;
         try
@@ -37,7 +37,7 @@ internal static class ModelExporter
             ?? throw new InvalidDataException($"'{assembly}' has no model class '{typeName}'; its models: {(models.Length == 0 ? "none" : string.Join(", ", models.Select(t => t.FullName)))}.");
         var model = (IInferenceModel)Activator.CreateInstance(type)!;
         if (weights is not null) model.LoadSafetensors(weights);
-        model.ExportOnnx(output, graph);
+        model.ExportOnnx(output, graph, rowLengths);
         return model;
     }
 }

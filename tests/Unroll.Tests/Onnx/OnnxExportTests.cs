@@ -98,6 +98,32 @@ public partial class ExportCircularConv
     [Conv1d(4, 2, 2, Padding = 3, Dilation = 2, PaddingMode = PaddingMode.Circular)] public partial Conv1dLayer Wide { get; }
 }
 
+/// <summary>A strided convolution (lengths map), a bidirectional LSTM, max pooling of each row's own steps, a linear head.</summary>
+[Model(SequenceLength = 9, BatchSize = 2)]
+public partial class ExportStridedMaxPooled
+{
+    [Conv1d(3, 4, 3, Stride = 2, Padding = 1)] public partial Conv1dLayer Conv { get; }
+    [Lstm(4, 5, Bidirectional = true)] public partial LstmLayer Rnn { get; }
+    [Pooling(PoolingKind.Max)] public partial PoolingLayer Pool { get; }
+    [Linear(10, 2)] public partial LinearLayer Head { get; }
+}
+
+/// <summary>A GRU and each row's last real step.</summary>
+[Model(SequenceLength = 6, BatchSize = 2)]
+public partial class ExportLastPooled
+{
+    [Gru(3, 4)] public partial GruLayer Rnn { get; }
+    [Pooling(PoolingKind.Last)] public partial PoolingLayer Pool { get; }
+}
+
+/// <summary>A strided convolution then a GRU over the mapped steps (8 → 4).</summary>
+[Model(SequenceLength = 8, BatchSize = 2)]
+public partial class ExportStridedConvGru
+{
+    [Conv1d(3, 4, 3, Stride = 2, Padding = 1)] public partial Conv1dLayer Conv { get; }
+    [Gru(4, 5)] public partial GruLayer Rnn { get; }
+}
+
 /// <summary>Convolutions that stream: a dilated causal one, BatchNorm, ReLU, a 1-wide one, a GRU, a linear head.</summary>
 [Model(SequenceLength = 7, BatchSize = 2)]
 public partial class ExportStreamingConv
@@ -302,23 +328,44 @@ public sealed class OnnxExportTests : IDisposable
     /// <summary>
     /// An encoder–decoder's three graphs against the model: the teacher-forced graph against <c>Forward</c>; then the
     /// encoder graph, whose outputs (and empty self-attention caches) feed the step graph step after step, each step's
-    /// new states fed back (<c>…_n</c>), against <c>Encode</c> and <c>Step</c>.
+    /// new states fed back (<c>…_n</c>), against <c>Encode</c> and <c>Step</c>. With <paramref name="sourceLengths"/>,
+    /// the graphs take the rows' lengths (<c>rowLengths</c>) as the model does.
     /// </summary>
-    private void AssertDecoderGraphs<TSource, TTarget>(IEncoderDecoderModel<TSource, TTarget> model, TSource[] source, TTarget[] target, int sourceLength, int targetLength)
+    private void AssertDecoderGraphs<TSource, TTarget>(IEncoderDecoderModel<TSource, TTarget> model, TSource[] source, TTarget[] target, int sourceLength, int targetLength,
+        int[]? sourceLengths = null)
         where TSource : unmanaged
         where TTarget : unmanaged
     {
         int B = model.BatchSize, O = model.OutputSize, sourceWidth = source.Length / (B * sourceLength), targetWidth = target.Length / (B * targetLength);
+        bool rowLengths = sourceLengths is not null;
+        string Graph(OnnxGraph graph)
+        {
+            string path = Path.Combine(_folder, $"{model.GetType().Name}-{graph}-{rowLengths}.onnx");
+            model.ExportOnnx(path, graph, rowLengths);
+            return path;
+        }
         var expected = new float[B * targetLength * O];
-        model.Forward(source, target, expected, sourceLength, targetLength);
-        NamedOnnxValue sourceInput = Input("input", source, typeof(TSource) == typeof(int) ? [B, sourceLength] : [B, sourceLength, sourceWidth]);
-        var whole = Run(Export(model), sourceInput, Input("target", target, typeof(TTarget) == typeof(int) ? [B, targetLength] : [B, targetLength, targetWidth]));
+        model.Forward(source, target, expected, sourceLength, targetLength, sourceLengths);
+        var sourceInputs = new List<NamedOnnxValue> { Input("input", source, typeof(TSource) == typeof(int) ? [B, sourceLength] : [B, sourceLength, sourceWidth]) };
+        if (sourceLengths is not null) sourceInputs.Add(Input("lengths", sourceLengths, B));
+        var whole = Run(Graph(OnnxGraph.Sequence), [.. sourceInputs, Input("target", target, typeof(TTarget) == typeof(int) ? [B, targetLength] : [B, targetLength, targetWidth])]);
         Tolerance.AssertClose(whole["output"], Layout.ToDouble(expected), "the teacher-forced graph", 1e-5, 1e-5);
 
-        var state = Run(Export(model, OnnxGraph.Encode), sourceInput);
-        string step = Export(model, OnnxGraph.Step);
-        using var session = new InferenceSession(step);
-        model.Encode(source, sourceLength);
+        // The encoder's outputs by name (the memory's lengths as int64), then the steps.
+        var state = new Dictionary<string, NamedOnnxValue>();
+        using (var encoder = new InferenceSession(Graph(OnnxGraph.Encode)))
+        using (var encoded = encoder.Run(sourceInputs))
+        {
+            foreach (var result in encoded)
+            {
+                int[] dims = [.. result.AsTensor<float>()?.Dimensions.ToArray() ?? result.AsTensor<long>().Dimensions.ToArray()];
+                state[result.Name] = result.ElementType == TensorElementType.Int64
+                    ? NamedOnnxValue.CreateFromTensor(result.Name, new DenseTensor<long>(result.AsEnumerable<long>().ToArray(), dims))
+                    : NamedOnnxValue.CreateFromTensor(result.Name, new DenseTensor<float>(result.AsEnumerable<float>().ToArray(), dims));
+            }
+        }
+        using var session = new InferenceSession(Graph(OnnxGraph.Step));
+        model.Encode(source, sourceLength, sourceLengths);
         var output = new float[B * O];
         for (int t = 0; t < targetLength; t++)
         {
@@ -327,18 +374,73 @@ public sealed class OnnxExportTests : IDisposable
             var inputs = new List<NamedOnnxValue> { Input("target", column, typeof(TTarget) == typeof(int) ? [B] : [B, targetWidth]) };
             foreach (var (name, input) in session.InputMetadata.Where(i => i.Key != "target"))
             {
-                if (name == "position")
-                {
-                    inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(new long[] { t }, [1])));
-                    continue;
-                }
-                int[] dims = [.. input.Dimensions.Select((d, i) => d >= 0 ? d : input.SymbolicDimensions[i] switch { "batch" => B, "time" => sourceLength, _ => t })];
-                inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(state.TryGetValue(name, out float[]? value) ? value : [], dims)));
+                if (name == "position") inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(new long[] { t }, [1])));
+                else if (state.TryGetValue(name, out NamedOnnxValue? value)) inputs.Add(value);
+                else inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>([B, 0, input.Dimensions[2]]))); // an empty cache
             }
             using var results = session.Run(inputs);
             Tolerance.AssertClose(results.First(r => r.Name == "output").AsEnumerable<float>().ToArray(), Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
-            foreach (var result in results.Where(r => r.Name.EndsWith("_n", StringComparison.Ordinal))) state[result.Name[..^2]] = result.AsEnumerable<float>().ToArray();
+            foreach (var result in results.Where(r => r.Name.EndsWith("_n", StringComparison.Ordinal)))
+            {
+                string name = result.Name[..^2];
+                state[name] = NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(result.AsEnumerable<float>().ToArray(), result.AsTensor<float>().Dimensions.ToArray()));
+            }
         }
+    }
+
+    /// <summary>
+    /// The whole-sequence graph with row lengths (<c>rowLengths</c>) against <c>Forward</c> with the same lengths: every
+    /// output of a pooled model, and a sequence model's outputs at each row's real steps (<paramref name="outputLengths"/>,
+    /// after the layers that map them).
+    /// </summary>
+    private void AssertRowLengths<T>(IInferenceModel<T> model, T[] input, int length, int[] lengths, int outputSteps, int[]? outputLengths = null)
+        where T : unmanaged
+    {
+        int B = model.BatchSize, O = model.OutputSize;
+        string path = Path.Combine(_folder, $"{model.GetType().Name}-lengths.onnx");
+        model.ExportOnnx(path, OnnxGraph.Sequence, rowLengths: true);
+        var expected = new float[B * Math.Max(outputSteps, 1) * O];
+        model.Forward(input, expected, length, lengths);
+        float[] actual = Run(path, Input("input", input, typeof(T) == typeof(int) ? [B, length] : [B, length, input.Length / (B * length)]), Input("lengths", lengths, B))["output"];
+        if (outputSteps == 0)
+        {
+            Tolerance.AssertClose(actual, Layout.ToDouble(expected), $"{model.GetType().Name} with row lengths", 1e-5, 1e-5);
+            return;
+        }
+        for (int b = 0; b < B; b++)
+        {
+            int real = (outputLengths ?? lengths)[b] * O, start = b * outputSteps * O;
+            Tolerance.AssertClose(actual.AsSpan(start, real), Layout.ToDouble(expected.AsSpan(start, real).ToArray()), $"{model.GetType().Name}, row {b}'s real steps", 1e-5, 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Row_lengths_stop_each_row_at_its_own_end_as_Forward_s_lengths_do()
+    {
+        // Packed sequences: stacked bidirectional GRU (the reverse direction starts at a row's end), a token LSTM on a short batch.
+        AssertRowLengths(new ExportBidirectionalGru(71), Random(2 * 6 * 4, 72), 6, [6, 3], 6);
+        AssertRowLengths(new ExportTokenLstm(73) { Training = false }, Ids(3 * 5, 11, 74), 5, [5, 2, 4], 5);
+        // Pooling of a row's own steps (mean, max, last); a causal convolution before a many-to-one bidirectional RNN.
+        AssertRowLengths(new ExportPooledGru(75) { Training = false }, Random(2 * 5 * 3, 76), 5, [2, 5], 0);
+        AssertRowLengths(new ExportStridedMaxPooled(77), Random(2 * 9 * 3, 78), 9, [9, 4], 0);
+        AssertRowLengths(new ExportLastPooled(79), Random(2 * 6 * 3, 80), 6, [3, 6], 0);
+        AssertRowLengths(new ExportConvRnn(81) { Training = false }, Random(2 * 9 * 3, 82), 9, [5, 9], 0);
+        // Self-attention gives a row's padding no weight (src_key_padding_mask); a strided convolution maps the lengths.
+        AssertRowLengths(new ExportTransformer(83) { Training = false }, Ids(2 * 6, 13, 84), 6, [6, 3], 6);
+        AssertRowLengths(new ExportStridedConvGru(85), Random(2 * 8 * 3, 86), 8, [8, 5], 4, [4, 3]);
+
+        string path = Path.Combine(_folder, "refused.onnx");
+        Assert.Contains("one-step graph takes no row lengths", Assert.Throws<ArgumentException>(() => new ExportTokenLstm(1).ExportOnnx(path, OnnxGraph.Step, rowLengths: true)).Message);
+        Assert.Contains("'Reflect' ([Conv1d]) has no ONNX export with row lengths", Assert.Throws<ArgumentException>(() => new ExportPaddedConvPools(1).ExportOnnx(path, rowLengths: true)).Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Source_row_lengths_mask_the_memory_of_both_decoders_in_every_graph()
+    {
+        AssertDecoderGraphs(new Seq2Seq.TokenBiLstmAdditive(87), Ids(3 * 5, 7, 88), Ids(3 * 4, 6, 89), 5, 4, [5, 2, 4]);
+        AssertDecoderGraphs(new Seq2Seq.FloatGruDot(90), Random(2 * 6 * 3, 91), Random(2 * 3 * 2, 92), 6, 3, [3, 6]);
+        AssertDecoderGraphs(new Transformer.GoldenTransformerPreStacked(93), Random(3 * 4 * 3, 94), Random(3 * 3 * 6, 95), 4, 3, [4, 1, 3]);
     }
 
     private static int[] Ids(int count, int vocabulary, ulong seed)
@@ -352,6 +454,8 @@ public sealed class OnnxExportTests : IDisposable
     {
         AssertDecoderGraphs(new Transformer.GoldenTransformerPost(31), Random(3 * 5 * 3, 32), Ids(3 * 4, 7, 33), 5, 4);
         AssertDecoderGraphs(new Transformer.GoldenTransformerPreStacked(34), Random(3 * 4 * 3, 35), Random(3 * 3 * 6, 36), 4, 3);
+        // An inference-only twin with PyTorch's weights compiled in exports those weights.
+        AssertDecoderGraphs(new Transformer.CompiledTransformerPost(), Random(3 * 5 * 3, 37), Ids(3 * 4, 7, 38), 5, 4);
     }
 
     [Fact]
