@@ -2,7 +2,7 @@
 //
 //     unroll import model.onnx -o Models/ [--name Name] [--namespace Ns] [--sequence-length N] [--batch-size B]
 //     unroll export App.dll --model Namespace.Model [--weights model.safetensors] [--graph sequence|step|encode] [--row-lengths] -o model.onnx
-//     unroll inspect weights.safetensors | model.onnx | model.h5
+//     unroll inspect weights.safetensors | model.onnx | model.h5 | model.keras
 //
 // import writes a [Model] declaration (Name.cs, a comment per layer naming the node it came from) and its weights
 // (Name.safetensors, PyTorch's state-dict names), or, when the file holds what Unroll cannot declare, an error naming
@@ -20,7 +20,7 @@ var name = new Option<string?>("--name") { Description = "the model class's name
 var @namespace = new Option<string>("--namespace") { Description = "the declaration's namespace", DefaultValueFactory = _ => "Models", HelpName = "NAMESPACE" };
 var sequenceLength = new Option<int?>("--sequence-length") { Description = "the longest sequence (needed when the file leaves the time axis open)", HelpName = "N" };
 var batchSize = new Option<int>("--batch-size") { Description = "the most rows a batch holds", DefaultValueFactory = _ => 1, HelpName = "N" };
-var import = new Command("import", "Writes a [Model] declaration and its safetensors weights from an ONNX, Keras (.h5) or RTNeural (.json) model.")
+var import = new Command("import", "Writes a [Model] declaration and its safetensors weights from an ONNX, Keras (.keras, .h5) or RTNeural (.json) model.")
 {
     file, output, name, @namespace, sequenceLength, batchSize,
 };
@@ -46,7 +46,7 @@ import.SetAction(result =>
     }
 });
 
-var weightsFile = new Argument<FileInfo>("file") { Description = "a .safetensors, .onnx or .h5 (Keras) file" };
+var weightsFile = new Argument<FileInfo>("file") { Description = "a .safetensors, .onnx, .h5 or .keras (Keras) file" };
 var inspect = new Command("inspect", "Lists a weights file's tensors (names, shapes, dtypes) and counts its parameters.") { weightsFile };
 inspect.SetAction(result =>
 {

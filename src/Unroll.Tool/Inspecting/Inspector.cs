@@ -23,8 +23,9 @@ internal static class Inspector
     {
         ".safetensors" => Safetensors(path),
         ".onnx" => Onnx(path),
-        ".h5" or ".hdf5" or ".keras" => Hdf5(path),
-        _ => throw new InvalidDataException($"'{path}' is not a file unroll inspects: it reads .safetensors, .onnx and .h5 (Keras HDF5) files."),
+        ".h5" or ".hdf5" => Hdf5(path, () => H5File.OpenRead(path)),
+        ".keras" => Keras(path),
+        _ => throw new InvalidDataException($"'{path}' is not a file unroll inspects: it reads .safetensors, .onnx, .h5 (HDF5) and .keras (Keras 3) files."),
     };
 
     /// <summary>The tensors as a table, then the parameter count.</summary>
@@ -66,11 +67,19 @@ internal static class Inspector
         }).ToArray();
     }
 
-    private static List<TensorInfo> Hdf5(string path)
+    /// <summary>A Keras 3 archive's tensors: those of its model.weights.h5.</summary>
+    private static List<TensorInfo> Keras(string path)
+    {
+        using System.IO.Compression.ZipArchive zip = Importing.Keras.KerasArchive.Open(path);
+        using var weights = new MemoryStream(Importing.Keras.KerasArchive.WeightsFile(zip, Path.GetFileName(path)));
+        return Hdf5(path, () => H5File.Open(weights, leaveOpen: true));
+    }
+
+    private static List<TensorInfo> Hdf5(string path, Func<PureHDF.VOL.Native.NativeFile> open)
     {
         try
         {
-            using PureHDF.VOL.Native.NativeFile file = H5File.OpenRead(path);
+            using PureHDF.VOL.Native.NativeFile file = open();
             // A Keras model's trained tensors are under model_weights (the file may also hold the optimizer's).
             bool keras = file.LinkExists("model_weights");
             var tensors = new List<TensorInfo>();

@@ -42,13 +42,25 @@ public class InspectTests
         Assert.Contains("Parameters: 16 (floating-point tensors; the others are not counted)", Inspector.Format("dense.h5", tensors));
     }
 
+    private static string KerasFixture(string name) => Path.Combine(AppContext.BaseDirectory, "Tool", "Fixtures", "keras", name);
+
+    [Fact]
+    public void A_keras_3_archive_lists_its_weights_file_s_tensors()
+    {
+        IReadOnlyList<TensorInfo> tensors = Inspector.Read(KerasFixture("keras3_lstm.keras"));
+        Assert.Equal(["layers/lstm/cell/vars/0", "layers/lstm/cell/vars/1", "layers/lstm/cell/vars/2"], tensors.Select(t => t.Name).Order().ToArray());
+        Assert.Equal([[3L, 16], [4L, 16], [16L]], tensors.OrderBy(t => t.Name).Select(t => t.Shape).ToArray());
+        Assert.Contains("Parameters: 128 ", Inspector.Format("keras3_lstm.keras", tensors));
+    }
+
     [Theory]
     [InlineData("lstm.onnx", "not a valid ONNX model")]
     [InlineData("dense.h5", "not a valid HDF5 file")]
+    [InlineData("keras3_lstm.keras", "not a valid .keras file")]
     public void A_truncated_file_is_invalid_data(string name, string message)
     {
         string path = Path.Combine(Path.GetTempPath(), $"unroll-inspect-{Environment.ProcessId}-{name}");
-        byte[] bytes = File.ReadAllBytes(Fixture(name));
+        byte[] bytes = File.ReadAllBytes(name.EndsWith(".keras", StringComparison.Ordinal) ? KerasFixture(name) : Fixture(name));
         File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length / 3).ToArray());
         try
         {
@@ -63,6 +75,6 @@ public class InspectTests
     [Fact]
     public void Another_kind_of_file_is_refused_by_name()
     {
-        Assert.Contains("it reads .safetensors, .onnx and .h5", Assert.Throws<InvalidDataException>(() => Inspector.Read("model.pt")).Message);
+        Assert.Contains("it reads .safetensors, .onnx, .h5 (HDF5) and .keras (Keras 3) files", Assert.Throws<InvalidDataException>(() => Inspector.Read("model.pt")).Message);
     }
 }

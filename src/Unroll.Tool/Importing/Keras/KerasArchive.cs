@@ -26,16 +26,7 @@ internal static partial class KerasArchive
     public static KerasFile Read(string path)
     {
         string file = Path.GetFileName(path);
-        ZipArchive zip;
-        try
-        {
-            zip = ZipFile.OpenRead(path);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"'{file}' is not a valid .keras file (a zip archive; truncated or damaged?): {e.Message}", e);
-        }
-        using (zip)
+        using (ZipArchive zip = Open(path))
         {
             JsonElement config = KerasFile.Json(Text(zip, Config, file), $"its {Config}", file);
             string? version = zip.GetEntry(Metadata) is null ? null : KerasModelReader.String(KerasFile.Json(Text(zip, Metadata, file), $"its {Metadata}", file), "keras_version");
@@ -55,6 +46,22 @@ internal static partial class KerasArchive
             }
         }
     }
+
+    /// <summary>Opens the archive: <see cref="InvalidDataException"/> when it is not a valid zip.</summary>
+    public static ZipArchive Open(string path)
+    {
+        try
+        {
+            return ZipFile.OpenRead(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"'{Path.GetFileName(path)}' is not a valid .keras file (a zip archive; truncated or damaged?): {e.Message}", e);
+        }
+    }
+
+    /// <summary>The archive's weights file, model.weights.h5, read whole.</summary>
+    public static byte[] WeightsFile(ZipArchive zip, string file) => Bytes(zip, Weights, file);
 
     private static byte[] Bytes(ZipArchive zip, string name, string file)
     {
