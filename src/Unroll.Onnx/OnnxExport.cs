@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Onnx;
 
@@ -166,7 +167,7 @@ public static class OnnxExport
                 {
                     // Teacher-forced: the source through the encoder, then the target input through the decoder; one step:
                     // the previous target token, with the cross-attention keys and values Encode gave.
-                    int targetLength = (int)model.GetType().GetField("TargetLength")!.GetValue(null)!;
+                    int targetLength = TargetLength(model);
                     string target = g.Input("target", transformer.Vocabulary > 0, transformer.DModel, "target_time");
                     Func<int, (string K, string V)> cross = graph == OnnxGraph.Step
                         ? i =>
@@ -184,15 +185,29 @@ public static class OnnxExport
     }
 
     /// <summary>The class that declares the model's layers (an inference twin's model), and its layer properties in declaration order.</summary>
-    internal static (Type Type, List<(string Property, LayerAttribute Attribute)> Layers) Declaration(Type type)
+    internal static (Type Type, List<(string Property, LayerAttribute Attribute)> Layers) Declaration(
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.NonPublicProperties)] Type type)
     {
         if (type.GetCustomAttribute<InferenceModelAttribute>() is { } twin) type = twin.Model;
-        var layers = type.GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+        PropertyInfo[] properties = type.GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+        // Declaration order: GetProperties promises none, so the metadata tokens give it. Native AOT keeps no metadata
+        // tokens (MetadataToken throws there), and its GetProperties gives the properties in metadata order.
+        if (Array.TrueForAll(properties, p => p.HasMetadataToken())) Array.Sort(properties, (a, b) => a.MetadataToken.CompareTo(b.MetadataToken));
+        var layers = properties
             .Select(p => (Property: p, Attribute: p.GetCustomAttribute<LayerAttribute>()))
             .Where(p => p.Attribute is not null)
-            .OrderBy(p => p.Property.MetadataToken)
             .Select(p => (p.Property.Name, p.Attribute!))
             .ToList();
         return (type, layers);
     }
+
+    /// <summary>An encoder–decoder model's most decoder steps (its <c>TargetLength</c>), read through its interface, not by reflection.</summary>
+    private static int TargetLength(IInferenceModel model) => model switch
+    {
+        IEncoderDecoderModel<float, float> m => m.TargetLength,
+        IEncoderDecoderModel<float, int> m => m.TargetLength,
+        IEncoderDecoderModel<int, float> m => m.TargetLength,
+        IEncoderDecoderModel<int, int> m => m.TargetLength,
+        _ => throw new NotSupportedException($"{model.GetType().Name} is no encoder–decoder model."),
+    };
 }

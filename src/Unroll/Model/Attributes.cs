@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Unroll;
 
 /// <summary>
@@ -69,10 +71,15 @@ public sealed class ModelAttribute : Attribute
 public sealed class InferenceModelAttribute : Attribute
 {
     /// <summary>Declares an inference-only twin of <paramref name="model"/>, a class marked with <see cref="ModelAttribute"/>.</summary>
-    public InferenceModelAttribute(Type model) => Model = model;
+    public InferenceModelAttribute([DynamicallyAccessedMembers(LayerProperties)] Type model) => Model = model;
 
     /// <summary>The trained model whose layers this one has.</summary>
+    [DynamicallyAccessedMembers(LayerProperties)]
     public Type Model { get; }
+
+    // The trained model's layer properties (and their attributes) stay readable under trimming and Native AOT: ONNX
+    // export reads a twin's layers from them.
+    private const DynamicallyAccessedMemberTypes LayerProperties = DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.NonPublicProperties;
 
     /// <summary>The maximum number of time steps; 0 (the default) keeps the trained model's.</summary>
     public int SequenceLength { get; set; }

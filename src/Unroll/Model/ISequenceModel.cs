@@ -6,6 +6,10 @@ namespace Unroll;
 /// <see cref="IStepModel{TInput}"/>); every other model also trains, as <see cref="ISequenceModel"/> adds. The shapes
 /// are also the class's constants.
 /// </summary>
+// Every model's layer properties stay readable by reflection under trimming and Native AOT: ONNX export
+// (Unroll.Onnx) reads the layer attributes on them from model.GetType().
+[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(
+    System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties | System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.NonPublicProperties)]
 public interface IInferenceModel
 {
     /// <summary>The longest sequence <c>Forward</c> takes (for an encoder–decoder model, the longest source).</summary>
