@@ -38,12 +38,13 @@ var png = new Option<string>("--png")
     HelpName = "FILE",
 };
 var dates = new Option<string[]>("--date") { Description = "also translate this date (may repeat)", HelpName = "TEXT" };
+var onnx = new Option<string>("--onnx") { Description = "also export the trained model as ONNX graphs (the teacher-forced sequence, the encoder, one decoding step) into this folder", HelpName = "DIR" };
 var require = new Option<double>("--require") { Description = "exit with status 1 if the held-out exact match ends below P (0 to 1)", HelpName = "P" };
 var command = new RootCommand("""
     DateTranslation: human-readable dates → ISO dates with a bidirectional LSTM encoder and an LSTM decoder
     with additive attention (or, with --transformer, an encoder–decoder transformer), trained on generated dates,
     evaluated on 1,000 held-out ones. Writes its loss curve and an attention map under runs/DateTranslation/.
-    """) { transformer, steps, learningRate, seed, png, dates, require };
+    """) { transformer, steps, learningRate, seed, png, dates, onnx, require };
 command.SetAction(result =>
 {
     bool isTransformer = result.GetValue(transformer);
@@ -53,6 +54,7 @@ command.SetAction(result =>
     string picture = result.GetValue(png) ?? Sample.RunPath("DateTranslation", prefix + "attention.png");
     string[] extra = result.GetValue(dates) ?? [];
     double required = result.GetValue(require);
+    string? onnxFolder = result.GetValue(onnx);
     int seedValue = result.GetValue(seed);
     List<(string Human, string Iso)> heldOut = HeldOut(seedValue);
     var heldOutDates = heldOut.Select(e => DateOnly.ParseExact(e.Iso, "yyyy-MM-dd", CultureInfo.InvariantCulture));
@@ -61,16 +63,36 @@ command.SetAction(result =>
         return Run(new Translator<DateTranslator, DateTranslatorBeams>(new DateTranslator(seedValue), new DateTranslatorBeams(),
                 static (beams, destination) => beams.Decoder.StepAttentionWeights.Slice(0, destination.Length).CopyTo(destination),
                 seedValue, rate, heldOutDates),
-            nameof(DateTranslator), $"Adam {rate.ToString(CultureInfo.InvariantCulture)}", prefix, stepCount, picture, extra, required, heldOut);
+            nameof(DateTranslator), $"Adam {rate.ToString(CultureInfo.InvariantCulture)}", prefix, stepCount, picture, extra, onnxFolder, required, heldOut);
     }
     int warmUp = Math.Max(1, stepCount / 10);
     return Run(new Translator<DateTransformer, DateTransformerBeams>(new DateTransformer(seedValue), new DateTransformerBeams(),
             static (beams, destination) => AverageHeads(beams.Decoder.StepCrossAttentionWeights, DateTransformer.Heads, DateTransformer.SequenceLength, destination),
             seedValue, rate, heldOutDates, new WarmUpCosine(rate, warmUp, stepCount)),
         nameof(DateTransformer), $"Adam {rate.ToString(CultureInfo.InvariantCulture)}, linear warm-up over {warmUp} steps, cosine decay", prefix, stepCount,
-        picture, extra, required, heldOut);
+        picture, extra, onnxFolder, required, heldOut);
 });
 return Sample.Invoke(command, args);
+
+// The trained model as ONNX graphs: teacher-forced, the encoder, one decoding step (whose inputs the encoder's outputs
+// are). Each file is read back and must hold the model's weights (so a Native AOT build shows the export works there).
+static bool Export(IInferenceModel model, string name, string folder)
+{
+    Directory.CreateDirectory(folder);
+    long Write(OnnxGraph graph)
+    {
+        string path = Path.Combine(folder, $"{name}-{graph.ToString().ToLowerInvariant()}.onnx");
+        model.ExportOnnx(path, graph);
+        Onnx.GraphProto exported = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph;
+        long weights = exported.Initializer.Where(t => t.DataType == (int)Onnx.TensorProto.Types.DataType.Float).Sum(t => t.RawData.Length / 4L);
+        Console.WriteLine($"Exported {path}: {exported.Node.Count} nodes, {weights:N0} weights.");
+        return weights;
+    }
+    // The whole model's graph, and the encoder's and the step's between them, hold every parameter (and constants).
+    if (Write(OnnxGraph.Sequence) >= model.ParameterCount && Write(OnnxGraph.Encode) + Write(OnnxGraph.Step) >= model.ParameterCount) return true;
+    Console.WriteLine($"The exported graphs hold fewer weights than the model's {model.ParameterCount:N0} parameters.");
+    return false;
+}
 
 // Row 0's cross-attention of the last step, [head, source step] with stride sourceSteps per head, averaged over the
 // heads (PyTorch's average_attn_weights=True).
@@ -100,7 +122,7 @@ static List<(string Human, string Iso)> HeldOut(int seed)
 }
 
 static int Run<TModel, TBeams>(Translator<TModel, TBeams> translator, string name, string optimizer, string prefix, int steps, string png,
-    string[] extra, double required, List<(string Human, string Iso)> heldOut)
+    string[] extra, string? onnxFolder, double required, List<(string Human, string Iso)> heldOut)
     where TModel : class, IEncoderDecoderModel<int, int>, ISequenceModel
     where TBeams : class, IEncoderDecoderModel<int, int>
 {
@@ -164,6 +186,7 @@ static int Run<TModel, TBeams>(Translator<TModel, TBeams> translator, string nam
     Sample.Write(Sample.RunPath("DateTranslation", prefix + "loss.png"), "the loss curve", path => Plots.Lines(path,
         prefix.Length == 0 ? "DateTranslation: training loss" : $"DateTranslation ({name}): training loss", "step", "cross-entropy (nats per output character)", ("batch", x, losses), ("moving average (0.98)", x, smoothed)));
     Sample.Write(png, $"the attention map of \"{source}\"", path => AttentionMap.Draw(path, shown.Attention, shown.Steps, source.Length, source, output));
+    if (onnxFolder is not null && !Export(model, name, onnxFolder)) return 1;
     if (final < required)
     {
         Console.WriteLine($"The exact match {final:P1} is below the required {required:P1}.");
