@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Unroll.Tests.Onnx;
 
@@ -141,8 +142,15 @@ public partial class ExportStreamingConv
 /// one-step graph, its states fed back, gives <c>Step</c>'s, within 1e-5; a layer with no export is refused by name and
 /// nothing is written.
 /// </summary>
-public sealed class OnnxExportTests : IDisposable
+public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
 {
+    /// <summary>ONNX Runtime's values within the tolerance of the model's; the largest difference goes to the test's output.</summary>
+    private void AssertClose(ReadOnlySpan<float> actual, ReadOnlySpan<double> expected, string what, double atol, double rtol)
+    {
+        Tolerance.AssertClose(actual, expected, what, atol, rtol);
+        output.WriteLine($"{what}: max |ONNX Runtime - Unroll| = {Tolerance.LargestDifference(actual, expected):E2} over {expected.Length} values");
+    }
+
     private readonly string _folder = Directory.CreateTempSubdirectory("unroll-onnx-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
@@ -180,7 +188,7 @@ public sealed class OnnxExportTests : IDisposable
         var expected = new float[B * T * O];
         model.Forward(ids, expected);
         var tokens = new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [B, T]);
-        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", tokens))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+        AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", tokens))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
 
         // One step at a time, the states fed back: Step's outputs.
         string step = Export(model, OnnxGraph.Step);
@@ -193,10 +201,10 @@ public sealed class OnnxExportTests : IDisposable
             model.Step(column, output);
             var results = Run(step, NamedOnnxValue.CreateFromTensor("input", new DenseTensor<long>(column.Select(i => (long)i).ToArray(), [B])),
                 NamedOnnxValue.CreateFromTensor("Rnn.h", new DenseTensor<float>(h, [2, B, H])), NamedOnnxValue.CreateFromTensor("Rnn.c", new DenseTensor<float>(c, [2, B, H])));
-            Tolerance.AssertClose(results["output"], Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
+            AssertClose(results["output"], Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
             (h, c) = (results["Rnn.h_n"], results["Rnn.c_n"]);
         }
-        Tolerance.AssertClose(h.AsSpan(B * H), Layout.ToDouble(model.Rnn.FinalHidden.Slice(B * H, B * H)), "h_n of the top layer", 1e-5, 1e-5);
+        AssertClose(h.AsSpan(B * H), Layout.ToDouble(model.Rnn.FinalHidden.Slice(B * H, B * H)), "h_n of the top layer", 1e-5, 1e-5);
     }
 
     [Fact]
@@ -208,7 +216,7 @@ public sealed class OnnxExportTests : IDisposable
         float[] x = Random(2 * 6 * 4, 6);
         var expected = new float[2 * 6 * 3];
         model.Forward(x, expected);
-        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 6, 4])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+        AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 6, 4])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
         Assert.Contains("bidirectional", Assert.Throws<ArgumentException>(() => Export(model, OnnxGraph.Step)).Message);
     }
 
@@ -221,7 +229,7 @@ public sealed class OnnxExportTests : IDisposable
         float[] x = Random(2 * 9 * 3, 10);
         var expected = new float[2 * 2];
         model.Forward(x, expected);
-        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 9, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+        AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 9, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
     }
 
     [Fact]
@@ -231,7 +239,7 @@ public sealed class OnnxExportTests : IDisposable
         float[] x = Random(2 * 5 * 3, 12);
         var expected = new float[2 * 2];
         model.Forward(x, expected);
-        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 5, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+        AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 5, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
     }
 
     [Fact]
@@ -245,7 +253,7 @@ public sealed class OnnxExportTests : IDisposable
         float[] x = Random(2 * 5 * 3, 14);
         var expected = new float[2 * 2];
         trained.Forward(x, expected);
-        Tolerance.AssertClose(Run(path, NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 5, 3])))["output"], Layout.ToDouble(expected), "the exported file's output", 1e-5, 1e-5);
+        AssertClose(Run(path, NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 5, 3])))["output"], Layout.ToDouble(expected), "the exported file's output", 1e-5, 1e-5);
 
         var error = Assert.Throws<InvalidDataException>(() => Unroll.Tool.Exporting.ModelExporter.Export(assembly, "NoSuchModel", null, OnnxGraph.Sequence, path));
         Assert.Contains(typeof(ExportPooledGru).FullName!, error.Message);
@@ -263,7 +271,7 @@ public sealed class OnnxExportTests : IDisposable
         var expected = new float[2 * length * 13];
         model.Forward(ids, expected, length);
         var tokens = new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [2, length]);
-        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", tokens))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+        AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", tokens))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
     }
 
     [Fact]
@@ -290,7 +298,7 @@ public sealed class OnnxExportTests : IDisposable
             };
             inputs.AddRange(caches.Select(c => NamedOnnxValue.CreateFromTensor(c.Key, new DenseTensor<float>(c.Value, [B, t, E]))));
             var results = Run(step, [.. inputs]);
-            Tolerance.AssertClose(results["output"], Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
+            AssertClose(results["output"], Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
             foreach (string name in caches.Keys.ToList()) caches[name] = results[name + "_n"];
         }
     }
@@ -305,7 +313,7 @@ public sealed class OnnxExportTests : IDisposable
         post.Forward(source, target.Select(t => (int)t).ToArray(), expected);
         var results = Run(Export(post), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(source, [3, 5, 3])),
             NamedOnnxValue.CreateFromTensor("target", new DenseTensor<long>(target, [3, 4])));
-        Tolerance.AssertClose(results["output"], Layout.ToDouble(expected), "post-norm, token targets", 1e-5, 1e-5);
+        AssertClose(results["output"], Layout.ToDouble(expected), "post-norm, token targets", 1e-5, 1e-5);
 
         // Pre-norm, two layers, learned positions, float targets, a shorter target.
         var pre = new Transformer.GoldenTransformerPreStacked(25);
@@ -314,7 +322,7 @@ public sealed class OnnxExportTests : IDisposable
         pre.Forward(source2, target2, expected2, 4, 2);
         results = Run(Export(pre), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(source2, [3, 4, 3])),
             NamedOnnxValue.CreateFromTensor("target", new DenseTensor<float>(target2, [3, 2, 6])));
-        Tolerance.AssertClose(results["output"], Layout.ToDouble(expected2), "pre-norm, float targets", 1e-5, 1e-5);
+        AssertClose(results["output"], Layout.ToDouble(expected2), "pre-norm, float targets", 1e-5, 1e-5);
     }
 
     /// <summary>ORT's input for <paramref name="values"/> of shape <paramref name="dims"/>: ids as int64, features as float.</summary>
@@ -349,7 +357,7 @@ public sealed class OnnxExportTests : IDisposable
         var sourceInputs = new List<NamedOnnxValue> { Input("input", source, typeof(TSource) == typeof(int) ? [B, sourceLength] : [B, sourceLength, sourceWidth]) };
         if (sourceLengths is not null) sourceInputs.Add(Input("lengths", sourceLengths, B));
         var whole = Run(Graph(OnnxGraph.Sequence), [.. sourceInputs, Input("target", target, typeof(TTarget) == typeof(int) ? [B, targetLength] : [B, targetLength, targetWidth])]);
-        Tolerance.AssertClose(whole["output"], Layout.ToDouble(expected), "the teacher-forced graph", 1e-5, 1e-5);
+        AssertClose(whole["output"], Layout.ToDouble(expected), "the teacher-forced graph", 1e-5, 1e-5);
 
         // The encoder's outputs by name (the memory's lengths as int64), then the steps.
         var state = new Dictionary<string, NamedOnnxValue>();
@@ -379,7 +387,7 @@ public sealed class OnnxExportTests : IDisposable
                 else inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>([B, 0, input.Dimensions[2]]))); // an empty cache
             }
             using var results = session.Run(inputs);
-            Tolerance.AssertClose(results.First(r => r.Name == "output").AsEnumerable<float>().ToArray(), Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
+            AssertClose(results.First(r => r.Name == "output").AsEnumerable<float>().ToArray(), Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
             foreach (var result in results.Where(r => r.Name.EndsWith("_n", StringComparison.Ordinal)))
             {
                 string name = result.Name[..^2];
@@ -404,13 +412,13 @@ public sealed class OnnxExportTests : IDisposable
         float[] actual = Run(path, Input("input", input, typeof(T) == typeof(int) ? [B, length] : [B, length, input.Length / (B * length)]), Input("lengths", lengths, B))["output"];
         if (outputSteps == 0)
         {
-            Tolerance.AssertClose(actual, Layout.ToDouble(expected), $"{model.GetType().Name} with row lengths", 1e-5, 1e-5);
+            AssertClose(actual, Layout.ToDouble(expected), $"{model.GetType().Name} with row lengths", 1e-5, 1e-5);
             return;
         }
         for (int b = 0; b < B; b++)
         {
             int real = (outputLengths ?? lengths)[b] * O, start = b * outputSteps * O;
-            Tolerance.AssertClose(actual.AsSpan(start, real), Layout.ToDouble(expected.AsSpan(start, real).ToArray()), $"{model.GetType().Name}, row {b}'s real steps", 1e-5, 1e-5);
+            AssertClose(actual.AsSpan(start, real), Layout.ToDouble(expected.AsSpan(start, real).ToArray()), $"{model.GetType().Name}, row {b}'s real steps", 1e-5, 1e-5);
         }
     }
 
@@ -481,7 +489,7 @@ public sealed class OnnxExportTests : IDisposable
         float[] x = Random(B * T * 3, 64);
         var expected = new float[B * T * O];
         model.Forward(x, expected);
-        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [B, T, 3])))["output"], Layout.ToDouble(expected), "the whole sequence", 1e-5, 1e-5);
+        AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [B, T, 3])))["output"], Layout.ToDouble(expected), "the whole sequence", 1e-5, 1e-5);
 
         string step = Export(model, OnnxGraph.Step);
         float[] window = new float[B * 4 * 3], h = new float[B * 5];
@@ -493,8 +501,8 @@ public sealed class OnnxExportTests : IDisposable
             model.Step(column, output);
             var results = Run(step, NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(column, [B, 3])),
                 NamedOnnxValue.CreateFromTensor("Conv.window", new DenseTensor<float>(window, [B, 4, 3])), NamedOnnxValue.CreateFromTensor("Rnn.h", new DenseTensor<float>(h, [1, B, 5])));
-            Tolerance.AssertClose(results["output"], Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
-            Tolerance.AssertClose(results["output"], Layout.ToDouble(expected.Where((_, i) => i / O % T == t).ToArray()), $"step {t} against Forward", 1e-5, 1e-5);
+            AssertClose(results["output"], Layout.ToDouble(output), $"step {t}", 1e-5, 1e-5);
+            AssertClose(results["output"], Layout.ToDouble(expected.Where((_, i) => i / O % T == t).ToArray()), $"step {t} against Forward", 1e-5, 1e-5);
             (window, h) = (results["Conv.window_n"], results["Rnn.h_n"]);
         }
     }
@@ -506,7 +514,7 @@ public sealed class OnnxExportTests : IDisposable
         float[] x = Random(2 * 8 * 3, 66);
         var expected = new float[2 * 12 * 2]; // 8 steps → 8 → 8 + 2·3 − 3 + 1 = 12 (reach 3)
         model.Forward(x, expected);
-        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 8, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+        AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 8, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
     }
 
     [Fact]
@@ -516,7 +524,7 @@ public sealed class OnnxExportTests : IDisposable
         float[] x = Random(2 * 5 * 3, 18);
         var expected = new float[2 * 5 * 4];
         model.Forward(x, expected);
-        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 5, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+        AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 5, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
     }
 
     [Fact]
@@ -526,7 +534,7 @@ public sealed class OnnxExportTests : IDisposable
         float[] x = Random(2 * 12 * 3, 20);
         var expected = new float[2 * 4 * 5]; // 12 steps → 12 → 6 → 6 → 4
         model.Forward(x, expected);
-        Tolerance.AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 12, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
+        AssertClose(Run(Export(model), NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(x, [2, 12, 3])))["output"], Layout.ToDouble(expected), "ONNX Runtime's output", 1e-5, 1e-5);
     }
 
     [Fact]
