@@ -132,12 +132,10 @@ internal static class DecoderExport
         {
             string L = $"{P}.layers.{i}";
             var (k, v) = memory[i];
-            string Norm(string value, string name) =>
-                g.Node("LayerNormalization", L, [value, g.Parameter(g.Parameter($"{L}.{name}.weight")), g.Parameter(g.Parameter($"{L}.{name}.bias"))], Int("axis", -1), Float("epsilon", (float)decoder.LayerNormEps));
+            string Norm(string value, string name) => LayerNorm(g, L, value, $"{L}.{name}", decoder.LayerNormEps);
             string Self(string value) => SelfAttention(g, L + ".self_attn", value, e, decoder.NumHeads, causal: true);
             string Cross(string value) => CrossAttention(g, L + ".multihead_attn", value, k, v, e, decoder.NumHeads, keyBias);
-            string Feed(string value) =>
-                Affine(g, L, Activation(g, L, new ActivationAttribute(decoder.Activation), Affine(g, L, value, L + ".linear1.weight", L + ".linear1.bias")), L + ".linear2.weight", L + ".linear2.bias");
+            string Feed(string value) => FeedForward(g, L, value, decoder.Activation);
             if (decoder.NormFirst)
             {
                 x = g.Node("Add", L, [x, Self(Norm(x, "norm1"))]);
@@ -153,7 +151,7 @@ internal static class DecoderExport
         }
         g.Lengths = lengths;
         if (decoder.NormFirst)
-            x = g.Node("LayerNormalization", P, [x, g.Parameter(g.Parameter(P + ".norm.weight")), g.Parameter(g.Parameter(P + ".norm.bias"))], Int("axis", -1), Float("epsilon", (float)decoder.LayerNormEps));
+            x = LayerNorm(g, P, x, P + ".norm", decoder.LayerNormEps);
         return Affine(g, P, x, P + ".out.weight", P + ".out.bias");
     }
 

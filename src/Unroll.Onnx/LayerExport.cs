@@ -29,7 +29,7 @@ internal static class LayerExport
             case ActivationAttribute activation:
                 return (Activation(g, P, activation, x), timeAxis);
             case LayerNormAttribute:
-                return (g.Node("LayerNormalization", P, [x, g.Parameter(g.Parameter(P + ".weight")), g.Parameter(g.Parameter(P + ".bias"))], Int("axis", -1), Float("epsilon", 1e-5f)), timeAxis);
+                return (LayerNorm(g, P, x, P, 1e-5), timeAxis);
             case BatchNormAttribute norm:
                 {
                     int C = norm.NumFeatures;
@@ -63,7 +63,7 @@ internal static class LayerExport
                     if (conv.PaddingMode == PaddingMode.Circular && left > 0)
                     {
                         // circular: the row's last steps before it and its first after it (opset 17's Pad has no wrap mode)
-                        string Steps(string name, long start, long end) => g.Node("Slice", P, [channels, g.Longs($"{P}.{name}.start", start), g.Longs($"{P}.{name}.end", end), g.Longs(P + ".time", 2)]);
+                        string Steps(string name, long start, long end) => g.Node("Slice", P, [channels, g.Longs($"{P}.{name}.start", start), g.Longs($"{P}.{name}.end", end), g.Longs(P + ".time_axis", 2)]);
                         channels = g.Node("Concat", P, [Steps("tail", -left, long.MaxValue), channels, Steps("head", 0, right)], Int("axis", 2));
                         (left, right) = (0, 0);
                     }
@@ -404,11 +404,9 @@ internal static class LayerExport
     /// <summary>nn.TransformerEncoderLayer: self-attention and the feed-forward, each with its residual path and norm (after it, or before with NormFirst).</summary>
     private static string EncoderLayer(GraphBuilder g, string P, TransformerEncoderLayerAttribute block, string x)
     {
-        string Norm(string value, string name) =>
-            g.Node("LayerNormalization", P, [value, g.Parameter(g.Parameter($"{P}.{name}.weight")), g.Parameter(g.Parameter($"{P}.{name}.bias"))], Int("axis", -1), Float("epsilon", (float)block.LayerNormEps));
+        string Norm(string value, string name) => LayerNorm(g, P, value, $"{P}.{name}", block.LayerNormEps);
         string Attend(string value) => SelfAttention(g, P + ".self_attn", value, block.DModel, block.NumHeads, block.Causal);
-        string Feed(string value) =>
-            Affine(g, P, Activation(g, P, new ActivationAttribute(block.Activation), Affine(g, P, value, P + ".linear1.weight", P + ".linear1.bias")), P + ".linear2.weight", P + ".linear2.bias");
+        string Feed(string value) => FeedForward(g, P, value, block.Activation);
         if (block.NormFirst)
         {
             string s = g.Node("Add", P, [x, Attend(Norm(x, "norm1"))]);
@@ -417,6 +415,14 @@ internal static class LayerExport
         string first = Norm(g.Node("Add", P, [x, Attend(x)]), "norm1");
         return Norm(g.Node("Add", P, [first, Feed(first)]), "norm2");
     }
+
+    /// <summary>nn.LayerNorm over the features: parameters <c>{module}.weight</c> and <c>{module}.bias</c>.</summary>
+    internal static string LayerNorm(GraphBuilder g, string P, string x, string module, double eps) =>
+        g.Node("LayerNormalization", P, [x, g.Parameter(g.Parameter(module + ".weight")), g.Parameter(g.Parameter(module + ".bias"))], Int("axis", -1), Float("epsilon", (float)eps));
+
+    /// <summary>A transformer layer's feed-forward, linear2(activation(linear1(x))), parameters under <paramref name="P"/>.</summary>
+    internal static string FeedForward(GraphBuilder g, string P, string x, ActivationFunction activation) =>
+        Affine(g, P, Activation(g, P, new ActivationAttribute(activation), Affine(g, P, x, P + ".linear1.weight", P + ".linear1.bias")), P + ".linear2.weight", P + ".linear2.bias");
 
     /// <summary>Gate blocks of <paramref name="hidden"/> rows (each <paramref name="width"/> wide) in ONNX's order.</summary>
     internal static float[] Reorder(ReadOnlySpan<float> values, int[] order, int hidden, int width)
